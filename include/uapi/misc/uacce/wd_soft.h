@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * wd_soft_v1: the ring protocol of the WarpDrive software accelerator.
+ *
+ * A queue has two regions (see docs/soft-device.md):
+ *
+ *  MMIO (one page): doorbells the process writes (sq_tail, cq_head) and the
+ *  device status it reads (status, error), each on its own cache line.
+ *
+ *  DUS: a header page the device writes (ring geometry, sq_head, cq_tail),
+ *  then the submission ring (depth x struct wd_soft_sqe) and the completion
+ *  ring (depth x struct wd_soft_cqe), at the offsets the header gives.
+ *
+ * Indices are free-running 32-bit counters; slot = index & (depth - 1).
+ * The process fills SQEs, then stores the new sq_tail (release order). The
+ * device consumes SQEs in order, posts one CQE per SQE and advances cq_tail;
+ * the process consumes CQEs and stores cq_head. The device never takes an
+ * SQE while the completion ring is full, so at most depth requests are in
+ * flight. The device keeps its own copies of every index and trusts nothing
+ * it reads from shared memory.
+ *
+ * When the device's engine goes idle it sets WD_SOFT_ST_NEED_WAKEUP in
+ * status; a process that then publishes work must call
+ * ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no syscall is needed.
+ */
+#ifndef _UAPI_MISC_UACCE_WD_SOFT_H
+#define _UAPI_MISC_UACCE_WD_SOFT_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define WD_SOFT_API		"wd_soft_v1"
+
+/* Wake the device's engine after WD_SOFT_ST_NEED_WAKEUP was seen. */
+#define WD_SOFT_CMD_KICK	_IO('W', 0x80)
+
+/* Sizes of the regions (bytes); the ring depth is a power of two. */
+#define WD_SOFT_MMIO_SIZE	4096
+#define WD_SOFT_DEPTH		1024
+#define WD_SOFT_SQ_OFF		4096
+#define WD_SOFT_CQ_OFF		(WD_SOFT_SQ_OFF + WD_SOFT_DEPTH * 64)
+#define WD_SOFT_DUS_SIZE	(WD_SOFT_CQ_OFF + WD_SOFT_DEPTH * 16)
+
+/* MMIO page */
+struct wd_soft_mmio {
+	__u32 sq_tail;		/* process: SQEs published so far */
+	__u32 pad0[15];
+	__u32 cq_head;		/* process: CQEs consumed so far */
+	__u32 pad1[15];
+	__u32 status;		/* device: WD_SOFT_ST_* */
+	__u32 error;		/* device: WD_SOFT_QERR_* when BROKEN */
+	__u32 pad2[14];
+};
+
+/* status bits */
+#define WD_SOFT_ST_NEED_WAKEUP	(1u << 0)  /* engine sleeps: KICK after publishing */
+#define WD_SOFT_ST_BROKEN	(1u << 1)  /* ring indices were invalid; queue stopped */
+
+/* error: why a queue is BROKEN */
+#define WD_SOFT_QERR_NONE	0
+#define WD_SOFT_QERR_SQ_TAIL	1	/* sq_tail more than depth ahead of sq_head */
+#define WD_SOFT_QERR_CQ_HEAD	2	/* cq_head beyond cq_tail or behind it by more than depth */
+
+/* DUS header page */
+struct wd_soft_dus_hdr {
+	__u32 magic;		/* WD_SOFT_MAGIC */
+	__u32 depth;		/* entries in each ring */
+	__u32 sqe_size;		/* sizeof(struct wd_soft_sqe) */
+	__u32 cqe_size;		/* sizeof(struct wd_soft_cqe) */
+	__u32 sq_off;		/* byte offset of the SQ in DUS */
+	__u32 cq_off;		/* byte offset of the CQ in DUS */
+	__u32 pad0[10];
+	__u32 sq_head;		/* device: SQEs consumed so far */
+	__u32 pad1[15];
+	__u32 cq_tail;		/* device: CQEs posted so far */
+	__u32 pad2[15];
+};
+
+#define WD_SOFT_MAGIC		0x57445331	/* "WDS1" */
+
+/* Operations (struct wd_soft_sqe.op) */
+enum wd_soft_op {
+	WD_SOFT_OP_NOP		= 0,	/* no data; completes with out_len 0 */
+	WD_SOFT_OP_COPY		= 1,	/* dst[0..src_len) = src; out_len = src_len */
+	WD_SOFT_OP_CRC32C	= 2,	/* params: seed; 4 bytes (LE) to dst */
+	WD_SOFT_OP_SHA256	= 3,	/* 32 bytes to dst */
+	WD_SOFT_OP_DEFLATE	= 4,	/* raw deflate; params: level 1..9 (0: 6) */
+	WD_SOFT_OP_INFLATE	= 5,
+	WD_SOFT_OP_ZLIB_COMP	= 6,
+	WD_SOFT_OP_ZLIB_DECOMP	= 7,
+	WD_SOFT_OP_GZIP_COMP	= 8,
+	WD_SOFT_OP_GZIP_DECOMP	= 9,
+	WD_SOFT_OP_MAX,
+};
+
+/* SQE flags */
+#define WD_SOFT_SQE_F_SRC_SGL	(1u << 0) /* src points to src_len struct wd_soft_sge */
+#define WD_SOFT_SQE_F_DST_SGL	(1u << 1) /* dst points to dst_len struct wd_soft_sge */
+
+/*
+ * Submission entry. Addresses are process virtual addresses (SVA, PASID) or
+ * DMA addresses inside the SS region (NOIOMMU).
+ */
+struct wd_soft_sqe {
+	__u64 user_data;	/* returned in the CQE */
+	__u16 op;		/* enum wd_soft_op */
+	__u16 flags;		/* WD_SOFT_SQE_F_* */
+	__u32 params;		/* per op: level, seed */
+	__u64 src;
+	__u64 dst;
+	__u32 src_len;		/* bytes, or SGL entries with F_SRC_SGL */
+	__u32 dst_len;		/* bytes, or SGL entries with F_DST_SGL */
+	__u64 rsvd[3];		/* must be zero */
+};
+
+/* Scatter-gather entry, in process memory */
+struct wd_soft_sge {
+	__u64 addr;
+	__u32 len;
+	__u32 rsvd;
+};
+
+/* Completion entry */
+struct wd_soft_cqe {
+	__u64 user_data;	/* from the SQE */
+	__u32 status;		/* WD_SOFT_S_* */
+	__u32 out_len;		/* bytes written; with S_DST_SMALL the size needed, 0 if unknown */
+};
+
+/* Completion status */
+#define WD_SOFT_S_OK		0
+#define WD_SOFT_S_BAD_OP	1	/* unknown operation */
+#define WD_SOFT_S_BAD_ADDR	2	/* an address could not be translated or accessed */
+#define WD_SOFT_S_DST_SMALL	3	/* output does not fit dst */
+#define WD_SOFT_S_CORRUPT	4	/* input is not valid compressed data */
+#define WD_SOFT_S_DEV_ERR	5	/* device error (see fault injection) */
+#define WD_SOFT_S_CANCELED	6	/* queue stopped before the request ran */
+#define WD_SOFT_S_INVAL		7	/* malformed descriptor (flags, rsvd, lengths) */
+
+#endif /* _UAPI_MISC_UACCE_WD_SOFT_H */

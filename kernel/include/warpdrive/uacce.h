@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uacce: the register API for accelerator drivers.
+ *
+ * A driver allocates a struct uacce_device with uacce_alloc(), fills in what
+ * the device offers (api, algorithms, region sizes, SS limit), registers it
+ * with uacce_register() and removes it with uacce_remove(). uacce then owns
+ * the character device, the queues' lifetime, their DKO, DUS and SS memory
+ * and the user mappings; the driver provides the hardware side through
+ * struct uacce_ops. See docs/uacce.md.
+ */
+#ifndef _WARPDRIVE_UACCE_H
+#define _WARPDRIVE_UACCE_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "../../../include/uapi/misc/uacce/uacce.h"
+
+struct uacce_device;
+struct uacce_queue;
+
+/**
+ * struct uacce_qfr - memory of one queue file region owned by uacce
+ * @type: which region (DKO, DUS or SS)
+ * @nr_pages: size in pages
+ * @pages: the pages, each with its own reference
+ * @kaddr: kernel virtual address of the whole region (contiguous view)
+ * @uaddr: SS only: user address where the owner mapped it (0 if not mapped)
+ * @dma: SS of a NOIOMMU device only: bus address of the (physically
+ *	contiguous) region
+ * @ref: SS only: references (the mapping queue, queues it is shared to and
+ *	drivers holding it through uacce_ss_get())
+ *
+ * DKO and DUS are allocated when the queue is created and live as long as
+ * the queue. SS is allocated when it is mapped and lives while referenced.
+ */
+struct uacce_qfr {
+	enum uacce_qfrt type;
+	unsigned long nr_pages;
+	struct page **pages;
+	void *kaddr;
+	unsigned long uaddr;
+	dma_addr_t dma;
+	refcount_t ref;
+};
+
+/**
+ * struct uacce_ops - what an accelerator driver provides
+ * @get_available_instances: number of queues that can still be created
+ * @get_queue: set up hardware resources for a new queue; q's DKO and DUS
+ *	regions are already allocated. Return 0 or -errno.
+ * @put_queue: release what get_queue() set up. The queue is stopped.
+ * @start_queue: start serving the queue (INIT -> STARTED). 0 or -errno.
+ * @stop_queue: stop serving the queue: complete or fail every request in
+ *	flight and return only when the device no longer touches the queue's
+ *	memory (STARTED -> INIT).
+ * @is_q_updated: true when the queue has a completion for user space to
+ *	collect. Called from poll().
+ * @mmap: map the MMIO region into @vma (the only region the driver maps).
+ *	@vma has the region's exact size. 0 or -errno.
+ * @ioctl: device-specific commands, called for commands uacce does not know,
+ *	only for the owning process and a live device. -ENOTTY if unknown.
+ * @reset: optional; called when user space clears isolation by writing
+ *	isolate_strategy.
+ *
+ * All callbacks run in process context and may sleep. Per queue they are
+ * serialised by uacce (the queue's mutex). No callback is made after
+ * uacce_remove() returns.
+ */
+struct uacce_ops {
+	int (*get_available_instances)(struct uacce_device *uacce);
+	int (*get_queue)(struct uacce_device *uacce, struct uacce_queue *q);
+	void (*put_queue)(struct uacce_queue *q);
+	int (*start_queue)(struct uacce_queue *q);
+	void (*stop_queue)(struct uacce_queue *q);
+	bool (*is_q_updated)(struct uacce_queue *q);
+	int (*mmap)(struct uacce_queue *q, struct vm_area_struct *vma);
+	long (*ioctl)(struct uacce_queue *q, unsigned int cmd,
+		      unsigned long arg);
+	void (*reset)(struct uacce_device *uacce);
+};
+
+/**
+ * struct uacce_interface - what uacce_alloc() needs to know
+ * @flags: UACCE_DEV_* memory model of the device
+ * @ops: the driver's callbacks; must outlive the registration
+ */
+struct uacce_interface {
+	unsigned int flags;
+	const struct uacce_ops *ops;
+};
+
+enum uacce_q_state {
+	UACCE_Q_INIT,
+	UACCE_Q_STARTED,
+	UACCE_Q_ZOMBIE,		/* device removed; only close() is left */
+};
+
+/*
+ * Errors are counted per minute over the last hour; isolate_strategy is
+ * the number of errors per hour that isolates the device.
+ */
+#define UACCE_ERR_BUCKETS	60
+#define UACCE_MAX_ERR_THRESHOLD	65535
+
+/**
+ * struct uacce_device - an accelerator registered with uacce
+ * @api: protocol name and version of the user driver, e.g. "wd_soft_v1"
+ * @algs: algorithm names, one per line (no trailing newline needed)
+ * @qf_pg_num: pages of MMIO, DKO and DUS (0: region absent)
+ * @ss_max_size: largest SS region in bytes (0: no SS region)
+ * @flags: UACCE_DEV_*
+ * @ops: driver callbacks
+ * @priv: driver private data
+ * @dev: the class device /sys/class/uacce/uaN
+ * @cdev: the character device /dev/uaN
+ * @dev_id: N
+ * @node: NUMA node of the device, NUMA_NO_NODE if none
+ * @mutex: serialises open, release and removal and protects @queues,
+ *	@removed and @registered. Taken before any queue's mutex.
+ * @queues: every open queue (struct uacce_queue.list)
+ * @removed: uacce_remove() has run
+ * @registered: uacce_register() succeeded
+ * @err_lock: protects the error counters and @isolated
+ * @err_count: errors in each of the last %UACCE_ERR_BUCKETS minutes
+ * @err_minute: which minute (since boot) each bucket counts
+ * @isolate_strategy: errors per hour that isolate; 0 never isolates
+ * @isolated: too many errors; new queues are refused with EIO
+ *
+ * Fields up to @priv are set by the driver between uacce_alloc() and
+ * uacce_register() and must not change afterwards.
+ */
+struct uacce_device {
+	const char *api;
+	const char *algs;
+	unsigned long qf_pg_num[UACCE_QFRT_MAX];
+	size_t ss_max_size;
+	unsigned int flags;
+	const struct uacce_ops *ops;
+	void *priv;
+
+	struct device dev;
+	struct cdev *cdev;
+	int dev_id;
+	int node;
+	struct mutex mutex;
+	struct list_head queues;
+	bool removed;
+	bool registered;
+
+	spinlock_t err_lock;
+	unsigned int err_count[UACCE_ERR_BUCKETS];
+	unsigned long err_minute[UACCE_ERR_BUCKETS];
+	unsigned int isolate_strategy;
+	bool isolated;
+};
+
+/**
+ * struct uacce_queue - one open() of a uacce device
+ * @uacce: the device
+ * @priv: driver private data, set in get_queue()
+ * @mm: the owner's mm (grabbed, not pinned): the only address space the
+ *	device may act for. Use mmget_not_zero() before borrowing it.
+ * @wait: poll() sleeps here; see uacce_wake_up()
+ * @qfrs: DKO and DUS (always, when the device has them) and the queue's own
+ *	SS region (while mapped). The MMIO slot is unused.
+ * @mutex: serialises this queue's ioctls, mmaps, poll, release and driver
+ *	callbacks; protects @state and @mapped. Nests inside uacce->mutex.
+ * @ss_lock: protects @qfrs[UACCE_QFRT_SS] and @shared_ss, which the driver
+ *	reads from its data path through uacce_ss_get()
+ * @shared_ss: SS region of another queue reachable through SHARE_SVAS
+ * @state: enum uacce_q_state
+ * @mapped: bit T set while region T is mapped
+ * @mapping: address space of the file, zapped on device removal
+ * @list: entry in uacce->queues
+ */
+struct uacce_queue {
+	struct uacce_device *uacce;
+	void *priv;
+	struct mm_struct *mm;
+	wait_queue_head_t wait;
+	struct uacce_qfr *qfrs[UACCE_QFRT_MAX];
+
+	struct mutex mutex;
+	spinlock_t ss_lock;
+	struct uacce_qfr *shared_ss;
+	enum uacce_q_state state;
+	unsigned long mapped;
+	struct address_space *mapping;
+	struct list_head list;
+};
+
+/**
+ * uacce_qfr_kaddr() - kernel address of a queue's DKO or DUS region
+ * @q: the queue
+ * @type: UACCE_QFRT_DKO or UACCE_QFRT_DUS
+ *
+ * Return: the region's kernel mapping, or NULL if the device has none.
+ */
+static inline void *uacce_qfr_kaddr(struct uacce_queue *q,
+				    enum uacce_qfrt type)
+{
+	return q->qfrs[type] ? q->qfrs[type]->kaddr : NULL;
+}
+
+struct uacce_device *uacce_alloc(struct device *parent,
+				 const struct uacce_interface *interface);
+int uacce_register(struct uacce_device *uacce);
+void uacce_remove(struct uacce_device *uacce);
+void uacce_wake_up(struct uacce_queue *q);
+void uacce_report_error(struct uacce_device *uacce);
+struct uacce_qfr *uacce_ss_get(struct uacce_queue *q);
+void uacce_ss_put(struct uacce_qfr *qfr);
+
+#endif /* _WARPDRIVE_UACCE_H */
