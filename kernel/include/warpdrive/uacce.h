@@ -17,6 +17,7 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
@@ -62,16 +63,19 @@ struct uacce_qfr {
  *	memory (STARTED -> INIT).
  * @is_q_updated: true when the queue has a completion for user space to
  *	collect. Called from poll().
- * @mmap: map the MMIO region into @vma (the only region the driver maps).
- *	@vma has the region's exact size. 0 or -errno.
+ * @mmio_pfn: page frame number of page @pgoff of the queue's MMIO region.
+ *	uacce maps every region itself, page by page on first access, and only
+ *	while the queue is alive; the pfn must stay valid until put_queue().
+ *	Called under the owner's mmap_lock: must not sleep on the device.
  * @ioctl: device-specific commands, called for commands uacce does not know,
  *	only for the owning process and a live device. -ENOTTY if unknown.
  * @reset: optional; called when user space clears isolation by writing
  *	isolate_strategy.
  *
- * All callbacks run in process context and may sleep. Per queue they are
- * serialised by uacce (the queue's mutex). No callback is made after
- * uacce_remove() returns.
+ * All callbacks run in process context. get_queue, put_queue, start_queue,
+ * stop_queue and ioctl of one queue are serialised by the queue's mutex and
+ * may sleep; is_q_updated and mmio_pfn may run beside them. No callback is
+ * made after uacce_remove() returns.
  */
 struct uacce_ops {
 	int (*get_available_instances)(struct uacce_device *uacce);
@@ -80,7 +84,7 @@ struct uacce_ops {
 	int (*start_queue)(struct uacce_queue *q);
 	void (*stop_queue)(struct uacce_queue *q);
 	bool (*is_q_updated)(struct uacce_queue *q);
-	int (*mmap)(struct uacce_queue *q, struct vm_area_struct *vma);
+	unsigned long (*mmio_pfn)(struct uacce_queue *q, unsigned long pgoff);
 	long (*ioctl)(struct uacce_queue *q, unsigned int cmd,
 		      unsigned long arg);
 	void (*reset)(struct uacce_device *uacce);
@@ -170,13 +174,19 @@ struct uacce_device {
  * @wait: poll() sleeps here; see uacce_wake_up()
  * @qfrs: DKO and DUS (always, when the device has them) and the queue's own
  *	SS region (while mapped). The MMIO slot is unused.
- * @mutex: serialises this queue's ioctls, mmaps, poll, release and driver
- *	callbacks; protects @state and @mapped. Nests inside uacce->mutex.
- * @ss_lock: protects @qfrs[UACCE_QFRT_SS] and @shared_ss, which the driver
- *	reads from its data path through uacce_ss_get()
+ * @mutex: control path: serialises ioctls, release and removal and the
+ *	driver callbacks they make; protects the INIT <-> STARTED transitions.
+ *	Nests inside uacce->mutex. Never taken under mmap_lock: its holders
+ *	may wait for the device, and the device may wait for the owner's
+ *	mmap_lock while it faults pages in.
+ * @remove_sem: held for reading by the paths that must not overlap the
+ *	device going away (mmap, page faults, poll); removal takes it for
+ *	writing to set @state to ZOMBIE. Taken under mmap_lock.
+ * @lock: protects @nr_vmas, @qfrs[UACCE_QFRT_SS] and @shared_ss, which the
+ *	driver reads from its data path through uacce_ss_get(). Innermost.
  * @shared_ss: SS region of another queue reachable through SHARE_SVAS
- * @state: enum uacce_q_state
- * @mapped: bit T set while region T is mapped
+ * @state: enum uacce_q_state; written under @mutex and @remove_sem
+ * @nr_vmas: mappings of each region (0 or 1, briefly 2 inside mremap)
  * @mapping: address space of the file, zapped on device removal
  * @list: entry in uacce->queues
  */
@@ -188,10 +198,11 @@ struct uacce_queue {
 	struct uacce_qfr *qfrs[UACCE_QFRT_MAX];
 
 	struct mutex mutex;
-	spinlock_t ss_lock;
+	struct rw_semaphore remove_sem;
+	spinlock_t lock;
 	struct uacce_qfr *shared_ss;
 	enum uacce_q_state state;
-	unsigned long mapped;
+	unsigned int nr_vmas[UACCE_QFRT_MAX];
 	struct address_space *mapping;
 	struct list_head list;
 };
