@@ -153,12 +153,12 @@ struct uacce_device {
 	struct cdev *cdev;
 	int dev_id;
 	int node;
-	struct mutex mutex;
+	struct mutex mutex;		/* open/release/removal, @queues */
 	struct list_head queues;
 	bool removed;
 	bool registered;
 
-	spinlock_t err_lock;
+	spinlock_t err_lock;		/* error counters, @isolated */
 	unsigned int err_count[UACCE_ERR_BUCKETS];
 	unsigned long err_minute[UACCE_ERR_BUCKETS];
 	unsigned int isolate_strategy;
@@ -197,9 +197,9 @@ struct uacce_queue {
 	wait_queue_head_t wait;
 	struct uacce_qfr *qfrs[UACCE_QFRT_MAX];
 
-	struct mutex mutex;
-	struct rw_semaphore remove_sem;
-	spinlock_t lock;
+	struct mutex mutex;		/* control path, state changes */
+	struct rw_semaphore remove_sem;	/* vs removal: mmap, fault, poll */
+	spinlock_t lock;		/* nr_vmas, SS pointers */
 	struct uacce_qfr *shared_ss;
 	enum uacce_q_state state;
 	unsigned int nr_vmas[UACCE_QFRT_MAX];

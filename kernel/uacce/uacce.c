@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uacce: Unified/User-space-access-intended Accelerator Framework.
+ *
+ * Every registered accelerator is a character device /dev/uaN; every open()
+ * creates a queue owned by the opening process. The queue's regions (MMIO
+ * doorbell, DKO, DUS, SS) are mapped into that process so that it talks to
+ * the device without the kernel on the data path. uacce owns the queues'
+ * lifetime and memory; the device driver supplies the hardware side through
+ * struct uacce_ops. The rules are in docs/uacce.md.
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pfn_t.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include <warpdrive/uacce.h>
+
+#define UACCE_MAX_DEVICES	256
+
+static struct class *uacce_class;
+static dev_t uacce_devt;
+/* id -> uacce_device of registered devices; lookups take a device ref */
+static DEFINE_XARRAY_ALLOC(uacce_xa);
+
+static const struct file_operations uacce_fops;
+static const struct vm_operations_struct uacce_vm_ops;
+
+static inline struct uacce_device *to_uacce(struct device *dev)
+{
+	return container_of(dev, struct uacce_device, dev);
+}
+
+static bool uacce_q_is_owner(struct uacce_queue *q)
+{
+	return current->mm == q->mm;
+}
+
+/* ---- region memory ---------------------------------------------------- */
+
+static void uacce_qfr_free(struct uacce_qfr *qfr)
+{
+	unsigned long i;
+
+	if (!qfr)
+		return;
+	if (qfr->kaddr && !qfr->dma)
+		vunmap(qfr->kaddr);
+	for (i = 0; i < qfr->nr_pages; i++)
+		if (qfr->pages[i])
+			put_page(qfr->pages[i]);
+	kvfree(qfr->pages);
+	kfree(qfr);
+}
+
+/*
+ * Allocate @nr_pages zeroed pages for a region. @contig asks for physically
+ * contiguous memory (the SS region of a NOIOMMU device, whose requests carry
+ * bus addresses); its bus address is its physical address, as for a device
+ * without an IOMMU or with the IOMMU in pass-through.
+ */
+static struct uacce_qfr *uacce_qfr_alloc(enum uacce_qfrt type,
+					 unsigned long nr_pages, bool contig,
+					 int node)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
+	struct uacce_qfr *qfr;
+	struct page *page;
+	unsigned long i;
+
+	qfr = kzalloc(sizeof(*qfr), GFP_KERNEL);
+	if (!qfr)
+		return NULL;
+	qfr->type = type;
+	qfr->nr_pages = nr_pages;
+	refcount_set(&qfr->ref, 1);
+	qfr->pages = kvcalloc(nr_pages, sizeof(*qfr->pages), GFP_KERNEL);
+	if (!qfr->pages)
+		goto err;
+
+	if (contig) {
+		unsigned int order = get_order(nr_pages << PAGE_SHIFT);
+
+		if (order >= MAX_ORDER)
+			goto err;
+		page = alloc_pages_node(node, gfp, order);
+		if (!page)
+			goto err;
+		split_page(page, order);
+		for (i = 0; i < (1UL << order); i++) {
+			if (i < nr_pages)
+				qfr->pages[i] = page + i;
+			else
+				__free_page(page + i);
+		}
+		qfr->kaddr = page_address(page);
+		qfr->dma = page_to_phys(page);
+		return qfr;
+	}
+
+	for (i = 0; i < nr_pages; i++) {
+		qfr->pages[i] = alloc_pages_node(node, gfp, 0);
+		if (!qfr->pages[i])
+			goto err;
+	}
+	qfr->kaddr = vmap(qfr->pages, nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!qfr->kaddr)
+		goto err;
+	return qfr;
+err:
+	uacce_qfr_free(qfr);
+	return NULL;
+}
+
+/**
+ * uacce_ss_get() - take a reference on the SS region a queue can reach
+ * @q: the queue
+ *
+ * The region is the queue's own SS or the one shared to it with
+ * UACCE_CMD_SHARE_SVAS. Callable from any context.
+ *
+ * Return: the region, to be released with uacce_ss_put(), or NULL.
+ */
+struct uacce_qfr *uacce_ss_get(struct uacce_queue *q)
+{
+	struct uacce_qfr *qfr;
+
+	spin_lock(&q->lock);
+	qfr = q->qfrs[UACCE_QFRT_SS] ?: q->shared_ss;
+	if (qfr)
+		refcount_inc(&qfr->ref);
+	spin_unlock(&q->lock);
+	return qfr;
+}
+EXPORT_SYMBOL_GPL(uacce_ss_get);
+
+/**
+ * uacce_ss_put() - release a reference taken by uacce_ss_get()
+ * @qfr: the region; may be NULL
+ *
+ * Frees the region when this was the last reference. May sleep.
+ */
+void uacce_ss_put(struct uacce_qfr *qfr)
+{
+	if (qfr && refcount_dec_and_test(&qfr->ref))
+		uacce_qfr_free(qfr);
+}
+EXPORT_SYMBOL_GPL(uacce_ss_put);
+
+/* ---- queue control path ----------------------------------------------- */
+
+static int uacce_start_queue(struct uacce_queue *q)
+{
+	int ret;
+
+	if (q->state != UACCE_Q_INIT)
+		return -EINVAL;
+	ret = q->uacce->ops->start_queue(q);
+	if (ret)
+		return ret;
+	q->state = UACCE_Q_STARTED;
+	return 0;
+}
+
+static int uacce_stop_queue(struct uacce_queue *q)
+{
+	if (q->state != UACCE_Q_STARTED)
+		return -EINVAL;
+	q->uacce->ops->stop_queue(q);
+	q->state = UACCE_Q_INIT;
+	return 0;
+}
+
+static long uacce_share_svas(struct uacce_queue *q, unsigned long arg)
+{
+	struct uacce_qfr *ss;
+	struct uacce_queue *src;
+	struct fd f;
+	long ret = 0;
+
+	if (arg > INT_MAX)
+		return -EBADF;
+	f = fdget(arg);
+	if (!f.file)
+		return -EBADF;
+	if (f.file->f_op != &uacce_fops) {
+		ret = -EINVAL;
+		goto out;
+	}
+	src = f.file->private_data;
+	if (src == q) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (src->mm != q->mm) {
+		ret = -EPERM;
+		goto out;
+	}
+
+	/* never hold two queues' locks at once: A->B and B->A may race */
+	spin_lock(&src->lock);
+	ss = src->qfrs[UACCE_QFRT_SS];
+	if (ss)
+		refcount_inc(&ss->ref);
+	spin_unlock(&src->lock);
+	if (!ss) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	spin_lock(&q->lock);
+	if (q->qfrs[UACCE_QFRT_SS] || q->shared_ss || q->nr_vmas[UACCE_QFRT_SS]) {
+		ret = -EEXIST;
+	} else {
+		q->shared_ss = ss;
+		ss = NULL;
+	}
+	spin_unlock(&q->lock);
+	uacce_ss_put(ss);
+out:
+	fdput(f);
+	return ret;
+}
+
+static long uacce_get_ss_dma(struct uacce_queue *q, void __user *arg)
+{
+	struct uacce_device *uacce = q->uacce;
+	struct uacce_qfr *ss;
+	u64 dma;
+
+	if (!(uacce->flags & UACCE_DEV_NOIOMMU))
+		return -EINVAL;
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+
+	spin_lock(&q->lock);
+	ss = q->qfrs[UACCE_QFRT_SS];
+	dma = ss ? ss->dma : 0;
+	spin_unlock(&q->lock);
+	if (!ss)
+		return -ENXIO;
+
+	/* user space now programs physical addresses into a device */
+	dev_notice_once(&uacce->dev,
+			"%s[%d] reads DMA addresses: tainting the kernel\n",
+			current->comm, task_pid_nr(current));
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+	return copy_to_user(arg, &dma, sizeof(dma)) ? -EFAULT : 0;
+}
+
+static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
+				 unsigned long arg)
+{
+	struct uacce_queue *q = filep->private_data;
+	struct uacce_device *uacce = q->uacce;
+	long ret;
+
+	mutex_lock(&q->mutex);
+	if (q->state == UACCE_Q_ZOMBIE) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (!uacce_q_is_owner(q)) {
+		ret = -EPERM;
+		goto out;
+	}
+
+	switch (cmd) {
+	case UACCE_CMD_START_Q:
+		ret = uacce_start_queue(q);
+		break;
+	case UACCE_CMD_PUT_Q:
+		ret = uacce_stop_queue(q);
+		break;
+	case UACCE_CMD_SHARE_SVAS:
+		ret = uacce_share_svas(q, arg);
+		break;
+	case UACCE_CMD_GET_SS_DMA:
+		ret = uacce_get_ss_dma(q, (void __user *)arg);
+		break;
+	default:
+		ret = uacce->ops->ioctl ? uacce->ops->ioctl(q, cmd, arg) :
+					  -ENOTTY;
+		break;
+	}
+out:
+	mutex_unlock(&q->mutex);
+	return ret;
+}
+
+/* ---- open and release ------------------------------------------------- */
+
+static bool uacce_isolated(struct uacce_device *uacce)
+{
+	bool isolated;
+
+	spin_lock_irq(&uacce->err_lock);
+	isolated = uacce->isolated;
+	spin_unlock_irq(&uacce->err_lock);
+	return isolated;
+}
+
+static void uacce_queue_free(struct uacce_queue *q)
+{
+	int i;
+
+	for (i = 0; i < UACCE_QFRT_MAX; i++)
+		uacce_ss_put(q->qfrs[i]);	/* DKO/DUS: sole reference */
+	uacce_ss_put(q->shared_ss);
+	if (q->mm)
+		mmdrop(q->mm);
+	kfree(q);
+}
+
+static int uacce_fops_open(struct inode *inode, struct file *filep)
+{
+	struct uacce_device *uacce;
+	struct uacce_queue *q;
+	int ret, i;
+
+	xa_lock(&uacce_xa);
+	uacce = xa_load(&uacce_xa, iminor(inode));
+	if (uacce)
+		get_device(&uacce->dev);
+	xa_unlock(&uacce_xa);
+	if (!uacce)
+		return -ENODEV;
+	if (!current->mm) {
+		ret = -EINVAL;
+		goto err_put_dev;
+	}
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q) {
+		ret = -ENOMEM;
+		goto err_put_dev;
+	}
+	q->uacce = uacce;
+	mutex_init(&q->mutex);
+	init_rwsem(&q->remove_sem);
+	spin_lock_init(&q->lock);
+	init_waitqueue_head(&q->wait);
+	q->state = UACCE_Q_INIT;
+	q->mapping = filep->f_mapping;
+	q->mm = current->mm;
+	mmgrab(q->mm);
+
+	for (i = UACCE_QFRT_DKO; i <= UACCE_QFRT_DUS; i++) {
+		if (!uacce->qf_pg_num[i])
+			continue;
+		q->qfrs[i] = uacce_qfr_alloc(i, uacce->qf_pg_num[i], false,
+					     uacce->node);
+		if (!q->qfrs[i]) {
+			ret = -ENOMEM;
+			goto err_free_q;
+		}
+	}
+
+	mutex_lock(&uacce->mutex);
+	if (uacce->removed) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
+	if (uacce_isolated(uacce)) {
+		ret = -EIO;
+		goto err_unlock;
+	}
+	if (uacce->ops->get_available_instances(uacce) <= 0) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	ret = uacce->ops->get_queue(uacce, q);
+	if (ret)
+		goto err_unlock;
+	list_add(&q->list, &uacce->queues);
+	mutex_unlock(&uacce->mutex);
+
+	filep->private_data = q;
+	return 0;
+
+err_unlock:
+	mutex_unlock(&uacce->mutex);
+err_free_q:
+	uacce_queue_free(q);
+err_put_dev:
+	put_device(&uacce->dev);
+	return ret;
+}
+
+static int uacce_fops_release(struct inode *inode, struct file *filep)
+{
+	struct uacce_queue *q = filep->private_data;
+	struct uacce_device *uacce = q->uacce;
+
+	mutex_lock(&uacce->mutex);
+	mutex_lock(&q->mutex);
+	if (q->state != UACCE_Q_ZOMBIE) {
+		uacce_stop_queue(q);
+		uacce->ops->put_queue(q);
+		list_del(&q->list);
+	}
+	mutex_unlock(&q->mutex);
+	mutex_unlock(&uacce->mutex);
+
+	uacce_queue_free(q);
+	put_device(&uacce->dev);
+	return 0;
+}
+
+/* ---- poll ------------------------------------------------------------- */
+
+static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
+{
+	struct uacce_queue *q = filep->private_data;
+	__poll_t ret = 0;
+
+	poll_wait(filep, &q->wait, wait);
+
+	down_read(&q->remove_sem);
+	if (q->state == UACCE_Q_ZOMBIE)
+		ret = EPOLLHUP | EPOLLERR;
+	else if (!uacce_q_is_owner(q))
+		ret = EPOLLERR;
+	else if (q->uacce->ops->is_q_updated &&
+		 q->uacce->ops->is_q_updated(q))
+		ret = EPOLLIN | EPOLLRDNORM;
+	up_read(&q->remove_sem);
+	return ret;
+}
+
+/**
+ * uacce_wake_up() - wake the processes polling a queue
+ * @q: the queue that has new completions
+ *
+ * Cheap when nobody sleeps on the queue. Callable from any context.
+ */
+void uacce_wake_up(struct uacce_queue *q)
+{
+	if (wq_has_sleeper(&q->wait))
+		wake_up_interruptible_poll(&q->wait, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_GPL(uacce_wake_up);
+
+/* ---- mmap ------------------------------------------------------------- */
+
+static size_t uacce_region_size(struct uacce_device *uacce,
+				enum uacce_qfrt type)
+{
+	return uacce->qf_pg_num[type] << PAGE_SHIFT;
+}
+
+static void uacce_vma_open(struct vm_area_struct *vma)
+{
+	struct uacce_queue *q = vma->vm_private_data;
+
+	/* only a failed mremap copies our vmas; see uacce_vma_mremap() */
+	spin_lock(&q->lock);
+	q->nr_vmas[vma->vm_pgoff]++;
+	spin_unlock(&q->lock);
+}
+
+static void uacce_vma_close(struct vm_area_struct *vma)
+{
+	struct uacce_queue *q = vma->vm_private_data;
+	enum uacce_qfrt type = vma->vm_pgoff;
+	struct uacce_qfr *ss = NULL;
+
+	spin_lock(&q->lock);
+	if (!--q->nr_vmas[type] && type == UACCE_QFRT_SS) {
+		ss = q->qfrs[UACCE_QFRT_SS];
+		q->qfrs[UACCE_QFRT_SS] = NULL;
+	}
+	spin_unlock(&q->lock);
+	uacce_ss_put(ss);
+}
+
+static int uacce_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static int uacce_vma_mremap(struct vm_area_struct *vma)
+{
+	/* regions stay where the device knows them */
+	return -EINVAL;
+}
+
+static struct page *uacce_region_page(struct uacce_queue *q,
+				      enum uacce_qfrt type, unsigned long idx)
+{
+	struct uacce_qfr *qfr = q->qfrs[type];
+
+	if (!qfr || idx >= qfr->nr_pages)
+		return NULL;
+	return qfr->pages[idx];
+}
+
+/*
+ * Regions are mapped page by page on first access, under remove_sem, so that
+ * once removal has marked the queue ZOMBIE and zapped the file's mappings no
+ * page can come back: every later access gets SIGBUS.
+ */
+static vm_fault_t uacce_vma_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct uacce_queue *q = vma->vm_private_data;
+	enum uacce_qfrt type = vma->vm_pgoff;
+	unsigned long idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	struct page *page;
+	unsigned long pfn;
+	int err;
+
+	down_read(&q->remove_sem);
+	if (q->state == UACCE_Q_ZOMBIE)
+		goto out;
+
+	switch (type) {
+	case UACCE_QFRT_MMIO:
+		pfn = q->uacce->ops->mmio_pfn(q, idx);
+		ret = vmf_insert_mixed(vma, vmf->address,
+				       __pfn_to_pfn_t(pfn, PFN_DEV));
+		break;
+	case UACCE_QFRT_DUS:
+	case UACCE_QFRT_SS:
+		page = uacce_region_page(q, type, idx);
+		if (!page)
+			break;
+		err = vm_insert_page(vma, vmf->address, page);
+		if (!err || err == -EBUSY)
+			ret = VM_FAULT_NOPAGE;
+		else
+			ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		break;
+	default:	/* DKO is never mapped for user space */
+		break;
+	}
+out:
+	up_read(&q->remove_sem);
+	return ret;
+}
+
+static const struct vm_operations_struct uacce_vm_ops = {
+	.open = uacce_vma_open,
+	.close = uacce_vma_close,
+	.may_split = uacce_vma_may_split,
+	.mremap = uacce_vma_mremap,
+	.fault = uacce_vma_fault,
+};
+
+/* Checks and memory for mapping region @type; @size is the vma's size. */
+static int uacce_prepare_region(struct uacce_queue *q, enum uacce_qfrt type,
+				struct vm_area_struct *vma, size_t size)
+{
+	struct uacce_device *uacce = q->uacce;
+	struct uacce_qfr *ss;
+
+	switch (type) {
+	case UACCE_QFRT_MMIO:
+	case UACCE_QFRT_DUS:
+		if (!uacce->qf_pg_num[type] ||
+		    size != uacce_region_size(uacce, type))
+			return -EINVAL;
+		return 0;
+	case UACCE_QFRT_DKO:
+		if (!uacce->qf_pg_num[type] ||
+		    size != uacce_region_size(uacce, type))
+			return -EINVAL;
+		/* reserved address space only: no access now or later */
+		if (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
+			return -EPERM;
+		vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+		return 0;
+	case UACCE_QFRT_SS:
+		if (!uacce->ss_max_size)
+			return -EINVAL;
+		if (size > uacce->ss_max_size)
+			return -ENOMEM;
+		ss = uacce_qfr_alloc(type, size >> PAGE_SHIFT,
+				     uacce->flags & UACCE_DEV_NOIOMMU,
+				     uacce->node);
+		if (!ss)
+			return -ENOMEM;
+		ss->uaddr = vma->vm_start;
+		spin_lock(&q->lock);
+		if (q->qfrs[UACCE_QFRT_SS] || q->shared_ss ||
+		    q->nr_vmas[UACCE_QFRT_SS]) {
+			spin_unlock(&q->lock);
+			uacce_ss_put(ss);
+			return -EEXIST;
+		}
+		q->qfrs[UACCE_QFRT_SS] = ss;
+		spin_unlock(&q->lock);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int uacce_fops_mmap(struct file *filep, struct vm_area_struct *vma)
+{
+	struct uacce_queue *q = filep->private_data;
+	size_t size = vma->vm_end - vma->vm_start;
+	enum uacce_qfrt type;
+	int ret;
+
+	if (vma->vm_pgoff >= UACCE_QFRT_MAX)
+		return -EINVAL;
+	type = vma->vm_pgoff;
+
+	down_read(&q->remove_sem);
+	if (q->state == UACCE_Q_ZOMBIE) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (!uacce_q_is_owner(q)) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (!(vma->vm_flags & VM_SHARED)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	spin_lock(&q->lock);
+	ret = q->nr_vmas[type] ? -EEXIST : 0;
+	spin_unlock(&q->lock);
+	if (ret)
+		goto out;
+
+	ret = uacce_prepare_region(q, type, vma, size);
+	if (ret)
+		goto out;
+
+	/* not inherited by children, never moved, grown or dumped */
+	vma->vm_flags |= VM_IO | VM_MIXEDMAP | VM_DONTCOPY | VM_DONTEXPAND |
+			 VM_DONTDUMP;
+	vma->vm_private_data = q;
+	vma->vm_ops = &uacce_vm_ops;
+	spin_lock(&q->lock);
+	q->nr_vmas[type]++;
+	spin_unlock(&q->lock);
+out:
+	up_read(&q->remove_sem);
+	return ret;
+}
+
+static const struct file_operations uacce_fops = {
+	.owner		= THIS_MODULE,
+	.open		= uacce_fops_open,
+	.release	= uacce_fops_release,
+	.unlocked_ioctl	= uacce_fops_unl_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= uacce_fops_mmap,
+	.poll		= uacce_fops_poll,
+	.llseek		= noop_llseek,
+};
+
+/* ---- errors and isolation --------------------------------------------- */
+
+/* errors counted in the last hour; err_lock held */
+static unsigned int uacce_errors_last_hour(struct uacce_device *uacce,
+					   unsigned long minute)
+{
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < UACCE_ERR_BUCKETS; i++)
+		if (minute - uacce->err_minute[i] < UACCE_ERR_BUCKETS)
+			sum += uacce->err_count[i];
+	return sum;
+}
+
+/**
+ * uacce_report_error() - count a device error
+ * @uacce: the device
+ *
+ * When the errors of the last hour reach isolate_strategy (if not 0) the
+ * device is isolated: it refuses new queues with EIO until user space
+ * writes isolate_strategy again. Callable from any context.
+ */
+void uacce_report_error(struct uacce_device *uacce)
+{
+	unsigned long minute = jiffies / (60 * HZ);
+	unsigned int b = minute % UACCE_ERR_BUCKETS;
+	unsigned long flags;
+	bool isolate;
+
+	spin_lock_irqsave(&uacce->err_lock, flags);
+	if (uacce->err_minute[b] != minute || !uacce->err_count[b]) {
+		uacce->err_minute[b] = minute;
+		uacce->err_count[b] = 0;
+	}
+	if (uacce->err_count[b] < UINT_MAX)
+		uacce->err_count[b]++;
+	isolate = !uacce->isolated && uacce->isolate_strategy &&
+		  uacce_errors_last_hour(uacce, minute) >=
+		  uacce->isolate_strategy;
+	if (isolate)
+		uacce->isolated = true;
+	spin_unlock_irqrestore(&uacce->err_lock, flags);
+
+	if (isolate)
+		dev_err(&uacce->dev, "too many errors: device isolated\n");
+}
+EXPORT_SYMBOL_GPL(uacce_report_error);
+
+/* ---- sysfs ------------------------------------------------------------ */
+
+static ssize_t id_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_uacce(dev)->dev_id);
+}
+
+static ssize_t api_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_uacce(dev)->api);
+}
+
+static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_uacce(dev)->flags);
+}
+
+static ssize_t available_instances_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	struct uacce_device *uacce = to_uacce(dev);
+	int n;
+
+	/* sysfs removal waits for us, so the driver is still there */
+	mutex_lock(&uacce->mutex);
+	n = uacce->removed ? 0 : uacce->ops->get_available_instances(uacce);
+	mutex_unlock(&uacce->mutex);
+	return sysfs_emit(buf, "%d\n", max(n, 0));
+}
+
+static ssize_t algorithms_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_uacce(dev)->algs);
+}
+
+static long uacce_region_offset(struct uacce_device *uacce,
+				enum uacce_qfrt type)
+{
+	bool present = type == UACCE_QFRT_SS ? uacce->ss_max_size :
+					       uacce->qf_pg_num[type];
+
+	return present ? (long)type * PAGE_SIZE : -1;
+}
+
+static ssize_t qfrs_offset_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct uacce_device *uacce = to_uacce(dev);
+
+	return sysfs_emit(buf, "%ld %ld %ld %ld\n",
+			  uacce_region_offset(uacce, UACCE_QFRT_MMIO),
+			  uacce_region_offset(uacce, UACCE_QFRT_DKO),
+			  uacce_region_offset(uacce, UACCE_QFRT_DUS),
+			  uacce_region_offset(uacce, UACCE_QFRT_SS));
+}
+
+static ssize_t region_mmio_size_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  uacce_region_size(to_uacce(dev), UACCE_QFRT_MMIO));
+}
+
+static ssize_t region_dko_size_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  uacce_region_size(to_uacce(dev), UACCE_QFRT_DKO));
+}
+
+static ssize_t region_dus_size_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  uacce_region_size(to_uacce(dev), UACCE_QFRT_DUS));
+}
+
+static ssize_t region_ss_max_size_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", to_uacce(dev)->ss_max_size);
+}
+
+static ssize_t numa_distance_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	int node = to_uacce(dev)->node;
+
+	/* a device on no node is as near to every CPU as local memory */
+	return sysfs_emit(buf, "%d\n", node == NUMA_NO_NODE ? LOCAL_DISTANCE :
+			  node_distance(numa_node_id(), node));
+}
+
+static ssize_t node_id_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_uacce(dev)->node);
+}
+
+static ssize_t isolate_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", uacce_isolated(to_uacce(dev)));
+}
+
+static ssize_t isolate_strategy_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct uacce_device *uacce = to_uacce(dev);
+	unsigned int val;
+
+	spin_lock_irq(&uacce->err_lock);
+	val = uacce->isolate_strategy;
+	spin_unlock_irq(&uacce->err_lock);
+	return sysfs_emit(buf, "%u\n", val);
+}
+
+static ssize_t isolate_strategy_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	struct uacce_device *uacce = to_uacce(dev);
+	unsigned int val;
+
+	if (kstrtouint(buf, 10, &val) || val > UACCE_MAX_ERR_THRESHOLD)
+		return -EINVAL;
+
+	/* a new strategy starts a new count and lifts isolation */
+	spin_lock_irq(&uacce->err_lock);
+	uacce->isolate_strategy = val;
+	memset(uacce->err_count, 0, sizeof(uacce->err_count));
+	uacce->isolated = false;
+	spin_unlock_irq(&uacce->err_lock);
+
+	mutex_lock(&uacce->mutex);
+	if (!uacce->removed && uacce->ops->reset)
+		uacce->ops->reset(uacce);
+	mutex_unlock(&uacce->mutex);
+	return count;
+}
+
+static DEVICE_ATTR_RO(id);
+static DEVICE_ATTR_RO(api);
+static DEVICE_ATTR_RO(flags);
+static DEVICE_ATTR_RO(available_instances);
+static DEVICE_ATTR_RO(algorithms);
+static DEVICE_ATTR_RO(qfrs_offset);
+static DEVICE_ATTR_RO(region_mmio_size);
+static DEVICE_ATTR_RO(region_dko_size);
+static DEVICE_ATTR_RO(region_dus_size);
+static DEVICE_ATTR_RO(region_ss_max_size);
+static DEVICE_ATTR_RO(numa_distance);
+static DEVICE_ATTR_RO(node_id);
+static DEVICE_ATTR_RO(isolate);
+static DEVICE_ATTR_RW(isolate_strategy);
+
+static struct attribute *uacce_dev_attrs[] = {
+	&dev_attr_id.attr,
+	&dev_attr_api.attr,
+	&dev_attr_flags.attr,
+	&dev_attr_available_instances.attr,
+	&dev_attr_algorithms.attr,
+	&dev_attr_qfrs_offset.attr,
+	&dev_attr_region_mmio_size.attr,
+	&dev_attr_region_dko_size.attr,
+	&dev_attr_region_dus_size.attr,
+	&dev_attr_region_ss_max_size.attr,
+	&dev_attr_numa_distance.attr,
+	&dev_attr_node_id.attr,
+	&dev_attr_isolate.attr,
+	&dev_attr_isolate_strategy.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(uacce_dev);
+
+/* ---- registration ----------------------------------------------------- */
+
+static void uacce_release(struct device *dev)
+{
+	kfree(to_uacce(dev));
+}
+
+/**
+ * uacce_alloc() - allocate an accelerator for registration
+ * @parent: the device underneath (its NUMA node is the accelerator's)
+ * @interface: memory model and callbacks
+ *
+ * The caller fills in api, algs, qf_pg_num[], ss_max_size and priv, then
+ * calls uacce_register(). uacce_remove() undoes both.
+ *
+ * Return: the device, or an ERR_PTR().
+ */
+struct uacce_device *uacce_alloc(struct device *parent,
+				 const struct uacce_interface *interface)
+{
+	const struct uacce_ops *ops = interface->ops;
+	struct uacce_device *uacce;
+	int ret;
+
+	if (!ops || !ops->get_available_instances || !ops->get_queue ||
+	    !ops->put_queue || !ops->start_queue || !ops->stop_queue)
+		return ERR_PTR(-EINVAL);
+
+	uacce = kzalloc(sizeof(*uacce), GFP_KERNEL);
+	if (!uacce)
+		return ERR_PTR(-ENOMEM);
+	uacce->flags = interface->flags;
+	uacce->ops = ops;
+	uacce->node = parent ? dev_to_node(parent) : NUMA_NO_NODE;
+	mutex_init(&uacce->mutex);
+	INIT_LIST_HEAD(&uacce->queues);
+	spin_lock_init(&uacce->err_lock);
+
+	ret = xa_alloc(&uacce_xa, &uacce->dev_id, uacce,
+		       XA_LIMIT(0, UACCE_MAX_DEVICES - 1), GFP_KERNEL);
+	if (ret) {
+		kfree(uacce);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	}
+
+	device_initialize(&uacce->dev);
+	uacce->dev.class = uacce_class;
+	uacce->dev.groups = uacce_dev_groups;
+	uacce->dev.parent = parent;
+	uacce->dev.release = uacce_release;
+	uacce->dev.devt = MKDEV(MAJOR(uacce_devt), uacce->dev_id);
+	ret = dev_set_name(&uacce->dev, "ua%d", uacce->dev_id);
+	if (ret)
+		goto err;
+
+	uacce->cdev = cdev_alloc();
+	if (!uacce->cdev) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	uacce->cdev->ops = &uacce_fops;
+	uacce->cdev->owner = THIS_MODULE;
+	return uacce;
+err:
+	xa_erase(&uacce_xa, uacce->dev_id);
+	put_device(&uacce->dev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(uacce_alloc);
+
+/**
+ * uacce_register() - make an accelerator visible to user space
+ * @uacce: from uacce_alloc(), filled in
+ *
+ * Return: 0 or -errno; on error the caller still calls uacce_remove().
+ */
+int uacce_register(struct uacce_device *uacce)
+{
+	int ret;
+
+	if (!uacce->api || !uacce->algs ||
+	    (uacce->qf_pg_num[UACCE_QFRT_MMIO] && !uacce->ops->mmio_pfn))
+		return -EINVAL;
+
+	ret = cdev_device_add(uacce->cdev, &uacce->dev);
+	if (ret)
+		return ret;
+	mutex_lock(&uacce->mutex);
+	uacce->registered = true;
+	mutex_unlock(&uacce->mutex);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uacce_register);
+
+/*
+ * Take a queue away from the device for good: no new mapping or page can
+ * appear (ZOMBIE under remove_sem), existing ones are zapped, pollers wake
+ * up, and the driver releases it. The queue itself lives until close().
+ */
+static void uacce_kill_queue(struct uacce_queue *q)
+{
+	struct uacce_device *uacce = q->uacce;
+	bool started;
+
+	mutex_lock(&q->mutex);
+	started = q->state == UACCE_Q_STARTED;
+	down_write(&q->remove_sem);
+	q->state = UACCE_Q_ZOMBIE;
+	up_write(&q->remove_sem);
+	unmap_mapping_range(q->mapping, 0, 0, 1);
+	/*
+	 * Not under remove_sem: stopping waits for the device, which may be
+	 * faulting on one of the queue's regions (it now gets SIGBUS there).
+	 */
+	if (started)
+		uacce->ops->stop_queue(q);
+	uacce->ops->put_queue(q);
+	mutex_unlock(&q->mutex);
+	wake_up_interruptible_all(&q->wait);
+}
+
+/**
+ * uacce_remove() - remove an accelerator, open queues or not
+ * @uacce: from uacce_alloc(); NULL or an ERR_PTR() is ignored
+ *
+ * Every open queue is stopped and released through the driver and unmapped
+ * from its process, which then gets ENODEV, POLLHUP and SIGBUS. When this
+ * returns, uacce makes no more calls to the driver, which may go away.
+ */
+void uacce_remove(struct uacce_device *uacce)
+{
+	struct uacce_queue *q, *next;
+	bool registered;
+
+	if (IS_ERR_OR_NULL(uacce))
+		return;
+
+	xa_erase(&uacce_xa, uacce->dev_id);	/* no new open finds it */
+
+	mutex_lock(&uacce->mutex);
+	uacce->removed = true;
+	registered = uacce->registered;
+	list_for_each_entry_safe(q, next, &uacce->queues, list) {
+		uacce_kill_queue(q);
+		list_del_init(&q->list);
+	}
+	mutex_unlock(&uacce->mutex);
+
+	if (registered)
+		cdev_device_del(uacce->cdev, &uacce->dev);
+	else
+		kobject_put(&uacce->cdev->kobj);
+	put_device(&uacce->dev);
+}
+EXPORT_SYMBOL_GPL(uacce_remove);
+
+static int __init uacce_init(void)
+{
+	int ret;
+
+	uacce_class = class_create(THIS_MODULE, "uacce");
+	if (IS_ERR(uacce_class))
+		return PTR_ERR(uacce_class);
+
+	ret = alloc_chrdev_region(&uacce_devt, 0, UACCE_MAX_DEVICES, "uacce");
+	if (ret)
+		class_destroy(uacce_class);
+	return ret;
+}
+
+static void __exit uacce_exit(void)
+{
+	unregister_chrdev_region(uacce_devt, UACCE_MAX_DEVICES);
+	class_destroy(uacce_class);
+	WARN_ON(!xa_empty(&uacce_xa));
+}
+
+module_init(uacce_init);
+module_exit(uacce_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("WarpDrive developers");
+MODULE_DESCRIPTION("Unified/User-space-access-intended Accelerator Framework");
