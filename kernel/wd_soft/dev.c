@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wd_soft: one instance and its uacce registration.
+ *
+ * An instance is a device on the wd_soft bus with its engines and a uacce
+ * device underneath. uacce owns the queues; this file supplies the device
+ * side of each queue (MMIO page, ring setup) through struct uacce_ops.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "wd_soft.h"
+
+static inline struct wd_soft_dev *to_wd_soft_dev(struct device *dev)
+{
+	return container_of(dev, struct wd_soft_dev, dev);
+}
+
+static int wd_soft_get_available_instances(struct uacce_device *uacce)
+{
+	struct wd_soft_dev *wdev = uacce->priv;
+
+	return wdev->cfg.nr_queues - atomic_read(&wdev->nr_open);
+}
+
+static void wd_soft_dus_init(struct wd_soft_dus_hdr *hdr)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = WD_SOFT_MAGIC;
+	hdr->depth = WD_SOFT_DEPTH;
+	hdr->sqe_size = sizeof(struct wd_soft_sqe);
+	hdr->cqe_size = sizeof(struct wd_soft_cqe);
+	hdr->sq_off = WD_SOFT_SQ_OFF;
+	hdr->cq_off = WD_SOFT_CQ_OFF;
+}
+
+static int wd_soft_get_queue(struct uacce_device *uacce,
+			     struct uacce_queue *uq)
+{
+	struct wd_soft_dev *wdev = uacce->priv;
+	void *dus = uacce_qfr_kaddr(uq, UACCE_QFRT_DUS);
+	struct wd_soft_queue *q;
+
+	if (!dus)
+		return -EINVAL;
+	/* nr_open never exceeds nr_queues */
+	if (!atomic_add_unless(&wdev->nr_open, 1, wdev->cfg.nr_queues))
+		return -EBUSY;
+
+	q = kzalloc_node(sizeof(*q), GFP_KERNEL, wdev->cfg.node);
+	if (!q)
+		goto err;
+	q->mmio_page = alloc_pages_node(wdev->cfg.node,
+					GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!q->mmio_page)
+		goto err_free_q;
+
+	q->wdev = wdev;
+	q->uq = uq;
+	q->mmio = page_address(q->mmio_page);
+	q->hdr = dus;
+	q->sq = dus + WD_SOFT_SQ_OFF;
+	q->cq = dus + WD_SOFT_CQ_OFF;
+	INIT_LIST_HEAD(&q->node);
+	wd_soft_dus_init(q->hdr);
+	uq->priv = q;
+	return 0;
+
+err_free_q:
+	kfree(q);
+err:
+	atomic_dec(&wdev->nr_open);
+	return -ENOMEM;
+}
+
+static void wd_soft_put_queue(struct uacce_queue *uq)
+{
+	struct wd_soft_queue *q = uq->priv;
+	struct wd_soft_dev *wdev = q->wdev;
+
+	uq->priv = NULL;
+	__free_page(q->mmio_page);
+	kfree(q);
+	atomic_dec(&wdev->nr_open);
+}
+
+static int wd_soft_start_queue(struct uacce_queue *uq)
+{
+	struct wd_soft_queue *q = uq->priv;
+
+	wd_soft_queue_reset(q);
+	wd_soft_engine_attach(q);
+	return 0;
+}
+
+static void wd_soft_stop_queue(struct uacce_queue *uq)
+{
+	struct wd_soft_queue *q = uq->priv;
+
+	wd_soft_engine_detach(q);
+	wd_soft_queue_cancel(q);
+}
+
+/* Called from poll(), beside the control path: reads only. */
+static bool wd_soft_is_q_updated(struct uacce_queue *uq)
+{
+	struct wd_soft_queue *q = uq->priv;
+
+	return READ_ONCE(q->cq_tail) != READ_ONCE(q->mmio->cq_head) ||
+	       (READ_ONCE(q->status) & WD_SOFT_ST_BROKEN);
+}
+
+/* Under the owner's mmap_lock; the region is one page, so pgoff is 0. */
+static unsigned long wd_soft_mmio_pfn(struct uacce_queue *uq,
+				      unsigned long pgoff)
+{
+	struct wd_soft_queue *q = uq->priv;
+
+	return page_to_pfn(q->mmio_page);
+}
+
+static long wd_soft_ioctl(struct uacce_queue *uq, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct wd_soft_queue *q = uq->priv;
+
+	if (cmd != WD_SOFT_CMD_KICK)
+		return -ENOTTY;
+	/* q->engine is set while started; uacce serialises us with start/stop */
+	if (!q->engine)
+		return -EINVAL;
+	wd_soft_engine_kick(q->engine);
+	return 0;
+}
+
+static const struct uacce_ops wd_soft_uacce_ops = {
+	.get_available_instances = wd_soft_get_available_instances,
+	.get_queue	= wd_soft_get_queue,
+	.put_queue	= wd_soft_put_queue,
+	.start_queue	= wd_soft_start_queue,
+	.stop_queue	= wd_soft_stop_queue,
+	.is_q_updated	= wd_soft_is_q_updated,
+	.mmio_pfn	= wd_soft_mmio_pfn,
+	.ioctl		= wd_soft_ioctl,
+};
+
+static const unsigned int wd_soft_mode_flags[] = {
+	[WD_SOFT_MODE_SVA]	= UACCE_DEV_SVA,
+	[WD_SOFT_MODE_PASID]	= UACCE_DEV_PASID,
+	[WD_SOFT_MODE_NOIOMMU]	= UACCE_DEV_NOIOMMU,
+};
+
+static int wd_soft_uacce_register(struct wd_soft_dev *wdev)
+{
+	struct uacce_interface iface = {
+		.flags = wd_soft_mode_flags[wdev->cfg.mode],
+		.ops = &wd_soft_uacce_ops,
+	};
+	struct uacce_device *uacce;
+	int ret;
+
+	uacce = uacce_alloc(&wdev->dev, &iface);
+	if (IS_ERR(uacce))
+		return PTR_ERR(uacce);
+
+	uacce->api = WD_SOFT_API;
+	uacce->algs = WD_SOFT_ALGS;
+	uacce->qf_pg_num[UACCE_QFRT_MMIO] = 1;
+	uacce->qf_pg_num[UACCE_QFRT_DKO] = 1;
+	uacce->qf_pg_num[UACCE_QFRT_DUS] = WD_SOFT_DUS_SIZE / PAGE_SIZE;
+	uacce->ss_max_size = wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU ?
+			     WD_SOFT_SS_MAX_NOIOMMU : WD_SOFT_SS_MAX;
+	uacce->priv = wdev;
+
+	ret = uacce_register(uacce);
+	if (ret) {
+		uacce_remove(uacce);
+		return ret;
+	}
+	wdev->uacce = uacce;
+	return 0;
+}
+
+static void wd_soft_dev_release(struct device *dev)
+{
+	kfree(to_wd_soft_dev(dev));
+}
+
+/**
+ * wd_soft_dev_create() - create and register an instance
+ * @cfg: its configuration, already validated
+ *
+ * Adds wd_softID to the bus, starts its engines and registers its uacce
+ * device. The caller holds wd_soft_devs_lock.
+ *
+ * Return: the instance or an ERR_PTR().
+ */
+struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
+{
+	struct wd_soft_dev *wdev;
+	int ret;
+
+	/* the ring layout is the ABI: pages must divide it */
+	BUILD_BUG_ON(sizeof(struct wd_soft_mmio) > PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct wd_soft_dus_hdr) > WD_SOFT_SQ_OFF);
+	BUILD_BUG_ON(WD_SOFT_DUS_SIZE % PAGE_SIZE);
+	BUILD_BUG_ON(WD_SOFT_DEPTH & WD_SOFT_RING_MASK);
+
+	wdev = kzalloc_node(struct_size(wdev, engines, cfg->nr_engines),
+			    GFP_KERNEL, cfg->node);
+	if (!wdev)
+		return ERR_PTR(-ENOMEM);
+	wdev->cfg = *cfg;
+	atomic_set(&wdev->nr_open, 0);
+
+	device_initialize(&wdev->dev);
+	wdev->dev.bus = &wd_soft_bus;
+	wdev->dev.release = wd_soft_dev_release;
+	set_dev_node(&wdev->dev, cfg->node);
+	ret = dev_set_name(&wdev->dev, "wd_soft%u", cfg->id);
+	if (ret)
+		goto err_put;
+	ret = device_add(&wdev->dev);
+	if (ret)
+		goto err_put;
+
+	ret = wd_soft_engines_start(wdev);
+	if (ret)
+		goto err_del;
+	ret = wd_soft_uacce_register(wdev);
+	if (ret)
+		goto err_engines;
+	return wdev;
+
+err_engines:
+	wd_soft_engines_stop(wdev);
+err_del:
+	device_del(&wdev->dev);
+err_put:
+	put_device(&wdev->dev);
+	return ERR_PTR(ret);
+}
+
+/**
+ * wd_soft_dev_destroy() - remove an instance, open queues or not
+ * @wdev: the instance, already off the bus's list
+ *
+ * uacce_remove() stops and releases every open queue through our ops and
+ * makes no call to us afterwards; then the engines, idle by now, stop.
+ * The caller holds wd_soft_devs_lock.
+ */
+void wd_soft_dev_destroy(struct wd_soft_dev *wdev)
+{
+	uacce_remove(wdev->uacce);
+	wdev->uacce = NULL;
+	wd_soft_engines_stop(wdev);
+	device_unregister(&wdev->dev);
+}
