@@ -1,0 +1,95 @@
+#!/bin/sh
+# In-VM test suite of WarpDrive (busybox sh). Run by tests/run.sh in the
+# guest as `sh /work/suite.sh`, with build/vm at /work: programs in /work/bin.
+# Prints one PASS:/FAIL:/SKIP: line per test and exits 0; leaves uacce and
+# wd_soft unloaded (reported as tests).
+BIN=${BIN:-/work/bin}
+KO=${KO:-/lib/modules/wd}
+CYCLES=${CYCLES:-5}
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+loaded() { [ -d /sys/module/$1 ]; }
+
+# test programs, in order; t_module last (it unloads and reloads)
+PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_kill t_remove t_module"
+
+if ! loaded uacce || ! loaded wd_soft; then
+	fail suite.modules_loaded "uacce or wd_soft not loaded at start"
+	loaded uacce || insmod $KO/uacce.ko
+	loaded wd_soft || insmod $KO/wd_soft.ko
+else
+	pass suite.modules_loaded
+fi
+
+for p in $PROGS; do
+	if [ ! -x "$BIN/$p" ]; then
+		fail "$p" "no $BIN/$p"
+		continue
+	fi
+	echo "# running $p"
+	"$BIN/$p"
+	rc=$?
+	# 0: all passed, 1: some failed (already reported); else it crashed
+	if [ $rc -gt 1 ]; then
+		fail "$p.runner" "exit status $rc"
+	fi
+	# each program must leave both modules loaded for the next
+	if ! loaded uacce || ! loaded wd_soft; then
+		fail "$p.modules_left_loaded" "a module is missing after $p"
+		loaded uacce || insmod $KO/uacce.ko
+		loaded wd_soft || insmod $KO/wd_soft.ko
+	fi
+done
+
+# unload/reload cycles with a queue used in between
+i=1
+while [ $i -le $CYCLES ]; do
+	name=module.cycle_$i
+	out=/tmp/cycle.$$
+	if ! rmmod wd_soft 2>$out; then
+		fail $name "rmmod wd_soft: $(cat $out)"
+	elif ! rmmod uacce 2>$out; then
+		fail $name "rmmod uacce: $(cat $out)"
+	elif loaded uacce || loaded wd_soft; then
+		fail $name "still loaded after rmmod"
+	elif ! insmod $KO/uacce.ko 2>$out; then
+		fail $name "insmod uacce: $(cat $out)"
+	elif ! insmod $KO/wd_soft.ko 2>$out; then
+		fail $name "insmod wd_soft: $(cat $out)"
+	elif ! "$BIN/t_ring" copy_dst_larger nop >$out 2>&1 || \
+	     [ "$(grep -c '^PASS:' $out)" != 2 ]; then
+		fail $name "open/copy/close after reload: $(grep -v '^#' $out | tr '\n' ' ')"
+	else
+		pass $name
+	fi
+	rm -f $out
+	loaded uacce || insmod $KO/uacce.ko 2>/dev/null
+	loaded wd_soft || insmod $KO/wd_soft.ko 2>/dev/null
+	i=$((i + 1))
+done
+
+# the kernel log: no oops, BUG, warning or leak report from anything above
+if dmesg >/tmp/dmesg.$$ 2>/dev/null; then
+	bad=$(grep -E 'BUG:|WARNING:|Oops|general protection|UBSAN|KASAN|kmemleak|refcount_t|list_(add|del) corruption|INFO: task .* blocked' /tmp/dmesg.$$ | head -5 | tr '\n' ' ')
+	if [ -n "$bad" ]; then
+		fail kernel.log_clean "$bad"
+	else
+		pass kernel.log_clean
+	fi
+	rm -f /tmp/dmesg.$$
+else
+	echo "SKIP: kernel.log_clean: dmesg not available"
+fi
+
+# last: both modules unload
+if rmmod wd_soft; then pass module.final_rmmod_wd_soft
+else fail module.final_rmmod_wd_soft "rmmod wd_soft failed"; fi
+if rmmod uacce; then pass module.final_rmmod_uacce
+else fail module.final_rmmod_uacce "rmmod uacce failed"; fi
+if loaded uacce || loaded wd_soft; then
+	fail module.unloaded "still loaded: $(cat /proc/modules | tr '\n' ' ')"
+else
+	pass module.unloaded
+fi
+exit 0

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * t.h: the small test framework of the in-VM suite (tests/vm).
+ *
+ * Every test runs in its own forked child, in its own process group, with a
+ * timeout. A test passes when its child exits 0 and nothing reported a
+ * failure; a signal, a timeout, or T_FAIL() anywhere in the test's process
+ * tree fails it. Output, one line per test:
+ *
+ *	PASS: <prog>.<test>
+ *	FAIL: <prog>.<test>: reason (file:line)
+ *	SKIP: <prog>.<test>: reason
+ *
+ * Usage: <prog> [-l] [test ...]   (no names: every test; -l: list them)
+ *
+ * Each program owns ten wd_soft instance IDs (T_PROGRAM(base) gives
+ * base..base+9); t_inst_create() takes a free one and the runner deletes
+ * every instance of the range after each test, so tests don't leak devices.
+ */
+#ifndef WD_TESTS_VM_T_H
+#define WD_TESTS_VM_T_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* our ABI, by a path system headers cannot shadow */
+#include "uapi/misc/uacce/uacce.h"
+#include "uapi/misc/uacce/wd_soft.h"
+
+/* ---- registration ---- */
+
+typedef void (*t_fn)(void);
+void t_register(const char *name, t_fn fn, int timeout_s);
+
+#define T_TEST_TMO(name, tmo)						\
+	static void name(void);						\
+	__attribute__((constructor)) static void name##__reg(void)	\
+	{ t_register(#name, name, tmo); }				\
+	static void name(void)
+#define TEST(name) T_TEST_TMO(name, 60)
+
+/* each program: T_PROGRAM(first wd_soft instance ID it may use) */
+extern const int t_id_base;
+#define T_PROGRAM(base) const int t_id_base = (base)
+#define T_NR_IDS 10
+
+/* optional: run by the runner (in its own process) after each test */
+extern void (*t_after_test)(void);
+
+/* ---- failing, skipping ---- */
+
+void t_fail_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+void t_skip(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *t_errname(int err);
+
+#define T_FAIL(...) t_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+#define T_ASSERT(c) do { if (!(c)) T_FAIL("assertion failed: %s", #c); } while (0)
+#define T_ASSERT_MSG(c, ...) do { if (!(c)) T_FAIL(__VA_ARGS__); } while (0)
+#define T_EQ(a, b) do {							\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	if (_a != _b)							\
+		T_FAIL("%s is %lld, expected %lld (%s)", #a, _a, _b, #b); \
+} while (0)
+#define T_EQ_HEX(a, b) do {						\
+	unsigned long long _a = (unsigned long long)(a),		\
+			   _b = (unsigned long long)(b);		\
+	if (_a != _b)							\
+		T_FAIL("%s is %#llx, expected %#llx (%s)", #a, _a, _b, #b); \
+} while (0)
+#define T_STREQ(a, b) do {						\
+	const char *_a = (a), *_b = (b);				\
+	if (strcmp(_a, _b))						\
+		T_FAIL("%s is \"%s\", expected \"%s\"", #a, _a, _b);	\
+} while (0)
+/* a call that must succeed (not -1 / MAP_FAILED); yields its value */
+#define T_OK(e) ({							\
+	errno = 0;							\
+	long _r = (long)(e);						\
+	if (_r == -1)							\
+		T_FAIL("%s failed: %s", #e, t_errname(errno));		\
+	_r;								\
+})
+/* a call that must fail with -1 / MAP_FAILED and errno err */
+#define T_ERR(e, err) do {						\
+	errno = 0;							\
+	long _r = (long)(e);						\
+	int _e = errno;							\
+	if (_r != -1)							\
+		T_FAIL("%s returned %ld, expected failure %s", #e, _r,	\
+		       t_errname(err));					\
+	if (_e != (err))						\
+		T_FAIL("%s failed with %s, expected %s", #e,		\
+		       t_errname(_e), t_errname(err));			\
+} while (0)
+/* must fail with one of two errnos */
+#define T_ERR2(e, err1, err2) do {					\
+	errno = 0;							\
+	long _r = (long)(e);						\
+	int _e = errno;							\
+	if (_r != -1)							\
+		T_FAIL("%s returned %ld, expected failure %s or %s", #e, \
+		       _r, t_errname(err1), t_errname(err2));		\
+	if (_e != (err1) && _e != (err2))				\
+		T_FAIL("%s failed with %s, expected %s or %s", #e,	\
+		       t_errname(_e), t_errname(err1), t_errname(err2)); \
+} while (0)
+
+/* ---- processes ---- */
+
+extern size_t t_page;
+pid_t t_fork(void);			/* fork; the child must end in _exit() */
+int t_wait(pid_t pid, int timeout_ms);	/* wait status; T_FAIL on timeout */
+void t_wait_ok(pid_t pid, int timeout_ms);	/* child must exit 0 */
+void t_wait_sig(pid_t pid, int sig, int timeout_ms); /* child must die of sig */
+/* touch one byte (write: store 0 after reading); 0 or the signal it raised */
+int t_touch(volatile void *addr, bool write);
+void t_drop_cap(int cap);
+/* pass an fd over a UNIX socket (SCM_RIGHTS) */
+void t_send_fd(int sock, int fd);
+int t_recv_fd(int sock);		/* from effective and permitted sets */
+uint64_t t_now_ms(void);
+void t_msleep(int ms);
+void t_fill_random(void *buf, size_t len, uint64_t seed);
+
+/* ---- sysfs ---- */
+
+/* raw: bytes read (trailing newline kept) or -errno */
+int t_read_file(const char *path, char *buf, size_t len);
+/* write all of s in one write(): 0 or -errno */
+int t_write_file(const char *path, const char *s);
+bool t_exists(const char *path);
+/* /sys/class/uacce/uaN/attr; t_attr_str strips the trailing newline */
+int t_attr_str(int ua, const char *attr, char *buf, size_t len);
+long long t_attr_ll(int ua, const char *attr);	/* T_FAIL if absent/garbage */
+bool t_attr_exists(int ua, const char *attr);
+int t_attr_write(int ua, const char *attr, const char *s);
+
+/* ---- wd_soft instances ---- */
+
+#define T_BUS "/sys/bus/wd_soft"
+struct t_inst {
+	int id;		/* wd_soft ID */
+	int ua;		/* N of /dev/uaN */
+};
+/* create an instance with a free ID of this program, opts like "mode=pasid" */
+struct t_inst t_inst_create(const char *opts);
+int t_inst_new_raw(const char *s);	/* write new_device: 0 or -errno */
+int t_inst_del_raw(const char *s);	/* write del_device: 0 or -errno */
+void t_inst_delete(struct t_inst *in);
+int t_inst_ua(int id);			/* uaN of instance id, -1 if none */
+int t_free_id(void);			/* a free ID of this program */
+bool t_inst_exists(int id);
+int t_count_dir(const char *path);	/* entries, -1 if absent */
+bool t_wd_soft_loaded(void);
+
+/* ---- queues and the wd_soft_v1 ring ---- */
+
+struct t_q {
+	int fd;
+	int ua;
+	unsigned int flags;		/* sysfs flags of the device */
+	void *mmio_map, *dus_map;
+	size_t mmio_size, dus_size;
+	volatile struct wd_soft_mmio *mmio;
+	volatile struct wd_soft_dus_hdr *hdr;
+	struct wd_soft_sqe *sq;
+	volatile struct wd_soft_cqe *cq;
+	uint32_t depth, sq_tail, cq_head;
+	void *ss;
+	size_t ss_size, ss_used;
+	uint64_t ss_dma;		/* NOIOMMU */
+};
+
+char *t_dev_path(int ua, char *buf);	/* "/dev/uaN" (buf: 32 bytes) */
+int t_open_raw(int ua);			/* fd or -errno */
+void t_q_open(struct t_q *q, int ua);	/* open /dev/uaN */
+void t_q_map(struct t_q *q);		/* map MMIO + DUS, check the header */
+void *t_q_map_ss(struct t_q *q, size_t size); /* NOIOMMU: also GET_SS_DMA */
+void t_q_start(struct t_q *q);
+void t_q_setup(struct t_q *q, int ua);	/* open + map + start */
+void t_q_unmap(struct t_q *q);
+void t_q_close(struct t_q *q);		/* unmap + close */
+/* bump-allocate len bytes (64-aligned) from SS; NULL if it doesn't fit */
+void *t_q_ss_alloc(struct t_q *q, size_t len);
+/* address the device takes for p: VA, or DMA inside SS for NOIOMMU */
+uint64_t t_q_addr(struct t_q *q, const void *p);
+void t_q_push(struct t_q *q, const struct wd_soft_sqe *sqe);
+void t_q_publish(struct t_q *q);	/* store sq_tail, KICK if NEED_WAKEUP */
+void t_q_kick(struct t_q *q);
+/* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
+int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms);
+void t_q_wait(struct t_q *q, struct wd_soft_cqe *cqe);	/* T_FAIL on timeout */
+/* submit one request and wait for its completion */
+struct wd_soft_cqe t_q_run(struct t_q *q, const struct wd_soft_sqe *sqe);
+/* resynchronise the local indices with the device's after PUT_Q/START_Q */
+void t_q_resync(struct t_q *q);
+/* PUT_Q, doorbells set to the device's indices, START_Q, resync */
+void t_q_restart(struct t_q *q);
+uint32_t t_q_hdr_sq_head(struct t_q *q);
+uint32_t t_q_hdr_cq_tail(struct t_q *q);
+uint32_t t_q_status(struct t_q *q);
+
+/* a COPY of len bytes, checked against the source with memcmp */
+void t_q_copy_check(struct t_q *q, void *src, void *dst, size_t len);
+struct wd_soft_sqe t_sqe_copy(struct t_q *q, const void *src, const void *dst,
+			      uint32_t src_len, uint32_t dst_len);
+struct wd_soft_sqe t_sqe_nop(uint64_t user_data);
+
+/* region helpers */
+void *t_mmap_region(int fd, int qfrt, size_t len, int prot); /* MAP_FAILED on error */
+size_t t_region_size(int ua, int qfrt);		/* from sysfs, 0: absent */
+long long t_ss_max(int ua);			/* region_ss_max_size or -1 */
+
+#endif

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/* t_ioctl: the uacce ioctls in each queue state (docs/uacce.md, spec 1) */
+#include "t.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+T_PROGRAM(10);
+
+/* STARTED <=> START_Q gives EINVAL: a way to see the state without a request */
+static bool q_started(int fd)
+{
+	if (ioctl(fd, UACCE_CMD_START_Q) == 0) {
+		/* it was INIT: put it back */
+		T_OK(ioctl(fd, UACCE_CMD_PUT_Q));
+		return false;
+	}
+	T_EQ(errno, EINVAL);
+	return true;
+}
+
+static void nop_works(struct t_q *q)
+{
+	struct wd_soft_sqe sqe = t_sqe_nop(0xabcdef);
+	struct wd_soft_cqe cqe = t_q_run(q, &sqe);
+
+	T_EQ(cqe.status, WD_SOFT_S_OK);
+	T_EQ(cqe.out_len, 0);
+}
+
+TEST(start_q_in_init)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	t_q_map(&q);
+	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	nop_works(&q);
+}
+
+TEST(start_q_in_started_einval)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	T_ERR(ioctl(q.fd, UACCE_CMD_START_Q), EINVAL);
+	/* and the queue is still started and working */
+	nop_works(&q);
+	T_ERR(ioctl(q.fd, UACCE_CMD_START_Q), EINVAL);
+}
+
+TEST(put_q_in_started_then_start_again)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	nop_works(&q);
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	/* INIT again: START_Q works */
+	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	t_q_resync(&q);
+	nop_works(&q);
+	/* and a second full cycle */
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	t_q_resync(&q);
+	nop_works(&q);
+}
+
+TEST(put_q_in_init_einval)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EINVAL);
+	t_q_map(&q);
+	T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EINVAL);
+	/* after a START/PUT cycle, a second PUT_Q is EINVAL too */
+	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EINVAL);
+	/* nothing broke: the queue starts and works */
+	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	t_q_resync(&q);
+	nop_works(&q);
+}
+
+/* ---- SHARE_SVAS ---- */
+
+TEST(share_svas_ok)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a, b;
+
+	t_q_open(&a, in.ua);
+	t_q_open(&b, in.ua);
+	t_q_map_ss(&a, t_page);
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+}
+
+TEST(share_svas_b_has_ss_eexist)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a, b;
+
+	t_q_open(&a, in.ua);
+	t_q_open(&b, in.ua);
+	t_q_map_ss(&a, t_page);
+	t_q_map_ss(&b, t_page);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd), EEXIST);
+}
+
+/* B got A's SS through SHARE_SVAS: it has one now, a second share is EEXIST */
+TEST(share_svas_twice_eexist)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a, b, c;
+
+	t_q_open(&a, in.ua);
+	t_q_open(&b, in.ua);
+	t_q_open(&c, in.ua);
+	t_q_map_ss(&a, t_page);
+	t_q_map_ss(&c, t_page);
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd), EEXIST);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, c.fd), EEXIST);
+}
+
+TEST(share_svas_a_without_ss_einval)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a, b;
+
+	t_q_open(&a, in.ua);
+	t_q_open(&b, in.ua);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+	/* A mapped and unmapped its SS: no SS any more */
+	void *p = t_q_map_ss(&a, t_page);
+
+	T_OK(munmap(p, t_page));
+	a.ss = NULL;
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+}
+
+TEST(share_svas_not_a_queue_einval)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q b;
+	int nul = T_OK(open("/dev/null", O_RDWR));
+	int sv[2];
+
+	t_q_open(&b, in.ua);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, nul), EINVAL);
+	T_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, sv[0]), EINVAL);
+	/* a sysfs file of the uacce device is not a queue either */
+	char p[128];
+	int sfd;
+
+	snprintf(p, sizeof(p), "/sys/class/uacce/ua%d/id", in.ua);
+	sfd = T_OK(open(p, O_RDONLY));
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, sfd), EINVAL);
+}
+
+TEST(share_svas_bad_fd_ebadf)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a, b;
+	int closed;
+
+	t_q_open(&a, in.ua);
+	t_q_open(&b, in.ua);
+	t_q_map_ss(&a, t_page);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, 9999), EBADF);
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, -1), EBADF);
+	closed = T_OK(dup(a.fd));
+	T_OK(close(closed));
+	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, closed), EBADF);
+	/* nothing was shared: the real share still works */
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+}
+
+TEST(share_svas_self_einval)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q a;
+
+	t_q_open(&a, in.ua);
+	T_ERR(ioctl(a.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+	t_q_map_ss(&a, t_page);
+	T_ERR(ioctl(a.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+	/* a dup of the same queue is the same queue */
+	int d = T_OK(dup(a.fd));
+
+	T_ERR(ioctl(a.fd, UACCE_CMD_SHARE_SVAS, d), EINVAL);
+}
+
+/* A's queue belongs to another process: not "of the same process" */
+TEST(share_svas_other_process_queue)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q b;
+	int sv[2];
+	pid_t pid;
+
+	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q a;
+		char c;
+
+		t_q_open(&a, in.ua);
+		t_q_map_ss(&a, t_page);
+		t_send_fd(sv[1], a.fd);
+		/* hold the queue until the parent is done */
+		T_OK(read(sv[1], &c, 1));
+		_exit(0);
+	}
+	int afd = t_recv_fd(sv[0]);
+
+	t_q_open(&b, in.ua);
+	/* the spec names no errno: refused with EINVAL or EPERM */
+	T_ERR2(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, afd), EINVAL, EPERM);
+	T_OK(write(sv[0], "x", 1));
+	t_wait_ok(pid, 10000);
+}
+
+/* B's device reaches A's SS at the same addresses (PASID: only SS works) */
+static void share_reach(const char *opts_a, const char *opts_b)
+{
+	struct t_inst ia = t_inst_create(opts_a);
+	struct t_inst ib = opts_b ? t_inst_create(opts_b) : ia;
+	struct t_q a, b, c;
+	char *src, *dst, *own;
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cqe;
+
+	t_q_setup(&a, ia.ua);
+	t_q_open(&b, ib.ua);
+	t_q_map(&b);
+	t_q_map_ss(&a, 4 * t_page);
+	src = t_q_ss_alloc(&a, t_page);
+	dst = t_q_ss_alloc(&a, t_page);
+
+	/* before sharing, B cannot reach A's SS */
+	T_OK(ioctl(b.fd, UACCE_CMD_START_Q));
+	sqe = t_sqe_copy(&b, src, dst, 100, 100);
+	cqe = t_q_run(&b, &sqe);
+	T_EQ(cqe.status, WD_SOFT_S_BAD_ADDR);
+	T_OK(ioctl(b.fd, UACCE_CMD_PUT_Q));
+	t_q_resync(&b);
+
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	T_OK(ioctl(b.fd, UACCE_CMD_START_Q));
+	t_q_copy_check(&b, src, dst, t_page);
+	/* A still works on its own SS */
+	t_q_copy_check(&a, dst, src, 1000);
+
+	/* a third queue C without SS and without sharing still cannot */
+	t_q_setup(&c, ib.ua);
+	own = malloc(t_page);
+	sqe = t_sqe_copy(&c, src, dst, 10, 10);
+	cqe = t_q_run(&c, &sqe);
+	T_EQ(cqe.status, WD_SOFT_S_BAD_ADDR);
+	sqe = t_sqe_copy(&c, own, own, 10, 10);
+	cqe = t_q_run(&c, &sqe);
+	T_EQ(cqe.status, WD_SOFT_S_BAD_ADDR);
+}
+
+TEST(share_svas_reach_same_device)
+{
+	share_reach("mode=pasid", NULL);
+}
+
+TEST(share_svas_reach_other_device)
+{
+	share_reach("mode=pasid", "mode=pasid");
+}
+
+/* ---- GET_SS_DMA ---- */
+
+static unsigned long tainted(void)
+{
+	char buf[64];
+
+	T_ASSERT(t_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0);
+	return strtoul(buf, NULL, 10);
+}
+
+TEST(get_ss_dma_sva_einval)
+{
+	struct t_inst in = t_inst_create("mode=sva");
+	struct t_q q;
+	__u64 dma = 0;
+
+	t_q_open(&q, in.ua);
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), EINVAL);
+	if (t_ss_max(in.ua) != 0) {
+		void *p = t_mmap_region(q.fd, UACCE_QFRT_SS, t_page,
+					PROT_READ | PROT_WRITE);
+
+		if (p != MAP_FAILED)
+			T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), EINVAL);
+	}
+	T_EQ(dma, 0);
+}
+
+TEST(get_ss_dma_pasid_einval)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q q;
+	__u64 dma = 0;
+
+	t_q_open(&q, in.ua);
+	t_q_map_ss(&q, t_page);
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), EINVAL);
+	T_EQ(dma, 0);
+}
+
+/* bits a module load sets: proprietary, out-of-tree, unsigned */
+#define TAINT_LOAD_BITS ((1ul << 0) | (1ul << 12) | (1ul << 13))
+
+TEST(get_ss_dma_noiommu_taints)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	struct t_q q;
+	__u64 dma = 0;
+	unsigned long before, after;
+
+	t_q_open(&q, in.ua);
+	T_EQ(q.flags, UACCE_DEV_NOIOMMU);
+	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_SS, 2 * t_page,
+			       PROT_READ | PROT_WRITE) != MAP_FAILED);
+	before = tainted();
+	T_OK(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma));
+	after = tainted();
+	T_ASSERT_MSG(dma != 0, "GET_SS_DMA returned address 0");
+	T_ASSERT_MSG((dma & (t_page - 1)) == 0,
+		     "SS DMA address %#llx not page aligned",
+		     (unsigned long long)dma);
+	T_ASSERT_MSG(after & ~TAINT_LOAD_BITS,
+		     "kernel not tainted after GET_SS_DMA (tainted %lu -> %lu)",
+		     before, after);
+	T_ASSERT((after & before) == before);
+	/* the same answer every time */
+	__u64 again = 0;
+
+	T_OK(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &again));
+	T_EQ_HEX(again, dma);
+}
+
+TEST(get_ss_dma_noiommu_without_ss_enxio)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	struct t_q q;
+	__u64 dma = 0;
+
+	t_q_open(&q, in.ua);
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), ENXIO);
+	/* mapped, then unmapped: no SS again */
+	void *p = t_mmap_region(q.fd, UACCE_QFRT_SS, t_page,
+				PROT_READ | PROT_WRITE);
+
+	T_ASSERT(p != MAP_FAILED);
+	T_OK(munmap(p, t_page));
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), ENXIO);
+	T_EQ(dma, 0);
+}
+
+TEST(get_ss_dma_without_cap_sys_rawio_eperm)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	struct t_q q;
+	__u64 dma = 0;
+
+	t_q_open(&q, in.ua);
+	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_SS, t_page,
+			       PROT_READ | PROT_WRITE) != MAP_FAILED);
+	/* this test's process is the owner: drop the capability in it */
+	t_drop_cap(CAP_SYS_RAWIO);
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, &dma), EPERM);
+	T_EQ(dma, 0);
+}
+
+TEST(get_ss_dma_bad_pointer_efault)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_SS, t_page,
+			       PROT_READ | PROT_WRITE) != MAP_FAILED);
+	T_ERR(ioctl(q.fd, UACCE_CMD_GET_SS_DMA, (void *)16), EFAULT);
+}
+
+/* ---- unknown commands ---- */
+
+static void unknown_cmds(int fd)
+{
+	T_ERR(ioctl(fd, _IO('W', 99)), ENOTTY);
+	T_ERR(ioctl(fd, _IOR('W', 3, __u32), 0), ENOTTY);	/* wrong size */
+	T_ERR(ioctl(fd, _IOW('W', 3, __u64), 0), ENOTTY);	/* wrong dir */
+	T_ERR(ioctl(fd, _IOW('W', 0, int), 0), ENOTTY);	/* START_Q + size */
+	T_ERR(ioctl(fd, _IO('X', 0)), ENOTTY);			/* wrong type */
+	T_ERR(ioctl(fd, 0x12345678), ENOTTY);
+	T_ERR(ioctl(fd, 0xdeadbeef), ENOTTY);
+	T_ERR(ioctl(fd, _IO('W', 4)), ENOTTY);
+}
+
+TEST(unknown_cmd_enotty_init)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	unknown_cmds(q.fd);
+	/* still INIT */
+	T_ASSERT(!q_started(q.fd));
+	t_q_map(&q);
+	unknown_cmds(q.fd);
+	T_ASSERT(!q_started(q.fd));
+	t_q_start(&q);
+	nop_works(&q);
+}
+
+TEST(unknown_cmd_enotty_started)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	unknown_cmds(q.fd);
+	T_ASSERT(q_started(q.fd));
+	nop_works(&q);
+}
+
+/* many queues through every state: nothing is left over */
+TEST(state_cycles_many_queues)
+{
+	struct t_inst in = t_inst_create("queues=8");
+	long long avail = t_attr_ll(in.ua, "available_instances");
+
+	T_EQ(avail, 8);
+	for (int round = 0; round < 5; round++) {
+		struct t_q q[8];
+
+		for (int i = 0; i < 8; i++)
+			t_q_setup(&q[i], in.ua);
+		T_EQ(t_attr_ll(in.ua, "available_instances"), 0);
+		for (int i = 0; i < 8; i++) {
+			nop_works(&q[i]);
+			if (i & 1)
+				T_OK(ioctl(q[i].fd, UACCE_CMD_PUT_Q));
+			t_q_close(&q[i]);
+		}
+		T_EQ(t_attr_ll(in.ua, "available_instances"), 8);
+	}
+}

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/* t_mmap: mapping the queue file regions (spec 1, "mmap") */
+#include "t.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+T_PROGRAM(20);
+
+static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
+static const char *const modes[] = { "mode=sva", "mode=pasid", "mode=noiommu" };
+
+/* qfrs_offset as numbers */
+static void qfrs_offset(int ua, long long off[UACCE_QFRT_MAX])
+{
+	char buf[256];
+
+	T_ASSERT(t_attr_str(ua, "qfrs_offset", buf, sizeof(buf)) > 0);
+	T_EQ(sscanf(buf, "%lld %lld %lld %lld", &off[0], &off[1], &off[2],
+		    &off[3]), 4);
+}
+
+static bool has_region(int ua, int qfrt)
+{
+	long long off[UACCE_QFRT_MAX];
+
+	qfrs_offset(ua, off);
+	return off[qfrt] != -1;
+}
+
+static void *map(int fd, int qfrt, size_t len)
+{
+	return t_mmap_region(fd, qfrt, len, PROT_READ | PROT_WRITE);
+}
+
+static void nop_works(struct t_q *q)
+{
+	struct wd_soft_sqe sqe = t_sqe_nop(77);
+
+	T_EQ(t_q_run(q, &sqe).status, WD_SOFT_S_OK);
+}
+
+/* a fixed-size region: only its exact size maps */
+static void fixed_size(int qfrt)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	size_t sz;
+	void *p;
+
+	t_q_open(&q, in.ua);
+	if (!has_region(in.ua, qfrt))
+		t_skip("wd_soft has no %s region", rname[qfrt]);
+	sz = t_region_size(in.ua, qfrt);
+	T_ASSERT(sz > 0 && sz % t_page == 0);
+	T_ERR(map(q.fd, qfrt, sz + t_page), EINVAL);
+	T_ERR(map(q.fd, qfrt, 2 * sz), EINVAL);
+	if (sz > t_page) {
+		T_ERR(map(q.fd, qfrt, sz - t_page), EINVAL);
+		T_ERR(map(q.fd, qfrt, t_page), EINVAL);
+	}
+	/* none of those left a mapping behind: the whole region maps now */
+	p = qfrt == UACCE_QFRT_DKO ?
+		t_mmap_region(q.fd, qfrt, sz, PROT_NONE) : map(q.fd, qfrt, sz);
+	T_ASSERT_MSG(p != MAP_FAILED, "mmap %s of %zu bytes: %s", rname[qfrt],
+		     sz, t_errname(errno));
+}
+
+TEST(mmio_whole_only)
+{
+	fixed_size(UACCE_QFRT_MMIO);
+}
+
+TEST(dus_whole_only)
+{
+	fixed_size(UACCE_QFRT_DUS);
+}
+
+TEST(dko_whole_only)
+{
+	fixed_size(UACCE_QFRT_DKO);
+}
+
+/* a region the device lacks: EINVAL; checks every mode of wd_soft */
+TEST(absent_region_einval)
+{
+	int checked = 0;
+
+	for (unsigned int m = 0; m < 3; m++) {
+		struct t_inst in = t_inst_create(modes[m]);
+		long long off[UACCE_QFRT_MAX];
+		int fd = t_open_raw(in.ua);
+
+		T_ASSERT(fd >= 0);
+		qfrs_offset(in.ua, off);
+		for (int r = 0; r < UACCE_QFRT_MAX; r++) {
+			if (off[r] != -1)
+				continue;
+			T_ERR(t_mmap_region(fd, r, t_page, PROT_NONE), EINVAL);
+			T_ERR(map(fd, r, t_page), EINVAL);
+			checked++;
+		}
+		close(fd);
+		t_inst_delete(&in);
+	}
+	if (!checked)
+		t_skip("every mode of wd_soft has every region");
+}
+
+static struct t_inst ss_inst(void)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+
+	T_ASSERT_MSG(has_region(in.ua, UACCE_QFRT_SS),
+		     "a PASID device without an SS region");
+	return in;
+}
+
+TEST(ss_page_multiples)
+{
+	struct t_inst in = ss_inst();
+	long long max = t_ss_max(in.ua);
+	size_t sizes[] = { 1, 2, 3, 16, 64 };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t len = sizes[i] * t_page;
+		int fd = t_open_raw(in.ua);
+		unsigned char *p;
+
+		if (max >= 0 && (long long)len > max)
+			break;
+		T_ASSERT(fd >= 0);
+		p = map(fd, UACCE_QFRT_SS, len);
+		T_ASSERT_MSG(p != MAP_FAILED, "SS of %zu pages: %s", sizes[i],
+			     t_errname(errno));
+		/* fresh memory: zero (no leak of old kernel data), writable */
+		for (size_t o = 0; o < len; o++)
+			if (p[o])
+				T_FAIL("new SS region: byte %zu is %#x, not 0",
+				       o, p[o]);
+		memset(p, 0x5a, len);
+		T_OK(munmap(p, len));
+		close(fd);
+	}
+}
+
+TEST(ss_limit)
+{
+	struct t_inst in = ss_inst();
+	long long max = t_ss_max(in.ua);
+	int fd;
+	unsigned char *p;
+
+	if (max < 0)
+		t_skip("no region_ss_max_size attribute: the limit is unknown");
+	T_ASSERT_MSG(max >= (long long)t_page && max % t_page == 0,
+		     "region_ss_max_size %lld", max);
+	fd = t_open_raw(in.ua);
+	T_ASSERT(fd >= 0);
+	T_ERR(map(fd, UACCE_QFRT_SS, max + t_page), ENOMEM);
+	T_ERR(map(fd, UACCE_QFRT_SS, 2 * max), ENOMEM);
+	p = map(fd, UACCE_QFRT_SS, max);
+	T_ASSERT_MSG(p != MAP_FAILED, "SS of region_ss_max_size %lld: %s",
+		     max, t_errname(errno));
+	T_EQ(t_touch(p, true), 0);
+	T_EQ(t_touch(p + max - 1, true), 0);
+}
+
+TEST(bad_offsets_einval)
+{
+	struct t_inst in = t_inst_create("");
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT(fd >= 0);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   4 * t_page), EINVAL);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   5 * t_page), EINVAL);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   100 * t_page), EINVAL);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   (off_t)1 << 40), EINVAL);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   1), EINVAL);
+	T_ERR(mmap(NULL, t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   2 * t_page + 64), EINVAL);
+	/* MMIO offset but spanning into the next region */
+	T_ERR(mmap(NULL, 2 * t_page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0), EINVAL);
+	/* nothing was mapped by the failures: each region maps once now */
+	struct t_q q = { .fd = fd, .ua = in.ua, .flags = 6 };
+
+	t_q_map(&q);
+}
+
+TEST(map_private_einval)
+{
+	struct t_inst in = ss_inst();
+	int fd = t_open_raw(in.ua);
+	long long off[UACCE_QFRT_MAX];
+
+	T_ASSERT(fd >= 0);
+	qfrs_offset(in.ua, off);
+	for (int r = 0; r < UACCE_QFRT_MAX; r++) {
+		size_t len;
+
+		if (off[r] == -1 || r == UACCE_QFRT_DKO)
+			continue;
+		len = r == UACCE_QFRT_SS ? t_page : t_region_size(in.ua, r);
+		T_ERR(mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+			   r * t_page), EINVAL);
+		T_ERR(mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, r * t_page),
+		      EINVAL);
+		/* and it did not count as the region's one mapping */
+		void *p = map(fd, r, len);
+
+		T_ASSERT_MSG(p != MAP_FAILED, "%s after MAP_PRIVATE: %s",
+			     rname[r], t_errname(errno));
+	}
+}
+
+static size_t region_len(int ua, int r)
+{
+	return r == UACCE_QFRT_SS ? 2 * t_page : t_region_size(ua, r);
+}
+
+static int region_prot(int r)
+{
+	return r == UACCE_QFRT_DKO ? PROT_NONE : PROT_READ | PROT_WRITE;
+}
+
+TEST(second_map_eexist)
+{
+	struct t_inst in = ss_inst();
+	int fd = t_open_raw(in.ua);
+	long long off[UACCE_QFRT_MAX];
+	int done = 0;
+
+	T_ASSERT(fd >= 0);
+	qfrs_offset(in.ua, off);
+	for (int r = 0; r < UACCE_QFRT_MAX; r++) {
+		size_t len;
+		void *p, *p2;
+
+		if (off[r] == -1)
+			continue;
+		len = region_len(in.ua, r);
+		p = t_mmap_region(fd, r, len, region_prot(r));
+		T_ASSERT_MSG(p != MAP_FAILED, "%s: %s", rname[r],
+			     t_errname(errno));
+		T_ERR(t_mmap_region(fd, r, len, region_prot(r)), EEXIST);
+		if (r == UACCE_QFRT_SS) /* any size: still EEXIST */
+			T_ERR(t_mmap_region(fd, r, t_page, region_prot(r)),
+			      EEXIST);
+		/* unmapped, it maps again */
+		T_OK(munmap(p, len));
+		p2 = t_mmap_region(fd, r, len, region_prot(r));
+		T_ASSERT_MSG(p2 != MAP_FAILED, "%s after munmap: %s", rname[r],
+			     t_errname(errno));
+		T_ERR(t_mmap_region(fd, r, len, region_prot(r)), EEXIST);
+		done++;
+	}
+	T_ASSERT(done >= 3);
+}
+
+/* a dup'ed fd is the same queue: still one mapping per region */
+TEST(second_map_via_dup_eexist)
+{
+	struct t_inst in = t_inst_create("");
+	int fd = t_open_raw(in.ua), fd2;
+	size_t sz = t_region_size(in.ua, UACCE_QFRT_DUS);
+
+	T_ASSERT(fd >= 0);
+	fd2 = T_OK(dup(fd));
+	T_ASSERT(map(fd, UACCE_QFRT_DUS, sz) != MAP_FAILED);
+	T_ERR(map(fd2, UACCE_QFRT_DUS, sz), EEXIST);
+}
+
+/* regions of different queues are independent */
+TEST(two_queues_map_independently)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q a, b;
+
+	t_q_setup(&a, in.ua);
+	t_q_setup(&b, in.ua);
+	T_ASSERT(a.dus_map != b.dus_map);
+	nop_works(&a);
+	nop_works(&b);
+	/* a's ring indices moved, b's did not see it */
+	T_EQ(t_q_hdr_cq_tail(&a), a.cq_head);
+	T_EQ(t_q_hdr_cq_tail(&b), b.cq_head);
+	struct wd_soft_sqe s = t_sqe_nop(1);
+	uint32_t b_before = t_q_hdr_cq_tail(&b);
+
+	t_q_run(&a, &s);
+	t_q_run(&a, &s);
+	T_EQ(t_q_hdr_cq_tail(&b), b_before);
+}
+
+/* ---- DKO ---- */
+
+static struct t_inst dko_inst(void)
+{
+	for (unsigned int m = 0; m < 3; m++) {
+		struct t_inst in = t_inst_create(modes[m]);
+
+		if (has_region(in.ua, UACCE_QFRT_DKO))
+			return in;
+		t_inst_delete(&in);
+	}
+	t_skip("no mode of wd_soft has a DKO region");
+}
+
+TEST(dko_read_or_write_eperm)
+{
+	struct t_inst in = dko_inst();
+	int fd = t_open_raw(in.ua);
+	size_t sz = t_region_size(in.ua, UACCE_QFRT_DKO);
+
+	T_ASSERT(fd >= 0);
+	T_ERR(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_READ), EPERM);
+	T_ERR(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_WRITE), EPERM);
+	T_ERR(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_READ | PROT_WRITE),
+	      EPERM);
+	T_ERR(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_EXEC), EPERM);
+	T_ASSERT(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE) != MAP_FAILED);
+}
+
+TEST(dko_mprotect_eacces)
+{
+	struct t_inst in = dko_inst();
+	int fd = t_open_raw(in.ua);
+	size_t sz = t_region_size(in.ua, UACCE_QFRT_DKO);
+	void *p;
+
+	T_ASSERT(fd >= 0);
+	p = t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE);
+	T_ASSERT(p != MAP_FAILED);
+	T_ERR(mprotect(p, sz, PROT_READ), EACCES);
+	T_ERR(mprotect(p, sz, PROT_WRITE), EACCES);
+	T_ERR(mprotect(p, t_page, PROT_READ | PROT_WRITE), EACCES);
+	T_EQ(t_touch(p, false), SIGSEGV);
+}
+
+TEST(dko_touch_sigsegv)
+{
+	struct t_inst in = dko_inst();
+	int fd = t_open_raw(in.ua);
+	size_t sz = t_region_size(in.ua, UACCE_QFRT_DKO);
+	char *p;
+
+	T_ASSERT(fd >= 0);
+	p = t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE);
+	T_ASSERT(p != MAP_FAILED);
+	T_EQ(t_touch(p, false), SIGSEGV);
+	T_EQ(t_touch(p + sz - 1, true), SIGSEGV);
+	/* and really dies of it without a handler */
+	pid_t pid = t_fork();
+
+	if (pid == 0) {
+		(void)*(volatile char *)p;
+		_exit(0);
+	}
+	/* the child has no DKO mapping at all (not inherited): SIGSEGV too */
+	t_wait_sig(pid, SIGSEGV, 10000);
+}
+
+/* ---- fork, mremap, munmap ---- */
+
+TEST(not_inherited_on_fork)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+	void *addrs[3];
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 2 * t_page);
+	addrs[0] = q.mmio_map;
+	addrs[1] = q.dus_map;
+	addrs[2] = q.ss;
+	for (int i = 0; i < 3; i++) {
+		pid = t_fork();
+		if (pid == 0) {
+			(void)*(volatile char *)addrs[i];
+			_exit(0);
+		}
+		t_wait_sig(pid, SIGSEGV, 10000);
+		/* a child writing there dies the same way */
+		pid = t_fork();
+		if (pid == 0) {
+			*(volatile char *)addrs[i] = 1;
+			_exit(0);
+		}
+		t_wait_sig(pid, SIGSEGV, 10000);
+	}
+	/* the parent's mappings are intact and work */
+	for (int i = 0; i < 3; i++)
+		T_EQ(t_touch(addrs[i], false), 0);
+	nop_works(&q);
+	char *src = t_q_ss_alloc(&q, 100), *dst = t_q_ss_alloc(&q, 100);
+
+	t_q_copy_check(&q, src, dst, 100);
+}
+
+/* the child can map the regions of a queue of its own */
+TEST(child_maps_own_queue)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q c;
+
+		t_q_setup(&c, in.ua);
+		nop_works(&c);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+	nop_works(&q);
+}
+
+static void check_mremap_fails(void *p, size_t len, const char *what)
+{
+	void *r, *hole;
+
+	r = mremap(p, len, len + t_page, 0);
+	T_ASSERT_MSG(r == MAP_FAILED, "%s: mremap grow in place worked", what);
+	r = mremap(p, len, len + t_page, MREMAP_MAYMOVE);
+	T_ASSERT_MSG(r == MAP_FAILED, "%s: mremap grow+move worked", what);
+	hole = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(hole != MAP_FAILED);
+	r = mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	T_ASSERT_MSG(r == MAP_FAILED, "%s: mremap move worked", what);
+	/* still there and usable */
+	T_EQ(t_touch(p, false), 0);
+	T_EQ(t_touch((char *)p + len - 1, false), 0);
+}
+
+TEST(mremap_fails)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 4 * t_page);
+	check_mremap_fails(q.mmio_map, q.mmio_size, "MMIO");
+	check_mremap_fails(q.dus_map, q.dus_size, "DUS");
+	check_mremap_fails(q.ss, q.ss_size, "SS");
+	nop_works(&q);
+	char *src = t_q_ss_alloc(&q, 3000), *dst = t_q_ss_alloc(&q, 3000);
+
+	t_q_copy_check(&q, src, dst, 3000);
+}
+
+static void partial_munmap_fails(void *p, size_t len, const char *what)
+{
+	errno = 0;
+	T_ASSERT_MSG(munmap((char *)p + t_page, t_page) == -1 && errno == EINVAL,
+		     "%s: munmap of a middle page: %s", what,
+		     errno ? t_errname(errno) : "succeeded");
+	T_ASSERT_MSG(munmap(p, t_page) == -1 && errno == EINVAL,
+		     "%s: munmap of the first page: %s", what,
+		     errno ? t_errname(errno) : "succeeded");
+	T_ASSERT_MSG(munmap((char *)p + len - t_page, t_page) == -1 &&
+		     errno == EINVAL, "%s: munmap of the last page: %s", what,
+		     errno ? t_errname(errno) : "succeeded");
+	for (size_t o = 0; o < len; o += t_page)
+		T_ASSERT_MSG(t_touch((char *)p + o, false) == 0,
+			     "%s: page %zu gone after a failed partial munmap",
+			     what, o / t_page);
+}
+
+TEST(partial_munmap_einval)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 4 * t_page);
+	T_ASSERT(q.dus_size >= 3 * t_page);
+	partial_munmap_fails(q.dus_map, q.dus_size, "DUS");
+	partial_munmap_fails(q.ss, q.ss_size, "SS");
+	nop_works(&q);
+	/* the whole region unmaps */
+	T_OK(munmap(q.ss, q.ss_size));
+	q.ss = NULL;
+}
+
+/* mapping DUS shows the ring header, SQ and CQ the device uses */
+TEST(dus_layout)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	t_q_map(&q);	/* checks magic, depth, sizes, offsets */
+	T_EQ(t_region_size(in.ua, UACCE_QFRT_MMIO), WD_SOFT_MMIO_SIZE);
+	T_EQ(q.dus_size, (WD_SOFT_DUS_SIZE + t_page - 1) & ~(t_page - 1));
+	T_EQ(q.hdr->sq_head, q.hdr->cq_tail);
+	T_EQ(q.mmio->status & WD_SOFT_ST_BROKEN, 0);
+}

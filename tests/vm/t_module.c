@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_module: unloading and loading uacce and wd_soft around open queues
+ * (spec 1: "Nothing in the kernel is leaked and the module can be unloaded
+ * after the last close"; spec 2: nr_devs), with the modules in
+ * /lib/modules/wd (uacce.ko, wd_soft.ko).
+ * Every test leaves both modules loaded with default parameters.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+T_PROGRAM(90);
+
+#define KO_DIR "/lib/modules/wd"
+
+static bool loaded(const char *name)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
+	return t_exists(p);
+}
+
+static int rmmod(const char *name)
+{
+	/* rmmod(8) semantics: no waiting */
+	for (int i = 0; i < 50; i++) {
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
+			return 0;
+		if (errno != EAGAIN && errno != EBUSY)
+			return -errno;
+		if (i == 49)
+			return -errno;
+		t_msleep(20);	/* references dropped asynchronously */
+	}
+	return -EBUSY;
+}
+
+static int insmod(const char *name, const char *params)
+{
+	char p[128];
+	int fd, r;
+
+	snprintf(p, sizeof(p), KO_DIR "/%s.ko", name);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params, 0);
+	r = r ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static void need_modules(void)
+{
+	if (!t_exists(KO_DIR "/uacce.ko") || !t_exists(KO_DIR "/wd_soft.ko"))
+		t_skip("no " KO_DIR "/{uacce,wd_soft}.ko in this system");
+	if (!loaded("uacce") || !loaded("wd_soft"))
+		T_FAIL("uacce and wd_soft must be loaded before the test");
+}
+
+/* back to both loaded, default parameters (runs in the runner) */
+static void restore(void)
+{
+	if (!t_exists(KO_DIR "/uacce.ko"))
+		return;
+	if (!loaded("uacce"))
+		insmod("uacce", "");
+	if (!loaded("wd_soft"))
+		insmod("wd_soft", "");
+}
+
+__attribute__((constructor)) static void set_hook(void)
+{
+	t_after_test = restore;
+}
+
+static void must_rmmod(const char *name)
+{
+	int r = rmmod(name);
+
+	if (r)
+		T_FAIL("rmmod %s: %s", name, t_errname(-r));
+	T_ASSERT(!loaded(name));
+}
+
+static void must_insmod(const char *name, const char *params)
+{
+	int r = insmod(name, params);
+
+	if (r)
+		T_FAIL("insmod %s %s: %s", name, params, t_errname(-r));
+}
+
+static void nop_works(int ua)
+{
+	struct t_q q;
+	struct wd_soft_sqe s = t_sqe_nop(1);
+
+	t_q_setup(&q, ua);
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+	char *src = malloc(1 << 20), *dst = malloc(1 << 20);
+
+	t_q_copy_check(&q, src, dst, 1 << 20);
+	t_q_close(&q);
+}
+
+static int wait_ua(int id)
+{
+	for (int i = 0; i < 200; i++) {
+		int ua = t_inst_ua(id);
+		char dev[32];
+
+		if (ua >= 0 && t_exists(t_dev_path(ua, dev)))
+			return ua;
+		t_msleep(10);
+	}
+	T_FAIL("wd_soft%d has no usable uacce device", id);
+}
+
+TEST(reload_default)
+{
+	need_modules();
+	must_rmmod("wd_soft");
+	T_ASSERT(!t_exists(T_BUS));
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+	must_rmmod("uacce");
+	must_insmod("uacce", "");
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+	must_insmod("wd_soft", "");
+	T_ASSERT(t_inst_exists(0));
+	T_EQ(t_count_dir(T_BUS "/devices"), 1);
+	int ua = wait_ua(0);
+
+	T_EQ(t_attr_ll(ua, "flags"), UACCE_DEV_SVA);
+	nop_works(ua);
+}
+
+TEST(nr_devs_param)
+{
+	need_modules();
+	must_rmmod("wd_soft");
+	must_insmod("wd_soft", "nr_devs=3");
+	T_EQ(t_count_dir(T_BUS "/devices"), 3);
+	for (int id = 0; id < 3; id++) {
+		int ua = wait_ua(id);
+
+		T_EQ(t_attr_ll(ua, "flags"), UACCE_DEV_SVA);
+		nop_works(ua);
+	}
+	must_rmmod("wd_soft");
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+	must_insmod("wd_soft", "nr_devs=0");
+	T_EQ(t_count_dir(T_BUS "/devices"), 0);
+	/* new_device works without load-time instances */
+	struct t_inst in = t_inst_create("mode=pasid");
+
+	T_EQ(t_attr_ll(in.ua, "flags"), UACCE_DEV_PASID);
+	must_rmmod("wd_soft");
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+}
+
+/* del_device with a queue open and mapped; after the last close, unload */
+TEST(rmmod_after_zombie_closed)
+{
+	struct t_inst in;
+	struct t_q q;
+
+	need_modules();
+	in = t_inst_create("mode=pasid");
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 4 * t_page);
+	t_inst_delete(&in);
+	t_q_close(&q);
+	must_rmmod("wd_soft");
+	must_rmmod("uacce");
+}
+
+/* instances of every mode, some with queues that were used, then unload */
+TEST(rmmod_with_many_instances)
+{
+	need_modules();
+	for (int i = 0; i < 6; i++) {
+		struct t_inst in = t_inst_create(i % 3 == 0 ? "mode=sva" :
+						 i % 3 == 1 ? "mode=pasid" :
+						 "mode=noiommu");
+		if (i < 3) {
+			struct t_q q;
+			struct wd_soft_sqe s = t_sqe_nop(i);
+
+			t_q_setup(&q, in.ua);
+			t_q_map_ss(&q, t_page);
+			T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+			t_q_close(&q);
+		}
+	}
+	must_rmmod("wd_soft");
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+	must_rmmod("uacce");
+}
+
+/*
+ * rmmod wd_soft while a queue is open, started and mapped: the spec allows
+ * either refusing (EBUSY/EAGAIN: the queue keeps working) or removing the
+ * devices (the queue then behaves as after a removal). Both must hold up.
+ */
+TEST(rmmod_with_queue_open_consistent)
+{
+	struct t_inst in;
+	struct t_q q;
+	int r;
+
+	need_modules();
+	in = t_inst_create("");
+	t_q_setup(&q, in.ua);
+	r = syscall(SYS_delete_module, "wd_soft", O_NONBLOCK) ? -errno : 0;
+	if (r) {
+		T_ASSERT_MSG(r == -EBUSY || r == -EAGAIN || r == -EWOULDBLOCK,
+			     "rmmod wd_soft with a queue open: %s",
+			     t_errname(-r));
+		T_ASSERT(loaded("wd_soft"));
+		struct wd_soft_sqe s = t_sqe_nop(3);
+
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+		t_note("rmmod wd_soft with a queue open: refused (%s)",
+		       t_errname(-r));
+	} else {
+		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), ENODEV);
+		T_EQ(t_touch(q.dus_map, false), SIGBUS);
+		t_note("rmmod wd_soft with a queue open: devices removed");
+	}
+	t_q_close(&q);
+	if (loaded("wd_soft"))
+		must_rmmod("wd_soft");
+	must_rmmod("uacce");
+}
+
+/* the uacce module with no driver: loads and unloads alone */
+TEST(uacce_alone)
+{
+	need_modules();
+	must_rmmod("wd_soft");
+	must_rmmod("uacce");
+	for (int i = 0; i < 3; i++) {
+		must_insmod("uacce", "");
+		T_ASSERT(t_exists("/sys/class/uacce"));
+		must_rmmod("uacce");
+	}
+}

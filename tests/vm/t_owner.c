@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_owner: a queue belongs to the process that opened it. Any other process
+ * holding the fd gets EPERM from ioctl and mmap and POLLERR from poll, and
+ * the device never acts for it (spec 1).
+ */
+#include "t.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+T_PROGRAM(30);
+
+static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
+
+/* everything a non-owner may try; run in the non-owner, exits on failure */
+static void non_owner_refused(int fd, int ua)
+{
+	__u64 dma = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	uint64_t t0;
+	int r;
+
+	T_ERR(ioctl(fd, UACCE_CMD_START_Q), EPERM);
+	T_ERR(ioctl(fd, UACCE_CMD_PUT_Q), EPERM);
+	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), EPERM);
+	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), EPERM);
+	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), EPERM);
+	/* an unknown command: EPERM (owner check first) or ENOTTY */
+	T_ERR2(ioctl(fd, _IO('W', 99)), EPERM, ENOTTY);
+	for (int r2 = 0; r2 < UACCE_QFRT_MAX; r2++) {
+		size_t len = t_page;
+
+		if (r2 <= UACCE_QFRT_DUS) {
+			len = t_region_size(ua, r2);
+			if (!len)
+				continue;
+		}
+		errno = 0;
+		void *m = t_mmap_region(fd, r2, len, r2 == UACCE_QFRT_DKO ?
+					PROT_NONE : PROT_READ | PROT_WRITE);
+		T_ASSERT_MSG(m == MAP_FAILED && errno == EPERM,
+			     "non-owner mmap of %s: %s, expected EPERM",
+			     rname[r2], m == MAP_FAILED ? t_errname(errno) :
+			     "mapped");
+	}
+	t0 = t_now_ms();
+	r = poll(&p, 1, 5000);
+	T_EQ(r, 1);
+	T_ASSERT_MSG(p.revents & POLLERR, "non-owner poll: revents %#x, "
+		     "expected POLLERR", p.revents);
+	T_ASSERT_MSG(t_now_ms() - t0 < 2000, "non-owner poll slept %llu ms",
+		     (unsigned long long)(t_now_ms() - t0));
+}
+
+static void owner_copy_works(struct t_q *q)
+{
+	char *src = malloc(100000), *dst = malloc(100000);
+
+	t_q_copy_check(q, src, dst, 100000);
+	free(src);
+	free(dst);
+}
+
+/* the queue is still STARTED (START_Q: EINVAL) */
+static void still_started(struct t_q *q)
+{
+	T_ERR(ioctl(q->fd, UACCE_CMD_START_Q), EINVAL);
+}
+
+TEST(fork_child_refused)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	owner_copy_works(&q);
+	pid = t_fork();
+	if (pid == 0) {
+		non_owner_refused(q.fd, in.ua);
+		_exit(0);
+	}
+	t_wait_ok(pid, 20000);
+	/* the child's PUT_Q did nothing, nor did its KICK */
+	still_started(&q);
+	owner_copy_works(&q);
+}
+
+/* the child's mmap attempts on an unmapped queue take nothing from the owner */
+TEST(fork_child_mmap_before_owner_maps)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_open(&q, in.ua);
+	pid = t_fork();
+	if (pid == 0) {
+		non_owner_refused(q.fd, in.ua);
+		_exit(0);
+	}
+	t_wait_ok(pid, 20000);
+	t_q_map(&q);
+	t_q_map_ss(&q, 2 * t_page);
+	t_q_start(&q);
+	char *src = t_q_ss_alloc(&q, 3000), *dst = t_q_ss_alloc(&q, 3000);
+
+	t_q_copy_check(&q, src, dst, 3000);
+}
+
+/* the owner has a completion waiting: a child still gets only POLLERR */
+TEST(fork_child_poll_pollerr_with_completion)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct wd_soft_sqe s = t_sqe_nop(5);
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	t_q_push(&q, &s);
+	t_q_publish(&q);
+	for (int i = 0; i < 3000 && t_q_hdr_cq_tail(&q) == q.cq_head; i++)
+		t_msleep(1);
+	T_ASSERT(t_q_hdr_cq_tail(&q) != q.cq_head);
+	p.fd = q.fd;
+	T_EQ(poll(&p, 1, 0), 1);
+	T_ASSERT(p.revents & POLLIN);
+	pid = t_fork();
+	if (pid == 0) {
+		struct pollfd c = { .fd = q.fd, .events = POLLIN };
+
+		T_EQ(poll(&c, 1, 1000), 1);
+		T_ASSERT_MSG(c.revents & POLLERR, "child poll revents %#x",
+			     c.revents);
+		T_ASSERT_MSG(!(c.revents & POLLIN), "child poll revents %#x: "
+			     "POLLIN for a queue it does not own", c.revents);
+		_exit(0);
+	}
+	t_wait_ok(pid, 10000);
+	struct wd_soft_cqe cqe;
+
+	t_q_wait(&q, &cqe);
+	T_EQ(cqe.user_data, 5);
+}
+
+TEST(fork_child_closing_fd_keeps_queue)
+{
+	struct t_inst in = t_inst_create("queues=2");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 1);
+	pid = t_fork();
+	if (pid == 0) {
+		T_OK(close(q.fd));
+		_exit(0);
+	}
+	t_wait_ok(pid, 10000);
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 1);
+	still_started(&q);
+	owner_copy_works(&q);
+}
+
+/* a process that never shared anything with the owner gets the fd by SCM_RIGHTS */
+TEST(scm_rights_receiver_refused)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	int sv[2];
+	pid_t pid;
+
+	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	/* forked before the queue exists */
+	pid = t_fork();
+	if (pid == 0) {
+		int fd = t_recv_fd(sv[1]);
+
+		non_owner_refused(fd, in.ua);
+		T_OK(write(sv[1], "k", 1));
+		/* keep the fd until told */
+		char c;
+
+		T_OK(read(sv[1], &c, 1));
+		T_OK(close(fd));
+		_exit(0);
+	}
+	t_q_setup(&q, in.ua);
+	t_send_fd(sv[0], q.fd);
+	char c;
+
+	T_EQ(read(sv[0], &c, 1), 1);
+	still_started(&q);
+	owner_copy_works(&q);
+	T_OK(write(sv[0], "x", 1));
+	t_wait_ok(pid, 10000);
+	owner_copy_works(&q);
+}
+
+/* the other direction: a child opens, the parent receives the fd */
+TEST(scm_rights_parent_receives_child_queue)
+{
+	struct t_inst in = t_inst_create("");
+	int sv[2], fd;
+	pid_t pid;
+	char c;
+
+	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q q;
+
+		t_q_setup(&q, in.ua);
+		t_send_fd(sv[1], q.fd);
+		T_OK(read(sv[1], &c, 1));
+		/* the parent's attempts changed nothing */
+		still_started(&q);
+		owner_copy_works(&q);
+		_exit(0);
+	}
+	fd = t_recv_fd(sv[0]);
+	non_owner_refused(fd, in.ua);
+	T_OK(write(sv[0], "x", 1));
+	t_wait_ok(pid, 20000);
+}
+
+/* the owner dies while another process still holds the fd */
+TEST(owner_exits_other_holds_fd)
+{
+	struct t_inst in = t_inst_create("queues=2");
+	int sv[2];
+	pid_t owner;
+
+	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	owner = t_fork();
+	if (owner == 0) {
+		struct t_q q;
+		struct wd_soft_sqe s = t_sqe_nop(1);
+
+		t_q_setup(&q, in.ua);
+		/* leave a request in the ring */
+		t_q_push(&q, &s);
+		t_q_publish(&q);
+		t_send_fd(sv[1], q.fd);
+		_exit(0);
+	}
+	int fd = t_recv_fd(sv[0]);
+
+	t_wait_ok(owner, 10000);
+	non_owner_refused(fd, in.ua);
+	T_OK(close(fd));
+	/* the last reference is gone: the queue is released */
+	for (int i = 0; i < 500; i++) {
+		if (t_attr_ll(in.ua, "available_instances") == 2)
+			break;
+		t_msleep(10);
+	}
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 2);
+	/* and both queues can be opened and used */
+	struct t_q a, b;
+
+	t_q_setup(&a, in.ua);
+	t_q_setup(&b, in.ua);
+	owner_copy_works(&a);
+	owner_copy_works(&b);
+}
+
+/* a child opens a queue of its own and uses it, next to its parent's */
+TEST(child_uses_own_queue)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_setup(&q, in.ua);
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q c;
+
+		t_q_setup(&c, in.ua);
+		for (int i = 0; i < 5; i++)
+			owner_copy_works(&c);
+		/* and the inherited queue is still not its own */
+		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EPERM);
+		_exit(0);
+	}
+	for (int i = 0; i < 5; i++)
+		owner_copy_works(&q);
+	t_wait_ok(pid, 30000);
+	owner_copy_works(&q);
+}
+
+/* threads are the same process: they may use the queue */
+static void *thread_fn(void *arg)
+{
+	struct t_q *q = arg;
+
+	T_OK(ioctl(q->fd, UACCE_CMD_START_Q));
+	owner_copy_works(q);
+	struct pollfd p = { .fd = q->fd, .events = POLLIN };
+
+	T_EQ(poll(&p, 1, 0), 0);
+	return NULL;
+}
+
+TEST(thread_of_owner_allowed)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pthread_t th;
+
+	t_q_open(&q, in.ua);
+	t_q_map(&q);
+	T_EQ(pthread_create(&th, NULL, thread_fn, &q), 0);
+	T_EQ(pthread_join(th, NULL), 0);
+	still_started(&q);
+	owner_copy_works(&q);
+}

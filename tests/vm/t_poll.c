@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/* t_poll: poll() reports POLLIN when the queue has a completion to collect */
+#include "t.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+T_PROGRAM(40);
+
+static int poll1(int fd, int timeout, short *revents)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r = poll(&p, 1, timeout);
+
+	if (r < 0)
+		T_FAIL("poll: %s", t_errname(errno));
+	*revents = p.revents;
+	return r;
+}
+
+/* wait (without poll) until the device posted a CQE */
+static void spin_for_cqe(struct t_q *q)
+{
+	for (int i = 0; i < 10000 && t_q_hdr_cq_tail(q) == q->cq_head; i++) {
+		if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
+		    t_q_hdr_sq_head(q) != q->sq_tail)
+			t_q_kick(q);
+		t_msleep(1);
+	}
+	T_ASSERT_MSG(t_q_hdr_cq_tail(q) != q->cq_head,
+		     "no CQE within 10 s");
+}
+
+TEST(idle_times_out)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	short rev;
+	uint64_t t0;
+
+	t_q_setup(&q, in.ua);
+	T_EQ(poll1(q.fd, 0, &rev), 0);
+	t0 = t_now_ms();
+	T_EQ(poll1(q.fd, 300, &rev), 0);
+	T_ASSERT_MSG(t_now_ms() - t0 >= 250, "poll returned 0 after %llu ms",
+		     (unsigned long long)(t_now_ms() - t0));
+}
+
+/* a queue that was never started has nothing to collect either */
+TEST(init_queue_no_pollin)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	short rev;
+
+	t_q_open(&q, in.ua);
+	T_EQ(poll1(q.fd, 100, &rev), 0);
+	t_q_map(&q);
+	T_EQ(poll1(q.fd, 100, &rev), 0);
+}
+
+TEST(completion_gives_pollin)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct wd_soft_sqe s = t_sqe_nop(9);
+	struct wd_soft_cqe cqe;
+	short rev = 0;
+
+	t_q_setup(&q, in.ua);
+	t_q_push(&q, &s);
+	t_q_publish(&q);
+	spin_for_cqe(&q);
+	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_EQ_HEX(rev, POLLIN);
+	/* still there until collected */
+	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(cqe.user_data, 9);
+	/* collected (cq_head stored): nothing to report any more */
+	T_EQ(poll1(q.fd, 0, &rev), 0);
+}
+
+/* two completions: POLLIN until both are collected */
+TEST(pollin_until_all_collected)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct wd_soft_sqe s1 = t_sqe_nop(1), s2 = t_sqe_nop(2);
+	struct wd_soft_cqe cqe;
+	short rev;
+
+	t_q_setup(&q, in.ua);
+	t_q_push(&q, &s1);
+	t_q_push(&q, &s2);
+	t_q_publish(&q);
+	for (int i = 0; i < 10000 && t_q_hdr_cq_tail(&q) - q.cq_head < 2; i++)
+		t_msleep(1);
+	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, 2);
+	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_ASSERT(rev & POLLIN);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(poll1(q.fd, 0, &rev), 0);
+}
+
+struct waker {
+	struct t_q *q;
+	int delay_ms;
+};
+
+static void *submit_later(void *arg)
+{
+	struct waker *w = arg;
+	struct wd_soft_sqe s = t_sqe_nop(0x77);
+
+	t_msleep(w->delay_ms);
+	t_q_push(w->q, &s);
+	t_q_publish(w->q);
+	return NULL;
+}
+
+/* a thread sleeps in poll (no timeout); another submits after a delay */
+TEST(sleeper_woken_by_completion)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct waker w = { &q, 300 };
+	pthread_t th;
+	short rev = 0;
+	uint64_t t0;
+	struct wd_soft_cqe cqe;
+
+	t_q_setup(&q, in.ua);
+	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
+	t0 = t_now_ms();
+	T_EQ(poll1(q.fd, -1, &rev), 1);	/* the test timeout catches a hang */
+	T_ASSERT(rev & POLLIN);
+	T_ASSERT_MSG(t_now_ms() - t0 >= 250, "poll returned after %llu ms, "
+		     "before the request was submitted",
+		     (unsigned long long)(t_now_ms() - t0));
+	T_EQ(pthread_join(th, NULL), 0);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(cqe.user_data, 0x77);
+}
+
+/* the owner submits a long COPY and sleeps in poll until it completes */
+TEST(sleeper_woken_by_long_copy)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	size_t len = 16 << 20;
+	char *src = malloc(len), *dst = malloc(len);
+	struct wd_soft_sqe s;
+	struct wd_soft_cqe cqe;
+	short rev = 0;
+
+	T_ASSERT(src && dst);
+	t_fill_random(src, len, 3);
+	memset(dst, 0, len);
+	t_q_setup(&q, in.ua);
+	s = t_sqe_copy(&q, src, dst, len, len);
+	t_q_push(&q, &s);
+	t_q_publish(&q);
+	T_EQ(poll1(q.fd, -1, &rev), 1);
+	T_ASSERT(rev & POLLIN);
+	T_ASSERT(t_q_hdr_cq_tail(&q) != q.cq_head);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(cqe.status, WD_SOFT_S_OK);
+	T_ASSERT(!memcmp(src, dst, len));
+}
+
+/* many sleepers on the same queue: all are woken */
+static void *poll_thread(void *arg)
+{
+	struct t_q *q = arg;
+	struct pollfd p = { .fd = q->fd, .events = POLLIN };
+	int r = poll(&p, 1, -1);
+
+	return (void *)(long)(r == 1 && (p.revents & POLLIN));
+}
+
+TEST(many_sleepers_woken)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pthread_t th[4];
+	struct waker w = { &q, 0 };
+	struct wd_soft_cqe cqe;
+
+	t_q_setup(&q, in.ua);
+	for (int i = 0; i < 4; i++)
+		T_EQ(pthread_create(&th[i], NULL, poll_thread, &q), 0);
+	t_msleep(300);
+	submit_later(&w);
+	for (int i = 0; i < 4; i++) {
+		void *ok;
+
+		T_EQ(pthread_join(th[i], &ok), 0);
+		T_ASSERT_MSG(ok, "sleeper %d: poll did not report POLLIN", i);
+	}
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+}
+
+TEST(epoll_woken_by_completion)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct waker w = { &q, 200 };
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	pthread_t th;
+	int ep;
+	struct wd_soft_cqe cqe;
+
+	t_q_setup(&q, in.ua);
+	ep = T_OK(epoll_create1(EPOLL_CLOEXEC));
+	T_OK(epoll_ctl(ep, EPOLL_CTL_ADD, q.fd, &ev));
+	T_EQ(epoll_wait(ep, &out, 1, 100), 0);
+	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
+	T_EQ(epoll_wait(ep, &out, 1, -1), 1);
+	T_ASSERT(out.events & EPOLLIN);
+	T_EQ(pthread_join(th, NULL), 0);
+	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
+	T_EQ(epoll_wait(ep, &out, 1, 100), 0);
+}
+
+/* completions of one queue do not wake another queue's poll */
+TEST(other_queue_not_reported)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q a, b;
+	struct wd_soft_sqe s = t_sqe_nop(3);
+	short rev;
+
+	t_q_setup(&a, in.ua);
+	t_q_setup(&b, in.ua);
+	t_q_push(&a, &s);
+	t_q_publish(&a);
+	spin_for_cqe(&a);
+	T_EQ(poll1(a.fd, 0, &rev), 1);
+	T_EQ(poll1(b.fd, 200, &rev), 0);
+}

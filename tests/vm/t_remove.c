@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_remove: a device goes away while queues are open (spec 1): its regions
+ * are unmapped from every process, ioctl and mmap fail with ENODEV, poll
+ * reports POLLHUP|POLLERR (sleepers wake up), close works and a new open
+ * fails with ENODEV.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+T_PROGRAM(70);
+
+/* delete the instance from another process; T_FAIL if it hangs */
+static void del_from_child(struct t_inst *in, int timeout_ms)
+{
+	pid_t pid = t_fork();
+
+	if (pid == 0) {
+		char s[32];
+		int r;
+
+		snprintf(s, sizeof(s), "%d", in->id);
+		r = t_inst_del_raw(s);
+		if (r)
+			T_FAIL("del_device %s with queues open: %s", s,
+			       t_errname(-r));
+		_exit(0);
+	}
+	t_wait_ok(pid, timeout_ms);
+	T_ASSERT_MSG(!t_inst_exists(in->id), "wd_soft%d still exists", in->id);
+}
+
+struct poller {
+	int fd;
+	short revents;
+	int ret;
+	bool done;
+};
+
+static void *poller_fn(void *arg)
+{
+	struct poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	p->ret = poll(&pfd, 1, -1);
+	p->revents = pfd.revents;
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* a copy of /dev/uaN made before the removal, to open afterwards */
+static bool make_node_copy(int ua, char *path)
+{
+	struct stat st;
+	char dev[32];
+	const char *dirs[] = { "/tmp", "/dev" };
+
+	if (stat(t_dev_path(ua, dev), &st))
+		return false;
+	for (int i = 0; i < 2; i++) {
+		sprintf(path, "%s/t_remove_ua%d", dirs[i], ua);
+		unlink(path);
+		if (!mknod(path, S_IFCHR | 0600, st.st_rdev))
+			return true;
+	}
+	return false;
+}
+
+static void refused_after_removal(int fd)
+{
+	__u64 dma;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	T_ERR(ioctl(fd, UACCE_CMD_START_Q), ENODEV);
+	T_ERR(ioctl(fd, UACCE_CMD_PUT_Q), ENODEV);
+	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), ENODEV);
+	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), ENODEV);
+	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), ENODEV);
+	T_ERR2(ioctl(fd, _IO('W', 99)), ENODEV, ENOTTY);
+	T_EQ(poll(&p, 1, 1000), 1);
+	T_ASSERT_MSG((p.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
+		     "poll after removal: revents %#x, expected POLLHUP|POLLERR",
+		     p.revents);
+}
+
+TEST(remove_with_queues_open)
+{
+	struct t_inst in = t_inst_create("mode=pasid");
+	struct t_q q, q2;
+	struct poller pl = { 0 };
+	pthread_t th;
+	char copy[64], dev[32];
+	bool have_copy;
+	char *src, *dst;
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 4 * t_page);
+	src = t_q_ss_alloc(&q, 5000);
+	dst = t_q_ss_alloc(&q, 5000);
+	t_q_copy_check(&q, src, dst, 5000);
+	t_q_open(&q2, in.ua);		/* open, nothing mapped */
+	have_copy = make_node_copy(in.ua, copy);
+
+	pl.fd = q.fd;
+	T_EQ(pthread_create(&th, NULL, poller_fn, &pl), 0);
+	t_msleep(300);
+	T_ASSERT(!__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE));
+
+	del_from_child(&in, 20000);
+
+	/* the sleeper wakes up */
+	for (int i = 0; i < 5000 && !__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE);
+	     i++)
+		t_msleep(1);
+	T_ASSERT_MSG(pl.done, "poll sleeper not woken by the removal");
+	pthread_join(th, NULL);
+	T_EQ(pl.ret, 1);
+	T_ASSERT_MSG((pl.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
+		     "woken sleeper: revents %#x, expected POLLHUP|POLLERR",
+		     pl.revents);
+
+	refused_after_removal(q.fd);
+	refused_after_removal(q2.fd);
+
+	/* the regions are gone from the process */
+	T_EQ(t_touch(q.mmio_map, false), SIGBUS);
+	T_EQ(t_touch(q.dus_map, false), SIGBUS);
+	T_EQ(t_touch((char *)q.dus_map + q.dus_size - 1, true), SIGBUS);
+	T_EQ(t_touch(q.ss, false), SIGBUS);
+	T_EQ(t_touch(dst, true), SIGBUS);
+
+	/* mmap: ENODEV, for a region never mapped and one unmapped */
+	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_MMIO, q.mmio_size,
+			    PROT_READ | PROT_WRITE), ENODEV);
+	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_DUS, q.dus_size,
+			    PROT_READ | PROT_WRITE), ENODEV);
+	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_SS, t_page,
+			    PROT_READ | PROT_WRITE), ENODEV);
+	T_OK(munmap(q.mmio_map, q.mmio_size));
+	q.mmio_map = NULL;
+	T_ERR(t_mmap_region(q.fd, UACCE_QFRT_MMIO, q.mmio_size,
+			    PROT_READ | PROT_WRITE), ENODEV);
+
+	/* the node is gone; a copy of it opens nothing */
+	T_ASSERT_MSG(!t_exists(t_dev_path(in.ua, dev)),
+		     "%s still exists after removal", dev);
+	T_EQ(t_open_raw(in.ua), -ENOENT);
+	if (have_copy) {
+		int fd = open(copy, O_RDWR);
+		int e = errno;
+
+		unlink(copy);
+		T_ASSERT_MSG(fd < 0 && (e == ENODEV || e == ENXIO),
+			     "open of a removed device: %s, expected ENODEV "
+			     "(or ENXIO)", fd >= 0 ? "opened" : t_errname(e));
+		if (e == ENXIO)
+			t_note("a new open of the removed device gives ENXIO, "
+			       "not ENODEV");
+	} else {
+		t_note("could not mknod a copy of /dev/ua%d: open not tested",
+		       in.ua);
+	}
+	{
+		char p[64];
+
+		snprintf(p, sizeof(p), "/sys/class/uacce/ua%d", in.ua);
+		T_ASSERT_MSG(!t_exists(p), "%s still exists", p);
+	}
+
+	/* close and munmap work */
+	t_q_close(&q);
+	t_q_close(&q2);
+
+	/* the bus still works */
+	struct t_inst n = t_inst_create("");
+	struct t_q q3;
+	struct wd_soft_sqe s = t_sqe_nop(1);
+
+	t_q_setup(&q3, n.ua);
+	T_EQ(t_q_run(&q3, &s).status, WD_SOFT_S_OK);
+}
+
+/* removal in each mode, with SVA requests in flight */
+static void remove_busy(const char *mode)
+{
+	struct t_inst in = t_inst_create(mode);
+	struct t_q q;
+	size_t len;
+	char *src, *dst;
+
+	t_q_setup(&q, in.ua);
+	if (q.flags & UACCE_DEV_SVA) {
+		len = 4 << 20;
+		src = malloc(len);
+		dst = malloc(len);
+		T_ASSERT(src && dst);
+	} else {
+		long long max = t_ss_max(in.ua);
+
+		len = 1 << 20;
+		if (max > 0 && (long long)len * 2 > max)
+			len = max / 2;
+		t_q_map_ss(&q, 2 * len);
+		src = t_q_ss_alloc(&q, len);
+		dst = t_q_ss_alloc(&q, len);
+	}
+	memset(src, 1, len);
+	for (int i = 0; i < 64; i++) {
+		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, len, len);
+
+		t_q_push(&q, &s);
+	}
+	t_q_publish(&q);
+	del_from_child(&in, 60000);
+	refused_after_removal(q.fd);
+	T_EQ(t_touch(q.dus_map, false), SIGBUS);
+	t_q_close(&q);
+}
+
+TEST(remove_busy_sva)
+{
+	remove_busy("mode=sva");
+}
+
+TEST(remove_busy_pasid)
+{
+	remove_busy("mode=pasid");
+}
+
+TEST(remove_busy_noiommu)
+{
+	remove_busy("mode=noiommu");
+}
+
+/* a fork child holds the fd (not the owner) when the device goes */
+TEST(remove_with_non_owner_holding_fd)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	t_q_setup(&q, in.ua);
+	T_OK(pipe(pfd));
+	pid = t_fork();
+	if (pid == 0) {
+		struct pollfd p = { .fd = q.fd, .events = POLLIN };
+
+		T_OK(read(pfd[0], &c, 1));
+		T_EQ(poll(&p, 1, 1000), 1);
+		T_ASSERT(p.revents & POLLERR);
+		T_ERR2(ioctl(q.fd, UACCE_CMD_START_Q), ENODEV, EPERM);
+		T_OK(close(q.fd));
+		_exit(0);
+	}
+	t_q_close(&q);		/* the owner lets go first */
+	del_from_child(&in, 20000);
+	T_OK(write(pfd[1], "x", 1));
+	t_wait_ok(pid, 10000);
+}
+
+TEST(remove_without_queues)
+{
+	struct t_inst in = t_inst_create("");
+	char dev[32], p[64];
+
+	t_inst_delete(&in);
+	T_ASSERT(!t_exists(t_dev_path(in.ua, dev)));
+	snprintf(p, sizeof(p), "/sys/class/uacce/ua%d", in.ua);
+	T_ASSERT(!t_exists(p));
+}
+
+/* A's SS (on device X) shared to B (device Y); X goes away */
+TEST(remove_device_of_shared_ss)
+{
+	struct t_inst x = t_inst_create("mode=pasid");
+	struct t_inst y = t_inst_create("mode=pasid");
+	struct t_q a, b;
+	char *src, *dst;
+	struct wd_soft_sqe s;
+	struct wd_soft_cqe cqe;
+
+	t_q_setup(&a, x.ua);
+	t_q_map_ss(&a, 2 * t_page);
+	src = t_q_ss_alloc(&a, 1000);
+	dst = t_q_ss_alloc(&a, 1000);
+	t_q_open(&b, y.ua);
+	t_q_map(&b);
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	t_q_start(&b);
+	t_q_copy_check(&b, src, dst, 1000);
+	del_from_child(&x, 20000);
+	refused_after_removal(a.fd);
+	/* B keeps working on its own ring; a request into the (now
+	 * unmapped) shared region may succeed or fail, but must complete */
+	s = t_sqe_copy(&b, src, dst, 1000, 1000);
+	cqe = t_q_run(&b, &s);
+	T_ASSERT_MSG(cqe.status == WD_SOFT_S_OK ||
+		     cqe.status == WD_SOFT_S_BAD_ADDR,
+		     "copy into a removed device's SS: status %u", cqe.status);
+	s = t_sqe_nop(2);
+	T_EQ(t_q_run(&b, &s).status, WD_SOFT_S_OK);
+	t_q_close(&a);
+	t_q_close(&b);
+}
+
+/* opens, maps and starts racing the removal: each fails cleanly or works */
+struct racer {
+	int ua;
+	volatile bool stop;
+	int opened, refused;
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		int fd = t_open_raw(r->ua);
+
+		if (fd < 0) {
+			if (fd != -ENOENT && fd != -ENODEV && fd != -ENXIO &&
+			    fd != -EBUSY)
+				T_FAIL("open racing removal: %s",
+				       t_errname(-fd));
+			r->refused++;
+			continue;
+		}
+		r->opened++;
+		void *m = t_mmap_region(fd, UACCE_QFRT_DUS,
+					WD_SOFT_DUS_SIZE, PROT_READ | PROT_WRITE);
+
+		if (m == MAP_FAILED && errno != ENODEV)
+			T_FAIL("mmap racing removal: %s", t_errname(errno));
+		if (ioctl(fd, UACCE_CMD_START_Q) && errno != ENODEV)
+			T_FAIL("START_Q racing removal: %s", t_errname(errno));
+		if (m != MAP_FAILED)
+			munmap(m, WD_SOFT_DUS_SIZE);
+		close(fd);
+	}
+	return NULL;
+}
+
+TEST(remove_races_open)
+{
+	for (int round = 0; round < 5; round++) {
+		struct t_inst in = t_inst_create("queues=8");
+		struct racer r = { .ua = in.ua };
+		pthread_t th[2];
+
+		for (int i = 0; i < 2; i++)
+			T_EQ(pthread_create(&th[i], NULL, racer_fn, &r), 0);
+		t_msleep(50 + round * 30);
+		del_from_child(&in, 20000);
+		t_msleep(20);
+		r.stop = true;
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		T_ASSERT(r.opened > 0);
+	}
+}
