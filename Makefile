@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# WarpDrive top-level build.
+#
+#   make            build the kernel modules, library, tools and VM tests
+#   make run        boot a VM with the modules loaded and run a demonstration
+#   make check      install dependencies, build, static checks, all tests
+#
+# `run` and `check` start with scripts/deps.sh, so a fresh Debian machine
+# needs nothing else.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+MAKEFLAGS += --no-print-directory
+
+# The kernel to build for (and that tools/vm/wd-vm boots). Computed once and
+# only when needed, so targets that do not build modules work without headers.
+KVER = $(eval KVER := $$(shell scripts/kver.sh))$(KVER)
+KDIR = /lib/modules/$(KVER)/build
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)/kernel
+
+CHECKPATCH := build/tools/checkpatch/checkpatch.pl
+KSOURCES = $(shell find kernel include -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
+
+.PHONY: all modules lib tools vm-tests kcheck run check clean distclean
+
+all: modules lib tools vm-tests
+
+modules:
+	$(KBUILD) modules
+
+# Hooks for the user library and the wd tool: built once their Makefile exists.
+lib:
+	@if [[ -f lib/Makefile ]]; then $(MAKE) -C lib; fi
+
+tools: lib
+	@if [[ -f tools/Makefile ]]; then $(MAKE) -C tools; fi
+
+# Static test programs for the guest, into build/vm/bin/.
+vm-tests: lib
+	@if [[ -f tests/vm/Makefile ]]; then $(MAKE) -C tests/vm; \
+	else echo "tests/vm/Makefile missing: no VM tests to build"; fi
+
+# checkpatch --strict on every kernel source and header, then a rebuild with
+# W=1 and sparse on every file (C=2) where any warning fails.
+kcheck:
+	@test -x $(CHECKPATCH) || { echo "$(CHECKPATCH) missing: run scripts/deps.sh"; exit 1; }
+	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(KSOURCES)
+	@mkdir -p build
+	$(KBUILD) W=1 C=2 modules 2>&1 | tee build/kcheck.log
+	@if grep -i 'warning:' build/kcheck.log; then \
+		echo "kcheck: warnings in the W=1/sparse build (above)"; exit 1; fi
+	@echo "kcheck: clean"
+
+run:
+	scripts/deps.sh
+	$(MAKE) all
+	tools/vm/wd-vm --add tools/vm/demo.sh -- sh ./demo.sh
+
+check:
+	scripts/deps.sh
+	$(MAKE) all
+	$(MAKE) kcheck
+	tests/run.sh
+
+clean:
+	if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
+	for d in lib tools tests/vm; do \
+		if [[ -f $$d/Makefile ]]; then $(MAKE) -C $$d clean; fi; done
+	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
+
+# clean, and also the checkpatch copy deps.sh extracted
+distclean: clean
+	rm -rf build
