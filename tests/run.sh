@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The test command of `make check`: the native test programs, then the in-VM
+# suite in one VM. Counts the "PASS: name" / "FAIL: name" lines of every
+# suite, lists the failures and ends with "N passed, N failed" alone on the
+# last line. Exits non-zero on any failure, a guest kernel warning, or when
+# no test ran at all.
+#
+# Native tests: every executable in build/native/bin/. VM suite: build/vm
+# (static programs in bin/, suite.sh) is added to the guest as /work and
+# `sh ./suite.sh` runs there. Logs go to build/test-logs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+logs=build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0
+fails=()
+
+# Add the PASS/FAIL lines of a suite's log to the totals; nfail = its FAILs.
+count() {
+	local n
+	n=$(grep -c '^PASS: ' "$1" || :)
+	passed=$((passed + n))
+	nfail=$(grep -c '^FAIL: ' "$1" || :)
+	mapfile -t -O "${#fails[@]}" fails < <(grep '^FAIL: ' "$1" || :)
+}
+
+# A failure the suite itself could not report (crash, timeout, kernel log).
+fail() {
+	echo "FAIL: $1"
+	fails+=("FAIL: $1")
+}
+
+for t in build/native/bin/*; do
+	[[ -f $t && -x $t ]] || continue
+	name=${t##*/}
+	rc=0
+	"$t" </dev/null 2>&1 | tee "$logs/native-$name.log" || rc=$?
+	count "$logs/native-$name.log"
+	if ((rc != 0 && nfail == 0)); then
+		fail "native: $name exit status $rc"
+	elif ((rc == 0)) && ! grep -q '^\(PASS\|FAIL\|SKIP\): ' "$logs/native-$name.log"; then
+		passed=$((passed + 1)) # a plain program passes by its exit status
+	fi
+done
+
+suite=()
+if [[ -f build/vm/suite.sh ]]; then
+	suite=(--add build/vm)
+elif [[ -f tests/vm/suite.sh ]]; then
+	suite=(--add tests/vm/suite.sh)
+	[[ -d build/vm ]] && suite=(--add build/vm "${suite[@]}")
+fi
+if ((${#suite[@]})); then
+	rc=0
+	tools/vm/wd-vm --timeout "${WD_VM_TIMEOUT:-1200}" --keep-log "$logs/vm-kernel.log" \
+		"${suite[@]}" -- sh ./suite.sh 2>&1 | tee "$logs/vm.log" || rc=$?
+	count "$logs/vm.log"
+	# wd-vm: 124 timeout, 125 kernel warning/crash/module load or unload
+	# failure, else the suite's own exit status.
+	case $rc in
+	0) ;;
+	124) fail "vm: suite finished within the timeout" ;;
+	125) fail "vm: kernel log clean" ;;
+	*) ((nfail)) || fail "vm: suite exit status $rc" ;;
+	esac
+else
+	echo "run.sh: no VM suite (build/vm/suite.sh): run 'make vm-tests'"
+fi
+
+((passed + ${#fails[@]})) || fail "tests ran (none found)"
+
+if ((${#fails[@]})); then
+	echo
+	echo "Failures:"
+	printf '%s\n' "${fails[@]}"
+fi
+echo "$passed passed, ${#fails[@]} failed"
+((${#fails[@]} == 0))
