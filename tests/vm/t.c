@@ -761,13 +761,20 @@ void t_q_resync(struct t_q *q)
 	q->cq_head = t_q_hdr_cq_tail(q);
 }
 
-void t_q_restart(struct t_q *q)
+void t_q_start_again(struct t_q *q)
 {
-	T_OK(ioctl(q->fd, UACCE_CMD_PUT_Q));
+	/* doorbells consistent with the device's indices, whatever START_Q
+	 * does with them */
 	__atomic_store_n(&q->mmio->sq_tail, t_q_hdr_sq_head(q), __ATOMIC_RELEASE);
 	__atomic_store_n(&q->mmio->cq_head, t_q_hdr_cq_tail(q), __ATOMIC_RELEASE);
 	T_OK(ioctl(q->fd, UACCE_CMD_START_Q));
 	t_q_resync(q);
+}
+
+void t_q_restart(struct t_q *q)
+{
+	T_OK(ioctl(q->fd, UACCE_CMD_PUT_Q));
+	t_q_start_again(q);
 }
 
 struct wd_soft_sqe t_sqe_copy(struct t_q *q, const void *src, const void *dst,

@@ -205,7 +205,10 @@ void t_q_wait(struct t_q *q, struct wd_soft_cqe *cqe);	/* T_FAIL on timeout */
 struct wd_soft_cqe t_q_run(struct t_q *q, const struct wd_soft_sqe *sqe);
 /* resynchronise the local indices with the device's after PUT_Q/START_Q */
 void t_q_resync(struct t_q *q);
-/* PUT_Q, doorbells set to the device's indices, START_Q, resync */
+/* START_Q on a queue in INIT after PUT_Q, then resync (wd_soft resets
+ * every index, doorbells included, to 0 at START_Q) */
+void t_q_start_again(struct t_q *q);
+/* PUT_Q + t_q_start_again() */
 void t_q_restart(struct t_q *q);
 uint32_t t_q_hdr_sq_head(struct t_q *q);
 uint32_t t_q_hdr_cq_tail(struct t_q *q);

@@ -53,7 +53,7 @@ static pid_t busy_child(int ua, int n, size_t len, enum after what, int wfd)
 	char *src, *dst;
 
 	t_q_setup(&q, ua);
-	if (q.flags & UACCE_DEV_SVA) {
+	if ((q.flags & UACCE_DEV_SVA) == UACCE_DEV_SVA) {
 		src = malloc(len);
 		dst = malloc(len);
 		T_ASSERT(src && dst);
@@ -100,7 +100,7 @@ static void kill_busy(const char *mode, int n, size_t len, enum after what,
 
 	T_OK(pipe(pfd));
 	t_q_setup(&mine, in.ua);
-	if (!(mine.flags & UACCE_DEV_SVA))
+	if (!((mine.flags & UACCE_DEV_SVA) == UACCE_DEV_SVA))
 		t_q_map_ss(&mine, 2 * t_page);
 	for (int r = 0; r < rounds; r++) {
 		pid_t pid = busy_child(in.ua, n, len, what, pfd[1]);
@@ -116,7 +116,7 @@ static void kill_busy(const char *mode, int n, size_t len, enum after what,
 		/* the dead process's queue is returned */
 		wait_available(in.ua, NQ - 1);
 		/* the device still works for the queue that was there */
-		if (mine.flags & UACCE_DEV_SVA) {
+		if ((mine.flags & UACCE_DEV_SVA) == UACCE_DEV_SVA) {
 			copy_works(&mine, 1 << 20);
 		} else {
 			mine.ss_used = 0;

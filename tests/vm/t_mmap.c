@@ -494,6 +494,115 @@ TEST(partial_munmap_einval)
 	q.ss = NULL;
 }
 
+TEST(partial_mprotect_einval)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 4 * t_page);
+	T_ERR(mprotect((char *)q.dus_map + t_page, t_page, PROT_READ), EINVAL);
+	T_ERR(mprotect(q.ss, t_page, PROT_READ), EINVAL);
+	/* still writable everywhere */
+	T_EQ(t_touch((char *)q.dus_map + t_page, true), 0);
+	T_EQ(t_touch(q.ss, true), 0);
+	nop_works(&q);
+}
+
+/* MADV_DOFORK cannot undo VM_DONTCOPY */
+TEST(madv_dofork_refused)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+	void *addrs[3];
+	size_t lens[3];
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 2 * t_page);
+	addrs[0] = q.mmio_map, lens[0] = q.mmio_size;
+	addrs[1] = q.dus_map, lens[1] = q.dus_size;
+	addrs[2] = q.ss, lens[2] = q.ss_size;
+	for (int i = 0; i < 3; i++) {
+		pid_t pid;
+
+		errno = 0;
+		int r = madvise(addrs[i], lens[i], MADV_DOFORK);
+
+		T_ASSERT_MSG(r == -1, "madvise(MADV_DOFORK) on region %d "
+			     "accepted", i);
+		pid = t_fork();
+		if (pid == 0) {
+			(void)*(volatile char *)addrs[i];
+			_exit(0);
+		}
+		t_wait_sig(pid, SIGSEGV, 10000);
+	}
+}
+
+/* the vma flags: not copied, not expanded, not dumped (docs/uacce.md) */
+TEST(vma_flags)
+{
+	struct t_inst in = ss_inst();
+	struct t_q q;
+	FILE *f;
+	char line[512];
+	unsigned long lo = 0, hi = 0;
+	int checked = 0;
+	void *want[3];
+
+	t_q_setup(&q, in.ua);
+	t_q_map_ss(&q, 2 * t_page);
+	want[0] = q.mmio_map;
+	want[1] = q.dus_map;
+	want[2] = q.ss;
+	f = fopen("/proc/self/smaps", "r");
+	T_ASSERT(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, ' ') &&
+		    line[strspn(line, "0123456789abcdef")] == '-') {
+			lo = a;
+			hi = b;
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		for (int i = 0; i < 3; i++) {
+			if ((uintptr_t)want[i] < lo || (uintptr_t)want[i] >= hi)
+				continue;
+			T_ASSERT_MSG(strstr(line, " dc"), "region %d: no dc in %s",
+				     i, line);
+			T_ASSERT_MSG(strstr(line, " de"), "region %d: no de in %s",
+				     i, line);
+			T_ASSERT_MSG(strstr(line, " dd"), "region %d: no dd in %s",
+				     i, line);
+			checked++;
+		}
+	}
+	fclose(f);
+	T_EQ(checked, 3);
+}
+
+/* SS mapped again after munmap is fresh, zeroed memory (docs/uacce.md) */
+TEST(ss_remap_fresh)
+{
+	struct t_inst in = ss_inst();
+	int fd = t_open_raw(in.ua);
+	unsigned char *p;
+
+	T_ASSERT(fd >= 0);
+	p = map(fd, UACCE_QFRT_SS, 4 * t_page);
+	T_ASSERT(p != MAP_FAILED);
+	memset(p, 0xc3, 4 * t_page);
+	T_OK(munmap(p, 4 * t_page));
+	p = map(fd, UACCE_QFRT_SS, 4 * t_page);
+	T_ASSERT(p != MAP_FAILED);
+	for (size_t i = 0; i < 4 * t_page; i++)
+		if (p[i])
+			T_FAIL("SS mapped again: byte %zu is %#x, not 0", i, p[i]);
+}
+
 /* mapping DUS shows the ring header, SQ and CQ the device uses */
 TEST(dus_layout)
 {

@@ -86,7 +86,7 @@ static void refused_after_removal(int fd)
 	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), ENODEV);
 	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), ENODEV);
 	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), ENODEV);
-	T_ERR2(ioctl(fd, _IO('W', 99)), ENODEV, ENOTTY);
+	T_ERR(ioctl(fd, _IO('W', 99)), ENODEV);
 	T_EQ(poll(&p, 1, 1000), 1);
 	T_ASSERT_MSG((p.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
 		     "poll after removal: revents %#x, expected POLLHUP|POLLERR",
@@ -199,7 +199,7 @@ static void remove_busy(const char *mode)
 	char *src, *dst;
 
 	t_q_setup(&q, in.ua);
-	if (q.flags & UACCE_DEV_SVA) {
+	if ((q.flags & UACCE_DEV_SVA) == UACCE_DEV_SVA) {
 		len = 4 << 20;
 		src = malloc(len);
 		dst = malloc(len);
@@ -260,7 +260,8 @@ TEST(remove_with_non_owner_holding_fd)
 		T_OK(read(pfd[0], &c, 1));
 		T_EQ(poll(&p, 1, 1000), 1);
 		T_ASSERT(p.revents & POLLERR);
-		T_ERR2(ioctl(q.fd, UACCE_CMD_START_Q), ENODEV, EPERM);
+		/* docs/uacce.md: ENODEV first, then EPERM for non-owners */
+		T_ERR(ioctl(q.fd, UACCE_CMD_START_Q), ENODEV);
 		T_OK(close(q.fd));
 		_exit(0);
 	}

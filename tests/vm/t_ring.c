@@ -578,8 +578,8 @@ T_TEST_TMO(put_q_with_requests_in_flight, 180)
 	for (size_t i = 0; i < len; i += 4093)
 		T_ASSERT_MSG((unsigned char)dst[i] == 0x6b,
 			     "dst changed after PUT_Q returned");
-	/* and restarts */
-	t_q_restart(&q);
+	/* and starts again */
+	t_q_start_again(&q);
 	t_q_copy_check(&q, src, dst, len);
 }
 
