@@ -172,8 +172,8 @@ static bool wd_soft_queue_serve(struct wd_soft_engine *eng,
 }
 
 /*
- * One round: visit each queue once, in list order, rotating the list so
- * that the next round starts after the queue served first in this one.
+ * One round: nr_queues times, take the queue at the head and move it to the
+ * tail, so every queue gets one turn (one batch at most) per round.
  * Returns true if any queue made progress.
  */
 static bool wd_soft_engine_round(struct wd_soft_engine *eng)
