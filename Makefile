@@ -41,11 +41,13 @@ vm-tests: lib
 	else echo "tests/vm/Makefile missing: no VM tests to build"; fi
 
 # checkpatch --strict on every kernel source and header, then a rebuild with
-# W=1 and sparse on every file (C=2) where any warning fails.
+# W=1 and sparse on every file (C=2) where any warning fails. Cleaned first:
+# gcc only warns about the files it compiles.
 kcheck:
 	@test -x $(CHECKPATCH) || { echo "$(CHECKPATCH) missing: run scripts/deps.sh"; exit 1; }
 	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(KSOURCES)
 	@mkdir -p build
+	$(KBUILD) clean
 	$(KBUILD) W=1 C=2 modules 2>&1 | tee build/kcheck.log
 	@if grep -i 'warning:' build/kcheck.log; then \
 		echo "kcheck: warnings in the W=1/sparse build (above)"; exit 1; fi
