@@ -154,7 +154,7 @@ static bool wd_soft_queue_serve(struct wd_soft_engine *eng,
 	if (!n)
 		return false;
 
-	wd_soft_ctx_init(&ctx, q, eng->bounce);
+	wd_soft_ctx_init(&ctx, q, eng);
 	for (i = 0; i < n; i++) {
 		if (READ_ONCE(q->stopping) || ctx.bytes >= WD_SOFT_BATCH_BYTES)
 			break;
@@ -401,18 +401,18 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 		atomic_set(&eng->kicked, 0);
 
 		eng->bounce = kvmalloc_node(WD_SOFT_CHUNK, GFP_KERNEL, node);
-		if (!eng->bounce) {
+		eng->sgl = kvmalloc_node(2 * WD_SOFT_MAX_SGE * sizeof(*eng->sgl),
+					 GFP_KERNEL, node);
+		if (!eng->bounce || !eng->sgl) {
 			ret = -ENOMEM;
-			goto err;
+			goto err_free;
 		}
 		eng->task = kthread_create_on_node(wd_soft_engine_thread, eng,
 						   node, "wd_soft%u/%u",
 						   wdev->cfg.id, i);
 		if (IS_ERR(eng->task)) {
 			ret = PTR_ERR(eng->task);
-			eng->task = NULL;
-			kvfree(eng->bounce);
-			goto err;
+			goto err_free;
 		}
 		if (node != NUMA_NO_NODE)
 			set_cpus_allowed_ptr(eng->task, cpumask_of_node(node));
@@ -420,10 +420,13 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 	}
 	return 0;
 
-err:
+err_free:
+	kvfree(eng->sgl);
+	kvfree(eng->bounce);
 	while (i--) {
 		eng = &wdev->engines[i];
 		kthread_stop(eng->task);
+		kvfree(eng->sgl);
 		kvfree(eng->bounce);
 	}
 	return ret;
@@ -442,6 +445,7 @@ void wd_soft_engines_stop(struct wd_soft_dev *wdev)
 		eng = &wdev->engines[i];
 		WARN_ON(!list_empty(&eng->queues));
 		kthread_stop(eng->task);
+		kvfree(eng->sgl);
 		kvfree(eng->bounce);
 	}
 }

@@ -14,6 +14,10 @@
  *           (UACCE_CMD_GET_SS_DMA), reached through its kernel mapping.
  *
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR.
+ *
+ * A request's source or destination is one piece (flat) or a scatter-gather
+ * list of pieces (struct wd_soft_sge, itself at a device address). An SGL is
+ * copied into the engine once, checked, and then walked from that copy.
  */
 #include <linux/kthread.h>
 #include <linux/overflow.h>
@@ -26,14 +30,15 @@
 /**
  * wd_soft_ctx_init() - begin a batch of requests on a queue
  * @ctx: the context
- * @q: the queue, served by the calling engine
- * @bounce: the engine's bounce buffer
+ * @q: the queue
+ * @eng: the calling engine, whose buffers the batch uses
  */
 void wd_soft_ctx_init(struct wd_soft_ctx *ctx, struct wd_soft_queue *q,
-		      void *bounce)
+		      struct wd_soft_engine *eng)
 {
 	ctx->q = q;
-	ctx->bounce = bounce;
+	ctx->bounce = eng->bounce;
+	ctx->sgl = eng->sgl;
 	ctx->ss = NULL;
 	ctx->mm_state = WD_SOFT_MM_IDLE;
 	ctx->bytes = 0;
@@ -153,7 +158,7 @@ static u32 wd_soft_mem_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
  * @ctx: the batch's context
  * @buf: kernel destination, at least @len bytes
  * @addr: device address of the source, as the request gives it
- * @len: bytes, at most WD_SOFT_CHUNK
+ * @len: bytes
  *
  * May sleep (SVA: page faults).
  *
@@ -169,7 +174,7 @@ u32 wd_soft_mem_read(struct wd_soft_ctx *ctx, void *buf, u64 addr, u32 len)
  * @ctx: the batch's context
  * @addr: device address of the destination, as the request gives it
  * @buf: kernel source, at least @len bytes
- * @len: bytes, at most WD_SOFT_CHUNK
+ * @len: bytes
  *
  * May sleep (SVA: page faults).
  *
@@ -179,4 +184,119 @@ u32 wd_soft_mem_write(struct wd_soft_ctx *ctx, u64 addr, const void *buf,
 		      u32 len)
 {
 	return wd_soft_mem_access(ctx, (void *)buf, addr, len, true);
+}
+
+/**
+ * wd_soft_buf_init() - the source or destination of a request
+ * @ctx: the batch's context
+ * @buf: set up to walk it from its first byte
+ * @dir: which of the two
+ * @sqe: the request (private copy)
+ *
+ * With the SGL flag for @dir, src/dst is the device address of src_len /
+ * dst_len struct wd_soft_sge, which are read once into the engine; more
+ * than WD_SOFT_MAX_SGE entries or a non-zero rsvd is WD_SOFT_S_INVAL, an
+ * unreadable list WD_SOFT_S_BAD_ADDR. Entries of length 0 are allowed.
+ * Without it, src/dst is one piece of src_len / dst_len bytes.
+ *
+ * Return: WD_SOFT_S_OK or the status to fail the request with.
+ */
+u32 wd_soft_buf_init(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		     enum wd_soft_buf_dir dir, const struct wd_soft_sqe *sqe)
+{
+	bool src = dir == WD_SOFT_BUF_SRC;
+	u16 flag = src ? WD_SOFT_SQE_F_SRC_SGL : WD_SOFT_SQE_F_DST_SGL;
+	u64 addr = src ? sqe->src : sqe->dst;
+	u32 n = src ? sqe->src_len : sqe->dst_len;
+	struct wd_soft_sge *sge;
+	u32 i, ret;
+
+	buf->idx = 0;
+	buf->off = 0;
+	if (!(sqe->flags & flag)) {
+		buf->flat.addr = addr;
+		buf->flat.len = n;
+		buf->sge = &buf->flat;
+		buf->nents = 1;
+		buf->len = n;
+		return WD_SOFT_S_OK;
+	}
+
+	if (n > WD_SOFT_MAX_SGE)
+		return WD_SOFT_S_INVAL;
+	sge = ctx->sgl + (src ? 0 : WD_SOFT_MAX_SGE);
+	ret = wd_soft_mem_read(ctx, sge, addr, n * sizeof(*sge));
+	if (ret)
+		return ret;
+	buf->sge = sge;
+	buf->nents = n;
+	buf->len = 0;
+	for (i = 0; i < n; i++) {
+		if (sge[i].rsvd)
+			return WD_SOFT_S_INVAL;
+		buf->len += sge[i].len;
+	}
+	return WD_SOFT_S_OK;
+}
+
+/* The next @len bytes of @buf, to or from @data; @len <= what is left. */
+static u32 wd_soft_buf_access(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+			      void *data, u32 len, bool write)
+{
+	const struct wd_soft_sge *sge;
+	u32 n, ret;
+
+	while (len) {
+		if (buf->idx == buf->nents)
+			return WD_SOFT_S_INVAL;
+		sge = &buf->sge[buf->idx];
+		if (buf->off == sge->len) {
+			buf->idx++;
+			buf->off = 0;
+			continue;
+		}
+		n = min(len, sge->len - buf->off);
+		ret = wd_soft_mem_access(ctx, data, sge->addr + buf->off, n,
+					 write);
+		if (ret)
+			return ret;
+		buf->off += n;
+		data += n;
+		len -= n;
+	}
+	return WD_SOFT_S_OK;
+}
+
+/**
+ * wd_soft_buf_read() - read the next bytes of a source
+ * @ctx: the batch's context
+ * @buf: from wd_soft_buf_init()
+ * @data: kernel destination
+ * @len: bytes, no more than are left in @buf
+ *
+ * May sleep.
+ *
+ * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ */
+u32 wd_soft_buf_read(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		     void *data, u32 len)
+{
+	return wd_soft_buf_access(ctx, buf, data, len, false);
+}
+
+/**
+ * wd_soft_buf_write() - write the next bytes of a destination
+ * @ctx: the batch's context
+ * @buf: from wd_soft_buf_init()
+ * @data: kernel source
+ * @len: bytes, no more than are left in @buf
+ *
+ * May sleep.
+ *
+ * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ */
+u32 wd_soft_buf_write(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		      const void *data, u32 len)
+{
+	return wd_soft_buf_access(ctx, buf, (void *)data, len, true);
 }

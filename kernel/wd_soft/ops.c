@@ -12,8 +12,8 @@
 
 #include "wd_soft.h"
 
-/* SQE flags this version knows; SGL is not supported yet */
-#define WD_SOFT_SQE_F_SUPPORTED	0
+/* SQE flags this version knows */
+#define WD_SOFT_SQE_F_SUPPORTED	(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL)
 
 static u32 wd_soft_op_nop(struct wd_soft_ctx *ctx,
 			  const struct wd_soft_sqe *sqe, u32 *out_len)
@@ -21,38 +21,46 @@ static u32 wd_soft_op_nop(struct wd_soft_ctx *ctx,
 	return sqe->params ? WD_SOFT_S_INVAL : WD_SOFT_S_OK;
 }
 
-/* dst[0..src_len) = src[0..src_len); overlapping buffers are undefined */
+/*
+ * The source's bytes, in order, to the start of the destination; flat or
+ * SGL on either side. Overlapping buffers give an undefined result.
+ */
 static u32 wd_soft_op_copy(struct wd_soft_ctx *ctx,
 			   const struct wd_soft_sqe *sqe, u32 *out_len)
 {
-	u64 src = sqe->src, dst = sqe->dst;
-	u32 left = sqe->src_len, n, ret;
+	struct wd_soft_buf src, dst;
+	u32 left, n, ret;
 
-	if (sqe->params || sqe->src_len > WD_SOFT_MAX_REQ_LEN)
+	if (sqe->params)
 		return WD_SOFT_S_INVAL;
-	if (sqe->dst_len < sqe->src_len) {
-		*out_len = sqe->src_len;
+	ret = wd_soft_buf_init(ctx, &src, WD_SOFT_BUF_SRC, sqe);
+	if (ret)
+		return ret;
+	if (src.len > WD_SOFT_MAX_REQ_LEN)
+		return WD_SOFT_S_INVAL;
+	ret = wd_soft_buf_init(ctx, &dst, WD_SOFT_BUF_DST, sqe);
+	if (ret)
+		return ret;
+	if (dst.len < src.len) {
+		*out_len = src.len;
 		return WD_SOFT_S_DST_SMALL;
 	}
 
-	while (left) {
+	for (left = src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CHUNK);
-		ret = wd_soft_mem_read(ctx, ctx->bounce, src, n);
+		ret = wd_soft_buf_read(ctx, &src, ctx->bounce, n);
 		if (ret)
 			return ret;
-		ret = wd_soft_mem_write(ctx, dst, ctx->bounce, n);
+		ret = wd_soft_buf_write(ctx, &dst, ctx->bounce, n);
 		if (ret)
 			return ret;
-		src += n;
-		dst += n;
-		left -= n;
-		if (left) {
+		if (left > n) {
 			ret = wd_soft_ctx_yield(ctx);
 			if (ret)
 				return ret;
 		}
 	}
-	*out_len = sqe->src_len;
+	*out_len = src.len;
 	return WD_SOFT_S_OK;
 }
 

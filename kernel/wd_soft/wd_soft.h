@@ -44,6 +44,8 @@
 #define WD_SOFT_MAX_REQ_LEN	SZ_64M
 /* an engine moves data through its bounce buffer in chunks of this size */
 #define WD_SOFT_CHUNK		SZ_64K
+/* most entries of one scatter-gather list (WD_SOFT_SQE_F_*_SGL) */
+#define WD_SOFT_MAX_SGE		4096
 /* most SQEs and bytes an engine takes from one queue before the next one */
 #define WD_SOFT_BATCH		16
 #define WD_SOFT_BATCH_BYTES	SZ_1M
@@ -87,6 +89,8 @@ struct wd_soft_queue;
  * @task: the thread
  * @bounce: WD_SOFT_CHUNK bytes through which requests move their data;
  *	used by the thread only
+ * @sgl: room for the source and the destination SGL of one request
+ *	(2 x WD_SOFT_MAX_SGE entries); used by the thread only
  * @lock: protects @queues, @nr_queues and @cur. A spinlock, innermost:
  *	never held while touching user memory or sleeping.
  * @queues: started queues, served round-robin from the head
@@ -101,6 +105,7 @@ struct wd_soft_engine {
 	struct wd_soft_dev *wdev;
 	struct task_struct *task;
 	void *bounce;
+	struct wd_soft_sge *sgl;
 
 	spinlock_t lock;	/* see @lock above */
 	struct list_head queues;
@@ -174,6 +179,7 @@ struct wd_soft_dev {
  * struct wd_soft_ctx - an engine's view of one batch of requests
  * @q: the queue
  * @bounce: the engine's bounce buffer (WD_SOFT_CHUNK bytes)
+ * @sgl: the engine's SGL room (2 x WD_SOFT_MAX_SGE entries)
  * @ss: PASID, NOIOMMU: the SS region, referenced until the batch ends
  * @mm_state: SVA: whether the owner's mm is borrowed
  * @bytes: data read and written so far
@@ -181,6 +187,7 @@ struct wd_soft_dev {
 struct wd_soft_ctx {
 	struct wd_soft_queue *q;
 	void *bounce;
+	struct wd_soft_sge *sgl;
 	struct uacce_qfr *ss;
 	enum {
 		WD_SOFT_MM_IDLE,	/* not tried yet */
@@ -188,6 +195,29 @@ struct wd_soft_ctx {
 		WD_SOFT_MM_GONE,	/* the owner is exiting */
 	} mm_state;
 	size_t bytes;
+};
+
+/**
+ * struct wd_soft_buf - a request's source or destination, flat or SGL
+ * @sge: its pieces: a private copy of the SGL, or @flat
+ * @flat: the one piece of a flat buffer
+ * @nents: entries in @sge
+ * @idx: the piece the next byte is in
+ * @off: offset of the next byte in piece @idx
+ * @len: total bytes
+ */
+struct wd_soft_buf {
+	const struct wd_soft_sge *sge;
+	struct wd_soft_sge flat;
+	u32 nents;
+	u32 idx;
+	u32 off;
+	u64 len;
+};
+
+enum wd_soft_buf_dir {
+	WD_SOFT_BUF_SRC,
+	WD_SOFT_BUF_DST,
 };
 
 extern struct bus_type wd_soft_bus;
@@ -213,12 +243,18 @@ void wd_soft_queue_cancel(struct wd_soft_queue *q);
 
 /* mem.c */
 void wd_soft_ctx_init(struct wd_soft_ctx *ctx, struct wd_soft_queue *q,
-		      void *bounce);
+		      struct wd_soft_engine *eng);
 void wd_soft_ctx_fini(struct wd_soft_ctx *ctx);
 u32 wd_soft_mem_read(struct wd_soft_ctx *ctx, void *buf, u64 addr, u32 len);
 u32 wd_soft_mem_write(struct wd_soft_ctx *ctx, u64 addr, const void *buf,
 		      u32 len);
 u32 wd_soft_ctx_yield(struct wd_soft_ctx *ctx);
+u32 wd_soft_buf_init(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		     enum wd_soft_buf_dir dir, const struct wd_soft_sqe *sqe);
+u32 wd_soft_buf_read(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		     void *data, u32 len);
+u32 wd_soft_buf_write(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
+		      const void *data, u32 len);
 
 /* ops.c; the uacce "algorithms" attribute lists what it implements */
 #define WD_SOFT_ALGS		"nop\ncopy"
