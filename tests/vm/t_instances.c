@@ -310,3 +310,42 @@ TEST(delete_one_of_two)
 	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
 	T_EQ(t_attr_ll(b.ua, "id"), b.ua);
 }
+
+/* processes opening and closing at once: EBUSY or a queue, counts exact */
+T_TEST_TMO(open_close_storm, 120)
+{
+	struct t_inst in = t_inst_create("queues=4");
+	pid_t pid[6];
+
+	for (int k = 0; k < 6; k++) {
+		pid[k] = t_fork();
+		if (pid[k] == 0) {
+			int got = 0;
+
+			for (int i = 0; i < 300; i++) {
+				int fd = t_open_raw(in.ua);
+
+				if (fd == -EBUSY)
+					continue;
+				if (fd < 0)
+					T_FAIL("open: %s", t_errname(-fd));
+				got++;
+				if (i % 7 == 0 && ioctl(fd, UACCE_CMD_START_Q))
+					T_FAIL("START_Q: %s", t_errname(errno));
+				close(fd);
+			}
+			T_ASSERT(got > 0);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 6; k++)
+		t_wait_ok(pid[k], 100000);
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 4);
+	int fd[4];
+
+	for (int i = 0; i < 4; i++) {
+		fd[i] = t_open_raw(in.ua);
+		T_ASSERT(fd[i] >= 0);
+	}
+	T_EQ(t_open_raw(in.ua), -EBUSY);
+}

@@ -603,6 +603,32 @@ TEST(ss_remap_fresh)
 			T_FAIL("SS mapped again: byte %zu is %#x, not 0", i, p[i]);
 }
 
+/* DUS unmapped and mapped again while started: the same ring goes on */
+TEST(dus_remap_while_started)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	nop_works(&q);
+	nop_works(&q);
+	T_OK(munmap(q.dus_map, q.dus_size));
+	T_OK(munmap(q.mmio_map, q.mmio_size));
+	q.dus_map = map(q.fd, UACCE_QFRT_DUS, q.dus_size);
+	q.mmio_map = map(q.fd, UACCE_QFRT_MMIO, q.mmio_size);
+	T_ASSERT(q.dus_map != MAP_FAILED && q.mmio_map != MAP_FAILED);
+	q.mmio = q.mmio_map;
+	q.hdr = q.dus_map;
+	q.sq = (struct wd_soft_sqe *)((char *)q.dus_map + q.hdr->sq_off);
+	q.cq = (volatile struct wd_soft_cqe *)((char *)q.dus_map +
+						q.hdr->cq_off);
+	/* the device's indices and ours still agree */
+	T_EQ(t_q_hdr_sq_head(&q), q.sq_tail);
+	T_EQ(t_q_hdr_cq_tail(&q), q.cq_head);
+	T_EQ(q.mmio->sq_tail, q.sq_tail);
+	nop_works(&q);
+}
+
 /* mapping DUS shows the ring header, SQ and CQ the device uses */
 TEST(dus_layout)
 {

@@ -583,6 +583,112 @@ T_TEST_TMO(put_q_with_requests_in_flight, 180)
 	t_q_copy_check(&q, src, dst, len);
 }
 
+/* PUT_Q while the engine is in the middle of the requests */
+T_TEST_TMO(put_q_mid_flight, 180)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	size_t len = 4 << 20;
+	const int n = 32;
+	char *src = xmalloc(len), *dst[4];
+	int ok = 0, canceled = 0;
+
+	for (int i = 0; i < 4; i++)
+		dst[i] = xmalloc(len);
+	t_q_setup(&q, in.ua);
+	t_fill_random(src, len, 9);
+	for (int i = 0; i < n; i++) {
+		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst[i % 4], len, len);
+
+		s.user_data = 2000 + i;
+		t_q_push(&q, &s);
+	}
+	t_q_publish(&q);
+	/* the first completion: the engine is busy with the rest */
+	for (int i = 0; i < 30000 && t_q_hdr_cq_tail(&q) == q.cq_head; i++)
+		t_msleep(1);
+	T_ASSERT(t_q_hdr_cq_tail(&q) != q.cq_head);
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_EQ(t_q_hdr_sq_head(&q), q.sq_tail);
+	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, n);
+	for (int i = 0; i < n; i++) {
+		struct wd_soft_cqe c;
+
+		T_EQ(t_q_reap(&q, &c, 0), 1);
+		T_ASSERT(c.user_data >= 2000 && c.user_data < 2000u + n);
+		if (c.status == WD_SOFT_S_OK) {
+			T_EQ(c.out_len, len);
+			T_ASSERT_MSG(!memcmp(src, dst[(c.user_data - 2000) % 4],
+					     len) || ok > 0,
+				     "first completed copy is wrong");
+			ok++;
+		} else {
+			T_ASSERT_MSG(c.status == WD_SOFT_S_CANCELED,
+				     "request %d: status %u", i, c.status);
+			canceled++;
+		}
+	}
+	t_note("%d completed, %d canceled", ok, canceled);
+	T_ASSERT(ok >= 1);
+	for (int i = 0; i < 4; i++)
+		memset(dst[i], 0x6b, len);
+	t_msleep(200);
+	for (int i = 0; i < 4; i++)
+		for (size_t o = 0; o < len; o += 4093)
+			T_ASSERT_MSG((unsigned char)dst[i][o] == 0x6b,
+				     "dst changed after PUT_Q returned");
+	t_q_start_again(&q);
+	t_q_copy_check(&q, src, dst[0], len);
+}
+
+/*
+ * fork() while the device copies into the parent's memory: the device
+ * follows the parent's page tables, so the parent sees the result (its
+ * own copies of the pages after the fork), and a child writing its copy
+ * of the source changes nothing for the device (docs/uacce.md).
+ */
+T_TEST_TMO(fork_during_copy_sva, 120)
+{
+	struct t_inst in = t_inst_create("mode=sva");
+	struct t_q q;
+	size_t len = 16 << 20;
+	char *src = xmalloc(len), *dst = xmalloc(len), *ref = malloc(len);
+	struct wd_soft_sqe s;
+	struct wd_soft_cqe c;
+
+	t_q_setup(&q, in.ua);
+	t_fill_random(src, len, 77);
+	memcpy(ref, src, len);
+	memset(dst, 0, len);
+	for (int round = 0; round < 3; round++) {
+		s = t_sqe_copy(&q, src, dst, len, len);
+		t_q_push(&q, &s);
+		t_q_publish(&q);
+		t_msleep(round * 5);
+		pid_t pid = t_fork();
+
+		if (pid == 0) {
+			/* the child scribbles over its copies */
+			memset(src, 0xee, len);
+			memset(dst, 0xdd, len);
+			_exit(0);
+		}
+		t_wait_ok(pid, 30000);
+		t_q_wait(&q, &c);
+		T_EQ(c.status, WD_SOFT_S_OK);
+		T_ASSERT_MSG(!memcmp(src, ref, len), "parent's src changed");
+		if (memcmp(dst, ref, len)) {
+			size_t i = 0;
+
+			while (dst[i] == ref[i])
+				i++;
+			T_FAIL("round %d: parent's dst differs at %zu after a "
+			       "fork during the copy", round, i);
+		}
+		memset(dst, 0, len);
+	}
+}
+
 /* closing with requests in flight: nothing lingers */
 T_TEST_TMO(close_with_requests_in_flight, 120)
 {
@@ -736,6 +842,60 @@ T_TEST_TMO(parallel_queues, 180)
 	for (int i = 0; i < 6; i++)
 		T_EQ(pthread_join(th[i], NULL), 0);
 	T_EQ(t_attr_ll(in.ua, "available_instances"), 8);
+}
+
+/* the owner's threads race START_Q/PUT_Q with submissions: no harm */
+struct racer {
+	struct t_q *q;
+	volatile bool stop;
+};
+
+static void *toggler(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		if (ioctl(r->q->fd, UACCE_CMD_PUT_Q) && errno != EINVAL)
+			T_FAIL("PUT_Q: %s", t_errname(errno));
+		if (ioctl(r->q->fd, UACCE_CMD_START_Q) && errno != EINVAL)
+			T_FAIL("START_Q: %s", t_errname(errno));
+	}
+	return NULL;
+}
+
+T_TEST_TMO(start_put_race, 120)
+{
+	struct t_inst in = t_inst_create("engines=2");
+	struct t_q q;
+	struct racer r = { &q, false };
+	pthread_t th[2];
+	char *src = xmalloc(1 << 20), *dst = xmalloc(1 << 20);
+
+	t_q_setup(&q, in.ua);
+	for (int i = 0; i < 2; i++)
+		T_EQ(pthread_create(&th[i], NULL, toggler, &r), 0);
+	uint64_t end = t_now_ms() + 3000;
+
+	while (t_now_ms() < end) {
+		/* ring indices are reset under our feet: write the slot and
+		 * the doorbell without expecting anything */
+		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, 1 << 20, 1 << 20);
+		uint32_t t = t_q_hdr_sq_head(&q);
+
+		memcpy(&q.sq[t & (q.depth - 1)], &s, sizeof(s));
+		__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+		ioctl(q.fd, WD_SOFT_CMD_KICK);
+		__atomic_store_n(&q.mmio->cq_head, t_q_hdr_cq_tail(&q),
+				 __ATOMIC_RELEASE);
+	}
+	r.stop = true;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	/* a clean restart works */
+	if (ioctl(q.fd, UACCE_CMD_PUT_Q))
+		T_EQ(errno, EINVAL);
+	t_q_start_again(&q);
+	t_q_copy_check(&q, src, dst, 1 << 20);
 }
 
 /* NEED_WAKEUP: once the engine sleeps, KICK gets the work done */
