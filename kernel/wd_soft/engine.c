@@ -20,6 +20,8 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/topology.h>
@@ -209,6 +211,9 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 		spin_lock(&eng->lock);
 		eng->cur = NULL;
 		stopping = q->stopping;
+		/* a detach's abort was meant for q only */
+		if (signal_pending(current))
+			flush_signals(current);
 		spin_unlock(&eng->lock);
 		if (stopping)
 			wake_up_all(&eng->idle_wq);
@@ -287,6 +292,9 @@ static int wd_soft_engine_thread(void *data)
 	struct wd_soft_engine *eng = data;
 	u64 idle_since = 0;
 
+	/* wd_soft_engine_detach() aborts our waits on the owner's memory */
+	allow_kernel_signal(SIGKILL);
+
 	while (!kthread_should_stop()) {
 		if (wd_soft_engine_round(eng)) {
 			idle_since = 0;
@@ -352,6 +360,16 @@ static bool wd_soft_engine_busy_with(struct wd_soft_engine *eng,
 	return busy;
 }
 
+/* End a wait of the engine on the owner's memory if it serves @q now. */
+static void wd_soft_engine_abort(struct wd_soft_engine *eng,
+				 struct wd_soft_queue *q)
+{
+	spin_lock(&eng->lock);
+	if (eng->cur == q)
+		send_sig(SIGKILL, eng->task, 1);
+	spin_unlock(&eng->lock);
+}
+
 /**
  * wd_soft_engine_detach() - take a queue away from its engine (stop_queue)
  * @q: a started queue
@@ -361,12 +379,22 @@ static bool wd_soft_engine_busy_with(struct wd_soft_engine *eng,
  * current request (a long request ends at its next chunk with
  * WD_SOFT_S_CANCELED). Then wait until eng->cur is no longer @q: from
  * there on the engine does not touch the queue, and the rings belong to
- * the caller. The engine never waits for the caller's locks, so this wait
- * ends.
+ * the caller. The engine never waits for the caller's locks.
+ *
+ * It may wait for the owner's memory, though: an SVA copy can sleep on a
+ * page that does not come (userfaultfd, FUSE, a dead NFS server). When the
+ * owner itself stops its live queue (PUT_Q, close) we wait for that page
+ * as a device would, killably; in every other case (the owner is exiting,
+ * the device is being removed) and once the caller is killed, the engine
+ * gets a kernel-only SIGKILL, which ends such waits and fails the copy
+ * (CANCELED). The engine flushes the signal under eng->lock when it lets
+ * go of @q, so it never hits another queue.
  */
 void wd_soft_engine_detach(struct wd_soft_queue *q)
 {
 	struct wd_soft_engine *eng = q->engine;
+	bool patient = current->mm == q->uq->mm &&
+		       q->uq->state != UACCE_Q_ZOMBIE;
 
 	spin_lock(&eng->lock);
 	WRITE_ONCE(q->stopping, true);
@@ -374,7 +402,11 @@ void wd_soft_engine_detach(struct wd_soft_queue *q)
 	WRITE_ONCE(eng->nr_queues, eng->nr_queues - 1);
 	spin_unlock(&eng->lock);
 
-	wait_event(eng->idle_wq, !wd_soft_engine_busy_with(eng, q));
+	if (!patient ||
+	    wait_event_killable(eng->idle_wq, !wd_soft_engine_busy_with(eng, q))) {
+		wd_soft_engine_abort(eng, q);
+		wait_event(eng->idle_wq, !wd_soft_engine_busy_with(eng, q));
+	}
 	q->engine = NULL;
 }
 

@@ -150,6 +150,8 @@ static u32 wd_soft_mem_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 		ret = wd_soft_ss_access(ctx, buf, addr, len, write);
 	if (ret == WD_SOFT_S_OK)
 		ctx->bytes += len;
+	else if (READ_ONCE(ctx->q->stopping))
+		ret = WD_SOFT_S_CANCELED;	/* the wait was aborted */
 	return ret;
 }
 
@@ -162,7 +164,8 @@ static u32 wd_soft_mem_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
  *
  * May sleep (SVA: page faults).
  *
- * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ * Return: WD_SOFT_S_OK, WD_SOFT_S_BAD_ADDR, or WD_SOFT_S_CANCELED if it
+ * failed because the queue is being stopped.
  */
 u32 wd_soft_mem_read(struct wd_soft_ctx *ctx, void *buf, u64 addr, u32 len)
 {
@@ -178,7 +181,8 @@ u32 wd_soft_mem_read(struct wd_soft_ctx *ctx, void *buf, u64 addr, u32 len)
  *
  * May sleep (SVA: page faults).
  *
- * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ * Return: WD_SOFT_S_OK, WD_SOFT_S_BAD_ADDR, or WD_SOFT_S_CANCELED if it
+ * failed because the queue is being stopped.
  */
 u32 wd_soft_mem_write(struct wd_soft_ctx *ctx, u64 addr, const void *buf,
 		      u32 len)
@@ -276,7 +280,7 @@ static u32 wd_soft_buf_access(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
  *
  * May sleep.
  *
- * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ * Return: as wd_soft_mem_read().
  */
 u32 wd_soft_buf_read(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
 		     void *data, u32 len)
@@ -293,7 +297,7 @@ u32 wd_soft_buf_read(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
  *
  * May sleep.
  *
- * Return: WD_SOFT_S_OK or WD_SOFT_S_BAD_ADDR.
+ * Return: as wd_soft_mem_read().
  */
 u32 wd_soft_buf_write(struct wd_soft_ctx *ctx, struct wd_soft_buf *buf,
 		      const void *data, u32 len)
