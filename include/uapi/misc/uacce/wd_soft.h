@@ -19,9 +19,10 @@
  * flight. The device keeps its own copies of every index and trusts nothing
  * it reads from shared memory.
  *
- * When the device's engine goes idle it sets WD_SOFT_ST_NEED_WAKEUP in
- * status; a process that then publishes work must call
- * ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no syscall is needed.
+ * When the device stops looking at an idle queue it sets
+ * WD_SOFT_ST_NEED_WAKEUP in its status; a process that then publishes work
+ * must call ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no
+ * syscall is needed. Completions wake pollers as cq_notify asks.
  */
 #ifndef _UAPI_MISC_UACCE_WD_SOFT_H
 #define _UAPI_MISC_UACCE_WD_SOFT_H
@@ -46,7 +47,8 @@ struct wd_soft_mmio {
 	__u32 sq_tail;		/* process: SQEs published so far */
 	__u32 pad0[15];
 	__u32 cq_head;		/* process: CQEs consumed so far */
-	__u32 pad1[15];
+	__u32 cq_notify;	/* process: WD_SOFT_CQN_* (completion wake-ups) */
+	__u32 pad1[14];
 	__u32 status;		/* device: WD_SOFT_ST_* */
 	__u32 error;		/* device: WD_SOFT_QERR_* when BROKEN */
 	__u32 pad2[14];
@@ -55,6 +57,24 @@ struct wd_soft_mmio {
 /* status bits */
 #define WD_SOFT_ST_NEED_WAKEUP	(1u << 0)  /* engine sleeps: KICK after publishing */
 #define WD_SOFT_ST_BROKEN	(1u << 1)  /* ring indices were invalid; queue stopped */
+
+/*
+ * cq_notify bits, written by the process only (the device never writes the
+ * field; START_Q resets it to 0):
+ *
+ * With WD_SOFT_CQN_ENABLE clear (0, what a process that never writes the
+ * field gets), the device wakes the queue's pollers after every batch of
+ * completions. With it set, the device wakes them only while
+ * WD_SOFT_CQN_ARMED is also set. Before sleeping in poll() the process
+ * sets ARMED, executes a full barrier and looks at cq_tail once more; it
+ * sleeps only if nothing new was posted, and clears ARMED once awake. The
+ * device posts, executes a full barrier, then loads cq_notify, so either
+ * the process sees the new cq_tail or the device sees ARMED: no wake-up is
+ * lost. A BROKEN queue, a stopped one and a removed device wake pollers
+ * whatever cq_notify says.
+ */
+#define WD_SOFT_CQN_ARMED	(1u << 0)  /* a poller sleeps or is about to */
+#define WD_SOFT_CQN_ENABLE	(1u << 31) /* wake only while ARMED */
 
 /* error: why a queue is BROKEN */
 #define WD_SOFT_QERR_NONE	0

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * compat-kernel.h: what the wd_soft engine core needs from the kernel.
+ * Included by wd_soft_core.h when __KERNEL__ is defined; the user-space
+ * equivalents are in compat-user.h.
+ */
+#ifndef _WD_SOFT_COMPAT_KERNEL_H
+#define _WD_SOFT_COMPAT_KERNEL_H
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/container_of.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <asm/unaligned.h>
+
+#endif /* _WD_SOFT_COMPAT_KERNEL_H */

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * wd_soft_core.h: the portable engine core of the wd_soft device, and the
+ * interface between it and the host that runs it.
+ *
+ * One engine, two hosts. The device protocol (wd_soft_v1, in
+ * include/uapi/misc/uacce/wd_soft.h) is executed by this core: ring
+ * consumption and index checks, descriptor checks, operation dispatch,
+ * scatter-gather walks, the algorithms' stream handling (gzip framing
+ * included), completion and poller notification. The same source,
+ * wd_soft_core.c, is compiled
+ *
+ *  - into the kernel module wd_soft.ko (kernel/wd_soft/core.c includes it),
+ *    whose engines are kernel threads that borrow the queue owner's mm;
+ *  - into a user-space library that hosts the same device in-process, its
+ *    engines being threads of the process.
+ *
+ * The core has no threads, locks, allocations or clocks of its own. The
+ * host owns those: it creates the device, queue and engine objects below
+ * (embedding them in its own), gives the core the queue's rings, runs the
+ * engine loop (which queue to serve when, sleeping, being kicked) and
+ * implements the wd_soft_host_*() functions declared at the end of this
+ * file, which the core calls: memory access in the queue's memory model,
+ * algorithm backends, poller wake-up and error reporting. Everything the
+ * core needs besides that (types, READ_ONCE(), smp_load_acquire(),
+ * smp_store_release(), smp_mb(), cmpxchg(), ...) comes from
+ * compat-kernel.h or compat-user.h.
+ *
+ * Threading contract: one engine runs one request at a time; a queue is
+ * served by at most one engine at a time (the host guarantees it); the
+ * control path (reset, cancel) runs only while no engine serves the queue.
+ * The exceptions, which the core makes safe: wd_soft_core_queue_updated()
+ * may run at any time (poll), and struct wd_soft_core_queue.stopping and
+ * struct wd_soft_core_dev.fail_next may be written at any time.
+ *
+ * The full description, with the cost model and the wake-up protocols, is
+ * in docs/soft-device.md, section "One engine, two hosts".
+ */
+#ifndef _WD_SOFT_CORE_H
+#define _WD_SOFT_CORE_H
+
+#ifdef __KERNEL__
+#include "compat-kernel.h"
+#else
+#include "compat-user.h"
+#endif
+
+#include "../include/uapi/misc/uacce/wd_soft.h"
+
+/* each of an engine's two bounce buffers, in bytes; also the largest len
+ * the core passes to wd_soft_host_read() and wd_soft_host_write()
+ */
+#define WD_SOFT_CORE_CHUNK	SZ_64K
+/* most entries of one scatter-gather list */
+#define WD_SOFT_CORE_MAX_SGE	4096
+/* largest source of one request, in bytes (larger: WD_SOFT_S_INVAL) */
+#define WD_SOFT_CORE_MAX_SRC	SZ_64M
+/* size of a SHA-256 digest and of a CRC32C result, in bytes */
+#define WD_SOFT_CORE_SHA256_SIZE	32
+#define WD_SOFT_CORE_CRC32C_SIZE	4
+/* compression level used for params 0 */
+#define WD_SOFT_CORE_DEF_LEVEL	6
+
+/* bit of an operation in struct wd_soft_core_dev.ops */
+#define WD_SOFT_CORE_OP(op)	(1u << (op))
+#define WD_SOFT_CORE_OPS_ALL	(WD_SOFT_CORE_OP(WD_SOFT_OP_MAX) - 1)
+/* operations that need a backend, per backend */
+#define WD_SOFT_CORE_OPS_CRC32C	WD_SOFT_CORE_OP(WD_SOFT_OP_CRC32C)
+#define WD_SOFT_CORE_OPS_SHA256	WD_SOFT_CORE_OP(WD_SOFT_OP_SHA256)
+#define WD_SOFT_CORE_OPS_ZLIB	(WD_SOFT_CORE_OP(WD_SOFT_OP_DEFLATE) |	\
+				 WD_SOFT_CORE_OP(WD_SOFT_OP_INFLATE) |	\
+				 WD_SOFT_CORE_OP(WD_SOFT_OP_ZLIB_COMP) |	\
+				 WD_SOFT_CORE_OP(WD_SOFT_OP_ZLIB_DECOMP) |	\
+				 WD_SOFT_CORE_OP(WD_SOFT_OP_GZIP_COMP) |	\
+				 WD_SOFT_CORE_OP(WD_SOFT_OP_GZIP_DECOMP))
+
+/**
+ * struct wd_soft_core_dev - what the core keeps per device (instance)
+ * @ops: WD_SOFT_CORE_OP() bits of the operations this device executes:
+ *	the host clears those whose backend it lacks; the others complete
+ *	with WD_SOFT_S_BAD_OP. Set before the first queue starts.
+ * @fail_next: fault injection: this many of the next requests taken from
+ *	any queue of the device complete with WD_SOFT_S_DEV_ERR. Accessed
+ *	atomically; see wd_soft_core_set_fail_next().
+ */
+struct wd_soft_core_dev {
+	u32 ops;
+	int fail_next;
+};
+
+/**
+ * struct wd_soft_core_queue - the device side of one queue
+ * @dev: the device
+ * @mmio: the queue's MMIO page (doorbells, status)
+ * @hdr: the DUS header page
+ * @sq: the submission ring (WD_SOFT_DEPTH entries)
+ * @cq: the completion ring (WD_SOFT_DEPTH entries)
+ * @sq_head: SQEs consumed: the device's own copy, the only one trusted
+ * @cq_tail: CQEs posted: the device's own copy; read by
+ *	wd_soft_core_queue_updated() at any time
+ * @status: WD_SOFT_ST_* as published in MMIO (the device's own copy)
+ * @stopping: set by the host (WRITE_ONCE) when it takes the queue away from
+ *	its engine; the core then finishes the batch after the current
+ *	request and ends a long request at its next chunk (CANCELED)
+ * @idle_since: host time (ns) since when the queue had nothing to take, 0
+ *	while it had work at the last look; see wd_soft_core_queue_turn()
+ *
+ * All four ring pointers are addresses the core dereferences directly: the
+ * host maps the regions for itself (the kernel through the pages' kernel
+ * mapping, a user-space host because they are its own memory). Request
+ * data, by contrast, is only ever reached through wd_soft_host_read() and
+ * wd_soft_host_write().
+ */
+struct wd_soft_core_queue {
+	struct wd_soft_core_dev *dev;
+	struct wd_soft_mmio *mmio;
+	struct wd_soft_dus_hdr *hdr;
+	struct wd_soft_sqe *sq;
+	struct wd_soft_cqe *cq;
+	u32 sq_head;
+	u32 cq_tail;
+	u32 status;
+	bool stopping;
+	u64 idle_since;
+};
+
+/**
+ * struct wd_soft_core_engine - an engine's working memory
+ * @in: WD_SOFT_CORE_CHUNK bytes: source data
+ * @out: WD_SOFT_CORE_CHUNK bytes: output of the algorithms
+ * @sgl: 2 * WD_SOFT_CORE_MAX_SGE entries: private copies of a request's
+ *	source and destination scatter-gather lists
+ *
+ * Allocated by the host, one per engine (thread); the algorithm backends'
+ * state (hash descriptors, zlib streams) is the host's, also per engine.
+ */
+struct wd_soft_core_engine {
+	u8 *in;
+	u8 *out;
+	struct wd_soft_sge *sgl;
+};
+
+/**
+ * struct wd_soft_core_ctx - one engine serving one queue (a batch)
+ * @q: the queue
+ * @eng: the engine
+ * @bytes: request data read and written so far in this batch
+ *
+ * The host embeds it in its own context (which may, for instance, hold a
+ * borrowed address space for the batch) and finds that from the pointer
+ * the wd_soft_host_*() functions receive, with container_of().
+ */
+struct wd_soft_core_ctx {
+	struct wd_soft_core_queue *q;
+	struct wd_soft_core_engine *eng;
+	u64 bytes;
+};
+
+/**
+ * enum wd_soft_core_turn - what wd_soft_core_queue_turn() found
+ * @WD_SOFT_TURN_SERVE: SQEs can be taken: call wd_soft_core_serve()
+ * @WD_SOFT_TURN_IDLE: nothing now; keep looking at the queue
+ * @WD_SOFT_TURN_PARK: nothing for the spin time: NEED_WAKEUP is published
+ *	and the last look found nothing. Stop looking at the queue until the
+ *	process kicks it (WD_SOFT_CMD_KICK), then call the turn again. Also
+ *	returned for a BROKEN queue (without NEED_WAKEUP).
+ */
+enum wd_soft_core_turn {
+	WD_SOFT_TURN_SERVE,
+	WD_SOFT_TURN_IDLE,
+	WD_SOFT_TURN_PARK,
+};
+
+/* Backend selectors for wd_soft_host_zinit() */
+enum wd_soft_zdir {
+	WD_SOFT_ZDEFLATE,	/* compress */
+	WD_SOFT_ZINFLATE,	/* decompress */
+};
+
+enum wd_soft_zwrap {
+	WD_SOFT_ZRAW,		/* raw deflate (RFC 1951), no header or trailer */
+	WD_SOFT_ZLIB,		/* zlib (RFC 1950): 2-byte header, Adler-32 trailer */
+};
+
+/**
+ * struct wd_soft_zstream - one call of wd_soft_host_zrun()
+ * @next_in: input bytes
+ * @avail_in: how many; the backend advances @next_in and lowers @avail_in
+ *	by what it consumed
+ * @next_out: room for output
+ * @avail_out: how much; the backend advances @next_out and lowers
+ *	@avail_out by what it produced
+ *
+ * As zlib's z_stream: the core hands the host bounded windows of its
+ * bounce buffers, never request memory.
+ */
+struct wd_soft_zstream {
+	const u8 *next_in;
+	u32 avail_in;
+	u8 *next_out;
+	u32 avail_out;
+};
+
+/* ---------------------------------------------------------------------- */
+/* What the core provides                                                  */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * wd_soft_core_dev_init() - set up a device
+ * @dev: the device
+ * @ops: WD_SOFT_CORE_OP() bits of the operations it executes; normally
+ *	WD_SOFT_CORE_OPS_ALL minus the WD_SOFT_CORE_OPS_* of every backend the
+ *	host lacks
+ */
+void wd_soft_core_dev_init(struct wd_soft_core_dev *dev, u32 ops);
+
+/**
+ * wd_soft_core_algs() - the device's algorithm names (uacce "algorithms")
+ * @ops: the device's operations (struct wd_soft_core_dev.ops)
+ * @buf: where to write the names, one per line, no newline after the last
+ * @size: bytes at @buf; 64 is enough for every name
+ *
+ * An algorithm is listed when all its operations are in @ops: "nop",
+ * "copy", "crc32c", "sha256", "deflate" (DEFLATE, INFLATE), "zlib"
+ * (ZLIB_COMP, ZLIB_DECOMP), "gzip" (GZIP_COMP, GZIP_DECOMP).
+ *
+ * Return: the length of the string written (always NUL-terminated; names
+ * that do not fit are left out).
+ */
+size_t wd_soft_core_algs(u32 ops, char *buf, size_t size);
+
+/**
+ * wd_soft_core_set_fail_next() - fault injection: fail the next requests
+ * @dev: the device
+ * @n: how many of the next requests (any queue, any operation, checked or
+ *	not) complete with WD_SOFT_S_DEV_ERR without being executed; each is
+ *	reported with wd_soft_host_report_error(). Replaces what was left;
+ *	0 cancels. Negative values are taken as 0.
+ *
+ * May be called at any time, from any thread.
+ */
+void wd_soft_core_set_fail_next(struct wd_soft_core_dev *dev, int n);
+
+/**
+ * wd_soft_core_get_fail_next() - requests still to be failed
+ * @dev: the device
+ *
+ * Return: how many of the next requests will fail (>= 0).
+ */
+int wd_soft_core_get_fail_next(struct wd_soft_core_dev *dev);
+
+/**
+ * wd_soft_core_queue_init() - attach a queue to its rings
+ * @q: the queue
+ * @dev: its device
+ * @mmio: the queue's MMIO page (WD_SOFT_MMIO_SIZE bytes), as the host reaches it
+ * @dus: the queue's DUS region (WD_SOFT_DUS_SIZE bytes), as the host reaches it
+ *
+ * Writes the DUS header's geometry (magic, depth, sizes, offsets) and
+ * resets the queue (wd_soft_core_queue_reset()). Called once, when the
+ * queue is created.
+ */
+void wd_soft_core_queue_init(struct wd_soft_core_queue *q,
+			     struct wd_soft_core_dev *dev, void *mmio,
+			     void *dus);
+
+/**
+ * wd_soft_core_queue_reset() - put a queue in its start state (START_Q)
+ * @q: a queue no engine serves
+ *
+ * Every index becomes 0, the process's doorbells sq_tail and cq_head and
+ * its cq_notify included; status and error become 0; @q->stopping is
+ * cleared.
+ */
+void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_core_queue_ready() - how many SQEs can be taken now
+ * @q: the queue, served by the caller (or by no engine)
+ *
+ * SQEs published and not consumed, but no more than the completion ring
+ * has room for. Loads each doorbell once (acquire) and checks it against
+ * the device's own indices: a doorbell out of range makes the queue BROKEN
+ * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_*, pollers woken), after which it
+ * is never ready again until reset. Cheap: one load when nothing is
+ * published, two otherwise.
+ *
+ * Return: SQEs that can be taken, 0 for a BROKEN queue.
+ */
+u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_core_queue_turn() - look at a queue: serve, poll on, or park?
+ * @q: the queue
+ * @now: the host's monotonic time in ns (any origin, never 0 after start)
+ * @spin_ns: how long a queue must have had nothing to take before it is
+ *	parked
+ *
+ * Clears NEED_WAKEUP if it was set (the queue is being looked at again).
+ * If SQEs can be taken: SERVE. Else, if the queue has had nothing since
+ * less than @spin_ns: IDLE. Else the parking handshake (the device's half
+ * of the need-wakeup protocol): store NEED_WAKEUP in status, smp_mb(), look
+ * at the ring once more: SERVE (and NEED_WAKEUP cleared) if work arrived,
+ * else PARK.
+ *
+ * The host must make PARK and a kick of the same queue mutually exclusive
+ * (call this under the lock its KICK takes) and, after PARK, not look at
+ * the queue until a kick. A process that publishes, executes a full
+ * barrier and then loads status either had its SQE seen by the last look
+ * or sees NEED_WAKEUP and kicks, so no submission is ever left unseen.
+ *
+ * Return: enum wd_soft_core_turn.
+ */
+enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
+					       u64 now, u64 spin_ns);
+
+/**
+ * wd_soft_core_serve() - execute one batch of a queue's requests
+ * @ctx: the engine and the queue, @ctx->bytes set to 0 by the host
+ * @max_sqes: most SQEs to take
+ * @max_bytes: stop taking SQEs once the batch has moved this much data
+ *	(a request is never split: one large request may exceed it)
+ *
+ * Takes up to @max_sqes SQEs that wd_soft_core_queue_ready() allows, one
+ * by one: copies the SQE out of the ring, advances sq_head, executes it
+ * (wd_soft_core_exec()) and posts its CQE (wd_soft_core_complete()). Stops
+ * early when @ctx->q->stopping is set. Then notifies pollers once
+ * (wd_soft_host_wake()) if the process asked for it (WD_SOFT_CQN_*). May
+ * sleep in the host's memory access, backends and wd_soft_host_yield().
+ *
+ * Return: SQEs consumed (each has its CQE).
+ */
+u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
+		       u64 max_bytes);
+
+/**
+ * wd_soft_core_exec() - execute one request
+ * @ctx: the batch's context
+ * @sqe: the request, a private copy
+ * @out_len: set to the CQE's out_len
+ *
+ * In this order: fault injection (WD_SOFT_S_DEV_ERR while fail_next > 0);
+ * unknown flags or non-zero rsvd (WD_SOFT_S_INVAL); an operation the
+ * device does not know or lacks a backend for (WD_SOFT_S_BAD_OP); then the
+ * operation's own checks and the operation. Every WD_SOFT_S_DEV_ERR is
+ * reported with wd_soft_host_report_error().
+ *
+ * Return: the completion status, WD_SOFT_S_*.
+ */
+u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
+		      const struct wd_soft_sqe *sqe, u32 *out_len);
+
+/**
+ * wd_soft_core_complete() - post a CQE for the SQE just consumed
+ * @q: the queue (sq_head already advanced past the SQE)
+ * @user_data: the SQE's user_data
+ * @status: WD_SOFT_S_*
+ * @out_len: the CQE's out_len
+ *
+ * Writes the CQE, then publishes sq_head and cq_tail with release stores.
+ * Wakes nobody: wd_soft_core_serve() and wd_soft_core_cancel() do that
+ * once per batch.
+ */
+void wd_soft_core_complete(struct wd_soft_core_queue *q, u64 user_data,
+			   u32 status, u32 out_len);
+
+/**
+ * wd_soft_core_cancel() - fail what a stopped queue has not consumed
+ * @q: a queue just taken away from its engine
+ *
+ * Every SQE published and not yet consumed completes with
+ * WD_SOFT_S_CANCELED, as far as the completion ring has room; the rest is
+ * dropped. A BROKEN queue is left as it is. NEED_WAKEUP is cleared and
+ * pollers are woken whatever cq_notify says.
+ */
+void wd_soft_core_cancel(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_core_queue_updated() - does the queue have something for poll()?
+ * @q: the queue; may be served by an engine at the same time
+ *
+ * Return: true when a posted CQE has not been consumed (the device's
+ * cq_tail differs from the process's cq_head) or the queue is BROKEN.
+ */
+bool wd_soft_core_queue_updated(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_core_ctx_init() - begin a batch
+ * @ctx: the context
+ * @q: the queue to serve
+ * @eng: the engine serving it
+ */
+static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
+					 struct wd_soft_core_queue *q,
+					 struct wd_soft_core_engine *eng)
+{
+	ctx->q = q;
+	ctx->eng = eng;
+	ctx->bytes = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* What the host provides                                                  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Functions the host defines (link-time, no function pointers). They are
+ * called by the engine thread serving @ctx, never concurrently for one
+ * engine. The algorithm state (hash descriptor, zlib stream) is one per
+ * engine: the core runs at most one algorithm stream per engine at a time,
+ * always ...init(), then calls, then (for zlib) wd_soft_host_zend().
+ * Errors are negative errno values; the core turns them into statuses.
+ */
+
+/**
+ * wd_soft_host_read() - read request data at a device address
+ * @ctx: the batch's context (the queue gives the memory model)
+ * @buf: the core's destination (a bounce buffer)
+ * @addr: the device address, as the request gives it; the core has checked
+ *	that @addr + @len does not wrap around
+ * @len: bytes, 1 to WD_SOFT_CORE_CHUNK
+ *
+ * Reaches the memory the way the queue's memory model says (the owner's
+ * virtual addresses, the SS region, bus addresses): never assume @addr is
+ * directly addressable. May sleep (page faults).
+ *
+ * Return: @len when everything was read; fewer bytes, or -EFAULT, when
+ * part of the range cannot be reached (WD_SOFT_S_BAD_ADDR);
+ * -ECANCELED when a wait was aborted because the queue is stopping
+ * (WD_SOFT_S_CANCELED); -EIO for a device failure (WD_SOFT_S_DEV_ERR).
+ */
+long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+		       u32 len);
+
+/**
+ * wd_soft_host_write() - write request results at a device address
+ * @ctx: the batch's context
+ * @addr: the device address; no wrap-around (checked by the core)
+ * @buf: the core's source
+ * @len: bytes, 1 to WD_SOFT_CORE_CHUNK
+ *
+ * As wd_soft_host_read(), in the other direction.
+ *
+ * Return: as wd_soft_host_read().
+ */
+long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
+			const void *buf, u32 len);
+
+/**
+ * wd_soft_host_yield() - between two chunks of a long request
+ * @ctx: the batch's context
+ *
+ * A chance to give the CPU away (kernel: cond_resched()). The core checks
+ * @ctx->q->stopping right after it.
+ */
+void wd_soft_host_yield(struct wd_soft_core_ctx *ctx);
+
+/**
+ * wd_soft_host_wake() - wake the queue's pollers
+ * @q: the queue
+ *
+ * Called after completions were posted, when the process asked for it (see
+ * WD_SOFT_CQN_* in wd_soft.h), and unconditionally when the queue becomes
+ * BROKEN or is cancelled. Must be cheap when nobody sleeps, and must not
+ * lose a wake-up against a poller that checks wd_soft_core_queue_updated()
+ * after queueing itself (kernel: uacce_wake_up()). May be called with the
+ * host's engine lock held (from wd_soft_core_queue_turn() and
+ * wd_soft_core_queue_ready()); must not sleep.
+ */
+void wd_soft_host_wake(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_host_report_error() - a request failed with WD_SOFT_S_DEV_ERR
+ * @q: the queue it came from
+ *
+ * Counts a device error (kernel: uacce_report_error(), which may isolate
+ * the device).
+ */
+void wd_soft_host_report_error(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_host_crc32() - CRC-32 (IEEE 802.3, the gzip/zlib one)
+ * @crc: the CRC of the data so far, 0 for none
+ * @data: more data
+ * @len: its length
+ *
+ * Same convention as zlib's crc32(): the pre- and post-inversions are
+ * included, so crc32(crc32(0, a), b) == crc32(0, a || b) and
+ * crc32(0, "123456789") == 0xcbf43926. Kernel: ~crc32_le(~crc, data, len).
+ *
+ * Return: the CRC of the data so far and @data.
+ */
+u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len);
+
+/**
+ * wd_soft_host_crc32c() - CRC-32C (Castagnoli) register update
+ * @ctx: the batch's context (engine-private backend state)
+ * @crc: in: the register; out: the register after @data
+ * @data: the data
+ * @len: its length
+ *
+ * The kernel's crc32c(crc, data, len): no pre- or post-inversion. The
+ * standard CRC-32C of a message is ~crc32c(~0, message); the check value
+ * crc32c(0xffffffff, "123456789") is 0x1cf96d7c (~0xe3069283).
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+			const void *data, u32 len);
+
+/**
+ * wd_soft_host_sha256_init() - start a SHA-256 digest
+ * @ctx: the batch's context (engine-private backend state)
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx);
+
+/**
+ * wd_soft_host_sha256_update() - add data to the digest
+ * @ctx: the batch's context
+ * @data: the data
+ * @len: its length, at most WD_SOFT_CORE_CHUNK
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+			       u32 len);
+
+/**
+ * wd_soft_host_sha256_final() - finish the digest
+ * @ctx: the batch's context
+ * @digest: WD_SOFT_CORE_SHA256_SIZE bytes, the standard big-endian digest
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest);
+
+/**
+ * wd_soft_host_zinit() - start a deflate or inflate stream
+ * @ctx: the batch's context (engine-private backend state)
+ * @dir: WD_SOFT_ZDEFLATE or WD_SOFT_ZINFLATE
+ * @wrap: WD_SOFT_ZRAW (raw deflate: zlib windowBits -15) or WD_SOFT_ZLIB
+ *	(zlib wrapper, Adler-32 checked on inflate: windowBits 15). gzip is
+ *	framed by the core around a raw stream.
+ * @level: deflate: 1..9 (the core has applied the default); inflate: 0
+ *
+ * Deflate uses the 32 KiB window, memLevel 8 and the default strategy.
+ * After a successful init, the core calls wd_soft_host_zend() exactly once.
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR; no zend() then).
+ */
+int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+		       enum wd_soft_zwrap wrap, int level);
+
+/**
+ * wd_soft_host_zrun() - run the stream over bounded buffers
+ * @ctx: the batch's context
+ * @zs: input and output windows, advanced by what was consumed and produced
+ * @finish: deflate: no more input will come after @zs's (Z_FINISH, else
+ *	Z_NO_FLUSH); inflate: ignored
+ *
+ * Consumes and produces as much as it can: returns when the input is used
+ * up, the output window is full, or the stream ended. The core calls it
+ * again (with more input, or an emptied output window) until it returns 1.
+ * Making no progress is not an error (zlib's Z_BUF_ERROR is 0): the core
+ * decides what that means (inflate: a truncated stream).
+ *
+ * Return: 0 (not ended), 1 (stream end: deflate has produced everything;
+ * inflate has seen the end of the last block and, for WD_SOFT_ZLIB, a
+ * correct Adler-32; input after that is left in @zs), -EBADMSG (inflate:
+ * invalid data, a wrong check value, or a preset dictionary requested:
+ * WD_SOFT_S_CORRUPT), or another negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
+		      bool finish);
+
+/**
+ * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()
+ * @ctx: the batch's context
+ */
+void wd_soft_host_zend(struct wd_soft_core_ctx *ctx);
+
+#endif /* _WD_SOFT_CORE_H */
