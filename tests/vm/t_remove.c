@@ -97,8 +97,8 @@ TEST(remove_with_queues_open)
 {
 	struct t_inst in = t_inst_create("mode=pasid");
 	struct t_q q, q2;
-	struct poller pl = { 0 };
-	pthread_t th;
+	struct poller pl = { 0 }, pl2 = { 0 };
+	pthread_t th, th2;
 	char copy[64], dev[32];
 	bool have_copy;
 	char *src, *dst;
@@ -111,23 +111,37 @@ TEST(remove_with_queues_open)
 	t_q_open(&q2, in.ua);		/* open, nothing mapped */
 	have_copy = make_node_copy(in.ua, copy);
 
+	/* sleepers in poll: on the started queue, and on the queue in INIT
+	 * (which the driver has no reason to wake: uacce must) */
 	pl.fd = q.fd;
+	pl2.fd = q2.fd;
 	T_EQ(pthread_create(&th, NULL, poller_fn, &pl), 0);
+	T_EQ(pthread_create(&th2, NULL, poller_fn, &pl2), 0);
 	t_msleep(300);
 	T_ASSERT(!__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE));
+	T_ASSERT(!__atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE));
 
 	del_from_child(&in, 20000);
 
-	/* the sleeper wakes up */
-	for (int i = 0; i < 5000 && !__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE);
-	     i++)
+	/* the sleepers wake up */
+	for (int i = 0; i < 5000 &&
+	     !(__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE)); i++)
 		t_msleep(1);
-	T_ASSERT_MSG(pl.done, "poll sleeper not woken by the removal");
+	T_ASSERT_MSG(pl.done, "poll sleeper (started queue) not woken by the "
+		     "removal");
+	T_ASSERT_MSG(pl2.done, "poll sleeper (queue in INIT) not woken by the "
+		     "removal");
 	pthread_join(th, NULL);
+	pthread_join(th2, NULL);
 	T_EQ(pl.ret, 1);
 	T_ASSERT_MSG((pl.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
 		     "woken sleeper: revents %#x, expected POLLHUP|POLLERR",
 		     pl.revents);
+	T_EQ(pl2.ret, 1);
+	T_ASSERT_MSG((pl2.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
+		     "woken sleeper (INIT): revents %#x, expected "
+		     "POLLHUP|POLLERR", pl2.revents);
 
 	refused_after_removal(q.fd);
 	refused_after_removal(q2.fd);
