@@ -5,6 +5,7 @@
  */
 #include "t.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -179,13 +180,18 @@ TEST(new_device_good_strings)
 TEST(new_device_bad_strings_einval)
 {
 	int id = t_free_id();
-	char bad[32][64];
+	char bad[48][64];
 	int n = 0;
+	/* docs/soft-device.md: queues 1..1024, engines 1..16, node -1 or
+	 * online, ID 0..1023, each key once, plain decimal numbers */
 	const char *fmt[] = {
 		"%d mode=bogus", "%d mode=", "%d mode", "%d queues=abc",
 		"%d queues=", "%d queues=-1", "%d engines=x", "%d node=abc",
 		"%d bogus=1", "%d mode=sva extra", "%d queues=3x",
-		"%dx", "%d,mode=sva",
+		"%dx", "%d,mode=sva", "%d queues=0", "%d queues=1025",
+		"%d engines=0", "%d engines=17", "%d queues=+3", "%d node=999",
+		"%d node=-2", "%d mode=sva mode=pasid", "%d queues=2 queues=2",
+		"%d MODE=sva", "%d mode=SVA", "%d queues=0x10",
 	};
 
 	snprintf(bad[n++], 64, "%s", "abc");
@@ -194,6 +200,8 @@ TEST(new_device_bad_strings_einval)
 	snprintf(bad[n++], 64, "%s", "mode=sva");
 	snprintf(bad[n++], 64, "%s", " ");
 	snprintf(bad[n++], 64, "%s", "99999999999999999999");
+	snprintf(bad[n++], 64, "%s", "1024");
+	snprintf(bad[n++], 64, "%s", "+5");
 	for (unsigned int i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++)
 		snprintf(bad[n++], 64, fmt[i], id);
 
@@ -348,4 +356,82 @@ T_TEST_TMO(open_close_storm, 120)
 		T_ASSERT(fd[i] >= 0);
 	}
 	T_EQ(t_open_raw(in.ua), -EBUSY);
+}
+
+/* uacce has room for 256 devices: then new_device gives ENOSPC */
+T_TEST_TMO(uacce_device_limit_enospc, 300)
+{
+	int base = nr_uacce(), created = 0, r = 0;
+	char s[32];
+
+	T_ASSERT(base >= 0 && base < 256);
+	for (int id = 700; id < 1000; id++) {
+		snprintf(s, sizeof(s), "%d queues=1", id);
+		r = t_inst_new_raw(s);
+		if (r)
+			break;
+		created++;
+	}
+	int got = nr_uacce();
+
+	for (int id = 700; id < 700 + created; id++) {
+		snprintf(s, sizeof(s), "%d", id);
+		t_inst_del_raw(s);
+	}
+	T_ASSERT_MSG(r == -ENOSPC, "new_device #%d past the limit: %s, "
+		     "expected ENOSPC", created + 1,
+		     r ? t_errname(-r) : "accepted");
+	T_EQ(base + created, 256);
+	T_EQ(got, 256);
+	T_EQ(nr_uacce(), base);
+	/* and there is room again */
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct wd_soft_sqe sq = t_sqe_nop(1);
+
+	t_q_setup(&q, in.ua);
+	T_EQ(t_q_run(&q, &sq).status, WD_SOFT_S_OK);
+}
+
+/* the engines are kernel threads named wd_softID/E (docs/soft-device.md) */
+TEST(engine_threads)
+{
+	struct t_inst in = t_inst_create("engines=3");
+	int found = 0;
+	char want[3][32];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	for (int i = 0; i < 3; i++)
+		snprintf(want[i], sizeof(want[i]), "wd_soft%d/%d\n", in.id, i);
+	T_ASSERT(d);
+	while ((e = readdir(d))) {
+		char p[300], comm[64];
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		if (t_read_file(p, comm, sizeof(comm)) <= 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			found += !strcmp(comm, want[i]);
+	}
+	closedir(d);
+	T_EQ(found, 3);
+	t_inst_delete(&in);
+	/* and they are gone with the instance */
+	t_msleep(100);
+	d = opendir("/proc");
+	found = 0;
+	while ((e = readdir(d))) {
+		char p[300], comm[64];
+
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		if (t_read_file(p, comm, sizeof(comm)) <= 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			found += !strcmp(comm, want[i]);
+	}
+	closedir(d);
+	T_EQ(found, 0);
 }

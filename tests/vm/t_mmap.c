@@ -147,9 +147,9 @@ TEST(ss_page_multiples)
 	}
 }
 
-TEST(ss_limit)
+static void ss_limit(const char *mode, long long doc_max)
 {
-	struct t_inst in = ss_inst();
+	struct t_inst in = t_inst_create(mode);
 	long long max = t_ss_max(in.ua);
 	int fd;
 	unsigned char *p;
@@ -167,6 +167,23 @@ TEST(ss_limit)
 		     max, t_errname(errno));
 	T_EQ(t_touch(p, true), 0);
 	T_EQ(t_touch(p + max - 1, true), 0);
+	/* docs/soft-device.md */
+	T_EQ(max, doc_max);
+}
+
+TEST(ss_limit_sva)
+{
+	ss_limit("mode=sva", 64 << 20);
+}
+
+TEST(ss_limit_pasid)
+{
+	ss_limit("mode=pasid", 64 << 20);
+}
+
+TEST(ss_limit_noiommu)
+{
+	ss_limit("mode=noiommu", 4 << 20);
 }
 
 TEST(bad_offsets_einval)

@@ -210,6 +210,15 @@ TEST(dst_too_small)
 	T_EQ(c.out_len, 4096);		/* COPY knows the size it needs */
 	for (int i = 100; i < 4096; i++)
 		T_ASSERT_MSG(dst[i] == 0x42, "byte %d beyond dst_len written", i);
+	/* docs/soft-device.md: no data accessed at all */
+	for (int i = 0; i < 100; i++)
+		T_ASSERT_MSG(dst[i] == 0x42, "byte %d written with DST_SMALL", i);
+	struct wd_soft_sqe bad = t_sqe_copy(&q, src, dst, 100, 10);
+
+	bad.src = 16;		/* never read: the size check comes first */
+	c = run(&q, bad);
+	T_EQ(c.status, WD_SOFT_S_DST_SMALL);
+	T_EQ(c.out_len, 100);
 	c = run(&q, t_sqe_copy(&q, src, dst, 1, 0));
 	T_EQ(c.status, WD_SOFT_S_DST_SMALL);
 	T_EQ(c.out_len, 1);
@@ -361,6 +370,146 @@ TEST(bad_addr_noiommu)
 	expect_bad_addr(&q, 0, t_q_addr(&q, dst), 64, "NOIOMMU: address 0");
 }
 
+/* docs/soft-device.md: NOP and COPY take no params */
+TEST(params_nonzero_inval)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	char *src = xmalloc(t_page), *dst = xmalloc(t_page);
+	struct wd_soft_sqe s = t_sqe_nop(1);
+
+	t_q_setup(&q, in.ua);
+	s.params = 1;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	s = t_sqe_copy(&q, src, dst, 64, 64);
+	s.params = 6;
+	memset(dst, 0x11, 64);
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	T_EQ((unsigned char)dst[0], 0x11);
+	nop_works(&q);
+}
+
+/* COPY: more than 64 MiB is INVAL (docs/soft-device.md), S = 0 reads nothing */
+TEST(copy_length_limits)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct wd_soft_sqe s = t_sqe_nop(2);
+	struct wd_soft_cqe c;
+
+	t_q_setup(&q, in.ua);
+	s.op = WD_SOFT_OP_COPY;
+	s.src = 4096;		/* never accessed */
+	s.dst = 8192;
+	s.src_len = (64 << 20) + 1;
+	s.dst_len = ~0u;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	s.src_len = ~0u;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	/* zero bytes from and to nowhere: nothing touched, OK */
+	s.src_len = 0;
+	s.dst_len = 0;
+	c = run(&q, s);
+	T_EQ(c.status, WD_SOFT_S_OK);
+	T_EQ(c.out_len, 0);
+	nop_works(&q);
+}
+
+/* the process's DKO region is no buffer for the device either */
+TEST(bad_addr_dko_sva)
+{
+	struct t_inst in = t_inst_create("mode=sva");
+	struct t_q q;
+	size_t dko = t_region_size(in.ua, UACCE_QFRT_DKO);
+	char *src = xmalloc(t_page), *p;
+
+	if (!dko)
+		t_skip("no DKO region");
+	t_q_setup(&q, in.ua);
+	p = t_mmap_region(q.fd, UACCE_QFRT_DKO, dko, PROT_NONE);
+	T_ASSERT(p != MAP_FAILED);
+	expect_bad_addr(&q, (uintptr_t)src, (uintptr_t)p, 64, "DKO dst");
+	expect_bad_addr(&q, (uintptr_t)p, (uintptr_t)src, 64, "DKO src");
+}
+
+/* requests of one queue complete in order (docs/soft-device.md) */
+TEST(completions_in_order)
+{
+	struct t_inst in = t_inst_create("engines=4");
+	struct t_q q;
+	char *src = xmalloc(1 << 20), *dst = xmalloc(1 << 20);
+
+	t_q_setup(&q, in.ua);
+	for (int i = 0; i < 200; i++) {
+		struct wd_soft_sqe s = i % 3 ? t_sqe_nop(i) :
+			t_sqe_copy(&q, src, dst, (i * 4099) % (1 << 20),
+				   1 << 20);
+
+		s.user_data = i;
+		if (i % 17 == 0)
+			s.op = 0x300;	/* BAD_OP in between */
+		t_q_push(&q, &s);
+	}
+	t_q_publish(&q);
+	for (int i = 0; i < 200; i++) {
+		struct wd_soft_cqe c;
+
+		t_q_wait(&q, &c);
+		T_EQ(c.user_data, i);
+	}
+}
+
+/* KICK works only on a started queue (docs/soft-device.md: EINVAL) */
+TEST(kick_needs_started_queue)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_open(&q, in.ua);
+	T_ERR(ioctl(q.fd, WD_SOFT_CMD_KICK), EINVAL);
+	t_q_map(&q);
+	t_q_start(&q);
+	T_OK(ioctl(q.fd, WD_SOFT_CMD_KICK));
+	T_OK(ioctl(q.fd, WD_SOFT_CMD_KICK));	/* harmless when awake */
+	nop_works(&q);
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_ERR(ioctl(q.fd, WD_SOFT_CMD_KICK), EINVAL);
+}
+
+/* a BROKEN queue wakes its pollers (POLLIN) and is not the device's fault */
+TEST(broken_wakes_poller_not_counted)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	struct pollfd p;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
+	t_q_setup(&q, in.ua);
+	nop_works(&q);
+	p = (struct pollfd){ .fd = q.fd, .events = POLLIN };
+	T_EQ(poll(&p, 1, 0), 0);
+	pid_t pid = t_fork();
+
+	if (pid == 0) {
+		/* another process only reads sysfs: nothing of the queue */
+		t_msleep(300);
+		_exit(0);
+	}
+	__atomic_store_n(&q.mmio->sq_tail, t_q_hdr_sq_head(&q) + 2000,
+			 __ATOMIC_RELEASE);
+	ioctl(q.fd, WD_SOFT_CMD_KICK);
+	T_EQ(poll(&p, 1, 10000), 1);
+	T_ASSERT(p.revents & POLLIN);
+	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
+	t_wait_ok(pid, 10000);
+	/* the process's own fault: the device is not isolated */
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT_MSG(fd >= 0, "open after a BROKEN queue: %s", t_errname(-fd));
+	close(fd);
+}
+
 TEST(reserved_nonzero_inval)
 {
 	struct t_inst in = t_inst_create("");
@@ -461,6 +610,69 @@ TEST(copy_sgl)
 	/* an SGL entry pointing nowhere */
 	sg_src[2].addr = 16;
 	s.src = (uintptr_t)sg_src;
+	T_EQ(run(&q, s).status, WD_SOFT_S_BAD_ADDR);
+	nop_works(&q);
+}
+
+/* SGL limits and checks (docs/soft-device.md) */
+TEST(copy_sgl_rules)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	size_t n = 4097;
+	struct wd_soft_sge *sg = calloc(n, sizeof(*sg));
+	char *a = xmalloc(t_page), *b = xmalloc(t_page), *out = xmalloc(t_page);
+	struct wd_soft_sqe s;
+	struct wd_soft_cqe c;
+
+	t_q_setup(&q, in.ua);
+	t_fill_random(a, t_page, 1);
+	t_fill_random(b, t_page, 2);
+	/* pieces of length 0 are allowed, anywhere */
+	sg[0] = (struct wd_soft_sge){ (uintptr_t)a, 10, 0 };
+	sg[1] = (struct wd_soft_sge){ 16, 0, 0 };
+	sg[2] = (struct wd_soft_sge){ (uintptr_t)b, 20, 0 };
+	s = t_sqe_nop(1);
+	s.op = WD_SOFT_OP_COPY;
+	s.flags = WD_SOFT_SQE_F_SRC_SGL;
+	s.src = (uintptr_t)sg;
+	s.src_len = 3;
+	s.dst = (uintptr_t)out;
+	s.dst_len = t_page;
+	c = run(&q, s);
+	T_EQ(c.status, WD_SOFT_S_OK);
+	T_EQ(c.out_len, 30);
+	T_ASSERT(!memcmp(out, a, 10) && !memcmp(out + 10, b, 20));
+	/* destination smaller than the SGL source: DST_SMALL, size needed */
+	s.dst_len = 29;
+	c = run(&q, s);
+	T_EQ(c.status, WD_SOFT_S_DST_SMALL);
+	T_EQ(c.out_len, 30);
+	/* an entry's rsvd not 0: INVAL */
+	s.dst_len = t_page;
+	sg[2].rsvd = 1;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	sg[2].rsvd = 0;
+	/* more than 4096 entries: INVAL; 4096 is fine */
+	for (size_t i = 0; i < n; i++)
+		sg[i] = (struct wd_soft_sge){ (uintptr_t)a, 1, 0 };
+	s.src_len = 4097;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	s.src_len = 4096;
+	c = run(&q, s);
+	T_EQ(c.status, WD_SOFT_S_OK);
+	T_EQ(c.out_len, 4096);
+	/* an SGL source larger than 64 MiB in total: INVAL */
+	sg[0] = (struct wd_soft_sge){ (uintptr_t)a, 0xffffffffu, 0 };
+	sg[1] = (struct wd_soft_sge){ (uintptr_t)a, 0xffffffffu, 0 };
+	s.src_len = 2;
+	T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
+	/* a destination SGL whose array cannot be read: BAD_ADDR */
+	sg[0] = (struct wd_soft_sge){ (uintptr_t)a, 10, 0 };
+	s.src_len = 1;
+	s.flags = WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL;
+	s.dst = 0x10;
+	s.dst_len = 1;
 	T_EQ(run(&q, s).status, WD_SOFT_S_BAD_ADDR);
 	nop_works(&q);
 }
