@@ -4,8 +4,10 @@
  *
  * An instance is a device on the wd_soft bus with its engines and a uacce
  * device underneath. uacce owns the queues; this file supplies the device
- * side of each queue (MMIO page, ring setup) through struct uacce_ops.
+ * side of each queue (MMIO page, ring setup) through struct uacce_ops, and
+ * the instance's debugfs directory (fault injection).
  */
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -22,17 +24,6 @@ static int wd_soft_get_available_instances(struct uacce_device *uacce)
 	struct wd_soft_dev *wdev = uacce->priv;
 
 	return wdev->cfg.nr_queues - atomic_read(&wdev->nr_open);
-}
-
-static void wd_soft_dus_init(struct wd_soft_dus_hdr *hdr)
-{
-	memset(hdr, 0, sizeof(*hdr));
-	hdr->magic = WD_SOFT_MAGIC;
-	hdr->depth = WD_SOFT_DEPTH;
-	hdr->sqe_size = sizeof(struct wd_soft_sqe);
-	hdr->cqe_size = sizeof(struct wd_soft_cqe);
-	hdr->sq_off = WD_SOFT_SQ_OFF;
-	hdr->cq_off = WD_SOFT_CQ_OFF;
 }
 
 static int wd_soft_get_queue(struct uacce_device *uacce,
@@ -58,12 +49,9 @@ static int wd_soft_get_queue(struct uacce_device *uacce,
 
 	q->wdev = wdev;
 	q->uq = uq;
-	q->mmio = page_address(q->mmio_page);
-	q->hdr = dus;
-	q->sq = dus + WD_SOFT_SQ_OFF;
-	q->cq = dus + WD_SOFT_CQ_OFF;
 	INIT_LIST_HEAD(&q->node);
-	wd_soft_dus_init(q->hdr);
+	wd_soft_core_queue_init(&q->core, &wdev->core,
+				page_address(q->mmio_page), dus);
 	uq->priv = q;
 	return 0;
 
@@ -89,7 +77,7 @@ static int wd_soft_start_queue(struct uacce_queue *uq)
 {
 	struct wd_soft_queue *q = uq->priv;
 
-	wd_soft_queue_reset(q);
+	wd_soft_core_queue_reset(&q->core);
 	wd_soft_engine_attach(q);
 	return 0;
 }
@@ -99,7 +87,7 @@ static void wd_soft_stop_queue(struct uacce_queue *uq)
 	struct wd_soft_queue *q = uq->priv;
 
 	wd_soft_engine_detach(q);
-	wd_soft_queue_cancel(q);
+	wd_soft_core_cancel(&q->core);
 }
 
 /* Called from poll(), beside the control path: reads only. */
@@ -107,8 +95,7 @@ static bool wd_soft_is_q_updated(struct uacce_queue *uq)
 {
 	struct wd_soft_queue *q = uq->priv;
 
-	return READ_ONCE(q->cq_tail) != READ_ONCE(q->mmio->cq_head) ||
-	       (READ_ONCE(q->status) & WD_SOFT_ST_BROKEN);
+	return wd_soft_core_queue_updated(&q->core);
 }
 
 /* Under the owner's mmap_lock; the region is one page, so pgoff is 0. */
@@ -130,8 +117,16 @@ static long wd_soft_ioctl(struct uacce_queue *uq, unsigned int cmd,
 	/* q->engine is set while started; uacce serialises us with start/stop */
 	if (!q->engine)
 		return -EINVAL;
-	wd_soft_engine_kick(q->engine);
+	wd_soft_engine_kick(q);
 	return 0;
+}
+
+/* Clearing isolation resets the device: no injected fault is left. */
+static void wd_soft_reset(struct uacce_device *uacce)
+{
+	struct wd_soft_dev *wdev = uacce->priv;
+
+	wd_soft_core_set_fail_next(&wdev->core, 0);
 }
 
 static const struct uacce_ops wd_soft_uacce_ops = {
@@ -143,6 +138,7 @@ static const struct uacce_ops wd_soft_uacce_ops = {
 	.is_q_updated	= wd_soft_is_q_updated,
 	.mmio_pfn	= wd_soft_mmio_pfn,
 	.ioctl		= wd_soft_ioctl,
+	.reset		= wd_soft_reset,
 };
 
 static const unsigned int wd_soft_mode_flags[] = {
@@ -165,7 +161,7 @@ static int wd_soft_uacce_register(struct wd_soft_dev *wdev)
 		return PTR_ERR(uacce);
 
 	uacce->api = WD_SOFT_API;
-	uacce->algs = WD_SOFT_ALGS;
+	uacce->algs = wdev->algs;
 	uacce->qf_pg_num[UACCE_QFRT_MMIO] = 1;
 	uacce->qf_pg_num[UACCE_QFRT_DKO] = 1;
 	uacce->qf_pg_num[UACCE_QFRT_DUS] = WD_SOFT_DUS_SIZE / PAGE_SIZE;
@@ -180,6 +176,42 @@ static int wd_soft_uacce_register(struct wd_soft_dev *wdev)
 	}
 	wdev->uacce = uacce;
 	return 0;
+}
+
+static int wd_soft_fail_next_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = wd_soft_core_get_fail_next(&wdev->core);
+	return 0;
+}
+
+static int wd_soft_fail_next_set(void *data, u64 val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	wd_soft_core_set_fail_next(&wdev->core, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_fail_next_fops, wd_soft_fail_next_get,
+			 wd_soft_fail_next_set, "%llu\n");
+
+/*
+ * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
+ * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
+ * number still to fail. debugfs is optional: failures are ignored.
+ */
+static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
+{
+	if (IS_ERR_OR_NULL(wd_soft_debugfs))
+		return;
+	wdev->debugfs = debugfs_create_dir(dev_name(&wdev->dev),
+					   wd_soft_debugfs);
+	debugfs_create_file_unsafe("fail_next", 0600, wdev->debugfs, wdev,
+				   &wd_soft_fail_next_fops);
 }
 
 static void wd_soft_dev_release(struct device *dev)
@@ -203,9 +235,7 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 
 	/* the ring layout is the ABI: pages must divide it */
 	BUILD_BUG_ON(sizeof(struct wd_soft_mmio) > PAGE_SIZE);
-	BUILD_BUG_ON(sizeof(struct wd_soft_dus_hdr) > WD_SOFT_SQ_OFF);
 	BUILD_BUG_ON(WD_SOFT_DUS_SIZE % PAGE_SIZE);
-	BUILD_BUG_ON(WD_SOFT_DEPTH & WD_SOFT_RING_MASK);
 
 	wdev = kzalloc_node(struct_size(wdev, engines, cfg->nr_engines),
 			    GFP_KERNEL, cfg->node);
@@ -225,16 +255,22 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 	if (ret)
 		goto err_put;
 
-	ret = wd_soft_engines_start(wdev);
+	ret = wd_soft_algs_init(wdev);
 	if (ret)
 		goto err_del;
+	ret = wd_soft_engines_start(wdev);
+	if (ret)
+		goto err_algs;
 	ret = wd_soft_uacce_register(wdev);
 	if (ret)
 		goto err_engines;
+	wd_soft_debugfs_init(wdev);
 	return wdev;
 
 err_engines:
 	wd_soft_engines_stop(wdev);
+err_algs:
+	wd_soft_algs_exit(wdev);
 err_del:
 	device_del(&wdev->dev);
 err_put:
@@ -252,8 +288,12 @@ err_put:
  */
 void wd_soft_dev_destroy(struct wd_soft_dev *wdev)
 {
+	/* no fault injection into a device that goes away */
+	debugfs_remove_recursive(wdev->debugfs);
+	wdev->debugfs = NULL;
 	uacce_remove(wdev->uacce);
 	wdev->uacce = NULL;
 	wd_soft_engines_stop(wdev);
+	wd_soft_algs_exit(wdev);
 	device_unregister(&wdev->dev);
 }

@@ -8,10 +8,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
 #include "wd_soft.h"
+
+struct dentry *wd_soft_debugfs;
 
 static unsigned int nr_devs = 1;
 module_param(nr_devs, uint, 0444);
@@ -26,9 +29,11 @@ static int __init wd_soft_init(void)
 	if (nr_devs > WD_SOFT_MAX_ID + 1)
 		return -EINVAL;
 
+	/* optional: the instances do without it */
+	wd_soft_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	ret = wd_soft_bus_init();
 	if (ret)
-		return ret;
+		goto err_debugfs;
 
 	for (i = 0; i < nr_devs; i++) {
 		wd_soft_config_default(&cfg, i);
@@ -37,15 +42,20 @@ static int __init wd_soft_init(void)
 			pr_err("cannot create instance %u: %d\n",
 			       i, ret);
 			wd_soft_bus_exit();
-			return ret;
+			goto err_debugfs;
 		}
 	}
 	return 0;
+
+err_debugfs:
+	debugfs_remove_recursive(wd_soft_debugfs);
+	return ret;
 }
 
 static void __exit wd_soft_exit(void)
 {
 	wd_soft_bus_exit();
+	debugfs_remove_recursive(wd_soft_debugfs);
 }
 
 module_init(wd_soft_init);
@@ -53,4 +63,6 @@ module_exit(wd_soft_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("WarpDrive developers");
+/* the crypto API loads crc32c on demand; modprobe can load it first */
+MODULE_SOFTDEP("pre: crc32c");
 MODULE_DESCRIPTION("WarpDrive software accelerator (uacce driver, wd_soft_v1)");

@@ -102,14 +102,14 @@ struct wd_soft_dus_hdr {
 enum wd_soft_op {
 	WD_SOFT_OP_NOP		= 0,	/* no data; completes with out_len 0 */
 	WD_SOFT_OP_COPY		= 1,	/* dst[0..src_len) = src; out_len = src_len */
-	WD_SOFT_OP_CRC32C	= 2,	/* params: seed; 4 bytes (LE) to dst */
+	WD_SOFT_OP_CRC32C	= 2,	/* params: seed; crc32c(seed, src), 4 bytes LE */
 	WD_SOFT_OP_SHA256	= 3,	/* 32 bytes to dst */
 	WD_SOFT_OP_DEFLATE	= 4,	/* raw deflate; params: level 1..9 (0: 6) */
-	WD_SOFT_OP_INFLATE	= 5,
-	WD_SOFT_OP_ZLIB_COMP	= 6,
+	WD_SOFT_OP_INFLATE	= 5,	/* raw deflate */
+	WD_SOFT_OP_ZLIB_COMP	= 6,	/* zlib stream; params: level */
 	WD_SOFT_OP_ZLIB_DECOMP	= 7,
-	WD_SOFT_OP_GZIP_COMP	= 8,
-	WD_SOFT_OP_GZIP_DECOMP	= 9,
+	WD_SOFT_OP_GZIP_COMP	= 8,	/* one gzip member; params: level */
+	WD_SOFT_OP_GZIP_DECOMP	= 9,	/* one or more gzip members */
 	WD_SOFT_OP_MAX,
 };
 
@@ -152,7 +152,7 @@ struct wd_soft_cqe {
 #define WD_SOFT_S_BAD_OP	1	/* unknown operation */
 #define WD_SOFT_S_BAD_ADDR	2	/* an address could not be translated or accessed */
 #define WD_SOFT_S_DST_SMALL	3	/* output does not fit dst */
-#define WD_SOFT_S_CORRUPT	4	/* input is not valid compressed data */
+#define WD_SOFT_S_CORRUPT	4	/* input is not a valid stream (or has trailing bytes) */
 #define WD_SOFT_S_DEV_ERR	5	/* device error (see fault injection) */
 #define WD_SOFT_S_CANCELED	6	/* queue stopped before the request ran */
 #define WD_SOFT_S_INVAL		7	/* malformed descriptor (flags, rsvd, lengths) */
