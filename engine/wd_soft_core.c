@@ -213,7 +213,7 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
  * turn of the queue, before it is looked at.
  */
 enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
-					       u64 now, u64 spin_ns)
+					       u64 spin_ns)
 {
 	if (q->status & WD_SOFT_ST_NEED_WAKEUP)
 		wd_soft_core_set_status(q, q->status & ~WD_SOFT_ST_NEED_WAKEUP);
@@ -224,10 +224,10 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
 	if (q->status & WD_SOFT_ST_BROKEN)
 		return WD_SOFT_TURN_PARK;
 	if (!q->idle_since) {
-		q->idle_since = now;
+		q->idle_since = wd_soft_host_now_ns();
 		return WD_SOFT_TURN_IDLE;
 	}
-	if (now - q->idle_since < spin_ns)
+	if (wd_soft_host_now_ns() - q->idle_since < spin_ns)
 		return WD_SOFT_TURN_IDLE;
 
 	wd_soft_core_set_status(q, q->status | WD_SOFT_ST_NEED_WAKEUP); /* E1 */

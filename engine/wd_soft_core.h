@@ -15,13 +15,13 @@
  *  - into a user-space library that hosts the same device in-process, its
  *    engines being threads of the process.
  *
- * The core has no threads, locks, allocations or clocks of its own. The
+ * The core has no threads, locks, allocations or clock of its own. The
  * host owns those: it creates the device, queue and engine objects below
  * (embedding them in its own), gives the core the queue's rings, runs the
  * engine loop (which queue to serve when, sleeping, being kicked) and
  * implements the wd_soft_host_*() functions declared at the end of this
  * file, which the core calls: memory access in the queue's memory model,
- * algorithm backends, poller wake-up and error reporting. Everything the
+ * algorithm backends, poller wake-up, error reporting and a clock. Everything the
  * core needs besides that (types, READ_ONCE(), smp_load_acquire(),
  * smp_store_release(), smp_mb(), cmpxchg(), ...) comes from
  * compat-kernel.h or compat-user.h.
@@ -102,8 +102,9 @@ struct wd_soft_core_dev {
  * @stopping: set by the host (WRITE_ONCE) when it takes the queue away from
  *	its engine; the core then finishes the batch after the current
  *	request and ends a long request at its next chunk (CANCELED)
- * @idle_since: host time (ns) since when the queue had nothing to take, 0
- *	while it had work at the last look; see wd_soft_core_queue_turn()
+ * @idle_since: wd_soft_host_now_ns() since when the queue had nothing to
+ *	take, 0 while it had work at the last look; see
+ *	wd_soft_core_queue_turn()
  *
  * All four ring pointers are addresses the core dereferences directly: the
  * host maps the regions for itself (the kernel through the pages' kernel
@@ -292,13 +293,13 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
 /**
  * wd_soft_core_queue_turn() - look at a queue: serve, poll on, or park?
  * @q: the queue
- * @now: the host's monotonic time in ns (any origin, never 0 after start)
  * @spin_ns: how long a queue must have had nothing to take before it is
  *	parked
  *
  * Clears NEED_WAKEUP if it was set (the queue is being looked at again).
- * If SQEs can be taken: SERVE. Else, if the queue has had nothing since
- * less than @spin_ns: IDLE. Else the parking handshake (the device's half
+ * If SQEs can be taken: SERVE (without reading the clock). Else, if the
+ * queue has had nothing since less than @spin_ns (wd_soft_host_now_ns()):
+ * IDLE. Else the parking handshake (the device's half
  * of the need-wakeup protocol): store NEED_WAKEUP in status, smp_mb(), look
  * at the ring once more: SERVE (and NEED_WAKEUP cleared) if work arrived,
  * else PARK.
@@ -312,7 +313,7 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
  * Return: enum wd_soft_core_turn.
  */
 enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
-					       u64 now, u64 spin_ns);
+					       u64 spin_ns);
 
 /**
  * wd_soft_core_serve() - execute one batch of a queue's requests
@@ -477,6 +478,16 @@ void wd_soft_host_wake(struct wd_soft_core_queue *q);
  * the device).
  */
 void wd_soft_host_report_error(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_host_now_ns() - a monotonic clock
+ *
+ * Read by wd_soft_core_queue_turn() only when a queue has nothing to take
+ * (busy queues never read it). Kernel: ktime_get_ns().
+ *
+ * Return: nanoseconds since an arbitrary origin; never 0.
+ */
+u64 wd_soft_host_now_ns(void);
 
 /**
  * wd_soft_host_crc32() - CRC-32 (IEEE 802.3, the gzip/zlib one)

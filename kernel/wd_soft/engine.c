@@ -42,6 +42,12 @@ void wd_soft_host_report_error(struct wd_soft_core_queue *core)
 	uacce_report_error(to_wd_soft_queue(core)->wdev->uacce);
 }
 
+/* Host interface: the clock of the parking decisions. */
+u64 wd_soft_host_now_ns(void)
+{
+	return ktime_get_ns() ?: 1;
+}
+
 /* Serve one batch of @q: eng->cur == q, so detach waits for us. */
 static void wd_soft_queue_serve(struct wd_soft_engine *eng,
 				struct wd_soft_queue *q)
@@ -62,15 +68,12 @@ static void wd_soft_queue_serve(struct wd_soft_engine *eng,
 static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 {
 	enum wd_soft_core_turn turn;
-	u64 now = ktime_get_ns();
 	struct wd_soft_queue *q;
 	bool progress = false;
 	unsigned int i, n;
 	bool stopping;
 
-	spin_lock(&eng->lock);
-	n = eng->nr_active;
-	spin_unlock(&eng->lock);
+	n = READ_ONCE(eng->nr_active);
 
 	for (i = 0; i < n; i++) {
 		spin_lock(&eng->lock);
@@ -81,11 +84,11 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 			break;
 		}
 		/* under the lock: PARK and a kick exclude each other */
-		turn = wd_soft_core_queue_turn(&q->core, now, WD_SOFT_SPIN_NS);
+		turn = wd_soft_core_queue_turn(&q->core, WD_SOFT_SPIN_NS);
 		if (turn == WD_SOFT_TURN_PARK) {
 			list_move_tail(&q->node, &eng->parked);
 			q->parked = true;
-			eng->nr_active--;
+			WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
 		} else {
 			list_move_tail(&q->node, &eng->active);
 		}
@@ -113,16 +116,6 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 	return progress;
 }
 
-static bool wd_soft_engine_idle(struct wd_soft_engine *eng)
-{
-	bool idle;
-
-	spin_lock(&eng->lock);
-	idle = !eng->nr_active;
-	spin_unlock(&eng->lock);
-	return idle;
-}
-
 static int wd_soft_engine_thread(void *data)
 {
 	struct wd_soft_engine *eng = data;
@@ -133,10 +126,11 @@ static int wd_soft_engine_thread(void *data)
 	while (!kthread_should_stop()) {
 		/*
 		 * Every queue is parked: sleep until a kick puts one back
-		 * (the kick adds it under eng->lock, then wakes kick_wq).
+		 * (the kick counts it under eng->lock, then wakes kick_wq;
+		 * wait_event() tests the count after queueing itself).
 		 */
 		wait_event_interruptible(eng->kick_wq,
-					 !wd_soft_engine_idle(eng) ||
+					 READ_ONCE(eng->nr_active) ||
 					 kthread_should_stop());
 		if (signal_pending(current))
 			flush_signals(current);
@@ -165,7 +159,7 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
 	if (q->parked) {
 		list_move_tail(&q->node, &eng->active);
 		q->parked = false;
-		eng->nr_active++;
+		WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
 		woke = true;
 	}
 	spin_unlock(&eng->lock);
@@ -193,7 +187,7 @@ void wd_soft_engine_attach(struct wd_soft_queue *q)
 	spin_lock(&eng->lock);
 	list_add_tail(&q->node, &eng->active);
 	q->parked = false;
-	eng->nr_active++;
+	WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
 	WRITE_ONCE(eng->nr_queues, eng->nr_queues + 1);
 	spin_unlock(&eng->lock);
 	wake_up(&eng->kick_wq);
@@ -250,7 +244,7 @@ void wd_soft_engine_detach(struct wd_soft_queue *q)
 	WRITE_ONCE(q->core.stopping, true);
 	list_del_init(&q->node);
 	if (!q->parked)
-		eng->nr_active--;
+		WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
 	q->parked = false;
 	WRITE_ONCE(eng->nr_queues, eng->nr_queues - 1);
 	spin_unlock(&eng->lock);

@@ -98,7 +98,8 @@ struct dentry;
  *	user memory or sleeping.
  * @active: started queues the thread looks at, round-robin from the head
  * @parked: started queues it does not look at until they are kicked
- * @nr_active: entries in @active
+ * @nr_active: entries in @active (also read without the lock: by the
+ *	thread, which alone removes entries, and in its sleep condition)
  * @nr_queues: entries in both lists (read without the lock for balancing)
  * @cur: the queue the thread is serving outside @lock, or NULL; see
  *	wd_soft_engine_detach()
