@@ -142,6 +142,18 @@ void t_fill_random(void *buf, size_t len, uint64_t seed)
 	}
 }
 
+void t_dirty_free_memory(size_t mb)
+{
+	size_t len = mb << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %zu MiB: %s", mb, t_errname(errno));
+	memset(p, 0xa7, len);
+	munmap(p, len);
+}
+
 /* ---- processes ---- */
 
 pid_t t_fork(void)

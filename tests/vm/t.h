@@ -132,6 +132,9 @@ int t_recv_fd(int sock);		/* from effective and permitted sets */
 uint64_t t_now_ms(void);
 void t_msleep(int ms);
 void t_fill_random(void *buf, size_t len, uint64_t seed);
+/* fill and free mb MiB of memory, so that the next kernel allocations
+ * likely get recycled, non-zero pages */
+void t_dirty_free_memory(size_t mb);
 
 /* ---- sysfs ---- */
 

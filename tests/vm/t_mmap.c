@@ -31,6 +31,11 @@ static bool has_region(int ua, int qfrt)
 	return off[qfrt] != -1;
 }
 
+static size_t q_sq_bytes(void)
+{
+	return WD_SOFT_DEPTH * sizeof(struct wd_soft_sqe);
+}
+
 static void *map(int fd, int qfrt, size_t len)
 {
 	return t_mmap_region(fd, qfrt, len, PROT_READ | PROT_WRITE);
@@ -133,6 +138,7 @@ TEST(ss_page_multiples)
 		if (max >= 0 && (long long)len > max)
 			break;
 		T_ASSERT(fd >= 0);
+		t_dirty_free_memory(32);
 		p = map(fd, UACCE_QFRT_SS, len);
 		T_ASSERT_MSG(p != MAP_FAILED, "SS of %zu pages: %s", sizes[i],
 			     t_errname(errno));
@@ -613,6 +619,7 @@ TEST(ss_remap_fresh)
 	T_ASSERT(p != MAP_FAILED);
 	memset(p, 0xc3, 4 * t_page);
 	T_OK(munmap(p, 4 * t_page));
+	t_dirty_free_memory(32);
 	p = map(fd, UACCE_QFRT_SS, 4 * t_page);
 	T_ASSERT(p != MAP_FAILED);
 	for (size_t i = 0; i < 4 * t_page; i++)
@@ -644,6 +651,48 @@ TEST(dus_remap_while_started)
 	T_EQ(t_q_hdr_cq_tail(&q), q.cq_head);
 	T_EQ(q.mmio->sq_tail, q.sq_tail);
 	nop_works(&q);
+}
+
+/* a new queue's regions hold no old data (kernel or another queue's) */
+TEST(fresh_regions_zeroed)
+{
+	for (unsigned int m = 0; m < 3; m++) {
+		struct t_inst in = t_inst_create(modes[m]);
+		/* a queue that leaves data behind in its rings and SS */
+		struct t_q old;
+
+		t_q_setup(&old, in.ua);
+		memset(old.sq, 0x5c, q_sq_bytes());
+		t_q_map_ss(&old, 64 * t_page);
+		memset(old.ss, 0x3e, 64 * t_page);
+		t_q_close(&old);
+		t_dirty_free_memory(32);
+
+		struct t_q q;
+
+		t_q_open(&q, in.ua);
+		t_q_map(&q);
+		const unsigned char *sq = (const void *)q.sq;
+		const unsigned char *cq = (const void *)q.cq;
+
+		for (size_t i = 0; i < q_sq_bytes(); i++)
+			if (sq[i])
+				T_FAIL("%s: new queue's SQ byte %zu is %#x",
+				       modes[m], i, sq[i]);
+		for (size_t i = 0; i < WD_SOFT_DEPTH * sizeof(struct wd_soft_cqe);
+		     i++)
+			if (cq[i])
+				T_FAIL("%s: new queue's CQ byte %zu is %#x",
+				       modes[m], i, cq[i]);
+		unsigned char *ss = t_q_map_ss(&q, 64 * t_page);
+
+		for (size_t i = 0; i < 64 * t_page; i++)
+			if (ss[i])
+				T_FAIL("%s: new SS byte %zu is %#x", modes[m], i,
+				       ss[i]);
+		t_q_close(&q);
+		t_inst_delete(&in);
+	}
 }
 
 /* mapping DUS shows the ring header, SQ and CQ the device uses */
