@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * drv_wd_soft.c: the user driver of api "wd_soft_v1", the ring protocol of
+ * include/uapi/misc/uacce/wd_soft.h (docs/soft-device.md), over any
+ * transport: the kernel's wd_soft module and the in-process device speak it
+ * alike.
+ *
+ * Submission: wd_send() writes the SQE into the ring and advances the local
+ * tail only; wd_flush() publishes the tail (one store) and, after a full
+ * barrier, kicks the engine only if it announced NEED_WAKEUP. Completion:
+ * wd_recv() takes the next CQE (requests complete in order), hands back the
+ * request recorded for that slot, stores cq_head and kicks the engine if it
+ * went to sleep on a full completion ring with SQEs still waiting. Waiting:
+ * the process arms WD_SOFT_CQN_ARMED so the device wakes it only when it
+ * sleeps (WD_SOFT_CQN_ENABLE).
+ *
+ * Nothing read from the shared regions is trusted: a completion index more
+ * than a ring ahead, or a CQE whose user_data is not the index expected,
+ * breaks the queue (-EIO) instead of handing back a wrong pointer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uapi/misc/uacce/uacce.h"
+#include "uapi/misc/uacce/wd_soft.h"
+#include "wd_priv.h"
+
+struct wds_alg {
+	const char *name;
+	enum wd_class cls;
+	uint16_t op;		/* copy, digest; compress */
+	uint16_t op_dec;	/* decompress */
+};
+
+static const struct wds_alg wds_algs[] = {
+	{ "nop",	WD_CLASS_COPY,   WD_SOFT_OP_NOP,         0 },
+	{ "copy",	WD_CLASS_COPY,   WD_SOFT_OP_COPY,        0 },
+	{ "crc32c",	WD_CLASS_DIGEST, WD_SOFT_OP_CRC32C,      0 },
+	{ "sha256",	WD_CLASS_DIGEST, WD_SOFT_OP_SHA256,      0 },
+	{ "deflate",	WD_CLASS_COMP,   WD_SOFT_OP_DEFLATE,     WD_SOFT_OP_INFLATE },
+	{ "zlib",	WD_CLASS_COMP,   WD_SOFT_OP_ZLIB_COMP,   WD_SOFT_OP_ZLIB_DECOMP },
+	{ "gzip",	WD_CLASS_COMP,   WD_SOFT_OP_GZIP_COMP,   WD_SOFT_OP_GZIP_DECOMP },
+};
+
+struct wds {
+	const struct wds_alg *alg;
+	struct wd_soft_mmio *mmio;
+	struct wd_soft_dus_hdr *hdr;
+	struct wd_soft_sqe *sq;
+	struct wd_soft_cqe *cq;
+	uint32_t depth;
+	atomic_uint sq_tail;	/* sender: SQEs written */
+	atomic_uint sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
+	atomic_uint cq_head;	/* receiver: CQEs consumed */
+	atomic_bool broken;
+	void *reqs[];		/* the request of each slot in flight */
+};
+
+static inline struct wds *wds(struct wd_q *q)
+{
+	return q->drv_priv;
+}
+
+static const struct wds_alg *wds_find(const char *alg)
+{
+	for (size_t i = 0; i < sizeof(wds_algs) / sizeof(wds_algs[0]); i++)
+		if (!strcmp(wds_algs[i].name, alg))
+			return &wds_algs[i];
+	return NULL;
+}
+
+static int wds_alg(const char *alg, enum wd_class *cls)
+{
+	const struct wds_alg *a = wds_find(alg);
+
+	if (!a)
+		return -ENODEV;
+	*cls = a->cls;
+	return 0;
+}
+
+static uint32_t ld_acq(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void st_rel(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static void wds_kick(struct wd_q *q)
+{
+	if (q->tp->kick(q) == -ENODEV)
+		atomic_store(&q->dead, true);
+}
+
+static int wds_init(struct wd_q *q)
+{
+	struct wd_soft_dus_hdr *hdr;
+	void *mmio, *dus;
+	struct wds *s;
+	uint32_t depth;
+	int ret;
+
+	ret = q->tp->region(q, UACCE_QFRT_MMIO, WD_SOFT_MMIO_SIZE, &mmio);
+	if (ret)
+		return ret;
+	ret = q->tp->region(q, UACCE_QFRT_DUS, WD_SOFT_DUS_SIZE, &dus);
+	if (ret)
+		return ret;
+	hdr = dus;
+	depth = hdr->depth;
+	if (hdr->magic != WD_SOFT_MAGIC || !depth || (depth & (depth - 1)) ||
+	    hdr->sqe_size != sizeof(struct wd_soft_sqe) ||
+	    hdr->cqe_size != sizeof(struct wd_soft_cqe) ||
+	    hdr->sq_off < sizeof(*hdr) || hdr->cq_off < sizeof(*hdr) ||
+	    (uint64_t)hdr->sq_off + (uint64_t)depth * hdr->sqe_size > WD_SOFT_DUS_SIZE ||
+	    (uint64_t)hdr->cq_off + (uint64_t)depth * hdr->cqe_size > WD_SOFT_DUS_SIZE)
+		return -EPROTO;	/* not the wd_soft_v1 layout */
+	s = calloc(1, sizeof(*s) + depth * sizeof(s->reqs[0]));
+	if (!s)
+		return -ENOMEM;
+	s->alg = wds_find(q->alg);
+	s->mmio = mmio;
+	s->hdr = hdr;
+	s->sq = (void *)((char *)dus + hdr->sq_off);
+	s->cq = (void *)((char *)dus + hdr->cq_off);
+	s->depth = depth;
+	q->drv_priv = s;
+	ret = q->tp->start(q);
+	if (ret) {
+		free(s);
+		q->drv_priv = NULL;
+		return ret;
+	}
+	/* START_Q reset every index and cq_notify: wake us only when we
+	 * sleep */
+	st_rel(&s->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+	q->pub->depth = depth;
+	return 0;
+}
+
+static void wds_fini(struct wd_q *q)
+{
+	/* the device completes or cancels what is in flight and stops
+	 * touching the queue's buffers before this returns */
+	q->tp->stop(q);
+	free(q->drv_priv);
+	q->drv_priv = NULL;
+}
+
+/* ---- submission ---- */
+
+static int wds_addr(struct wd_q *q, const void *p, uint32_t len, uint64_t *a)
+{
+	if (!p && len)
+		return -EINVAL;
+	return wd_dev_addr(q, p, len, a);
+}
+
+static int wds_prep(struct wd_q *q, const struct wds_alg *alg, void *req,
+		    struct wd_soft_sqe *sqe)
+{
+	const void *src;
+	void *dst;
+	uint32_t src_len, dst_len;
+	uint64_t a;
+	int ret;
+
+	switch (alg->cls) {
+	case WD_CLASS_COPY: {
+		struct wd_copy_req *r = req;
+
+		sqe->op = alg->op;
+		if (alg->op == WD_SOFT_OP_NOP)
+			return 0;
+		src = r->src, dst = r->dst;
+		src_len = r->src_len, dst_len = r->dst_len;
+		break;
+	}
+	case WD_CLASS_DIGEST: {
+		struct wd_digest_req *r = req;
+
+		sqe->op = alg->op;
+		if (alg->op == WD_SOFT_OP_CRC32C)
+			sqe->params = ~r->seed;	/* the device's raw register */
+		else if (r->seed)
+			return -EINVAL;
+		src = r->src, dst = r->dst;
+		src_len = r->src_len, dst_len = r->dst_len;
+		break;
+	}
+	case WD_CLASS_COMP: {
+		struct wd_comp_req *r = req;
+
+		if (r->op == WD_COMPRESS && r->level <= 9)
+			sqe->op = alg->op;
+		else if (r->op == WD_DECOMPRESS && !r->level)
+			sqe->op = alg->op_dec;
+		else
+			return -EINVAL;
+		sqe->params = r->level;
+		src = r->src, dst = r->dst;
+		src_len = r->src_len, dst_len = r->dst_len;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	ret = wds_addr(q, src, src_len, &a);
+	if (ret)
+		return ret;
+	sqe->src = a;
+	ret = wds_addr(q, dst, dst_len, &a);
+	sqe->dst = a;
+	sqe->src_len = src_len;
+	sqe->dst_len = dst_len;
+	return ret;
+}
+
+static int wds_send(struct wd_q *q, void *req)
+{
+	struct wds *s = wds(q);
+	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
+	struct wd_soft_sqe sqe = { 0 };
+	int ret;
+
+	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
+		return -EIO;
+	if (tail - head >= s->depth)
+		return -EBUSY;
+	ret = wds_prep(q, s->alg, req, &sqe);
+	if (ret)
+		return ret;
+	sqe.user_data = tail;
+	s->reqs[tail & (s->depth - 1)] = req;
+	s->sq[tail & (s->depth - 1)] = sqe;
+	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_relaxed);
+	return 0;
+}
+
+static void wds_flush(struct wd_q *q)
+{
+	struct wds *s = wds(q);
+	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
+
+	if (tail == atomic_load_explicit(&s->sq_pub, memory_order_relaxed))
+		return;
+	/* the SQEs, then the doorbell; then the need-wakeup handshake */
+	st_rel(&s->mmio->sq_tail, tail);
+	atomic_store_explicit(&s->sq_pub, tail, memory_order_relaxed);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
+		wds_kick(q);
+}
+
+/* ---- completion ---- */
+
+static int wds_status(uint32_t st)
+{
+	switch (st) {
+	case WD_SOFT_S_OK:		return 0;
+	case WD_SOFT_S_BAD_OP:		return -EOPNOTSUPP;
+	case WD_SOFT_S_BAD_ADDR:	return -EFAULT;
+	case WD_SOFT_S_DST_SMALL:	return -ENOSPC;
+	case WD_SOFT_S_CORRUPT:		return -EBADMSG;
+	case WD_SOFT_S_DEV_ERR:		return -EIO;
+	case WD_SOFT_S_CANCELED:	return -ECANCELED;
+	case WD_SOFT_S_INVAL:		return -EINVAL;
+	default:			return -EPROTO;
+	}
+}
+
+static void wds_complete(const struct wds_alg *alg, void *req,
+			 const struct wd_soft_cqe *cqe)
+{
+	int st = wds_status(cqe->status);
+
+	switch (alg->cls) {
+	case WD_CLASS_COPY: {
+		struct wd_copy_req *r = req;
+
+		r->status = st;
+		r->out_len = cqe->out_len;
+		break;
+	}
+	case WD_CLASS_DIGEST: {
+		struct wd_digest_req *r = req;
+
+		r->status = st;
+		r->out_len = cqe->out_len;
+		if (!st && alg->op == WD_SOFT_OP_CRC32C &&
+		    cqe->out_len == WD_CRC32C_SIZE) {
+			uint8_t *d = r->dst;
+			uint32_t reg = d[0] | d[1] << 8 | d[2] << 16 |
+				       (uint32_t)d[3] << 24;
+
+			/* the device gives the raw register: finish it */
+			r->crc = ~reg;
+			d[0] = r->crc, d[1] = r->crc >> 8;
+			d[2] = r->crc >> 16, d[3] = r->crc >> 24;
+		}
+		break;
+	}
+	case WD_CLASS_COMP: {
+		struct wd_comp_req *r = req;
+
+		r->status = st;
+		r->out_len = cqe->out_len;
+		break;
+	}
+	}
+}
+
+static int wds_broken(struct wds *s)
+{
+	atomic_store(&s->broken, true);
+	return -EIO;
+}
+
+static int wds_recv(struct wd_q *q, void **req)
+{
+	struct wds *s = wds(q);
+	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
+	uint32_t tail, mask = s->depth - 1;
+	struct wd_soft_cqe cqe;
+	void *r;
+
+	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
+		return -EIO;
+	tail = ld_acq(&s->hdr->cq_tail);
+	if (tail == head)
+		return ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN ?
+		       wds_broken(s) : 0;
+	cqe = s->cq[head & mask];
+	if (tail - head > s->depth || cqe.user_data != head ||
+	    head == atomic_load_explicit(&s->sq_tail, memory_order_relaxed))
+		return wds_broken(s);	/* the device is not to be believed */
+	r = s->reqs[head & mask];
+	wds_complete(s->alg, r, &cqe);
+	atomic_store_explicit(&s->cq_head, head + 1, memory_order_release);
+	st_rel(&s->mmio->cq_head, head + 1);
+	/* the engine may have gone to sleep on a full completion ring with
+	 * SQEs still waiting: the submission handshake, for them */
+	if (ld_acq(&s->hdr->sq_head) !=
+	    atomic_load_explicit(&s->sq_pub, memory_order_relaxed)) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
+			wds_kick(q);
+	}
+	*req = r;
+	return 1;
+}
+
+static int wds_arm(struct wd_q *q)
+{
+	struct wds *s = wds(q);
+
+	__atomic_store_n(&s->mmio->cq_notify,
+			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ld_acq(&s->hdr->cq_tail) != atomic_load(&s->cq_head) ||
+	    (ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN)) {
+		st_rel(&s->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+		return 1;
+	}
+	return 0;
+}
+
+static void wds_disarm(struct wd_q *q)
+{
+	st_rel(&wds(q)->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+}
+
+static uint32_t wds_inflight(struct wd_q *q)
+{
+	struct wds *s = wds(q);
+
+	return atomic_load(&s->sq_tail) - atomic_load(&s->cq_head);
+}
+
+const struct wd_driver wd_drv_wd_soft = {
+	.api = WD_SOFT_API,
+	.alg = wds_alg,
+	.init = wds_init,
+	.fini = wds_fini,
+	.send = wds_send,
+	.flush = wds_flush,
+	.recv = wds_recv,
+	.arm = wds_arm,
+	.disarm = wds_disarm,
+	.inflight = wds_inflight,
+};

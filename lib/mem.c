@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mem.c: reserved memory (the SS region) and the addresses the device
+ * takes in each memory mode.
+ *
+ *  SVA      any process address, as it is
+ *  PASID    an address inside the queue's SS region (own or shared), as it is
+ *  NOIOMMU  the bus address of an address inside the SS region
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "wd_priv.h"
+
+int wd_dev_addr(struct wd_q *q, const void *p, uint64_t len, uint64_t *addr)
+{
+	const struct wd_ss *ss = q->ss;
+	uintptr_t a = (uintptr_t)p, base;
+
+	if (q->mode == WD_DEV_SVA) {
+		*addr = a;
+		return 0;
+	}
+	if (!len && !p) {
+		*addr = 0;
+		return 0;
+	}
+	if (!ss)
+		return -EFAULT;
+	base = (uintptr_t)ss->va;
+	if (a < base || a - base > ss->size || len > ss->size - (a - base))
+		return -EFAULT;
+	*addr = q->mode == WD_DEV_NOIOMMU ? ss->dma + (a - base) : a;
+	return 0;
+}
+
+void wd_ss_put(struct wd_ss *ss)
+{
+	if (atomic_fetch_sub(&ss->refs, 1) != 1)
+		return;
+	ss->tp->ss_unmap(ss->va, ss->size);
+	free(ss);
+}
+
+/* the queue's private state for a control call, or NULL and errno */
+static struct wd_q *wd_q_ctl(struct wd_queue *q)
+{
+	struct wd_q *p;
+
+	if (!q || !q->priv) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = q->priv;
+	if (p->fork_gen != atomic_load(&wd_fork_gen)) {
+		errno = EPERM;
+		return NULL;
+	}
+	if (atomic_load(&p->dead)) {
+		errno = ENODEV;
+		return NULL;
+	}
+	return p;
+}
+
+WD_EXPORT void *wd_reserve_memory(struct wd_queue *q, size_t size)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	struct wd_ss *ss;
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_ctl(q);
+	if (!p)
+		return NULL;
+	if (!size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (p->ss) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (size > q->ss_max || size > SIZE_MAX - pg) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size = (size + pg - 1) & ~(pg - 1);
+	ss = calloc(1, sizeof(*ss));
+	if (!ss) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = p->tp->ss_map(p, size, &ss->va, &ss->dma);
+	if (ret) {
+		free(ss);
+		errno = -ret;
+		return NULL;
+	}
+	ss->size = size;
+	ss->tp = p->tp;
+	atomic_init(&ss->refs, 1);
+	p->ss = ss;
+	return ss->va;
+}
+
+WD_EXPORT int wd_share_reserved_memory(struct wd_queue *q,
+				       struct wd_queue *target_q)
+{
+	struct wd_q *p, *t;
+	int ret;
+
+	p = wd_q_ctl(q);
+	if (!p)
+		return -errno;
+	t = wd_q_ctl(target_q);
+	if (!t)
+		return -errno;
+	if (p == t || !p->ss || p->tp != t->tp)
+		return -EINVAL;
+	if (t->ss)
+		return -EEXIST;
+	ret = p->tp->share_ss(p, t);
+	if (ret)
+		return ret;
+	atomic_fetch_add(&p->ss->refs, 1);
+	t->ss = p->ss;
+	return 0;
+}

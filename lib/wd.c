@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wd.c: the queue API. Argument checks, the fork check, the queue's locks;
+ * the ring work is the user driver's (drv_*.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wd_priv.h"
+
+/*
+ * Bumped in every child of fork(): a queue requested under another value
+ * was inherited. One relaxed load per call instead of getpid(), which is a
+ * system call.
+ */
+atomic_ulong wd_fork_gen;
+static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
+
+static void wd_atfork_child(void)
+{
+	atomic_fetch_add_explicit(&wd_fork_gen, 1, memory_order_relaxed);
+}
+
+static void wd_init_once(void)
+{
+	pthread_atfork(NULL, NULL, wd_atfork_child);
+}
+
+/* The queue's private state, or NULL with *err set. */
+static struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+{
+	struct wd_q *p;
+
+	if (!q || !q->priv) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	p = q->priv;
+	if (p->fork_gen != atomic_load_explicit(&wd_fork_gen,
+						memory_order_relaxed)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	if (atomic_load_explicit(&p->dead, memory_order_relaxed)) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	return p;
+}
+
+WD_EXPORT int wd_request_queue(struct wd_queue *q)
+{
+	struct wd_dev *devs = NULL;
+	struct wd_q *p;
+	const char *path;
+	int nr = 0, ret, err = 0;
+
+	if (!q || !q->capa.alg || !q->capa.alg[0] ||
+	    strlen(q->capa.alg) >= sizeof(p->alg_name) ||
+	    (q->capa.flags & ~WD_DEV_MODES) || q->priv ||
+	    !memchr(q->dev_path, 0, sizeof(q->dev_path)))
+		return -EINVAL;
+	pthread_once(&wd_once, wd_init_once);
+
+	path = q->dev_path;
+	if (!path[0]) {
+		const char *env = getenv("WD_DEV_PATH");
+
+		if (env && env[0])
+			path = env;
+	}
+	ret = wd_discover(q, path, &devs, &nr);
+	if (ret)
+		return ret;
+
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		free(devs);
+		return -ENOMEM;
+	}
+	p->pub = q;
+	p->fork_gen = atomic_load(&wd_fork_gen);
+	strcpy(p->alg_name, q->capa.alg);
+	p->alg = p->alg_name;
+	pthread_mutex_init(&p->send_lock, NULL);
+	pthread_mutex_init(&p->recv_lock, NULL);
+
+	ret = wd_open_on(p, devs, nr, &err);
+	free(devs);
+	if (ret) {
+		pthread_mutex_destroy(&p->send_lock);
+		pthread_mutex_destroy(&p->recv_lock);
+		free(p);
+		return ret;
+	}
+	q->priv = p;
+	return 0;
+}
+
+WD_EXPORT void wd_release_queue(struct wd_queue *q)
+{
+	struct wd_q *p;
+
+	if (!q || !q->priv)
+		return;
+	p = q->priv;
+	q->priv = NULL;
+	if (p->fork_gen != atomic_load(&wd_fork_gen)) {
+		/* an inherited copy: the parent's queue is not ours to stop,
+		 * and its mappings were not inherited; its locks may have
+		 * been held by a thread that does not exist here */
+		p->tp->abandon(p);
+		free(p);
+		return;
+	}
+	if (!atomic_load(&p->dead))
+		p->drv->fini(p);
+	p->tp->close(p);
+	if (p->ss)
+		wd_ss_put(p->ss);
+	pthread_mutex_destroy(&p->send_lock);
+	pthread_mutex_destroy(&p->recv_lock);
+	free(p);
+}
+
+WD_EXPORT int wd_send(struct wd_queue *q, void *req)
+{
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (!req)
+		return -EINVAL;
+	pthread_mutex_lock(&p->send_lock);
+	ret = p->drv->send(p, req);
+	pthread_mutex_unlock(&p->send_lock);
+	return ret;
+}
+
+WD_EXPORT void wd_flush(struct wd_queue *q)
+{
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->send_lock);
+	p->drv->flush(p);
+	pthread_mutex_unlock(&p->send_lock);
+}
+
+WD_EXPORT int wd_recv(struct wd_queue *q, void **req)
+{
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (!req)
+		return -EINVAL;
+	pthread_mutex_lock(&p->recv_lock);
+	ret = p->drv->recv(p, req);
+	pthread_mutex_unlock(&p->recv_lock);
+	return ret;
+}
+
+static int64_t wd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
+{
+	int64_t end = 0;
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (!req || timeout_ms < -1)
+		return -EINVAL;
+	if (timeout_ms > 0)
+		end = wd_now_ms() + timeout_ms;
+	pthread_mutex_lock(&p->send_lock);
+	p->drv->flush(p);
+	pthread_mutex_unlock(&p->send_lock);
+
+	pthread_mutex_lock(&p->recv_lock);
+	for (;;) {
+		int left = -1;
+
+		ret = p->drv->recv(p, req);
+		if (ret)
+			break;
+		if (!p->drv->inflight(p)) {
+			ret = -ENOMSG;
+			break;
+		}
+		if (timeout_ms >= 0) {
+			int64_t now = wd_now_ms();
+
+			left = timeout_ms ? (int)(end > now ? end - now : 0) : 0;
+			if (!left) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+		}
+		/* arm, look once more, sleep: no wake-up can be lost */
+		if (p->drv->arm(p))
+			continue;
+		ret = p->tp->wait(p, left);
+		p->drv->disarm(p);
+		if (ret == -ENODEV)
+			atomic_store(&p->dead, true);
+		if (ret < 0)
+			break;
+	}
+	pthread_mutex_unlock(&p->recv_lock);
+	return ret;
+}
+
+WD_EXPORT int wd_recv_sync(struct wd_queue *q, void **req)
+{
+	return wd_recv_wait(q, req, -1);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wd_priv.h: libwd's internals. Three layers (docs/libwd.md):
+ *
+ *  - the queue API (wd.c, mem.c): argument checks, fork check, locks,
+ *    reserved memory and address translation;
+ *  - user drivers (drv_*.c), one per device "api", which speak the device's
+ *    ring protocol on the regions a transport gives them;
+ *  - transports (transport_*.c), which give a queue its regions and its few
+ *    control operations: the kernel's uacce (open/mmap/ioctl/poll) or the
+ *    in-process device (wdl_*).
+ */
+#ifndef WD_PRIV_H
+#define WD_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wd.h"
+
+#define WD_EXPORT __attribute__((visibility("default")))
+
+struct wd_q;
+
+/* One candidate device, as discovery found it. */
+struct wd_dev {
+	char path[WD_DEV_PATH_MAX];	/* "/dev/uaN" or "local[:mode]" */
+	int id;				/* N of uaN; -1 for local */
+	char api[32];
+	char algs[256];			/* one name per line */
+	uint32_t mode;			/* WD_DEV_SVA/PASID/NOIOMMU */
+	int node;
+	int distance;
+	int avail;
+	bool isolated;
+	size_t ss_max;
+	const struct wd_transport *tp;
+	const struct wd_driver *drv;
+	void *local;			/* in-process device: its struct wdl_dev */
+};
+
+/*
+ * Transport: how a queue's regions and control operations are reached.
+ * Every function returns 0 or a negative errno unless it says otherwise.
+ */
+struct wd_transport {
+	const char *name;
+	/* create the queue (state INIT) on @dev; fills q->tp */
+	int (*open)(struct wd_q *q, const struct wd_dev *dev);
+	/* the whole MMIO or DUS region (UACCE_QFRT_*) of @size bytes */
+	int (*region)(struct wd_q *q, int qfrt, size_t size, void **addr);
+	int (*start)(struct wd_q *q);
+	/* stop: every request in flight completes or is cancelled */
+	int (*stop)(struct wd_q *q);
+	/* wake the device's engine (wd_soft: WD_SOFT_CMD_KICK) */
+	int (*kick)(struct wd_q *q);
+	/* sleep until a completion may be there: 1, 0 on timeout, -errno
+	 * (-ENODEV device gone, -EPERM not the owner, -EINTR) */
+	int (*wait)(struct wd_q *q, int timeout_ms);
+	/* map @size bytes of SS; *dma is its bus address (0 when unused) */
+	int (*ss_map)(struct wd_q *q, size_t size, void **addr, uint64_t *dma);
+	void (*ss_unmap)(void *addr, size_t size);
+	/* let @target's device reach @owner's SS */
+	int (*share_ss)(struct wd_q *owner, struct wd_q *target);
+	/* unmap the regions and free the queue (stopped or not) */
+	void (*close)(struct wd_q *q);
+	/* fork child: free what the child has without touching the device */
+	void (*abandon)(struct wd_q *q);
+};
+
+/* Algorithm classes: which request structure a queue takes. */
+enum wd_class {
+	WD_CLASS_COPY,		/* struct wd_copy_req */
+	WD_CLASS_DIGEST,	/* struct wd_digest_req */
+	WD_CLASS_COMP,		/* struct wd_comp_req */
+};
+
+/* A user driver: speaks one device "api". */
+struct wd_driver {
+	const char *api;
+	/* can it drive @alg: 0 and *cls, or -ENODEV */
+	int (*alg)(const char *alg, enum wd_class *cls);
+	/* map the regions, start the queue */
+	int (*init)(struct wd_q *q);
+	/* stop the queue (requests in flight end) and unmap */
+	void (*fini)(struct wd_q *q);
+	int (*send)(struct wd_q *q, void *req);		/* under send_lock */
+	void (*flush)(struct wd_q *q);			/* under send_lock */
+	int (*recv)(struct wd_q *q, void **req);	/* under recv_lock */
+	/* arm the completion wake-up: 1 if a completion is already there
+	 * (not armed), 0 armed; disarm after waking */
+	int (*arm)(struct wd_q *q);
+	void (*disarm)(struct wd_q *q);
+	/* requests sent and not yet received (any lock, approximate) */
+	uint32_t (*inflight)(struct wd_q *q);
+};
+
+/* Memory reserved on a queue, shared by the queues that use it. */
+struct wd_ss {
+	void *va;
+	size_t size;
+	uint64_t dma;			/* NOIOMMU: bus address of va */
+	const struct wd_transport *tp;
+	atomic_int refs;		/* queues using it */
+};
+
+/* struct wd_queue.priv */
+struct wd_q {
+	struct wd_queue *pub;
+	unsigned long fork_gen;		/* wd_fork_gen when requested */
+	const struct wd_transport *tp;
+	const struct wd_driver *drv;
+	enum wd_class cls;
+	const char *alg;		/* copy of capa.alg's name */
+	uint32_t mode;			/* WD_DEV_SVA/PASID/NOIOMMU */
+	struct wd_ss *ss;		/* reserved or shared memory, or NULL */
+	atomic_bool dead;		/* device gone: -ENODEV, ring untouched */
+	pthread_mutex_t send_lock;
+	pthread_mutex_t recv_lock;
+	void *tp_priv;			/* the transport's */
+	void *drv_priv;			/* the driver's */
+	char alg_name[32];
+};
+
+/* wd.c */
+extern atomic_ulong wd_fork_gen;
+
+/* discover.c */
+int wd_discover(struct wd_queue *q, const char *path, struct wd_dev **devs,
+		int *nr);
+int wd_open_on(struct wd_q *q, struct wd_dev *devs, int nr, int *err);
+
+/* drivers and transports */
+extern const struct wd_driver wd_drv_wd_soft;
+extern const struct wd_transport wd_tp_uacce;
+extern const struct wd_transport wd_tp_local;
+const struct wd_driver *wd_driver_find(const char *api);
+/* in-process device: 0 and the description of its device for @mode, or
+ * -ENODEV when libwd was built without it */
+int wd_local_dev(uint32_t mode, struct wd_dev *dev);
+
+/* mem.c: the device address of [p, p + len), or -EFAULT */
+int wd_dev_addr(struct wd_q *q, const void *p, uint64_t len, uint64_t *addr);
+void wd_ss_put(struct wd_ss *ss);
+
+#endif /* WD_PRIV_H */

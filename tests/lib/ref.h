@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref.h: independent reference implementations for the libwd tests, written
+ * from the standards (FIPS 180-4, RFC 3720 CRC-32C), sharing nothing with
+ * the engine; zlib is the reference for deflate, zlib and gzip.
+ */
+#ifndef WD_TESTS_LIB_REF_H
+#define WD_TESTS_LIB_REF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CRC-32C of @len bytes continuing from @crc (0 to start), as wd.h says */
+uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len);
+/* SHA-256 of @len bytes into @out (32 bytes) */
+void ref_sha256(const void *buf, size_t len, uint8_t out[32]);
+
+#endif

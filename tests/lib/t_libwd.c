@@ -1,0 +1,1135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * t_libwd: the tests of libwd (include/wd.h), one source for every device.
+ *
+ * Built natively (T_NATIVE: on the in-process device, "local:MODE"; also
+ * with ASan and UBSan) and statically for the VM (on wd_soft instances the
+ * test creates, "/dev/uaN"). Tests named NAME.sva, NAME.pasid and
+ * NAME.noiommu run once per memory mode; the discovery tests need the VM's
+ * sysfs. Results are checked against independent references: zlib for the
+ * compression formats, ref.c for SHA-256 and CRC-32C.
+ *
+ * The runner is the VM suite's (tests/vm/t.c): each test in its own child,
+ * PASS:/FAIL:/SKIP: lines.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ref.h"
+#include "wd.h"
+
+T_PROGRAM(200);
+
+/* ---- memory modes ---- */
+
+static char g_dev[WD_DEV_PATH_MAX];	/* the device of this test */
+static uint32_t g_mode;			/* its WD_DEV_* mode */
+static const char *g_mode_name;
+
+/* a second device of the same mode ("" natively: the same device) */
+static void other_dev(char *buf)
+{
+#ifdef T_NATIVE
+	strcpy(buf, g_dev);
+#else
+	char opts[32];
+
+	snprintf(opts, sizeof(opts), "mode=%s", g_mode_name);
+	t_dev_path(t_inst_create(opts).ua, buf);
+#endif
+}
+
+static void use_mode(const char *name, uint32_t mode)
+{
+	g_mode = mode;
+	g_mode_name = name;
+#ifdef T_NATIVE
+	snprintf(g_dev, sizeof(g_dev), "local:%s", name);
+#else
+	char opts[32];
+
+	snprintf(opts, sizeof(opts), "mode=%s", name);
+	t_dev_path(t_inst_create(opts).ua, g_dev);
+#endif
+}
+
+/* a test run once per memory mode */
+#define MTEST(name)							\
+	static void name(void);						\
+	static void name##__sva(void) { use_mode("sva", WD_DEV_SVA); name(); } \
+	static void name##__pasid(void) { use_mode("pasid", WD_DEV_PASID); name(); } \
+	static void name##__noiommu(void) { use_mode("noiommu", WD_DEV_NOIOMMU); name(); } \
+	__attribute__((constructor)) static void name##__reg(void)	\
+	{								\
+		t_register(#name ".sva", name##__sva, 120);		\
+		t_register(#name ".pasid", name##__pasid, 120);	\
+		t_register(#name ".noiommu", name##__noiommu, 120);	\
+	}								\
+	static void name(void)
+
+static void vm_only(void)
+{
+#ifdef T_NATIVE
+	t_skip("needs wd_soft devices in sysfs (VM)");
+#endif
+}
+
+/* ---- helpers ---- */
+
+static int q_try(struct wd_queue *q, const char *alg, const char *dev)
+{
+	memset(q, 0, sizeof(*q));
+	q->capa.alg = alg;
+	snprintf(q->dev_path, sizeof(q->dev_path), "%s", dev);
+	return wd_request_queue(q);
+}
+
+static void q_open_on(struct wd_queue *q, const char *alg, const char *dev)
+{
+	int r = q_try(q, alg, dev);
+
+	if (r)
+		T_FAIL("wd_request_queue(%s on \"%s\"): %s", alg, dev,
+		       t_errname(-r));
+}
+
+static void q_open(struct wd_queue *q, const char *alg)
+{
+	q_open_on(q, alg, g_dev);
+}
+
+static void *q_mem(struct wd_queue *q, size_t size)
+{
+	void *p = wd_reserve_memory(q, size);
+
+	if (!p)
+		T_FAIL("wd_reserve_memory(%zu): %s", size, t_errname(errno));
+	return p;
+}
+
+/* send, then wait for the same request back */
+static void run(struct wd_queue *q, void *req)
+{
+	void *r = NULL;
+	int ret;
+
+	ret = wd_send(q, req);
+	if (ret)
+		T_FAIL("wd_send: %s", t_errname(-ret));
+	ret = wd_recv_wait(q, &r, 30000);
+	if (ret != 1)
+		T_FAIL("wd_recv_wait: %d (%s)", ret, t_errname(-ret));
+	T_ASSERT(r == req);
+}
+
+/* text-like data that compresses */
+static void fill_text(void *buf, size_t len, uint64_t seed)
+{
+	static const char *const words[] = {
+		"warp ", "drive ", "queue ", "accelerator ", "ring ",
+		"doorbell ", "engine ", "deflate ", "the ", "a ", "\n",
+	};
+	char *p = buf;
+	size_t i = 0;
+
+	while (i < len) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		const char *w = words[(seed >> 33) % 11];
+
+		for (; *w && i < len; w++)
+			p[i++] = *w;
+	}
+}
+
+/* zlib reference: inflate @len bytes in format @alg, 0 or a zlib error */
+static int ref_inflate(const char *alg, const void *in, size_t len, void *out,
+		       size_t room, size_t *out_len)
+{
+	int wbits = !strcmp(alg, "deflate") ? -15 : !strcmp(alg, "zlib") ? 15 : 31;
+	z_stream zs = { 0 };
+	int r;
+
+	if (inflateInit2(&zs, wbits) != Z_OK)
+		return Z_MEM_ERROR;
+	zs.next_in = (void *)in;
+	zs.avail_in = len;
+	zs.next_out = out;
+	zs.avail_out = room;
+	r = inflate(&zs, Z_FINISH);
+	*out_len = zs.total_out;
+	if (r == Z_STREAM_END && zs.avail_in)
+		r = Z_DATA_ERROR;	/* trailing garbage */
+	inflateEnd(&zs);
+	return r == Z_STREAM_END ? 0 : r;
+}
+
+static size_t ref_deflate(const char *alg, int level, const void *in,
+			  size_t len, void *out, size_t room)
+{
+	int wbits = !strcmp(alg, "deflate") ? -15 : !strcmp(alg, "zlib") ? 15 : 31;
+	z_stream zs = { 0 };
+
+	T_ASSERT(deflateInit2(&zs, level, Z_DEFLATED, wbits, 8,
+			      Z_DEFAULT_STRATEGY) == Z_OK);
+	zs.next_in = (void *)in;
+	zs.avail_in = len;
+	zs.next_out = out;
+	zs.avail_out = room;
+	T_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&zs);
+	return zs.total_out;
+}
+
+static uint32_t le32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* ---- the references themselves ---- */
+
+TEST(reference_vectors)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	static const uint8_t empty[4] = { 0xe3, 0xb0, 0xc4, 0x42 };
+	uint8_t d[32];
+
+	ref_sha256("abc", 3, d);
+	T_ASSERT(!memcmp(d, abc, 32));
+	ref_sha256("", 0, d);
+	T_ASSERT(!memcmp(d, empty, 4));
+	T_EQ_HEX(ref_crc32c(0, "123456789", 9), 0xe3069283);
+	T_EQ_HEX(ref_crc32c(ref_crc32c(0, "1234", 4), "56789", 5), 0xe3069283);
+}
+
+/* ---- queues ---- */
+
+MTEST(queue_info)
+{
+	struct wd_queue q;
+
+	q_open(&q, "copy");
+	T_ASSERT(q.priv);
+	T_EQ_HEX(q.dev_flags & WD_DEV_MODES, g_mode);
+	T_STREQ(q.dev_path, g_dev);
+#ifdef T_NATIVE
+	T_ASSERT(q.dev_flags & WD_DEV_LOCAL);
+#else
+	T_ASSERT(!(q.dev_flags & WD_DEV_LOCAL));
+#endif
+	T_EQ(q.depth, 1024);
+	T_ASSERT(q.ss_max >= (4u << 20));
+	wd_release_queue(&q);
+	T_ASSERT(!q.priv);
+}
+
+MTEST(request_errors)
+{
+	struct wd_queue q;
+
+	T_EQ(wd_request_queue(NULL), -EINVAL);
+	T_EQ(q_try(&q, NULL, g_dev), -EINVAL);
+	T_EQ(q_try(&q, "", g_dev), -EINVAL);
+	T_EQ(q_try(&q, "md5", g_dev), -ENODEV);		/* unknown algorithm */
+	T_EQ(q_try(&q, "copy", "bogus"), -EINVAL);
+	T_EQ(q_try(&q, "copy", "local:fast"), -EINVAL);
+	T_EQ(q_try(&q, "copy", "/dev/ua9999"), -ENOENT);
+	T_EQ(q_try(&q, "copy", "/dev/ua1x"), -EINVAL);
+
+	memset(&q, 0, sizeof(q));
+	q.capa.alg = "copy";
+	strcpy(q.dev_path, g_dev);
+	q.capa.flags = 1u << 5;				/* unknown mode bit */
+	T_EQ(wd_request_queue(&q), -EINVAL);
+	q.capa.flags = WD_DEV_MODES & ~g_mode;		/* not this device */
+	T_EQ(wd_request_queue(&q), -ENODEV);
+	q.capa.flags = g_mode;
+	q.priv = &q;					/* not zeroed */
+	T_EQ(wd_request_queue(&q), -EINVAL);
+	q.priv = NULL;
+	memset(q.dev_path, 'a', sizeof(q.dev_path));	/* no NUL */
+	T_EQ(wd_request_queue(&q), -EINVAL);
+	strcpy(q.dev_path, g_dev);
+	T_EQ(wd_request_queue(&q), 0);
+	T_EQ(wd_request_queue(&q), -EINVAL);		/* already requested */
+	wd_release_queue(&q);
+}
+
+MTEST(nop)
+{
+	struct wd_copy_req req;
+	struct wd_queue q;
+
+	q_open(&q, "nop");
+	wd_prep_copy(&req, NULL, NULL, 0);
+	req.status = 12345;
+	req.out_len = 99;
+	req.user_data = &q;
+	run(&q, &req);
+	T_EQ(req.status, 0);
+	T_EQ(req.out_len, 0);
+	T_ASSERT(req.user_data == &q);
+	wd_release_queue(&q);
+}
+
+MTEST(copy_sizes)
+{
+	static const uint32_t sizes[] = { 0, 1, 63, 4096, 65537, 1 << 20 };
+	struct wd_copy_req req;
+	struct wd_queue q;
+	uint8_t *mem, *src, *dst;
+
+	q_open(&q, "copy");
+	mem = q_mem(&q, 4 << 20);
+	src = mem;
+	dst = mem + (2 << 20);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t n = sizes[i];
+
+		t_fill_random(src, n, n + 1);
+		memset(dst, 0xa5, n + 16);
+		wd_prep_copy(&req, dst, src, n);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+		T_EQ(req.out_len, n);
+		T_ASSERT_MSG(!memcmp(src, dst, n), "copy of %u bytes differs", n);
+		T_EQ(dst[n], 0xa5);
+	}
+	/* too little room: nothing written, the size needed */
+	memset(dst, 0xa5, 4096);
+	wd_prep_copy(&req, dst, src, 4096);
+	req.dst_len = 4095;
+	run(&q, &req);
+	T_EQ(req.status, -ENOSPC);
+	T_EQ(req.out_len, 4096);
+	T_EQ(dst[0], 0xa5);
+	wd_release_queue(&q);
+}
+
+/* a full ring: -EBUSY, nothing visible before wd_flush(), then recovery */
+MTEST(full_queue)
+{
+	enum { SZ = 256 };
+	struct wd_copy_req *reqs, extra;
+	struct wd_queue q;
+	uint8_t *mem;
+	uint32_t depth;
+	void *r;
+
+	q_open(&q, "copy");
+	depth = q.depth;
+	reqs = calloc(depth + 1, sizeof(*reqs));
+	T_ASSERT(reqs);
+	mem = q_mem(&q, 2 * (depth + 1) * SZ);
+	t_fill_random(mem, (depth + 1) * SZ, 7);
+	for (uint32_t i = 0; i < depth; i++) {
+		wd_prep_copy(&reqs[i], mem + (depth + 1 + i) * SZ, mem + i * SZ, SZ);
+		T_EQ(wd_send(&q, &reqs[i]), 0);
+	}
+	wd_prep_copy(&extra, mem + (2 * depth + 1) * SZ, mem + depth * SZ, SZ);
+	T_EQ(wd_send(&q, &extra), -EBUSY);
+	t_msleep(20);
+	T_EQ(wd_recv(&q, &r), 0);	/* not flushed: the device saw nothing */
+	wd_flush(&q);
+	/* recovery: one back, one more in */
+	T_EQ(wd_recv_wait(&q, &r, 30000), 1);
+	T_ASSERT(r == &reqs[0]);
+	T_EQ(wd_send(&q, &extra), 0);
+	T_EQ(wd_send(&q, &reqs[0]), -EBUSY);
+	for (uint32_t i = 1; i <= depth; i++) {
+		struct wd_copy_req *want = i < depth ? &reqs[i] : &extra;
+
+		T_EQ(wd_recv_sync(&q, &r), 1);
+		T_ASSERT_MSG(r == want, "request %u out of order", i);
+		T_EQ(want->status, 0);
+		T_EQ(want->out_len, SZ);
+	}
+	T_ASSERT(!memcmp(mem, mem + (depth + 1) * SZ, (depth + 1) * SZ));
+	T_EQ(wd_recv(&q, &r), 0);
+	T_EQ(wd_recv_wait(&q, &r, 1000), -ENOMSG);	/* nothing in flight */
+	wd_release_queue(&q);
+	free(reqs);
+}
+
+/* ---- digests ---- */
+
+MTEST(crc32c)
+{
+	static const uint32_t sizes[] = { 0, 1, 4096, 100003, 300000 };
+	struct wd_digest_req req;
+	struct wd_queue q;
+	uint8_t *mem, *data, *out;
+	uint32_t crc;
+
+	q_open(&q, "crc32c");
+	mem = q_mem(&q, 1 << 20);
+	data = mem;
+	out = mem + (1 << 20) - 64;
+
+	memcpy(data, "123456789", 9);
+	wd_prep_digest(&req, out, WD_CRC32C_SIZE, data, 9, 0);
+	run(&q, &req);
+	T_EQ(req.status, 0);
+	T_EQ(req.out_len, 4);
+	T_EQ_HEX(req.crc, 0xe3069283);
+	T_EQ_HEX(le32(out), 0xe3069283);
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t n = sizes[i];
+
+		t_fill_random(data, n, n * 3 + 1);
+		wd_prep_digest(&req, out, 8, data, n, 0);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+		T_EQ_HEX(req.crc, ref_crc32c(0, data, n));
+		T_EQ_HEX(le32(out), req.crc);
+	}
+	/* in two pieces: the second seeded with the first's CRC */
+	wd_prep_digest(&req, out, 4, data, 1000, 0);
+	run(&q, &req);
+	crc = req.crc;
+	wd_prep_digest(&req, out, 4, data + 1000, 299000, crc);
+	run(&q, &req);
+	T_EQ(req.status, 0);
+	T_EQ_HEX(req.crc, ref_crc32c(0, data, 300000));
+	/* too little room */
+	wd_prep_digest(&req, out, 3, data, 100, 0);
+	run(&q, &req);
+	T_EQ(req.status, -ENOSPC);
+	T_EQ(req.out_len, 4);
+	wd_release_queue(&q);
+}
+
+MTEST(sha256)
+{
+	static const uint32_t sizes[] = { 0, 3, 55, 56, 64, 65537, 1 << 20 };
+	struct wd_digest_req req;
+	struct wd_queue q;
+	uint8_t *mem, *data, *out, want[32];
+
+	q_open(&q, "sha256");
+	mem = q_mem(&q, 2 << 20);
+	data = mem;
+	out = mem + (2 << 20) - 64;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t n = sizes[i];
+
+		if (n == 3)
+			memcpy(data, "abc", 3);
+		else
+			t_fill_random(data, n, n + 5);
+		memset(out, 0, 64);
+		wd_prep_digest(&req, out, 64, data, n, 0);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+		T_EQ(req.out_len, WD_SHA256_SIZE);
+		ref_sha256(data, n, want);
+		T_ASSERT_MSG(!memcmp(out, want, 32), "sha256 of %u bytes", n);
+		T_EQ(out[32], 0);
+	}
+	wd_prep_digest(&req, out, 31, data, 10, 0);
+	run(&q, &req);
+	T_EQ(req.status, -ENOSPC);
+	T_EQ(req.out_len, 32);
+	wd_prep_digest(&req, out, 32, data, 10, 1);	/* a seed: crc32c only */
+	T_EQ(wd_send(&q, &req), -EINVAL);
+	wd_release_queue(&q);
+}
+
+/* ---- compression ---- */
+
+static const char *const comp_algs[] = { "deflate", "zlib", "gzip" };
+
+MTEST(compress_formats)
+{
+	enum { N = 200000 };
+	static const uint32_t levels[] = { 0, 1, 9 };
+
+	for (int a = 0; a < 3; a++) {
+		struct wd_comp_req req;
+		struct wd_queue q;
+		uint8_t *mem, *src, *dst, *back;
+		size_t got;
+
+		q_open(&q, comp_algs[a]);
+		mem = q_mem(&q, 1 << 20);
+		src = mem;
+		dst = mem + 256 * 1024;
+		back = malloc(N);
+		T_ASSERT(back);
+		fill_text(src, N, a);
+		for (int l = 0; l < 3; l++) {
+			wd_prep_comp(&req, WD_COMPRESS, levels[l], dst,
+				     512 * 1024, src, N);
+			run(&q, &req);
+			T_EQ(req.status, 0);
+			T_ASSERT(req.out_len > 0 && req.out_len < N / 2);
+			T_EQ(ref_inflate(comp_algs[a], dst, req.out_len, back,
+					 N, &got), 0);
+			T_EQ(got, N);
+			T_ASSERT(!memcmp(back, src, N));
+			if (a == 2)
+				T_ASSERT(dst[0] == 0x1f && dst[1] == 0x8b);
+		}
+		/* output does not fit */
+		wd_prep_comp(&req, WD_COMPRESS, 1, dst, 100, src, N);
+		run(&q, &req);
+		T_EQ(req.status, -ENOSPC);
+		/* what only the library checks */
+		wd_prep_comp(&req, WD_COMPRESS, 10, dst, 1000, src, 100);
+		T_EQ(wd_send(&q, &req), -EINVAL);
+		wd_prep_comp(&req, WD_DECOMPRESS, 1, dst, 1000, src, 100);
+		T_EQ(wd_send(&q, &req), -EINVAL);
+		wd_prep_comp(&req, 2, 0, dst, 1000, src, 100);
+		T_EQ(wd_send(&q, &req), -EINVAL);
+		free(back);
+		wd_release_queue(&q);
+	}
+}
+
+MTEST(decompress_formats)
+{
+	enum { N = 300000 };
+
+	for (int a = 0; a < 3; a++) {
+		struct wd_comp_req req;
+		struct wd_queue q;
+		uint8_t *mem, *orig, *comp, *out;
+		size_t clen;
+
+		q_open(&q, comp_algs[a]);
+		mem = q_mem(&q, 2 << 20);
+		comp = mem;
+		out = mem + (1 << 20);
+		orig = malloc(N);
+		T_ASSERT(orig);
+		fill_text(orig, N, 10 + a);
+		clen = ref_deflate(comp_algs[a], 6, orig, N, comp, 1 << 20);
+
+		wd_prep_comp(&req, WD_DECOMPRESS, 0, out, 1 << 20, comp, clen);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+		T_EQ(req.out_len, N);
+		T_ASSERT(!memcmp(out, orig, N));
+
+		/* too little room */
+		wd_prep_comp(&req, WD_DECOMPRESS, 0, out, N - 1, comp, clen);
+		run(&q, &req);
+		T_EQ(req.status, -ENOSPC);
+
+		/* not compressed data: a reserved block type (deflate) or a
+		 * bad header (zlib, gzip) */
+		memcpy(comp, a == 0 ? "\x07\0\0\0" : "\x55\x55\x55\x55", 4);
+		wd_prep_comp(&req, WD_DECOMPRESS, 0, out, 1 << 20, comp, clen);
+		run(&q, &req);
+		T_EQ(req.status, -EBADMSG);
+		free(orig);
+		wd_release_queue(&q);
+	}
+}
+
+/*
+ * Chaining without copies: compress into reserved memory on one queue,
+ * checksum that same buffer on a second queue (another device in the VM)
+ * that shares the memory.
+ */
+MTEST(chain_shared)
+{
+	enum { N = 256 * 1024 };
+	struct wd_queue qc, qd;
+	struct wd_comp_req creq;
+	struct wd_digest_req dreq;
+	uint8_t *mem, *src, *comp, *crc_out, *back;
+	char dev2[WD_DEV_PATH_MAX];
+	size_t got;
+
+	other_dev(dev2);
+	q_open(&qc, "gzip");
+	q_open_on(&qd, "crc32c", dev2);
+	mem = q_mem(&qc, 2 << 20);
+	T_EQ(wd_share_reserved_memory(&qc, &qd), 0);
+	src = mem;
+	comp = mem + N;
+	crc_out = mem + (2 << 20) - 64;
+	fill_text(src, N, 42);
+
+	wd_prep_comp(&creq, WD_COMPRESS, 6, comp, 1 << 20, src, N);
+	run(&qc, &creq);
+	T_EQ(creq.status, 0);
+	wd_prep_digest(&dreq, crc_out, 4, comp, creq.out_len, 0);
+	run(&qd, &dreq);
+	T_EQ(dreq.status, 0);
+	T_EQ_HEX(dreq.crc, ref_crc32c(0, comp, creq.out_len));
+	T_EQ_HEX(le32(crc_out), dreq.crc);
+	back = malloc(N);
+	T_ASSERT(back);
+	T_EQ(ref_inflate("gzip", comp, creq.out_len, back, N, &got), 0);
+	T_EQ(got, N);
+	T_ASSERT(!memcmp(back, src, N));
+
+	/* one reservation per queue, shared or own */
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&qd, 4096));
+	T_EQ(errno, EEXIST);
+	T_EQ(wd_share_reserved_memory(&qc, &qd), -EEXIST);
+
+	/* the memory outlives the queue that reserved it */
+	wd_release_queue(&qc);
+	memset(crc_out, 0, 4);
+	wd_prep_digest(&dreq, crc_out, 4, comp, creq.out_len, 0);
+	run(&qd, &dreq);
+	T_EQ(dreq.status, 0);
+	T_EQ_HEX(dreq.crc, ref_crc32c(0, comp, creq.out_len));
+	wd_release_queue(&qd);
+	free(back);
+}
+
+/* ---- bad input ---- */
+
+MTEST(bad_input)
+{
+	struct wd_queue q, q2;
+	struct wd_copy_req req;
+	uint8_t *mem, *heap;
+	void *r, *gone;
+
+	q_open(&q, "copy");
+	mem = q_mem(&q, 64 * 1024);
+	wd_prep_copy(&req, mem + 4096, mem, 16);
+
+	T_EQ(wd_send(NULL, &req), -EINVAL);
+	T_EQ(wd_send(&q, NULL), -EINVAL);
+	T_EQ(wd_recv(NULL, &r), -EINVAL);
+	T_EQ(wd_recv(&q, NULL), -EINVAL);
+	T_EQ(wd_recv_sync(NULL, &r), -EINVAL);
+	T_EQ(wd_recv_sync(&q, NULL), -EINVAL);
+	T_EQ(wd_recv_wait(&q, &r, -2), -EINVAL);
+	wd_flush(NULL);
+	T_EQ(wd_recv(&q, &r), 0);
+	T_EQ(wd_recv_wait(&q, &r, 100), -ENOMSG);
+
+	/* NULL buffers of non-zero length */
+	wd_prep_copy(&req, mem, NULL, 16);
+	T_EQ(wd_send(&q, &req), -EINVAL);
+	wd_prep_copy(&req, NULL, mem, 16);
+	T_EQ(wd_send(&q, &req), -EINVAL);
+
+	/* wrong pointers: an unmapped page */
+	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(gone != MAP_FAILED);
+	munmap(gone, 4096);
+	heap = malloc(4096);
+	T_ASSERT(heap);
+	wd_prep_copy(&req, mem, gone, 16);
+	if (g_mode == WD_DEV_SVA) {
+		/* the device finds out: the request fails, the queue lives */
+		run(&q, &req);
+		T_EQ(req.status, -EFAULT);
+		wd_prep_copy(&req, gone, mem, 16);
+		run(&q, &req);
+		T_EQ(req.status, -EFAULT);
+	} else {
+		/* only reserved memory is reachable: the library refuses */
+		T_EQ(wd_send(&q, &req), -EFAULT);
+		wd_prep_copy(&req, mem, heap, 16);
+		T_EQ(wd_send(&q, &req), -EFAULT);
+		/* straddling the end of the reservation */
+		wd_prep_copy(&req, mem, mem + 64 * 1024 - 8, 16);
+		T_EQ(wd_send(&q, &req), -EFAULT);
+	}
+	/* the queue still works */
+	wd_prep_copy(&req, mem + 4096, mem, 16);
+	run(&q, &req);
+	T_EQ(req.status, 0);
+
+	/* memory */
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&q, 4096));
+	T_EQ(errno, EEXIST);
+	T_EQ(wd_share_reserved_memory(&q, &q), -EINVAL);
+	T_EQ(wd_share_reserved_memory(&q, NULL), -EINVAL);
+	T_EQ(wd_share_reserved_memory(NULL, &q), -EINVAL);
+	q_open(&q2, "copy");
+	T_EQ(wd_share_reserved_memory(&q2, &q), -EINVAL);  /* q2 has none */
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&q2, 0));
+	T_EQ(errno, EINVAL);
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&q2, q2.ss_max + 1));
+	T_EQ(errno, ENOMEM);
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(NULL, 4096));
+	T_EQ(errno, EINVAL);
+	wd_release_queue(&q2);
+	free(heap);
+	wd_release_queue(&q);
+}
+
+MTEST(use_after_release)
+{
+	struct wd_copy_req req;
+	struct wd_queue q;
+	uint8_t *mem;
+	void *r;
+
+	q_open(&q, "copy");
+	mem = q_mem(&q, 8192);
+	wd_prep_copy(&req, mem + 4096, mem, 100);
+	run(&q, &req);
+	wd_release_queue(&q);
+	T_ASSERT(!q.priv);
+	T_EQ(wd_send(&q, &req), -EINVAL);
+	T_EQ(wd_recv(&q, &r), -EINVAL);
+	T_EQ(wd_recv_sync(&q, &r), -EINVAL);
+	wd_flush(&q);
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&q, 4096));
+	T_EQ(errno, EINVAL);
+	T_EQ(wd_share_reserved_memory(&q, &q), -EINVAL);
+	wd_release_queue(&q);		/* twice: nothing happens */
+	/* the same structure can be requested again */
+	T_EQ(wd_request_queue(&q), 0);
+	mem = q_mem(&q, 8192);
+	t_fill_random(mem, 100, 1);
+	wd_prep_copy(&req, mem + 4096, mem, 100);
+	run(&q, &req);
+	T_EQ(req.status, 0);
+	T_ASSERT(!memcmp(mem, mem + 4096, 100));
+	wd_release_queue(&q);
+}
+
+/* release with requests in flight: stopped, not written, no crash */
+MTEST(release_inflight)
+{
+	enum { NR = 12, SZ = 128 * 1024 };
+	struct wd_copy_req reqs[NR];
+	struct wd_queue q;
+	uint8_t *mem;
+
+	for (int round = 0; round < 3; round++) {
+		q_open(&q, "copy");
+		mem = q_mem(&q, 2 * NR * SZ);
+		for (int i = 0; i < NR; i++) {
+			wd_prep_copy(&reqs[i], mem + (NR + i) * SZ, mem + i * SZ, SZ);
+			reqs[i].status = 777;
+			T_EQ(wd_send(&q, &reqs[i]), 0);
+		}
+		if (round)
+			wd_flush(&q);	/* round 0: never made visible */
+		wd_release_queue(&q);
+		for (int i = 0; i < NR; i++)
+			T_EQ(reqs[i].status, 777);
+	}
+	if (g_mode == WD_DEV_SVA) {
+		/* ordinary memory, freed as soon as the queue is released */
+		uint8_t *src = malloc(NR * SZ), *dst = malloc(NR * SZ);
+
+		T_ASSERT(src && dst);
+		q_open(&q, "copy");
+		for (int i = 0; i < NR; i++) {
+			wd_prep_copy(&reqs[i], dst + i * SZ, src + i * SZ, SZ);
+			T_EQ(wd_send(&q, &reqs[i]), 0);
+		}
+		wd_flush(&q);
+		wd_release_queue(&q);
+		free(src);
+		free(dst);
+	}
+	/* the device is fine */
+	q_open(&q, "nop");
+	wd_prep_copy(&reqs[0], NULL, NULL, 0);
+	run(&q, &reqs[0]);
+	T_EQ(reqs[0].status, 0);
+	wd_release_queue(&q);
+}
+
+/* fork: the child gets -EPERM from the inherited queue, opens its own */
+MTEST(fork_child)
+{
+	struct wd_copy_req req;
+	struct wd_queue q;
+	uint8_t *mem;
+	pid_t pid;
+
+	q_open(&q, "copy");
+	mem = q_mem(&q, 8192);
+	t_fill_random(mem, 100, 3);
+	wd_prep_copy(&req, mem + 4096, mem, 100);
+	run(&q, &req);
+
+	pid = t_fork();
+	if (!pid) {
+		struct wd_queue own;
+		void *r;
+
+		T_EQ(wd_send(&q, &req), -EPERM);
+		T_EQ(wd_recv(&q, &r), -EPERM);
+		T_EQ(wd_recv_sync(&q, &r), -EPERM);
+		T_EQ(wd_recv_wait(&q, &r, 10), -EPERM);
+		wd_flush(&q);
+		errno = 0;
+		T_ASSERT(!wd_reserve_memory(&q, 4096));
+		T_EQ(errno, EPERM);
+		T_EQ(wd_share_reserved_memory(&q, &q), -EPERM);
+		wd_release_queue(&q);
+		T_ASSERT(!q.priv);
+
+		q_open(&own, "copy");
+		mem = q_mem(&own, 8192);
+		t_fill_random(mem, 100, 4);
+		wd_prep_copy(&req, mem + 4096, mem, 100);
+		run(&own, &req);
+		T_EQ(req.status, 0);
+		T_ASSERT(!memcmp(mem, mem + 4096, 100));
+		wd_release_queue(&own);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+	/* the parent's queue is untouched */
+	t_fill_random(mem, 100, 5);
+	wd_prep_copy(&req, mem + 4096, mem, 100);
+	run(&q, &req);
+	T_EQ(req.status, 0);
+	T_ASSERT(!memcmp(mem, mem + 4096, 100));
+	wd_release_queue(&q);
+}
+
+/* ---- threads ---- */
+
+enum { TH_N = 20000, TH_SLOTS = 1024, TH_SZ = 64 };
+
+struct th {
+	struct wd_queue *q;
+	struct wd_copy_req *reqs;
+	uint8_t *mem;
+};
+
+static void *th_send(void *arg)
+{
+	struct th *t = arg;
+
+	for (int i = 0; i < TH_N; i++) {
+		int s = i % TH_SLOTS, r;
+
+		wd_prep_copy(&t->reqs[i], t->mem + (TH_SLOTS + s) * TH_SZ,
+			     t->mem + s * TH_SZ, TH_SZ);
+		while ((r = wd_send(t->q, &t->reqs[i])) == -EBUSY) {
+			wd_flush(t->q);
+			sched_yield();
+		}
+		if (r)
+			T_FAIL("wd_send: %s", t_errname(-r));
+		if (i % 64 == 63)
+			wd_flush(t->q);
+	}
+	wd_flush(t->q);
+	return NULL;
+}
+
+static void *th_recv(void *arg)
+{
+	struct th *t = arg;
+
+	for (int got = 0; got < TH_N; ) {
+		void *r;
+		int ret = wd_recv_wait(t->q, &r, 30000);
+
+		if (ret == -ENOMSG) {	/* the sender is behind */
+			sched_yield();
+			continue;
+		}
+		if (ret != 1)
+			T_FAIL("wd_recv_wait: %s", t_errname(-ret));
+		if (r != &t->reqs[got])
+			T_FAIL("request %d out of order", got);
+		T_EQ(t->reqs[got].status, 0);
+		int s = got % TH_SLOTS;
+
+		if (memcmp(t->mem + s * TH_SZ, t->mem + (TH_SLOTS + s) * TH_SZ,
+			   TH_SZ))
+			T_FAIL("request %d: wrong data", got);
+		got++;
+	}
+	return NULL;
+}
+
+static void *th_own_queue(void *arg)
+{
+	struct wd_copy_req req;
+	struct wd_queue q;
+
+	(void)arg;
+	q_open(&q, "nop");
+	for (int i = 0; i < 2000; i++) {
+		wd_prep_copy(&req, NULL, NULL, 0);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+	}
+	wd_release_queue(&q);
+	return NULL;
+}
+
+/* one queue shared by a sender and a receiver thread; queues per thread */
+MTEST(threads)
+{
+	pthread_t snd, rcv, own[3];
+	struct wd_queue q;
+	struct th t;
+
+	q_open(&q, "copy");
+	t.q = &q;
+	t.reqs = calloc(TH_N, sizeof(*t.reqs));
+	T_ASSERT(t.reqs);
+	t.mem = q_mem(&q, 2 * TH_SLOTS * TH_SZ);
+	t_fill_random(t.mem, TH_SLOTS * TH_SZ, 9);
+	for (int i = 0; i < 3; i++)
+		T_EQ(pthread_create(&own[i], NULL, th_own_queue, NULL), 0);
+	T_EQ(pthread_create(&rcv, NULL, th_recv, &t), 0);
+	T_EQ(pthread_create(&snd, NULL, th_send, &t), 0);
+	pthread_join(snd, NULL);
+	pthread_join(rcv, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(own[i], NULL);
+	wd_release_queue(&q);
+	free(t.reqs);
+}
+
+/* ---- choosing the device ---- */
+
+/* "local" only when named; never instead of a missing device */
+TEST(local_explicit)
+{
+	struct wd_queue q;
+
+	unsetenv("WD_DEV_PATH");
+#ifdef T_NATIVE
+	if (t_exists("/sys/class/uacce"))
+		t_skip("this machine has uacce devices");
+	T_EQ(q_try(&q, "copy", ""), -ENODEV);
+	T_EQ(q_try(&q, "copy", "local"), 0);
+	T_EQ(q.dev_flags, WD_DEV_LOCAL | WD_DEV_SVA);
+	T_STREQ(q.dev_path, "local:sva");
+	wd_release_queue(&q);
+	setenv("WD_DEV_PATH", "local:pasid", 1);
+	T_EQ(q_try(&q, "copy", ""), 0);
+	T_EQ(q.dev_flags, WD_DEV_LOCAL | WD_DEV_PASID);
+	T_STREQ(q.dev_path, "local:pasid");
+	wd_release_queue(&q);
+#else
+	/* the static VM programs have no in-process device */
+	T_EQ(q_try(&q, "copy", "local"), -ENODEV);
+	setenv("WD_DEV_PATH", "local", 1);
+	T_EQ(q_try(&q, "copy", ""), -ENODEV);
+	unsetenv("WD_DEV_PATH");
+	T_EQ(q_try(&q, "copy", ""), 0);
+	T_ASSERT(!strncmp(q.dev_path, "/dev/ua", 7));
+	T_ASSERT(!(q.dev_flags & WD_DEV_LOCAL));
+	wd_release_queue(&q);
+#endif
+}
+
+static int ua_of(const struct wd_queue *q)
+{
+	int n = -1;
+
+	sscanf(q->dev_path, "/dev/ua%d", &n);
+	return n;
+}
+
+static void fail_next(int id, int n)
+{
+	char p[128], s[16];
+
+	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/fail_next", id);
+	snprintf(s, sizeof(s), "%d", n);
+	if (t_write_file(p, s))
+		t_skip("no %s", p);
+}
+
+TEST(discover_busy)
+{
+	struct wd_queue q1, q2;
+	struct t_inst a;
+	char path[32];
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	a = t_inst_create("mode=pasid queues=1");
+	t_dev_path(a.ua, path);
+	memset(&q1, 0, sizeof(q1));
+	q1.capa.alg = "copy";
+	q1.capa.flags = WD_DEV_PASID;	/* the only pasid device */
+	T_EQ(wd_request_queue(&q1), 0);
+	T_EQ(ua_of(&q1), a.ua);
+	q2 = (struct wd_queue){ .capa = q1.capa };
+	T_EQ(wd_request_queue(&q2), -EBUSY);
+	T_EQ(q_try(&q2, "copy", path), -EBUSY);
+	wd_release_queue(&q1);
+	q2 = (struct wd_queue){ .capa = q1.capa };
+	T_EQ(wd_request_queue(&q2), 0);
+	wd_release_queue(&q2);
+}
+
+TEST(discover_isolated)
+{
+	struct wd_queue q, q2;
+	struct wd_copy_req req;
+	struct t_inst a, b;
+	char path[32];
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	a = t_inst_create("mode=pasid queues=4");
+	t_dev_path(a.ua, path);
+	T_EQ(t_attr_write(a.ua, "isolate_strategy", "1"), 0);
+	q_open_on(&q, "nop", path);
+	fail_next(a.id, 1);
+	wd_prep_copy(&req, NULL, NULL, 0);
+	run(&q, &req);
+	T_EQ(req.status, -EIO);
+	T_EQ(t_attr_ll(a.ua, "isolate"), 1);
+	/* the queue it has keeps working */
+	run(&q, &req);
+	T_EQ(req.status, 0);
+
+	T_EQ(q_try(&q2, "copy", path), -EIO);
+	q2 = (struct wd_queue){ .capa = { "copy", WD_DEV_PASID } };
+	T_EQ(wd_request_queue(&q2), -EIO);
+	b = t_inst_create("mode=pasid queues=4");
+	q2 = (struct wd_queue){ .capa = { "copy", WD_DEV_PASID } };
+	T_EQ(wd_request_queue(&q2), 0);
+	T_EQ(ua_of(&q2), b.ua);
+	wd_release_queue(&q2);
+	T_EQ(t_attr_write(a.ua, "isolate_strategy", "0"), 0);
+	T_EQ(q_try(&q2, "copy", path), 0);
+	wd_release_queue(&q2);
+	wd_release_queue(&q);
+}
+
+TEST(discover_most_available)
+{
+	struct wd_queue q, hold[4];
+	struct t_inst a, b;
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	a = t_inst_create("mode=pasid queues=4");
+	b = t_inst_create("mode=pasid queues=8");
+	q = (struct wd_queue){ .capa = { "copy", WD_DEV_PASID } };
+	T_EQ(wd_request_queue(&q), 0);
+	T_EQ(ua_of(&q), b.ua);		/* 8 free against 4 */
+	for (int i = 0; i < 4; i++) {	/* b: 3 left */
+		char path[32];
+
+		q_open_on(&hold[i], "copy", t_dev_path(b.ua, path));
+	}
+	wd_release_queue(&q);		/* b: 4 left, a: 4: by id */
+	q = (struct wd_queue){ .capa = { "copy", WD_DEV_PASID } };
+	T_EQ(wd_request_queue(&q), 0);
+	T_EQ(ua_of(&q), a.ua < b.ua ? a.ua : b.ua);
+	wd_release_queue(&q);
+	wd_release_queue(&hold[0]);	/* b: 5 */
+	q = (struct wd_queue){ .capa = { "copy", WD_DEV_PASID } };
+	T_EQ(wd_request_queue(&q), 0);
+	T_EQ(ua_of(&q), b.ua);
+	wd_release_queue(&q);
+	for (int i = 1; i < 4; i++)
+		wd_release_queue(&hold[i]);
+}
+
+TEST(discover_permission)
+{
+	struct t_inst a, c;
+	char path[32], cpath[32];
+	struct stat st;
+	pid_t pid;
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	a = t_inst_create("mode=sva");
+	c = t_inst_create("mode=noiommu");
+	t_dev_path(a.ua, path);
+	t_dev_path(c.ua, cpath);
+	T_OK(stat(path, &st));
+	if (st.st_mode & 0006)
+		t_skip("%s is open to everyone", path);
+
+	/* no CAP_SYS_RAWIO: NOIOMMU devices are out of reach */
+	pid = t_fork();
+	if (!pid) {
+		struct wd_queue q;
+
+		t_drop_cap(CAP_SYS_RAWIO);
+		T_EQ(q_try(&q, "copy", cpath), -EPERM);
+		q = (struct wd_queue){ .capa = { "copy", WD_DEV_NOIOMMU } };
+		T_EQ(wd_request_queue(&q), -EPERM);
+		/* others still are */
+		T_EQ(q_try(&q, "copy", path), 0);
+		wd_release_queue(&q);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+
+	/* an unprivileged user may not open the devices at all */
+	pid = t_fork();
+	if (!pid) {
+		struct wd_queue q;
+
+		T_OK(setgid(65534));
+		T_OK(setuid(65534));
+		T_EQ(q_try(&q, "copy", path), -EACCES);
+		T_EQ(q_try(&q, "copy", ""), -EACCES);
+		T_EQ(q_try(&q, "md5", ""), -ENODEV);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+}
+
+/* two NUMA nodes (wd-vm --numa): the queue comes from the caller's node */
+TEST(discover_numa)
+{
+	char buf[64];
+	struct t_inst n0, n1;
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	if (t_read_file("/sys/devices/system/node/online", buf, sizeof(buf)) < 0 ||
+	    strncmp(buf, "0-1", 3))
+		t_skip("needs two NUMA nodes (wd-vm --numa)");
+	n0 = t_inst_create("mode=sva node=0 queues=1024");
+	n1 = t_inst_create("mode=sva node=1 queues=1024");
+	for (int node = 0; node < 2; node++) {
+		char p[64], cpus[32];
+		cpu_set_t set;
+		struct wd_queue q;
+		int cpu;
+
+		snprintf(p, sizeof(p), "/sys/devices/system/node/node%d/cpulist",
+			 node);
+		T_ASSERT(t_read_file(p, cpus, sizeof(cpus)) > 0);
+		cpu = atoi(cpus);
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		T_OK(sched_setaffinity(0, sizeof(set), &set));
+		q = (struct wd_queue){ .capa = { "copy", 0 } };
+		T_EQ(wd_request_queue(&q), 0);
+		T_EQ(q.node, node);
+		T_EQ(ua_of(&q), node ? n1.ua : n0.ua);
+		wd_release_queue(&q);
+	}
+}
