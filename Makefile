@@ -20,17 +20,17 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)/kernel
 
 CHECKPATCH := build/tools/checkpatch/checkpatch.pl
 # Kernel code: kernel/, the kernel ABI headers include/uapi/ and the
-# portable engine core (engine/), but not engine/compat-user.h, which is
-# user-space only, nor the library's include/wd.h.
+# portable engine core (engine/), but not the user-space only files of
+# engine/ (compat-user.h, selftest.c), nor the library's include/wd.h.
 KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod.c' \
-	! -name compat-user.h | LC_ALL=C sort)
+	! -name compat-user.h ! -name selftest.c | LC_ALL=C sort)
 # The kernel source tree the headers in $(KDIR) come from (Debian splits
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests kcheck run check clean distclean
+.PHONY: all modules engine lib tools vm-tests native-tests kcheck run check clean distclean
 
-all: modules engine lib tools vm-tests
+all: modules engine lib tools vm-tests native-tests
 
 modules:
 	$(KBUILD) modules
@@ -45,6 +45,11 @@ lib:
 
 tools: lib
 	@if [[ -f tools/Makefile ]]; then $(MAKE) -C tools; fi
+
+# Native tests of the in-process device (lib/soft), normal and ASan+UBSan,
+# into build/native/bin/ (tests/run.sh runs them before the VM suite).
+native-tests: lib
+	@if [[ -f tests/native/Makefile ]]; then $(MAKE) -C tests/native; fi
 
 # Static test programs for the guest, into build/vm/bin/.
 vm-tests: lib
@@ -81,7 +86,7 @@ check:
 
 clean:
 	if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
-	for d in engine lib tools tests/vm; do \
+	for d in engine lib tools tests/vm tests/native; do \
 		if [[ -f $$d/Makefile ]]; then $(MAKE) -C $$d clean; fi; done
 	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
 
