@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * wd_soft_local.h: the wd_soft device hosted in the calling process.
+ *
+ * The same engine core as the kernel module wd_soft.ko
+ * (engine/wd_soft_core.c) runs here in threads of the process, so a
+ * program (libwd, the tests, the tools) can drive a wd_soft_v1 device with
+ * exactly the ring code it uses for /dev/uaN, on any Linux machine, without
+ * the kernel module. What uacce and wd_soft give a process through the
+ * kernel, this API gives in-process:
+ *
+ *   kernel (uacce + wd_soft)              in-process (this header)
+ *   new_device "ID mode= queues= engines=" wdl_dev_create()
+ *   del_device (queues open or not)        wdl_dev_destroy()
+ *   sysfs algorithms, flags, api, ...      wdl_dev_algorithms(), ...
+ *   sysfs isolate, isolate_strategy        wdl_dev_isolated(), ..._strategy()
+ *   debugfs fail_next                      wdl_dev_set_fail_next()
+ *   open("/dev/uaN")                       wdl_queue_open()
+ *   close(fd)                              wdl_queue_close()
+ *   UACCE_CMD_START_Q / UACCE_CMD_PUT_Q    wdl_queue_start() / wdl_queue_stop()
+ *   mmap MMIO / DUS                        wdl_queue_mmio() / wdl_queue_dus()
+ *   mmap SS                                wdl_queue_ss_alloc()
+ *   UACCE_CMD_GET_SS_DMA                   wdl_queue_ss_dma()
+ *   UACCE_CMD_SHARE_SVAS                   wdl_queue_share_ss()
+ *   WD_SOFT_CMD_KICK                       wdl_queue_kick()
+ *   poll(POLLIN)                           wdl_queue_wait()
+ *
+ * The regions have the layouts of include/uapi/misc/uacce/wd_soft.h
+ * (struct wd_soft_mmio; struct wd_soft_dus_hdr, then the rings at sq_off
+ * and cq_off) and the device behaves as docs/soft-device.md describes; the
+ * differences of the in-process host (memory models, limits) are in
+ * docs/soft-local.md.
+ *
+ * Errors are negative errno values. Every function is thread-safe, except
+ * that a queue must not be used (by any thread) once wdl_queue_close() has
+ * been called on it, nor a device once wdl_dev_destroy() has been called
+ * (its queues stay usable handles: see wdl_dev_destroy()).
+ *
+ * Link with the archive build/native/libwd_soft_local.a and the libraries
+ * lib/soft/libs.mk lists in WDL_LDLIBS (zlib, libcrypto, pthread and, when
+ * it was found at build time, ISA-L).
+ */
+#ifndef WD_SOFT_LOCAL_H
+#define WD_SOFT_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../include/uapi/misc/uacce/uacce.h"
+#include "../../include/uapi/misc/uacce/wd_soft.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* the memory model of a device (docs/soft-local.md, "Memory models") */
+enum wdl_mode {
+	WDL_MODE_SVA = 0,	/* requests carry the process's own addresses */
+	WDL_MODE_PASID,		/* only the queue's SS region, at its addresses */
+	WDL_MODE_NOIOMMU,	/* fake bus addresses inside the SS region */
+};
+
+/* limits and defaults, as the kernel's wd_soft */
+#define WDL_DEF_QUEUES		64
+#define WDL_MAX_QUEUES		1024
+#define WDL_DEF_ENGINES		1
+#define WDL_MAX_ENGINES		16
+#define WDL_MAX_ISOLATE		65535		/* isolate_strategy */
+#define WDL_SS_MAX		(64u << 20)	/* SS limit, sva and pasid */
+#define WDL_SS_MAX_NOIOMMU	(4u << 20)	/* SS limit, noiommu */
+#define WDL_DEF_SPIN_NS		50000		/* idle spin before parking */
+/* noiommu: where the fake bus address space of the devices starts */
+#define WDL_BUS_BASE		0x1000000000ull
+
+/* bit of operation op (enum wd_soft_op) in struct wdl_config.op_mask */
+#define WDL_OP(op)		(1u << (op))
+
+/**
+ * struct wdl_config - what wdl_dev_create() makes
+ * @mode: enum wdl_mode
+ * @nr_queues: most queues open at once, 1..WDL_MAX_QUEUES; 0: WDL_DEF_QUEUES
+ * @nr_engines: engine threads, 1..WDL_MAX_ENGINES; 0: WDL_DEF_ENGINES
+ * @isolate_strategy: device errors per hour that isolate the device, 0 (the
+ *	default) never, at most WDL_MAX_ISOLATE (uacce's isolate_strategy)
+ * @spin_ns: how long an engine keeps looking at a queue that has nothing
+ *	to do before it parks it (NEED_WAKEUP); 0: WDL_DEF_SPIN_NS
+ * @op_mask: WDL_OP() bits of the operations to offer (the others complete
+ *	with WD_SOFT_S_BAD_OP and their algorithm is not listed); 0: all the
+ *	backends offer
+ *
+ * Zero-initialise the structure and set what you need.
+ */
+struct wdl_config {
+	enum wdl_mode mode;
+	unsigned int nr_queues;
+	unsigned int nr_engines;
+	unsigned int isolate_strategy;
+	unsigned int spin_ns;
+	uint32_t op_mask;
+};
+
+struct wdl_dev;
+struct wdl_queue;
+
+/* ---- devices ---------------------------------------------------------- */
+
+/**
+ * wdl_dev_create() - create an in-process wd_soft device and its engines
+ * @cfg: the configuration
+ * @devp: set to the new device
+ *
+ * Starts cfg->nr_engines engine threads (they sleep until a queue is
+ * started) and, the first time, installs the SIGSEGV/SIGBUS handler that
+ * catches bad addresses of SVA requests (docs/soft-local.md).
+ *
+ * Return: 0, -EINVAL (a field out of range), -ENOMEM, or the error of
+ * pthread_create() (negative).
+ */
+int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp);
+
+/**
+ * wdl_dev_destroy() - remove a device, open queues or not
+ * @dev: the device; the caller must not use it afterwards
+ *
+ * As the removal of a wd_soft instance: every open queue becomes dead
+ * (stopped first: requests in flight complete or are CANCELED), its
+ * pollers are woken (wdl_queue_wait() returns -ENODEV), and every further
+ * call on it fails with -ENODEV (pointer getters return NULL), except
+ * wdl_queue_close(), which must still be called and frees it. A dead
+ * queue's regions stay mapped until then, but no engine looks at them any
+ * more. The engine threads are joined before this returns; the device's
+ * memory goes with its last queue.
+ */
+void wdl_dev_destroy(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_id() - the device's number
+ * @dev: the device
+ *
+ * Return: a number unique among the devices this process created (0, 1,
+ * ...), also the index of its fake bus address range in noiommu mode.
+ */
+int wdl_dev_id(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_mode() - the device's memory model
+ * @dev: the device
+ *
+ * Return: enum wdl_mode.
+ */
+enum wdl_mode wdl_dev_mode(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_flags() - what sysfs "flags" shows
+ * @dev: the device
+ *
+ * Return: UACCE_DEV_SVA, UACCE_DEV_PASID or UACCE_DEV_NOIOMMU, by mode.
+ */
+unsigned int wdl_dev_flags(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_api() - what sysfs "api" shows
+ * @dev: the device
+ *
+ * Return: WD_SOFT_API ("wd_soft_v1").
+ */
+const char *wdl_dev_api(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_algorithms() - what sysfs "algorithms" shows
+ * @dev: the device
+ *
+ * Return: the algorithm names, one per line, no newline after the last
+ * ("nop\ncopy\ncrc32c\nsha256\ndeflate\nzlib\ngzip" with every backend);
+ * valid while the device or one of its queues exists.
+ */
+const char *wdl_dev_algorithms(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_has_algorithm() - is one algorithm offered?
+ * @dev: the device
+ * @name: an algorithm name ("gzip", ...)
+ *
+ * Return: true when @name is a line of wdl_dev_algorithms().
+ */
+bool wdl_dev_has_algorithm(const struct wdl_dev *dev, const char *name);
+
+/**
+ * wdl_dev_available_instances() - queues that can still be opened
+ * @dev: the device
+ *
+ * Return: nr_queues minus the queues open, or -ENODEV after destroy.
+ */
+int wdl_dev_available_instances(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_ss_max_size() - the SS region limit (region_ss_max_size)
+ * @dev: the device
+ *
+ * Return: WDL_SS_MAX_NOIOMMU in noiommu mode, else WDL_SS_MAX.
+ */
+size_t wdl_dev_ss_max_size(const struct wdl_dev *dev);
+
+/**
+ * wdl_dev_set_fail_next() - fault injection (debugfs fail_next)
+ * @dev: the device
+ * @n: this many of the next requests taken from any queue complete with
+ *	WD_SOFT_S_DEV_ERR, each counted as a device error; replaces what was
+ *	left, 0 cancels, negative is taken as 0
+ */
+void wdl_dev_set_fail_next(struct wdl_dev *dev, int n);
+
+/**
+ * wdl_dev_get_fail_next() - injected failures still to come
+ * @dev: the device
+ *
+ * Return: how many of the next requests will fail (>= 0).
+ */
+int wdl_dev_get_fail_next(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_isolated() - sysfs "isolate"
+ * @dev: the device
+ *
+ * Return: true when the device errors of the last hour reached
+ * isolate_strategy: wdl_queue_open() fails with -EIO (queues already open
+ * keep working) until wdl_dev_set_isolate_strategy() is called.
+ */
+bool wdl_dev_isolated(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_get_isolate_strategy() - sysfs "isolate_strategy" (read)
+ * @dev: the device
+ *
+ * Return: device errors per hour that isolate the device, 0 for never.
+ */
+unsigned int wdl_dev_get_isolate_strategy(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_set_isolate_strategy() - sysfs "isolate_strategy" (write)
+ * @dev: the device
+ * @n: errors per hour that isolate the device, 0 for never
+ *
+ * As writing the sysfs attribute: the error count restarts from 0, the
+ * isolation is lifted and the device is reset (no injected failure is
+ * left).
+ *
+ * Return: 0, or -EINVAL when @n > WDL_MAX_ISOLATE (nothing changes).
+ */
+int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n);
+
+/**
+ * wdl_dev_errors() - device errors counted in the last hour
+ * @dev: the device
+ *
+ * Return: the count isolate_strategy is compared with.
+ */
+unsigned int wdl_dev_errors(struct wdl_dev *dev);
+
+/* ---- queues ----------------------------------------------------------- */
+
+/**
+ * wdl_queue_open() - open a queue (open("/dev/uaN"))
+ * @dev: the device
+ * @qp: set to the new queue, in state INIT, its regions allocated and the
+ *	DUS header written
+ *
+ * Return: 0, -ENODEV (device destroyed), -EIO (isolated), -EBUSY (nr_queues
+ * open already), -EPERM (called in a child of fork(); see
+ * docs/soft-local.md), -ENOMEM.
+ */
+int wdl_queue_open(struct wdl_dev *dev, struct wdl_queue **qp);
+
+/**
+ * wdl_queue_close() - release a queue (close(fd))
+ * @q: the queue, which the caller must not use afterwards
+ *
+ * Stops it first if it is started (as wdl_queue_stop()), then frees its
+ * regions; its SS region lives on while a queue it is shared to is open.
+ * Works on a dead queue.
+ */
+void wdl_queue_close(struct wdl_queue *q);
+
+/**
+ * wdl_queue_start() - UACCE_CMD_START_Q
+ * @q: a queue in INIT
+ *
+ * Resets the rings (every index, the doorbells sq_tail and cq_head and
+ * cq_notify included, becomes 0; status and error 0) and gives the queue
+ * to the least loaded engine. The process must not ring the doorbells
+ * before this returns.
+ *
+ * Return: 0, -EINVAL (not in INIT), -ENODEV (dead), -EPERM (fork child).
+ */
+int wdl_queue_start(struct wdl_queue *q);
+
+/**
+ * wdl_queue_stop() - UACCE_CMD_PUT_Q
+ * @q: a started queue
+ *
+ * Takes the queue away from its engine: the request being executed
+ * completes, or ends at its next 64 KiB chunk with WD_SOFT_S_CANCELED;
+ * every SQE published and not consumed completes with WD_SOFT_S_CANCELED
+ * (as far as the completion ring has room); pollers are woken. The queue
+ * is back in INIT; the CQEs stay readable until the next start.
+ *
+ * Return: 0, -EINVAL (not started), -ENODEV (dead), -EPERM (fork child).
+ */
+int wdl_queue_stop(struct wdl_queue *q);
+
+/**
+ * wdl_queue_mmio() - the MMIO region (mmap of UACCE_QFRT_MMIO)
+ * @q: the queue
+ *
+ * Return: the queue's doorbell page, WD_SOFT_MMIO_SIZE bytes, page
+ * aligned, valid until wdl_queue_close(); NULL when the queue is dead.
+ */
+struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q);
+
+/**
+ * wdl_queue_dus() - the DUS region (mmap of UACCE_QFRT_DUS)
+ * @q: the queue
+ *
+ * Return: WD_SOFT_DUS_SIZE bytes, page aligned, valid until
+ * wdl_queue_close(): struct wd_soft_dus_hdr, then the rings at its sq_off
+ * and cq_off; NULL when the queue is dead.
+ */
+void *wdl_queue_dus(struct wdl_queue *q);
+
+/**
+ * wdl_queue_ss_alloc() - map the queue's SS region (mmap of UACCE_QFRT_SS)
+ * @q: the queue
+ * @size: bytes, rounded up to the page size; 1 to wdl_dev_ss_max_size()
+ * @addr: set to the region: page aligned, zeroed, valid until the queue
+ *	(and every queue it was shared to) is closed. Never munmap() it.
+ *
+ * In pasid mode the region is all the engine can reach for this queue (at
+ * these addresses); in noiommu mode requests address it by the bus address
+ * wdl_queue_ss_dma() gives; in sva mode it is ordinary memory.
+ *
+ * Return: 0, -EINVAL (@size 0), -ENOMEM (over the limit, or no memory),
+ * -EEXIST (the queue has an SS region already, its own or a shared one),
+ * -ENODEV (dead), -EPERM (fork child).
+ */
+int wdl_queue_ss_alloc(struct wdl_queue *q, size_t size, void **addr);
+
+/**
+ * wdl_queue_ss_dma() - UACCE_CMD_GET_SS_DMA
+ * @q: a queue of a noiommu device
+ * @dma: set to the bus address of its SS region (own or shared)
+ *
+ * The bus address space is fake: a range per device from WDL_BUS_BASE,
+ * which only the device translates. Needs no privilege.
+ *
+ * Return: 0, -EINVAL (not noiommu), -ENXIO (no SS region), -ENODEV (dead),
+ * -EPERM (fork child).
+ */
+int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma);
+
+/**
+ * wdl_queue_share_ss() - UACCE_CMD_SHARE_SVAS
+ * @q: queue A, which has an SS region
+ * @target: queue B, of any device, which has none
+ *
+ * From now on @target's device reaches @q's SS region for @target's
+ * requests, at the same addresses (bus address in noiommu mode), as if it
+ * were @target's own: it is, for wdl_queue_ss_alloc() (-EEXIST) and
+ * wdl_queue_ss_dma(). The region lives until both queues are closed.
+ *
+ * Return: 0, -EINVAL (@target is @q, or @q has no SS region), -EEXIST
+ * (@target has an SS region), -ENODEV (either is dead), -EPERM (fork
+ * child).
+ */
+int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target);
+
+/**
+ * wdl_queue_kick() - WD_SOFT_CMD_KICK
+ * @q: a started queue
+ *
+ * Makes the engine look at the queue again after the process saw
+ * WD_SOFT_ST_NEED_WAKEUP (the submission protocol of wd_soft.h): a parked
+ * queue goes back to its engine, which is woken if it sleeps (one futex
+ * wake: the one system call per sleep). Harmless when the queue is not
+ * parked (a mutex, no system call).
+ *
+ * Return: 0, -EINVAL (not started), -ENODEV (dead), -EPERM (fork child).
+ */
+int wdl_queue_kick(struct wdl_queue *q);
+
+/**
+ * wdl_queue_updated() - poll() without sleeping
+ * @q: the queue
+ *
+ * Return: true when a posted CQE has not been consumed (the device's
+ * cq_tail differs from MMIO cq_head) or the queue is BROKEN.
+ */
+bool wdl_queue_updated(struct wdl_queue *q);
+
+/**
+ * wdl_queue_wait() - poll(POLLIN): sleep until the queue is updated
+ * @q: the queue
+ * @timeout_ms: the longest wait, 0 for none, negative for no limit
+ *
+ * Returns at once when wdl_queue_updated() is true, else sleeps on a futex
+ * until the device wakes the queue's pollers (after posting completions,
+ * when the queue breaks or stops, or when the device is destroyed). Like
+ * poll(), it does not touch cq_notify: a process that set
+ * WD_SOFT_CQN_ENABLE is woken only while it has WD_SOFT_CQN_ARMED set, so
+ * it arms before calling (set ARMED, full barrier, look at cq_tail once
+ * more) and disarms afterwards, exactly as before poll() on /dev/uaN. No
+ * wake-up is lost either way. Signals do not interrupt the wait.
+ *
+ * Return: 1 (updated), 0 (timeout), -ENODEV (dead: the device was
+ * destroyed), -EPERM (fork child).
+ */
+int wdl_queue_wait(struct wdl_queue *q, int timeout_ms);
+
+/**
+ * wdl_queue_dev() - the device of a queue
+ * @q: the queue
+ *
+ * Return: its device (also after destroy: only the getters that never
+ * fail, wdl_dev_id(), wdl_dev_mode(), wdl_dev_flags(), wdl_dev_api(),
+ * wdl_dev_algorithms(), wdl_dev_has_algorithm(), wdl_dev_ss_max_size(),
+ * may be used on a destroyed device).
+ */
+struct wdl_dev *wdl_queue_dev(struct wdl_queue *q);
+
+/* ---- the library ------------------------------------------------------ */
+
+/**
+ * wdl_backends() - which implementations the algorithms use
+ *
+ * Return: a static string such as "zlib 1.2.13, OpenSSL 3.0.x (sha256),
+ * crc32c isa-l", for logs and test reports.
+ */
+const char *wdl_backends(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WD_SOFT_LOCAL_H */

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * wdl_internal.h: the in-process wd_soft host, internal definitions.
+ *
+ *  dev.c     devices and queues: the uacce side (open/close, states,
+ *            regions, SS sharing, isolation, fork rule)
+ *  engine.c  engine threads: rounds, parking, kicks, pollers, stop
+ *  mem.c     request memory in each model; the guarded copy of SVA mode
+ *  algs.c    algorithm backends: zlib, OpenSSL libcrypto, crc32c
+ *  crc32c.c  the built-in CRC-32C (used when ISA-L is not available)
+ *  the core, engine/wd_soft_core.c, is compiled in unchanged.
+ *
+ * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock.
+ * An engine thread takes only eng->lock and dev->err_lock, and never
+ * holds eng->lock while it touches request memory or runs an algorithm.
+ */
+#ifndef WDL_INTERNAL_H
+#define WDL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <zlib.h>
+
+#include "wd_soft_core.h"
+#include "wd_soft_local.h"
+
+/* as the kernel's wd_soft: batch per turn */
+#define WDL_BATCH		16
+#define WDL_BATCH_BYTES		SZ_1M
+#define WDL_ERR_BUCKETS		60	/* minutes, as uacce */
+#define WDL_ZCACHE		12	/* zlib blocks kept per engine */
+
+/* a minimal intrusive doubly linked list */
+struct wdl_list {
+	struct wdl_list *prev, *next;
+};
+
+static inline void wdl_list_init(struct wdl_list *l)
+{
+	l->prev = l;
+	l->next = l;
+}
+
+static inline bool wdl_list_empty(const struct wdl_list *l)
+{
+	return l->next == l;
+}
+
+static inline void wdl_list_del_init(struct wdl_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	wdl_list_init(n);
+}
+
+static inline void wdl_list_add_tail(struct wdl_list *n, struct wdl_list *h)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+static inline void wdl_list_move_tail(struct wdl_list *n, struct wdl_list *h)
+{
+	wdl_list_del_init(n);
+	wdl_list_add_tail(n, h);
+}
+
+/**
+ * struct wdl_ss - an SS region, referenced by its queue and the queues it
+ * is shared to
+ * @refs: references (atomic)
+ * @addr: where it is mapped (the addresses the process and pasid use)
+ * @size: bytes mapped, a page multiple
+ * @dma: noiommu: its fake bus address; else 0
+ */
+struct wdl_ss {
+	atomic_int refs;
+	void *addr;
+	size_t size;
+	uint64_t dma;
+};
+
+/* a zlib allocation kept for the next stream (see algs.c) */
+struct wdl_zblock {
+	void *p;
+	size_t size;
+};
+
+/**
+ * struct wdl_engine - one engine thread and the queues it serves
+ * @dev: the device
+ * @thread: the thread
+ * @running: the thread was created (and must be joined)
+ * @core: the core's working memory (bounce buffers, SGL room)
+ * @sha: the SHA-256 context (thread only)
+ * @zs: the zlib stream (thread only)
+ * @zdir: what @zs was initialised for
+ * @zcache: zlib allocations kept between streams, so a stream costs no
+ *	malloc (and no system call) once the engine is warm (thread only)
+ * @lock: protects everything below and the queues' @node and @parked
+ * @kick_cv: the thread sleeps here while @active is empty
+ * @idle_cv: wdl_engine_detach() waits here for @cur to move on
+ * @active: started queues the thread looks at, round-robin from the head
+ * @parked: started queues it does not look at until they are kicked
+ * @nr_active: entries in @active
+ * @nr_queues: entries in both lists (read without the lock to balance)
+ * @cur: the queue being served outside @lock, or NULL
+ * @sleeping: the thread waits on @kick_cv
+ * @stop: the thread must end
+ */
+struct wdl_engine {
+	struct wdl_dev *dev;
+	pthread_t thread;
+	bool running;
+	struct wd_soft_core_engine core;
+
+	void *sha;
+	z_stream zs;
+	enum wd_soft_zdir zdir;
+	struct wdl_zblock zcache[WDL_ZCACHE];
+
+	pthread_mutex_t lock;
+	pthread_cond_t kick_cv;
+	pthread_cond_t idle_cv;
+	struct wdl_list active;
+	struct wdl_list parked;
+	unsigned int nr_active;
+	unsigned int nr_queues;
+	struct wdl_queue *cur;
+	bool sleeping;
+	bool stop;
+};
+
+enum wdl_qstate {
+	WDL_Q_INIT,
+	WDL_Q_STARTED,
+	WDL_Q_DEAD,		/* the device was destroyed */
+};
+
+/**
+ * struct wdl_queue - one queue
+ * @core: the core's view (rings, the device's indices, status); belongs
+ *	to the engine while the queue is on an engine list, else to the
+ *	control path; wdl_engine_detach() hands it over
+ * @dev: the device (referenced)
+ * @lock: the control path of this queue (the uacce q->mutex)
+ * @state: enum wdl_qstate; written under @lock, read anywhere (atomic)
+ * @mmio: the MMIO page
+ * @dus: the DUS region
+ * @dus_size: its mapped size
+ * @ss: the SS region (own or shared) or NULL; set once under @lock with
+ *	a release store, read by the engine with an acquire load, put at
+ *	close
+ * @engine: the serving engine while started, else NULL (control path)
+ * @node: entry in @engine->active or ->parked, under @engine->lock
+ * @parked: on @engine->parked, under @engine->lock
+ * @dev_node: entry in the device's queue list, under dev->lock
+ * @wake_seq: futex word of the pollers: bumped by each wake-up
+ * @waiters: pollers sleeping or about to (atomic)
+ */
+struct wdl_queue {
+	struct wd_soft_core_queue core;
+	struct wdl_dev *dev;
+	pthread_mutex_t lock;
+	_Atomic int state;
+	struct wd_soft_mmio *mmio;
+	void *dus;
+	size_t dus_size;
+	struct wdl_ss *_Atomic ss;
+
+	struct wdl_engine *engine;
+	struct wdl_list node;
+	bool parked;
+	struct wdl_list dev_node;
+
+	_Atomic uint32_t wake_seq;
+	atomic_uint waiters;
+};
+
+/**
+ * struct wdl_dev - one device
+ * @core: the core's view: operations offered, fault injection
+ * @cfg: the configuration, defaults applied
+ * @id: the device's number
+ * @refs: the creator's reference and one per open queue (atomic)
+ * @fork_gen: wdl_fork_gen when the device was created
+ * @lock: open/close/destroy, @queues, @nr_open, @removed, @bus_next
+ * @queues: the open queues
+ * @nr_open: how many
+ * @removed: wdl_dev_destroy() was called
+ * @algs: the algorithms string
+ * @sha256: the OpenSSL digest method (EVP_MD), or NULL without one
+ * @err_lock: the error counters and isolation (innermost)
+ * @isolate_strategy: errors per hour that isolate, 0 never
+ * @isolated: isolated
+ * @err_count: errors in each of the last WDL_ERR_BUCKETS minutes
+ * @err_minute: the minute each bucket counts
+ * @bus_next: noiommu: offset of the next SS region in the bus range
+ * @nr_engines: entries in @engines
+ * @engines: the engines
+ */
+struct wdl_dev {
+	struct wd_soft_core_dev core;
+	struct wdl_config cfg;
+	int id;
+	atomic_int refs;
+	unsigned int fork_gen;
+
+	pthread_mutex_t lock;
+	struct wdl_list queues;
+	unsigned int nr_open;
+	bool removed;
+	char algs[64];
+	void *sha256;
+
+	pthread_mutex_t err_lock;
+	unsigned int isolate_strategy;
+	bool isolated;
+	unsigned int err_count[WDL_ERR_BUCKETS];
+	uint64_t err_minute[WDL_ERR_BUCKETS];
+
+	uint64_t bus_next;
+
+	unsigned int nr_engines;
+	struct wdl_engine engines[];
+};
+
+/**
+ * struct wdl_ctx - the host's side of one batch
+ * @core: the core's context
+ * @q: the queue
+ * @eng: the engine
+ */
+struct wdl_ctx {
+	struct wd_soft_core_ctx core;
+	struct wdl_queue *q;
+	struct wdl_engine *eng;
+};
+
+static inline struct wdl_ctx *to_wdl_ctx(struct wd_soft_core_ctx *c)
+{
+	return container_of(c, struct wdl_ctx, core);
+}
+
+static inline struct wdl_queue *to_wdl_queue(struct wd_soft_core_queue *c)
+{
+	return container_of(c, struct wdl_queue, core);
+}
+
+/* fork(): bumped in the child (dev.c) */
+extern atomic_uint wdl_fork_gen;
+
+/* dev.c */
+void wdl_dev_put(struct wdl_dev *dev);
+uint64_t wdl_now_ns(void);
+
+/* engine.c */
+int wdl_engines_start(struct wdl_dev *dev);
+void wdl_engines_stop(struct wdl_dev *dev);
+void wdl_engine_attach(struct wdl_queue *q);
+void wdl_engine_detach(struct wdl_queue *q);
+void wdl_engine_kick(struct wdl_queue *q);
+void wdl_queue_wake_all(struct wdl_queue *q);
+
+/* mem.c */
+int wdl_mem_init(void);
+int wdl_guarded_copy(void *dst, const void *src, size_t len);
+
+/* algs.c */
+int wdl_algs_init(struct wdl_dev *dev);
+void wdl_algs_exit(struct wdl_dev *dev);
+int wdl_engine_algs_init(struct wdl_engine *eng);
+void wdl_engine_algs_exit(struct wdl_engine *eng);
+
+/* crc32c.c: the register update without inversions, as the core wants */
+uint32_t wdl_crc32c_sw(uint32_t crc, const void *data, size_t len);
+
+#endif /* WDL_INTERNAL_H */
