@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_isolate: error isolation (spec 1: "An isolated device refuses new
+ * queues (EIO) until isolate_strategy is written again"), driven by
+ * wd_soft's fault injection, /sys/kernel/debug/wd_soft/wd_softN/fail_next
+ * (docs/soft-device.md).
+ */
+#include "t.h"
+
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+T_PROGRAM(120);
+
+static void fail_path(struct t_inst *in, char *p, size_t len)
+{
+	snprintf(p, len, "/sys/kernel/debug/wd_soft/wd_soft%d/fail_next",
+		 in->id);
+	if (!t_exists(p))
+		t_skip("no %s (debugfs not mounted, or no fault injection)", p);
+}
+
+static void inject(struct t_inst *in, int n)
+{
+	char p[128], s[32];
+	int r;
+
+	fail_path(in, p, sizeof(p));
+	snprintf(s, sizeof(s), "%d", n);
+	r = t_write_file(p, s);
+	if (r)
+		T_FAIL("writing %s to fail_next: %s", s, t_errname(-r));
+}
+
+static long long fail_next(struct t_inst *in)
+{
+	char p[128], buf[64];
+
+	fail_path(in, p, sizeof(p));
+	T_ASSERT(t_read_file(p, buf, sizeof(buf)) > 0);
+	return strtoll(buf, NULL, 10);
+}
+
+/* a COPY that must fail with DEV_ERR without touching anything */
+static void dev_err(struct t_q *q)
+{
+	char src[64] = "source", dst[64];
+	struct wd_soft_sqe s;
+	struct wd_soft_cqe c;
+
+	memset(dst, 0x2d, sizeof(dst));
+	s = t_sqe_copy(q, src, dst, sizeof(src), sizeof(dst));
+	c = t_q_run(q, &s);
+	T_EQ(c.status, WD_SOFT_S_DEV_ERR);
+	T_EQ(c.out_len, 0);
+	for (unsigned int i = 0; i < sizeof(dst); i++)
+		T_ASSERT_MSG(dst[i] == 0x2d, "failed request wrote dst");
+}
+
+static void copy_ok(struct t_q *q)
+{
+	char src[4096], dst[4096];
+
+	t_q_copy_check(q, src, dst, sizeof(src));
+}
+
+TEST(isolated_after_strategy_errors)
+{
+	struct t_inst in = t_inst_create("queues=4");
+	struct t_q a, b;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "3"), 0);
+	t_q_setup(&a, in.ua);
+	t_q_setup(&b, in.ua);
+	inject(&in, 3);
+	T_EQ(fail_next(&in), 3);
+	dev_err(&a);
+	T_EQ(fail_next(&in), 2);
+	dev_err(&b);		/* errors of every queue count */
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	dev_err(&a);
+	T_EQ(fail_next(&in), 0);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+	/* no new queue while isolated, though there is room */
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 2);
+	T_EQ(t_open_raw(in.ua), -EIO);
+	T_EQ(t_open_raw(in.ua), -EIO);
+	/* the queues already open keep working */
+	copy_ok(&a);
+	copy_ok(&b);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+	/* writing isolate_strategy (any valid value) lifts the isolation */
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "3"), 0);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT_MSG(fd >= 0, "open after clearing isolation: %s",
+		     t_errname(-fd));
+	close(fd);
+	/* and the count starts again from zero */
+	inject(&in, 2);
+	dev_err(&a);
+	dev_err(&a);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	copy_ok(&a);
+}
+
+TEST(garbage_write_does_not_clear_isolation)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
+	t_q_setup(&q, in.ua);
+	inject(&in, 1);
+	dev_err(&q);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "abc"), -EINVAL);
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "65536"), -EINVAL);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+	T_EQ(t_open_raw(in.ua), -EIO);
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "0"), 0);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT(fd >= 0);
+}
+
+TEST(strategy_zero_never_isolates)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "0"), 0);
+	t_q_setup(&q, in.ua);
+	inject(&in, 20);
+	for (int i = 0; i < 20; i++)
+		dev_err(&q);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT(fd >= 0);
+	copy_ok(&q);
+}
+
+TEST(below_strategy_not_isolated)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "5"), 0);
+	t_q_setup(&q, in.ua);
+	inject(&in, 4);
+	for (int i = 0; i < 4; i++)
+		dev_err(&q);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	int fd = t_open_raw(in.ua);
+
+	T_ASSERT(fd >= 0);
+	close(fd);
+	inject(&in, 1);
+	dev_err(&q);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+}
+
+/* isolation belongs to one device */
+TEST(isolation_per_device)
+{
+	struct t_inst a = t_inst_create("");
+	struct t_inst b = t_inst_create("");
+	struct t_q q;
+
+	T_EQ(t_attr_write(a.ua, "isolate_strategy", "1"), 0);
+	T_EQ(t_attr_write(b.ua, "isolate_strategy", "1"), 0);
+	t_q_setup(&q, a.ua);
+	inject(&a, 1);
+	dev_err(&q);
+	T_EQ(t_attr_ll(a.ua, "isolate"), 1);
+	T_EQ(t_attr_ll(b.ua, "isolate"), 0);
+	int fd = t_open_raw(b.ua);
+
+	T_ASSERT(fd >= 0);
+}
+
+TEST(fail_next_attribute)
+{
+	struct t_inst in = t_inst_create("");
+	char p[128];
+	const char *bad[] = { "abc", "-1", "2147483648", "\n", "1x" };
+
+	fail_path(&in, p, sizeof(p));
+	T_EQ(fail_next(&in), 0);
+	inject(&in, 7);
+	T_EQ(fail_next(&in), 7);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = t_write_file(p, bad[i]);
+
+		T_ASSERT_MSG(r == -EINVAL, "fail_next \"%s\": %s", bad[i],
+			     r ? t_errname(-r) : "accepted");
+		T_EQ(fail_next(&in), 7);
+	}
+	inject(&in, 0);		/* cancels */
+	T_EQ(fail_next(&in), 0);
+	struct t_q q;
+	struct wd_soft_sqe s = t_sqe_nop(1);
+
+	t_q_setup(&q, in.ua);
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+	/* clearing isolation resets the device: the count goes to 0 */
+	inject(&in, 5);
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "9"), 0);
+	T_EQ(fail_next(&in), 0);
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+}
