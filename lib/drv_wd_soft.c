@@ -9,8 +9,9 @@
  * tail only; wd_flush() publishes the tail (one store) and, after a full
  * barrier, kicks the engine only if it announced NEED_WAKEUP. Completion:
  * wd_recv() takes the next CQE (requests complete in order), hands back the
- * request recorded for that slot, stores cq_head and kicks the engine if it
- * went to sleep on a full completion ring with SQEs still waiting. Waiting:
+ * request recorded for that slot and stores cq_head. At most depth requests
+ * are sent and not received, so the device never finds SQEs waiting behind
+ * a full completion ring, and receiving never needs a KICK. Waiting:
  * the process arms WD_SOFT_CQN_ARMED so the device wakes it only when it
  * sleeps (WD_SOFT_CQN_ENABLE).
  *
@@ -52,7 +53,7 @@ struct wds {
 	struct wd_soft_cqe *cq;
 	uint32_t depth;
 	atomic_uint sq_tail;	/* sender: SQEs written */
-	atomic_uint sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
+	uint32_t sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
 	atomic_uint cq_head;	/* receiver: CQEs consumed */
 	atomic_bool broken;
 	void *reqs[];		/* the request of each slot in flight */
@@ -248,11 +249,11 @@ static void wds_flush(struct wd_q *q)
 	struct wds *s = wds(q);
 	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
 
-	if (tail == atomic_load_explicit(&s->sq_pub, memory_order_relaxed))
+	if (tail == s->sq_pub)
 		return;
 	/* the SQEs, then the doorbell; then the need-wakeup handshake */
 	st_rel(&s->mmio->sq_tail, tail);
-	atomic_store_explicit(&s->sq_pub, tail, memory_order_relaxed);
+	s->sq_pub = tail;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
 		wds_kick(q);
@@ -342,16 +343,14 @@ static int wds_recv(struct wd_q *q, void **req)
 		return wds_broken(s);	/* the device is not to be believed */
 	r = s->reqs[head & mask];
 	wds_complete(s->alg, r, &cqe);
-	atomic_store_explicit(&s->cq_head, head + 1, memory_order_release);
+	/*
+	 * The doorbell first, then the slot goes back to the sender: so the
+	 * device never sees more than depth requests between its CQ head and
+	 * the SQ tail, a full completion ring never holds back an SQE, and
+	 * the engine never sleeps on one: no KICK is ever needed here.
+	 */
 	st_rel(&s->mmio->cq_head, head + 1);
-	/* the engine may have gone to sleep on a full completion ring with
-	 * SQEs still waiting: the submission handshake, for them */
-	if (ld_acq(&s->hdr->sq_head) !=
-	    atomic_load_explicit(&s->sq_pub, memory_order_relaxed)) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
-			wds_kick(q);
-	}
+	atomic_store_explicit(&s->cq_head, head + 1, memory_order_release);
 	*req = r;
 	return 1;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -807,6 +808,115 @@ MTEST(fork_child)
 	T_EQ(req.status, 0);
 	T_ASSERT(!memcmp(mem, mem + 4096, 100));
 	wd_release_queue(&q);
+}
+
+/* ---- waiting ---- */
+
+static double now_s(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* wd_recv_sync() sleeps (poll), it does not spin: the waiting thread uses
+ * little CPU while the device works */
+TEST(recv_sync_sleeps)
+{
+	enum { NR = 4, SZ = 8 << 20 };
+	struct wd_digest_req reqs[NR];
+	uint8_t out[NR][32], want[32], *buf;
+	double cpu, wall;
+	struct wd_queue q;
+	void *r;
+
+	use_mode("sva", WD_DEV_SVA);
+	q_open(&q, "sha256");
+	buf = malloc(SZ);
+	T_ASSERT(buf);
+	t_fill_random(buf, SZ, 77);
+	for (int i = 0; i < NR; i++) {
+		wd_prep_digest(&reqs[i], out[i], 32, buf, SZ, 0);
+		T_EQ(wd_send(&q, &reqs[i]), 0);
+	}
+	/* flushes, does not wait: nothing is done yet */
+	T_EQ(wd_recv_wait(&q, &r, 0), -ETIMEDOUT);
+	cpu = now_s(CLOCK_THREAD_CPUTIME_ID);
+	wall = now_s(CLOCK_MONOTONIC);
+	for (int i = 0; i < NR; i++) {
+		T_EQ(wd_recv_sync(&q, &r), 1);
+		T_ASSERT(r == &reqs[i]);
+		T_EQ(reqs[i].status, 0);
+	}
+	cpu = now_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
+	wall = now_s(CLOCK_MONOTONIC) - wall;
+	t_note("waited %.3f s using %.4f s of CPU", wall, cpu);
+	T_ASSERT_MSG(cpu < wall / 4, "waiting used %.3f s of CPU in %.3f s",
+		     cpu, wall);
+	ref_sha256(buf, SZ, want);
+	for (int i = 0; i < NR; i++)
+		T_ASSERT(!memcmp(out[i], want, 32));
+	free(buf);
+	wd_release_queue(&q);
+}
+
+struct rm_waiter {
+	struct wd_queue *q;
+	int ret;
+};
+
+static void *rm_wait(void *arg)
+{
+	struct rm_waiter *w = arg;
+	void *r;
+
+	while ((w->ret = wd_recv_sync(w->q, &r)) == 1)
+		;
+	return NULL;
+}
+
+/* the device goes away under a sleeping wd_recv_sync(): -ENODEV, and the
+ * queue is dead without the ring being touched again */
+TEST(device_removed)
+{
+	enum { NR = 8, SZ = 16 << 20 };
+	struct wd_digest_req reqs[NR];
+	uint8_t out[NR][32], *buf;
+	struct rm_waiter w;
+	struct wd_queue q;
+	struct t_inst a;
+	char s[16];
+	pthread_t th;
+	void *r;
+
+	vm_only();
+	a = t_inst_create("mode=sva");
+	t_dev_path(a.ua, g_dev);
+	q_open(&q, "sha256");
+	buf = malloc(SZ);
+	T_ASSERT(buf);
+	t_fill_random(buf, SZ, 1);
+	for (int i = 0; i < NR; i++) {
+		wd_prep_digest(&reqs[i], out[i], 32, buf, SZ, 0);
+		T_EQ(wd_send(&q, &reqs[i]), 0);
+	}
+	w.q = &q;
+	T_EQ(pthread_create(&th, NULL, rm_wait, &w), 0);
+	t_msleep(300);
+	snprintf(s, sizeof(s), "%d", a.id);
+	T_EQ(t_inst_del_raw(s), 0);
+	pthread_join(th, NULL);
+	T_EQ(w.ret, -ENODEV);
+	T_EQ(wd_send(&q, &reqs[0]), -ENODEV);
+	T_EQ(wd_recv(&q, &r), -ENODEV);
+	wd_flush(&q);
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(&q, 4096));
+	T_EQ(errno, ENODEV);
+	wd_release_queue(&q);
+	T_EQ(q_try(&q, "sha256", g_dev), -ENOENT);
+	free(buf);
 }
 
 /* ---- threads ---- */
