@@ -115,6 +115,8 @@ TEST(remove_with_queues_open)
 	 * (which the driver has no reason to wake: uacce must) */
 	pl.fd = q.fd;
 	pl2.fd = q2.fd;
+	/* completions would not wake this one: removal must */
+	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
 	T_EQ(pthread_create(&th, NULL, poller_fn, &pl), 0);
 	T_EQ(pthread_create(&th2, NULL, poller_fn, &pl2), 0);
 	t_msleep(300);
