@@ -221,9 +221,12 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 		if (p->drv->arm(p))
 			continue;
 		ret = p->tp->wait(p, left);
-		p->drv->disarm(p);
-		if (ret == -ENODEV)
+		if (ret == -ENODEV) {
+			/* the regions are gone: touch nothing any more */
 			atomic_store(&p->dead, true);
+			break;
+		}
+		p->drv->disarm(p);
 		if (ret < 0)
 			break;
 	}
