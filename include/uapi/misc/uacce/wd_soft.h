@@ -55,7 +55,7 @@ struct wd_soft_mmio {
 };
 
 /* status bits */
-#define WD_SOFT_ST_NEED_WAKEUP	(1u << 0)  /* engine sleeps: KICK after publishing */
+#define WD_SOFT_ST_NEED_WAKEUP	(1u << 0)  /* queue not looked at: KICK after publishing */
 #define WD_SOFT_ST_BROKEN	(1u << 1)  /* ring indices were invalid; queue stopped */
 
 /*
