@@ -21,7 +21,7 @@ else
 	exit 1
 fi
 missing=
-for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h lib/pkgconfig/libwd.pc; do
+for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h lib/pkgconfig/libwd.pc share/man/man3/libwd.3; do
 	[ -e "$root$prefix/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then pass installed_files; else fail installed_files "missing:$missing"; fi
