@@ -260,7 +260,7 @@ int wd_recv_sync(struct wd_queue *q, void **req);
  *
  * Return: 1, or -ETIMEDOUT (nothing within @timeout_ms), -ENOMSG (no request
  *	in flight: nothing to wait for), -EINTR (a signal interrupted the
- *	wait), or as wd_recv().
+ *	wait in poll()), -EINVAL (@timeout_ms below -1), or as wd_recv().
  */
 int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms);
 
