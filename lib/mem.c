@@ -44,27 +44,6 @@ void wd_ss_put(struct wd_ss *ss)
 	free(ss);
 }
 
-/* the queue's private state for a control call, or NULL and errno */
-static struct wd_q *wd_q_ctl(struct wd_queue *q)
-{
-	struct wd_q *p;
-
-	if (!q || !q->priv) {
-		errno = EINVAL;
-		return NULL;
-	}
-	p = q->priv;
-	if (p->fork_gen != atomic_load(&wd_fork_gen)) {
-		errno = EPERM;
-		return NULL;
-	}
-	if (atomic_load(&p->dead)) {
-		errno = ENODEV;
-		return NULL;
-	}
-	return p;
-}
-
 WD_EXPORT void *wd_reserve_memory(struct wd_queue *q, size_t size)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -72,9 +51,11 @@ WD_EXPORT void *wd_reserve_memory(struct wd_queue *q, size_t size)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_ctl(q);
-	if (!p)
+	p = wd_q_get(q, &ret);
+	if (!p) {
+		errno = -ret;
 		return NULL;
+	}
 	if (!size) {
 		errno = EINVAL;
 		return NULL;
@@ -112,12 +93,12 @@ WD_EXPORT int wd_share_reserved_memory(struct wd_queue *q,
 	struct wd_q *p, *t;
 	int ret;
 
-	p = wd_q_ctl(q);
+	p = wd_q_get(q, &ret);
 	if (!p)
-		return -errno;
-	t = wd_q_ctl(target_q);
+		return ret;
+	t = wd_q_get(target_q, &ret);
 	if (!t)
-		return -errno;
+		return ret;
 	if (p == t || !p->ss || p->tp != t->tp)
 		return -EINVAL;
 	if (t->ss)

@@ -30,8 +30,9 @@ static void wd_init_once(void)
 	pthread_atfork(NULL, NULL, wd_atfork_child);
 }
 
-/* The queue's private state, or NULL with *err set. */
-static struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+/* The queue's private state, or NULL with *err set (-EINVAL, -EPERM,
+ * -ENODEV). */
+struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 {
 	struct wd_q *p;
 

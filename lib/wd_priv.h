@@ -127,6 +127,7 @@ struct wd_q {
 
 /* wd.c */
 extern atomic_ulong wd_fork_gen;
+struct wd_q *wd_q_get(struct wd_queue *q, int *err);
 
 /* discover.c */
 int wd_discover(struct wd_queue *q, const char *path, struct wd_dev **devs,
