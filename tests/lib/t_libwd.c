@@ -629,11 +629,10 @@ MTEST(bad_input)
 	wd_prep_copy(&req, NULL, mem, 16);
 	T_EQ(wd_send(&q, &req), -EINVAL);
 
-	/* wrong pointers: an unmapped page */
-	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* wrong pointers: a page the process cannot touch (kept reserved, so
+	 * that no allocation lands there meanwhile) */
+	gone = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	T_ASSERT(gone != MAP_FAILED);
-	munmap(gone, 4096);
 	heap = malloc(4096);
 	T_ASSERT(heap);
 	wd_prep_copy(&req, mem, gone, 16);
@@ -678,6 +677,7 @@ MTEST(bad_input)
 	T_EQ(errno, EINVAL);
 	wd_release_queue(&q2);
 	free(heap);
+	munmap(gone, 4096);
 	wd_release_queue(&q);
 }
 
