@@ -32,6 +32,10 @@
 
 #include "wdl_internal.h"
 
+/* one more on a counter that only this thread (or lock holder) writes */
+#define WDL_COUNT(x, n) \
+	__atomic_store_n(&(x), (x) + (n), __ATOMIC_RELAXED)
+
 static inline void wdl_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -133,11 +137,14 @@ u64 wd_soft_host_now_ns(void)
 static void wdl_queue_serve(struct wdl_engine *eng, struct wdl_queue *q)
 {
 	struct wdl_ctx ctx;
+	u32 n;
 
 	wd_soft_core_ctx_init(&ctx.core, &q->core, &eng->core);
 	ctx.q = q;
 	ctx.eng = eng;
-	wd_soft_core_serve(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
+	n = wd_soft_core_serve(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
+	WDL_COUNT(eng->st.batches, 1);
+	WDL_COUNT(eng->st.requests, n);
 }
 
 /*
@@ -157,6 +164,7 @@ static bool wdl_engine_round(struct wdl_engine *eng)
 	pthread_mutex_lock(&eng->lock);
 	n = eng->nr_active;
 	pthread_mutex_unlock(&eng->lock);
+	WDL_COUNT(eng->st.rounds, 1);
 
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&eng->lock);
@@ -167,10 +175,12 @@ static bool wdl_engine_round(struct wdl_engine *eng)
 		q = container_of(eng->active.next, struct wdl_queue, node);
 		/* under the lock: PARK and a kick exclude each other */
 		turn = wd_soft_core_queue_turn(&q->core, spin_ns);
+		WDL_COUNT(eng->st.looks, 1);
 		if (turn == WD_SOFT_TURN_PARK) {
 			wdl_list_move_tail(&q->node, &eng->parked);
 			q->parked = true;
 			eng->nr_active--;
+			WDL_COUNT(eng->st.parks, 1);
 		} else {
 			wdl_list_move_tail(&q->node, &eng->active);
 		}
@@ -202,6 +212,8 @@ static void *wdl_engine_thread(void *data)
 	for (;;) {
 		/* every queue is parked: sleep until a kick puts one back */
 		while (!eng->nr_active && !eng->stop) {
+			if (!eng->sleeping)
+				WDL_COUNT(eng->st.sleeps, 1);
 			eng->sleeping = true;
 			pthread_cond_wait(&eng->kick_cv, &eng->lock);
 		}
@@ -233,9 +245,28 @@ void wdl_engine_kick(struct wdl_queue *q)
 		wdl_list_move_tail(&q->node, &eng->active);
 		q->parked = false;
 		eng->nr_active++;
+		WDL_COUNT(eng->st.kicks, 1);
 		wdl_engine_wake(eng);
 	}
 	pthread_mutex_unlock(&eng->lock);
+}
+
+void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
+{
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < dev->nr_engines; i++) {
+		const struct wdl_stats *e = &dev->engines[i].st;
+
+		st->rounds += __atomic_load_n(&e->rounds, __ATOMIC_RELAXED);
+		st->looks += __atomic_load_n(&e->looks, __ATOMIC_RELAXED);
+		st->batches += __atomic_load_n(&e->batches, __ATOMIC_RELAXED);
+		st->requests += __atomic_load_n(&e->requests, __ATOMIC_RELAXED);
+		st->parks += __atomic_load_n(&e->parks, __ATOMIC_RELAXED);
+		st->kicks += __atomic_load_n(&e->kicks, __ATOMIC_RELAXED);
+		st->sleeps += __atomic_load_n(&e->sleeps, __ATOMIC_RELAXED);
+	}
 }
 
 void wdl_engine_attach(struct wdl_queue *q)

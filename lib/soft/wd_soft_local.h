@@ -258,6 +258,36 @@ int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n);
  */
 unsigned int wdl_dev_errors(struct wdl_dev *dev);
 
+/**
+ * struct wdl_stats - what the engines of a device have done, summed
+ * @rounds: rounds (one look at every active queue each)
+ * @looks: looks at a queue (wd_soft_core_queue_turn())
+ * @batches: batches served (wd_soft_core_serve())
+ * @requests: SQEs consumed by those batches
+ * @parks: queues parked (NEED_WAKEUP published)
+ * @kicks: kicks that put a parked queue back
+ * @sleeps: times an engine went to sleep (every queue parked)
+ *
+ * For tests and tuning: the engines count with plain stores, the sum is
+ * read without stopping them.
+ */
+struct wdl_stats {
+	uint64_t rounds;
+	uint64_t looks;
+	uint64_t batches;
+	uint64_t requests;
+	uint64_t parks;
+	uint64_t kicks;
+	uint64_t sleeps;
+};
+
+/**
+ * wdl_dev_stats() - the engines' counters
+ * @dev: the device (not destroyed)
+ * @st: filled with the sums over its engines since it was created
+ */
+void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st);
+
 /* ---- queues ----------------------------------------------------------- */
 
 /**

@@ -109,6 +109,8 @@ struct wdl_zblock {
  * @cur: the queue being served outside @lock, or NULL
  * @sleeping: the thread waits on @kick_cv
  * @stop: the thread must end
+ * @st: counters (struct wdl_stats); the thread's written by it alone, the
+ *	kicks under @lock; read with relaxed loads
  */
 struct wdl_engine {
 	struct wdl_dev *dev;
@@ -131,6 +133,7 @@ struct wdl_engine {
 	struct wdl_queue *cur;
 	bool sleeping;
 	bool stop;
+	struct wdl_stats st;
 };
 
 enum wdl_qstate {
