@@ -541,8 +541,11 @@ int nq_try_reap(struct nq *q, struct wd_soft_cqe *cqe)
 	cqe->out_len = c->out_len;
 	q->cq_head++;
 	__atomic_store_n(&q->mmio->cq_head, q->cq_head, __ATOMIC_RELEASE);
-	/* the engine may have parked the queue on a full completion ring */
-	if (q->sq_tail != q->cq_head)
+	/*
+	 * Requests still waiting to be taken: the engine may have parked the
+	 * queue on a full completion ring (steps 3-4 of the protocol).
+	 */
+	if (q->sq_tail != __atomic_load_n(&q->hdr->sq_head, __ATOMIC_RELAXED))
 		nq_kick_if_needed(q);
 	return 1;
 }

@@ -592,6 +592,8 @@ static double nop_rate(unsigned int idle, unsigned int spin_ns,
 			got++;
 	}
 	dt = nt_now_ns() - t0;
+	/* the counters of a batch are updated after its CQEs: stop first */
+	nq_stop(&q[0]);
 	wdl_dev_stats(dev, &st1);
 	*looks_per_round = (double)(st1.looks - st0.looks) /
 			   (double)(st1.rounds - st0.rounds);
