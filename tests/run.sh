@@ -45,28 +45,35 @@ for t in build/native/bin/*; do
 	fi
 done
 
-suite=()
-if [[ -f build/vm/suite.sh ]]; then
-	suite=(--add build/vm)
-elif [[ -f tests/vm/suite.sh ]]; then
-	suite=(--add tests/vm/suite.sh)
-	[[ -d build/vm ]] && suite=(--add build/vm "${suite[@]}")
-fi
-if ((${#suite[@]})); then
-	rc=0
-	tools/vm/wd-vm --timeout "${WD_VM_TIMEOUT:-1200}" --keep-log "$logs/vm-kernel.log" \
-		"${suite[@]}" -- sh ./suite.sh 2>&1 | tee "$logs/vm.log" || rc=$?
-	count "$logs/vm.log"
+# Run one VM suite: vm NAME WD-VM-ARGS... (NAME prefixes its logs and the
+# failures only the harness can see).
+vm() {
+	local name=$1 rc=0
+	shift
+	tools/vm/wd-vm --keep-log "$logs/$name-kernel.log" "$@" 2>&1 |
+		tee "$logs/$name.log" || rc=$?
+	count "$logs/$name.log"
 	# wd-vm: 124 timeout, 125 kernel warning/crash/module load or unload
 	# failure, else the suite's own exit status.
 	case $rc in
 	0) ;;
-	124) fail "vm: suite finished within the timeout" ;;
-	125) fail "vm: kernel log clean" ;;
-	*) ((nfail)) || fail "vm: suite exit status $rc" ;;
+	124) fail "$name: suite finished within the timeout" ;;
+	125) fail "$name: kernel log clean" ;;
+	*) ((nfail)) || fail "$name: suite exit status $rc" ;;
 	esac
+}
+
+if [[ -f build/vm/suite.sh ]]; then
+	vm vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
 else
-	echo "run.sh: no VM suite (build/vm/suite.sh): run 'make vm-tests'"
+	fail "vm: suite built (build/vm/suite.sh missing: run 'make vm-tests')"
+fi
+
+# A second, short VM with two NUMA nodes: discovery must pick the device on
+# the caller's node (libwd's discovery tests; the rest ran above).
+if [[ -f build/vm/suite-lib.sh ]]; then
+	vm vm-numa --numa --timeout 300 --add build/vm -- \
+		sh ./suite-lib.sh discover_numa discover_most_available
 fi
 
 ((passed + ${#fails[@]})) || fail "tests ran (none found)"
