@@ -229,16 +229,23 @@ static void *wdl_engine_thread(void *data)
 	return NULL;
 }
 
-/* eng->lock held: a queue became active */
-static void wdl_engine_wake(struct wdl_engine *eng)
+/*
+ * A queue became active (eng->lock held): does the thread sleep? Then it
+ * must be signalled, after the unlock, so that it does not wake up only to
+ * wait for the mutex its waker still holds. Nothing is lost: the thread
+ * tests nr_active under the lock and waits on kick_cv, which releases the
+ * lock atomically, so a signal after our unlock finds it waiting or
+ * finds nr_active already changed.
+ */
+static bool wdl_engine_must_wake(struct wdl_engine *eng)
 {
-	if (eng->sleeping)
-		pthread_cond_signal(&eng->kick_cv);
+	return eng->sleeping;
 }
 
 void wdl_engine_kick(struct wdl_queue *q)
 {
 	struct wdl_engine *eng = q->engine;
+	bool wake = false;
 
 	pthread_mutex_lock(&eng->lock);
 	if (q->parked) {
@@ -246,9 +253,11 @@ void wdl_engine_kick(struct wdl_queue *q)
 		q->parked = false;
 		eng->nr_active++;
 		WDL_COUNT(eng->st.kicks, 1);
-		wdl_engine_wake(eng);
+		wake = wdl_engine_must_wake(eng);
 	}
 	pthread_mutex_unlock(&eng->lock);
+	if (wake)
+		pthread_cond_signal(&eng->kick_cv);
 }
 
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
@@ -273,6 +282,7 @@ void wdl_engine_attach(struct wdl_queue *q)
 {
 	struct wdl_dev *dev = q->dev;
 	struct wdl_engine *eng = &dev->engines[0];
+	bool wake;
 	unsigned int i;
 
 	/* racy reads: the balance is approximate, the lists are exact */
@@ -287,8 +297,10 @@ void wdl_engine_attach(struct wdl_queue *q)
 	q->parked = false;
 	eng->nr_active++;
 	__atomic_store_n(&eng->nr_queues, eng->nr_queues + 1, __ATOMIC_RELAXED);
-	wdl_engine_wake(eng);
+	wake = wdl_engine_must_wake(eng);
 	pthread_mutex_unlock(&eng->lock);
+	if (wake)
+		pthread_cond_signal(&eng->kick_cv);
 }
 
 /*

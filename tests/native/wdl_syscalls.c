@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * wdl_syscalls: system calls per request of the in-process device, counted
+ * from outside by a tracer.
+ *
+ * The test runs this same program again as a workload under
+ * `strace -f -o LOG` (every thread of the process, the engines included).
+ * For each kind of request the workload keeps the ring nearly full with a
+ * steady trickle (reap what completed, submit up to 64, publish; it polls
+ * the completion ring and makes a system call only for a KICK, when it
+ * sees NEED_WAKEUP, as the protocol says), and once in steady state marks
+ * the start of the measured window with a system call strace shows
+ * (write(-1, "WDL-BEGIN-kind")), then its end after N more completions.
+ * The test counts the system calls that began in the window, in all
+ * threads: a busy engine makes none, the submitter none either.
+ *
+ * What a shared, noisy machine adds: when the submitter is off the CPU
+ * longer than the engine takes to drain the ring, the engine spins, parks
+ * the queue and sleeps (a futex wait), the submitter KICKs (a futex wake),
+ * and the mutex changes hands around that: a few calls per park, which
+ * the engines count. So:
+ *
+ *  - deep phases (the ring holds tens of milliseconds of the engine's
+ *    work): at most N/1000 system calls; a phase that exceeds it with the
+ *    engine parked meanwhile (it was starved, not busy) is measured again,
+ *    up to three runs; one that exceeds it without parking fails at once;
+ *  - shallow phases (NOPs, 4 KiB copies: a full ring lasts tens or
+ *    hundreds of microseconds): every call must be accounted for by a
+ *    park, at most N/1000 + 8 per park, and parks are not per request
+ *    (at most N/100).
+ *
+ * Without strace, or where ptrace is not allowed: SKIP.
+ */
+#include "nt.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Two kinds of phases. Deep ones (the ring holds 10 ms or more of the
+ * engine's work, so that a submitter preempted for a time slice does not
+ * let it run dry): at most N/1000 system calls, whatever the machine does.
+ * Shallow ones (NOPs, 4 KiB copies: the engine drains a full ring in tens
+ * or hundreds of microseconds, then parks whenever the submitter is off
+ * the CPU for longer): every system call must be accounted for by a park
+ * (the engine's futex wait, the KICK's futex wake, the mutex hand-over
+ * around them), never by requests: at most N/1000 + 8 per park.
+ */
+struct phase {
+	const char *name;
+	uint16_t op;
+	uint32_t params;
+	uint32_t len;		/* bytes per request */
+	unsigned int n;		/* requests measured */
+	bool deep;
+};
+
+static const struct phase phases[] = {
+	{ "nop", WD_SOFT_OP_NOP, 0, 0, 1000000, false },
+	{ "copy4k", WD_SOFT_OP_COPY, 0, 4096, 200000, false },
+	{ "copy256k", WD_SOFT_OP_COPY, 0, 256 << 10, 10000, true },
+	{ "crc32c256k", WD_SOFT_OP_CRC32C, 0, 256 << 10, 10000, true },
+	{ "sha256-64k", WD_SOFT_OP_SHA256, 0, 64 << 10, 20000, true },
+	{ "gzip1-4k", WD_SOFT_OP_GZIP_COMP, 1, 4 << 10, 20000, true },
+};
+#define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
+#define SRC_SIZE (256 << 10)
+#define DST_SLOT (300 << 10)
+
+/* ---- the workload (runs under strace) ---- */
+
+static void marker(const char *what, const char *name)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "WDL-%s-%s", what, name);
+
+	/* a system call strace shows, with no effect */
+	if (syscall(SYS_write, -1, buf, n) != -1)
+		_exit(3);
+}
+
+struct result {
+	uint64_t ns, kicks, parks, sleeps;
+};
+
+/*
+ * Keep the ring nearly full with a steady trickle: reap what has
+ * completed, submit up to 64 more, publish, again. (Filling all 1024 slots
+ * at once and then reaping all of them would let a fast engine run dry
+ * between bursts.) The window: from @warm completions on, @n of them.
+ */
+static void run(struct nq *q, const struct phase *p, unsigned int warm,
+		unsigned int n, uint8_t *src, uint8_t *dst, struct result *r)
+{
+	unsigned int sent = 0, got = 0, total = warm + n + 2048, k;
+	struct wdl_stats st0, st1;
+	struct wd_soft_cqe cqe;
+	uint64_t kicks = 0, t0 = 0;
+	bool in = false;
+
+	while (got < total) {
+		/* poll the completion ring: no system call */
+		for (k = 0; k < 64 && nq_try_reap(q, &cqe); k++) {
+			if (cqe.status != WD_SOFT_S_OK || cqe.user_data != got)
+				FAIL("%s: CQE %u: %s", p->name, got,
+				     nt_stname(cqe.status));
+			got++;
+		}
+		if (!in && got >= warm) {
+			in = true;
+			wdl_dev_stats(q->dev, &st0);
+			kicks = q->kicks;
+			marker("BEGIN", p->name);
+			t0 = nt_now_ns();
+		} else if (in && got >= warm + n && t0) {
+			r->ns = nt_now_ns() - t0;
+			marker("END", p->name);
+			wdl_dev_stats(q->dev, &st1);
+			r->kicks = q->kicks - kicks;
+			r->parks = st1.parks - st0.parks;
+			r->sleeps = st1.sleeps - st0.sleeps;
+			t0 = 0;
+		}
+		for (k = 0; k < 64 && sent < total &&
+		     nq_inflight(q) < WD_SOFT_DEPTH; k++) {
+			struct wd_soft_sqe sqe = nq_sqe(p->op, p->params,
+				(uintptr_t)src, p->len,
+				(uintptr_t)(dst + (sent % 64) * (size_t)DST_SLOT),
+				DST_SLOT);
+
+			sqe.user_data = sent++;
+			nq_push(q, &sqe);
+		}
+		if (k)
+			nq_publish(q);
+	}
+}
+
+static int workload(const char *report)
+{
+	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 2, 1);
+	uint8_t *src = nt_xmalloc(SRC_SIZE), *dst = nt_xmalloc(64 * DST_SLOT);
+	FILE *f = fopen(report, "w");
+	struct result r;
+	unsigned int i;
+	struct nq q;
+
+	if (!f)
+		return 2;
+	nt_fill_text(src, SRC_SIZE, 1);
+	memset(dst, 0, 64 * (size_t)DST_SLOT);
+	nq_open(&q, dev, 0);
+	for (i = 0; i < NR_PHASES; i++) {
+		const struct phase *p = &phases[i];
+
+		/* warm first: pages, malloc arenas, zlib's block cache */
+		memset(&r, 0, sizeof(r));
+		run(&q, p, p->n / 10 + 2048, p->n, src, dst, &r);
+		fprintf(f, "%s %u %.3f %llu %llu %llu\n", p->name, p->n,
+			r.ns / 1e9, (unsigned long long)r.kicks,
+			(unsigned long long)r.parks,
+			(unsigned long long)r.sleeps);
+		fflush(f);
+	}
+	fclose(f);
+	nq_close(&q);
+	wdl_dev_destroy(dev);
+	free(src);
+	free(dst);
+	return 0;
+}
+
+__attribute__((constructor)) static void workload_entry(void)
+{
+	const char *report = getenv("WDL_SYSCALLS_WORKLOAD");
+
+	if (report && *report) {
+		unsetenv("WDL_SYSCALLS_WORKLOAD");
+		exit(workload(report));
+	}
+}
+
+/* ---- the test ---- */
+
+struct count {
+	unsigned int total;
+	unsigned int threads;
+	char names[512];
+};
+
+/* count the system calls begun between the markers of phase @name */
+static void count_phase(const char *log, const char *name, struct count *c)
+{
+	char begin[64], end[64], line[4096], seen[64][24];
+	unsigned int nseen = 0, ncall[64] = { 0 }, i;
+	int tids[64], ntids = 0, tid, in = 0;
+	FILE *f = fopen(log, "r");
+
+	memset(c, 0, sizeof(*c));
+	snprintf(begin, sizeof(begin), "\"WDL-BEGIN-%s\"", name);
+	snprintf(end, sizeof(end), "\"WDL-END-%s\"", name);
+	if (!f)
+		FAIL("no strace log %s", log);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *q;
+
+		if (strstr(line, begin)) {
+			in = 1;
+			continue;
+		}
+		if (strstr(line, end))
+			break;
+		if (!in)
+			continue;
+		tid = (int)strtol(p, &p, 10);
+		while (*p == ' ')
+			p++;
+		/* "<... x resumed>", "+++ exited", "--- SIGxxx" */
+		if (*p == '<' || *p == '+' || *p == '-' || !*p || *p == '\n')
+			continue;
+		q = strchr(p, '(');
+		if (!q)
+			continue;
+		*q = '\0';
+		c->total++;
+		for (i = 0; i < (unsigned int)ntids && tids[i] != tid; i++)
+			;
+		if (i == (unsigned int)ntids && ntids < 64)
+			tids[ntids++] = tid;
+		for (i = 0; i < nseen && strcmp(seen[i], p); i++)
+			;
+		if (i == nseen && nseen < 64)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", p);
+		if (i < 64)
+			ncall[i]++;
+	}
+	fclose(f);
+	c->threads = (unsigned int)ntids;
+	for (i = 0; i < nseen; i++) {
+		size_t l = strlen(c->names);
+
+		snprintf(c->names + l, sizeof(c->names) - l, "%s%s x%u",
+			 i ? ", " : "", seen[i], ncall[i]);
+	}
+}
+
+static const char *find_strace(void)
+{
+	static const char *const paths[] = {
+		"/usr/bin/strace", "/bin/strace", "/usr/local/bin/strace",
+	};
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
+/*
+ * One traced run of the workload; per phase: 0 passed, 1 failed with parks
+ * (starved: worth measuring again), 2 failed without (a real failure).
+ */
+static void traced_run(const char *strace, const char *exe, int *verdict,
+		       int attempt)
+{
+	char log[256], report[256], line[256];
+	unsigned int i;
+	struct count c;
+	FILE *f;
+	pid_t pid;
+	int st, fd;
+
+	nt_tmpfile("", 0, log, sizeof(log));
+	nt_tmpfile("", 0, report, sizeof(report));
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (!pid) {
+		setenv("WDL_SYSCALLS_WORKLOAD", report, 1);
+		/*
+		 * LeakSanitizer cannot run under ptrace; ASan's quarantine
+		 * turns every free() into fresh memory (OpenSSL 3.0 allocates
+		 * a digest context per EVP_DigestInit_ex()), so that its
+		 * allocator would mmap() now and then: count ours, not ASan's.
+		 */
+		setenv("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=0:"
+		       "thread_local_quarantine_size_kb=0", 1);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execl(strace, "strace", "-f", "-qq", "-e", "signal=none", "-o",
+		      log, "--", exe, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT(waitpid(pid, &st, 0) == pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		nt_skip("cannot run strace");
+	f = fopen(report, "r");
+	ASSERT(f);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		/* strace could not trace (no ptrace here), or the workload failed */
+		if (!fgets(line, sizeof(line), f)) {
+			fclose(f);
+			unlink(log);
+			unlink(report);
+			nt_skip("strace ran nothing (status %#x): no ptrace?", st);
+		}
+		FAIL("the workload failed under strace (status %#x)", st);
+	}
+	for (i = 0; i < NR_PHASES; i++) {
+		unsigned long long kicks, parks, sleeps;
+		const struct phase *p = &phases[i];
+		unsigned int nreq, limit;
+		char name[32];
+		double secs;
+
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(line, "%31s %u %lf %llu %llu %llu", name, &nreq, &secs,
+			   &kicks, &parks, &sleeps) != 6)
+			FAIL("workload report incomplete at phase %u", i);
+		count_phase(log, p->name, &c);
+		limit = p->deep ? nreq / 1000 :
+			nreq / 1000 + 8 * (unsigned int)parks;
+		verdict[i] = 0;
+		if (c.total > limit || (!p->deep && parks > nreq / 100))
+			verdict[i] = parks && p->deep ? 1 : 2;
+		nt_note("%s%s: %u requests in %.3f s: %u system calls (%.6f per "
+			"request, limit %u) in %u thread(s); %llu KICKs, %llu "
+			"parks%s%s%s", attempt ? "again, " : "", name, nreq, secs,
+			c.total, (double)c.total / nreq, limit, c.threads, kicks,
+			parks, c.total ? ": " : "", c.names,
+			verdict[i] ? "  <-- over" : "");
+	}
+	fclose(f);
+	unlink(log);
+	unlink(report);
+}
+
+NT_TEST_TMO(zero_syscalls_per_request, 170)
+{
+	const char *strace = find_strace();
+	int verdict[NR_PHASES], attempt, worst;
+	unsigned int i;
+	char exe[512];
+	ssize_t n;
+
+	if (!strace)
+		nt_skip("strace is not installed");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT(n > 0);
+	exe[n] = '\0';
+	for (attempt = 0; attempt < 3; attempt++) {
+		traced_run(strace, exe, verdict, attempt);
+		worst = 0;
+		for (i = 0; i < NR_PHASES; i++)
+			worst = verdict[i] > worst ? verdict[i] : worst;
+		if (worst != 1)
+			break;
+	}
+	for (i = 0; i < NR_PHASES; i++)
+		ASSERT_MSG(!verdict[i], "%s: system calls per request (%s)",
+			   phases[i].name, verdict[i] == 1 ?
+			   "three runs, the engine starved each time" :
+			   "not explained by parking");
+}
