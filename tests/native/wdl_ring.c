@@ -108,7 +108,9 @@ static void restart(struct nq *q)
 	nq_stop(q);
 	/* PUT_Q leaves a BROKEN queue as it is */
 	nq_start(q);
-	EQ(nq_status(q), 0);
+	/* no longer BROKEN (NEED_WAKEUP if the engine parked it already) */
+	EQ(nq_status(q) & ~WD_SOFT_ST_NEED_WAKEUP, 0);
+	EQ(q->mmio->error, 0);
 	sqe.user_data = 77;
 	cqe = nq_run(q, &sqe);
 	ST(cqe, WD_SOFT_S_OK);
@@ -414,17 +416,24 @@ TEST(sva_stop_inflight) { t_stop_inflight(WDL_MODE_SVA); }
 TEST(pasid_stop_inflight) { t_stop_inflight(WDL_MODE_PASID); }
 TEST(noiommu_stop_inflight) { t_stop_inflight(WDL_MODE_NOIOMMU); }
 
-/* a 64 MiB copy is stopped at its next chunk, not run to its end */
+/*
+ * A 64 MiB copy is stopped at its next chunk, not run to its end: after
+ * PUT_Q it is CANCELED with its first chunk copied and its last one not.
+ * (The stop may come before the engine took the request, or after it
+ * finished, on a busy machine: such tries prove nothing and are repeated.)
+ */
 TEST(stop_long_request)
 {
 	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 2, 1);
-	size_t n = 64u << 20;
-	uint8_t *s = nt_xzalloc(n), *d = nt_xzalloc(n);
+	size_t n = 64u << 20, k = 64 << 10;
+	uint8_t *s = nt_xmalloc(n), *d = nt_xzalloc(n), zero[64] = { 0 };
 	struct wd_soft_cqe cqe;
 	struct wd_soft_sqe sqe;
-	uint64_t t0, t_full, t_stop;
+	uint64_t t0, t_full;
+	int tries, midway = 0;
 	struct nq q;
 
+	memset(s, 0xab, n);
 	nq_open(&q, dev, 0);
 	/* how long the whole copy takes (pages faulted in by a first one) */
 	sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
@@ -433,27 +442,34 @@ TEST(stop_long_request)
 	t0 = nt_now_ns();
 	ST(nq_run(&q, &sqe), WD_SOFT_S_OK);
 	t_full = nt_now_ns() - t0;
-	/* again, stopped once it runs */
-	sqe.user_data = 1;
-	nq_push(&q, &sqe);
-	nq_publish(&q);
-	/* (sq_head is published with the completion: just give it time) */
-	nt_usleep((unsigned int)(t_full / 8000));
-	t0 = nt_now_ns();
-	nq_stop(&q);
-	t_stop = nt_now_ns() - t0;
-	EQ(nq_try_reap(&q, &cqe), 1);
-	nt_note("full copy %llu us, stop %llu us, status %s",
-		(unsigned long long)t_full / 1000,
-		(unsigned long long)t_stop / 1000, nt_stname(cqe.status));
-	if (cqe.status == WD_SOFT_S_CANCELED)
-		ASSERT_MSG(t_stop < t_full, "the stop waited for the whole copy");
-	else
-		ST(cqe, WD_SOFT_S_OK);
+	for (tries = 0; tries < 6 && !midway; tries++) {
+		memset(d, 0, n);
+		sqe.user_data = 100 + tries;
+		nq_push(&q, &sqe);
+		nq_publish(&q);
+		nt_usleep((unsigned int)(t_full / 4000));
+		nq_stop(&q);
+		EQ(nq_try_reap(&q, &cqe), 1);
+		EQ(cqe.user_data, 100 + tries);
+		if (cqe.status == WD_SOFT_S_CANCELED) {
+			EQ(cqe.out_len, 0);
+			/* taken and stopped mid-way, or never taken */
+			midway = d[0] == 0xab && d[k - 1] == 0xab &&
+				 !memcmp(d + n - 64, zero, 64);
+		} else {
+			ST(cqe, WD_SOFT_S_OK);
+			ASSERT(!memcmp(d, s, n));
+		}
+		nq_start(&q);
+	}
+	nt_note("full copy %llu us; stopped mid-way at try %d",
+		(unsigned long long)t_full / 1000, midway ? tries : -1);
 	free(s);
 	free(d);
 	nq_close(&q);
 	wdl_dev_destroy(dev);
+	if (!midway)
+		nt_skip("never caught the copy running in 6 tries (busy machine)");
 }
 
 /*
@@ -576,8 +592,12 @@ static double nop_rate(unsigned int idle, unsigned int spin_ns,
 	for (i = 0; i <= idle; i++)
 		nq_open(&q[i], dev, 0);
 	/* let the idle ones park (if they can) */
-	nt_usleep(20000);
-	wdl_dev_stats(dev, &st0);
+	t0 = nt_now_ns();
+	do {
+		nt_usleep(5000);
+		wdl_dev_stats(dev, &st0);
+	} while (spin_ns < 1000000 && st0.parks < idle + 1 &&
+		 nt_now_ns() - t0 < 5000000000ull);
 	t0 = nt_now_ns();
 	while (got < total) {
 		while (sent < total && nq_inflight(&q[0]) < WD_SOFT_DEPTH) {

@@ -21,13 +21,15 @@
  * the engines count. So:
  *
  *  - deep phases (the ring holds tens of milliseconds of the engine's
- *    work): at most N/1000 system calls; a phase that exceeds it with the
- *    engine parked meanwhile (it was starved, not busy) is measured again,
- *    up to three runs; one that exceeds it without parking fails at once;
+ *    work): at most N/1000 system calls;
  *  - shallow phases (NOPs, 4 KiB copies: a full ring lasts tens or
  *    hundreds of microseconds): every call must be accounted for by a
  *    park, at most N/1000 + 8 per park, and parks are not per request
  *    (at most N/100).
+ *
+ * A phase over its limit with the engine parked meanwhile (it was
+ * starved, not busy) is measured again, up to three runs; one over its
+ * limit without parking fails at once.
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
@@ -326,7 +328,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict,
 			nreq / 1000 + 8 * (unsigned int)parks;
 		verdict[i] = 0;
 		if (c.total > limit || (!p->deep && parks > nreq / 100))
-			verdict[i] = parks && p->deep ? 1 : 2;
+			verdict[i] = parks ? 1 : 2;
 		nt_note("%s%s: %u requests in %.3f s: %u system calls (%.6f per "
 			"request, limit %u) in %u thread(s); %llu KICKs, %llu "
 			"parks%s%s%s", attempt ? "again, " : "", name, nreq, secs,
