@@ -42,10 +42,13 @@ uint64_t wdl_now_ns(void)
 static size_t wdl_page_size(void)
 {
 	static size_t page;
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
 
-	if (!page)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	return page;
+	if (!p) {
+		p = (size_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
 }
 
 static size_t wdl_round_page(size_t n)
