@@ -11,7 +11,7 @@ pkgs=(
 	gcc make bc flex bison libelf-dev python3 perl xz-utils kmod pkg-config
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio strace pigz
-	zlib1g-dev libssl-dev liburing-dev libdeflate-dev gnuplot-nox
+	zlib1g-dev libssl-dev liburing-dev libdeflate-dev libisal-dev gnuplot-nox
 )
 
 # dpkg-query knows nothing of a package never installed; such a package is
