@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+/*
+ * common.c: messages, queues over devices, atomic output files, progress.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wdtool.h"
+
+int wdt_verbose;
+
+void wdt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("wd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void wdt_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!wdt_verbose)
+		return;
+	fputs("wd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *wdt_qerr(int err)
+{
+	switch (err) {
+	case -ENODEV: return "no device offers it";
+	case -ENOENT: return "no such device";
+	case -EBUSY: return "no free queue on the devices that offer it";
+	case -EIO: return "the devices that offer it are isolated";
+	case -EACCES: return "permission denied on the devices that offer it";
+	case -EPERM: return "only NOIOMMU devices offer it and they need CAP_SYS_RAWIO";
+	case -EPROTONOSUPPORT: return "the device's api has no libwd driver";
+	case -EINVAL: return "invalid device name";
+	default: return strerror(-err);
+	}
+}
+
+uint64_t wdt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int wdt_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib") || !strcasecmp(end, "kb"))
+		v <<= 10;
+	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib") || !strcasecmp(end, "mb"))
+		v <<= 20;
+	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib") || !strcasecmp(end, "gb"))
+		v <<= 30;
+	else if (*end && strcasecmp(end, "b"))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+bool wdt_have_local(void)
+{
+#ifdef WDT_HAVE_LOCAL
+	return true;
+#else
+	return false;
+#endif
+}
+
+const char *wdt_mode_name(uint32_t f)
+{
+	return f & WD_DEV_SVA ? "sva" : f & WD_DEV_PASID ? "pasid" :
+	       f & WD_DEV_NOIOMMU ? "noiommu" : "?";
+}
+
+/* ---- queues ---- */
+
+int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
+		    int n)
+{
+	char devs[WDT_MAX_QUEUES][WD_DEV_PATH_MAX];
+	int nd = 0, i, ret = 0;
+	const char *env = getenv("WD_DEV_PATH");
+
+	memset(qs, 0, sizeof(*qs));
+	if (n < 1)
+		n = 1;
+	if (n > WDT_MAX_QUEUES)
+		n = WDT_MAX_QUEUES;
+	if (spec && *spec) {
+		const char *p = spec;
+
+		while (*p && nd < WDT_MAX_QUEUES) {
+			size_t len = strcspn(p, ",");
+
+			if (len >= WD_DEV_PATH_MAX)
+				return -EINVAL;
+			memcpy(devs[nd], p, len);
+			devs[nd++][len] = 0;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	} else {
+		devs[nd++][0] = 0;	/* any device (or WD_DEV_PATH) */
+	}
+	if (n < nd)
+		n = nd;
+
+	for (i = 0; i < n; i++) {
+		struct wd_queue *q = &qs->q[i];
+
+		memset(q, 0, sizeof(*q));
+		q->capa.alg = alg;
+		snprintf(q->dev_path, sizeof(q->dev_path), "%s", devs[i % nd]);
+		ret = wd_request_queue(q);
+		if (ret == -ENODEV && i == 0 && !(spec && *spec) &&
+		    !(env && *env) && wdt_have_local()) {
+			wdt_info("no kernel device offers %s: using the in-process device",
+				 alg);
+			snprintf(devs[0], sizeof(devs[0]), "%s", WD_DEV_LOCAL_PATH);
+			memset(q, 0, sizeof(*q));
+			q->capa.alg = alg;
+			snprintf(q->dev_path, sizeof(q->dev_path), "%s", devs[0]);
+			ret = wd_request_queue(q);
+		}
+		if (ret) {
+			if (i > 0 && ret == -EBUSY)
+				break;	/* fewer queues, still fine */
+			while (i-- > 0)
+				wd_release_queue(&qs->q[i]);
+			return ret;
+		}
+		wdt_info("%s queue %d on %s (%s mode, depth %u)", alg, i,
+			 q->dev_path, wdt_mode_name(q->dev_flags), q->depth);
+	}
+	qs->n = i;
+	return 0;
+}
+
+void wdt_queues_close(struct wdt_queues *qs)
+{
+	for (int i = 0; i < qs->n; i++)
+		wd_release_queue(&qs->q[i]);
+	qs->n = 0;
+}
+
+/* ---- atomic output ---- */
+
+static char *volatile wdt_tmp_live;	/* unlinked by a fatal signal */
+
+static void wdt_on_signal(int sig)
+{
+	char *t = wdt_tmp_live;
+
+	if (t)
+		unlink(t);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void wdt_signals_init(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
+	struct sigaction sa = { .sa_handler = wdt_on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* leave ignored signals ignored (nohup) */
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
+		 bool sync)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int len = slash ? (int)(slash - path) + 1 : 0;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->sync = sync;
+	if (!force && !lstat(path, &st)) {
+		wdt_err("%s: already exists (use -f to overwrite)", path);
+		return -EEXIST;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%.*s.wd-tmp.XXXXXX", len, path) < 0) {
+		free(o->path);
+		wdt_err("%s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		int e = errno;
+
+		wdt_err("%s: cannot create a temporary file in its directory: %s",
+			path, strerror(e));
+		free(o->tmp);
+		free(o->path);
+		o->tmp = o->path = NULL;
+		return -e;
+	}
+	wdt_tmp_live = o->tmp;
+	fchmod(o->fd, mode & 07777);
+	return 0;
+}
+
+void wdt_out_stdout(struct wdt_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = STDOUT_FILENO;
+	o->is_stdout = true;
+}
+
+int wdt_out_write(struct wdt_out *o, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(o->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int wdt_out_commit(struct wdt_out *o)
+{
+	int ret = 0;
+
+	if (o->is_stdout)
+		return 0;
+	if (o->sync && fsync(o->fd))
+		ret = -errno;
+	if (close(o->fd) && !ret)
+		ret = -errno;
+	o->fd = -1;
+	if (!ret && rename(o->tmp, o->path))
+		ret = -errno;
+	if (ret) {
+		wdt_err("%s: %s", o->path, strerror(-ret));
+		unlink(o->tmp);
+	}
+	wdt_tmp_live = NULL;
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return ret;
+}
+
+void wdt_out_abort(struct wdt_out *o)
+{
+	if (o->is_stdout || !o->tmp)
+		return;
+	if (o->fd >= 0)
+		close(o->fd);
+	unlink(o->tmp);
+	wdt_tmp_live = NULL;
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	o->fd = -1;
+}
+
+ssize_t wdt_read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* ---- progress ---- */
+
+#define WDT_PROGRESS_MIN	(64ull << 20)
+
+void wdt_progress_start(struct wdt_progress *p, const char *name,
+			uint64_t total, bool allowed)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = allowed && total >= WDT_PROGRESS_MIN && isatty(STDERR_FILENO);
+	p->total = total;
+	p->name = name;
+	p->start_ns = wdt_now_ns();
+}
+
+static void wdt_progress_draw(struct wdt_progress *p, uint64_t now)
+{
+	char bar[31];
+	int pct = p->total ? (int)(p->done * 100 / p->total) : 100;
+	int fill = pct * 30 / 100;
+	double secs = (double)(now - p->start_ns) / 1e9;
+	double mibs = secs > 0 ? (double)p->done / secs / (1 << 20) : 0;
+
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, '.', (size_t)(30 - fill));
+	bar[30] = 0;
+	fprintf(stderr, "\r%-.30s [%s] %3d%% %7.1f MiB/s", p->name, bar,
+		pct > 100 ? 100 : pct, mibs);
+}
+
+void wdt_progress_add(struct wdt_progress *p, uint64_t n)
+{
+	uint64_t now;
+
+	p->done += n;
+	if (!p->on)
+		return;
+	now = wdt_now_ns();
+	if (now - p->last_ns < 100000000u)
+		return;
+	p->last_ns = now;
+	wdt_progress_draw(p, now);
+}
+
+void wdt_progress_end(struct wdt_progress *p)
+{
+	if (!p->on)
+		return;
+	wdt_progress_draw(p, wdt_now_ns());
+	fputc('\n', stderr);
+	p->on = false;
+}

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wd digest --alg sha256|crc32c [FILE]...: checksums through an
+ * accelerator, printed as sha256sum prints them ("HEX  NAME"), so that
+ * `sha256sum -c` accepts the sha256 output.
+ *
+ * Files are requests in flight over several queues, completed in order.
+ * On an SVA device a regular file is mapped and handed to the device where
+ * it lies (no copy); otherwise (a pipe, or a PASID/NOIOMMU device) it is
+ * read into the queue's reserved memory.
+ *   sha256: one request per file (the device cannot continue a SHA-256
+ *     across requests: wd.h), so at most 64 MiB, the device's limit; a
+ *     larger file, or one that does not fit the reserved buffer on a
+ *     non-SVA device, is hashed in-process with OpenSSL (-v says so).
+ *   crc32c: pieces of up to 16 MiB (mapped) or of the buffer, all in
+ *     flight with seed 0, joined with crc32c_combine(): any size.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "wdtool.h"
+
+#define DEV_MAX_SRC	(64u << 20)
+#define MAP_PIECE	(16u << 20)
+
+/* ---- CRC-32C combination (zlib's crc32_combine, Castagnoli polynomial) ---- */
+
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	for (int n = 0; n < 32; n++)
+		sq[n] = gf2_times(mat, mat[n]);
+}
+
+/* crc32c(A B) from crc32c(A), crc32c(B) and the length of B */
+static uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+	uint32_t even[32], odd[32], row = 1;
+
+	if (!len2)
+		return crc1;
+	odd[0] = 0x82f63b78u;
+	for (int n = 1; n < 32; n++) {
+		odd[n] = row;
+		row <<= 1;
+	}
+	gf2_square(even, odd);	/* 2 zero bits */
+	gf2_square(odd, even);	/* 4 zero bits */
+	do {
+		gf2_square(even, odd);
+		if (len2 & 1)
+			crc1 = gf2_times(even, crc1);
+		len2 >>= 1;
+		if (!len2)
+			break;
+		gf2_square(odd, even);
+		if (len2 & 1)
+			crc1 = gf2_times(odd, crc1);
+		len2 >>= 1;
+	} while (len2);
+	return crc1 ^ crc2;
+}
+
+/* ---- state ---- */
+
+struct file {
+	const char *name;	/* as given; NULL: stdin */
+	int fd;
+	uint8_t *map;		/* mapping of a regular file (SVA), or NULL */
+	uint8_t *heap;		/* sha256 of a stream (SVA): the whole input */
+	uint64_t size, off;	/* regular files: size; bytes sent so far */
+	bool regular, eof, failed;
+	uint32_t crc;
+	uint64_t pieces_out;	/* requests sent and not received */
+	uint8_t sha[32];
+};
+
+struct dslot {
+	struct wd_digest_req req;
+	uint8_t *buf;		/* reserved memory, non-SVA */
+	uint8_t *res;		/* the result: res_sva, or reserved memory */
+	uint8_t res_sva[32];
+	struct file *f;
+	bool last;		/* the file's last piece */
+};
+
+struct dctx {
+	bool sha;
+	struct wdt_queues qs;
+	int spq;
+	size_t buf_cap;
+	bool sva;
+	struct dslot *slots;
+	uint64_t sub, done;
+	int status;
+};
+
+static struct dslot *dslot_of(struct dctx *d, uint64_t seq)
+{
+	int nq = d->qs.n;
+
+	return &d->slots[(seq % (uint64_t)nq) * (uint64_t)d->spq +
+			 (seq / (uint64_t)nq) % (uint64_t)d->spq];
+}
+
+static struct wd_queue *dq_of(struct dctx *d, uint64_t seq)
+{
+	return &d->qs.q[seq % (uint64_t)d->qs.n];
+}
+
+static void print_sum(struct dctx *d, struct file *f)
+{
+	const char *name = f->name ? f->name : "-";
+	bool esc = strpbrk(name, "\\\n") != NULL;
+
+	if (esc)
+		putchar('\\');
+	if (d->sha)
+		for (int i = 0; i < 32; i++)
+			printf("%02x", f->sha[i]);
+	else
+		printf("%08x", f->crc);
+	fputs("  ", stdout);
+	for (const char *p = name; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", stdout);
+		else if (*p == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\n');
+}
+
+static void close_file(struct file *f)
+{
+	if (f->map)
+		munmap(f->map, f->size);
+	free(f->heap);
+	if (f->fd > STDIN_FILENO)
+		close(f->fd);
+	f->map = f->heap = NULL;
+	f->fd = -1;
+}
+
+/* receive the oldest request; prints a file's sum when its last piece is in */
+static int recv_one(struct dctx *d)
+{
+	struct dslot *s = dslot_of(d, d->done);
+	struct file *f = s->f;
+	void *r;
+	int ret;
+
+	wd_flush(dq_of(d, d->done));
+	ret = wd_recv_sync(dq_of(d, d->done), &r);
+	if (ret < 0 || r != &s->req) {
+		wdt_err("device queue failed: %s",
+			ret < 0 ? strerror(-ret) : "request out of order");
+		exit(1);
+	}
+	d->done++;
+	f->pieces_out--;
+	if (s->req.status && !f->failed) {
+		wdt_err("%s: the device failed: %s", f->name ? f->name : "-",
+			strerror(-s->req.status));
+		f->failed = true;
+		d->status = 1;
+	}
+	if (!f->failed) {
+		if (d->sha)
+			memcpy(f->sha, s->res, 32);
+		else
+			f->crc = crc32c_combine(f->crc, s->req.crc, s->req.src_len);
+	}
+	if (s->last) {
+		if (!f->failed)
+			print_sum(d, f);
+		close_file(f);
+		free(f);
+	}
+	return 0;
+}
+
+static void drain(struct dctx *d)
+{
+	while (d->done < d->sub)
+		recv_one(d);
+}
+
+static struct dslot *next_slot(struct dctx *d)
+{
+	if (d->sub - d->done == (uint64_t)d->qs.n * (uint64_t)d->spq)
+		recv_one(d);
+	return dslot_of(d, d->sub);
+}
+
+static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
+		      const void *src, size_t len, bool last)
+{
+	int ret;
+
+	s->f = f;
+	s->last = last;
+	wd_prep_digest(&s->req, s->res, d->sha ? WD_SHA256_SIZE : WD_CRC32C_SIZE,
+		       src, (uint32_t)len, 0);
+	ret = wd_send(dq_of(d, d->sub), &s->req);
+	if (ret) {
+		wdt_err("%s: send: %s", f->name ? f->name : "-", strerror(-ret));
+		exit(1);
+	}
+	d->sub++;
+	f->pieces_out++;
+	if (d->sub % (uint64_t)d->qs.n == 0 || last)
+		for (int i = 0; i < d->qs.n; i++)
+			wd_flush(&d->qs.q[i]);
+	return 0;
+}
+
+/* SHA-256 in-process (OpenSSL), from @pre (already read) and the rest of fd */
+static int sha_cpu(struct file *f, const uint8_t *pre, size_t pre_len)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t *buf = malloc(1 << 20);
+	unsigned int len = 32;
+	int ret = 0;
+
+	if (!c || !buf || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (f->map) {
+		EVP_DigestUpdate(c, f->map, f->size);
+	} else {
+		ssize_t n;
+
+		EVP_DigestUpdate(c, pre, pre_len);
+		while ((n = wdt_read_full(f->fd, buf, 1 << 20)) > 0)
+			EVP_DigestUpdate(c, buf, (size_t)n);
+		if (n < 0)
+			ret = (int)n;
+	}
+	if (!ret)
+		EVP_DigestFinal_ex(c, f->sha, &len);
+out:
+	EVP_MD_CTX_free(c);
+	free(buf);
+	return ret;
+}
+
+static void fail_file(struct dctx *d, struct file *f, int err)
+{
+	wdt_err("%s: %s", f->name ? f->name : "-", strerror(-err));
+	d->status = 1;
+	close_file(f);
+	free(f);
+}
+
+static void do_file(struct dctx *d, const char *name)
+{
+	struct file *f = calloc(1, sizeof(*f));
+	struct stat st;
+
+	if (!f) {
+		wdt_err("%s", strerror(ENOMEM));
+		exit(1);
+	}
+	f->name = name && strcmp(name, "-") ? name : NULL;
+	f->fd = STDIN_FILENO;
+	if (f->name) {
+		f->fd = open(f->name, O_RDONLY | O_CLOEXEC);
+		if (f->fd < 0)
+			return fail_file(d, f, -errno);
+	}
+	if (fstat(f->fd, &st))
+		return fail_file(d, f, -errno);
+	if (S_ISDIR(st.st_mode))
+		return fail_file(d, f, -EISDIR);
+	f->regular = S_ISREG(st.st_mode);
+	f->size = (uint64_t)st.st_size;
+
+	if (d->sva && f->regular && f->size) {
+		f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, f->fd, 0);
+		if (f->map == MAP_FAILED)
+			f->map = NULL;
+	}
+
+	if (d->sha) {
+		const uint8_t *src = NULL;
+		size_t len = 0;
+
+		if (f->map && f->size <= DEV_MAX_SRC) {
+			src = f->map;
+			len = f->size;
+		} else if (!f->map) {
+			/* read the input: into the heap (SVA) or a slot */
+			size_t cap = d->sva ? DEV_MAX_SRC : d->buf_cap;
+			uint8_t *buf = d->sva ? malloc(cap) : NULL;
+			struct dslot *s = NULL;
+			ssize_t n;
+
+			if (d->sva && !buf)
+				return fail_file(d, f, -ENOMEM);
+			if (!d->sva) {
+				s = next_slot(d);
+				buf = s->buf;
+			}
+			f->heap = d->sva ? buf : NULL;
+			n = wdt_read_full(f->fd, buf, cap);
+			if (n < 0)
+				return fail_file(d, f, (int)n);
+			if ((size_t)n < cap || f->regular) {
+				char c;
+
+				/* exactly cap bytes: is there more? */
+				if ((size_t)n == cap && read(f->fd, &c, 1) == 1) {
+					uint8_t *pre = malloc((size_t)n + 1);
+
+					if (!pre)
+						return fail_file(d, f, -ENOMEM);
+					memcpy(pre, buf, (size_t)n);
+					pre[n] = (uint8_t)c;
+					drain(d);
+					wdt_info("%s: over the device's limit: hashed in-process", f->name ? f->name : "-");
+					if (sha_cpu(f, pre, (size_t)n + 1)) {
+						free(pre);
+						return fail_file(d, f, -EIO);
+					}
+					free(pre);
+					print_sum(d, f);
+					close_file(f);
+					free(f);
+					return;
+				}
+				src = buf;
+				len = (size_t)n;
+				if (s)
+					return (void)send_piece(d, s, f, src, len, true);
+			} else {
+				drain(d);
+				wdt_info("%s: over the device's limit: hashed in-process", f->name ? f->name : "-");
+				if (sha_cpu(f, buf, (size_t)n))
+					return fail_file(d, f, -EIO);
+				print_sum(d, f);
+				close_file(f);
+				free(f);
+				return;
+			}
+		}
+		if (!src && f->map) {
+			drain(d);
+			wdt_info("%s: %llu bytes, over the device's 64 MiB limit for one SHA-256: hashed in-process",
+				 f->name ? f->name : "-", (unsigned long long)f->size);
+			if (sha_cpu(f, NULL, 0))
+				return fail_file(d, f, -EIO);
+			print_sum(d, f);
+			close_file(f);
+			free(f);
+			return;
+		}
+		send_piece(d, next_slot(d), f, src ? src : (const void *)"", len, true);
+		return;
+	}
+
+	/* crc32c: pieces */
+	if (f->map) {
+		uint64_t off = 0;
+
+		do {
+			size_t len = f->size - off > MAP_PIECE ? MAP_PIECE : (size_t)(f->size - off);
+
+			send_piece(d, next_slot(d), f, f->map + off, len,
+				   off + len == f->size);
+			off += len;
+		} while (off < f->size);
+		return;
+	}
+	for (;;) {
+		struct dslot *s = next_slot(d);
+		uint8_t *buf = s->buf;
+		ssize_t n;
+
+		if (!buf) {
+			/* SVA with an unmappable input: a heap buffer per slot */
+			buf = s->buf = malloc(d->buf_cap);
+			if (!buf)
+				return fail_file(d, f, -ENOMEM);
+		}
+		n = wdt_read_full(f->fd, buf, d->buf_cap);
+		if (n < 0) {
+			/* pieces in flight keep f alive: end it with an empty last piece */
+			wdt_err("%s: %s", f->name ? f->name : "-", strerror((int)-n));
+			f->failed = true;
+			d->status = 1;
+			send_piece(d, s, f, buf, 0, true);
+			return;
+		}
+		send_piece(d, s, f, buf, (size_t)n, (size_t)n < d->buf_cap);
+		if ((size_t)n < d->buf_cap)
+			return;
+	}
+}
+
+static void digest_usage(FILE *f)
+{
+	fputs("usage: wd digest --alg sha256|crc32c [OPTION]... [FILE]...\n"
+	      "Print checksums computed by an accelerator, in sha256sum's format\n"
+	      "(`sha256sum -c` accepts the sha256 output). No FILE or '-': standard input.\n"
+	      "  -a, --alg ALG     sha256 (default) or crc32c (CRC-32C, as 8 hex digits)\n"
+	      "      --device DEV[,DEV...]   /dev/uaN or local[:mode]\n"
+	      "      --queues N    queues (default 2)   --depth N  requests in flight per queue (default 8)\n"
+	      "  -v, --verbose     say which device, and when a file is hashed in-process\n", f);
+}
+
+int cmd_digest(int argc, char **argv)
+{
+	enum { OPT_DEVICE = 256, OPT_QUEUES, OPT_DEPTH };
+	static const struct option opts[] = {
+		{ "alg", required_argument, NULL, 'a' },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *alg = "sha256", *device = NULL;
+	int queues = 2, depth = 8, opt, ret;
+	struct dctx d = { 0 };
+
+	while ((opt = getopt_long(argc, argv, "a:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a': alg = optarg; break;
+		case OPT_DEVICE: device = optarg; break;
+		case OPT_QUEUES: queues = atoi(optarg); break;
+		case OPT_DEPTH: depth = atoi(optarg); break;
+		case 'v': wdt_verbose++; break;
+		case 'h': digest_usage(stdout); return 0;
+		default: digest_usage(stderr); return 2;
+		}
+	}
+	if (strcmp(alg, "sha256") && strcmp(alg, "crc32c")) {
+		wdt_err("digest: unknown algorithm '%s' (sha256 or crc32c)", alg);
+		return 2;
+	}
+	if (queues < 1 || queues > WDT_MAX_QUEUES || depth < 1 || depth > 256) {
+		wdt_err("digest: --queues 1..%d, --depth 1..256", WDT_MAX_QUEUES);
+		return 2;
+	}
+	d.sha = !strcmp(alg, "sha256");
+	ret = wdt_queues_open(&d.qs, alg, device, queues);
+	if (ret) {
+		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
+			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
+		return 1;
+	}
+	d.sva = true;
+	for (int i = 0; i < d.qs.n; i++)
+		d.sva &= !!(d.qs.q[i].dev_flags & WD_DEV_SVA);
+	d.buf_cap = d.sha ? 4u << 20 : 1u << 20;
+	for (int i = 0; i < d.qs.n && !d.sva; i++)
+		if (d.buf_cap > d.qs.q[i].ss_max / 2 - 4096)
+			d.buf_cap = d.qs.q[i].ss_max / 2 - 4096;
+	d.spq = depth;
+	for (int i = 0; i < d.qs.n; i++) {
+		if ((uint32_t)d.spq > d.qs.q[i].depth)
+			d.spq = (int)d.qs.q[i].depth;
+		if (!d.sva)
+			while (d.spq > 1 && (d.buf_cap + 64) * (size_t)d.spq > d.qs.q[i].ss_max)
+				d.spq--;
+	}
+	d.slots = calloc((size_t)(d.qs.n * d.spq), sizeof(*d.slots));
+	if (!d.slots) {
+		wdt_err("%s", strerror(ENOMEM));
+		return 1;
+	}
+	for (int i = 0; i < d.qs.n * d.spq; i++)
+		d.slots[i].res = d.slots[i].res_sva;
+	if (!d.sva) {
+		for (int i = 0; i < d.qs.n; i++) {
+			size_t per = d.buf_cap + 64;
+			uint8_t *mem = wd_reserve_memory(&d.qs.q[i], per * (size_t)d.spq);
+
+			if (!mem) {
+				wdt_err("%s: cannot reserve device memory: %s",
+					d.qs.q[i].dev_path, strerror(errno));
+				return 1;
+			}
+			for (int s = 0; s < d.spq; s++) {
+				d.slots[i * d.spq + s].buf = mem + per * (size_t)s;
+				d.slots[i * d.spq + s].res = mem + per * (size_t)s + d.buf_cap;
+			}
+		}
+	}
+	if (optind == argc)
+		do_file(&d, NULL);
+	for (int i = optind; i < argc; i++)
+		do_file(&d, argv[i]);
+	drain(&d);
+	if (fflush(stdout) || ferror(stdout)) {
+		wdt_err("stdout: %s", strerror(errno));
+		d.status = 1;
+	}
+	if (d.sva)
+		for (int i = 0; i < d.qs.n * d.spq; i++)
+			free(d.slots[i].buf);
+	free(d.slots);
+	wdt_queues_close(&d.qs);
+	return d.status;
+}

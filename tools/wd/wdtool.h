@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wdtool.h: what the subcommands of the wd tool share (common.c, queues.c,
+ * out.c). Only libwd's public API (wd.h) is used.
+ */
+#ifndef WDTOOL_H
+#define WDTOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <wd.h>
+
+#define WDT_MAX_QUEUES	16
+
+extern int wdt_verbose;		/* -v: say which device, fallbacks, ... */
+
+/* messages: "wd: ..." on stderr */
+void wdt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void wdt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
+
+uint64_t wdt_now_ns(void);
+int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
+bool wdt_have_local(void);	/* the in-process device is built in */
+
+/*
+ * Queues of one algorithm over the devices of a spec: NULL or "" = the
+ * environment's WD_DEV_PATH, else any kernel device offering @alg, else
+ * the in-process device (when built in); or a comma-separated list of
+ * dev_path values, queue i on device i % count.
+ */
+struct wdt_queues {
+	int n;
+	struct wd_queue q[WDT_MAX_QUEUES];
+};
+int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
+		    int n);
+void wdt_queues_close(struct wdt_queues *qs);
+const char *wdt_mode_name(uint32_t dev_flags);
+
+/*
+ * Atomic output: a temporary file beside the final one, renamed over it by
+ * wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
+ */
+struct wdt_out {
+	int fd;
+	bool is_stdout;
+	char *path;		/* final name */
+	char *tmp;		/* temporary name, NULL for stdout */
+	bool sync;
+};
+int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
+		 bool sync);
+void wdt_out_stdout(struct wdt_out *o);
+int wdt_out_write(struct wdt_out *o, const void *buf, size_t len);
+int wdt_out_commit(struct wdt_out *o);
+void wdt_out_abort(struct wdt_out *o);
+void wdt_signals_init(void);
+
+/* read exactly @len bytes unless EOF: bytes read, or -errno */
+ssize_t wdt_read_full(int fd, void *buf, size_t len);
+
+/* a progress bar on stderr, when it is a terminal and @total is large */
+struct wdt_progress {
+	bool on;
+	uint64_t total, done, last_ns, start_ns;
+	const char *name;
+};
+void wdt_progress_start(struct wdt_progress *p, const char *name,
+			uint64_t total, bool allowed);
+void wdt_progress_add(struct wdt_progress *p, uint64_t n);
+void wdt_progress_end(struct wdt_progress *p);
+
+/* subcommands */
+int cmd_list(int argc, char **argv);
+int cmd_zip(int argc, char **argv, bool decompress);
+int cmd_digest(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_bench_worker(int argc, char **argv);
+
+#endif

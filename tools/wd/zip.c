@@ -1,0 +1,892 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wd zip / wd unzip: gzip-compatible compression through an accelerator.
+ *
+ * Compression: the input is cut into chunks (1 MiB by default), each
+ * compressed by the device as an independent gzip member; members are
+ * written in order, so the output is the concatenation gzip -d reads. Many
+ * chunks are in flight over several queues (round robin; each queue
+ * completes in order, so the output order is the submission order). The
+ * member header carries an extra field (FEXTRA, subfield "WD", 4 bytes:
+ * the member's total length, little-endian), which gzip ignores and which
+ * lets wd unzip cut its own files into members without inflating them.
+ *
+ * Decompression: members with the "WD" field go to the device as
+ * independent requests, many in flight. Any other gzip data (from gzip,
+ * pigz, ...: one member whose length is unknown until it is inflated)
+ * goes to the device as one request holding the rest of the input, when
+ * that fits its 64 MiB limit and the queue is in SVA mode; otherwise, or
+ * when the device refuses it, it is inflated in-process with zlib, which
+ * also gives the exact diagnosis (corrupt, truncated, trailing garbage).
+ * -v says which path each file took.
+ *
+ * Output to a file is atomic: a temporary file in the same directory,
+ * renamed over the target only when all went well, unlinked on any error
+ * or fatal signal.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "wdtool.h"
+
+#define WD_XFIELD_LEN	10		/* XLEN(2) 'W' 'D' LEN(2) member length(4) */
+#define DEV_MAX_SRC	(64u << 20)	/* wd_soft's source limit (wd.h) */
+#define ONESHOT_MAX_OUT	(256u << 20)
+#define STATUS_WARN	2
+
+struct slot {
+	struct wd_comp_req req;
+	uint8_t *in, *out;
+	size_t len;		/* input bytes (compression: of the chunk) */
+};
+
+struct zopt {
+	bool decompress, to_stdout, keep, force, quiet, test, sync;
+	int progress;		/* -1 auto, 0 off */
+	unsigned int level;
+	uint64_t chunk;
+	int queues, depth;
+	const char *device;
+};
+
+struct zctx {
+	struct zopt *o;
+	struct wdt_queues qs;
+	int spq;		/* slots per queue */
+	size_t in_cap, out_cap;
+	struct slot *slots;
+	uint64_t sub, done;	/* requests sent, received */
+	/* the current file */
+	const char *name;	/* for messages */
+	struct wdt_out *out;
+	struct wdt_progress prog;
+	uint64_t in_bytes, out_bytes;
+	int status;		/* 0, or STATUS_WARN */
+};
+
+static int nslots(struct zctx *z)
+{
+	return z->qs.n * z->spq;
+}
+
+static struct slot *slot_of(struct zctx *z, uint64_t seq)
+{
+	int nq = z->qs.n;
+
+	return &z->slots[(seq % (uint64_t)nq) * (uint64_t)z->spq +
+			 (seq / (uint64_t)nq) % (uint64_t)z->spq];
+}
+
+static struct wd_queue *queue_of(struct zctx *z, uint64_t seq)
+{
+	return &z->qs.q[seq % (uint64_t)z->qs.n];
+}
+
+static int setup(struct zctx *z, struct zopt *o)
+{
+	const char *alg = "gzip";
+	int ret;
+
+	memset(z, 0, sizeof(*z));
+	z->o = o;
+	ret = wdt_queues_open(&z->qs, alg, o->device, o->queues);
+	if (ret) {
+		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
+			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
+		return ret;
+	}
+	z->in_cap = o->chunk + o->chunk / 8 + 4096;
+	z->out_cap = z->in_cap;
+	z->spq = o->depth;
+	for (int i = 0; i < z->qs.n; i++) {
+		size_t per = z->in_cap + z->out_cap;
+		long pg = sysconf(_SC_PAGESIZE);
+		int spq = z->spq;
+
+		if ((size_t)spq > z->qs.q[i].depth)
+			spq = (int)z->qs.q[i].depth;
+		while (spq > 1 && per * (size_t)spq > z->qs.q[i].ss_max)
+			spq--;
+		if (per > z->qs.q[i].ss_max) {
+			wdt_err("%s: chunk of %llu bytes too large for the device's memory (%zu bytes)",
+				z->qs.q[i].dev_path, (unsigned long long)o->chunk,
+				z->qs.q[i].ss_max);
+			return -ENOMEM;
+		}
+		if (spq < z->spq)
+			z->spq = spq;
+		(void)pg;
+	}
+	z->slots = calloc((size_t)nslots(z), sizeof(*z->slots));
+	if (!z->slots)
+		return -ENOMEM;
+	for (int i = 0; i < z->qs.n; i++) {
+		size_t per = z->in_cap + z->out_cap;
+		uint8_t *mem = wd_reserve_memory(&z->qs.q[i], per * (size_t)z->spq);
+
+		if (!mem) {
+			ret = -errno;
+			wdt_err("%s: cannot reserve device memory: %s",
+				z->qs.q[i].dev_path, strerror(errno));
+			return ret;
+		}
+		for (int s = 0; s < z->spq; s++) {
+			struct slot *sl = &z->slots[i * z->spq + s];
+
+			sl->in = mem + per * (size_t)s;
+			sl->out = sl->in + z->in_cap;
+		}
+	}
+	wdt_info("%d queue(s) x %d requests in flight, chunks of %llu bytes",
+		 z->qs.n, z->spq, (unsigned long long)o->chunk);
+	return 0;
+}
+
+static void teardown(struct zctx *z)
+{
+	wdt_queues_close(&z->qs);
+	free(z->slots);
+}
+
+static int out_write(struct zctx *z, const void *p, size_t len)
+{
+	int ret;
+
+	z->out_bytes += len;
+	if (z->o->test)
+		return 0;
+	ret = wdt_out_write(z->out, p, len);
+	if (ret)
+		wdt_err("%s: %s", z->out->is_stdout ? "stdout" : z->out->path,
+			strerror(-ret));
+	return ret;
+}
+
+static void flush_all(struct zctx *z)
+{
+	for (int i = 0; i < z->qs.n; i++)
+		wd_flush(&z->qs.q[i]);
+}
+
+static const char *status_msg(int st)
+{
+	switch (st) {
+	case -EBADMSG: return "corrupt input (invalid compressed data)";
+	case -ENOSPC: return "output larger than the device buffer";
+	case -EINVAL: return "request refused by the device (over its limits)";
+	default: return strerror(-st);
+	}
+}
+
+/* receive the oldest request in flight: its slot, or NULL (message given) */
+static struct slot *recv_oldest(struct zctx *z)
+{
+	struct slot *s = slot_of(z, z->done);
+	void *r;
+	int ret = wd_recv_sync(queue_of(z, z->done), &r);
+
+	if (ret < 0 || r != &s->req) {
+		wdt_err("%s: device queue failed: %s", z->name,
+			ret < 0 ? strerror(-ret) : "request out of order");
+		return NULL;
+	}
+	z->done++;
+	return s;
+}
+
+/* a failure with requests in flight: collect them (buffers are reused) */
+static void drain_quietly(struct zctx *z)
+{
+	flush_all(z);
+	while (z->done < z->sub) {
+		void *r;
+
+		if (wd_recv_sync(queue_of(z, z->done), &r) < 0)
+			break;
+		z->done++;
+	}
+	z->done = z->sub = 0;
+}
+
+/* ---- compression ---- */
+
+static int put_member(struct zctx *z, struct slot *s)
+{
+	uint8_t *m = s->out;	/* the device wrote at out + WD_XFIELD_LEN */
+	uint32_t len = s->req.out_len + WD_XFIELD_LEN;
+	uint8_t hdr[10];
+
+	if (s->req.out_len < 18 || m[10] != 0x1f || m[11] != 0x8b || m[13]) {
+		wdt_err("%s: unexpected member header from the device", z->name);
+		return -EPROTO;
+	}
+	memcpy(hdr, m + WD_XFIELD_LEN, 10);
+	memcpy(m, hdr, 10);
+	m[3] = 0x04;		/* FEXTRA */
+	m[10] = 8;		/* XLEN */
+	m[11] = 0;
+	m[12] = 'W';
+	m[13] = 'D';
+	m[14] = 4;
+	m[15] = 0;
+	m[16] = (uint8_t)len;
+	m[17] = (uint8_t)(len >> 8);
+	m[18] = (uint8_t)(len >> 16);
+	m[19] = (uint8_t)(len >> 24);
+	return out_write(z, m, len);
+}
+
+static int zip_stream(struct zctx *z, int fd)
+{
+	bool eof = false;
+	int ret;
+
+	z->sub = z->done = 0;
+	while (!eof || z->done < z->sub) {
+		struct slot *s;
+
+		while (!eof && z->sub - z->done < (uint64_t)nslots(z)) {
+			ssize_t n;
+
+			s = slot_of(z, z->sub);
+			n = wdt_read_full(fd, s->in, z->o->chunk);
+			if (n < 0) {
+				wdt_err("%s: %s", z->name, strerror((int)-n));
+				drain_quietly(z);
+				return (int)n;
+			}
+			if ((size_t)n < z->o->chunk)
+				eof = true;
+			if (n == 0 && z->sub > 0)
+				break;
+			s->len = (size_t)n;
+			wd_prep_comp(&s->req, WD_COMPRESS, z->o->level,
+				     s->out + WD_XFIELD_LEN,
+				     (uint32_t)(z->out_cap - WD_XFIELD_LEN), s->in,
+				     (uint32_t)n);
+			ret = wd_send(queue_of(z, z->sub), &s->req);
+			if (ret) {
+				wdt_err("%s: send: %s", z->name, strerror(-ret));
+				drain_quietly(z);
+				return ret;
+			}
+			z->sub++;
+		}
+		flush_all(z);
+		if (z->done == z->sub)
+			break;
+		s = recv_oldest(z);
+		if (!s) {
+			drain_quietly(z);
+			return -EIO;
+		}
+		if (s->req.status) {
+			wdt_err("%s: compression failed: %s", z->name,
+				status_msg(s->req.status));
+			drain_quietly(z);
+			return s->req.status;
+		}
+		z->in_bytes += s->len;
+		wdt_progress_add(&z->prog, s->len);
+		ret = put_member(z, s);
+		if (ret) {
+			drain_quietly(z);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* ---- decompression ---- */
+
+struct ibuf {
+	int fd;
+	uint8_t *buf;
+	size_t start, end, cap;
+	bool eof;
+	int err;
+};
+
+static size_t ib_avail(struct ibuf *b)
+{
+	return b->end - b->start;
+}
+
+/* have at least n bytes unless EOF: 0, or -errno */
+static int ib_ensure(struct ibuf *b, size_t n)
+{
+	if (ib_avail(b) >= n || b->eof)
+		return 0;
+	if (b->start) {
+		memmove(b->buf, b->buf + b->start, ib_avail(b));
+		b->end -= b->start;
+		b->start = 0;
+	}
+	if (n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		uint8_t *nb;
+
+		while (cap < n)
+			cap *= 2;
+		nb = realloc(b->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	while (b->end < n && !b->eof) {
+		ssize_t r = read(b->fd, b->buf + b->end, b->cap - b->end);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return b->err = -errno;
+		if (r == 0)
+			b->eof = true;
+		b->end += (size_t)r;
+	}
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* the "WD" member length of the header at p (n bytes available), or 0 */
+static uint32_t wd_member_len(const uint8_t *p, size_t n)
+{
+	size_t xlen, i;
+
+	if (n < 12 || !(p[3] & 0x04) || (p[3] & 0xe0))
+		return 0;
+	xlen = p[10] | (size_t)p[11] << 8;
+	if (n < 12 + xlen)
+		return 0;
+	for (i = 12; i + 4 <= 12 + xlen;) {
+		size_t sl = p[i + 2] | (size_t)p[i + 3] << 8;
+
+		if (p[i] == 'W' && p[i + 1] == 'D' && sl == 4 && i + 8 <= 12 + xlen)
+			return le32(p + i + 4);
+		i += 4 + sl;
+	}
+	return 0;
+}
+
+/* inflate with zlib, from the buffered input on: the reference path */
+static int zlib_rest(struct zctx *z, struct ibuf *b)
+{
+	z_stream zs = { 0 };
+	uint8_t *out = malloc(1 << 20);
+	int ret = 0, zr = Z_OK;
+	bool member_open = false;
+
+	if (!out || inflateInit2(&zs, 15 + 16) != Z_OK) {
+		free(out);
+		wdt_err("%s: %s", z->name, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (;;) {
+		size_t before;
+
+		if (!ib_avail(b)) {
+			b->start = b->end = 0;
+			ret = ib_ensure(b, 1);
+			if (ret) {
+				wdt_err("%s: %s", z->name, strerror(-ret));
+				break;
+			}
+			if (!ib_avail(b)) {
+				if (member_open) {
+					wdt_err("%s: unexpected end of input (truncated)", z->name);
+					ret = -EPIPE;
+				}
+				break;
+			}
+		}
+		if (!member_open) {
+			/* a new member: gzip magic, else trailing garbage */
+			ib_ensure(b, 2);
+			if (ib_avail(b) < 2 || b->buf[b->start] != 0x1f ||
+			    b->buf[b->start + 1] != 0x8b) {
+				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
+				z->status = STATUS_WARN;
+				break;
+			}
+			inflateReset(&zs);
+			member_open = true;
+		}
+		zs.next_in = b->buf + b->start;
+		zs.avail_in = (uInt)(ib_avail(b) > (1u << 30) ? 1u << 30 : ib_avail(b));
+		before = zs.avail_in;
+		do {
+			zs.next_out = out;
+			zs.avail_out = 1 << 20;
+			zr = inflate(&zs, Z_NO_FLUSH);
+			if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
+				wdt_err("%s: corrupt input (%s)", z->name,
+					zs.msg ? zs.msg : "invalid compressed data");
+				ret = -EBADMSG;
+				goto done;
+			}
+			if ((1u << 20) - zs.avail_out) {
+				ret = out_write(z, out, (1u << 20) - zs.avail_out);
+				if (ret)
+					goto done;
+			}
+		} while (zs.avail_out == 0 && zr != Z_STREAM_END);
+		wdt_progress_add(&z->prog, before - zs.avail_in);
+		z->in_bytes += before - zs.avail_in;
+		b->start += before - zs.avail_in;
+		if (zr == Z_STREAM_END)
+			member_open = false;
+	}
+done:
+	inflateEnd(&zs);
+	free(out);
+	return ret;
+}
+
+/*
+ * The rest of the input (foreign gzip data) as one device request, when it
+ * fits: 1 done, 0 not done (use zlib; nothing was written), or -errno.
+ */
+static int oneshot_rest(struct zctx *z, struct ibuf *b)
+{
+	struct wd_queue *q = &z->qs.q[0];
+	size_t len, cap, limit = ONESHOT_MAX_OUT;
+	uint32_t isize;
+	int ret;
+
+	if (!(q->dev_flags & WD_DEV_SVA)) {
+		wdt_info("%s: not made by wd zip and the device is not SVA: inflating in-process with zlib",
+			 z->name);
+		return 0;
+	}
+	ret = ib_ensure(b, (size_t)DEV_MAX_SRC + 1);
+	if (ret)
+		return ret;
+	len = ib_avail(b);
+	if (!b->eof || len > DEV_MAX_SRC) {
+		wdt_info("%s: a gzip member not made by wd zip, over the device's 64 MiB input limit: inflating in-process with zlib",
+			 z->name);
+		return 0;
+	}
+	if (len < 18)
+		return 0;	/* zlib says what is wrong with it */
+	isize = le32(b->buf + b->end - 4);
+	cap = (size_t)isize + 4096;
+	if (cap < len * 4)
+		cap = len * 4;
+	while (cap <= limit) {
+		void *dst = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		struct wd_comp_req req;
+		void *r;
+
+		if (dst == MAP_FAILED)
+			return 0;
+		wd_prep_comp(&req, WD_DECOMPRESS, 0, dst, (uint32_t)cap,
+			     b->buf + b->start, (uint32_t)len);
+		ret = wd_send(q, &req);
+		if (!ret)
+			ret = wd_recv_sync(q, &r);
+		if (ret < 0) {
+			munmap(dst, cap);
+			wdt_err("%s: device queue failed: %s", z->name, strerror(-ret));
+			return ret;
+		}
+		if (req.status == -ENOSPC) {
+			munmap(dst, cap);
+			cap = req.out_len > cap ? req.out_len : cap * 2;
+			continue;
+		}
+		if (req.status) {
+			munmap(dst, cap);
+			wdt_info("%s: the device refused the input (%s): inflating in-process with zlib for the diagnosis",
+				 z->name, status_msg(req.status));
+			return 0;
+		}
+		wdt_info("%s: not made by wd zip: decompressed as one request", z->name);
+		ret = out_write(z, dst, req.out_len);
+		munmap(dst, cap);
+		if (ret)
+			return ret;
+		wdt_progress_add(&z->prog, len);
+		z->in_bytes += len;
+		b->start = b->end;
+		return 1;
+	}
+	wdt_info("%s: output over %u MiB: inflating in-process with zlib", z->name,
+		 ONESHOT_MAX_OUT >> 20);
+	return 0;
+}
+
+static int finish_member(struct zctx *z, struct slot *s)
+{
+	if (s->req.status) {
+		wdt_err("%s: %s", z->name, s->req.status == -ENOSPC ?
+			"corrupt input (member larger than its header says)" :
+			status_msg(s->req.status));
+		return s->req.status;
+	}
+	wdt_progress_add(&z->prog, s->len);
+	z->in_bytes += s->len;
+	return out_write(z, s->out, s->req.out_len);
+}
+
+static int unzip_stream(struct zctx *z, int fd)
+{
+	struct ibuf b = { .fd = fd };
+	uint64_t members = 0;
+	int ret = 0;
+
+	z->sub = z->done = 0;
+	for (;;) {
+		uint32_t mlen;
+		uint8_t *p;
+
+		ret = ib_ensure(&b, 64);
+		if (ret) {
+			wdt_err("%s: %s", z->name, strerror(-ret));
+			break;
+		}
+		if (!ib_avail(&b)) {
+			if (!members) {
+				wdt_err("%s: unexpected end of input (empty)", z->name);
+				ret = -EPIPE;
+			}
+			break;
+		}
+		p = b.buf + b.start;
+		if (ib_avail(&b) < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+			if (!members) {
+				wdt_err("%s: not in gzip format", z->name);
+				ret = -EINVAL;
+			} else {
+				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
+				z->status = STATUS_WARN;
+			}
+			break;
+		}
+		mlen = wd_member_len(p, ib_avail(&b));
+		if (!mlen || mlen > z->in_cap || mlen < 28) {
+			/* foreign (or oversized) data: in order, after what is in flight */
+			while (!ret && z->done < z->sub) {
+				struct slot *s;
+
+				flush_all(z);
+				s = recv_oldest(z);
+				ret = s ? finish_member(z, s) : -EIO;
+			}
+			if (ret)
+				break;
+			ret = oneshot_rest(z, &b);
+			if (ret == 0)
+				ret = zlib_rest(z, &b);
+			else if (ret == 1)
+				ret = 0;
+			break;
+		}
+		ret = ib_ensure(&b, mlen);
+		if (ret) {
+			wdt_err("%s: %s", z->name, strerror(-ret));
+			break;
+		}
+		if (ib_avail(&b) < mlen) {
+			wdt_err("%s: unexpected end of input (truncated)", z->name);
+			ret = -EPIPE;
+			break;
+		}
+		if (z->sub - z->done == (uint64_t)nslots(z)) {
+			struct slot *s;
+
+			flush_all(z);
+			s = recv_oldest(z);
+			ret = s ? finish_member(z, s) : -EIO;
+			if (ret)
+				break;
+		}
+		{
+			struct slot *s = slot_of(z, z->sub);
+			uint32_t isize = le32(b.buf + b.start + mlen - 4);
+
+			memcpy(s->in, b.buf + b.start, mlen);
+			s->len = mlen;
+			wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out,
+				     (uint32_t)(isize < z->out_cap ? z->out_cap : isize),
+				     s->in, mlen);
+			if (isize > z->out_cap) {
+				/* made with a bigger --chunk: not here */
+				wdt_err("%s: member of %u bytes over this run's chunk buffer: use --chunk %u",
+					z->name, isize, isize);
+				ret = -EFBIG;
+				break;
+			}
+			ret = wd_send(queue_of(z, z->sub), &s->req);
+			if (ret) {
+				wdt_err("%s: send: %s", z->name, strerror(-ret));
+				break;
+			}
+			z->sub++;
+			members++;
+			b.start += mlen;
+		}
+	}
+	while (!ret && z->done < z->sub) {
+		struct slot *s;
+
+		flush_all(z);
+		s = recv_oldest(z);
+		ret = s ? finish_member(z, s) : -EIO;
+	}
+	if (ret)
+		drain_quietly(z);
+	free(b.buf);
+	return ret;
+}
+
+/* ---- files ---- */
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n > m && !strcmp(s + n - m, suf);
+}
+
+static int do_one(struct zctx *z, const char *path)
+{
+	struct zopt *o = z->o;
+	bool is_stdin = !path || !strcmp(path, "-");
+	const char *name = is_stdin ? "stdin" : path;
+	struct wdt_out out;
+	struct stat st = { 0 };
+	char *target = NULL;
+	int fd = STDIN_FILENO, ret;
+
+	z->name = name;
+	z->in_bytes = z->out_bytes = 0;
+	z->status = 0;
+	if (!is_stdin) {
+		if (lstat(path, &st)) {
+			wdt_err("%s: %s", path, strerror(errno));
+			return 1;
+		}
+		if (S_ISLNK(st.st_mode) && !o->force && !o->to_stdout) {
+			wdt_err("%s: is a symbolic link -- ignored (use -f)", path);
+			return 1;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st)) {
+			wdt_err("%s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return 1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			wdt_err("%s: not a regular file -- ignored", path);
+			close(fd);
+			return 1;
+		}
+		if (!o->to_stdout && !o->test) {
+			if (!o->decompress) {
+				if (has_suffix(path, ".gz") && !o->force) {
+					wdt_err("%s: already has .gz suffix -- unchanged", path);
+					close(fd);
+					return 1;
+				}
+				if (asprintf(&target, "%s.gz", path) < 0)
+					target = NULL;
+			} else if (has_suffix(path, ".gz")) {
+				target = strndup(path, strlen(path) - 3);
+			} else if (has_suffix(path, ".tgz")) {
+				if (asprintf(&target, "%.*s.tar", (int)(strlen(path) - 4), path) < 0)
+					target = NULL;
+			} else {
+				wdt_err("%s: unknown suffix -- ignored", path);
+				close(fd);
+				return 1;
+			}
+			if (!target) {
+				close(fd);
+				wdt_err("%s: %s", path, strerror(ENOMEM));
+				return 1;
+			}
+		}
+	} else if (!o->decompress && !o->test && isatty(STDOUT_FILENO) && !o->force) {
+		wdt_err("compressed data not written to a terminal (use -f to force)");
+		return 1;
+	} else if (o->decompress && isatty(STDIN_FILENO) && !o->force) {
+		wdt_err("compressed data not read from a terminal (use -f to force)");
+		return 1;
+	}
+
+	if (target) {
+		ret = wdt_out_open(&out, target, st.st_mode, o->force, o->sync);
+		if (ret) {
+			free(target);
+			close(fd);
+			return 1;
+		}
+	} else {
+		wdt_out_stdout(&out);
+	}
+	z->out = &out;
+	wdt_progress_start(&z->prog, name, is_stdin ? 0 : (uint64_t)st.st_size,
+			   o->progress != 0 && !o->quiet);
+	ret = o->decompress ? unzip_stream(z, fd) : zip_stream(z, fd);
+	wdt_progress_end(&z->prog);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (ret) {
+		wdt_out_abort(&out);
+		free(target);
+		return 1;
+	}
+	if (target) {
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+
+		futimens(out.fd, ts);
+		if (fchown(out.fd, st.st_uid, st.st_gid))
+			(void)0;	/* as gzip: best effort */
+		if (wdt_out_commit(&out)) {
+			free(target);
+			return 1;
+		}
+		if (!o->keep && unlink(path))
+			wdt_err("%s: cannot remove: %s", path, strerror(errno));
+	}
+	if (wdt_verbose && !o->quiet)
+		fprintf(stderr, "%s: %llu -> %llu bytes%s%s\n", name,
+			(unsigned long long)z->in_bytes,
+			(unsigned long long)z->out_bytes,
+			target ? ", replaced with " : "", target ? target : "");
+	free(target);
+	return z->status;
+}
+
+static void zip_usage(FILE *f, bool d)
+{
+	fprintf(f, "usage: wd %s [OPTION]... [FILE]...\n", d ? "unzip" : "zip");
+	fputs("Compress FILEs to FILE.gz (or decompress FILE.gz) through an accelerator,\n"
+	      "gzip-compatible; no FILE or '-': standard input to standard output.\n"
+	      "  -c, --stdout       write to standard output, keep the input\n"
+	      "  -d, --decompress   decompress (wd unzip)\n"
+	      "  -k, --keep         keep the input files\n"
+	      "  -f, --force        overwrite outputs, compress .gz files, write to a terminal\n"
+	      "  -t, --test         decompress and check, write nothing\n"
+	      "  -1 .. -9           compression level (--fast = -1, --best = -9; default 6)\n"
+	      "  -q, --quiet        no warnings;  -v, --verbose: paths taken and sizes\n"
+	      "      --device DEV[,DEV...]  /dev/uaN or local[:sva|pasid|noiommu]\n"
+	      "      --queues N     queues (default 2)   --depth N  requests in flight per queue (default 4)\n"
+	      "      --chunk SIZE   bytes per gzip member (default 1M, at most 16M)\n"
+	      "      --sync         fsync the output before renaming it into place\n"
+	      "      --progress / --no-progress   progress bar on stderr (default: a terminal, input >= 64 MiB)\n"
+	      "Exit status: 0 ok, 1 error, 2 warning (trailing garbage).\n", f);
+}
+
+int cmd_zip(int argc, char **argv, bool decompress)
+{
+	enum { OPT_DEVICE = 256, OPT_QUEUES, OPT_DEPTH, OPT_CHUNK, OPT_SYNC, OPT_PROG, OPT_NOPROG,
+	       OPT_FAST, OPT_BEST };
+	static const struct option opts[] = {
+		{ "stdout", no_argument, NULL, 'c' },
+		{ "to-stdout", no_argument, NULL, 'c' },
+		{ "decompress", no_argument, NULL, 'd' },
+		{ "uncompress", no_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "test", no_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "chunk", required_argument, NULL, OPT_CHUNK },
+		{ "sync", no_argument, NULL, OPT_SYNC },
+		{ "progress", no_argument, NULL, OPT_PROG },
+		{ "no-progress", no_argument, NULL, OPT_NOPROG },
+		{ "fast", no_argument, NULL, OPT_FAST },
+		{ "best", no_argument, NULL, OPT_BEST },
+		{ 0 }
+	};
+	struct zopt o = { .decompress = decompress, .progress = -1, .level = 6,
+			  .chunk = 1 << 20, .queues = 2, .depth = 4 };
+	struct zctx z;
+	int opt, status = 0;
+
+	while ((opt = getopt_long(argc, argv, "cdkftqvh123456789", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o.to_stdout = true; break;
+		case 'd': o.decompress = true; break;
+		case 'k': o.keep = true; break;
+		case 'f': o.force = true; break;
+		case 't': o.test = o.decompress = true; break;
+		case 'q': o.quiet = true; break;
+		case 'v': wdt_verbose++; break;
+		case 'h': zip_usage(stdout, decompress); return 0;
+		case OPT_DEVICE: o.device = optarg; break;
+		case OPT_QUEUES:
+			o.queues = atoi(optarg);
+			if (o.queues < 1 || o.queues > WDT_MAX_QUEUES) {
+				wdt_err("--queues: 1 to %d", WDT_MAX_QUEUES);
+				return 2;
+			}
+			break;
+		case OPT_DEPTH:
+			o.depth = atoi(optarg);
+			if (o.depth < 1 || o.depth > 256) {
+				wdt_err("--depth: 1 to 256");
+				return 2;
+			}
+			break;
+		case OPT_CHUNK:
+			if (wdt_parse_size(optarg, &o.chunk) || o.chunk < 4096 ||
+			    o.chunk > (16u << 20)) {
+				wdt_err("--chunk: 4K to 16M");
+				return 2;
+			}
+			break;
+		case OPT_SYNC: o.sync = true; break;
+		case OPT_PROG: o.progress = 1; break;
+		case OPT_NOPROG: o.progress = 0; break;
+		case OPT_FAST: o.level = 1; break;
+		case OPT_BEST: o.level = 9; break;
+		default:
+			if (opt >= '1' && opt <= '9') {
+				o.level = (unsigned int)(opt - '0');
+				break;
+			}
+			zip_usage(stderr, decompress);
+			return 2;
+		}
+	}
+	wdt_signals_init();
+	if (setup(&z, &o)) {
+		teardown(&z);
+		return 1;
+	}
+	if (optind == argc) {
+		status = do_one(&z, NULL);
+	} else {
+		for (int i = optind; i < argc; i++) {
+			int st = do_one(&z, argv[i]);
+
+			if (st == 1 || (st && !status))
+				status = st;
+		}
+	}
+	teardown(&z);
+	return status;
+}
