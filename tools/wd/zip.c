@@ -731,6 +731,12 @@ static int do_one(struct zctx *z, const char *path)
 		return 1;
 	}
 
+	if (!target && !is_stdin && !o->decompress && !o->test &&
+	    isatty(STDOUT_FILENO) && !o->force) {
+		wdt_err("compressed data not written to a terminal (use -f to force)");
+		close(fd);
+		return 1;
+	}
 	if (target) {
 		ret = wdt_out_open(&out, target, st.st_mode, o->force, o->sync);
 		if (ret) {

@@ -1,0 +1,124 @@
+#!/bin/sh
+# suite-tools.sh: the wd tool in the VM, on the kernel device (/dev/uaN):
+# every subcommand and its bad inputs. busybox sh; run in /work after
+# wd-vm loaded uacce and wd_soft (instance 0, SVA):
+#   tools/vm/wd-vm --add build/vm -- sh ./suite-tools.sh
+# Prints PASS:/FAIL:/SKIP: lines; exit status 1 if any failed.
+cd "$(dirname "$0")" || exit 1
+here=$(pwd)
+WD=${WD:-wd}
+EXPECTED=$(cat "$here/tools-expected.txt" 2>/dev/null)
+T=/tmp/suite-tools.$$
+mkdir -p "$T" && cd "$T" || exit 1
+fails=0
+
+pass() { echo "PASS: tools.$1"; }
+fail() { echo "FAIL: tools.$1${2:+ ($2)}"; fails=$((fails + 1)); }
+skip() { echo "SKIP: tools.$1 ($2)"; }
+ok() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
+no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
+
+seq 1 200000 > text
+head -c 2000000 /dev/urandom > rnd
+printf '123456789' > nine
+
+# ---- list ----
+$WD list > l.txt 2>&1; rc=$?
+grep -q '^ua0  /dev/ua0  wd_soft_v1  mode sva' l.txt && grep -q 'algorithms .*gzip' l.txt
+ok list_kernel_device $((rc + $?)) "$(cat l.txt)"
+$WD list --json > l.json 2>&1; rc=$?
+grep -q '"name": "ua0"' l.json && grep -q '"local": null' l.json
+ok list_json $((rc + $?)) "$(cat l.json)"
+# no device at all: remove instance 0, list, put it back
+if echo 0 > /sys/bus/wd_soft/del_device 2>/dev/null; then
+	$WD list > n.out 2> n.err; rc=$?
+	echo 0 > /sys/bus/wd_soft/new_device
+	[ "$rc" = 1 ] && grep -q 'no accelerators found' n.err
+	ok list_none $? "rc $rc: $(cat n.err)"
+else
+	skip list_none "cannot remove wd_soft instance 0"
+fi
+echo "9 mode=pasid queues=4 engines=2" > /sys/bus/wd_soft/new_device
+$WD list > l2.txt 2>&1
+grep -q 'mode pasid  free queues 4' l2.txt
+ok list_second_instance $? "$(cat l2.txt)"
+ua9=$(ls /sys/bus/wd_soft/devices/wd_soft9/uacce 2>/dev/null)
+
+# ---- zip / unzip ----
+$WD zip -6 -c text > t.gz; rc=$?
+gzip -dc t.gz | cmp - text
+ok zip_gzip_d $((rc + $?))
+got=$(sha256sum < t.gz | cut -d' ' -f1)
+if [ -n "$EXPECTED" ]; then
+	[ "$got" = "$EXPECTED" ]
+	ok zip_same_output_as_in_process $? "$got != $EXPECTED"
+else
+	skip zip_same_output_as_in_process "no tools-expected.txt (native build)"
+fi
+if [ -n "$ua9" ]; then
+	got9=$($WD zip -6 -c --device /dev/$ua9 text | sha256sum | cut -d' ' -f1)
+	[ "$got9" = "$got" ]
+	ok zip_same_output_pasid_device $?
+	$WD zip -c --device /dev/ua0,/dev/$ua9 --queues 4 rnd | $WD unzip --device /dev/$ua9 | cmp - rnd
+	ok zip_two_devices $?
+fi
+cp text a && $WD zip a && [ ! -e a ] && gzip -t a.gz && $WD unzip a.gz && cmp a text && no_temp
+ok zip_unzip_files $?
+cat rnd | $WD zip | $WD unzip | cmp - rnd
+ok zip_unzip_pipes $?
+gzip -c rnd > g.gz && $WD unzip -c g.gz | cmp - rnd
+ok unzip_busybox_gzip $?
+$WD zip -c text > own.gz
+head -c 20000 own.gz > tr.gz
+$WD unzip tr.gz 2> tr.err; rc=$?
+[ "$rc" != 0 ] && grep -q 'unexpected end of input' tr.err && [ ! -e tr ] && no_temp
+ok unzip_truncated $? "rc $rc: $(cat tr.err)"
+cp own.gz co.gz && printf 'XXXX' | dd of=co.gz bs=1 seek=3000 conv=notrunc 2>/dev/null
+$WD unzip co.gz 2> co.err; rc=$?
+[ "$rc" != 0 ] && grep -q 'corrupt input' co.err && [ ! -e co ] && no_temp
+ok unzip_corrupt $? "rc $rc: $(cat co.err)"
+echo 'not gzip' > ng.gz
+$WD unzip ng.gz 2> ng.err; rc=$?
+[ "$rc" != 0 ] && grep -q 'not in gzip format' ng.err
+ok unzip_not_gzip $?
+mkdir -p full
+if mount -t tmpfs -o size=64k none full 2>/dev/null; then
+	head -c 40000 rnd > full/r
+	$WD zip -k full/r 2> f.err; rc=$?
+	[ "$rc" != 0 ] && grep -q 'No space left on device' f.err && [ ! -e full/r.gz ] && no_temp full && [ -e full/r ]
+	ok zip_full_disk $? "rc $rc: $(cat f.err)"
+	rm -f full/r
+	head -c 500000 /dev/zero | gzip -c > full/t.gz
+	$WD unzip full/t.gz 2> f2.err; rc=$?
+	[ "$rc" != 0 ] && grep -q 'No space left on device' f2.err && [ ! -e full/t ] && [ -e full/t.gz ] && no_temp full
+	ok unzip_full_disk $? "rc $rc: $(cat f2.err)"
+	umount full
+else
+	skip zip_full_disk "mount tmpfs failed"
+fi
+
+# ---- digest ----
+$WD digest --alg sha256 text rnd nine > s.sum && sha256sum -c s.sum > /dev/null
+ok digest_sha256_sha256sum_c $?
+[ "$($WD digest < rnd)" = "$(sha256sum < rnd)" ]
+ok digest_stdin $?
+[ "$($WD digest -a crc32c nine)" = "e3069283  nine" ]
+ok digest_crc32c_vector $?
+if [ -n "$ua9" ]; then
+	[ "$($WD digest -a crc32c --device /dev/$ua9 rnd)" = "$($WD digest -a crc32c rnd)" ] &&
+	[ "$($WD digest --device /dev/$ua9 rnd text)" = "$(sha256sum rnd text)" ]
+	ok digest_pasid_device $?
+fi
+$WD digest nine missing > mi.out 2> mi.err; rc=$?
+[ "$rc" = 1 ] && grep -q 'missing: No such file' mi.err && [ "$(cat mi.out)" = "$(sha256sum nine)" ]
+ok digest_missing_file $?
+
+# ---- bench ----
+modprobe algif_hash 2>/dev/null
+$WD bench --suite kernel --quick --time 0.05 --no-trace --csv b.csv > b.txt 2>&1; rc=$?
+grep -q 'AF_ALG' b.txt && grep -q '== targets' b.txt && grep -q '^kernel,' b.csv
+ok bench_kernel $((rc + $?)) "$(tail -n 5 b.txt)"
+
+echo 9 > /sys/bus/wd_soft/del_device 2>/dev/null
+cd / && rm -rf "$T"
+[ "$fails" = 0 ]

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# t_wd: native tests of the wd tool (build/bin/wd) on the in-process device,
+# every subcommand and its bad inputs, against gzip/gunzip/sha256sum/zlib.
+# Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WD=${WD:-$(cd "$here/../.." && pwd)/bin/wd}
+[[ -x $WD ]] || { echo "FAIL: t_wd.setup (no $WD)"; exit 1; }
+export WD_DEV_PATH=local
+T=$(mktemp -d /tmp/t_wd.XXXXXX)
+trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+
+fails=0
+pass() { echo "PASS: t_wd.$1"; }
+fail() { echo "FAIL: t_wd.$1${2:+ ($2)}"; fails=$((fails + 1)); }
+skip() { echo "SKIP: t_wd.$1 ($2)"; }
+# check NAME CMD...: PASS when CMD succeeds
+check() {
+	local n=$1
+	shift
+	if "$@" >"$T/out.$n" 2>&1; then pass "$n"; else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
+}
+no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
+
+# inputs: text (compressible), random, and exact chunk multiples
+seq 1 400000 > text
+head -c 3000000 /dev/urandom > rnd
+head -c 1048576 text > mib1
+(cat text; cat text) | head -c 2097152 > mib2
+: > empty
+
+# ---- list ----
+t_list() {
+	"$WD" list > l.txt && grep -q '^local' l.txt && grep -q 'gzip' l.txt &&
+	grep -q 'sha256' l.txt
+}
+check list_local t_list
+check list_json bash -c '"$0" list --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"local\"][\"in_process\"]; assert \"gzip\" in d[\"local\"][\"algorithms\"]"' "$WD"
+t_list_none() {
+	local rc=0
+	WD_UACCE_SYSFS=$T/nonexistent "$WD" list --kernel > n.out 2> n.err || rc=$?
+	[[ $rc == 1 ]] && grep -q 'no accelerators found' n.err && [[ ! -s n.out ]]
+}
+check list_none t_list_none
+t_list_fake() {
+	local d=$T/sys/ua3
+	mkdir -p "$d"
+	echo 3 > "$d/id"; echo wd_soft_v1 > "$d/api"; echo 6 > "$d/flags"
+	echo 17 > "$d/available_instances"; printf 'nop\ncopy\ngzip\n' > "$d/algorithms"
+	echo '0 4096 -1 8192' > "$d/qfrs_offset"; echo 4096 > "$d/region_mmio_size"
+	echo 0 > "$d/region_dko_size"; echo 69632 > "$d/region_dus_size"
+	echo 10 > "$d/numa_distance"; echo 1 > "$d/node_id"; echo 0 > "$d/isolate"
+	echo 5 > "$d/isolate_strategy"; echo 'MAJOR=1' > "$d/uevent"
+	WD_UACCE_SYSFS=$T/sys "$WD" list --kernel > f.txt &&
+	grep -q '^ua3  /dev/ua3  wd_soft_v1  mode sva  free queues 17  node 1' f.txt &&
+	grep -q 'algorithms  *nop copy gzip' f.txt && grep -q 'isolate_strategy  *5' f.txt &&
+	! grep -q uevent f.txt &&
+	WD_UACCE_SYSFS=$T/sys "$WD" list --kernel --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["devices"][0]
+assert d["name"] == "ua3" and d["mode"] == "sva" and d["available_instances"] == 17
+assert d["algorithms"] == ["nop", "copy", "gzip"] and d["qfrs_offset"] == [0, 4096, -1, 8192]
+assert d["node_id"] == 1'
+}
+check list_fake_sysfs t_list_fake
+
+# ---- zip ----
+t_zip_file() {
+	cp text a && "$WD" zip a && [[ ! -e a && -s a.gz ]] && gzip -t a.gz &&
+	gzip -dc a.gz | cmp - text && no_temp
+}
+check zip_file_gzip_d t_zip_file
+check zip_keep bash -c 'cp text k && "$0" zip -k k && [[ -e k && -e k.gz ]] && gzip -dc k.gz | cmp - k' "$WD"
+check zip_stdout_c bash -c '"$0" zip -c text > c.gz && [[ -e text ]] && gzip -dc c.gz | cmp - text' "$WD"
+check zip_pipe bash -c 'cat rnd | "$0" zip | gzip -dc | cmp - rnd' "$WD"
+check zip_python_zlib bash -c '"$0" zip -c text | python3 -c "
+import sys, zlib
+d = zlib.decompressobj(31); data = sys.stdin.buffer.read(); out = b\"\"
+while data:
+    out += d.decompress(data); data = d.unused_data; d = zlib.decompressobj(31)
+assert out == open(\"text\", \"rb\").read()"' "$WD"
+t_levels() {
+	"$WD" zip -1 -c text > l1.gz && "$WD" zip -9 -c text > l9.gz &&
+	"$WD" zip --fast -c text > lf.gz && cmp l1.gz lf.gz &&
+	gzip -dc l1.gz | cmp - text && gzip -dc l9.gz | cmp - text &&
+	(($(stat -c %s l9.gz) < $(stat -c %s l1.gz)))
+}
+check zip_levels t_levels
+t_several() {
+	cp text s1 && cp rnd s2 && cp empty s3 && "$WD" zip s1 s2 s3 &&
+	gzip -dc s1.gz | cmp - text && gzip -dc s2.gz | cmp - rnd &&
+	[[ $(gzip -dc s3.gz | wc -c) == 0 ]] && [[ ! -e s1 && ! -e s2 && ! -e s3 ]]
+}
+check zip_several_files t_several
+check zip_empty bash -c '"$0" zip -c empty > e.gz && gzip -t e.gz && [[ $(gzip -dc e.gz | wc -c) == 0 ]]' "$WD"
+check zip_chunk_multiples bash -c 'for f in mib1 mib2; do "$0" zip -c $f | gzip -dc | cmp - $f || exit 1; done' "$WD"
+check zip_small_chunks bash -c '"$0" zip --chunk 4k --queues 3 --depth 7 -c text > sc.gz && gzip -dc sc.gz | cmp - text && "$0" unzip -c sc.gz | cmp - text' "$WD"
+t_modes() {
+	local ref
+	ref=$("$WD" zip -c --device local:sva text | sha256sum)
+	[[ $("$WD" zip -c --device local:pasid text | sha256sum) == "$ref" ]] &&
+	[[ $("$WD" zip -c --device local:noiommu text | sha256sum) == "$ref" ]] &&
+	[[ $("$WD" zip -c --device local:sva,local:pasid --queues 4 text | sha256sum) == "$ref" ]]
+}
+check zip_same_output_every_mode t_modes
+t_exists() {
+	cp text x && : > x.gz && ! "$WD" zip x 2> ex.err && grep -q 'already exists' ex.err &&
+	[[ -e x && ! -s x.gz ]] && "$WD" zip -f x && gzip -dc x.gz | cmp - text
+}
+check zip_refuses_existing_output t_exists
+check zip_refuses_gz_suffix bash -c 'cp text y.gz && ! "$0" zip y.gz 2> y.err && grep -q "already has .gz suffix" y.err && [[ ! -e y.gz.gz ]]' "$WD"
+check zip_missing_file bash -c '! "$0" zip nonexistent 2> m.err && grep -q "nonexistent: No such file" m.err' "$WD"
+check zip_directory bash -c 'mkdir -p dd && ! "$0" zip dd 2> d.err && grep -q "not a regular file" d.err' "$WD"
+t_mode_kept() {
+	cp text pm && chmod 640 pm && touch -d '2001-02-03 04:05:06' pm && "$WD" zip pm &&
+	[[ $(stat -c %a pm.gz) == 640 ]] && [[ $(stat -c %Y pm.gz) == $(date -d '2001-02-03 04:05:06' +%s) ]]
+}
+check zip_keeps_mode_and_mtime t_mode_kept
+
+# ---- unzip ----
+check unzip_own bash -c 'cp text u && "$0" zip u && "$0" unzip u.gz && [[ ! -e u.gz ]] && cmp u text' "$WD"
+check unzip_gzip_made bash -c 'gzip -6 -c text > g.gz && "$0" unzip -v -k g.gz 2> g.err && cmp g text && grep -q "one request" g.err' "$WD"
+check unzip_pigz_made bash -c 'command -v pigz >/dev/null || exit 0; pigz -p 2 -c rnd > p.gz && "$0" unzip -c p.gz | cmp - rnd' "$WD"
+check unzip_multi_member bash -c '(gzip -c text; "$0" zip -c rnd; gzip -1 -c empty; gzip -c mib1) > mm.gz && "$0" unzip -c mm.gz | cmp - <(cat text rnd mib1)' "$WD"
+check unzip_stdin bash -c 'gzip -c rnd | "$0" unzip | cmp - rnd && "$0" zip -c text | "$0" unzip -d | cmp - text' "$WD"
+check unzip_tgz bash -c 'gzip -c text > z.tgz && "$0" unzip z.tgz && cmp z.tar text' "$WD"
+check unzip_test_mode bash -c '"$0" zip -c text > tt.gz && "$0" unzip -t tt.gz && [[ -e tt.gz && ! -e tt ]]' "$WD"
+t_large_foreign() {
+	# a foreign member over the device's 64 MiB input limit: zlib in-process
+	head -c $((66 << 20)) /dev/urandom > big && gzip -1 -c big > big.gz &&
+	"$WD" -v unzip -c big.gz 2> big.err | cmp - big &&
+	grep -q 'in-process with zlib' big.err
+	local rc=$?
+	rm -f big big.gz
+	return $rc
+}
+check unzip_foreign_over_device_limit t_large_foreign
+# bad inputs: message, non-zero exit, no output file, no temporary, input kept
+bad() {
+	local name=$1 file=$2 want=$3 rc=0
+	"$WD" unzip "$file" 2> "$name.err" || rc=$?
+	if ((rc == 0)); then fail "$name" "exit status 0"; return; fi
+	if ! grep -q "$want" "$name.err"; then fail "$name" "message: $(cat "$name.err")"; return; fi
+	if [[ -e ${file%.gz} ]] || ! no_temp || [[ ! -e $file ]]; then fail "$name" "output or temp left, or input gone"; return; fi
+	pass "$name"
+}
+"$WD" zip -c text > own.gz
+gzip -c text > gz.gz
+head -c 30000 own.gz > trunc_own.gz
+head -c 30000 gz.gz > trunc_gz.gz
+head -c 15 own.gz > trunc_hdr.gz
+cp own.gz corrupt_own.gz && printf 'XXXX' | dd of=corrupt_own.gz bs=1 seek=5000 conv=notrunc 2>/dev/null
+cp gz.gz corrupt_gz.gz && printf 'XXXX' | dd of=corrupt_gz.gz bs=1 seek=5000 conv=notrunc 2>/dev/null
+sz=$(stat -c %s gz.gz)
+cp gz.gz crc_gz.gz && printf '\xff' | dd of=crc_gz.gz bs=1 seek=$((sz - 6)) conv=notrunc 2>/dev/null
+echo 'plain text, not gzip' > notgz.gz
+: > e0.gz
+bad unzip_truncated_own trunc_own.gz 'unexpected end of input'
+bad unzip_truncated_foreign trunc_gz.gz 'unexpected end of input'
+bad unzip_truncated_header trunc_hdr.gz 'unexpected end of input'
+bad unzip_corrupt_own corrupt_own.gz 'corrupt input'
+bad unzip_corrupt_foreign corrupt_gz.gz 'corrupt input'
+bad unzip_bad_crc crc_gz.gz 'corrupt input'
+bad unzip_not_gzip notgz.gz 'not in gzip format'
+bad unzip_empty e0.gz 'unexpected end of input'
+check unzip_unknown_suffix bash -c 'cp own.gz own.xyz && ! "$0" unzip own.xyz 2> us.err && grep -q "unknown suffix" us.err' "$WD"
+check unzip_test_mode_corrupt bash -c '! "$0" unzip -t corrupt_own.gz 2>/dev/null' "$WD"
+t_trailing() {
+	local rc=0
+	(cat own.gz; echo 'trailing junk') > tg.gz
+	"$WD" unzip -c tg.gz > tg.out 2> tg.err || rc=$?
+	[[ $rc == 2 ]] && grep -q 'trailing garbage ignored' tg.err && cmp tg.out text
+}
+check unzip_trailing_garbage t_trailing
+t_full() {
+	if [[ $(id -u) != 0 ]]; then skip zip_full_disk "not root: cannot mount a small tmpfs"; return 0; fi
+	mkdir -p full
+	if ! mount -t tmpfs -o size=64k none full 2>/dev/null; then skip zip_full_disk "mount tmpfs refused here"; return 0; fi
+	cp -f rnd full/r 2>/dev/null
+	head -c 40000 rnd > full/r
+	local rc=0
+	"$WD" zip -k full/r 2> full.err || rc=$?
+	if ((rc != 0)) && grep -q 'No space left on device' full.err && [[ ! -e full/r.gz ]] &&
+		no_temp full && cmp full/r <(head -c 40000 rnd); then pass zip_full_disk
+	else fail zip_full_disk "rc $rc: $(cat full.err)"; fi
+	rm -f full/r
+	head -c 500000 /dev/zero | gzip -c > full/t.gz
+	rc=0
+	"$WD" unzip full/t.gz 2> full2.err || rc=$?
+	if ((rc != 0)) && grep -q 'No space left on device' full2.err && [[ ! -e full/t ]] &&
+		[[ -e full/t.gz ]] && no_temp full; then pass unzip_full_disk
+	else fail unzip_full_disk "rc $rc: $(cat full2.err)"; fi
+	umount full
+}
+t_full
+
+# ---- digest ----
+printf '123456789' > nine
+check digest_sha256_sha256sum_c bash -c '"$0" digest --alg sha256 text rnd empty nine > s.sum && sha256sum -c --quiet s.sum && diff <(sha256sum text rnd empty nine) s.sum' "$WD"
+check digest_sha256_stdin bash -c '[[ $(cat rnd | "$0" digest) == "$(sha256sum < rnd)" ]]' "$WD"
+check digest_crc32c_vector bash -c '[[ $("$0" digest -a crc32c nine) == "e3069283  nine" ]]' "$WD"
+t_crc_ref() {
+	"$WD" digest -a crc32c rnd mib2 empty > c.sum &&
+	"$WD" digest -a crc32c --device local:pasid rnd mib2 empty > c2.sum &&
+	cat rnd | "$WD" digest -a crc32c > c3.sum &&
+	diff c.sum c2.sum && [[ $(cut -d' ' -f1 c3.sum) == $(head -n1 c.sum | cut -d' ' -f1) ]] &&
+	python3 - c.sum <<'PY'
+import sys
+t = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    t.append(c)
+for line in open(sys.argv[1]):
+    h, name = line.rstrip("\n").split("  ", 1)
+    c = 0xFFFFFFFF
+    for b in open(name, "rb").read():
+        c = t[(c ^ b) & 0xFF] ^ (c >> 8)
+    assert int(h, 16) == c ^ 0xFFFFFFFF, name
+PY
+}
+check digest_crc32c_reference t_crc_ref
+check digest_modes bash -c 'for d in local:pasid local:noiommu; do diff <("$0" digest --device $d text rnd) <(sha256sum text rnd) || exit 1; done' "$WD"
+check digest_over_device_limit bash -c 'head -c $((65 << 20)) /dev/zero > z65 && diff <("$0" digest z65) <(sha256sum z65); r=$?; rm -f z65; exit $r' "$WD"
+check digest_escaped_names bash -c 'cp nine "we\\ird
+name" && "$0" digest "we\\ird
+name" > esc.sum && diff esc.sum <(sha256sum "we\\ird
+name") && sha256sum -c --quiet esc.sum' "$WD"
+t_missing() {
+	local rc=0
+	"$WD" digest nine nonexistent text > mi.out 2> mi.err || rc=$?
+	[[ $rc == 1 ]] && grep -q 'nonexistent: No such file' mi.err &&
+	diff mi.out <(sha256sum nine text)
+}
+check digest_missing_file t_missing
+check digest_directory bash -c '! "$0" digest . 2> dir.err && grep -q "Is a directory" dir.err' "$WD"
+check digest_unknown_alg bash -c '"$0" digest --alg md5 nine 2> ua.err; [[ $? == 2 ]] && grep -q "unknown algorithm" ua.err' "$WD"
+
+# ---- bench ----
+t_bench() {
+	"$WD" bench --suite native --quick --time 0.02 --no-trace --csv b.csv --json b.json \
+		--plot b.png > b.txt &&
+	grep -q 'cache line' b.txt && grep -q 'io_uring NOP' b.txt && grep -q '== targets' b.txt &&
+	head -n1 b.csv | grep -q '^group,path,kind,alg,bytes' && (($(wc -l < b.csv) > 20)) &&
+	python3 -c 'import json; d = json.load(open("b.json")); assert len(d["results"]) > 20 and d["targets"]' &&
+	[[ $(head -c 8 b.png | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]]
+}
+check bench_native_outputs t_bench
+t_bench_trace() {
+	command -v strace >/dev/null || { skip bench_syscalls_traced "no strace"; return 0; }
+	"$WD" bench --suite roundtrip --time 0.05 > bt.txt 2>&1 || return 1
+	# eventfd: a write and a read on each side = 4 calls per round trip
+	grep -E 'eventfd.* 4\.000 *$' bt.txt && grep -E 'in-process device .* 0\.000 *$' bt.txt
+}
+check bench_syscalls_traced t_bench_trace
+check bench_comp_no_corpus bash -c '"$0" bench --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WD"
+check bench_bad_option bash -c '"$0" bench --time -1 2>/dev/null; [[ $? == 2 ]]' "$WD"
+check usage_unknown_command bash -c '"$0" frobnicate 2> uc.err; [[ $? == 2 ]] && grep -q "unknown command" uc.err' "$WD"
+
+exit $((fails > 0))
