@@ -28,9 +28,9 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests native-tests kcheck run check clean distclean
+.PHONY: all modules engine lib tools vm-tests native-tests fuzz-tests kcheck run check clean distclean
 
-all: modules engine lib tools vm-tests native-tests
+all: modules engine lib tools vm-tests native-tests fuzz-tests
 
 modules:
 	$(KBUILD) modules
@@ -55,6 +55,12 @@ native-tests: lib
 vm-tests: lib
 	@if [[ -f tests/vm/Makefile ]]; then $(MAKE) -C tests/vm; \
 	else echo "tests/vm/Makefile missing: no VM tests to build"; fi
+
+# The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer
+# targets (clang) into build/fuzz/ with their bounded run as a program of
+# build/native/bin/ (tests/run.sh runs it with the native tests).
+fuzz-tests: lib
+	$(MAKE) -C tests/fuzz
 
 # checkpatch --strict on every kernel source and header, then a rebuild with
 # W=1 and sparse on every file (C=2) where any warning fails. Cleaned first:
@@ -93,3 +99,47 @@ clean:
 # clean, and also the checkpatch copy deps.sh extracted
 distclean: clean
 	rm -rf build
+
+# ---- reliability (docs/reliability.md) ----------------------------------
+#
+#   make debug-kernel   build the debug kernel once per machine (cached in
+#                       /var/cache/warpdrive/, see scripts/build-debug-kernel.sh)
+#   make debug-modules  uacce.ko and wd_soft.ko built against it, in
+#                       build/debug-modules/ (a copy of the sources: kbuild
+#                       writes next to them)
+#   make check-debug    the VM suites on the debug kernel, then kmemleak
+#   make fuzz           long libFuzzer runs (FUZZ_SECONDS each, default 3600)
+#   make fuzz-ring      long ring fuzzer run in the VM (FZ_SECONDS, default 3600)
+#   make fuzz-sys       long system-call fuzzer run in the VM (same)
+.PHONY: debug-kernel debug-modules check-debug fuzz fuzz-ring fuzz-sys
+
+debug-kernel:
+	scripts/build-debug-kernel.sh >/dev/null
+
+DEBUG_MOD_SRCS = $(shell find kernel engine include -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild)
+debug-modules: debug-kernel
+	@mkdir -p build/debug-modules
+	cp --parents -u -p $(DEBUG_MOD_SRCS) build/debug-modules/
+	$(MAKE) -C "$$(scripts/build-debug-kernel.sh --dir)/linux" \
+		M=$(CURDIR)/build/debug-modules/kernel modules
+
+check-debug: all debug-modules
+	tests/run.sh --debug-kernel
+
+FUZZ_SECONDS ?= 3600
+fuzz: fuzz-tests
+	@for t in fz_core fz_local; do \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
+		echo "== $$t for $(FUZZ_SECONDS) s, corpus build/fuzz/corpus/$$t"; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=60 \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
+			build/fuzz/corpus/$$t build/fuzz/seeds/core || exit 1; \
+	done
+
+FZ_SECONDS ?= 3600
+fuzz-ring: all
+	tools/vm/wd-vm -v --timeout $$(($(FZ_SECONDS) * 3 + 900)) --add build/vm -- \
+		sh -c 'FZ_SECONDS=$(FZ_SECONDS) FZ_BATCHES=100000000 ./bin/fz_ring'
+fuzz-sys: all
+	tools/vm/wd-vm -v --timeout $$(($(FZ_SECONDS) + 900)) --add build/vm -- \
+		sh -c 'FZ_SECONDS=$(FZ_SECONDS) FZ_OPS=1000000000 ./bin/fz_sys'

@@ -12,6 +12,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio strace pigz
 	zlib1g-dev libssl-dev liburing-dev libdeflate-dev libisal-dev gnuplot-nox
+	clang libclang-rt-14-dev # libFuzzer (tests/fuzz)
 )
 
 # dpkg-query knows nothing of a package never installed; such a package is

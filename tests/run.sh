@@ -8,8 +8,15 @@
 # Native tests: every executable in build/native/bin/. VM suite: build/vm
 # (static programs in bin/, suite.sh) is added to the guest as /work and
 # `sh ./suite.sh` runs there. Logs go to build/test-logs/.
+#
+# tests/run.sh --debug-kernel (make check-debug): only the VM suites, on the
+# debug kernel (scripts/build-debug-kernel.sh; KASAN, lockdep, UBSAN,
+# kmemleak checked after the modules are unloaded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+debug=0
+[[ ${1:-} == --debug-kernel ]] && debug=1
 
 logs=build/test-logs
 rm -rf "$logs"
@@ -33,6 +40,7 @@ fail() {
 }
 
 for t in build/native/bin/*; do
+	((debug)) && break
 	[[ -f $t && -x $t ]] || continue
 	name=${t##*/}
 	rc=0
@@ -63,15 +71,25 @@ vm() {
 	esac
 }
 
-if [[ -f build/vm/suite.sh ]]; then
+if ((debug)); then
+	# Everything the VM suites hold, fuzzers' bounded runs first (they
+	# leave the modules loaded; suite.sh unloads them at its end).
+	vm vm-debug --debug-kernel --timeout "${WD_VM_TIMEOUT:-3600}" --add build/vm -- \
+		sh -c 'sh ./suite-fuzz.sh; sh ./suite.sh'
+elif [[ -f build/vm/suite.sh ]]; then
 	vm vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
 else
 	fail "vm: suite built (build/vm/suite.sh missing: run 'make vm-tests')"
 fi
 
+# The fuzzers' bounded runs (fixed seed), in a VM of their own.
+if ((!debug)) && [[ -f build/vm/suite-fuzz.sh ]]; then
+	vm vm-fuzz --timeout 900 --add build/vm -- sh ./suite-fuzz.sh
+fi
+
 # A second, short VM with two NUMA nodes: discovery must pick the device on
 # the caller's node (libwd's discovery tests; the rest ran above).
-if [[ -f build/vm/suite-lib.sh ]]; then
+if ((!debug)) && [[ -f build/vm/suite-lib.sh ]]; then
 	vm vm-numa --numa --timeout 300 --add build/vm -- \
 		sh ./suite-lib.sh discover_numa discover_most_available
 fi

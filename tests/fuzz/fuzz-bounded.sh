@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The libFuzzer targets' bounded runs (fixed seed, fixed number of runs,
+# over the generated seed corpus), as a program of build/native/bin that
+# tests/run.sh runs with the native tests. One PASS:/FAIL: line per
+# target; a crash's reproducer is kept in build/fuzz/crashes/.
+# FZ_RUNS (default 60000) overrides the runs per target.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+fz=$top/build/fuzz
+runs=${FZ_RUNS:-60000}
+rc=0
+mkdir -p "$fz/crashes"
+for t in fz_core fz_local; do
+	[[ -x $fz/$t ]] || { echo "SKIP: fuzz.$t: $fz/$t not built (clang missing?)"; continue; }
+	seeds=$fz/seeds/${t#fz_}
+	[[ -d $seeds ]] || seeds=$fz/seeds/core
+	work=$(mktemp -d)
+	t0=$(date +%s.%N)
+	# new inputs go to the scratch dir (first), the seeds stay as they are
+	if "$fz/$t" -seed=1 -runs="$runs" -max_len=65536 -timeout=60 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$fz/crashes/$t-" \
+		"$work" "$seeds" >"$work.log" 2>&1; then
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
+		cov=$(grep -o 'cov: [0-9]*' "$work.log" | tail -n 1)
+		printf '# fuzz.%s: %s inputs (seed 1, %s of them mutated), %s, %.1f s\n' "$t" \
+			"$execs" "$runs" "$cov" "$(echo "$(date +%s.%N) - $t0" | bc)"
+		echo "PASS: fuzz.$t"
+	else
+		grep -E 'fz_core:|fz_local:|ERROR:|SUMMARY|Test unit written' "$work.log" | head -n 20
+		echo "FAIL: fuzz.$t: see the reproducer in $fz/crashes/"
+		rc=1
+	fi
+	rm -rf "$work" "$work.log"
+done
+exit $rc

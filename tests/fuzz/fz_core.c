@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fz_core: libFuzzer target for the wd_soft engine core in user space.
+ *
+ * engine/wd_soft_core.c is compiled in unchanged with a deterministic,
+ * single-threaded host (zlib, OpenSSL libcrypto) whose device memory is two
+ * windows, one read-write and one read-only (fz_core.h gives the input
+ * format). Each input is a few raw SQEs, optionally hostile ring indices,
+ * injected device errors and a stop in the middle of a request, plus the
+ * memory content; the queue is served one SQE at a time through the real
+ * ring code (wd_soft_core_serve()), then cancelled.
+ *
+ * Oracles, each an abort() that libFuzzer reports with the input:
+ *  - every memory access of a request stays inside what the SQE names:
+ *    reads inside its source pieces and its SGL arrays, writes inside its
+ *    destination pieces (a NOP touches nothing; a request refused by its
+ *    checks touches at most its SGL arrays);
+ *  - one CQE per SQE, in order, with its user_data; status a WD_SOFT_S_*
+ *    value; out_len 0 unless OK or DST_SMALL; published indices right;
+ *  - the status of every check the datasheet orders (injected fault, flags
+ *    and reserved fields, op, params/level, SGL count and rsvd, source
+ *    size) is exactly the predicted one;
+ *  - with all memory valid and no overlap: COPY, CRC32C (bitwise
+ *    reference), SHA-256 (OpenSSL one-shot) give the right bytes and
+ *    out_len, or DST_SMALL exactly when the destination is too small;
+ *    compression output decompresses (zlib) to the source; decompression
+ *    agrees with zlib's own verdict on the same bytes (raw, zlib, and gzip
+ *    members back to back, trailing bytes being an error);
+ *  - hostile indices break the queue exactly when the datasheet says so,
+ *    and only the SQEs the completion ring has room for are served.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "wd_soft_core.h"
+#include "fz_core.h"
+#include "fz_ref.h"
+
+#define FZ_CHECK(c, ...) do {						\
+	if (!(c)) {							\
+		fprintf(stderr, "fz_core: %s:%d: check failed: %s: ",	\
+			__FILE__, __LINE__, #c);			\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+		abort();						\
+	}								\
+} while (0)
+
+/* ---- device memory ---- */
+
+/*
+ * The windows: where they are in device addresses and their memory. The
+ * in-process variant (fz_local.c) moves the read-write window onto a real
+ * queue's SS region and has no read-only one.
+ */
+static u8 rw_buf[FZ_RW_SIZE];
+static u8 ro_mem[FZ_RO_SIZE];
+static u8 *rw_mem = rw_buf;
+static u64 rw_base = FZ_RW_BASE;
+static u64 ro_size = FZ_RO_SIZE;
+
+/* The window holding [addr, addr + len) entirely, or NULL. */
+static u8 *fz_window(u64 addr, u64 len, bool write)
+{
+	if (addr >= rw_base && addr - rw_base <= FZ_RW_SIZE &&
+	    len <= FZ_RW_SIZE - (addr - rw_base))
+		return rw_mem + (addr - rw_base);
+	if (!write && addr >= FZ_RO_BASE && addr - FZ_RO_BASE <= ro_size &&
+	    len <= ro_size - (addr - FZ_RO_BASE))
+		return ro_mem + (addr - FZ_RO_BASE);
+	return NULL;
+}
+
+#ifndef FZ_LOCAL
+/* Bytes from addr that are accessible, up to len (a copy_*_user prefix). */
+static u64 fz_prefix(u64 addr, u64 len, bool write)
+{
+	u64 hi;
+
+	if (addr >= rw_base && addr < rw_base + FZ_RW_SIZE)
+		hi = rw_base + FZ_RW_SIZE;
+	else if (!write && addr >= FZ_RO_BASE && addr < FZ_RO_BASE + ro_size)
+		hi = FZ_RO_BASE + ro_size;
+	else
+		return 0;
+	return min(len, hi - addr);
+}
+#endif
+
+/* ---- what the current request may touch ---- */
+
+#define FZ_MAX_RANGES	(2 * WD_SOFT_CORE_MAX_SGE + 2)
+struct fz_range {
+	u64 addr, len;
+};
+static struct fz_range rd_ok[FZ_MAX_RANGES], wr_ok[FZ_MAX_RANGES];
+static unsigned int nr_rd, nr_wr;
+
+static void fz_allow(struct fz_range *r, unsigned int *n, u64 addr, u64 len)
+{
+	if (!len)
+		return;
+	FZ_CHECK(*n < FZ_MAX_RANGES, "too many ranges");
+	r[*n].addr = addr;
+	r[*n].len = len;
+	(*n)++;
+}
+
+/* [addr, addr + len) inside one allowed range? */
+static __attribute__((unused)) bool fz_allowed(const struct fz_range *r, unsigned int n, u64 addr,
+		       u64 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (addr >= r[i].addr && addr - r[i].addr <= r[i].len &&
+		    len <= r[i].len - (addr - r[i].addr))
+			return true;
+	return false;
+}
+
+#ifndef FZ_LOCAL
+/* ---- the host ---- */
+
+static bool checking;	/* the bounds oracle is armed */
+
+struct fz_engine {
+	struct wd_soft_core_engine core;
+	EVP_MD_CTX *sha;
+	z_stream zs;
+	enum wd_soft_zdir zdir;
+	bool zlive;
+};
+
+static struct fz_engine eng;
+static struct wd_soft_core_dev dev;
+static struct wd_soft_core_queue q;
+static int wakes, errors_reported;
+static unsigned int yields, stop_at;
+
+long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+		       u32 len)
+{
+	u64 n;
+
+	(void)ctx;
+	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "read of %u bytes", len);
+	if (checking)
+		FZ_CHECK(fz_allowed(rd_ok, nr_rd, addr, len),
+			 "read outside the request: %#llx+%u",
+			 (unsigned long long)addr, len);
+	n = fz_prefix(addr, len, false);
+	if (!n)
+		return -EFAULT;
+	memcpy(buf, fz_window(addr, n, false), n);
+	return (long)n;
+}
+
+long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
+			const void *buf, u32 len)
+{
+	u64 n;
+
+	(void)ctx;
+	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "write of %u bytes", len);
+	if (checking)
+		FZ_CHECK(fz_allowed(wr_ok, nr_wr, addr, len),
+			 "write outside the destination: %#llx+%u",
+			 (unsigned long long)addr, len);
+	n = fz_prefix(addr, len, true);
+	if (!n)
+		return -EFAULT;
+	memcpy(fz_window(addr, n, true), buf, n);
+	return (long)n;
+}
+
+/* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
+void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	if (stop_at && ++yields == stop_at)
+		WRITE_ONCE(q.stopping, true);
+}
+
+void wd_soft_host_wake(struct wd_soft_core_queue *cq)
+{
+	(void)cq;
+	wakes++;
+}
+
+void wd_soft_host_report_error(struct wd_soft_core_queue *cq)
+{
+	(void)cq;
+	errors_reported++;
+}
+
+u64 wd_soft_host_now_ns(void)
+{
+	static u64 t = 1;
+
+	return t += 1000;	/* deterministic: 1 µs per look */
+}
+
+u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
+{
+	return (u32)crc32(crc, data, len);
+}
+
+static u32 crc32c_table[256];
+
+int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+			const void *data, u32 len)
+{
+	const u8 *p = data;
+	u32 c = *crc;
+
+	(void)ctx;
+	while (len--)
+		c = crc32c_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	*crc = c;
+	return 0;
+}
+
+int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	return EVP_DigestInit_ex(eng.sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+			       u32 len)
+{
+	(void)ctx;
+	return EVP_DigestUpdate(eng.sha, data, len) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
+{
+	(void)ctx;
+	return EVP_DigestFinal_ex(eng.sha, digest, NULL) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+		       enum wd_soft_zwrap wrap, int level)
+{
+	int wbits = wrap == WD_SOFT_ZLIB ? 15 : -15, ret;
+
+	(void)ctx;
+	FZ_CHECK(!eng.zlive, "zinit without zend");
+	memset(&eng.zs, 0, sizeof(eng.zs));
+	eng.zdir = dir;
+	if (dir == WD_SOFT_ZDEFLATE) {
+		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
+		ret = deflateInit2(&eng.zs, level, Z_DEFLATED, wbits, 8,
+				   Z_DEFAULT_STRATEGY);
+	} else {
+		ret = inflateInit2(&eng.zs, wbits);
+	}
+	if (ret != Z_OK)
+		return -ENOMEM;
+	eng.zlive = true;
+	return 0;
+}
+
+int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
+		      bool finish)
+{
+	z_stream *s = &eng.zs;
+	int ret;
+
+	(void)ctx;
+	FZ_CHECK(eng.zlive, "zrun without zinit");
+	s->next_in = (Bytef *)zs->next_in;
+	s->avail_in = zs->avail_in;
+	s->next_out = zs->next_out;
+	s->avail_out = zs->avail_out;
+	if (eng.zdir == WD_SOFT_ZDEFLATE)
+		ret = deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
+	else
+		ret = inflate(s, Z_NO_FLUSH);
+	zs->next_in = s->next_in;
+	zs->avail_in = s->avail_in;
+	zs->next_out = s->next_out;
+	zs->avail_out = s->avail_out;
+	switch (ret) {
+	case Z_OK:
+	case Z_BUF_ERROR:
+		return 0;
+	case Z_STREAM_END:
+		return 1;
+	case Z_DATA_ERROR:
+	case Z_NEED_DICT:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
+void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	FZ_CHECK(eng.zlive, "zend without zinit");
+	if (eng.zdir == WD_SOFT_ZDEFLATE)
+		deflateEnd(&eng.zs);
+	else
+		inflateEnd(&eng.zs);
+	eng.zlive = false;
+}
+#endif /* !FZ_LOCAL */
+
+/* ---- references, independent of the core ---- */
+
+static u32 fz_crc32c(u32 crc, const u8 *p, size_t n)
+{
+	int k;
+
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78 : crc >> 1;
+	}
+	return crc;
+}
+
+#define REF_MAX		(FZ_RW_SIZE + 2 * WD_SOFT_CORE_CHUNK)
+static u8 ref_out[REF_MAX];
+
+/* ---- the model of one request ---- */
+
+struct fz_buf {
+	unsigned int first, n;	/* its pieces in the piece table */
+	u64 len;		/* total bytes */
+	bool valid;		/* every piece accessible as needed */
+};
+static struct fz_range pieces[FZ_MAX_RANGES];
+static unsigned int nr_pieces;
+
+/*
+ * The source or destination of @sqe as the device will see it. Returns
+ * the status of its checks (INVAL/BAD_ADDR) or OK, and the pieces.
+ */
+static u32 fz_model_buf(const struct wd_soft_sqe *sqe, bool src,
+			struct fz_buf *b)
+{
+	u16 flag = src ? WD_SOFT_SQE_F_SRC_SGL : WD_SOFT_SQE_F_DST_SGL;
+	u64 addr = src ? sqe->src : sqe->dst;
+	u32 n = src ? sqe->src_len : sqe->dst_len, i;
+	const struct wd_soft_sge *sge;
+	u8 *w;
+
+	b->first = nr_pieces;
+	b->n = 0;
+	b->len = 0;
+	b->valid = true;
+	if (!(sqe->flags & flag)) {
+		pieces[nr_pieces].addr = addr;
+		pieces[nr_pieces].len = n;
+		nr_pieces++;
+		b->n = 1;
+		b->len = n;
+		return WD_SOFT_S_OK;
+	}
+	if (n > WD_SOFT_CORE_MAX_SGE)
+		return WD_SOFT_S_INVAL;
+	if (!n)
+		return WD_SOFT_S_OK;
+	fz_allow(rd_ok, &nr_rd, addr, (u64)n * sizeof(*sge));
+	w = fz_window(addr, (u64)n * sizeof(*sge), false);
+	if (!w || addr + (u64)n * sizeof(*sge) < addr)
+		return WD_SOFT_S_BAD_ADDR;
+	sge = (const struct wd_soft_sge *)w;
+	for (i = 0; i < n; i++) {
+		struct wd_soft_sge e;
+
+		memcpy(&e, &sge[i], sizeof(e));
+		if (e.rsvd)
+			return WD_SOFT_S_INVAL;
+		pieces[nr_pieces].addr = e.addr;
+		pieces[nr_pieces].len = e.len;
+		nr_pieces++;
+		b->n++;
+		b->len += e.len;
+	}
+	return WD_SOFT_S_OK;
+}
+
+static bool fz_overlap(const struct fz_range *a, const struct fz_range *b)
+{
+	if (!a->len || !b->len)
+		return false;
+	return a->addr < b->addr + b->len && b->addr < a->addr + a->len;
+}
+
+/* Gather a buffer's bytes (valid buffers only). */
+static void fz_gather(const struct fz_buf *b, u8 *out, u64 max)
+{
+	unsigned int i;
+	u64 at = 0, n;
+
+	for (i = 0; i < b->n && at < max; i++) {
+		const struct fz_range *p = &pieces[b->first + i];
+
+		n = min(p->len, max - at);
+		if (n)
+			memcpy(out + at, fz_window(p->addr, n, false), n);
+		at += n;
+	}
+}
+
+static u8 src_snap[FZ_RW_SIZE + FZ_RO_SIZE];
+static u8 dst_got[REF_MAX];
+
+struct fz_expect {
+	u32 pre;		/* status of the checks before any data */
+	bool data_ok;		/* all pieces valid, no overlap: values checked */
+	bool touches;		/* may access request data at all */
+	struct fz_buf src, dst;
+	u64 src_len;
+};
+
+
+
+static bool fz_is_comp(u16 op)
+{
+	return op == WD_SOFT_OP_DEFLATE || op == WD_SOFT_OP_ZLIB_COMP ||
+	       op == WD_SOFT_OP_GZIP_COMP;
+}
+
+static bool fz_is_decomp(u16 op)
+{
+	return op == WD_SOFT_OP_INFLATE || op == WD_SOFT_OP_ZLIB_DECOMP ||
+	       op == WD_SOFT_OP_GZIP_DECOMP;
+}
+
+/* Predict the request's checks and set the bounds oracle's ranges. */
+static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
+		     struct fz_expect *ex)
+{
+	unsigned int i, j;
+	u32 st;
+
+	memset(ex, 0, sizeof(*ex));
+	nr_rd = nr_wr = nr_pieces = 0;
+	ex->pre = WD_SOFT_S_OK;
+	if (fail) {
+		ex->pre = WD_SOFT_S_DEV_ERR;
+		return;
+	}
+	if ((sqe->flags & ~(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL)) ||
+	    sqe->rsvd[0] || sqe->rsvd[1] || sqe->rsvd[2]) {
+		ex->pre = WD_SOFT_S_INVAL;
+		return;
+	}
+	if (sqe->op >= WD_SOFT_OP_MAX) {
+		ex->pre = WD_SOFT_S_BAD_OP;
+		return;
+	}
+	if (sqe->op == WD_SOFT_OP_NOP) {
+		ex->pre = sqe->params ? WD_SOFT_S_INVAL : WD_SOFT_S_OK;
+		return;
+	}
+	/* the params checks that come before any memory access */
+	if ((sqe->op == WD_SOFT_OP_COPY || sqe->op == WD_SOFT_OP_SHA256 ||
+	     fz_is_decomp(sqe->op)) && sqe->params) {
+		ex->pre = WD_SOFT_S_INVAL;
+		return;
+	}
+	if (fz_is_comp(sqe->op) && sqe->params > 9) {
+		ex->pre = WD_SOFT_S_INVAL;
+		return;
+	}
+	st = fz_model_buf(sqe, true, &ex->src);
+	if (!st && ex->src.len > WD_SOFT_CORE_MAX_SRC)
+		st = WD_SOFT_S_INVAL;
+	if (!st)
+		st = fz_model_buf(sqe, false, &ex->dst);
+	ex->pre = st;
+	if (st)
+		return;
+
+	ex->touches = true;
+	ex->data_ok = true;
+	for (i = 0; i < ex->src.n; i++) {
+		struct fz_range *p = &pieces[ex->src.first + i];
+
+		fz_allow(rd_ok, &nr_rd, p->addr, p->len);
+		if (p->len && (p->addr + p->len < p->addr ||
+			       !fz_window(p->addr, p->len, false)))
+			ex->data_ok = false;
+	}
+	for (i = 0; i < ex->dst.n; i++) {
+		struct fz_range *p = &pieces[ex->dst.first + i];
+
+		fz_allow(wr_ok, &nr_wr, p->addr, p->len);
+		if (p->len && (p->addr + p->len < p->addr ||
+			       !fz_window(p->addr, p->len, true)))
+			ex->data_ok = false;
+		/* the destination overlapping the source or an SGL array */
+		for (j = 0; j < nr_rd && ex->data_ok; j++)
+			if (fz_overlap(p, &rd_ok[j]))
+				ex->data_ok = false;
+		for (j = 0; j < i && ex->data_ok; j++)
+			if (fz_overlap(p, &pieces[ex->dst.first + j]))
+				ex->data_ok = false;
+	}
+	/* values are checked for sources the snapshot can hold */
+	if (ex->src.len > sizeof(src_snap))
+		ex->data_ok = false;
+	if (ex->data_ok)
+		fz_gather(&ex->src, src_snap, ex->src.len);
+	ex->src_len = ex->src.len;
+}
+
+static void fz_check_result(const struct wd_soft_sqe *sqe,
+			    const struct fz_expect *ex, u32 st, u32 out_len)
+{
+	u64 cap = min(ex->dst.len, (u64)U32_MAX), got;
+	size_t produced;
+	enum ref_st rs;
+	int wbits;
+
+	if (!ex->data_ok)
+		return;
+	got = min(cap, (u64)sizeof(dst_got));
+	switch (sqe->op) {
+	case WD_SOFT_OP_COPY:
+		if (ex->dst.len < ex->src_len) {
+			FZ_CHECK(st == WD_SOFT_S_DST_SMALL && out_len == ex->src_len,
+				 "copy: status %u out_len %u", st, out_len);
+			break;
+		}
+		FZ_CHECK(st == WD_SOFT_S_OK && out_len == ex->src_len,
+			 "copy: status %u out_len %u", st, out_len);
+		fz_gather(&ex->dst, dst_got, out_len);
+		FZ_CHECK(!memcmp(dst_got, src_snap, out_len), "copy: wrong bytes");
+		break;
+	case WD_SOFT_OP_CRC32C: {
+		u32 crc;
+
+		if (ex->dst.len < 4) {
+			FZ_CHECK(st == WD_SOFT_S_DST_SMALL && out_len == 4,
+				 "crc32c: status %u", st);
+			break;
+		}
+		FZ_CHECK(st == WD_SOFT_S_OK && out_len == 4, "crc32c: status %u", st);
+		fz_gather(&ex->dst, dst_got, 4);
+		crc = fz_crc32c(sqe->params, src_snap, ex->src_len);
+		FZ_CHECK(get_unaligned_le32(dst_got) == crc, "crc32c: wrong value");
+		break;
+	}
+	case WD_SOFT_OP_SHA256: {
+		u8 md[32];
+		unsigned int mdlen;
+
+		if (ex->dst.len < 32) {
+			FZ_CHECK(st == WD_SOFT_S_DST_SMALL && out_len == 32,
+				 "sha256: status %u", st);
+			break;
+		}
+		FZ_CHECK(st == WD_SOFT_S_OK && out_len == 32, "sha256: status %u", st);
+		fz_gather(&ex->dst, dst_got, 32);
+		EVP_Digest(src_snap, ex->src_len, md, &mdlen, EVP_sha256(), NULL);
+		FZ_CHECK(!memcmp(md, dst_got, 32), "sha256: wrong digest");
+		break;
+	}
+	case WD_SOFT_OP_DEFLATE:
+	case WD_SOFT_OP_ZLIB_COMP:
+	case WD_SOFT_OP_GZIP_COMP:
+		FZ_CHECK(st == WD_SOFT_S_OK || st == WD_SOFT_S_DST_SMALL,
+			 "compress: status %u", st);
+		if (st == WD_SOFT_S_DST_SMALL) {
+			FZ_CHECK(!out_len || out_len > cap,
+				 "compress: DST_SMALL with out_len %u <= %llu",
+				 out_len, (unsigned long long)cap);
+			break;
+		}
+		FZ_CHECK(out_len <= cap, "compress: out_len %u > cap", out_len);
+		fz_gather(&ex->dst, dst_got, out_len);
+		wbits = sqe->op == WD_SOFT_OP_DEFLATE ? -15 :
+			sqe->op == WD_SOFT_OP_ZLIB_COMP ? 15 : 31;
+		rs = ref_inflate(dst_got, out_len, wbits, ref_out, REF_MAX, &produced);
+		FZ_CHECK(rs == REF_OK && produced == ex->src_len &&
+			 !memcmp(ref_out, src_snap, produced),
+			 "compress: output does not decompress to the source (%d, %zu)",
+			 rs, produced);
+		if (sqe->op == WD_SOFT_OP_GZIP_COMP) {
+			u32 lvl = sqe->params ? sqe->params : 6;
+			u8 xfl = lvl == 9 ? 2 : lvl == 1 ? 4 : 0;
+
+			FZ_CHECK(dst_got[3] == 0 && !get_unaligned_le32(dst_got + 4) &&
+				 dst_got[8] == xfl && dst_got[9] == 3,
+				 "gzip: header fields");
+		}
+		break;
+	case WD_SOFT_OP_INFLATE:
+	case WD_SOFT_OP_ZLIB_DECOMP:
+	case WD_SOFT_OP_GZIP_DECOMP:
+		wbits = sqe->op == WD_SOFT_OP_INFLATE ? -15 :
+			sqe->op == WD_SOFT_OP_ZLIB_DECOMP ? 15 : 31;
+		rs = ref_inflate(src_snap, ex->src_len, wbits, ref_out, REF_MAX,
+				 &produced);
+		if (st == WD_SOFT_S_OK) {
+			FZ_CHECK(rs == REF_OK && produced == out_len && out_len <= cap,
+				 "decompress: OK but zlib says %d (%zu bytes), out_len %u",
+				 rs, produced, out_len);
+			fz_gather(&ex->dst, dst_got, out_len);
+			FZ_CHECK(!memcmp(dst_got, ref_out, out_len),
+				 "decompress: wrong bytes");
+		} else if (st == WD_SOFT_S_CORRUPT) {
+			FZ_CHECK(rs == REF_CORRUPT,
+				 "decompress: CORRUPT but zlib says %d (%zu bytes)",
+				 rs, produced);
+		} else if (st == WD_SOFT_S_DST_SMALL) {
+			FZ_CHECK(rs == REF_BIG || produced > cap,
+				 "decompress: DST_SMALL but zlib says %d with %zu bytes <= %llu",
+				 rs, produced, (unsigned long long)cap);
+			if (rs == REF_OK && out_len && sqe->op != WD_SOFT_OP_GZIP_DECOMP)
+				FZ_CHECK(out_len == produced,
+					 "decompress: DST_SMALL out_len %u, needs %zu",
+					 out_len, produced);
+		} else {
+			FZ_CHECK(0, "decompress: status %u", st);
+		}
+		if (rs != REF_BIG && produced <= cap)
+			FZ_CHECK(st == (rs == REF_OK ? WD_SOFT_S_OK : WD_SOFT_S_CORRUPT),
+				 "decompress: status %u, zlib says %d (%zu bytes fit)",
+				 st, rs, produced);
+		(void)got;
+		break;
+	}
+}
+
+#ifndef FZ_LOCAL
+/* ---- one input ---- */
+
+static void fz_init(void)
+{
+	static bool done;
+	u32 c, i, k;
+
+	if (done)
+		return;
+	done = true;
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
+		crc32c_table[i] = c;
+	}
+	eng.core.in = malloc(WD_SOFT_CORE_CHUNK);
+	eng.core.out = malloc(WD_SOFT_CORE_CHUNK);
+	eng.core.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.core.sgl));
+	eng.sha = EVP_MD_CTX_new();
+	if (!eng.core.in || !eng.core.out || !eng.core.sgl || !eng.sha)
+		abort();
+}
+
+static u8 mmio_page[4096] __attribute__((aligned(4096)));
+static u8 dus[WD_SOFT_DUS_SIZE] __attribute__((aligned(4096)));
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct wd_soft_mmio *mmio = (struct wd_soft_mmio *)mmio_page;
+	struct wd_soft_dus_hdr *hdr = (struct wd_soft_dus_hdr *)dus;
+	struct wd_soft_sqe sqes[4];
+	struct wd_soft_core_ctx ctx;
+	struct fz_expect ex;
+	u32 ctl, nsqe, fail, i, served = 0, expect_n, sq_tail, cq_head;
+	bool hostile, stopped = false;
+	size_t need;
+
+	fz_init();
+	if (size < 1)
+		return 0;
+	ctl = data[0];
+	nsqe = FZ_CTL_NSQE(ctl);
+	hostile = ctl & FZ_CTL_INDICES;
+	fail = FZ_CTL_FAIL(ctl);
+	need = 1 + (hostile ? 8 : 0) + nsqe * sizeof(struct wd_soft_sqe);
+	if (size < need)
+		return 0;
+	sq_tail = nsqe;
+	cq_head = 0;
+	if (hostile) {
+		sq_tail = get_unaligned_le32(data + 1);
+		cq_head = get_unaligned_le32(data + 5);
+	}
+	memcpy(sqes, data + need - nsqe * sizeof(struct wd_soft_sqe),
+	       nsqe * sizeof(struct wd_soft_sqe));
+	memset(rw_mem, 0, FZ_RW_SIZE);
+	memset(ro_mem, 0, sizeof(ro_mem));
+	memcpy(rw_mem, data + need, min(size - need, (size_t)FZ_RW_SIZE));
+	memcpy(ro_mem, data + need, min(size - need, (size_t)FZ_RO_SIZE));
+
+	memset(dus, 0, sizeof(dus));
+	memset(mmio_page, 0, sizeof(mmio_page));
+	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
+	wd_soft_core_set_fail_next(&dev, (int)fail);
+	wd_soft_core_queue_init(&q, &dev, mmio, dus);
+	FZ_CHECK(hdr->magic == WD_SOFT_MAGIC && hdr->depth == WD_SOFT_DEPTH,
+		 "header");
+	memcpy(q.sq, sqes, nsqe * sizeof(struct wd_soft_sqe));
+	yields = 0;
+	stop_at = FZ_CTL_STOP(ctl);
+	mmio->sq_tail = sq_tail;
+	mmio->cq_head = cq_head;
+
+	/* what the datasheet says the device takes: CQ room permitting */
+	if (sq_tail > WD_SOFT_DEPTH || (u32)(0 - cq_head) > WD_SOFT_DEPTH)
+		expect_n = 0;
+	else
+		expect_n = min(sq_tail, WD_SOFT_DEPTH - (u32)(0 - cq_head));
+
+	for (;;) {
+		struct wd_soft_sqe *s = &q.sq[q.sq_head & (WD_SOFT_DEPTH - 1)];
+		bool will_fail = READ_ONCE(dev.fail_next) > 0;
+		u32 n, before = q.cq_tail;
+		struct wd_soft_cqe *cqe;
+
+		if (wd_soft_core_queue_turn(&q, 0) != WD_SOFT_TURN_SERVE)
+			break;
+		fz_model(s, will_fail, &ex);
+		checking = true;
+		wd_soft_core_ctx_init(&ctx, &q, &eng.core);
+		n = wd_soft_core_serve(&ctx, 1, SZ_1M);
+		checking = false;
+		if (!n) {
+			FZ_CHECK(READ_ONCE(q.stopping), "serve took nothing");
+			break;
+		}
+		served++;
+		FZ_CHECK(q.cq_tail == before + 1, "one CQE per SQE");
+		cqe = &q.cq[before & (WD_SOFT_DEPTH - 1)];
+		FZ_CHECK(cqe->user_data == s->user_data, "user_data");
+		FZ_CHECK(cqe->status <= WD_SOFT_S_INVAL, "status %u", cqe->status);
+		if (cqe->status != WD_SOFT_S_OK && cqe->status != WD_SOFT_S_DST_SMALL)
+			FZ_CHECK(!cqe->out_len, "out_len %u with status %u",
+				 cqe->out_len, cqe->status);
+		if (ex.pre) {
+			FZ_CHECK(cqe->status == ex.pre,
+				 "status %u, the checks say %u (op %u flags %#x)",
+				 cqe->status, ex.pre, s->op, s->flags);
+		} else if (cqe->status == WD_SOFT_S_CANCELED) {
+			FZ_CHECK(READ_ONCE(q.stopping), "CANCELED, not stopping");
+		} else {
+			FZ_CHECK(cqe->status != WD_SOFT_S_DEV_ERR &&
+				 cqe->status != WD_SOFT_S_INVAL &&
+				 cqe->status != WD_SOFT_S_BAD_OP,
+				 "status %u after the checks passed", cqe->status);
+			if (!stopped && !READ_ONCE(q.stopping))
+				fz_check_result(s, &ex, cqe->status, cqe->out_len);
+		}
+		if (READ_ONCE(q.stopping)) {
+			stopped = true;
+			break;
+		}
+		FZ_CHECK(served <= WD_SOFT_DEPTH, "more than a ring");
+	}
+	FZ_CHECK(hdr->sq_head == q.sq_head && hdr->cq_tail == q.cq_tail,
+		 "published indices");
+
+	/* index checks: BROKEN exactly when the datasheet says */
+	if (sq_tail > WD_SOFT_DEPTH) {
+		FZ_CHECK((mmio->status & WD_SOFT_ST_BROKEN) &&
+			 mmio->error == WD_SOFT_QERR_SQ_TAIL && !served,
+			 "sq_tail %u: status %#x error %u", sq_tail, mmio->status,
+			 mmio->error);
+	} else if (sq_tail && (u32)(0 - cq_head) > WD_SOFT_DEPTH) {
+		FZ_CHECK((mmio->status & WD_SOFT_ST_BROKEN) &&
+			 mmio->error == WD_SOFT_QERR_CQ_HEAD && !served,
+			 "cq_head %u: status %#x", cq_head, mmio->status);
+	} else {
+		FZ_CHECK(!(mmio->status & WD_SOFT_ST_BROKEN), "broken: %u",
+			 mmio->error);
+		if (!stopped)
+			FZ_CHECK(served == expect_n, "served %u of %u", served,
+				 expect_n);
+	}
+
+	/* the stop: everything published and not taken is CANCELED */
+	WRITE_ONCE(q.stopping, true);
+	i = q.cq_tail;
+	wd_soft_core_cancel(&q);
+	for (; i != q.cq_tail; i++)
+		FZ_CHECK(q.cq[i & (WD_SOFT_DEPTH - 1)].status == WD_SOFT_S_CANCELED,
+			 "cancel");
+	FZ_CHECK(!(mmio->status & WD_SOFT_ST_NEED_WAKEUP), "NEED_WAKEUP left");
+	if (!(mmio->status & WD_SOFT_ST_BROKEN) && !hostile)
+		FZ_CHECK(q.cq_tail == nsqe, "%u CQEs for %u SQEs", q.cq_tail, nsqe);
+	FZ_CHECK(!eng.zlive, "zlib stream left open");
+	return 0;
+}
+#endif /* !FZ_LOCAL */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fz_local: libFuzzer target for the engine core in its user-space host,
+ * lib/soft (the in-process wd_soft device), through a real queue.
+ *
+ * The inputs are fz_core's (fz_core.h): raw SQEs and memory. Here they go
+ * to a PASID-mode in-process device with one engine thread: the read-write
+ * window is the queue's SS region (the input's addresses in the window, and
+ * those of SGL entries in it, are moved there), each SQE is written into
+ * the ring, the doorbell rung (KICK when the engine sleeps) and its CQE
+ * awaited. Injected failures use wdl_dev_set_fail_next(); hostile indices
+ * and mid-request stops are not used (tests/native/wdl_ring covers those
+ * with threads).
+ *
+ * Oracles: fz_core's (status of every check, values against references,
+ * zlib's verdict on decompression), plus, since the accesses happen in the
+ * engine thread, a comparison of the whole SS region before and after each
+ * request: every byte that changed lies inside what the request named as
+ * its destination. ASan and UBSan watch lib/soft and the core.
+ */
+#define FZ_LOCAL
+#include "fz_core.c"
+
+#include <stdio.h>
+
+#include "wd_soft_local.h"
+
+static struct wdl_dev *ldev;
+static struct wdl_queue *lq;
+static struct wd_soft_mmio *lmmio;
+static struct wd_soft_dus_hdr *lhdr;
+static struct wd_soft_sqe *lsq;
+static struct wd_soft_cqe *lcq;
+static u32 ltail;
+static u8 before[FZ_RW_SIZE];
+
+static void fzl_init(void)
+{
+	struct wdl_config cfg = { .mode = WDL_MODE_PASID, .nr_engines = 1 };
+	void *ss;
+	u8 *dus;
+
+	if (ldev)
+		return;
+	if (wdl_dev_create(&cfg, &ldev) || wdl_queue_open(ldev, &lq) ||
+	    wdl_queue_ss_alloc(lq, FZ_RW_SIZE, &ss) || wdl_queue_start(lq)) {
+		fprintf(stderr, "fz_local: cannot set up the in-process device\n");
+		abort();
+	}
+	rw_mem = ss;
+	rw_base = (uintptr_t)ss;
+	ro_size = 0;
+	lmmio = wdl_queue_mmio(lq);
+	dus = wdl_queue_dus(lq);
+	lhdr = (struct wd_soft_dus_hdr *)dus;
+	lsq = (struct wd_soft_sqe *)(dus + lhdr->sq_off);
+	lcq = (struct wd_soft_cqe *)(dus + lhdr->cq_off);
+}
+
+/* The input's device addresses in the window, moved onto the SS region. */
+static u64 fzl_move(u64 a)
+{
+	if (a >= FZ_RW_BASE && a - FZ_RW_BASE < FZ_RW_SIZE)
+		return rw_base + (a - FZ_RW_BASE);
+	return a;
+}
+
+static void fzl_move_sgl(u64 addr, u32 n)
+{
+	const size_t esz = sizeof(struct wd_soft_sge);
+	u8 *sg;	/* entries may be unaligned: bytes only */
+	u32 i;
+
+	if (n > WD_SOFT_CORE_MAX_SGE)
+		return;
+	sg = fz_window(addr, (u64)n * esz, true);
+	if (!sg)
+		return;
+	for (i = 0; i < n; i++) {
+		u64 a;
+
+		memcpy(&a, sg + i * esz + offsetof(struct wd_soft_sge, addr), sizeof(a));
+		a = fzl_move(a);
+		memcpy(sg + i * esz + offsetof(struct wd_soft_sge, addr), &a, sizeof(a));
+	}
+}
+
+/* Submit one SQE and wait for its CQE. */
+static struct wd_soft_cqe fzl_run(const struct wd_soft_sqe *e)
+{
+	struct wd_soft_cqe c;
+	int i;
+
+	lsq[ltail & (WD_SOFT_DEPTH - 1)] = *e;
+	ltail++;
+	__atomic_store_n(&lmmio->sq_tail, ltail, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&lmmio->status, __ATOMIC_ACQUIRE) & WD_SOFT_ST_NEED_WAKEUP)
+		wdl_queue_kick(lq);
+	/* sleep until the completion: cq_notify armed (P1-P3 of the datasheet) */
+	for (i = 0; __atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) != ltail; i++) {
+		FZ_CHECK(i < 600, "no completion after 60 s");
+		__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED,
+				 __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) == ltail)
+			break;
+		wdl_queue_wait(lq, 100);
+	}
+	__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE, __ATOMIC_RELAXED);
+	c = lcq[(ltail - 1) & (WD_SOFT_DEPTH - 1)];
+	__atomic_store_n(&lmmio->cq_head, ltail, __ATOMIC_RELEASE);
+	return c;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct wd_soft_sqe sqes[4];
+	struct fz_expect ex;
+	u32 ctl, nsqe, i;
+	size_t need, k;
+
+	fzl_init();
+	if (size < 1)
+		return 0;
+	ctl = data[0];
+	nsqe = FZ_CTL_NSQE(ctl);
+	need = 1 + ((ctl & FZ_CTL_INDICES) ? 8 : 0) + nsqe * sizeof(struct wd_soft_sqe);
+	if (size < need)
+		return 0;
+	memcpy(sqes, data + need - nsqe * sizeof(struct wd_soft_sqe),
+	       nsqe * sizeof(struct wd_soft_sqe));
+	memset(rw_mem, 0, FZ_RW_SIZE);
+	memcpy(rw_mem, data + need, min(size - need, (size_t)FZ_RW_SIZE));
+	for (i = 0; i < nsqe; i++) {
+		struct wd_soft_sqe *e = &sqes[i];
+
+		e->src = fzl_move(e->src);
+		e->dst = fzl_move(e->dst);
+		if (e->flags & WD_SOFT_SQE_F_SRC_SGL)
+			fzl_move_sgl(e->src, e->src_len);
+		if (e->flags & WD_SOFT_SQE_F_DST_SGL)
+			fzl_move_sgl(e->dst, e->dst_len);
+	}
+	wdl_dev_set_fail_next(ldev, (int)FZ_CTL_FAIL(ctl));
+
+	for (i = 0; i < nsqe; i++) {
+		bool fail = wdl_dev_get_fail_next(ldev) > 0;
+		struct wd_soft_cqe c;
+
+		fz_model(&sqes[i], fail, &ex);
+		memcpy(before, rw_mem, FZ_RW_SIZE);
+		c = fzl_run(&sqes[i]);
+		FZ_CHECK(c.user_data == sqes[i].user_data, "user_data %#llx, expected %#llx (status %u, tail %u)", (unsigned long long)c.user_data, (unsigned long long)sqes[i].user_data, c.status, ltail);
+		FZ_CHECK(c.status <= WD_SOFT_S_INVAL, "status %u", c.status);
+		if (c.status != WD_SOFT_S_OK && c.status != WD_SOFT_S_DST_SMALL)
+			FZ_CHECK(!c.out_len, "out_len %u with status %u", c.out_len,
+				 c.status);
+		if (ex.pre) {
+			FZ_CHECK(c.status == ex.pre, "status %u, the checks say %u (op %u)",
+				 c.status, ex.pre, sqes[i].op);
+		} else {
+			FZ_CHECK(c.status != WD_SOFT_S_DEV_ERR &&
+				 c.status != WD_SOFT_S_INVAL &&
+				 c.status != WD_SOFT_S_BAD_OP &&
+				 c.status != WD_SOFT_S_CANCELED,
+				 "status %u after the checks passed", c.status);
+			fz_check_result(&sqes[i], &ex, c.status, c.out_len);
+		}
+		/* only the destination changed */
+		if (memcmp(before, rw_mem, FZ_RW_SIZE)) {
+			u64 lo = 1, hi = 0;	/* a range known to be allowed */
+
+			for (k = 0; k < FZ_RW_SIZE; k++) {
+				u64 a = rw_base + k;
+				unsigned int r;
+
+				if (before[k] == rw_mem[k] || (a >= lo && a < hi))
+					continue;
+				for (r = 0; r < nr_wr; r++)
+					if (a >= wr_ok[r].addr && a - wr_ok[r].addr < wr_ok[r].len)
+						break;
+				FZ_CHECK(r < nr_wr, "SS+%zu written outside the destination (op %u)",
+					 k, sqes[i].op);
+				lo = wr_ok[r].addr;
+				hi = lo + wr_ok[r].len;
+			}
+		}
+	}
+	return 0;
+}

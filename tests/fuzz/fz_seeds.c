@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fz_seeds: writes the seed corpus of fz_core (the format is in fz_core.h)
+ * into a directory: one valid request per operation, the gzip header
+ * options, several members, truncated and trailing data, scatter-gather
+ * lists, too-small and read-only destinations, bad descriptors, hostile
+ * indices, injected failures and a stop in the middle of a long request.
+ * Deterministic: the same files every time (zlib's output for fixed input).
+ *
+ * usage: fz_seeds DIR
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "uapi/misc/uacce/wd_soft.h"
+#include "fz_core.h"
+
+static const char *dir;
+static int count;
+
+#define RW(off)	(FZ_RW_BASE + (off))
+#define DST	0x10000u	/* destinations at RW + 64 KiB */
+
+struct seed {
+	uint8_t ctl;
+	uint32_t sq_tail, cq_head;	/* with FZ_CTL_INDICES */
+	struct wd_soft_sqe sqe[4];
+	unsigned int nsqe;
+	uint8_t mem[48 * 1024];
+	size_t mem_len;
+};
+
+static void emit(const char *name, const struct seed *s)
+{
+	char path[512];
+	FILE *f;
+	uint8_t ctl = (uint8_t)((s->ctl & ~3u) | ((s->nsqe - 1) & 3));
+
+	snprintf(path, sizeof(path), "%s/%02d-%s", dir, count++, name);
+	f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fwrite(&ctl, 1, 1, f);
+	if (ctl & FZ_CTL_INDICES) {
+		fwrite(&s->sq_tail, 4, 1, f);
+		fwrite(&s->cq_head, 4, 1, f);
+	}
+	fwrite(s->sqe, sizeof(s->sqe[0]), s->nsqe, f);
+	fwrite(s->mem, 1, s->mem_len, f);
+	fclose(f);
+}
+
+static void put(struct seed *s, size_t off, const void *p, size_t n)
+{
+	memcpy(s->mem + off, p, n);
+	if (off + n > s->mem_len)
+		s->mem_len = off + n;
+}
+
+static struct wd_soft_sqe sqe(uint16_t op, uint32_t params, uint64_t src,
+			      uint32_t slen, uint64_t dst, uint32_t dlen)
+{
+	static uint64_t ud = 0x1000;
+	struct wd_soft_sqe e = {
+		.user_data = ud++, .op = op, .params = params,
+		.src = src, .dst = dst, .src_len = slen, .dst_len = dlen,
+	};
+	return e;
+}
+
+static uint8_t text[6000];
+
+static void make_text(void)
+{
+	static const char *w[] = { "warp ", "drive ", "queue ", "ring ",
+		"engine ", "device ", "the ", "of ", "a ", "request\n" };
+	uint32_t x = 12345;
+	size_t i = 0;
+
+	while (i < sizeof(text)) {
+		const char *p;
+
+		x = x * 1103515245 + 12345;
+		p = w[(x >> 16) % 10];
+		while (*p && i < sizeof(text))
+			text[i++] = (uint8_t)*p++;
+	}
+}
+
+/* zlib's stream of text[0..n): wbits -15 raw, 15 zlib, 31 gzip */
+static size_t zcomp(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+		    int wbits, int level)
+{
+	z_stream z;
+	size_t len;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, level, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		exit(1);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		exit(1);
+	len = cap - z.avail_out;
+	deflateEnd(&z);
+	return len;
+}
+
+static void one(const char *name, uint16_t op, uint32_t params,
+		const void *src, size_t slen, uint32_t dlen)
+{
+	struct seed s = { .nsqe = 1 };
+
+	put(&s, 0, src, slen);
+	s.sqe[0] = sqe(op, params, RW(0), (uint32_t)slen, RW(DST), dlen);
+	emit(name, &s);
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t z[16384], g[16384];
+	size_t zn, gn, n;
+	struct seed s;
+	uint32_t crc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: fz_seeds DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	make_text();
+
+	one("nop", WD_SOFT_OP_NOP, 0, "", 0, 0);
+	one("copy", WD_SOFT_OP_COPY, 0, text, 3000, 4096);
+	one("copy-small", WD_SOFT_OP_COPY, 0, text, 3000, 100);
+	one("crc32c", WD_SOFT_OP_CRC32C, 0xffffffff, "123456789", 9, 4);
+	one("sha256", WD_SOFT_OP_SHA256, 0, text, 1000, 32);
+	one("sha256-small", WD_SOFT_OP_SHA256, 0, text, 1000, 31);
+	one("deflate", WD_SOFT_OP_DEFLATE, 6, text, sizeof(text), 8192);
+	one("zlib-comp", WD_SOFT_OP_ZLIB_COMP, 1, text, sizeof(text), 8192);
+	one("gzip-comp", WD_SOFT_OP_GZIP_COMP, 9, text, sizeof(text), 8192);
+	one("gzip-comp-small", WD_SOFT_OP_GZIP_COMP, 0, text, sizeof(text), 20);
+	one("comp-level-10", WD_SOFT_OP_DEFLATE, 10, text, 100, 8192);
+
+	zn = zcomp(text, sizeof(text), z, sizeof(z), -15, 6);
+	one("inflate", WD_SOFT_OP_INFLATE, 0, z, zn, 8192);
+	one("inflate-small", WD_SOFT_OP_INFLATE, 0, z, zn, 1000);
+	one("inflate-truncated", WD_SOFT_OP_INFLATE, 0, z, zn - 3, 8192);
+	z[zn] = 0;
+	one("inflate-trailing", WD_SOFT_OP_INFLATE, 0, z, zn + 1, 8192);
+	zn = zcomp(text, sizeof(text), z, sizeof(z), 15, 9);
+	one("zlib-decomp", WD_SOFT_OP_ZLIB_DECOMP, 0, z, zn, 8192);
+	z[zn - 1] ^= 1;
+	one("zlib-decomp-adler", WD_SOFT_OP_ZLIB_DECOMP, 0, z, zn, 8192);
+	gn = zcomp(text, sizeof(text), g, sizeof(g), 31, 6);
+	one("gzip-decomp", WD_SOFT_OP_GZIP_DECOMP, 0, g, gn, 8192);
+	one("gzip-decomp-small", WD_SOFT_OP_GZIP_DECOMP, 0, g, gn, 4000);
+	memcpy(g + gn, g, gn);
+	one("gzip-two-members", WD_SOFT_OP_GZIP_DECOMP, 0, g, 2 * gn, 16384);
+	one("gzip-empty", WD_SOFT_OP_GZIP_DECOMP, 0, g, 0, 16384);
+
+	/* a gzip member with every header option: FEXTRA FNAME FCOMMENT FHCRC */
+	{
+		uint8_t h[64] = { 0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3 };
+		size_t hn = 10;
+
+		h[hn++] = 4; h[hn++] = 0;			/* XLEN 4 */
+		memcpy(h + hn, "ab\0\0", 4); hn += 4;
+		memcpy(h + hn, "name.txt", 9); hn += 9;
+		memcpy(h + hn, "comment", 8); hn += 8;
+		crc = (uint32_t)crc32(0, h, (uInt)hn);
+		h[hn++] = (uint8_t)crc;
+		h[hn++] = (uint8_t)(crc >> 8);
+		zn = zcomp(text, 2000, z, sizeof(z), -15, 6);
+		memcpy(g, h, hn);
+		memcpy(g + hn, z, zn);
+		gn = hn + zn;
+		crc = (uint32_t)crc32(0, text, 2000);
+		memcpy(g + gn, &crc, 4);
+		n = 2000;
+		memcpy(g + gn + 4, &n, 4);
+		gn += 8;
+		one("gzip-header-options", WD_SOFT_OP_GZIP_DECOMP, 0, g, gn, 4096);
+	}
+
+	/* scatter-gather: three source pieces, two destination pieces */
+	memset(&s, 0, sizeof(s));
+	s.nsqe = 1;
+	put(&s, 0, text, 3000);
+	{
+		struct wd_soft_sge sg[5] = {
+			{ RW(0), 1000, 0 }, { RW(2000), 0, 0 }, { RW(1000), 2000, 0 },
+			{ RW(DST), 1500, 0 }, { RW(DST + 4096), 2000, 0 },
+		};
+
+		put(&s, 0x4000, sg, sizeof(sg));
+		s.sqe[0] = sqe(WD_SOFT_OP_COPY, 0, RW(0x4000), 3, RW(0x4000 + 48), 2);
+		s.sqe[0].flags = WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL;
+		emit("copy-sgl", &s);
+		s.sqe[0].op = WD_SOFT_OP_GZIP_COMP;
+		emit("gzip-comp-sgl", &s);
+		s.sqe[0].op = WD_SOFT_OP_CRC32C;
+		s.sqe[0].flags = WD_SOFT_SQE_F_SRC_SGL;
+		s.sqe[0].dst = RW(DST);
+		s.sqe[0].dst_len = 4;
+		emit("crc32c-sgl", &s);
+	}
+
+	/* four requests at once; a read-only destination; unmapped addresses */
+	memset(&s, 0, sizeof(s));
+	s.nsqe = 4;
+	put(&s, 0, text, 2000);
+	s.sqe[0] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 2000, RW(DST), 2000);
+	s.sqe[1] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 2000, FZ_RO_BASE, 2000);
+	s.sqe[2] = sqe(WD_SOFT_OP_CRC32C, 0, 0xffff800000000000ull, 64, RW(DST), 4);
+	s.sqe[3] = sqe(WD_SOFT_OP_SHA256, 0, FZ_RO_BASE, 2000, RW(DST), 32);
+	emit("mixed", &s);
+
+	/* bad descriptors */
+	memset(&s, 0, sizeof(s));
+	s.nsqe = 4;
+	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 1, 0, 0, 0, 0);
+	s.sqe[1] = sqe(WD_SOFT_OP_MAX, 0, 0, 0, 0, 0);
+	s.sqe[2] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
+	s.sqe[2].flags = 4;
+	s.sqe[3] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
+	s.sqe[3].rsvd[1] = 1;
+	s.mem_len = 16;
+	emit("bad-descriptors", &s);
+
+	/* injected failures on two of three requests */
+	s.ctl = 2u << 3;
+	s.nsqe = 3;
+	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	s.sqe[1] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	s.sqe[2] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	emit("fail-next", &s);
+
+	/* a long CRC stopped at its second chunk, two more behind it */
+	memset(&s, 0, sizeof(s));
+	s.ctl = 2u << 5;
+	s.nsqe = 3;
+	put(&s, 0, text, 100);
+	s.sqe[0] = sqe(WD_SOFT_OP_CRC32C, 0, RW(0), 180000, RW(190000), 4);
+	s.sqe[1] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	s.sqe[2] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	emit("stop-mid-request", &s);
+
+	/* hostile indices */
+	memset(&s, 0, sizeof(s));
+	s.ctl = FZ_CTL_INDICES;
+	s.nsqe = 1;
+	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	s.sq_tail = 2000;
+	emit("sq-tail-ahead", &s);
+	s.sq_tail = 1;
+	s.cq_head = 5;
+	emit("cq-head-ahead", &s);
+	s.sq_tail = 1024;
+	s.cq_head = (uint32_t)-1000;
+	emit("cq-nearly-full", &s);
+	s.sq_tail = 0;
+	s.cq_head = 0;
+	emit("nothing-published", &s);
+
+	printf("fz_seeds: %d seeds in %s\n", count, dir);
+	return 0;
+}
