@@ -28,7 +28,7 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests native-tests fuzz-tests kcheck run check clean distclean
+.PHONY: all modules engine lib tools vm-tests native-tests fuzz-tests kcheck run check clean distclean bench
 
 all: modules engine lib tools vm-tests native-tests fuzz-tests
 
@@ -83,6 +83,13 @@ run:
 	scripts/deps.sh
 	$(MAKE) all
 	tools/vm/wd-vm --add tools/vm/demo.sh -- sh ./demo.sh
+
+# wd bench natively and in the VM, each result beside its comparisons; the
+# report (tables, CSV, JSON, plot) in build/bench/ (docs/performance.md).
+bench:
+	scripts/deps.sh
+	$(MAKE) all
+	tools/wd/bench.sh
 
 check:
 	scripts/deps.sh

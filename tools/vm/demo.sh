@@ -1,38 +1,42 @@
 #!/bin/sh
-# `make run`: the demonstration run inside the VM (busybox sh, in /work),
-# after wd-vm loaded uacce and wd_soft. Shows what the modules expose.
-# wd-demo (tools/demo) runs a queue over the raw ABI; the wd tool will
-# take over here once it exists.
+# `make run`: WarpDrive end to end, inside the VM (busybox sh, in /work),
+# after wd-vm loaded uacce and wd_soft (instance 0: /dev/ua0, SVA mode).
+# Every step runs the wd tool (tools/wd, docs/wd.md) on the kernel device
+# and checks its result with an independent program.
+set -e
+file=/opt/wd/bin/wd	# a real file: the tool's own static binary
 
-echo "== kernel $(uname -r)"
-lsmod
+echo "== kernel $(uname -r); modules: $(lsmod | awk 'NR > 1 { printf "%s ", $1 }')"
 
-echo "== wd_soft instances"
-ls /sys/bus/wd_soft/devices/ 2>/dev/null || echo "(no /sys/bus/wd_soft)"
+echo
+echo "== wd list: the accelerators"
+wd list
 
-found=0
-for d in /sys/class/uacce/*; do
-	[ -e "$d" ] || continue
-	found=1
-	echo "== ${d##*/} (/dev/${d##*/})"
-	for a in id api flags available_instances algorithms qfrs_offset \
-		region_mmio_size region_dko_size region_dus_size node_id \
-		numa_distance isolate isolate_strategy; do
-		[ -r "$d/$a" ] && printf '  %-20s %s\n' "$a" "$(tr '\n' ' ' <"$d/$a")"
-	done
-done
-[ "$found" = 1 ] || echo "== no uacce devices"
-ls -l /dev/ua* 2>/dev/null
+echo
+echo "== wd zip: $file ($(wc -c < "$file") bytes) through /dev/ua0, checked by gzip -d"
+cp "$file" /tmp/wd.bin
+start=$(date +%s)
+wd -v zip -k --device /dev/ua0 /tmp/wd.bin 2>&1 | sed 's/^/  /'
+gzip -dc /tmp/wd.bin.gz | cmp - "$file"
+echo "  gzip -dc /tmp/wd.bin.gz: identical to the original ($(wc -c < /tmp/wd.bin.gz) bytes compressed)"
+rm /tmp/wd.bin
+wd unzip /tmp/wd.bin.gz
+cmp /tmp/wd.bin "$file"
+echo "  wd unzip /tmp/wd.bin.gz: identical too"
 
-echo "== a queue at work: 64 MiB copied through /dev/ua0 by the wd_soft engine"
-wd-demo /dev/ua0 64 64 || exit 1
+echo
+echo "== wd digest --alg sha256, checked by sha256sum -c"
+cd /lib/modules/wd
+wd digest --alg sha256 *.ko /tmp/wd.bin | tee /tmp/sums | sed 's/^/  /'
+sha256sum -c /tmp/sums | sed 's/^/  sha256sum -c: /'
+echo "  crc32c:  $(wd digest --alg crc32c /tmp/wd.bin)"
+cd /work
 
-echo "== a second instance in NOIOMMU mode, created through the wd_soft bus"
-echo "7 mode=noiommu queues=4 engines=2" > /sys/bus/wd_soft/new_device
-ua=$(ls /sys/bus/wd_soft/devices/wd_soft7/uacce)
-printf '  %s: flags %s (NOIOMMU), available_instances %s, qfrs_offset %s\n' \
-	"$ua" "$(cat /sys/class/uacce/$ua/flags)" \
-	"$(cat /sys/class/uacce/$ua/available_instances)" \
-	"$(cat /sys/class/uacce/$ua/qfrs_offset)"
-echo 7 > /sys/bus/wd_soft/del_device
-exit 0
+echo
+echo "== wd bench (short): uacce against AF_ALG and a syscall per request"
+echo "   (QEMU/TCG emulation: the ratios show the shape, not the hardware's speed)"
+# AF_ALG: modprobe, or the modules `make bench` puts beside this script
+modprobe algif_hash 2>/dev/null ||
+	{ [ -f kmods/af_alg.ko ] && insmod kmods/af_alg.ko && insmod kmods/algif_hash.ko; } ||
+	echo "  (algif_hash not loadable here: the AF_ALG comparison says so and is skipped)"
+wd bench --suite kernel --quick --time 0.1
