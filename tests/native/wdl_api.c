@@ -480,6 +480,16 @@ TEST(fork_child)
 	void *v;
 
 	nq_open(&q, dev, 0);
+	/*
+	 * Fork only once the engine has parked the idle queue: a thread that
+	 * is inside malloc() at fork() leaves the child's allocator locked.
+	 * glibc's malloc guards against that, but the ASan allocator of GCC 12
+	 * does not, and the freshly started engine allocates its buffers.
+	 */
+	for (int i = 0; i < 5000 &&
+	     !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP); i++)
+		nt_usleep(1000);
+	ASSERT(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP);
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
