@@ -757,7 +757,15 @@ static struct result *measure(const char *group, const char *label,
 			if (!res->sc_ok || v < res->sc)
 				res->sc = v;
 			res->sc_ok = true;
-			if (v > 0.25 || res->sc < 0.0005 || big <= n1)
+			if (res->sc < 0.0005)
+				break;
+			/* many calls: confirm once with a small pair, then stop */
+			if (v > 0.25) {
+				if (tries >= 1)
+					break;
+				continue;
+			}
+			if (big <= n1)
 				break;
 			n1 = big;
 		}
