@@ -108,11 +108,19 @@ static int cmp_u32(const void *a, const void *b)
  * the deadline (0: none). The runners call run_more() before an operation
  * and run_tick() after each one completes.
  */
-#define WARM 200
+/*
+ * Warm-up: WARM operations, or 10% of the time per point when timing,
+ * whichever ends first (a slow point, 1 MiB under TCG, would take long);
+ * the traced worker warms up with WARM_TRACED (the N/2N difference
+ * cancels it anyway).
+ */
+#define WARM		200
+#define WARM_TRACED	20
 
 struct run {
 	uint64_t n, deadline, done;	/* done counts the warm-up too */
-	uint64_t t_start, t_end;	/* the measured part */
+	uint64_t t_begin, t_start, t_end; /* run start; the measured part */
+	uint64_t warm_done;		/* operations in the warm-up */
 	struct lat *lat;
 	bool rec;
 	char err[96];
@@ -126,7 +134,9 @@ static uint64_t bnow(void)
 
 static bool run_more(struct run *r)
 {
-	if (r->done >= r->n + WARM)
+	if (!r->t_begin)
+		r->t_begin = timing ? wdt_now_ns() : 1;
+	if (r->rec && r->done >= r->n + r->warm_done)
 		return false;
 	if (r->deadline && r->rec && (r->done & 15) == 0 && bnow() >= r->deadline)
 		return false;
@@ -143,8 +153,12 @@ static void run_tick(struct run *r, uint64_t t0)
 {
 	if (r->rec && t0)
 		lat_add(r->lat, wdt_now_ns() - t0);
-	if (++r->done == WARM) {
+	++r->done;
+	if (!r->rec && (r->done >= (timing ? WARM : WARM_TRACED) ||
+			(timing && r->deadline && (r->done & 3) == 0 &&
+			 wdt_now_ns() - r->t_begin > (uint64_t)(opt_time * 1e8)))) {
 		r->rec = true;
+		r->warm_done = r->done;
 		r->t_start = bnow();
 	}
 }
@@ -152,7 +166,7 @@ static void run_tick(struct run *r, uint64_t t0)
 static void run_end(struct run *r)
 {
 	r->t_end = bnow();
-	r->done = r->done > WARM ? r->done - WARM : 0;
+	r->done = r->rec ? r->done - r->warm_done : 0;
 }
 
 /* ---- libwd queue (the device paths) ---- */
@@ -708,7 +722,7 @@ static struct result *measure(const char *group, const char *label,
 	snprintf(res->group, sizeof(res->group), "%s", group);
 	snprintf(res->label, sizeof(res->label), "%s", label);
 
-	r.deadline = wdt_now_ns() + (uint64_t)(opt_time * 1e9);
+	r.deadline = wdt_now_ns() + (uint64_t)(opt_time * 1.1e9);
 	ret = run_spec(s, &r);
 	if (ret || !r.done || r.t_end <= r.t_start) {
 		snprintf(res->note, sizeof(res->note), "%s", ret ? r.err : "no measurement");
@@ -740,10 +754,14 @@ static struct result *measure(const char *group, const char *label,
 		 * CPU. A path whose cost is a system call shows the same count
 		 * every time.
 		 */
-		uint64_t n1 = 200, big = (uint64_t)(res->ops_s * 0.05);
+		uint64_t n1 = (uint64_t)(res->ops_s * 0.2), big = (uint64_t)(res->ops_s * 0.05);
 		char err[96] = "";
 		long c1, c2;
 
+		if (n1 > 200)
+			n1 = 200;
+		if (n1 < 20)
+			n1 = 20;
 		if (big > 200000)
 			big = 200000;
 		for (int tries = 0; tries < 4; tries++) {

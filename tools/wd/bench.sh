@@ -34,7 +34,7 @@ echo "== native: $wd bench ${BENCH_ARGS:-}"
 
 # The VM: AF_ALG's modules go along in case modprobe cannot find them.
 kver=${KVER:-$(scripts/kver.sh)}
-for m in af_alg algif_hash; do
+for m in af_alg algif_hash crc32c_generic; do
 	ko=$(modinfo -k "$kver" -n "$m" 2>/dev/null || :)
 	case $ko in
 	*.ko) cp "$ko" "$out/vm/kmods/$m.ko" ;;
@@ -47,6 +47,9 @@ cat > "$out/vm/vm-bench.sh" <<SH
 modprobe algif_hash 2>/dev/null ||
 	{ [ -f kmods/af_alg.ko ] && insmod kmods/af_alg.ko && insmod kmods/algif_hash.ko; } ||
 	echo "algif_hash not loadable: no AF_ALG comparison"
+# crc32c for AF_ALG (wd_soft's instance 0 already chose its crc32c at load)
+modprobe crc32c_generic 2>/dev/null || { [ -f kmods/crc32c_generic.ko ] && insmod kmods/crc32c_generic.ko; }
+echo "crypto drivers: \$(awk '/^driver/ { print \$3 }' /proc/crypto | grep -E 'sha256|crc32c' | tr '\n' ' ')"
 wd bench --suite kernel --csv /tmp/vm.csv ${BENCH_ARGS:-} || exit 1
 echo "--- csv"
 cat /tmp/vm.csv
@@ -56,7 +59,7 @@ echo
 echo "== VM (QEMU/TCG): wd bench --suite kernel ${BENCH_ARGS:-}"
 tools/vm/wd-vm --timeout "${WD_BENCH_VM_TIMEOUT:-2400}" --add "$out/vm" -- sh ./vm-bench.sh \
 	> "$out/vm.log" 2>&1 || { tail -n 30 "$out/vm.log"; exit 1; }
-sed -n '/^wd bench:/,/^--- csv/p' "$out/vm.log" | sed '$d' | tee "$out/vm.txt"
+sed -n '/^\(crypto drivers\|wd bench:\)/,/^--- csv/p' "$out/vm.log" | sed '$d' | tee "$out/vm.txt"
 sed -n '/^--- csv/,/^--- end/p' "$out/vm.log" | sed '1d;$d' > "$out/vm.csv"
 echo
 echo "report: $out/{native,vm}.txt, .csv, native.json, native.png; see docs/performance.md"
