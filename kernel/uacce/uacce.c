@@ -476,6 +476,13 @@ static void uacce_vma_close(struct vm_area_struct *vma)
 	if (!--q->nr_vmas[type] && type == UACCE_QFRT_SS) {
 		ss = q->qfrs[UACCE_QFRT_SS];
 		q->qfrs[UACCE_QFRT_SS] = NULL;
+		/*
+		 * The region is no longer where the owner sees it: out of
+		 * reach for every queue, those it was shared to included
+		 * (uaddr 0: not mapped), though they still hold it.
+		 */
+		if (ss)
+			WRITE_ONCE(ss->uaddr, 0);
 	}
 	spin_unlock(&q->lock);
 	uacce_ss_put(ss);

@@ -94,7 +94,7 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 			      u32 len, bool write)
 {
 	struct uacce_qfr *ss = ctx->ss;
-	u64 base, size, off;
+	u64 base, size, off, uaddr;
 	void *p;
 
 	if (!ss) {
@@ -104,13 +104,14 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 		ctx->ss = ss;
 	}
 
-	if (ctx->q->wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU) {
-		base = ss->dma;
-	} else {
-		base = READ_ONCE(ss->uaddr);
-		if (!base)
-			return -EFAULT;
-	}
+	/*
+	 * A region its owner has unmapped is out of reach in both modes,
+	 * also for a queue it was shared to, which still holds it.
+	 */
+	uaddr = READ_ONCE(ss->uaddr);
+	if (!uaddr)
+		return -EFAULT;
+	base = ctx->q->wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU ? ss->dma : uaddr;
 	size = (u64)ss->nr_pages << PAGE_SHIFT;
 	if (addr < base)
 		return -EFAULT;
