@@ -61,6 +61,7 @@ vm-tests: lib
 # build/native/bin/ (tests/run.sh runs it with the native tests).
 fuzz-tests: lib
 	$(MAKE) -C tests/fuzz
+	$(MAKE) -C tests/stress
 
 # checkpatch --strict on every kernel source and header, then a rebuild with
 # W=1 and sparse on every file (C=2) where any warning fails. Cleaned first:
@@ -118,7 +119,10 @@ distclean: clean
 #   make fuzz           long libFuzzer runs (FUZZ_SECONDS each, default 3600)
 #   make fuzz-ring      long ring fuzzer run in the VM (FZ_SECONDS, default 3600)
 #   make fuzz-sys       long system-call fuzzer run in the VM (same)
-.PHONY: debug-kernel debug-modules check-debug fuzz fuzz-ring fuzz-sys
+#   make stress         long fault/load runs in the VM (ST_SECONDS per load
+#                       phase, default 600; ST_ROUNDS, default 50), then the
+#                       memory-pressure test in a 256 MiB VM
+.PHONY: debug-kernel debug-modules check-debug fuzz fuzz-ring fuzz-sys stress
 
 debug-kernel:
 	scripts/build-debug-kernel.sh >/dev/null
@@ -150,3 +154,11 @@ fuzz-ring: all
 fuzz-sys: all
 	tools/vm/wd-vm -v --timeout $$(($(FZ_SECONDS) + 900)) --add build/vm -- \
 		sh -c 'FZ_SECONDS=$(FZ_SECONDS) FZ_OPS=1000000000 ./bin/fz_sys'
+
+ST_SECONDS ?= 600
+ST_ROUNDS ?= 50
+stress: all
+	tools/vm/wd-vm -v --timeout $$(($(ST_SECONDS) * 4 + $(ST_ROUNDS) * 60 + 900)) --add build/vm -- \
+		sh -c 'ST_SECONDS=$(ST_SECONDS) ST_ROUNDS=$(ST_ROUNDS) sh ./suite-stress.sh'
+	tools/vm/wd-vm -v --mem 256M --timeout $$(($(ST_SECONDS) + 900)) -- \
+		sh -c 'ST_SECONDS=$(ST_SECONDS) st_mem'

@@ -75,16 +75,20 @@ if ((debug)); then
 	# Everything the VM suites hold, fuzzers' bounded runs first (they
 	# leave the modules loaded; suite.sh unloads them at its end).
 	vm vm-debug --debug-kernel --timeout "${WD_VM_TIMEOUT:-3600}" --add build/vm -- \
-		sh -c 'sh ./suite-fuzz.sh; sh ./suite.sh'
+		sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh; sh ./suite.sh'
+	vm vm-debug-smallmem --debug-kernel --mem 512M --timeout 1200 -- st_mem
 elif [[ -f build/vm/suite.sh ]]; then
 	vm vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
 else
 	fail "vm: suite built (build/vm/suite.sh missing: run 'make vm-tests')"
 fi
 
-# The fuzzers' bounded runs (fixed seed), in a VM of their own.
+# The fuzzers' bounded runs (fixed seed), then the fault, load and
+# isolation tests, in a VM of their own; the memory-pressure test in a
+# small one (only the base image: /work's copy would not fit in 256 MiB).
 if ((!debug)) && [[ -f build/vm/suite-fuzz.sh ]]; then
-	vm vm-fuzz --timeout 900 --add build/vm -- sh ./suite-fuzz.sh
+	vm vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
+	vm vm-smallmem --mem 256M --timeout 600 -- st_mem
 fi
 
 # A second, short VM with two NUMA nodes: discovery must pick the device on
