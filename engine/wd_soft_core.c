@@ -209,9 +209,17 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
  * sees the new sq_tail (the queue is not parked) or S3 sees NEED_WAKEUP
  * (the process kicks). Since the KICK takes the host lock, it comes after
  * E4 and puts the queue back; a kick while the queue is not parked (a
- * NEED_WAKEUP seen late) costs nothing. NEED_WAKEUP is cleared at the next
- * turn of the queue, before it is looked at.
+ * NEED_WAKEUP seen late) costs nothing. The kick that puts the queue back
+ * clears NEED_WAKEUP (wd_soft_core_queue_unpark()), so the process kicks
+ * once per park, not on every publish until the engine comes round; the
+ * queue's next turn clears it too.
  */
+void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q)
+{
+	if (q->status & WD_SOFT_ST_NEED_WAKEUP)
+		wd_soft_core_set_status(q, q->status & ~WD_SOFT_ST_NEED_WAKEUP);
+}
+
 enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
 					       u64 spin_ns)
 {

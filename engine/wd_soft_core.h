@@ -316,6 +316,16 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
 					       u64 spin_ns);
 
 /**
+ * wd_soft_core_queue_unpark() - a kick puts a parked queue back
+ * @q: a queue wd_soft_core_queue_turn() parked, no engine serving it
+ *
+ * Clears NEED_WAKEUP: the queue is looked at again, so the process need not
+ * kick for what it publishes from now on. Call under the same host lock as
+ * the turn that parked the queue, when the kick moves it back.
+ */
+void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q);
+
+/**
  * wd_soft_core_serve() - execute one batch of a queue's requests
  * @ctx: the engine and the queue, @ctx->bytes set to 0 by the host
  * @max_sqes: most SQEs to take

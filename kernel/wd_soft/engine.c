@@ -159,6 +159,7 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
 	if (q->parked) {
 		list_move_tail(&q->node, &eng->active);
 		q->parked = false;
+		wd_soft_core_queue_unpark(&q->core);
 		WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
 		woke = true;
 	}

@@ -251,6 +251,7 @@ void wdl_engine_kick(struct wdl_queue *q)
 	if (q->parked) {
 		wdl_list_move_tail(&q->node, &eng->active);
 		q->parked = false;
+		wd_soft_core_queue_unpark(&q->core);
 		eng->nr_active++;
 		WDL_COUNT(eng->st.kicks, 1);
 		wake = wdl_engine_must_wake(eng);
