@@ -207,6 +207,9 @@ static long uacce_share_svas(struct uacce_queue *q, unsigned long arg)
 	/* never hold two queues' locks at once: A->B and B->A may race */
 	spin_lock(&src->lock);
 	ss = src->qfrs[UACCE_QFRT_SS];
+	/* one out of the owner's reach (its device removed) is none */
+	if (ss && !READ_ONCE(ss->uaddr))
+		ss = NULL;
 	if (ss)
 		refcount_inc(&ss->ref);
 	spin_unlock(&src->lock);
@@ -1009,6 +1012,14 @@ static void uacce_kill_queue(struct uacce_queue *q)
 	q->state = UACCE_Q_ZOMBIE;
 	up_write(&q->remove_sem);
 	unmap_mapping_range(q->mapping, 0, 0, 1);
+	/*
+	 * The owner gets SIGBUS in its SS now: so does every queue the
+	 * region was shared to (uaddr 0, as after munmap).
+	 */
+	spin_lock(&q->lock);
+	if (q->qfrs[UACCE_QFRT_SS])
+		WRITE_ONCE(q->qfrs[UACCE_QFRT_SS]->uaddr, 0);
+	spin_unlock(&q->lock);
 	/*
 	 * Not under remove_sem: stopping waits for the device, which may be
 	 * faulting on one of the queue's regions (it now gets SIGBUS there).

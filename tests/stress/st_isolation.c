@@ -27,6 +27,8 @@
 #include "t.h"
 
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -446,3 +448,59 @@ static void ss_after_munmap(const char *mode)
 
 TEST(pasid_ss_after_munmap) { ss_after_munmap("mode=pasid"); }
 TEST(noiommu_ss_after_munmap) { ss_after_munmap("mode=noiommu"); }
+
+/*
+ * The same when the device of the queue that owns the SS goes away: its
+ * mappings are zapped (the owner gets SIGBUS there), so a queue of another
+ * device it was shared to must not reach the pages either, and the region
+ * can no longer be shared.
+ */
+static sigjmp_buf bus_env;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_env, 1);
+}
+
+TEST(pasid_ss_of_removed_device)
+{
+	struct t_inst d1 = t_inst_create("mode=pasid"), d2 = t_inst_create("mode=pasid");
+	struct t_q a, b, c, own;
+	struct sigaction sa = { .sa_handler = on_bus };
+	size_t len = 4 * t_page;
+	uint8_t *ss, *bss;
+	volatile int faulted = 0;
+	char s[16];
+
+	t_q_setup(&a, d1.ua);
+	t_q_setup(&b, d2.ua);
+	t_q_open(&c, d2.ua);
+	t_q_setup(&own, d2.ua);
+	bss = t_q_map_ss(&own, len);
+	ss = t_q_map_ss(&a, len);
+	memset(ss, SECRET, len);
+	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	{
+		struct wd_soft_cqe r = run(&b, copy_sqe((uintptr_t)ss, (uintptr_t)ss + t_page, 64));
+
+		T_EQ(r.status, WD_SOFT_S_OK);
+	}
+	/* A's device goes: its SS is gone for the process (SIGBUS) */
+	snprintf(s, sizeof(s), "%d", d1.id);
+	T_EQ(t_inst_del_raw(s), 0);
+	sigaction(SIGBUS, &sa, NULL);
+	if (!sigsetjmp(bus_env, 1))
+		(void)*(volatile uint8_t *)ss;
+	else
+		faulted = 1;
+	signal(SIGBUS, SIG_DFL);
+	T_ASSERT_MSG(faulted, "the removed device's SS is still accessible to the process");
+	/* and for the devices it was shared to */
+	memset(bss, 0, len);
+	expect_bad(&b, (uintptr_t)ss, (uintptr_t)ss + t_page, 64,
+		   "B reads the SS of a removed device");
+	/* nor can it be shared any more */
+	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+	(void)own;
+}
