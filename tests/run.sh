@@ -12,9 +12,10 @@
 # tests/run.sh --debug-kernel (make check-debug): only the VM suites, on the
 # debug kernel (scripts/build-debug-kernel.sh; KASAN, lockdep, UBSAN,
 # kmemleak checked after the modules are unloaded). Without the option the
-# same debug VMs run at the end when the debug kernel is already built on
-# this machine (building it takes ~22 minutes: `make debug-kernel`, once);
-# otherwise a SKIP line says so. WD_DEBUG_VM=0 leaves them out.
+# same debug VMs run at the end only when asked (WD_DEBUG_VM=1) and the debug
+# kernel is already built on this machine (`make debug-kernel`, ~22 minutes,
+# once): their running time under TCG is not measured yet, and CI's budget
+# is fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -109,7 +110,7 @@ if ((!debug)) && [[ -f build/vm/suite-lib.sh ]]; then
 		sh ./suite-lib.sh discover_numa discover_most_available
 fi
 
-if ((!debug)) && [[ ${WD_DEBUG_VM:-1} != 0 ]]; then
+if ((!debug)) && [[ ${WD_DEBUG_VM:-0} != 0 ]]; then
 	if scripts/build-debug-kernel.sh --dir >/dev/null 2>&1; then
 		if make -s debug-modules >"$logs/debug-modules.log" 2>&1; then
 			debug_vms
