@@ -139,12 +139,13 @@ check-debug: all debug-modules
 
 FUZZ_SECONDS ?= 3600
 fuzz: fuzz-tests
-	@for t in fz_core fz_local; do \
+	@for t in fz_core fz_local fz_libwd; do \
 		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
+		seeds=build/fuzz/seeds/core; [[ $$t != fz_libwd ]] || seeds=tests/fuzz/regress/libwd; \
 		echo "== $$t for $(FUZZ_SECONDS) s, corpus build/fuzz/corpus/$$t"; \
 		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=60 \
 			-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
-			build/fuzz/corpus/$$t build/fuzz/seeds/core || exit 1; \
+			build/fuzz/corpus/$$t $$seeds || exit 1; \
 	done
 
 FZ_SECONDS ?= 3600

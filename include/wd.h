@@ -221,7 +221,8 @@ void wd_release_queue(struct wd_queue *q);
  *		 memory reserved on or shared to this queue;
  *	-EPERM: @q was inherited across fork();
  *	-EIO: the device broke the queue (it found the ring's indices
- *		 inconsistent or returned a completion out of order);
+ *		 inconsistent or returned a completion out of order, or
+ *		 an OK one with more output than the destination holds);
  *	-ENODEV: the device is gone.
  *	Nothing is queued on error.
  */

@@ -16,8 +16,9 @@
  * sleeps (WD_SOFT_CQN_ENABLE).
  *
  * Nothing read from the shared regions is trusted: a completion index more
- * than a ring ahead, or a CQE whose user_data is not the index expected,
- * breaks the queue (-EIO) instead of handing back a wrong pointer.
+ * than a ring ahead, a CQE whose user_data is not the index expected, or
+ * an OK one with more output than the destination holds, breaks the queue
+ * (-EIO) instead of handing back a wrong pointer or a wrong length.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -317,6 +318,35 @@ static void wds_complete(const struct wds_alg *alg, void *req,
 	}
 }
 
+/*
+ * Could a correct device have posted @cqe for @req? An OK completion never
+ * reports more output than the destination holds (a NOP none at all): one
+ * that does is not believed, and its destination not touched (the CRC-32C
+ * finishing in wds_complete() writes 4 bytes at dst).
+ */
+static bool wds_cqe_possible(const struct wds_alg *alg, const void *req,
+			     const struct wd_soft_cqe *cqe)
+{
+	uint32_t room;
+
+	if (cqe->status != WD_SOFT_S_OK)
+		return true;
+	switch (alg->cls) {
+	case WD_CLASS_COPY:
+		if (alg->op == WD_SOFT_OP_NOP)
+			return !cqe->out_len;
+		room = ((const struct wd_copy_req *)req)->dst_len;
+		break;
+	case WD_CLASS_DIGEST:
+		room = ((const struct wd_digest_req *)req)->dst_len;
+		break;
+	default:
+		room = ((const struct wd_comp_req *)req)->dst_len;
+		break;
+	}
+	return cqe->out_len <= room;
+}
+
 static int wds_broken(struct wds *s)
 {
 	atomic_store(&s->broken, true);
@@ -339,7 +369,8 @@ static int wds_recv(struct wd_q *q, void **req)
 		       wds_broken(s) : 0;
 	cqe = s->cq[head & mask];
 	if (tail - head > s->depth || cqe.user_data != head ||
-	    head == atomic_load_explicit(&s->sq_tail, memory_order_relaxed))
+	    head == atomic_load_explicit(&s->sq_tail, memory_order_relaxed) ||
+	    !wds_cqe_possible(s->alg, s->reqs[head & mask], &cqe))
 		return wds_broken(s);	/* the device is not to be believed */
 	r = s->reqs[head & mask];
 	wds_complete(s->alg, r, &cqe);

@@ -10,27 +10,29 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 fz=$top/build/fuzz
 rc=0
 mkdir -p "$fz/crashes"
-for t in fz_core fz_local; do
+for t in fz_core fz_local fz_libwd; do
 	[[ -x $fz/$t ]] || { echo "SKIP: fuzz.$t: $fz/$t not built (clang missing?)"; continue; }
+	# seeds: the generated corpus (fz_core's format) and the committed
+	# reproducers of the bugs found (tests/fuzz/regress/)
 	case $t in
-	fz_core) runs=${FZ_RUNS:-100000} ;;
-	*) runs=${FZ_RUNS:-20000} ;;
+	fz_core) runs=${FZ_RUNS:-100000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
+	fz_local) runs=${FZ_RUNS:-20000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
+	*) runs=${FZ_RUNS:-100000} seeds=("$top/tests/fuzz/regress/${t#fz_}") ;;
 	esac
-	seeds=$fz/seeds/${t#fz_}
-	[[ -d $seeds ]] || seeds=$fz/seeds/core
+	for d in "${!seeds[@]}"; do [[ -d ${seeds[d]} ]] || unset "seeds[d]"; done
 	work=$(mktemp -d)
 	t0=$(date +%s.%N)
 	# new inputs go to the scratch dir (first), the seeds stay as they are
 	if "$fz/$t" -seed=1 -runs="$runs" -max_len=65536 -timeout=60 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$fz/crashes/$t-" \
-		"$work" "$seeds" >"$work.log" 2>&1; then
+		"$work" "${seeds[@]}" >"$work.log" 2>&1; then
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
 		cov=$(grep -o 'cov: [0-9]*' "$work.log" | tail -n 1)
 		printf '# fuzz.%s: %s inputs run (seed 1, from %s seeds), %s, %.1f s\n' "$t" \
-			"$execs" "$(find "$seeds" -type f | wc -l)" "$cov" "$(echo "$(date +%s.%N) - $t0" | bc)"
+			"$execs" "$(find "${seeds[@]}" -type f | wc -l)" "$cov" "$(echo "$(date +%s.%N) - $t0" | bc)"
 		echo "PASS: fuzz.$t"
 	else
-		grep -E 'fz_core:|fz_local:|ERROR:|SUMMARY|Test unit written' "$work.log" | head -n 20
+		grep -E 'fz_core:|fz_libwd:|ERROR:|SUMMARY|Test unit written' "$work.log" | head -n 20
 		echo "FAIL: fuzz.$t: see the reproducer in $fz/crashes/"
 		rc=1
 	fi

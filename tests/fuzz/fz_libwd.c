@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fz_libwd: libFuzzer target for libwd's user driver (lib/drv_wd_soft.c),
+ * the user-space side that parses what a device writes: the fuzzer is the
+ * device. "The device is not trusted" (docs/libwd.md): whatever it puts in
+ * the DUS header and the completion ring, libwd must hand back only
+ * requests it was given, each once and in order, never touch memory beyond
+ * what the request named, and break the queue (-EIO) rather than believe
+ * a completion that cannot be.
+ *
+ * The queue runs over a transport of this file whose regions are plain
+ * buffers the fuzzer writes. The input is a list of actions, 3 bytes each
+ * (op, a, b): send a request (its destination a heap block of exactly
+ * dst_len bytes, so that ASan sees any write past it), flush, post a CQE
+ * (honest or with a forged user_data, status, out_len), move cq_tail
+ * anywhere, set the BROKEN status, receive, arm, disarm. The first byte
+ * picks the algorithm; with its top bit the DUS header itself is the
+ * fuzzer's (wds_init() must refuse what is not the wd_soft_v1 layout).
+ *
+ * Oracles: every received request is the oldest one sent and not yet
+ * received; a request comes back once; after -EIO nothing else comes back;
+ * a request completed OK never reports more output than its destination
+ * holds; ASan and UBSan for the rest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uapi/misc/uacce/uacce.h"
+#include "uapi/misc/uacce/wd_soft.h"
+#include "wd_priv.h"
+
+#define CHECK(c, ...) do {						\
+	if (!(c)) {							\
+		fprintf(stderr, "fz_libwd: %s:%d: %s: ", __FILE__, __LINE__, #c); \
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+		abort();						\
+	}								\
+} while (0)
+
+static uint8_t mmio_page[WD_SOFT_MMIO_SIZE] __attribute__((aligned(4096)));
+static uint8_t dus[WD_SOFT_DUS_SIZE] __attribute__((aligned(4096)));
+
+static int tp_region(struct wd_q *q, int qfrt, size_t size, void **addr)
+{
+	(void)q;
+	(void)size;
+	*addr = qfrt == UACCE_QFRT_MMIO ? (void *)mmio_page : (void *)dus;
+	return 0;
+}
+
+static int tp_ok(struct wd_q *q)
+{
+	(void)q;
+	return 0;
+}
+
+static int tp_wait(struct wd_q *q, int timeout_ms)
+{
+	(void)q;
+	(void)timeout_ms;
+	return 1;
+}
+
+static void tp_close(struct wd_q *q)
+{
+	(void)q;
+}
+
+static const struct wd_transport fz_tp = {
+	.name = "fuzz",
+	.region = tp_region,
+	.start = tp_ok,
+	.stop = tp_ok,
+	.kick = tp_ok,
+	.wait = tp_wait,
+	.close = tp_close,
+	.abandon = tp_close,
+};
+
+/* mem.c's public functions look queues up through wd.c: not used here */
+struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+{
+	(void)q;
+	*err = -EINVAL;
+	return NULL;
+}
+
+static const char *const algs[] = { "nop", "copy", "crc32c", "sha256",
+				    "deflate", "zlib", "gzip" };
+
+#define MAXREQ	64
+
+union req {
+	struct wd_copy_req c;
+	struct wd_digest_req d;
+	struct wd_comp_req z;
+};
+
+struct slot {
+	union req r;
+	void *dst;
+	uint32_t dst_len;
+	bool used;
+};
+
+static struct slot slots[MAXREQ];
+static uint8_t src_buf[64];
+
+/* the requests sent and not received, oldest first */
+static int fifo[1 << 16];
+static unsigned int f_head, f_tail;
+
+static uint32_t dst_len_of(enum wd_class cls, const union req *r)
+{
+	return cls == WD_CLASS_COPY ? r->c.dst_len :
+	       cls == WD_CLASS_DIGEST ? r->d.dst_len : r->z.dst_len;
+}
+
+static uint32_t out_len_of(enum wd_class cls, const union req *r)
+{
+	return cls == WD_CLASS_COPY ? r->c.out_len :
+	       cls == WD_CLASS_DIGEST ? r->d.out_len : r->z.out_len;
+}
+
+static int status_of(enum wd_class cls, const union req *r)
+{
+	return cls == WD_CLASS_COPY ? r->c.status :
+	       cls == WD_CLASS_DIGEST ? r->d.status : r->z.status;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct wd_soft_dus_hdr *hdr = (struct wd_soft_dus_hdr *)dus;
+	struct wd_soft_mmio *mmio = (struct wd_soft_mmio *)mmio_page;
+	struct wd_queue pub = { 0 };
+	struct wd_q q = { 0 };
+	const struct wd_driver *drv = &wd_drv_wd_soft;
+	struct wd_soft_cqe *cq;
+	bool broken = false, fuzz_hdr;
+	uint32_t posted = 0;
+	size_t at;
+	int ret;
+
+	if (size < 1)
+		return 0;
+	fuzz_hdr = data[0] & 0x80;
+	memset(dus, 0, sizeof(dus));
+	memset(mmio_page, 0, sizeof(mmio_page));
+	hdr->magic = WD_SOFT_MAGIC;
+	hdr->depth = WD_SOFT_DEPTH;
+	hdr->sqe_size = sizeof(struct wd_soft_sqe);
+	hdr->cqe_size = sizeof(struct wd_soft_cqe);
+	hdr->sq_off = WD_SOFT_SQ_OFF;
+	hdr->cq_off = WD_SOFT_CQ_OFF;
+	at = 1;
+	if (fuzz_hdr) {
+		size_t n = size - 1 < 24 ? size - 1 : 24;
+
+		memcpy(hdr, data + 1, n);	/* magic .. cq_off */
+		at += n;
+	}
+	q.pub = &pub;
+	q.tp = &fz_tp;
+	q.drv = drv;
+	q.mode = WD_DEV_SVA;
+	q.alg = algs[(data[0] & 0x7f) % 7];
+	CHECK(!drv->alg(q.alg, &q.cls), "alg");
+	pthread_mutex_init(&q.send_lock, NULL);
+	pthread_mutex_init(&q.recv_lock, NULL);
+	ret = drv->init(&q);
+	if (ret) {
+		CHECK(fuzz_hdr, "init of a good header: %d", ret);
+		return 0;
+	}
+	cq = (struct wd_soft_cqe *)(dus + hdr->cq_off);
+	f_head = f_tail = 0;
+	memset(slots, 0, sizeof(slots));
+
+	for (; at + 3 <= size; at += 3) {
+		uint8_t op = data[at], a = data[at + 1], b = data[at + 2];
+		void *got;
+
+		switch (op % 9) {
+		case 0: {	/* send */
+			int i = a % MAXREQ;
+			struct slot *s = &slots[i];
+			uint32_t dl = b % 48;
+
+			if (s->used)
+				break;
+			memset(&s->r, 0, sizeof(s->r));
+			s->dst = dl ? malloc(dl) : NULL;
+			s->dst_len = dl;
+			if (dl)
+				memset(s->dst, 0, dl);
+			if (q.cls == WD_CLASS_COPY) {
+				s->r.c.src = src_buf;
+				s->r.c.dst = s->dst;
+				s->r.c.src_len = dl;
+				s->r.c.dst_len = dl;
+			} else if (q.cls == WD_CLASS_DIGEST) {
+				s->r.d.src = src_buf;
+				s->r.d.src_len = sizeof(src_buf);
+				s->r.d.dst = s->dst;
+				s->r.d.dst_len = dl;
+			} else {
+				s->r.z.src = src_buf;
+				s->r.z.src_len = sizeof(src_buf);
+				s->r.z.dst = s->dst;
+				s->r.z.dst_len = dl;
+				s->r.z.op = b & 1 ? WD_DECOMPRESS : WD_COMPRESS;
+			}
+			ret = drv->send(&q, &s->r);
+			if (ret) {
+				free(s->dst);
+				break;
+			}
+			CHECK(!broken, "send accepted on a broken queue");
+			s->used = true;
+			fifo[f_tail++ & 0xffff] = i;
+			break;
+		}
+		case 1:
+			drv->flush(&q);
+			break;
+		case 2:		/* the device posts a CQE: honest index or forged */
+		case 3: {
+			struct wd_soft_cqe *c = &cq[posted & (hdr->depth - 1)];
+
+			c->user_data = op % 9 == 2 ? posted : (uint64_t)a << 8 | b;
+			c->status = op % 9 == 2 ? (a % 9 == 8 ? 0 : a % 9) : b % 10;
+			c->out_len = op % 9 == 2 ? b : (uint32_t)a * 1000;
+			posted++;
+			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+			break;
+		}
+		case 4:		/* cq_tail anywhere */
+			posted += (uint32_t)(int8_t)a * (b ? b : 1);
+			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+			break;
+		case 5:
+			mmio->status = a & 3;
+			break;
+		case 6:
+		case 7: {	/* receive */
+			int r = drv->recv(&q, &got);
+
+			if (r == -EIO) {
+				broken = true;
+				break;
+			}
+			CHECK(r == 0 || r == 1, "recv returned %d", r);
+			if (r == 0)
+				break;
+			CHECK(!broken, "a request came back from a broken queue");
+			CHECK(f_head != f_tail, "a request came back that was never sent");
+			{
+				int i = fifo[f_head++ & 0xffff];
+				struct slot *s = &slots[i];
+
+				CHECK(got == &s->r, "not the oldest request in flight");
+				CHECK(s->used, "a request came back twice");
+				if (!status_of(q.cls, &s->r))
+					CHECK(out_len_of(q.cls, &s->r) <= dst_len_of(q.cls, &s->r) ||
+					      !strcmp(q.alg, "nop"),
+					      "OK with out_len %u for a destination of %u",
+					      out_len_of(q.cls, &s->r), dst_len_of(q.cls, &s->r));
+				s->used = false;
+				free(s->dst);
+				s->dst = NULL;
+			}
+			break;
+		}
+		default:
+			if (a & 1)
+				drv->disarm(&q);
+			else
+				(void)drv->arm(&q);
+			break;
+		}
+	}
+	drv->fini(&q);
+	for (int i = 0; i < MAXREQ; i++)
+		if (slots[i].used)
+			free(slots[i].dst);
+	pthread_mutex_destroy(&q.send_lock);
+	pthread_mutex_destroy(&q.recv_lock);
+	return 0;
+}
