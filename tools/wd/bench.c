@@ -1243,10 +1243,13 @@ static void print_targets(void)
 		bool met = t->known && (t->higher_better ? t->value >= t->limit :
 					t->value <= t->limit);
 
-		printf("  %-62s %8.3f  (target %s %.2f)  %-9s %s\n", t->name,
-		       t->known ? t->value : NAN, t->higher_better ? ">=" : "<=",
-		       t->limit, !t->known ? "UNKNOWN" : met ? "met" : "NOT MET",
-		       t->detail);
+		char v[16] = "n/a";
+
+		if (t->known)
+			snprintf(v, sizeof(v), "%.3f", t->value);
+		printf("  %-62s %8s  (target %s %.2f)  %-9s %s\n", t->name, v,
+		       t->higher_better ? ">=" : "<=", t->limit,
+		       !t->known ? "UNKNOWN" : met ? "met" : "NOT MET", t->detail);
 	}
 }
 
