@@ -139,7 +139,7 @@ check-debug: all debug-modules
 
 FUZZ_SECONDS ?= 3600
 fuzz: fuzz-tests
-	@for t in fz_core fz_local fz_libwd; do \
+	@for t in fz_core fz_kcore fz_local fz_libwd; do \
 		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
 		seeds=build/fuzz/seeds/core; [[ $$t != fz_libwd ]] || seeds=tests/fuzz/regress/libwd; \
 		echo "== $$t for $(FUZZ_SECONDS) s, corpus build/fuzz/corpus/$$t"; \

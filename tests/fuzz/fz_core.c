@@ -242,6 +242,46 @@ int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
 	return EVP_DigestFinal_ex(eng.sha, digest, NULL) == 1 ? 0 : -EIO;
 }
 
+#ifdef FZ_KZLIB
+/*
+ * fz_kcore: the kernel's zlib, driven as kernel/wd_soft/algs.c drives it;
+ * the references stay user space's zlib (a differential test).
+ */
+#include "kzlib/kz_host.h"
+
+int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+		       enum wd_soft_zwrap wrap, int level)
+{
+	(void)ctx;
+	FZ_CHECK(!eng.zlive, "zinit without zend");
+	if (dir == WD_SOFT_ZDEFLATE)
+		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
+	if (kz_init(dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB, level))
+		return -EIO;
+	eng.zlive = true;
+	return 0;
+}
+
+int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
+		      bool finish)
+{
+	int ret;
+
+	(void)ctx;
+	FZ_CHECK(eng.zlive, "zrun without zinit");
+	ret = kz_run(&zs->next_in, &zs->avail_in, &zs->next_out, &zs->avail_out,
+		     finish);
+	return ret == KZ_EBADMSG ? -EBADMSG : ret == KZ_EIO ? -EIO : ret;
+}
+
+void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	FZ_CHECK(eng.zlive, "zend without zinit");
+	kz_end();
+	eng.zlive = false;
+}
+#else
 int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
@@ -308,6 +348,7 @@ void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 		inflateEnd(&eng.zs);
 	eng.zlive = false;
 }
+#endif /* FZ_KZLIB */
 #endif /* !FZ_LOCAL */
 
 /* ---- references, independent of the core ---- */
