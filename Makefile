@@ -148,18 +148,22 @@ fuzz: fuzz-tests
 			build/fuzz/corpus/$$t $$seeds || exit 1; \
 	done
 
+# WD_VM_ARGS=--debug-kernel runs them on the debug kernel (after
+# make debug-modules); FZ_SEED picks another sequence.
 FZ_SECONDS ?= 3600
+FZ_SEED ?= 1
+WD_VM_ARGS ?=
 fuzz-ring: all
-	tools/vm/wd-vm -v --timeout $$(($(FZ_SECONDS) * 3 + 900)) --add build/vm -- \
-		sh -c 'FZ_SECONDS=$(FZ_SECONDS) FZ_BATCHES=100000000 ./bin/fz_ring'
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --timeout $$(($(FZ_SECONDS) * 3 + 900)) --add build/vm -- \
+		sh -c 'FZ_SEED=$(FZ_SEED) FZ_SECONDS=$(FZ_SECONDS) FZ_BATCHES=100000000 ./bin/fz_ring'
 fuzz-sys: all
-	tools/vm/wd-vm -v --timeout $$(($(FZ_SECONDS) + 900)) --add build/vm -- \
-		sh -c 'FZ_SECONDS=$(FZ_SECONDS) FZ_OPS=1000000000 ./bin/fz_sys'
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --timeout $$(($(FZ_SECONDS) + 900)) --add build/vm -- \
+		sh -c 'FZ_SEED=$(FZ_SEED) FZ_SECONDS=$(FZ_SECONDS) FZ_OPS=1000000000 ./bin/fz_sys'
 
 ST_SECONDS ?= 600
 ST_ROUNDS ?= 50
 stress: all
-	tools/vm/wd-vm -v --timeout $$(($(ST_SECONDS) * 4 + $(ST_ROUNDS) * 60 + 900)) --add build/vm -- \
-		sh -c 'ST_SECONDS=$(ST_SECONDS) ST_ROUNDS=$(ST_ROUNDS) sh ./suite-stress.sh'
-	tools/vm/wd-vm -v --mem 256M --timeout $$(($(ST_SECONDS) + 900)) -- \
-		sh -c 'ST_SECONDS=$(ST_SECONDS) st_mem'
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --timeout $$(($(ST_SECONDS) * 4 + $(ST_ROUNDS) * 60 + 900)) \
+		--add build/vm -- sh -c 'ST_SECONDS=$(ST_SECONDS) ST_ROUNDS=$(ST_ROUNDS) sh ./suite-stress.sh'
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --mem $(if $(WD_VM_ARGS),512M,256M) \
+		--timeout $$(($(ST_SECONDS) + 900)) -- sh -c 'ST_SECONDS=$(ST_SECONDS) st_mem'

@@ -4,7 +4,7 @@
 # tests/run.sh runs with the native tests. One PASS:/FAIL: line per
 # target; a crash's reproducer is kept in build/fuzz/crashes/.
 # FZ_RUNS overrides the inputs per target (defaults: fz_core 100000, about
-# 15 s; fz_kcore 50000, about 40 s; fz_local 20000, about 30 s: a thread
+# 15 s; fz_kcore 25000, about 30 s; fz_local 20000, about 30 s: a thread
 # hand-off per request; fz_libwd 100000, a few seconds).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -17,7 +17,7 @@ for t in fz_core fz_kcore fz_local fz_libwd; do
 	# reproducers of the bugs found (tests/fuzz/regress/)
 	case $t in
 	fz_core) runs=${FZ_RUNS:-100000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
-	fz_kcore) runs=${FZ_RUNS:-50000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
+	fz_kcore) runs=${FZ_RUNS:-25000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
 	fz_local) runs=${FZ_RUNS:-20000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
 	*) runs=${FZ_RUNS:-100000} seeds=("$top/tests/fuzz/regress/${t#fz_}") ;;
 	esac
