@@ -48,9 +48,13 @@ for t in build/native/bin/*; do
 	[[ -f $t && -x $t ]] || continue
 	name=${t##*/}
 	rc=0
-	"$t" </dev/null 2>&1 | tee "$logs/native-$name.log" || rc=$?
+	# A bound per program: a hang is a failure with a name, not CI's timeout.
+	timeout -k 10 "${WD_NATIVE_TIMEOUT:-900}" "$t" </dev/null 2>&1 |
+		tee "$logs/native-$name.log" || rc=$?
 	count "$logs/native-$name.log"
-	if ((rc != 0 && nfail == 0)); then
+	if ((rc == 124 || rc == 137)); then
+		fail "native: $name finished within ${WD_NATIVE_TIMEOUT:-900} s"
+	elif ((rc != 0 && nfail == 0)); then
 		fail "native: $name exit status $rc"
 	elif ((rc == 0)) && ! grep -q '^\(PASS\|FAIL\|SKIP\): ' "$logs/native-$name.log"; then
 		passed=$((passed + 1)) # a plain program passes by its exit status

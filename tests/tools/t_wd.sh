@@ -241,8 +241,10 @@ check digest_unknown_alg bash -c '"$0" digest --alg md5 nine 2> ua.err; [[ $? ==
 
 # ---- bench ----
 t_bench() {
-	"$WD" bench --suite native --quick --time 0.02 --no-trace --csv b.csv --json b.json \
-		--plot b.png > b.txt &&
+	# ~1 s of points; the bound catches a point that never ends (a
+	# deadline check that missed its turn once ran for an hour in CI)
+	timeout 120 "$WD" bench --suite native --quick --time 0.02 --no-trace --csv b.csv \
+		--json b.json --plot b.png > b.txt &&
 	grep -q 'cache line' b.txt && grep -q 'io_uring NOP' b.txt && grep -q '== targets' b.txt &&
 	head -n1 b.csv | grep -q '^group,path,kind,alg,bytes' && (($(wc -l < b.csv) > 20)) &&
 	python3 -c 'import json; d = json.load(open("b.json")); assert len(d["results"]) > 20 and d["targets"]' &&
@@ -251,7 +253,7 @@ t_bench() {
 check bench_native_outputs t_bench
 t_bench_trace() {
 	command -v strace >/dev/null || { skip bench_syscalls_traced "no strace"; return 0; }
-	"$WD" bench --suite roundtrip --time 0.05 > bt.txt 2>&1 || return 1
+	timeout 300 "$WD" bench --suite roundtrip --time 0.05 > bt.txt 2>&1 || return 1
 	# the counting itself, on paths whose calls are fixed: eventfd, a write
 	# and a read on each side = 4 per round trip; io_uring NOP one at a
 	# time = 1 (io_uring_enter). The in-process device's count is a
@@ -260,7 +262,7 @@ t_bench_trace() {
 	grep -E 'in-process device .* [0-9]+\.[0-9]{3} *$' bt.txt
 }
 check bench_syscalls_traced t_bench_trace
-check bench_comp_no_corpus bash -c '"$0" bench --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WD"
+check bench_comp_no_corpus bash -c 'timeout 120 "$0" bench --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WD"
 check bench_bad_option bash -c '"$0" bench --time -1 2>/dev/null; [[ $? == 2 ]]' "$WD"
 check usage_unknown_command bash -c '"$0" frobnicate 2> uc.err; [[ $? == 2 ]] && grep -q "unknown command" uc.err' "$WD"
 
