@@ -187,8 +187,9 @@ static const int E_IOCTL_FOREIGN[] = { EPERM, ENODEV, 0 };
 static const int E_MUNMAP[] = { EINVAL, 0 };
 static const int E_MPROTECT[] = { EINVAL, EACCES, 0 };
 static const int E_MREMAP[] = { EINVAL, EFAULT, ENOMEM, 0 };
+/* EIO: a debugfs file (fail_next) written while its device is removed */
 static const int E_SYSFS[] = { EINVAL, EEXIST, ENODEV, ENOSPC, EBUSY, ENOENT,
-			       EACCES, EPERM, 0 };
+			       EACCES, EPERM, EIO, 0 };
 
 static int slot_ua(void)
 {
