@@ -81,13 +81,12 @@ vm() {
 
 # The debug kernel's VMs: everything the VM suites hold, fuzzers' bounded
 # runs and the stress tests first (they leave the modules loaded; suite.sh
-# unloads them at its end), then the memory-pressure test. suite.sh's own
-# kernel.log_clean takes kmemleak's boot greeting for a report, so the ring
-# buffer is emptied before it runs; wd-vm reads the whole console log (and
-# knows the greeting), KASAN, lockdep, UBSAN and kmemleak reports included.
+# unloads them at its end), then the memory-pressure test. wd-vm reads the
+# whole console log, KASAN, lockdep, UBSAN and kmemleak reports included;
+# suite.sh's kernel.log_clean checks the same ring buffer from inside.
 debug_vms() {
 	vm vm-debug --debug-kernel --timeout "${WD_VM_TIMEOUT_DEBUG:-3600}" --add build/vm -- \
-		sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh; dmesg -c >/dev/null; sh ./suite.sh'
+		sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh; sh ./suite.sh'
 	vm vm-debug-smallmem --debug-kernel --mem 512M --timeout 1200 -- st_mem
 }
 

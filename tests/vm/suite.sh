@@ -12,8 +12,9 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 loaded() { [ -d /sys/module/$1 ]; }
 
-# test programs, in order; t_module last (it unloads and reloads)
-PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_kill t_remove t_isolate t_stall t_algs t_fair t_stress t_syscalls t_libwd t_module"
+# test programs, in order
+# (then the wd tool's suite, then t_module: it unloads and reloads)
+PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_kill t_remove t_isolate t_stall t_algs t_fair t_stress t_syscalls t_libwd"
 
 if ! loaded uacce || ! loaded wd_soft; then
 	fail suite.modules_loaded "uacce or wd_soft not loaded at start"
@@ -23,10 +24,12 @@ else
 	pass suite.modules_loaded
 fi
 
-for p in $PROGS; do
+# run_prog NAME: one test program, then make sure it left both modules
+run_prog() {
+	p=$1
 	if [ ! -x "$BIN/$p" ]; then
 		fail "$p" "no $BIN/$p"
-		continue
+		return
 	fi
 	echo "# running $p"
 	"$BIN/$p"
@@ -41,7 +44,27 @@ for p in $PROGS; do
 		loaded uacce || insmod $KO/uacce.ko
 		loaded wd_soft || insmod $KO/wd_soft.ko
 	fi
+}
+
+for p in $PROGS; do
+	run_prog "$p"
 done
+
+# the wd tool on the kernel device (tests/tools/suite-tools.sh), before
+# t_module reloads the modules
+here=$(dirname "$0")
+if [ -f "$here/suite-tools.sh" ]; then
+	echo "# running suite-tools.sh"
+	PATH=$BIN:$PATH sh "$here/suite-tools.sh" || :
+	if ! loaded uacce || ! loaded wd_soft; then
+		fail "suite-tools.modules_left_loaded" "a module is missing"
+		loaded uacce || insmod $KO/uacce.ko
+		loaded wd_soft || insmod $KO/wd_soft.ko
+	fi
+else
+	fail suite-tools "no $here/suite-tools.sh"
+fi
+run_prog t_module
 
 # unload/reload cycles with a queue used in between
 i=1
@@ -72,7 +95,7 @@ done
 
 # the kernel log: no oops, BUG, warning or leak report from anything above
 if dmesg >/tmp/dmesg.$$ 2>/dev/null; then
-	bad=$(grep -E 'BUG:|WARNING:|Oops|general protection|UBSAN|KASAN|kmemleak|refcount_t|list_(add|del) corruption|INFO: task .* blocked' /tmp/dmesg.$$ | head -5 | tr '\n' ' ')
+	bad=$(grep -E 'BUG:|WARNING:|Oops|general protection|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|refcount_t|list_(add|del) corruption|INFO: task .* blocked' /tmp/dmesg.$$ | head -5 | tr '\n' ' ')
 	if [ -n "$bad" ]; then
 		fail kernel.log_clean "$bad"
 	else
