@@ -33,16 +33,18 @@
  * different queues at the same time with no coordination. One queue may be
  * shared by threads too: wd_send() and wd_flush() are serialised among
  * themselves by the queue, and so are wd_recv(), wd_recv_sync() and
- * wd_recv_wait(); a sender and a receiver run in parallel without taking
- * each other's lock (the ring is single-producer, single-consumer), except
- * that wd_recv_sync()/wd_recv_wait() flush first. wd_request_queue(),
+ * wd_recv_wait(); wd_send_many() is a sender and wd_recv_many() a
+ * receiver. A sender and a receiver run in parallel without taking each
+ * other's lock (the ring is single-producer, single-consumer), except that
+ * wd_recv_sync()/wd_recv_wait() flush first. wd_request_queue(),
  * wd_release_queue(), wd_reserve_memory() and wd_share_reserved_memory() on
  * a queue must not run concurrently with any other call on that same queue
  * (or, for sharing, on the target queue). A request belongs to the library
- * from a successful wd_send() until wd_recv*() hands it back: the caller
- * must not touch it or its buffers in between. The library keeps no global
- * state besides a driver table (constant), a fork counter (atomic) and the
- * in-process device (created once, under a lock).
+ * from a successful wd_send() (or a wd_send_many() that counted it) until
+ * wd_recv*() hands it back: the caller must not touch it or its buffers in
+ * between. The library keeps no global state besides a driver table
+ * (constant), a fork counter (atomic) and the in-process device (created
+ * once, under a lock).
  *
  * Fork. A queue belongs to the process that requested it. In a child of
  * fork() every call on an inherited queue fails with -EPERM (wd_reserve_memory:
@@ -70,7 +72,7 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	0
+#define WD_VERSION_MINOR	1	/* 1: wd_send_many(), wd_recv_many() */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -229,6 +231,36 @@ void wd_release_queue(struct wd_queue *q);
 int wd_send(struct wd_queue *q, void *req);
 
 /**
+ * wd_send_many() - queue a batch of requests and ring the doorbell once
+ * @q: the queue
+ * @reqs: @n requests, each as wd_send()'s @req (the array itself is not
+ *	kept: it may be reused as soon as the call returns)
+ * @n: how many; 0 queues nothing
+ *
+ * The requests are queued in order under one lock, as @n wd_send() calls
+ * would queue them, until one does not fit (q->depth requests in flight)
+ * or is refused (a NULL or malformed request, a buffer out of reach); that
+ * one and the ones after it are not queued. Then, unlike wd_send(), it
+ * rings the doorbell: every request sent so far on @q, by this call or by
+ * earlier wd_send() calls, becomes visible to the device, as with
+ * wd_flush(). It does so whatever it queued (@n 0 and -EBUSY included),
+ * unless the queue or the arguments are refused (-EINVAL for @q, @reqs or
+ * @n; -EPERM; -ENODEV).
+ *
+ * A short count says that reqs[ret] stopped the batch, not why: calling
+ * again with @reqs + ret and @n - ret gives the reason, since its first
+ * request then fails with nothing queued (-EBUSY until some are received,
+ * or that request's own error). Nothing is remembered between calls.
+ *
+ * Return: how many were queued, reqs[0] .. reqs[ret - 1] (1 .. @n; 0 only
+ *	for @n 0), or, when not even reqs[0] was, a negative errno as
+ *	wd_send() returns it: -EBUSY (q->depth requests already in flight),
+ *	-EINVAL (@q NULL or not requested, @n negative, @reqs NULL with @n
+ *	above 0, reqs[0] NULL or malformed), -EFAULT, -EPERM, -EIO, -ENODEV.
+ */
+int wd_send_many(struct wd_queue *q, void *const *reqs, int n);
+
+/**
  * wd_recv() - collect one completed request, without waiting
  * @q: the queue
  * @req: set to the completed request: the very pointer wd_send() took,
@@ -240,6 +272,31 @@ int wd_send(struct wd_queue *q, void *req);
  *	-ENODEV (device gone).
  */
 int wd_recv(struct wd_queue *q, void **req);
+
+/**
+ * wd_recv_many() - collect the completed requests there are, without waiting
+ * @q: the queue
+ * @reqs: room for @max pointers: set to the completed requests, oldest
+ *	first, each as wd_recv() hands it back (the order they were sent)
+ * @max: the most to collect; 0 collects nothing
+ *
+ * As up to @max wd_recv() calls under one lock, but the device is told
+ * once per call, not once per request, that their slots are free (one
+ * store to the doorbell page instead of one per request: a cache line the
+ * device reads). Like wd_recv() it neither flushes nor waits: a caller
+ * polling with it rings the doorbell with wd_flush() or wd_send_many().
+ *
+ * Every completion is checked as wd_recv() checks it (its index, that its
+ * request was sent, its output length): when one cannot be right the queue
+ * breaks, and the completions before it are still handed back by this
+ * call; the next call returns -EIO.
+ *
+ * Return: how many were collected, reqs[0] .. reqs[ret - 1] (0 when none
+ *	had completed, or @max 0), or -EINVAL (@q NULL or not requested, @max
+ *	negative, @reqs NULL with @max above 0), -EPERM (fork child), -EIO
+ *	(queue broken), -ENODEV (device gone).
+ */
+int wd_recv_many(struct wd_queue *q, void **reqs, int max);
 
 /**
  * wd_recv_sync() - collect one completed request, waiting for it

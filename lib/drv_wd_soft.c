@@ -5,11 +5,12 @@
  * transport: the kernel's wd_soft module and the in-process device speak it
  * alike.
  *
- * Submission: wd_send() writes the SQE into the ring and advances the local
- * tail only; wd_flush() publishes the tail (one store) and, after a full
- * barrier, kicks the engine only if it announced NEED_WAKEUP. Completion:
- * wd_recv() takes the next CQE (requests complete in order), hands back the
- * request recorded for that slot and stores cq_head. At most depth requests
+ * Submission: wd_send()/wd_send_many() write the SQEs into the ring and
+ * advance the local tail only; wd_flush() publishes the tail (one store)
+ * and, after a full barrier, kicks the engine only if it announced
+ * NEED_WAKEUP. Completion: wd_recv()/wd_recv_many() take the next CQEs
+ * (requests complete in order), hand back the requests recorded for their
+ * slots and store cq_head once per call. At most depth requests
  * are sent and not received, so the device never finds SQEs waiting behind
  * a full completion ring, and receiving never needs a KICK. Waiting:
  * the process arms WD_SOFT_CQN_ARMED so the device wakes it only when it
@@ -223,26 +224,49 @@ static int wds_prep(struct wd_q *q, const struct wds_alg *alg, void *req,
 	return ret;
 }
 
-static int wds_send(struct wd_q *q, void *req)
+/*
+ * Queue reqs[0..n-1] (n >= 1) in order: how many were queued, or a negative
+ * errno when not even reqs[0] was. Stops at the first request that does not
+ * fit (the ring holds depth requests sent and not received) or that is
+ * refused; the ones before it stay queued. The private tail is stored once.
+ */
+static int wds_send_many(struct wd_q *q, void *const *reqs, int n)
 {
 	struct wds *s = wds(q);
 	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
 	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
-	struct wd_soft_sqe sqe = { 0 };
-	int ret;
+	uint32_t mask = s->depth - 1, room;
+	int i, ret = 0;
 
 	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
 		return -EIO;
-	if (tail - head >= s->depth)
-		return -EBUSY;
-	ret = wds_prep(q, s->alg, req, &sqe);
-	if (ret)
+	room = s->depth - (tail - head);
+	for (i = 0; i < n; i++) {
+		struct wd_soft_sqe sqe = { 0 };
+
+		if (!room) {
+			/* a receiver may have given slots back meanwhile */
+			head = atomic_load_explicit(&s->cq_head,
+						    memory_order_acquire);
+			room = s->depth - (tail - head);
+			if (!room) {
+				ret = -EBUSY;
+				break;
+			}
+		}
+		ret = reqs[i] ? wds_prep(q, s->alg, reqs[i], &sqe) : -EINVAL;
+		if (ret)
+			break;
+		sqe.user_data = tail;
+		s->reqs[tail & mask] = reqs[i];
+		s->sq[tail & mask] = sqe;
+		tail++;
+		room--;
+	}
+	if (!i)
 		return ret;
-	sqe.user_data = tail;
-	s->reqs[tail & (s->depth - 1)] = req;
-	s->sq[tail & (s->depth - 1)] = sqe;
-	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_relaxed);
-	return 0;
+	atomic_store_explicit(&s->sq_tail, tail, memory_order_relaxed);
+	return i;
 }
 
 static void wds_flush(struct wd_q *q)
@@ -353,13 +377,22 @@ static int wds_broken(struct wds *s)
 	return -EIO;
 }
 
-static int wds_recv(struct wd_q *q, void **req)
+/*
+ * Collect up to max (>= 1) completions, in order: how many, 0 when none is
+ * there, -EIO when the queue is (or just turned out) broken. Every CQE is
+ * checked before its request is believed; one that cannot be breaks the
+ * queue, and the completions before it are still handed back (the -EIO
+ * then comes with the next call), as receiving one at a time would have.
+ * The CQ head goes to the device once per call, not once per completion:
+ * the MMIO line is read by the device's engine, so every store to it
+ * costs a cache-line transfer between CPUs.
+ */
+static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 {
 	struct wds *s = wds(q);
 	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
-	uint32_t tail, mask = s->depth - 1;
-	struct wd_soft_cqe cqe;
-	void *r;
+	uint32_t tail, sq_tail, mask = s->depth - 1;
+	int n = 0;
 
 	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
 		return -EIO;
@@ -367,23 +400,37 @@ static int wds_recv(struct wd_q *q, void **req)
 	if (tail == head)
 		return ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN ?
 		       wds_broken(s) : 0;
-	cqe = s->cq[head & mask];
-	if (tail - head > s->depth || cqe.user_data != head ||
-	    head == atomic_load_explicit(&s->sq_tail, memory_order_relaxed) ||
-	    !wds_cqe_possible(s->alg, s->reqs[head & mask], &cqe))
-		return wds_broken(s);	/* the device is not to be believed */
-	r = s->reqs[head & mask];
-	wds_complete(s->alg, r, &cqe);
+	if (tail - head > s->depth)
+		return wds_broken(s);	/* more than a ring ahead */
+	/* after the acquire of cq_tail: covers every request the device can
+	 * have completed below it */
+	sq_tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
+	while (n < max && head != tail) {
+		/* a copy: the device cannot change it between check and use */
+		struct wd_soft_cqe cqe = s->cq[head & mask];
+		void *r = s->reqs[head & mask];
+
+		if (cqe.user_data != head || head == sq_tail ||
+		    !wds_cqe_possible(s->alg, r, &cqe)) {
+			/* the device is not to be believed */
+			wds_broken(s);
+			break;
+		}
+		wds_complete(s->alg, r, &cqe);
+		reqs[n++] = r;
+		head++;
+	}
+	if (!n)
+		return -EIO;
 	/*
-	 * The doorbell first, then the slot goes back to the sender: so the
+	 * The doorbell first, then the slots go back to the sender: so the
 	 * device never sees more than depth requests between its CQ head and
 	 * the SQ tail, a full completion ring never holds back an SQE, and
 	 * the engine never sleeps on one: no KICK is ever needed here.
 	 */
-	st_rel(&s->mmio->cq_head, head + 1);
-	atomic_store_explicit(&s->cq_head, head + 1, memory_order_release);
-	*req = r;
-	return 1;
+	st_rel(&s->mmio->cq_head, head);
+	atomic_store_explicit(&s->cq_head, head, memory_order_release);
+	return n;
 }
 
 static int wds_arm(struct wd_q *q)
@@ -418,9 +465,9 @@ const struct wd_driver wd_drv_wd_soft = {
 	.alg = wds_alg,
 	.init = wds_init,
 	.fini = wds_fini,
-	.send = wds_send,
+	.send_many = wds_send_many,
 	.flush = wds_flush,
-	.recv = wds_recv,
+	.recv_many = wds_recv_many,
 	.arm = wds_arm,
 	.disarm = wds_disarm,
 	.inflight = wds_inflight,

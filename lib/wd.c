@@ -139,7 +139,26 @@ WD_EXPORT int wd_send(struct wd_queue *q, void *req)
 	if (!req)
 		return -EINVAL;
 	pthread_mutex_lock(&p->send_lock);
-	ret = p->drv->send(p, req);
+	ret = p->drv->send_many(p, &req, 1);
+	pthread_mutex_unlock(&p->send_lock);
+	return ret < 0 ? ret : 0;
+}
+
+WD_EXPORT int wd_send_many(struct wd_queue *q, void *const *reqs, int n)
+{
+	struct wd_q *p;
+	int ret = 0;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (n < 0 || (!reqs && n))
+		return -EINVAL;
+	pthread_mutex_lock(&p->send_lock);
+	if (n)
+		ret = p->drv->send_many(p, reqs, n);
+	/* the batch's doorbell (and that of earlier unflushed sends) */
+	p->drv->flush(p);
 	pthread_mutex_unlock(&p->send_lock);
 	return ret;
 }
@@ -168,7 +187,25 @@ WD_EXPORT int wd_recv(struct wd_queue *q, void **req)
 	if (!req)
 		return -EINVAL;
 	pthread_mutex_lock(&p->recv_lock);
-	ret = p->drv->recv(p, req);
+	ret = p->drv->recv_many(p, req, 1);
+	pthread_mutex_unlock(&p->recv_lock);
+	return ret;
+}
+
+WD_EXPORT int wd_recv_many(struct wd_queue *q, void **reqs, int max)
+{
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (max < 0 || (!reqs && max))
+		return -EINVAL;
+	if (!max)
+		return 0;
+	pthread_mutex_lock(&p->recv_lock);
+	ret = p->drv->recv_many(p, reqs, max);
 	pthread_mutex_unlock(&p->recv_lock);
 	return ret;
 }
@@ -202,7 +239,7 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 	for (;;) {
 		int left = -1;
 
-		ret = p->drv->recv(p, req);
+		ret = p->drv->recv_many(p, req, 1);
 		if (ret)
 			break;
 		if (!p->drv->inflight(p)) {

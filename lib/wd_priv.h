@@ -87,9 +87,14 @@ struct wd_driver {
 	int (*init)(struct wd_q *q);
 	/* stop the queue (requests in flight end) and unmap */
 	void (*fini)(struct wd_q *q);
-	int (*send)(struct wd_q *q, void *req);		/* under send_lock */
+	/* under send_lock: queue reqs[0..n-1] (n >= 1) in order, stopping at
+	 * the first that does not fit or is refused: how many were queued,
+	 * or -errno when none was. No doorbell. */
+	int (*send_many)(struct wd_q *q, void *const *reqs, int n);
 	void (*flush)(struct wd_q *q);			/* under send_lock */
-	int (*recv)(struct wd_q *q, void **req);	/* under recv_lock */
+	/* under recv_lock: up to max (>= 1) completed requests into
+	 * reqs[], in order: how many, 0 none, or -errno */
+	int (*recv_many)(struct wd_q *q, void **reqs, int max);
 	/* arm the completion wake-up: 1 if a completion is already there
 	 * (not armed), 0 armed; disarm after waking */
 	int (*arm)(struct wd_q *q);

@@ -215,8 +215,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				s->r.z.dst_len = dl;
 				s->r.z.op = b & 1 ? WD_DECOMPRESS : WD_COMPRESS;
 			}
-			ret = drv->send(&q, &s->r);
-			if (ret) {
+			got = &s->r;
+			ret = drv->send_many(&q, &got, 1);
+			if (ret < 0) {
 				free(s->dst);
 				break;
 			}
@@ -248,7 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 		case 7: {	/* receive */
-			int r = drv->recv(&q, &got);
+			int r = drv->recv_many(&q, &got, 1);
 
 			if (r == -EIO) {
 				broken = true;
