@@ -11,16 +11,21 @@
  * The queue runs over a transport of this file whose regions are plain
  * buffers the fuzzer writes. The input is a list of actions, 3 bytes each
  * (op, a, b): send a request (its destination a heap block of exactly
- * dst_len bytes, so that ASan sees any write past it), flush, post a CQE
- * (honest or with a forged user_data, status, out_len), move cq_tail
- * anywhere, set the BROKEN status, receive, arm, disarm. The first byte
- * picks the algorithm; with its top bit the DUS header itself is the
- * fuzzer's (wds_init() must refuse what is not the wd_soft_v1 layout).
+ * dst_len bytes, so that ASan sees any write past it), send a batch of up
+ * to 8 (wd_send_many's driver op), flush, post a CQE (honest or with a
+ * forged user_data, status, out_len), move cq_tail anywhere, set the
+ * BROKEN status, receive one, receive up to 1..8 at once (wd_recv_many's
+ * driver op), arm, disarm. The first byte picks the algorithm; with its
+ * top bit the DUS header itself is the fuzzer's (wds_init() must refuse
+ * what is not the wd_soft_v1 layout).
  *
  * Oracles: every received request is the oldest one sent and not yet
- * received; a request comes back once; after -EIO nothing else comes back;
- * a request completed OK never reports more output than its destination
- * holds; ASan and UBSan for the rest.
+ * received; a request comes back once; a batch receive returns at most
+ * what it was asked for; after -EIO nothing else comes back; a request
+ * completed OK never reports more output than its destination holds; a
+ * batch send queues a prefix of its batch, and the rest fails when sent
+ * again; a flush publishes exactly the requests accepted; ASan and UBSan
+ * for the rest.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,6 +136,57 @@ static int status_of(enum wd_class cls, const union req *r)
 	       cls == WD_CLASS_DIGEST ? r->d.status : r->z.status;
 }
 
+/* a request in slot @i with a destination of @dl bytes (a heap block of
+ * exactly that size) */
+static void prep_slot(enum wd_class cls, int i, uint32_t dl, uint8_t b)
+{
+	struct slot *s = &slots[i];
+
+	memset(&s->r, 0, sizeof(s->r));
+	s->dst = dl ? malloc(dl) : NULL;
+	s->dst_len = dl;
+	if (dl)
+		memset(s->dst, 0, dl);
+	if (cls == WD_CLASS_COPY) {
+		s->r.c.src = src_buf;
+		s->r.c.dst = s->dst;
+		s->r.c.src_len = dl;
+		s->r.c.dst_len = dl;
+	} else if (cls == WD_CLASS_DIGEST) {
+		s->r.d.src = src_buf;
+		s->r.d.src_len = sizeof(src_buf);
+		s->r.d.dst = s->dst;
+		s->r.d.dst_len = dl;
+	} else {
+		s->r.z.src = src_buf;
+		s->r.z.src_len = sizeof(src_buf);
+		s->r.z.dst = s->dst;
+		s->r.z.dst_len = dl;
+		s->r.z.op = b & 1 ? WD_DECOMPRESS : WD_COMPRESS;
+	}
+}
+
+/* @got came back: it must be the oldest request in flight */
+static void received(const struct wd_q *q, void *got)
+{
+	int i;
+	struct slot *s;
+
+	CHECK(f_head != f_tail, "a request came back that was never sent");
+	i = fifo[f_head++ & 0xffff];
+	s = &slots[i];
+	CHECK(got == &s->r, "not the oldest request in flight");
+	CHECK(s->used, "a request came back twice");
+	if (!status_of(q->cls, &s->r))
+		CHECK(out_len_of(q->cls, &s->r) <= dst_len_of(q->cls, &s->r) ||
+		      !strcmp(q->alg, "nop"),
+		      "OK with out_len %u for a destination of %u",
+		      out_len_of(q->cls, &s->r), dst_len_of(q->cls, &s->r));
+	s->used = false;
+	free(s->dst);
+	s->dst = NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -183,59 +239,90 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (; at + 3 <= size; at += 3) {
 		uint8_t op = data[at], a = data[at + 1], b = data[at + 2];
-		void *got;
-
-		switch (op % 9) {
+		switch (op % 11) {
 		case 0: {	/* send */
 			int i = a % MAXREQ;
-			struct slot *s = &slots[i];
-			uint32_t dl = b % 48;
+			void *one;
 
-			if (s->used)
+			if (slots[i].used)
 				break;
-			memset(&s->r, 0, sizeof(s->r));
-			s->dst = dl ? malloc(dl) : NULL;
-			s->dst_len = dl;
-			if (dl)
-				memset(s->dst, 0, dl);
-			if (q.cls == WD_CLASS_COPY) {
-				s->r.c.src = src_buf;
-				s->r.c.dst = s->dst;
-				s->r.c.src_len = dl;
-				s->r.c.dst_len = dl;
-			} else if (q.cls == WD_CLASS_DIGEST) {
-				s->r.d.src = src_buf;
-				s->r.d.src_len = sizeof(src_buf);
-				s->r.d.dst = s->dst;
-				s->r.d.dst_len = dl;
-			} else {
-				s->r.z.src = src_buf;
-				s->r.z.src_len = sizeof(src_buf);
-				s->r.z.dst = s->dst;
-				s->r.z.dst_len = dl;
-				s->r.z.op = b & 1 ? WD_DECOMPRESS : WD_COMPRESS;
-			}
-			got = &s->r;
-			ret = drv->send_many(&q, &got, 1);
+			prep_slot(q.cls, i, b % 48, b);
+			one = &slots[i].r;
+			ret = drv->send_many(&q, &one, 1);
 			if (ret < 0) {
-				free(s->dst);
+				free(slots[i].dst);
+				slots[i].dst = NULL;
 				break;
 			}
+			CHECK(ret == 1, "send of one returned %d", ret);
 			CHECK(!broken, "send accepted on a broken queue");
-			s->used = true;
+			slots[i].used = true;
 			fifo[f_tail++ & 0xffff] = i;
+			break;
+		}
+		case 9: {	/* send a batch: free slots from a on, b % 8 + 1 */
+			void *batch[8];
+			int idx[8], k = 0, want = b % 8 + 1;
+
+			for (int j = 0; j < MAXREQ && k < want; j++) {
+				int i = (a + j) % MAXREQ;
+				bool dup = false;
+
+				for (int m = 0; m < k; m++)
+					dup |= idx[m] == i;
+				if (slots[i].used || dup)
+					continue;
+				/* every third one a NULL buffer of non-zero
+				 * length, which the library refuses (not for
+				 * nop, which takes no buffers) */
+				prep_slot(q.cls, i, (uint32_t)(a + j * 7) % 48, b);
+				if ((a + j) % 3 == 2 && strcmp(q.alg, "nop")) {
+					if (q.cls == WD_CLASS_COPY)
+						slots[i].r.c.src_len = slots[i].r.c.dst_len = 1;
+					if (q.cls == WD_CLASS_COPY)
+						slots[i].r.c.src = NULL;
+					else if (q.cls == WD_CLASS_DIGEST)
+						slots[i].r.d.src = NULL;
+					else
+						slots[i].r.z.src = NULL;
+				}
+				idx[k] = i;
+				batch[k++] = &slots[i].r;
+			}
+			if (!k)
+				break;
+			ret = drv->send_many(&q, batch, k);
+			CHECK(ret != 0 && ret <= k, "batch of %d: %d", k, ret);
+			if (ret > 0)
+				CHECK(!broken, "batch accepted on a broken queue");
+			for (int m = 0; m < (ret > 0 ? ret : 0); m++) {
+				slots[idx[m]].used = true;
+				fifo[f_tail++ & 0xffff] = idx[m];
+			}
+			if (ret > 0 && ret < k) {
+				/* the one that stopped it fails alone */
+				int r2 = drv->send_many(&q, batch + ret, k - ret);
+
+				CHECK(r2 < 0, "the rest of a short batch: %d", r2);
+			}
+			for (int m = ret > 0 ? ret : 0; m < k; m++) {
+				free(slots[idx[m]].dst);
+				slots[idx[m]].dst = NULL;
+			}
 			break;
 		}
 		case 1:
 			drv->flush(&q);
+			CHECK(mmio->sq_tail == f_tail,
+			      "published %u, accepted %u", mmio->sq_tail, f_tail);
 			break;
 		case 2:		/* the device posts a CQE: honest index or forged */
 		case 3: {
 			struct wd_soft_cqe *c = &cq[posted & (hdr->depth - 1)];
 
-			c->user_data = op % 9 == 2 ? posted : (uint64_t)a << 8 | b;
-			c->status = op % 9 == 2 ? (a % 9 == 8 ? 0 : a % 9) : b % 10;
-			c->out_len = op % 9 == 2 ? b : (uint32_t)a * 1000;
+			c->user_data = op % 11 == 2 ? posted : (uint64_t)a << 8 | b;
+			c->status = op % 11 == 2 ? (a % 9 == 8 ? 0 : a % 9) : b % 10;
+			c->out_len = op % 11 == 2 ? b : (uint32_t)a * 1000;
 			posted++;
 			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
 			break;
@@ -247,34 +334,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			mmio->status = a & 3;
 			break;
-		case 6:
-		case 7: {	/* receive */
-			int r = drv->recv_many(&q, &got, 1);
+		case 6:		/* receive one */
+		case 7:
+		case 10: {	/* receive up to a % 8 + 1 */
+			void *got[9];
+			int max = op % 11 != 10 ? 1 : a % 8 + 1;
+			int r;
 
+			got[max] = &got;	/* canary */
+			r = drv->recv_many(&q, got, max);
+			CHECK(got[max] == &got, "wrote past max %d", max);
 			if (r == -EIO) {
 				broken = true;
 				break;
 			}
-			CHECK(r == 0 || r == 1, "recv returned %d", r);
-			if (r == 0)
-				break;
-			CHECK(!broken, "a request came back from a broken queue");
-			CHECK(f_head != f_tail, "a request came back that was never sent");
-			{
-				int i = fifo[f_head++ & 0xffff];
-				struct slot *s = &slots[i];
-
-				CHECK(got == &s->r, "not the oldest request in flight");
-				CHECK(s->used, "a request came back twice");
-				if (!status_of(q.cls, &s->r))
-					CHECK(out_len_of(q.cls, &s->r) <= dst_len_of(q.cls, &s->r) ||
-					      !strcmp(q.alg, "nop"),
-					      "OK with out_len %u for a destination of %u",
-					      out_len_of(q.cls, &s->r), dst_len_of(q.cls, &s->r));
-				s->used = false;
-				free(s->dst);
-				s->dst = NULL;
-			}
+			CHECK(r >= 0 && r <= max, "recv of %d returned %d", max, r);
+			if (r)
+				CHECK(!broken, "a request came back from a broken queue");
+			for (int m = 0; m < r; m++)
+				received(&q, got[m]);
+			if (r)	/* the device was told */
+				CHECK(mmio->cq_head == f_head, "cq_head %u, received %u",
+				      mmio->cq_head, f_head);
 			break;
 		}
 		default:
