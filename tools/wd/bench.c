@@ -205,8 +205,12 @@ static int req_status(int cls, union anyreq *rq)
 
 /*
  * Keep up to depth requests in flight, submitted batch at a time (one
- * doorbell per batch); collect completions by polling wd_recv() (no system
- * call), or with wd_recv_sync() for each (sync: sleeps in poll()).
+ * doorbell per batch); collect completions by polling (no system call), or
+ * with wd_recv_sync() for each (sync: sleeps in poll()). Batches of more
+ * than one request go through the batch calls, as a program that has a
+ * batch would use them: wd_send_many() (one lock, one doorbell) and, when
+ * polling, wd_recv_many() (one lock, one CQ head store per call). Batch 1
+ * is the one-at-a-time path: wd_send(), wd_flush(), wd_recv().
  */
 static int run_wd(const struct spec *s, struct run *r, bool sync)
 {
@@ -216,8 +220,10 @@ static int run_wd(const struct spec *s, struct run *r, bool sync)
 	size_t per = ((size_t)s->size + dst_room + 63) & ~(size_t)63;
 	union anyreq *reqs = NULL;
 	uint64_t *t_sub = NULL, sent = 0;
+	void **vec = NULL;
 	uint8_t *mem;
 	int ret, inflight = 0;
+	bool many;
 
 	snprintf(q.dev_path, sizeof(q.dev_path), "%s", s->dev);
 	ret = wd_request_queue(&q);
@@ -236,10 +242,12 @@ static int run_wd(const struct spec *s, struct run *r, bool sync)
 		batch = 1;
 	if (batch > depth)
 		batch = depth;
+	many = batch > 1;
 	mem = wd_reserve_memory(&q, per * (size_t)depth);
 	reqs = calloc((size_t)depth, sizeof(*reqs));
 	t_sub = calloc((size_t)depth, sizeof(*t_sub));
-	if (!mem || !reqs || !t_sub) {
+	vec = calloc((size_t)depth, sizeof(*vec));
+	if (!mem || !reqs || !t_sub || !vec) {
 		snprintf(r->err, sizeof(r->err), "memory: %s", strerror(errno));
 		ret = -ENOMEM;
 		goto out;
@@ -255,7 +263,7 @@ static int run_wd(const struct spec *s, struct run *r, bool sync)
 				       wdt_now_ns() : 0;
 
 			for (int b = 0; b < batch; b++) {
-				int slot = (int)(sent % (uint64_t)depth);
+				int slot = (int)((sent + (uint64_t)b) % (uint64_t)depth);
 				uint8_t *src = mem + per * (size_t)slot;
 				uint8_t *dst = src + s->size;
 				union anyreq *rq = &reqs[slot];
@@ -268,44 +276,64 @@ static int run_wd(const struct spec *s, struct run *r, bool sync)
 					wd_prep_comp(&rq->z, WD_COMPRESS, 1, dst,
 						     (uint32_t)dst_room, src, s->size);
 				t_sub[slot] = now;
-				ret = wd_send(&q, rq);
+				vec[b] = rq;
+			}
+			if (many) {
+				/* there is room for all of them: all or an error */
+				ret = wd_send_many(&q, vec, batch);
+				if (ret != batch) {
+					snprintf(r->err, sizeof(r->err), "send: %s",
+						 ret < 0 ? strerror(-ret) : "short batch");
+					ret = ret < 0 ? ret : -EIO;
+					goto out;
+				}
+			} else {
+				ret = wd_send(&q, vec[0]);
 				if (ret) {
 					snprintf(r->err, sizeof(r->err), "send: %s", strerror(-ret));
 					goto out;
 				}
-				sent++;
-				inflight++;
+				wd_flush(&q);
 			}
-			wd_flush(&q);
+			sent += (uint64_t)batch;
+			inflight += batch;
 			more = run_more(r);
 		}
 		if (!inflight)
 			break;
 		/* at least one completion, then what else is there */
 		for (int got = 0; inflight;) {
-			void *done;
-			union anyreq *rq;
+			int n;
 
-			ret = sync ? wd_recv_sync(&q, &done) : wd_recv(&q, &done);
-			if (ret < 0) {
+			if (many && !sync)
+				n = wd_recv_many(&q, vec, inflight);
+			else
+				n = sync ? wd_recv_sync(&q, &vec[0]) : wd_recv(&q, &vec[0]);
+			if (n < 0) {
+				ret = n;
 				snprintf(r->err, sizeof(r->err), "recv: %s", strerror(-ret));
 				goto out;
 			}
-			if (!ret) {
+			if (!n) {
 				if (got && inflight + batch <= depth && more)
 					break;
 				continue;
 			}
-			rq = done;
-			if (req_status(cls, rq)) {
-				ret = req_status(cls, rq);
-				snprintf(r->err, sizeof(r->err), "request: %s", strerror(-ret));
-				goto out;
+			for (int i = 0; i < n; i++) {
+				union anyreq *rq = vec[i];
+
+				if (req_status(cls, rq)) {
+					ret = req_status(cls, rq);
+					snprintf(r->err, sizeof(r->err), "request: %s",
+						 strerror(-ret));
+					goto out;
+				}
+				inflight--;
+				got++;
+				run_tick(r, t_sub[rq - reqs]);
 			}
-			inflight--;
-			got++;
-			run_tick(r, t_sub[rq - reqs]);
-			if (inflight + batch <= depth && more && sync)
+			/* a batch call took what there was: room for a batch? */
+			if (inflight + batch <= depth && more && (sync || many))
 				break;
 		}
 	}
@@ -315,6 +343,7 @@ out:
 	wd_release_queue(&q);
 	free(reqs);
 	free(t_sub);
+	free(vec);
 	return ret;
 }
 
