@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/bench
-mkdir -p "$out/vm/kmods"
+rm -rf "$out/vm/kmods"
+mkdir -p "$out/vm"
 wd=build/bin/wd
 [[ -x $wd && -x build/vm/bin/wd ]] || { echo "bench.sh: run 'make' first" >&2; exit 1; }
 
@@ -32,23 +33,13 @@ echo "== native: $wd bench ${BENCH_ARGS:-}"
 "$wd" bench --corpus "$out/corpus" --csv "$out/native.csv" --json "$out/native.json" \
 	--plot "$out/native.png" ${BENCH_ARGS:-} | tee "$out/native.txt"
 
-# The VM: AF_ALG's modules go along in case modprobe cannot find them.
-kver=${KVER:-$(scripts/kver.sh)}
-for m in af_alg algif_hash crc32c_generic; do
-	ko=$(modinfo -k "$kver" -n "$m" 2>/dev/null || :)
-	case $ko in
-	*.ko) cp "$ko" "$out/vm/kmods/$m.ko" ;;
-	*.ko.xz) xz -dc "$ko" > "$out/vm/kmods/$m.ko" ;;
-	*.ko.zst) zstd -qdc "$ko" > "$out/vm/kmods/$m.ko" ;;
-	esac
-done
+# The VM: wd-vm puts the kernel's own crypto modules (af_alg,
+# algif_hash, crc32c_generic) in the guest.
 cat > "$out/vm/vm-bench.sh" <<SH
 #!/bin/sh
-modprobe algif_hash 2>/dev/null ||
-	{ [ -f kmods/af_alg.ko ] && insmod kmods/af_alg.ko && insmod kmods/algif_hash.ko; } ||
-	echo "algif_hash not loadable: no AF_ALG comparison"
+modprobe algif_hash 2>/dev/null || echo "algif_hash not loadable: no AF_ALG comparison"
 # crc32c for AF_ALG (wd_soft's instance 0 already chose its crc32c at load)
-modprobe crc32c_generic 2>/dev/null || { [ -f kmods/crc32c_generic.ko ] && insmod kmods/crc32c_generic.ko; }
+modprobe crc32c_generic 2>/dev/null
 echo "crypto drivers: \$(awk '/^driver/ { print \$3 }' /proc/crypto | grep -E 'sha256|crc32c' | tr '\n' ' ')"
 wd bench --suite kernel --csv /tmp/vm.csv ${BENCH_ARGS:-} || exit 1
 echo "--- csv"
