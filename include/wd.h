@@ -88,8 +88,20 @@ extern "C" {
  * "local" is SVA). It is never chosen unless named here or in the
  * WD_DEV_PATH environment variable, and a queue on it always has
  * WD_DEV_LOCAL in dev_flags and "local..." in dev_path.
+ *
+ * The device of each mode is created by the first wd_request_queue() that
+ * names it (in a child of fork(), by the child's first one) and lives as
+ * long as the process. Its engine threads, which do the work of all its
+ * queues (each started queue goes to the least loaded one), number the
+ * value of the WD_LOCAL_ENGINES environment variable at that moment: 1 to
+ * WD_LOCAL_ENGINES_MAX, decimal digits only; unset or empty means 1.
+ * Queues requested later share the device as it is, whatever the variable
+ * says then. Any other value (0, a sign, too large, not a number, trailing
+ * characters) makes that wd_request_queue() fail with -EINVAL, creating
+ * nothing; the next request naming the device reads the variable again.
  */
 #define WD_DEV_LOCAL_PATH	"local"
+#define WD_LOCAL_ENGINES_MAX	16
 
 /*
  * Memory modes and other device properties (struct wd_queue.dev_flags; the
@@ -174,6 +186,9 @@ struct wd_queue {
  *	-EINVAL: @q or capa.alg NULL, alg empty, dev_path not "", "/dev/uaN"
  *		 or "local[:sva|pasid|noiommu]", capa.flags has unknown bits,
  *		 or q->priv is not NULL (already requested, or not zeroed);
+ *		 or the in-process device was named, had to be created and
+ *		 WD_LOCAL_ENGINES holds an invalid value (see
+ *		 WD_DEV_LOCAL_PATH);
  *	-ENODEV: no device offers the algorithm (in an accepted mode): the
  *		 algorithm is unknown everywhere, or the named device does not
  *		 offer it, or the in-process device is not built in;

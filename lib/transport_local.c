@@ -9,6 +9,7 @@
  * WD_DEV_PATH): one device per memory mode, created on first use and kept
  * for the life of the process. A fork child cannot use its parent's (its
  * engine threads did not come along), so a child gets devices of its own.
+ * WD_LOCAL_ENGINES sizes a device when it is created (wd_local_engines()).
  *
  * Built without the in-process device (WD_HAVE_LOCAL undefined, as in the
  * static programs for the VM), "local" fails with -ENODEV: it is never
@@ -17,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wd_priv.h"
@@ -38,6 +40,34 @@ static struct {
 	unsigned long fork_gen;
 } wd_local[3];
 
+_Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES,
+	       "wd.h's limit is the in-process device's");
+
+/*
+ * The engine threads of an in-process device about to be created: the
+ * WD_LOCAL_ENGINES environment variable, decimal digits only, 1 to
+ * WD_LOCAL_ENGINES_MAX; unset or empty: WDL_DEF_ENGINES. Anything else
+ * (0, a sign, too big, not a number, trailing junk, spaces) is -EINVAL,
+ * which the caller returns as it is: a mistake in the environment is
+ * reported, not replaced by a default.
+ */
+static int wd_local_engines(void)
+{
+	const char *s = getenv("WD_LOCAL_ENGINES");
+	unsigned int n = 0;
+
+	if (!s || !*s)
+		return WDL_DEF_ENGINES;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		n = n * 10 + (unsigned int)(*s - '0');
+		if (n > WD_LOCAL_ENGINES_MAX)
+			return -EINVAL;
+	}
+	return n ? (int)n : -EINVAL;
+}
+
 static enum wdl_mode wd_wdl_mode(uint32_t mode)
 {
 	return mode == WD_DEV_PASID ? WDL_MODE_PASID :
@@ -55,16 +85,27 @@ int wd_local_dev(uint32_t mode, struct wd_dev *d)
 	if (!wd_local[m].dev || wd_local[m].fork_gen != gen) {
 		/* a parent's device is left alone: its threads are not here */
 		struct wdl_config cfg = { .mode = m };
+		int engines = wd_local_engines();
 
-		ret = wdl_dev_create(&cfg, &wd_local[m].dev);
-		if (ret)
-			wd_local[m].dev = NULL;
+		wd_local[m].dev = NULL;
 		wd_local[m].fork_gen = gen;
+		if (engines < 0) {
+			/* nothing created; the next request reads it again */
+			ret = engines;
+		} else {
+			cfg.nr_engines = (unsigned int)engines;
+			ret = wdl_dev_create(&cfg, &wd_local[m].dev);
+			/* our own configuration refused: no device to offer */
+			if (ret == -EINVAL)
+				ret = -ENODEV;
+			if (ret)
+				wd_local[m].dev = NULL;
+		}
 	}
 	dev = wd_local[m].dev;
 	pthread_mutex_unlock(&wd_local_lock);
 	if (ret)
-		return ret == -EINVAL ? -ENODEV : ret;
+		return ret;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->path, sizeof(d->path), "%s", wd_local_names[m]);

@@ -145,7 +145,8 @@ extern const struct wd_transport wd_tp_uacce;
 extern const struct wd_transport wd_tp_local;
 const struct wd_driver *wd_driver_find(const char *api);
 /* in-process device: 0 and the description of its device for @mode, or
- * -ENODEV when libwd was built without it */
+ * -ENODEV when libwd was built without it, -EINVAL when WD_LOCAL_ENGINES
+ * is invalid and the device had to be created */
 int wd_local_dev(uint32_t mode, struct wd_dev *dev);
 
 /* mem.c: the device address of [p, p + len), or -EFAULT */
