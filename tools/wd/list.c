@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * wd list: every uacce accelerator (/sys/class/uacce/uaN) with all its
- * attributes, and the in-process device when the tool has it.
+ * attributes, and the in-process device when the tool has it (its engine
+ * count is what WD_LOCAL_ENGINES made it: libwd's documented rule).
  *
  * WD_UACCE_SYSFS (default /sys/class/uacce) names the directory to read,
  * for tests.
@@ -188,6 +189,8 @@ static void json_val(const char *name, const char *v)
 
 struct local_info {
 	bool present;
+	int err;		/* why not, when not present */
+	int engines;		/* engine threads (WD_LOCAL_ENGINES) */
 	char algs[256];
 	char modes[64];
 	uint32_t depth;
@@ -197,6 +200,7 @@ struct local_info {
 static void probe_local(struct local_info *li)
 {
 	static const char *const modes[] = { "sva", "pasid", "noiommu" };
+	int ret;
 
 	memset(li, 0, sizeof(*li));
 	if (!wdt_have_local())
@@ -205,8 +209,12 @@ static void probe_local(struct local_info *li)
 		struct wd_queue q = { .capa.alg = algs[i] };
 
 		snprintf(q.dev_path, sizeof(q.dev_path), "%s", WD_DEV_LOCAL_PATH);
-		if (wd_request_queue(&q))
+		ret = wd_request_queue(&q);
+		if (ret) {
+			if (!li->err)
+				li->err = ret;
 			continue;
+		}
 		li->present = true;
 		li->depth = q.depth;
 		snprintf(li->algs + strlen(li->algs), sizeof(li->algs) - strlen(li->algs),
@@ -223,6 +231,11 @@ static void probe_local(struct local_info *li)
 		snprintf(li->modes + strlen(li->modes), sizeof(li->modes) - strlen(li->modes),
 			 "%s%s", *li->modes ? " " : "", modes[m]);
 		wd_release_queue(&q);
+	}
+	if (li->present) {
+		/* libwd made the device with what the environment says */
+		li->engines = wdt_local_engines(NULL);
+		li->err = 0;
 	}
 }
 
@@ -312,6 +325,7 @@ int cmd_list(int argc, char **argv)
 			json_val("algorithms", li.modes);
 			printf(", \"algorithms\": ");
 			json_val("algorithms", li.algs);
+			printf(", \"engines\": %d", li.engines);
 			printf(", \"depth\": %u, \"ss_max\": {\"sva\": %zu, \"pasid\": %zu, \"noiommu\": %zu}}",
 			       li.depth, li.ss_max[0], li.ss_max[1], li.ss_max[2]);
 		} else {
@@ -336,6 +350,9 @@ int cmd_list(int argc, char **argv)
 			printf("local  (in-process device: the wd_soft engine in threads of this process)\n");
 			printf("    %-20s %s\n", "modes", li.modes);
 			printf("    %-20s %s\n", "algorithms", li.algs);
+			printf("    %-20s %d (%s)\n", "engines", li.engines,
+			       getenv("WD_LOCAL_ENGINES") && *getenv("WD_LOCAL_ENGINES") ?
+			       "WD_LOCAL_ENGINES" : "the default; WD_LOCAL_ENGINES=N for more");
 			printf("    %-20s %u\n", "depth", li.depth);
 			printf("    %-20s %zu MiB (sva, pasid), %zu MiB (noiommu)\n", "ss_max",
 			       li.ss_max[0] >> 20, li.ss_max[2] >> 20);
@@ -343,9 +360,14 @@ int cmd_list(int argc, char **argv)
 		}
 	}
 	free(devs);
+	/* "no device" is said below; anything else is worth saying */
+	if (li.err && li.err != -ENODEV)
+		wdt_err("in-process device: %s", wdt_qerr(li.err));
 	if (!n && !li.present) {
 		wdt_err("no accelerators found: %s has no device (load the modules: modprobe wd_soft)%s",
-			root, kernel_only || !wdt_have_local() ? "" : ", and no in-process device");
+			root, kernel_only || !wdt_have_local() ? "" :
+			li.err && li.err != -ENODEV ? ", and the in-process device failed (above)" :
+			", and no in-process device");
 		return 1;
 	}
 	fflush(stdout);

@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Device: --device DEV[,DEV...] on each command (/dev/uaN, local[:mode]);\n"
 	      "default WD_DEV_PATH, else a kernel device, else the in-process device.\n"
+	      "WD_LOCAL_ENGINES=N (1-16, default 1): engine threads of the in-process device.\n"
 	      "See docs/wd.md.\n", f);
 }
 
