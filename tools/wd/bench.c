@@ -1093,8 +1093,50 @@ static int cmp_dbl(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* run argv with stdout into a pipe; the bytes it wrote and the wall time */
-static int run_cmd(char *const argv[], uint64_t *out, double *secs)
+/*
+ * The environment of this process with WD_LOCAL_ENGINES set to @engines
+ * (a wd zip child's in-process device has that many engine threads), or
+ * NULL when there is no memory. Built before fork(): the child only execs.
+ */
+static char **env_with_engines(const char *engines)
+{
+	static const char var[] = "WD_LOCAL_ENGINES=";
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], var, sizeof(var) - 1))
+			env[k++] = environ[i];
+	if (asprintf(&env[k], "%s%s", var, engines) < 0) {
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+static void env_free(char **env)
+{
+	size_t k = 0;
+
+	if (!env)
+		return;
+	while (env[k + 1])
+		k++;
+	free(env[k]);	/* the one string we made, last */
+	free(env);
+}
+
+/*
+ * run argv (in environment @env, NULL: ours) with stdout into a pipe; the
+ * bytes it wrote and the wall time
+ */
+static int run_cmd(char *const argv[], char *const env[], uint64_t *out,
+		   double *secs)
 {
 	int p[2], st;
 	pid_t pid;
@@ -1109,7 +1151,10 @@ static int run_cmd(char *const argv[], uint64_t *out, double *secs)
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		execvp(argv[0], argv);
+		if (env)
+			execvpe(argv[0], argv, env);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -1125,19 +1170,24 @@ static int run_cmd(char *const argv[], uint64_t *out, double *secs)
 	return 0;
 }
 
-static struct comp_row *comp_cmd(const char *name, char *const argv[], int reps)
+/* @engines: WD_LOCAL_ENGINES for the command (wd zip), NULL: left as it is */
+static struct comp_row *comp_cmd(const char *name, char *const argv[],
+				 const char *engines, int reps)
 {
 	struct comp_row *c = &comp_rows[ncomp++];
+	char **env = engines ? env_with_engines(engines) : NULL;
 	double t[5];
-	int ret = 0;
+	int ret = engines && !env ? -ENOMEM : 0;
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	for (int i = 0; i < reps && !ret; i++)
-		ret = run_cmd(argv, &c->out, &t[i]);
+		ret = run_cmd(argv, env, &c->out, &t[i]);
+	env_free(env);
 	if (ret) {
 		snprintf(c->note, sizeof(c->note), "%s: %s", argv[0],
-			 ret == -ENOENT ? "not installed" : "failed");
+			 ret == -ENOENT ? "not installed" :
+			 ret == -ENOMEM ? "no memory" : "failed");
 	} else {
 		qsort(t, (size_t)reps, sizeof(double), cmp_dbl);
 		c->secs = t[reps / 2];
@@ -1218,7 +1268,7 @@ static void comp_suite(const char *corpus, const char *dev, const char *dev2,
 	struct stat st;
 	uint8_t *in;
 	int reps = quick ? 1 : 3;
-	struct comp_row *pigz, *wd1, *wd2;
+	struct comp_row *pigz, *wd1, *wd2, *wde2;
 
 	printf("\n== compression, level 6, corpus %s\n", corpus);
 	if (fd < 0 || fstat(fd, &st) || !st.st_size) {
@@ -1245,7 +1295,7 @@ static void comp_suite(const char *corpus, const char *dev, const char *dev2,
 	{
 		char *pa[] = { "pigz", "-p", "2", "-6", "-c", (char *)corpus, NULL };
 
-		pigz = comp_cmd("pigz -p 2 -6", pa, reps);
+		pigz = comp_cmd("pigz -p 2 -6", pa, NULL, reps);
 	}
 	{
 		char d1[80], d2[160];
@@ -1254,8 +1304,10 @@ static void comp_suite(const char *corpus, const char *dev, const char *dev2,
 
 		snprintf(d1, sizeof(d1), "%s", dev);
 		snprintf(d2, sizeof(d2), "%s", dev2);
-		wd1 = comp_cmd("wd zip -6, in-process device (1 engine)", wa, reps);
-		wd2 = comp_cmd("wd zip -6, 2 in-process devices (2 engines)", wb, reps);
+		/* each device's engines set, whatever our environment says */
+		wd1 = comp_cmd("wd zip -6, in-process device (1 engine)", wa, "1", reps);
+		wd2 = comp_cmd("wd zip -6, 2 in-process devices (2 engines)", wb, "1", reps);
+		wde2 = comp_cmd("wd zip -6, in-process device (2 engines)", wa, "2", reps);
 	}
 	target("wd zip (in-process, 1 engine) / pigz -p 2 -6 (MiB/s)",
 	       wd1->mib_s / pigz->mib_s, 1.5, true, wd1->ok && pigz->ok,
@@ -1265,6 +1317,10 @@ static void comp_suite(const char *corpus, const char *dev, const char *dev2,
 	       wd2->mib_s / pigz->mib_s, 1.5, true, wd2->ok && pigz->ok,
 	       "%.1f / %.1f MiB/s; size %.4f of pigz's", wd2->mib_s, pigz->mib_s,
 	       pigz->out ? (double)wd2->out / (double)pigz->out : 0);
+	target("wd zip (in-process, 2 engines) / pigz -p 2 -6 (MiB/s)",
+	       wde2->mib_s / pigz->mib_s, 1.5, true, wde2->ok && pigz->ok,
+	       "%.1f / %.1f MiB/s; size %.4f of pigz's", wde2->mib_s, pigz->mib_s,
+	       pigz->out ? (double)wde2->out / (double)pigz->out : 0);
 	target("wd zip output size / pigz -p 2 -6 output size", pigz->out ?
 	       (double)wd1->out / (double)pigz->out : NAN, 1.0, false,
 	       wd1->ok && pigz->ok, "%llu / %llu bytes",
