@@ -159,18 +159,7 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 	zs->avail_in = s->avail_in;
 	zs->next_out = s->next_out;
 	zs->avail_out = s->avail_out;
-	switch (ret) {
-	case Z_OK:
-	case Z_BUF_ERROR:
-		return 0;
-	case Z_STREAM_END:
-		return 1;
-	case Z_DATA_ERROR:
-	case Z_NEED_DICT:
-		return -EBADMSG;
-	default:
-		return -EIO;
-	}
+	return wd_soft_core_zret(ret);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)

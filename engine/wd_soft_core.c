@@ -1175,6 +1175,22 @@ static const wd_soft_core_op_fn wd_soft_core_ops[WD_SOFT_OP_MAX] = {
 	[WD_SOFT_OP_GZIP_DECOMP]	= wd_soft_core_op_gzip_decomp,
 };
 
+int wd_soft_core_zret(int zret)
+{
+	switch (zret) {
+	case WD_SOFT_Z_OK:
+	case WD_SOFT_Z_BUF_ERROR:
+		return 0;
+	case WD_SOFT_Z_STREAM_END:
+		return 1;
+	case WD_SOFT_Z_DATA_ERROR:
+	case WD_SOFT_Z_NEED_DICT:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe, u32 *out_len)
 {

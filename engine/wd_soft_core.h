@@ -596,6 +596,28 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 		      bool finish);
 
+/*
+ * zlib's return codes, numbered alike by the kernel's lib/zlib_* and by
+ * zlib itself; each host checks them against its own zlib.h at build time.
+ */
+enum wd_soft_zret {
+	WD_SOFT_Z_OK		= 0,
+	WD_SOFT_Z_STREAM_END	= 1,
+	WD_SOFT_Z_NEED_DICT	= 2,
+	WD_SOFT_Z_DATA_ERROR	= -3,
+	WD_SOFT_Z_BUF_ERROR	= -5,
+};
+
+/**
+ * wd_soft_core_zret() - wd_soft_host_zrun()'s answer for a zlib return code
+ * @zret: what deflate()/inflate() (zlib_deflate()/zlib_inflate()) returned
+ *
+ * Return: 0 for Z_OK and Z_BUF_ERROR (no progress possible: the core
+ * decides), 1 for Z_STREAM_END, -EBADMSG for Z_DATA_ERROR and Z_NEED_DICT
+ * (preset dictionaries are not supported), -EIO for anything else.
+ */
+int wd_soft_core_zret(int zret);
+
 /**
  * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()
  * @ctx: the batch's context

@@ -201,6 +201,12 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *core, struct wd_soft_zstream *zs,
 	struct z_stream_s *s = &eng->zs;
 	int ret;
 
+	/* the core reads zlib's return codes by number (enum wd_soft_zret) */
+	BUILD_BUG_ON(Z_OK != WD_SOFT_Z_OK);
+	BUILD_BUG_ON(Z_STREAM_END != WD_SOFT_Z_STREAM_END);
+	BUILD_BUG_ON(Z_NEED_DICT != WD_SOFT_Z_NEED_DICT);
+	BUILD_BUG_ON(Z_DATA_ERROR != WD_SOFT_Z_DATA_ERROR);
+	BUILD_BUG_ON(Z_BUF_ERROR != WD_SOFT_Z_BUF_ERROR);
 	s->next_in = zs->next_in;
 	s->avail_in = zs->avail_in;
 	s->next_out = zs->next_out;
@@ -214,18 +220,7 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *core, struct wd_soft_zstream *zs,
 	zs->next_out = s->next_out;
 	zs->avail_out = s->avail_out;
 
-	switch (ret) {
-	case Z_OK:
-	case Z_BUF_ERROR:	/* no progress possible: the core decides */
-		return 0;
-	case Z_STREAM_END:
-		return 1;
-	case Z_DATA_ERROR:
-	case Z_NEED_DICT:	/* preset dictionaries are not supported */
-		return -EBADMSG;
-	default:
-		return -EIO;
-	}
+	return wd_soft_core_zret(ret);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *core)

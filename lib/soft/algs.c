@@ -231,6 +231,12 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 	return ret == Z_OK ? 0 : -EIO;
 }
 
+/* the core reads zlib's return codes by number (enum wd_soft_zret) */
+_Static_assert(Z_OK == WD_SOFT_Z_OK && Z_STREAM_END == WD_SOFT_Z_STREAM_END &&
+	       Z_NEED_DICT == WD_SOFT_Z_NEED_DICT &&
+	       Z_DATA_ERROR == WD_SOFT_Z_DATA_ERROR &&
+	       Z_BUF_ERROR == WD_SOFT_Z_BUF_ERROR, "zlib's return codes");
+
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 		      bool finish)
 {
@@ -251,18 +257,7 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 	zs->next_out = s->next_out;
 	zs->avail_out = s->avail_out;
 
-	switch (ret) {
-	case Z_OK:
-	case Z_BUF_ERROR:	/* no progress possible: the core decides */
-		return 0;
-	case Z_STREAM_END:
-		return 1;
-	case Z_DATA_ERROR:
-	case Z_NEED_DICT:	/* preset dictionaries are not supported */
-		return -EBADMSG;
-	default:
-		return -EIO;
-	}
+	return wd_soft_core_zret(ret);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
