@@ -198,6 +198,97 @@ t_full
 
 # ---- digest ----
 printf '123456789' > nine
+
+# ---- the in-process device's engines (WD_LOCAL_ENGINES) ----
+cat text rnd text mib2 > multi		# about 10 MiB: chunks on every queue
+t_engines_same_output() {
+	WD_LOCAL_ENGINES=1 "$WD" zip -c --queues 4 multi > en1.gz &&
+	WD_LOCAL_ENGINES=2 "$WD" zip -c --queues 4 multi > en2.gz &&
+	env -u WD_LOCAL_ENGINES "$WD" zip -c --queues 4 multi > en0.gz &&
+	cmp en1.gz en2.gz && cmp en0.gz en1.gz && gzip -dc en2.gz | cmp - multi &&
+	WD_LOCAL_ENGINES=2 "$WD" unzip -c en2.gz | cmp - multi
+}
+check zip_local_engines_same_output t_engines_same_output
+# the engine threads ("wdlD/E") of a wd zip that waits for its input
+engine_threads() {
+	local n=0 c
+	for c in /proc/"$1"/task/*/comm; do
+		[[ $(cat "$c" 2>/dev/null) == wdl* ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
+t_engine_threads() {
+	local want pid n i rc=0
+	for want in 1 2 3; do
+		rm -f fifo && mkfifo fifo || return 1
+		if ((want == 1)); then
+			env -u WD_LOCAL_ENGINES "$WD" zip -c < fifo > et.gz &
+		else
+			WD_LOCAL_ENGINES=$want "$WD" zip -c < fifo > et.gz &
+		fi
+		pid=$!
+		exec 7> fifo
+		n=0
+		for ((i = 0; i < 100; i++)); do	# queues open before input is read
+			n=$(engine_threads "$pid")
+			((n >= want)) && break
+			sleep 0.05
+		done
+		sleep 0.1
+		n=$(engine_threads "$pid")
+		head -c 100000 text >&7
+		exec 7>&-
+		wait "$pid" || rc=1
+		if ((n != want)); then echo "WD_LOCAL_ENGINES=$want: $n engine threads"; rc=1; fi
+		gzip -dc et.gz | cmp - <(head -c 100000 text) || rc=1
+	done
+	return $rc
+}
+check zip_local_engines_threads t_engine_threads
+t_engines_invalid() {
+	local v rc
+	for v in abc 0 17 2x -1 ' 2'; do
+		rc=0
+		cp text inv
+		WD_LOCAL_ENGINES=$v "$WD" zip -c inv > inv.out 2> inv.err || rc=$?
+		if ((rc != 1)) || [[ -s inv.out ]] ||
+			! grep -q "WD_LOCAL_ENGINES: invalid value '$v'" inv.err; then
+			echo "zip -c, WD_LOCAL_ENGINES='$v': rc $rc, $(cat inv.err)"; return 1
+		fi
+		rc=0
+		WD_LOCAL_ENGINES=$v "$WD" zip inv 2> inv.err || rc=$?
+		if ((rc != 1)) || [[ -e inv.gz || ! -e inv ]] || ! no_temp ||
+			! grep -q 'WD_LOCAL_ENGINES: invalid value' inv.err; then
+			echo "zip FILE, WD_LOCAL_ENGINES='$v': rc $rc, $(cat inv.err)"; return 1
+		fi
+		rc=0
+		WD_LOCAL_ENGINES=$v "$WD" digest nine > /dev/null 2> inv.err || rc=$?
+		if ((rc != 1)) || ! grep -q 'WD_LOCAL_ENGINES: invalid value' inv.err; then
+			echo "digest, WD_LOCAL_ENGINES='$v': rc $rc, $(cat inv.err)"; return 1
+		fi
+	done
+	# with no device named at all: the fallback to the in-process device
+	if [[ ! -d /sys/class/uacce ]] || [[ -z $(ls /sys/class/uacce) ]]; then
+		rc=0
+		env -u WD_DEV_PATH WD_LOCAL_ENGINES=abc "$WD" zip -c text > /dev/null 2> inv.err || rc=$?
+		((rc == 1)) && grep -q "WD_LOCAL_ENGINES: invalid value 'abc'" inv.err || return 1
+	fi
+	# an invalid device name is still called one
+	rc=0
+	"$WD" zip -c --device local:fast text > /dev/null 2> inv.err || rc=$?
+	((rc == 1)) && grep -q 'invalid device name' inv.err
+}
+check zip_local_engines_invalid t_engines_invalid
+t_list_engines() {
+	env -u WD_LOCAL_ENGINES "$WD" list | grep -q '^    engines  *1 ' &&
+	WD_LOCAL_ENGINES=2 "$WD" list | grep -q '^    engines  *2 (WD_LOCAL_ENGINES)' &&
+	WD_LOCAL_ENGINES=5 "$WD" list --json |
+		python3 -c 'import json,sys; assert json.load(sys.stdin)["local"]["engines"] == 5' &&
+	{ WD_LOCAL_ENGINES=abc "$WD" list > le.out 2> le.err; true; } &&
+	grep -q "in-process device: WD_LOCAL_ENGINES: invalid value 'abc'" le.err &&
+	! grep -q '^local' le.out
+}
+check list_local_engines t_list_engines
 check digest_sha256_sha256sum_c bash -c '"$0" digest --alg sha256 text rnd empty nine > s.sum && sha256sum -c --quiet s.sum && diff <(sha256sum text rnd empty nine) s.sum' "$WD"
 check digest_sha256_stdin bash -c '[[ $(cat rnd | "$0" digest) == "$(sha256sum < rnd)" ]]' "$WD"
 check digest_crc32c_vector bash -c '[[ $("$0" digest -a crc32c nine) == "e3069283  nine" ]]' "$WD"
@@ -262,6 +353,18 @@ t_bench_trace() {
 	grep -E 'in-process device .* [0-9]+\.[0-9]{3} *$' bt.txt
 }
 check bench_syscalls_traced t_bench_trace
+# the compression rows set WD_LOCAL_ENGINES for their wd zip (an invalid
+# value here would fail every one of them otherwise)
+t_bench_comp_rows() {
+	WD_LOCAL_ENGINES=abc timeout 300 "$WD" bench --suite comp --quick --no-trace --corpus text > bc.txt &&
+	grep -Eq '^  wd zip -6, in-process device \(1 engine\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
+	grep -Eq '^  wd zip -6, 2 in-process devices \(2 engines\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
+	grep -Eq '^  wd zip -6, in-process device \(2 engines\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
+	grep -q 'wd zip (in-process, 2 engines) / pigz -p 2 -6' bc.txt &&
+	[[ $(grep -c '^  wd zip -6.* bytes' bc.txt) == 3 ]] &&
+	[[ $(grep '^  wd zip -6' bc.txt | awk '{print $(NF-4)}' | sort -u | wc -l) == 1 ]]
+}
+check bench_comp_engines_rows t_bench_comp_rows
 check bench_comp_no_corpus bash -c 'timeout 120 "$0" bench --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WD"
 check bench_bad_option bash -c '"$0" bench --time -1 2>/dev/null; [[ $? == 2 ]]' "$WD"
 check usage_unknown_command bash -c '"$0" frobnicate 2> uc.err; [[ $? == 2 ]] && grep -q "unknown command" uc.err' "$WD"
