@@ -103,6 +103,17 @@ extern "C" {
 #define WD_DEV_LOCAL_PATH	"local"
 #define WD_LOCAL_ENGINES_MAX	16
 
+/**
+ * wd_local_engines() - the engine count an in-process device made now gets
+ *
+ * Reads WD_LOCAL_ENGINES by the rule above, so that a program can show the
+ * figure, or name the variable when wd_request_queue() refused it.
+ *
+ * Return: 1..WD_LOCAL_ENGINES_MAX, or -EINVAL if the variable's value is
+ * invalid. Since libwd 1.1.
+ */
+int wd_local_engines(void);
+
 /*
  * Memory modes and other device properties (struct wd_queue.dev_flags; the
  * mode bits are also struct wd_capa.flags). Exactly one mode bit is set on a

@@ -23,6 +23,31 @@
 
 #include "wd_priv.h"
 
+/*
+ * The engine threads of an in-process device about to be created: the
+ * WD_LOCAL_ENGINES environment variable, decimal digits only, 1 to
+ * WD_LOCAL_ENGINES_MAX; unset or empty: 1 (WDL_DEF_ENGINES). Anything else
+ * (0, a sign, too big, not a number, trailing junk, spaces) is -EINVAL,
+ * which the caller returns as it is: a mistake in the environment is
+ * reported, not replaced by a default.
+ */
+WD_EXPORT int wd_local_engines(void)
+{
+	const char *s = getenv("WD_LOCAL_ENGINES");
+	unsigned int n = 0;
+
+	if (!s || !*s)
+		return 1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		n = n * 10 + (unsigned int)(*s - '0');
+		if (n > WD_LOCAL_ENGINES_MAX)
+			return -EINVAL;
+	}
+	return n ? (int)n : -EINVAL;
+}
+
 #ifdef WD_HAVE_LOCAL
 
 #include "soft/wd_soft_local.h"
@@ -40,33 +65,8 @@ static struct {
 	unsigned long fork_gen;
 } wd_local[3];
 
-_Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES,
-	       "wd.h's limit is the in-process device's");
-
-/*
- * The engine threads of an in-process device about to be created: the
- * WD_LOCAL_ENGINES environment variable, decimal digits only, 1 to
- * WD_LOCAL_ENGINES_MAX; unset or empty: WDL_DEF_ENGINES. Anything else
- * (0, a sign, too big, not a number, trailing junk, spaces) is -EINVAL,
- * which the caller returns as it is: a mistake in the environment is
- * reported, not replaced by a default.
- */
-static int wd_local_engines(void)
-{
-	const char *s = getenv("WD_LOCAL_ENGINES");
-	unsigned int n = 0;
-
-	if (!s || !*s)
-		return WDL_DEF_ENGINES;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		n = n * 10 + (unsigned int)(*s - '0');
-		if (n > WD_LOCAL_ENGINES_MAX)
-			return -EINVAL;
-	}
-	return n ? (int)n : -EINVAL;
-}
+_Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES && WDL_DEF_ENGINES == 1,
+	       "wd.h's limit and default are the in-process device's");
 
 static enum wdl_mode wd_wdl_mode(uint32_t mode)
 {

@@ -1694,6 +1694,7 @@ TEST(local_engines_invalid)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		setenv("WD_LOCAL_ENGINES", bad[i], 1);
+		T_EQ(wd_local_engines(), -EINVAL);
 		for (int d = 0; d < 3; d++) {
 			int r = q_try(&q, "copy", devs[d]);
 
@@ -1716,14 +1717,20 @@ TEST(local_engines_invalid)
 #endif
 	/* nothing was remembered: a valid value works at once */
 	setenv("WD_LOCAL_ENGINES", "3", 1);
+	T_EQ(wd_local_engines(), 3);
 	q_open_on(&q, "copy", "local");
 	T_EQ(nr_engines(), 3);
 	local_copy_works(&q);
 	wd_release_queue(&q);
 	setenv("WD_LOCAL_ENGINES", "016", 1);	/* leading zeros: 16 */
+	T_EQ(wd_local_engines(), 16);
 	q_open_on(&q, "copy", "local:pasid");
 	T_EQ(nr_engines(), 3 + 16);
 	wd_release_queue(&q);
+	unsetenv("WD_LOCAL_ENGINES");
+	T_EQ(wd_local_engines(), 1);
+	setenv("WD_LOCAL_ENGINES", "", 1);
+	T_EQ(wd_local_engines(), 1);
 	unsetenv("WD_LOCAL_ENGINES");
 #endif
 }

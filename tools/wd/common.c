@@ -43,32 +43,13 @@ void wdt_info(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int wdt_local_engines(const char **val)
-{
-	const char *s = getenv("WD_LOCAL_ENGINES");
-	unsigned int n = 0;
-
-	if (val)
-		*val = s;
-	if (!s || !*s)
-		return 1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		n = n * 10 + (unsigned int)(*s - '0');
-		if (n > WD_LOCAL_ENGINES_MAX)
-			return -EINVAL;
-	}
-	return n ? (int)n : -EINVAL;
-}
-
 const char *wdt_qerr(int err)
 {
 	static _Thread_local char msg[160];
-	const char *val;
+	const char *val = getenv("WD_LOCAL_ENGINES");
 
 	/* libwd's -EINVAL for the in-process device's environment */
-	if (err == -EINVAL && wdt_have_local() && wdt_local_engines(&val) < 0) {
+	if (err == -EINVAL && wdt_have_local() && wd_local_engines() < 0) {
 		snprintf(msg, sizeof(msg),
 			 "WD_LOCAL_ENGINES: invalid value '%.64s' (a number from 1 to %d)",
 			 val, WD_LOCAL_ENGINES_MAX);

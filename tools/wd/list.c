@@ -234,7 +234,7 @@ static void probe_local(struct local_info *li)
 	}
 	if (li->present) {
 		/* libwd made the device with what the environment says */
-		li->engines = wdt_local_engines(NULL);
+		li->engines = wd_local_engines();
 		li->err = 0;
 	}
 }

@@ -21,14 +21,6 @@ extern int wdt_verbose;		/* -v: say which device, fallbacks, ... */
 void wdt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wdt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
-/*
- * The engines an in-process device made in this process has (libwd's rule
- * for WD_LOCAL_ENGINES, wd.h): 1 when unset or empty, else its value, or
- * -EINVAL when libwd refuses it (wdt_qerr() then names the variable);
- * @val, if not NULL, is set to the variable (NULL when unset).
- */
-int wdt_local_engines(const char **val);
-
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
 bool wdt_have_local(void);	/* the in-process device is built in */
