@@ -1006,6 +1006,17 @@ static void *th_own_queue(void *arg)
 	return NULL;
 }
 
+/* a copy queue for a sender and a receiver thread, sources filled from @seed */
+static void th_setup(struct wd_queue *q, struct th *t, unsigned int seed)
+{
+	q_open(q, "copy");
+	t->q = q;
+	t->reqs = calloc(TH_N, sizeof(*t->reqs));
+	T_ASSERT(t->reqs);
+	t->mem = q_mem(q, 2 * TH_SLOTS * TH_SZ);
+	t_fill_random(t->mem, TH_SLOTS * TH_SZ, seed);
+}
+
 /* one queue shared by a sender and a receiver thread; queues per thread */
 MTEST(threads)
 {
@@ -1013,12 +1024,7 @@ MTEST(threads)
 	struct wd_queue q;
 	struct th t;
 
-	q_open(&q, "copy");
-	t.q = &q;
-	t.reqs = calloc(TH_N, sizeof(*t.reqs));
-	T_ASSERT(t.reqs);
-	t.mem = q_mem(&q, 2 * TH_SLOTS * TH_SZ);
-	t_fill_random(t.mem, TH_SLOTS * TH_SZ, 9);
+	th_setup(&q, &t, 9);
 	for (int i = 0; i < 3; i++)
 		T_EQ(pthread_create(&own[i], NULL, th_own_queue, NULL), 0);
 	T_EQ(pthread_create(&rcv, NULL, th_recv, &t), 0);
@@ -1410,12 +1416,7 @@ MTEST(batch_threads)
 	struct wd_queue q;
 	struct th t;
 
-	q_open(&q, "copy");
-	t.q = &q;
-	t.reqs = calloc(TH_N, sizeof(*t.reqs));
-	T_ASSERT(t.reqs);
-	t.mem = q_mem(&q, 2 * TH_SLOTS * TH_SZ);
-	t_fill_random(t.mem, TH_SLOTS * TH_SZ, 16);
+	th_setup(&q, &t, 16);
 	T_EQ(pthread_create(&rcv, NULL, thb_recv, &t), 0);
 	T_EQ(pthread_create(&snd, NULL, thb_send, &t), 0);
 	pthread_join(snd, NULL);
