@@ -1535,6 +1535,38 @@ static int nr_threads(void)
 	return all;
 }
 
+/*
+ * Wait (up to 10 s) until every engine thread sleeps: a thread inside
+ * malloc() at fork() leaves the child's allocator locked. glibc's malloc
+ * guards against that; GCC 12's ASan allocator does not, and a freshly
+ * started engine thread is still in its start-up allocations.
+ */
+static void engines_asleep(void)
+{
+	struct eng_thread e[WD_LOCAL_ENGINES_MAX * 3];
+
+	for (int i = 0; i < 10000; i++) {
+		int n = eng_threads(e, (int)(sizeof(e) / sizeof(e[0])), NULL), awake = 0;
+
+		for (int k = 0; k < n; k++) {
+			char path[64], buf[512], *p;
+			int len;
+
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stat", e[k].tid);
+			len = t_read_file(path, buf, sizeof(buf) - 1);
+			if (len <= 0)
+				continue;
+			buf[len] = 0;
+			p = strrchr(buf, ')');
+			awake += !p || p[2] != 'S';
+		}
+		if (!awake)
+			return;
+		t_msleep(1);
+	}
+	T_FAIL("engine threads still running after 10 s with nothing to do");
+}
+
 /* a queue on the in-process device must work: one copy through it */
 static void local_copy_works(struct wd_queue *q)
 {
@@ -1747,6 +1779,7 @@ TEST(local_engines_fork)
 	setenv("WD_LOCAL_ENGINES", "2", 1);
 	q_open_on(&q, "copy", "local");
 	T_EQ(nr_engines(), 2);
+	engines_asleep();
 	pid = t_fork();
 	if (!pid) {
 		struct wd_queue c;
