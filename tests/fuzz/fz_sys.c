@@ -563,6 +563,8 @@ static void do_sysfs(void)
 	default:	/* removal of any of ours, the controller's included */
 		snprintf(s, sizeof(s), "%d", t_id_base + (int)rndn(T_NR_IDS));
 		r = t_inst_del_raw(chance(90) ? s : junk[rndn(6)]);
+		if (!r)
+			CNT(removals);	/* the report counts every removal */
 		break;
 	}
 	if (r)
