@@ -1106,50 +1106,8 @@ static int cmp_dbl(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The environment of this process with WD_LOCAL_ENGINES set to @engines
- * (a wd zip child's in-process device has that many engine threads), or
- * NULL when there is no memory. Built before fork(): the child only execs.
- */
-static char **env_with_engines(const char *engines)
-{
-	static const char var[] = "WD_LOCAL_ENGINES=";
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], var, sizeof(var) - 1))
-			env[k++] = environ[i];
-	if (asprintf(&env[k], "%s%s", var, engines) < 0) {
-		free(env);
-		return NULL;
-	}
-	return env;
-}
-
-static void env_free(char **env)
-{
-	size_t k = 0;
-
-	if (!env)
-		return;
-	while (env[k + 1])
-		k++;
-	free(env[k]);	/* the one string we made, last */
-	free(env);
-}
-
-/*
- * run argv (in environment @env, NULL: ours) with stdout into a pipe; the
- * bytes it wrote and the wall time
- */
-static int run_cmd(char *const argv[], char *const env[], uint64_t *out,
-		   double *secs)
+/* run argv with stdout into a pipe; the bytes it wrote and the wall time */
+static int run_cmd(char *const argv[], uint64_t *out, double *secs)
 {
 	int p[2], st;
 	pid_t pid;
@@ -1164,10 +1122,7 @@ static int run_cmd(char *const argv[], char *const env[], uint64_t *out,
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		if (env)
-			execvpe(argv[0], argv, env);
-		else
-			execvp(argv[0], argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -1183,20 +1138,33 @@ static int run_cmd(char *const argv[], char *const env[], uint64_t *out,
 	return 0;
 }
 
-/* @engines: WD_LOCAL_ENGINES for the command (wd zip), NULL: left as it is */
+/*
+ * @engines: WD_LOCAL_ENGINES for the command (wd zip), NULL: left as it is.
+ * It is set in our environment, which the child inherits, while the
+ * command runs, and put back afterwards.
+ */
 static struct comp_row *comp_cmd(const char *name, char *const argv[],
 				 const char *engines, int reps)
 {
 	struct comp_row *c = &comp_rows[ncomp++];
-	char **env = engines ? env_with_engines(engines) : NULL;
+	const char *old = getenv("WD_LOCAL_ENGINES");
+	char *saved = engines && old ? strdup(old) : NULL;
 	double t[5];
-	int ret = engines && !env ? -ENOMEM : 0;
+	int ret = engines && old && !saved ? -ENOMEM : 0;
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	if (engines && !ret && setenv("WD_LOCAL_ENGINES", engines, 1))
+		ret = -ENOMEM;
 	for (int i = 0; i < reps && !ret; i++)
-		ret = run_cmd(argv, env, &c->out, &t[i]);
-	env_free(env);
+		ret = run_cmd(argv, &c->out, &t[i]);
+	if (engines) {
+		if (saved)
+			setenv("WD_LOCAL_ENGINES", saved, 1);
+		else
+			unsetenv("WD_LOCAL_ENGINES");
+	}
+	free(saved);
 	if (ret) {
 		snprintf(c->note, sizeof(c->note), "%s: %s", argv[0],
 			 ret == -ENOENT ? "not installed" :

@@ -46,13 +46,12 @@ void wdt_info(const char *fmt, ...)
 const char *wdt_qerr(int err)
 {
 	static _Thread_local char msg[160];
-	const char *val = getenv("WD_LOCAL_ENGINES");
 
 	/* libwd's -EINVAL for the in-process device's environment */
 	if (err == -EINVAL && wdt_have_local() && wd_local_engines() < 0) {
 		snprintf(msg, sizeof(msg),
 			 "WD_LOCAL_ENGINES: invalid value '%.64s' (a number from 1 to %d)",
-			 val, WD_LOCAL_ENGINES_MAX);
+			 getenv("WD_LOCAL_ENGINES"), WD_LOCAL_ENGINES_MAX);
 		return msg;
 	}
 	switch (err) {
