@@ -98,8 +98,6 @@ int wd_local_dev(uint32_t mode, struct wd_dev *d)
 			/* our own configuration refused: no device to offer */
 			if (ret == -EINVAL)
 				ret = -ENODEV;
-			if (ret)
-				wd_local[m].dev = NULL;
 		}
 	}
 	dev = wd_local[m].dev;
