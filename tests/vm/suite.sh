@@ -24,6 +24,16 @@ else
 	pass suite.modules_loaded
 fi
 
+# after NAME: both modules must still be loaded (else a failure, and they
+# are loaded again for what follows)
+left_loaded() {
+	if ! loaded uacce || ! loaded wd_soft; then
+		fail "$1.modules_left_loaded" "a module is missing after $1"
+		loaded uacce || insmod $KO/uacce.ko
+		loaded wd_soft || insmod $KO/wd_soft.ko
+	fi
+}
+
 # run_prog NAME: one test program, then make sure it left both modules
 run_prog() {
 	p=$1
@@ -39,11 +49,7 @@ run_prog() {
 		fail "$p.runner" "exit status $rc"
 	fi
 	# each program must leave both modules loaded for the next
-	if ! loaded uacce || ! loaded wd_soft; then
-		fail "$p.modules_left_loaded" "a module is missing after $p"
-		loaded uacce || insmod $KO/uacce.ko
-		loaded wd_soft || insmod $KO/wd_soft.ko
-	fi
+	left_loaded "$p"
 }
 
 for p in $PROGS; do
@@ -56,11 +62,7 @@ here=$(dirname "$0")
 if [ -f "$here/suite-tools.sh" ]; then
 	echo "# running suite-tools.sh"
 	PATH=$BIN:$PATH sh "$here/suite-tools.sh" || :
-	if ! loaded uacce || ! loaded wd_soft; then
-		fail "suite-tools.modules_left_loaded" "a module is missing"
-		loaded uacce || insmod $KO/uacce.ko
-		loaded wd_soft || insmod $KO/wd_soft.ko
-	fi
+	left_loaded suite-tools
 else
 	fail suite-tools "no $here/suite-tools.sh"
 fi
