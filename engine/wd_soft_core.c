@@ -154,6 +154,7 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q)
 {
 	q->sq_head = 0;
 	q->idle_since = 0;
+	q->has_held = false;
 	WRITE_ONCE(q->stopping, false);
 	WRITE_ONCE(q->cq_tail, 0);
 	WRITE_ONCE(q->mmio->sq_tail, 0);
@@ -169,7 +170,7 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q)
 
 u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
 {
-	u32 sq_tail, cq_head, pending, used;
+	u32 sq_tail, cq_head, pending, used, room;
 
 	if (q->status & WD_SOFT_ST_BROKEN)
 		return 0;
@@ -191,7 +192,11 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
 		wd_soft_core_break(q, WD_SOFT_QERR_CQ_HEAD);
 		return 0;
 	}
-	return min(pending, WD_SOFT_DEPTH - used);
+	/* a held request was taken already: its CQE needs a slot too */
+	room = WD_SOFT_DEPTH - used;
+	if (q->has_held)
+		room = room ? room - 1 : 0;
+	return min(pending, room);
 }
 
 /*
@@ -225,7 +230,7 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
 {
 	if (q->status & WD_SOFT_ST_NEED_WAKEUP)
 		wd_soft_core_set_status(q, q->status & ~WD_SOFT_ST_NEED_WAKEUP);
-	if (wd_soft_core_queue_ready(q)) {
+	if (q->has_held || wd_soft_core_queue_ready(q)) {
 		q->idle_since = 0;
 		return WD_SOFT_TURN_SERVE;
 	}
@@ -292,13 +297,10 @@ static void wd_soft_core_notify(struct wd_soft_core_queue *q)
 
 void wd_soft_core_cancel(struct wd_soft_core_queue *q)
 {
-	u32 n = wd_soft_core_queue_ready(q);
-	u64 user_data;
-
-	while (n--) {
-		user_data = READ_ONCE(q->sq[q->sq_head & WD_SOFT_CORE_RING_MASK].user_data);
-		q->sq_head++;
-		wd_soft_core_complete(q, user_data, WD_SOFT_S_CANCELED, 0);
+	if (q->has_held) {
+		q->has_held = false;
+		wd_soft_core_complete(q, q->held.user_data, WD_SOFT_S_CANCELED,
+				      0);
 	}
 	wd_soft_core_set_status(q, q->status & ~WD_SOFT_ST_NEED_WAKEUP);
 	wd_soft_host_wake(q);
@@ -306,32 +308,52 @@ void wd_soft_core_cancel(struct wd_soft_core_queue *q)
 
 bool wd_soft_core_queue_updated(struct wd_soft_core_queue *q)
 {
-	return READ_ONCE(q->cq_tail) != READ_ONCE(q->mmio->cq_head) ||
-	       (READ_ONCE(q->status) & WD_SOFT_ST_BROKEN);
+	return READ_ONCE(q->cq_tail) != READ_ONCE(q->mmio->cq_head);
+}
+
+bool wd_soft_core_queue_broken(struct wd_soft_core_queue *q)
+{
+	return READ_ONCE(q->status) & WD_SOFT_ST_BROKEN;
 }
 
 u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		       u64 max_bytes)
 {
 	struct wd_soft_core_queue *q = ctx->q;
-	u32 n = min(wd_soft_core_queue_ready(q), max_sqes);
+	u32 ready = wd_soft_core_queue_ready(q);
 	struct wd_soft_sqe sqe;
-	u32 i, status, out_len;
+	u32 done = 0, status, out_len;
 
-	for (i = 0; i < n; i++) {
-		if (READ_ONCE(q->stopping) || ctx->bytes >= max_bytes)
+	while (done < max_sqes && !READ_ONCE(q->stopping) &&
+	       ctx->bytes < max_bytes) {
+		if (q->has_held) {
+			sqe = q->held;
+			q->has_held = false;
+		} else if (ready) {
+			memcpy(&sqe,
+			       &q->sq[q->sq_head & WD_SOFT_CORE_RING_MASK],
+			       sizeof(sqe));
+			/* sqe is our snapshot: the ring slot is never read
+			 * again
+			 */
+			barrier();
+			q->sq_head++;
+			ready--;
+		} else {
 			break;
-		memcpy(&sqe, &q->sq[q->sq_head & WD_SOFT_CORE_RING_MASK],
-		       sizeof(sqe));
-		/* sqe is our snapshot: the ring slot is never read again */
-		barrier();
-		q->sq_head++;
+		}
 		status = wd_soft_core_exec(ctx, &sqe, &out_len);
+		if (status == WD_SOFT_CORE_S_HELD) {
+			q->held = sqe;
+			q->has_held = true;
+			break;
+		}
 		wd_soft_core_complete(q, sqe.user_data, status, out_len);
+		done++;
 	}
-	if (i)
+	if (done)
 		wd_soft_core_notify(q);
-	return i;
+	return done;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -346,7 +368,7 @@ static u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 }
 
 static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-			    u32 len, bool write)
+			    u32 len, u64 extent, bool write)
 {
 	u64 end;
 	long ret;
@@ -355,6 +377,7 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		return WD_SOFT_S_OK;
 	if (check_add_overflow(addr, (u64)len, &end))
 		return WD_SOFT_S_BAD_ADDR;
+	ctx->extent = extent > len ? extent : len;
 	if (write)
 		ret = wd_soft_host_write(ctx, addr, buf, len);
 	else
@@ -363,7 +386,8 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		ctx->bytes += len;
 		return WD_SOFT_S_OK;
 	}
-	/* a wait ended because the queue is stopping */
+	if (ret == -EAGAIN)
+		return WD_SOFT_CORE_S_HELD;
 	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
 		return WD_SOFT_S_CANCELED;
 	if (ret == -EIO)
@@ -426,7 +450,7 @@ static u32 wd_soft_core_buf_init(struct wd_soft_core_ctx *ctx,
 	if (n > WD_SOFT_CORE_MAX_SGE)
 		return WD_SOFT_S_INVAL;
 	sge = ctx->eng->sgl + (src ? 0 : WD_SOFT_CORE_MAX_SGE);
-	ret = wd_soft_core_mem(ctx, sge, addr, n * (u32)sizeof(*sge), false);
+	ret = wd_soft_core_mem(ctx, sge, addr, n * (u32)sizeof(*sge), 0, false);
 	if (ret)
 		return ret;
 	buf->sge = sge;
@@ -459,7 +483,8 @@ static u32 wd_soft_core_buf_access(struct wd_soft_core_ctx *ctx,
 			continue;
 		}
 		n = min(len, sge->len - buf->off);
-		ret = wd_soft_core_mem(ctx, p, sge->addr + buf->off, n, write);
+		ret = wd_soft_core_mem(ctx, p, sge->addr + buf->off, n,
+				       sge->len - buf->off, write);
 		if (ret)
 			return ret;
 		buf->off += n;
@@ -1038,20 +1063,28 @@ static u32 wd_soft_core_gzip_header(struct wd_soft_core_ctx *ctx,
 
 /*
  * The ISIZE a gzip source claims in its last four bytes: the size needed
- * when the source is one member. Only a hint (0: none) for DST_SMALL.
+ * when the source is one member. Only a hint (*@hint 0: none) for
+ * DST_SMALL; the status is DST_SMALL, or HELD when the read must wait.
  */
 static u32 wd_soft_core_gzip_isize(struct wd_soft_core_ctx *ctx,
 				   const struct wd_soft_core_buf *src,
-				   const struct wd_soft_core_out *out)
+				   const struct wd_soft_core_out *out,
+				   u32 *hint)
 {
 	u8 isize[4];
-	u32 v;
+	u32 v, ret;
 
-	if (src->len < GZ_HDR_SIZE + GZ_TRAILER_SIZE ||
-	    wd_soft_core_buf_pread(ctx, src, src->len - 4, isize, 4))
-		return 0;
-	v = get_unaligned_le32(isize);
-	return v > out->cap ? v : 0;
+	*hint = 0;
+	if (src->len < GZ_HDR_SIZE + GZ_TRAILER_SIZE)
+		return WD_SOFT_S_DST_SMALL;
+	ret = wd_soft_core_buf_pread(ctx, src, src->len - 4, isize, 4);
+	if (ret == WD_SOFT_CORE_S_HELD)
+		return ret;
+	if (!ret) {
+		v = get_unaligned_le32(isize);
+		*hint = v > out->cap ? v : 0;
+	}
+	return WD_SOFT_S_DST_SMALL;
 }
 
 /*
@@ -1115,7 +1148,7 @@ static u32 wd_soft_core_decompress(struct wd_soft_core_ctx *ctx,
 	if (!ret)
 		return wd_soft_core_out_end(ctx, &out, out_len);
 	if (ret == WD_SOFT_S_DST_SMALL && gzip && !members)
-		*out_len = wd_soft_core_gzip_isize(ctx, &src, &out);
+		ret = wd_soft_core_gzip_isize(ctx, &src, &out, out_len);
 	return ret;
 }
 
@@ -1209,6 +1242,8 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 	} else {
 		status = wd_soft_core_ops[sqe->op](ctx, sqe, out_len);
 	}
+	if (status == WD_SOFT_CORE_S_HELD)
+		return status;
 	if (status == WD_SOFT_S_DEV_ERR)
 		wd_soft_host_report_error(ctx->q);
 	/* out_len means something for OK and DST_SMALL only */

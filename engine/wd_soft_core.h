@@ -105,6 +105,10 @@ struct wd_soft_core_dev {
  * @idle_since: wd_soft_host_now_ns() since when the queue had nothing to
  *	take, 0 while it had work at the last look; see
  *	wd_soft_core_queue_turn()
+ * @held: a request taken from the ring that waits for a page (see
+ *	WD_SOFT_CORE_S_HELD): the device's private copy, executed again from
+ *	its start when the queue is served next, before any new SQE
+ * @has_held: @held is valid
  *
  * All four ring pointers are addresses the core dereferences directly: the
  * host maps the regions for itself (the kernel through the pages' kernel
@@ -123,6 +127,8 @@ struct wd_soft_core_queue {
 	u32 status;
 	bool stopping;
 	u64 idle_since;
+	struct wd_soft_sqe held;
+	bool has_held;
 };
 
 /**
@@ -146,6 +152,10 @@ struct wd_soft_core_engine {
  * @q: the queue
  * @eng: the engine
  * @bytes: request data read and written so far in this batch
+ * @extent: set before each wd_soft_host_read()/wd_soft_host_write(): the
+ *	bytes of the request's buffer piece (flat buffer, SGL entry or the
+ *	SGL itself) from that call's address on, at least its @len: how far
+ *	a host that brings pages in ahead may go
  *
  * The host embeds it in its own context (which may, for instance, hold a
  * borrowed address space for the batch) and finds that from the pointer
@@ -155,7 +165,16 @@ struct wd_soft_core_ctx {
 	struct wd_soft_core_queue *q;
 	struct wd_soft_core_engine *eng;
 	u64 bytes;
+	u64 extent;
 };
+
+/*
+ * Not a completion status: the request waits for a page that the host is
+ * bringing in (its memory access returned -EAGAIN). wd_soft_core_serve()
+ * keeps it in the queue (@held) and ends the batch; the host serves the
+ * queue again once the page is there. Never posted in a CQE.
+ */
+#define WD_SOFT_CORE_S_HELD	0x100
 
 /**
  * enum wd_soft_core_turn - what wd_soft_core_queue_turn() found
@@ -297,7 +316,8 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
  *	parked
  *
  * Clears NEED_WAKEUP if it was set (the queue is being looked at again).
- * If SQEs can be taken: SERVE (without reading the clock). Else, if the
+ * If a held request waits (@q->has_held) or SQEs can be taken: SERVE
+ * (without reading the clock). Else, if the
  * queue has had nothing since less than @spin_ns (wd_soft_host_now_ns()):
  * IDLE. Else the parking handshake (the device's half
  * of the need-wakeup protocol): store NEED_WAKEUP in status, smp_mb(), look
@@ -332,14 +352,16 @@ void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q);
  * @max_bytes: stop taking SQEs once the batch has moved this much data
  *	(a request is never split: one large request may exceed it)
  *
- * Takes up to @max_sqes SQEs that wd_soft_core_queue_ready() allows, one
- * by one: copies the SQE out of the ring, advances sq_head, executes it
- * (wd_soft_core_exec()) and posts its CQE (wd_soft_core_complete()). Stops
- * early when @ctx->q->stopping is set. Then notifies pollers once
+ * First the held request, if any; then up to @max_sqes SQEs in all that
+ * wd_soft_core_queue_ready() allows, one by one: copies the SQE out of the
+ * ring, advances sq_head, executes it (wd_soft_core_exec()) and posts its
+ * CQE (wd_soft_core_complete()). Stops early when @ctx->q->stopping is set,
+ * and when a request must wait for a page (WD_SOFT_CORE_S_HELD): that one
+ * is kept in @ctx->q->held, with no CQE yet. Then notifies pollers once
  * (wd_soft_host_wake()) if the process asked for it (WD_SOFT_CQN_*). May
  * sleep in the host's memory access, backends and wd_soft_host_yield().
  *
- * Return: SQEs consumed (each has its CQE).
+ * Return: requests completed (each has its CQE).
  */
 u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		       u64 max_bytes);
@@ -356,7 +378,7 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  * operation's own checks and the operation. Every WD_SOFT_S_DEV_ERR is
  * reported with wd_soft_host_report_error().
  *
- * Return: the completion status, WD_SOFT_S_*.
+ * Return: the completion status, WD_SOFT_S_*, or WD_SOFT_CORE_S_HELD.
  */
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe, u32 *out_len);
@@ -376,24 +398,34 @@ void wd_soft_core_complete(struct wd_soft_core_queue *q, u64 user_data,
 			   u32 status, u32 out_len);
 
 /**
- * wd_soft_core_cancel() - fail what a stopped queue has not consumed
+ * wd_soft_core_cancel() - end what a stopped queue has in flight
  * @q: a queue just taken away from its engine
  *
- * Every SQE published and not yet consumed completes with
- * WD_SOFT_S_CANCELED, as far as the completion ring has room; the rest is
- * dropped. A BROKEN queue is left as it is. NEED_WAKEUP is cleared and
- * pollers are woken whatever cq_notify says.
+ * The held request, if any, completes with WD_SOFT_S_CANCELED: every SQE
+ * the device took now has exactly one CQE. SQEs not taken (from the
+ * header's sq_head to the process's sq_tail) are left alone: they never
+ * run and get no CQE; user space hands them back itself (the rule of
+ * docs/soft-device.md, "Stopping"). NEED_WAKEUP is cleared and pollers
+ * are woken whatever cq_notify says.
  */
 void wd_soft_core_cancel(struct wd_soft_core_queue *q);
 
 /**
- * wd_soft_core_queue_updated() - does the queue have something for poll()?
+ * wd_soft_core_queue_updated() - is there a completion to collect?
  * @q: the queue; may be served by an engine at the same time
  *
- * Return: true when a posted CQE has not been consumed (the device's
- * cq_tail differs from the process's cq_head) or the queue is BROKEN.
+ * Return: true when a posted CQE has not been consumed: the device's
+ * cq_tail differs from the process's cq_head (poll()'s POLLIN).
  */
 bool wd_soft_core_queue_updated(struct wd_soft_core_queue *q);
+
+/**
+ * wd_soft_core_queue_broken() - has the queue been stopped for bad indices?
+ * @q: the queue; may be served by an engine at the same time
+ *
+ * Return: true once WD_SOFT_ST_BROKEN is set (poll()'s POLLERR).
+ */
+bool wd_soft_core_queue_broken(struct wd_soft_core_queue *q);
 
 /**
  * wd_soft_core_ctx_init() - begin a batch
@@ -408,6 +440,7 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->q = q;
 	ctx->eng = eng;
 	ctx->bytes = 0;
+	ctx->extent = 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -437,8 +470,11 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  *
  * Return: @len when everything was read; fewer bytes, or -EFAULT, when
  * part of the range cannot be reached (WD_SOFT_S_BAD_ADDR);
- * -ECANCELED when a wait was aborted because the queue is stopping
- * (WD_SOFT_S_CANCELED); -EIO for a device failure (WD_SOFT_S_DEV_ERR).
+ * -EAGAIN when a page is not there yet and the host has set about
+ * bringing it in without waiting for it (the request is held:
+ * WD_SOFT_CORE_S_HELD, and executed again later from its start);
+ * -ECANCELED when the queue is stopping (WD_SOFT_S_CANCELED); -EIO for a
+ * device failure (WD_SOFT_S_DEV_ERR).
  */
 long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		       u32 len);

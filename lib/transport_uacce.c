@@ -93,8 +93,12 @@ static int wd_u_wait(struct wd_q *q, int timeout_ms)
 		return 0;
 	if (pfd.revents & POLLHUP)
 		return -ENODEV;
-	if (pfd.revents & (POLLERR | POLLNVAL))
-		return -EPERM;
+	if (pfd.revents & POLLNVAL)
+		return -EBADF;
+	/*
+	 * POLLERR: for the owner (the fork check keeps everyone else out),
+	 * the device stopped the queue (BROKEN): the driver finds out.
+	 */
 	return 1;
 }
 

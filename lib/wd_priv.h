@@ -57,8 +57,8 @@ struct wd_transport {
 	int (*stop)(struct wd_q *q);
 	/* wake the device's engine (wd_soft: WD_SOFT_CMD_KICK) */
 	int (*kick)(struct wd_q *q);
-	/* sleep until a completion may be there: 1, 0 on timeout, -errno
-	 * (-ENODEV device gone, -EPERM not the owner, -EINTR) */
+	/* sleep until a completion (or a BROKEN queue) may be there: 1, 0
+	 * on timeout, -errno (-ENODEV device gone, -EINTR) */
 	int (*wait)(struct wd_q *q, int timeout_ms);
 	/* map @size bytes of SS; *dma is its bus address (0 when unused) */
 	int (*ss_map)(struct wd_q *q, size_t size, void **addr, uint64_t *dma);

@@ -644,7 +644,8 @@ int wdl_queue_kick(struct wdl_queue *q)
 
 bool wdl_queue_updated(struct wdl_queue *q)
 {
-	return wd_soft_core_queue_updated(&q->core);
+	return wd_soft_core_queue_updated(&q->core) ||
+	       wd_soft_core_queue_broken(&q->core);
 }
 
 struct wdl_dev *wdl_queue_dev(struct wdl_queue *q)

@@ -100,7 +100,7 @@ int wdl_queue_wait(struct wdl_queue *q, int timeout_ms)
 	for (;;) {
 		if (atomic_load(&q->state) == WDL_Q_DEAD)
 			return -ENODEV;
-		if (wd_soft_core_queue_updated(&q->core))
+		if (wdl_queue_updated(q))
 			return 1;
 		if (!timeout_ms)
 			return 0;
@@ -118,7 +118,7 @@ int wdl_queue_wait(struct wdl_queue *q, int timeout_ms)
 		seq = atomic_load_explicit(&q->wake_seq,		/* P3 */
 					   memory_order_acquire);
 		if (atomic_load(&q->state) == WDL_Q_DEAD ||
-		    wd_soft_core_queue_updated(&q->core))
+		    wdl_queue_updated(q))
 			continue;
 		/* woken, EAGAIN (bumped already), ETIMEDOUT, EINTR: look again */
 		wdl_futex(&q->wake_seq, FUTEX_WAIT_PRIVATE, seq, tsp);
