@@ -12,11 +12,14 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pfn_t.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
@@ -27,7 +30,13 @@
 
 static struct class *uacce_class;
 static dev_t uacce_devt;
-/* id -> uacce_device of registered devices; lookups take a device ref */
+/*
+ * id -> uacce_device. uacce_alloc() reserves the id (the entry reads as
+ * NULL), uacce_register() publishes the device once it is complete,
+ * uacce_remove() hides it first and frees the id last, once its sysfs
+ * entry and character device are gone. Lookups take a device reference
+ * under the xa_lock.
+ */
 static DEFINE_XARRAY_ALLOC(uacce_xa);
 
 static const struct file_operations uacce_fops;
@@ -57,7 +66,32 @@ static void uacce_qfr_free(struct uacce_qfr *qfr)
 		if (qfr->pages[i])
 			put_page(qfr->pages[i]);
 	kvfree(qfr->pages);
+	if (qfr->pin_mm) {
+		atomic64_sub(qfr->nr_pages, &qfr->pin_mm->pinned_vm);
+		mmdrop(qfr->pin_mm);
+	}
 	kfree(qfr);
+}
+
+/*
+ * SS pages cannot be swapped or reclaimed: count them in the owner's
+ * pinned_vm against RLIMIT_MEMLOCK, as RDMA counts registered memory.
+ * Called by the owner, at mmap.
+ */
+static int uacce_pin_charge(struct uacce_qfr *qfr)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct mm_struct *mm = current->mm;
+	s64 pinned;
+
+	pinned = atomic64_add_return(qfr->nr_pages, &mm->pinned_vm);
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(qfr->nr_pages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	mmgrab(mm);
+	qfr->pin_mm = mm;
+	return 0;
 }
 
 /*
@@ -75,13 +109,13 @@ static struct uacce_qfr *uacce_qfr_alloc(enum uacce_qfrt type,
 	struct page *page;
 	unsigned long i;
 
-	qfr = kzalloc(sizeof(*qfr), GFP_KERNEL);
+	qfr = kzalloc(sizeof(*qfr), GFP_KERNEL_ACCOUNT);
 	if (!qfr)
 		return NULL;
 	qfr->type = type;
 	qfr->nr_pages = nr_pages;
 	refcount_set(&qfr->ref, 1);
-	qfr->pages = kvcalloc(nr_pages, sizeof(*qfr->pages), GFP_KERNEL);
+	qfr->pages = kvcalloc(nr_pages, sizeof(*qfr->pages), GFP_KERNEL_ACCOUNT);
 	if (!qfr->pages)
 		goto err;
 
@@ -124,7 +158,8 @@ err:
  * @q: the queue
  *
  * The region is the queue's own SS or the one shared to it with
- * UACCE_CMD_SHARE_SVAS. Callable from any context.
+ * UACCE_CMD_SHARE_SVAS. Process context (q->lock is not irq-safe, and
+ * the uacce_ss_put() that follows may sleep).
  *
  * Return: the region, to be released with uacce_ss_put(), or NULL.
  */
@@ -132,6 +167,7 @@ struct uacce_qfr *uacce_ss_get(struct uacce_queue *q)
 {
 	struct uacce_qfr *qfr;
 
+	might_sleep();
 	spin_lock(&q->lock);
 	qfr = q->qfrs[UACCE_QFRT_SS] ?: q->shared_ss;
 	if (qfr)
@@ -154,6 +190,234 @@ void uacce_ss_put(struct uacce_qfr *qfr)
 }
 EXPORT_SYMBOL_GPL(uacce_ss_put);
 
+/* ---- page requests ------------------------------------------------------ */
+
+/*
+ * A device that faults (UACCE_DEV_FAULT_FROM_DEV) never waits for a page of
+ * the owner itself: a page that does not come (a userfaultfd nobody
+ * serves, a FUSE daemon that does not answer) would stall every queue it
+ * serves and, through stop_queue(), everyone who takes the locks around
+ * it. Instead the driver asks uacce for the page and goes on with other
+ * queues; the queue's own fault thread brings the page in, as an IOMMU's
+ * page-request handling does per PASID, and answers through the driver's
+ * page_response(). Only that thread ever waits, holding no lock; a stop
+ * aborts its wait where the wait can be aborted (killable waits) and
+ * drops its answer. Faults run with the opener's credentials and are
+ * charged to the owner's memory cgroup, as if the owner had touched the
+ * page.
+ */
+
+static void uacce_queue_free(struct uacce_queue *q)
+{
+	int i;
+
+	for (i = 0; i < UACCE_QFRT_MAX; i++)
+		uacce_ss_put(q->qfrs[i]);	/* DKO/DUS: sole reference */
+	uacce_ss_put(q->shared_ss);
+	if (q->cred)
+		put_cred(q->cred);
+	if (q->mm)
+		mmdrop(q->mm);
+	put_device(&q->uacce->dev);
+	kfree(q);
+}
+
+static void uacce_queue_put(struct uacce_queue *q)
+{
+	if (refcount_dec_and_test(&q->ref))
+		uacce_queue_free(q);
+}
+
+/*
+ * Fault [addr, addr + len) in for the owner. Only the first page must come:
+ * the rest is fetched ahead and may fail (the end of a buffer). Killable.
+ */
+static int uacce_fault_in(struct uacce_queue *q, unsigned long addr,
+			  size_t len, bool write)
+{
+	unsigned int flags = FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
+	unsigned long start = addr & PAGE_MASK, end, a;
+	struct mem_cgroup *memcg, *old_memcg;
+	struct mm_struct *mm = q->mm;
+	const struct cred *old_cred;
+	bool unlocked;
+	int ret = 0;
+
+	if (check_add_overflow(addr, len, &end))
+		end = ULONG_MAX;
+	/* a device acts for a live process only */
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	old_cred = override_creds(q->cred);
+	memcg = get_mem_cgroup_from_mm(mm);
+	old_memcg = set_active_memcg(memcg);
+
+	for (a = start; a < end; a += PAGE_SIZE) {
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		unlocked = false;
+		ret = fixup_user_fault(mm, a, flags, &unlocked);
+		mmap_read_unlock(mm);
+		if (ret)
+			break;
+		cond_resched();
+	}
+
+	set_active_memcg(old_memcg);
+	mem_cgroup_put(memcg);
+	revert_creds(old_cred);
+	mmput(mm);
+	return a > start ? 0 : ret;
+}
+
+static bool uacce_pf_has_work(struct uacce_queue *q)
+{
+	bool work;
+
+	spin_lock(&q->pf_lock);
+	work = q->pf_pending || q->pf_exit;
+	spin_unlock(&q->pf_lock);
+	return work;
+}
+
+static int uacce_pf_thread(void *data)
+{
+	struct uacce_queue *q = data;
+	unsigned long addr;
+	bool write, exit;
+	size_t len;
+	u32 gen;
+	int err;
+
+	/* a stop aborts our waits on the owner's memory */
+	allow_kernel_signal(SIGKILL);
+
+	for (;;) {
+		wait_event_interruptible(q->pf_wait, uacce_pf_has_work(q));
+		/* before taking a request: a stale abort is not for it */
+		flush_signals(current);
+
+		spin_lock(&q->pf_lock);
+		if (!q->pf_pending) {
+			exit = q->pf_exit;
+			spin_unlock(&q->pf_lock);
+			if (exit)
+				break;
+			continue;
+		}
+		addr = q->pf_addr;
+		len = q->pf_len;
+		write = q->pf_write;
+		gen = q->pf_gen;
+		q->pf_pending = false;
+		q->pf_busy = true;
+		spin_unlock(&q->pf_lock);
+
+		err = uacce_fault_in(q, addr, len, write);
+
+		spin_lock(&q->pf_lock);
+		q->pf_busy = false;
+		if (gen == q->pf_gen && q->pf_open)
+			q->uacce->ops->page_response(q, err);
+		spin_unlock(&q->pf_lock);
+	}
+
+	spin_lock(&q->pf_lock);
+	exit = q->pf_lingering;
+	spin_unlock(&q->pf_lock);
+	if (exit)
+		atomic_dec(&q->uacce->nr_lingering);
+	uacce_queue_put(q);
+	module_put_and_kthread_exit(0);
+}
+
+/* The fault thread, created on first need; q->pf_task is set once. */
+static int uacce_pf_start(struct uacce_queue *q)
+{
+	struct task_struct *t;
+
+	__module_get(THIS_MODULE);
+	refcount_inc(&q->ref);
+	t = kthread_create(uacce_pf_thread, q, "%s-pf", dev_name(&q->uacce->dev));
+	if (IS_ERR(t)) {
+		refcount_dec(&q->ref);
+		module_put(THIS_MODULE);
+		return PTR_ERR(t);
+	}
+	spin_lock(&q->pf_lock);
+	q->pf_task = t;
+	spin_unlock(&q->pf_lock);
+	wake_up_process(t);
+	return 0;
+}
+
+/**
+ * uacce_page_request() - have pages of the owner brought in, asynchronously
+ * @q: a started queue of a device with UACCE_DEV_FAULT_FROM_DEV
+ * @addr: the address the device could not reach (its page must come)
+ * @len: bytes from @addr worth bringing in ahead (at least 1)
+ * @write: the device writes there
+ *
+ * The queue's fault thread faults the pages in as the owner would, with the
+ * opener's credentials, and then calls the driver's page_response(). One
+ * request at a time per queue. Never waits for the page; may sleep
+ * (creating the thread), with no lock held that page_response() takes.
+ *
+ * Return: 0 (page_response() follows unless the queue is stopped first),
+ * -ESHUTDOWN (the queue is stopping: no answer will come), -EBUSY (a
+ * request is pending), -EINVAL, -ENOMEM.
+ */
+int uacce_page_request(struct uacce_queue *q, unsigned long addr, size_t len,
+		       bool write)
+{
+	int ret = 0;
+
+	if (!(q->uacce->flags & UACCE_DEV_FAULT_FROM_DEV) || !len ||
+	    !q->uacce->ops->page_response)
+		return -EINVAL;
+	if (!READ_ONCE(q->pf_task)) {
+		ret = uacce_pf_start(q);
+		if (ret)
+			return ret;
+	}
+
+	spin_lock(&q->pf_lock);
+	if (!q->pf_open) {
+		ret = -ESHUTDOWN;
+	} else if (q->pf_pending) {
+		ret = -EBUSY;
+	} else {
+		q->pf_addr = addr;
+		q->pf_len = len;
+		q->pf_write = write;
+		q->pf_pending = true;
+	}
+	spin_unlock(&q->pf_lock);
+	if (!ret)
+		wake_up(&q->pf_wait);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(uacce_page_request);
+
+/*
+ * Stop taking page requests and drop the answer of the one in progress
+ * (aborting its wait if it can be): from here on page_response() is not
+ * called. Before the driver's stop_queue(), which may wait for a batch the
+ * device is serving, and which must not see an answer come in.
+ */
+static void uacce_pf_cancel(struct uacce_queue *q)
+{
+	spin_lock(&q->pf_lock);
+	q->pf_open = false;
+	q->pf_pending = false;
+	q->pf_gen++;
+	if (q->pf_busy)
+		send_sig(SIGKILL, q->pf_task, 1);
+	spin_unlock(&q->pf_lock);
+}
+
 /* ---- queue control path ----------------------------------------------- */
 
 static int uacce_start_queue(struct uacce_queue *q)
@@ -162,9 +426,15 @@ static int uacce_start_queue(struct uacce_queue *q)
 
 	if (q->state != UACCE_Q_INIT)
 		return -EINVAL;
+	/* the device may need a page as soon as it starts */
+	spin_lock(&q->pf_lock);
+	q->pf_open = true;
+	spin_unlock(&q->pf_lock);
 	ret = q->uacce->ops->start_queue(q);
-	if (ret)
+	if (ret) {
+		uacce_pf_cancel(q);
 		return ret;
+	}
 	q->state = UACCE_Q_STARTED;
 	return 0;
 }
@@ -173,6 +443,7 @@ static int uacce_stop_queue(struct uacce_queue *q)
 {
 	if (q->state != UACCE_Q_STARTED)
 		return -EINVAL;
+	uacce_pf_cancel(q);
 	q->uacce->ops->stop_queue(q);
 	q->state = UACCE_Q_INIT;
 	return 0;
@@ -209,6 +480,13 @@ static long uacce_share_svas(struct uacce_queue *q, unsigned long arg)
 	ss = src->qfrs[UACCE_QFRT_SS];
 	/* one out of the owner's reach (its device removed) is none */
 	if (ss && !READ_ONCE(ss->uaddr))
+		ss = NULL;
+	/*
+	 * A NOIOMMU device reaches memory by bus address only: a region
+	 * that has none (the SS of an SVA or PASID queue is not physically
+	 * contiguous) is out of its reach.
+	 */
+	if (ss && (q->uacce->flags & UACCE_DEV_NOIOMMU) && !ss->dma)
 		ss = NULL;
 	if (ss)
 		refcount_inc(&ss->ref);
@@ -310,16 +588,13 @@ static bool uacce_isolated(struct uacce_device *uacce)
 	return isolated;
 }
 
-static void uacce_queue_free(struct uacce_queue *q)
+/* Queues that can still be opened; uacce->mutex held. */
+static int uacce_available(struct uacce_device *uacce)
 {
-	int i;
-
-	for (i = 0; i < UACCE_QFRT_MAX; i++)
-		uacce_ss_put(q->qfrs[i]);	/* DKO/DUS: sole reference */
-	uacce_ss_put(q->shared_ss);
-	if (q->mm)
-		mmdrop(q->mm);
-	kfree(q);
+	if (uacce->removed || uacce_isolated(uacce))
+		return 0;
+	return max(uacce->ops->get_available_instances(uacce) -
+		   atomic_read(&uacce->nr_lingering), 0);
 }
 
 static int uacce_fops_open(struct inode *inode, struct file *filep)
@@ -336,24 +611,35 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 	if (!uacce)
 		return -ENODEV;
 	if (!current->mm) {
-		ret = -EINVAL;
-		goto err_put_dev;
+		put_device(&uacce->dev);
+		return -EINVAL;
+	}
+	/* no IOMMU: a queue reaches memory by bus address, as VFIO no-IOMMU */
+	if ((uacce->flags & UACCE_DEV_NOIOMMU) && !capable(CAP_SYS_RAWIO)) {
+		put_device(&uacce->dev);
+		return -EPERM;
 	}
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q) {
-		ret = -ENOMEM;
-		goto err_put_dev;
+		put_device(&uacce->dev);
+		return -ENOMEM;
 	}
+	/* from here on uacce_queue_put() undoes everything */
 	q->uacce = uacce;
+	refcount_set(&q->ref, 1);
 	mutex_init(&q->mutex);
 	init_rwsem(&q->remove_sem);
 	spin_lock_init(&q->lock);
+	spin_lock_init(&q->pf_lock);
 	init_waitqueue_head(&q->wait);
+	init_waitqueue_head(&q->pf_wait);
+	INIT_LIST_HEAD(&q->list);
 	q->state = UACCE_Q_INIT;
 	q->mapping = filep->f_mapping;
 	q->mm = current->mm;
 	mmgrab(q->mm);
+	q->cred = get_current_cred();
 
 	for (i = UACCE_QFRT_DKO; i <= UACCE_QFRT_DUS; i++) {
 		if (!uacce->qf_pg_num[i])
@@ -362,7 +648,7 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 					     uacce->node);
 		if (!q->qfrs[i]) {
 			ret = -ENOMEM;
-			goto err_free_q;
+			goto err_put_q;
 		}
 	}
 
@@ -375,7 +661,7 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 		ret = -EIO;
 		goto err_unlock;
 	}
-	if (uacce->ops->get_available_instances(uacce) <= 0) {
+	if (uacce_available(uacce) <= 0) {
 		ret = -EBUSY;
 		goto err_unlock;
 	}
@@ -390,30 +676,56 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 
 err_unlock:
 	mutex_unlock(&uacce->mutex);
-err_free_q:
-	uacce_queue_free(q);
-err_put_dev:
-	put_device(&uacce->dev);
+err_put_q:
+	uacce_queue_put(q);
 	return ret;
 }
 
+/*
+ * The fault thread ends once idle. If it still waits for a page it holds
+ * the queue (and a module reference) until the page comes or the wait is
+ * aborted; meanwhile the queue counts against the device's queues.
+ */
+static void uacce_pf_exit(struct uacce_queue *q)
+{
+	spin_lock(&q->pf_lock);
+	q->pf_exit = true;
+	if (q->pf_task && q->pf_busy) {
+		q->pf_lingering = true;
+		atomic_inc(&q->uacce->nr_lingering);
+	}
+	spin_unlock(&q->pf_lock);
+	wake_up(&q->pf_wait);
+}
+
+/*
+ * Stop, then give the queue back to the driver. The stop waits for the
+ * device to let go of the queue (a batch in progress ends at its next
+ * chunk), never for the owner's memory; it holds only this queue's mutex,
+ * so that no other queue, open or sysfs read waits for it.
+ */
 static int uacce_fops_release(struct inode *inode, struct file *filep)
 {
 	struct uacce_queue *q = filep->private_data;
 	struct uacce_device *uacce = q->uacce;
 
-	mutex_lock(&uacce->mutex);
 	mutex_lock(&q->mutex);
-	if (q->state != UACCE_Q_ZOMBIE) {
+	if (q->state == UACCE_Q_STARTED)
 		uacce_stop_queue(q);
-		uacce->ops->put_queue(q);
-		list_del(&q->list);
-	}
 	mutex_unlock(&q->mutex);
+
+	/* unless removal took it meanwhile */
+	mutex_lock(&uacce->mutex);
+	if (!list_empty(&q->list)) {
+		mutex_lock(&q->mutex);
+		uacce->ops->put_queue(q);
+		list_del_init(&q->list);
+		mutex_unlock(&q->mutex);
+	}
+	uacce_pf_exit(q);
 	mutex_unlock(&uacce->mutex);
 
-	uacce_queue_free(q);
-	put_device(&uacce->dev);
+	uacce_queue_put(q);
 	return 0;
 }
 
@@ -427,13 +739,15 @@ static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
 	poll_wait(filep, &q->wait, wait);
 
 	down_read(&q->remove_sem);
-	if (q->state == UACCE_Q_ZOMBIE)
+	/* hung up once the device has let go of the queue's memory */
+	if (smp_load_acquire(&q->gone))
 		ret = EPOLLHUP | EPOLLERR;
+	else if (q->state == UACCE_Q_ZOMBIE)
+		ret = 0;
 	else if (!uacce_q_is_owner(q))
 		ret = EPOLLERR;
-	else if (q->uacce->ops->is_q_updated &&
-		 q->uacce->ops->is_q_updated(q))
-		ret = EPOLLIN | EPOLLRDNORM;
+	else if (q->uacce->ops->poll)
+		ret = q->uacce->ops->poll(q);
 	up_read(&q->remove_sem);
 	return ret;
 }
@@ -598,6 +912,10 @@ static int uacce_prepare_region(struct uacce_queue *q, enum uacce_qfrt type,
 				     uacce->node);
 		if (!ss)
 			return -ENOMEM;
+		if (uacce_pin_charge(ss)) {
+			uacce_ss_put(ss);
+			return -ENOMEM;
+		}
 		ss->uaddr = vma->vm_start;
 		spin_lock(&q->lock);
 		if (q->qfrs[UACCE_QFRT_SS] || q->shared_ss ||
@@ -621,19 +939,21 @@ static int uacce_fops_mmap(struct file *filep, struct vm_area_struct *vma)
 	enum uacce_qfrt type;
 	int ret;
 
-	if (vma->vm_pgoff >= UACCE_QFRT_MAX)
-		return -EINVAL;
-	type = vma->vm_pgoff;
-
 	down_read(&q->remove_sem);
 	if (q->state == UACCE_Q_ZOMBIE) {
 		ret = -ENODEV;
 		goto out;
 	}
+	/* first: nothing about the queue is told to another process */
 	if (!uacce_q_is_owner(q)) {
 		ret = -EPERM;
 		goto out;
 	}
+	if (vma->vm_pgoff >= UACCE_QFRT_MAX) {
+		ret = -EINVAL;
+		goto out;
+	}
+	type = vma->vm_pgoff;
 	if (!(vma->vm_flags & VM_SHARED)) {
 		ret = -EINVAL;
 		goto out;
@@ -750,9 +1070,9 @@ static ssize_t available_instances_show(struct device *dev,
 
 	/* sysfs removal waits for us, so the driver is still there */
 	mutex_lock(&uacce->mutex);
-	n = uacce->removed ? 0 : uacce->ops->get_available_instances(uacce);
+	n = uacce_available(uacce);
 	mutex_unlock(&uacce->mutex);
-	return sysfs_emit(buf, "%d\n", max(n, 0));
+	return sysfs_emit(buf, "%d\n", n);
 }
 
 static ssize_t algorithms_show(struct device *dev,
@@ -939,8 +1259,10 @@ struct uacce_device *uacce_alloc(struct device *parent,
 	mutex_init(&uacce->mutex);
 	INIT_LIST_HEAD(&uacce->queues);
 	spin_lock_init(&uacce->err_lock);
+	atomic_set(&uacce->nr_lingering, 0);
 
-	ret = xa_alloc(&uacce_xa, &uacce->dev_id, uacce,
+	/* reserved, not published: open() finds it after uacce_register() */
+	ret = xa_alloc(&uacce_xa, &uacce->dev_id, NULL,
 		       XA_LIMIT(0, UACCE_MAX_DEVICES - 1), GFP_KERNEL);
 	if (ret) {
 		kfree(uacce);
@@ -962,6 +1284,11 @@ struct uacce_device *uacce_alloc(struct device *parent,
 		ret = -ENOMEM;
 		goto err;
 	}
+	/*
+	 * No parent link to uacce->dev: open() finds the device through
+	 * uacce_xa with its own reference, and the cdev (referenced by open
+	 * files) lives on by itself.
+	 */
 	uacce->cdev->ops = &uacce_fops;
 	uacce->cdev->owner = THIS_MODULE;
 	return uacce;
@@ -983,23 +1310,36 @@ int uacce_register(struct uacce_device *uacce)
 	int ret;
 
 	if (!uacce->api || !uacce->algs ||
-	    (uacce->qf_pg_num[UACCE_QFRT_MMIO] && !uacce->ops->mmio_pfn))
+	    (uacce->qf_pg_num[UACCE_QFRT_MMIO] && !uacce->ops->mmio_pfn) ||
+	    ((uacce->flags & UACCE_DEV_FAULT_FROM_DEV) &&
+	     !uacce->ops->page_response))
 		return -EINVAL;
 
-	ret = cdev_device_add(uacce->cdev, &uacce->dev);
+	/* each step undone here, so that uacce_remove() knows the state */
+	ret = cdev_add(uacce->cdev, uacce->dev.devt, 1);
 	if (ret)
 		return ret;
+	ret = device_add(&uacce->dev);
+	if (ret) {
+		cdev_del(uacce->cdev);	/* frees it */
+		uacce->cdev = NULL;
+		return ret;
+	}
 	mutex_lock(&uacce->mutex);
 	uacce->registered = true;
 	mutex_unlock(&uacce->mutex);
+	/* complete now: open() may find it (the entry exists: no allocation) */
+	xa_store(&uacce_xa, uacce->dev_id, uacce, GFP_KERNEL);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(uacce_register);
 
 /*
  * Take a queue away from the device for good: no new mapping or page can
- * appear (ZOMBIE under remove_sem), existing ones are zapped, pollers wake
- * up, and the driver releases it. The queue itself lives until close().
+ * appear (ZOMBIE under remove_sem), existing ones are zapped, the driver
+ * stops and releases it, and pollers wake up to POLLHUP. A page request in
+ * progress is dropped: its thread may go on waiting, holding nothing the
+ * removal needs. The queue itself lives until close().
  */
 static void uacce_kill_queue(struct uacce_queue *q)
 {
@@ -1020,14 +1360,15 @@ static void uacce_kill_queue(struct uacce_queue *q)
 	if (q->qfrs[UACCE_QFRT_SS])
 		WRITE_ONCE(q->qfrs[UACCE_QFRT_SS]->uaddr, 0);
 	spin_unlock(&q->lock);
-	/*
-	 * Not under remove_sem: stopping waits for the device, which may be
-	 * faulting on one of the queue's regions (it now gets SIGBUS there).
-	 */
-	if (started)
+	/* not under remove_sem: stopping waits for the device */
+	if (started) {
+		uacce_pf_cancel(q);
 		uacce->ops->stop_queue(q);
+	}
 	uacce->ops->put_queue(q);
 	mutex_unlock(&q->mutex);
+	/* the requests' buffers are the process's again */
+	smp_store_release(&q->gone, true);
 	wake_up_interruptible_all(&q->wait);
 }
 
@@ -1047,7 +1388,8 @@ void uacce_remove(struct uacce_device *uacce)
 	if (IS_ERR_OR_NULL(uacce))
 		return;
 
-	xa_erase(&uacce_xa, uacce->dev_id);	/* no new open finds it */
+	/* no new open finds it; the id stays taken until sysfs is clean */
+	xa_store(&uacce_xa, uacce->dev_id, NULL, GFP_KERNEL);
 
 	mutex_lock(&uacce->mutex);
 	uacce->removed = true;
@@ -1058,10 +1400,13 @@ void uacce_remove(struct uacce_device *uacce)
 	}
 	mutex_unlock(&uacce->mutex);
 
-	if (registered)
-		cdev_device_del(uacce->cdev, &uacce->dev);
-	else
+	if (registered) {
+		device_del(&uacce->dev);
+		cdev_del(uacce->cdev);
+	} else if (uacce->cdev) {
 		kobject_put(&uacce->cdev->kobj);
+	}
+	xa_erase(&uacce_xa, uacce->dev_id);
 	put_device(&uacce->dev);
 }
 EXPORT_SYMBOL_GPL(uacce_remove);

@@ -10,6 +10,7 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 
 #include "wd_soft.h"
@@ -39,7 +40,8 @@ static int wd_soft_get_queue(struct uacce_device *uacce,
 	if (!atomic_add_unless(&wdev->nr_open, 1, wdev->cfg.nr_queues))
 		return -EBUSY;
 
-	q = kzalloc_node(sizeof(*q), GFP_KERNEL, wdev->cfg.node);
+	/* charged to the opener, as uacce charges the regions */
+	q = kzalloc_node(sizeof(*q), GFP_KERNEL_ACCOUNT, wdev->cfg.node);
 	if (!q)
 		goto err;
 	q->mmio_page = alloc_pages_node(wdev->cfg.node,
@@ -91,11 +93,21 @@ static void wd_soft_stop_queue(struct uacce_queue *uq)
 }
 
 /* Called from poll(), beside the control path: reads only. */
-static bool wd_soft_is_q_updated(struct uacce_queue *uq)
+static __poll_t wd_soft_poll(struct uacce_queue *uq)
 {
 	struct wd_soft_queue *q = uq->priv;
+	__poll_t ret = 0;
 
-	return wd_soft_core_queue_updated(&q->core);
+	if (wd_soft_core_queue_updated(&q->core))
+		ret |= EPOLLIN | EPOLLRDNORM;
+	if (wd_soft_core_queue_broken(&q->core))
+		ret |= EPOLLERR;
+	return ret;
+}
+
+static void wd_soft_page_response(struct uacce_queue *uq, int err)
+{
+	wd_soft_engine_page_done(uq->priv, err);
 }
 
 /* Under the owner's mmap_lock; the region is one page, so pgoff is 0. */
@@ -135,10 +147,11 @@ static const struct uacce_ops wd_soft_uacce_ops = {
 	.put_queue	= wd_soft_put_queue,
 	.start_queue	= wd_soft_start_queue,
 	.stop_queue	= wd_soft_stop_queue,
-	.is_q_updated	= wd_soft_is_q_updated,
+	.poll		= wd_soft_poll,
 	.mmio_pfn	= wd_soft_mmio_pfn,
 	.ioctl		= wd_soft_ioctl,
 	.reset		= wd_soft_reset,
+	.page_response	= wd_soft_page_response,
 };
 
 static const unsigned int wd_soft_mode_flags[] = {
@@ -199,10 +212,31 @@ static int wd_soft_fail_next_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_fail_next_fops, wd_soft_fail_next_get,
 			 wd_soft_fail_next_set, "%llu\n");
 
+static int wd_soft_hold_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = READ_ONCE(wdev->hold);
+	return 0;
+}
+
+static int wd_soft_hold_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	wd_soft_engines_hold(data, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_hold_fops, wd_soft_hold_get,
+			 wd_soft_hold_set, "%llu\n");
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
- * number still to fail. debugfs is optional: failures are ignored.
+ * number still to fail. .../hold: write 1 and the engines start no request
+ * until 0 is written (a request in progress finishes). debugfs is
+ * optional: failures are ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 {
@@ -212,6 +246,8 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 					   wd_soft_debugfs);
 	debugfs_create_file_unsafe("fail_next", 0600, wdev->debugfs, wdev,
 				   &wd_soft_fail_next_fops);
+	debugfs_create_file_unsafe("hold", 0600, wdev->debugfs, wdev,
+				   &wd_soft_hold_fops);
 }
 
 static void wd_soft_dev_release(struct device *dev)

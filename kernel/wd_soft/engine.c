@@ -19,11 +19,13 @@
  * and never needs a system call. When no queue is active the thread sleeps
  * until a kick. See wd_soft_core_queue_turn() for why no submission is
  * ever missed.
+ *
+ * A queue whose request waits for a page (mem.c) is parked with @faulting
+ * set until uacce's fault thread answers (wd_soft_engine_page_done()); the
+ * engine serves the others meanwhile and never waits for a page itself.
  */
 #include <linux/kthread.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/topology.h>
@@ -75,7 +77,7 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 
 	n = READ_ONCE(eng->nr_active);
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !READ_ONCE(eng->wdev->hold); i++) {
 		spin_lock(&eng->lock);
 		q = list_first_entry_or_null(&eng->active,
 					     struct wd_soft_queue, node);
@@ -106,9 +108,16 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 		spin_lock(&eng->lock);
 		eng->cur = NULL;
 		stopping = q->core.stopping;
-		/* a detach's abort was meant for q only */
-		if (signal_pending(current))
-			flush_signals(current);
+		if (!q->core.has_held) {
+			q->nr_faults = 0;
+			q->fault_failed = false;
+		}
+		/* waiting for a page: set aside until the answer comes */
+		if (q->faulting && !stopping && !q->parked) {
+			list_move_tail(&q->node, &eng->parked);
+			q->parked = true;
+			WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
+		}
 		spin_unlock(&eng->lock);
 		if (stopping)
 			wake_up_all(&eng->idle_wq);
@@ -120,20 +129,17 @@ static int wd_soft_engine_thread(void *data)
 {
 	struct wd_soft_engine *eng = data;
 
-	/* wd_soft_engine_detach() aborts our waits on the owner's memory */
-	allow_kernel_signal(SIGKILL);
-
 	while (!kthread_should_stop()) {
 		/*
-		 * Every queue is parked: sleep until a kick puts one back
-		 * (the kick counts it under eng->lock, then wakes kick_wq;
-		 * wait_event() tests the count after queueing itself).
+		 * Every queue is parked (or the device held): sleep until a
+		 * kick puts one back (the kick counts it under eng->lock,
+		 * then wakes kick_wq; wait_event() tests the count after
+		 * queueing itself).
 		 */
 		wait_event_interruptible(eng->kick_wq,
-					 READ_ONCE(eng->nr_active) ||
+					 (READ_ONCE(eng->nr_active) &&
+					  !READ_ONCE(eng->wdev->hold)) ||
 					 kthread_should_stop());
-		if (signal_pending(current))
-			flush_signals(current);
 		if (!wd_soft_engine_round(eng))
 			cpu_relax();
 		/* polling or not, give the CPU away when someone needs it */
@@ -156,7 +162,8 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
 	bool woke = false;
 
 	spin_lock(&eng->lock);
-	if (q->parked) {
+	/* a queue waiting for a page comes back with the page only */
+	if (q->parked && !q->faulting) {
 		list_move_tail(&q->node, &eng->active);
 		q->parked = false;
 		wd_soft_core_queue_unpark(&q->core);
@@ -166,6 +173,51 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
 	spin_unlock(&eng->lock);
 	if (woke)
 		wake_up(&eng->kick_wq);
+}
+
+/**
+ * wd_soft_engine_page_done() - uacce's answer to a page request (mem.c)
+ * @q: the started queue that asked
+ * @err: 0 when the page is there, else -errno
+ *
+ * The queue goes back to its engine, which executes the held request
+ * again. Called under the uacce queue's pf_lock: only takes eng->lock.
+ */
+void wd_soft_engine_page_done(struct wd_soft_queue *q, int err)
+{
+	struct wd_soft_engine *eng = q->engine;
+	bool woke = false;
+
+	spin_lock(&eng->lock);
+	q->faulting = false;
+	if (err)
+		q->fault_failed = true;
+	if (q->parked) {
+		list_move_tail(&q->node, &eng->active);
+		q->parked = false;
+		WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
+		woke = true;
+	}
+	spin_unlock(&eng->lock);
+	if (woke)
+		wake_up(&eng->kick_wq);
+}
+
+/**
+ * wd_soft_engines_hold() - debugfs "hold": stop or resume taking requests
+ * @wdev: the instance
+ * @hold: true: the engines start no request (one in progress finishes)
+ *	until called with false. Makes "not done yet" a state tests can
+ *	create instead of a race they hope to win.
+ */
+void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
+{
+	unsigned int i;
+
+	WRITE_ONCE(wdev->hold, hold);
+	if (!hold)
+		for (i = 0; i < wdev->cfg.nr_engines; i++)
+			wake_up(&wdev->engines[i].kick_wq);
 }
 
 /**
@@ -185,6 +237,9 @@ void wd_soft_engine_attach(struct wd_soft_queue *q)
 			eng = &wdev->engines[i];
 
 	q->engine = eng;
+	q->faulting = false;
+	q->fault_failed = false;
+	q->nr_faults = 0;
 	spin_lock(&eng->lock);
 	list_add_tail(&q->node, &eng->active);
 	q->parked = false;
@@ -205,41 +260,21 @@ static bool wd_soft_engine_busy_with(struct wd_soft_engine *eng,
 	return busy;
 }
 
-/* End a wait of the engine on the owner's memory if it serves @q now. */
-static void wd_soft_engine_abort(struct wd_soft_engine *eng,
-				 struct wd_soft_queue *q)
-{
-	spin_lock(&eng->lock);
-	if (eng->cur == q)
-		send_sig(SIGKILL, eng->task, 1);
-	spin_unlock(&eng->lock);
-}
-
 /**
  * wd_soft_engine_detach() - take a queue away from its engine (stop_queue)
- * @q: a started queue
+ * @q: a started queue; uacce has cancelled its page requests
  *
  * Under eng->lock the queue leaves its list, so the engine cannot pick it
  * again, and is marked stopping, so a batch in progress ends after the
  * current request (a long request ends at its next chunk with
  * WD_SOFT_S_CANCELED). Then wait until eng->cur is no longer @q: from
  * there on the engine does not touch the queue, and the rings belong to
- * the caller. The engine never waits for the caller's locks.
- *
- * It may wait for the owner's memory, though: an SVA copy can sleep on a
- * page that does not come (userfaultfd, FUSE, a dead NFS server). When the
- * owner itself stops its live queue (PUT_Q, close) we wait for that page
- * as a device would, killably; in every other case (the owner is exiting,
- * the device is being removed) and once the caller is killed, the engine
- * gets a kernel-only SIGKILL, which ends such waits and fails the request
- * (CANCELED). The engine flushes the signal under eng->lock when it lets
- * go of @q, so it never hits another queue.
+ * the caller. The wait is short and bounded: the engine never waits for
+ * the caller's locks nor for the owner's memory.
  */
 void wd_soft_engine_detach(struct wd_soft_queue *q)
 {
 	struct wd_soft_engine *eng = q->engine;
-	bool patient = current->mm == q->uq->mm &&
-		       q->uq->state != UACCE_Q_ZOMBIE;
 
 	spin_lock(&eng->lock);
 	WRITE_ONCE(q->core.stopping, true);
@@ -247,14 +282,11 @@ void wd_soft_engine_detach(struct wd_soft_queue *q)
 	if (!q->parked)
 		WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
 	q->parked = false;
+	q->faulting = false;
 	WRITE_ONCE(eng->nr_queues, eng->nr_queues - 1);
 	spin_unlock(&eng->lock);
 
-	if (!patient ||
-	    wait_event_killable(eng->idle_wq, !wd_soft_engine_busy_with(eng, q))) {
-		wd_soft_engine_abort(eng, q);
-		wait_event(eng->idle_wq, !wd_soft_engine_busy_with(eng, q));
-	}
+	wait_event(eng->idle_wq, !wd_soft_engine_busy_with(eng, q));
 	q->engine = NULL;
 }
 

@@ -4,9 +4,14 @@
  *
  *  SVA      addresses are the owner's virtual addresses. The engine borrows
  *           the owner's mm (only while it is alive) and uses
- *           copy_{from,to}_user(), which faults pages in like a device with
- *           page-request support would; an address the owner cannot access
- *           (unmapped, or read-only for a destination) fails the request.
+ *           copy_{from,to}_user() with page faults disabled: it never waits
+ *           for a page. A page that is not there is asked of uacce's fault
+ *           thread (uacce_page_request()), which brings it in as the owner
+ *           would, like a device's page request; the request is held
+ *           meanwhile (the core's WD_SOFT_CORE_S_HELD) and runs again from
+ *           its start once the page is there. An address the owner cannot
+ *           access (unmapped, or read-only for a destination) fails the
+ *           request.
  *  PASID    no faults, no page table: only the queue's SS region (its own or
  *           one shared to it) is reachable, at the user addresses where the
  *           owner mapped it; the engine uses the region's kernel mapping.
@@ -65,6 +70,46 @@ void wd_soft_host_yield(struct wd_soft_core_ctx *core)
 	cond_resched();
 }
 
+/*
+ * The page of @addr is missing: have uacce bring it (and the buffer after
+ * it, up to @end, within a window that grows with each request for the
+ * same request) in, and hold the request. A page the last answer could not
+ * bring in fails the request instead.
+ */
+static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
+				 bool write)
+{
+	struct wd_soft_queue *q = ctx->q;
+	struct wd_soft_engine *eng = ctx->eng;
+	unsigned long page = addr & PAGE_MASK;
+	u64 ahead;
+	bool failed;
+	int ret;
+
+	spin_lock(&eng->lock);
+	failed = q->fault_failed && q->fault_page == page;
+	if (!failed) {
+		q->faulting = true;
+		q->fault_page = page;
+		q->fault_failed = false;
+	}
+	spin_unlock(&eng->lock);
+	if (failed)
+		return -EFAULT;
+
+	ahead = (u64)WD_SOFT_FAULT_AHEAD << (2 * min(q->nr_faults, 4U));
+	q->nr_faults++;
+	ret = uacce_page_request(q->uq, addr, min(end - addr, ahead), write);
+	if (!ret)
+		return -EAGAIN;
+
+	spin_lock(&eng->lock);
+	q->faulting = false;
+	spin_unlock(&eng->lock);
+	/* stopping: CANCELED; no thread or memory for it: the page is out of reach */
+	return ret == -ESHUTDOWN ? -ECANCELED : -EFAULT;
+}
+
 static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 			       u32 len, bool write)
 {
@@ -84,10 +129,15 @@ static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 	if (ctx->mm_state != WD_SOFT_MM_BORROWED)
 		return -EFAULT;
 
+	/* a missing page makes the copy stop short instead of sleeping */
+	pagefault_disable();
 	left = write ? copy_to_user(uptr, buf, len) :
 		       copy_from_user(buf, uptr, len);
-	/* the core turns a failure of a stopping queue into CANCELED */
-	return len - left;
+	pagefault_enable();
+	if (!left)
+		return len;
+	return wd_soft_page_request(ctx, addr + len - left,
+				    addr + ctx->core.extent, write);
 }
 
 static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,

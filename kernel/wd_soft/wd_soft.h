@@ -18,11 +18,12 @@
  *  core.c    the portable engine core, compiled in
  *
  * Locks, outermost first: wd_soft_devs_lock (bus.c) > uacce->mutex >
- * uacce_queue->mutex > wd_soft_engine.lock (innermost, a spinlock).
- * An engine thread holds none of the first three and never waits for
- * them; it may wait for the owner's mmap_lock while copy_*_user() faults
- * pages in, with no lock of ours held. uacce never takes a queue's mutex
- * under mmap_lock, so stop_queue() may wait for the engine.
+ * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock
+ * (innermost, a spinlock). An engine thread holds none of them while it
+ * serves a queue and never waits for the owner's memory: it touches
+ * request buffers with page faults disabled and leaves a missing page to
+ * uacce's fault thread (mem.c), so stop_queue() waits for one chunk of
+ * work at most.
  */
 #ifndef _WD_SOFT_H
 #define _WD_SOFT_H
@@ -103,6 +104,7 @@ struct dentry;
  * @nr_queues: entries in both lists (read without the lock for balancing)
  * @cur: the queue the thread is serving outside @lock, or NULL; see
  *	wd_soft_engine_detach()
+ *	A queue waiting for a page is on @parked with @faulting set.
  * @idle_wq: wd_soft_engine_detach() waits here for @cur to move on
  * @kick_wq: the thread sleeps here while @active is empty
  */
@@ -140,6 +142,13 @@ struct wd_soft_engine {
  *	path only (start/stop, serialised by uacce)
  * @node: entry in @engine->active or @engine->parked, under @engine->lock
  * @parked: on @engine->parked; under @engine->lock
+ * @faulting: a page request is outstanding: the queue waits on @parked
+ *	(a KICK does not bring it back, the answer does); under @engine->lock
+ * @fault_page: the page that request must bring in
+ * @fault_failed: the answer was an error: a held request that misses
+ *	@fault_page again fails (BAD_ADDR); under @engine->lock
+ * @nr_faults: page requests made for the held request so far (the
+ *	read-ahead window grows with them); only the serving engine's
  */
 struct wd_soft_queue {
 	struct wd_soft_core_queue core;
@@ -150,6 +159,10 @@ struct wd_soft_queue {
 	struct wd_soft_engine *engine;
 	struct list_head node;
 	bool parked;
+	bool faulting;
+	bool fault_failed;
+	unsigned long fault_page;
+	unsigned int nr_faults;
 };
 
 /**
@@ -165,6 +178,7 @@ struct wd_soft_queue {
  *	had (the engines then use the library's __crc32c_le())
  * @algs: the uacce "algorithms" string
  * @debugfs: /sys/kernel/debug/wd_soft/wd_softN, or NULL/an error pointer
+ * @hold: debugfs "hold": while set the engines start no request (tests)
  * @engines: @cfg.nr_engines engines
  */
 struct wd_soft_dev {
@@ -178,6 +192,7 @@ struct wd_soft_dev {
 	struct crypto_shash *crc32c;
 	char algs[64];
 	struct dentry *debugfs;
+	bool hold;
 	struct wd_soft_engine engines[];
 };
 
@@ -232,8 +247,16 @@ void wd_soft_engines_stop(struct wd_soft_dev *wdev);
 void wd_soft_engine_attach(struct wd_soft_queue *q);
 void wd_soft_engine_detach(struct wd_soft_queue *q);
 void wd_soft_engine_kick(struct wd_soft_queue *q);
+void wd_soft_engine_page_done(struct wd_soft_queue *q, int err);
+void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
 
-/* mem.c */
+/*
+ * mem.c. SVA: how far ahead of a missing page the first page request of a
+ * request brings the buffer in; each further one of the same request
+ * fetches four times as far (up to 256 times).
+ */
+#define WD_SOFT_FAULT_AHEAD	SZ_256K
+
 void wd_soft_ctx_init(struct wd_soft_ctx *ctx, struct wd_soft_queue *q,
 		      struct wd_soft_engine *eng);
 void wd_soft_ctx_fini(struct wd_soft_ctx *ctx);

@@ -12,7 +12,9 @@
 #ifndef _WARPDRIVE_UACCE_H
 #define _WARPDRIVE_UACCE_H
 
+#include <linux/atomic.h>
 #include <linux/cdev.h>
+#include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -37,6 +39,8 @@ struct uacce_queue;
  *	contiguous) region
  * @ref: SS only: references (the mapping queue, queues it is shared to and
  *	drivers holding it through uacce_ss_get())
+ * @pin_mm: SS only: the mm whose pinned_vm counts the region (against
+ *	RLIMIT_MEMLOCK), grabbed until the region is freed
  *
  * DKO and DUS are allocated when the queue is created and live as long as
  * the queue. SS is allocated when it is mapped and lives while referenced.
@@ -49,6 +53,7 @@ struct uacce_qfr {
 	unsigned long uaddr;
 	dma_addr_t dma;
 	refcount_t ref;
+	struct mm_struct *pin_mm;
 };
 
 /**
@@ -61,8 +66,9 @@ struct uacce_qfr {
  * @stop_queue: stop serving the queue: complete or fail every request in
  *	flight and return only when the device no longer touches the queue's
  *	memory (STARTED -> INIT).
- * @is_q_updated: true when the queue has a completion for user space to
- *	collect. Called from poll().
+ * @poll: EPOLLIN | EPOLLRDNORM when the queue has a completion for user
+ *	space to collect, EPOLLERR when the device stopped it for an error
+ *	of the process (both may be set), else 0. Called from poll().
  * @mmio_pfn: page frame number of page @pgoff of the queue's MMIO region.
  *	uacce maps every region itself, page by page on first access, and only
  *	while the queue is alive; the pfn must stay valid until put_queue().
@@ -71,11 +77,20 @@ struct uacce_qfr {
  *	only for the owning process and a live device. -ENOTTY if unknown.
  * @reset: optional; called when user space clears isolation by writing
  *	isolate_strategy.
+ * @page_response: devices that fault (UACCE_DEV_FAULT_FROM_DEV): the page
+ *	request the driver made with uacce_page_request() is done: 0 when its
+ *	first page is there now, else -errno (-EFAULT: the owner cannot
+ *	access it). Called from the queue's fault thread under the queue's
+ *	pf_lock: must not sleep, nor take a lock the driver holds while it
+ *	calls uacce_page_request(). Only while the queue is started: never
+ *	after stop_queue() has begun.
  *
  * All callbacks run in process context. get_queue, put_queue, start_queue,
  * stop_queue and ioctl of one queue are serialised by the queue's mutex and
- * may sleep; is_q_updated and mmio_pfn may run beside them. No callback is
- * made after uacce_remove() returns.
+ * may sleep; poll, mmio_pfn and page_response may run beside them. No
+ * callback is made after uacce_remove() returns. No callback may wait for
+ * something user space controls (a page of the owner, a signal): the
+ * callers hold locks that other processes need.
  */
 struct uacce_ops {
 	int (*get_available_instances)(struct uacce_device *uacce);
@@ -83,11 +98,12 @@ struct uacce_ops {
 	void (*put_queue)(struct uacce_queue *q);
 	int (*start_queue)(struct uacce_queue *q);
 	void (*stop_queue)(struct uacce_queue *q);
-	bool (*is_q_updated)(struct uacce_queue *q);
+	__poll_t (*poll)(struct uacce_queue *q);
 	unsigned long (*mmio_pfn)(struct uacce_queue *q, unsigned long pgoff);
 	long (*ioctl)(struct uacce_queue *q, unsigned int cmd,
 		      unsigned long arg);
 	void (*reset)(struct uacce_device *uacce);
+	void (*page_response)(struct uacce_queue *q, int err);
 };
 
 /**
@@ -126,11 +142,16 @@ enum uacce_q_state {
  * @cdev: the character device /dev/uaN
  * @dev_id: N
  * @node: NUMA node of the device, NUMA_NO_NODE if none
- * @mutex: serialises open, release and removal and protects @queues,
- *	@removed and @registered. Taken before any queue's mutex.
- * @queues: every open queue (struct uacce_queue.list)
+ * @mutex: protects @queues, @removed and @registered; serialises the
+ *	driver's get_queue and put_queue with removal. Taken before any
+ *	queue's mutex. Never held across stop_queue() of a queue other than
+ *	by removal, which stops every queue.
+ * @queues: every queue the driver has (get_queue done, put_queue not yet)
  * @removed: uacce_remove() has run
  * @registered: uacce_register() succeeded
+ * @nr_lingering: queues closed while their fault thread still waits for a
+ *	page: each still counts as an open queue (against the device's
+ *	queues), so that no process can pile up waiting threads
  * @err_lock: protects the error counters and @isolated
  * @err_count: errors in each of the last %UACCE_ERR_BUCKETS minutes
  * @err_minute: which minute (since boot) each bucket counts
@@ -153,10 +174,11 @@ struct uacce_device {
 	struct cdev *cdev;
 	int dev_id;
 	int node;
-	struct mutex mutex;		/* open/release/removal, @queues */
+	struct mutex mutex;		/* @queues, @removed, get/put_queue */
 	struct list_head queues;
 	bool removed;
 	bool registered;
+	atomic_t nr_lingering;
 
 	spinlock_t err_lock;		/* error counters, @isolated */
 	unsigned int err_count[UACCE_ERR_BUCKETS];
@@ -167,18 +189,21 @@ struct uacce_device {
 
 /**
  * struct uacce_queue - one open() of a uacce device
- * @uacce: the device
+ * @uacce: the device (referenced until the queue is freed)
  * @priv: driver private data, set in get_queue()
  * @mm: the owner's mm (grabbed, not pinned): the only address space the
  *	device may act for. Use mmget_not_zero() before borrowing it.
+ * @cred: the opener's credentials: faults taken for the owner run with
+ *	them
+ * @ref: the file and the fault thread; the last put frees the queue
  * @wait: poll() sleeps here; see uacce_wake_up()
  * @qfrs: DKO and DUS (always, when the device has them) and the queue's own
  *	SS region (while mapped). The MMIO slot is unused.
  * @mutex: control path: serialises ioctls, release and removal and the
  *	driver callbacks they make; protects the INIT <-> STARTED transitions.
- *	Nests inside uacce->mutex. Never taken under mmap_lock: its holders
- *	may wait for the device, and the device may wait for the owner's
- *	mmap_lock while it faults pages in.
+ *	Nests inside uacce->mutex. Its holders wait for the device (stop),
+ *	which never waits for the owner's memory: a page that does not come
+ *	is the fault thread's wait, which holds no lock.
  * @remove_sem: held for reading by the paths that must not overlap the
  *	device going away (mmap, page faults, poll); removal takes it for
  *	writing to set @state to ZOMBIE. Taken under mmap_lock.
@@ -186,9 +211,24 @@ struct uacce_device {
  *	driver reads from its data path through uacce_ss_get(). Innermost.
  * @shared_ss: SS region of another queue reachable through SHARE_SVAS
  * @state: enum uacce_q_state; written under @mutex and @remove_sem
+ * @gone: removal has stopped and released the queue (poll: POLLHUP); set
+ *	after the device no longer touches the queue's memory
  * @nr_vmas: mappings of each region (0 or 1, briefly 2 inside mremap)
  * @mapping: address space of the file, zapped on device removal
- * @list: entry in uacce->queues
+ * @list: entry in uacce->queues, under uacce->mutex
+ * @pf_lock: protects the fields below (the fault thread's work) and is held
+ *	across the driver's page_response(). Innermost of uacce's locks.
+ * @pf_task: the fault thread, created by the first page request
+ * @pf_wait: the fault thread sleeps here
+ * @pf_open: page requests are taken (the queue is started)
+ * @pf_exit: the queue is released: the thread ends once idle
+ * @pf_pending: a request waits for the thread
+ * @pf_busy: the thread works on one (a stop sends it SIGKILL)
+ * @pf_lingering: released while busy: counted in uacce->nr_lingering
+ * @pf_gen: bumped by each stop: a result of an older request is dropped
+ * @pf_addr: the request: first byte
+ * @pf_len: its length in bytes
+ * @pf_write: fault pages in for writing
  */
 struct uacce_queue {
 	struct uacce_device *uacce;
@@ -202,9 +242,25 @@ struct uacce_queue {
 	spinlock_t lock;		/* nr_vmas, SS pointers */
 	struct uacce_qfr *shared_ss;
 	enum uacce_q_state state;
+	bool gone;
 	unsigned int nr_vmas[UACCE_QFRT_MAX];
 	struct address_space *mapping;
 	struct list_head list;
+	const struct cred *cred;
+	refcount_t ref;
+
+	spinlock_t pf_lock;		/* the fault thread's work */
+	struct task_struct *pf_task;
+	wait_queue_head_t pf_wait;
+	bool pf_open;
+	bool pf_exit;
+	bool pf_pending;
+	bool pf_busy;
+	bool pf_lingering;
+	u32 pf_gen;
+	unsigned long pf_addr;
+	size_t pf_len;
+	bool pf_write;
 };
 
 /**
@@ -228,5 +284,7 @@ void uacce_wake_up(struct uacce_queue *q);
 void uacce_report_error(struct uacce_device *uacce);
 struct uacce_qfr *uacce_ss_get(struct uacce_queue *q);
 void uacce_ss_put(struct uacce_qfr *qfr);
+int uacce_page_request(struct uacce_queue *q, unsigned long addr, size_t len,
+		       bool write);
 
 #endif /* _WARPDRIVE_UACCE_H */
