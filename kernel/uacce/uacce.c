@@ -104,7 +104,9 @@ static struct uacce_qfr *uacce_qfr_alloc(enum uacce_qfrt type,
 					 unsigned long nr_pages, bool contig,
 					 int node)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
+	/* charged to the caller's memcg; over its limit: ENOMEM, no OOM kill */
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+		    __GFP_RETRY_MAYFAIL;
 	struct uacce_qfr *qfr;
 	struct page *page;
 	unsigned long i;

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_trust: what a queue owner may do to others and what it is charged for
+ * (docs/security.md): NOIOMMU queues need CAP_SYS_RAWIO, SS memory counts
+ * against RLIMIT_MEMLOCK and the opener's memory cgroup, a non-owner learns
+ * nothing from mmap, every SQE the device took comes back exactly once, and
+ * registration unwinds cleanly under allocation failures.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+T_PROGRAM(190);
+
+/* an unprivileged user: no capabilities at all after setuid() */
+#define T_UID	1000
+#define T_GID	1000
+
+/* /dev/uaN opened up for the test's unprivileged child, then closed again */
+static void dev_mode(int ua, mode_t mode)
+{
+	char dev[32];
+
+	T_OK(chmod(t_dev_path(ua, dev), mode));
+}
+
+static void become_user(void)
+{
+	T_OK(setgroups(0, NULL));
+	T_OK(setgid(T_GID));
+	T_OK(setuid(T_UID));
+}
+
+/* VmPin of this process, in kB (-1 if the kernel does not show it) */
+static long vm_pin_kb(void)
+{
+	char buf[4096], *p;
+	int n = t_read_file("/proc/self/status", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "VmPin:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+/* ---- NOIOMMU: bus addresses are for CAP_SYS_RAWIO only ---------------- */
+
+/*
+ * Without the capability a process could find the SS region's physical
+ * base by probing with 1-byte requests (only addresses inside it succeed).
+ */
+TEST(noiommu_open_needs_cap_sys_rawio)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	int fd;
+
+	fd = t_open_raw(in.ua);
+	T_ASSERT_MSG(fd >= 0, "root opens a NOIOMMU queue: %s", t_errname(-fd));
+	close(fd);
+	t_drop_cap(CAP_SYS_RAWIO);
+	T_EQ(t_open_raw(in.ua), -EPERM);
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 64);
+}
+
+/* other modes need no capability: an unprivileged user opens them */
+TEST(sva_pasid_open_unprivileged)
+{
+	struct t_inst sva = t_inst_create("mode=sva");
+	struct t_inst pasid = t_inst_create("mode=pasid");
+	pid_t pid;
+
+	dev_mode(sva.ua, 0666);
+	dev_mode(pasid.ua, 0666);
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q q;
+		struct wd_soft_sqe s = t_sqe_nop(7);
+
+		become_user();
+		t_q_setup(&q, sva.ua);
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+		t_q_close(&q);
+		t_q_setup(&q, pasid.ua);
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+	dev_mode(sva.ua, 0600);
+	dev_mode(pasid.ua, 0600);
+}
+
+/*
+ * SHARE_SVAS to a NOIOMMU queue: only a region with a bus address (the SS
+ * of a NOIOMMU queue) can be reached by it; the other way round any SS can
+ * be shared (PASID reaches it at its user address).
+ */
+TEST(share_svas_noiommu_needs_bus_address)
+{
+	struct t_inst sva = t_inst_create("mode=sva");
+	struct t_inst pasid = t_inst_create("mode=pasid");
+	struct t_inst no1 = t_inst_create("mode=noiommu");
+	struct t_inst no2 = t_inst_create("mode=noiommu");
+	struct t_q a, b, c, d, e;
+
+	/* SVA's and PASID's SS have no bus address: refused, nothing shared */
+	t_q_open(&a, sva.ua);
+	t_q_map_ss(&a, 16 * t_page);
+	t_q_open(&b, pasid.ua);
+	t_q_map_ss(&b, 16 * t_page);
+	t_q_open(&c, no1.ua);
+	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
+	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, b.fd), EINVAL);
+	/* c can still have its own */
+	t_q_map_ss(&c, 16 * t_page);
+
+	/* NOIOMMU to NOIOMMU and NOIOMMU to PASID: allowed */
+	t_q_open(&d, no2.ua);
+	T_OK(ioctl(d.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+	t_q_open(&e, pasid.ua);
+	T_OK(ioctl(e.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+
+	/* PASID e copies inside c's region at the addresses the process sees */
+	t_q_map(&e);
+	t_q_start(&e);
+	memset(c.ss, 0x5a, t_page);
+	struct wd_soft_sqe s = t_sqe_copy(&e, c.ss, (char *)c.ss + t_page,
+					  t_page, t_page);
+
+	T_EQ(t_q_run(&e, &s).status, WD_SOFT_S_OK);
+	T_ASSERT(!memcmp(c.ss, (char *)c.ss + t_page, t_page));
+}
+
+/* ---- a non-owner learns nothing ---------------------------------------- */
+
+/* the owner check comes before the offset check: EPERM, not EINVAL */
+TEST(non_owner_mmap_any_offset_eperm)
+{
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+	pid_t pid;
+
+	t_q_open(&q, in.ua);
+	pid = t_fork();
+	if (pid == 0) {
+		static const off_t pgoff[] = { UACCE_QFRT_MAX, 100, 1 << 20 };
+
+		for (size_t i = 0; i < sizeof(pgoff) / sizeof(pgoff[0]); i++) {
+			void *p = mmap(NULL, t_page, PROT_READ, MAP_SHARED,
+				       q.fd, pgoff[i] * (off_t)t_page);
+
+			T_ASSERT_MSG(p == MAP_FAILED && errno == EPERM,
+				     "non-owner mmap at page %lld: %s",
+				     (long long)pgoff[i], p == MAP_FAILED ?
+				     t_errname(errno) : "mapped");
+		}
+		_exit(0);
+	}
+	t_wait_ok(pid, 10000);
+	/* the owner still gets EINVAL there */
+	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_MAX, t_page, PROT_READ) ==
+		 MAP_FAILED && errno == EINVAL);
+}
+
+/* ---- what an owner is charged for --------------------------------------- */
+
+/*
+ * SS pages are pinned: an unprivileged owner may map no more than
+ * RLIMIT_MEMLOCK allows (ENOMEM beyond, and nothing changes); the region
+ * shows in VmPin while it exists.
+ */
+TEST(ss_counts_against_memlock)
+{
+	struct t_inst in = t_inst_create("queues=4");
+	pid_t pid;
+
+	dev_mode(in.ua, 0666);
+	pid = t_fork();
+	if (pid == 0) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+		struct t_q a, b;
+		void *p;
+
+		T_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+		become_user();
+		T_EQ(vm_pin_kb(), 0);
+		t_q_open(&a, in.ua);
+		t_q_open(&b, in.ua);
+		errno = 0;
+		T_ASSERT(t_mmap_region(a.fd, UACCE_QFRT_SS, 1 << 20,
+				       PROT_READ | PROT_WRITE) == MAP_FAILED);
+		T_EQ(errno, ENOMEM);
+		T_EQ(vm_pin_kb(), 0);
+		/* within the limit: fine, and the failure left nothing */
+		p = t_mmap_region(a.fd, UACCE_QFRT_SS, 48 << 10,
+				  PROT_READ | PROT_WRITE);
+		T_ASSERT(p != MAP_FAILED);
+		T_EQ(vm_pin_kb(), 48);
+		/* the limit is per process, over all its queues */
+		errno = 0;
+		T_ASSERT(t_mmap_region(b.fd, UACCE_QFRT_SS, 32 << 10,
+				       PROT_READ | PROT_WRITE) == MAP_FAILED);
+		T_EQ(errno, ENOMEM);
+		T_ASSERT(t_mmap_region(b.fd, UACCE_QFRT_SS, 16 << 10,
+				       PROT_READ | PROT_WRITE) != MAP_FAILED);
+		T_EQ(vm_pin_kb(), 64);
+		/* unmapped: uncharged */
+		T_OK(munmap(p, 48 << 10));
+		T_EQ(vm_pin_kb(), 16);
+		T_ASSERT(t_mmap_region(a.fd, UACCE_QFRT_SS, 48 << 10,
+				       PROT_READ | PROT_WRITE) != MAP_FAILED);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+	dev_mode(in.ua, 0600);
+}
+
+#define CG "/sys/fs/cgroup"
+#define CG_T CG "/wd_t_trust"
+
+static long long cg_ll(const char *file)
+{
+	char p[128], buf[64];
+	int n;
+
+	snprintf(p, sizeof(p), CG_T "/%s", file);
+	n = t_read_file(p, buf, sizeof(buf) - 1);
+	if (n < 0)
+		T_FAIL("%s: %s", p, t_errname(-n));
+	buf[n] = 0;
+	return strtoll(buf, NULL, 10);
+}
+
+/* a memory cgroup of 24 MiB, or skip when the kernel has none */
+static void cg_setup(void)
+{
+	rmdir(CG_T);
+	if (!t_exists(CG "/cgroup.controllers") &&
+	    mount("cgroup2", CG, "cgroup2", 0, NULL))
+		t_skip("cgroup2: %s", t_errname(errno));
+	if (t_write_file(CG "/cgroup.subtree_control", "+memory"))
+		t_skip("no memory controller");
+	T_OK(mkdir(CG_T, 0755));
+	T_EQ(t_write_file(CG_T "/memory.max", "25165824"), 0);
+}
+
+/*
+ * The SS region is charged to the opener's memory cgroup: it shows in
+ * memory.current, and beyond memory.max mmap fails with ENOMEM (nobody is
+ * OOM-killed for it).
+ */
+TEST(ss_charged_to_memcg)
+{
+	struct t_inst in = t_inst_create("queues=4");
+	int sv[2];
+	pid_t pid;
+	char c;
+
+	cg_setup();
+	T_OK(pipe(sv));
+	pid = t_fork();
+	if (pid == 0) {
+		struct t_q a, b;
+		long long before;
+
+		close(sv[1]);
+		T_EQ(read(sv[0], &c, 1), 1);	/* moved into the cgroup */
+		t_q_open(&a, in.ua);
+		t_q_open(&b, in.ua);
+		before = cg_ll("memory.current");
+		T_ASSERT(t_mmap_region(a.fd, UACCE_QFRT_SS, 8 << 20,
+				       PROT_READ | PROT_WRITE) != MAP_FAILED);
+		T_ASSERT_MSG(cg_ll("memory.current") - before >= 8 << 20,
+			     "memory.current grew by %lld for 8 MiB of SS",
+			     cg_ll("memory.current") - before);
+		errno = 0;
+		T_ASSERT(t_mmap_region(b.fd, UACCE_QFRT_SS, 32 << 20,
+				       PROT_READ | PROT_WRITE) == MAP_FAILED);
+		T_EQ(errno, ENOMEM);
+		_exit(0);
+	}
+	close(sv[0]);
+	char s[32];
+
+	snprintf(s, sizeof(s), "%d", pid);
+	T_EQ(t_write_file(CG_T "/cgroup.procs", s), 0);
+	T_EQ(write(sv[1], "g", 1), 1);
+	t_wait_ok(pid, 30000);
+	/* nobody in the cgroup was OOM-killed */
+	{
+		char buf[512], *k;
+		int n = t_read_file(CG_T "/memory.events", buf, sizeof(buf) - 1);
+
+		T_ASSERT(n > 0);
+		buf[n] = 0;
+		k = strstr(buf, "oom_kill ");
+		T_ASSERT(k && strtol(k + 9, NULL, 10) == 0);
+	}
+	T_OK(rmdir(CG_T));
+}
+
+/* ---- every request the device took comes back exactly once ------------- */
+
+/*
+ * SQEs the device has not taken when the queue stops never run and get no
+ * CQE: sq_head in the header tells where the device stopped.
+ */
+TEST(put_q_untaken_sqes_never_run)
+{
+	struct t_inst in = t_inst_create("engines=1");
+	char hold[128], *src = malloc(8 * t_page), *dst = malloc(8 * t_page);
+	struct t_q q;
+
+	T_ASSERT(src && dst);
+	snprintf(hold, sizeof(hold), "/sys/kernel/debug/wd_soft/wd_soft%d/hold",
+		 in.id);
+	t_q_setup(&q, in.ua);
+	T_EQ(t_write_file(hold, "1"), 0);
+	memset(src, 0x3c, 8 * t_page);
+	memset(dst, 0, 8 * t_page);
+	for (int i = 0; i < 8; i++) {
+		struct wd_soft_sqe s = t_sqe_copy(&q, src + i * t_page,
+						  dst + i * t_page, t_page,
+						  t_page);
+
+		s.user_data = 500 + i;
+		t_q_push(&q, &s);
+	}
+	t_q_publish(&q);
+	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_EQ(t_q_hdr_sq_head(&q), 0);
+	T_EQ(t_q_hdr_cq_tail(&q), 0);
+	T_EQ(t_write_file(hold, "0"), 0);
+	t_q_start_again(&q);
+	/* a request after START_Q runs; none of the old ones did or does */
+	char a[64] = "after", b[64];
+
+	t_q_copy_check(&q, a, b, sizeof(a));
+	for (int i = 0; i < 8 * (int)t_page; i++)
+		T_ASSERT_MSG(!dst[i], "an SQE not taken at PUT_Q ran");
+	struct wd_soft_cqe c;
+
+	T_EQ(t_q_reap(&q, &c, 0), 0);
+}
+
+/* ---- registration unwinds under allocation failures -------------------- */
+
+static int fail_setup(void)
+{
+	static const char *const attr[] = { "failslab", "fail_page_alloc" };
+	char p[128];
+
+	if (!t_exists("/proc/self/fail-nth") ||
+	    !t_exists("/sys/kernel/debug/failslab"))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "/sys/kernel/debug/%s/ignore-gfp-wait",
+			 attr[i]);
+		T_EQ(t_write_file(p, "N"), 0);
+		snprintf(p, sizeof(p), "/sys/kernel/debug/%s/verbose", attr[i]);
+		T_EQ(t_write_file(p, "0"), 0);
+	}
+	return 0;
+}
+
+/*
+ * new_device with its n-th allocation failing, for every n until one
+ * succeeds with no failure left to inject: each failure leaves nothing
+ * (no instance, no uaN, no id), and each success is a working device.
+ * KASAN, refcount and kmemleak (debug kernel) see the unwinding.
+ */
+T_TEST_TMO(new_device_under_fault_injection, 600)
+{
+	int id = t_free_id(), fd, n, failed = 0;
+	char s[16], nth[16], buf[16];
+
+	if (fail_setup())
+		t_skip("no fault injection (CONFIG_FAULT_INJECTION, failslab)");
+	snprintf(s, sizeof(s), "%d", id);
+	fd = T_OK(open("/proc/thread-self/fail-nth", O_RDWR));
+	for (n = 1; n < 5000; n++) {
+		int r, len = snprintf(nth, sizeof(nth), "%d", n);
+
+		T_EQ(pwrite(fd, nth, len, 0), len);
+		r = t_inst_new_raw(s);
+		/* how many calls were left before the failure: 0 if it came */
+		len = (int)pread(fd, buf, sizeof(buf) - 1, 0);
+		T_ASSERT(len > 0);
+		buf[len] = 0;
+		T_EQ(pwrite(fd, "0", 1, 0), 1);
+		if (r) {
+			failed++;
+			T_ASSERT_MSG(!t_inst_exists(id), "failure %d (%s) left "
+				     "wd_soft%d behind", n, t_errname(-r), id);
+			continue;
+		}
+		int ua = t_inst_ua(id);
+		struct t_q q;
+		struct wd_soft_sqe sqe = t_sqe_nop(n);
+
+		T_ASSERT(ua >= 0);
+		t_q_setup(&q, ua);
+		T_EQ(t_q_run(&q, &sqe).status, WD_SOFT_S_OK);
+		t_q_close(&q);
+		T_EQ(t_inst_del_raw(s), 0);
+		/* fail-nth was not reached: every allocation has been failed */
+		if (atoi(buf))
+			break;
+	}
+	t_note("%d allocations failed in turn, %d refused cleanly", n - 1,
+	       failed);
+	T_ASSERT_MSG(failed > 10, "only %d injected failures", failed);
+	close(fd);
+}
