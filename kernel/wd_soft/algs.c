@@ -112,7 +112,8 @@ int wd_soft_engine_algs_init(struct wd_soft_engine *eng)
 		eng->crc32c = wd_soft_desc_alloc(wdev->crc32c, node);
 	ws = max(zlib_deflate_workspacesize(MAX_WBITS, MAX_MEM_LEVEL),
 		 zlib_inflate_workspacesize());
-	eng->zs.workspace = vzalloc_node(ws, node);
+	/* new_device's ENOMEM says it all: no warning splat */
+	eng->zs.workspace = kvzalloc_node(ws, GFP_KERNEL | __GFP_NOWARN, node);
 	if (!eng->sha256 || (wdev->crc32c && !eng->crc32c) ||
 	    !eng->zs.workspace) {
 		wd_soft_engine_algs_exit(eng);
@@ -129,7 +130,7 @@ void wd_soft_engine_algs_exit(struct wd_soft_engine *eng)
 {
 	kfree_sensitive(eng->sha256);
 	kfree_sensitive(eng->crc32c);
-	vfree(eng->zs.workspace);
+	kvfree(eng->zs.workspace);
 	eng->sha256 = NULL;
 	eng->crc32c = NULL;
 	eng->zs.workspace = NULL;

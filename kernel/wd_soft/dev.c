@@ -44,8 +44,8 @@ static int wd_soft_get_queue(struct uacce_device *uacce,
 	q = kzalloc_node(sizeof(*q), GFP_KERNEL_ACCOUNT, wdev->cfg.node);
 	if (!q)
 		goto err;
-	q->mmio_page = alloc_pages_node(wdev->cfg.node,
-					GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	q->mmio_page = alloc_pages_node(wdev->cfg.node, GFP_KERNEL_ACCOUNT |
+					__GFP_ZERO | __GFP_NOWARN, 0);
 	if (!q->mmio_page)
 		goto err_free_q;
 

@@ -306,6 +306,8 @@ static void wd_soft_engine_free(struct wd_soft_engine *eng)
  */
 int wd_soft_engines_start(struct wd_soft_dev *wdev)
 {
+	/* new_device's ENOMEM says it all: no warning splat */
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	int node = wdev->cfg.node;
 	struct wd_soft_engine *eng;
 	unsigned int i;
@@ -320,11 +322,10 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 		init_waitqueue_head(&eng->idle_wq);
 		init_waitqueue_head(&eng->kick_wq);
 
-		eng->core.in = kvmalloc_node(WD_SOFT_CORE_CHUNK, GFP_KERNEL, node);
-		eng->core.out = kvmalloc_node(WD_SOFT_CORE_CHUNK, GFP_KERNEL, node);
+		eng->core.in = kvmalloc_node(WD_SOFT_CORE_CHUNK, gfp, node);
+		eng->core.out = kvmalloc_node(WD_SOFT_CORE_CHUNK, gfp, node);
 		eng->core.sgl = kvmalloc_node(2 * WD_SOFT_CORE_MAX_SGE *
-					      sizeof(*eng->core.sgl),
-					      GFP_KERNEL, node);
+					      sizeof(*eng->core.sgl), gfp, node);
 		if (!eng->core.in || !eng->core.out || !eng->core.sgl ||
 		    wd_soft_engine_algs_init(eng)) {
 			ret = -ENOMEM;

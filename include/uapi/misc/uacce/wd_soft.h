@@ -23,6 +23,11 @@
  * WD_SOFT_ST_NEED_WAKEUP in its status; a process that then publishes work
  * must call ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no
  * syscall is needed. Completions wake pollers as cq_notify asks.
+ *
+ * When the queue stops (PUT_Q, close, device removal), every SQE the device
+ * took (below the header's sq_head) has exactly one CQE, done or
+ * WD_SOFT_S_CANCELED; SQEs it did not take get none and never run, even
+ * after the next START_Q.
  */
 #ifndef _UAPI_MISC_UACCE_WD_SOFT_H
 #define _UAPI_MISC_UACCE_WD_SOFT_H
