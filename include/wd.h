@@ -54,11 +54,20 @@
  * library's state. The child may request queues of its own. Queue file
  * descriptors are opened with O_CLOEXEC.
  *
+ * Every request comes back once. A request wd_send() took is handed back
+ * by exactly one wd_recv*() call, unless the queue is released first. When
+ * the queue breaks (-EIO) the library stops it, so that the device lets go
+ * of the buffers, and hands the requests still in flight back with status
+ * -EIO, oldest first, before the receive calls return -EIO; when the device
+ * goes away, with status -ECANCELED, before they return -ENODEV.
+ *
  * Devices going away. When a device is removed, the kernel unmaps the
  * queue's regions: a call that touches the ring then gets SIGBUS, exactly as
  * with hardware that disappears. A wd_recv_sync()/wd_recv_wait() asleep in
- * poll() returns -ENODEV, and every later call on the queue fails with
- * -ENODEV without touching the ring.
+ * poll() learns it without touching the ring: from then on the receive
+ * calls hand back the requests still in flight, each with status
+ * -ECANCELED (the device may or may not have run it; it no longer touches
+ * its buffers), then return -ENODEV, as every other call does.
  */
 #ifndef WD_H
 #define WD_H
@@ -222,9 +231,9 @@ int wd_request_queue(struct wd_queue *q);
  * @q: a requested queue (NULL or a released queue: nothing happens)
  *
  * Requests still in flight are stopped by the device (completed or
- * cancelled); the library does not write to them any more and the device
- * no longer touches their buffers once this returns, so the caller may free
- * them. Memory reserved on the queue stays mapped while a queue it was
+ * cancelled) and are not handed back; the library does not write to them
+ * any more and the device no longer touches their buffers once this
+ * returns, so the caller may free them. Memory reserved on the queue stays mapped while a queue it was
  * shared with is still requested, and is unmapped with the last one.
  * Afterwards q->priv is NULL and other calls on @q fail with -EINVAL.
  */
@@ -294,8 +303,10 @@ int wd_send_many(struct wd_queue *q, void *const *reqs, int n);
  *	Requests complete in the order they were sent.
  *
  * Return: 1 (*@req set), 0 (none completed yet), or -EINVAL (@q or @req
- *	NULL, @q not requested), -EPERM (fork child), -EIO (queue broken),
- *	-ENODEV (device gone).
+ *	NULL, @q not requested), -EPERM (fork child), -EIO (queue broken,
+ *	no request left in flight), -ENODEV (device gone, no request left in
+ *	flight). On a broken queue or a gone device it returns 1 for each
+ *	request still in flight first (see "Every request comes back once").
  */
 int wd_recv(struct wd_queue *q, void **req);
 
@@ -320,7 +331,8 @@ int wd_recv(struct wd_queue *q, void **req);
  * Return: how many were collected, reqs[0] .. reqs[ret - 1] (0 when none
  *	had completed, or @max 0), or -EINVAL (@q NULL or not requested, @max
  *	negative, @reqs NULL with @max above 0), -EPERM (fork child), -EIO
- *	(queue broken), -ENODEV (device gone).
+ *	(queue broken), -ENODEV (device gone): these two once no request is
+ *	left in flight, as wd_recv().
  */
 int wd_recv_many(struct wd_queue *q, void **reqs, int max);
 
@@ -413,7 +425,8 @@ int wd_share_reserved_memory(struct wd_queue *q, struct wd_queue *target_q);
  *	-EINVAL: the device refused the request (a length over its limit);
  *	-EOPNOTSUPP: the device does not implement the operation;
  *	-EIO: device error;
- *	-ECANCELED: the queue was stopped before or while it ran;
+ *	-ECANCELED: the queue was stopped before or while it ran, or its
+ *		 device went away while it was in flight;
  *	-EPROTO: the device returned a status libwd does not know.
  */
 

@@ -20,6 +20,11 @@
  * than a ring ahead, a CQE whose user_data is not the index expected, or
  * an OK one with more output than the destination holds, breaks the queue
  * (-EIO) instead of handing back a wrong pointer or a wrong length.
+ *
+ * Every request sent comes back exactly once. When the queue breaks, the
+ * library stops it (PUT_Q: the device lets go of the buffers) and hands
+ * back the requests still in flight with status -EIO; when the device is
+ * gone, with -ECANCELED, without touching the rings. Then -EIO or -ENODEV.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +63,7 @@ struct wds {
 	uint32_t sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
 	atomic_uint cq_head;	/* receiver: CQEs consumed */
 	atomic_bool broken;
+	bool stopped;		/* receiver: stopped after breaking */
 	void *reqs[];		/* the request of each slot in flight */
 };
 
@@ -371,10 +377,53 @@ static bool wds_cqe_possible(const struct wds_alg *alg, const void *req,
 	return cqe->out_len <= room;
 }
 
-static int wds_broken(struct wds *s)
+static void wds_broken(struct wds *s)
 {
 	atomic_store(&s->broken, true);
-	return -EIO;
+}
+
+/*
+ * The queue broke or its device is gone: hand back up to max requests
+ * still in flight, oldest first, with @status (the device's own code, as
+ * a CQE would carry it), without touching the rings. How many; 0 when
+ * none is left.
+ */
+static int wds_drain(struct wd_q *q, void **reqs, int max, uint32_t status)
+{
+	struct wds *s = wds(q);
+	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_acquire);
+	struct wd_soft_cqe cqe = { .status = status };
+	int n = 0;
+
+	while (n < max && head != tail) {
+		void *r = s->reqs[head & (s->depth - 1)];
+
+		wds_complete(s->alg, r, &cqe);
+		reqs[n++] = r;
+		head++;
+	}
+	atomic_store_explicit(&s->cq_head, head, memory_order_release);
+	return n;
+}
+
+/* Receiving on a dead or broken queue: what is in flight, then -errno. */
+static int wds_recv_ended(struct wd_q *q, void **reqs, int max)
+{
+	struct wds *s = wds(q);
+	int n;
+
+	if (atomic_load_explicit(&q->dead, memory_order_relaxed)) {
+		n = wds_drain(q, reqs, max, WD_SOFT_S_CANCELED);
+		return n ? n : -ENODEV;
+	}
+	/* the device must have let go of the buffers first */
+	if (!s->stopped) {
+		q->tp->stop(q);
+		s->stopped = true;
+	}
+	n = wds_drain(q, reqs, max, WD_SOFT_S_DEV_ERR);
+	return n ? n : -EIO;
 }
 
 /*
@@ -394,14 +443,20 @@ static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 	uint32_t tail, sq_tail, mask = s->depth - 1;
 	int n = 0;
 
-	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
-		return -EIO;
+	if (atomic_load_explicit(&q->dead, memory_order_relaxed) ||
+	    atomic_load_explicit(&s->broken, memory_order_relaxed))
+		return wds_recv_ended(q, reqs, max);
 	tail = ld_acq(&s->hdr->cq_tail);
-	if (tail == head)
-		return ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN ?
-		       wds_broken(s) : 0;
-	if (tail - head > s->depth)
-		return wds_broken(s);	/* more than a ring ahead */
+	if (tail == head) {
+		if (!(ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN))
+			return 0;
+		wds_broken(s);
+		return wds_recv_ended(q, reqs, max);
+	}
+	if (tail - head > s->depth) {
+		wds_broken(s);	/* more than a ring ahead */
+		return wds_recv_ended(q, reqs, max);
+	}
 	/* after the acquire of cq_tail: covers every request the device can
 	 * have completed below it */
 	sq_tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
@@ -421,7 +476,7 @@ static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 		head++;
 	}
 	if (!n)
-		return -EIO;
+		return wds_recv_ended(q, reqs, max);
 	/*
 	 * The doorbell first, then the slots go back to the sender: so the
 	 * device never sees more than depth requests between its CQ head and

@@ -30,9 +30,11 @@ static void wd_init_once(void)
 	pthread_atfork(NULL, NULL, wd_atfork_child);
 }
 
-/* The queue's private state, or NULL with *err set (-EINVAL, -EPERM,
- * -ENODEV). */
-struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+/*
+ * The queue's private state, or NULL with *err set (-EINVAL, -EPERM), also
+ * when its device is gone: receiving still hands back what was in flight.
+ */
+static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
 {
 	struct wd_q *p;
 
@@ -46,7 +48,16 @@ struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 		*err = -EPERM;
 		return NULL;
 	}
-	if (atomic_load_explicit(&p->dead, memory_order_relaxed)) {
+	return p;
+}
+
+/* The queue's private state, or NULL with *err set (-EINVAL, -EPERM,
+ * -ENODEV). */
+struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+{
+	struct wd_q *p = wd_q_get_any(q, err);
+
+	if (p && atomic_load_explicit(&p->dead, memory_order_relaxed)) {
 		*err = -ENODEV;
 		return NULL;
 	}
@@ -181,7 +192,7 @@ WD_EXPORT int wd_recv(struct wd_queue *q, void **req)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_any(q, &ret);
 	if (!p)
 		return ret;
 	if (!req)
@@ -197,7 +208,7 @@ WD_EXPORT int wd_recv_many(struct wd_queue *q, void **reqs, int max)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_any(q, &ret);
 	if (!p)
 		return ret;
 	if (max < 0 || (!reqs && max))
@@ -224,7 +235,7 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_any(q, &ret);
 	if (!p)
 		return ret;
 	if (!req || timeout_ms < -1)
@@ -232,7 +243,8 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 	if (timeout_ms > 0)
 		end = wd_now_ms() + timeout_ms;
 	pthread_mutex_lock(&p->send_lock);
-	p->drv->flush(p);
+	if (!atomic_load(&p->dead))
+		p->drv->flush(p);
 	pthread_mutex_unlock(&p->send_lock);
 
 	pthread_mutex_lock(&p->recv_lock);
@@ -260,9 +272,10 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 			continue;
 		ret = p->tp->wait(p, left);
 		if (ret == -ENODEV) {
-			/* the regions are gone: touch nothing any more */
+			/* the regions are gone: touch nothing any more, but
+			 * hand back what is in flight */
 			atomic_store(&p->dead, true);
-			break;
+			continue;
 		}
 		p->drv->disarm(p);
 		if (ret < 0)

@@ -19,9 +19,11 @@
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -870,8 +872,42 @@ TEST(recv_sync_sleeps)
 	wd_release_queue(&q);
 }
 
+/* debugfs hold: the instance's engines start no request while set */
+static void engines_hold(int id, bool on)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/hold", id);
+	T_EQ(t_write_file(p, on ? "1" : "0"), 0);
+}
+
+/* wait until thread @tid sleeps in poll() (its current system call) */
+static void wait_in_poll(pid_t tid)
+{
+	char p[64], buf[64];
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d/syscall", (int)tid);
+	for (int i = 0; i < 30000; i++) {
+		int n = t_read_file(p, buf, sizeof(buf) - 1);
+
+		if (n > 0) {
+			buf[n] = 0;
+			long nr = strtol(buf, NULL, 10);
+
+			if (nr == SYS_poll || nr == SYS_ppoll)
+				return;
+		}
+		t_msleep(1);
+	}
+	T_FAIL("thread %d not asleep in poll() after 30 s", (int)tid);
+}
+
+/* every request handed back once, in order; the receive call's end */
 struct rm_waiter {
 	struct wd_queue *q;
+	pid_t tid;
+	int n;
+	void *got[64];
 	int ret;
 };
 
@@ -880,19 +916,24 @@ static void *rm_wait(void *arg)
 	struct rm_waiter *w = arg;
 	void *r;
 
+	w->tid = (pid_t)syscall(SYS_gettid);
 	while ((w->ret = wd_recv_sync(w->q, &r)) == 1)
-		;
+		if (w->n < 64)
+			w->got[w->n++] = r;
 	return NULL;
 }
 
-/* the device goes away under a sleeping wd_recv_sync(): -ENODEV, and the
- * queue is dead without the ring being touched again */
+/*
+ * The device goes away under a sleeping wd_recv_sync(): the requests in
+ * flight come back once each with -ECANCELED, then -ENODEV, and the queue
+ * is dead without the ring being touched again.
+ */
 TEST(device_removed)
 {
-	enum { NR = 8, SZ = 16 << 20 };
+	enum { NR = 8, SZ = 1 << 20 };
 	struct wd_digest_req reqs[NR];
 	uint8_t out[NR][32], *buf;
-	struct rm_waiter w;
+	struct rm_waiter w = { 0 };
 	struct wd_queue q;
 	struct t_inst a;
 	char s[16];
@@ -906,22 +947,34 @@ TEST(device_removed)
 	buf = malloc(SZ);
 	T_ASSERT(buf);
 	t_fill_random(buf, SZ, 1);
+	/* none of them runs: all are in flight when the device goes */
+	engines_hold(a.id, true);
 	for (int i = 0; i < NR; i++) {
 		wd_prep_digest(&reqs[i], out[i], 32, buf, SZ, 0);
+		reqs[i].status = 1;
 		T_EQ(wd_send(&q, &reqs[i]), 0);
 	}
 	w.q = &q;
 	T_EQ(pthread_create(&th, NULL, rm_wait, &w), 0);
-	t_msleep(300);
+	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
+		t_msleep(1);
+	wait_in_poll(w.tid);
 	snprintf(s, sizeof(s), "%d", a.id);
 	T_EQ(t_inst_del_raw(s), 0);
 	pthread_join(th, NULL);
 	T_EQ(w.ret, -ENODEV);
+	T_EQ(w.n, NR);
+	for (int i = 0; i < NR; i++) {
+		T_ASSERT_MSG(w.got[i] == &reqs[i], "request %d came back as "
+			     "another one (or twice)", i);
+		T_EQ(reqs[i].status, -ECANCELED);
+	}
 	T_EQ(wd_send(&q, &reqs[0]), -ENODEV);
 	T_EQ(wd_recv(&q, &r), -ENODEV);
 	r = &reqs[0];
 	T_EQ(wd_send_many(&q, &r, 1), -ENODEV);
 	T_EQ(wd_recv_many(&q, &r, 1), -ENODEV);
+	T_EQ(wd_recv_sync(&q, &r), -ENODEV);
 	wd_flush(&q);
 	errno = 0;
 	T_ASSERT(!wd_reserve_memory(&q, 4096));
@@ -929,6 +982,78 @@ TEST(device_removed)
 	wd_release_queue(&q);
 	T_EQ(q_try(&q, "sha256", g_dev), -ENOENT);
 	free(buf);
+}
+
+/* the MMIO page of /dev/uaN as this process mapped it (libwd's) */
+static volatile struct wd_soft_mmio *mmio_of(int ua)
+{
+	char line[512], dev[32];
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo = 0, off;
+
+	T_ASSERT(f);
+	t_dev_path(ua, dev);
+	while (fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/');
+
+		if (path && !strncmp(path, dev, strlen(dev)) &&
+		    path[strlen(dev)] == '\n' &&
+		    sscanf(line, "%lx-%*x %*s %lx", &lo, &off) == 2 && !off)
+			break;
+		lo = 0;
+	}
+	fclose(f);
+	T_ASSERT_MSG(lo, "no MMIO mapping of %s", dev);
+	return (volatile struct wd_soft_mmio *)lo;
+}
+
+/*
+ * The device breaks the queue (a doorbell more than a ring ahead, as
+ * memory corruption would write): the library stops it and hands every
+ * request in flight back once with -EIO, then -EIO.
+ */
+TEST(broken_hands_back)
+{
+	enum { NR = 4 };
+	struct wd_copy_req reqs[NR];
+	char src[NR][64], dst[NR][64];
+	struct wd_queue q;
+	struct t_inst a;
+	void *r;
+	int n = 0, ret;
+
+	vm_only();
+	a = t_inst_create("mode=sva engines=1");
+	t_dev_path(a.ua, g_dev);
+	q_open(&q, "copy");
+	engines_hold(a.id, true);
+	for (int i = 0; i < NR; i++) {
+		memset(src[i], 'a' + i, sizeof(src[i]));
+		memset(dst[i], 0, sizeof(dst[i]));
+		wd_prep_copy(&reqs[i], dst[i], src[i], sizeof(src[i]));
+		T_EQ(wd_send(&q, &reqs[i]), 0);
+	}
+	wd_flush(&q);
+	volatile struct wd_soft_mmio *m = mmio_of(a.ua);
+
+	m->sq_tail = m->sq_tail + 5000;
+	engines_hold(a.id, false);
+	while ((ret = wd_recv_sync(&q, &r)) == 1) {
+		T_ASSERT(n < NR);
+		T_ASSERT_MSG(r == &reqs[n], "request %d came back out of order "
+			     "or twice", n);
+		T_EQ(reqs[n].status, -EIO);
+		n++;
+	}
+	T_EQ(ret, -EIO);
+	T_EQ(n, NR);
+	/* stopped before they were handed back: the device never ran them */
+	for (int i = 0; i < NR; i++)
+		for (int j = 0; j < 64; j++)
+			T_EQ(dst[i][j], 0);
+	T_EQ(wd_send(&q, &reqs[0]), -EIO);
+	T_EQ(wd_recv(&q, &r), -EIO);
+	wd_release_queue(&q);
 }
 
 /* ---- threads ---- */
