@@ -12,6 +12,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse
 	qemu-system-x86 busybox-static cpio strace pigz
 	zlib1g-dev libssl-dev liburing-dev libdeflate-dev libisal-dev gnuplot-nox
+	libfuse3-dev # the FUSE test daemon (tests/vm/fuse-hold.c), linked statically
 	clang libclang-rt-14-dev # libFuzzer (tests/fuzz)
 )
 
