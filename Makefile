@@ -165,5 +165,5 @@ ST_ROUNDS ?= 50
 stress: all
 	tools/vm/wd-vm -v $(WD_VM_ARGS) --timeout $$(($(ST_SECONDS) * 4 + $(ST_ROUNDS) * 60 + 900)) \
 		--add build/vm -- sh -c 'ST_SECONDS=$(ST_SECONDS) ST_ROUNDS=$(ST_ROUNDS) sh ./suite-stress.sh'
-	tools/vm/wd-vm -v $(WD_VM_ARGS) --mem $(if $(WD_VM_ARGS),512M,256M) \
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --allow-oom --mem $(if $(WD_VM_ARGS),512M,256M) \
 		--timeout $$(($(ST_SECONDS) + 900)) -- sh -c 'ST_SECONDS=$(ST_SECONDS) st_mem'

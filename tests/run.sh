@@ -87,7 +87,7 @@ vm() {
 debug_vms() {
 	vm vm-debug --debug-kernel --timeout "${WD_VM_TIMEOUT_DEBUG:-3600}" --add build/vm -- \
 		sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh; sh ./suite.sh'
-	vm vm-debug-smallmem --debug-kernel --mem 512M --timeout 1200 -- st_mem
+	vm vm-debug-smallmem --debug-kernel --allow-oom --mem 512M --timeout 1200 -- st_mem
 }
 
 if ((debug)); then
@@ -103,7 +103,7 @@ fi
 # small one (only the base image: /work's copy would not fit in 256 MiB).
 if ((!debug)) && [[ -f build/vm/suite-fuzz.sh ]]; then
 	vm vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
-	vm vm-smallmem --mem 256M --timeout 600 -- st_mem
+	vm vm-smallmem --allow-oom --mem 256M --timeout 600 -- st_mem
 fi
 
 # A second, short VM with two NUMA nodes: discovery must pick the device on

@@ -62,6 +62,16 @@ static int tp_ok(struct wd_q *q)
 	return 0;
 }
 
+/* the library stops a queue it found broken before handing requests back */
+static int tp_stops;
+
+static int tp_stop(struct wd_q *q)
+{
+	(void)q;
+	tp_stops++;
+	return 0;
+}
+
 static int tp_wait(struct wd_q *q, int timeout_ms)
 {
 	(void)q;
@@ -78,7 +88,7 @@ static const struct wd_transport fz_tp = {
 	.name = "fuzz",
 	.region = tp_region,
 	.start = tp_ok,
-	.stop = tp_ok,
+	.stop = tp_stop,
 	.kick = tp_ok,
 	.wait = tp_wait,
 	.close = tp_close,
@@ -235,6 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cq = (struct wd_soft_cqe *)(dus + hdr->cq_off);
 	f_head = f_tail = 0;
+	tp_stops = 0;
 	memset(slots, 0, sizeof(slots));
 
 	for (; at + 3 <= size; at += 3) {
@@ -342,18 +353,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int r;
 
 			got[max] = &got;	/* canary */
+			uint32_t told = mmio->cq_head;
+
 			r = drv->recv_many(&q, got, max);
 			CHECK(got[max] == &got, "wrote past max %d", max);
 			if (r == -EIO) {
+				/* every request came back before -EIO */
+				CHECK(f_head == f_tail, "-EIO with %u requests "
+				      "never handed back", f_tail - f_head);
+				CHECK(tp_stops, "handed back before the stop");
 				broken = true;
 				break;
 			}
 			CHECK(r >= 0 && r <= max, "recv of %d returned %d", max, r);
-			if (r)
-				CHECK(!broken, "a request came back from a broken queue");
+			if (r && mmio->cq_head == told && told != f_head + r) {
+				/* handed back from a broken queue: -EIO
+				 * each, once the device was stopped */
+				for (int m = 0; m < r; m++)
+					CHECK(status_of(q.cls, got[m]) == -EIO,
+					      "handed back with %d",
+					      status_of(q.cls, got[m]));
+				CHECK(tp_stops, "handed back before the stop");
+				broken = true;
+			} else if (r) {
+				CHECK(!broken, "a completion read from a broken "
+				      "queue");
+			}
 			for (int m = 0; m < r; m++)
 				received(&q, got[m]);
-			if (r)	/* the device was told */
+			if (r && !broken)	/* the device was told */
 				CHECK(mmio->cq_head == f_head, "cq_head %u, received %u",
 				      mmio->cq_head, f_head);
 			break;

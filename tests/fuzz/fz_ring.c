@@ -809,6 +809,7 @@ static void run_batch(void)
 	struct scrib sc = { 0 };
 	struct wd_soft_cqe c;
 	bool stopped = false, scribbling = chance(10);
+	uint32_t taken;
 	int i;
 
 	gen_batch();
@@ -833,14 +834,20 @@ static void run_batch(void)
 			t_q_kick(q);
 		F.kicks += 100;
 	}
+	taken = F.n;
 	if (chance(5)) {
-		/* PUT_Q while the batch runs: all complete or are CANCELED */
+		/*
+		 * PUT_Q while the batch runs: each request the device took
+		 * completes or is CANCELED; the others never run
+		 */
 		usleep(rndn(3000));
 		T_OK(ioctl(q->fd, UACCE_CMD_PUT_Q));
 		stopped = true;
+		taken = t_q_hdr_sq_head(q) - q->cq_head;
+		T_ASSERT_MSG(taken <= (uint32_t)F.n, "%u of %d taken", taken, F.n);
 		F.stops++;
 	}
-	for (i = 0; i < F.n; i++) {
+	for (i = 0; i < (int)taken; i++) {
 		int got1 = t_q_reap(q, &c, stopped ? 0 : 300000);
 
 		if (got1 == -EIO)
@@ -851,6 +858,9 @@ static void run_batch(void)
 		T_EQ(c.user_data, F.r[i].sqe.user_data);
 		check_one(&F.r[i], &c, stopped);
 	}
+	if (stopped)
+		T_ASSERT_MSG(t_q_reap(q, &c, 0) == 0, "a CQE for an SQE not "
+			     "taken at PUT_Q");
 	if (sc.nv) {
 		sc.stop = true;
 		pthread_join(sc.th, NULL);
@@ -885,7 +895,7 @@ static void run_batch(void)
 			     sq ? "sq_tail" : "cq_head");
 		err = q->mmio->error;
 		T_EQ(err, sq ? WD_SOFT_QERR_SQ_TAIL : WD_SOFT_QERR_CQ_HEAD);
-		T_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLIN));
+		T_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLERR));
 		restart_q0();
 		F.broken++;
 	}
