@@ -367,8 +367,15 @@ static u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 	return READ_ONCE(ctx->q->stopping) ? WD_SOFT_S_CANCELED : WD_SOFT_S_OK;
 }
 
+/*
+ * @len bytes at @addr; @extent (at least @len) bytes of the buffer piece
+ * follow from @addr, then @nr_ahead more pieces at @ahead: for a host that
+ * brings missing pages in ahead of the request.
+ */
 static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-			    u32 len, u64 extent, bool write)
+			    u32 len, u64 extent,
+			    const struct wd_soft_sge *ahead, u32 nr_ahead,
+			    bool write)
 {
 	u64 end;
 	long ret;
@@ -378,6 +385,8 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	if (check_add_overflow(addr, (u64)len, &end))
 		return WD_SOFT_S_BAD_ADDR;
 	ctx->extent = extent > len ? extent : len;
+	ctx->ahead = nr_ahead ? ahead : NULL;
+	ctx->nr_ahead = nr_ahead;
 	if (write)
 		ret = wd_soft_host_write(ctx, addr, buf, len);
 	else
@@ -450,7 +459,8 @@ static u32 wd_soft_core_buf_init(struct wd_soft_core_ctx *ctx,
 	if (n > WD_SOFT_CORE_MAX_SGE)
 		return WD_SOFT_S_INVAL;
 	sge = ctx->eng->sgl + (src ? 0 : WD_SOFT_CORE_MAX_SGE);
-	ret = wd_soft_core_mem(ctx, sge, addr, n * (u32)sizeof(*sge), 0, false);
+	ret = wd_soft_core_mem(ctx, sge, addr, n * (u32)sizeof(*sge), 0, NULL, 0,
+			       false);
 	if (ret)
 		return ret;
 	buf->sge = sge;
@@ -484,7 +494,8 @@ static u32 wd_soft_core_buf_access(struct wd_soft_core_ctx *ctx,
 		}
 		n = min(len, sge->len - buf->off);
 		ret = wd_soft_core_mem(ctx, p, sge->addr + buf->off, n,
-				       sge->len - buf->off, write);
+				       sge->len - buf->off, sge + 1,
+				       buf->nents - buf->idx - 1, write);
 		if (ret)
 			return ret;
 		buf->off += n;

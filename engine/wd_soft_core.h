@@ -156,6 +156,9 @@ struct wd_soft_core_engine {
  *	bytes of the request's buffer piece (flat buffer, SGL entry or the
  *	SGL itself) from that call's address on, at least its @len: how far
  *	a host that brings pages in ahead may go
+ * @ahead: with @extent: the buffer's pieces after that one (the engine's
+ *	copy of its SGL), which the request will reach next, or NULL
+ * @nr_ahead: entries of @ahead
  *
  * The host embeds it in its own context (which may, for instance, hold a
  * borrowed address space for the batch) and finds that from the pointer
@@ -166,6 +169,8 @@ struct wd_soft_core_ctx {
 	struct wd_soft_core_engine *eng;
 	u64 bytes;
 	u64 extent;
+	const struct wd_soft_sge *ahead;
+	u32 nr_ahead;
 };
 
 /*
@@ -441,6 +446,8 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->eng = eng;
 	ctx->bytes = 0;
 	ctx->extent = 0;
+	ctx->ahead = NULL;
+	ctx->nr_ahead = 0;
 }
 
 /* ---------------------------------------------------------------------- */

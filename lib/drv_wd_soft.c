@@ -271,7 +271,8 @@ static int wds_send_many(struct wd_q *q, void *const *reqs, int n)
 	}
 	if (!i)
 		return ret;
-	atomic_store_explicit(&s->sq_tail, tail, memory_order_relaxed);
+	/* release: a receiver draining a dead queue reads reqs[] below it */
+	atomic_store_explicit(&s->sq_tail, tail, memory_order_release);
 	return i;
 }
 

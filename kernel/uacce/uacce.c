@@ -20,6 +20,7 @@
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
@@ -66,6 +67,10 @@ static void uacce_qfr_free(struct uacce_qfr *qfr)
 		if (qfr->pages[i])
 			put_page(qfr->pages[i]);
 	kvfree(qfr->pages);
+	if (qfr->pin_user) {
+		atomic_long_sub(qfr->nr_pages, &qfr->pin_user->locked_vm);
+		free_uid(qfr->pin_user);
+	}
 	if (qfr->pin_mm) {
 		atomic64_sub(qfr->nr_pages, &qfr->pin_mm->pinned_vm);
 		mmdrop(qfr->pin_mm);
@@ -73,24 +78,36 @@ static void uacce_qfr_free(struct uacce_qfr *qfr)
 	kfree(qfr);
 }
 
+#if !defined(CONFIG_NET) && !defined(CONFIG_IO_URING)
+#error "uacce counts pinned pages in user_struct.locked_vm (CONFIG_NET)"
+#endif
+
 /*
- * SS pages cannot be swapped or reclaimed: count them in the owner's
- * pinned_vm against RLIMIT_MEMLOCK, as RDMA counts registered memory.
- * Called by the owner, at mmap.
+ * SS pages cannot be swapped or reclaimed. As io_uring does, they count
+ * against RLIMIT_MEMLOCK in the user's locked_vm (CAP_IPC_LOCK exempts):
+ * a region outlives its process when it is shared to a queue passed on,
+ * so a per-process count could be escaped. They also show in the
+ * owner's pinned_vm (VmPin), as RDMA's registered memory does. Called by
+ * the owner, at mmap.
  */
 static int uacce_pin_charge(struct uacce_qfr *qfr)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	struct mm_struct *mm = current->mm;
-	s64 pinned;
+	struct user_struct *user = current_user();
+	unsigned long cur, new;
 
-	pinned = atomic64_add_return(qfr->nr_pages, &mm->pinned_vm);
-	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(qfr->nr_pages, &mm->pinned_vm);
-		return -ENOMEM;
+	if (!capable(CAP_IPC_LOCK)) {
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			new = cur + qfr->nr_pages;
+			if (new > limit || new < cur)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+		qfr->pin_user = get_uid(user);
 	}
-	mmgrab(mm);
-	qfr->pin_mm = mm;
+	atomic64_add(qfr->nr_pages, &current->mm->pinned_vm);
+	mmgrab(current->mm);
+	qfr->pin_mm = current->mm;
 	return 0;
 }
 
@@ -216,6 +233,7 @@ static void uacce_queue_free(struct uacce_queue *q)
 	for (i = 0; i < UACCE_QFRT_MAX; i++)
 		uacce_ss_put(q->qfrs[i]);	/* DKO/DUS: sole reference */
 	uacce_ss_put(q->shared_ss);
+	kvfree(q->pf_req);
 	if (q->cred)
 		put_cred(q->cred);
 	if (q->mm)
@@ -231,22 +249,60 @@ static void uacce_queue_put(struct uacce_queue *q)
 }
 
 /*
- * Fault [addr, addr + len) in for the owner. Only the first page must come:
- * the rest is fetched ahead and may fail (the end of a buffer). Killable.
+ * One page of the owner, faulted in from outside the owner's context. As
+ * GUP does for a foreign mm, mappings of device memory (VM_IO, VM_PFNMAP)
+ * are refused: their fault handlers may assume the owner's context
+ * ([vvar] does). uacce's own regions are the exception: their handler is
+ * ours.
  */
-static int uacce_fault_in(struct uacce_queue *q, unsigned long addr,
-			  size_t len, bool write)
+static int uacce_fault_page(struct mm_struct *mm, unsigned long addr,
+			    unsigned int flags)
 {
-	unsigned int flags = FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
-	unsigned long start = addr & PAGE_MASK, end, a;
+	struct vm_area_struct *vma;
+	bool unlocked = false;
+	int ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma || ((vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
+		     vma->vm_ops != &uacce_vm_ops))
+		ret = -EFAULT;
+	else
+		ret = fixup_user_fault(mm, addr, flags, &unlocked);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* How much one page request brings in, ahead of its first page at most */
+#define UACCE_PF_AHEAD_PAGES	(SZ_64M >> PAGE_SHIFT)
+
+/*
+ * A page request: the ranges the device will need, in the order it needs
+ * them; the first page of the first range is the one it waits for.
+ */
+struct uacce_pf_req {
+	bool write;
+	unsigned int n;
+	struct uacce_range r[];
+};
+
+/*
+ * Fault the request's ranges in for the owner. Only the first page must
+ * come: the rest is fetched ahead, at most UACCE_PF_AHEAD_PAGES pages, and
+ * a range stops at its first failure (the end of a buffer). Killable.
+ */
+static int uacce_fault_in(struct uacce_queue *q, const struct uacce_pf_req *req)
+{
+	unsigned int flags = FAULT_FLAG_REMOTE |
+			     (req->write ? FAULT_FLAG_WRITE : 0);
+	unsigned long a, first = req->r[0].addr & PAGE_MASK, end, done = 0;
 	struct mem_cgroup *memcg, *old_memcg;
 	struct mm_struct *mm = q->mm;
 	const struct cred *old_cred;
-	bool unlocked;
+	unsigned int i;
 	int ret = 0;
 
-	if (check_add_overflow(addr, len, &end))
-		end = ULONG_MAX;
 	/* a device acts for a live process only */
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
@@ -254,24 +310,27 @@ static int uacce_fault_in(struct uacce_queue *q, unsigned long addr,
 	memcg = get_mem_cgroup_from_mm(mm);
 	old_memcg = set_active_memcg(memcg);
 
-	for (a = start; a < end; a += PAGE_SIZE) {
-		if (mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
-			break;
+	for (i = 0; i < req->n && done < UACCE_PF_AHEAD_PAGES; i++) {
+		if (check_add_overflow(req->r[i].addr, req->r[i].len, &end))
+			end = ULONG_MAX;
+		for (a = req->r[i].addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
+			ret = uacce_fault_page(mm, a, flags);
+			/* the page the device waits for: its verdict */
+			if (ret && a == first)
+				goto out;
+			if (ret || ++done >= UACCE_PF_AHEAD_PAGES ||
+			    fatal_signal_pending(current))
+				break;
+			cond_resched();
 		}
-		unlocked = false;
-		ret = fixup_user_fault(mm, a, flags, &unlocked);
-		mmap_read_unlock(mm);
-		if (ret)
-			break;
-		cond_resched();
+		ret = 0;
 	}
-
+out:
 	set_active_memcg(old_memcg);
 	mem_cgroup_put(memcg);
 	revert_creds(old_cred);
 	mmput(mm);
-	return a > start ? 0 : ret;
+	return ret;
 }
 
 static bool uacce_pf_has_work(struct uacce_queue *q)
@@ -279,7 +338,7 @@ static bool uacce_pf_has_work(struct uacce_queue *q)
 	bool work;
 
 	spin_lock(&q->pf_lock);
-	work = q->pf_pending || q->pf_exit;
+	work = q->pf_req || q->pf_exit;
 	spin_unlock(&q->pf_lock);
 	return work;
 }
@@ -287,10 +346,9 @@ static bool uacce_pf_has_work(struct uacce_queue *q)
 static int uacce_pf_thread(void *data)
 {
 	struct uacce_queue *q = data;
-	unsigned long addr;
-	bool write, exit;
-	size_t len;
-	u32 gen;
+	struct uacce_pf_req *req;
+	bool exit;
+	u64 gen;
 	int err;
 
 	/* a stop aborts our waits on the owner's memory */
@@ -302,22 +360,21 @@ static int uacce_pf_thread(void *data)
 		flush_signals(current);
 
 		spin_lock(&q->pf_lock);
-		if (!q->pf_pending) {
+		req = q->pf_req;
+		if (!req) {
 			exit = q->pf_exit;
 			spin_unlock(&q->pf_lock);
 			if (exit)
 				break;
 			continue;
 		}
-		addr = q->pf_addr;
-		len = q->pf_len;
-		write = q->pf_write;
 		gen = q->pf_gen;
-		q->pf_pending = false;
+		q->pf_req = NULL;
 		q->pf_busy = true;
 		spin_unlock(&q->pf_lock);
 
-		err = uacce_fault_in(q, addr, len, write);
+		err = uacce_fault_in(q, req);
+		kvfree(req);
 
 		spin_lock(&q->pf_lock);
 		q->pf_busy = false;
@@ -358,46 +415,56 @@ static int uacce_pf_start(struct uacce_queue *q)
 /**
  * uacce_page_request() - have pages of the owner brought in, asynchronously
  * @q: a started queue of a device with UACCE_DEV_FAULT_FROM_DEV
- * @addr: the address the device could not reach (its page must come)
- * @len: bytes from @addr worth bringing in ahead (at least 1)
+ * @r: the ranges the device needs, in the order it needs them: the first
+ *	page of @r[0] is the one it could not reach and waits for, the rest
+ *	is worth bringing in ahead (up to 64 MiB; failures there are ignored)
+ * @n: entries of @r, at least 1; beyond UACCE_PF_MAX_RANGES they are not
+ *	looked at
  * @write: the device writes there
  *
  * The queue's fault thread faults the pages in as the owner would, with the
  * opener's credentials, and then calls the driver's page_response(). One
- * request at a time per queue. Never waits for the page; may sleep
- * (creating the thread), with no lock held that page_response() takes.
+ * request at a time per queue. Never waits for the pages; may sleep
+ * (allocations, creating the thread), with no lock held that
+ * page_response() takes.
  *
  * Return: 0 (page_response() follows unless the queue is stopped first),
  * -ESHUTDOWN (the queue is stopping: no answer will come), -EBUSY (a
  * request is pending), -EINVAL, -ENOMEM.
  */
-int uacce_page_request(struct uacce_queue *q, unsigned long addr, size_t len,
-		       bool write)
+int uacce_page_request(struct uacce_queue *q, const struct uacce_range *r,
+		       unsigned int n, bool write)
 {
+	struct uacce_pf_req *req;
 	int ret = 0;
 
-	if (!(q->uacce->flags & UACCE_DEV_FAULT_FROM_DEV) || !len ||
+	if (!(q->uacce->flags & UACCE_DEV_FAULT_FROM_DEV) || !n ||
 	    !q->uacce->ops->page_response)
 		return -EINVAL;
+	n = min_t(unsigned int, n, UACCE_PF_MAX_RANGES);
 	if (!READ_ONCE(q->pf_task)) {
 		ret = uacce_pf_start(q);
 		if (ret)
 			return ret;
 	}
+	req = kvmalloc(struct_size(req, r, n), GFP_KERNEL_ACCOUNT);
+	if (!req)
+		return -ENOMEM;
+	req->write = write;
+	req->n = n;
+	memcpy(req->r, r, n * sizeof(*r));
 
 	spin_lock(&q->pf_lock);
-	if (!q->pf_open) {
+	if (!q->pf_open)
 		ret = -ESHUTDOWN;
-	} else if (q->pf_pending) {
+	else if (q->pf_req)
 		ret = -EBUSY;
-	} else {
-		q->pf_addr = addr;
-		q->pf_len = len;
-		q->pf_write = write;
-		q->pf_pending = true;
-	}
+	else
+		q->pf_req = req;
 	spin_unlock(&q->pf_lock);
-	if (!ret)
+	if (ret)
+		kvfree(req);
+	else
 		wake_up(&q->pf_wait);
 	return ret;
 }
@@ -411,13 +478,17 @@ EXPORT_SYMBOL_GPL(uacce_page_request);
  */
 static void uacce_pf_cancel(struct uacce_queue *q)
 {
+	struct uacce_pf_req *req;
+
 	spin_lock(&q->pf_lock);
 	q->pf_open = false;
-	q->pf_pending = false;
+	req = q->pf_req;
+	q->pf_req = NULL;
 	q->pf_gen++;
 	if (q->pf_busy)
 		send_sig(SIGKILL, q->pf_task, 1);
 	spin_unlock(&q->pf_lock);
+	kvfree(req);
 }
 
 /* ---- queue control path ----------------------------------------------- */
@@ -512,11 +583,11 @@ out:
 	return ret;
 }
 
-static long uacce_get_ss_dma(struct uacce_queue *q, void __user *arg)
+/* The caller copies *@dma out, after unlocking: user memory may not come. */
+static long uacce_get_ss_dma(struct uacce_queue *q, u64 *dma)
 {
 	struct uacce_device *uacce = q->uacce;
 	struct uacce_qfr *ss;
-	u64 dma;
 
 	if (!(uacce->flags & UACCE_DEV_NOIOMMU))
 		return -EINVAL;
@@ -525,7 +596,7 @@ static long uacce_get_ss_dma(struct uacce_queue *q, void __user *arg)
 
 	spin_lock(&q->lock);
 	ss = q->qfrs[UACCE_QFRT_SS];
-	dma = ss ? ss->dma : 0;
+	*dma = ss ? ss->dma : 0;
 	spin_unlock(&q->lock);
 	if (!ss)
 		return -ENXIO;
@@ -535,7 +606,7 @@ static long uacce_get_ss_dma(struct uacce_queue *q, void __user *arg)
 			"%s[%d] reads DMA addresses: tainting the kernel\n",
 			current->comm, task_pid_nr(current));
 	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
-	return copy_to_user(arg, &dma, sizeof(dma)) ? -EFAULT : 0;
+	return 0;
 }
 
 static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
@@ -543,8 +614,13 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 {
 	struct uacce_queue *q = filep->private_data;
 	struct uacce_device *uacce = q->uacce;
+	u64 dma;
 	long ret;
 
+	/*
+	 * q->mutex is held by removal too: nothing under it may touch user
+	 * memory, whose pages the caller may never let come.
+	 */
 	mutex_lock(&q->mutex);
 	if (q->state == UACCE_Q_ZOMBIE) {
 		ret = -ENODEV;
@@ -566,7 +642,7 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 		ret = uacce_share_svas(q, arg);
 		break;
 	case UACCE_CMD_GET_SS_DMA:
-		ret = uacce_get_ss_dma(q, (void __user *)arg);
+		ret = uacce_get_ss_dma(q, &dma);
 		break;
 	default:
 		ret = uacce->ops->ioctl ? uacce->ops->ioctl(q, cmd, arg) :
@@ -575,6 +651,9 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 	}
 out:
 	mutex_unlock(&q->mutex);
+	if (!ret && cmd == UACCE_CMD_GET_SS_DMA &&
+	    copy_to_user((void __user *)arg, &dma, sizeof(dma)))
+		ret = -EFAULT;
 	return ret;
 }
 

@@ -231,12 +231,24 @@ static int wd_soft_hold_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_hold_fops, wd_soft_hold_get,
 			 wd_soft_hold_set, "%llu\n");
 
+static int wd_soft_page_requests_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = atomic64_read(&wdev->page_requests);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_page_requests_fops,
+			 wd_soft_page_requests_get, NULL, "%llu\n");
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
  * number still to fail. .../hold: write 1 and the engines start no request
- * until 0 is written (a request in progress finishes). debugfs is
- * optional: failures are ignored.
+ * until 0 is written (a request in progress finishes). .../page_requests:
+ * how many the engines made (SVA). debugfs is optional: failures are
+ * ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 {
@@ -248,6 +260,8 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_fail_next_fops);
 	debugfs_create_file_unsafe("hold", 0600, wdev->debugfs, wdev,
 				   &wd_soft_hold_fops);
+	debugfs_create_file_unsafe("page_requests", 0400, wdev->debugfs, wdev,
+				   &wd_soft_page_requests_fops);
 }
 
 static void wd_soft_dev_release(struct device *dev)
@@ -279,6 +293,7 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 		return ERR_PTR(-ENOMEM);
 	wdev->cfg = *cfg;
 	atomic_set(&wdev->nr_open, 0);
+	atomic64_set(&wdev->page_requests, 0);
 
 	device_initialize(&wdev->dev);
 	wdev->dev.bus = &wd_soft_bus;

@@ -41,7 +41,8 @@ void wd_soft_host_wake(struct wd_soft_core_queue *core)
 /* Host interface: count a device error (may isolate the device). */
 void wd_soft_host_report_error(struct wd_soft_core_queue *core)
 {
-	uacce_report_error(to_wd_soft_queue(core)->wdev->uacce);
+	/* not wdev->uacce: it is set only after uacce_register() */
+	uacce_report_error(to_wd_soft_queue(core)->uq->uacce);
 }
 
 /* Host interface: the clock of the parking decisions. */
@@ -110,6 +111,7 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 		stopping = q->core.stopping;
 		if (!q->core.has_held) {
 			q->nr_faults = 0;
+			q->fault_tries = 0;
 			q->fault_failed = false;
 		}
 		/* waiting for a page: set aside until the answer comes */
@@ -188,6 +190,9 @@ void wd_soft_engine_page_done(struct wd_soft_queue *q, int err)
 	struct wd_soft_engine *eng = q->engine;
 	bool woke = false;
 
+	/* uacce answers only a started queue; this one is not yet attached */
+	if (!eng)
+		return;
 	spin_lock(&eng->lock);
 	q->faulting = false;
 	if (err)
@@ -240,6 +245,7 @@ void wd_soft_engine_attach(struct wd_soft_queue *q)
 	q->faulting = false;
 	q->fault_failed = false;
 	q->nr_faults = 0;
+	q->fault_tries = 0;
 	spin_lock(&eng->lock);
 	list_add_tail(&q->node, &eng->active);
 	q->parked = false;
@@ -293,6 +299,7 @@ void wd_soft_engine_detach(struct wd_soft_queue *q)
 static void wd_soft_engine_free(struct wd_soft_engine *eng)
 {
 	wd_soft_engine_algs_exit(eng);
+	kvfree(eng->pf);
 	kvfree(eng->core.sgl);
 	kvfree(eng->core.out);
 	kvfree(eng->core.in);
@@ -326,7 +333,9 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 		eng->core.out = kvmalloc_node(WD_SOFT_CORE_CHUNK, gfp, node);
 		eng->core.sgl = kvmalloc_node(2 * WD_SOFT_CORE_MAX_SGE *
 					      sizeof(*eng->core.sgl), gfp, node);
-		if (!eng->core.in || !eng->core.out || !eng->core.sgl ||
+		eng->pf = kvmalloc_node((WD_SOFT_CORE_MAX_SGE + 1) *
+					sizeof(*eng->pf), gfp, node);
+		if (!eng->core.in || !eng->core.out || !eng->core.sgl || !eng->pf ||
 		    wd_soft_engine_algs_init(eng)) {
 			ret = -ENOMEM;
 			goto err_free;

@@ -71,23 +71,33 @@ void wd_soft_host_yield(struct wd_soft_core_ctx *core)
 }
 
 /*
- * The page of @addr is missing: have uacce bring it (and the buffer after
- * it, up to @end, within a window that grows with each request for the
- * same request) in, and hold the request. A page the last answer could not
- * bring in fails the request instead.
+ * The page of @addr is missing: have uacce bring it in, with the buffer
+ * after it (up to @end, within a window that grows with each request for
+ * the same SQE) and the buffer's next pieces, and hold the request. A
+ * page the last answer could not bring in fails the request instead, and
+ * so does one that keeps going missing.
  */
 static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 				 bool write)
 {
 	struct wd_soft_queue *q = ctx->q;
 	struct wd_soft_engine *eng = ctx->eng;
+	const struct wd_soft_sge *ahead = ctx->core.ahead;
 	unsigned long page = addr & PAGE_MASK;
-	u64 ahead;
+	struct uacce_range *r = eng->pf;
+	unsigned int n = 1, i;
 	bool failed;
+	u64 win;
 	int ret;
 
+	if (q->nr_faults && page == q->fault_page)
+		q->fault_tries++;
+	else
+		q->fault_tries = 1;
 	spin_lock(&eng->lock);
-	failed = q->fault_failed && q->fault_page == page;
+	failed = (q->fault_failed && q->fault_page == page) ||
+		 q->fault_tries > WD_SOFT_FAULT_TRIES ||
+		 q->nr_faults >= WD_SOFT_FAULT_MAX;
 	if (!failed) {
 		q->faulting = true;
 		q->fault_page = page;
@@ -97,16 +107,27 @@ static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 	if (failed)
 		return -EFAULT;
 
-	ahead = (u64)WD_SOFT_FAULT_AHEAD << (2 * min(q->nr_faults, 4U));
+	win = (u64)WD_SOFT_FAULT_AHEAD << (2 * min(q->nr_faults, 4U));
 	q->nr_faults++;
-	ret = uacce_page_request(q->uq, addr, min(end - addr, ahead), write);
-	if (!ret)
+	r[0].addr = addr;
+	r[0].len = min(end - addr, win);
+	for (i = 0; ahead && i < ctx->core.nr_ahead &&
+	     i < WD_SOFT_CORE_MAX_SGE; i++) {
+		if (!ahead[i].len)
+			continue;
+		r[n].addr = ahead[i].addr;
+		r[n++].len = ahead[i].len;
+	}
+	ret = uacce_page_request(q->uq, r, n, write);
+	if (!ret) {
+		atomic64_inc(&q->wdev->page_requests);
 		return -EAGAIN;
+	}
 
 	spin_lock(&eng->lock);
 	q->faulting = false;
 	spin_unlock(&eng->lock);
-	/* stopping: CANCELED; no thread or memory for it: the page is out of reach */
+	/* stopping: CANCELED; no thread or memory for it: out of reach */
 	return ret == -ESHUTDOWN ? -ECANCELED : -EFAULT;
 }
 

@@ -94,6 +94,8 @@ struct dentry;
  * @zs: the zlib stream (thread only); its workspace fits deflate and
  *	inflate, one stream at a time
  * @zdir: what @zs was initialised for
+ * @pf: room for a page request's ranges: the missing page's piece and the
+ *	pieces after it (WD_SOFT_CORE_MAX_SGE + 1; thread only)
  * @lock: protects @active, @parked, @nr_active, @nr_queues, @cur and the
  *	queues' @parked. A spinlock, innermost: never held while touching
  *	user memory or sleeping.
@@ -117,6 +119,7 @@ struct wd_soft_engine {
 	struct shash_desc *crc32c;
 	struct z_stream_s zs;
 	enum wd_soft_zdir zdir;
+	struct uacce_range *pf;
 
 	spinlock_t lock;	/* see @lock above */
 	struct list_head active;
@@ -149,6 +152,8 @@ struct wd_soft_engine {
  *	@fault_page again fails (BAD_ADDR); under @engine->lock
  * @nr_faults: page requests made for the held request so far (the
  *	read-ahead window grows with them); only the serving engine's
+ * @fault_tries: page requests in a row for @fault_page; the serving
+ *	engine's
  */
 struct wd_soft_queue {
 	struct wd_soft_core_queue core;
@@ -163,6 +168,7 @@ struct wd_soft_queue {
 	bool fault_failed;
 	unsigned long fault_page;
 	unsigned int nr_faults;
+	unsigned int fault_tries;
 };
 
 /**
@@ -179,6 +185,7 @@ struct wd_soft_queue {
  * @algs: the uacce "algorithms" string
  * @debugfs: /sys/kernel/debug/wd_soft/wd_softN, or NULL/an error pointer
  * @hold: debugfs "hold": while set the engines start no request (tests)
+ * @page_requests: debugfs "page_requests": page requests made so far
  * @engines: @cfg.nr_engines engines
  */
 struct wd_soft_dev {
@@ -193,6 +200,7 @@ struct wd_soft_dev {
 	char algs[64];
 	struct dentry *debugfs;
 	bool hold;
+	atomic64_t page_requests;
 	struct wd_soft_engine engines[];
 };
 
@@ -253,9 +261,14 @@ void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
 /*
  * mem.c. SVA: how far ahead of a missing page the first page request of a
  * request brings the buffer in; each further one of the same request
- * fetches four times as far (up to 256 times).
+ * fetches four times as far (up to 256 times). A request whose pages do
+ * not stay (a page answered there that is missing again, more than
+ * WD_SOFT_FAULT_TRIES times in a row; more than WD_SOFT_FAULT_MAX page
+ * requests in all) fails with BAD_ADDR rather than run again for ever.
  */
 #define WD_SOFT_FAULT_AHEAD	SZ_256K
+#define WD_SOFT_FAULT_TRIES	3
+#define WD_SOFT_FAULT_MAX	64
 
 void wd_soft_ctx_init(struct wd_soft_ctx *ctx, struct wd_soft_queue *q,
 		      struct wd_soft_engine *eng);

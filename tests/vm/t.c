@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/userfaultfd.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -994,4 +995,53 @@ int main(int argc, char **argv)
 		printf("# %s: %d passed, %d failed, %d skipped\n", t_prog,
 		       counts[T_PASS], counts[T_FAILED], counts[T_SKIPPED]);
 	return counts[T_FAILED] ? 1 : 0;
+}
+
+/* ---- userfaultfd ---- */
+
+int t_uffd_region(void **out, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	void *p;
+
+	if (uffd < 0)
+		return -errno;
+	if (ioctl(uffd, UFFDIO_API, &api))
+		return -errno;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = len;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	*out = p;
+	return uffd;
+}
+
+int t_uffd_wait_fault(int uffd, int timeout_ms, uint64_t *addr)
+{
+	struct pollfd p = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg m;
+
+	for (;;) {
+		int n = poll(&p, 1, timeout_ms);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		if (read(uffd, &m, sizeof(m)) != sizeof(m)) {
+			if (errno == EAGAIN)
+				continue;
+			T_FAIL("read uffd: %s", t_errname(errno));
+		}
+		if (m.event == UFFD_EVENT_PAGEFAULT) {
+			*addr = m.arg.pagefault.address;
+			return 1;
+		}
+	}
 }

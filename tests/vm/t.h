@@ -136,6 +136,15 @@ void t_fill_random(void *buf, size_t len, uint64_t seed);
  * likely get recycled, non-zero pages */
 void t_dirty_free_memory(size_t mb);
 
+/* ---- userfaultfd ---- */
+
+/* an anonymous region of len bytes whose missing pages wait on the returned
+ * uffd (non-blocking): the uffd, or -errno */
+int t_uffd_region(void **out, size_t len);
+/* wait up to timeout_ms for a page fault on the uffd: 1 and its address, or
+ * 0 on timeout */
+int t_uffd_wait_fault(int uffd, int timeout_ms, uint64_t *addr);
+
 /* ---- sysfs ---- */
 
 /* raw: bytes read (trailing newline kept) or -errno */

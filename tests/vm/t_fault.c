@@ -189,34 +189,10 @@ static bool jobs_run(struct job *j, int n)
 
 /* ---- the stuck page, first kind: a userfaultfd range nobody serves ---- */
 
-/* an anonymous region whose missing pages wait on the uffd: fd or -errno */
-static int uffd_region(void **out, size_t len)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	void *p;
-
-	if (uffd < 0)
-		return -errno;
-	if (ioctl(uffd, UFFDIO_API, &api))
-		return -errno;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	reg.range.start = (uintptr_t)p;
-	reg.range.len = len;
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		return -errno;
-	*out = p;
-	return uffd;
-}
-
 static void need_uffd(void)
 {
 	void *p;
-	int uffd = uffd_region(&p, t_page);
+	int uffd = t_uffd_region(&p, t_page);
 
 	if (uffd < 0)
 		t_skip("userfaultfd: %s", t_errname(-uffd));
@@ -467,7 +443,7 @@ void owner_main(int sock, int ua, enum src src, int nq, bool user)
 		T_OK(setuid(USER));
 	}
 	if (src == SRC_UFFD) {
-		uffd = uffd_region((void **)&p, nq * t_page);
+		uffd = t_uffd_region((void **)&p, nq * t_page);
 		if (uffd < 0)
 			T_FAIL("userfaultfd: %s", t_errname(-uffd));
 	} else {

@@ -10,13 +10,18 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <pthread.h>
 #include <linux/capability.h>
+#include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,6 +177,237 @@ TEST(non_owner_mmap_any_offset_eperm)
 		 MAP_FAILED && errno == EINVAL);
 }
 
+/* ---- the owner's pages, from outside the owner ------------------------- */
+
+/* the kernel log from now on: a /dev/kmsg reader at its end */
+static int kmsg_from_now(void)
+{
+	int fd = T_OK(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+
+	T_OK(lseek(fd, 0, SEEK_END));
+	return fd;
+}
+
+/* the first record since kmsg_from_now() that contains @what, or NULL */
+static const char *kmsg_find(int fd, const char *what)
+{
+	static char rec[1024];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)	/* overwritten: read on */
+				continue;
+			break;			/* EAGAIN: the end */
+		}
+		rec[n] = 0;
+		if (strstr(rec, what))
+			return rec;
+	}
+	return NULL;
+}
+
+static long long page_requests(int id)
+{
+	char p[128], buf[32];
+	int n;
+
+	snprintf(p, sizeof(p),
+		 "/sys/kernel/debug/wd_soft/wd_soft%d/page_requests", id);
+	n = t_read_file(p, buf, sizeof(buf) - 1);
+	if (n < 0)
+		T_FAIL("%s: %s", p, t_errname(-n));
+	buf[n] = 0;
+	return atoll(buf);
+}
+
+/*
+ * The fault thread faults pages in from outside the owner's context, so,
+ * as GUP for a foreign mm, it leaves device mappings alone: their fault
+ * handlers may assume the owner's context ([vvar]'s warns, and would map
+ * the wrong time namespace's page). An unprivileged owner that never
+ * touched [vvar] asks the device to read it: the requests fail or
+ * succeed, and the kernel says nothing.
+ */
+T_TEST_TMO(vvar_not_faulted_from_outside, 180)
+{
+	struct t_inst in = t_inst_create("queues=4");
+	char exe[PATH_MAX], dev[32];
+	const char *rec;
+	int kmsg = kmsg_from_now();
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	pid_t pid;
+
+	T_ASSERT(n > 0);
+	exe[n] = 0;
+	strcpy(strrchr(exe, '/') + 1, "vvar-copy");
+	T_ASSERT_MSG(t_exists(exe), "no %s", exe);
+	dev_mode(in.ua, 0666);
+	pid = t_fork();
+	if (pid == 0) {
+		become_user();
+		execl(exe, "vvar-copy", t_dev_path(in.ua, dev), (char *)NULL);
+		_exit(3);
+	}
+	t_wait_ok(pid, 120000);
+	dev_mode(in.ua, 0600);
+	rec = kmsg_find(kmsg, "WARNING");
+	T_ASSERT_MSG(!rec, "kernel log: %s", rec);
+	close(kmsg);
+}
+
+/*
+ * A page the owner can reach and the device cannot (a protection key the
+ * engine's threads do not hold) is answered "there" by every page request:
+ * the request fails after a few tries instead of running again for ever.
+ */
+T_TEST_TMO(pkey_source_fails_not_forever, 120)
+{
+	struct t_inst in = t_inst_create("engines=1");
+	char dst[64];
+	struct t_q q;
+	int pkey = (int)syscall(SYS_pkey_alloc, 0, 0);
+	char *src;
+
+	if (pkey < 0)
+		t_skip("pkey_alloc: %s", t_errname(errno));
+	src = mmap(NULL, t_page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(src != MAP_FAILED);
+	memset(src, 0x11, t_page);
+	T_OK(syscall(SYS_pkey_mprotect, src, t_page, PROT_READ | PROT_WRITE,
+		     pkey));
+	T_EQ(src[7], 0x11);		/* the owner reads it */
+	t_q_setup(&q, in.ua);
+	struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, sizeof(dst),
+					  sizeof(dst));
+
+	/* a new instance: its count is this request's */
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_BAD_ADDR);
+	T_ASSERT_MSG(page_requests(in.id) <= 3,
+		     "%lld page requests for one page", page_requests(in.id));
+}
+
+/*
+ * Scattered buffers of never-touched pages: one page request brings in all
+ * the pieces of a buffer, not one per piece (each of which would run the
+ * request again from its start).
+ */
+T_TEST_TMO(sgl_cold_pieces_few_page_requests, 180)
+{
+	enum { N = 1024 };
+	struct t_inst in = t_inst_create("engines=1");
+	struct wd_soft_sge *sg = calloc(2 * N, sizeof(*sg));
+	int mfd = (int)syscall(SYS_memfd_create, "t_trust", 0);
+	uint8_t *pat = malloc(t_page), *src, *dst;
+	struct t_q q;
+
+	T_ASSERT(sg && pat && mfd >= 0);
+	/* the source: a file's pages, in the page cache, not mapped yet */
+	for (int i = 0; i < 2 * N; i++) {
+		memset(pat, (uint8_t)(i * 7 + 1), t_page);
+		T_EQ(pwrite(mfd, pat, t_page, (off_t)i * t_page), (ssize_t)t_page);
+	}
+	src = mmap(NULL, 2 * N * t_page, PROT_READ, MAP_SHARED, mfd, 0);
+	dst = mmap(NULL, 2 * N * t_page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(src != MAP_FAILED && dst != MAP_FAILED);
+	/* every other page: no piece is contiguous with the next */
+	for (int i = 0; i < N; i++) {
+		sg[i] = (struct wd_soft_sge){ (uintptr_t)(src + 2 * i * t_page),
+					      (uint32_t)t_page, 0 };
+		sg[N + i] = (struct wd_soft_sge){ (uintptr_t)(dst + 2 * i * t_page),
+						  (uint32_t)t_page, 0 };
+	}
+	t_q_setup(&q, in.ua);
+	struct wd_soft_sqe s = {
+		.op = WD_SOFT_OP_COPY,
+		.flags = WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL,
+		.src = (uintptr_t)sg, .src_len = N,
+		.dst = (uintptr_t)(sg + N), .dst_len = N,
+	};
+	struct wd_soft_cqe c = t_q_run(&q, &s);
+
+	T_EQ(c.status, WD_SOFT_S_OK);
+	T_EQ(c.out_len, N * t_page);
+	for (int i = 0; i < N; i++)
+		T_ASSERT_MSG(dst[2 * i * t_page] == (uint8_t)(2 * i * 7 + 1) &&
+			     dst[2 * i * t_page + t_page - 1] ==
+			     (uint8_t)(2 * i * 7 + 1), "piece %d", i);
+	/* a new instance: its count is this request's. The SGLs, the source,
+	 * the destination; a few more if reclaimed */
+	T_ASSERT_MSG(page_requests(in.id) <= 6,
+		     "%lld page requests for %d pieces of each buffer",
+		     page_requests(in.id), N);
+	t_note("%lld page requests", page_requests(in.id));
+}
+
+struct dma_call {
+	int fd;
+	void *arg;
+	long ret;
+	int err;
+};
+
+static void *dma_call_fn(void *p)
+{
+	struct dma_call *c = p;
+
+	c->ret = ioctl(c->fd, UACCE_CMD_GET_SS_DMA, c->arg);
+	c->err = errno;
+	return NULL;
+}
+
+static void *del_device_fn(void *p)
+{
+	return (void *)(long)t_inst_del_raw(p);
+}
+
+/*
+ * GET_SS_DMA writes its answer to a page that does not come (a userfaultfd
+ * nobody serves): the ioctl waits, and nobody waits for it: the device is
+ * removed meanwhile (removal takes the queue's lock).
+ */
+T_TEST_TMO(get_ss_dma_page_delays_nobody, 120)
+{
+	struct t_inst in = t_inst_create("mode=noiommu");
+	struct dma_call c = { 0 };
+	pthread_t th, del;
+	uint64_t addr;
+	char s[16];
+	void *page;
+	int uffd = t_uffd_region(&page, t_page);
+	struct t_q q;
+
+	if (uffd < 0)
+		t_skip("userfaultfd: %s", t_errname(-uffd));
+	t_q_open(&q, in.ua);
+	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_SS, t_page,
+			       PROT_READ | PROT_WRITE) != MAP_FAILED);
+	c.fd = q.fd;
+	c.arg = page;
+	T_EQ(pthread_create(&th, NULL, dma_call_fn, &c), 0);
+	T_ASSERT_MSG(t_uffd_wait_fault(uffd, 30000, &addr) == 1,
+		     "GET_SS_DMA did not touch its page");
+	snprintf(s, sizeof(s), "%d", in.id);
+	T_EQ(pthread_create(&del, NULL, del_device_fn, s), 0);
+	/* a bound that only detects the wait: the page stays missing */
+	for (int i = 0; i < 10000 && t_inst_exists(in.id); i++)
+		t_msleep(1);
+	bool gone = !t_inst_exists(in.id);
+	struct uffdio_zeropage z = { .range = { addr & ~(t_page - 1), t_page } };
+
+	T_OK(ioctl(uffd, UFFDIO_ZEROPAGE, &z));
+	void *r;
+
+	T_EQ(pthread_join(del, &r), 0);
+	T_EQ(pthread_join(th, NULL), 0);
+	T_ASSERT_MSG(gone, "del_device waited for the GET_SS_DMA page");
+	T_EQ((long)r, 0);
+	T_EQ(c.ret, 0);
+	T_ASSERT(*(uint64_t *)page != 0);
+}
+
 /* ---- what an owner is charged for --------------------------------------- */
 
 /*
@@ -222,6 +458,56 @@ TEST(ss_counts_against_memlock)
 		_exit(0);
 	}
 	t_wait_ok(pid, 30000);
+	dev_mode(in.ua, 0600);
+}
+
+/* as uid T_UID with RLIMIT_MEMLOCK 64 KiB: map SS of @kb on a new queue */
+static void user_maps_ss(int ua, int kb, int expect_errno, int sock)
+{
+	pid_t pid = t_fork();
+
+	if (pid == 0) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+		struct t_q a, b;
+		void *p;
+
+		T_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+		become_user();
+		t_q_open(&a, ua);
+		errno = 0;
+		p = t_mmap_region(a.fd, UACCE_QFRT_SS, (size_t)kb << 10,
+				  PROT_READ | PROT_WRITE);
+		T_EQ(p == MAP_FAILED ? errno : 0, expect_errno);
+		if (sock >= 0) {
+			/* B holds the region; B goes to the parent */
+			t_q_open(&b, ua);
+			T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+			t_send_fd(sock, b.fd);
+		}
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+}
+
+/*
+ * The limit is the user's, not the process's: a region shared to a queue
+ * that outlives its process (its descriptor passed on) still counts, so
+ * that a user cannot pin more by handing regions on and exiting.
+ */
+TEST(ss_memlock_follows_the_user)
+{
+	struct t_inst in = t_inst_create("queues=8");
+	int sv[2], b;
+
+	dev_mode(in.ua, 0666);
+	T_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	user_maps_ss(in.ua, 48, 0, sv[1]);
+	b = t_recv_fd(sv[0]);
+	/* the first process is gone; its 48 KiB are still pinned */
+	user_maps_ss(in.ua, 48, ENOMEM, -1);
+	user_maps_ss(in.ua, 16, 0, -1);
+	close(b);
+	user_maps_ss(in.ua, 48, 0, -1);
 	dev_mode(in.ua, 0600);
 }
 

@@ -27,6 +27,21 @@
 
 struct uacce_device;
 struct uacce_queue;
+struct uacce_pf_req;
+
+/**
+ * struct uacce_range - a range of the owner's addresses, for
+ * uacce_page_request()
+ * @addr: first byte
+ * @len: bytes
+ */
+struct uacce_range {
+	unsigned long addr;
+	size_t len;
+};
+
+/* most ranges one page request looks at */
+#define UACCE_PF_MAX_RANGES	8192
 
 /**
  * struct uacce_qfr - memory of one queue file region owned by uacce
@@ -39,8 +54,10 @@ struct uacce_queue;
  *	contiguous) region
  * @ref: SS only: references (the mapping queue, queues it is shared to and
  *	drivers holding it through uacce_ss_get())
- * @pin_mm: SS only: the mm whose pinned_vm counts the region (against
- *	RLIMIT_MEMLOCK), grabbed until the region is freed
+ * @pin_mm: SS only: the mm whose pinned_vm shows the region, grabbed
+ *	until the region is freed
+ * @pin_user: SS only: the user whose locked_vm counts the region against
+ *	RLIMIT_MEMLOCK, referenced until it is freed; NULL with CAP_IPC_LOCK
  *
  * DKO and DUS are allocated when the queue is created and live as long as
  * the queue. SS is allocated when it is mapped and lives while referenced.
@@ -54,6 +71,7 @@ struct uacce_qfr {
 	dma_addr_t dma;
 	refcount_t ref;
 	struct mm_struct *pin_mm;
+	struct user_struct *pin_user;
 };
 
 /**
@@ -75,6 +93,8 @@ struct uacce_qfr {
  *	Called under the owner's mmap_lock: must not sleep on the device.
  * @ioctl: device-specific commands, called for commands uacce does not know,
  *	only for the owning process and a live device. -ENOTTY if unknown.
+ *	Called under the queue's mutex, which removal takes: must not touch
+ *	user memory (its pages may never come).
  * @reset: optional; called when user space clears isolation by writing
  *	isolate_strategy.
  * @page_response: devices that fault (UACCE_DEV_FAULT_FROM_DEV): the page
@@ -222,13 +242,11 @@ struct uacce_device {
  * @pf_wait: the fault thread sleeps here
  * @pf_open: page requests are taken (the queue is started)
  * @pf_exit: the queue is released: the thread ends once idle
- * @pf_pending: a request waits for the thread
+ * @pf_req: a request waiting for the thread, or NULL
  * @pf_busy: the thread works on one (a stop sends it SIGKILL)
  * @pf_lingering: released while busy: counted in uacce->nr_lingering
  * @pf_gen: bumped by each stop: a result of an older request is dropped
- * @pf_addr: the request: first byte
- * @pf_len: its length in bytes
- * @pf_write: fault pages in for writing
+ *	(64 bits: it never wraps)
  */
 struct uacce_queue {
 	struct uacce_device *uacce;
@@ -254,13 +272,10 @@ struct uacce_queue {
 	wait_queue_head_t pf_wait;
 	bool pf_open;
 	bool pf_exit;
-	bool pf_pending;
+	struct uacce_pf_req *pf_req;
 	bool pf_busy;
 	bool pf_lingering;
-	u32 pf_gen;
-	unsigned long pf_addr;
-	size_t pf_len;
-	bool pf_write;
+	u64 pf_gen;
 };
 
 /**
@@ -284,7 +299,7 @@ void uacce_wake_up(struct uacce_queue *q);
 void uacce_report_error(struct uacce_device *uacce);
 struct uacce_qfr *uacce_ss_get(struct uacce_queue *q);
 void uacce_ss_put(struct uacce_qfr *qfr);
-int uacce_page_request(struct uacce_queue *q, unsigned long addr, size_t len,
-		       bool write);
+int uacce_page_request(struct uacce_queue *q, const struct uacce_range *r,
+		       unsigned int n, bool write);
 
 #endif /* _WARPDRIVE_UACCE_H */
