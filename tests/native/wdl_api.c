@@ -10,6 +10,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -601,6 +603,198 @@ TEST(isolation)
 	EQ(wdl_dev_errors(dev), 1);
 	nq_close(&q);
 	wdl_dev_destroy(dev);
+}
+
+/*
+ * wdl_dev_set_hold(): once it returns, no engine takes an SQE, whatever
+ * it is given time for: the engines go to sleep with SQEs published on an
+ * active queue (which an engine that ignored the hold would serve, and
+ * one that only skipped its turns would never sleep on); a batch being
+ * served was finished (every SQE taken has its CQE). Kicks change
+ * nothing; released, everything runs in order; a stop while held cancels
+ * what waits; so does destroy.
+ */
+static void t_hold(unsigned int engines)
+{
+	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 4, engines);
+	size_t n = 16u << 20;
+	uint8_t *s = nt_xmalloc(n), *d = nt_xzalloc(n);
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cqe;
+	struct nq q, q2;
+	uint32_t i, taken;
+
+	memset(s, 0x5c, n);
+	nq_open(&q, dev, 0);
+	nq_open(&q2, dev, 0);
+	/* held in the middle of long copies: what was taken is complete */
+	for (i = 0; i < 4; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
+			     (uintptr_t)d, (uint32_t)n);
+		sqe.user_data = i;
+		nq_push(&q, &sqe);
+	}
+	nq_publish(&q);
+	OK(wdl_dev_set_hold(dev, true));
+	taken = __atomic_load_n(&q.hdr->sq_head, __ATOMIC_ACQUIRE);
+	EQ(__atomic_load_n(&q.hdr->cq_tail, __ATOMIC_ACQUIRE), taken);
+	/* more work on both queues, kicked: not taken while held */
+	for (i = 0; i < 8; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 100 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	OK(wdl_queue_kick(q.q));
+	OK(wdl_queue_kick(q2.q));
+	NT_WAIT_UNTIL(nt_engines_asleep(dev),
+		      "held engines not asleep with SQEs waiting");
+	EQ(q.hdr->sq_head, taken);
+	EQ(q.hdr->cq_tail, taken);
+	EQ(q2.hdr->sq_head, 0);
+	EQ(q2.hdr->cq_tail, 0);
+	EQ(wdl_queue_wait(q2.q, 0), 0);
+	OK(wdl_dev_set_hold(dev, true));	/* again: no change */
+	EQ(q2.hdr->sq_head, 0);
+	/* released: everything, in order, right */
+	OK(wdl_dev_set_hold(dev, false));
+	for (i = 0; i < 4; i++) {
+		cqe = nq_wait(&q);
+		EQ(cqe.user_data, i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	ASSERT(!memcmp(s, d, n));
+	for (i = 0; i < 8; i++) {
+		cqe = nq_wait(&q2);
+		EQ(cqe.user_data, 100 + i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	/* a stop while held cancels what waits; the queue starts again */
+	OK(wdl_dev_set_hold(dev, true));
+	for (i = 0; i < 3; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 200 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	nq_stop(&q2);
+	for (i = 0; i < 3; i++) {
+		EQ(nq_try_reap(&q2, &cqe), 1);
+		EQ(cqe.user_data, 200 + i);
+		ST(cqe, WD_SOFT_S_CANCELED);
+	}
+	nq_start(&q2);
+	OK(wdl_dev_set_hold(dev, false));
+	sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	sqe.user_data = 300;
+	ST(nq_run(&q2, &sqe), WD_SOFT_S_OK);
+	/* destroy while held: the waiting SQE is canceled */
+	OK(wdl_dev_set_hold(dev, true));
+	sqe.user_data = 301;
+	nq_push(&q2, &sqe);
+	nq_publish(&q2);
+	wdl_dev_destroy(dev);
+	EQ(nq_try_reap(&q2, &cqe), 1);
+	EQ(cqe.user_data, 301);
+	ST(cqe, WD_SOFT_S_CANCELED);
+	ERR(wdl_dev_set_hold(wdl_queue_dev(q2.q), false), ENODEV);
+	nq_close(&q);
+	nq_close(&q2);
+	free(s);
+	free(d);
+}
+
+TEST(hold_one_engine) { t_hold(1); }
+TEST(hold_two_engines) { t_hold(2); }
+
+struct holder {
+	struct wdl_dev *dev;
+	pid_t tid;
+	int ret;
+};
+
+static void *holder_fn(void *arg)
+{
+	struct holder *h = arg;
+
+	__atomic_store_n(&h->tid, nt_gettid(), __ATOMIC_SEQ_CST);
+	h->ret = wdl_dev_set_hold(h->dev, true);
+	return NULL;
+}
+
+/*
+ * The hold comes while the engine is in the middle of a request (waiting
+ * for a page of its source), with another queue's SQEs waiting for their
+ * turn in the same round (queues that never park keep their order: q
+ * then q2 in every round): that request finishes, the other queue's are
+ * not taken, and the hold returns only then.
+ */
+TEST(hold_mid_batch)
+{
+	struct wdl_config cfg = {
+		.nr_queues = 2, .nr_engines = 1, .spin_ns = 4000000000u,
+	};
+	struct wdl_dev *dev;
+	size_t n = 1u << 20, pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *s = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *d = nt_xzalloc(n);
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cqe;
+	struct nt_uffd u;
+	struct holder h = { 0 };
+	pthread_t th;
+	struct nq q, q2;
+	uint32_t i;
+
+	ASSERT(s != MAP_FAILED);
+	memset(s, 0x3e, n);
+	nt_uffd_hole(&u, s + n / 2, pg);
+	OK(wdl_dev_create(&cfg, &dev));
+	h.dev = dev;
+	nq_open(&q, dev, 0);
+	nq_open(&q2, dev, 0);
+	sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
+		     (uintptr_t)d, (uint32_t)n);
+	sqe.user_data = 1;
+	nq_push(&q, &sqe);
+	nq_publish(&q);
+	EQ(nt_uffd_fault(&u), (uintptr_t)(s + n / 2));
+	/* the engine is inside q's batch: q2's work waits for its turn */
+	for (i = 0; i < 4; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 10 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	pthread_create(&th, NULL, holder_fn, &h);
+	NT_WAIT_UNTIL(__atomic_load_n(&h.tid, __ATOMIC_SEQ_CST), "no holder");
+	/* asleep in the hold: the flag is set, the engine not yet asleep */
+	nt_wait_asleep_in(h.tid, SYS_futex, "the hold");
+	EQ(q.hdr->cq_tail, 0);
+	nt_uffd_fill(&u, 0x3e);
+	pthread_join(th, NULL);
+	OK(h.ret);
+	/* the request finished; q2 had no turn */
+	EQ(q.hdr->cq_tail, 1);
+	ASSERT(!memcmp(s, d, n));
+	EQ(q2.hdr->sq_head, 0);
+	NT_WAIT_UNTIL(nt_engines_asleep(dev), "held engine not asleep");
+	EQ(q2.hdr->sq_head, 0);
+	OK(wdl_dev_set_hold(dev, false));
+	cqe = nq_wait(&q);
+	ST(cqe, WD_SOFT_S_OK);
+	for (i = 0; i < 4; i++) {
+		cqe = nq_wait(&q2);
+		EQ(cqe.user_data, 10 + i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	nq_close(&q);
+	nq_close(&q2);
+	wdl_dev_destroy(dev);
+	nt_uffd_close(&u);
+	munmap(s, n);
+	free(d);
 }
 
 /* many queues over several engines, started and stopped concurrently */
