@@ -302,11 +302,12 @@ TEST(wait_rules)
 	t0 = nt_now_ns();
 	EQ(wdl_queue_wait(q.q, 100), 0);
 	dt = nt_now_ns() - t0;
-	ASSERT_MSG(dt >= 99000000ull && dt < 5000000000ull,
+	/* at least the timeout; the upper bound only catches a hang */
+	ASSERT_MSG(dt >= 99000000ull && dt < NT_HANG_MS * 1000000ull,
 		   "a 100 ms wait took %llu us", (unsigned long long)dt / 1000);
 	nq_push(&q, &sqe);
 	nq_publish(&q);
-	EQ(wdl_queue_wait(q.q, 5000), 1);
+	EQ(wdl_queue_wait(q.q, NT_HANG_MS), 1);
 	EQ(wdl_queue_wait(q.q, -1), 1);		/* still there */
 	EQ(wdl_queue_updated(q.q), 1);
 	EQ(nq_try_reap(&q, &cqe), 1);
@@ -315,7 +316,7 @@ TEST(wait_rules)
 	q.mmio->sq_tail = 5000;
 	/* the engine looks at a parked queue only when kicked */
 	OK(wdl_queue_kick(q.q));
-	EQ(wdl_queue_wait(q.q, 5000), 1);
+	EQ(wdl_queue_wait(q.q, NT_HANG_MS), 1);
 	ASSERT(nq_status(&q) & WD_SOFT_ST_BROKEN);
 	EQ(q.mmio->error, WD_SOFT_QERR_SQ_TAIL);
 	nq_close(&q);
@@ -326,7 +327,7 @@ struct sleeper {
 	struct wdl_queue *q;
 	int timeout_ms;
 	int ret;
-	uint64_t start;		/* when it began to wait */
+	pid_t tid;		/* set just before it waits */
 	uint64_t ns;		/* how long it waited */
 };
 
@@ -335,15 +336,25 @@ static void *sleeper_fn(void *arg)
 	struct sleeper *s = arg;
 	uint64_t t0 = nt_now_ns();
 
-	__atomic_store_n(&s->start, t0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->tid, nt_gettid(), __ATOMIC_SEQ_CST);
 	s->ret = wdl_queue_wait(s->q, s->timeout_ms);
 	s->ns = nt_now_ns() - t0;
 	return NULL;
 }
 
+/* start a sleeper and return once it sleeps in wdl_queue_wait()'s futex */
+static void sleeper_start(struct sleeper *s, pthread_t *th)
+{
+	pthread_create(th, NULL, sleeper_fn, s);
+	NT_WAIT_UNTIL(__atomic_load_n(&s->tid, __ATOMIC_SEQ_CST),
+		      "the sleeper thread never ran");
+	nt_wait_asleep_in(s->tid, SYS_futex, "the sleeper");
+}
+
 /*
  * cq_notify: with ENABLE and without ARMED, completions do not wake a
- * sleeping poller (it sees them at its timeout); with ARMED they do.
+ * sleeping poller (it sees them at its timeout); with ARMED they do (long
+ * before its timeout: that one only catches a wake-up that never comes).
  */
 TEST(cq_notify)
 {
@@ -357,27 +368,19 @@ TEST(cq_notify)
 
 	nq_open(&q, dev, 0);
 	for (armed = 0; armed < 2; armed++) {
-		uint64_t t_pub;
-		int tries = 0;
-
-again:
 		__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE |
 				 (armed ? WD_SOFT_CQN_ARMED : 0), __ATOMIC_SEQ_CST);
-		s = (struct sleeper){ .q = q.q, .timeout_ms = 1500 };
-		pthread_create(&th, NULL, sleeper_fn, &s);
-		nt_usleep(100000);	/* asleep by now */
-		t_pub = nt_now_ns();
+		s = (struct sleeper){ .q = q.q,
+				      .timeout_ms = armed ? NT_HANG_MS : 1500 };
+		sleeper_start(&s, &th);
 		nq_push(&q, &sqe);
 		nq_publish(&q);
 		pthread_join(th, NULL);
 		EQ(s.ret, 1);
 		EQ(nq_try_reap(&q, &cqe), 1);
-		/* a sleeper that only began after the publish proves nothing */
-		if (s.start >= t_pub && ++tries < 5)
-			goto again;
 		if (armed)
-			ASSERT_MSG(s.ns < 1000000000ull,
-				   "an armed poller slept %llu ms",
+			ASSERT_MSG(s.ns < (NT_HANG_MS - 1000) * 1000000ull,
+				   "an armed poller slept %llu ms: not woken",
 				   (unsigned long long)s.ns / 1000000);
 		else
 			ASSERT_MSG(s.ns >= 1400000000ull,
@@ -419,13 +422,16 @@ static void t_destroy(enum wdl_mode m)
 		nq_push(&busy, &sqe);
 	}
 	nq_publish(&busy);
-	s = (struct sleeper){ .q = idle.q, .timeout_ms = 10000 };
-	pthread_create(&th, NULL, sleeper_fn, &s);
-	nt_usleep(20000);
+	/* asleep on the idle queue, the engine at work on the busy one */
+	s = (struct sleeper){ .q = idle.q, .timeout_ms = NT_HANG_MS };
+	sleeper_start(&s, &th);
+	NT_WAIT_UNTIL(__atomic_load_n(&busy.hdr->sq_head, __ATOMIC_ACQUIRE),
+		      "the engine never took a copy");
 	wdl_dev_destroy(dev);
 	pthread_join(th, NULL);
 	EQ(s.ret, -ENODEV);
-	ASSERT_MSG(s.ns < 5000000000ull, "the sleeper was not woken");
+	ASSERT_MSG(s.ns < (NT_HANG_MS - 1000) * 1000000ull,
+		   "the sleeper was not woken");
 	/* every request completed or was canceled, in order */
 	for (i = 0; i < n; i++) {
 		ASSERT_MSG(nq_try_reap(&busy, &cqe) == 1, "CQE %u missing", i);
@@ -488,10 +494,8 @@ TEST(fork_child)
 	 * glibc's malloc guards against that, but the ASan allocator of GCC 12
 	 * does not, and the freshly started engine allocates its buffers.
 	 */
-	for (int i = 0; i < 5000 &&
-	     !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP); i++)
-		nt_usleep(1000);
-	ASSERT(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP);
+	NT_WAIT_UNTIL(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP,
+		      "the idle queue was never parked");
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
