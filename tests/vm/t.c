@@ -552,7 +552,7 @@ struct t_inst t_inst_create(const char *opts)
 	r = t_inst_new_raw(s);
 	if (r)
 		T_FAIL("new_device \"%s\": %s", s, t_errname(-r));
-	for (int i = 0; i < 200; i++) {
+	for (uint64_t end = t_now_ms() + T_HANG_MS; t_now_ms() < end;) {
 		in.ua = t_inst_ua(in.id);
 		if (in.ua >= 0 && t_exists(t_dev_path(in.ua, dev)))
 			return in;
