@@ -161,8 +161,9 @@ static void *client_fn(void *arg)
 		n = 1 + (uint32_t)(nt_rand(&seed) % 64);
 		if (n > WD_SOFT_DEPTH - nq_inflight(&c->q))
 			n = WD_SOFT_DEPTH - nq_inflight(&c->q);
-		if (n > c->todo - sent)
-			n = (uint32_t)(c->todo - sent);
+		/* a request kept back for each rendezvous to come: it KICKs */
+		if (n > c->todo - sent - (RENDEZVOUS - met))
+			n = (uint32_t)(c->todo - sent - (RENDEZVOUS - met));
 		for (k = 0; k < n; k++) {
 			uint64_t i = sent + k;
 
