@@ -283,7 +283,7 @@ static const char *find_strace(void)
 /* one traced run of the workload; per phase: 0 passed, 1 over its limit */
 static void traced_run(const char *strace, const char *exe, int *verdict)
 {
-	char log[256], report[256], line[256];
+	char log[256], report[256], errf[256], line[256], errtxt[512] = "";
 	unsigned int i;
 	struct count c;
 	FILE *f;
@@ -292,6 +292,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict)
 
 	nt_tmpfile("", 0, log, sizeof(log));
 	nt_tmpfile("", 0, report, sizeof(report));
+	nt_tmpfile("", 0, errf, sizeof(errf));
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
@@ -304,7 +305,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict)
 		 */
 		setenv("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=0:"
 		       "thread_local_quarantine_size_kb=0", 1);
-		fd = open("/dev/null", O_WRONLY);
+		fd = open(errf, O_WRONLY | O_TRUNC);
 		dup2(fd, 2);
 		execl(strace, "strace", "-f", "-qq", "-e", "signal=none", "-o",
 		      log, "--", exe, (char *)NULL);
@@ -316,6 +317,18 @@ static void traced_run(const char *strace, const char *exe, int *verdict)
 	f = fopen(report, "r");
 	ASSERT(f);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		FILE *e = fopen(errf, "r");
+
+		/* the workload's own failure: anything but strace's words */
+		if (e) {
+			while (fgets(errtxt, sizeof(errtxt), e) &&
+			       !strncmp(errtxt, "strace", 6))
+				errtxt[0] = '\0';
+			fclose(e);
+		}
+		unlink(errf);
+		if (errtxt[0])
+			FAIL("the workload failed under strace: %s", errtxt);
 		/* strace could not trace (no ptrace here), or the workload failed */
 		if (!fgets(line, sizeof(line), f)) {
 			fclose(f);
@@ -349,6 +362,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict)
 	fclose(f);
 	unlink(log);
 	unlink(report);
+	unlink(errf);
 }
 
 NT_TEST_TMO(zero_syscalls_per_request, 170)
