@@ -263,6 +263,22 @@ size_t wdl_dev_ss_max_size(const struct wdl_dev *dev)
 						   WDL_SS_MAX;
 }
 
+int wdl_dev_set_hold(struct wdl_dev *dev, bool hold)
+{
+	int ret = 0;
+
+	if (wdl_forked(dev))
+		return -EPERM;
+	/* dev->lock: destroy cannot stop the engines meanwhile */
+	pthread_mutex_lock(&dev->lock);
+	if (dev->removed)
+		ret = -ENODEV;
+	else
+		wdl_engines_hold(dev, hold);
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
 void wdl_dev_set_fail_next(struct wdl_dev *dev, int n)
 {
 	wd_soft_core_set_fail_next(&dev->core, n);

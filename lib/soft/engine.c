@@ -168,7 +168,7 @@ static bool wdl_engine_round(struct wdl_engine *eng)
 
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&eng->lock);
-		if (wdl_list_empty(&eng->active)) {
+		if (wdl_list_empty(&eng->active) || eng->hold) {
 			pthread_mutex_unlock(&eng->lock);
 			break;
 		}
@@ -207,14 +207,23 @@ static bool wdl_engine_round(struct wdl_engine *eng)
 static void *wdl_engine_thread(void *data)
 {
 	struct wdl_engine *eng = data;
+	bool counted;
 
 	pthread_mutex_lock(&eng->lock);
 	for (;;) {
-		/* every queue is parked: sleep until a kick puts one back */
-		while (!eng->nr_active && !eng->stop) {
-			if (!eng->sleeping)
+		/*
+		 * Every queue is parked: sleep until a kick puts one back (a
+		 * sleep, counted once). Held: sleep until released.
+		 */
+		counted = false;
+		while ((!eng->nr_active || eng->hold) && !eng->stop) {
+			if (!eng->nr_active && !counted) {
 				WDL_COUNT(eng->st.sleeps, 1);
+				counted = true;
+			}
 			eng->sleeping = true;
+			if (eng->hold)
+				pthread_cond_broadcast(&eng->idle_cv);
 			pthread_cond_wait(&eng->kick_cv, &eng->lock);
 		}
 		eng->sleeping = false;
@@ -259,6 +268,31 @@ void wdl_engine_kick(struct wdl_queue *q)
 	pthread_mutex_unlock(&eng->lock);
 	if (wake)
 		pthread_cond_signal(&eng->kick_cv);
+}
+
+/*
+ * Held, an engine takes no turn (wdl_engine_round() looks at @hold under
+ * the lock before each): it finishes the batch it serves and goes to
+ * sleep, which is waited for, so that nothing is taken once this returns.
+ * Released, a sleeping engine looks at its active queues again.
+ */
+void wdl_engines_hold(struct wdl_dev *dev, bool hold)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_engines; i++) {
+		struct wdl_engine *eng = &dev->engines[i];
+		bool wake;
+
+		pthread_mutex_lock(&eng->lock);
+		eng->hold = hold;
+		while (hold && !eng->sleeping)
+			pthread_cond_wait(&eng->idle_cv, &eng->lock);
+		wake = !hold && wdl_engine_must_wake(eng);
+		pthread_mutex_unlock(&eng->lock);
+		if (wake)
+			pthread_cond_signal(&eng->kick_cv);
+	}
 }
 
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)

@@ -15,6 +15,7 @@
  *   sysfs algorithms, flags, api, ...      wdl_dev_algorithms(), ...
  *   sysfs isolate, isolate_strategy        wdl_dev_isolated(), ..._strategy()
  *   debugfs fail_next                      wdl_dev_set_fail_next()
+ *   debugfs hold                           wdl_dev_set_hold()
  *   open("/dev/uaN")                       wdl_queue_open()
  *   close(fd)                              wdl_queue_close()
  *   UACCE_CMD_START_Q / UACCE_CMD_PUT_Q    wdl_queue_start() / wdl_queue_stop()
@@ -218,6 +219,22 @@ void wdl_dev_set_fail_next(struct wdl_dev *dev, int n);
  * Return: how many of the next requests will fail (>= 0).
  */
 int wdl_dev_get_fail_next(struct wdl_dev *dev);
+
+/**
+ * wdl_dev_set_hold() - debugfs hold: the engines take no request
+ * @dev: the device
+ * @hold: true: no engine takes an SQE from any queue (each finishes the
+ *	batch it is serving and sleeps; this returns when all sleep) until
+ *	it is called with false
+ *
+ * For tests: a request that must not be done yet, or a snapshot of the
+ * rings that must not move, is then a certainty instead of a race with
+ * the engines. Published SQEs simply wait; kicks, stop (which cancels
+ * them), close and destroy work as usual.
+ *
+ * Return: 0, -ENODEV (destroyed), -EPERM (fork child).
+ */
+int wdl_dev_set_hold(struct wdl_dev *dev, bool hold);
 
 /**
  * wdl_dev_isolated() - sysfs "isolate"

@@ -100,14 +100,16 @@ struct wdl_zblock {
  * @zcache: zlib allocations kept between streams, so a stream costs no
  *	malloc (and no system call) once the engine is warm (thread only)
  * @lock: protects everything below and the queues' @node and @parked
- * @kick_cv: the thread sleeps here while @active is empty
- * @idle_cv: wdl_engine_detach() waits here for @cur to move on
+ * @kick_cv: the thread sleeps here while @active is empty or @hold is set
+ * @idle_cv: wdl_engine_detach() waits here for @cur to move on,
+ *	wdl_engines_hold() for a held thread to sleep
  * @active: started queues the thread looks at, round-robin from the head
  * @parked: started queues it does not look at until they are kicked
  * @nr_active: entries in @active
  * @nr_queues: entries in both lists (read without the lock to balance)
  * @cur: the queue being served outside @lock, or NULL
  * @sleeping: the thread waits on @kick_cv
+ * @hold: take no turn (wdl_dev_set_hold())
  * @stop: the thread must end
  * @st: counters (struct wdl_stats); the thread's written by it alone, the
  *	kicks under @lock; read with relaxed loads
@@ -132,6 +134,7 @@ struct wdl_engine {
 	unsigned int nr_queues;
 	struct wdl_queue *cur;
 	bool sleeping;
+	bool hold;
 	bool stop;
 	struct wdl_stats st;
 };
@@ -265,6 +268,7 @@ void wdl_engines_stop(struct wdl_dev *dev);
 void wdl_engine_attach(struct wdl_queue *q);
 void wdl_engine_detach(struct wdl_queue *q);
 void wdl_engine_kick(struct wdl_queue *q);
+void wdl_engines_hold(struct wdl_dev *dev, bool hold);
 void wdl_queue_wake_all(struct wdl_queue *q);
 
 /* mem.c */

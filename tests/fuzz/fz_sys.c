@@ -894,12 +894,10 @@ static void sys_fuzz(void)
 	for (int k = 0; k < NSLOT; k++) {
 		if (S->ua[k] < 0 || !t_inst_exists(t_id_base + k))
 			continue;
-		for (int i = 0; i < 100; i++) {
-			if (t_attr_ll(S->ua[k], "available_instances") == slot_queues[k])
-				break;
-			t_msleep(20);	/* the last closes of killed processes */
-		}
-		T_EQ(t_attr_ll(S->ua[k], "available_instances"), slot_queues[k]);
+		/* the last closes of killed processes (mmput_async()) */
+		T_WAIT_UNTIL(t_attr_ll(S->ua[k], "available_instances") == slot_queues[k],
+			     "device %d: %lld of %d queues back", k,
+			     t_attr_ll(S->ua[k], "available_instances"), slot_queues[k]);
 	}
 	t_note("seed %llu: %d workers, %lu operations in %.1f s: %lu opens, %lu mappings, %lu ioctls that succeeded, %lu faults caught, %lu forks, %lu kill -9, %lu descriptors passed, %lu device removals, %lu isolations seen",
 	       (unsigned long long)seed, nw, S->ops, (t_now_ms() - t0) / 1000.0, S->opens,

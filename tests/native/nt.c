@@ -2,12 +2,18 @@
 /* nt.c: runner, helpers and ring driver of the native tests; see nt.h */
 #include "nt.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -241,6 +247,163 @@ void nt_usleep(unsigned int us)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+pid_t nt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static int nt_read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* the system call @tid is in (/proc: "running" when on a CPU): nr or -1 */
+static long nt_task_syscall(pid_t tid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	if (nt_read_small(path, buf, sizeof(buf)) <= 0 ||
+	    buf[0] < '0' || buf[0] > '9')
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static char nt_task_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	if (nt_read_small(path, buf, sizeof(buf)) <= 0)
+		return '?';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * The system call before and after the state, so that a thread that left
+ * it between the reads is not taken for one still in it.
+ */
+bool nt_task_asleep_in(pid_t tid, long nr)
+{
+	return nt_task_syscall(tid) == nr && nt_task_state(tid) == 'S' &&
+	       nt_task_syscall(tid) == nr;
+}
+
+void nt_wait_asleep_in(pid_t tid, long nr, const char *what)
+{
+	NT_WAIT_UNTIL(nt_task_asleep_in(tid, nr),
+		      "%s: thread %d not asleep in system call %ld after %d s",
+		      what, (int)tid, nr, NT_HANG_MS / 1000);
+}
+
+int nt_engine_tids(struct wdl_dev *dev, pid_t *tids, int max)
+{
+	DIR *d = opendir("/proc/self/task");
+	char prefix[32], path[64], comm[32];
+	struct dirent *de;
+	int n = 0;
+
+	ASSERT(d);
+	snprintf(prefix, sizeof(prefix), "wdl%d/", wdl_dev_id(dev) % 1000);
+	while ((de = readdir(d))) {
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+		if (nt_read_small(path, comm, sizeof(comm)) <= 0 ||
+		    strncmp(comm, prefix, strlen(prefix)))
+			continue;
+		if (n < max)
+			tids[n] = tid;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+bool nt_engines_asleep(struct wdl_dev *dev)
+{
+	pid_t tids[WDL_MAX_ENGINES];
+	int i, n = nt_engine_tids(dev, tids, WDL_MAX_ENGINES);
+
+	ASSERT(n > 0 && n <= WDL_MAX_ENGINES);
+	for (i = 0; i < n; i++)
+		if (!nt_task_asleep_in(tids[i], SYS_futex))
+			return false;
+	return true;
+}
+
+void nt_uffd_hole(struct nt_uffd *u, void *addr, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)addr, len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	/* user-mode faults only: the engines are threads of this process */
+	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	if (u->fd < 0)
+		nt_skip("no userfaultfd: %s", nt_errname(errno));
+	if (ioctl(u->fd, UFFDIO_API, &api))
+		FAIL("UFFDIO_API: %s", nt_errname(errno));
+	if (madvise(addr, len, MADV_DONTNEED))
+		FAIL("madvise: %s", nt_errname(errno));
+	if (ioctl(u->fd, UFFDIO_REGISTER, &reg))
+		FAIL("UFFDIO_REGISTER: %s", nt_errname(errno));
+	u->addr = addr;
+	u->len = len;
+}
+
+uint64_t nt_uffd_fault(struct nt_uffd *u)
+{
+	struct pollfd p = { .fd = u->fd, .events = POLLIN };
+	struct uffd_msg m;
+
+	if (poll(&p, 1, NT_HANG_MS) != 1)
+		FAIL("no fault in the userfaultfd hole within %d s",
+		     NT_HANG_MS / 1000);
+	if (read(u->fd, &m, sizeof(m)) != (ssize_t)sizeof(m))
+		FAIL("userfaultfd read: %s", nt_errname(errno));
+	if (m.event != UFFD_EVENT_PAGEFAULT)
+		FAIL("userfaultfd event %u", m.event);
+	return m.arg.pagefault.address;
+}
+
+void nt_uffd_fill(struct nt_uffd *u, uint8_t c)
+{
+	uint8_t *src = mmap(NULL, u->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_copy cp = {
+		.dst = (uintptr_t)u->addr, .src = (uintptr_t)src, .len = u->len,
+	};
+
+	ASSERT(src != MAP_FAILED);
+	memset(src, c, u->len);
+	if (ioctl(u->fd, UFFDIO_COPY, &cp))
+		FAIL("UFFDIO_COPY: %s", nt_errname(errno));
+	munmap(src, u->len);
+}
+
+void nt_uffd_close(struct nt_uffd *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
 }
 
 void *nt_xmalloc(size_t n)

@@ -99,6 +99,51 @@ const char *nt_stname(unsigned int status);
 
 uint64_t nt_now_ns(void);
 void nt_usleep(unsigned int us);
+
+/*
+ * Waiting for a state instead of sleeping "long enough". NT_HANG_MS only
+ * tells a hang from a slow machine: a condition that must come comes
+ * within it on any load.
+ */
+#define NT_HANG_MS	30000
+#define NT_WAIT_UNTIL(cond, ...) do {					\
+	uint64_t _end = nt_now_ns() + NT_HANG_MS * 1000000ull;		\
+									\
+	while (!(cond)) {						\
+		if (nt_now_ns() > _end)					\
+			FAIL(__VA_ARGS__);				\
+		nt_usleep(200);						\
+	}								\
+} while (0)
+pid_t nt_gettid(void);
+/* is thread @tid of this process asleep (state S) in system call @nr? */
+bool nt_task_asleep_in(pid_t tid, long nr);
+/* wait until it is (FAIL after NT_HANG_MS, naming @what) */
+void nt_wait_asleep_in(pid_t tid, long nr, const char *what);
+/* the engine threads of @dev ("wdlD/E", lib/soft/engine.c): their tids */
+int nt_engine_tids(struct wdl_dev *dev, pid_t *tids, int max);
+/* every engine thread of @dev asleep in futex() (nothing to do, or held) */
+bool nt_engines_asleep(struct wdl_dev *dev);
+
+/*
+ * userfaultfd: a hole of missing pages in the process's memory, which
+ * arrive only when the test supplies them. An engine that touches one
+ * (sva mode) waits in the fault, in the middle of its request, for as
+ * long as the test wants: a state to act in, not a race.
+ */
+struct nt_uffd {
+	int fd;
+	uint8_t *addr;
+	size_t len;
+};
+
+/* make [addr, addr + len) (page aligned, private anonymous) a hole */
+void nt_uffd_hole(struct nt_uffd *u, void *addr, size_t len);
+/* wait for the next fault in the hole (FAIL after NT_HANG_MS): its address */
+uint64_t nt_uffd_fault(struct nt_uffd *u);
+/* supply the whole hole, every byte @c; the faulting thread goes on */
+void nt_uffd_fill(struct nt_uffd *u, uint8_t c);
+void nt_uffd_close(struct nt_uffd *u);
 void *nt_xmalloc(size_t n);
 void *nt_xzalloc(size_t n);
 /* deterministic generators */

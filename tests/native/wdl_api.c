@@ -10,6 +10,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -300,11 +302,12 @@ TEST(wait_rules)
 	t0 = nt_now_ns();
 	EQ(wdl_queue_wait(q.q, 100), 0);
 	dt = nt_now_ns() - t0;
-	ASSERT_MSG(dt >= 99000000ull && dt < 5000000000ull,
+	/* at least the timeout; the upper bound only catches a hang */
+	ASSERT_MSG(dt >= 99000000ull && dt < NT_HANG_MS * 1000000ull,
 		   "a 100 ms wait took %llu us", (unsigned long long)dt / 1000);
 	nq_push(&q, &sqe);
 	nq_publish(&q);
-	EQ(wdl_queue_wait(q.q, 5000), 1);
+	EQ(wdl_queue_wait(q.q, NT_HANG_MS), 1);
 	EQ(wdl_queue_wait(q.q, -1), 1);		/* still there */
 	EQ(wdl_queue_updated(q.q), 1);
 	EQ(nq_try_reap(&q, &cqe), 1);
@@ -313,7 +316,7 @@ TEST(wait_rules)
 	q.mmio->sq_tail = 5000;
 	/* the engine looks at a parked queue only when kicked */
 	OK(wdl_queue_kick(q.q));
-	EQ(wdl_queue_wait(q.q, 5000), 1);
+	EQ(wdl_queue_wait(q.q, NT_HANG_MS), 1);
 	ASSERT(nq_status(&q) & WD_SOFT_ST_BROKEN);
 	EQ(q.mmio->error, WD_SOFT_QERR_SQ_TAIL);
 	nq_close(&q);
@@ -324,7 +327,7 @@ struct sleeper {
 	struct wdl_queue *q;
 	int timeout_ms;
 	int ret;
-	uint64_t start;		/* when it began to wait */
+	pid_t tid;		/* set just before it waits */
 	uint64_t ns;		/* how long it waited */
 };
 
@@ -333,15 +336,25 @@ static void *sleeper_fn(void *arg)
 	struct sleeper *s = arg;
 	uint64_t t0 = nt_now_ns();
 
-	__atomic_store_n(&s->start, t0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->tid, nt_gettid(), __ATOMIC_SEQ_CST);
 	s->ret = wdl_queue_wait(s->q, s->timeout_ms);
 	s->ns = nt_now_ns() - t0;
 	return NULL;
 }
 
+/* start a sleeper and return once it sleeps in wdl_queue_wait()'s futex */
+static void sleeper_start(struct sleeper *s, pthread_t *th)
+{
+	pthread_create(th, NULL, sleeper_fn, s);
+	NT_WAIT_UNTIL(__atomic_load_n(&s->tid, __ATOMIC_SEQ_CST),
+		      "the sleeper thread never ran");
+	nt_wait_asleep_in(s->tid, SYS_futex, "the sleeper");
+}
+
 /*
  * cq_notify: with ENABLE and without ARMED, completions do not wake a
- * sleeping poller (it sees them at its timeout); with ARMED they do.
+ * sleeping poller (it sees them at its timeout); with ARMED they do (long
+ * before its timeout: that one only catches a wake-up that never comes).
  */
 TEST(cq_notify)
 {
@@ -355,27 +368,19 @@ TEST(cq_notify)
 
 	nq_open(&q, dev, 0);
 	for (armed = 0; armed < 2; armed++) {
-		uint64_t t_pub;
-		int tries = 0;
-
-again:
 		__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE |
 				 (armed ? WD_SOFT_CQN_ARMED : 0), __ATOMIC_SEQ_CST);
-		s = (struct sleeper){ .q = q.q, .timeout_ms = 1500 };
-		pthread_create(&th, NULL, sleeper_fn, &s);
-		nt_usleep(100000);	/* asleep by now */
-		t_pub = nt_now_ns();
+		s = (struct sleeper){ .q = q.q,
+				      .timeout_ms = armed ? NT_HANG_MS : 1500 };
+		sleeper_start(&s, &th);
 		nq_push(&q, &sqe);
 		nq_publish(&q);
 		pthread_join(th, NULL);
 		EQ(s.ret, 1);
 		EQ(nq_try_reap(&q, &cqe), 1);
-		/* a sleeper that only began after the publish proves nothing */
-		if (s.start >= t_pub && ++tries < 5)
-			goto again;
 		if (armed)
-			ASSERT_MSG(s.ns < 1000000000ull,
-				   "an armed poller slept %llu ms",
+			ASSERT_MSG(s.ns < (NT_HANG_MS - 1000) * 1000000ull,
+				   "an armed poller slept %llu ms: not woken",
 				   (unsigned long long)s.ns / 1000000);
 		else
 			ASSERT_MSG(s.ns >= 1400000000ull,
@@ -417,13 +422,16 @@ static void t_destroy(enum wdl_mode m)
 		nq_push(&busy, &sqe);
 	}
 	nq_publish(&busy);
-	s = (struct sleeper){ .q = idle.q, .timeout_ms = 10000 };
-	pthread_create(&th, NULL, sleeper_fn, &s);
-	nt_usleep(20000);
+	/* asleep on the idle queue, the engine at work on the busy one */
+	s = (struct sleeper){ .q = idle.q, .timeout_ms = NT_HANG_MS };
+	sleeper_start(&s, &th);
+	NT_WAIT_UNTIL(__atomic_load_n(&busy.hdr->sq_head, __ATOMIC_ACQUIRE),
+		      "the engine never took a copy");
 	wdl_dev_destroy(dev);
 	pthread_join(th, NULL);
 	EQ(s.ret, -ENODEV);
-	ASSERT_MSG(s.ns < 5000000000ull, "the sleeper was not woken");
+	ASSERT_MSG(s.ns < (NT_HANG_MS - 1000) * 1000000ull,
+		   "the sleeper was not woken");
 	/* every request the device took completed or was canceled, in
 	 * order; the others never ran and have no CQE */
 	n = busy.hdr->sq_head;
@@ -489,10 +497,8 @@ TEST(fork_child)
 	 * glibc's malloc guards against that, but the ASan allocator of GCC 12
 	 * does not, and the freshly started engine allocates its buffers.
 	 */
-	for (int i = 0; i < 5000 &&
-	     !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP); i++)
-		nt_usleep(1000);
-	ASSERT(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP);
+	NT_WAIT_UNTIL(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP,
+		      "the idle queue was never parked");
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
@@ -604,6 +610,198 @@ TEST(isolation)
 	EQ(wdl_dev_errors(dev), 1);
 	nq_close(&q);
 	wdl_dev_destroy(dev);
+}
+
+/*
+ * wdl_dev_set_hold(): once it returns, no engine takes an SQE, whatever
+ * it is given time for: the engines go to sleep with SQEs published on an
+ * active queue (which an engine that ignored the hold would serve, and
+ * one that only skipped its turns would never sleep on); a batch being
+ * served was finished (every SQE taken has its CQE). Kicks change
+ * nothing; released, everything runs in order; a stop while held cancels
+ * what waits; so does destroy.
+ */
+static void t_hold(unsigned int engines)
+{
+	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 4, engines);
+	size_t n = 16u << 20;
+	uint8_t *s = nt_xmalloc(n), *d = nt_xzalloc(n);
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cqe;
+	struct nq q, q2;
+	uint32_t i, taken;
+
+	memset(s, 0x5c, n);
+	nq_open(&q, dev, 0);
+	nq_open(&q2, dev, 0);
+	/* held in the middle of long copies: what was taken is complete */
+	for (i = 0; i < 4; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
+			     (uintptr_t)d, (uint32_t)n);
+		sqe.user_data = i;
+		nq_push(&q, &sqe);
+	}
+	nq_publish(&q);
+	OK(wdl_dev_set_hold(dev, true));
+	taken = __atomic_load_n(&q.hdr->sq_head, __ATOMIC_ACQUIRE);
+	EQ(__atomic_load_n(&q.hdr->cq_tail, __ATOMIC_ACQUIRE), taken);
+	/* more work on both queues, kicked: not taken while held */
+	for (i = 0; i < 8; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 100 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	OK(wdl_queue_kick(q.q));
+	OK(wdl_queue_kick(q2.q));
+	NT_WAIT_UNTIL(nt_engines_asleep(dev),
+		      "held engines not asleep with SQEs waiting");
+	EQ(q.hdr->sq_head, taken);
+	EQ(q.hdr->cq_tail, taken);
+	EQ(q2.hdr->sq_head, 0);
+	EQ(q2.hdr->cq_tail, 0);
+	EQ(wdl_queue_wait(q2.q, 0), 0);
+	OK(wdl_dev_set_hold(dev, true));	/* again: no change */
+	EQ(q2.hdr->sq_head, 0);
+	/* released: everything, in order, right */
+	OK(wdl_dev_set_hold(dev, false));
+	for (i = 0; i < 4; i++) {
+		cqe = nq_wait(&q);
+		EQ(cqe.user_data, i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	ASSERT(!memcmp(s, d, n));
+	for (i = 0; i < 8; i++) {
+		cqe = nq_wait(&q2);
+		EQ(cqe.user_data, 100 + i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	/* a stop while held cancels what waits; the queue starts again */
+	OK(wdl_dev_set_hold(dev, true));
+	for (i = 0; i < 3; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 200 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	nq_stop(&q2);
+	for (i = 0; i < 3; i++) {
+		EQ(nq_try_reap(&q2, &cqe), 1);
+		EQ(cqe.user_data, 200 + i);
+		ST(cqe, WD_SOFT_S_CANCELED);
+	}
+	nq_start(&q2);
+	OK(wdl_dev_set_hold(dev, false));
+	sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+	sqe.user_data = 300;
+	ST(nq_run(&q2, &sqe), WD_SOFT_S_OK);
+	/* destroy while held: the waiting SQE is canceled */
+	OK(wdl_dev_set_hold(dev, true));
+	sqe.user_data = 301;
+	nq_push(&q2, &sqe);
+	nq_publish(&q2);
+	wdl_dev_destroy(dev);
+	EQ(nq_try_reap(&q2, &cqe), 1);
+	EQ(cqe.user_data, 301);
+	ST(cqe, WD_SOFT_S_CANCELED);
+	ERR(wdl_dev_set_hold(wdl_queue_dev(q2.q), false), ENODEV);
+	nq_close(&q);
+	nq_close(&q2);
+	free(s);
+	free(d);
+}
+
+TEST(hold_one_engine) { t_hold(1); }
+TEST(hold_two_engines) { t_hold(2); }
+
+struct holder {
+	struct wdl_dev *dev;
+	pid_t tid;
+	int ret;
+};
+
+static void *holder_fn(void *arg)
+{
+	struct holder *h = arg;
+
+	__atomic_store_n(&h->tid, nt_gettid(), __ATOMIC_SEQ_CST);
+	h->ret = wdl_dev_set_hold(h->dev, true);
+	return NULL;
+}
+
+/*
+ * The hold comes while the engine is in the middle of a request (waiting
+ * for a page of its source), with another queue's SQEs waiting for their
+ * turn in the same round (queues that never park keep their order: q
+ * then q2 in every round): that request finishes, the other queue's are
+ * not taken, and the hold returns only then.
+ */
+TEST(hold_mid_batch)
+{
+	struct wdl_config cfg = {
+		.nr_queues = 2, .nr_engines = 1, .spin_ns = 4000000000u,
+	};
+	struct wdl_dev *dev;
+	size_t n = 1u << 20, pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *s = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *d = nt_xzalloc(n);
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cqe;
+	struct nt_uffd u;
+	struct holder h = { 0 };
+	pthread_t th;
+	struct nq q, q2;
+	uint32_t i;
+
+	ASSERT(s != MAP_FAILED);
+	memset(s, 0x3e, n);
+	nt_uffd_hole(&u, s + n / 2, pg);
+	OK(wdl_dev_create(&cfg, &dev));
+	h.dev = dev;
+	nq_open(&q, dev, 0);
+	nq_open(&q2, dev, 0);
+	sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
+		     (uintptr_t)d, (uint32_t)n);
+	sqe.user_data = 1;
+	nq_push(&q, &sqe);
+	nq_publish(&q);
+	EQ(nt_uffd_fault(&u), (uintptr_t)(s + n / 2));
+	/* the engine is inside q's batch: q2's work waits for its turn */
+	for (i = 0; i < 4; i++) {
+		sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
+		sqe.user_data = 10 + i;
+		nq_push(&q2, &sqe);
+	}
+	nq_publish(&q2);
+	pthread_create(&th, NULL, holder_fn, &h);
+	NT_WAIT_UNTIL(__atomic_load_n(&h.tid, __ATOMIC_SEQ_CST), "no holder");
+	/* asleep in the hold: the flag is set, the engine not yet asleep */
+	nt_wait_asleep_in(h.tid, SYS_futex, "the hold");
+	EQ(q.hdr->cq_tail, 0);
+	nt_uffd_fill(&u, 0x3e);
+	pthread_join(th, NULL);
+	OK(h.ret);
+	/* the request finished; q2 had no turn */
+	EQ(q.hdr->cq_tail, 1);
+	ASSERT(!memcmp(s, d, n));
+	EQ(q2.hdr->sq_head, 0);
+	NT_WAIT_UNTIL(nt_engines_asleep(dev), "held engine not asleep");
+	EQ(q2.hdr->sq_head, 0);
+	OK(wdl_dev_set_hold(dev, false));
+	cqe = nq_wait(&q);
+	ST(cqe, WD_SOFT_S_OK);
+	for (i = 0; i < 4; i++) {
+		cqe = nq_wait(&q2);
+		EQ(cqe.user_data, 10 + i);
+		ST(cqe, WD_SOFT_S_OK);
+	}
+	nq_close(&q);
+	nq_close(&q2);
+	wdl_dev_destroy(dev);
+	nt_uffd_close(&u);
+	munmap(s, n);
+	free(d);
 }
 
 /* many queues over several engines, started and stopped concurrently */

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* a good queue's traffic, in its own thread, until told to stop */
@@ -59,7 +60,7 @@ static void *good_fn(void *arg)
 			g->fails++;
 			return NULL;
 		}
-		g->done += 4;
+		__atomic_fetch_add(&g->done, 4, __ATOMIC_RELEASE);
 		i++;
 	}
 	return NULL;
@@ -72,8 +73,27 @@ static void good_start(struct good *g, struct wdl_dev *dev)
 	pthread_create(&g->th, NULL, good_fn, g);
 }
 
+static uint64_t good_done(struct good *g)
+{
+	return __atomic_load_n(&g->done, __ATOMIC_ACQUIRE);
+}
+
+/* the good queue progresses: @n more requests after @mark (or it fails) */
+static void good_progress(struct good *g, uint64_t mark, uint64_t n)
+{
+	NT_WAIT_UNTIL(good_done(g) >= mark + n || g->fails,
+		      "the good queue made no progress beside the hostile one "
+		      "(%llu requests)", (unsigned long long)good_done(g));
+}
+
+/*
+ * The good queue has made progress (how soon is the machine's business:
+ * the hostile queue may be done before the good thread ran at all) and
+ * every one of its requests was right.
+ */
 static void good_end(struct good *g)
 {
+	good_progress(g, 0, 1);
 	g->stop = true;
 	pthread_join(g->th, NULL);
 	EQ(g->fails, 0);
@@ -298,7 +318,7 @@ static void *scribble_fn(void *arg)
 			wdl_queue_kick(s->q->q);
 			break;
 		}
-		s->writes++;
+		__atomic_fetch_add(&s->writes, 1, __ATOMIC_RELAXED);
 		if ((r >> 40) % 64 == 0) {
 			/* BROKEN: start over */
 			if (nq_status(s->q) & WD_SOFT_ST_BROKEN) {
@@ -315,6 +335,7 @@ TEST(scribbler)
 	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 4, 1);
 	struct scribbler sc;
 	struct good g;
+	uint64_t mark;
 	pthread_t th;
 	struct nq h;
 
@@ -322,7 +343,12 @@ TEST(scribbler)
 	nq_open(&h, dev, 0);
 	sc = (struct scribbler){ .q = &h };
 	pthread_create(&th, NULL, scribble_fn, &sc);
+	/* a while, and until the good queue has progressed while scribbled on */
+	NT_WAIT_UNTIL(__atomic_load_n(&sc.writes, __ATOMIC_RELAXED),
+		      "the scribbler never ran");
+	mark = good_done(&g);
 	nt_usleep(nt_sanitized ? 600000 : 400000);
+	good_progress(&g, mark, 8);
 	sc.stop = true;
 	pthread_join(th, NULL);
 	nt_note("%llu scribbles, %llu good requests meanwhile",
@@ -423,152 +449,203 @@ TEST(noiommu_stop_inflight) { t_stop_inflight(WDL_MODE_NOIOMMU); }
 
 /*
  * A 64 MiB copy is stopped at its next chunk, not run to its end: after
- * PUT_Q it is CANCELED with its first chunk copied and its last one not.
- * (The stop may come before the engine took the request, or after it
- * finished, on a busy machine: such tries prove nothing and are repeated.)
+ * PUT_Q it is CANCELED with its first chunks copied and its last one not.
+ * The copy is caught mid-way for certain: a page of its source 8 MiB in
+ * is a userfaultfd hole, so the engine waits there; PUT_Q is made while
+ * it waits (the stopping thread asleep in the stop), then the page comes.
  */
+struct stopper {
+	struct wdl_queue *q;
+	pid_t tid;
+	int ret;
+};
+
+static void *stopper_fn(void *arg)
+{
+	struct stopper *st = arg;
+
+	__atomic_store_n(&st->tid, nt_gettid(), __ATOMIC_SEQ_CST);
+	st->ret = wdl_queue_stop(st->q);
+	return NULL;
+}
+
 TEST(stop_long_request)
 {
 	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 2, 1);
-	size_t n = 64u << 20, k = 64 << 10;
-	uint8_t *s = nt_xmalloc(n), *d = nt_xzalloc(n), zero[64] = { 0 };
+	size_t n = 64u << 20, k = 64 << 10, hole = 8u << 20;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *s = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *d = nt_xzalloc(n), zero[64] = { 0 };
+	struct stopper st = { 0 };
 	struct wd_soft_cqe cqe;
 	struct wd_soft_sqe sqe;
-	uint64_t t0, t_full;
-	int tries, midway = 0;
+	struct nt_uffd u;
+	pthread_t th;
 	struct nq q;
 
+	ASSERT(s != MAP_FAILED);
 	memset(s, 0xab, n);
+	nt_uffd_hole(&u, s + hole, pg);
 	nq_open(&q, dev, 0);
-	/* how long the whole copy takes (pages faulted in by a first one) */
 	sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
 		     (uintptr_t)d, (uint32_t)n);
+	sqe.user_data = 100;
+	nq_push(&q, &sqe);
+	nq_publish(&q);
+	EQ(nt_uffd_fault(&u), (uintptr_t)(s + hole));
+	/* the engine waits in the middle of the copy: stop it there */
+	st.q = q.q;
+	pthread_create(&th, NULL, stopper_fn, &st);
+	NT_WAIT_UNTIL(__atomic_load_n(&st.tid, __ATOMIC_SEQ_CST),
+		      "the stopping thread never ran");
+	nt_wait_asleep_in(st.tid, SYS_futex, "PUT_Q waiting for the engine");
+	nt_uffd_fill(&u, 0xab);
+	pthread_join(th, NULL);
+	OK(st.ret);
+	EQ(nq_try_reap(&q, &cqe), 1);
+	EQ(cqe.user_data, 100);
+	ST(cqe, WD_SOFT_S_CANCELED);
+	EQ(cqe.out_len, 0);
+	/* stopped at the chunk after the hole's: the start copied, the end not */
+	ASSERT(d[0] == 0xab && d[k - 1] == 0xab && d[hole - 1] == 0xab);
+	ASSERT_MSG(!memcmp(d + n - 64, zero, 64),
+		   "the copy ran to its end after PUT_Q");
+	/* and the queue works again */
+	nq_start(&q);
+	memset(d, 0, n);
+	sqe.user_data = 101;
 	ST(nq_run(&q, &sqe), WD_SOFT_S_OK);
-	t0 = nt_now_ns();
-	ST(nq_run(&q, &sqe), WD_SOFT_S_OK);
-	t_full = nt_now_ns() - t0;
-	for (tries = 0; tries < 6 && !midway; tries++) {
-		memset(d, 0, n);
-		sqe.user_data = 100 + tries;
-		nq_push(&q, &sqe);
-		nq_publish(&q);
-		nt_usleep((unsigned int)(t_full / 4000));
-		nq_stop(&q);
-		EQ(nq_try_reap(&q, &cqe), 1);
-		EQ(cqe.user_data, 100 + tries);
-		if (cqe.status == WD_SOFT_S_CANCELED) {
-			EQ(cqe.out_len, 0);
-			/* taken and stopped mid-way, or never taken */
-			midway = d[0] == 0xab && d[k - 1] == 0xab &&
-				 !memcmp(d + n - 64, zero, 64);
-		} else {
-			ST(cqe, WD_SOFT_S_OK);
-			ASSERT(!memcmp(d, s, n));
-		}
-		nq_start(&q);
-	}
-	nt_note("full copy %llu us; stopped mid-way at try %d",
-		(unsigned long long)t_full / 1000, midway ? tries : -1);
-	free(s);
+	ASSERT(!memcmp(d, s, n));
+	nt_uffd_close(&u);
+	munmap(s, n);
 	free(d);
 	nq_close(&q);
 	wdl_dev_destroy(dev);
-	if (!midway)
-		nt_skip("never caught the copy running in 6 tries (busy machine)");
 }
 
 /*
- * Every queue's cq_tail, read in a few microseconds: a snapshot that took
- * longer (this thread was preempted while the engine went on) is taken
- * again. Returns the smallest value, or the largest with @max.
+ * 64 queues kept busy on one engine: between two snapshots, each queue's
+ * progress is within a few batches (16 SQEs) of every other's: round-robin,
+ * no starvation.
+ *
+ * The snapshots are exact and the rings never run dry, whatever the
+ * machine does: the engine is held while the counters are read and while
+ * every ring is topped up to its depth again (reaped and checked), then
+ * released for a while. Released, it serves one batch per queue per round
+ * where every queue has work (a ring drained meanwhile was full at the
+ * release, as every other: they drain together).
  */
-static uint32_t snapshot(struct nq *q, unsigned int n, uint32_t *v, bool max)
+struct fq {
+	struct nq q;
+	uint32_t done;			/* CQEs reaped and checked */
+};
+
+/* held: reap and check what completed, top the ring up to its depth */
+static void fair_refill(struct fq *f, unsigned int i, uint8_t *s, uint8_t *d)
 {
-	uint32_t r;
-	uint64_t t0;
+	struct wd_soft_cqe cqe;
+
+	while (nq_try_reap(&f->q, &cqe)) {
+		ASSERT_MSG(cqe.user_data == f->done && cqe.status == WD_SOFT_S_OK,
+			   "queue %u: CQE %u: user_data %llu, %s", i, f->done,
+			   (unsigned long long)cqe.user_data,
+			   nt_stname(cqe.status));
+		f->done++;
+	}
+	while (nq_inflight(&f->q) < WD_SOFT_DEPTH) {
+		struct wd_soft_sqe sqe = nq_sqe(WD_SOFT_OP_COPY, 0,
+			(uintptr_t)s, 4096, (uintptr_t)(d + 4096 * i), 4096);
+
+		sqe.user_data = f->q.sq_tail;
+		nq_push(&f->q, &sqe);
+	}
+	nq_publish(&f->q);
+}
+
+/* held: every queue's completions so far; the smallest */
+static uint32_t fair_snapshot(struct fq *f, unsigned int n, uint32_t *v)
+{
+	uint32_t lo = ~0u;
 	unsigned int i;
 
-	do {
-		t0 = nt_now_ns();
-		r = max ? 0 : ~0u;
-		for (i = 0; i < n; i++) {
-			v[i] = __atomic_load_n(&q[i].hdr->cq_tail, __ATOMIC_ACQUIRE);
-			r = max ? (v[i] > r ? v[i] : r) : (v[i] < r ? v[i] : r);
-		}
-	} while (nt_now_ns() - t0 > 20000);
-	return r;
+	for (i = 0; i < n; i++) {
+		v[i] = __atomic_load_n(&f[i].q.hdr->cq_tail, __ATOMIC_ACQUIRE);
+		lo = v[i] < lo ? v[i] : lo;
+	}
+	return lo;
 }
 
-/*
- * 64 queues kept busy on one engine: between two snapshots taken while
- * every queue still has work, each queue's progress is within a few
- * batches (16 SQEs) of every other's: round-robin, no starvation.
- */
 TEST(fairness_64)
 {
-	const unsigned int nq_ = 64, per = WD_SOFT_DEPTH;
-	/* queues that do not park: publishing starts them all at once */
+	enum { NQ = 64, MIN_A = 64, MIN_DONE = 256 };
+	/* queues that do not park while they wait for the next top-up */
 	struct wdl_config cfg = {
-		.nr_queues = 64, .nr_engines = 1, .spin_ns = 3000000000u,
+		.nr_queues = NQ, .nr_engines = 1, .spin_ns = 3000000000u,
 	};
 	struct wdl_dev *dev;
-	uint32_t a[64], b[64], lo, hi, min_a, max_b;
-	uint8_t *s = nt_xzalloc(4096), *d = nt_xzalloc(4096 * 64);
-	struct nq *q = nt_xzalloc(nq_ * sizeof(*q));
-	unsigned int i, j;
-	uint64_t t0;
+	uint32_t a[NQ], b[NQ], lo, hi, min;
+	uint8_t *s = nt_xzalloc(4096), *d = nt_xzalloc(4096 * NQ);
+	struct fq *f = nt_xzalloc(NQ * sizeof(*f));
+	unsigned int i, cycles = 0;
+	bool have_a = false;
+	uint64_t t0 = nt_now_ns();
 
+	nt_fill_random(s, 4096, 64);
 	OK(wdl_dev_create(&cfg, &dev));
-	for (i = 0; i < nq_; i++) {
-		nq_open(&q[i], dev, 0);
-		for (j = 0; j < per; j++) {
-			struct wd_soft_sqe sqe = nq_sqe(WD_SOFT_OP_COPY, 0,
-				(uintptr_t)s, 4096, (uintptr_t)(d + 4096 * i), 4096);
-
-			sqe.user_data = j;
-			nq_push(&q[i], &sqe);
+	OK(wdl_dev_set_hold(dev, true));
+	for (i = 0; i < NQ; i++)
+		nq_open(&f[i].q, dev, 0);
+	for (;;) {
+		for (i = 0; i < NQ; i++)
+			fair_refill(&f[i], i, s, d);
+		OK(wdl_dev_set_hold(dev, false));
+		nt_usleep(1000);
+		OK(wdl_dev_set_hold(dev, true));
+		cycles++;
+		min = fair_snapshot(f, NQ, b);
+		if (!have_a) {
+			/* A, once every queue has had a few turns */
+			if (min >= MIN_A) {
+				memcpy(a, b, sizeof(a));
+				have_a = true;
+			}
+		} else {
+			/* B, once every queue made MIN_DONE more */
+			for (i = 0, min = ~0u; i < NQ; i++)
+				min = b[i] - a[i] < min ? b[i] - a[i] : min;
+			if (min >= MIN_DONE)
+				break;
 		}
+		ASSERT_MSG(nt_now_ns() - t0 < NT_HANG_MS * 1000000ull,
+			   "a queue starves: %u requests in %d s", min,
+			   NT_HANG_MS / 1000);
 	}
-	/* publish everything (the protocol's kick check stays, for form) */
-	for (i = 0; i < nq_; i++)
-		__atomic_store_n(&q[i].mmio->sq_tail, q[i].sq_tail, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < nq_; i++)
-		if (nq_status(&q[i]) & WD_SOFT_ST_NEED_WAKEUP)
-			OK(wdl_queue_kick(q[i].q));
-	/* snapshot A once every queue has had a few turns */
-	t0 = nt_now_ns();
-	do {
-		min_a = snapshot(q, nq_, a, false);
-		ASSERT_MSG(nt_now_ns() - t0 < 20000000000ull, "no progress");
-	} while (min_a < 64);
-	/* snapshot B before any queue runs dry */
-	do
-		max_b = snapshot(q, nq_, b, true);
-	while (max_b < per - 160);
 	lo = ~0u;
 	hi = 0;
-	for (i = 0; i < nq_; i++) {
+	for (i = 0; i < NQ; i++) {
 		uint32_t dlt = b[i] - a[i];
 
 		lo = dlt < lo ? dlt : lo;
 		hi = dlt > hi ? dlt : hi;
 	}
-	nt_note("progress between the snapshots: %u..%u requests per queue",
-		lo, hi);
-	ASSERT_MSG(lo >= 256, "a queue made only %u requests", lo);
-	/* each snapshot is taken while the engine moves on: a few batches */
+	nt_note("progress between the snapshots: %u..%u requests per queue "
+		"(%u hold cycles)", lo, hi, cycles);
+	/* two instants each within a batch; a little more allowed */
 	ASSERT_MSG(hi - lo <= 4 * 16, "unfair: %u..%u", lo, hi);
-	for (i = 0; i < nq_; i++) {
-		for (j = 0; j < per; j++) {
-			struct wd_soft_cqe cqe = nq_wait(&q[i]);
+	OK(wdl_dev_set_hold(dev, false));
+	for (i = 0; i < NQ; i++) {
+		while (nq_inflight(&f[i].q)) {
+			struct wd_soft_cqe cqe = nq_wait(&f[i].q);
 
 			ST(cqe, WD_SOFT_S_OK);
-			EQ(cqe.user_data, j);
+			EQ(cqe.user_data, f[i].done);
+			f[i].done++;
 		}
-		nq_close(&q[i]);
+		ASSERT(!memcmp(d + 4096 * i, s, 4096));
+		nq_close(&f[i].q);
 	}
-	free(q);
+	free(f);
 	free(s);
 	free(d);
 	wdl_dev_destroy(dev);
@@ -576,8 +653,18 @@ TEST(fairness_64)
 
 /*
  * One queue kept busy with NOPs (the ring kept full) beside @idle queues
- * with nothing to do: NOPs per second, and the engine's looks per round.
+ * with nothing to do: NOPs per second (only printed: the machine is
+ * shared), and the engine's looks per round over the first WINDOW rounds
+ * of the busy queue.
+ *
+ * Queues that park (the default spin) are all parked first: then only the
+ * busy one is ever active. Queues that never park (a spin of 4 s) are
+ * opened with the engine held, so that each is first looked at when the
+ * measure begins: every one of them is active throughout the window,
+ * unless the engine takes 4 s for it (a hang, which then fails).
  */
+#define WINDOW	64
+
 static double nop_rate(unsigned int idle, unsigned int spin_ns,
 		       double *looks_per_round)
 {
@@ -586,7 +673,8 @@ static double nop_rate(unsigned int idle, unsigned int spin_ns,
 	};
 	struct wd_soft_sqe sqe = nq_sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
 	const unsigned int total = nt_sanitized ? 100000 : 300000;
-	struct wdl_stats st0, st1;
+	bool spinning = spin_ns >= 1000000000u, in_window = true;
+	struct wdl_stats st0, st, stw;
 	struct wd_soft_cqe cqe;
 	struct wdl_dev *dev;
 	struct nq *q = nt_xzalloc((idle + 1) * sizeof(*q));
@@ -594,15 +682,19 @@ static double nop_rate(unsigned int idle, unsigned int spin_ns,
 	uint64_t t0, dt;
 
 	OK(wdl_dev_create(&cfg, &dev));
+	if (spinning)
+		OK(wdl_dev_set_hold(dev, true));
 	for (i = 0; i <= idle; i++)
 		nq_open(&q[i], dev, 0);
-	/* let the idle ones park (if they can) */
-	t0 = nt_now_ns();
-	do {
-		nt_usleep(5000);
-		wdl_dev_stats(dev, &st0);
-	} while (spin_ns < 1000000 && st0.parks < idle + 1 &&
-		 nt_now_ns() - t0 < 5000000000ull);
+	/* every queue parked (the busy one too: it has nothing yet) */
+	if (!spinning)
+		NT_WAIT_UNTIL((wdl_dev_stats(dev, &st0), st0.parks >= idle + 1),
+			      "%llu of %u idle queues parked",
+			      (unsigned long long)st0.parks, idle + 1);
+	wdl_dev_stats(dev, &st0);
+	stw = st0;
+	if (spinning)
+		OK(wdl_dev_set_hold(dev, false));
 	t0 = nt_now_ns();
 	while (got < total) {
 		while (sent < total && nq_inflight(&q[0]) < WD_SOFT_DEPTH) {
@@ -613,16 +705,28 @@ static double nop_rate(unsigned int idle, unsigned int spin_ns,
 		while (nq_try_reap(&q[0], &cqe))
 			got++;
 		if (nq_inflight(&q[0]) == WD_SOFT_DEPTH &&
-		    nq_reap(&q[0], &cqe, 20000) == 1)
+		    nq_reap(&q[0], &cqe, NT_HANG_MS) == 1)
 			got++;
+		if (in_window) {
+			wdl_dev_stats(dev, &st);
+			if (st.rounds - st0.rounds >= WINDOW) {
+				stw = st;
+				in_window = false;
+			}
+		}
 	}
 	dt = nt_now_ns() - t0;
 	/* the counters of a batch are updated after its CQEs: stop first */
 	nq_stop(&q[0]);
-	wdl_dev_stats(dev, &st1);
-	*looks_per_round = (double)(st1.looks - st0.looks) /
-			   (double)(st1.rounds - st0.rounds);
-	EQ(st1.requests - st0.requests, total);
+	wdl_dev_stats(dev, &st);
+	ASSERT_MSG(!in_window, "%llu rounds for %u NOPs",
+		   (unsigned long long)(st.rounds - st0.rounds), total);
+	EQ(st.requests - st0.requests, total);
+	/* queues that never park: none did while measured */
+	if (spinning)
+		EQ(stw.parks, st0.parks);
+	*looks_per_round = (double)(stw.looks - st0.looks) /
+			   (double)(stw.rounds - st0.rounds);
 	for (i = 0; i <= idle; i++)
 		nq_close(&q[i]);
 	free(q);

@@ -11,7 +11,17 @@
  * spin time is made short so that parking, kicking and sleeping happen
  * all the time) or just long enough to race with it. A submission the
  * engine never sees, or a completion whose poller is never woken, shows
- * as a wait that times out (5 s): the test fails.
+ * as a wait that times out (30 s: a hang, not a slow machine): the test
+ * fails.
+ *
+ * How often the random pauses make the engines park and sleep is the
+ * machine's business (on a loaded one the engines may never find every
+ * queue idle). So that the sleeping paths are exercised whatever the
+ * load, the clients also meet RENDEZVOUS times: each collects everything
+ * it has in flight, waits until the engine parked its queue (NEED_WAKEUP),
+ * then one waits until an engine went to sleep, every queue being parked.
+ * The next submission of every client must KICK, and wake the engine: at
+ * least RENDEZVOUS engine sleeps and RENDEZVOUS KICKs per queue.
  */
 #include "nt.h"
 
@@ -19,10 +29,18 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define TIMEOUT_MS	5000
+#define TIMEOUT_MS	30000
+#define RENDEZVOUS	101
+
+struct meet {
+	pthread_barrier_t bar;
+	struct wdl_dev *dev;
+	uint64_t sleeps;	/* the engines' count at the last rendezvous */
+};
 
 struct client {
 	struct wdl_dev *dev;
+	struct meet *meet;
 	struct nq q;
 	unsigned int id;
 	uint64_t todo;
@@ -57,26 +75,95 @@ static void pause_for(uint64_t *seed)
 	}
 }
 
+/* reap the next CQE (sleeping if need be) and check it: false on error */
+static bool reap_one(struct client *c, uint64_t got, const uint8_t *src,
+		     const uint8_t *dst)
+{
+	struct wd_soft_cqe cqe;
+	int r = nq_reap(&c->q, &cqe, TIMEOUT_MS);
+
+	if (r != 1) {
+		snprintf(c->err, sizeof(c->err),
+			 "queue %u: %s after %llu of %llu requests "
+			 "(%u in flight, status %#x, sq_head %u, "
+			 "cq_tail %u)", c->id,
+			 r ? "error" : "lost wake-up: no completion "
+			 "within 30 s", (unsigned long long)got,
+			 (unsigned long long)c->todo,
+			 nq_inflight(&c->q), nq_status(&c->q),
+			 c->q.hdr->sq_head, c->q.hdr->cq_tail);
+		return false;
+	}
+	if (cqe.user_data != got || cqe.status != WD_SOFT_S_OK) {
+		snprintf(c->err, sizeof(c->err),
+			 "queue %u: CQE %llu: user_data %llu, %s",
+			 c->id, (unsigned long long)got,
+			 (unsigned long long)cqe.user_data,
+			 nt_stname(cqe.status));
+		return false;
+	}
+	if (got % 8 == 3) {
+		uint32_t len = 64 + (uint32_t)(got * 97 % 4000);
+
+		if (cqe.out_len != len ||
+		    memcmp(dst + 4096 * (got % 64), src, len)) {
+			snprintf(c->err, sizeof(c->err),
+				 "queue %u: copy %llu wrong",
+				 c->id, (unsigned long long)got);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Every client here with nothing in flight: each waits until its queue is
+ * parked, then one waits until an engine sleeps (every queue parked, it
+ * must), so that the next submissions KICK a sleeping engine.
+ */
+static void rendezvous(struct client *c)
+{
+	struct meet *m = c->meet;
+	struct wdl_stats st;
+
+	pthread_barrier_wait(&m->bar);
+	NT_WAIT_UNTIL(nq_status(&c->q) & WD_SOFT_ST_NEED_WAKEUP,
+		      "queue %u: idle and never parked", c->id);
+	if (pthread_barrier_wait(&m->bar) == PTHREAD_BARRIER_SERIAL_THREAD) {
+		NT_WAIT_UNTIL((wdl_dev_stats(m->dev, &st), st.sleeps > m->sleeps),
+			      "every queue parked and no engine went to sleep");
+		m->sleeps = st.sleeps;
+	}
+	pthread_barrier_wait(&m->bar);
+}
+
 static void *client_fn(void *arg)
 {
 	struct client *c = arg;
 	uint64_t seed = 0x57e55 + c->id, sent = 0, got = 0;
-	struct wd_soft_cqe cqe;
 	struct wd_soft_sqe sqe;
 	uint8_t *src, *dst;
-	uint32_t k, n;
-	int r;
+	uint32_t k, n, met = 0;
 
 	src = nq_ss_alloc(&c->q, 4096);
 	dst = nq_ss_alloc(&c->q, 4096 * 64);
 	nt_fill_random(src, 4096, c->id);
 	while (got < c->todo) {
+		if (met < RENDEZVOUS &&
+		    got >= (met + 1) * c->todo / (RENDEZVOUS + 1)) {
+			for (; got < sent; got++)
+				if (!reap_one(c, got, src, dst))
+					return NULL;
+			rendezvous(c);
+			met++;
+		}
 		/* submit a batch, up to what the ring has room for */
 		n = 1 + (uint32_t)(nt_rand(&seed) % 64);
 		if (n > WD_SOFT_DEPTH - nq_inflight(&c->q))
 			n = WD_SOFT_DEPTH - nq_inflight(&c->q);
-		if (n > c->todo - sent)
-			n = (uint32_t)(c->todo - sent);
+		/* a request kept back for each rendezvous to come: it KICKs */
+		if (n > c->todo - sent - (RENDEZVOUS - met))
+			n = (uint32_t)(c->todo - sent - (RENDEZVOUS - met));
 		for (k = 0; k < n; k++) {
 			uint64_t i = sent + k;
 
@@ -100,41 +187,9 @@ static void *client_fn(void *arg)
 		/* reap: everything, or some, sleeping when there is nothing */
 		n = nt_rand(&seed) % 3 ? nq_inflight(&c->q) :
 		    (uint32_t)(nt_rand(&seed) % (nq_inflight(&c->q) + 1));
-		for (k = 0; k < n; k++) {
-			r = nq_reap(&c->q, &cqe, TIMEOUT_MS);
-			if (r != 1) {
-				snprintf(c->err, sizeof(c->err),
-					 "queue %u: %s after %llu of %llu requests "
-					 "(%u in flight, status %#x, sq_head %u, "
-					 "cq_tail %u)", c->id,
-					 r ? "error" : "lost wake-up: no completion "
-					 "within 5 s", (unsigned long long)got,
-					 (unsigned long long)c->todo,
-					 nq_inflight(&c->q), nq_status(&c->q),
-					 c->q.hdr->sq_head, c->q.hdr->cq_tail);
+		for (k = 0; k < n; k++, got++)
+			if (!reap_one(c, got, src, dst))
 				return NULL;
-			}
-			if (cqe.user_data != got || cqe.status != WD_SOFT_S_OK) {
-				snprintf(c->err, sizeof(c->err),
-					 "queue %u: CQE %llu: user_data %llu, %s",
-					 c->id, (unsigned long long)got,
-					 (unsigned long long)cqe.user_data,
-					 nt_stname(cqe.status));
-				return NULL;
-			}
-			if (got % 8 == 3) {
-				uint32_t len = 64 + (uint32_t)(got * 97 % 4000);
-
-				if (cqe.out_len != len ||
-				    memcmp(dst + 4096 * (got % 64), src, len)) {
-					snprintf(c->err, sizeof(c->err),
-						 "queue %u: copy %llu wrong",
-						 c->id, (unsigned long long)got);
-					return NULL;
-				}
-			}
-			got++;
-		}
 		if (nt_rand(&seed) % 8 == 0) {
 			pause_for(&seed);
 			c->pauses++;
@@ -152,14 +207,18 @@ static void stress(unsigned int engines, unsigned int queues,
 	};
 	struct client *c = nt_xzalloc(queues * sizeof(*c));
 	pthread_t *th = nt_xzalloc(queues * sizeof(*th));
-	uint64_t kicks = 0, waits = 0, t0, done = 0;
+	uint64_t kicks = 0, waits = 0, t0, done = 0, sleeps0;
 	struct wdl_stats st;
 	struct wdl_dev *dev;
+	struct meet m;
 	unsigned int i;
 
 	OK(wdl_dev_create(&cfg, &dev));
+	m.dev = dev;
+	pthread_barrier_init(&m.bar, NULL, queues);
 	for (i = 0; i < queues; i++) {
 		c[i].dev = dev;
+		c[i].meet = &m;
 		c[i].id = i;
 		c[i].todo = total / queues;
 		nq_open(&c[i].q, dev, 1 << 20);
@@ -167,6 +226,8 @@ static void stress(unsigned int engines, unsigned int queues,
 		nq_stop(&c[i].q);
 		nq_start(&c[i].q);
 	}
+	wdl_dev_stats(dev, &st);
+	m.sleeps = sleeps0 = st.sleeps;
 	t0 = nt_now_ns();
 	for (i = 0; i < queues; i++)
 		pthread_create(&th[i], NULL, client_fn, &c[i]);
@@ -191,13 +252,16 @@ static void stress(unsigned int engines, unsigned int queues,
 		(unsigned long long)st.sleeps);
 	EQ(done, total / queues * queues);
 	EQ(st.requests, done);
-	/* the point is to exercise the sleeping paths */
-	ASSERT_MSG(kicks > 100 && st.sleeps > 100,
-		   "too few kicks (%llu) or engine sleeps (%llu) to test them",
-		   (unsigned long long)kicks, (unsigned long long)st.sleeps);
+	/* the sleeping paths, exercised at every rendezvous at least */
+	ASSERT_MSG(kicks >= (uint64_t)RENDEZVOUS * queues &&
+		   st.sleeps - sleeps0 >= RENDEZVOUS,
+		   "%llu kicks and %llu engine sleeps after %d rendezvous of "
+		   "%u queues", (unsigned long long)kicks,
+		   (unsigned long long)(st.sleeps - sleeps0), RENDEZVOUS, queues);
 	for (i = 0; i < queues; i++)
 		nq_close(&c[i].q);
 	wdl_dev_destroy(dev);
+	pthread_barrier_destroy(&m.bar);
 	free(c);
 	free(th);
 }

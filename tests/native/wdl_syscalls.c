@@ -14,22 +14,22 @@
  * The test counts the system calls that began in the window, in all
  * threads: a busy engine makes none, the submitter none either.
  *
- * What a shared, noisy machine adds: when the submitter is off the CPU
- * longer than the engine takes to drain the ring, the engine spins, parks
- * the queue and sleeps (a futex wait), the submitter KICKs (a futex wake),
- * and the mutex changes hands around that: a few calls per park, which
- * the engines count. So:
+ * Whether the engine ever runs dry meanwhile is the machine's business:
+ * when the submitter is off the CPU longer than the engine takes to drain
+ * the ring, the engine spins, parks the queue and sleeps (a futex wait),
+ * the submitter KICKs (a futex wake), and the mutex changes hands around
+ * that. So the two claims are measured apart, each without luck:
  *
- *  - deep phases (the ring holds tens of milliseconds of the engine's
- *    work): at most N/1000 system calls;
- *  - shallow phases (NOPs, 4 KiB copies: a full ring lasts tens or
- *    hundreds of microseconds): every call must be accounted for by a
- *    park, at most N/1000 + 8 per park, and parks are not per request
- *    (at most N/100).
+ *  - busy: on a device whose engine spins 4 s before it parks (a
+ *    submitter away that long is a hang), no phase may make more than
+ *    N/1000 system calls: a busy engine makes none, the submitter none;
+ *  - parking: on a device with the default spin (50 us), the NOP and 4 KiB
+ *    copy phases again, where every system call must be accounted for by
+ *    a park (the engines count them): at most N/1000 + 8 per park.
  *
- * A phase over its limit with the engine parked meanwhile (it was
- * starved, not busy) is measured again, up to three runs; one over its
- * limit without parking fails at once.
+ * How many parks a loaded machine causes, and what the whole path costs in
+ * system calls per request, are figures: wd bench measures them
+ * (docs/performance.md, "zero system calls per request while busy").
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
@@ -43,14 +43,9 @@
 #include <unistd.h>
 
 /*
- * Two kinds of phases. Deep ones (the ring holds 10 ms or more of the
- * engine's work, so that a submitter preempted for a time slice does not
- * let it run dry): at most N/1000 system calls, whatever the machine does.
- * Shallow ones (NOPs, 4 KiB copies: the engine drains a full ring in tens
- * or hundreds of microseconds, then parks whenever the submitter is off
- * the CPU for longer): every system call must be accounted for by a park
- * (the engine's futex wait, the KICK's futex wake, the mutex hand-over
- * around them), never by requests: at most N/1000 + 8 per park.
+ * The phases: every kind of request on the device that never parks, then
+ * the two that drain a full ring fastest (NOPs, 4 KiB copies: tens or
+ * hundreds of microseconds) on the device that parks after 50 us.
  */
 struct phase {
 	const char *name;
@@ -58,16 +53,18 @@ struct phase {
 	uint32_t params;
 	uint32_t len;		/* bytes per request */
 	unsigned int n;		/* requests measured */
-	bool deep;
+	bool parking;		/* on the default-spin device */
 };
 
 static const struct phase phases[] = {
 	{ "nop", WD_SOFT_OP_NOP, 0, 0, 1000000, false },
 	{ "copy4k", WD_SOFT_OP_COPY, 0, 4096, 200000, false },
-	{ "copy256k", WD_SOFT_OP_COPY, 0, 256 << 10, 10000, true },
-	{ "crc32c256k", WD_SOFT_OP_CRC32C, 0, 256 << 10, 10000, true },
-	{ "sha256-64k", WD_SOFT_OP_SHA256, 0, 64 << 10, 20000, true },
-	{ "gzip1-4k", WD_SOFT_OP_GZIP_COMP, 1, 4 << 10, 20000, true },
+	{ "copy256k", WD_SOFT_OP_COPY, 0, 256 << 10, 10000, false },
+	{ "crc32c256k", WD_SOFT_OP_CRC32C, 0, 256 << 10, 10000, false },
+	{ "sha256-64k", WD_SOFT_OP_SHA256, 0, 64 << 10, 20000, false },
+	{ "gzip1-4k", WD_SOFT_OP_GZIP_COMP, 1, 4 << 10, 20000, false },
+	{ "nop-parking", WD_SOFT_OP_NOP, 0, 0, 1000000, true },
+	{ "copy4k-parking", WD_SOFT_OP_COPY, 0, 4096, 200000, true },
 };
 #define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
 #define SRC_SIZE (256 << 10)
@@ -144,24 +141,42 @@ static void run(struct nq *q, const struct phase *p, unsigned int warm,
 
 static int workload(const char *report)
 {
-	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 2, 1);
+	/* an engine that spins 4 s before it parks, and one as by default */
+	struct wdl_config busy_cfg = {
+		.nr_queues = 2, .nr_engines = 1, .spin_ns = 4000000000u,
+	};
+	struct wdl_dev *busy, *dev = nt_dev(WDL_MODE_SVA, 2, 1);
 	uint8_t *src = nt_xmalloc(SRC_SIZE), *dst = nt_xmalloc(64 * DST_SLOT);
 	FILE *f = fopen(report, "w");
 	struct result r;
 	unsigned int i;
-	struct nq q;
+	struct nq qb, q = { 0 };
 
 	if (!f)
 		return 2;
+	OK(wdl_dev_create(&busy_cfg, &busy));
 	nt_fill_text(src, SRC_SIZE, 1);
 	memset(dst, 0, 64 * (size_t)DST_SLOT);
-	nq_open(&q, dev, 0);
+	/*
+	 * Only the measured device's engine may make system calls in a
+	 * window: the other one sleeps already (its first futex wait comes
+	 * when its thread gets to it), with no queue to wake it.
+	 */
+	NT_WAIT_UNTIL(nt_engines_asleep(dev), "a new engine never slept");
+	nq_open(&qb, busy, 0);
 	for (i = 0; i < NR_PHASES; i++) {
 		const struct phase *p = &phases[i];
 
+		if (p->parking && !q.q) {
+			nq_stop(&qb);
+			NT_WAIT_UNTIL(nt_engines_asleep(busy),
+				      "an engine without queues never slept");
+			nq_open(&q, dev, 0);
+		}
 		/* warm first: pages, malloc arenas, zlib's block cache */
 		memset(&r, 0, sizeof(r));
-		run(&q, p, p->n / 10 + 2048, p->n, src, dst, &r);
+		run(p->parking ? &q : &qb, p, p->n / 10 + 2048, p->n, src, dst,
+		    &r);
 		fprintf(f, "%s %u %.3f %llu %llu %llu\n", p->name, p->n,
 			r.ns / 1e9, (unsigned long long)r.kicks,
 			(unsigned long long)r.parks,
@@ -170,7 +185,9 @@ static int workload(const char *report)
 	}
 	fclose(f);
 	nq_close(&q);
+	nq_close(&qb);
 	wdl_dev_destroy(dev);
+	wdl_dev_destroy(busy);
 	free(src);
 	free(dst);
 	return 0;
@@ -263,14 +280,10 @@ static const char *find_strace(void)
 	return NULL;
 }
 
-/*
- * One traced run of the workload; per phase: 0 passed, 1 failed with parks
- * (starved: worth measuring again), 2 failed without (a real failure).
- */
-static void traced_run(const char *strace, const char *exe, int *verdict,
-		       int attempt)
+/* one traced run of the workload; per phase: 0 passed, 1 over its limit */
+static void traced_run(const char *strace, const char *exe, int *verdict)
 {
-	char log[256], report[256], line[256];
+	char log[256], report[256], errf[256], line[256], errtxt[512] = "";
 	unsigned int i;
 	struct count c;
 	FILE *f;
@@ -279,6 +292,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict,
 
 	nt_tmpfile("", 0, log, sizeof(log));
 	nt_tmpfile("", 0, report, sizeof(report));
+	nt_tmpfile("", 0, errf, sizeof(errf));
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
@@ -291,7 +305,7 @@ static void traced_run(const char *strace, const char *exe, int *verdict,
 		 */
 		setenv("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=0:"
 		       "thread_local_quarantine_size_kb=0", 1);
-		fd = open("/dev/null", O_WRONLY);
+		fd = open(errf, O_WRONLY | O_TRUNC);
 		dup2(fd, 2);
 		execl(strace, "strace", "-f", "-qq", "-e", "signal=none", "-o",
 		      log, "--", exe, (char *)NULL);
@@ -303,6 +317,18 @@ static void traced_run(const char *strace, const char *exe, int *verdict,
 	f = fopen(report, "r");
 	ASSERT(f);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		FILE *e = fopen(errf, "r");
+
+		/* the workload's own failure: anything but strace's words */
+		if (e) {
+			while (fgets(errtxt, sizeof(errtxt), e) &&
+			       !strncmp(errtxt, "strace", 6))
+				errtxt[0] = '\0';
+			fclose(e);
+		}
+		unlink(errf);
+		if (errtxt[0])
+			FAIL("the workload failed under strace: %s", errtxt);
 		/* strace could not trace (no ptrace here), or the workload failed */
 		if (!fgets(line, sizeof(line), f)) {
 			fclose(f);
@@ -324,27 +350,25 @@ static void traced_run(const char *strace, const char *exe, int *verdict,
 			   &kicks, &parks, &sleeps) != 6)
 			FAIL("workload report incomplete at phase %u", i);
 		count_phase(log, p->name, &c);
-		limit = p->deep ? nreq / 1000 :
-			nreq / 1000 + 8 * (unsigned int)parks;
-		verdict[i] = 0;
-		if (c.total > limit || (!p->deep && parks > nreq / 100))
-			verdict[i] = parks ? 1 : 2;
-		nt_note("%s%s: %u requests in %.3f s: %u system calls (%.6f per "
+		limit = nreq / 1000 + (p->parking ? 8 * (unsigned int)parks : 0);
+		verdict[i] = c.total > limit;
+		nt_note("%s: %u requests in %.3f s: %u system calls (%.6f per "
 			"request, limit %u) in %u thread(s); %llu KICKs, %llu "
-			"parks%s%s%s", attempt ? "again, " : "", name, nreq, secs,
-			c.total, (double)c.total / nreq, limit, c.threads, kicks,
-			parks, c.total ? ": " : "", c.names,
+			"parks%s%s%s", name, nreq, secs, c.total,
+			(double)c.total / nreq, limit, c.threads, kicks, parks,
+			c.total ? ": " : "", c.names,
 			verdict[i] ? "  <-- over" : "");
 	}
 	fclose(f);
 	unlink(log);
 	unlink(report);
+	unlink(errf);
 }
 
 NT_TEST_TMO(zero_syscalls_per_request, 170)
 {
 	const char *strace = find_strace();
-	int verdict[NR_PHASES], attempt, worst;
+	int verdict[NR_PHASES];
 	unsigned int i;
 	char exe[512];
 	ssize_t n;
@@ -354,17 +378,10 @@ NT_TEST_TMO(zero_syscalls_per_request, 170)
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	ASSERT(n > 0);
 	exe[n] = '\0';
-	for (attempt = 0; attempt < 3; attempt++) {
-		traced_run(strace, exe, verdict, attempt);
-		worst = 0;
-		for (i = 0; i < NR_PHASES; i++)
-			worst = verdict[i] > worst ? verdict[i] : worst;
-		if (worst != 1)
-			break;
-	}
+	traced_run(strace, exe, verdict);
 	for (i = 0; i < NR_PHASES; i++)
 		ASSERT_MSG(!verdict[i], "%s: system calls per request (%s)",
-			   phases[i].name, verdict[i] == 1 ?
-			   "three runs, the engine starved each time" :
-			   "not explained by parking");
+			   phases[i].name, phases[i].parking ?
+			   "not explained by parking" :
+			   "an engine with work made some");
 }

@@ -318,7 +318,7 @@ TEST(pasid_other_queues_ss)
 	struct t_inst in = t_inst_create("mode=pasid"), in2 = t_inst_create("mode=pasid");
 	struct t_q a, b, other_dev;
 	uint8_t *a_ss, *b_ss, *o_ss;
-	int pfd[2];
+	int pfd[2], done[2];
 	pid_t pid;
 
 	t_q_setup(&a, in.ua);
@@ -342,6 +342,7 @@ TEST(pasid_other_queues_ss)
 
 	/* another process's queue: its SS addresses mean nothing here */
 	T_OK(pipe(pfd));
+	T_OK(pipe(done));
 	pid = t_fork();
 	if (pid == 0) {
 		struct t_q c;
@@ -356,7 +357,8 @@ TEST(pasid_other_queues_ss)
 		/* and the parent's SS addresses mean nothing to the child's queue */
 		expect_bad(&c, (uintptr_t)b_ss, (uintptr_t)c_ss, t_page,
 			   "child's queue at the parent's SS address");
-		t_msleep(2000);
+		/* the parent's attempts are over (not: a while has passed) */
+		T_ASSERT(read(done[0], &at, 1) == 1);
 		all_bytes(c_ss, 4 * t_page, SECRET, "child's SS");
 		_exit(0);
 	}
@@ -367,6 +369,7 @@ TEST(pasid_other_queues_ss)
 		expect_bad(&b, at, (uintptr_t)b_ss, t_page, "B reads the child's SS address");
 		expect_bad(&b, (uintptr_t)b_ss, at, t_page, "B writes the child's SS address");
 		all_bytes(b_ss, t_page, 0, "B's SS after refused reads");
+		T_ASSERT(write(done[1], "d", 1) == 1);
 	}
 	t_wait_ok(pid, 30000);
 }

@@ -217,19 +217,30 @@ static bool busy_reap(struct busy *b, int idx, int timeout_ms)
 #define PROCS	64
 #define QPP	4
 
-static void hammer_child(int idx, int ua, uint64_t end)
+/*
+ * Ready (queues open) when it writes to @wfd; hammers from the go on @gfd
+ * for @secs, a round at least: a process that the host keeps off its CPU
+ * for the whole time still shows its progress under the others' load
+ * (or a starved request's 120 s bound fails it).
+ */
+static void hammer_child(int idx, int ua, int wfd, int gfd, long secs)
 {
 	struct busy b[QPP];
+	uint64_t end;
+	char c;
 
 	for (int k = 0; k < QPP; k++)
 		busy_init(&b[k], ua, (uint64_t)idx * 1000 + k);
-	while (t_now_ms() < end) {
+	T_ASSERT(write(wfd, "r", 1) == 1);
+	T_ASSERT(read(gfd, &c, 1) == 1);
+	end = t_now_ms() + (uint64_t)secs * 1000;
+	do {
 		for (int k = 0; k < QPP; k++)
 			busy_submit(&b[k]);
 		for (int k = 0; k < QPP; k++)
 			for (int n = 0; n < DEPTH / 2; n++)
 				busy_reap(&b[k], idx, 120000);
-	}
+	} while (t_now_ms() < end);
 	for (int k = 0; k < QPP; k++)
 		while (b[k].inflight)
 			busy_reap(&b[k], idx, 120000);
@@ -240,17 +251,27 @@ T_TEST_TMO(hammer_64x4, 1800)
 {
 	struct t_inst in = t_inst_create("mode=sva queues=256 engines=2");
 	long secs = env_long("ST_SECONDS", 8);
-	uint64_t t0 = t_now_ms(), end = t0 + (uint64_t)secs * 1000 + 5000;
+	uint64_t t0;
 	unsigned long total = 0, checked = 0, least = ~0ul;
 	pid_t pids[PROCS];
+	int ready[2], go[2];
+	char c[PROCS];
 	uint64_t lag;
 
 	shared_counts();
+	T_OK(pipe(ready));
+	T_OK(pipe(go));
 	for (int i = 0; i < PROCS; i++) {
 		pids[i] = t_fork();
 		if (!pids[i])
-			hammer_child(i, in.ua, end);
+			hammer_child(i, in.ua, ready[1], go[0], secs);
 	}
+	/* every process has its queues before any starts: the load is all */
+	for (int i = 0; i < PROCS; i++)
+		T_ASSERT(read(ready[0], c, 1) == 1);
+	memset(c, 'g', sizeof(c));
+	T_ASSERT(write(go[1], c, PROCS) == PROCS);
+	t0 = t_now_ms();
 	for (int i = 0; i < PROCS; i++)
 		t_wait_ok(pids[i], (int)(secs * 1000 + 600000));
 	for (int i = 0; i < PROCS; i++) {
@@ -267,9 +288,9 @@ T_TEST_TMO(hammer_64x4, 1800)
 	 * which hold the queues, go a little after the process is reaped.
 	 */
 	lag = t_now_ms();
-	for (int i = 0; i < 3000 && t_attr_ll(in.ua, "available_instances") != 256; i++)
-		t_msleep(10);
-	T_EQ(t_attr_ll(in.ua, "available_instances"), 256);
+	T_WAIT_UNTIL(t_attr_ll(in.ua, "available_instances") == 256,
+		     "%lld queues back %d s after the last exit",
+		     t_attr_ll(in.ua, "available_instances"), T_HANG_MS / 1000);
 	t_note("%d processes x %d queues, %d in flight each: %lu requests in %.1f s (%lu checked), the slowest process %lu; all queues back %.2f s after the last exit",
 	       PROCS, QPP, DEPTH, total, (lag - t0) / 1000.0, checked, least,
 	       (t_now_ms() - lag) / 1000.0);
@@ -333,10 +354,10 @@ T_TEST_TMO(kill9_storm, 1800)
 			t_wait_sig(pids[i], SIGKILL, 120000);
 		close(p[0]);
 		close(p[1]);
-		/* every queue comes back; the device still works */
-		for (int i = 0; i < 500 && t_attr_ll(in.ua, "available_instances") != 64; i++)
-			t_msleep(10);
-		T_EQ(t_attr_ll(in.ua, "available_instances"), 64);
+		/* every queue comes back (mmput_async()); the device still works */
+		T_WAIT_UNTIL(t_attr_ll(in.ua, "available_instances") == 64,
+			     "round %ld: %lld queues back", r,
+			     t_attr_ll(in.ua, "available_instances"));
 		{
 			struct t_q q;
 			uint8_t *a = mmap(NULL, 2 * t_page, PROT_READ | PROT_WRITE,
@@ -363,8 +384,11 @@ static void on_sigbus(int sig)
 	siglongjmp(gone_env, 1);
 }
 
-/* Hammer until the device goes; exit 0 when it does, as it must. */
-static void doomed_child(int ua, int idx)
+/*
+ * Hammer until the device goes; exit 0 when it does, as it must. Ready
+ * (its queues open: the removal may come) when it writes to @wfd.
+ */
+static void doomed_child(int ua, int idx, int wfd)
 {
 	struct busy b[2];
 	struct sigaction sa = { .sa_handler = on_sigbus };
@@ -377,6 +401,7 @@ static void doomed_child(int ua, int idx)
 	}
 	for (int k = 0; k < 2; k++)
 		busy_init(&b[k], ua, (uint64_t)idx * 7 + k);
+	T_ASSERT(write(wfd, "r", 1) == 1);
 	for (;;) {
 		for (int k = 0; k < 2; k++) {
 			busy_submit(&b[k]);
@@ -397,17 +422,27 @@ static void under_load(bool rmmod)
 	for (long r = 0; r < rounds; r++) {
 		struct t_inst in[3];
 		pid_t pids[12];
-		int n = 0;
+		int n = 0, ready[2];
+		char c;
 
+		T_OK(pipe(ready));
 		for (int m = 0; m < 3; m++)
 			in[m] = t_inst_create(modes[m]);
 		for (int m = 0; m < 3; m++)
 			for (int i = 0; i < 4; i++) {
 				pids[n] = t_fork();
 				if (!pids[n])
-					doomed_child(in[m].ua, n);
+					doomed_child(in[m].ua, n, ready[1]);
 				n++;
 			}
+		/*
+		 * Every process has its queues open (a removal before that
+		 * would fail its open, not its load), then a while of load.
+		 */
+		for (int i = 0; i < n; i++)
+			T_ASSERT(read(ready[0], &c, 1) == 1);
+		close(ready[0]);
+		close(ready[1]);
 		t_msleep(300 + (int)(r * 97 % 700));
 		if (rmmod) {
 			/* every instance goes with the module, ours included */

@@ -217,6 +217,13 @@ engine_threads() {
 	done
 	echo "$n"
 }
+# is process $1 asleep reading its stdin (read(0, ...))?
+reading_stdin() {
+	local sc st
+	sc=$(cat /proc/"$1"/syscall 2>/dev/null) || return 1
+	st=$(sed 's/.*) //' /proc/"$1"/stat 2>/dev/null) || return 1
+	[[ $sc == "0 0x0 "* && $st == S* ]]
+}
 t_engine_threads() {
 	local want pid n i rc=0
 	for want in 1 2 3; do
@@ -228,13 +235,13 @@ t_engine_threads() {
 		fi
 		pid=$!
 		exec 7> fifo
-		n=0
-		for ((i = 0; i < 100; i++)); do	# queues open before input is read
-			n=$(engine_threads "$pid")
-			((n >= want)) && break
-			sleep 0.05
+		# its queues (and engines) are open before it reads its input:
+		# count once it waits for that (30 s: a hang, not a slow host)
+		for ((i = 0; i < 3000; i++)); do
+			reading_stdin "$pid" && break
+			sleep 0.01
 		done
-		sleep 0.1
+		reading_stdin "$pid" || { echo "wd zip never read its input"; rc=1; }
 		n=$(engine_threads "$pid")
 		head -c 100000 text >&7
 		exec 7>&-

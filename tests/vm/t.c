@@ -126,6 +126,56 @@ void t_msleep(int ms)
 		;
 }
 
+pid_t t_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* the system call @tid is in ("running" when on a CPU): nr, or -1 */
+static long t_task_syscall(pid_t tid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
+	if (t_read_file(path, buf, sizeof(buf) - 1) <= 0 ||
+	    buf[0] < '0' || buf[0] > '9')
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static char t_task_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	n = t_read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * The system call before and after the state, so that a thread that left
+ * it between the reads is not taken for one still in it.
+ */
+bool t_task_asleep_in(pid_t tid, long nr1, long nr2)
+{
+	long nr = t_task_syscall(tid);
+
+	return (nr == nr1 || nr == nr2) && t_task_state(tid) == 'S' &&
+	       t_task_syscall(tid) == nr;
+}
+
+void t_wait_asleep_in(pid_t tid, long nr1, long nr2, const char *what)
+{
+	T_WAIT_UNTIL(t_task_asleep_in(tid, nr1, nr2),
+		     "%s: thread %d not asleep in system call %ld/%ld after %d s",
+		     what, (int)tid, nr1, nr2, T_HANG_MS / 1000);
+}
+
 void t_fill_random(void *buf, size_t len, uint64_t seed)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -465,6 +515,17 @@ int t_inst_ua(int id)
 	return ua;
 }
 
+void t_hold(int id, bool on)
+{
+	char p[96];
+	int r;
+
+	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/hold", id);
+	r = t_write_file(p, on ? "1" : "0");
+	if (r)
+		T_FAIL("%s: %s (the engines' hold, issue 9)", p, t_errname(-r));
+}
+
 int t_free_id(void)
 {
 	for (int id = t_id_base; id < t_id_base + T_NR_IDS; id++)
@@ -492,7 +553,7 @@ struct t_inst t_inst_create(const char *opts)
 	r = t_inst_new_raw(s);
 	if (r)
 		T_FAIL("new_device \"%s\": %s", s, t_errname(-r));
-	for (int i = 0; i < 200; i++) {
+	for (uint64_t end = t_now_ms() + T_HANG_MS; t_now_ms() < end;) {
 		in.ua = t_inst_ua(in.id);
 		if (in.ua >= 0 && t_exists(t_dev_path(in.ua, dev)))
 			return in;

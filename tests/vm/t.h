@@ -131,6 +131,27 @@ void t_send_fd(int sock, int fd);
 int t_recv_fd(int sock);		/* from effective and permitted sets */
 uint64_t t_now_ms(void);
 void t_msleep(int ms);
+
+/*
+ * Waiting for a state instead of sleeping "long enough". T_HANG_MS only
+ * tells a hang from a slow machine (TCG on a loaded host): a condition
+ * that must come comes within it.
+ */
+#define T_HANG_MS	30000
+#define T_WAIT_UNTIL(cond, ...) do {					\
+	uint64_t _end = t_now_ms() + T_HANG_MS;				\
+									\
+	while (!(cond)) {						\
+		if (t_now_ms() > _end)					\
+			T_FAIL(__VA_ARGS__);				\
+		t_msleep(1);						\
+	}								\
+} while (0)
+pid_t t_gettid(void);
+/* is thread @tid (of any process) asleep (state S) in system call nr1 or nr2? */
+bool t_task_asleep_in(pid_t tid, long nr1, long nr2);
+/* wait until it is (T_FAIL after T_HANG_MS, naming @what) */
+void t_wait_asleep_in(pid_t tid, long nr1, long nr2, const char *what);
 void t_fill_random(void *buf, size_t len, uint64_t seed);
 /* fill and free mb MiB of memory, so that the next kernel allocations
  * likely get recycled, non-zero pages */
@@ -171,6 +192,11 @@ int t_inst_new_raw(const char *s);	/* write new_device: 0 or -errno */
 int t_inst_del_raw(const char *s);	/* write del_device: 0 or -errno */
 void t_inst_delete(struct t_inst *in);
 int t_inst_ua(int id);			/* uaN of instance id, -1 if none */
+/*
+ * debugfs hold of instance @id: while on, its engines take no SQE from any
+ * queue (the request executing finishes); T_FAIL when the file is missing
+ */
+void t_hold(int id, bool on);
 int t_free_id(void);			/* a free ID of this program */
 bool t_inst_exists(int id);
 int t_count_dir(const char *path);	/* entries, -1 if absent */

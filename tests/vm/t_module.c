@@ -30,17 +30,18 @@ static bool loaded(const char *name)
 
 static int rmmod(const char *name)
 {
-	/* rmmod(8) semantics: no waiting */
-	for (int i = 0; i < 50; i++) {
+	uint64_t end = t_now_ms() + T_HANG_MS;
+
+	/* rmmod(8) semantics: no waiting in the kernel */
+	for (;;) {
 		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY)
 			return -errno;
-		if (i == 49)
+		if (t_now_ms() > end)
 			return -errno;
 		t_msleep(20);	/* references dropped asynchronously */
 	}
-	return -EBUSY;
 }
 
 static int insmod(const char *name, const char *params)
@@ -114,7 +115,9 @@ static void nop_works(int ua)
 
 static int wait_ua(int id)
 {
-	for (int i = 0; i < 200; i++) {
+	uint64_t end = t_now_ms() + T_HANG_MS;
+
+	while (t_now_ms() < end) {
 		int ua = t_inst_ua(id);
 		char dev[32];
 

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 T_PROGRAM(40);
@@ -110,9 +111,15 @@ TEST(pollin_until_all_collected)
 	T_EQ(poll1(q.fd, 0, &rev), 0);
 }
 
+/*
+ * Submits one NOP once thread @tid sleeps in poll() (or epoll_wait()),
+ * so that the completion has a sleeper to wake, for certain.
+ */
 struct waker {
 	struct t_q *q;
-	int delay_ms;
+	pid_t tid;		/* 0: submit at once */
+	long nr1, nr2;
+	bool submitted;
 };
 
 static void *submit_later(void *arg)
@@ -120,31 +127,30 @@ static void *submit_later(void *arg)
 	struct waker *w = arg;
 	struct wd_soft_sqe s = t_sqe_nop(0x77);
 
-	t_msleep(w->delay_ms);
+	if (w->tid)
+		t_wait_asleep_in(w->tid, w->nr1, w->nr2, "the sleeper");
+	__atomic_store_n(&w->submitted, true, __ATOMIC_SEQ_CST);
 	t_q_push(w->q, &s);
 	t_q_publish(w->q);
 	return NULL;
 }
 
-/* a thread sleeps in poll (no timeout); another submits after a delay */
+/* a thread sleeps in poll (no timeout); another submits once it does */
 TEST(sleeper_woken_by_completion)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, 300 };
+	struct waker w = { &q, t_gettid(), SYS_poll, SYS_ppoll, false };
 	pthread_t th;
 	short rev = 0;
-	uint64_t t0;
 	struct wd_soft_cqe cqe;
 
 	t_q_setup(&q, in.ua);
 	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
-	t0 = t_now_ms();
 	T_EQ(poll1(q.fd, -1, &rev), 1);	/* the test timeout catches a hang */
 	T_ASSERT(rev & POLLIN);
-	T_ASSERT_MSG(t_now_ms() - t0 >= 250, "poll returned after %llu ms, "
-		     "before the request was submitted",
-		     (unsigned long long)(t_now_ms() - t0));
+	T_ASSERT_MSG(__atomic_load_n(&w.submitted, __ATOMIC_SEQ_CST),
+		     "poll returned before the request was submitted");
 	T_EQ(pthread_join(th, NULL), 0);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
 	T_EQ(cqe.user_data, 0x77);
@@ -177,13 +183,32 @@ TEST(sleeper_woken_by_long_copy)
 }
 
 /* many sleepers on the same queue: all are woken */
+struct poller {
+	struct t_q *q;
+	pid_t tid;
+};
+
 static void *poll_thread(void *arg)
 {
-	struct t_q *q = arg;
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int r = poll(&p, 1, -1);
+	struct poller *pl = arg;
+	struct pollfd p = { .fd = pl->q->fd, .events = POLLIN };
+	int r;
 
+	__atomic_store_n(&pl->tid, t_gettid(), __ATOMIC_SEQ_CST);
+	r = poll(&p, 1, -1);
 	return (void *)(long)(r == 1 && (p.revents & POLLIN));
+}
+
+/* start a thread that polls @q; return once it sleeps in poll() */
+static void poller_start(struct poller *pl, struct t_q *q, pthread_t *th,
+			 void *(*fn)(void *))
+{
+	pl->q = q;
+	pl->tid = 0;
+	T_EQ(pthread_create(th, NULL, fn, pl), 0);
+	T_WAIT_UNTIL(__atomic_load_n(&pl->tid, __ATOMIC_SEQ_CST),
+		     "the poller never ran");
+	t_wait_asleep_in(pl->tid, SYS_poll, SYS_ppoll, "the poller");
 }
 
 TEST(many_sleepers_woken)
@@ -191,13 +216,13 @@ TEST(many_sleepers_woken)
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	pthread_t th[4];
-	struct waker w = { &q, 0 };
+	struct poller pl[4];
+	struct waker w = { &q, 0, 0, 0, false };
 	struct wd_soft_cqe cqe;
 
 	t_q_setup(&q, in.ua);
 	for (int i = 0; i < 4; i++)
-		T_EQ(pthread_create(&th[i], NULL, poll_thread, &q), 0);
-	t_msleep(300);
+		poller_start(&pl[i], &q, &th[i], poll_thread);
 	submit_later(&w);
 	for (int i = 0; i < 4; i++) {
 		void *ok;
@@ -212,7 +237,8 @@ TEST(epoll_woken_by_completion)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, 200 };
+	struct waker w = { &q, t_gettid(), SYS_epoll_wait, SYS_epoll_pwait,
+			   false };
 	struct epoll_event ev = { .events = EPOLLIN }, out;
 	pthread_t th;
 	int ep;
@@ -225,6 +251,7 @@ TEST(epoll_woken_by_completion)
 	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
 	T_EQ(epoll_wait(ep, &out, 1, -1), 1);
 	T_ASSERT(out.events & EPOLLIN);
+	T_ASSERT(__atomic_load_n(&w.submitted, __ATOMIC_SEQ_CST));
 	T_EQ(pthread_join(th, NULL), 0);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
 	T_EQ(epoll_wait(ep, &out, 1, 100), 0);
@@ -251,10 +278,12 @@ TEST(other_queue_not_reported)
 
 static void *poll_forever(void *arg)
 {
-	struct t_q *q = arg;
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int r = poll(&p, 1, -1);
+	struct poller *pl = arg;
+	struct pollfd p = { .fd = pl->q->fd, .events = POLLIN };
+	int r;
 
+	__atomic_store_n(&pl->tid, t_gettid(), __ATOMIC_SEQ_CST);
+	r = poll(&p, 1, -1);
 	return (void *)(long)(r == 1 ? p.revents : -1);
 }
 
@@ -263,7 +292,7 @@ TEST(cq_notify_armed_wakes)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, 300 };
+	struct waker w = { &q, t_gettid(), SYS_poll, SYS_ppoll, false };
 	pthread_t th;
 	short rev = 0;
 	struct wd_soft_cqe c;
@@ -300,13 +329,13 @@ TEST(cq_notify_broken_wakes)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
+	struct poller pl;
 	pthread_t th;
 	void *rev;
 
 	t_q_setup(&q, in.ua);
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
-	T_EQ(pthread_create(&th, NULL, poll_forever, &q), 0);
-	t_msleep(200);
+	poller_start(&pl, &q, &th, poll_forever);
 	__atomic_store_n(&q.mmio->sq_tail, q.sq_tail + 5000, __ATOMIC_RELEASE);
 	ioctl(q.fd, WD_SOFT_CMD_KICK);
 	T_EQ(pthread_join(th, &rev), 0);	/* the test timeout catches a hang */
@@ -316,11 +345,18 @@ TEST(cq_notify_broken_wakes)
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
 }
 
-/* ENABLE without ARMED: stopping a busy queue still wakes its sleepers */
+/*
+ * ENABLE without ARMED: stopping a busy queue still wakes its sleepers.
+ * The engines are held while the work is published and the sleeper goes
+ * to sleep (so nothing completes before: it sleeps for certain), then
+ * released, and the queue stopped while they work; its completions wake
+ * nobody, the stop must.
+ */
 TEST(cq_notify_stop_wakes)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
+	struct poller pl;
 	pthread_t th;
 	void *rev;
 	size_t len = 4 << 20;
@@ -330,19 +366,16 @@ TEST(cq_notify_stop_wakes)
 	memset(src, 1, len);
 	t_q_setup(&q, in.ua);
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
-	/* a long queue of work, and nobody collects: the CQ fills */
+	t_hold(in.id, true);
 	for (int i = 0; i < 64; i++) {
 		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, len, len);
 
 		t_q_push(&q, &s);
 	}
 	t_q_publish(&q);
-	/* consume what is already there, so the sleeper really sleeps */
-	__atomic_store_n(&q.mmio->cq_head, t_q_hdr_cq_tail(&q),
-			 __ATOMIC_RELEASE);
-	q.cq_head = t_q_hdr_cq_tail(&q);
-	T_EQ(pthread_create(&th, NULL, poll_forever, &q), 0);
-	t_msleep(100);
+	poller_start(&pl, &q, &th, poll_forever);
+	T_EQ(t_q_hdr_cq_tail(&q), q.cq_head);
+	t_hold(in.id, false);
 	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
 	T_EQ(pthread_join(th, &rev), 0);
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLIN),

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ struct poller {
 	int fd;
 	short revents;
 	int ret;
+	pid_t tid;
 	bool done;
 };
 
@@ -52,6 +54,7 @@ static void *poller_fn(void *arg)
 	struct poller *p = arg;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 
+	__atomic_store_n(&p->tid, t_gettid(), __ATOMIC_SEQ_CST);
 	p->ret = poll(&pfd, 1, -1);
 	p->revents = pfd.revents;
 	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
@@ -119,21 +122,22 @@ TEST(remove_with_queues_open)
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
 	T_EQ(pthread_create(&th, NULL, poller_fn, &pl), 0);
 	T_EQ(pthread_create(&th2, NULL, poller_fn, &pl2), 0);
-	t_msleep(300);
+	/* both asleep in poll() before the removal, for certain */
+	T_WAIT_UNTIL(__atomic_load_n(&pl.tid, __ATOMIC_SEQ_CST) &&
+		     __atomic_load_n(&pl2.tid, __ATOMIC_SEQ_CST),
+		     "the pollers never ran");
+	t_wait_asleep_in(pl.tid, SYS_poll, SYS_ppoll, "poller (started queue)");
+	t_wait_asleep_in(pl2.tid, SYS_poll, SYS_ppoll, "poller (queue in INIT)");
 	T_ASSERT(!__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE));
 	T_ASSERT(!__atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE));
 
 	del_from_child(&in, 20000);
 
 	/* the sleepers wake up */
-	for (int i = 0; i < 5000 &&
-	     !(__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE)); i++)
-		t_msleep(1);
-	T_ASSERT_MSG(pl.done, "poll sleeper (started queue) not woken by the "
-		     "removal");
-	T_ASSERT_MSG(pl2.done, "poll sleeper (queue in INIT) not woken by the "
-		     "removal");
+	T_WAIT_UNTIL(__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE),
+		     "poll sleeper (started queue) not woken by the removal");
+	T_WAIT_UNTIL(__atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE),
+		     "poll sleeper (queue in INIT) not woken by the removal");
 	pthread_join(th, NULL);
 	pthread_join(th2, NULL);
 	T_EQ(pl.ret, 1);
@@ -336,7 +340,7 @@ TEST(remove_device_of_shared_ss)
 struct racer {
 	int ua;
 	volatile bool stop;
-	int opened, refused;
+	int opened, refused;	/* atomic */
 };
 
 static void *racer_fn(void *arg)
@@ -351,10 +355,10 @@ static void *racer_fn(void *arg)
 			    fd != -EBUSY)
 				T_FAIL("open racing removal: %s",
 				       t_errname(-fd));
-			r->refused++;
+			__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		r->opened++;
+		__atomic_fetch_add(&r->opened, 1, __ATOMIC_RELAXED);
 		void *m = t_mmap_region(fd, UACCE_QFRT_DUS,
 					WD_SOFT_DUS_SIZE, PROT_READ | PROT_WRITE);
 
@@ -378,7 +382,10 @@ TEST(remove_races_open)
 
 		for (int i = 0; i < 2; i++)
 			T_EQ(pthread_create(&th[i], NULL, racer_fn, &r), 0);
-		t_msleep(50 + round * 30);
+		/* the race is on once they open; the removal comes a while later */
+		T_WAIT_UNTIL(__atomic_load_n(&r.opened, __ATOMIC_RELAXED) >= 2,
+			     "round %d: the racers never opened the device", round);
+		t_msleep(round * 30);
 		del_from_child(&in, 20000);
 		t_msleep(20);
 		r.stop = true;

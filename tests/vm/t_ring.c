@@ -498,7 +498,7 @@ TEST(broken_wakes_poller_not_counted)
 	__atomic_store_n(&q.mmio->sq_tail, t_q_hdr_sq_head(&q) + 2000,
 			 __ATOMIC_RELEASE);
 	ioctl(q.fd, WD_SOFT_CMD_KICK);
-	T_EQ(poll(&p, 1, 10000), 1);
+	T_EQ(poll(&p, 1, T_HANG_MS), 1);
 	/* every CQE was collected: only the error to report */
 	T_EQ(p.revents, POLLERR);
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
@@ -680,7 +680,10 @@ TEST(copy_sgl_rules)
 
 static void wait_broken(struct t_q *q, uint32_t err)
 {
-	for (int i = 0; i < 5000 && !(t_q_status(q) & WD_SOFT_ST_BROKEN); i++) {
+	uint64_t end = t_now_ms() + T_HANG_MS;
+
+	for (int i = 0; !(t_q_status(q) & WD_SOFT_ST_BROKEN) &&
+	     t_now_ms() < end; i++) {
 		if (i % 100 == 0)
 			ioctl(q->fd, WD_SOFT_CMD_KICK);
 		t_msleep(1);
@@ -1114,11 +1117,11 @@ TEST(need_wakeup_and_kick)
 	struct t_q q;
 	struct wd_soft_sqe s = t_sqe_nop(0x42);
 	struct wd_soft_cqe c;
-	int i;
 
 	t_q_setup(&q, in.ua);
 	nop_works(&q);
-	for (i = 0; i < 5000 && !(t_q_status(&q) & WD_SOFT_ST_NEED_WAKEUP); i++)
+	for (uint64_t end = t_now_ms() + T_HANG_MS;
+	     !(t_q_status(&q) & WD_SOFT_ST_NEED_WAKEUP) && t_now_ms() < end;)
 		t_msleep(1);
 	if (!(t_q_status(&q) & WD_SOFT_ST_NEED_WAKEUP))
 		t_skip("the engine never set NEED_WAKEUP while idle (it polls)");

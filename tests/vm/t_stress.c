@@ -22,7 +22,19 @@
  * whole timeout, never in slices, and nothing re-kicks on a timeout, so
  * neither kind of loss can be papered over.
  *
- * Two halves of 500,000: one engine with 4 queues, two engines with 5.
+ * How often the random pauses make a queue park, or a client sleep in
+ * poll(), is the machine's business. So that both sleeping paths are
+ * exercised whatever the load, the clients also meet RENDEZVOUS times:
+ * each collects everything it has in flight and waits until the engine
+ * parked its queue (NEED_WAKEUP); the test holds the engines (debugfs
+ * hold); each client submits a batch, which must KICK, and waits for it,
+ * which must sleep in poll() (nothing can complete); once every client is
+ * seen asleep there the engines are released, and the completions must
+ * wake them. At least RENDEZVOUS KICKs and sleeps in poll() per client.
+ *
+ * A lost kick or wake-up is a poll() of TIMEOUT_MS (30 s: a hang, not a
+ * slow host). Two halves of 500,000: one engine with 4 queues, two
+ * engines with 5. Needs the kernel's hold (issue 9).
  */
 #include "t.h"
 
@@ -31,17 +43,29 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 T_PROGRAM(150);
 
-#define TIMEOUT_MS	10000
+#define TIMEOUT_MS	30000
 #define DEPTH		WD_SOFT_DEPTH
+#define RENDEZVOUS	101
+/* a rendezvous' poll(): until the test saw every client asleep (hang) */
+#define MEET_MS		(8 * T_HANG_MS)
+
+struct meet {
+	pthread_barrier_t bar;	/* the clients and the test */
+	int id;			/* the instance */
+};
 
 struct client {
 	struct t_q q;
+	struct meet *meet;
 	unsigned int id;
 	bool notify;
+	int tmo;		/* poll()'s timeout */
+	pid_t tid;
 	uint64_t todo, done;
 	uint64_t kicks, sleeps, pauses;
 	char err[256];
@@ -131,7 +155,7 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		}
 		c->sleeps++;
 		uint64_t t0 = t_now_ms();
-		int r = poll(&pfd, 1, TIMEOUT_MS);
+		int r = poll(&pfd, 1, c->tmo);
 
 		if (c->notify)
 			__atomic_store_n(&q->mmio->cq_notify, WD_SOFT_CQN_ENABLE,
@@ -144,7 +168,7 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		 * wake-up shows as a poll() of the whole timeout that
 		 * returns 1, and a lost kick as one that returns 0.
 		 */
-		if (r == 0 || t_now_ms() - t0 >= TIMEOUT_MS - 50)
+		if (r == 0 || t_now_ms() - t0 >= (uint64_t)c->tmo - 50)
 			return t_q_hdr_cq_tail(q) != q->cq_head ? -EAGAIN : 0;
 	}
 }
@@ -181,45 +205,113 @@ static uint32_t copy_len(uint64_t i)
 	return 64 + (uint32_t)(i * 97 % 4032);
 }
 
+/* a failure in a client thread fails the test at once (the others may
+ * wait at a rendezvous for it) */
 #define ERR(...) do {							\
 	snprintf(c->err, sizeof(c->err), __VA_ARGS__);			\
-	return NULL;							\
+	T_FAIL("%s", c->err);						\
 } while (0)
+
+/* reap the next CQE (request @got) and check it */
+static void reap_one(struct client *c, uint64_t got, const uint8_t *src,
+		     const uint8_t *dst)
+{
+	struct t_q *q = &c->q;
+	struct wd_soft_cqe cqe = { 0 };
+	int r = reap(c, &cqe);
+
+	if (r != 1)
+		ERR("queue %u (%s cq_notify): %s after %llu of %llu "
+		    "requests (%u in flight, status %#x, sq_head %u, "
+		    "sq_tail %u, cq_tail %u, cq_head %u)", c->id,
+		    c->notify ? "with" : "without",
+		    r == 0 ? "lost kick: poll() slept its whole timeout with "
+		    "nothing to collect" : r == -EAGAIN ?
+		    "lost wake-up: poll() slept its whole timeout, not woken "
+		    "by the completion" : t_errname(-r),
+		    (unsigned long long)got,
+		    (unsigned long long)c->todo, inflight(c),
+		    t_q_status(q), t_q_hdr_sq_head(q), q->sq_tail,
+		    t_q_hdr_cq_tail(q), q->cq_head);
+	if (cqe.user_data != got || cqe.status != WD_SOFT_S_OK)
+		ERR("queue %u: CQE %llu: user_data %llu, status %u",
+		    c->id, (unsigned long long)got,
+		    (unsigned long long)cqe.user_data, cqe.status);
+	if (got % 8 == 3) {
+		uint32_t len = copy_len(got);
+
+		if (cqe.out_len != len ||
+		    memcmp(dst + 4096 * (got % 64), src, len))
+			ERR("queue %u: COPY %llu wrong", c->id,
+			    (unsigned long long)got);
+	}
+}
+
+/* requests sent + k: a NOP, or every eighth a COPY */
+static void push_one(struct client *c, uint64_t i, const uint8_t *src,
+		     uint8_t *dst)
+{
+	struct t_q *q = &c->q;
+	struct wd_soft_sqe s = { .user_data = i, .op = WD_SOFT_OP_NOP };
+
+	if (i % 8 == 3) {
+		s.op = WD_SOFT_OP_COPY;
+		s.src = (uintptr_t)src;
+		s.src_len = copy_len(i);
+		s.dst = (uintptr_t)(dst + 4096 * (i % 64));
+		s.dst_len = 4096;
+	}
+	q->sq[q->sq_tail++ & (DEPTH - 1)] = s;
+}
 
 static void *client_fn(void *arg)
 {
 	struct client *c = arg;
-	struct t_q *q = &c->q;
+	struct meet *m = c->meet;
 	uint64_t seed = 0x57e55 + c->id, sent = 0, got = 0;
 	uint8_t *src = malloc(4096), *dst = malloc(4096 * 64);
-	struct wd_soft_cqe cqe = { 0 };
-	uint32_t k, n;
-	int r;
+	uint32_t k, n, met = 0;
 
 	if (!src || !dst)
 		ERR("out of memory");
+	__atomic_store_n(&c->tid, t_gettid(), __ATOMIC_SEQ_CST);
 	t_fill_random(src, 4096, c->id);
 	while (got < c->todo) {
+		if (met < RENDEZVOUS &&
+		    got >= (met + 1) * c->todo / (RENDEZVOUS + 1)) {
+			/* nothing in flight, the queue parked: meet */
+			for (; got < sent; got++)
+				reap_one(c, got, src, dst);
+			T_WAIT_UNTIL(t_q_status(&c->q) & WD_SOFT_ST_NEED_WAKEUP,
+				     "queue %u: idle and never parked", c->id);
+			pthread_barrier_wait(&m->bar);
+			/* held: this batch must KICK, its reap sleep */
+			pthread_barrier_wait(&m->bar);
+			n = 1 + rnd(&seed) % 64;
+			/* one at least: one was kept back for each */
+			if (n > c->todo - sent - (RENDEZVOUS - met - 1))
+				n = c->todo - sent - (RENDEZVOUS - met - 1);
+			for (k = 0; k < n; k++)
+				push_one(c, sent + k, src, dst);
+			sent += n;
+			if (publish(c))
+				ERR("queue %u: KICK: %s", c->id, t_errname(errno));
+			c->tmo = MEET_MS;
+			for (; got < sent; got++)
+				reap_one(c, got, src, dst);
+			c->tmo = TIMEOUT_MS;
+			met++;
+			continue;
+		}
 		/* a batch, up to what the ring has room for */
 		n = 1 + rnd(&seed) % 64;
 		if (n > DEPTH - inflight(c))
 			n = DEPTH - inflight(c);
-		if (n > c->todo - sent)
-			n = c->todo - sent;
-		for (k = 0; k < n; k++) {
-			uint64_t i = sent + k;
-			struct wd_soft_sqe s = { .user_data = i,
-						 .op = WD_SOFT_OP_NOP };
-
-			if (i % 8 == 3) {
-				s.op = WD_SOFT_OP_COPY;
-				s.src = (uintptr_t)src;
-				s.src_len = copy_len(i);
-				s.dst = (uintptr_t)(dst + 4096 * (i % 64));
-				s.dst_len = 4096;
-			}
-			q->sq[q->sq_tail++ & (DEPTH - 1)] = s;
-		}
+		/* a request kept back for each rendezvous to come */
+		if (n > c->todo - sent - (RENDEZVOUS - met))
+			n = c->todo - sent - (RENDEZVOUS - met);
+		for (k = 0; k < n; k++)
+			push_one(c, sent + k, src, dst);
 		sent += n;
 		if (n && publish(c))
 			ERR("queue %u: KICK: %s", c->id, t_errname(errno));
@@ -228,35 +320,8 @@ static void *client_fn(void *arg)
 		/* reap everything or some, sleeping when there is nothing */
 		n = rnd(&seed) % 3 ? inflight(c) :
 		    (uint32_t)(rnd(&seed) % (inflight(c) + 1));
-		for (k = 0; k < n; k++) {
-			r = reap(c, &cqe);
-			if (r != 1)
-				ERR("queue %u (%s cq_notify): %s after %llu of %llu "
-				    "requests (%u in flight, status %#x, sq_head %u, "
-				    "sq_tail %u, cq_tail %u, cq_head %u)", c->id,
-				    c->notify ? "with" : "without",
-				    r == 0 ? "lost kick: poll() slept 10 s with "
-				    "nothing to collect" : r == -EAGAIN ?
-				    "lost wake-up: poll() slept 10 s, not woken by "
-				    "the completion" : t_errname(-r),
-				    (unsigned long long)got,
-				    (unsigned long long)c->todo, inflight(c),
-				    t_q_status(q), t_q_hdr_sq_head(q), q->sq_tail,
-				    t_q_hdr_cq_tail(q), q->cq_head);
-			if (cqe.user_data != got || cqe.status != WD_SOFT_S_OK)
-				ERR("queue %u: CQE %llu: user_data %llu, status %u",
-				    c->id, (unsigned long long)got,
-				    (unsigned long long)cqe.user_data, cqe.status);
-			if (got % 8 == 3) {
-				uint32_t len = copy_len(got);
-
-				if (cqe.out_len != len ||
-				    memcmp(dst + 4096 * (got % 64), src, len))
-					ERR("queue %u: COPY %llu wrong", c->id,
-					    (unsigned long long)got);
-			}
-			got++;
-		}
+		for (k = 0; k < n; k++, got++)
+			reap_one(c, got, src, dst);
 		if (rnd(&seed) % 8 == 0) {
 			pause_for(&seed);
 			c->pauses++;
@@ -274,20 +339,35 @@ static void stress(int engines, unsigned int queues, uint64_t total)
 	pthread_t *th = calloc(queues, sizeof(*th));
 	uint64_t kicks = 0, sleeps = 0, done = 0, t0;
 	struct t_inst in;
+	struct meet m;
 	char opts[64];
 
 	T_ASSERT(c && th);
 	snprintf(opts, sizeof(opts), "queues=%u engines=%d", queues, engines);
 	in = t_inst_create(opts);
+	m.id = in.id;
+	T_EQ(pthread_barrier_init(&m.bar, NULL, queues + 1), 0);
 	for (unsigned int i = 0; i < queues; i++) {
 		c[i].id = i;
+		c[i].meet = &m;
 		c[i].notify = i & 1;
+		c[i].tmo = TIMEOUT_MS;
 		c[i].todo = total / queues;
 		t_q_setup(&c[i].q, in.ua);
 	}
 	t0 = t_now_ms();
 	for (unsigned int i = 0; i < queues; i++)
 		T_EQ(pthread_create(&th[i], NULL, client_fn, &c[i]), 0);
+	/* the rendezvous: hold, then release once every client sleeps */
+	for (int r = 0; r < RENDEZVOUS; r++) {
+		pthread_barrier_wait(&m.bar);
+		t_hold(m.id, true);
+		pthread_barrier_wait(&m.bar);
+		for (unsigned int i = 0; i < queues; i++)
+			t_wait_asleep_in(c[i].tid, SYS_poll, SYS_ppoll,
+					 "a client at a rendezvous");
+		t_hold(m.id, false);
+	}
 	for (unsigned int i = 0; i < queues; i++)
 		pthread_join(th[i], NULL);
 	for (unsigned int i = 0; i < queues; i++) {
@@ -302,14 +382,16 @@ static void stress(int engines, unsigned int queues, uint64_t total)
 	       (unsigned long long)done, (t_now_ms() - t0) / 1000.0,
 	       (unsigned long long)kicks, (unsigned long long)sleeps);
 	T_EQ(done, total);
-	/* the point is to exercise the sleeping paths on both sides */
-	T_ASSERT_MSG(kicks > 100 && sleeps > 100,
-		     "too few KICKs (%llu) or sleeps in poll() (%llu) to test "
-		     "them", (unsigned long long)kicks,
-		     (unsigned long long)sleeps);
+	/* the sleeping paths on both sides, at every rendezvous at least */
+	for (unsigned int i = 0; i < queues; i++)
+		T_ASSERT_MSG(c[i].kicks >= RENDEZVOUS && c[i].sleeps >= RENDEZVOUS,
+			     "queue %u: %llu KICKs and %llu sleeps in poll() after "
+			     "%d rendezvous", i, (unsigned long long)c[i].kicks,
+			     (unsigned long long)c[i].sleeps, RENDEZVOUS);
 	for (unsigned int i = 0; i < queues; i++)
 		t_q_close(&c[i].q);
 	t_inst_delete(&in);
+	pthread_barrier_destroy(&m.bar);
 	free(c);
 	free(th);
 }

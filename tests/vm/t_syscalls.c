@@ -26,19 +26,19 @@
  * after the KICK woke it, so the protocol (KICK after publishing, and after
  * consuming CQEs while SQEs wait, whenever NEED_WAKEUP is seen) makes
  * several KICKs per park: the workload counts both. (lib/soft's park costs
- * a futex wait and wake instead, see tests/native/wdl_syscalls.c.) So:
+ * a futex wait and wake instead, see tests/native/wdl_syscalls.c.)
  *
- *  - deep phases (the ring holds a second or more of the engine's work
- *    under TCG: 64 KiB COPYs 1024 deep, SHA256 of 64 KiB 256 deep, so the
- *    engine is kept busy): at most N/1000 system calls. One over its limit
- *    with KICKs in its window (the workload was starved of CPU long enough
- *    for the engine to run dry) is measured again, up to three runs; one
- *    over its limit without a KICK fails at once.
- *  - shallow phases (NOPs, 4 KiB COPYs: a full ring lasts milliseconds, and
- *    the engine is faster at NOPs than the submitter, so it runs dry and
- *    parks all the time): reported, and every system call but N/1000 must
- *    be a KICK (no poll(), nothing else); the number of parks is not
- *    bounded here, it is the machine's.
+ * How often that happens is the host's business, for deep phases too
+ * (the ring holds a second or more of the engine's work under TCG: 64 KiB
+ * COPYs 1024 deep, SHA256 of 64 KiB 256 deep) and the kernel engine's
+ * spin cannot be lengthened. So in every phase the claim checked is the
+ * one that holds on any host: every system call but N/1000 is a KICK,
+ * made because NEED_WAKEUP was seen (no poll(), nothing else, strace and
+ * the workload agreeing on the KICKs), and every park the workload sees
+ * was of a queue with nothing to take (need_wakeup()): the engine does
+ * not park a queue that has work. How many KICKs a busy engine causes,
+ * none on an idle host, is a figure: wd bench measures it ("kernel path:
+ * syscalls per request while busy", docs/performance.md).
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
@@ -60,14 +60,13 @@ struct phase {
 	uint32_t len;		/* bytes per request */
 	unsigned int depth;	/* requests kept in flight */
 	unsigned int n;		/* requests measured */
-	bool deep;
 };
 
 static const struct phase phases[] = {
-	{ "nop", WD_SOFT_OP_NOP, 0, 1024, 20000, false },
-	{ "copy4k", WD_SOFT_OP_COPY, 4096, 1024, 10000, false },
-	{ "copy64k", WD_SOFT_OP_COPY, 64 << 10, 1024, 3000, true },
-	{ "sha256-64k", WD_SOFT_OP_SHA256, 64 << 10, 256, 1000, true },
+	{ "nop", WD_SOFT_OP_NOP, 0, 1024, 20000 },
+	{ "copy4k", WD_SOFT_OP_COPY, 4096, 1024, 10000 },
+	{ "copy64k", WD_SOFT_OP_COPY, 64 << 10, 1024, 3000 },
+	{ "sha256-64k", WD_SOFT_OP_SHA256, 64 << 10, 256, 1000 },
 };
 #define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
 #define SLOTS 64
@@ -91,16 +90,31 @@ struct wl {
 	uint64_t kicks;
 	uint64_t parks;		/* NEED_WAKEUP seen after it was seen clear */
 	bool need;		/* NEED_WAKEUP at the last look */
+	uint32_t looked;	/* sq_tail published at the last look */
 };
 
-/* the status, as the protocol looks at it; counts the parks seen */
+/*
+ * The status, as the protocol looks at it; counts the parks seen. A park
+ * first seen now happened since the last look (NEED_WAKEUP stays set
+ * until the engine looks again, which takes a KICK, which takes a
+ * sighting), when the engine had nothing to take: it had consumed at
+ * least what was published at the last look. An engine that parks a
+ * queue with work fails here, on any host.
+ */
 static bool need_wakeup(struct wl *w)
 {
 	bool need = t_q_status(&w->q) & WD_SOFT_ST_NEED_WAKEUP;
 
-	if (need && !w->need)
+	if (need && !w->need) {
+		uint32_t head = t_q_hdr_sq_head(&w->q);
+
 		w->parks++;
+		if ((int32_t)(head - w->looked) < 0)
+			T_FAIL("the engine parked a queue with work: sq_head %u, "
+			       "%u published before", head, w->looked);
+	}
 	w->need = need;
+	w->looked = __atomic_load_n(&w->q.mmio->sq_tail, __ATOMIC_RELAXED);
 	return need;
 }
 
@@ -199,6 +213,7 @@ static void run(struct wl *w, const struct phase *p, unsigned int warm,
 	r->parks = w->parks - parks;
 	t_q_restart(q);
 	w->need = false;
+	w->looked = 0;
 }
 
 static int workload(int ua, const char *report)
@@ -332,12 +347,9 @@ static void cat_tail(const char *path, char *buf, size_t len)
 		buf[0] = 0;
 }
 
-/*
- * One traced run of the workload; per phase: 0 passed, 1 over with KICKs
- * (starved: worth measuring again), 2 over without (a real failure).
- */
+/* one traced run of the workload; per phase: 0 passed, 1 over its limit */
 static void traced_run(const char *strace, const char *exe, int ua,
-		       int *verdict, int attempt)
+		       int *verdict)
 {
 	char log[128], report[128], errf[128], env[300], line[256];
 	char errtxt[512];
@@ -367,6 +379,10 @@ static void traced_run(const char *strace, const char *exe, int ua,
 	f = fopen(report, "r");
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		cat_tail(errf, errtxt, sizeof(errtxt));
+		/* the workload's own failure (T_FAIL's report), at any point */
+		for (char *l = errtxt; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+			if (*l == 'F')
+				T_FAIL("the workload failed under strace: %s", l + 1);
 		/* strace could not trace (no ptrace here), or the workload failed */
 		if (!f || !fgets(line, sizeof(line), f))
 			t_skip("strace ran nothing (status %#x): no ptrace? %s",
@@ -391,13 +407,11 @@ static void traced_run(const char *strace, const char *exe, int ua,
 		/* strace and the workload agree on the KICKs */
 		T_ASSERT_MSG(c.kicks == kicks, "%s: strace saw %u KICKs, the "
 			     "workload made %llu", name, c.kicks, kicks);
-		limit = nreq / 1000 + (p->deep ? 0 : (unsigned int)kicks);
-		verdict[i] = 0;
-		if (c.total > limit)
-			verdict[i] = p->deep && kicks ? 1 : 2;
-		t_note("%s%s: %u requests in %.2f s: %u system calls (%.6f per "
+		limit = nreq / 1000 + (unsigned int)kicks;
+		verdict[i] = c.total > limit;
+		t_note("%s: %u requests in %.2f s: %u system calls (%.6f per "
 		       "request, limit %u) in %u thread(s); %llu KICKs after %llu "
-		       "parks (%.1f per park)%s%s%s", attempt ? "again, " : "",
+		       "parks (%.1f per park)%s%s%s",
 		       name, nreq, secs, c.total, (double)c.total / nreq, limit,
 		       c.threads, kicks, parks, parks ? (double)kicks / parks : 0.0,
 		       c.total ? ": " : "", c.names,
@@ -412,7 +426,7 @@ static void traced_run(const char *strace, const char *exe, int ua,
 T_TEST_TMO(zero_syscalls_per_request, 500)
 {
 	const char *strace = find_strace();
-	int verdict[NR_PHASES], worst = 0;
+	int verdict[NR_PHASES];
 	struct t_inst in;
 	char exe[512];
 	ssize_t n;
@@ -423,18 +437,9 @@ T_TEST_TMO(zero_syscalls_per_request, 500)
 	T_ASSERT(n > 0);
 	exe[n] = '\0';
 	in = t_inst_create("queues=2 engines=1");
-	for (int attempt = 0; attempt < 3; attempt++) {
-		traced_run(strace, exe, in.ua, verdict, attempt);
-		worst = 0;
-		for (unsigned int i = 0; i < NR_PHASES; i++)
-			worst = verdict[i] > worst ? verdict[i] : worst;
-		if (worst != 1)
-			break;
-	}
+	traced_run(strace, exe, in.ua, verdict);
 	for (unsigned int i = 0; i < NR_PHASES; i++)
 		T_ASSERT_MSG(!verdict[i], "%s: system calls per request (%s)",
-			     phases[i].name, verdict[i] == 1 ?
-			     "three runs, the engine starved each time" :
-			     "not explained by parking");
+			     phases[i].name, "not explained by KICKs");
 	t_inst_delete(&in);
 }
