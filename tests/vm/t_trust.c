@@ -604,14 +604,12 @@ TEST(ss_charged_to_memcg)
 TEST(put_q_untaken_sqes_never_run)
 {
 	struct t_inst in = t_inst_create("engines=1");
-	char hold[128], *src = malloc(8 * t_page), *dst = malloc(8 * t_page);
+	char *src = malloc(8 * t_page), *dst = malloc(8 * t_page);
 	struct t_q q;
 
 	T_ASSERT(src && dst);
-	snprintf(hold, sizeof(hold), "/sys/kernel/debug/wd_soft/wd_soft%d/hold",
-		 in.id);
 	t_q_setup(&q, in.ua);
-	T_EQ(t_write_file(hold, "1"), 0);
+	t_hold(in.id, true);
 	memset(src, 0x3c, 8 * t_page);
 	memset(dst, 0, 8 * t_page);
 	for (int i = 0; i < 8; i++) {
@@ -626,7 +624,7 @@ TEST(put_q_untaken_sqes_never_run)
 	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
 	T_EQ(t_q_hdr_sq_head(&q), 0);
 	T_EQ(t_q_hdr_cq_tail(&q), 0);
-	T_EQ(t_write_file(hold, "0"), 0);
+	t_hold(in.id, false);
 	t_q_start_again(&q);
 	/* a request after START_Q runs; none of the old ones did or does */
 	char a[64] = "after", b[64];
