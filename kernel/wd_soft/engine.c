@@ -109,11 +109,6 @@ static bool wd_soft_engine_round(struct wd_soft_engine *eng)
 		spin_lock(&eng->lock);
 		eng->cur = NULL;
 		stopping = q->core.stopping;
-		if (!q->core.has_held) {
-			q->nr_faults = 0;
-			q->fault_tries = 0;
-			q->fault_failed = false;
-		}
 		/* waiting for a page: set aside until the answer comes */
 		if (q->faulting && !stopping && !q->parked) {
 			list_move_tail(&q->node, &eng->parked);
@@ -246,6 +241,7 @@ void wd_soft_engine_attach(struct wd_soft_queue *q)
 	q->fault_failed = false;
 	q->nr_faults = 0;
 	q->fault_tries = 0;
+	q->fault_req = 0;
 	spin_lock(&eng->lock);
 	list_add_tail(&q->node, &eng->active);
 	q->parked = false;

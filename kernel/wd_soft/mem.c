@@ -90,11 +90,18 @@ static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 	u64 win;
 	int ret;
 
+	spin_lock(&eng->lock);
+	/* the counts are per request: the one taken last, held or not */
+	if (q->fault_req != q->core.sq_head) {
+		q->fault_req = q->core.sq_head;
+		q->nr_faults = 0;
+		q->fault_tries = 0;
+		q->fault_failed = false;
+	}
 	if (q->nr_faults && page == q->fault_page)
 		q->fault_tries++;
 	else
 		q->fault_tries = 1;
-	spin_lock(&eng->lock);
 	failed = (q->fault_failed && q->fault_page == page) ||
 		 q->fault_tries > WD_SOFT_FAULT_TRIES ||
 		 q->nr_faults >= WD_SOFT_FAULT_MAX;

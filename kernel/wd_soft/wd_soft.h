@@ -150,8 +150,10 @@ struct wd_soft_engine {
  * @fault_page: the page that request must bring in
  * @fault_failed: the answer was an error: a held request that misses
  *	@fault_page again fails (BAD_ADDR); under @engine->lock
- * @nr_faults: page requests made for the held request so far (the
- *	read-ahead window grows with them); only the serving engine's
+ * @fault_req: the request the counts below are for: the core's sq_head
+ *	after taking it (a held request keeps it); the serving engine's
+ * @nr_faults: page requests made for that request so far (the read-ahead
+ *	window grows with them); the serving engine's
  * @fault_tries: page requests in a row for @fault_page; the serving
  *	engine's
  */
@@ -167,6 +169,7 @@ struct wd_soft_queue {
 	bool faulting;
 	bool fault_failed;
 	unsigned long fault_page;
+	u32 fault_req;
 	unsigned int nr_faults;
 	unsigned int fault_tries;
 };

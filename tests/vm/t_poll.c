@@ -346,38 +346,38 @@ TEST(cq_notify_broken_wakes)
 }
 
 /*
- * ENABLE without ARMED: stopping a busy queue still wakes its sleepers.
- * The engines are held while the work is published and the sleeper goes
- * to sleep (so nothing completes before: it sleeps for certain), then
- * released, and the queue stopped while they work; its completions wake
- * nobody, the stop must.
+ * ENABLE without ARMED: stopping a queue whose request the device took
+ * still wakes its sleepers, with that request's CANCELED CQE. The request
+ * is taken and held for certain: its source page waits on a userfaultfd.
  */
 TEST(cq_notify_stop_wakes)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	struct poller pl;
+	struct wd_soft_cqe c;
 	pthread_t th;
-	void *rev;
-	size_t len = 4 << 20;
-	char *src = malloc(len), *dst = malloc(len);
+	uint64_t addr;
+	void *rev, *src;
+	char dst[64];
+	int uffd = t_uffd_region(&src, t_page);
 
-	T_ASSERT(src && dst);
-	memset(src, 1, len);
+	if (uffd < 0)
+		t_skip("userfaultfd: %s", t_errname(-uffd));
 	t_q_setup(&q, in.ua);
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
-	t_hold(in.id, true);
-	for (int i = 0; i < 64; i++) {
-		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, len, len);
+	struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, sizeof(dst), sizeof(dst));
 
-		t_q_push(&q, &s);
-	}
+	t_q_push(&q, &s);
 	t_q_publish(&q);
+	T_ASSERT_MSG(t_uffd_wait_fault(uffd, T_HANG_MS, &addr) == 1,
+		     "the device did not ask for the page");
 	poller_start(&pl, &q, &th, poll_forever);
-	T_EQ(t_q_hdr_cq_tail(&q), q.cq_head);
-	t_hold(in.id, false);
 	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
 	T_EQ(pthread_join(th, &rev), 0);
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLIN),
 		     "sleeper: revents %#lx", (long)rev);
+	T_EQ(t_q_reap(&q, &c, 0), 1);
+	T_EQ(c.status, WD_SOFT_S_CANCELED);
+	close(uffd);
 }
