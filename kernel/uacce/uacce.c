@@ -669,13 +669,22 @@ static bool uacce_isolated(struct uacce_device *uacce)
 	return isolated;
 }
 
-/* Queues that can still be opened; uacce->mutex held. */
+/*
+ * Queues that can still be opened; uacce->mutex held. A closed queue whose
+ * fault thread still waits does not hold a queue of the device, but the
+ * device keeps no more such threads than it has queues: beyond that it
+ * refuses new queues until some end, so that nobody piles them up.
+ */
 static int uacce_available(struct uacce_device *uacce)
 {
+	int avail;
+
 	if (uacce->removed || uacce_isolated(uacce))
 		return 0;
-	return max(uacce->ops->get_available_instances(uacce) -
-		   atomic_read(&uacce->nr_lingering), 0);
+	avail = uacce->ops->get_available_instances(uacce);
+	if (atomic_read(&uacce->nr_lingering) >= uacce->nr_queues + avail)
+		return 0;
+	return max(avail, 0);
 }
 
 static int uacce_fops_open(struct inode *inode, struct file *filep)
@@ -750,6 +759,7 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 	if (ret)
 		goto err_unlock;
 	list_add(&q->list, &uacce->queues);
+	uacce->nr_queues++;
 	mutex_unlock(&uacce->mutex);
 
 	filep->private_data = q;
@@ -801,6 +811,7 @@ static int uacce_fops_release(struct inode *inode, struct file *filep)
 		mutex_lock(&q->mutex);
 		uacce->ops->put_queue(q);
 		list_del_init(&q->list);
+		uacce->nr_queues--;
 		mutex_unlock(&q->mutex);
 	}
 	uacce_pf_exit(q);
@@ -1478,6 +1489,7 @@ void uacce_remove(struct uacce_device *uacce)
 	list_for_each_entry_safe(q, next, &uacce->queues, list) {
 		uacce_kill_queue(q);
 		list_del_init(&q->list);
+		uacce->nr_queues--;
 	}
 	mutex_unlock(&uacce->mutex);
 

@@ -354,6 +354,12 @@ enum src {
 	SRC_UFFD,		/* root, a userfaultfd range */
 	SRC_FUSE_SHARED,	/* a FUSE file, MAP_SHARED */
 	SRC_FUSE_PRIVATE,	/* a FUSE file, MAP_PRIVATE */
+	/*
+	 * a FUSE file, MAP_SHARED, MADV_RANDOM: no readahead, so the fault
+	 * reads the page itself and, once the daemon has taken the READ,
+	 * waits for the answer uninterruptibly: a wait no stop can abort
+	 */
+	SRC_FUSE_RANDOM,
 };
 
 /* the owner's queues, each with a COPY of one page from its stuck page */
@@ -452,9 +458,11 @@ void owner_main(int sock, int ua, enum src src, int nq, bool user)
 
 		T_ASSERT(nq == 1);
 		p = mmap(NULL, FH_FILE_SIZE, PROT_READ,
-			 src == SRC_FUSE_SHARED ? MAP_SHARED : MAP_PRIVATE,
+			 src == SRC_FUSE_PRIVATE ? MAP_PRIVATE : MAP_SHARED,
 			 fd, 0);
 		T_ASSERT(p != MAP_FAILED);
+		if (src == SRC_FUSE_RANDOM)
+			T_OK(madvise(p, FH_FILE_SIZE, MADV_RANDOM));
 		p += SRC_PAGE * t_page;		/* never touched by us */
 	}
 	/* destinations, faulted in now: only the source is missing */
@@ -821,6 +829,31 @@ static void kthreads_now(struct kthreads *k)
 			k->pid[k->n++] = pid;
 	}
 	closedir(d);
+}
+
+/* the pid of the kernel thread named @comm, 0 if none */
+static int kthread_named(const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	T_ASSERT(d);
+	while (!found && (e = readdir(d))) {
+		char p[300], buf[64];
+		int n;
+
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		if (atoi(e->d_name) > 0 &&
+		    (n = t_read_file(p, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			if (!strcmp(buf, comm))
+				found = atoi(e->d_name);
+		}
+	}
+	closedir(d);
+	return found;
 }
 
 /* within BOUND_MS, no kernel thread is left that was not in @base */
@@ -1282,13 +1315,20 @@ static void close_while_stuck(struct stuck *s)
 	T_ASSERT_MSG(r.ret == 0, "close: %s", t_errname(r.err));
 }
 
-/* what the instance held is gone, its threads too; the modules unload */
-static void nothing_left(struct t_inst *in, const struct kthreads *base)
+/* what the instance of @nq queues held is gone, its threads too; the
+ * modules unload */
+static void nothing_left_n(struct t_inst *in, const struct kthreads *base,
+			   int nq)
 {
-	available_back(in->ua, NQ);
+	available_back(in->ua, nq);
 	t_inst_delete(in);
 	kthreads_back(base);
 	modules_unload_reload();
+}
+
+static void nothing_left(struct t_inst *in, const struct kthreads *base)
+{
+	nothing_left_n(in, base, NQ);
 }
 
 /* the page comes after the owner closed its queue */
@@ -1384,6 +1424,68 @@ T_TEST_TMO(nothing_left_when_fuse_daemon_dies, 120)
 	fh_kill(&fh);
 	owner_exit(&o);
 	nothing_left(&in, &base);
+}
+
+/*
+ * Waits no stop can abort: the owner closes queues whose fault thread waits
+ * uninterruptibly for a FUSE daemon that took the READ. The threads stay
+ * until the daemon answers, holding no queue of the device; but a device
+ * keeps no more of them than it has queues: then it takes no new queue
+ * (nobody piles up threads), until the daemon answers.
+ */
+T_TEST_TMO(waiting_threads_bounded, 120)
+{
+	struct kthreads base;
+	struct stuck s = { 0 };
+	struct owner o;
+	struct fh fh;
+	int fd;
+
+	kthreads_now(&base);
+	struct t_inst in = t_inst_create("queues=1 engines=1");
+
+	fh_start(&fh, true);
+	s.fh = &fh;
+	dev_chmod(in.ua, 0666);
+	owner_start(&o, in.ua, SRC_FUSE_RANDOM, 1, true);
+	s.o = &o;
+	stuck_wait(&s, 0);
+	close_while_stuck(&s);
+	/* the queue's fault thread waits for FUSE's answer, unkillably */
+	char comm[32], p[64], wchan[64] = "";
+	int pid, n;
+
+	snprintf(comm, sizeof(comm), "ua%d-pf", in.ua);
+	pid = kthread_named(comm);
+	T_ASSERT_MSG(pid, "no %s thread", comm);
+	snprintf(p, sizeof(p), "/proc/%d/wchan", pid);
+	for (uint64_t end = t_now_ms() + BOUND_MS;; t_msleep(1)) {
+		n = t_read_file(p, wchan, sizeof(wchan) - 1);
+		wchan[n > 0 ? n : 0] = 0;
+		if (strstr(wchan, "request_wait_answer"))
+			break;
+		if (t_now_ms() > end) {
+			stuck_give(&s);
+			T_FAIL("%s not waiting for FUSE's answer (wchan %s)",
+			       comm, wchan);
+		}
+	}
+	/* one queue, one thread left waiting: no new queue */
+	if (t_attr_ll(in.ua, "available_instances") != 0 ||
+	    (fd = t_open_raw(in.ua)) != -EBUSY) {
+		stuck_give(&s);
+		T_FAIL("a closed queue's thread waits for the FUSE daemon and "
+		       "the one-queue device still takes a queue");
+	}
+	/* the daemon answers: the thread ends, the device takes queues */
+	stuck_give(&s);
+	available_back(in.ua, 1);
+	fd = t_open_raw(in.ua);
+	T_ASSERT_MSG(fd >= 0, "open once the thread ended: %s", t_errname(-fd));
+	close(fd);
+	fh_kill(&fh);
+	owner_exit(&o);
+	nothing_left_n(&in, &base, 1);
 }
 
 /* ---- the owner's credentials ---- */

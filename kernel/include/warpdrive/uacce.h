@@ -167,11 +167,13 @@ enum uacce_q_state {
  *	queue's mutex. Never held across stop_queue() of a queue other than
  *	by removal, which stops every queue.
  * @queues: every queue the driver has (get_queue done, put_queue not yet)
+ * @nr_queues: entries in @queues
  * @removed: uacce_remove() has run
  * @registered: uacce_register() succeeded
  * @nr_lingering: queues closed while their fault thread still waits for a
- *	page: each still counts as an open queue (against the device's
- *	queues), so that no process can pile up waiting threads
+ *	page (usually for a moment: its wait is aborted). The device takes
+ *	no new queue while there are as many of them as it has queues, so
+ *	that nobody can pile up waiting threads
  * @err_lock: protects the error counters and @isolated
  * @err_count: errors in each of the last %UACCE_ERR_BUCKETS minutes
  * @err_minute: which minute (since boot) each bucket counts
@@ -196,6 +198,7 @@ struct uacce_device {
 	int node;
 	struct mutex mutex;		/* @queues, @removed, get/put_queue */
 	struct list_head queues;
+	int nr_queues;
 	bool removed;
 	bool registered;
 	atomic_t nr_lingering;
