@@ -2,24 +2,39 @@
 # t_wd: native tests of the wd tool (build/bin/wd) on the in-process device,
 # every subcommand and its bad inputs, against gzip/gunzip/sha256sum/zlib.
 # Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them).
+#
+# T_WD_ONLY=GLOB runs only the checks whose names match (e.g. 'vs_gzip.*').
+# WD_AT (default build/native/libexec/wd_at) acts at a known system call of
+# a traced program: the races below happen at a fixed point, not by timing.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WD=${WD:-$(cd "$here/../.." && pwd)/bin/wd}
+WD_AT=${WD_AT:-$(cd "$here/.." && pwd)/libexec/wd_at}
 [[ -x $WD ]] || { echo "FAIL: t_wd.setup (no $WD)"; exit 1; }
 export WD_DEV_PATH=local
 T=$(mktemp -d /tmp/t_wd.XXXXXX)
-trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+U='' P='' G=''	# a second user, its primary group, a group it is in (mkusers)
+cleanup() {
+	umount "$T/full" 2>/dev/null
+	[[ -n $U ]] && userdel "$U" 2>/dev/null
+	[[ -n $P ]] && groupdel "$P" 2>/dev/null
+	[[ -n $G ]] && groupdel "$G" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 cd "$T" || exit 1
 
 fails=0
 pass() { echo "PASS: t_wd.$1"; }
 fail() { echo "FAIL: t_wd.$1${2:+ ($2)}"; fails=$((fails + 1)); }
 skip() { echo "SKIP: t_wd.$1 ($2)"; }
+only() { [[ -z ${T_WD_ONLY:-} || $1 == $T_WD_ONLY ]]; }
 # check NAME CMD...: PASS when CMD succeeds
 check() {
 	local n=$1
 	shift
+	only "$n" || return 0
 	if "$@" >"$T/out.$n" 2>&1; then pass "$n"; else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
 }
 no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
@@ -140,6 +155,7 @@ check unzip_foreign_over_device_limit t_large_foreign
 # bad inputs: message, non-zero exit, no output file, no temporary, input kept
 bad() {
 	local name=$1 file=$2 want=$3 rc=0
+	only "$name" || return 0
 	"$WD" unzip "$file" 2> "$name.err" || rc=$?
 	if ((rc == 0)); then fail "$name" "exit status 0"; return; fi
 	if ! grep -q "$want" "$name.err"; then fail "$name" "message: $(cat "$name.err")"; return; fi
@@ -194,7 +210,7 @@ t_full() {
 	else fail unzip_full_disk "rc $rc: $(cat full2.err)"; fi
 	umount full
 }
-t_full
+if only zip_full_disk || only unzip_full_disk; then t_full; fi
 
 # ---- digest ----
 printf '123456789' > nine
@@ -329,6 +345,118 @@ t_missing() {
 check digest_missing_file t_missing
 check digest_directory bash -c '! "$0" digest . 2> dir.err && grep -q "Is a directory" dir.err' "$WD"
 check digest_unknown_alg bash -c '"$0" digest --alg md5 nine 2> ua.err; [[ $? == 2 ]] && grep -q "unknown algorithm" ua.err' "$WD"
+
+# ---- gzip's and sha256sum's rules (docs/wd.md has the table) ----
+# Each check runs the real gzip 1.12 / sha256sum on the same input where it
+# can, and compares what matters: exit status, whether stderr says anything,
+# the files left behind, their modes and owners.
+
+# what a directory holds, one line per entry: name, type, mode, links and
+# content (a .gz file by what it decompresses to: wd's bytes are not gzip's)
+tree_sig() {
+	local f
+	(
+		cd "$1" || exit 1
+		for f in .* *; do
+			[[ $f == . || $f == .. ]] && continue
+			[[ -e $f || -L $f ]] || continue
+			if [[ -L $f ]]; then echo "$f link $(readlink "$f")"
+			elif [[ -d $f ]]; then echo "$f dir $(stat -c %a "$f")"
+			elif [[ ! -f $f ]]; then echo "$f special $(stat -c %F "$f")"
+			elif [[ $f == *.gz ]] && gzip -t "$f" 2>/dev/null; then
+				echo "$f gz $(stat -c '%a %h %U:%G' "$f") $(gzip -dc "$f" | sha256sum | cut -c1-16)"
+			else echo "$f file $(stat -c '%a %h %U:%G' "$f") $(sha256sum < "$f" | cut -c1-16)"; fi
+		done
+	)
+}
+# stdout's content: compressed data by what it decompresses to
+out_sig() {
+	if [[ ! -s $1 ]]; then echo empty
+	elif gzip -t < "$1" 2>/dev/null; then echo "gz $(gzip -dc < "$1" | sha256sum | cut -c1-16)"
+	else echo "raw $(sha256sum < "$1" | cut -c1-16)"; fi
+}
+# vs_gzip NAME SETUP zip|unzip ARG...: in two directories made alike by the
+# shell snippet SETUP, `gzip [-d] ARG...` and `wd zip|unzip ARG...` (stdin
+# /dev/null, 20 s at most: a hang is a failure); PASS when the exit status,
+# whether stderr says anything, stdout and the files left are the same.
+vs_gzip() {
+	local name=$1 setup=$2 cmd=$3 s d rc
+	local -A res
+	shift 3
+	only "vs_gzip.$name" || return 0
+	for s in gzip wd; do
+		d=$T/vs.$name.$s
+		rm -rf "$d" && mkdir -p "$d" && (cd "$d" && eval "$setup") ||
+			{ fail "vs_gzip.$name" "setup"; return; }
+		rc=0
+		if [[ $s == gzip ]]; then
+			(cd "$d" && exec timeout 20 gzip $([[ $cmd == unzip ]] && echo -d) "$@") \
+				< /dev/null > "$d.out" 2> "$d.err" || rc=$?
+		else
+			(cd "$d" && exec timeout 20 "$WD" "$cmd" "$@") \
+				< /dev/null > "$d.out" 2> "$d.err" || rc=$?
+		fi
+		res[$s]="status $rc, stderr $([[ -s $d.err ]] && echo said || echo silent), stdout $(out_sig "$d.out")
+$(tree_sig "$d")"
+	done
+	if [[ ${res[gzip]} == "${res[wd]}" ]]; then
+		pass "vs_gzip.$name"
+	else
+		fail "vs_gzip.$name" "gzip: $(echo "${res[gzip]}" | tr '\n' ';') $(head -c 200 "$T/vs.$name.gzip.err" | tr '\n' ' ')/ wd: $(echo "${res[wd]}" | tr '\n' ';') $(head -c 200 "$T/vs.$name.wd.err" | tr '\n' ' ')"
+	fi
+}
+
+# a second user (root only): U in its primary group P and in group G
+mkusers() {
+	[[ -n $U ]] && return 0
+	[[ $(id -u) == 0 ]] || return 1
+	command -v useradd > /dev/null && command -v setpriv > /dev/null || return 1
+	P=wdtp$$ G=wdtg$$
+	groupadd "$P" && groupadd "$G" || return 1
+	U=wdtu$$
+	useradd -M -N -g "$P" -G "$G" -d / -s /usr/sbin/nologin "$U" || return 1
+	chmod 711 "$T"
+}
+as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
+
+# fds 0-2 closed: messages never land in an output file (gzip's output is
+# the same); writing to a closed stdout is an error (as gzip, sha256sum)
+t_closed_fds() {
+	local g=0 w=0 rc
+	(gzip -c text; echo junk) > cf.gz && cp cf.gz cg.gz || return 1
+	rm -f cf cg
+	gzip -d cg.gz >&- 2>&- || g=$?
+	"$WD" unzip cf.gz >&- 2>&- || w=$?
+	echo "trailing garbage, stdout and stderr closed: gzip $g, wd $w"
+	((g == w)) && cmp cf text && cmp cg text || return 1
+	cp text cz && rm -f cz.gz
+	rc=0; "$WD" zip cz <&- >&- 2>&- || rc=$?
+	echo "zip, all closed: $rc"
+	((rc == 0)) && gzip -dc cz.gz | cmp - text || return 1
+	g=0; w=0
+	gzip -c text >&- 2>/dev/null || g=$?
+	"$WD" zip -c text >&- 2> cz.err || w=$?
+	echo "zip -c to a closed stdout: gzip $g, wd $w: $(cat cz.err)"
+	((g == w)) && grep -q 'stdout: Bad file descriptor' cz.err || return 1
+	g=0; w=0
+	sha256sum nine >&- 2>/dev/null || g=$?
+	"$WD" digest nine >&- 2> cz.err || w=$?
+	echo "digest to a closed stdout: sha256sum $g, wd $w: $(cat cz.err)"
+	((g == w)) && grep -q 'write error' cz.err
+}
+check closed_std_fds t_closed_fds
+
+# stdout write errors are errors (coreutils' rule): exit status 1, a message
+t_list_full() {
+	local c rc
+	for c in "list" "list --json" "help" "--version" "zip --help" "digest nine" "bench --help"; do
+		rc=0
+		"$WD" $c > /dev/full 2> lf.err || rc=$?
+		echo "wd $c > /dev/full: $rc: $(cat lf.err)"
+		((rc == 1)) && grep -q 'No space left on device' lf.err || return 1
+	done
+}
+check stdout_write_error t_list_full
 
 # ---- bench ----
 t_bench() {

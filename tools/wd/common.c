@@ -17,17 +17,25 @@
 #include "wdtool.h"
 
 int wdt_verbose;
+static int wdt_stdout_errno;	/* a flush of stdout here failed: why */
+
+void wdt_vmsg(const char *fmt, va_list ap)
+{
+	/* what stdout says comes first; its error is for wdt_stdout_close() */
+	if (fflush(stdout) && !wdt_stdout_errno)
+		wdt_stdout_errno = errno;
+	fputs("wd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void wdt_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("wd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	wdt_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void wdt_info(const char *fmt, ...)
@@ -36,11 +44,50 @@ void wdt_info(const char *fmt, ...)
 
 	if (!wdt_verbose)
 		return;
-	fputs("wd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	wdt_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/*
+ * A closed 0, 1 or 2 would be the next file opened, and messages or output
+ * would go into it. Fill them with /dev/null, opened the wrong way round so
+ * that reading stdin or writing stdout fails with EBADF as on a closed fd.
+ */
+void wdt_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			_exit(1);	/* nowhere to say it */
+		if (nfd != fd) {	/* cannot be: the lowest free fd is fd */
+			close(nfd);
+			_exit(1);
+		}
+	}
+}
+
+int wdt_stdout_close(int status)
+{
+	bool earlier = ferror(stdout);
+	int err = wdt_stdout_errno;
+
+	if (fflush(stdout))
+		err = errno;
+	/* close() too: some file systems report a write error only there */
+	else if (!earlier && close(STDOUT_FILENO))
+		err = errno;
+	if (!err && !earlier)
+		return status;
+	if (err)
+		wdt_err("write error: %s", strerror(err));
+	else
+		wdt_err("write error");
+	return 1;
 }
 
 const char *wdt_qerr(int err)

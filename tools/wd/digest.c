@@ -513,11 +513,7 @@ int cmd_digest(int argc, char **argv)
 		do_file(&d, NULL);
 	for (int i = optind; i < argc; i++)
 		do_file(&d, argv[i]);
-	drain(&d);
-	if (fflush(stdout) || ferror(stdout)) {
-		wdt_err("stdout: %s", strerror(errno));
-		d.status = 1;
-	}
+	drain(&d);	/* stdout's write errors: main() */
 	if (d.sva)
 		for (int i = 0; i < d.qs.n * d.spq; i++)
 			free(d.slots[i].buf);

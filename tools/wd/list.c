@@ -370,8 +370,7 @@ int cmd_list(int argc, char **argv)
 			", and no in-process device");
 		return 1;
 	}
-	fflush(stdout);
 	if (!n && !json)
-		fprintf(stderr, "wd: no kernel accelerator in %s; only the in-process device\n", root);
+		wdt_err("no kernel accelerator in %s; only the in-process device", root);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef WDTOOL_H
 #define WDTOOL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +19,14 @@
 extern int wdt_verbose;		/* -v: say which device, fallbacks, ... */
 
 /* messages: "wd: ..." on stderr */
+void wdt_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void wdt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wdt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fds 0-2 closed at start are opened on /dev/null (unusable for their role) */
+void wdt_std_fds(void);
+/* flush and close stdout: @status, or 1 (message given) on a write error */
+int wdt_stdout_close(int status);
 const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
