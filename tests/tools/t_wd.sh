@@ -419,6 +419,17 @@ mkusers() {
 }
 as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
 
+# names with a carriage return, a newline or a backslash: escaped exactly as
+# coreutils 9.1's sha256sum does, so that sha256sum -c checks the right file
+t_digest_cr() {
+	local n1=$'car\rret' n2=$'b\\s\rn\nx' n3=$'plain\r'
+	printf 1 > "$n1" && printf 2 > "$n2" && printf 3 > "$n3" || return 1
+	"$WD" digest "$n1" "$n2" "$n3" nine > cr.sum && sha256sum "$n1" "$n2" "$n3" nine > cr.ref &&
+	cmp cr.sum cr.ref && sha256sum -c --quiet cr.sum &&
+	"$WD" digest -a crc32c "$n1" | grep -q '^\\[0-9a-f]\{8\}  car\\rret$'
+}
+check digest_escapes_cr t_digest_cr
+
 # fds 0-2 closed: messages never land in an output file (gzip's output is
 # the same); writing to a closed stdout is an error (as gzip, sha256sum)
 t_closed_fds() {

@@ -126,12 +126,16 @@ static struct wd_queue *dq_of(struct dctx *d, uint64_t seq)
 	return &d->qs.q[seq % (uint64_t)d->qs.n];
 }
 
+/*
+ * sha256sum's line (coreutils 9.1): a name holding a backslash, newline or
+ * carriage return is escaped and the line starts with a backslash, so that
+ * `sha256sum -c` reads back the same name.
+ */
 static void print_sum(struct dctx *d, struct file *f)
 {
 	const char *name = f->name ? f->name : "-";
-	bool esc = strpbrk(name, "\\\n") != NULL;
 
-	if (esc)
+	if (strpbrk(name, "\\\n\r"))
 		putchar('\\');
 	if (d->sha)
 		for (int i = 0; i < 32; i++)
@@ -140,12 +144,12 @@ static void print_sum(struct dctx *d, struct file *f)
 		printf("%08x", f->crc);
 	fputs("  ", stdout);
 	for (const char *p = name; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", stdout);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else
-			putchar(*p);
+		switch (*p) {
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		default: putchar(*p);
+		}
 	}
 	putchar('\n');
 }
