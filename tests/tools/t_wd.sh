@@ -419,6 +419,32 @@ mkusers() {
 }
 as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
 
+# wd digest on a file truncated right after the tool learned its size: an
+# error (exit status 1, "shrank"), never a signal: the mapped path (the
+# device reads the mapping) and the read path (over 64 MiB, in-process).
+# sha256sum prints a checksum of what it read (docs/wd.md says why not).
+t_digest_truncated() {
+	local size alg dev rc
+	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
+	for size in 65M 2M; do
+		for alg in sha256 crc32c; do
+			for dev in local local:pasid; do
+				rm -f dt dt.hit && head -c "$size" /dev/zero > dt || return 1
+				rc=0
+				"$WD_AT" -s fstat,newfstatat,statx -f "$T/dt" \
+					-c "truncate -s 1M '$T/dt'; touch '$T/dt.hit'" -- \
+					"$WD" digest --device $dev -a $alg dt nine > dt.out 2> dt.err || rc=$?
+				((rc == 77)) && { echo "ptrace refused here"; return 0; }
+				echo "$size $alg $dev: status $rc: $(cat dt.err)"
+				[[ -e dt.hit ]] && ((rc == 1)) && grep -q 'dt: file shrank while it was read' dt.err &&
+				[[ $(cut -d' ' -f3 dt.out) == nine ]] || return 1
+			done
+		done
+	done
+	rm -f dt
+}
+check digest_truncated_while_hashed t_digest_truncated
+
 # names with a carriage return, a newline or a backslash: escaped exactly as
 # coreutils 9.1's sha256sum does, so that sha256sum -c checks the right file
 t_digest_cr() {
