@@ -419,6 +419,36 @@ mkusers() {
 }
 as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
 
+# an input that grows or shrinks while it is compressed, with the progress
+# bar on (a terminal, 64 MiB): no crash; the output holds what was read up to
+# the end of the file, as gzip's does. The size changes right after the tool
+# learned it (the first fstat of the input).
+t_progress_size_changes() {
+	local how s rc out res n=0
+	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
+	command -v script > /dev/null || { echo "no script(1)"; return 1; }
+	for how in "head -c 32M /dev/zero >>" "truncate -s 1M"; do
+		n=$((n + 1))
+		res=()
+		for s in gzip wd; do
+			rm -f pg pg.gz pg.hit && head -c 64M /dev/zero > pg || return 1
+			rc=0
+			script -qec "'$WD_AT' -s fstat,newfstatat,statx -f '$T/pg' -c '$how $T/pg; touch $T/pg.hit' -- \
+				$([[ $s == wd ]] && echo "'$WD' zip --queues 1 --depth 1" || echo gzip) -1 -k pg" \
+				/dev/null < /dev/null > pg.$s.$n.tty || rc=$?
+			((rc == 77)) && { echo "ptrace refused here"; return 0; }
+			[[ -e pg.hit ]] || { echo "$s: the size never changed"; return 1; }
+			out=$(gzip -dc pg.gz 2>/dev/null | wc -c)
+			res+=("status $rc, output holds $out bytes, $(ls -a | grep -c '\.wd-tmp\.') temporary")
+		done
+		echo "$how: gzip: ${res[0]} / wd: ${res[1]}"
+		[[ ${res[0]} == "${res[1]}" ]] || return 1
+	done
+	# the bar was drawn, full when the input grew
+	grep -q '100%' pg.wd.1.tty
+}
+check zip_progress_input_size_changes t_progress_size_changes
+
 # wd digest on a file truncated right after the tool learned its size: an
 # error (exit status 1, "shrank"), never a signal: the mapped path (the
 # device reads the mapping) and the read path (over 64 MiB, in-process).

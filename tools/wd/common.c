@@ -397,7 +397,9 @@ void wdt_progress_start(struct wdt_progress *p, const char *name,
 static void wdt_progress_draw(struct wdt_progress *p, uint64_t now)
 {
 	char bar[31];
-	int pct = p->total ? (int)(p->done * 100 / p->total) : 100;
+	/* the total is the size at the start: a growing input reads past it */
+	uint64_t done = p->done < p->total ? p->done : p->total;
+	int pct = p->total ? (int)(done * 100 / p->total) : 100;
 	int fill = pct * 30 / 100;
 	double secs = (double)(now - p->start_ns) / 1e9;
 	double mibs = secs > 0 ? (double)p->done / secs / (1 << 20) : 0;
@@ -405,8 +407,7 @@ static void wdt_progress_draw(struct wdt_progress *p, uint64_t now)
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(30 - fill));
 	bar[30] = 0;
-	fprintf(stderr, "\r%-.30s [%s] %3d%% %7.1f MiB/s", p->name, bar,
-		pct > 100 ? 100 : pct, mibs);
+	fprintf(stderr, "\r%-.30s [%s] %3d%% %7.1f MiB/s", p->name, bar, pct, mibs);
 }
 
 void wdt_progress_add(struct wdt_progress *p, uint64_t n)
