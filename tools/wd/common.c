@@ -124,22 +124,41 @@ uint64_t wdt_now_ns(void)
 
 int wdt_parse_size(const char *s, uint64_t *out)
 {
+	static const struct { const char *suf; int shift; } units[] = {
+		{ "", 0 }, { "b", 0 }, { "k", 10 }, { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
+	};
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno || end == s || *s < '0' || *s > '9')
 		return -EINVAL;
-	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib") || !strcasecmp(end, "kb"))
-		v <<= 10;
-	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib") || !strcasecmp(end, "mb"))
-		v <<= 20;
-	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib") || !strcasecmp(end, "gb"))
-		v <<= 30;
-	else if (*end && strcasecmp(end, "b"))
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suf))
+			continue;
+		/* a size the shift would wrap is no size */
+		if (v > UINT64_MAX >> units[i].shift)
+			return -ERANGE;
+		*out = (uint64_t)v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int wdt_parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || (*s != '-' && (*s < '0' || *s > '9')) ||
+	    v < min || v > max)
 		return -EINVAL;
-	*out = v;
+	*out = (int)v;
 	return 0;
 }
 

@@ -479,20 +479,27 @@ int cmd_digest(int argc, char **argv)
 		switch (opt) {
 		case 'a': alg = optarg; break;
 		case OPT_DEVICE: device = optarg; break;
-		case OPT_QUEUES: queues = atoi(optarg); break;
-		case OPT_DEPTH: depth = atoi(optarg); break;
+		case OPT_QUEUES:
+			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &queues)) {
+				wdt_err("digest: --queues: invalid value '%s' (1 to %d)",
+					optarg, WDT_MAX_QUEUES);
+				return 1;
+			}
+			break;
+		case OPT_DEPTH:
+			if (wdt_parse_int(optarg, 1, 256, &depth)) {
+				wdt_err("digest: --depth: invalid value '%s' (1 to 256)", optarg);
+				return 1;
+			}
+			break;
 		case 'v': wdt_verbose++; break;
 		case 'h': digest_usage(stdout); return 0;
-		default: digest_usage(stderr); return 2;
+		default: digest_usage(stderr); return 1;	/* sha256sum's */
 		}
 	}
 	if (strcmp(alg, "sha256") && strcmp(alg, "crc32c")) {
 		wdt_err("digest: unknown algorithm '%s' (sha256 or crc32c)", alg);
-		return 2;
-	}
-	if (queues < 1 || queues > WDT_MAX_QUEUES || depth < 1 || depth > 256) {
-		wdt_err("digest: --queues 1..%d, --depth 1..256", WDT_MAX_QUEUES);
-		return 2;
+		return 1;
 	}
 	d.sha = !strcmp(alg, "sha256");
 	ret = wdt_queues_open(&d.qs, alg, device, queues);

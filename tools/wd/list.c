@@ -268,12 +268,12 @@ int cmd_list(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'k': kernel_only = true; break;
 		case 'h': list_usage(stdout); return 0;
-		default: list_usage(stderr); return 2;
+		default: list_usage(stderr); return 1;
 		}
 	}
 	if (optind < argc) {
 		list_usage(stderr);
-		return 2;
+		return 1;
 	}
 	if (!root || !*root)
 		root = "/sys/class/uacce";

@@ -60,7 +60,7 @@ static int run(int argc, char **argv)
 		return 0;
 	}
 	wdt_err("unknown command '%s' (try 'wd help')", argv[0]);
-	return 2;
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return 2;
+		return 1;	/* a usage error is 1 in every command, as gzip's */
 	}
 	return wdt_stdout_close(run(argc - i, argv + i));
 }

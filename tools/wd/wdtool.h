@@ -30,6 +30,7 @@ int wdt_stdout_close(int status);
 const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
+int wdt_parse_int(const char *s, int min, int max, int *out);	/* min..max */
 bool wdt_have_local(void);	/* the in-process device is built in */
 
 /*

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@
 #define WD_XFIELD_LEN	10		/* XLEN(2) 'W' 'D' LEN(2) member length(4) */
 #define DEV_MAX_SRC	(64u << 20)	/* wd_soft's source limit (wd.h) */
 #define ONESHOT_MAX_OUT	(256u << 20)
+/* exit statuses, gzip's: a warning does not hide an error */
+#define STATUS_ERR	1
 #define STATUS_WARN	2
 
 struct slot {
@@ -72,6 +75,20 @@ struct zctx {
 	uint64_t in_bytes, out_bytes;
 	int status;		/* 0, or STATUS_WARN */
 };
+
+/* gzip's WARN(): a message unless -q, and exit status 2 */
+__attribute__((format(printf, 2, 3)))
+static void warn(struct zctx *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	z->status = STATUS_WARN;
+	if (z->o->quiet)
+		return;
+	va_start(ap, fmt);
+	wdt_vmsg(fmt, ap);
+	va_end(ap);
+}
 
 static int nslots(struct zctx *z)
 {
@@ -362,6 +379,35 @@ static uint32_t le32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/*
+ * After the last member: zero padding to the end (tar, tapes) is ignored
+ * silently, anything else with a warning, as gzip does. 0, or -errno.
+ */
+static int trailing(struct zctx *z, struct ibuf *b)
+{
+	for (;;) {
+		int ret;
+
+		while (b->start < b->end && !b->buf[b->start])
+			b->start++;
+		if (b->start < b->end) {
+			warn(z, "%s: decompression OK, trailing garbage ignored", z->name);
+			return 0;
+		}
+		b->start = b->end = 0;
+		ret = ib_ensure(b, 1);
+		if (ret) {
+			wdt_err("%s: %s", z->name, strerror(-ret));
+			return ret;
+		}
+		if (!ib_avail(b))
+			break;
+	}
+	if (wdt_verbose)
+		warn(z, "%s: decompression OK, trailing zero bytes ignored", z->name);
+	return 0;
+}
+
 /* the "WD" member length of the header at p (n bytes available), or 0 */
 static uint32_t wd_member_len(const uint8_t *p, size_t n)
 {
@@ -418,8 +464,7 @@ static int zlib_rest(struct zctx *z, struct ibuf *b)
 			ib_ensure(b, 2);
 			if (ib_avail(b) < 2 || b->buf[b->start] != 0x1f ||
 			    b->buf[b->start + 1] != 0x8b) {
-				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
-				z->status = STATUS_WARN;
+				ret = trailing(z, b);
 				break;
 			}
 			inflateReset(&zs);
@@ -573,8 +618,7 @@ static int unzip_stream(struct zctx *z, int fd)
 				wdt_err("%s: not in gzip format", z->name);
 				ret = -EINVAL;
 			} else {
-				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
-				z->status = STATUS_WARN;
+				ret = trailing(z, &b);
 			}
 			break;
 		}
@@ -664,6 +708,117 @@ static bool has_suffix(const char *s, const char *suf)
 	return n > m && !strcmp(s + n - m, suf);
 }
 
+/* a file refused or failed: its status, for do_one() to return */
+static bool fail(struct zctx *z, int status)
+{
+	z->status = status;
+	return false;
+}
+
+/* open a named input: true, or false with the file's status set */
+static bool open_input(struct zctx *z, const char *path, int *fd,
+		       struct stat *st)
+{
+	struct zopt *o = z->o;
+
+	if (lstat(path, st)) {
+		wdt_err("%s: %s", path, strerror(errno));
+		return fail(z, STATUS_ERR);
+	}
+	if (S_ISLNK(st->st_mode) && !o->force && !o->to_stdout) {
+		wdt_err("%s: is a symbolic link -- ignored (use -f)", path);
+		return fail(z, STATUS_ERR);
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, st)) {
+		wdt_err("%s: %s", path, strerror(errno));
+		if (*fd >= 0)
+			close(*fd);
+		return fail(z, STATUS_ERR);
+	}
+	if (S_ISDIR(st->st_mode))
+		warn(z, "%s: is a directory -- ignored", path);
+	else if (!S_ISREG(st->st_mode))
+		warn(z, "%s: not a directory or a regular file -- ignored", path);
+	else
+		return true;
+	close(*fd);
+	return false;
+}
+
+/* the output's name for @path: true, or false with the file's status set */
+static bool output_name(struct zctx *z, const char *path, char **target)
+{
+	struct zopt *o = z->o;
+	const char *suf = has_suffix(path, ".gz") ? ".gz" :
+			  has_suffix(path, ".tgz") ? ".tgz" : NULL;
+	int ret;
+
+	if (!o->decompress) {
+		if (suf && !o->force) {
+			/* gzip: said, but not a warning */
+			if (!o->quiet)
+				wdt_err("%s: already has %s suffix -- unchanged", path, suf);
+			return false;
+		}
+		ret = asprintf(target, "%s.gz", path);
+	} else if (!suf) {
+		/* gzip: a warning, or nothing at all with -q */
+		if (!o->quiet)
+			warn(z, "%s: unknown suffix -- ignored", path);
+		return false;
+	} else if (!strcmp(suf, ".gz")) {
+		*target = strndup(path, strlen(path) - 3);
+		ret = *target ? 0 : -1;
+	} else {
+		ret = asprintf(target, "%.*s.tar", (int)(strlen(path) - 4), path);
+	}
+	if (ret < 0) {
+		*target = NULL;
+		wdt_err("%s: %s", path, strerror(ENOMEM));
+		return fail(z, STATUS_ERR);
+	}
+	return true;
+}
+
+/* compressed data is neither written to nor read from a terminal */
+static bool terminal_ok(struct zctx *z, bool is_stdin)
+{
+	struct zopt *o = z->o;
+	const char *what = NULL;
+
+	if (o->force)
+		return true;
+	if (!o->decompress && !o->test && isatty(STDOUT_FILENO))
+		what = "written to";
+	else if (is_stdin && o->decompress && isatty(STDIN_FILENO))
+		what = "read from";
+	if (!what)
+		return true;
+	if (!o->quiet)
+		wdt_err("compressed data not %s a terminal (use -f to force)", what);
+	return fail(z, STATUS_ERR);
+}
+
+/* the output is complete: its attributes, its name, the input removed */
+static bool finish_output(struct zctx *z, struct wdt_out *out, const char *path,
+			  const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	int ret;
+
+	futimens(out->fd, ts);
+	if (fchown(out->fd, st->st_uid, st->st_gid))
+		(void)0;	/* as gzip: best effort */
+	ret = wdt_out_commit(out);
+	if (ret)
+		return fail(z, ret == -EEXIST ? STATUS_WARN : STATUS_ERR);
+	if (!z->o->keep && unlink(path))
+		warn(z, "%s: cannot remove: %s", path, strerror(errno));
+	return true;
+}
+
+/* one input: 0, STATUS_ERR or STATUS_WARN */
 static int do_one(struct zctx *z, const char *path)
 {
 	struct zopt *o = z->o;
@@ -678,71 +833,24 @@ static int do_one(struct zctx *z, const char *path)
 	z->in_bytes = z->out_bytes = 0;
 	z->status = 0;
 	if (!is_stdin) {
-		if (lstat(path, &st)) {
-			wdt_err("%s: %s", path, strerror(errno));
-			return 1;
-		}
-		if (S_ISLNK(st.st_mode) && !o->force && !o->to_stdout) {
-			wdt_err("%s: is a symbolic link -- ignored (use -f)", path);
-			return 1;
-		}
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st)) {
-			wdt_err("%s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return 1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			wdt_err("%s: not a regular file -- ignored", path);
+		if (!open_input(z, path, &fd, &st))
+			return z->status;
+		if (!o->to_stdout && !o->test && !output_name(z, path, &target)) {
 			close(fd);
-			return 1;
+			return z->status;
 		}
-		if (!o->to_stdout && !o->test) {
-			if (!o->decompress) {
-				if (has_suffix(path, ".gz") && !o->force) {
-					wdt_err("%s: already has .gz suffix -- unchanged", path);
-					close(fd);
-					return 1;
-				}
-				if (asprintf(&target, "%s.gz", path) < 0)
-					target = NULL;
-			} else if (has_suffix(path, ".gz")) {
-				target = strndup(path, strlen(path) - 3);
-			} else if (has_suffix(path, ".tgz")) {
-				if (asprintf(&target, "%.*s.tar", (int)(strlen(path) - 4), path) < 0)
-					target = NULL;
-			} else {
-				wdt_err("%s: unknown suffix -- ignored", path);
-				close(fd);
-				return 1;
-			}
-			if (!target) {
-				close(fd);
-				wdt_err("%s: %s", path, strerror(ENOMEM));
-				return 1;
-			}
-		}
-	} else if (!o->decompress && !o->test && isatty(STDOUT_FILENO) && !o->force) {
-		wdt_err("compressed data not written to a terminal (use -f to force)");
-		return 1;
-	} else if (o->decompress && isatty(STDIN_FILENO) && !o->force) {
-		wdt_err("compressed data not read from a terminal (use -f to force)");
-		return 1;
 	}
-
-	if (!target && !is_stdin && !o->decompress && !o->test &&
-	    isatty(STDOUT_FILENO) && !o->force) {
-		wdt_err("compressed data not written to a terminal (use -f to force)");
-		close(fd);
-		return 1;
+	if (!target && !terminal_ok(z, is_stdin)) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return z->status;
 	}
 	if (target) {
 		ret = wdt_out_open(&out, target, st.st_mode, o->force, o->sync);
 		if (ret) {
 			free(target);
 			close(fd);
-			return 1;
+			return ret == -EEXIST ? STATUS_WARN : STATUS_ERR;
 		}
 	} else {
 		wdt_out_stdout(&out);
@@ -757,20 +865,11 @@ static int do_one(struct zctx *z, const char *path)
 	if (ret) {
 		wdt_out_abort(&out);
 		free(target);
-		return 1;
+		return STATUS_ERR;
 	}
-	if (target) {
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-
-		futimens(out.fd, ts);
-		if (fchown(out.fd, st.st_uid, st.st_gid))
-			(void)0;	/* as gzip: best effort */
-		if (wdt_out_commit(&out)) {
-			free(target);
-			return 1;
-		}
-		if (!o->keep && unlink(path))
-			wdt_err("%s: cannot remove: %s", path, strerror(errno));
+	if (target && !finish_output(z, &out, path, &st)) {
+		free(target);
+		return z->status;
 	}
 	if (wdt_verbose && !o->quiet)
 		fprintf(stderr, "%s: %llu -> %llu bytes%s%s\n", name,
@@ -798,7 +897,8 @@ static void zip_usage(FILE *f, bool d)
 	      "      --chunk SIZE   bytes per gzip member (default 1M, at most 16M)\n"
 	      "      --sync         fsync the output before renaming it into place\n"
 	      "      --progress / --no-progress   progress bar on stderr (default: a terminal, input >= 64 MiB)\n"
-	      "Exit status: 0 ok, 1 error, 2 warning (trailing garbage).\n", f);
+	      "Exit status (gzip's): 0 ok, 1 error or usage error, 2 warning (a file\n"
+	      "ignored, trailing garbage, the input not removed).\n", f);
 }
 
 int cmd_zip(int argc, char **argv, bool decompress)
@@ -844,24 +944,23 @@ int cmd_zip(int argc, char **argv, bool decompress)
 		case 'h': zip_usage(stdout, decompress); return 0;
 		case OPT_DEVICE: o.device = optarg; break;
 		case OPT_QUEUES:
-			o.queues = atoi(optarg);
-			if (o.queues < 1 || o.queues > WDT_MAX_QUEUES) {
-				wdt_err("--queues: 1 to %d", WDT_MAX_QUEUES);
-				return 2;
+			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &o.queues)) {
+				wdt_err("--queues: invalid value '%s' (1 to %d)", optarg,
+					WDT_MAX_QUEUES);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_DEPTH:
-			o.depth = atoi(optarg);
-			if (o.depth < 1 || o.depth > 256) {
-				wdt_err("--depth: 1 to 256");
-				return 2;
+			if (wdt_parse_int(optarg, 1, 256, &o.depth)) {
+				wdt_err("--depth: invalid value '%s' (1 to 256)", optarg);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_CHUNK:
 			if (wdt_parse_size(optarg, &o.chunk) || o.chunk < 4096 ||
 			    o.chunk > (16u << 20)) {
-				wdt_err("--chunk: 4K to 16M");
-				return 2;
+				wdt_err("--chunk: invalid size '%s' (4K to 16M)", optarg);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_SYNC: o.sync = true; break;
@@ -875,13 +974,13 @@ int cmd_zip(int argc, char **argv, bool decompress)
 				break;
 			}
 			zip_usage(stderr, decompress);
-			return 2;
+			return STATUS_ERR;	/* gzip's usage status */
 		}
 	}
 	wdt_signals_init();
 	if (setup(&z, &o)) {
 		teardown(&z);
-		return 1;
+		return STATUS_ERR;
 	}
 	if (optind == argc) {
 		status = do_one(&z, NULL);
@@ -889,7 +988,7 @@ int cmd_zip(int argc, char **argv, bool decompress)
 		for (int i = optind; i < argc; i++) {
 			int st = do_one(&z, argv[i]);
 
-			if (st == 1 || (st && !status))
+			if (st == STATUS_ERR || (st && !status))
 				status = st;
 		}
 	}
