@@ -418,6 +418,23 @@ for q in '' -q; do
 	vs_gzip "unknown_suffix$q" "$mk; gzip -c a > a.xyz" unzip $q a.xyz
 	vs_gzip "directory$q" 'mkdir d' zip $q d
 	vs_gzip "directory_c$q" 'mkdir d' zip $q -c d
+	vs_gzip "fifo$q" 'mkfifo f' zip $q f
+	vs_gzip "fifo_unzip$q" 'mkfifo f.gz' unzip $q f.gz
+	vs_gzip "dev_null$q" '' zip $q /dev/null
+	vs_gzip "hard_link$q" "$mk; ln a b" zip $q a
+	vs_gzip "hard_link_unzip$q" "$mk; gzip a; ln a.gz b.gz" unzip $q a.gz
+	vs_gzip "hard_link_f$q" "$mk; ln a b" zip $q -f a
+	vs_gzip "hard_link_c$q" "$mk; ln a b" zip $q -c a
+	vs_gzip "symlink$q" "$mk; ln -s a l" zip $q l
+	vs_gzip "symlink_k$q" "$mk; ln -s a l" zip $q -k l
+	vs_gzip "symlink_f$q" "$mk; ln -s a l" zip $q -f l
+	vs_gzip "symlink_c$q" "$mk; ln -s a l" zip $q -c l
+	vs_gzip "symlink_dangling$q" 'ln -s nowhere l' zip $q l
+	vs_gzip "setuid$q" "$mk; chmod 4755 a" zip $q a
+	vs_gzip "setuid_f$q" "$mk; chmod 4755 a" zip $q -f a
+	vs_gzip "setgid$q" "$mk; chmod 2750 a" zip $q a
+	vs_gzip "setid_c$q" "$mk; chmod 6755 a" zip $q -c a
+	vs_gzip "sticky$q" "$mk; chmod 1644 a" zip $q a
 	vs_gzip "missing$q" '' zip $q nonexistent
 	vs_gzip "usage$q" '' zip $q --bogus-option
 	vs_gzip "not_gzip$q" 'echo text > a.gz' unzip $q a.gz
@@ -441,6 +458,54 @@ t_zeros_v() {
 	[[ $rc == "$g" ]] && grep -q 'trailing zero bytes ignored' zv.err && cmp zv.out small
 }
 check unzip_trailing_zeros_verbose t_zeros_v
+
+# FIFOs and other special files: refused without waiting unless -c, which
+# also takes /dev/stdin and <(command) (gzip's rules)
+t_special_c() {
+	seq 1 1000 > sp.ref
+	seq 1 1000 | "$WD" zip -c /dev/stdin | gzip -dc | cmp - sp.ref &&
+	"$WD" zip -c <(seq 1 1000) | gzip -dc | cmp - sp.ref &&
+	"$WD" unzip -c <(gzip -c sp.ref) | cmp - sp.ref &&
+	gzip -c sp.ref | "$WD" unzip -c /dev/stdin | cmp - sp.ref &&
+	[[ $("$WD" zip -c /dev/null | gzip -dc | wc -c) == 0 ]] &&
+	gzip -c sp.ref > sp.gz && "$WD" unzip -t /dev/stdin < sp.gz
+}
+check zip_special_files_c t_special_c
+# -c on a FIFO reads what its writer sends, whichever opens first (gzip's
+# non-blocking open may read an empty input when it comes first)
+t_fifo_c() {
+	local pid rc=0
+	rm -f fc && mkfifo fc || return 1
+	timeout 20 "$WD" zip -c fc > fc.gz &
+	pid=$!
+	timeout 20 sh -c 'seq 1 1000 > fc'
+	wait "$pid" || rc=$?
+	((rc == 0)) && seq 1 1000 | cmp - <(gzip -dc fc.gz)
+}
+check zip_fifo_c_waits_for_writer t_fifo_c
+
+# a symbolic link swapped in right after the tool first names the input: the
+# input is opened without following links (gzip's O_NOFOLLOW), so the file
+# compressed is the one that was there, never the link's target
+t_symlink_swap() {
+	local s d rc res=()
+	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
+	for s in gzip wd; do
+		d=$T/swap.$s
+		mkdir -p "$d" && seq 1 5000 > "$d/victim" && echo secret > "$d/secret" || return 1
+		rc=0
+		"$WD_AT" -s openat,newfstatat,statx,open,stat,lstat -p "$d/victim" \
+			-c "ln -s secret '$d/new' && mv -T '$d/new' '$d/victim' && touch '$d.hit'" -- \
+			$([[ $s == wd ]] && echo "$WD zip" || echo gzip) -k "$d/victim" 2> "$d.err" || rc=$?
+		((rc == 77)) && { echo "ptrace refused here"; return 0; }
+		[[ -e $d.hit ]] || { echo "$s: the swap never happened"; return 1; }
+		res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
+	done
+	echo "gzip: ${res[0]}"
+	echo "wd:   ${res[1]}"
+	[[ ${res[0]} == "${res[1]}" ]] && seq 1 5000 | cmp - <(gzip -dc "$T/swap.wd/victim.gz")
+}
+check zip_symlink_swapped_in t_symlink_swap
 
 # a second user (root only): U in its primary group P and in group G
 mkusers() {

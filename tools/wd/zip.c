@@ -715,33 +715,76 @@ static bool fail(struct zctx *z, int status)
 	return false;
 }
 
-/* open a named input: true, or false with the file's status set */
+/*
+ * Why gzip leaves a file alone rather than replace it with its (de)compressed
+ * form, or NULL: only a regular file, never a set-user-ID or set-group-ID
+ * one, and without -f none with the sticky bit or other links.
+ */
+static const char *refusal(const struct stat *st, bool force, char *buf,
+			   size_t len)
+{
+	if (!S_ISREG(st->st_mode))
+		return "not a directory or a regular file";
+	if (st->st_mode & S_ISUID)
+		return "is set-user-ID on execution";
+	if (st->st_mode & S_ISGID)
+		return "is set-group-ID on execution";
+	if (force)
+		return NULL;
+	if (st->st_mode & S_ISVTX)
+		return "has the sticky bit set";
+	if (st->st_nlink > 1) {
+		snprintf(buf, len, "has %ju other link%s", (uintmax_t)st->st_nlink - 1,
+			 st->st_nlink > 2 ? "s" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Open a named input by gzip's rules, in one open(): no symbolic link is
+ * followed without -c or -f (O_NOFOLLOW: nothing to swap between a check
+ * and the open), and a FIFO or device that is to be refused is not waited
+ * for (O_NONBLOCK). -c and -t read any file but a directory; a FIFO then
+ * waits for its writer. True, or false with the file's status set.
+ */
 static bool open_input(struct zctx *z, const char *path, int *fd,
 		       struct stat *st)
 {
 	struct zopt *o = z->o;
+	bool to_stdout = o->to_stdout || o->test;
+	int flags = O_RDONLY | O_NOCTTY | O_CLOEXEC;
+	const char *why;
+	char buf[64];
 
-	if (lstat(path, st)) {
+	if (!to_stdout)
+		flags |= O_NONBLOCK | (o->force ? 0 : O_NOFOLLOW);
+	*fd = open(path, flags);
+	if (*fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP && !lstat(path, st) && S_ISLNK(st->st_mode))
+			wdt_err("%s: is a symbolic link -- ignored (use -f or -c)", path);
+		else
+			wdt_err("%s: %s", path, strerror(e));
+		return fail(z, STATUS_ERR);
+	}
+	if (fstat(*fd, st)) {
 		wdt_err("%s: %s", path, strerror(errno));
+		close(*fd);
 		return fail(z, STATUS_ERR);
 	}
-	if (S_ISLNK(st->st_mode) && !o->force && !o->to_stdout) {
-		wdt_err("%s: is a symbolic link -- ignored (use -f)", path);
-		return fail(z, STATUS_ERR);
-	}
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0 || fstat(*fd, st)) {
-		wdt_err("%s: %s", path, strerror(errno));
-		if (*fd >= 0)
-			close(*fd);
-		return fail(z, STATUS_ERR);
-	}
-	if (S_ISDIR(st->st_mode))
+	if (S_ISDIR(st->st_mode)) {
 		warn(z, "%s: is a directory -- ignored", path);
-	else if (!S_ISREG(st->st_mode))
-		warn(z, "%s: not a directory or a regular file -- ignored", path);
-	else
+	} else if (!to_stdout && (why = refusal(st, o->force, buf, sizeof(buf)))) {
+		warn(z, "%s: %s -- ignored", path, why);
+	} else if ((flags & O_NONBLOCK) && fcntl(*fd, F_SETFL, 0)) {
+		/* (F_SETFL 0: reads from here on wait for data, as anyone's) */
+		wdt_err("%s: %s", path, strerror(errno));
+		z->status = STATUS_ERR;
+	} else {
 		return true;
+	}
 	close(*fd);
 	return false;
 }
