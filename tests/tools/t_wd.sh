@@ -435,6 +435,7 @@ for q in '' -q; do
 	vs_gzip "setgid$q" "$mk; chmod 2750 a" zip $q a
 	vs_gzip "setid_c$q" "$mk; chmod 6755 a" zip $q -c a
 	vs_gzip "sticky$q" "$mk; chmod 1644 a" zip $q a
+	vs_gzip "sticky_f$q" "$mk; chmod 1640 a" zip $q -f a
 	vs_gzip "missing$q" '' zip $q nonexistent
 	vs_gzip "usage$q" '' zip $q --bogus-option
 	vs_gzip "not_gzip$q" 'echo text > a.gz' unzip $q a.gz
@@ -519,6 +520,49 @@ mkusers() {
 	chmod 711 "$T"
 }
 as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
+
+# a member of the source's group compresses a 0640 file: the output's group
+# is the source's, its mode 0640, and at no moment is the temporary file open
+# to more than the final file is (gzip: group, then mode, then owner)
+t_group_order() {
+	local s d rc fin want st bad=0 res=()
+	mkusers || { skip zip_group_mode_owner_order "needs root (useradd, setpriv)"; return 0; }
+	only zip_group_mode_owner_order || return 0
+	for s in gzip wd; do
+		d=$T/grp.$s
+		mkdir -p "$d" && chown "$U:$P" "$d" && seq 1 100000 > "$d/in" &&
+			chown "root:$G" "$d/in" && chmod 640 "$d/in" || return 1
+		: > "$d.states" && chmod 666 "$d.states"
+		rc=0
+		as_user "$WD_AT" -a -s write,fchmod,fchown,utimensat,fsync \
+			-f "$d/$([[ $s == wd ]] && echo '.wd-tmp.*' || echo in.gz)" \
+			-c "stat -L -c '%a %U %G' \"\$WD_AT_FILE\" >> '$d.states'" -- \
+			$([[ $s == wd ]] && echo "$WD zip" || echo gzip) "$d/in" 2> "$d.err" || rc=$?
+		((rc == 77)) && { skip zip_group_mode_owner_order "ptrace refused here"; return 0; }
+		res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
+	done
+	# the final state, gzip's: every state of wd's file must be within it
+	read -r fin < <(stat -c '%a %U %G' "$T/grp.gzip/in.gz")
+	while read -r st; do
+		set -- $st
+		local m=$((8#$1)) f=$((8#${fin%% *}))
+		if (((m & 07000) || (m & ~f & 0777))) ||
+			{ [[ $3 != "${fin##* }" ]] && ((m & 077)); }; then
+			echo "temporary file more open than the final one ($fin): $st"
+			bad=1
+		fi
+	done < "$T/grp.wd.states"
+	echo "gzip: ${res[0]}"
+	echo "wd:   ${res[1]}"
+	echo "wd's states: $(tr '\n' ';' < "$T/grp.wd.states")"
+	[[ -s $T/grp.wd.states ]] && ((bad == 0)) && [[ ${res[0]} == "${res[1]}" ]] &&
+		[[ $fin == "640 $U $G" ]]
+}
+if only zip_group_mode_owner_order; then
+	if t_group_order > "$T/out.grp" 2>&1; then
+		grep -q '^SKIP' "$T/out.grp" && cat "$T/out.grp" || pass zip_group_mode_owner_order
+	else fail zip_group_mode_owner_order "$(tail -n 4 "$T/out.grp" | tr '\n' ' ')"; fi
+fi
 
 # the input cannot be removed (another user's file in a sticky directory):
 # the output stays, a warning (silent with -q), exit status 2

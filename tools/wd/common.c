@@ -281,8 +281,7 @@ void wdt_signals_init(void)
 	}
 }
 
-int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
-		 bool sync)
+int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync)
 {
 	const char *slash = strrchr(path, '/');
 	struct stat st;
@@ -313,8 +312,23 @@ int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
 		return -e;
 	}
 	wdt_tmp_live = o->tmp;
-	fchmod(o->fd, mode & 07777);
-	return 0;
+	return 0;	/* mode 0600 (mkostemp) until wdt_out_attrs() */
+}
+
+int wdt_out_attrs(struct wdt_out *o, const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+	/* a user may not give the file away: the group still gets set */
+	if (fchown(o->fd, (uid_t)-1, st->st_gid)) {
+		/* best effort, as gzip */
+	}
+	if (fchmod(o->fd, st->st_mode & 0777))
+		return -errno;
+	if (fchown(o->fd, st->st_uid, (gid_t)-1)) {
+		/* best effort, as gzip */
+	}
+	return futimens(o->fd, ts) ? -errno : 0;
 }
 
 void wdt_out_stdout(struct wdt_out *o)

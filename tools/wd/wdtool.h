@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <wd.h>
@@ -49,8 +50,9 @@ void wdt_queues_close(struct wdt_queues *qs);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
- * Atomic output: a temporary file beside the final one, renamed over it by
- * wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
+ * Atomic output: a temporary file beside the final one (mode 0600), renamed
+ * over it by wdt_out_commit(), unlinked by wdt_out_abort() or a fatal
+ * signal.
  */
 struct wdt_out {
 	int fd;
@@ -59,8 +61,15 @@ struct wdt_out {
 	char *tmp;		/* temporary name, NULL for stdout */
 	bool sync;
 };
-int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
-		 bool sync);
+int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync);
+/*
+ * The source's group, then its permission bits (never set-user-ID,
+ * set-group-ID or sticky), then its owner, then its times: gzip's order,
+ * so that the file is never open to more than it will be in the end. A
+ * chown() refused is no error (a user cannot give a file away); 0 or
+ * -errno.
+ */
+int wdt_out_attrs(struct wdt_out *o, const struct stat *st);
 void wdt_out_stdout(struct wdt_out *o);
 int wdt_out_write(struct wdt_out *o, const void *buf, size_t len);
 int wdt_out_commit(struct wdt_out *o);

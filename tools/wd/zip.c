@@ -847,12 +847,10 @@ static bool terminal_ok(struct zctx *z, bool is_stdin)
 static bool finish_output(struct zctx *z, struct wdt_out *out, const char *path,
 			  const struct stat *st)
 {
-	struct timespec ts[2] = { st->st_atim, st->st_mtim };
-	int ret;
+	int ret = wdt_out_attrs(out, st);
 
-	futimens(out->fd, ts);
-	if (fchown(out->fd, st->st_uid, st->st_gid))
-		(void)0;	/* as gzip: best effort */
+	if (ret)
+		warn(z, "%s: %s", out->path, strerror(-ret));
 	ret = wdt_out_commit(out);
 	if (ret)
 		return fail(z, ret == -EEXIST ? STATUS_WARN : STATUS_ERR);
@@ -889,7 +887,7 @@ static int do_one(struct zctx *z, const char *path)
 		return z->status;
 	}
 	if (target) {
-		ret = wdt_out_open(&out, target, st.st_mode, o->force, o->sync);
+		ret = wdt_out_open(&out, target, o->force, o->sync);
 		if (ret) {
 			free(target);
 			close(fd);
