@@ -508,6 +508,36 @@ t_symlink_swap() {
 }
 check zip_symlink_swapped_in t_symlink_swap
 
+# the output name taken by someone else while the tool works: never replaced
+# without -f (no-clobber rename); the input is kept, exit status 2 as gzip's
+# "already exists"
+t_output_appears() {
+	local d=$T/appear rc=0
+	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
+	mkdir -p "$d" && seq 1 100000 > "$d/in" || return 1
+	"$WD_AT" -s write -f "$d/.wd-tmp.*" -c "echo planted > '$d/in.gz'" -- \
+		"$WD" zip "$d/in" 2> "$d.err" || rc=$?
+	((rc == 77)) && { echo "ptrace refused here"; return 0; }
+	echo "status $rc: $(cat "$d.err")"
+	((rc == 2)) && [[ $(cat "$d/in.gz") == planted ]] && seq 1 100000 | cmp - "$d/in" &&
+	grep -q 'already exists' "$d.err" && no_temp "$d" || return 1
+	# with -f it is replaced
+	rc=0
+	"$WD_AT" -s write -f "$d/.wd-tmp.*" -c "echo planted > '$d/in.gz'" -- \
+		"$WD" zip -f "$d/in" 2> "$d.err" || rc=$?
+	((rc == 0)) && [[ ! -e $d/in ]] && seq 1 100000 | cmp - <(gzip -dc "$d/in.gz") && no_temp "$d" ||
+		return 1
+	# a file system without RENAME_NOREPLACE (renameat2 fails with EINVAL,
+	# injected by strace): link() and unlink() place the output
+	command -v strace > /dev/null || { echo "no strace: link fallback not tried"; return 0; }
+	rm -f "$d/in.gz" && seq 1 100000 > "$d/in" || return 1
+	strace -f -o "$d.strace" -e trace=renameat2,link -e inject=renameat2:error=EINVAL \
+		"$WD" zip "$d/in" || return 1
+	grep -q '^[0-9]* *link(' "$d.strace" && [[ ! -e $d/in ]] &&
+	seq 1 100000 | cmp - <(gzip -dc "$d/in.gz") && no_temp "$d"
+}
+check zip_output_appears_meanwhile t_output_appears
+
 # a second user (root only): U in its primary group P and in group G
 mkusers() {
 	[[ -n $U ]] && return 0

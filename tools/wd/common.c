@@ -281,6 +281,12 @@ void wdt_signals_init(void)
 	}
 }
 
+static int wdt_out_exists(const char *path)
+{
+	wdt_err("%s: already exists; not overwritten (use -f)", path);
+	return -EEXIST;
+}
+
 int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync)
 {
 	const char *slash = strrchr(path, '/');
@@ -290,10 +296,10 @@ int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync)
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->sync = sync;
-	if (!force && !lstat(path, &st)) {
-		wdt_err("%s: already exists (use -f to overwrite)", path);
-		return -EEXIST;
-	}
+	o->replace = force;
+	/* early, to spare the work; wdt_out_place() is what guarantees it */
+	if (!force && !lstat(path, &st))
+		return wdt_out_exists(path);
 	o->path = strdup(path);
 	if (!o->path || asprintf(&o->tmp, "%.*s.wd-tmp.XXXXXX", len, path) < 0) {
 		free(o->path);
@@ -357,6 +363,26 @@ int wdt_out_write(struct wdt_out *o, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The temporary file takes the final name; an existing file there (one
+ * that appeared while the output was written, too) is replaced only with
+ * -f. Without RENAME_NOREPLACE in the file system, link() + unlink() does
+ * the same. 0 or -errno (-EEXIST: the name is taken).
+ */
+static int wdt_out_place(struct wdt_out *o)
+{
+	if (o->replace)
+		return rename(o->tmp, o->path) ? -errno : 0;
+	if (!renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (link(o->tmp, o->path))
+		return -errno;
+	unlink(o->tmp);
+	return 0;
+}
+
 int wdt_out_commit(struct wdt_out *o)
 {
 	int ret = 0;
@@ -368,10 +394,13 @@ int wdt_out_commit(struct wdt_out *o)
 	if (close(o->fd) && !ret)
 		ret = -errno;
 	o->fd = -1;
-	if (!ret && rename(o->tmp, o->path))
-		ret = -errno;
+	if (!ret)
+		ret = wdt_out_place(o);
 	if (ret) {
-		wdt_err("%s: %s", o->path, strerror(-ret));
+		if (ret == -EEXIST)
+			wdt_out_exists(o->path);
+		else
+			wdt_err("%s: %s", o->path, strerror(-ret));
 		unlink(o->tmp);
 	}
 	wdt_tmp_live = NULL;

@@ -51,8 +51,7 @@ const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
  * Atomic output: a temporary file beside the final one (mode 0600), renamed
- * over it by wdt_out_commit(), unlinked by wdt_out_abort() or a fatal
- * signal.
+ * to it by wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
  */
 struct wdt_out {
 	int fd;
@@ -60,6 +59,7 @@ struct wdt_out {
 	char *path;		/* final name */
 	char *tmp;		/* temporary name, NULL for stdout */
 	bool sync;
+	bool replace;		/* -f: an existing file of that name is replaced */
 };
 int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync);
 /*
@@ -72,6 +72,11 @@ int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync);
 int wdt_out_attrs(struct wdt_out *o, const struct stat *st);
 void wdt_out_stdout(struct wdt_out *o);
 int wdt_out_write(struct wdt_out *o, const void *buf, size_t len);
+/*
+ * fsync (@sync), close, rename into place; an existing file is replaced
+ * only with @force, even one that appeared meanwhile. 0 or -errno (message
+ * given; -EEXIST: the name is taken).
+ */
 int wdt_out_commit(struct wdt_out *o);
 void wdt_out_abort(struct wdt_out *o);
 void wdt_signals_init(void);
