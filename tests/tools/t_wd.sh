@@ -615,6 +615,50 @@ if only zip_unremovable_input; then
 	else check zip_unremovable_input t_unremovable; fi
 fi
 
+# signals: the temporary file is removed and the tool dies of the signal, as
+# gzip removes its output (SIGXCPU and SIGXFSZ included); -q turns SIGPIPE
+# into exit status 2 (gzip's rule, for pipelines cut short)
+t_signals() {
+	local sig s d rc res
+	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
+	head -c 3000000 /dev/urandom > sg.in
+	for sig in INT HUP TERM XCPU; do
+		res=()
+		for s in gzip wd; do
+			d=$T/sig.$sig.$s
+			mkdir -p "$d" && cp sg.in "$d/in" || return 1
+			rc=0
+			(ulimit -c 0; exec "$WD_AT" -s write \
+				-f "$d/$([[ $s == wd ]] && echo '.wd-tmp.*' || echo in.gz)" \
+				-c "kill -$sig \$WD_AT_PID" -- \
+				$([[ $s == wd ]] && echo "$WD zip" || echo gzip) "$d/in") 2> /dev/null || rc=$?
+			((rc == 77)) && { echo "ptrace refused here"; return 0; }
+			res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
+		done
+		echo "SIG$sig: gzip: ${res[0]} / wd: ${res[1]}"
+		[[ ${res[0]} == "${res[1]}" ]] || return 1
+	done
+	res=()
+	for s in gzip wd; do
+		d=$T/sig.XFSZ.$s
+		mkdir -p "$d" && cp sg.in "$d/in" || return 1
+		rc=0
+		(ulimit -c 0; ulimit -f 200; exec $([[ $s == wd ]] && echo "$WD zip" || echo gzip) "$d/in") \
+			2> /dev/null || rc=$?
+		res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
+	done
+	echo "SIGXFSZ: gzip: ${res[0]} / wd: ${res[1]}"
+	[[ ${res[0]} == "${res[1]}" ]] || return 1
+	res=()
+	for s in "gzip -q" "gzip" "$WD zip -q" "$WD zip"; do
+		$s -c sg.in 2> /dev/null | head -c 1 > /dev/null
+		res+=("${PIPESTATUS[0]}")
+	done
+	echo "SIGPIPE (-q, not): gzip ${res[0]} ${res[1]}, wd ${res[2]} ${res[3]}"
+	[[ ${res[0]} == "${res[2]}" && ${res[1]} == "${res[3]}" ]]
+}
+check zip_signals_clean_up t_signals
+
 # an input that grows or shrinks while it is compressed, with the progress
 # bar on (a terminal, 64 MiB): no crash; the output holds what was read up to
 # the end of the file, as gzip's does. The size changes right after the tool

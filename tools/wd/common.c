@@ -252,6 +252,7 @@ void wdt_queues_close(struct wdt_queues *qs)
 /* ---- atomic output ---- */
 
 static char *volatile wdt_tmp_live;	/* unlinked by a fatal signal */
+static volatile sig_atomic_t wdt_pipe_status;	/* SIGPIPE: exit with it */
 
 static void wdt_on_signal(int sig)
 {
@@ -259,15 +260,20 @@ static void wdt_on_signal(int sig)
 
 	if (t)
 		unlink(t);
+	if (sig == SIGPIPE && wdt_pipe_status)
+		_exit(wdt_pipe_status);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void wdt_signals_init(void)
+void wdt_signals_init(int pipe_status)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
+	/* gzip's list: the signals that end a process and leave time to clean up */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXCPU,
+				    SIGXFSZ };
 	struct sigaction sa = { .sa_handler = wdt_on_signal };
 
+	wdt_pipe_status = pipe_status;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&sa.sa_mask, sigs[i]);

@@ -79,7 +79,12 @@ int wdt_out_write(struct wdt_out *o, const void *buf, size_t len);
  */
 int wdt_out_commit(struct wdt_out *o);
 void wdt_out_abort(struct wdt_out *o);
-void wdt_signals_init(void);
+/*
+ * SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXCPU, SIGXFSZ unlink the temporary
+ * file and end the process as the signal would; a non-zero @pipe_status is
+ * the exit status on SIGPIPE instead (gzip -q: 2).
+ */
+void wdt_signals_init(int pipe_status);
 
 /* read exactly @len bytes unless EOF: bytes read, or -errno */
 ssize_t wdt_read_full(int fd, void *buf, size_t len);

@@ -1018,7 +1018,8 @@ int cmd_zip(int argc, char **argv, bool decompress)
 			return STATUS_ERR;	/* gzip's usage status */
 		}
 	}
-	wdt_signals_init();
+	/* gzip -q: a pipe closed early is a warning, not a death */
+	wdt_signals_init(o.quiet ? STATUS_WARN : 0);
 	if (setup(&z, &o)) {
 		teardown(&z);
 		return STATUS_ERR;
