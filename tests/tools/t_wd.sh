@@ -783,6 +783,30 @@ t_usage() {
 }
 check usage_errors_status_1 t_usage
 
+# wd list: JSON that any parser takes, whatever sysfs holds
+t_list_json_odd() {
+	local d=$T/sys2/ua\"7
+	mkdir -p "$d" || return 1
+	echo +7 > "$d/id"; echo 007 > "$d/available_instances"; echo -0 > "$d/node_id"
+	echo '1e3' > "$d/numa_distance"; echo 6 > "$d/flags"; printf 'wd_"soft\\v1\n' > "$d/api"
+	printf 'nop +1 0x10\n' > "$d/algorithms"; echo '0 +4096 007 -1 - 1.5' > "$d/qfrs_offset"
+	printf 'caf\xe9 \x01\n' > "$d/isolate_strategy"; echo 12 > "$d/region_mmio_size"
+	WD_UACCE_SYSFS=$T/sys2 "$WD" list --kernel --json > lj.json || return 1
+	cat lj.json
+	python3 - lj.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))["devices"][0]
+assert d["name"] == 'ua"7' and d["path"] == '/dev/ua"7', d
+assert d["id"] == "+7" and d["available_instances"] == "007", d
+assert d["node_id"] == 0 and d["numa_distance"] == "1e3", d
+assert d["region_mmio_size"] == 12 and d["api"] == 'wd_"soft\\v1', d
+assert d["algorithms"] == ["nop", "+1", "0x10"], d
+assert d["qfrs_offset"] == [0, "+4096", "007", -1, "-", "1.5"], d
+assert d["isolate_strategy"] == "caf\ufffd \x01", d
+PY
+}
+check list_json_odd_values t_list_json_odd
+
 # stdout write errors are errors (coreutils' rule): exit status 1, a message
 t_list_full() {
 	local c rc
