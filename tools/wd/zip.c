@@ -12,7 +12,9 @@
  * lets wd unzip cut its own files into members without inflating them.
  *
  * Decompression: members with the "WD" field go to the device as
- * independent requests, many in flight. Any other gzip data (from gzip,
+ * independent requests, many in flight; one over this run's buffers (made
+ * with a larger --chunk, or claiming a large size) is inflated in-process
+ * with zlib, alone and in order. Any other gzip data (from gzip,
  * pigz, ...: one member whose length is unknown until it is inflated)
  * goes to the device as one request holding the rest of the input, when
  * that fits its 64 MiB limit and the queue is in SVA mode; otherwise, or
@@ -428,21 +430,67 @@ static uint32_t wd_member_len(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* inflate with zlib, from the buffered input on: the reference path */
-static int zlib_rest(struct zctx *z, struct ibuf *b)
-{
-	z_stream zs = { 0 };
-	uint8_t *out = malloc(1 << 20);
-	int ret = 0, zr = Z_OK;
-	bool member_open = false;
+#define ZOUT	(1u << 20)	/* zlib's output buffer */
 
-	if (!out || inflateInit2(&zs, 15 + 16) != Z_OK) {
-		free(out);
+static int zlib_start(struct zctx *z, z_stream *zs, uint8_t **out)
+{
+	memset(zs, 0, sizeof(*zs));
+	*out = malloc(ZOUT);
+	if (!*out || inflateInit2(zs, 15 + 16) != Z_OK) {
+		free(*out);
+		*out = NULL;
 		wdt_err("%s: %s", z->name, strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	for (;;) {
-		size_t before;
+	return 0;
+}
+
+/*
+ * Inflate what @src holds (@len bytes) into the output, through @zs and
+ * @out: the bytes consumed, or -errno (message given). *end: the member
+ * ended there.
+ */
+static int64_t zlib_some(struct zctx *z, z_stream *zs, uint8_t *out,
+			 const uint8_t *src, size_t len, bool *end)
+{
+	int zr, ret;
+
+	zs->next_in = (Bytef *)src;
+	zs->avail_in = (uInt)(len > (1u << 30) ? 1u << 30 : len);
+	len = zs->avail_in;
+	do {
+		zs->next_out = out;
+		zs->avail_out = ZOUT;
+		zr = inflate(zs, Z_NO_FLUSH);
+		if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
+			wdt_err("%s: corrupt input (%s)", z->name,
+				zs->msg ? zs->msg : "invalid compressed data");
+			return -EBADMSG;
+		}
+		if (ZOUT - zs->avail_out) {
+			ret = out_write(z, out, ZOUT - zs->avail_out);
+			if (ret)
+				return ret;
+		}
+	} while (zs->avail_out == 0 && zr != Z_STREAM_END);
+	*end = zr == Z_STREAM_END;
+	len -= zs->avail_in;
+	wdt_progress_add(&z->prog, len);
+	z->in_bytes += len;
+	return (int64_t)len;
+}
+
+/* inflate with zlib, from the buffered input on: the reference path */
+static int zlib_rest(struct zctx *z, struct ibuf *b)
+{
+	z_stream zs;
+	uint8_t *out;
+	int ret = zlib_start(z, &zs, &out);
+	bool member_open = false;
+
+	while (!ret) {
+		bool end = false;
+		int64_t n;
 
 		if (!ib_avail(b)) {
 			b->start = b->end = 0;
@@ -470,34 +518,54 @@ static int zlib_rest(struct zctx *z, struct ibuf *b)
 			inflateReset(&zs);
 			member_open = true;
 		}
-		zs.next_in = b->buf + b->start;
-		zs.avail_in = (uInt)(ib_avail(b) > (1u << 30) ? 1u << 30 : ib_avail(b));
-		before = zs.avail_in;
-		do {
-			zs.next_out = out;
-			zs.avail_out = 1 << 20;
-			zr = inflate(&zs, Z_NO_FLUSH);
-			if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
-				wdt_err("%s: corrupt input (%s)", z->name,
-					zs.msg ? zs.msg : "invalid compressed data");
-				ret = -EBADMSG;
-				goto done;
-			}
-			if ((1u << 20) - zs.avail_out) {
-				ret = out_write(z, out, (1u << 20) - zs.avail_out);
-				if (ret)
-					goto done;
-			}
-		} while (zs.avail_out == 0 && zr != Z_STREAM_END);
-		wdt_progress_add(&z->prog, before - zs.avail_in);
-		z->in_bytes += before - zs.avail_in;
-		b->start += before - zs.avail_in;
-		if (zr == Z_STREAM_END)
+		n = zlib_some(z, &zs, out, b->buf + b->start, ib_avail(b), &end);
+		if (n < 0)
+			ret = (int)n;
+		else
+			b->start += (size_t)n;
+		if (end)
 			member_open = false;
 	}
-done:
-	inflateEnd(&zs);
-	free(out);
+	if (out) {
+		inflateEnd(&zs);
+		free(out);
+	}
+	return ret;
+}
+
+/*
+ * One "WD" member over this run's buffers (made with a larger --chunk, or
+ * by another tool): inflated in-process with zlib, streaming, so that its
+ * size does not matter. It must end exactly at its stated length.
+ */
+static int zlib_member(struct zctx *z, const uint8_t *src, size_t len)
+{
+	z_stream zs;
+	uint8_t *out;
+	int ret = zlib_start(z, &zs, &out);
+	size_t used = 0;
+	bool end = false;
+
+	wdt_info("%s: a member of %zu bytes over this run's buffers: inflated in-process with zlib",
+		 z->name, len);
+	while (!ret && !end && used < len) {
+		int64_t n = zlib_some(z, &zs, out, src + used, len - used, &end);
+
+		if (n < 0)
+			ret = (int)n;
+		else if (n == 0 && !end)
+			break;	/* no progress: corrupt, below */
+		else
+			used += (size_t)n;
+	}
+	if (!ret && (!end || used != len)) {
+		wdt_err("%s: corrupt input (a member's length is not its data's)", z->name);
+		ret = -EBADMSG;
+	}
+	if (out) {
+		inflateEnd(&zs);
+		free(out);
+	}
 	return ret;
 }
 
@@ -589,6 +657,48 @@ static int finish_member(struct zctx *z, struct slot *s)
 	return out_write(z, s->out, s->req.out_len);
 }
 
+/* collect the members in flight, in order: 0 or -errno */
+static int finish_inflight(struct zctx *z)
+{
+	int ret = 0;
+
+	while (!ret && z->done < z->sub) {
+		struct slot *s;
+
+		flush_all(z);
+		s = recv_oldest(z);
+		ret = s ? finish_member(z, s) : -EIO;
+	}
+	return ret;
+}
+
+/* a "WD" member of @mlen bytes at the buffer's start, to the device */
+static int send_member(struct zctx *z, struct ibuf *b, uint32_t mlen)
+{
+	struct slot *s;
+	int ret;
+
+	if (z->sub - z->done == (uint64_t)nslots(z)) {
+		flush_all(z);
+		s = recv_oldest(z);
+		ret = s ? finish_member(z, s) : -EIO;
+		if (ret)
+			return ret;
+	}
+	s = slot_of(z, z->sub);
+	memcpy(s->in, b->buf + b->start, mlen);
+	s->len = mlen;
+	wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out, (uint32_t)z->out_cap,
+		     s->in, mlen);
+	ret = wd_send(queue_of(z, z->sub), &s->req);
+	if (ret) {
+		wdt_err("%s: send: %s", z->name, strerror(-ret));
+		return ret;
+	}
+	z->sub++;
+	return 0;
+}
+
 static int unzip_stream(struct zctx *z, int fd)
 {
 	struct ibuf b = { .fd = fd };
@@ -597,7 +707,7 @@ static int unzip_stream(struct zctx *z, int fd)
 
 	z->sub = z->done = 0;
 	for (;;) {
-		uint32_t mlen;
+		uint32_t mlen, isize;
 		uint8_t *p;
 
 		ret = ib_ensure(&b, 64);
@@ -623,15 +733,9 @@ static int unzip_stream(struct zctx *z, int fd)
 			break;
 		}
 		mlen = wd_member_len(p, ib_avail(&b));
-		if (!mlen || mlen > z->in_cap || mlen < 28) {
-			/* foreign (or oversized) data: in order, after what is in flight */
-			while (!ret && z->done < z->sub) {
-				struct slot *s;
-
-				flush_all(z);
-				s = recv_oldest(z);
-				ret = s ? finish_member(z, s) : -EIO;
-			}
+		if (!mlen || mlen < 28 || mlen > DEV_MAX_SRC) {
+			/* foreign data (or a length not to buffer): after what is in flight */
+			ret = finish_inflight(z);
 			if (ret)
 				break;
 			ret = oneshot_rest(z, &b);
@@ -651,48 +755,22 @@ static int unzip_stream(struct zctx *z, int fd)
 			ret = -EPIPE;
 			break;
 		}
-		if (z->sub - z->done == (uint64_t)nslots(z)) {
-			struct slot *s;
-
-			flush_all(z);
-			s = recv_oldest(z);
-			ret = s ? finish_member(z, s) : -EIO;
-			if (ret)
-				break;
+		isize = le32(b.buf + b.start + mlen - 4);
+		if (mlen > z->in_cap || isize > z->out_cap) {
+			/* over this run's buffers: alone, in order */
+			ret = finish_inflight(z);
+			if (!ret)
+				ret = zlib_member(z, b.buf + b.start, mlen);
+		} else {
+			ret = send_member(z, &b, mlen);
 		}
-		{
-			struct slot *s = slot_of(z, z->sub);
-			uint32_t isize = le32(b.buf + b.start + mlen - 4);
-
-			memcpy(s->in, b.buf + b.start, mlen);
-			s->len = mlen;
-			wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out,
-				     (uint32_t)(isize < z->out_cap ? z->out_cap : isize),
-				     s->in, mlen);
-			if (isize > z->out_cap) {
-				/* made with a bigger --chunk: not here */
-				wdt_err("%s: member of %u bytes over this run's chunk buffer: use --chunk %u",
-					z->name, isize, isize);
-				ret = -EFBIG;
-				break;
-			}
-			ret = wd_send(queue_of(z, z->sub), &s->req);
-			if (ret) {
-				wdt_err("%s: send: %s", z->name, strerror(-ret));
-				break;
-			}
-			z->sub++;
-			members++;
-			b.start += mlen;
-		}
+		if (ret)
+			break;
+		members++;
+		b.start += mlen;
 	}
-	while (!ret && z->done < z->sub) {
-		struct slot *s;
-
-		flush_all(z);
-		s = recv_oldest(z);
-		ret = s ? finish_member(z, s) : -EIO;
-	}
+	if (!ret)
+		ret = finish_inflight(z);
 	if (ret)
 		drain_quietly(z);
 	free(b.buf);
