@@ -23,8 +23,13 @@
  * -v says which path each file took.
  *
  * Output to a file is atomic: a temporary file in the same directory,
- * renamed over the target only when all went well, unlinked on any error
- * or fatal signal.
+ * renamed to the target only when all went well (over an existing file
+ * only with -f), unlinked on any error or fatal signal.
+ *
+ * Files are taken, refused and reported by gzip 1.12's rules: which inputs
+ * (open_input), the output's name (output_name) and attributes
+ * (wdt_out_attrs), warnings and exit statuses (warn); docs/wd.md has the
+ * table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
