@@ -80,7 +80,7 @@ struct zctx {
 	struct wdt_out *out;
 	struct wdt_progress prog;
 	uint64_t in_bytes, out_bytes;
-	int status;		/* 0, or STATUS_WARN */
+	int status;		/* the file's: 0, STATUS_WARN or STATUS_ERR */
 };
 
 /* gzip's WARN(): a message unless -q, and exit status 2 */
