@@ -117,6 +117,7 @@ if command -v wd_at > /dev/null; then
 		head -c 2000000 /dev/zero > dt
 		wd_at -s fstat,newfstatat,statx -f "$T/dt" -c "truncate -s 100000 $T/dt" -- \
 			$WD digest -a $alg dt nine > dt.out 2> dt.err; rc=$?
+		if [ "$rc" = 77 ]; then skip digest_truncated_$alg "ptrace refused here"; continue; fi
 		[ "$rc" = 1 ] && grep -q 'dt: file shrank while it was read' dt.err && grep -q '  nine$' dt.out
 		ok digest_truncated_$alg $? "rc $rc: $(cat dt.err)"
 	done

@@ -30,12 +30,16 @@ pass() { echo "PASS: t_wd.$1"; }
 fail() { echo "FAIL: t_wd.$1${2:+ ($2)}"; fails=$((fails + 1)); }
 skip() { echo "SKIP: t_wd.$1 ($2)"; }
 only() { [[ -z ${T_WD_ONLY:-} || $1 == $T_WD_ONLY ]]; }
-# check NAME CMD...: PASS when CMD succeeds
+# check NAME CMD...: PASS when CMD succeeds; exit status 77 is a SKIP, the
+# reason on its last line of output
 check() {
-	local n=$1
+	local n=$1 rc=0
 	shift
 	only "$n" || return 0
-	if "$@" >"$T/out.$n" 2>&1; then pass "$n"; else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
+	"$@" >"$T/out.$n" 2>&1 || rc=$?
+	if ((rc == 0)); then pass "$n"
+	elif ((rc == 77)); then skip "$n" "$(tail -n 1 "$T/out.$n")"
+	else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
 }
 no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
 
@@ -498,7 +502,7 @@ t_symlink_swap() {
 		"$WD_AT" -s openat,newfstatat,statx,open,stat,lstat -p "$d/victim" \
 			-c "ln -s secret '$d/new' && mv -T '$d/new' '$d/victim' && touch '$d.hit'" -- \
 			$([[ $s == wd ]] && echo "$WD zip" || echo gzip) -k "$d/victim" 2> "$d.err" || rc=$?
-		((rc == 77)) && { echo "ptrace refused here"; return 0; }
+		((rc == 77)) && { echo "ptrace refused here"; return 77; }
 		[[ -e $d.hit ]] || { echo "$s: the swap never happened"; return 1; }
 		res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
 	done
@@ -517,7 +521,7 @@ t_output_appears() {
 	mkdir -p "$d" && seq 1 100000 > "$d/in" || return 1
 	"$WD_AT" -s write -f "$d/.wd-tmp.*" -c "echo planted > '$d/in.gz'" -- \
 		"$WD" zip "$d/in" 2> "$d.err" || rc=$?
-	((rc == 77)) && { echo "ptrace refused here"; return 0; }
+	((rc == 77)) && { echo "ptrace refused here"; return 77; }
 	echo "status $rc: $(cat "$d.err")"
 	((rc == 2)) && [[ $(cat "$d/in.gz") == planted ]] && seq 1 100000 | cmp - "$d/in" &&
 	grep -q 'already exists' "$d.err" && no_temp "$d" || return 1
@@ -632,7 +636,7 @@ t_signals() {
 				-f "$d/$([[ $s == wd ]] && echo '.wd-tmp.*' || echo in.gz)" \
 				-c "kill -$sig \$WD_AT_PID" -- \
 				$([[ $s == wd ]] && echo "$WD zip" || echo gzip) "$d/in") 2> /dev/null || rc=$?
-			((rc == 77)) && { echo "ptrace refused here"; return 0; }
+			((rc == 77)) && { echo "ptrace refused here"; return 77; }
 			res+=("status $rc $(tree_sig "$d" | tr '\n' ';')")
 		done
 		echo "SIG$sig: gzip: ${res[0]} / wd: ${res[1]}"
@@ -666,7 +670,7 @@ check zip_signals_clean_up t_signals
 t_progress_size_changes() {
 	local how s rc out res n=0
 	[[ -x $WD_AT ]] || { echo "no $WD_AT"; return 1; }
-	command -v script > /dev/null || { echo "no script(1)"; return 1; }
+	command -v script > /dev/null || { echo "no script(1) for a pseudo-terminal"; return 77; }
 	for how in "head -c 32M /dev/zero >>" "truncate -s 1M"; do
 		n=$((n + 1))
 		res=()
@@ -676,7 +680,7 @@ t_progress_size_changes() {
 			script -qec "'$WD_AT' -s fstat,newfstatat,statx -f '$T/pg' -c '$how $T/pg; touch $T/pg.hit' -- \
 				$([[ $s == wd ]] && echo "'$WD' zip --queues 1 --depth 1" || echo gzip) -1 -k pg" \
 				/dev/null < /dev/null > pg.$s.$n.tty || rc=$?
-			((rc == 77)) && { echo "ptrace refused here"; return 0; }
+			((rc == 77)) && { echo "ptrace refused here"; return 77; }
 			[[ -e pg.hit ]] || { echo "$s: the size never changed"; return 1; }
 			out=$(gzip -dc pg.gz 2>/dev/null | wc -c)
 			res+=("status $rc, output holds $out bytes, $(ls -a | grep -c '\.wd-tmp\.') temporary")
@@ -704,7 +708,7 @@ t_digest_truncated() {
 				"$WD_AT" -s fstat,newfstatat,statx -f "$T/dt" \
 					-c "truncate -s 1M '$T/dt'; touch '$T/dt.hit'" -- \
 					"$WD" digest --device $dev -a $alg dt nine > dt.out 2> dt.err || rc=$?
-				((rc == 77)) && { echo "ptrace refused here"; return 0; }
+				((rc == 77)) && { echo "ptrace refused here"; return 77; }
 				echo "$size $alg $dev: status $rc: $(cat dt.err)"
 				[[ -e dt.hit ]] && ((rc == 1)) && grep -q 'dt: file shrank while it was read' dt.err &&
 				[[ $(cut -d' ' -f3 dt.out) == nine ]] || return 1
