@@ -1514,8 +1514,8 @@ int cmd_bench(int argc, char **argv)
 		case OPT_TIME:
 			opt_time = atof(optarg);
 			if (!(opt_time > 0 && opt_time <= 60)) {
-				wdt_err("bench: --time: 0 < SECS <= 60");
-				return 2;
+				wdt_err("bench: --time: invalid value '%s' (0 < SECS <= 60)", optarg);
+				return 1;
 			}
 			break;
 		case OPT_QUICK: quick = true; break;
@@ -1524,7 +1524,7 @@ int cmd_bench(int argc, char **argv)
 		case OPT_JSON: json = optarg; break;
 		case OPT_PLOT: png = optarg; break;
 		case 'h': bench_usage(stdout); return 0;
-		default: bench_usage(stderr); return 2;
+		default: bench_usage(stderr); return 1;
 		}
 	}
 	if (quick && opt_time == 0.3)

@@ -17,17 +17,25 @@
 #include "wdtool.h"
 
 int wdt_verbose;
+static int wdt_stdout_errno;	/* a flush of stdout here failed: why */
+
+void wdt_vmsg(const char *fmt, va_list ap)
+{
+	/* what stdout says comes first; its error is for wdt_stdout_close() */
+	if (fflush(stdout) && !wdt_stdout_errno)
+		wdt_stdout_errno = errno;
+	fputs("wd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void wdt_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("wd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	wdt_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void wdt_info(const char *fmt, ...)
@@ -36,11 +44,50 @@ void wdt_info(const char *fmt, ...)
 
 	if (!wdt_verbose)
 		return;
-	fputs("wd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	wdt_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/*
+ * A closed 0, 1 or 2 would be the next file opened, and messages or output
+ * would go into it. Fill them with /dev/null, opened the wrong way round so
+ * that reading stdin or writing stdout fails with EBADF as on a closed fd.
+ */
+void wdt_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			_exit(1);	/* nowhere to say it */
+		if (nfd != fd) {	/* cannot be: the lowest free fd is fd */
+			close(nfd);
+			_exit(1);
+		}
+	}
+}
+
+int wdt_stdout_close(int status)
+{
+	bool earlier = ferror(stdout);
+	int err = wdt_stdout_errno;
+
+	if (fflush(stdout))
+		err = errno;
+	/* close() too: some file systems report a write error only there */
+	else if (!earlier && close(STDOUT_FILENO))
+		err = errno;
+	if (!err && !earlier)
+		return status;
+	if (err)
+		wdt_err("write error: %s", strerror(err));
+	else
+		wdt_err("write error");
+	return 1;
 }
 
 const char *wdt_qerr(int err)
@@ -77,22 +124,41 @@ uint64_t wdt_now_ns(void)
 
 int wdt_parse_size(const char *s, uint64_t *out)
 {
+	static const struct { const char *suf; int shift; } units[] = {
+		{ "", 0 }, { "b", 0 }, { "k", 10 }, { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
+	};
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno || end == s || *s < '0' || *s > '9')
 		return -EINVAL;
-	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib") || !strcasecmp(end, "kb"))
-		v <<= 10;
-	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib") || !strcasecmp(end, "mb"))
-		v <<= 20;
-	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib") || !strcasecmp(end, "gb"))
-		v <<= 30;
-	else if (*end && strcasecmp(end, "b"))
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suf))
+			continue;
+		/* a size the shift would wrap is no size */
+		if (v > UINT64_MAX >> units[i].shift)
+			return -ERANGE;
+		*out = (uint64_t)v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int wdt_parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || (*s != '-' && (*s < '0' || *s > '9')) ||
+	    v < min || v > max)
 		return -EINVAL;
-	*out = v;
+	*out = (int)v;
 	return 0;
 }
 
@@ -186,6 +252,7 @@ void wdt_queues_close(struct wdt_queues *qs)
 /* ---- atomic output ---- */
 
 static char *volatile wdt_tmp_live;	/* unlinked by a fatal signal */
+static volatile sig_atomic_t wdt_pipe_status;	/* SIGPIPE: exit with it */
 
 static void wdt_on_signal(int sig)
 {
@@ -193,15 +260,20 @@ static void wdt_on_signal(int sig)
 
 	if (t)
 		unlink(t);
+	if (sig == SIGPIPE && wdt_pipe_status)
+		_exit(wdt_pipe_status);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void wdt_signals_init(void)
+void wdt_signals_init(int pipe_status)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
+	/* gzip's list: the signals that end a process and leave time to clean up */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXCPU,
+				    SIGXFSZ };
 	struct sigaction sa = { .sa_handler = wdt_on_signal };
 
+	wdt_pipe_status = pipe_status;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&sa.sa_mask, sigs[i]);
@@ -215,8 +287,13 @@ void wdt_signals_init(void)
 	}
 }
 
-int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
-		 bool sync)
+static int wdt_out_exists(const char *path)
+{
+	wdt_err("%s: already exists; not overwritten (use -f)", path);
+	return -EEXIST;
+}
+
+int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync)
 {
 	const char *slash = strrchr(path, '/');
 	struct stat st;
@@ -225,10 +302,10 @@ int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->sync = sync;
-	if (!force && !lstat(path, &st)) {
-		wdt_err("%s: already exists (use -f to overwrite)", path);
-		return -EEXIST;
-	}
+	o->replace = force;
+	/* early, to spare the work; wdt_out_place() is what guarantees it */
+	if (!force && !lstat(path, &st))
+		return wdt_out_exists(path);
 	o->path = strdup(path);
 	if (!o->path || asprintf(&o->tmp, "%.*s.wd-tmp.XXXXXX", len, path) < 0) {
 		free(o->path);
@@ -247,8 +324,23 @@ int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
 		return -e;
 	}
 	wdt_tmp_live = o->tmp;
-	fchmod(o->fd, mode & 07777);
-	return 0;
+	return 0;	/* mode 0600 (mkostemp) until wdt_out_attrs() */
+}
+
+int wdt_out_attrs(struct wdt_out *o, const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+	/* a user may not give the file away: the group still gets set */
+	if (fchown(o->fd, (uid_t)-1, st->st_gid)) {
+		/* best effort, as gzip */
+	}
+	if (fchmod(o->fd, st->st_mode & 0777))
+		return -errno;
+	if (fchown(o->fd, st->st_uid, (gid_t)-1)) {
+		/* best effort, as gzip */
+	}
+	return futimens(o->fd, ts) ? -errno : 0;
 }
 
 void wdt_out_stdout(struct wdt_out *o)
@@ -277,6 +369,26 @@ int wdt_out_write(struct wdt_out *o, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The temporary file takes the final name; an existing file there (one
+ * that appeared while the output was written, too) is replaced only with
+ * -f. Without RENAME_NOREPLACE in the file system, link() + unlink() does
+ * the same. 0 or -errno (-EEXIST: the name is taken).
+ */
+static int wdt_out_place(struct wdt_out *o)
+{
+	if (o->replace)
+		return rename(o->tmp, o->path) ? -errno : 0;
+	if (!renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (link(o->tmp, o->path))
+		return -errno;
+	unlink(o->tmp);
+	return 0;
+}
+
 int wdt_out_commit(struct wdt_out *o)
 {
 	int ret = 0;
@@ -288,10 +400,13 @@ int wdt_out_commit(struct wdt_out *o)
 	if (close(o->fd) && !ret)
 		ret = -errno;
 	o->fd = -1;
-	if (!ret && rename(o->tmp, o->path))
-		ret = -errno;
+	if (!ret)
+		ret = wdt_out_place(o);
 	if (ret) {
-		wdt_err("%s: %s", o->path, strerror(-ret));
+		if (ret == -EEXIST)
+			wdt_out_exists(o->path);
+		else
+			wdt_err("%s: %s", o->path, strerror(-ret));
 		unlink(o->tmp);
 	}
 	wdt_tmp_live = NULL;
@@ -350,7 +465,9 @@ void wdt_progress_start(struct wdt_progress *p, const char *name,
 static void wdt_progress_draw(struct wdt_progress *p, uint64_t now)
 {
 	char bar[31];
-	int pct = p->total ? (int)(p->done * 100 / p->total) : 100;
+	/* the total is the size at the start: a growing input reads past it */
+	uint64_t done = p->done < p->total ? p->done : p->total;
+	int pct = p->total ? (int)(done * 100 / p->total) : 100;
 	int fill = pct * 30 / 100;
 	double secs = (double)(now - p->start_ns) / 1e9;
 	double mibs = secs > 0 ? (double)p->done / secs / (1 << 20) : 0;
@@ -358,8 +475,7 @@ static void wdt_progress_draw(struct wdt_progress *p, uint64_t now)
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(30 - fill));
 	bar[30] = 0;
-	fprintf(stderr, "\r%-.30s [%s] %3d%% %7.1f MiB/s", p->name, bar,
-		pct > 100 ? 100 : pct, mibs);
+	fprintf(stderr, "\r%-.30s [%s] %3d%% %7.1f MiB/s", p->name, bar, pct, mibs);
 }
 
 void wdt_progress_add(struct wdt_progress *p, uint64_t n)

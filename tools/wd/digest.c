@@ -11,9 +11,14 @@
  *   sha256: one request per file (the device cannot continue a SHA-256
  *     across requests: wd.h), so at most 64 MiB, the device's limit; a
  *     larger file, or one that does not fit the reserved buffer on a
- *     non-SVA device, is hashed in-process with OpenSSL (-v says so).
+ *     non-SVA device, is read and hashed in-process with OpenSSL (-v says
+ *     so): never from a mapping on this thread, where a file truncated
+ *     meanwhile would raise SIGBUS. The device's engines survive such a
+ *     fault and fail the request instead.
  *   crc32c: pieces of up to 16 MiB (mapped) or of the buffer, all in
  *     flight with seed 0, joined with crc32c_combine(): any size.
+ * A regular file found shorter than it was when opened is an error
+ * ("file shrank while it was read"), whichever path read it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -86,8 +91,8 @@ struct file {
 	int fd;
 	uint8_t *map;		/* mapping of a regular file (SVA), or NULL */
 	uint8_t *heap;		/* sha256 of a stream (SVA): the whole input */
-	uint64_t size, off;	/* regular files: size; bytes sent so far */
-	bool regular, eof, failed;
+	uint64_t size;		/* regular files: the size when opened */
+	bool regular, failed;
 	uint32_t crc;
 	uint64_t pieces_out;	/* requests sent and not received */
 	uint8_t sha[32];
@@ -126,12 +131,16 @@ static struct wd_queue *dq_of(struct dctx *d, uint64_t seq)
 	return &d->qs.q[seq % (uint64_t)d->qs.n];
 }
 
+/*
+ * sha256sum's line (coreutils 9.1): a name holding a backslash, newline or
+ * carriage return is escaped and the line starts with a backslash, so that
+ * `sha256sum -c` reads back the same name.
+ */
 static void print_sum(struct dctx *d, struct file *f)
 {
 	const char *name = f->name ? f->name : "-";
-	bool esc = strpbrk(name, "\\\n") != NULL;
 
-	if (esc)
+	if (strpbrk(name, "\\\n\r"))
 		putchar('\\');
 	if (d->sha)
 		for (int i = 0; i < 32; i++)
@@ -140,25 +149,58 @@ static void print_sum(struct dctx *d, struct file *f)
 		printf("%08x", f->crc);
 	fputs("  ", stdout);
 	for (const char *p = name; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", stdout);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else
-			putchar(*p);
+		switch (*p) {
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		default: putchar(*p);
+		}
 	}
 	putchar('\n');
 }
 
-static void close_file(struct file *f)
+static const char *fname(const struct file *f)
+{
+	return f->name ? f->name : "-";
+}
+
+/* the file is done with: its mapping, buffer, fd and itself */
+static void drop_file(struct file *f)
 {
 	if (f->map)
 		munmap(f->map, f->size);
 	free(f->heap);
 	if (f->fd > STDIN_FILENO)
 		close(f->fd);
-	f->map = f->heap = NULL;
-	f->fd = -1;
+	free(f);
+}
+
+/*
+ * A regular file read to its end with fewer bytes than it had when opened
+ * was truncated meanwhile (logrotate's copytruncate): its checksum would
+ * describe no content the file ever had, so it is an error.
+ */
+static bool shrank(struct dctx *d, struct file *f, uint64_t got)
+{
+	if (!f->regular || got >= f->size)
+		return false;
+	wdt_err("%s: file shrank while it was read", fname(f));
+	f->failed = true;
+	d->status = 1;
+	return true;
+}
+
+/* why the device failed a piece: a mapping cut short by a truncation? */
+static void device_failed(struct dctx *d, struct file *f, int status)
+{
+	struct stat st;
+
+	if (status == -EFAULT && f->map && !fstat(f->fd, &st) &&
+	    shrank(d, f, (uint64_t)st.st_size))
+		return;
+	wdt_err("%s: the device failed: %s", fname(f), strerror(-status));
+	f->failed = true;
+	d->status = 1;
 }
 
 /* receive the oldest request; prints a file's sum when its last piece is in */
@@ -178,12 +220,8 @@ static int recv_one(struct dctx *d)
 	}
 	d->done++;
 	f->pieces_out--;
-	if (s->req.status && !f->failed) {
-		wdt_err("%s: the device failed: %s", f->name ? f->name : "-",
-			strerror(-s->req.status));
-		f->failed = true;
-		d->status = 1;
-	}
+	if (s->req.status && !f->failed)
+		device_failed(d, f, s->req.status);
 	if (!f->failed) {
 		if (d->sha)
 			memcpy(f->sha, s->res, 32);
@@ -193,8 +231,7 @@ static int recv_one(struct dctx *d)
 	if (s->last) {
 		if (!f->failed)
 			print_sum(d, f);
-		close_file(f);
-		free(f);
+		drop_file(f);
 	}
 	return 0;
 }
@@ -223,7 +260,7 @@ static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
 		       src, (uint32_t)len, 0);
 	ret = wd_send(dq_of(d, d->sub), &s->req);
 	if (ret) {
-		wdt_err("%s: send: %s", f->name ? f->name : "-", strerror(-ret));
+		wdt_err("%s: send: %s", fname(f), strerror(-ret));
 		exit(1);
 	}
 	d->sub++;
@@ -234,43 +271,146 @@ static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
 	return 0;
 }
 
-/* SHA-256 in-process (OpenSSL), from @pre (already read) and the rest of fd */
-static int sha_cpu(struct file *f, const uint8_t *pre, size_t pre_len)
+/*
+ * SHA-256 in-process (OpenSSL) of @pre (already read) and the rest of the
+ * file, read with read(): a file truncated meanwhile ends early, where a
+ * mapping would raise SIGBUS. Bytes hashed, or -errno.
+ */
+static int64_t sha_cpu(struct file *f, const uint8_t *pre, size_t pre_len)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	uint8_t *buf = malloc(1 << 20);
 	unsigned int len = 32;
-	int ret = 0;
+	int64_t total = (int64_t)pre_len;
+	ssize_t n = 0;
 
 	if (!c || !buf || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
-		ret = -ENOMEM;
+		total = -ENOMEM;
 		goto out;
 	}
-	if (f->map) {
-		EVP_DigestUpdate(c, f->map, f->size);
-	} else {
-		ssize_t n;
-
-		EVP_DigestUpdate(c, pre, pre_len);
-		while ((n = wdt_read_full(f->fd, buf, 1 << 20)) > 0)
-			EVP_DigestUpdate(c, buf, (size_t)n);
-		if (n < 0)
-			ret = (int)n;
+	EVP_DigestUpdate(c, pre, pre_len);
+	while ((n = wdt_read_full(f->fd, buf, 1 << 20)) > 0) {
+		EVP_DigestUpdate(c, buf, (size_t)n);
+		total += n;
 	}
-	if (!ret)
+	if (n < 0)
+		total = n;
+	else
 		EVP_DigestFinal_ex(c, f->sha, &len);
 out:
 	EVP_MD_CTX_free(c);
 	free(buf);
-	return ret;
+	return total;
 }
 
 static void fail_file(struct dctx *d, struct file *f, int err)
 {
-	wdt_err("%s: %s", f->name ? f->name : "-", strerror(-err));
+	wdt_err("%s: %s", fname(f), strerror(-err));
 	d->status = 1;
-	close_file(f);
-	free(f);
+	drop_file(f);
+}
+
+/* a SHA-256 over the device's limit: in-process, in order with the others */
+static void sha_in_process(struct dctx *d, struct file *f, const uint8_t *pre,
+			   size_t pre_len)
+{
+	int64_t got;
+
+	drain(d);
+	wdt_info("%s: over the device's 64 MiB limit for one SHA-256: hashed in-process",
+		 fname(f));
+	got = sha_cpu(f, pre, pre_len);
+	if (got < 0)
+		return fail_file(d, f, (int)got);
+	if (!shrank(d, f, (uint64_t)got))
+		print_sum(d, f);
+	drop_file(f);
+}
+
+/* SHA-256: one request, from the mapping or from what was read */
+static void sha_file(struct dctx *d, struct file *f)
+{
+	size_t cap = d->sva ? DEV_MAX_SRC : d->buf_cap;
+	struct dslot *s = NULL;
+	uint8_t *buf, more;
+	ssize_t n, extra;
+
+	if (f->regular && f->size > DEV_MAX_SRC)
+		return sha_in_process(d, f, NULL, 0);
+	if (f->map)
+		return (void)send_piece(d, next_slot(d), f, f->map, f->size, true);
+	/* read the input: into the heap (SVA) or a slot's reserved memory */
+	if (d->sva) {
+		buf = f->heap = malloc(cap);
+		if (!buf)
+			return fail_file(d, f, -ENOMEM);
+	} else {
+		s = next_slot(d);
+		buf = s->buf;
+	}
+	n = wdt_read_full(f->fd, buf, cap);
+	extra = n == (ssize_t)cap ? wdt_read_full(f->fd, &more, 1) : 0;
+	if (n < 0 || extra < 0)
+		return fail_file(d, f, (int)(n < 0 ? n : extra));
+	if (extra) {
+		/* more than one request holds */
+		uint8_t *pre = malloc(cap + 1);
+
+		if (!pre)
+			return fail_file(d, f, -ENOMEM);
+		memcpy(pre, buf, cap);
+		pre[cap] = more;
+		sha_in_process(d, f, pre, cap + 1);
+		free(pre);
+		return;
+	}
+	if (shrank(d, f, (uint64_t)n))
+		return drop_file(f);
+	send_piece(d, s ? s : next_slot(d), f, buf, (size_t)n, true);
+}
+
+/* CRC-32C: pieces of the mapping, or of what is read, all in flight */
+static void crc_file(struct dctx *d, struct file *f)
+{
+	uint64_t off = 0;
+
+	if (f->map) {
+		do {
+			size_t len = f->size - off > MAP_PIECE ? MAP_PIECE : (size_t)(f->size - off);
+
+			send_piece(d, next_slot(d), f, f->map + off, len,
+				   off + len == f->size);
+			off += len;
+		} while (off < f->size);
+		return;
+	}
+	for (;;) {
+		struct dslot *s = next_slot(d);
+		uint8_t *buf = s->buf;
+		ssize_t n;
+
+		if (!buf) {
+			/* SVA with an unmappable input: a heap buffer per slot */
+			buf = s->buf = malloc(d->buf_cap);
+			if (!buf)
+				return fail_file(d, f, -ENOMEM);
+		}
+		n = wdt_read_full(f->fd, buf, d->buf_cap);
+		if (n < 0) {
+			wdt_err("%s: %s", fname(f), strerror((int)-n));
+			f->failed = true;
+			d->status = 1;
+		}
+		/* pieces in flight keep f alive: a last piece (maybe empty) ends it */
+		if (n < 0 || (size_t)n < d->buf_cap) {
+			if (n >= 0)
+				shrank(d, f, off + (uint64_t)n);
+			send_piece(d, s, f, buf, n < 0 ? 0 : (size_t)n, true);
+			return;
+		}
+		send_piece(d, s, f, buf, (size_t)n, false);
+		off += (uint64_t)n;
+	}
 }
 
 static void do_file(struct dctx *d, const char *name)
@@ -296,126 +436,16 @@ static void do_file(struct dctx *d, const char *name)
 	f->regular = S_ISREG(st.st_mode);
 	f->size = (uint64_t)st.st_size;
 
-	if (d->sva && f->regular && f->size) {
+	/* on SVA the device reads a mapping; nothing else touches it */
+	if (d->sva && f->regular && f->size && (!d->sha || f->size <= DEV_MAX_SRC)) {
 		f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, f->fd, 0);
 		if (f->map == MAP_FAILED)
 			f->map = NULL;
 	}
-
-	if (d->sha) {
-		const uint8_t *src = NULL;
-		size_t len = 0;
-
-		if (f->map && f->size <= DEV_MAX_SRC) {
-			src = f->map;
-			len = f->size;
-		} else if (!f->map) {
-			/* read the input: into the heap (SVA) or a slot */
-			size_t cap = d->sva ? DEV_MAX_SRC : d->buf_cap;
-			uint8_t *buf = d->sva ? malloc(cap) : NULL;
-			struct dslot *s = NULL;
-			ssize_t n;
-
-			if (d->sva && !buf)
-				return fail_file(d, f, -ENOMEM);
-			if (!d->sva) {
-				s = next_slot(d);
-				buf = s->buf;
-			}
-			f->heap = d->sva ? buf : NULL;
-			n = wdt_read_full(f->fd, buf, cap);
-			if (n < 0)
-				return fail_file(d, f, (int)n);
-			if ((size_t)n < cap || f->regular) {
-				char c;
-
-				/* exactly cap bytes: is there more? */
-				if ((size_t)n == cap && read(f->fd, &c, 1) == 1) {
-					uint8_t *pre = malloc((size_t)n + 1);
-
-					if (!pre)
-						return fail_file(d, f, -ENOMEM);
-					memcpy(pre, buf, (size_t)n);
-					pre[n] = (uint8_t)c;
-					drain(d);
-					wdt_info("%s: over the device's limit: hashed in-process", f->name ? f->name : "-");
-					if (sha_cpu(f, pre, (size_t)n + 1)) {
-						free(pre);
-						return fail_file(d, f, -EIO);
-					}
-					free(pre);
-					print_sum(d, f);
-					close_file(f);
-					free(f);
-					return;
-				}
-				src = buf;
-				len = (size_t)n;
-				if (s)
-					return (void)send_piece(d, s, f, src, len, true);
-			} else {
-				drain(d);
-				wdt_info("%s: over the device's limit: hashed in-process", f->name ? f->name : "-");
-				if (sha_cpu(f, buf, (size_t)n))
-					return fail_file(d, f, -EIO);
-				print_sum(d, f);
-				close_file(f);
-				free(f);
-				return;
-			}
-		}
-		if (!src && f->map) {
-			drain(d);
-			wdt_info("%s: %llu bytes, over the device's 64 MiB limit for one SHA-256: hashed in-process",
-				 f->name ? f->name : "-", (unsigned long long)f->size);
-			if (sha_cpu(f, NULL, 0))
-				return fail_file(d, f, -EIO);
-			print_sum(d, f);
-			close_file(f);
-			free(f);
-			return;
-		}
-		send_piece(d, next_slot(d), f, src ? src : (const void *)"", len, true);
-		return;
-	}
-
-	/* crc32c: pieces */
-	if (f->map) {
-		uint64_t off = 0;
-
-		do {
-			size_t len = f->size - off > MAP_PIECE ? MAP_PIECE : (size_t)(f->size - off);
-
-			send_piece(d, next_slot(d), f, f->map + off, len,
-				   off + len == f->size);
-			off += len;
-		} while (off < f->size);
-		return;
-	}
-	for (;;) {
-		struct dslot *s = next_slot(d);
-		uint8_t *buf = s->buf;
-		ssize_t n;
-
-		if (!buf) {
-			/* SVA with an unmappable input: a heap buffer per slot */
-			buf = s->buf = malloc(d->buf_cap);
-			if (!buf)
-				return fail_file(d, f, -ENOMEM);
-		}
-		n = wdt_read_full(f->fd, buf, d->buf_cap);
-		if (n < 0) {
-			/* pieces in flight keep f alive: end it with an empty last piece */
-			wdt_err("%s: %s", f->name ? f->name : "-", strerror((int)-n));
-			f->failed = true;
-			d->status = 1;
-			send_piece(d, s, f, buf, 0, true);
-			return;
-		}
-		send_piece(d, s, f, buf, (size_t)n, (size_t)n < d->buf_cap);
-		if ((size_t)n < d->buf_cap)
-			return;
-	}
+	if (d->sha)
+		sha_file(d, f);
+	else
+		crc_file(d, f);
 }
 
 static void digest_usage(FILE *f)
@@ -449,20 +479,27 @@ int cmd_digest(int argc, char **argv)
 		switch (opt) {
 		case 'a': alg = optarg; break;
 		case OPT_DEVICE: device = optarg; break;
-		case OPT_QUEUES: queues = atoi(optarg); break;
-		case OPT_DEPTH: depth = atoi(optarg); break;
+		case OPT_QUEUES:
+			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &queues)) {
+				wdt_err("digest: --queues: invalid value '%s' (1 to %d)",
+					optarg, WDT_MAX_QUEUES);
+				return 1;
+			}
+			break;
+		case OPT_DEPTH:
+			if (wdt_parse_int(optarg, 1, 256, &depth)) {
+				wdt_err("digest: --depth: invalid value '%s' (1 to 256)", optarg);
+				return 1;
+			}
+			break;
 		case 'v': wdt_verbose++; break;
 		case 'h': digest_usage(stdout); return 0;
-		default: digest_usage(stderr); return 2;
+		default: digest_usage(stderr); return 1;	/* sha256sum's */
 		}
 	}
 	if (strcmp(alg, "sha256") && strcmp(alg, "crc32c")) {
 		wdt_err("digest: unknown algorithm '%s' (sha256 or crc32c)", alg);
-		return 2;
-	}
-	if (queues < 1 || queues > WDT_MAX_QUEUES || depth < 1 || depth > 256) {
-		wdt_err("digest: --queues 1..%d, --depth 1..256", WDT_MAX_QUEUES);
-		return 2;
+		return 1;
 	}
 	d.sha = !strcmp(alg, "sha256");
 	ret = wdt_queues_open(&d.qs, alg, device, queues);
@@ -513,11 +550,7 @@ int cmd_digest(int argc, char **argv)
 		do_file(&d, NULL);
 	for (int i = optind; i < argc; i++)
 		do_file(&d, argv[i]);
-	drain(&d);
-	if (fflush(stdout) || ferror(stdout)) {
-		wdt_err("stdout: %s", strerror(errno));
-		d.status = 1;
-	}
+	drain(&d);	/* stdout's write errors: main() */
 	if (d.sva)
 		for (int i = 0; i < d.qs.n * d.spq; i++)
 			free(d.slots[i].buf);

@@ -143,25 +143,90 @@ static const char *flags_mode(const char *flags)
 	return "unknown";
 }
 
-static void json_str(const char *s)
+/* the length of the valid UTF-8 sequence at @s, or 0 */
+static int utf8_len(const unsigned char *s)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
+static void json_str(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			n = 1;
+		} else if (*s == '"' || *s == '\\') {
 			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		} else if (*s < 0x20) {
 			printf("\\u%04x", *s);
-		else
-			putchar(*s);
+		} else {
+			fwrite(s, 1, (size_t)n, stdout);
+		}
+		s += n;
 	}
 	putchar('"');
 }
 
-/* a value as a JSON number if it is one, a list for the two list attrs */
+/* an integer as JSON writes one (sysfs may hold +7 or 007, which it does not) */
+static bool json_int(const char *v)
+{
+	const char *p = v + (*v == '-');
+
+	if (*p == '0')
+		return !p[1];
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* an integer as a number, anything else as a string */
+static void json_scalar(const char *v)
+{
+	if (json_int(v))
+		fputs(v, stdout);
+	else
+		json_str(v);
+}
+
+/* a value: a list for the two list attributes, else a scalar */
 static void json_val(const char *name, const char *v)
 {
-	char *end;
-
 	if (!strcmp(name, "algorithms") || !strcmp(name, "qfrs_offset")) {
 		char buf[1024], *save, *t;
 		bool first = true;
@@ -172,7 +237,7 @@ static void json_val(const char *name, const char *v)
 		for (t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 			printf("%s", first ? "" : ", ");
 			if (num)
-				printf("%s", t);
+				json_scalar(t);
 			else
 				json_str(t);
 			first = false;
@@ -180,11 +245,7 @@ static void json_val(const char *name, const char *v)
 		putchar(']');
 		return;
 	}
-	strtol(v, &end, 10);
-	if (*v && !*end && strcmp(v, "-"))
-		printf("%s", v);
-	else
-		json_str(v);
+	json_scalar(v);
 }
 
 struct local_info {
@@ -268,12 +329,12 @@ int cmd_list(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'k': kernel_only = true; break;
 		case 'h': list_usage(stdout); return 0;
-		default: list_usage(stderr); return 2;
+		default: list_usage(stderr); return 1;
 		}
 	}
 	if (optind < argc) {
 		list_usage(stderr);
-		return 2;
+		return 1;
 	}
 	if (!root || !*root)
 		root = "/sys/class/uacce";
@@ -306,11 +367,14 @@ int cmd_list(int argc, char **argv)
 		printf("{\n  \"devices\": [");
 		for (int i = 0; i < n; i++) {
 			struct dev *d = &devs[i];
+			char path[sizeof(d->name) + 8];
 
 			printf("%s\n    {\"name\": ", i ? "," : "");
 			json_str(d->name);
-			printf(", \"path\": \"/dev/%s\", \"mode\": \"%s\"", d->name,
-			       flags_mode(get(d, "flags")));
+			snprintf(path, sizeof(path), "/dev/%s", d->name);
+			printf(", \"path\": ");
+			json_str(path);
+			printf(", \"mode\": \"%s\"", flags_mode(get(d, "flags")));
 			for (int a = 0; a < d->nattr; a++) {
 				printf(", ");
 				json_str(d->attr[a].name);
@@ -370,8 +434,7 @@ int cmd_list(int argc, char **argv)
 			", and no in-process device");
 		return 1;
 	}
-	fflush(stdout);
 	if (!n && !json)
-		fprintf(stderr, "wd: no kernel accelerator in %s; only the in-process device\n", root);
+		wdt_err("no kernel accelerator in %s; only the in-process device", root);
 	return 0;
 }

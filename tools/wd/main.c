@@ -35,20 +35,8 @@ static void usage(FILE *f)
 	      "See docs/wd.md.\n", f);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-	int i = 1;
-
-	while (i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
-		wdt_verbose++;
-		i++;
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	argc -= i;
-	argv += i;
 	if (!strcmp(argv[0], "list"))
 		return cmd_list(argc, argv);
 	if (!strcmp(argv[0], "zip") || !strcmp(argv[0], "compress"))
@@ -72,5 +60,21 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	wdt_err("unknown command '%s' (try 'wd help')", argv[0]);
-	return 2;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	wdt_std_fds();	/* before anything opens a file */
+	while (i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+		wdt_verbose++;
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 1;	/* a usage error is 1 in every command, as gzip's */
+	}
+	return wdt_stdout_close(run(argc - i, argv + i));
 }

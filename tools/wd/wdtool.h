@@ -6,9 +6,11 @@
 #ifndef WDTOOL_H
 #define WDTOOL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <wd.h>
@@ -18,11 +20,18 @@
 extern int wdt_verbose;		/* -v: say which device, fallbacks, ... */
 
 /* messages: "wd: ..." on stderr */
+void wdt_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void wdt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wdt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fds 0-2 closed at start are opened on /dev/null (unusable for their role) */
+void wdt_std_fds(void);
+/* flush and close stdout: @status, or 1 (message given) on a write error */
+int wdt_stdout_close(int status);
 const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
+int wdt_parse_int(const char *s, int min, int max, int *out);	/* min..max */
 bool wdt_have_local(void);	/* the in-process device is built in */
 
 /*
@@ -41,8 +50,8 @@ void wdt_queues_close(struct wdt_queues *qs);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
- * Atomic output: a temporary file beside the final one, renamed over it by
- * wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
+ * Atomic output: a temporary file beside the final one (mode 0600), renamed
+ * to it by wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
  */
 struct wdt_out {
 	int fd;
@@ -50,14 +59,32 @@ struct wdt_out {
 	char *path;		/* final name */
 	char *tmp;		/* temporary name, NULL for stdout */
 	bool sync;
+	bool replace;		/* -f: an existing file of that name is replaced */
 };
-int wdt_out_open(struct wdt_out *o, const char *path, mode_t mode, bool force,
-		 bool sync);
+int wdt_out_open(struct wdt_out *o, const char *path, bool force, bool sync);
+/*
+ * The source's group, then its permission bits (never set-user-ID,
+ * set-group-ID or sticky), then its owner, then its times: gzip's order,
+ * so that the file is never open to more than it will be in the end. A
+ * chown() refused is no error (a user cannot give a file away); 0 or
+ * -errno.
+ */
+int wdt_out_attrs(struct wdt_out *o, const struct stat *st);
 void wdt_out_stdout(struct wdt_out *o);
 int wdt_out_write(struct wdt_out *o, const void *buf, size_t len);
+/*
+ * fsync (@sync), close, rename into place; an existing file is replaced
+ * only with @force, even one that appeared meanwhile. 0 or -errno (message
+ * given; -EEXIST: the name is taken).
+ */
 int wdt_out_commit(struct wdt_out *o);
 void wdt_out_abort(struct wdt_out *o);
-void wdt_signals_init(void);
+/*
+ * SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXCPU, SIGXFSZ unlink the temporary
+ * file and end the process as the signal would; a non-zero @pipe_status is
+ * the exit status on SIGPIPE instead (gzip -q: 2).
+ */
+void wdt_signals_init(int pipe_status);
 
 /* read exactly @len bytes unless EOF: bytes read, or -errno */
 ssize_t wdt_read_full(int fd, void *buf, size_t len);

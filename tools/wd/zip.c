@@ -12,7 +12,9 @@
  * lets wd unzip cut its own files into members without inflating them.
  *
  * Decompression: members with the "WD" field go to the device as
- * independent requests, many in flight. Any other gzip data (from gzip,
+ * independent requests, many in flight; one over this run's buffers (made
+ * with a larger --chunk, or claiming a large size) is inflated in-process
+ * with zlib, alone and in order. Any other gzip data (from gzip,
  * pigz, ...: one member whose length is unknown until it is inflated)
  * goes to the device as one request holding the rest of the input, when
  * that fits its 64 MiB limit and the queue is in SVA mode; otherwise, or
@@ -21,13 +23,19 @@
  * -v says which path each file took.
  *
  * Output to a file is atomic: a temporary file in the same directory,
- * renamed over the target only when all went well, unlinked on any error
- * or fatal signal.
+ * renamed to the target only when all went well (over an existing file
+ * only with -f), unlinked on any error or fatal signal.
+ *
+ * Files are taken, refused and reported by gzip 1.12's rules: which inputs
+ * (open_input), the output's name (output_name) and attributes
+ * (wdt_out_attrs), warnings and exit statuses (warn); docs/wd.md has the
+ * table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +49,8 @@
 #define WD_XFIELD_LEN	10		/* XLEN(2) 'W' 'D' LEN(2) member length(4) */
 #define DEV_MAX_SRC	(64u << 20)	/* wd_soft's source limit (wd.h) */
 #define ONESHOT_MAX_OUT	(256u << 20)
+/* exit statuses, gzip's: a warning does not hide an error */
+#define STATUS_ERR	1
 #define STATUS_WARN	2
 
 struct slot {
@@ -70,8 +80,22 @@ struct zctx {
 	struct wdt_out *out;
 	struct wdt_progress prog;
 	uint64_t in_bytes, out_bytes;
-	int status;		/* 0, or STATUS_WARN */
+	int status;		/* the file's: 0, STATUS_WARN or STATUS_ERR */
 };
+
+/* gzip's WARN(): a message unless -q, and exit status 2 */
+__attribute__((format(printf, 2, 3)))
+static void warn(struct zctx *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	z->status = STATUS_WARN;
+	if (z->o->quiet)
+		return;
+	va_start(ap, fmt);
+	wdt_vmsg(fmt, ap);
+	va_end(ap);
+}
 
 static int nslots(struct zctx *z)
 {
@@ -362,6 +386,35 @@ static uint32_t le32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/*
+ * After the last member: zero padding to the end (tar, tapes) is ignored
+ * silently, anything else with a warning, as gzip does. 0, or -errno.
+ */
+static int trailing(struct zctx *z, struct ibuf *b)
+{
+	for (;;) {
+		int ret;
+
+		while (b->start < b->end && !b->buf[b->start])
+			b->start++;
+		if (b->start < b->end) {
+			warn(z, "%s: decompression OK, trailing garbage ignored", z->name);
+			return 0;
+		}
+		b->start = b->end = 0;
+		ret = ib_ensure(b, 1);
+		if (ret) {
+			wdt_err("%s: %s", z->name, strerror(-ret));
+			return ret;
+		}
+		if (!ib_avail(b))
+			break;
+	}
+	if (wdt_verbose)
+		warn(z, "%s: decompression OK, trailing zero bytes ignored", z->name);
+	return 0;
+}
+
 /* the "WD" member length of the header at p (n bytes available), or 0 */
 static uint32_t wd_member_len(const uint8_t *p, size_t n)
 {
@@ -382,21 +435,67 @@ static uint32_t wd_member_len(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* inflate with zlib, from the buffered input on: the reference path */
-static int zlib_rest(struct zctx *z, struct ibuf *b)
-{
-	z_stream zs = { 0 };
-	uint8_t *out = malloc(1 << 20);
-	int ret = 0, zr = Z_OK;
-	bool member_open = false;
+#define ZOUT	(1u << 20)	/* zlib's output buffer */
 
-	if (!out || inflateInit2(&zs, 15 + 16) != Z_OK) {
-		free(out);
+static int zlib_start(struct zctx *z, z_stream *zs, uint8_t **out)
+{
+	memset(zs, 0, sizeof(*zs));
+	*out = malloc(ZOUT);
+	if (!*out || inflateInit2(zs, 15 + 16) != Z_OK) {
+		free(*out);
+		*out = NULL;
 		wdt_err("%s: %s", z->name, strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	for (;;) {
-		size_t before;
+	return 0;
+}
+
+/*
+ * Inflate what @src holds (@len bytes) into the output, through @zs and
+ * @out: the bytes consumed, or -errno (message given). *end: the member
+ * ended there.
+ */
+static int64_t zlib_some(struct zctx *z, z_stream *zs, uint8_t *out,
+			 const uint8_t *src, size_t len, bool *end)
+{
+	int zr, ret;
+
+	zs->next_in = (Bytef *)src;
+	zs->avail_in = (uInt)(len > (1u << 30) ? 1u << 30 : len);
+	len = zs->avail_in;
+	do {
+		zs->next_out = out;
+		zs->avail_out = ZOUT;
+		zr = inflate(zs, Z_NO_FLUSH);
+		if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
+			wdt_err("%s: corrupt input (%s)", z->name,
+				zs->msg ? zs->msg : "invalid compressed data");
+			return -EBADMSG;
+		}
+		if (ZOUT - zs->avail_out) {
+			ret = out_write(z, out, ZOUT - zs->avail_out);
+			if (ret)
+				return ret;
+		}
+	} while (zs->avail_out == 0 && zr != Z_STREAM_END);
+	*end = zr == Z_STREAM_END;
+	len -= zs->avail_in;
+	wdt_progress_add(&z->prog, len);
+	z->in_bytes += len;
+	return (int64_t)len;
+}
+
+/* inflate with zlib, from the buffered input on: the reference path */
+static int zlib_rest(struct zctx *z, struct ibuf *b)
+{
+	z_stream zs;
+	uint8_t *out;
+	int ret = zlib_start(z, &zs, &out);
+	bool member_open = false;
+
+	while (!ret) {
+		bool end = false;
+		int64_t n;
 
 		if (!ib_avail(b)) {
 			b->start = b->end = 0;
@@ -418,41 +517,60 @@ static int zlib_rest(struct zctx *z, struct ibuf *b)
 			ib_ensure(b, 2);
 			if (ib_avail(b) < 2 || b->buf[b->start] != 0x1f ||
 			    b->buf[b->start + 1] != 0x8b) {
-				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
-				z->status = STATUS_WARN;
+				ret = trailing(z, b);
 				break;
 			}
 			inflateReset(&zs);
 			member_open = true;
 		}
-		zs.next_in = b->buf + b->start;
-		zs.avail_in = (uInt)(ib_avail(b) > (1u << 30) ? 1u << 30 : ib_avail(b));
-		before = zs.avail_in;
-		do {
-			zs.next_out = out;
-			zs.avail_out = 1 << 20;
-			zr = inflate(&zs, Z_NO_FLUSH);
-			if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
-				wdt_err("%s: corrupt input (%s)", z->name,
-					zs.msg ? zs.msg : "invalid compressed data");
-				ret = -EBADMSG;
-				goto done;
-			}
-			if ((1u << 20) - zs.avail_out) {
-				ret = out_write(z, out, (1u << 20) - zs.avail_out);
-				if (ret)
-					goto done;
-			}
-		} while (zs.avail_out == 0 && zr != Z_STREAM_END);
-		wdt_progress_add(&z->prog, before - zs.avail_in);
-		z->in_bytes += before - zs.avail_in;
-		b->start += before - zs.avail_in;
-		if (zr == Z_STREAM_END)
+		n = zlib_some(z, &zs, out, b->buf + b->start, ib_avail(b), &end);
+		if (n < 0)
+			ret = (int)n;
+		else
+			b->start += (size_t)n;
+		if (end)
 			member_open = false;
 	}
-done:
-	inflateEnd(&zs);
-	free(out);
+	if (out) {
+		inflateEnd(&zs);
+		free(out);
+	}
+	return ret;
+}
+
+/*
+ * One "WD" member over this run's buffers (made with a larger --chunk, or
+ * by another tool): inflated in-process with zlib, streaming, so that its
+ * size does not matter. It must end exactly at its stated length.
+ */
+static int zlib_member(struct zctx *z, const uint8_t *src, size_t len)
+{
+	z_stream zs;
+	uint8_t *out;
+	int ret = zlib_start(z, &zs, &out);
+	size_t used = 0;
+	bool end = false;
+
+	wdt_info("%s: a member of %zu bytes over this run's buffers: inflated in-process with zlib",
+		 z->name, len);
+	while (!ret && !end && used < len) {
+		int64_t n = zlib_some(z, &zs, out, src + used, len - used, &end);
+
+		if (n < 0)
+			ret = (int)n;
+		else if (n == 0 && !end)
+			break;	/* no progress: corrupt, below */
+		else
+			used += (size_t)n;
+	}
+	if (!ret && (!end || used != len)) {
+		wdt_err("%s: corrupt input (a member's length is not its data's)", z->name);
+		ret = -EBADMSG;
+	}
+	if (out) {
+		inflateEnd(&zs);
+		free(out);
+	}
 	return ret;
 }
 
@@ -544,6 +662,48 @@ static int finish_member(struct zctx *z, struct slot *s)
 	return out_write(z, s->out, s->req.out_len);
 }
 
+/* collect the members in flight, in order: 0 or -errno */
+static int finish_inflight(struct zctx *z)
+{
+	int ret = 0;
+
+	while (!ret && z->done < z->sub) {
+		struct slot *s;
+
+		flush_all(z);
+		s = recv_oldest(z);
+		ret = s ? finish_member(z, s) : -EIO;
+	}
+	return ret;
+}
+
+/* a "WD" member of @mlen bytes at the buffer's start, to the device */
+static int send_member(struct zctx *z, struct ibuf *b, uint32_t mlen)
+{
+	struct slot *s;
+	int ret;
+
+	if (z->sub - z->done == (uint64_t)nslots(z)) {
+		flush_all(z);
+		s = recv_oldest(z);
+		ret = s ? finish_member(z, s) : -EIO;
+		if (ret)
+			return ret;
+	}
+	s = slot_of(z, z->sub);
+	memcpy(s->in, b->buf + b->start, mlen);
+	s->len = mlen;
+	wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out, (uint32_t)z->out_cap,
+		     s->in, mlen);
+	ret = wd_send(queue_of(z, z->sub), &s->req);
+	if (ret) {
+		wdt_err("%s: send: %s", z->name, strerror(-ret));
+		return ret;
+	}
+	z->sub++;
+	return 0;
+}
+
 static int unzip_stream(struct zctx *z, int fd)
 {
 	struct ibuf b = { .fd = fd };
@@ -552,7 +712,7 @@ static int unzip_stream(struct zctx *z, int fd)
 
 	z->sub = z->done = 0;
 	for (;;) {
-		uint32_t mlen;
+		uint32_t mlen, isize;
 		uint8_t *p;
 
 		ret = ib_ensure(&b, 64);
@@ -573,21 +733,14 @@ static int unzip_stream(struct zctx *z, int fd)
 				wdt_err("%s: not in gzip format", z->name);
 				ret = -EINVAL;
 			} else {
-				wdt_err("%s: decompression OK, trailing garbage ignored", z->name);
-				z->status = STATUS_WARN;
+				ret = trailing(z, &b);
 			}
 			break;
 		}
 		mlen = wd_member_len(p, ib_avail(&b));
-		if (!mlen || mlen > z->in_cap || mlen < 28) {
-			/* foreign (or oversized) data: in order, after what is in flight */
-			while (!ret && z->done < z->sub) {
-				struct slot *s;
-
-				flush_all(z);
-				s = recv_oldest(z);
-				ret = s ? finish_member(z, s) : -EIO;
-			}
+		if (!mlen || mlen < 28 || mlen > DEV_MAX_SRC) {
+			/* foreign data (or a length not to buffer): after what is in flight */
+			ret = finish_inflight(z);
 			if (ret)
 				break;
 			ret = oneshot_rest(z, &b);
@@ -607,48 +760,22 @@ static int unzip_stream(struct zctx *z, int fd)
 			ret = -EPIPE;
 			break;
 		}
-		if (z->sub - z->done == (uint64_t)nslots(z)) {
-			struct slot *s;
-
-			flush_all(z);
-			s = recv_oldest(z);
-			ret = s ? finish_member(z, s) : -EIO;
-			if (ret)
-				break;
+		isize = le32(b.buf + b.start + mlen - 4);
+		if (mlen > z->in_cap || isize > z->out_cap) {
+			/* over this run's buffers: alone, in order */
+			ret = finish_inflight(z);
+			if (!ret)
+				ret = zlib_member(z, b.buf + b.start, mlen);
+		} else {
+			ret = send_member(z, &b, mlen);
 		}
-		{
-			struct slot *s = slot_of(z, z->sub);
-			uint32_t isize = le32(b.buf + b.start + mlen - 4);
-
-			memcpy(s->in, b.buf + b.start, mlen);
-			s->len = mlen;
-			wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out,
-				     (uint32_t)(isize < z->out_cap ? z->out_cap : isize),
-				     s->in, mlen);
-			if (isize > z->out_cap) {
-				/* made with a bigger --chunk: not here */
-				wdt_err("%s: member of %u bytes over this run's chunk buffer: use --chunk %u",
-					z->name, isize, isize);
-				ret = -EFBIG;
-				break;
-			}
-			ret = wd_send(queue_of(z, z->sub), &s->req);
-			if (ret) {
-				wdt_err("%s: send: %s", z->name, strerror(-ret));
-				break;
-			}
-			z->sub++;
-			members++;
-			b.start += mlen;
-		}
+		if (ret)
+			break;
+		members++;
+		b.start += mlen;
 	}
-	while (!ret && z->done < z->sub) {
-		struct slot *s;
-
-		flush_all(z);
-		s = recv_oldest(z);
-		ret = s ? finish_member(z, s) : -EIO;
-	}
+	if (!ret)
+		ret = finish_inflight(z);
 	if (ret)
 		drain_quietly(z);
 	free(b.buf);
@@ -664,6 +791,158 @@ static bool has_suffix(const char *s, const char *suf)
 	return n > m && !strcmp(s + n - m, suf);
 }
 
+/* a file refused or failed: its status, for do_one() to return */
+static bool fail(struct zctx *z, int status)
+{
+	z->status = status;
+	return false;
+}
+
+/*
+ * Why gzip leaves a file alone rather than replace it with its (de)compressed
+ * form, or NULL: only a regular file, never a set-user-ID or set-group-ID
+ * one, and without -f none with the sticky bit or other links.
+ */
+static const char *refusal(const struct stat *st, bool force, char *buf,
+			   size_t len)
+{
+	if (!S_ISREG(st->st_mode))
+		return "not a directory or a regular file";
+	if (st->st_mode & S_ISUID)
+		return "is set-user-ID on execution";
+	if (st->st_mode & S_ISGID)
+		return "is set-group-ID on execution";
+	if (force)
+		return NULL;
+	if (st->st_mode & S_ISVTX)
+		return "has the sticky bit set";
+	if (st->st_nlink > 1) {
+		snprintf(buf, len, "has %ju other link%s", (uintmax_t)st->st_nlink - 1,
+			 st->st_nlink > 2 ? "s" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Open a named input by gzip's rules, in one open(): no symbolic link is
+ * followed without -c or -f (O_NOFOLLOW: nothing to swap between a check
+ * and the open), and a FIFO or device that is to be refused is not waited
+ * for (O_NONBLOCK). -c and -t read any file but a directory; a FIFO then
+ * waits for its writer. True, or false with the file's status set.
+ */
+static bool open_input(struct zctx *z, const char *path, int *fd,
+		       struct stat *st)
+{
+	struct zopt *o = z->o;
+	bool to_stdout = o->to_stdout || o->test;
+	int flags = O_RDONLY | O_NOCTTY | O_CLOEXEC;
+	const char *why;
+	char buf[64];
+
+	if (!to_stdout)
+		flags |= O_NONBLOCK | (o->force ? 0 : O_NOFOLLOW);
+	*fd = open(path, flags);
+	if (*fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP && !lstat(path, st) && S_ISLNK(st->st_mode))
+			wdt_err("%s: is a symbolic link -- ignored (use -f or -c)", path);
+		else
+			wdt_err("%s: %s", path, strerror(e));
+		return fail(z, STATUS_ERR);
+	}
+	if (fstat(*fd, st)) {
+		wdt_err("%s: %s", path, strerror(errno));
+		close(*fd);
+		return fail(z, STATUS_ERR);
+	}
+	if (S_ISDIR(st->st_mode)) {
+		warn(z, "%s: is a directory -- ignored", path);
+	} else if (!to_stdout && (why = refusal(st, o->force, buf, sizeof(buf)))) {
+		warn(z, "%s: %s -- ignored", path, why);
+	} else if ((flags & O_NONBLOCK) && fcntl(*fd, F_SETFL, 0)) {
+		/* (F_SETFL 0: reads from here on wait for data, as anyone's) */
+		wdt_err("%s: %s", path, strerror(errno));
+		z->status = STATUS_ERR;
+	} else {
+		return true;
+	}
+	close(*fd);
+	return false;
+}
+
+/* the output's name for @path: true, or false with the file's status set */
+static bool output_name(struct zctx *z, const char *path, char **target)
+{
+	struct zopt *o = z->o;
+	const char *suf = has_suffix(path, ".gz") ? ".gz" :
+			  has_suffix(path, ".tgz") ? ".tgz" : NULL;
+	int ret;
+
+	if (!o->decompress) {
+		if (suf && !o->force) {
+			/* gzip: said, but not a warning */
+			if (!o->quiet)
+				wdt_err("%s: already has %s suffix -- unchanged", path, suf);
+			return false;
+		}
+		ret = asprintf(target, "%s.gz", path);
+	} else if (!suf) {
+		/* gzip: a warning, or nothing at all with -q */
+		if (!o->quiet)
+			warn(z, "%s: unknown suffix -- ignored", path);
+		return false;
+	} else if (!strcmp(suf, ".gz")) {
+		*target = strndup(path, strlen(path) - 3);
+		ret = *target ? 0 : -1;
+	} else {
+		ret = asprintf(target, "%.*s.tar", (int)(strlen(path) - 4), path);
+	}
+	if (ret < 0) {
+		*target = NULL;
+		wdt_err("%s: %s", path, strerror(ENOMEM));
+		return fail(z, STATUS_ERR);
+	}
+	return true;
+}
+
+/* compressed data is neither written to nor read from a terminal */
+static bool terminal_ok(struct zctx *z, bool is_stdin)
+{
+	struct zopt *o = z->o;
+	const char *what = NULL;
+
+	if (o->force)
+		return true;
+	if (!o->decompress && !o->test && isatty(STDOUT_FILENO))
+		what = "written to";
+	else if (is_stdin && o->decompress && isatty(STDIN_FILENO))
+		what = "read from";
+	if (!what)
+		return true;
+	if (!o->quiet)
+		wdt_err("compressed data not %s a terminal (use -f to force)", what);
+	return fail(z, STATUS_ERR);
+}
+
+/* the output is complete: its attributes, its name, the input removed */
+static bool finish_output(struct zctx *z, struct wdt_out *out, const char *path,
+			  const struct stat *st)
+{
+	int ret = wdt_out_attrs(out, st);
+
+	if (ret)
+		warn(z, "%s: %s", out->path, strerror(-ret));
+	ret = wdt_out_commit(out);
+	if (ret)
+		return fail(z, ret == -EEXIST ? STATUS_WARN : STATUS_ERR);
+	if (!z->o->keep && unlink(path))
+		warn(z, "%s: cannot remove: %s", path, strerror(errno));
+	return true;
+}
+
+/* one input: 0, STATUS_ERR or STATUS_WARN */
 static int do_one(struct zctx *z, const char *path)
 {
 	struct zopt *o = z->o;
@@ -678,71 +957,24 @@ static int do_one(struct zctx *z, const char *path)
 	z->in_bytes = z->out_bytes = 0;
 	z->status = 0;
 	if (!is_stdin) {
-		if (lstat(path, &st)) {
-			wdt_err("%s: %s", path, strerror(errno));
-			return 1;
-		}
-		if (S_ISLNK(st.st_mode) && !o->force && !o->to_stdout) {
-			wdt_err("%s: is a symbolic link -- ignored (use -f)", path);
-			return 1;
-		}
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st)) {
-			wdt_err("%s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return 1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			wdt_err("%s: not a regular file -- ignored", path);
+		if (!open_input(z, path, &fd, &st))
+			return z->status;
+		if (!o->to_stdout && !o->test && !output_name(z, path, &target)) {
 			close(fd);
-			return 1;
+			return z->status;
 		}
-		if (!o->to_stdout && !o->test) {
-			if (!o->decompress) {
-				if (has_suffix(path, ".gz") && !o->force) {
-					wdt_err("%s: already has .gz suffix -- unchanged", path);
-					close(fd);
-					return 1;
-				}
-				if (asprintf(&target, "%s.gz", path) < 0)
-					target = NULL;
-			} else if (has_suffix(path, ".gz")) {
-				target = strndup(path, strlen(path) - 3);
-			} else if (has_suffix(path, ".tgz")) {
-				if (asprintf(&target, "%.*s.tar", (int)(strlen(path) - 4), path) < 0)
-					target = NULL;
-			} else {
-				wdt_err("%s: unknown suffix -- ignored", path);
-				close(fd);
-				return 1;
-			}
-			if (!target) {
-				close(fd);
-				wdt_err("%s: %s", path, strerror(ENOMEM));
-				return 1;
-			}
-		}
-	} else if (!o->decompress && !o->test && isatty(STDOUT_FILENO) && !o->force) {
-		wdt_err("compressed data not written to a terminal (use -f to force)");
-		return 1;
-	} else if (o->decompress && isatty(STDIN_FILENO) && !o->force) {
-		wdt_err("compressed data not read from a terminal (use -f to force)");
-		return 1;
 	}
-
-	if (!target && !is_stdin && !o->decompress && !o->test &&
-	    isatty(STDOUT_FILENO) && !o->force) {
-		wdt_err("compressed data not written to a terminal (use -f to force)");
-		close(fd);
-		return 1;
+	if (!target && !terminal_ok(z, is_stdin)) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return z->status;
 	}
 	if (target) {
-		ret = wdt_out_open(&out, target, st.st_mode, o->force, o->sync);
+		ret = wdt_out_open(&out, target, o->force, o->sync);
 		if (ret) {
 			free(target);
 			close(fd);
-			return 1;
+			return ret == -EEXIST ? STATUS_WARN : STATUS_ERR;
 		}
 	} else {
 		wdt_out_stdout(&out);
@@ -757,20 +989,11 @@ static int do_one(struct zctx *z, const char *path)
 	if (ret) {
 		wdt_out_abort(&out);
 		free(target);
-		return 1;
+		return STATUS_ERR;
 	}
-	if (target) {
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-
-		futimens(out.fd, ts);
-		if (fchown(out.fd, st.st_uid, st.st_gid))
-			(void)0;	/* as gzip: best effort */
-		if (wdt_out_commit(&out)) {
-			free(target);
-			return 1;
-		}
-		if (!o->keep && unlink(path))
-			wdt_err("%s: cannot remove: %s", path, strerror(errno));
+	if (target && !finish_output(z, &out, path, &st)) {
+		free(target);
+		return z->status;
 	}
 	if (wdt_verbose && !o->quiet)
 		fprintf(stderr, "%s: %llu -> %llu bytes%s%s\n", name,
@@ -798,7 +1021,8 @@ static void zip_usage(FILE *f, bool d)
 	      "      --chunk SIZE   bytes per gzip member (default 1M, at most 16M)\n"
 	      "      --sync         fsync the output before renaming it into place\n"
 	      "      --progress / --no-progress   progress bar on stderr (default: a terminal, input >= 64 MiB)\n"
-	      "Exit status: 0 ok, 1 error, 2 warning (trailing garbage).\n", f);
+	      "Exit status (gzip's): 0 ok, 1 error or usage error, 2 warning (a file\n"
+	      "ignored, trailing garbage, the input not removed).\n", f);
 }
 
 int cmd_zip(int argc, char **argv, bool decompress)
@@ -844,24 +1068,23 @@ int cmd_zip(int argc, char **argv, bool decompress)
 		case 'h': zip_usage(stdout, decompress); return 0;
 		case OPT_DEVICE: o.device = optarg; break;
 		case OPT_QUEUES:
-			o.queues = atoi(optarg);
-			if (o.queues < 1 || o.queues > WDT_MAX_QUEUES) {
-				wdt_err("--queues: 1 to %d", WDT_MAX_QUEUES);
-				return 2;
+			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &o.queues)) {
+				wdt_err("--queues: invalid value '%s' (1 to %d)", optarg,
+					WDT_MAX_QUEUES);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_DEPTH:
-			o.depth = atoi(optarg);
-			if (o.depth < 1 || o.depth > 256) {
-				wdt_err("--depth: 1 to 256");
-				return 2;
+			if (wdt_parse_int(optarg, 1, 256, &o.depth)) {
+				wdt_err("--depth: invalid value '%s' (1 to 256)", optarg);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_CHUNK:
 			if (wdt_parse_size(optarg, &o.chunk) || o.chunk < 4096 ||
 			    o.chunk > (16u << 20)) {
-				wdt_err("--chunk: 4K to 16M");
-				return 2;
+				wdt_err("--chunk: invalid size '%s' (4K to 16M)", optarg);
+				return STATUS_ERR;
 			}
 			break;
 		case OPT_SYNC: o.sync = true; break;
@@ -875,13 +1098,14 @@ int cmd_zip(int argc, char **argv, bool decompress)
 				break;
 			}
 			zip_usage(stderr, decompress);
-			return 2;
+			return STATUS_ERR;	/* gzip's usage status */
 		}
 	}
-	wdt_signals_init();
+	/* gzip -q: a pipe closed early is a warning, not a death */
+	wdt_signals_init(o.quiet ? STATUS_WARN : 0);
 	if (setup(&z, &o)) {
 		teardown(&z);
-		return 1;
+		return STATUS_ERR;
 	}
 	if (optind == argc) {
 		status = do_one(&z, NULL);
@@ -889,7 +1113,7 @@ int cmd_zip(int argc, char **argv, bool decompress)
 		for (int i = optind; i < argc; i++) {
 			int st = do_one(&z, argv[i]);
 
-			if (st == 1 || (st && !status))
+			if (st == STATUS_ERR || (st && !status))
 				status = st;
 		}
 	}
