@@ -108,6 +108,10 @@ extern "C" {
  * says then. Any other value (0, a sign, too large, not a number, trailing
  * characters) makes that wd_request_queue() fail with -EINVAL, creating
  * nothing; the next request naming the device reads the variable again.
+ *
+ * libwd reads WD_DEV_PATH and WD_LOCAL_ENGINES with secure_getenv(): in a
+ * program running with more privilege than its caller (setuid, setgid,
+ * file capabilities) they count as unset.
  */
 #define WD_DEV_LOCAL_PATH	"local"
 #define WD_LOCAL_ENGINES_MAX	16

@@ -29,11 +29,14 @@
  * WD_LOCAL_ENGINES_MAX; unset or empty: 1 (WDL_DEF_ENGINES). Anything else
  * (0, a sign, too big, not a number, trailing junk, spaces) is -EINVAL,
  * which the caller returns as it is: a mistake in the environment is
- * reported, not replaced by a default.
+ * reported, not replaced by a default. A program running with more
+ * privilege than its caller (setuid, setgid, file capabilities: AT_SECURE)
+ * does not see the variable at all (secure_getenv()): whoever runs it must
+ * not size, or break, its device.
  */
 WD_EXPORT int wd_local_engines(void)
 {
-	const char *s = getenv("WD_LOCAL_ENGINES");
+	const char *s = secure_getenv("WD_LOCAL_ENGINES");
 	unsigned int n = 0;
 
 	if (!s || !*s)

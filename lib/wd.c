@@ -80,7 +80,8 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 
 	path = q->dev_path;
 	if (!path[0]) {
-		const char *env = getenv("WD_DEV_PATH");
+		/* not for the caller of a setuid program to choose */
+		const char *env = secure_getenv("WD_DEV_PATH");
 
 		if (env && env[0])
 			path = env;

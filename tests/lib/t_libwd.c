@@ -16,14 +16,19 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -1727,6 +1732,27 @@ static void engines_asleep(void)
 	T_FAIL("engine threads still running after 10 s with nothing to do");
 }
 
+/* @pid must end within @ms: its wait status, or -1 (then it is killed) */
+static int wait_bounded(pid_t pid, int ms)
+{
+	uint64_t end = t_now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		T_ASSERT(r == 0);
+		if (t_now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		t_msleep(5);
+	}
+}
+
 /* a queue on the in-process device must work: one copy through it */
 static void local_copy_works(struct wd_queue *q)
 {
@@ -1966,6 +1992,119 @@ TEST(local_engines_fork)
 	local_copy_works(&q);
 	wd_release_queue(&q);
 	unsetenv("WD_LOCAL_ENGINES");
+#endif
+}
+
+/* ---- setuid programs ---- */
+
+#ifdef T_NATIVE
+/*
+ * Run @path with WD_DEV_PATH and WD_LOCAL_ENGINES set to values libwd
+ * refuses, as uid/gid 65534 when @drop: its output into @out.
+ */
+static void suid_run(const char *path, bool drop, char *out, size_t len)
+{
+	char *const argv[] = { (char *)path, NULL };
+	char *const envp[] = { "WD_DEV_PATH=/dev/ua-bad", "WD_LOCAL_ENGINES=x",
+			       "PATH=/usr/bin:/bin", NULL };
+	int p[2], st;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	T_OK(pipe(p));
+	pid = t_fork();
+	if (!pid) {
+		close(p[0]);
+		if (dup2(p[1], 1) < 0)
+			_exit(126);
+		if (drop && (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(126);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	while (n < len - 1 && (r = read(p[0], out + n, len - 1 - n)) > 0)
+		n += r;
+	out[n] = 0;
+	close(p[0]);
+	st = wait_bounded(pid, 30000);
+	T_ASSERT_MSG(st != -1, "%s: still running after 30 s", path);
+	T_ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st), "%s: status %#x", path, st);
+}
+
+/* the value after @key in the helper's output */
+static long suid_val(const char *out, const char *key)
+{
+	const char *p = strstr(out, key);
+
+	T_ASSERT_MSG(p, "no \"%s\" in the helper's output: %s", key, out);
+	return strtol(p + strlen(key), NULL, 10);
+}
+#endif
+
+/*
+ * A setuid program does not take libwd's environment variables from its
+ * caller (secure_getenv()): a setuid-root copy of t_libwd_setuid, run by
+ * an unprivileged user with WD_DEV_PATH and WD_LOCAL_ENGINES set to bad
+ * values, uses the defaults; the same program without the setuid bit is
+ * refused them (-EINVAL), which shows the values are honoured otherwise.
+ */
+TEST(setuid_env)
+{
+	native_only();
+#ifdef T_NATIVE
+	char exe[PATH_MAX], helper[PATH_MAX + 32], dir[] = "/tmp/t_libwd_suid.XXXXXX";
+	char copy[sizeof(dir) + 32], out[1024], *slash;
+	struct statvfs sv;
+	ssize_t n;
+	int in, fd;
+
+	if (geteuid() != 0)
+		t_skip("needs root to make a setuid-root copy of its helper");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	T_ASSERT(n > 0);
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	T_ASSERT(slash);
+	*slash = 0;
+	snprintf(helper, sizeof(helper), "%s/../libexec/t_libwd_setuid", exe);
+	T_ASSERT_MSG(!access(helper, X_OK), "no helper %s", helper);
+	T_ASSERT(mkdtemp(dir));
+	T_OK(chmod(dir, 0711));
+	T_OK(statvfs(dir, &sv));
+	snprintf(copy, sizeof(copy), "%s/helper", dir);
+	in = T_OK(open(helper, O_RDONLY | O_CLOEXEC));
+	fd = T_OK(open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700));
+	while ((n = read(in, out, sizeof(out))) > 0)
+		T_EQ(write(fd, out, n), n);
+	close(in);
+	close(fd);
+
+	/* not setuid: the bad values are refused */
+	suid_run(copy, false, out, sizeof(out));
+	T_EQ(suid_val(out, "at_secure "), 0);
+	T_EQ(suid_val(out, "local_engines "), -EINVAL);
+	T_EQ(suid_val(out, "request_default "), -EINVAL);
+	T_EQ(suid_val(out, "request_local "), -EINVAL);
+
+	/* setuid root, run by nobody: they are not even read */
+	T_OK(chown(copy, 0, 0));
+	T_OK(chmod(copy, 04755));
+	suid_run(copy, true, out, sizeof(out));
+	unlink(copy);
+	rmdir(dir);
+	if (sv.f_flag & ST_NOSUID || !suid_val(out, "at_secure "))
+		t_skip("%s: no setuid execution here (nosuid mount?)", dir);
+	T_ASSERT_MSG(suid_val(out, "euid ") == 0 && suid_val(out, "uid ") == 65534,
+		     "the helper did not run setuid: %s", out);
+	T_ASSERT_MSG(suid_val(out, "local_engines ") == 1,
+		     "setuid: wd_local_engines() read WD_LOCAL_ENGINES=x: %s", out);
+	T_ASSERT_MSG(suid_val(out, "request_default ") != -EINVAL,
+		     "setuid: wd_request_queue() read WD_DEV_PATH=/dev/ua-bad: %s", out);
+	T_ASSERT_MSG(suid_val(out, "request_local ") == 0,
+		     "setuid: \"local\" refused (WD_LOCAL_ENGINES=x read?): %s", out);
+	T_EQ(suid_val(out, " engines "), 1);
 #endif
 }
 

@@ -84,6 +84,37 @@ assert d["algorithms"] == ["nop", "copy", "gzip"] and d["qfrs_offset"] == [0, 40
 assert d["node_id"] == 1'
 }
 check list_fake_sysfs t_list_fake
+# A setuid wd takes none of WD_UACCE_SYSFS, WD_DEV_PATH and WD_LOCAL_ENGINES
+# from whoever runs it (secure_getenv, as libwd): a setuid-root copy run as
+# uid 65534 lists the real sysfs and the default engine count.
+t_list_setuid() {
+	local s d=$T/suid-sys/ua5 rc=0
+	[[ $(id -u) == 0 ]] || { echo "not root: cannot make a setuid-root copy"; return 77; }
+	mkdir -p "$d" && echo wd_soft_v1 > "$d/api" && echo 6 > "$d/flags" &&
+	printf 'copy\n' > "$d/algorithms" || return 1
+	s=$(mktemp -d /tmp/t_wd_suid.XXXXXX) || return 1
+	chmod 711 "$s" && cp "$WD" "$s/wd" && chown 0:0 "$s/wd" && chmod 4755 "$s/wd" || {
+		rm -rf "$s"
+		return 1
+	}
+	if findmnt -no OPTIONS -T "$s" | grep -qw nosuid; then
+		rm -rf "$s"
+		echo "$s: nosuid mount"
+		return 77
+	fi
+	cp text suid.in && chmod 644 suid.in && sha256sum < suid.in > suid.sum || return 1
+	(cd / && export WD_UACCE_SYSFS=$T/suid-sys WD_DEV_PATH=/dev/ua-bad WD_LOCAL_ENGINES=x &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$s/wd" list &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$s/wd" digest < "$T/suid.in") \
+		> suid.out 2>&1 || rc=$?
+	rm -rf "$s"
+	cat suid.out
+	# the fake device is not listed; the in-process device has its default
+	# engine count; WD_DEV_PATH does not name the device
+	((rc == 0)) && ! grep -q ua5 suid.out && ! grep -q 'WD_LOCAL_ENGINES: invalid' suid.out &&
+	grep -q 'engines  *1 (the default' suid.out && grep -qF "$(cut -c1-64 suid.sum)" suid.out
+}
+check list_setuid_env t_list_setuid
 
 # ---- zip ----
 t_zip_file() {

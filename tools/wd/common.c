@@ -98,7 +98,7 @@ const char *wdt_qerr(int err)
 	if (err == -EINVAL && wdt_have_local() && wd_local_engines() < 0) {
 		snprintf(msg, sizeof(msg),
 			 "WD_LOCAL_ENGINES: invalid value '%.64s' (a number from 1 to %d)",
-			 getenv("WD_LOCAL_ENGINES"), WD_LOCAL_ENGINES_MAX);
+			 secure_getenv("WD_LOCAL_ENGINES"), WD_LOCAL_ENGINES_MAX);
 		return msg;
 	}
 	switch (err) {
@@ -184,7 +184,8 @@ int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
 {
 	char devs[WDT_MAX_QUEUES][WD_DEV_PATH_MAX];
 	int nd = 0, i, ret = 0;
-	const char *env = getenv("WD_DEV_PATH");
+	/* libwd's rule: not the caller's to choose for a setuid wd */
+	const char *env = secure_getenv("WD_DEV_PATH");
 
 	memset(qs, 0, sizeof(*qs));
 	if (n < 1)

@@ -5,7 +5,8 @@
  * count is what WD_LOCAL_ENGINES made it: libwd's documented rule).
  *
  * WD_UACCE_SYSFS (default /sys/class/uacce) names the directory to read,
- * for tests.
+ * for tests. Like libwd, a setuid or setgid wd does not take it from its
+ * caller (secure_getenv()).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -316,7 +317,7 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *root = getenv("WD_UACCE_SYSFS");
+	const char *root = secure_getenv("WD_UACCE_SYSFS");
 	bool json = false, kernel_only = false;
 	struct dev *devs = NULL;
 	struct local_info li;
@@ -415,7 +416,8 @@ int cmd_list(int argc, char **argv)
 			printf("    %-20s %s\n", "modes", li.modes);
 			printf("    %-20s %s\n", "algorithms", li.algs);
 			printf("    %-20s %d (%s)\n", "engines", li.engines,
-			       getenv("WD_LOCAL_ENGINES") && *getenv("WD_LOCAL_ENGINES") ?
+			       secure_getenv("WD_LOCAL_ENGINES") &&
+			       *secure_getenv("WD_LOCAL_ENGINES") ?
 			       "WD_LOCAL_ENGINES" : "the default; WD_LOCAL_ENGINES=N for more");
 			printf("    %-20s %u\n", "depth", li.depth);
 			printf("    %-20s %zu MiB (sva, pasid), %zu MiB (noiommu)\n", "ss_max",

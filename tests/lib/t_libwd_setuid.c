@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * t_libwd_setuid: what libwd makes of its environment, for t_libwd's
+ * setuid_env test, which runs a setuid-root copy of this program as an
+ * unprivileged user with WD_DEV_PATH and WD_LOCAL_ENGINES set to values
+ * libwd refuses. It takes no arguments, reads no input and prints:
+ *
+ *	uid U euid E at_secure 0|1
+ *	local_engines N			wd_local_engines()
+ *	request_default R		wd_request_queue(), dev_path ""
+ *	request_local R engines N	dev_path "local", its engine threads
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "wd.h"
+
+/* the in-process device's engine threads ("wdlD/E") */
+static int engine_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	char path[320], comm[32];
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "wdl", 3))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static int request(struct wd_queue *q, const char *dev)
+{
+	memset(q, 0, sizeof(*q));
+	q->capa.alg = "copy";
+	snprintf(q->dev_path, sizeof(q->dev_path), "%s", dev);
+	return wd_request_queue(q);
+}
+
+int main(void)
+{
+	struct wd_queue q;
+	int r;
+
+	printf("uid %d euid %d at_secure %lu\n", (int)getuid(), (int)geteuid(),
+	       getauxval(AT_SECURE));
+	printf("local_engines %d\n", wd_local_engines());
+	r = request(&q, "");
+	printf("request_default %d\n", r);
+	if (!r)
+		wd_release_queue(&q);
+	r = request(&q, "local");
+	printf("request_local %d engines %d\n", r, r ? 0 : engine_threads());
+	if (!r)
+		wd_release_queue(&q);
+	return 0;
+}
