@@ -51,8 +51,10 @@
  * NULL, errno EPERM) without touching the device or the parent's queue; the
  * queue's mappings are not inherited either (the kernel does not copy them).
  * wd_release_queue() in the child only frees the child's copy of the
- * library's state. The child may request queues of its own. Queue file
- * descriptors are opened with O_CLOEXEC.
+ * library's state. The child may request queues of its own, whatever the
+ * parent's other threads were doing: fork() waits for a thread that is
+ * creating the in-process device or starting a queue on it (pthread_atfork).
+ * Queue file descriptors are opened with O_CLOEXEC.
  *
  * Every request comes back once. A request wd_send() took is handed back
  * by exactly one wd_recv*() call, unless the queue is released first. When

@@ -61,12 +61,42 @@ static const char *const wd_local_names[] = {
 	[WDL_MODE_NOIOMMU] = WD_DEV_LOCAL_PATH ":noiommu",
 };
 
-/* the process's in-process devices, one per mode, under wd_local_lock */
+/*
+ * The process's in-process devices, one per mode, under wd_local_lock,
+ * which is held while a device is created (so there is only one) and
+ * around fork() (pthread_atfork), so that a fork child never inherits it
+ * held by a thread that did not come along.
+ */
 static pthread_mutex_t wd_local_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	struct wdl_dev *dev;
 	unsigned long fork_gen;
 } wd_local[3];
+
+static void wd_local_prepare(void)
+{
+	pthread_mutex_lock(&wd_local_lock);
+}
+
+static void wd_local_release(void)
+{
+	pthread_mutex_unlock(&wd_local_lock);
+}
+
+int wd_local_init(void)
+{
+	/*
+	 * lib/soft's handlers first: prepare handlers run in the reverse
+	 * order, so fork() takes wd_local_lock before wdl_lock, as
+	 * wd_local_dev() does (around wdl_dev_create()).
+	 */
+	int ret = wdl_init();
+
+	if (ret)
+		return ret;
+	return -pthread_atfork(wd_local_prepare, wd_local_release,
+			       wd_local_release);
+}
 
 _Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES && WDL_DEF_ENGINES == 1,
 	       "wd.h's limit and default are the in-process device's");
@@ -229,6 +259,11 @@ const struct wd_transport wd_tp_local = {
 };
 
 #else /* !WD_HAVE_LOCAL */
+
+int wd_local_init(void)
+{
+	return 0;
+}
 
 int wd_local_dev(uint32_t mode, struct wd_dev *d)
 {

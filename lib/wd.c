@@ -19,15 +19,25 @@
  */
 atomic_ulong wd_fork_gen;
 static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
+static int wd_init_err;
 
 static void wd_atfork_child(void)
 {
 	atomic_fetch_add_explicit(&wd_fork_gen, 1, memory_order_relaxed);
 }
 
+/*
+ * Fork handlers. The only global lock a fork child can need is the
+ * in-process device's (wd_local_init() registers its handlers); the
+ * queues' locks belong to the parent's queues, which the child never
+ * locks (-EPERM first), and wd_once is glibc's pthread_once(), which
+ * restarts in the child if fork() interrupted it.
+ */
 static void wd_init_once(void)
 {
-	pthread_atfork(NULL, NULL, wd_atfork_child);
+	wd_init_err = wd_local_init();
+	if (!wd_init_err)
+		wd_init_err = -pthread_atfork(NULL, NULL, wd_atfork_child);
 }
 
 /*
@@ -77,6 +87,8 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 	    !memchr(q->dev_path, 0, sizeof(q->dev_path)))
 		return -EINVAL;
 	pthread_once(&wd_once, wd_init_once);
+	if (wd_init_err)
+		return wd_init_err;
 
 	path = q->dev_path;
 	if (!path[0]) {

@@ -144,6 +144,9 @@ extern const struct wd_driver wd_drv_wd_soft;
 extern const struct wd_transport wd_tp_uacce;
 extern const struct wd_transport wd_tp_local;
 const struct wd_driver *wd_driver_find(const char *api);
+/* in-process device: its fork handlers (once, before libwd's own): 0 or
+ * -errno */
+int wd_local_init(void);
 /* in-process device: 0 and the description of its device for @mode, or
  * -ENODEV when libwd was built without it, -EINVAL when WD_LOCAL_ENGINES
  * is invalid and the device had to be created */

@@ -19,15 +19,46 @@ static atomic_int wdl_next_id;
 static pthread_once_t wdl_once = PTHREAD_ONCE_INIT;
 static int wdl_once_err;
 
-/* In the child of fork() nothing of ours works: no engine thread is there. */
+/*
+ * The process-wide lock (wdl_internal.h): what a fork child must be able
+ * to do again, create a device and install the signal handler, happens
+ * under it, and fork() takes it (pthread_atfork), so that a child never
+ * inherits it held by a thread that did not come along. Taking it also
+ * keeps fork() out of the middle of OpenSSL's digest fetch and of thread
+ * creation, whose own locks the child would need next.
+ */
+pthread_mutex_t wdl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void wdl_atfork_prepare(void)
+{
+	pthread_mutex_lock(&wdl_lock);
+}
+
+static void wdl_atfork_parent(void)
+{
+	pthread_mutex_unlock(&wdl_lock);
+}
+
+/*
+ * In the child of fork() nothing of the parent's devices works: no engine
+ * thread is there. The child makes its own.
+ */
 static void wdl_atfork_child(void)
 {
 	atomic_fetch_add(&wdl_fork_gen, 1);
+	pthread_mutex_unlock(&wdl_lock);
 }
 
 static void wdl_global_init(void)
 {
-	wdl_once_err = -pthread_atfork(NULL, NULL, wdl_atfork_child);
+	wdl_once_err = -pthread_atfork(wdl_atfork_prepare, wdl_atfork_parent,
+				       wdl_atfork_child);
+}
+
+int wdl_init(void)
+{
+	pthread_once(&wdl_once, wdl_global_init);
+	return wdl_once_err;
 }
 
 uint64_t wdl_now_ns(void)
@@ -108,16 +139,18 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp)
 	ret = wdl_config_check(cfg, &c);
 	if (ret)
 		return ret;
-	pthread_once(&wdl_once, wdl_global_init);
-	if (wdl_once_err)
-		return wdl_once_err;
-	ret = wdl_mem_init();
+	ret = wdl_init();
 	if (ret)
 		return ret;
 
+	pthread_mutex_lock(&wdl_lock);
+	ret = wdl_mem_init();
+	if (ret)
+		goto err_unlock;
+	ret = -ENOMEM;
 	dev = calloc(1, sizeof(*dev) + c.nr_engines * sizeof(dev->engines[0]));
 	if (!dev)
-		return -ENOMEM;
+		goto err_unlock;
 	dev->cfg = c;
 	dev->id = atomic_fetch_add(&wdl_next_id, 1);
 	atomic_init(&dev->refs, 1);
@@ -134,6 +167,7 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp)
 	ret = wdl_engines_start(dev);
 	if (ret)
 		goto err_algs;
+	pthread_mutex_unlock(&wdl_lock);
 	*devp = dev;
 	return 0;
 
@@ -143,6 +177,8 @@ err_free:
 	pthread_mutex_destroy(&dev->err_lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+err_unlock:
+	pthread_mutex_unlock(&wdl_lock);
 	return ret;
 }
 
@@ -190,7 +226,10 @@ void wdl_dev_destroy(struct wdl_dev *dev)
 	pthread_mutex_unlock(&dev->lock);
 
 	wdl_engines_stop(dev);
+	/* OpenSSL's locks, as in wdl_dev_create() */
+	pthread_mutex_lock(&wdl_lock);
 	wdl_algs_exit(dev);
+	pthread_mutex_unlock(&wdl_lock);
 	wdl_dev_put(dev);
 }
 
@@ -251,6 +290,9 @@ int wdl_dev_available_instances(struct wdl_dev *dev)
 {
 	int n;
 
+	/* the parent's lock: a thread of the parent may have held it */
+	if (wdl_forked(dev))
+		return -EPERM;
 	pthread_mutex_lock(&dev->lock);
 	n = dev->removed ? -ENODEV : (int)(dev->cfg.nr_queues - dev->nr_open);
 	pthread_mutex_unlock(&dev->lock);
@@ -326,6 +368,8 @@ bool wdl_dev_isolated(struct wdl_dev *dev)
 {
 	bool v;
 
+	if (wdl_forked(dev))
+		return false;
 	pthread_mutex_lock(&dev->err_lock);
 	v = dev->isolated;
 	pthread_mutex_unlock(&dev->err_lock);
@@ -336,6 +380,8 @@ unsigned int wdl_dev_get_isolate_strategy(struct wdl_dev *dev)
 {
 	unsigned int v;
 
+	if (wdl_forked(dev))
+		return 0;
 	pthread_mutex_lock(&dev->err_lock);
 	v = dev->isolate_strategy;
 	pthread_mutex_unlock(&dev->err_lock);
@@ -344,6 +390,8 @@ unsigned int wdl_dev_get_isolate_strategy(struct wdl_dev *dev)
 
 int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n)
 {
+	if (wdl_forked(dev))
+		return -EPERM;
 	if (n > WDL_MAX_ISOLATE)
 		return -EINVAL;
 	/* a new strategy starts a new count and lifts isolation */
@@ -365,6 +413,8 @@ unsigned int wdl_dev_errors(struct wdl_dev *dev)
 	uint64_t minute = wdl_now_ns() / (60 * 1000000000ull);
 	unsigned int v;
 
+	if (wdl_forked(dev))
+		return 0;
 	pthread_mutex_lock(&dev->err_lock);
 	v = wdl_errors_last_hour(dev, minute);
 	pthread_mutex_unlock(&dev->err_lock);
@@ -492,8 +542,11 @@ int wdl_queue_start(struct wdl_queue *q)
 		ret = -EINVAL;
 	} else {
 		/* an application may have replaced our SIGSEGV handler */
-		if (q->dev->cfg.mode == WDL_MODE_SVA)
+		if (q->dev->cfg.mode == WDL_MODE_SVA) {
+			pthread_mutex_lock(&wdl_lock);
 			wdl_mem_init();
+			pthread_mutex_unlock(&wdl_lock);
+		}
 		wd_soft_core_queue_reset(&q->core);
 		atomic_store(&q->state, WDL_Q_STARTED);
 		wdl_engine_attach(q);

@@ -44,7 +44,6 @@ static __thread sigjmp_buf *volatile wdl_guard
 	__attribute__((tls_model("initial-exec")));
 
 static struct sigaction wdl_old_segv, wdl_old_bus;
-static pthread_mutex_t wdl_sig_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void wdl_fault(int sig, siginfo_t *si, void *uc);
 
@@ -105,17 +104,17 @@ static int wdl_install(int sig, struct sigaction *old)
 /**
  * wdl_mem_init() - install the fault handler (again, if it was replaced)
  *
+ * Called with wdl_lock held.
+ *
  * Return: 0 or -errno.
  */
 int wdl_mem_init(void)
 {
 	int ret;
 
-	pthread_mutex_lock(&wdl_sig_lock);
 	ret = wdl_install(SIGSEGV, &wdl_old_segv);
 	if (!ret)
 		ret = wdl_install(SIGBUS, &wdl_old_bus);
-	pthread_mutex_unlock(&wdl_sig_lock);
 	return ret;
 }
 

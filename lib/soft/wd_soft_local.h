@@ -113,7 +113,9 @@ struct wdl_queue;
  *
  * Starts cfg->nr_engines engine threads (they sleep until a queue is
  * started) and, the first time, installs the SIGSEGV/SIGBUS handler that
- * catches bad addresses of SVA requests (docs/soft-local.md).
+ * catches bad addresses of SVA requests (docs/soft-local.md). A fork()
+ * meanwhile waits for it to finish, so a child can always create devices
+ * of its own.
  *
  * Return: 0, -EINVAL (a field out of range), -ENOMEM, or the error of
  * pthread_create() (negative).
@@ -191,7 +193,8 @@ bool wdl_dev_has_algorithm(const struct wdl_dev *dev, const char *name);
  * wdl_dev_available_instances() - queues that can still be opened
  * @dev: the device
  *
- * Return: nr_queues minus the queues open, or -ENODEV after destroy.
+ * Return: nr_queues minus the queues open, -ENODEV after destroy, -EPERM
+ * (a parent's device, in a fork child).
  */
 int wdl_dev_available_instances(struct wdl_dev *dev);
 
@@ -242,7 +245,8 @@ int wdl_dev_set_hold(struct wdl_dev *dev, bool hold);
  *
  * Return: true when the device errors of the last hour reached
  * isolate_strategy: wdl_queue_open() fails with -EIO (queues already open
- * keep working) until wdl_dev_set_isolate_strategy() is called.
+ * keep working) until wdl_dev_set_isolate_strategy() is called; false for a
+ * parent's device in a fork child.
  */
 bool wdl_dev_isolated(struct wdl_dev *dev);
 
@@ -250,7 +254,8 @@ bool wdl_dev_isolated(struct wdl_dev *dev);
  * wdl_dev_get_isolate_strategy() - sysfs "isolate_strategy" (read)
  * @dev: the device
  *
- * Return: device errors per hour that isolate the device, 0 for never.
+ * Return: device errors per hour that isolate the device, 0 for never (and
+ * for a parent's device in a fork child).
  */
 unsigned int wdl_dev_get_isolate_strategy(struct wdl_dev *dev);
 
@@ -263,7 +268,8 @@ unsigned int wdl_dev_get_isolate_strategy(struct wdl_dev *dev);
  * isolation is lifted and the device is reset (no injected failure is
  * left).
  *
- * Return: 0, or -EINVAL when @n > WDL_MAX_ISOLATE (nothing changes).
+ * Return: 0, -EINVAL when @n > WDL_MAX_ISOLATE (nothing changes), -EPERM (a
+ * parent's device, in a fork child).
  */
 int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n);
 
@@ -271,7 +277,8 @@ int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n);
  * wdl_dev_errors() - device errors counted in the last hour
  * @dev: the device
  *
- * Return: the count isolate_strategy is compared with.
+ * Return: the count isolate_strategy is compared with (0 for a parent's
+ * device in a fork child).
  */
 unsigned int wdl_dev_errors(struct wdl_dev *dev);
 
@@ -475,6 +482,19 @@ int wdl_queue_wait(struct wdl_queue *q, int timeout_ms);
 struct wdl_dev *wdl_queue_dev(struct wdl_queue *q);
 
 /* ---- the library ------------------------------------------------------ */
+
+/**
+ * wdl_init() - set up the process-wide state (the fork handlers) now
+ *
+ * wdl_dev_create() does it the first time it is called. A library that
+ * calls wdl_dev_create() under a lock of its own, and takes that lock
+ * around fork() with pthread_atfork(), calls this first: prepare handlers
+ * run in the reverse order of registration, so its lock is then taken
+ * before ours at fork(), in the order the two are taken otherwise.
+ *
+ * Return: 0, or the error of pthread_atfork() (negative).
+ */
+int wdl_init(void);
 
 /**
  * wdl_backends() - which implementations the algorithms use

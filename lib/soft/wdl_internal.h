@@ -10,9 +10,17 @@
  *  crc32c.c  the built-in CRC-32C (used when ISA-L is not available)
  *  the core, engine/wd_soft_core.c, is compiled in unchanged.
  *
- * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock.
- * An engine thread takes only eng->lock and dev->err_lock, and never
- * holds eng->lock while it touches request memory or runs an algorithm.
+ * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
+ * and q->lock > wdl_lock (an SVA queue's start installs the signal handler
+ * again). An engine thread takes only eng->lock and dev->err_lock, and
+ * never holds eng->lock while it touches request memory or runs an
+ * algorithm.
+ *
+ * fork(): wdl_lock is the only lock a child needs (to create its own
+ * device); pthread_atfork() takes it around fork(). The child never takes
+ * the locks of its parent's devices and queues: every entry point that
+ * would looks at wdl_fork_gen first (-EPERM). The pthread_once() flags are
+ * glibc's, which restarts one that a fork interrupted.
  */
 #ifndef WDL_INTERNAL_H
 #define WDL_INTERNAL_H
@@ -257,6 +265,8 @@ static inline struct wdl_queue *to_wdl_queue(struct wd_soft_core_queue *c)
 
 /* fork(): bumped in the child (dev.c) */
 extern atomic_uint wdl_fork_gen;
+/* device creation and the signal handler; held across fork() (dev.c) */
+extern pthread_mutex_t wdl_lock;
 
 /* dev.c */
 void wdl_dev_put(struct wdl_dev *dev);
@@ -272,7 +282,7 @@ void wdl_engines_hold(struct wdl_dev *dev, bool hold);
 void wdl_queue_wake_all(struct wdl_queue *q);
 
 /* mem.c */
-int wdl_mem_init(void);
+int wdl_mem_init(void);			/* wdl_lock held */
 int wdl_guarded_copy(void *dst, const void *src, size_t len);
 
 /* algs.c */

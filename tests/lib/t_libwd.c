@@ -21,7 +21,9 @@
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -1992,6 +1994,169 @@ TEST(local_engines_fork)
 	local_copy_works(&q);
 	wd_release_queue(&q);
 	unsetenv("WD_LOCAL_ENGINES");
+#endif
+}
+
+/* ---- fork() while another thread is inside libwd ---- */
+
+/*
+ * wd.h promises that a fork child may request queues of its own. So fork()
+ * at a moment when another thread is inside the in-process device's
+ * critical sections (creating the device; starting an SVA queue) must
+ * leave the child every lock it needs. The moment is made, not hoped for:
+ * the native test programs (only) are linked with --wrap=sigaction and
+ * --wrap=wd_soft_core_queue_reset (tests/lib/Makefile), so a thread that
+ * armed itself stops in the first sigaction() the device makes, which it
+ * makes under its lock, and parks again at the queue reset that follows
+ * the lock in queue start. A watcher lets it go on once the forking thread
+ * sleeps in fork() (waiting in a prepare handler for that lock); without
+ * such a handler fork() does not wait, and the child inherits the lock
+ * held.
+ */
+#ifdef T_NATIVE
+int __real_sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *old);
+void __real_wd_soft_core_queue_reset(void *q);
+
+static __thread bool fk_stop, fk_park;
+static sem_t fk_inside, fk_go, fk_forked_t, fk_forked_w;
+static atomic_bool fk_done, fk_released;
+
+static void fk_sem_wait(sem_t *s, const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += T_HANG_MS / 1000;
+	while (sem_timedwait(s, &ts))
+		if (errno != EINTR)
+			T_FAIL("waiting for %s: %s", what, t_errname(errno));
+}
+
+int __wrap_sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *old)
+{
+	if (fk_stop) {
+		fk_stop = false;
+		sem_post(&fk_inside);
+		fk_sem_wait(&fk_go, "the fork");
+	}
+	return __real_sigaction(sig, act, old);
+}
+
+void __wrap_wd_soft_core_queue_reset(void *q)
+{
+	if (fk_park) {
+		/* out of the lock: wait here, away from malloc (ASan's
+		 * allocator is not fork-safe), until the fork is done */
+		fk_park = false;
+		fk_sem_wait(&fk_forked_t, "the fork to end");
+	}
+	__real_wd_soft_core_queue_reset(q);
+}
+
+static void *fk_requester(void *arg)
+{
+	struct wd_queue q;
+
+	(void)arg;
+	fk_stop = true;
+	fk_park = true;
+	q_open_on(&q, "copy", "local:sva");
+	local_copy_works(&q);
+	wd_release_queue(&q);
+	return NULL;
+}
+
+/* release the requester once @arg (the forking thread) sleeps in fork() */
+static void *fk_watcher(void *arg)
+{
+	pid_t tid = *(pid_t *)arg;
+
+	while (!atomic_load(&fk_done)) {
+		if (t_task_asleep_in(tid, SYS_futex, SYS_futex)) {
+			atomic_store(&fk_released, true);
+			sem_post(&fk_go);
+			break;
+		}
+		t_msleep(1);
+	}
+	fk_sem_wait(&fk_forked_w, "the fork to end");
+	return NULL;
+}
+
+static void fork_inside(bool creating)
+{
+	pid_t me = t_gettid(), pid;
+	pthread_t t, w;
+	struct wd_queue q0;
+	int st;
+
+	unsetenv("WD_LOCAL_ENGINES");
+	T_OK(sem_init(&fk_inside, 0, 0));
+	T_OK(sem_init(&fk_go, 0, 0));
+	T_OK(sem_init(&fk_forked_t, 0, 0));
+	T_OK(sem_init(&fk_forked_w, 0, 0));
+	if (!creating) {
+		/* the device exists: the requester only starts a queue */
+		q_open_on(&q0, "copy", "local:sva");
+		local_copy_works(&q0);
+		engines_asleep();
+	}
+	T_EQ(pthread_create(&t, NULL, fk_requester, NULL), 0);
+	fk_sem_wait(&fk_inside, "the requester inside the device");
+	T_EQ(pthread_create(&w, NULL, fk_watcher, &me), 0);
+	pid = t_fork();
+	if (!pid) {
+		struct wd_queue c;
+
+		/* devices of the child's own, in any mode */
+		q_open_on(&c, "copy", "local:sva");
+		local_copy_works(&c);
+		wd_release_queue(&c);
+		q_open_on(&c, "copy", "local:pasid");
+		local_copy_works(&c);
+		wd_release_queue(&c);
+		_exit(0);
+	}
+	atomic_store(&fk_done, true);
+	sem_post(&fk_go);
+	sem_post(&fk_forked_t);
+	sem_post(&fk_forked_w);
+	st = wait_bounded(pid, 10000);
+	T_ASSERT_MSG(st != -1,
+		     "the child of a fork() made while another thread was inside %s hung in wd_request_queue() for 10 s",
+		     creating ? "the device's creation" : "a queue's start");
+	T_ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st), "child status %#x", st);
+	/* the condition was made: fork() waited for the lock */
+	T_ASSERT_MSG(atomic_load(&fk_released),
+		     "fork() did not wait for the thread inside the device");
+	pthread_join(w, NULL);
+	pthread_join(t, NULL);
+	if (!creating)
+		wd_release_queue(&q0);
+}
+#endif
+
+/* fork() while another thread creates the in-process device */
+TEST(fork_while_creating)
+{
+	native_only();
+#ifdef __SANITIZE_ADDRESS__
+	/* the new engine threads start up (malloc) while fork() copies */
+	t_skip("ASan's allocator is not fork-safe: needs the glibc allocator");
+#endif
+#ifdef T_NATIVE
+	fork_inside(true);
+#endif
+}
+
+/* fork() while another thread starts a queue on the existing device */
+TEST(fork_while_starting)
+{
+	native_only();
+#ifdef T_NATIVE
+	fork_inside(false);
 #endif
 }
 
