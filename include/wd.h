@@ -56,6 +56,17 @@
  * creating the in-process device or starting a queue on it (pthread_atfork).
  * Queue file descriptors are opened with O_CLOEXEC.
  *
+ * Signals. The in-process device (WD_DEV_LOCAL, SVA mode) catches the
+ * SIGSEGV/SIGBUS of its engine threads on bad request addresses (-EFAULT)
+ * with a handler that takes the place of the application's action. Every
+ * other fault, and every SIGSEGV/SIGBUS sent to the process, gets the
+ * application's action as it would without libwd: its handler with its
+ * flags and mask (SA_RESETHAND included), SIG_DFL's death and core dump,
+ * SIG_IGN. Set these actions before requesting the first such queue (or
+ * chain to the previous one): an action set later stands until the next
+ * SVA queue is started. docs/soft-local.md lists what an application can
+ * still tell (sigaction() shows the handler, for one).
+ *
  * Every request comes back once. A request wd_send() took is handed back
  * by exactly one wd_recv*() call, unless the queue is released first. When
  * the queue breaks (-EIO) the library stops it, so that the device lets go

@@ -139,6 +139,7 @@ static void wdl_queue_serve(struct wdl_engine *eng, struct wdl_queue *q)
 	struct wdl_ctx ctx;
 	u32 n;
 
+	wdl_mem_undefer();
 	wd_soft_core_ctx_init(&ctx.core, &q->core, &eng->core);
 	ctx.q = q;
 	ctx.eng = eng;
@@ -209,6 +210,7 @@ static void *wdl_engine_thread(void *data)
 	struct wdl_engine *eng = data;
 	bool counted;
 
+	wdl_mem_engine_thread();
 	pthread_mutex_lock(&eng->lock);
 	for (;;) {
 		/*
@@ -390,17 +392,8 @@ int wdl_engines_start(struct wdl_dev *dev)
 	char name[24];
 	int ret = 0;
 
-	/*
-	 * Engines take no process-directed signal; the synchronous ones stay
-	 * open (a blocked SIGSEGV from a fault would kill the process
-	 * instead of reaching the guarded copy, see mem.c).
-	 */
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGTRAP);
+	/* created with the engines' mask (mem.c) */
+	wdl_engine_sigmask(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 
 	for (i = 0; i < dev->nr_engines; i++) {

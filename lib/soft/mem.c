@@ -9,9 +9,8 @@
  *           the engine thread; our handler sees that the thread is inside
  *           a guarded copy and siglongjmp()s out, and the request fails
  *           with WD_SOFT_S_BAD_ADDR. No system call per access: the guard
- *           is a thread-local pointer, sigsetjmp() does not save the mask
- *           (SA_NODEFER keeps the signal unblocked in the handler, so
- *           there is no mask to restore).
+ *           is a thread-local pointer and sigsetjmp() does not save the
+ *           mask (the rare jump puts the engine's mask back itself).
  *  pasid    only the queue's SS region (its own or the one shared to it),
  *           at the addresses where it is mapped: a range check, then
  *           memcpy().
@@ -22,82 +21,309 @@
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR; no other
  * memory is touched.
  *
- * The handler is installed once (first wdl_dev_create()) for SIGSEGV and
- * SIGBUS and chains to the handler it replaced for every other fault: a
- * fault outside a guarded copy, or in a thread that is not in one, is
- * handled exactly as without us (the default action: a core dump). A
- * signal sent with kill()/tgkill() (si_code <= 0) is never taken for a
- * fault. wdl_queue_start() of an SVA queue re-installs the handler if the
- * application replaced it since (chaining to the application's).
+ * The signals. Our handler takes the place of the application's action
+ * for SIGSEGV and SIGBUS (first wdl_dev_create(); again at an SVA queue's
+ * start if the application replaced it since), and everything that is not
+ * an engine's fault must reach the application as if we were not there.
+ * So the action we install is the application's own, flags and mask (with
+ * SA_SIGINFO, and SA_RESETHAND left to us): the kernel delivers on the
+ * stack, with the mask and the system call restarts the application's
+ * action would have had. Then, the application's action kept aside:
+ *
+ *  - a fault in an engine thread's guarded copy: back to the copy, the
+ *    request fails;
+ *  - SIG_IGN: a sent signal is dropped; a fault is not ignorable (the
+ *    kernel kills for it), so it is SIG_DFL's;
+ *  - SIG_DFL: the action becomes SIG_DFL for real and the signal happens
+ *    again under it: a fault by returning (the instruction runs again), a
+ *    sent signal re-queued to this thread with its siginfo. The process
+ *    dies (and dumps core) as it would have;
+ *  - a handler: called as the kernel would (mask and stack are already the
+ *    action's); SA_RESETHAND makes the action SIG_DFL first, once: a
+ *    delivery already on its way meanwhile is SIG_DFL's.
+ *
+ * A sent signal (kill(), sigqueue(): si_code <= 0) is never taken for a
+ * fault. Engine threads block every asynchronous signal but cannot block
+ * SIGSEGV and SIGBUS (a blocked fault kills), so one sent to the process
+ * lands on an engine when the application's threads all block it (a
+ * sigwaitinfo() design). The engine hands it on: it blocks the signal
+ * itself and sends it to the process again (rt_sigqueueinfo() keeps a
+ * sigqueue()'s siginfo; a kill()'s sender becomes the process, as the
+ * kernel lets only the sender itself claim SI_USER). While it blocks one,
+ * a fault on it would kill, so its copies go through process_vm_readv()
+ * (a system call each, no fault) until the signal was taken; then it
+ * unblocks it.
+ *
+ * What the application can still tell: sigaction() shows our handler; an
+ * ignored signal sent to it interrupts a system call that is never
+ * restarted (poll(), nanosleep(), ...) with EINTR; an action the
+ * application sets after the device exists replaces ours until the next
+ * SVA queue start (so does the SIG_DFL an SA_RESETHAND leaves); exec()
+ * resets our handler to SIG_DFL where the application had SIG_IGN.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 #include "wdl_internal.h"
 
-/* the current engine thread's guard, or NULL outside a guarded copy */
+/*
+ * Thread-local, initial-exec (async-signal-safe to read): the current
+ * engine thread's guard, or NULL outside a guarded copy; whether this is
+ * an engine thread; the signals (WDL_SIGBIT) it blocks since it handed
+ * them on.
+ */
 static __thread sigjmp_buf *volatile wdl_guard
 	__attribute__((tls_model("initial-exec")));
+static __thread bool wdl_is_engine
+	__attribute__((tls_model("initial-exec")));
+static __thread int wdl_deferred
+	__attribute__((tls_model("initial-exec")));
 
-static struct sigaction wdl_old_segv, wdl_old_bus;
+#define WDL_SIGBIT(sig)	((sig) == SIGSEGV ? 1 : 2)
+
+/*
+ * The application's action for SIGSEGV and SIGBUS, as it was when ours
+ * took its place: published with a release store before ours is
+ * installed, never changed (but @fired) nor freed, so that the handler
+ * reads it without a lock. Each is made under wdl_lock and kept on a list
+ * (for LeakSanitizer); a new one only when the application changed its
+ * action.
+ */
+struct wdl_app_action {
+	struct sigaction sa;
+	atomic_bool fired;		/* SA_RESETHAND: its one delivery */
+	struct wdl_app_action *next;
+};
+
+static struct wdl_app_action *_Atomic wdl_app[2];	/* SIGSEGV, SIGBUS */
+static struct wdl_app_action *wdl_app_all;
 
 static void wdl_fault(int sig, siginfo_t *si, void *uc);
 
-/* Hand a fault that is not ours to whoever had it before us. */
-static void wdl_chain(int sig, siginfo_t *si, void *uc)
+static int wdl_sigidx(int sig)
 {
-	const struct sigaction *old = sig == SIGSEGV ? &wdl_old_segv :
-						       &wdl_old_bus;
+	return sig == SIGBUS;
+}
 
-	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
-		old->sa_sigaction(sig, si, uc);
-		return;
-	}
-	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
-		old->sa_handler(sig);
-		return;
-	}
+static struct wdl_app_action *wdl_app_action(int sig)
+{
+	return atomic_load_explicit(&wdl_app[wdl_sigidx(sig)],
+				    memory_order_acquire);
+}
+
+void wdl_engine_sigmask(sigset_t *set)
+{
 	/*
-	 * Default action (an ignored fault cannot be ignored either): put
-	 * it back; returning re-executes the faulting instruction, and a
-	 * signal that was sent is raised again.
+	 * Engines take no process-directed signal; the synchronous ones stay
+	 * open (a blocked SIGSEGV from a fault would kill the process
+	 * instead of reaching the guarded copy).
 	 */
-	signal(sig, SIG_DFL);
-	if (si->si_code <= 0)
-		raise(sig);
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+}
+
+void wdl_mem_engine_thread(void)
+{
+	wdl_is_engine = true;
+}
+
+/* the engine's mask again, after a jump out of a handler that changed it */
+static void wdl_engine_remask(void)
+{
+	int d = __atomic_load_n(&wdl_deferred, __ATOMIC_RELAXED);
+	sigset_t m;
+
+	wdl_engine_sigmask(&m);
+	if (d & WDL_SIGBIT(SIGSEGV))
+		sigaddset(&m, SIGSEGV);
+	if (d & WDL_SIGBIT(SIGBUS))
+		sigaddset(&m, SIGBUS);
+	pthread_sigmask(SIG_SETMASK, &m, NULL);
+}
+
+/* raised by the faulting instruction, which runs again if we return */
+static bool wdl_is_fault(int sig, const siginfo_t *si)
+{
+	/* BUS_MCEERR_AO: memory lost elsewhere, reported asynchronously */
+	return si->si_code > 0 &&
+	       !(sig == SIGBUS && si->si_code == BUS_MCEERR_AO);
+}
+
+static void wdl_set_default(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/* The application's action is (or became) SIG_DFL: carry it out. */
+static void wdl_default(int sig, siginfo_t *si, bool fault)
+{
+	wdl_set_default(sig);
+	if (fault)
+		return;
+	/*
+	 * As it came, to this very thread (the only target the kernel
+	 * accepts any siginfo for): delivered under SIG_DFL as we return,
+	 * or at once under SA_NODEFER.
+	 */
+	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, si))
+		syscall(SYS_tgkill, getpid(), gettid(), sig);
+}
+
+/* Not an engine's fault: the application's action, as the kernel would. */
+static void wdl_chain(int sig, siginfo_t *si, void *uc, int err)
+{
+	struct wdl_app_action *a = wdl_app_action(sig);
+	bool fault = wdl_is_fault(sig, si);
+
+	if (a && a->sa.sa_handler == SIG_IGN && !fault)
+		return;
+	if (!a || a->sa.sa_handler == SIG_DFL || a->sa.sa_handler == SIG_IGN ||
+	    ((a->sa.sa_flags & SA_RESETHAND) &&
+	     atomic_exchange(&a->fired, true))) {
+		wdl_default(sig, si, fault);
+		errno = err;
+		return;
+	}
+	if (a->sa.sa_flags & SA_RESETHAND)
+		wdl_set_default(sig);
+	/* the application's handler sees what the code it interrupted saw */
+	errno = err;
+	if (a->sa.sa_flags & SA_SIGINFO)
+		a->sa.sa_sigaction(sig, si, uc);
+	else
+		a->sa.sa_handler(sig);
+}
+
+/*
+ * A signal sent to the process landed on this engine thread: block it
+ * here, now and after we return, and send it to the process again, where
+ * the application's threads take it when they unblock it or wait for it.
+ * @env: the guarded copy it interrupted, which then starts again.
+ */
+static void wdl_hand_on(int sig, siginfo_t *si, void *ucv, sigjmp_buf *env)
+{
+	struct wdl_app_action *a = wdl_app_action(sig);
+	ucontext_t *uc = ucv;
+	sigset_t one;
+
+	/* ignored: the kernel would not even have queued it */
+	if (a && a->sa.sa_handler == SIG_IGN)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_BLOCK, &one, NULL);
+	sigaddset(&uc->uc_sigmask, sig);
+	__atomic_fetch_or(&wdl_deferred, WDL_SIGBIT(sig), __ATOMIC_RELAXED);
+	if (si->si_code >= 0 || si->si_code == SI_TKILL ||
+	    syscall(SYS_rt_sigqueueinfo, getpid(), sig, si))
+		kill(getpid(), sig);
+	if (env) {
+		wdl_guard = NULL;
+		wdl_engine_remask();
+		siglongjmp(*env, 2);
+	}
 }
 
 static void wdl_fault(int sig, siginfo_t *si, void *uc)
 {
 	sigjmp_buf *env = wdl_guard;
+	bool fault = wdl_is_fault(sig, si);
+	int err = errno;
 
-	if (env && si->si_code > 0) {
+	if (env && fault) {
+		/* the engine's own: the delivery may have masked signals */
 		wdl_guard = NULL;
+		wdl_engine_remask();
 		siglongjmp(*env, 1);
 	}
-	wdl_chain(sig, si, uc);
+	if (wdl_is_engine && !fault) {
+		wdl_hand_on(sig, si, uc, env);
+		errno = err;
+	} else {
+		wdl_chain(sig, si, uc, err);
+	}
 }
 
-static int wdl_install(int sig, struct sigaction *old)
+static bool wdl_is_ours(const struct sigaction *sa)
 {
-	struct sigaction sa, cur;
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == wdl_fault;
+}
 
+static bool wdl_same_action(const struct sigaction *a,
+			    const struct sigaction *b)
+{
+	if (a->sa_handler != b->sa_handler || a->sa_flags != b->sa_flags)
+		return false;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&a->sa_mask, s) != sigismember(&b->sa_mask, s))
+			return false;
+	return true;
+}
+
+/* ours, for the application's action @app */
+static void wdl_ours_for(const struct sigaction *app, struct sigaction *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sa_sigaction = wdl_fault;
+	if (app->sa_handler == SIG_DFL || app->sa_handler == SIG_IGN) {
+		/* no code of the application's runs: restart what we cut */
+		sigemptyset(&sa->sa_mask);
+		sa->sa_flags = SA_SIGINFO | SA_RESTART;
+		return;
+	}
+	sa->sa_mask = app->sa_mask;
+	sa->sa_flags = (app->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+}
+
+static int wdl_install(int sig)
+{
+	struct wdl_app_action *_Atomic *slot = &wdl_app[wdl_sigidx(sig)];
+	struct sigaction cur, prev, sa;
+	struct wdl_app_action *a;
+
+	memset(&cur, 0, sizeof(cur));
 	if (sigaction(sig, NULL, &cur))
 		return -errno;
-	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == wdl_fault)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = wdl_fault;
-	sigemptyset(&sa.sa_mask);
-	/* NODEFER: nothing to unblock after the siglongjmp() */
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-	*old = cur;
-	if (sigaction(sig, &sa, NULL))
-		return -errno;
+	while (!wdl_is_ours(&cur)) {
+		a = atomic_load_explicit(slot, memory_order_relaxed);
+		if (!a || !wdl_same_action(&a->sa, &cur) ||
+		    atomic_load(&a->fired)) {
+			a = calloc(1, sizeof(*a));
+			if (!a)
+				return -ENOMEM;
+			a->sa = cur;
+			a->next = wdl_app_all;
+			wdl_app_all = a;
+			/* before ours can run */
+			atomic_store_explicit(slot, a, memory_order_release);
+		}
+		wdl_ours_for(&cur, &sa);
+		memset(&prev, 0, sizeof(prev));
+		if (sigaction(sig, &sa, &prev))
+			return -errno;
+		if (wdl_same_action(&prev, &cur))
+			break;
+		/* changed between the two calls: stand in for the new one */
+		cur = prev;
+	}
 	return 0;
 }
 
@@ -112,9 +338,9 @@ int wdl_mem_init(void)
 {
 	int ret;
 
-	ret = wdl_install(SIGSEGV, &wdl_old_segv);
+	ret = wdl_install(SIGSEGV);
 	if (!ret)
-		ret = wdl_install(SIGBUS, &wdl_old_bus);
+		ret = wdl_install(SIGBUS);
 	return ret;
 }
 
@@ -140,6 +366,49 @@ static void wdl_copy_raw(void *dst, const void *src, size_t len)
 #endif
 }
 
+/*
+ * The copy without a fault, for an engine that blocks SIGSEGV or SIGBUS
+ * (handed on, not yet taken): the kernel copies and reports a bad address
+ * on either side. The system call itself: libc's wrapper is intercepted
+ * by the sanitizers, which would judge the addresses.
+ */
+static int wdl_probed_copy(void *dst, const void *src, size_t len)
+{
+	struct iovec l = { dst, len }, r = { (void *)src, len };
+	long n = syscall(SYS_process_vm_readv, getpid(), &l, 1ul, &r, 1ul, 0ul);
+
+	return n == (long)len ? 0 : -EFAULT;
+}
+
+/*
+ * Before each batch: unblock the signals this engine handed on that the
+ * process took since (one sigpending() per batch, only while it blocks
+ * one).
+ */
+void wdl_mem_undefer(void)
+{
+	int d = __atomic_load_n(&wdl_deferred, __ATOMIC_RELAXED), done = 0;
+	sigset_t pend, un;
+
+	if (!d)
+		return;
+	sigpending(&pend);
+	sigemptyset(&un);
+	if ((d & WDL_SIGBIT(SIGSEGV)) && !sigismember(&pend, SIGSEGV)) {
+		done |= WDL_SIGBIT(SIGSEGV);
+		sigaddset(&un, SIGSEGV);
+	}
+	if ((d & WDL_SIGBIT(SIGBUS)) && !sigismember(&pend, SIGBUS)) {
+		done |= WDL_SIGBIT(SIGBUS);
+		sigaddset(&un, SIGBUS);
+	}
+	if (done) {
+		/* cleared first: once unblocked, it may be handed on again */
+		__atomic_fetch_and(&wdl_deferred, ~done, __ATOMIC_RELAXED);
+		pthread_sigmask(SIG_UNBLOCK, &un, NULL);
+	}
+}
+
 /**
  * wdl_guarded_copy() - copy in the engine thread, surviving a bad address
  * @dst: destination
@@ -152,10 +421,15 @@ static void wdl_copy_raw(void *dst, const void *src, size_t len)
 int wdl_guarded_copy(void *dst, const void *src, size_t len)
 {
 	sigjmp_buf env;
+	int r;
 
-	if (sigsetjmp(env, 0)) {
+	if (__atomic_load_n(&wdl_deferred, __ATOMIC_RELAXED))
+		return wdl_probed_copy(dst, src, len);
+	r = sigsetjmp(env, 0);
+	if (r) {
 		atomic_signal_fence(memory_order_seq_cst);
-		return -EFAULT;
+		/* 2: a signal handed on cut the copy short; again, safely */
+		return r == 1 ? -EFAULT : wdl_probed_copy(dst, src, len);
 	}
 	wdl_guard = &env;
 	atomic_signal_fence(memory_order_seq_cst);

@@ -26,6 +26,7 @@
 #define WDL_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <zlib.h>
 
@@ -284,6 +285,12 @@ void wdl_queue_wake_all(struct wdl_queue *q);
 /* mem.c */
 int wdl_mem_init(void);			/* wdl_lock held */
 int wdl_guarded_copy(void *dst, const void *src, size_t len);
+/* the mask engine threads are created with */
+void wdl_engine_sigmask(sigset_t *set);
+/* first thing an engine thread does */
+void wdl_mem_engine_thread(void);
+/* before each batch an engine serves */
+void wdl_mem_undefer(void);
 
 /* algs.c */
 int wdl_algs_init(struct wdl_dev *dev);
