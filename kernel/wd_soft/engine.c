@@ -145,6 +145,17 @@ static int wd_soft_engine_thread(void *data)
 	return 0;
 }
 
+/* A parked queue goes back to the tail of the active list; eng->lock held. */
+static bool wd_soft_engine_unpark(struct wd_soft_engine *eng,
+				  struct wd_soft_queue *q)
+{
+	list_move_tail(&q->node, &eng->active);
+	q->parked = false;
+	wd_soft_core_queue_unpark(&q->core);
+	WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
+	return true;
+}
+
 /**
  * wd_soft_engine_kick() - WD_SOFT_CMD_KICK: look at a queue again
  * @q: a started queue
@@ -160,13 +171,8 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
 
 	spin_lock(&eng->lock);
 	/* a queue waiting for a page comes back with the page only */
-	if (q->parked && !q->faulting) {
-		list_move_tail(&q->node, &eng->active);
-		q->parked = false;
-		wd_soft_core_queue_unpark(&q->core);
-		WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
-		woke = true;
-	}
+	if (q->parked && !q->faulting)
+		woke = wd_soft_engine_unpark(eng, q);
 	spin_unlock(&eng->lock);
 	if (woke)
 		wake_up(&eng->kick_wq);
@@ -192,12 +198,8 @@ void wd_soft_engine_page_done(struct wd_soft_queue *q, int err)
 	q->faulting = false;
 	if (err)
 		q->fault_failed = true;
-	if (q->parked) {
-		list_move_tail(&q->node, &eng->active);
-		q->parked = false;
-		WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
-		woke = true;
-	}
+	if (q->parked)
+		woke = wd_soft_engine_unpark(eng, q);
 	spin_unlock(&eng->lock);
 	if (woke)
 		wake_up(&eng->kick_wq);

@@ -459,6 +459,28 @@ int t_attr_write(int ua, const char *attr, const char *s)
 
 /* ---- instances ---- */
 
+bool t_mod_loaded(const char *name)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
+	return t_exists(p);
+}
+
+int t_insmod(const char *name, const char *params)
+{
+	char p[128];
+	int fd, r;
+
+	snprintf(p, sizeof(p), T_KO_DIR "/%s.ko", name);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 bool t_wd_soft_loaded(void)
 {
 	return t_exists(T_BUS "/new_device");

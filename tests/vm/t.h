@@ -200,6 +200,10 @@ void t_hold(int id, bool on);
 int t_free_id(void);			/* a free ID of this program */
 bool t_inst_exists(int id);
 int t_count_dir(const char *path);	/* entries, -1 if absent */
+/* modules: /sys/module/NAME exists; insmod of /lib/modules/wd/NAME.ko */
+#define T_KO_DIR "/lib/modules/wd"
+bool t_mod_loaded(const char *name);
+int t_insmod(const char *name, const char *params);	/* 0 or -errno */
 bool t_wd_soft_loaded(void);
 
 /* ---- queues and the wd_soft_v1 ring ---- */

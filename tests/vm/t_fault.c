@@ -61,36 +61,14 @@ T_PROGRAM(170);
 #define USER		1000	/* the unprivileged owner's uid and gid */
 #define SRC_PAGE	3	/* FUSE: the page of file 0 the COPY reads */
 #define MNT		"/tmp/t_fault.fuse"
-#define KO_DIR		"/lib/modules/wd"
+#define KO_DIR		T_KO_DIR
 #define MAXQ		2
 
 /* ---- modules (as t_module) ---- */
 
-static bool mod_loaded(const char *m)
-{
-	char p[64];
-
-	snprintf(p, sizeof(p), "/sys/module/%s", m);
-	return t_exists(p);
-}
-
 static int mod_remove(const char *m)
 {
 	return syscall(SYS_delete_module, m, O_NONBLOCK) ? -errno : 0;
-}
-
-static int mod_insert(const char *m)
-{
-	char p[128];
-	int fd, r;
-
-	snprintf(p, sizeof(p), KO_DIR "/%s.ko", m);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return r;
 }
 
 static bool have_modules(void)
@@ -103,10 +81,10 @@ static void modules_back(void)
 {
 	if (!have_modules())
 		return;
-	if (!mod_loaded("uacce"))
-		mod_insert("uacce");
-	if (!mod_loaded("wd_soft"))
-		mod_insert("wd_soft");
+	if (!t_mod_loaded("uacce"))
+		t_insmod("uacce", "");
+	if (!t_mod_loaded("wd_soft"))
+		t_insmod("wd_soft", "");
 }
 
 /* after each test, in the runner: modules loaded, no FUSE mount left */
@@ -935,7 +913,7 @@ static void modules_unload_reload(void)
 		T_FAIL("rmmod uacce %d ms after the page came or could no "
 		       "longer come: %s", BOUND_MS, t_errname(-r));
 	modules_back();
-	T_ASSERT(mod_loaded("uacce") && mod_loaded("wd_soft"));
+	T_ASSERT(t_mod_loaded("uacce") && t_mod_loaded("wd_soft"));
 }
 
 /* ===================================================================== */
@@ -1283,7 +1261,7 @@ static void removal_while_stuck(bool rmmod)
 	       ret ? t_errname(-ret) : "done");
 
 	stuck_give(&s);
-	if (mod_loaded("uacce")) {
+	if (t_mod_loaded("uacce")) {
 		ret = rmmod_within("uacce");
 		if (ret)
 			T_FAIL("rmmod uacce %d ms after the pages came: %s",

@@ -18,15 +18,9 @@
 
 T_PROGRAM(90);
 
-#define KO_DIR "/lib/modules/wd"
-
-static bool loaded(const char *name)
-{
-	char p[64];
-
-	snprintf(p, sizeof(p), "/sys/module/%s", name);
-	return t_exists(p);
-}
+#define KO_DIR T_KO_DIR
+#define loaded t_mod_loaded
+#define insmod t_insmod
 
 static int rmmod(const char *name)
 {
@@ -42,21 +36,6 @@ static int rmmod(const char *name)
 			return -errno;
 		t_msleep(20);	/* references dropped asynchronously */
 	}
-}
-
-static int insmod(const char *name, const char *params)
-{
-	char p[128];
-	int fd, r;
-
-	snprintf(p, sizeof(p), KO_DIR "/%s.ko", name);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, params, 0);
-	r = r ? -errno : 0;
-	close(fd);
-	return r;
 }
 
 static void need_modules(void)

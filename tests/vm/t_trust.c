@@ -46,6 +46,15 @@ static void become_user(void)
 	T_OK(setuid(T_UID));
 }
 
+/* the unprivileged user, with RLIMIT_MEMLOCK 64 KiB */
+static void become_user_memlock_64k(void)
+{
+	struct rlimit rl = { 64 << 10, 64 << 10 };
+
+	T_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+	become_user();
+}
+
 /* VmPin of this process, in kB (-1 if the kernel does not show it) */
 static long vm_pin_kb(void)
 {
@@ -423,12 +432,10 @@ TEST(ss_counts_against_memlock)
 	dev_mode(in.ua, 0666);
 	pid = t_fork();
 	if (pid == 0) {
-		struct rlimit rl = { 64 << 10, 64 << 10 };
 		struct t_q a, b;
 		void *p;
 
-		T_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
-		become_user();
+		become_user_memlock_64k();
 		T_EQ(vm_pin_kb(), 0);
 		t_q_open(&a, in.ua);
 		t_q_open(&b, in.ua);
@@ -467,12 +474,10 @@ static void user_maps_ss(int ua, int kb, int expect_errno, int sock)
 	pid_t pid = t_fork();
 
 	if (pid == 0) {
-		struct rlimit rl = { 64 << 10, 64 << 10 };
 		struct t_q a, b;
 		void *p;
 
-		T_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
-		become_user();
+		become_user_memlock_64k();
 		t_q_open(&a, ua);
 		errno = 0;
 		p = t_mmap_region(a.fd, UACCE_QFRT_SS, (size_t)kb << 10,
