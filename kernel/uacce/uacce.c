@@ -834,10 +834,10 @@ static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
 	/* hung up once the device has let go of the queue's memory */
 	if (smp_load_acquire(&q->gone))
 		ret = EPOLLHUP | EPOLLERR;
-	else if (q->state == UACCE_Q_ZOMBIE)
-		ret = 0;
 	else if (!uacce_q_is_owner(q))
 		ret = EPOLLERR;
+	else if (q->state == UACCE_Q_ZOMBIE)
+		ret = 0;	/* being removed: the hang-up comes soon */
 	else if (q->uacce->ops->poll)
 		ret = q->uacce->ops->poll(q);
 	up_read(&q->remove_sem);
