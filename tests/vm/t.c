@@ -459,6 +459,35 @@ int t_attr_write(int ua, const char *attr, const char *s)
 
 /* ---- instances ---- */
 
+int t_tasks_named(const char *comm, int *pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (pid)
+		*pid = 0;
+	if (!d)
+		T_FAIL("opendir /proc: %s", t_errname(errno));
+	while ((e = readdir(d))) {
+		char p[300], buf[64];
+		int len, id = atoi(e->d_name);
+
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		if (id <= 0 || (len = t_read_file(p, buf, sizeof(buf) - 1)) <= 0)
+			continue;
+		buf[len] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		if (strcmp(buf, comm))
+			continue;
+		if (pid && !n)
+			*pid = id;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
 bool t_mod_loaded(const char *name)
 {
 	char p[64];

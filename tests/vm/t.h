@@ -203,6 +203,9 @@ int t_count_dir(const char *path);	/* entries, -1 if absent */
 /* modules: /sys/module/NAME exists; insmod of /lib/modules/wd/NAME.ko */
 #define T_KO_DIR "/lib/modules/wd"
 bool t_mod_loaded(const char *name);
+/* tasks (processes, kernel threads) named @comm: how many, and the first's
+ * pid in *pid when not NULL (0 if none) */
+int t_tasks_named(const char *comm, int *pid);
 int t_insmod(const char *name, const char *params);	/* 0 or -errno */
 bool t_wd_soft_loaded(void);
 

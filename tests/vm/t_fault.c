@@ -809,31 +809,6 @@ static void kthreads_now(struct kthreads *k)
 	closedir(d);
 }
 
-/* the pid of the kernel thread named @comm, 0 if none */
-static int kthread_named(const char *comm)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int found = 0;
-
-	T_ASSERT(d);
-	while (!found && (e = readdir(d))) {
-		char p[300], buf[64];
-		int n;
-
-		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
-		if (atoi(e->d_name) > 0 &&
-		    (n = t_read_file(p, buf, sizeof(buf) - 1)) > 0) {
-			buf[n] = 0;
-			buf[strcspn(buf, "\n")] = 0;
-			if (!strcmp(buf, comm))
-				found = atoi(e->d_name);
-		}
-	}
-	closedir(d);
-	return found;
-}
-
 /* within BOUND_MS, no kernel thread is left that was not in @base */
 static void kthreads_back(const struct kthreads *base)
 {
@@ -1434,7 +1409,7 @@ T_TEST_TMO(waiting_threads_bounded, 120)
 	int pid, n;
 
 	snprintf(comm, sizeof(comm), "ua%d-pf", in.ua);
-	pid = kthread_named(comm);
+	t_tasks_named(comm, &pid);
 	T_ASSERT_MSG(pid, "no %s thread", comm);
 	snprintf(p, sizeof(p), "/proc/%d/wchan", pid);
 	for (uint64_t end = t_now_ms() + BOUND_MS;; t_msleep(1)) {

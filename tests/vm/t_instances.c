@@ -396,52 +396,25 @@ T_TEST_TMO(uacce_device_limit_enospc, 300)
 	T_EQ(t_q_run(&q, &sq).status, WD_SOFT_S_OK);
 }
 
-/* processes whose comm is one of @want's three */
+/* tasks named one of @want's three */
 static int count_threads(char want[3][32])
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int found = 0;
+	int n = 0;
 
-	T_ASSERT(d);
-	while ((e = readdir(d))) {
-		char p[300], comm[64];
-
-		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
-		if (t_read_file(p, comm, sizeof(comm)) <= 0)
-			continue;
-		for (int i = 0; i < 3; i++)
-			found += !strcmp(comm, want[i]);
-	}
-	closedir(d);
-	return found;
+	for (int i = 0; i < 3; i++)
+		n += t_tasks_named(want[i], NULL);
+	return n;
 }
 
 /* the engines are kernel threads named wd_softID/E (docs/soft-device.md) */
 TEST(engine_threads)
 {
 	struct t_inst in = t_inst_create("engines=3");
-	int found = 0;
 	char want[3][32];
-	DIR *d = opendir("/proc");
-	struct dirent *e;
 
 	for (int i = 0; i < 3; i++)
-		snprintf(want[i], sizeof(want[i]), "wd_soft%d/%d\n", in.id, i);
-	T_ASSERT(d);
-	while ((e = readdir(d))) {
-		char p[300], comm[64];
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
-		if (t_read_file(p, comm, sizeof(comm)) <= 0)
-			continue;
-		for (int i = 0; i < 3; i++)
-			found += !strcmp(comm, want[i]);
-	}
-	closedir(d);
-	T_EQ(found, 3);
+		snprintf(want[i], sizeof(want[i]), "wd_soft%d/%d", in.id, i);
+	T_EQ(count_threads(want), 3);
 	t_inst_delete(&in);
 	/*
 	 * And they are gone with the instance: stopped before the deletion
