@@ -13,6 +13,7 @@
 #include <linux/container_of.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>

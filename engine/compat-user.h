@@ -16,6 +16,8 @@
  *   smp_rmb / smp_wmb         acquire / release fences
  *   cmpxchg                   strong compare-exchange, seq_cst, returns
  *                             the old value
+ *   struct list_head, list_*  the kernel's circular doubly linked list
+ *                             (the subset the scheduler uses)
  *
  * Included by wd_soft_core.h when __KERNEL__ is not defined.
  */
@@ -78,6 +80,44 @@ typedef int64_t s64;
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #endif
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+static inline void INIT_LIST_HEAD(struct list_head *l)
+{
+	l->next = l;
+	l->prev = l;
+}
+
+static inline bool list_empty(const struct list_head *l)
+{
+	return l->next == l;
+}
+
+static inline void list_add_tail(struct list_head *n, struct list_head *h)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+static inline void list_del_init(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	INIT_LIST_HEAD(n);
+}
+
+static inline void list_move_tail(struct list_head *n, struct list_head *h)
+{
+	list_del_init(n);
+	list_add_tail(n, h);
+}
+
+#define list_first_entry(h, type, member) container_of((h)->next, type, member)
 
 static inline u16 get_unaligned_le16(const void *p)
 {

@@ -17,10 +17,10 @@
  *
  * The core has no threads, locks, allocations or clock of its own. The
  * host owns those: it creates the device, queue and engine objects below
- * (embedding them in its own), gives the core the queue's rings, runs the
- * engine loop (which queue to serve when, sleeping, being kicked) and
- * implements the wd_soft_host_*() functions declared at the end of this
- * file, which the core calls: memory access in the queue's memory model,
+ * (embedding them in its own), gives the core the queue's rings, runs its
+ * engine threads with the shared scheduler (wd_soft_sched.h: which queue to
+ * serve when, sleeping, being kicked) and implements the wd_soft_host_*()
+ * functions declared at the end of this file, which the core calls: memory access in the queue's memory model,
  * algorithm backends, poller wake-up, error reporting and a clock. Everything the
  * core needs besides that (types, READ_ONCE(), smp_load_acquire(),
  * smp_store_release(), smp_mb(), cmpxchg(), ...) comes from

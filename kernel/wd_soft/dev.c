@@ -51,7 +51,7 @@ static int wd_soft_get_queue(struct uacce_device *uacce,
 
 	q->wdev = wdev;
 	q->uq = uq;
-	INIT_LIST_HEAD(&q->node);
+	INIT_LIST_HEAD(&q->sq.node);
 	wd_soft_core_queue_init(&q->core, &wdev->core,
 				page_address(q->mmio_page), dus);
 	uq->priv = q;
@@ -216,7 +216,7 @@ static int wd_soft_hold_get(void *data, u64 *val)
 {
 	struct wd_soft_dev *wdev = data;
 
-	*val = READ_ONCE(wdev->hold);
+	*val = READ_ONCE(wdev->engines[0].sched.hold);
 	return 0;
 }
 

@@ -2,26 +2,15 @@
 /*
  * wd_soft: the engines.
  *
- * Each instance has cfg.nr_engines kernel threads. A started queue belongs
- * to exactly one engine, on its @active list (looked at every round) or its
- * @parked list (not looked at until the process kicks it). An engine serves
- * its active queues round-robin, at most WD_SOFT_BATCH SQEs (or
- * WD_SOFT_BATCH_BYTES of data) from one queue before it moves to the next;
- * what serving means (ring consumption, checks, the operations) is the
- * portable core's, engine/wd_soft_core.c.
+ * Each instance has cfg.nr_engines kernel threads. Which queue a thread
+ * serves when (rounds, parking, kicks, detach, hold) is the shared
+ * scheduler's, engine/wd_soft_sched.c; what serving means (ring
+ * consumption, checks, the operations) is the core's, wd_soft_core.c. This
+ * file gives the scheduler its threads, a spinlock and two wait queues,
+ * and serves a batch with the core.
  *
- * Cost model. A round costs one look per active queue (a spinlock, a list
- * move and one load of its sq_tail when it has nothing) plus the batches
- * served. A queue that has had nothing to take for WD_SOFT_SPIN_NS is
- * parked: NEED_WAKEUP is published in its status and it costs nothing any
- * more, however many such queues there are, until a KICK puts it back at
- * the tail of the active list. A queue that keeps submitting stays active
- * and never needs a system call. When no queue is active the thread sleeps
- * until a kick. See wd_soft_core_queue_turn() for why no submission is
- * ever missed.
- *
- * A queue whose request waits for a page (mem.c) is parked with @faulting
- * set until uacce's fault thread answers (wd_soft_engine_page_done()); the
+ * A queue whose request waits for a page (mem.c) is parked, faulting,
+ * until uacce's fault thread answers (wd_soft_engine_page_done()); the
  * engine serves the others meanwhile and never waits for a page itself.
  */
 #include <linux/kthread.h>
@@ -51,131 +40,96 @@ u64 wd_soft_host_now_ns(void)
 	return ktime_get_ns() ?: 1;
 }
 
-/* Serve one batch of @q: eng->cur == q, so detach waits for us. */
-static void wd_soft_queue_serve(struct wd_soft_engine *eng,
-				struct wd_soft_queue *q)
+static struct wd_soft_engine *to_wd_soft_engine(struct wd_soft_sched *s)
 {
-	struct wd_soft_ctx ctx;
+	return container_of(s, struct wd_soft_engine, sched);
+}
 
-	wd_soft_ctx_init(&ctx, q, eng);
-	wd_soft_core_serve(&ctx.core, WD_SOFT_BATCH, WD_SOFT_BATCH_BYTES);
-	wd_soft_ctx_fini(&ctx);
+/* Scheduler host interface: eng->lock, a spinlock (innermost). */
+void wd_soft_host_sched_lock(struct wd_soft_sched *s)
+	__acquires(&to_wd_soft_engine(s)->lock)
+{
+	spin_lock(&to_wd_soft_engine(s)->lock);
+}
+
+void wd_soft_host_sched_unlock(struct wd_soft_sched *s)
+	__releases(&to_wd_soft_engine(s)->lock)
+{
+	spin_unlock(&to_wd_soft_engine(s)->lock);
 }
 
 /*
- * One round: as many turns as there are active queues at the start; each
- * turn takes the queue at the head of the active list and moves it to the
- * tail (or to the parked list), so every active queue gets at most one
- * batch per round. Returns true if any queue was served.
+ * Queued on the wait queue before the lock is let go, so a wake-up after
+ * the waker's change under the lock is never lost. The thread waits
+ * interruptibly (a kthread takes no signal; it does not count as load),
+ * detach and hold uninterruptibly: their wait is bounded by one chunk.
  */
-static bool wd_soft_engine_round(struct wd_soft_engine *eng)
+void wd_soft_host_sched_wait(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
 {
-	enum wd_soft_core_turn turn;
-	struct wd_soft_queue *q;
-	bool progress = false;
-	unsigned int i, n;
-	bool stopping;
+	struct wd_soft_engine *eng = to_wd_soft_engine(s);
+	bool kick = wq == WD_SOFT_SCHED_KICK;
+	wait_queue_head_t *wqh = kick ? &eng->kick_wq : &eng->idle_wq;
+	DEFINE_WAIT(wait);
 
-	n = READ_ONCE(eng->nr_active);
+	prepare_to_wait(wqh, &wait,
+			kick ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE);
+	spin_unlock(&eng->lock);
+	schedule();
+	finish_wait(wqh, &wait);
+	spin_lock(&eng->lock);
+}
 
-	for (i = 0; i < n && !READ_ONCE(eng->wdev->hold); i++) {
-		spin_lock(&eng->lock);
-		q = list_first_entry_or_null(&eng->active,
-					     struct wd_soft_queue, node);
-		if (!q) {
-			spin_unlock(&eng->lock);
-			break;
-		}
-		/* under the lock: PARK and a kick exclude each other */
-		turn = wd_soft_core_queue_turn(&q->core, WD_SOFT_SPIN_NS);
-		if (turn == WD_SOFT_TURN_PARK) {
-			list_move_tail(&q->node, &eng->parked);
-			q->parked = true;
-			WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
-		} else {
-			list_move_tail(&q->node, &eng->active);
-		}
-		if (turn != WD_SOFT_TURN_SERVE) {
-			spin_unlock(&eng->lock);
-			continue;
-		}
-		eng->cur = q;
-		spin_unlock(&eng->lock);
+void wd_soft_host_sched_wake(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
+{
+	struct wd_soft_engine *eng = to_wd_soft_engine(s);
 
-		wd_soft_queue_serve(eng, q);
-		progress = true;
+	wake_up_all(wq == WD_SOFT_SCHED_KICK ? &eng->kick_wq : &eng->idle_wq);
+}
 
-		/* after this q may be freed: read what we need under the lock */
-		spin_lock(&eng->lock);
-		eng->cur = NULL;
-		stopping = q->core.stopping;
-		/* waiting for a page: set aside until the answer comes */
-		if (q->faulting && !stopping && !q->parked) {
-			list_move_tail(&q->node, &eng->parked);
-			q->parked = true;
-			WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
-		}
-		spin_unlock(&eng->lock);
-		if (stopping)
-			wake_up_all(&eng->idle_wq);
-	}
-	return progress;
+/* Serve one batch of @sq: it is the scheduler's cur, so detach waits for us. */
+u32 wd_soft_host_sched_serve(struct wd_soft_sched *s,
+			     struct wd_soft_sched_queue *sq)
+{
+	struct wd_soft_queue *q = container_of(sq, struct wd_soft_queue, sq);
+	struct wd_soft_ctx ctx;
+	u32 n;
+
+	wd_soft_ctx_init(&ctx, q, to_wd_soft_engine(s));
+	n = wd_soft_core_serve(&ctx.core, WD_SOFT_BATCH, WD_SOFT_BATCH_BYTES);
+	wd_soft_ctx_fini(&ctx);
+	return n;
+}
+
+/* polling or not, give the CPU away when someone needs it */
+void wd_soft_host_sched_yield(struct wd_soft_sched *s, bool progress)
+{
+	if (!progress)
+		cpu_relax();
+	cond_resched();
 }
 
 static int wd_soft_engine_thread(void *data)
 {
 	struct wd_soft_engine *eng = data;
 
+	wd_soft_sched_run(&eng->sched);
+	/* kthread_stop() is called once wd_soft_sched_stop() made us return */
 	while (!kthread_should_stop()) {
-		/*
-		 * Every queue is parked (or the device held): sleep until a
-		 * kick puts one back (the kick counts it under eng->lock,
-		 * then wakes kick_wq; wait_event() tests the count after
-		 * queueing itself).
-		 */
-		wait_event_interruptible(eng->kick_wq,
-					 (READ_ONCE(eng->nr_active) &&
-					  !READ_ONCE(eng->wdev->hold)) ||
-					 kthread_should_stop());
-		if (!wd_soft_engine_round(eng))
-			cpu_relax();
-		/* polling or not, give the CPU away when someone needs it */
-		cond_resched();
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
 	}
 	return 0;
-}
-
-/* A parked queue goes back to the tail of the active list; eng->lock held. */
-static bool wd_soft_engine_unpark(struct wd_soft_engine *eng,
-				  struct wd_soft_queue *q)
-{
-	list_move_tail(&q->node, &eng->active);
-	q->parked = false;
-	wd_soft_core_queue_unpark(&q->core);
-	WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
-	return true;
 }
 
 /**
  * wd_soft_engine_kick() - WD_SOFT_CMD_KICK: look at a queue again
  * @q: a started queue
- *
- * A parked queue goes back to the tail of its engine's active list, and
- * the engine is woken if it sleeps. Costs a spinlock when the queue is
- * active already.
  */
 void wd_soft_engine_kick(struct wd_soft_queue *q)
 {
-	struct wd_soft_engine *eng = q->engine;
-	bool woke = false;
-
-	spin_lock(&eng->lock);
-	/* a queue waiting for a page comes back with the page only */
-	if (q->parked && !q->faulting)
-		woke = wd_soft_engine_unpark(eng, q);
-	spin_unlock(&eng->lock);
-	if (woke)
-		wake_up(&eng->kick_wq);
+	wd_soft_sched_kick(&q->sq);
 }
 
 /**
@@ -188,38 +142,22 @@ void wd_soft_engine_kick(struct wd_soft_queue *q)
  */
 void wd_soft_engine_page_done(struct wd_soft_queue *q, int err)
 {
-	struct wd_soft_engine *eng = q->engine;
-	bool woke = false;
-
-	/* uacce answers only a started queue; this one is not yet attached */
-	if (!eng)
-		return;
-	spin_lock(&eng->lock);
-	q->faulting = false;
-	if (err)
-		q->fault_failed = true;
-	if (q->parked)
-		woke = wd_soft_engine_unpark(eng, q);
-	spin_unlock(&eng->lock);
-	if (woke)
-		wake_up(&eng->kick_wq);
+	wd_soft_sched_page_done(&q->sq, err);
 }
 
 /**
  * wd_soft_engines_hold() - debugfs "hold": stop or resume taking requests
  * @wdev: the instance
- * @hold: true: the engines start no request (one in progress finishes)
- *	until called with false. Makes "not done yet" a state tests can
- *	create instead of a race they hope to win.
+ * @hold: true: once this returns the engines take no request (one in
+ *	progress finished) until called with false. Makes "not done yet" a
+ *	state tests can create instead of a race they hope to win.
  */
 void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
 {
 	unsigned int i;
 
-	WRITE_ONCE(wdev->hold, hold);
-	if (!hold)
-		for (i = 0; i < wdev->cfg.nr_engines; i++)
-			wake_up(&wdev->engines[i].kick_wq);
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		wd_soft_sched_hold(&wdev->engines[i].sched, hold);
 }
 
 /**
@@ -229,68 +167,30 @@ void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
 void wd_soft_engine_attach(struct wd_soft_queue *q)
 {
 	struct wd_soft_dev *wdev = q->wdev;
-	struct wd_soft_engine *eng = &wdev->engines[0];
-	unsigned int i;
+	struct wd_soft_sched *s;
 
-	/* racy reads: the balance is approximate, the lists are exact */
-	for (i = 1; i < wdev->cfg.nr_engines; i++)
-		if (READ_ONCE(wdev->engines[i].nr_queues) <
-		    READ_ONCE(eng->nr_queues))
-			eng = &wdev->engines[i];
-
-	q->engine = eng;
-	q->faulting = false;
-	q->fault_failed = false;
+	s = wd_soft_sched_least_loaded(&wdev->engines[0].sched,
+				       wdev->cfg.nr_engines,
+				       sizeof(wdev->engines[0]));
+	q->engine = to_wd_soft_engine(s);
 	q->nr_faults = 0;
 	q->fault_tries = 0;
 	q->fault_req = 0;
-	spin_lock(&eng->lock);
-	list_add_tail(&q->node, &eng->active);
-	q->parked = false;
-	WRITE_ONCE(eng->nr_active, eng->nr_active + 1);
-	WRITE_ONCE(eng->nr_queues, eng->nr_queues + 1);
-	spin_unlock(&eng->lock);
-	wake_up(&eng->kick_wq);
-}
-
-static bool wd_soft_engine_busy_with(struct wd_soft_engine *eng,
-				     struct wd_soft_queue *q)
-{
-	bool busy;
-
-	spin_lock(&eng->lock);
-	busy = eng->cur == q;
-	spin_unlock(&eng->lock);
-	return busy;
+	wd_soft_sched_attach(s, &q->sq, &q->core);
 }
 
 /**
  * wd_soft_engine_detach() - take a queue away from its engine (stop_queue)
  * @q: a started queue; uacce has cancelled its page requests
  *
- * Under eng->lock the queue leaves its list, so the engine cannot pick it
- * again, and is marked stopping, so a batch in progress ends after the
- * current request (a long request ends at its next chunk with
- * WD_SOFT_S_CANCELED). Then wait until eng->cur is no longer @q: from
- * there on the engine does not touch the queue, and the rings belong to
- * the caller. The wait is short and bounded: the engine never waits for
- * the caller's locks nor for the owner's memory.
+ * A batch in progress ends after the current request (a long request at
+ * its next chunk with WD_SOFT_S_CANCELED); then the rings belong to the
+ * caller. The wait is short and bounded: the engine never waits for the
+ * caller's locks nor for the owner's memory.
  */
 void wd_soft_engine_detach(struct wd_soft_queue *q)
 {
-	struct wd_soft_engine *eng = q->engine;
-
-	spin_lock(&eng->lock);
-	WRITE_ONCE(q->core.stopping, true);
-	list_del_init(&q->node);
-	if (!q->parked)
-		WRITE_ONCE(eng->nr_active, eng->nr_active - 1);
-	q->parked = false;
-	q->faulting = false;
-	WRITE_ONCE(eng->nr_queues, eng->nr_queues - 1);
-	spin_unlock(&eng->lock);
-
-	wait_event(eng->idle_wq, !wd_soft_engine_busy_with(eng, q));
+	wd_soft_sched_detach(&q->sq);
 	q->engine = NULL;
 }
 
@@ -322,8 +222,7 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 		eng = &wdev->engines[i];
 		eng->wdev = wdev;
 		spin_lock_init(&eng->lock);
-		INIT_LIST_HEAD(&eng->active);
-		INIT_LIST_HEAD(&eng->parked);
+		wd_soft_sched_init(&eng->sched, WD_SOFT_SPIN_NS);
 		init_waitqueue_head(&eng->idle_wq);
 		init_waitqueue_head(&eng->kick_wq);
 
@@ -355,6 +254,7 @@ err_free:
 	wd_soft_engine_free(eng);
 	while (i--) {
 		eng = &wdev->engines[i];
+		wd_soft_sched_stop(&eng->sched);
 		kthread_stop(eng->task);
 		wd_soft_engine_free(eng);
 	}
@@ -372,7 +272,8 @@ void wd_soft_engines_stop(struct wd_soft_dev *wdev)
 
 	for (i = 0; i < wdev->cfg.nr_engines; i++) {
 		eng = &wdev->engines[i];
-		WARN_ON(!list_empty(&eng->active) || !list_empty(&eng->parked));
+		WARN_ON(eng->sched.nr_queues);
+		wd_soft_sched_stop(&eng->sched);
 		kthread_stop(eng->task);
 		wd_soft_engine_free(eng);
 	}

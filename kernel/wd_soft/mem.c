@@ -96,19 +96,19 @@ static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 		q->fault_req = q->core.sq_head;
 		q->nr_faults = 0;
 		q->fault_tries = 0;
-		q->fault_failed = false;
+		q->sq.fault_failed = false;
 	}
 	if (q->nr_faults && page == q->fault_page)
 		q->fault_tries++;
 	else
 		q->fault_tries = 1;
-	failed = (q->fault_failed && q->fault_page == page) ||
+	failed = (q->sq.fault_failed && q->fault_page == page) ||
 		 q->fault_tries > WD_SOFT_FAULT_TRIES ||
 		 q->nr_faults >= WD_SOFT_FAULT_MAX;
 	if (!failed) {
-		q->faulting = true;
+		q->sq.faulting = true;
 		q->fault_page = page;
-		q->fault_failed = false;
+		q->sq.fault_failed = false;
 	}
 	spin_unlock(&eng->lock);
 	if (failed)
@@ -132,7 +132,7 @@ static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 	}
 
 	spin_lock(&eng->lock);
-	q->faulting = false;
+	q->sq.faulting = false;
 	spin_unlock(&eng->lock);
 	/* stopping: CANCELED; no thread or memory for it: out of reach */
 	return ret == -ESHUTDOWN ? -ECANCELED : -EFAULT;
@@ -225,7 +225,7 @@ static long wd_soft_mem_access(struct wd_soft_core_ctx *core, void *buf,
  * May sleep (SVA: page faults).
  *
  * Return: @len, the bytes read before a fault, or -EFAULT. A wait for a
- * page aborted by wd_soft_engine_detach() fails like a fault; the core
+ * page aborted by wd_soft_sched_detach() fails like a fault; the core
  * sees the queue stopping and completes the request with CANCELED.
  */
 long wd_soft_host_read(struct wd_soft_core_ctx *core, void *buf, u64 addr,

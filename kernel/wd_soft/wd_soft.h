@@ -39,6 +39,7 @@
 
 #include <warpdrive/uacce.h>
 #include "../../engine/wd_soft_core.h"
+#include "../../engine/wd_soft_sched.h"
 
 #define WD_SOFT_MAX_ID		1023
 #define WD_SOFT_DEF_QUEUES	64
@@ -96,19 +97,12 @@ struct dentry;
  * @zdir: what @zs was initialised for
  * @pf: room for a page request's ranges: the missing page's piece and the
  *	pieces after it (WD_SOFT_CORE_MAX_SGE + 1; thread only)
- * @lock: protects @active, @parked, @nr_active, @nr_queues, @cur and the
- *	queues' @parked. A spinlock, innermost: never held while touching
+ * @lock: the scheduler's engine lock (@sched and the queues' @sq, their
+ *	fault fields too). A spinlock, innermost: never held while touching
  *	user memory or sleeping.
- * @active: started queues the thread looks at, round-robin from the head
- * @parked: started queues it does not look at until they are kicked
- * @nr_active: entries in @active (also read without the lock: by the
- *	thread, which alone removes entries, and in its sleep condition)
- * @nr_queues: entries in both lists (read without the lock for balancing)
- * @cur: the queue the thread is serving outside @lock, or NULL; see
- *	wd_soft_engine_detach()
- *	A queue waiting for a page is on @parked with @faulting set.
- * @idle_wq: wd_soft_engine_detach() waits here for @cur to move on
- * @kick_wq: the thread sleeps here while @active is empty
+ * @sched: the scheduler's state (engine/wd_soft_sched.h)
+ * @idle_wq: WD_SOFT_SCHED_IDLE: detach and hold wait here for the thread
+ * @kick_wq: WD_SOFT_SCHED_KICK: the thread sleeps here
  */
 struct wd_soft_engine {
 	struct wd_soft_dev *wdev;
@@ -122,12 +116,7 @@ struct wd_soft_engine {
 	struct uacce_range *pf;
 
 	spinlock_t lock;	/* see @lock above */
-	struct list_head active;
-	struct list_head parked;
-	unsigned int nr_active;
-	unsigned int nr_queues;
-	struct wd_soft_queue *cur;
-
+	struct wd_soft_sched sched;
 	wait_queue_head_t idle_wq;
 	wait_queue_head_t kick_wq;
 };
@@ -137,19 +126,17 @@ struct wd_soft_engine {
  * @core: the core's view: rings, the device's indices and status. Belongs
  *	to the engine while the queue is on one of its lists, and to the
  *	control path (start_queue/stop_queue) otherwise;
- *	wd_soft_engine_detach() is the hand-over.
+ *	wd_soft_sched_detach() is the hand-over.
  * @wdev: the instance
  * @uq: the uacce queue
  * @mmio_page: the MMIO page (doorbells and status)
  * @engine: serving engine while started, else NULL; written by the control
  *	path only (start/stop, serialised by uacce)
- * @node: entry in @engine->active or @engine->parked, under @engine->lock
- * @parked: on @engine->parked; under @engine->lock
- * @faulting: a page request is outstanding: the queue waits on @parked
- *	(a KICK does not bring it back, the answer does); under @engine->lock
+ * @sq: the scheduler's view, under @engine->lock: @sq.faulting, a page
+ *	request is outstanding (the queue waits parked; a KICK does not bring
+ *	it back, the answer does); @sq.fault_failed, the answer was an error:
+ *	a held request that misses @fault_page again fails (BAD_ADDR)
  * @fault_page: the page that request must bring in
- * @fault_failed: the answer was an error: a held request that misses
- *	@fault_page again fails (BAD_ADDR); under @engine->lock
  * @fault_req: the request the counts below are for: the core's sq_head
  *	after taking it (a held request keeps it); the serving engine's
  * @nr_faults: page requests made for that request so far (the read-ahead
@@ -164,10 +151,7 @@ struct wd_soft_queue {
 	struct page *mmio_page;
 
 	struct wd_soft_engine *engine;
-	struct list_head node;
-	bool parked;
-	bool faulting;
-	bool fault_failed;
+	struct wd_soft_sched_queue sq;
 	unsigned long fault_page;
 	u32 fault_req;
 	unsigned int nr_faults;
@@ -187,7 +171,6 @@ struct wd_soft_queue {
  *	had (the engines then use the library's __crc32c_le())
  * @algs: the uacce "algorithms" string
  * @debugfs: /sys/kernel/debug/wd_soft/wd_softN, or NULL/an error pointer
- * @hold: debugfs "hold": while set the engines start no request (tests)
  * @page_requests: debugfs "page_requests": page requests made so far
  * @engines: @cfg.nr_engines engines
  */
@@ -202,7 +185,6 @@ struct wd_soft_dev {
 	struct crypto_shash *crc32c;
 	char algs[64];
 	struct dentry *debugfs;
-	bool hold;
 	atomic64_t page_requests;
 	struct wd_soft_engine engines[];
 };

@@ -157,7 +157,7 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp)
 	dev->fork_gen = atomic_load(&wdl_fork_gen);
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_mutex_init(&dev->err_lock, NULL);
-	wdl_list_init(&dev->queues);
+	INIT_LIST_HEAD(&dev->queues);
 	dev->isolate_strategy = c.isolate_strategy;
 	dev->nr_engines = c.nr_engines;
 
@@ -204,7 +204,7 @@ static void wdl_queue_kill(struct wdl_queue *q)
 
 void wdl_dev_destroy(struct wdl_dev *dev)
 {
-	struct wdl_list *n;
+	struct list_head *n;
 
 	if (!dev)
 		return;
@@ -455,8 +455,8 @@ int wdl_queue_open(struct wdl_dev *dev, struct wdl_queue **qp)
 	if (!q)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
-	wdl_list_init(&q->node);
-	wdl_list_init(&q->dev_node);
+	INIT_LIST_HEAD(&q->sq.node);
+	INIT_LIST_HEAD(&q->dev_node);
 	atomic_init(&q->state, WDL_Q_INIT);
 	q->dus_size = wdl_round_page(WD_SOFT_DUS_SIZE);
 	q->mmio = wdl_map(wdl_round_page(WD_SOFT_MMIO_SIZE));
@@ -483,7 +483,7 @@ int wdl_queue_open(struct wdl_dev *dev, struct wdl_queue **qp)
 	atomic_fetch_add(&dev->refs, 1);
 	wd_soft_core_queue_init(&q->core, &dev->core, q->mmio, q->dus);
 	dev->nr_open++;
-	wdl_list_add_tail(&q->dev_node, &dev->queues);
+	list_add_tail(&q->dev_node, &dev->queues);
 	pthread_mutex_unlock(&dev->lock);
 	*qp = q;
 	return 0;
@@ -511,7 +511,7 @@ void wdl_queue_close(struct wdl_queue *q)
 		atomic_store(&q->state, WDL_Q_INIT);
 	}
 	pthread_mutex_unlock(&q->lock);
-	wdl_list_del_init(&q->dev_node);
+	list_del_init(&q->dev_node);
 	dev->nr_open--;
 	pthread_mutex_unlock(&dev->lock);
 

@@ -1,24 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * engine.c: the engine threads of the in-process host, and the two
- * wake-ups (KICK towards an engine, completions towards pollers).
+ * engine.c: the in-process host's engine threads and the wake-up of
+ * pollers. Which queue an engine serves when is the shared scheduler's
+ * (engine/wd_soft_sched.c); this file gives it threads, a mutex and
+ * condition variables, and serves a batch with the core.
  *
- * As in the kernel (kernel/wd_soft/engine.c): each device has nr_engines
- * threads. A started queue belongs to one engine, on its @active list
- * (looked at every round) or its @parked list (not looked at until the
- * process kicks it). An engine serves its active queues round-robin, at
- * most WDL_BATCH SQEs or WDL_BATCH_BYTES of data per turn; serving is the
- * portable core's wd_soft_core_serve().
- *
- * Cost model. A round costs one look per active queue (an uncontended
- * mutex, a list move and one load of its sq_tail when it has nothing) plus
- * the batches served. A queue with nothing to take for cfg.spin_ns is
- * parked by wd_soft_core_queue_turn() (NEED_WAKEUP published) and costs
- * nothing any more, however many there are, until a kick. A busy engine
- * makes no system call: the mutexes are uncontended (a kick or a stop is
- * the only other taker), the clock is the vDSO's, condition variables are
- * signalled only when somebody waits, and pollers are woken only when one
- * sleeps. When no queue is active the thread sleeps on @kick_cv.
+ * A busy engine makes no system call: the mutexes are uncontended, the
+ * clock is the vDSO's, condition variables are signalled only when
+ * somebody waits, and pollers are woken only when one sleeps.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,10 +20,6 @@
 #include <unistd.h>
 
 #include "wdl_internal.h"
-
-/* one more on a counter that only this thread (or lock holder) writes */
-#define WDL_COUNT(x, n) \
-	__atomic_store_n(&(x), (x) + (n), __ATOMIC_RELAXED)
 
 static inline void wdl_cpu_relax(void)
 {
@@ -133,168 +118,90 @@ u64 wd_soft_host_now_ns(void)
 	return wdl_now_ns();
 }
 
-/* Serve one batch of @q: eng->cur == q, so a detach waits for us. */
-static void wdl_queue_serve(struct wdl_engine *eng, struct wdl_queue *q)
+static struct wdl_engine *to_wdl_engine(struct wd_soft_sched *s)
 {
-	struct wdl_ctx ctx;
-	u32 n;
+	return container_of(s, struct wdl_engine, sched);
+}
 
-	wdl_mem_undefer();
-	wd_soft_core_ctx_init(&ctx.core, &q->core, &eng->core);
-	ctx.q = q;
-	ctx.eng = eng;
-	n = wd_soft_core_serve(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
-	WDL_COUNT(eng->st.batches, 1);
-	WDL_COUNT(eng->st.requests, n);
+/* Scheduler host interface: an uncontended mutex (a kick or a stop is the
+ * only other taker), so a busy engine makes no system call for it.
+ */
+void wd_soft_host_sched_lock(struct wd_soft_sched *s)
+{
+	pthread_mutex_lock(&to_wdl_engine(s)->lock);
+}
+
+void wd_soft_host_sched_unlock(struct wd_soft_sched *s)
+{
+	pthread_mutex_unlock(&to_wdl_engine(s)->lock);
+}
+
+void wd_soft_host_sched_wait(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
+{
+	struct wdl_engine *eng = to_wdl_engine(s);
+
+	pthread_cond_wait(wq == WD_SOFT_SCHED_KICK ? &eng->kick_cv :
+			  &eng->idle_cv, &eng->lock);
 }
 
 /*
- * One round: as many turns as there are active queues at the start; each
- * turn takes the queue at the head of the active list and moves it to the
- * tail (or to the parked list), so every active queue gets at most one
- * batch per round. Returns true if any queue was served.
+ * The scheduler wakes KICK only when the thread sleeps, and after its
+ * unlock, so that the thread does not wake only to wait for the mutex.
  */
-static bool wdl_engine_round(struct wdl_engine *eng)
+void wd_soft_host_sched_wake(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
 {
-	uint64_t spin_ns = eng->dev->cfg.spin_ns;
-	enum wd_soft_core_turn turn;
-	bool progress = false;
-	struct wdl_queue *q;
-	unsigned int i, n;
+	struct wdl_engine *eng = to_wdl_engine(s);
 
-	pthread_mutex_lock(&eng->lock);
-	n = eng->nr_active;
-	pthread_mutex_unlock(&eng->lock);
-	WDL_COUNT(eng->st.rounds, 1);
+	pthread_cond_broadcast(wq == WD_SOFT_SCHED_KICK ? &eng->kick_cv :
+			       &eng->idle_cv);
+}
 
-	for (i = 0; i < n; i++) {
-		pthread_mutex_lock(&eng->lock);
-		if (wdl_list_empty(&eng->active) || eng->hold) {
-			pthread_mutex_unlock(&eng->lock);
-			break;
-		}
-		q = container_of(eng->active.next, struct wdl_queue, node);
-		/* under the lock: PARK and a kick exclude each other */
-		turn = wd_soft_core_queue_turn(&q->core, spin_ns);
-		WDL_COUNT(eng->st.looks, 1);
-		if (turn == WD_SOFT_TURN_PARK) {
-			wdl_list_move_tail(&q->node, &eng->parked);
-			q->parked = true;
-			eng->nr_active--;
-			WDL_COUNT(eng->st.parks, 1);
-		} else {
-			wdl_list_move_tail(&q->node, &eng->active);
-		}
-		if (turn != WD_SOFT_TURN_SERVE) {
-			pthread_mutex_unlock(&eng->lock);
-			continue;
-		}
-		eng->cur = q;
-		pthread_mutex_unlock(&eng->lock);
+/* Serve one batch of @sq: it is the scheduler's cur, so a detach waits. */
+u32 wd_soft_host_sched_serve(struct wd_soft_sched *s,
+			     struct wd_soft_sched_queue *sq)
+{
+	struct wdl_queue *q = container_of(sq, struct wdl_queue, sq);
+	struct wdl_ctx ctx;
 
-		wdl_queue_serve(eng, q);
-		progress = true;
+	wdl_mem_undefer();
+	ctx.q = q;
+	ctx.eng = to_wdl_engine(s);
+	wd_soft_core_ctx_init(&ctx.core, &q->core, &ctx.eng->core);
+	return wd_soft_core_serve(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
+}
 
-		/* q may be freed once cur moves on: look at it under the lock */
-		pthread_mutex_lock(&eng->lock);
-		eng->cur = NULL;
-		if (READ_ONCE(q->core.stopping))
-			pthread_cond_broadcast(&eng->idle_cv);
-		pthread_mutex_unlock(&eng->lock);
-	}
-	return progress;
+void wd_soft_host_sched_yield(struct wd_soft_sched *s, bool progress)
+{
+	(void)s;
+	if (!progress)
+		wdl_cpu_relax();
 }
 
 static void *wdl_engine_thread(void *data)
 {
 	struct wdl_engine *eng = data;
-	bool counted;
 
 	wdl_mem_engine_thread();
-	pthread_mutex_lock(&eng->lock);
-	for (;;) {
-		/*
-		 * Every queue is parked: sleep until a kick puts one back (a
-		 * sleep, counted once). Held: sleep until released.
-		 */
-		counted = false;
-		while ((!eng->nr_active || eng->hold) && !eng->stop) {
-			if (!eng->nr_active && !counted) {
-				WDL_COUNT(eng->st.sleeps, 1);
-				counted = true;
-			}
-			eng->sleeping = true;
-			if (eng->hold)
-				pthread_cond_broadcast(&eng->idle_cv);
-			pthread_cond_wait(&eng->kick_cv, &eng->lock);
-		}
-		eng->sleeping = false;
-		if (eng->stop)
-			break;
-		pthread_mutex_unlock(&eng->lock);
-		if (!wdl_engine_round(eng))
-			wdl_cpu_relax();
-		pthread_mutex_lock(&eng->lock);
-	}
-	pthread_mutex_unlock(&eng->lock);
+	wd_soft_sched_run(&eng->sched);
 	return NULL;
-}
-
-/*
- * A queue became active (eng->lock held): does the thread sleep? Then it
- * must be signalled, after the unlock, so that it does not wake up only to
- * wait for the mutex its waker still holds. Nothing is lost: the thread
- * tests nr_active under the lock and waits on kick_cv, which releases the
- * lock atomically, so a signal after our unlock finds it waiting or
- * finds nr_active already changed.
- */
-static bool wdl_engine_must_wake(struct wdl_engine *eng)
-{
-	return eng->sleeping;
 }
 
 void wdl_engine_kick(struct wdl_queue *q)
 {
-	struct wdl_engine *eng = q->engine;
-	bool wake = false;
-
-	pthread_mutex_lock(&eng->lock);
-	if (q->parked) {
-		wdl_list_move_tail(&q->node, &eng->active);
-		q->parked = false;
-		wd_soft_core_queue_unpark(&q->core);
-		eng->nr_active++;
-		WDL_COUNT(eng->st.kicks, 1);
-		wake = wdl_engine_must_wake(eng);
-	}
-	pthread_mutex_unlock(&eng->lock);
-	if (wake)
-		pthread_cond_signal(&eng->kick_cv);
+	wd_soft_sched_kick(&q->sq);
 }
 
 /*
- * Held, an engine takes no turn (wdl_engine_round() looks at @hold under
- * the lock before each): it finishes the batch it serves and goes to
- * sleep, which is waited for, so that nothing is taken once this returns.
- * Released, a sleeping engine looks at its active queues again.
+ * Held, an engine takes no turn: it finishes the batch it serves and goes
+ * to sleep, which is waited for, so that nothing is taken once this
+ * returns. Released, a sleeping engine looks at its active queues again.
  */
 void wdl_engines_hold(struct wdl_dev *dev, bool hold)
 {
 	unsigned int i;
 
-	for (i = 0; i < dev->nr_engines; i++) {
-		struct wdl_engine *eng = &dev->engines[i];
-		bool wake;
-
-		pthread_mutex_lock(&eng->lock);
-		eng->hold = hold;
-		while (hold && !eng->sleeping)
-			pthread_cond_wait(&eng->idle_cv, &eng->lock);
-		wake = !hold && wdl_engine_must_wake(eng);
-		pthread_mutex_unlock(&eng->lock);
-		if (wake)
-			pthread_cond_signal(&eng->kick_cv);
-	}
+	for (i = 0; i < dev->nr_engines; i++)
+		wd_soft_sched_hold(&dev->engines[i].sched, hold);
 }
 
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
@@ -303,65 +210,32 @@ void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < dev->nr_engines; i++) {
-		const struct wdl_stats *e = &dev->engines[i].st;
+		const struct wd_soft_sched_stats *e = &dev->engines[i].sched.st;
 
-		st->rounds += __atomic_load_n(&e->rounds, __ATOMIC_RELAXED);
-		st->looks += __atomic_load_n(&e->looks, __ATOMIC_RELAXED);
-		st->batches += __atomic_load_n(&e->batches, __ATOMIC_RELAXED);
-		st->requests += __atomic_load_n(&e->requests, __ATOMIC_RELAXED);
-		st->parks += __atomic_load_n(&e->parks, __ATOMIC_RELAXED);
-		st->kicks += __atomic_load_n(&e->kicks, __ATOMIC_RELAXED);
-		st->sleeps += __atomic_load_n(&e->sleeps, __ATOMIC_RELAXED);
+		st->rounds += READ_ONCE(e->rounds);
+		st->looks += READ_ONCE(e->looks);
+		st->batches += READ_ONCE(e->batches);
+		st->requests += READ_ONCE(e->requests);
+		st->parks += READ_ONCE(e->parks);
+		st->kicks += READ_ONCE(e->kicks);
+		st->sleeps += READ_ONCE(e->sleeps);
 	}
 }
 
 void wdl_engine_attach(struct wdl_queue *q)
 {
 	struct wdl_dev *dev = q->dev;
-	struct wdl_engine *eng = &dev->engines[0];
-	bool wake;
-	unsigned int i;
 
-	/* racy reads: the balance is approximate, the lists are exact */
-	for (i = 1; i < dev->nr_engines; i++)
-		if (__atomic_load_n(&dev->engines[i].nr_queues, __ATOMIC_RELAXED) <
-		    __atomic_load_n(&eng->nr_queues, __ATOMIC_RELAXED))
-			eng = &dev->engines[i];
-
-	q->engine = eng;
-	pthread_mutex_lock(&eng->lock);
-	wdl_list_add_tail(&q->node, &eng->active);
-	q->parked = false;
-	eng->nr_active++;
-	__atomic_store_n(&eng->nr_queues, eng->nr_queues + 1, __ATOMIC_RELAXED);
-	wake = wdl_engine_must_wake(eng);
-	pthread_mutex_unlock(&eng->lock);
-	if (wake)
-		pthread_cond_signal(&eng->kick_cv);
+	wd_soft_sched_attach(wd_soft_sched_least_loaded(&dev->engines[0].sched,
+							dev->nr_engines,
+							sizeof(dev->engines[0])),
+			     &q->sq, &q->core);
 }
 
-/*
- * Take a queue away from its engine (stop, close, destroy). Under the lock
- * it leaves its list, so the engine cannot pick it again, and is marked
- * stopping, so a batch in progress ends after the current request (a long
- * one at its next chunk, CANCELED). Then wait until the engine no longer
- * serves it: from there on the rings belong to the caller.
- */
+/* Take a queue away from its engine (stop, close, destroy). */
 void wdl_engine_detach(struct wdl_queue *q)
 {
-	struct wdl_engine *eng = q->engine;
-
-	pthread_mutex_lock(&eng->lock);
-	WRITE_ONCE(q->core.stopping, true);
-	wdl_list_del_init(&q->node);
-	if (!q->parked)
-		eng->nr_active--;
-	q->parked = false;
-	__atomic_store_n(&eng->nr_queues, eng->nr_queues - 1, __ATOMIC_RELAXED);
-	while (eng->cur == q)
-		pthread_cond_wait(&eng->idle_cv, &eng->lock);
-	pthread_mutex_unlock(&eng->lock);
-	q->engine = NULL;
+	wd_soft_sched_detach(&q->sq);
 }
 
 static void wdl_engine_free(struct wdl_engine *eng)
@@ -377,10 +251,7 @@ static void wdl_engine_free(struct wdl_engine *eng)
 
 static void wdl_engine_join(struct wdl_engine *eng)
 {
-	pthread_mutex_lock(&eng->lock);
-	eng->stop = true;
-	pthread_cond_signal(&eng->kick_cv);
-	pthread_mutex_unlock(&eng->lock);
+	wd_soft_sched_stop(&eng->sched);
 	pthread_join(eng->thread, NULL);
 }
 
@@ -402,8 +273,7 @@ int wdl_engines_start(struct wdl_dev *dev)
 		pthread_mutex_init(&eng->lock, NULL);
 		pthread_cond_init(&eng->kick_cv, NULL);
 		pthread_cond_init(&eng->idle_cv, NULL);
-		wdl_list_init(&eng->active);
-		wdl_list_init(&eng->parked);
+		wd_soft_sched_init(&eng->sched, dev->cfg.spin_ns);
 		eng->core.in = malloc(WD_SOFT_CORE_CHUNK);
 		eng->core.out = malloc(WD_SOFT_CORE_CHUNK);
 		eng->core.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE *

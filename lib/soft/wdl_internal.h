@@ -4,11 +4,12 @@
  *
  *  dev.c     devices and queues: the uacce side (open/close, states,
  *            regions, SS sharing, isolation, fork rule)
- *  engine.c  engine threads: rounds, parking, kicks, pollers, stop
+ *  engine.c  engine threads (engine/wd_soft_sched.c schedules them), pollers
  *  mem.c     request memory in each model; the guarded copy of SVA mode
  *  algs.c    algorithm backends: zlib, OpenSSL libcrypto, crc32c
  *  crc32c.c  the built-in CRC-32C (used when ISA-L is not available)
- *  the core, engine/wd_soft_core.c, is compiled in unchanged.
+ *  the core and the scheduler, engine/wd_soft_{core,sched}.c, are compiled
+ *  in unchanged.
  *
  * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
  * and q->lock > wdl_lock (an SVA queue's start installs the signal handler
@@ -31,6 +32,7 @@
 #include <zlib.h>
 
 #include "wd_soft_core.h"
+#include "wd_soft_sched.h"
 #include "wd_soft_local.h"
 
 /* as the kernel's wd_soft: batch per turn */
@@ -38,43 +40,6 @@
 #define WDL_BATCH_BYTES		SZ_1M
 #define WDL_ERR_BUCKETS		60	/* minutes, as uacce */
 #define WDL_ZCACHE		12	/* zlib blocks kept per engine */
-
-/* a minimal intrusive doubly linked list */
-struct wdl_list {
-	struct wdl_list *prev, *next;
-};
-
-static inline void wdl_list_init(struct wdl_list *l)
-{
-	l->prev = l;
-	l->next = l;
-}
-
-static inline bool wdl_list_empty(const struct wdl_list *l)
-{
-	return l->next == l;
-}
-
-static inline void wdl_list_del_init(struct wdl_list *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	wdl_list_init(n);
-}
-
-static inline void wdl_list_add_tail(struct wdl_list *n, struct wdl_list *h)
-{
-	n->prev = h->prev;
-	n->next = h;
-	h->prev->next = n;
-	h->prev = n;
-}
-
-static inline void wdl_list_move_tail(struct wdl_list *n, struct wdl_list *h)
-{
-	wdl_list_del_init(n);
-	wdl_list_add_tail(n, h);
-}
 
 /**
  * struct wdl_ss - an SS region, referenced by its queue and the queues it
@@ -108,20 +73,10 @@ struct wdl_zblock {
  * @zdir: what @zs was initialised for
  * @zcache: zlib allocations kept between streams, so a stream costs no
  *	malloc (and no system call) once the engine is warm (thread only)
- * @lock: protects everything below and the queues' @node and @parked
- * @kick_cv: the thread sleeps here while @active is empty or @hold is set
- * @idle_cv: wdl_engine_detach() waits here for @cur to move on,
- *	wdl_engines_hold() for a held thread to sleep
- * @active: started queues the thread looks at, round-robin from the head
- * @parked: started queues it does not look at until they are kicked
- * @nr_active: entries in @active
- * @nr_queues: entries in both lists (read without the lock to balance)
- * @cur: the queue being served outside @lock, or NULL
- * @sleeping: the thread waits on @kick_cv
- * @hold: take no turn (wdl_dev_set_hold())
- * @stop: the thread must end
- * @st: counters (struct wdl_stats); the thread's written by it alone, the
- *	kicks under @lock; read with relaxed loads
+ * @lock: the scheduler's engine lock (@sched and the queues' @sq)
+ * @kick_cv: WD_SOFT_SCHED_KICK: the thread sleeps here
+ * @idle_cv: WD_SOFT_SCHED_IDLE: detach and hold wait here for the thread
+ * @sched: the scheduler's state (engine/wd_soft_sched.h)
  */
 struct wdl_engine {
 	struct wdl_dev *dev;
@@ -137,15 +92,7 @@ struct wdl_engine {
 	pthread_mutex_t lock;
 	pthread_cond_t kick_cv;
 	pthread_cond_t idle_cv;
-	struct wdl_list active;
-	struct wdl_list parked;
-	unsigned int nr_active;
-	unsigned int nr_queues;
-	struct wdl_queue *cur;
-	bool sleeping;
-	bool hold;
-	bool stop;
-	struct wdl_stats st;
+	struct wd_soft_sched sched;
 };
 
 enum wdl_qstate {
@@ -168,9 +115,7 @@ enum wdl_qstate {
  * @ss: the SS region (own or shared) or NULL; set once under @lock with
  *	a release store, read by the engine with an acquire load, put at
  *	close
- * @engine: the serving engine while started, else NULL (control path)
- * @node: entry in @engine->active or ->parked, under @engine->lock
- * @parked: on @engine->parked, under @engine->lock
+ * @sq: the scheduler's view: its engine while started (sq.eng), list entry
  * @dev_node: entry in the device's queue list, under dev->lock
  * @wake_seq: futex word of the pollers: bumped by each wake-up
  * @waiters: pollers sleeping or about to (atomic)
@@ -185,10 +130,8 @@ struct wdl_queue {
 	size_t dus_size;
 	struct wdl_ss *_Atomic ss;
 
-	struct wdl_engine *engine;
-	struct wdl_list node;
-	bool parked;
-	struct wdl_list dev_node;
+	struct wd_soft_sched_queue sq;
+	struct list_head dev_node;
 
 	_Atomic uint32_t wake_seq;
 	atomic_uint waiters;
@@ -224,7 +167,7 @@ struct wdl_dev {
 	unsigned int fork_gen;
 
 	pthread_mutex_t lock;
-	struct wdl_list queues;
+	struct list_head queues;
 	unsigned int nr_open;
 	bool removed;
 	char algs[64];

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * wd_soft_sched.c: the engine scheduler (wd_soft_sched.h), one copy for the
+ * kernel's engine threads and the in-process device's.
+ *
+ * Cost model. A round costs one look per active queue (the engine lock, a
+ * list move and one load of its sq_tail when it has nothing) plus the
+ * batches served. A queue that has had nothing to take for @spin_ns is
+ * parked: NEED_WAKEUP is published in its status and it costs nothing any
+ * more, however many such queues there are, until a KICK puts it back at
+ * the tail of the active list. A queue that keeps submitting stays active
+ * and never needs a system call. When no queue is active the thread
+ * sleeps until a kick. wd_soft_core_queue_turn() says why no submission
+ * is ever missed: PARK and a kick exclude each other under the lock.
+ */
+#include "wd_soft_sched.h"
+
+/* a counter only the engine thread (or the lock holder) writes */
+static inline void wd_soft_sched_count(u64 *x, u64 n)
+{
+	WRITE_ONCE(*x, *x + n);
+}
+
+void wd_soft_sched_init(struct wd_soft_sched *e, u64 spin_ns)
+{
+	memset(e, 0, sizeof(*e));
+	INIT_LIST_HEAD(&e->active);
+	INIT_LIST_HEAD(&e->parked);
+	e->spin_ns = spin_ns;
+}
+
+/* active -> parked; lock held */
+static void wd_soft_sched_park(struct wd_soft_sched *e,
+			       struct wd_soft_sched_queue *q)
+{
+	list_move_tail(&q->node, &e->parked);
+	q->parked = true;
+	WRITE_ONCE(e->nr_active, e->nr_active - 1);
+}
+
+/* parked -> tail of active; lock held. True if the thread must be woken. */
+static bool wd_soft_sched_unpark(struct wd_soft_sched *e,
+				 struct wd_soft_sched_queue *q)
+{
+	list_move_tail(&q->node, &e->active);
+	q->parked = false;
+	wd_soft_core_queue_unpark(q->core);
+	WRITE_ONCE(e->nr_active, e->nr_active + 1);
+	return e->sleeping;
+}
+
+/*
+ * One round: as many turns as there are active queues at the start; each
+ * turn takes the queue at the head of the active list and moves it to the
+ * tail (or to the parked list), so every active queue gets at most one
+ * batch per round. Returns true if any queue was served.
+ */
+static bool wd_soft_sched_round(struct wd_soft_sched *e)
+{
+	unsigned int i, n = READ_ONCE(e->nr_active);
+	enum wd_soft_core_turn turn;
+	struct wd_soft_sched_queue *q;
+	bool progress = false;
+	bool stopping;
+	u32 done;
+
+	wd_soft_sched_count(&e->st.rounds, 1);
+	for (i = 0; i < n; i++) {
+		wd_soft_host_sched_lock(e);
+		if (e->hold || list_empty(&e->active)) {
+			wd_soft_host_sched_unlock(e);
+			break;
+		}
+		q = list_first_entry(&e->active, struct wd_soft_sched_queue,
+				     node);
+		turn = wd_soft_core_queue_turn(q->core, e->spin_ns);
+		wd_soft_sched_count(&e->st.looks, 1);
+		if (turn == WD_SOFT_TURN_PARK) {
+			wd_soft_sched_park(e, q);
+			wd_soft_sched_count(&e->st.parks, 1);
+		} else {
+			list_move_tail(&q->node, &e->active);
+		}
+		if (turn != WD_SOFT_TURN_SERVE) {
+			wd_soft_host_sched_unlock(e);
+			continue;
+		}
+		e->cur = q;
+		wd_soft_host_sched_unlock(e);
+
+		done = wd_soft_host_sched_serve(e, q);
+		wd_soft_sched_count(&e->st.batches, 1);
+		wd_soft_sched_count(&e->st.requests, done);
+		progress = true;
+
+		/* once @cur moves on q may be freed: look at it under the lock */
+		wd_soft_host_sched_lock(e);
+		e->cur = NULL;
+		stopping = READ_ONCE(q->core->stopping);
+		/* waiting for a page: set aside until the answer comes */
+		if (q->faulting && !stopping && !q->parked)
+			wd_soft_sched_park(e, q);
+		if (stopping)
+			wd_soft_host_sched_wake(e, WD_SOFT_SCHED_IDLE);
+		wd_soft_host_sched_unlock(e);
+	}
+	return progress;
+}
+
+void wd_soft_sched_run(struct wd_soft_sched *e)
+{
+	bool counted, progress;
+
+	wd_soft_host_sched_lock(e);
+	for (;;) {
+		/*
+		 * No active queue, or held: sleep until a kick, a release or
+		 * the stop (each changes what is tested here under the lock,
+		 * then wakes KICK).
+		 */
+		counted = false;
+		while ((!e->nr_active || e->hold) && !e->stop) {
+			if (!e->nr_active && !counted) {
+				wd_soft_sched_count(&e->st.sleeps, 1);
+				counted = true;
+			}
+			e->sleeping = true;
+			if (e->hold)
+				wd_soft_host_sched_wake(e, WD_SOFT_SCHED_IDLE);
+			wd_soft_host_sched_wait(e, WD_SOFT_SCHED_KICK);
+		}
+		e->sleeping = false;
+		if (e->stop)
+			break;
+		wd_soft_host_sched_unlock(e);
+		progress = wd_soft_sched_round(e);
+		wd_soft_host_sched_yield(e, progress);
+		wd_soft_host_sched_lock(e);
+	}
+	wd_soft_host_sched_unlock(e);
+}
+
+void wd_soft_sched_stop(struct wd_soft_sched *e)
+{
+	wd_soft_host_sched_lock(e);
+	e->stop = true;
+	wd_soft_host_sched_unlock(e);
+	wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+}
+
+struct wd_soft_sched *wd_soft_sched_least_loaded(struct wd_soft_sched *first,
+						 unsigned int n, size_t stride)
+{
+	struct wd_soft_sched *best = first, *e;
+	unsigned int i;
+
+	/* racy reads: the balance is approximate, the lists are exact */
+	for (i = 1; i < n; i++) {
+		e = (struct wd_soft_sched *)((char *)first + i * stride);
+		if (READ_ONCE(e->nr_queues) < READ_ONCE(best->nr_queues))
+			best = e;
+	}
+	return best;
+}
+
+void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q,
+			  struct wd_soft_core_queue *core)
+{
+	bool wake;
+
+	q->eng = e;
+	q->core = core;
+	q->faulting = false;
+	q->fault_failed = false;
+	wd_soft_host_sched_lock(e);
+	list_add_tail(&q->node, &e->active);
+	q->parked = false;
+	WRITE_ONCE(e->nr_active, e->nr_active + 1);
+	WRITE_ONCE(e->nr_queues, e->nr_queues + 1);
+	wake = e->sleeping;
+	wd_soft_host_sched_unlock(e);
+	if (wake)
+		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+}
+
+void wd_soft_sched_detach(struct wd_soft_sched_queue *q)
+{
+	struct wd_soft_sched *e = q->eng;
+
+	wd_soft_host_sched_lock(e);
+	WRITE_ONCE(q->core->stopping, true);
+	list_del_init(&q->node);
+	if (!q->parked)
+		WRITE_ONCE(e->nr_active, e->nr_active - 1);
+	q->parked = false;
+	q->faulting = false;
+	WRITE_ONCE(e->nr_queues, e->nr_queues - 1);
+	while (e->cur == q)
+		wd_soft_host_sched_wait(e, WD_SOFT_SCHED_IDLE);
+	wd_soft_host_sched_unlock(e);
+	q->eng = NULL;
+}
+
+void wd_soft_sched_kick(struct wd_soft_sched_queue *q)
+{
+	struct wd_soft_sched *e = q->eng;
+	bool wake = false;
+
+	wd_soft_host_sched_lock(e);
+	if (q->parked && !q->faulting) {
+		wake = wd_soft_sched_unpark(e, q);
+		wd_soft_sched_count(&e->st.kicks, 1);
+	}
+	wd_soft_host_sched_unlock(e);
+	if (wake)
+		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+}
+
+void wd_soft_sched_page_done(struct wd_soft_sched_queue *q, bool failed)
+{
+	struct wd_soft_sched *e = q->eng;
+	bool wake = false;
+
+	if (!e)
+		return;
+	wd_soft_host_sched_lock(e);
+	q->faulting = false;
+	if (failed)
+		q->fault_failed = true;
+	if (q->parked)
+		wake = wd_soft_sched_unpark(e, q);
+	wd_soft_host_sched_unlock(e);
+	if (wake)
+		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+}
+
+void wd_soft_sched_hold(struct wd_soft_sched *e, bool hold)
+{
+	bool wake;
+
+	wd_soft_host_sched_lock(e);
+	e->hold = hold;
+	while (hold && !e->sleeping && !e->stop)
+		wd_soft_host_sched_wait(e, WD_SOFT_SCHED_IDLE);
+	wake = !hold && e->sleeping;
+	wd_soft_host_sched_unlock(e);
+	if (wake)
+		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+}

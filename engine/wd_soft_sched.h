@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * wd_soft_sched.h: the engine scheduler, one copy for every host.
+ *
+ * An engine is one thread of control serving its started queues. Those on
+ * its active list get one batch each per round, round-robin; those on its
+ * parked list get nothing until a kick (or, for a queue waiting for a page,
+ * the page) brings them back. This file decides who is served when; the
+ * host supplies the thread, a lock, sleeping and waking, and one batch of
+ * service (the wd_soft_host_sched_*() functions below), as vdpa_sim's
+ * single scheduler serves its thin device personalities.
+ *
+ * Locking: everything in struct wd_soft_sched and the queues' list entries
+ * and flags is under the host's engine lock (wd_soft_host_sched_lock()),
+ * which is innermost and never held while request memory is touched or a
+ * batch runs. @cur is the hand-over: a queue being served outside the lock
+ * is @cur, and wd_soft_sched_detach() waits until it is not.
+ *
+ * docs/soft-device.md, "The scheduler and its hosts", says how a host plugs in.
+ */
+#ifndef _WD_SOFT_SCHED_H
+#define _WD_SOFT_SCHED_H
+
+#include "wd_soft_core.h"
+
+/**
+ * struct wd_soft_sched_queue - a queue as the scheduler sees it
+ * @node: entry in its engine's @active or @parked list
+ * @eng: the engine while attached, else NULL (control path)
+ * @core: the core's queue (turn, unpark, stopping)
+ * @parked: on @eng->parked
+ * @faulting: waits for a page: parked, and a kick does not bring it back
+ *	(wd_soft_sched_page_done() does)
+ * @fault_failed: the page's answer was an error (the host's page-request
+ *	logic reads it)
+ *
+ * Embedded in the host's queue; all fields under the engine lock.
+ */
+struct wd_soft_sched_queue {
+	struct list_head node;
+	struct wd_soft_sched *eng;
+	struct wd_soft_core_queue *core;
+	bool parked;
+	bool faulting;
+	bool fault_failed;
+};
+
+/**
+ * struct wd_soft_sched_stats - what an engine has done
+ * @rounds: rounds over the active list
+ * @looks: queues looked at (wd_soft_core_queue_turn())
+ * @batches: batches served
+ * @requests: requests completed (or held) in them
+ * @parks: queues parked for having nothing to take
+ * @kicks: parked queues put back by a kick
+ * @sleeps: times the thread went to sleep with no active queue
+ *
+ * Written by the thread (@kicks under the lock), read with READ_ONCE().
+ */
+struct wd_soft_sched_stats {
+	u64 rounds;
+	u64 looks;
+	u64 batches;
+	u64 requests;
+	u64 parks;
+	u64 kicks;
+	u64 sleeps;
+};
+
+/**
+ * struct wd_soft_sched - one engine's scheduling state
+ * @active: queues looked at every round, from the head
+ * @parked: queues not looked at until brought back
+ * @nr_active: entries in @active (also read without the lock)
+ * @nr_queues: entries in both lists (read without the lock, to balance)
+ * @cur: the queue being served outside the lock, or NULL
+ * @spin_ns: how long a queue with nothing to take stays active
+ * @sleeping: the thread sleeps on WD_SOFT_SCHED_KICK
+ * @hold: take no turn (tests: "not done yet" as a state)
+ * @stop: wd_soft_sched_run() must return
+ * @st: counters
+ *
+ * Embedded in the host's engine.
+ */
+struct wd_soft_sched {
+	struct list_head active;
+	struct list_head parked;
+	unsigned int nr_active;
+	unsigned int nr_queues;
+	struct wd_soft_sched_queue *cur;
+	u64 spin_ns;
+	bool sleeping;
+	bool hold;
+	bool stop;
+	struct wd_soft_sched_stats st;
+};
+
+/* What a host sleeps on: the thread for work, the others for the thread. */
+enum wd_soft_sched_wq {
+	WD_SOFT_SCHED_KICK,	/* the thread: a queue became active, hold, stop */
+	WD_SOFT_SCHED_IDLE,	/* detach and hold: @cur moved on, the thread slept */
+};
+
+/* ---- the scheduler: called by the host ---------------------------------- */
+
+/** wd_soft_sched_init() - an engine with no queue; @spin_ns: see struct */
+void wd_soft_sched_init(struct wd_soft_sched *e, u64 spin_ns);
+
+/**
+ * wd_soft_sched_run() - the engine thread's body
+ * @e: the engine
+ *
+ * Serves rounds while a queue is active, sleeps while none is (or while
+ * held), and returns once wd_soft_sched_stop() was called.
+ */
+void wd_soft_sched_run(struct wd_soft_sched *e);
+
+/** wd_soft_sched_stop() - make wd_soft_sched_run() return; no queue attached */
+void wd_soft_sched_stop(struct wd_soft_sched *e);
+
+/**
+ * wd_soft_sched_least_loaded() - the engine with the fewest queues
+ * @first: the first of @n engines, each @stride bytes after the previous
+ *	(the host's engine array, the struct embedded at the same offset)
+ * @n: at least 1
+ * @stride: sizeof the host's engine
+ */
+struct wd_soft_sched *wd_soft_sched_least_loaded(struct wd_soft_sched *first,
+						 unsigned int n, size_t stride);
+
+/**
+ * wd_soft_sched_attach() - start serving a queue
+ * @e: the engine
+ * @q: a queue on no engine; its core queue reset
+ * @core: the core's queue
+ */
+void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q,
+			  struct wd_soft_core_queue *core);
+
+/**
+ * wd_soft_sched_detach() - stop serving a queue
+ * @q: an attached queue
+ *
+ * The queue leaves its list and is marked stopping, so a batch in progress
+ * ends after the current request (a long one at its next chunk). Returns
+ * once the engine no longer serves it: a wait bounded by one chunk of
+ * work, since an engine never waits for user memory. The rings then
+ * belong to the caller.
+ */
+void wd_soft_sched_detach(struct wd_soft_sched_queue *q);
+
+/**
+ * wd_soft_sched_kick() - look at a parked queue again (KICK)
+ * @q: an attached queue
+ *
+ * Cheap when the queue is active already. A queue waiting for a page
+ * stays parked.
+ */
+void wd_soft_sched_kick(struct wd_soft_sched_queue *q);
+
+/**
+ * wd_soft_sched_page_done() - the page a queue waited for came, or never will
+ * @q: an attached queue (or one not yet attached: ignored)
+ * @failed: it never will
+ *
+ * The queue goes back to its engine, which runs the held request again.
+ */
+void wd_soft_sched_page_done(struct wd_soft_sched_queue *q, bool failed);
+
+/**
+ * wd_soft_sched_hold() - stop or resume taking requests
+ * @e: the engine
+ * @hold: true: returns once the engine sleeps, so nothing is taken until
+ *	called with false (a batch in progress finishes first)
+ */
+void wd_soft_sched_hold(struct wd_soft_sched *e, bool hold);
+
+/* ---- the host's part: called by the scheduler --------------------------- */
+
+/** wd_soft_host_sched_lock() - take the engine lock (innermost; no sleep) */
+void wd_soft_host_sched_lock(struct wd_soft_sched *e);
+
+/** wd_soft_host_sched_unlock() - release it */
+void wd_soft_host_sched_unlock(struct wd_soft_sched *e);
+
+/**
+ * wd_soft_host_sched_wait() - sleep until woken
+ * @e: the engine, its lock held: released while asleep, held again on return
+ * @wq: which wake-up
+ *
+ * May return without a wake-up; the caller tests its condition again.
+ */
+void wd_soft_host_sched_wait(struct wd_soft_sched *e, enum wd_soft_sched_wq wq);
+
+/**
+ * wd_soft_host_sched_wake() - wake every sleeper of @wq
+ * @e: the engine, its lock held or not
+ * @wq: which
+ */
+void wd_soft_host_sched_wake(struct wd_soft_sched *e, enum wd_soft_sched_wq wq);
+
+/**
+ * wd_soft_host_sched_serve() - serve one batch of a queue
+ * @e: the engine, lock not held
+ * @q: its queue, @e->cur (so it is not freed meanwhile)
+ *
+ * Return: the requests the batch took (wd_soft_core_serve()'s answer).
+ */
+u32 wd_soft_host_sched_serve(struct wd_soft_sched *e,
+			     struct wd_soft_sched_queue *q);
+
+/**
+ * wd_soft_host_sched_yield() - between two rounds
+ * @e: the engine, lock not held
+ * @progress: the round served a batch (else the thread polls: relax the CPU)
+ */
+void wd_soft_host_sched_yield(struct wd_soft_sched *e, bool progress);
+
+#endif /* _WD_SOFT_SCHED_H */
