@@ -21,9 +21,9 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)/kernel
 CHECKPATCH := build/tools/checkpatch/checkpatch.pl
 # Kernel code: kernel/, the kernel ABI headers include/uapi/ and the
 # portable engine core (engine/), but not the user-space only files of
-# engine/ (compat-user.h, selftest.c), nor the library's include/wd.h.
+# engine/ (compat-user.h, zlib-user.h, selftest.c), nor the library's include/wd.h.
 KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod.c' \
-	! -name compat-user.h ! -name selftest.c | LC_ALL=C sort)
+	! -name '*-user.h' ! -name selftest.c | LC_ALL=C sort)
 # The kernel source tree the headers in $(KDIR) come from (Debian splits
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))

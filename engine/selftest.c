@@ -14,14 +14,14 @@
 #include <zlib.h>
 
 #include "wd_soft_core.h"
+#include "zlib-user.h"
 
 /* ---- the host ---- */
 
 struct host_engine {
 	struct wd_soft_core_engine core;
 	EVP_MD_CTX *sha;
-	z_stream zs;
-	enum wd_soft_zdir zdir;
+	struct wd_soft_zlib z;
 };
 
 static struct host_engine *host_eng(struct wd_soft_core_ctx *ctx)
@@ -130,46 +130,19 @@ int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
 int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
-	struct host_engine *e = host_eng(ctx);
-	int wbits = wrap == WD_SOFT_ZLIB ? 15 : -15;
-
-	memset(&e->zs, 0, sizeof(e->zs));
-	e->zdir = dir;
-	if (dir == WD_SOFT_ZDEFLATE)
-		return deflateInit2(&e->zs, level, Z_DEFLATED, wbits, 8,
-				    Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -ENOMEM;
-	return inflateInit2(&e->zs, wbits) == Z_OK ? 0 : -ENOMEM;
+	return wd_soft_zlib_init(&host_eng(ctx)->z, dir, wrap, level, NULL,
+				 NULL, NULL);
 }
 
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 		      bool finish)
 {
-	z_stream *s = &host_eng(ctx)->zs;
-	int ret;
-
-	s->next_in = (Bytef *)zs->next_in;
-	s->avail_in = zs->avail_in;
-	s->next_out = zs->next_out;
-	s->avail_out = zs->avail_out;
-	if (host_eng(ctx)->zdir == WD_SOFT_ZDEFLATE)
-		ret = deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
-	else
-		ret = inflate(s, Z_NO_FLUSH);
-	zs->next_in = s->next_in;
-	zs->avail_in = s->avail_in;
-	zs->next_out = s->next_out;
-	zs->avail_out = s->avail_out;
-	return wd_soft_core_zret(ret);
+	return wd_soft_zlib_run(&host_eng(ctx)->z, zs, finish);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 {
-	struct host_engine *e = host_eng(ctx);
-
-	if (e->zdir == WD_SOFT_ZDEFLATE)
-		deflateEnd(&e->zs);
-	else
-		inflateEnd(&e->zs);
+	wd_soft_zlib_end(&host_eng(ctx)->z);
 }
 
 /* ---- the tests ---- */

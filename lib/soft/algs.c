@@ -214,60 +214,20 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
 	struct wdl_engine *eng = wdl_ctx_engine(ctx);
-	int wbits = wrap == WD_SOFT_ZLIB ? MAX_WBITS : -MAX_WBITS;
-	z_stream *s = &eng->zs;
-	int ret;
 
-	memset(s, 0, sizeof(*s));
-	s->zalloc = wdl_zalloc_hdr;
-	s->zfree = wdl_zfree_hdr;
-	s->opaque = eng;
-	eng->zdir = dir;
-	if (dir == WD_SOFT_ZDEFLATE)
-		ret = deflateInit2(s, level, Z_DEFLATED, wbits, 8,
-				   Z_DEFAULT_STRATEGY);
-	else
-		ret = inflateInit2(s, wbits);
-	return ret == Z_OK ? 0 : -EIO;
+	return wd_soft_zlib_init(&eng->z, dir, wrap, level, wdl_zalloc_hdr,
+				 wdl_zfree_hdr, eng);
 }
-
-/* the core reads zlib's return codes by number (enum wd_soft_zret) */
-_Static_assert(Z_OK == WD_SOFT_Z_OK && Z_STREAM_END == WD_SOFT_Z_STREAM_END &&
-	       Z_NEED_DICT == WD_SOFT_Z_NEED_DICT &&
-	       Z_DATA_ERROR == WD_SOFT_Z_DATA_ERROR &&
-	       Z_BUF_ERROR == WD_SOFT_Z_BUF_ERROR, "zlib's return codes");
 
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 		      bool finish)
 {
-	struct wdl_engine *eng = wdl_ctx_engine(ctx);
-	z_stream *s = &eng->zs;
-	int ret;
-
-	s->next_in = (Bytef *)zs->next_in;
-	s->avail_in = zs->avail_in;
-	s->next_out = zs->next_out;
-	s->avail_out = zs->avail_out;
-	if (eng->zdir == WD_SOFT_ZDEFLATE)
-		ret = deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
-	else
-		ret = inflate(s, Z_NO_FLUSH);
-	zs->next_in = s->next_in;
-	zs->avail_in = s->avail_in;
-	zs->next_out = s->next_out;
-	zs->avail_out = s->avail_out;
-
-	return wd_soft_core_zret(ret);
+	return wd_soft_zlib_run(&wdl_ctx_engine(ctx)->z, zs, finish);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 {
-	struct wdl_engine *eng = wdl_ctx_engine(ctx);
-
-	if (eng->zdir == WD_SOFT_ZDEFLATE)
-		deflateEnd(&eng->zs);
-	else
-		inflateEnd(&eng->zs);
+	wd_soft_zlib_end(&wdl_ctx_engine(ctx)->z);
 }
 
 /* ---- the library ------------------------------------------------------ */

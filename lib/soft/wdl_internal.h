@@ -29,10 +29,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <zlib.h>
 
 #include "wd_soft_core.h"
 #include "wd_soft_sched.h"
+#include "zlib-user.h"
 #include "wd_soft_local.h"
 
 /* as the kernel's wd_soft: batch per turn */
@@ -69,8 +69,7 @@ struct wdl_zblock {
  * @running: the thread was created (and must be joined)
  * @core: the core's working memory (bounce buffers, SGL room)
  * @sha: the SHA-256 context (thread only)
- * @zs: the zlib stream (thread only)
- * @zdir: what @zs was initialised for
+ * @z: the zlib stream (thread only)
  * @zcache: zlib allocations kept between streams, so a stream costs no
  *	malloc (and no system call) once the engine is warm (thread only)
  * @lock: the scheduler's engine lock (@sched and the queues' @sq)
@@ -85,8 +84,7 @@ struct wdl_engine {
 	struct wd_soft_core_engine core;
 
 	void *sha;
-	z_stream zs;
-	enum wd_soft_zdir zdir;
+	struct wd_soft_zlib z;
 	struct wdl_zblock zcache[WDL_ZCACHE];
 
 	pthread_mutex_t lock;

@@ -35,6 +35,7 @@
 #include <zlib.h>
 
 #include "wd_soft_core.h"
+#include "zlib-user.h"
 #include "fz_core.h"
 #include "fz_ref.h"
 
@@ -129,8 +130,7 @@ static bool checking;	/* the bounds oracle is armed */
 struct fz_engine {
 	struct wd_soft_core_engine core;
 	EVP_MD_CTX *sha;
-	z_stream zs;
-	enum wd_soft_zdir zdir;
+	struct wd_soft_zlib z;
 	bool zlive;
 };
 
@@ -285,20 +285,11 @@ void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
-	int wbits = wrap == WD_SOFT_ZLIB ? 15 : -15, ret;
-
 	(void)ctx;
 	FZ_CHECK(!eng.zlive, "zinit without zend");
-	memset(&eng.zs, 0, sizeof(eng.zs));
-	eng.zdir = dir;
-	if (dir == WD_SOFT_ZDEFLATE) {
+	if (dir == WD_SOFT_ZDEFLATE)
 		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
-		ret = deflateInit2(&eng.zs, level, Z_DEFLATED, wbits, 8,
-				   Z_DEFAULT_STRATEGY);
-	} else {
-		ret = inflateInit2(&eng.zs, wbits);
-	}
-	if (ret != Z_OK)
+	if (wd_soft_zlib_init(&eng.z, dir, wrap, level, NULL, NULL, NULL))
 		return -ENOMEM;
 	eng.zlive = true;
 	return 0;
@@ -307,34 +298,16 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 		      bool finish)
 {
-	z_stream *s = &eng.zs;
-	int ret;
-
 	(void)ctx;
 	FZ_CHECK(eng.zlive, "zrun without zinit");
-	s->next_in = (Bytef *)zs->next_in;
-	s->avail_in = zs->avail_in;
-	s->next_out = zs->next_out;
-	s->avail_out = zs->avail_out;
-	if (eng.zdir == WD_SOFT_ZDEFLATE)
-		ret = deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
-	else
-		ret = inflate(s, Z_NO_FLUSH);
-	zs->next_in = s->next_in;
-	zs->avail_in = s->avail_in;
-	zs->next_out = s->next_out;
-	zs->avail_out = s->avail_out;
-	return wd_soft_core_zret(ret);
+	return wd_soft_zlib_run(&eng.z, zs, finish);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 {
 	(void)ctx;
 	FZ_CHECK(eng.zlive, "zend without zinit");
-	if (eng.zdir == WD_SOFT_ZDEFLATE)
-		deflateEnd(&eng.zs);
-	else
-		inflateEnd(&eng.zs);
+	wd_soft_zlib_end(&eng.z);
 	eng.zlive = false;
 }
 #endif /* FZ_KZLIB */
