@@ -113,8 +113,9 @@ distclean: clean
 #   make debug-kernel   build the debug kernel once per machine (cached in
 #                       /var/cache/warpdrive/, see scripts/build-debug-kernel.sh)
 #   make debug-modules  uacce.ko and wd_soft.ko built against it, in
-#                       build/debug-modules/ (a copy of the sources: kbuild
-#                       writes next to them)
+#                       build/debug-modules/ (a copy of the sources, the
+#                       link kernel/wd_soft/engine and the source lists
+#                       included: kbuild writes next to them)
 #   make check-debug    the VM suites on the debug kernel, then kmemleak
 #   make fuzz           long libFuzzer runs (FUZZ_SECONDS each, default 3600)
 #   make fuzz-ring      long ring fuzzer run in the VM (FZ_SECONDS, default 3600)
@@ -127,10 +128,11 @@ distclean: clean
 debug-kernel:
 	scripts/build-debug-kernel.sh >/dev/null
 
-DEBUG_MOD_SRCS = $(shell find kernel engine include -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild)
+DEBUG_MOD_SRCS = $(shell find kernel engine include -name '*.[ch]' ! -name '*.mod.c' \
+	-o -name Kbuild -o -name '*.mk' -o -type l)
 debug-modules: debug-kernel
 	@mkdir -p build/debug-modules
-	cp --parents -u -p $(DEBUG_MOD_SRCS) build/debug-modules/
+	cp --parents -u -p -P $(DEBUG_MOD_SRCS) build/debug-modules/
 	$(MAKE) -C "$$(scripts/build-debug-kernel.sh --dir)/linux" \
 		M=$(CURDIR)/build/debug-modules/kernel modules
 

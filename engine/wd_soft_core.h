@@ -10,8 +10,9 @@
  * included), completion and poller notification. The same source,
  * wd_soft_core.c, is compiled
  *
- *  - into the kernel module wd_soft.ko (kernel/wd_soft/core.c includes it),
- *    whose engines are kernel threads that borrow the queue owner's mm;
+ *  - into the kernel module wd_soft.ko (kernel/wd_soft/Kbuild, through its
+ *    link to engine/), whose engines are kernel threads that borrow the
+ *    queue owner's mm;
  *  - into a user-space library that hosts the same device in-process, its
  *    engines being threads of the process.
  *
