@@ -39,22 +39,26 @@ modules:
 engine:
 	$(MAKE) -C engine check
 
-# Hooks for the user library and the wd tool: built once their Makefile exists.
+# The user library, once, into build/lib/: libwd.so, libwd.a (both with the
+# in-process device, lib/soft), libwd-vm.a (static programs for the guest)
+# and libwd-asan.a (sanitizer tests); then its tests (tests/lib), which link
+# them. Everything else links these archives too.
 lib:
-	@if [[ -f lib/Makefile ]]; then $(MAKE) -C lib; fi
+	$(MAKE) -C lib
 
+# The wd tool (native with libwd.a, static for the guest with libwd-vm.a),
+# then its tests (tests/tools).
 tools: lib
-	@if [[ -f tools/Makefile ]]; then $(MAKE) -C tools; fi
+	$(MAKE) -C tools
 
 # Native tests of the in-process device (lib/soft), normal and ASan+UBSan,
 # into build/native/bin/ (tests/run.sh runs them before the VM suite).
 native-tests: lib
-	@if [[ -f tests/native/Makefile ]]; then $(MAKE) -C tests/native; fi
+	$(MAKE) -C tests/native
 
 # Static test programs for the guest, into build/vm/bin/.
-vm-tests: lib
-	@if [[ -f tests/vm/Makefile ]]; then $(MAKE) -C tests/vm; \
-	else echo "tests/vm/Makefile missing: no VM tests to build"; fi
+vm-tests:
+	$(MAKE) -C tests/vm
 
 # The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer
 # targets (clang) into build/fuzz/ with their bounded run as a program of
@@ -98,10 +102,11 @@ check:
 	$(MAKE) kcheck
 	tests/run.sh
 
+# kbuild's objects beside the kernel sources (and engine/'s, through the
+# link kernel/wd_soft/engine), then everything in build/ but the checkpatch
+# copy deps.sh extracted: all user-space output is in build/.
 clean:
 	if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
-	for d in engine lib tools tests/vm tests/native; do \
-		if [[ -f $$d/Makefile ]]; then $(MAKE) -C $$d clean; fi; done
 	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
 
 # clean, and also the checkpatch copy deps.sh extracted
@@ -113,8 +118,9 @@ distclean: clean
 #   make debug-kernel   build the debug kernel once per machine (cached in
 #                       /var/cache/warpdrive/, see scripts/build-debug-kernel.sh)
 #   make debug-modules  uacce.ko and wd_soft.ko built against it, in
-#                       build/debug-modules/ (a copy of the sources: kbuild
-#                       writes next to them)
+#                       build/debug-modules/ (a copy of the sources, the
+#                       link kernel/wd_soft/engine and the source lists
+#                       included: kbuild writes next to them)
 #   make check-debug    the VM suites on the debug kernel, then kmemleak
 #   make fuzz           long libFuzzer runs (FUZZ_SECONDS each, default 3600)
 #   make fuzz-ring      long ring fuzzer run in the VM (FZ_SECONDS, default 3600)
@@ -127,10 +133,11 @@ distclean: clean
 debug-kernel:
 	scripts/build-debug-kernel.sh >/dev/null
 
-DEBUG_MOD_SRCS = $(shell find kernel engine include -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild)
+DEBUG_MOD_SRCS = $(shell find kernel engine include -name '*.[ch]' ! -name '*.mod.c' \
+	-o -name Kbuild -o -name '*.mk' -o -type l)
 debug-modules: debug-kernel
 	@mkdir -p build/debug-modules
-	cp --parents -u -p $(DEBUG_MOD_SRCS) build/debug-modules/
+	cp --parents -u -p -P $(DEBUG_MOD_SRCS) build/debug-modules/
 	$(MAKE) -C "$$(scripts/build-debug-kernel.sh --dir)/linux" \
 		M=$(CURDIR)/build/debug-modules/kernel modules
 

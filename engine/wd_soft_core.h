@@ -10,8 +10,9 @@
  * included), completion and poller notification. The same source,
  * wd_soft_core.c, is compiled
  *
- *  - into the kernel module wd_soft.ko (kernel/wd_soft/core.c includes it),
- *    whose engines are kernel threads that borrow the queue owner's mm;
+ *  - into the kernel module wd_soft.ko (kernel/wd_soft/Kbuild, through its
+ *    link to engine/), whose engines are kernel threads that borrow the
+ *    queue owner's mm;
  *  - into a user-space library that hosts the same device in-process, its
  *    engines being threads of the process.
  *
@@ -20,9 +21,10 @@
  * (embedding them in its own), gives the core the queue's rings, runs its
  * engine threads with the shared scheduler (wd_soft_sched.h: which queue to
  * serve when, sleeping, being kicked) and implements the wd_soft_host_*()
- * functions declared at the end of this file, which the core calls: memory access in the queue's memory model,
- * algorithm backends, poller wake-up, error reporting and a clock. Everything the
- * core needs besides that (types, READ_ONCE(), smp_load_acquire(),
+ * functions declared at the end of this file, which the core calls:
+ * memory access in the queue's memory model, algorithm backends, poller
+ * wake-up, error reporting and a clock. Everything the core needs besides
+ * that (types, READ_ONCE(), smp_load_acquire(),
  * smp_store_release(), smp_mb(), cmpxchg(), ...) comes from
  * compat-kernel.h or compat-user.h.
  *

@@ -90,25 +90,31 @@ debug_vms() {
 	vm vm-debug-smallmem --debug-kernel --allow-oom --mem 512M --timeout 1200 -- st_mem
 }
 
+# `make all` builds every suite script: a missing one is a failure.
+built() {
+	local s
+	for s; do
+		[[ -f build/vm/$s ]] || { fail "vm: build/vm/$s built (run 'make all')"; return 1; }
+	done
+}
+
 if ((debug)); then
 	debug_vms
-elif [[ -f build/vm/suite.sh ]]; then
+elif built suite.sh; then
 	vm vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
-else
-	fail "vm: suite built (build/vm/suite.sh missing: run 'make vm-tests')"
 fi
 
 # The fuzzers' bounded runs (fixed seed), then the fault, load and
 # isolation tests, in a VM of their own; the memory-pressure test in a
 # small one (only the base image: /work's copy would not fit in 256 MiB).
-if ((!debug)) && [[ -f build/vm/suite-fuzz.sh ]]; then
+if ((!debug)) && built suite-fuzz.sh suite-stress.sh; then
 	vm vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
 	vm vm-smallmem --allow-oom --mem 256M --timeout 600 -- st_mem
 fi
 
 # A second, short VM with two NUMA nodes: discovery must pick the device on
 # the caller's node (libwd's discovery tests; the rest ran above).
-if ((!debug)) && [[ -f build/vm/suite-lib.sh ]]; then
+if ((!debug)) && built suite-lib.sh; then
 	vm vm-numa --numa --timeout 300 --add build/vm -- \
 		sh ./suite-lib.sh discover_numa discover_most_available
 fi

@@ -12,7 +12,7 @@ fz=$top/build/fuzz
 rc=0
 mkdir -p "$fz/crashes"
 for t in fz_core fz_kcore fz_local fz_libwd; do
-	[[ -x $fz/$t ]] || { echo "SKIP: fuzz.$t: $fz/$t not built (clang missing?)"; continue; }
+	[[ -x $fz/$t ]] || { echo "FAIL: fuzz.$t: $fz/$t not built (make fuzz-tests)"; rc=1; continue; }
 	# seeds: the generated corpus (fz_core's format) and the committed
 	# reproducers of the bugs found (tests/fuzz/regress/)
 	case $t in
