@@ -38,6 +38,7 @@
 #include "zlib-user.h"
 #include "fz_core.h"
 #include "fz_ref.h"
+#include "ref.h"
 
 #define FZ_CHECK(c, ...) do {						\
 	if (!(c)) {							\
@@ -315,18 +316,6 @@ void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 
 /* ---- references, independent of the core ---- */
 
-static u32 fz_crc32c(u32 crc, const u8 *p, size_t n)
-{
-	int k;
-
-	while (n--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78 : crc >> 1;
-	}
-	return crc;
-}
-
 #define REF_MAX		(FZ_RW_SIZE + 2 * WD_SOFT_CORE_CHUNK)
 static u8 ref_out[REF_MAX];
 
@@ -549,7 +538,7 @@ static void fz_check_result(const struct wd_soft_sqe *sqe,
 		}
 		FZ_CHECK(st == WD_SOFT_S_OK && out_len == 4, "crc32c: status %u", st);
 		fz_gather(&ex->dst, dst_got, 4);
-		crc = fz_crc32c(sqe->params, src_snap, ex->src_len);
+		crc = ref_crc32c_raw(sqe->params, src_snap, ex->src_len);
 		FZ_CHECK(get_unaligned_le32(dst_got) == crc, "crc32c: wrong value");
 		break;
 	}

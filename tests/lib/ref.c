@@ -4,17 +4,21 @@
 
 #include <string.h>
 
-uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t ref_crc32c_raw(uint32_t reg, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	crc = ~crc;
 	while (len--) {
-		crc ^= *p++;
+		reg ^= *p++;
 		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
+			reg = (reg >> 1) ^ (0x82f63b78u & -(reg & 1));
 	}
-	return ~crc;
+	return reg;
+}
+
+uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return ~ref_crc32c_raw(~crc, buf, len);
 }
 
 static const uint32_t K[64] = {

@@ -10,7 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* CRC-32C of @len bytes continuing from @crc (0 to start), as wd.h says */
+/*
+ * CRC-32C (RFC 3720) by its bitwise definition, the one reference of every
+ * test: the raw register update (the device's form: no inversion) ...
+ */
+uint32_t ref_crc32c_raw(uint32_t reg, const void *buf, size_t len);
+/* ... and the standard CRC of @len bytes continuing from @crc (0 to start),
+ * as wd.h says: ~ref_crc32c_raw(~crc, ...)
+ */
 uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len);
 /* SHA-256 of @len bytes into @out (32 bytes) */
 void ref_sha256(const void *buf, size_t len, uint8_t out[32]);

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "ref.h"
+
 #include "wd_soft_local.h"
 
 /* ---- registration ---- */
@@ -233,10 +235,7 @@ void tb_dst(const struct tbuf *b, struct wd_soft_sqe *sqe);
 
 /* ---- references (ref.c), independent of the device's backends ---- */
 
-/* CRC-32C by its bitwise definition (RFC 3720), with the inversions */
-uint32_t ref_crc32c(uint32_t crc, const void *data, size_t len);
-/* the same, as the device's register convention: raw update, no inversions */
-uint32_t ref_crc32c_raw(uint32_t reg, const void *data, size_t len);
+/* CRC-32C: ref_crc32c() and ref_crc32c_raw(), tests/lib/ref.h */
 /* SHA-256 by the sha256sum program */
 void ref_sha256sum(const void *data, size_t len, uint8_t digest[32]);
 /* gzip -dc on data: 0 and the output (malloc'd), or -1 */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * ref.c: references for the native tests, independent of the device's
- * backends: CRC-32C by its bitwise definition (the backend is ISA-L or a
- * table method), SHA-256 by the sha256sum program (the backend is
+ * backends (CRC-32C's is tests/lib/ref.c, shared by every test): SHA-256 by the sha256sum program (the backend is
  * OpenSSL), gzip by the gzip program (its own inflate and deflate, not
  * zlib), raw deflate and zlib streams by zlib's inflate/deflate, which is
  * what the brief asks for those formats (the gzip cross-checks cover the
@@ -13,24 +12,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
-
-uint32_t ref_crc32c_raw(uint32_t reg, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	int k;
-
-	while (len--) {
-		reg ^= *p++;
-		for (k = 0; k < 8; k++)
-			reg = (reg >> 1) ^ (0x82f63b78u & (0u - (reg & 1)));
-	}
-	return reg;
-}
-
-uint32_t ref_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	return ~ref_crc32c_raw(~crc, data, len);
-}
 
 static int ref_hex(char c)
 {
