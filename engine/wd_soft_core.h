@@ -3,40 +3,19 @@
  * wd_soft_core.h: the portable engine core of the wd_soft device, and the
  * interface between it and the host that runs it.
  *
- * One engine, two hosts. The device protocol (wd_soft_v1, in
- * include/uapi/misc/uacce/wd_soft.h) is executed by this core: ring
- * consumption and index checks, descriptor checks, operation dispatch,
- * scatter-gather walks, the algorithms' stream handling (gzip framing
- * included), completion and poller notification. The same source,
- * wd_soft_core.c, is compiled
+ * The core (wd_soft_core.c) executes the wd_soft_v1 protocol
+ * (include/uapi/misc/uacce/wd_soft.h): rings, checks, operations,
+ * completions. It is compiled into wd_soft.ko and into the in-process
+ * device, and has no threads, locks, allocations or clock: the host owns
+ * the objects below, runs the engines with the shared scheduler
+ * (wd_soft_sched.h) and defines the wd_soft_host_*() functions at the end
+ * of this file. docs/soft-device.md, "One engine, two hosts", explains it.
  *
- *  - into the kernel module wd_soft.ko (kernel/wd_soft/Kbuild, through its
- *    link to engine/), whose engines are kernel threads that borrow the
- *    queue owner's mm;
- *  - into a user-space library that hosts the same device in-process, its
- *    engines being threads of the process.
- *
- * The core has no threads, locks, allocations or clock of its own. The
- * host owns those: it creates the device, queue and engine objects below
- * (embedding them in its own), gives the core the queue's rings, runs its
- * engine threads with the shared scheduler (wd_soft_sched.h: which queue to
- * serve when, sleeping, being kicked) and implements the wd_soft_host_*()
- * functions declared at the end of this file, which the core calls:
- * memory access in the queue's memory model, algorithm backends, poller
- * wake-up, error reporting and a clock. Everything the core needs besides
- * that (types, READ_ONCE(), smp_load_acquire(),
- * smp_store_release(), smp_mb(), cmpxchg(), ...) comes from
- * compat-kernel.h or compat-user.h.
- *
- * Threading contract: one engine runs one request at a time; a queue is
- * served by at most one engine at a time (the host guarantees it); the
- * control path (reset, cancel) runs only while no engine serves the queue.
- * The exceptions, which the core makes safe: wd_soft_core_queue_updated()
- * may run at any time (poll), and struct wd_soft_core_queue.stopping and
- * struct wd_soft_core_dev.fail_next may be written at any time.
- *
- * The full description, with the cost model and the wake-up protocols, is
- * in docs/soft-device.md, section "One engine, two hosts".
+ * Threading: an engine runs one request at a time; a queue is served by at
+ * most one engine at a time; reset and cancel run only while no engine
+ * serves the queue. Safe at any time: wd_soft_core_queue_updated(),
+ * wd_soft_core_queue_broken(), and writes of
+ * struct wd_soft_core_queue.stopping and struct wd_soft_core_dev.fail_next.
  */
 #ifndef _WD_SOFT_CORE_H
 #define _WD_SOFT_CORE_H
@@ -112,10 +91,8 @@ struct wd_soft_core_dev {
  *	its start when the queue is served next, before any new SQE
  * @has_held: @held is valid
  *
- * All four ring pointers are addresses the core dereferences directly: the
- * host maps the regions for itself (the kernel through the pages' kernel
- * mapping, a user-space host because they are its own memory). Request
- * data, by contrast, is only ever reached through wd_soft_host_read() and
+ * The core dereferences the four ring pointers directly (the host maps the
+ * regions for itself); request data only through wd_soft_host_read() and
  * wd_soft_host_write().
  */
 struct wd_soft_core_queue {
@@ -140,8 +117,7 @@ struct wd_soft_core_queue {
  * @sgl: 2 * WD_SOFT_CORE_MAX_SGE entries: private copies of a request's
  *	source and destination scatter-gather lists
  *
- * Allocated by the host, one per engine (thread); the algorithm backends'
- * state (hash descriptors, zlib streams) is the host's, also per engine.
+ * One per engine, allocated by the host, as is the backends' state.
  */
 struct wd_soft_core_engine {
 	u8 *in;
@@ -155,16 +131,15 @@ struct wd_soft_core_engine {
  * @eng: the engine
  * @bytes: request data read and written so far in this batch
  * @extent: set before each wd_soft_host_read()/wd_soft_host_write(): the
- *	bytes of the request's buffer piece (flat buffer, SGL entry or the
- *	SGL itself) from that call's address on, at least its @len: how far
- *	a host that brings pages in ahead may go
- * @ahead: with @extent: the buffer's pieces after that one (the engine's
- *	copy of its SGL), which the request will reach next, or NULL
+ *	bytes of the current buffer piece (flat buffer, SGL entry or the SGL)
+ *	from that call's address on, at least its @len: how far a host may
+ *	bring pages in ahead
+ * @ahead: the buffer's pieces after that one (the engine's copy of its
+ *	SGL), or NULL
  * @nr_ahead: entries of @ahead
  *
- * The host embeds it in its own context (which may, for instance, hold a
- * borrowed address space for the batch) and finds that from the pointer
- * the wd_soft_host_*() functions receive, with container_of().
+ * Embedded in the host's own context, which the wd_soft_host_*() functions
+ * find with container_of().
  */
 struct wd_soft_core_ctx {
 	struct wd_soft_core_queue *q;
@@ -176,10 +151,9 @@ struct wd_soft_core_ctx {
 };
 
 /*
- * Not a completion status: the request waits for a page that the host is
- * bringing in (its memory access returned -EAGAIN). wd_soft_core_serve()
- * keeps it in the queue (@held) and ends the batch; the host serves the
- * queue again once the page is there. Never posted in a CQE.
+ * Not a completion status, never posted: the request waits for a page the
+ * host is bringing in (its memory access returned -EAGAIN). It stays in
+ * the queue (@held); the host serves the queue again once the page is there.
  */
 #define WD_SOFT_CORE_S_HELD	0x100
 
@@ -187,10 +161,9 @@ struct wd_soft_core_ctx {
  * enum wd_soft_core_turn - what wd_soft_core_queue_turn() found
  * @WD_SOFT_TURN_SERVE: SQEs can be taken: call wd_soft_core_serve()
  * @WD_SOFT_TURN_IDLE: nothing now; keep looking at the queue
- * @WD_SOFT_TURN_PARK: nothing for the spin time: NEED_WAKEUP is published
- *	and the last look found nothing. Stop looking at the queue until the
- *	process kicks it (WD_SOFT_CMD_KICK), then call the turn again. Also
- *	returned for a BROKEN queue (without NEED_WAKEUP).
+ * @WD_SOFT_TURN_PARK: nothing for the spin time, NEED_WAKEUP published:
+ *	do not look at the queue again until the process kicks it
+ *	(WD_SOFT_CMD_KICK). Also for a BROKEN queue (without NEED_WAKEUP).
  */
 enum wd_soft_core_turn {
 	WD_SOFT_TURN_SERVE,
@@ -218,8 +191,7 @@ enum wd_soft_zwrap {
  * @avail_out: how much; the backend advances @next_out and lowers
  *	@avail_out by what it produced
  *
- * As zlib's z_stream: the core hands the host bounded windows of its
- * bounce buffers, never request memory.
+ * As zlib's z_stream, over the core's bounce buffers (never request memory).
  */
 struct wd_soft_zstream {
 	const u8 *next_in;
@@ -309,8 +281,7 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
  * has room for. Loads each doorbell once (acquire) and checks it against
  * the device's own indices: a doorbell out of range makes the queue BROKEN
  * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_*, pollers woken), after which it
- * is never ready again until reset. Cheap: one load when nothing is
- * published, two otherwise.
+ * is never ready again until reset.
  *
  * Return: SQEs that can be taken, 0 for a BROKEN queue.
  */
@@ -322,20 +293,16 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
  * @spin_ns: how long a queue must have had nothing to take before it is
  *	parked
  *
- * Clears NEED_WAKEUP if it was set (the queue is being looked at again).
- * If a held request waits (@q->has_held) or SQEs can be taken: SERVE
- * (without reading the clock). Else, if the
- * queue has had nothing since less than @spin_ns (wd_soft_host_now_ns()):
- * IDLE. Else the parking handshake (the device's half
- * of the need-wakeup protocol): store NEED_WAKEUP in status, smp_mb(), look
- * at the ring once more: SERVE (and NEED_WAKEUP cleared) if work arrived,
+ * Clears NEED_WAKEUP. SERVE when a held request waits or SQEs can be taken
+ * (without reading the clock); IDLE when the queue has had nothing for
+ * less than @spin_ns; else the device's half of the need-wakeup handshake
+ * (store NEED_WAKEUP, smp_mb(), one more look): SERVE if work arrived,
  * else PARK.
  *
  * The host must make PARK and a kick of the same queue mutually exclusive
  * (call this under the lock its KICK takes) and, after PARK, not look at
- * the queue until a kick. A process that publishes, executes a full
- * barrier and then loads status either had its SQE seen by the last look
- * or sees NEED_WAKEUP and kicks, so no submission is ever left unseen.
+ * the queue until a kick; then no submission is left unseen
+ * (docs/soft-device.md, "Need-wakeup, parking and KICK").
  *
  * Return: enum wd_soft_core_turn.
  */
@@ -359,14 +326,12 @@ void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q);
  * @max_bytes: stop taking SQEs once the batch has moved this much data
  *	(a request is never split: one large request may exceed it)
  *
- * First the held request, if any; then up to @max_sqes SQEs in all that
- * wd_soft_core_queue_ready() allows, one by one: copies the SQE out of the
- * ring, advances sq_head, executes it (wd_soft_core_exec()) and posts its
- * CQE (wd_soft_core_complete()). Stops early when @ctx->q->stopping is set,
- * and when a request must wait for a page (WD_SOFT_CORE_S_HELD): that one
- * is kept in @ctx->q->held, with no CQE yet. Then notifies pollers once
- * (wd_soft_host_wake()) if the process asked for it (WD_SOFT_CQN_*). May
- * sleep in the host's memory access, backends and wd_soft_host_yield().
+ * The held request first, then SQEs as wd_soft_core_queue_ready() allows,
+ * each copied out of the ring, executed (wd_soft_core_exec()) and completed
+ * (wd_soft_core_complete()). Stops early when @ctx->q->stopping is set, or
+ * when a request must wait for a page (kept in @ctx->q->held, no CQE).
+ * Then wakes pollers once if the process asked (WD_SOFT_CQN_*). May sleep
+ * in the host's functions.
  *
  * Return: requests completed (each has its CQE).
  */
@@ -379,10 +344,9 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  * @sqe: the request, a private copy
  * @out_len: set to the CQE's out_len
  *
- * In this order: fault injection (WD_SOFT_S_DEV_ERR while fail_next > 0);
- * unknown flags or non-zero rsvd (WD_SOFT_S_INVAL); an operation the
- * device does not know or lacks a backend for (WD_SOFT_S_BAD_OP); then the
- * operation's own checks and the operation. Every WD_SOFT_S_DEV_ERR is
+ * Checks in this order: fault injection (WD_SOFT_S_DEV_ERR), unknown flags
+ * or non-zero rsvd (WD_SOFT_S_INVAL), an operation the device lacks
+ * (WD_SOFT_S_BAD_OP), the operation's own. Every WD_SOFT_S_DEV_ERR is
  * reported with wd_soft_host_report_error().
  *
  * Return: the completion status, WD_SOFT_S_*, or WD_SOFT_CORE_S_HELD.
@@ -408,12 +372,10 @@ void wd_soft_core_complete(struct wd_soft_core_queue *q, u64 user_data,
  * wd_soft_core_cancel() - end what a stopped queue has in flight
  * @q: a queue just taken away from its engine
  *
- * The held request, if any, completes with WD_SOFT_S_CANCELED: every SQE
- * the device took now has exactly one CQE. SQEs not taken (from the
- * header's sq_head to the process's sq_tail) are left alone: they never
- * run and get no CQE; user space hands them back itself (the rule of
- * docs/soft-device.md, "Stopping"). NEED_WAKEUP is cleared and pollers
- * are woken whatever cq_notify says.
+ * The held request, if any, completes with WD_SOFT_S_CANCELED, so every SQE
+ * the device took has one CQE; SQEs not taken never run and get none
+ * (docs/soft-device.md, "Stop"). Clears NEED_WAKEUP and wakes pollers
+ * whatever cq_notify says.
  */
 void wd_soft_core_cancel(struct wd_soft_core_queue *q);
 
@@ -457,12 +419,11 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 /* ---------------------------------------------------------------------- */
 
 /*
- * Functions the host defines (link-time, no function pointers). They are
- * called by the engine thread serving @ctx, never concurrently for one
- * engine. The algorithm state (hash descriptor, zlib stream) is one per
- * engine: the core runs at most one algorithm stream per engine at a time,
- * always ...init(), then calls, then (for zlib) wd_soft_host_zend().
- * Errors are negative errno values; the core turns them into statuses.
+ * Functions the host defines (link-time, no function pointers), called by
+ * the engine thread serving @ctx, never concurrently for one engine. The
+ * core runs at most one algorithm stream per engine at a time: ...init(),
+ * then calls, then (zlib) wd_soft_host_zend(). Errors are negative errno
+ * values; the core turns them into statuses.
  */
 
 /**
@@ -473,9 +434,8 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  *	that @addr + @len does not wrap around
  * @len: bytes, 1 to WD_SOFT_CORE_CHUNK
  *
- * Reaches the memory the way the queue's memory model says (the owner's
- * virtual addresses, the SS region, bus addresses): never assume @addr is
- * directly addressable. May sleep (page faults).
+ * In the queue's memory model: @addr is not directly addressable. May
+ * sleep.
  *
  * Return: @len when everything was read; fewer bytes, or -EFAULT, when
  * part of the range cannot be reached (WD_SOFT_S_BAD_ADDR);
@@ -515,13 +475,11 @@ void wd_soft_host_yield(struct wd_soft_core_ctx *ctx);
  * wd_soft_host_wake() - wake the queue's pollers
  * @q: the queue
  *
- * Called after completions were posted, when the process asked for it (see
- * WD_SOFT_CQN_* in wd_soft.h), and unconditionally when the queue becomes
- * BROKEN or is cancelled. Must be cheap when nobody sleeps, and must not
- * lose a wake-up against a poller that checks wd_soft_core_queue_updated()
- * after queueing itself (kernel: uacce_wake_up()). May be called with the
- * host's engine lock held (from wd_soft_core_queue_turn() and
- * wd_soft_core_queue_ready()); must not sleep.
+ * Called after completions when the process asked for it (WD_SOFT_CQN_*),
+ * and always when the queue becomes BROKEN or is cancelled. Cheap when
+ * nobody sleeps; loses no wake-up against a poller that checks
+ * wd_soft_core_queue_updated() after queueing itself; does not sleep (it
+ * may be called under the host's engine lock).
  */
 void wd_soft_host_wake(struct wd_soft_core_queue *q);
 
@@ -529,16 +487,14 @@ void wd_soft_host_wake(struct wd_soft_core_queue *q);
  * wd_soft_host_report_error() - a request failed with WD_SOFT_S_DEV_ERR
  * @q: the queue it came from
  *
- * Counts a device error (kernel: uacce_report_error(), which may isolate
- * the device).
+ * Counts a device error, which may isolate the device.
  */
 void wd_soft_host_report_error(struct wd_soft_core_queue *q);
 
 /**
  * wd_soft_host_now_ns() - a monotonic clock
  *
- * Read by wd_soft_core_queue_turn() only when a queue has nothing to take
- * (busy queues never read it). Kernel: ktime_get_ns().
+ * Read only for a queue that has nothing to take.
  *
  * Return: nanoseconds since an arbitrary origin; never 0.
  */
@@ -550,9 +506,8 @@ u64 wd_soft_host_now_ns(void);
  * @data: more data
  * @len: its length
  *
- * Same convention as zlib's crc32(): the pre- and post-inversions are
- * included, so crc32(crc32(0, a), b) == crc32(0, a || b) and
- * crc32(0, "123456789") == 0xcbf43926. Kernel: ~crc32_le(~crc, data, len).
+ * zlib's crc32() convention, inversions included:
+ * crc32(crc32(0, a), b) == crc32(0, a || b).
  *
  * Return: the CRC of the data so far and @data.
  */
@@ -565,9 +520,7 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len);
  * @data: the data
  * @len: its length
  *
- * The kernel's crc32c(crc, data, len): no pre- or post-inversion. The
- * standard CRC-32C of a message is ~crc32c(~0, message); the check value
- * crc32c(0xffffffff, "123456789") is 0x1cf96d7c (~0xe3069283).
+ * The kernel's crc32c(crc, data, len): no pre- or post-inversion.
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
@@ -626,11 +579,8 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
  * @finish: deflate: no more input will come after @zs's (Z_FINISH, else
  *	Z_NO_FLUSH); inflate: ignored
  *
- * Consumes and produces as much as it can: returns when the input is used
- * up, the output window is full, or the stream ended. The core calls it
- * again (with more input, or an emptied output window) until it returns 1.
- * Making no progress is not an error (zlib's Z_BUF_ERROR is 0): the core
- * decides what that means (inflate: a truncated stream).
+ * Runs until the input is used up, the output window is full or the
+ * stream ends. Making no progress is not an error (the core decides).
  *
  * Return: 0 (not ended), 1 (stream end: deflate has produced everything;
  * inflate has seen the end of the last block and, for WD_SOFT_ZLIB, a

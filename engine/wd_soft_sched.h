@@ -2,21 +2,17 @@
 /*
  * wd_soft_sched.h: the engine scheduler, one copy for every host.
  *
- * An engine is one thread of control serving its started queues. Those on
- * its active list get one batch each per round, round-robin; those on its
- * parked list get nothing until a kick (or, for a queue waiting for a page,
- * the page) brings them back. This file decides who is served when; the
- * host supplies the thread, a lock, sleeping and waking, and one batch of
- * service (the wd_soft_host_sched_*() functions below), as vdpa_sim's
- * single scheduler serves its thin device personalities.
+ * An engine thread serves its started queues: one batch per active queue
+ * per round, round-robin; parked queues get nothing until a kick (or the
+ * page they wait for) brings them back. The host supplies the thread, a
+ * lock, sleeping and waking, and one batch of service (the
+ * wd_soft_host_sched_*() functions below). docs/soft-device.md, "The
+ * scheduler and its hosts", says how a host plugs in.
  *
- * Locking: everything in struct wd_soft_sched and the queues' list entries
- * and flags is under the host's engine lock (wd_soft_host_sched_lock()),
- * which is innermost and never held while request memory is touched or a
- * batch runs. @cur is the hand-over: a queue being served outside the lock
- * is @cur, and wd_soft_sched_detach() waits until it is not.
- *
- * docs/soft-device.md, "The scheduler and its hosts", says how a host plugs in.
+ * Locking: struct wd_soft_sched and the queues' list entries and flags are
+ * under the host's engine lock (wd_soft_host_sched_lock()), innermost and
+ * never held while a batch runs. The queue being served outside the lock
+ * is @cur; wd_soft_sched_detach() waits until it is not.
  */
 #ifndef _WD_SOFT_SCHED_H
 #define _WD_SOFT_SCHED_H
@@ -124,6 +120,9 @@ void wd_soft_sched_stop(struct wd_soft_sched *e);
  *	(the host's engine array, the struct embedded at the same offset)
  * @n: at least 1
  * @stride: sizeof the host's engine
+ *
+ * Return: the one with the fewest queues, the first of equals (read without
+ * the lock: approximate).
  */
 struct wd_soft_sched *wd_soft_sched_least_loaded(struct wd_soft_sched *first,
 						 unsigned int n, size_t stride);
@@ -143,9 +142,8 @@ void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q
  *
  * The queue leaves its list and is marked stopping, so a batch in progress
  * ends after the current request (a long one at its next chunk). Returns
- * once the engine no longer serves it: a wait bounded by one chunk of
- * work, since an engine never waits for user memory. The rings then
- * belong to the caller.
+ * once the engine no longer serves it (at most one chunk of work later);
+ * the rings then belong to the caller.
  */
 void wd_soft_sched_detach(struct wd_soft_sched_queue *q);
 

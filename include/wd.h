@@ -2,85 +2,26 @@
 /*
  * wd.h: libwd, the WarpDrive user library.
  *
- * An application talks to an accelerator through a queue: it sends requests
- * and receives them back completed, with no system call on the data path
- * (only to wake a sleeping engine, or to sleep while waiting). The API of
- * the WarpDrive design (wd_request_queue ... wd_share_reserved_memory) is
- * kept as the design gives it; the rest is libwd's own. docs/libwd.md
- * describes the library's design (transports, user drivers, memory modes).
+ * A queue on an accelerator: requests are sent to the device and received
+ * back completed through rings shared with it, with no system call on the
+ * data path. Each function's contract is below; libwd(3) gives the overview
+ * and the rules every call follows (threads, fork, signals, a device going
+ * away), and each function has its man page. docs/libwd.md: the design.
  *
- * Quick start:
+ * Errors: functions returning int return a negative errno on failure;
+ * wd_reserve_memory() returns NULL with errno set. A request's own outcome
+ * is its status field ("Requests" below).
  *
- *	struct wd_queue q = { .capa.alg = "copy" };	// zero everything else
- *	struct wd_copy_req req;
- *	void *r;
+ * Threads: queues are independent. On one queue, the senders (wd_send(),
+ * wd_send_many(), wd_flush()) are serialised among themselves and so are
+ * the receivers (wd_recv*()); a sender and a receiver run in parallel.
+ * wd_request_queue(), wd_release_queue(), wd_reserve_memory() and
+ * wd_share_reserved_memory() must not run concurrently with another call
+ * on the same queue. A request and its buffers belong to the library from
+ * wd_send() until a receive call hands the request back.
  *
- *	if (wd_request_queue(&q))		// any device offering "copy"
- *		...;
- *	char *buf = wd_reserve_memory(&q, 1 << 20);	// works in every mode
- *	wd_prep_copy(&req, buf + 4096, buf, 4096);
- *	wd_send(&q, &req);
- *	wd_recv_sync(&q, &r);			// r == &req, req.status == 0
- *	wd_release_queue(&q);
- *
- * Errors are negative errno values (functions returning int) or NULL with
- * errno set (wd_reserve_memory). A request's own outcome is in its status
- * field, also a negative errno (see "Request status" below).
- *
- * Contracts
- *
- * Threads. Different queues are independent: any number of threads may use
- * different queues at the same time with no coordination. One queue may be
- * shared by threads too: wd_send() and wd_flush() are serialised among
- * themselves by the queue, and so are wd_recv(), wd_recv_sync() and
- * wd_recv_wait(); wd_send_many() is a sender and wd_recv_many() a
- * receiver. A sender and a receiver run in parallel without taking each
- * other's lock (the ring is single-producer, single-consumer), except that
- * wd_recv_sync()/wd_recv_wait() flush first. wd_request_queue(),
- * wd_release_queue(), wd_reserve_memory() and wd_share_reserved_memory() on
- * a queue must not run concurrently with any other call on that same queue
- * (or, for sharing, on the target queue). A request belongs to the library
- * from a successful wd_send() (or a wd_send_many() that counted it) until
- * wd_recv*() hands it back: the caller must not touch it or its buffers in
- * between. The library keeps no global state besides a driver table
- * (constant), a fork counter (atomic) and the in-process device (created
- * once, under a lock).
- *
- * Fork. A queue belongs to the process that requested it. In a child of
- * fork() every call on an inherited queue fails with -EPERM (wd_reserve_memory:
- * NULL, errno EPERM) without touching the device or the parent's queue; the
- * queue's mappings are not inherited either (the kernel does not copy them).
- * wd_release_queue() in the child only frees the child's copy of the
- * library's state. The child may request queues of its own, whatever the
- * parent's other threads were doing: fork() waits for a thread that is
- * creating the in-process device or starting a queue on it (pthread_atfork).
- * Queue file descriptors are opened with O_CLOEXEC.
- *
- * Signals. The in-process device (WD_DEV_LOCAL, SVA mode) catches the
- * SIGSEGV/SIGBUS of its engine threads on bad request addresses (-EFAULT)
- * with a handler that takes the place of the application's action. Every
- * other fault, and every SIGSEGV/SIGBUS sent to the process, gets the
- * application's action as it would without libwd: its handler with its
- * flags and mask (SA_RESETHAND included), SIG_DFL's death and core dump,
- * SIG_IGN. Set these actions before requesting the first such queue (or
- * chain to the previous one): an action set later stands until the next
- * SVA queue is started. docs/soft-local.md lists what an application can
- * still tell (sigaction() shows the handler, for one).
- *
- * Every request comes back once. A request wd_send() took is handed back
- * by exactly one wd_recv*() call, unless the queue is released first. When
- * the queue breaks (-EIO) the library stops it, so that the device lets go
- * of the buffers, and hands the requests still in flight back with status
- * -EIO, oldest first, before the receive calls return -EIO; when the device
- * goes away, with status -ECANCELED, before they return -ENODEV.
- *
- * Devices going away. When a device is removed, the kernel unmaps the
- * queue's regions: a call that touches the ring then gets SIGBUS, exactly as
- * with hardware that disappears. A wd_recv_sync()/wd_recv_wait() asleep in
- * poll() learns it without touching the ring: from then on the receive
- * calls hand back the requests still in flight, each with status
- * -ECANCELED (the device may or may not have run it; it no longer touches
- * its buffers), then return -ENODEV, as every other call does.
+ * Fork: in a child of fork(), every call on an inherited queue fails with
+ * -EPERM (wd_release_queue() frees the child's copy only).
  */
 #ifndef WD_H
 #define WD_H
@@ -94,7 +35,7 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	1	/* 1: wd_send_many(), wd_recv_many() */
+#define WD_VERSION_MINOR	1	/* 1: wd_*_many, wd_local_engines() */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -104,59 +45,35 @@ extern "C" {
 #define WD_DEV_PATH_MAX		64
 
 /*
- * dev_path value selecting the in-process device: the same device and ring
- * protocol, run by threads of this process instead of the kernel ("local",
- * "local:sva", "local:pasid" or "local:noiommu" for its memory mode; plain
- * "local" is SVA). It is never chosen unless named here or in the
- * WD_DEV_PATH environment variable, and a queue on it always has
- * WD_DEV_LOCAL in dev_flags and "local..." in dev_path.
- *
- * The device of each mode is created by the first wd_request_queue() that
- * names it (in a child of fork(), by the child's first one) and lives as
- * long as the process. Its engine threads, which do the work of all its
- * queues (each started queue goes to the least loaded one), number the
- * value of the WD_LOCAL_ENGINES environment variable at that moment: 1 to
- * WD_LOCAL_ENGINES_MAX, decimal digits only; unset or empty means 1.
- * Queues requested later share the device as it is, whatever the variable
- * says then. Any other value (0, a sign, too large, not a number, trailing
- * characters) makes that wd_request_queue() fail with -EINVAL, creating
- * nothing; the next request naming the device reads the variable again.
- *
- * libwd reads WD_DEV_PATH and WD_LOCAL_ENGINES with secure_getenv(): in a
- * program running with more privilege than its caller (setuid, setgid,
- * file capabilities) they count as unset.
+ * dev_path of the in-process device, the same device run by threads of this
+ * process: "local" (SVA), "local:sva", "local:pasid" or "local:noiommu".
+ * Used only when named (in dev_path or WD_DEV_PATH), never as a fallback.
+ * One device per mode, created by the first wd_request_queue() naming it,
+ * with WD_LOCAL_ENGINES engine threads (1..WD_LOCAL_ENGINES_MAX, default 1;
+ * see wd_local_engines()). WD_DEV_PATH and WD_LOCAL_ENGINES are read with
+ * secure_getenv().
  */
 #define WD_DEV_LOCAL_PATH	"local"
 #define WD_LOCAL_ENGINES_MAX	16
 
 /**
- * wd_local_engines() - the engine count an in-process device made now gets
+ * wd_local_engines() - the engine count an in-process device created now gets
  *
- * Reads WD_LOCAL_ENGINES by the rule above, so that a program can show the
- * figure, or name the variable when wd_request_queue() refused it.
+ * Applies wd_request_queue()'s rule to WD_LOCAL_ENGINES as it is now:
+ * decimal digits only, 1..WD_LOCAL_ENGINES_MAX; unset or empty means 1.
  *
- * Return: 1..WD_LOCAL_ENGINES_MAX, or -EINVAL if the variable's value is
- * invalid. Since libwd 1.1.
+ * Context: any thread (reads the environment). Since libwd 1.1.
+ * Return: 1..WD_LOCAL_ENGINES_MAX, or -EINVAL for any other value.
  */
 int wd_local_engines(void);
 
 /*
- * Memory modes and other device properties (struct wd_queue.dev_flags; the
- * mode bits are also struct wd_capa.flags). Exactly one mode bit is set on a
- * requested queue.
- *
- * WD_DEV_SVA: the device works on the process's own addresses and reaches
- *	any memory the process can (heap, stack, files): no registration.
- * WD_DEV_PASID: the device reaches only memory from wd_reserve_memory() on
- *	this queue or shared to it (wd_share_reserved_memory()), at the
- *	addresses the process sees.
- * WD_DEV_NOIOMMU: as PASID, but the device works on bus addresses, which
- *	libwd computes: callers still pass their own pointers. Needs
- *	CAP_SYS_RAWIO on a kernel device, and taints the kernel.
- * WD_DEV_LOCAL: the in-process device (never a kernel device).
- *
- * Code that puts every buffer it hands the device in wd_reserve_memory()
- * memory works unchanged in all three modes.
+ * struct wd_queue.dev_flags; the mode bits are also struct wd_capa.flags. A
+ * requested queue has exactly one mode bit. SVA: the device reaches any
+ * memory of the process. PASID: only the queue's wd_reserve_memory() memory
+ * (own or shared). NOIOMMU: as PASID (libwd computes the bus addresses);
+ * needs CAP_SYS_RAWIO on a kernel device. LOCAL: the in-process device.
+ * Buffers in wd_reserve_memory() memory work in every mode.
  */
 #define WD_DEV_SVA		(1u << 0)
 #define WD_DEV_PASID		(1u << 1)
@@ -166,13 +83,11 @@ int wd_local_engines(void);
 
 /**
  * struct wd_capa - what the caller needs from the device
- * @alg: the algorithm: "nop", "copy", "crc32c", "sha256", "deflate", "zlib"
- *	or "gzip" (the names in the devices' sysfs "algorithms"). Its request
- *	structure: struct wd_copy_req (nop, copy), struct wd_digest_req (crc32c,
- *	sha256), struct wd_comp_req (deflate, zlib, gzip).
- * @flags: the acceptable memory modes, WD_DEV_SVA | WD_DEV_PASID |
- *	WD_DEV_NOIOMMU; 0 accepts every mode. WD_DEV_SVA alone is for callers
- *	that hand the device ordinary (malloc'ed) memory.
+ * @alg: "nop" or "copy" (struct wd_copy_req), "crc32c" or "sha256"
+ *	(struct wd_digest_req), "deflate", "zlib" or "gzip" (struct
+ *	wd_comp_req)
+ * @flags: the acceptable memory modes (WD_DEV_SVA, WD_DEV_PASID,
+ *	WD_DEV_NOIOMMU); 0 accepts every mode
  */
 struct wd_capa {
 	const char *alg;
@@ -182,19 +97,16 @@ struct wd_capa {
 /**
  * struct wd_queue - a queue, the caller's handle
  * @capa: in: what the queue must do
- * @dev_path: in: "" (any device; the WD_DEV_PATH environment variable, if
- *	set and not empty, is used instead), "/dev/uaN" (that device only) or
- *	"local[:mode]" (the in-process device, see WD_DEV_LOCAL_PATH).
- *	out: the device the queue is on.
+ * @dev_path: in: "" (any device, or WD_DEV_PATH if set and not empty),
+ *	"/dev/uaN" or "local[:mode]" (WD_DEV_LOCAL_PATH); out: the device used
  * @dev_flags: out: WD_DEV_* of the device (its memory mode, WD_DEV_LOCAL)
  * @node: out: the device's NUMA node, -1 for none
  * @depth: out: how many requests can be in flight (sent, not yet received)
  * @ss_max: out: the most wd_reserve_memory() may map, in bytes
  * @priv: the library's; NULL when the queue is not requested
  *
- * Zero the structure, set @capa (and @dev_path) and call
- * wd_request_queue(). The structure must stay at the same address until
- * wd_release_queue().
+ * Zero it, set @capa (and @dev_path), call wd_request_queue(); it must not
+ * move until wd_release_queue().
  */
 struct wd_queue {
 	struct wd_capa capa;
@@ -207,149 +119,100 @@ struct wd_queue {
 };
 
 /**
- * wd_request_queue() - get a queue on a device that offers q->capa.alg
+ * wd_request_queue() - open a started queue on a device offering capa.alg
  * @q: zeroed except for @capa and @dev_path (see struct wd_queue)
  *
- * With an empty dev_path, every accelerator in /sys/class/uacce is
- * considered that offers the algorithm, has a user driver for its "api",
- * a memory mode in capa.flags, is not isolated and has a free queue; NOIOMMU
- * devices only for a process with CAP_SYS_RAWIO. Of those the one with the
- * smallest numa_distance (as seen from the calling thread's CPU) is
- * preferred, then the one with the most available_instances; if opening it
- * loses a race, the next one is tried. The queue is started and ready for
- * wd_send() on return.
+ * Without a device named, of the devices that offer the algorithm in an
+ * accepted mode and have a free queue, the nearest to the calling thread's
+ * CPU (numa_distance), then the one with the most free queues. The rules:
+ * wd_request_queue(3).
  *
- * Return: 0, or
- *	-EINVAL: @q or capa.alg NULL, alg empty, dev_path not "", "/dev/uaN"
- *		 or "local[:sva|pasid|noiommu]", capa.flags has unknown bits,
- *		 or q->priv is not NULL (already requested, or not zeroed);
- *		 or the in-process device was named, had to be created and
- *		 WD_LOCAL_ENGINES holds an invalid value (see
- *		 WD_DEV_LOCAL_PATH);
- *	-ENODEV: no device offers the algorithm (in an accepted mode): the
- *		 algorithm is unknown everywhere, or the named device does not
- *		 offer it, or the in-process device is not built in;
- *	-ENOENT: the named /dev/uaN does not exist;
- *	-EPROTONOSUPPORT: the named device's api has no libwd user driver;
- *	-EBUSY: devices offer it but none has a free queue;
- *	-EIO: the devices that offer it are isolated (too many errors);
- *	-EACCES: the caller may not open the devices that offer it (file
- *		 permissions);
- *	-EPERM: the only devices offering it are NOIOMMU and the caller lacks
- *		 CAP_SYS_RAWIO;
- *	-ENOMEM, -EMFILE, ...: resources.
- *	When several devices fail for different reasons, the error is the
- *	first of EBUSY, EIO, EACCES, EPERM that occurred.
+ * Context: not concurrently with another call on @q.
+ * Return: 0, or -EINVAL (bad argument, @q already requested, invalid
+ * WD_LOCAL_ENGINES), -ENODEV (no device offers the algorithm), -ENOENT (no
+ * such /dev/uaN), -EPROTONOSUPPORT (no user driver for the device's api),
+ * -EBUSY (no free queue), -EIO (device isolated), -EACCES, -EPERM (NOIOMMU
+ * without CAP_SYS_RAWIO), -ENOMEM, -EMFILE.
  */
 int wd_request_queue(struct wd_queue *q);
 
 /**
  * wd_release_queue() - stop and free a queue
- * @q: a requested queue (NULL or a released queue: nothing happens)
+ * @q: a requested queue; NULL or a released queue: nothing happens
  *
- * Requests still in flight are stopped by the device (completed or
- * cancelled) and are not handed back; the library does not write to them
- * any more and the device no longer touches their buffers once this
- * returns, so the caller may free them. Memory reserved on the queue stays mapped while a queue it was
- * shared with is still requested, and is unmapped with the last one.
- * Afterwards q->priv is NULL and other calls on @q fail with -EINVAL.
+ * Requests in flight are completed or cancelled by the device and not handed
+ * back; on return the device no longer touches their buffers. Reserved
+ * memory is unmapped with the last queue using it. Afterwards q->priv is
+ * NULL and calls on @q fail with -EINVAL.
+ *
+ * Context: not concurrently with another call on @q.
  */
 void wd_release_queue(struct wd_queue *q);
 
 /**
  * wd_send() - queue one request
  * @q: the queue
- * @req: the request structure of the queue's algorithm class, prepared
- *	(wd_prep_*()); it must stay valid until wd_recv*() hands it back
+ * @req: a request of the queue's algorithm class (wd_prep_*()); it stays
+ *	the library's until a receive call hands it back
  *
- * The request is not visible to the device until wd_flush() (or
- * wd_recv_sync()/wd_recv_wait(), which flush first): several sends can
- * share one doorbell.
+ * The device sees it at the next wd_flush() (or wd_send_many(),
+ * wd_recv_wait(), wd_recv_sync()). Nothing is queued on error.
  *
- * Return: 0, or
- *	-EBUSY: q->depth requests are already in flight: receive some first;
- *	-EINVAL: @q or @req NULL, @q not requested, or a malformed request (an
- *		 unknown op or level, a seed on sha256, a NULL buffer of
- *		 non-zero length);
- *	-EFAULT: PASID and NOIOMMU modes: a buffer is not entirely inside
- *		 memory reserved on or shared to this queue;
- *	-EPERM: @q was inherited across fork();
- *	-EIO: the device broke the queue (it found the ring's indices
- *		 inconsistent or returned a completion out of order, or
- *		 an OK one with more output than the destination holds);
- *	-ENODEV: the device is gone.
- *	Nothing is queued on error.
+ * Context: a sender (see the top of this file).
+ * Return: 0, or -EBUSY (q->depth requests in flight), -EINVAL (NULL
+ * argument, @q not requested, malformed request), -EFAULT (PASID, NOIOMMU:
+ * a buffer outside the queue's reserved memory), -EPERM (inherited queue),
+ * -EIO (queue broken by the device), -ENODEV (device gone).
  */
 int wd_send(struct wd_queue *q, void *req);
 
 /**
  * wd_send_many() - queue a batch of requests and ring the doorbell once
  * @q: the queue
- * @reqs: @n requests, each as wd_send()'s @req (the array itself is not
- *	kept: it may be reused as soon as the call returns)
+ * @reqs: @n requests, each as wd_send()'s @req (the array is not kept)
  * @n: how many; 0 queues nothing
  *
- * The requests are queued in order under one lock, as @n wd_send() calls
- * would queue them, until one does not fit (q->depth requests in flight)
- * or is refused (a NULL or malformed request, a buffer out of reach); that
- * one and the ones after it are not queued. Then, unlike wd_send(), it
- * rings the doorbell: every request sent so far on @q, by this call or by
- * earlier wd_send() calls, becomes visible to the device, as with
- * wd_flush(). It does so whatever it queued (@n 0 and -EBUSY included),
- * unless the queue or the arguments are refused (-EINVAL for @q, @reqs or
- * @n; -EPERM; -ENODEV).
+ * Queues reqs[0], reqs[1], ... in order until one does not fit or is
+ * refused, then makes every request sent so far on @q visible to the
+ * device, as wd_flush() (also when it queued nothing, unless @q or the
+ * arguments are refused). Sending again from reqs[ret] gives the reason.
  *
- * A short count says that reqs[ret] stopped the batch, not why: calling
- * again with @reqs + ret and @n - ret gives the reason, since its first
- * request then fails with nothing queued (-EBUSY until some are received,
- * or that request's own error). Nothing is remembered between calls.
- *
- * Return: how many were queued, reqs[0] .. reqs[ret - 1] (1 .. @n; 0 only
- *	for @n 0), or, when not even reqs[0] was, a negative errno as
- *	wd_send() returns it: -EBUSY (q->depth requests already in flight),
- *	-EINVAL (@q NULL or not requested, @n negative, @reqs NULL with @n
- *	above 0, reqs[0] NULL or malformed), -EFAULT, -EPERM, -EIO, -ENODEV.
+ * Context: a sender. Since libwd 1.1.
+ * Return: how many were queued (0 only for @n 0), or, when not even reqs[0]
+ * was, wd_send()'s error; -EINVAL also for @n < 0 or @reqs NULL.
  */
 int wd_send_many(struct wd_queue *q, void *const *reqs, int n);
 
 /**
  * wd_recv() - collect one completed request, without waiting
  * @q: the queue
- * @req: set to the completed request: the very pointer wd_send() took,
- *	with status and out_len (and the class's other results) filled in.
- *	Requests complete in the order they were sent.
+ * @req: set to the pointer wd_send() took, its results filled in; requests
+ *	complete in the order they were sent
  *
- * Return: 1 (*@req set), 0 (none completed yet), or -EINVAL (@q or @req
- *	NULL, @q not requested), -EPERM (fork child), -EIO (queue broken,
- *	no request left in flight), -ENODEV (device gone, no request left in
- *	flight). On a broken queue or a gone device it returns 1 for each
- *	request still in flight first (see "Every request comes back once").
+ * Neither flushes nor waits. Every request sent is handed back once: on a
+ * broken queue with status -EIO, after its device went away with status
+ * -ECANCELED, before the call returns -EIO or -ENODEV.
+ *
+ * Context: a receiver.
+ * Return: 1 (*@req set), 0 (nothing completed yet), or -EINVAL (NULL
+ * argument, @q not requested), -EPERM (inherited queue), -EIO (queue
+ * broken), -ENODEV (device gone): these two once nothing is in flight.
  */
 int wd_recv(struct wd_queue *q, void **req);
 
 /**
  * wd_recv_many() - collect the completed requests there are, without waiting
  * @q: the queue
- * @reqs: room for @max pointers: set to the completed requests, oldest
- *	first, each as wd_recv() hands it back (the order they were sent)
+ * @reqs: room for @max pointers, set as wd_recv() sets *req, oldest first
  * @max: the most to collect; 0 collects nothing
  *
- * As up to @max wd_recv() calls under one lock, but the device is told
- * once per call, not once per request, that their slots are free (one
- * store to the doorbell page instead of one per request: a cache line the
- * device reads). Like wd_recv() it neither flushes nor waits: a caller
- * polling with it rings the doorbell with wd_flush() or wd_send_many().
+ * As up to @max wd_recv() calls, but the device learns once per call that
+ * the slots are free. Completions before one that breaks the queue are
+ * still handed back; the next call returns -EIO.
  *
- * Every completion is checked as wd_recv() checks it (its index, that its
- * request was sent, its output length): when one cannot be right the queue
- * breaks, and the completions before it are still handed back by this
- * call; the next call returns -EIO.
- *
- * Return: how many were collected, reqs[0] .. reqs[ret - 1] (0 when none
- *	had completed, or @max 0), or -EINVAL (@q NULL or not requested, @max
- *	negative, @reqs NULL with @max above 0), -EPERM (fork child), -EIO
- *	(queue broken), -ENODEV (device gone): these two once no request is
- *	left in flight, as wd_recv().
+ * Context: a receiver. Since libwd 1.1.
+ * Return: how many were collected (0: none had completed, or @max 0), or
+ * wd_recv()'s errors; -EINVAL also for @max < 0 or @reqs NULL.
  */
 int wd_recv_many(struct wd_queue *q, void **reqs, int max);
 
@@ -358,9 +221,10 @@ int wd_recv_many(struct wd_queue *q, void **reqs, int max);
  * @q: the queue
  * @req: as wd_recv()
  *
- * wd_flush(), then wd_recv() until it has a request, sleeping in poll()
- * (no busy wait) while there is none. Same as wd_recv_wait(q, req, -1).
+ * wd_recv_wait(q, req, -1): flushes, then sleeps in poll() until a request
+ * completes.
  *
+ * Context: a receiver; takes the send lock for the flush.
  * Return: 1, or as wd_recv_wait() (never 0 or -ETIMEDOUT).
  */
 int wd_recv_sync(struct wd_queue *q, void **req);
@@ -371,36 +235,40 @@ int wd_recv_sync(struct wd_queue *q, void **req);
  * @req: as wd_recv()
  * @timeout_ms: how long to wait; -1 for ever, 0 not at all (but flush)
  *
- * Return: 1, or -ETIMEDOUT (nothing within @timeout_ms), -ENOMSG (no request
- *	in flight: nothing to wait for), -EINTR (a signal interrupted the
- *	wait in poll()), -EINVAL (@timeout_ms below -1), or as wd_recv().
+ * Flushes as wd_flush(), then wd_recv(), sleeping in poll() (no busy wait)
+ * while nothing has completed.
+ *
+ * Context: a receiver; takes the send lock for the flush.
+ * Return: 1, or -ETIMEDOUT (nothing within @timeout_ms), -ENOMSG (nothing
+ * in flight to wait for), -EINTR (a signal interrupted poll()), -EINVAL
+ * (@timeout_ms < -1), or wd_recv()'s errors.
  */
 int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms);
 
 /**
  * wd_flush() - make every request sent so far visible to the device
- * @q: the queue (NULL, released, inherited: nothing happens)
+ * @q: the queue; NULL, released or inherited: nothing happens
  *
- * One store to the doorbell; a system call only when the device's engine
- * went to sleep (the need-wakeup protocol).
+ * One store to the doorbell; a system call only to wake a sleeping engine.
+ *
+ * Context: a sender.
  */
 void wd_flush(struct wd_queue *q);
 
 /**
  * wd_reserve_memory() - map memory the device can reach (the SS region)
  * @q: the queue
- * @size: bytes, rounded up to the page size; at most q->ss_max
+ * @size: bytes, at most q->ss_max; rounded up to the page size
  *
- * The memory is zeroed, page aligned, and shared with the device in every
- * memory mode; buffers inside it are passed to requests as ordinary
- * pointers. One reservation per queue; other queues may use it through
- * wd_share_reserved_memory(). It is unmapped by wd_release_queue() (of the
- * last queue using it).
+ * Zeroed, page aligned and reachable in every memory mode; buffers in it
+ * are passed to requests as ordinary pointers. One per queue, unmapped with
+ * the last queue using it (wd_share_reserved_memory()).
  *
+ * Context: not concurrently with another call on @q.
  * Return: the memory, or NULL with errno EINVAL (@q NULL or not requested,
- *	@size 0), EEXIST (the queue already has reserved or shared memory),
- *	ENOMEM (@size above q->ss_max, or no memory), EPERM (fork child; or a
- *	NOIOMMU kernel device and no CAP_SYS_RAWIO), ENODEV (device gone).
+ * @size 0), EEXIST (@q has reserved or shared memory), ENOMEM (@size above
+ * q->ss_max, or no memory), EPERM (inherited queue; NOIOMMU kernel device
+ * without CAP_SYS_RAWIO), ENODEV (device gone).
  */
 void *wd_reserve_memory(struct wd_queue *q, size_t size);
 
@@ -409,15 +277,14 @@ void *wd_reserve_memory(struct wd_queue *q, size_t size);
  * @q: a queue with memory from wd_reserve_memory()
  * @target_q: a queue of the same process without reserved or shared memory
  *
- * Afterwards @target_q's requests may point into that memory, at the same
- * addresses: one buffer can be written by a request on @q and read by a
- * request on @target_q with no copy. Both queues must be on kernel devices,
- * or both on the in-process device.
+ * @target_q's requests may then point into that memory at the same
+ * addresses. Both queues on kernel devices, or both on the in-process one.
  *
- * Return: 0, or -EINVAL (NULL or unrequested queue, @q without reserved
- *	memory, @q == @target_q, queues on different kinds of device), -EEXIST
- *	(@target_q already has reserved or shared memory), -EPERM (fork
- *	child), -ENODEV (device gone).
+ * Context: not concurrently with another call on @q or @target_q.
+ * Return: 0, or -EINVAL (a queue NULL or not requested, @q without reserved
+ * memory, @q == @target_q, different kinds of device), -EEXIST (@target_q
+ * has reserved or shared memory), -EPERM (inherited queue), -ENODEV
+ * (device gone).
  */
 int wd_share_reserved_memory(struct wd_queue *q, struct wd_queue *target_q);
 
@@ -426,25 +293,17 @@ int wd_share_reserved_memory(struct wd_queue *q, struct wd_queue *target_q);
 /* ------------------------------------------------------------------ */
 
 /*
- * One structure per algorithm class. The caller owns them; wd_send() takes a
- * pointer to one, wd_recv*() gives that pointer back. Fields marked "in"
- * are read by wd_send(); "out" fields are written when the request is
- * handed back. Buffers are the caller's pointers in every memory mode;
- * lengths are bytes, at most the device's limit (wd_soft: 64 MiB of
- * source, larger gives status -EINVAL).
+ * One structure per algorithm class, owned by the caller: "in" fields are
+ * read by wd_send(), "out" fields written before a receive call hands the
+ * request back. Buffers are the caller's pointers in every mode; lengths
+ * are bytes (wd_soft: at most 64 MiB of source).
  *
- * Request status (the status field, "out"): 0 done, or
- *	-ENOSPC: dst_len is too small; out_len is the size needed (0 if the
- *		 device cannot tell, e.g. compression);
- *	-EFAULT: the device could not reach a buffer (dst may be partly
- *		 written);
- *	-EBADMSG: decompression: the input is not valid compressed data;
- *	-EINVAL: the device refused the request (a length over its limit);
- *	-EOPNOTSUPP: the device does not implement the operation;
- *	-EIO: device error;
- *	-ECANCELED: the queue was stopped before or while it ran, or its
- *		 device went away while it was in flight;
- *	-EPROTO: the device returned a status libwd does not know.
+ * status ("out"): 0, or -ENOSPC (dst_len too small; out_len: the size
+ * needed, 0 if unknown), -EFAULT (a buffer out of the device's reach),
+ * -EBADMSG (invalid compressed input), -EINVAL (refused by the device),
+ * -EOPNOTSUPP, -EIO (device error), -ECANCELED (queue stopped, or device
+ * gone, while in flight), -EPROTO (unknown device status).
+ * wd_prep_copy(3) describes each.
  */
 
 /**
@@ -453,7 +312,7 @@ int wd_share_reserved_memory(struct wd_queue *q, struct wd_queue *target_q);
  * @dst: in: destination, may not overlap @src ("nop": ignored)
  * @src_len: in: bytes to copy
  * @dst_len: in: room at @dst (>= @src_len, else status -ENOSPC)
- * @status: out: 0 or a negative errno (see "Request status")
+ * @status: out: 0 or a negative errno
  * @out_len: out: bytes written (@src_len; "nop": 0)
  * @user_data: the caller's, never touched
  */
@@ -474,17 +333,14 @@ struct wd_copy_req {
 /**
  * struct wd_digest_req - "crc32c" and "sha256"
  * @src: in: the data
- * @dst: in: where the result goes: sha256: the 32-byte digest; crc32c: the
- *	CRC as 4 bytes, little-endian (the same value as @crc)
+ * @dst: in: the result: the sha256 digest, or the crc32c value as 4 bytes
+ *	little-endian
  * @src_len: in: bytes of data
  * @dst_len: in: room at @dst: at least WD_SHA256_SIZE / WD_CRC32C_SIZE
- * @seed: in: crc32c: the CRC of the data that comes before @src (0 to
- *	start), so that a CRC can be computed in pieces:
- *	crc32c(crc32c(0, a), b) == crc32c(0, a b); sha256: must be 0
- * @status: out: 0 or a negative errno (see "Request status")
+ * @seed: in: crc32c: the CRC of the data before @src (0 to start); sha256: 0
+ * @status: out: 0 or a negative errno
  * @out_len: out: bytes written to @dst
- * @crc: out: crc32c: the standard CRC-32C (Castagnoli; "123456789" gives
- *	0xe3069283) of the data, continuing from @seed
+ * @crc: out: crc32c: the standard CRC-32C of the data, continuing @seed
  * @user_data: the caller's, never touched
  */
 struct wd_digest_req {
@@ -508,19 +364,18 @@ enum wd_comp_op {
 /**
  * struct wd_comp_req - "deflate" (raw, RFC 1951), "zlib" (RFC 1950) and
  *	"gzip" (RFC 1952): compression and decompression
- * @src: in: the input; decompression: one complete stream (gzip: one member)
+ * @src: in: the input; decompression: one complete stream (gzip: one or
+ *	more members)
  * @dst: in: room for the output
  * @src_len: in: bytes of input
  * @dst_len: in: room at @dst (too little: status -ENOSPC)
  * @op: in: WD_COMPRESS or WD_DECOMPRESS
- * @level: in: compression level 1 (fast) .. 9 (small), 0 for the default
- *	(6); must be 0 for decompression
- * @status: out: 0 or a negative errno (see "Request status")
+ * @level: in: 1 (fast) .. 9 (small), 0 the default (6); decompression: 0
+ * @status: out: 0 or a negative errno
  * @out_len: out: bytes written to @dst
  * @user_data: the caller's, never touched
  *
- * The output is bit-compatible with the standard formats: a "gzip" result
- * decompresses with gzip -d, a "zlib" one with zlib's inflate().
+ * The output is that of the standard formats (gzip -d, zlib's inflate()).
  */
 struct wd_comp_req {
 	const void *src;

@@ -6,7 +6,7 @@
  * Any owner can arrange that: root with a userfaultfd range it does not
  * serve, anyone with a mapping of a FUSE file whose daemon does not answer
  * (fuse-hold, built beside this program, holds its READs until told). The
- * rules (../shared/spec/uapi.md, "No queue owner can delay anyone else";
+ * rules (docs/security.md, "Delay anyone else"; docs/interfaces.md, 1;
  * issue 9, items 1 and 2):
  *
  *  - the engine does not wait for the page: the request waits aside while

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * t_instances: available_instances and the wd_soft bus (new_device,
- * del_device), spec 1 and 2.
+ * del_device): docs/uacce.md and docs/soft-device.md, "Instances".
  */
 #include "t.h"
 
@@ -251,7 +251,7 @@ TEST(del_device_unknown_id)
 
 	snprintf(s, sizeof(s), "%d", id);
 	r = t_inst_del_raw(s);
-	/* the spec does not name it: ENODEV (docs/soft-device.md) or ENOENT */
+	/* not fixed (docs/interfaces.md): ENODEV (soft-device.md) or ENOENT */
 	T_ASSERT_MSG(r == -ENODEV || r == -ENOENT,
 		     "del_device of unknown ID %d: %s", id,
 		     r ? t_errname(-r) : "accepted");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* t_ioctl: the uacce ioctls in each queue state (docs/uacce.md, spec 1) */
+/* t_ioctl: the uacce ioctls in each queue state (docs/uacce.md, "ioctls") */
 #include "t.h"
 
 #include <fcntl.h>
@@ -239,7 +239,7 @@ TEST(share_svas_other_process_queue)
 	int afd = t_recv_fd(sv[0]);
 
 	t_q_open(&b, in.ua);
-	/* the spec names no errno; docs/uacce.md: EPERM */
+	/* docs/interfaces.md fixes no errno here; docs/uacce.md: EPERM */
 	T_ERR(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, afd), EPERM);
 	T_OK(write(sv[0], "x", 1));
 	t_wait_ok(pid, 10000);

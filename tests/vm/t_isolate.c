@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_isolate: error isolation (spec 1: "An isolated device refuses new
- * queues (EIO) until isolate_strategy is written again"), driven by
- * wd_soft's fault injection, /sys/kernel/debug/wd_soft/wd_softN/fail_next
- * (docs/soft-device.md).
+ * t_isolate: error isolation (docs/uacce.md, "Error isolation": an isolated
+ * device refuses new queues (EIO) until isolate_strategy is written
+ * again), driven by wd_soft's fault injection,
+ * /sys/kernel/debug/wd_soft/wd_softN/fail_next (docs/soft-device.md).
  */
 #include "t.h"
 

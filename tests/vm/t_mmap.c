@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* t_mmap: mapping the queue file regions (spec 1, "mmap") */
+/* t_mmap: mapping the queue file regions (docs/uacce.md, "Regions and mmap") */
 #include "t.h"
 
 #include <signal.h>

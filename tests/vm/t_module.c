@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * t_module: unloading and loading uacce and wd_soft around open queues
- * (spec 1: "Nothing in the kernel is leaked and the module can be unloaded
- * after the last close"; spec 2: nr_devs), with the modules in
+ * (docs/uacce.md, "Device removal with queues open": nothing in the kernel
+ * is leaked and the module can be unloaded after the last close;
+ * docs/soft-device.md, "Instances": nr_devs), with the modules in
  * /lib/modules/wd (uacce.ko, wd_soft.ko).
  * Every test leaves both modules loaded with default parameters.
  */
@@ -189,7 +190,8 @@ TEST(rmmod_with_many_instances)
 }
 
 /*
- * rmmod wd_soft while a queue is open, started and mapped: the spec allows
+ * rmmod wd_soft while a queue is open, started and mapped: the fixed
+ * interface (docs/interfaces.md) allows
  * either refusing (EBUSY/EAGAIN: the queue keeps working) or removing the
  * devices (the queue then behaves as after a removal). Both must hold up.
  */

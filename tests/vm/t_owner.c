@@ -2,7 +2,8 @@
 /*
  * t_owner: a queue belongs to the process that opened it. Any other process
  * holding the fd gets EPERM from ioctl and mmap and POLLERR from poll, and
- * the device never acts for it (spec 1).
+ * the device never acts for it (docs/uacce.md, "Ownership, fork and passed
+ * descriptors").
  */
 #include "t.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_remove: a device goes away while queues are open (spec 1): its regions
+ * t_remove: a device goes away while queues are open (docs/uacce.md,
+ * "Device removal with queues open"): its regions
  * are unmapped from every process, ioctl and mmap fail with ENODEV, poll
  * reports POLLHUP|POLLERR (sleepers wake up), close works and a new open
  * fails with ENODEV.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* t_sysfs: the attributes of /sys/class/uacce/uaN/ (spec 1 table) */
+/* t_sysfs: the attributes of /sys/class/uacce/uaN/ (docs/uacce.md, "sysfs") */
 #include "t.h"
 
 #include <fcntl.h>
@@ -106,7 +106,7 @@ TEST(flags_default_sva)
 
 TEST(algorithms)
 {
-	/* spec 2: at least these */
+	/* docs/interfaces.md, 2: at least these */
 	static const char *const need[] = {
 		"nop", "copy", "crc32c", "sha256", "deflate", "zlib", "gzip" };
 	struct t_inst in = t_inst_create("");
