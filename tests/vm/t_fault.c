@@ -719,6 +719,27 @@ static void stuck_wait(struct stuck *s, int q)
 }
 
 /*
+ * An owner with @n queues (1 or 2) whose first COPY waits for its page
+ * from @src: FUSE sources start @fh (an unprivileged owner), userfaultfd
+ * ones need root. Returns once the device waits on queue 0's page.
+ */
+static void stuck_start(struct stuck *s, struct owner *o, struct fh *fh,
+			int ua, enum src src, int n, bool user)
+{
+	if (src == SRC_UFFD) {
+		need_uffd();
+	} else {
+		fh_start(fh, true);
+		s->fh = fh;
+	}
+	if (user)
+		dev_chmod(ua, 0666);
+	owner_start(o, ua, src, n, user);
+	s->o = o;
+	stuck_wait(s, 0);
+}
+
+/*
  * The owner's answer to its last command, within BOUND_MS while the page is
  * still missing. Else the page comes, and the test fails saying whether
  * and when the call returned then.
@@ -907,17 +928,7 @@ static void put_q_while_stuck(enum src src, bool user)
 	struct reply r;
 	struct fh fh;
 
-	if (src == SRC_UFFD) {
-		need_uffd();
-	} else {
-		fh_start(&fh, true);
-		s.fh = &fh;
-	}
-	if (user)
-		dev_chmod(in.ua, 0666);
-	owner_start(&o, in.ua, src, 1, user);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, &fh, in.ua, src, 1, user);
 
 	owner_cmd(&o, 'P', 0);
 	r = must_reply(&s, "PUT_Q of the queue whose COPY waits for a page");
@@ -1078,12 +1089,7 @@ T_TEST_TMO(stuck_queue_delays_nobody, 120)
 		t_q_setup(&qb[i], in.ua);
 		T_EQ(t_q_run(&qb[i], &nop).status, WD_SOFT_S_OK);
 	}
-	fh_start(&fh, true);
-	s.fh = &fh;
-	dev_chmod(in.ua, 0666);
-	owner_start(&o, in.ua, SRC_FUSE_SHARED, 1, true);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, &fh, in.ua, SRC_FUSE_SHARED, 1, true);
 
 	/* B's checks, once per phase; a phase's NOP has a queue of its own
 	 * in case the previous one's is still stuck */
@@ -1295,9 +1301,7 @@ T_TEST_TMO(nothing_left_when_page_comes_late, 120)
 	kthreads_now(&base);
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 
-	owner_start(&o, in.ua, SRC_UFFD, 1, false);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, NULL, in.ua, SRC_UFFD, 1, false);
 	close_while_stuck(&s);
 	stuck_give(&s);
 	nothing_left(&in, &base);
@@ -1316,9 +1320,7 @@ T_TEST_TMO(nothing_left_when_owner_dies_after_close, 120)
 	kthreads_now(&base);
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 
-	owner_start(&o, in.ua, SRC_UFFD, 1, false);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, NULL, in.ua, SRC_UFFD, 1, false);
 	close(o.uffd);
 	o.uffd = -1;	/* from here stuck_give() kills the owner */
 	close_while_stuck(&s);
@@ -1341,9 +1343,7 @@ T_TEST_TMO(owner_killed_while_device_waits, 120)
 	kthreads_now(&base);
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 
-	owner_start(&o, in.ua, SRC_UFFD, 1, false);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, NULL, in.ua, SRC_UFFD, 1, false);
 	close(o.uffd);
 	o.uffd = -1;
 	kill(o.pid, SIGKILL);
@@ -1367,12 +1367,7 @@ T_TEST_TMO(nothing_left_when_fuse_daemon_dies, 120)
 	kthreads_now(&base);
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 
-	fh_start(&fh, true);
-	s.fh = &fh;
-	dev_chmod(in.ua, 0666);
-	owner_start(&o, in.ua, SRC_FUSE_SHARED, 1, true);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, &fh, in.ua, SRC_FUSE_SHARED, 1, true);
 	close_while_stuck(&s);
 	fh_kill(&fh);
 	owner_exit(&o);
@@ -1397,12 +1392,7 @@ T_TEST_TMO(waiting_threads_bounded, 120)
 	kthreads_now(&base);
 	struct t_inst in = t_inst_create("queues=1 engines=1");
 
-	fh_start(&fh, true);
-	s.fh = &fh;
-	dev_chmod(in.ua, 0666);
-	owner_start(&o, in.ua, SRC_FUSE_RANDOM, 1, true);
-	s.o = &o;
-	stuck_wait(&s, 0);
+	stuck_start(&s, &o, &fh, in.ua, SRC_FUSE_RANDOM, 1, true);
 	close_while_stuck(&s);
 	/* the queue's fault thread waits for FUSE's answer, unkillably */
 	char comm[32], p[64], wchan[64] = "";
