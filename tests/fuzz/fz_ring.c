@@ -40,7 +40,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-T_PROGRAM(300);
 
 #define ARENA		(512 * 1024)	/* q0's request memory */
 #define TARGET		(448 * 1024)	/* [0, TARGET) is named by requests */

@@ -39,9 +39,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(310);
 
-#define NSLOT		3	/* controller devices: IDs t_id_base + 0..2 */
+#define NSLOT		3	/* controller devices: IDs t_id_base() + 0..2 */
 #define MAX_WORKERS	16
 #define NFD		12
 
@@ -546,7 +545,7 @@ static void do_sysfs(void)
 		t_read_file(path, s, sizeof(s));
 		return;
 	case 2: {
-		int id = t_id_base + (int)rndn(T_NR_IDS);
+		int id = t_id_base() + (int)rndn(T_NR_IDS);
 
 		snprintf(path, sizeof(path), "/sys/kernel/debug/wd_soft/wd_soft%d/fail_next", id);
 		snprintf(s, sizeof(s), "%d", (int)rndn(3));
@@ -555,13 +554,13 @@ static void do_sysfs(void)
 	}
 	case 3:	/* new instances of our own IDs (not the controller's) */
 		snprintf(s, sizeof(s), "%d mode=%s queues=%d%s",
-			 t_id_base + NSLOT + (int)rndn(T_NR_IDS - NSLOT),
+			 t_id_base() + NSLOT + (int)rndn(T_NR_IDS - NSLOT),
 			 (const char *[]){ "sva", "pasid", "noiommu", "bogus" }[rndn(4)],
 			 (int)rndn(5), chance(20) ? " engines=0" : "");
 		r = t_inst_new_raw(s);
 		break;
 	default:	/* removal of any of ours, the controller's included */
-		snprintf(s, sizeof(s), "%d", t_id_base + (int)rndn(T_NR_IDS));
+		snprintf(s, sizeof(s), "%d", t_id_base() + (int)rndn(T_NR_IDS));
 		r = t_inst_del_raw(chance(90) ? s : junk[rndn(6)]);
 		if (!r)
 			CNT(removals);	/* the report counts every removal */
@@ -785,12 +784,12 @@ static void slot_create(int k)
 	char s[96];
 	int r;
 
-	snprintf(s, sizeof(s), "%d %s", t_id_base + k, slot_opts[k]);
+	snprintf(s, sizeof(s), "%d %s", t_id_base() + k, slot_opts[k]);
 	r = t_inst_new_raw(s);
 	if (r && r != -EEXIST)
 		T_FAIL("new_device \"%s\": %s", s, t_errname(-r));
 	for (int i = 0; i < 200; i++) {
-		int ua = t_inst_ua(t_id_base + k);
+		int ua = t_inst_ua(t_id_base() + k);
 		char dev[32];
 
 		if (ua >= 0 && t_exists(t_dev_path(ua, dev))) {
@@ -858,7 +857,7 @@ static void sys_fuzz(void)
 		/* the third round always removes one: short runs get it too */
 		switch (iter == 2 ? 0 : rndn(3)) {
 		case 0:	/* remove a device with its queues open, mapped, busy */
-			snprintf(s, sizeof(s), "%d", t_id_base + k);
+			snprintf(s, sizeof(s), "%d", t_id_base() + k);
 			if (!t_inst_del_raw(s))
 				CNT(removals);
 			t_msleep((int)rndn(50));
@@ -871,7 +870,7 @@ static void sys_fuzz(void)
 				 S->ua[k]);
 			t_write_file(path, chance(50) ? "3" : "0");
 			snprintf(path, sizeof(path), "/sys/kernel/debug/wd_soft/wd_soft%d/fail_next",
-				 t_id_base + k);
+				 t_id_base() + k);
 			t_write_file(path, "5");
 			break;
 		default: {
@@ -892,7 +891,7 @@ static void sys_fuzz(void)
 	}
 	/* nothing leaked: every queue of every device is available again */
 	for (int k = 0; k < NSLOT; k++) {
-		if (S->ua[k] < 0 || !t_inst_exists(t_id_base + k))
+		if (S->ua[k] < 0 || !t_inst_exists(t_id_base() + k))
 			continue;
 		/* the last closes of killed processes (mmput_async()) */
 		T_WAIT_UNTIL(t_attr_ll(S->ua[k], "available_instances") == slot_queues[k],

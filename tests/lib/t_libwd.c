@@ -45,7 +45,6 @@
 #include "wd_priv.h"
 #endif
 
-T_PROGRAM(200);
 
 /* ---- memory modes ---- */
 

@@ -28,7 +28,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-T_PROGRAM(330);
 
 #define NREQ	256
 #define LEN	(32 * 1024 + 100)	/* not page aligned: shared pages */

@@ -35,7 +35,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(340);
 
 #define SECRET	0x5e
 #define FILLER	0x11

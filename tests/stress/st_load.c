@@ -38,7 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(320);
 
 static long env_long(const char *name, long def)
 {

@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(350);
 
 static long env_long(const char *name, long def)
 {

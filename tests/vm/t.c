@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -577,13 +578,91 @@ void t_hold(int id, bool on)
 		T_FAIL("%s: %s (the engines' hold, issue 9)", p, t_errname(-r));
 }
 
+/*
+ * Instance IDs. The runner takes T_NR_IDS consecutive IDs when it starts:
+ * the first range (from T_ID_FIRST, clear of the devices the module makes
+ * at load) that no live program holds and with no instance, recorded in
+ * T_ID_REGISTRY ("base pid" lines) under flock(). So programs run at once
+ * (the stress suite) never share one, and none is assigned by hand.
+ */
+#ifdef T_NATIVE
+#define T_NATIVE_BUILD	1
+#else
+#define T_NATIVE_BUILD	0
+#endif
+#define T_ID_REGISTRY	"/tmp/wd-test-ids"
+#define T_ID_FIRST	100
+#define T_ID_MAX	1023	/* wd_soft's largest */
+static int t_ids = -1;
+
+int t_id_base(void)
+{
+	if (t_ids < 0)
+		T_FAIL("no wd_soft IDs: the runner took none");
+	return t_ids;
+}
+
+struct t_ids_entry {
+	int base;
+	int pid;
+};
+
+static bool t_ids_free(int base, const struct t_ids_entry *held, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (held[i].base == base)
+			return false;
+	for (int id = base; id < base + T_NR_IDS; id++)
+		if (t_inst_exists(id))
+			return false;
+	return true;
+}
+
+static void t_ids_take(void)
+{
+	struct t_ids_entry held[T_ID_MAX / T_NR_IDS + 1];
+	int n = 0, base, pid, fd;
+	char buf[8192], *p, *end;
+	ssize_t len;
+	FILE *f;
+
+	fd = open(T_ID_REGISTRY, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX))
+		T_FAIL("%s: %s", T_ID_REGISTRY, t_errname(errno));
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = 0;
+	/* keep the ranges of live programs; a dead program's is free again */
+	for (p = buf; n < T_ID_MAX / T_NR_IDS; p = end) {
+		base = (int)strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pid = (int)strtol(end, &end, 10);
+		if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+			held[n++] = (struct t_ids_entry){ base, pid };
+	}
+	for (base = T_ID_FIRST; base + T_NR_IDS - 1 <= T_ID_MAX; base += T_NR_IDS)
+		if (t_ids_free(base, held, n))
+			break;
+	if (base + T_NR_IDS - 1 > T_ID_MAX)
+		T_FAIL("no free range of %d wd_soft IDs", T_NR_IDS);
+	held[n++] = (struct t_ids_entry){ base, (int)getpid() };
+	f = fdopen(fd, "w");
+	if (!f || ftruncate(fd, 0))
+		T_FAIL("%s: %s", T_ID_REGISTRY, t_errname(errno));
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%d %d\n", held[i].base, held[i].pid);
+	fclose(f);	/* and the lock */
+	t_ids = base;
+}
+
 int t_free_id(void)
 {
-	for (int id = t_id_base; id < t_id_base + T_NR_IDS; id++)
+	int b = t_id_base();
+
+	for (int id = b; id < b + T_NR_IDS; id++)
 		if (!t_inst_exists(id))
 			return id;
-	T_FAIL("no free wd_soft ID in %d..%d", t_id_base,
-	       t_id_base + T_NR_IDS - 1);
+	T_FAIL("no free wd_soft ID in %d..%d", b, b + T_NR_IDS - 1);
 }
 
 char *t_dev_path(int ua, char *buf)
@@ -951,7 +1030,7 @@ static void t_cleanup_instances(void)
 
 	if (!t_wd_soft_loaded())
 		return;
-	for (int id = t_id_base; id < t_id_base + T_NR_IDS; id++) {
+	for (int id = t_ids; t_ids >= 0 && id < t_ids + T_NR_IDS; id++) {
 		if (!t_inst_exists(id))
 			continue;
 		snprintf(s, sizeof(s), "%d", id);
@@ -1087,6 +1166,9 @@ int main(int argc, char **argv)
 		list = true;
 		first = 2;
 	}
+	/* a native build (t_libwd's) has no kernel device to name */
+	if (!list && !T_NATIVE_BUILD)
+		t_ids_take();
 	if (!list)
 		t_cleanup_instances();
 	for (int i = 0; i < t_nr_tests; i++) {

@@ -13,9 +13,10 @@
  *
  * Usage: <prog> [-l] [test ...]   (no names: every test; -l: list them)
  *
- * Each program owns ten wd_soft instance IDs (T_PROGRAM(base) gives
- * base..base+9); t_inst_create() takes a free one and the runner deletes
- * every instance of the range after each test, so tests don't leak devices.
+ * Each program gets T_NR_IDS consecutive wd_soft instance IDs from the
+ * harness when it starts (t_id_base()): no other program running holds
+ * them. t_inst_create() takes a free one and the runner deletes every
+ * instance of the range after each test, so tests don't leak devices.
  */
 #ifndef WD_TESTS_VM_T_H
 #define WD_TESTS_VM_T_H
@@ -47,9 +48,8 @@ void t_register(const char *name, t_fn fn, int timeout_s);
 	static void name(void)
 #define TEST(name) T_TEST_TMO(name, 60)
 
-/* each program: T_PROGRAM(first wd_soft instance ID it may use) */
-extern const int t_id_base;
-#define T_PROGRAM(base) const int t_id_base = (base)
+/* the first of this program's T_NR_IDS wd_soft instance IDs */
+int t_id_base(void);
 #define T_NR_IDS 10
 
 /* optional: run by the runner (in its own process) after each test */

@@ -49,7 +49,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-T_PROGRAM(130);
 
 enum mode { SVA, PASID, NOIOMMU };
 static const char *const mode_opt[] = { "mode=sva", "mode=pasid", "mode=noiommu" };

@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-T_PROGRAM(140);
 
 #define NQ		64
 #define DEPTH		WD_SOFT_DEPTH

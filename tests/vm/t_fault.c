@@ -51,7 +51,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(170);
 
 #define BOUND_MS	5000	/* "did not hang", on this slow emulated VM */
 #define STUCK_MS	10000	/* the page stays missing at least this long */

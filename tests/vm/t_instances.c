@@ -11,7 +11,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-T_PROGRAM(60);
 
 TEST(available_instances_count)
 {

@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-T_PROGRAM(10);
 
 /* STARTED <=> START_Q gives EINVAL: a way to see the state without a request */
 static bool q_started(int fd)

@@ -11,7 +11,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-T_PROGRAM(120);
 
 static void fail_path(struct t_inst *in, char *p, size_t len)
 {

@@ -13,7 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-T_PROGRAM(80);
 
 #define NQ 4
 

@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-T_PROGRAM(20);
 
 static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
 static const char *const modes[] = { "mode=sva", "mode=pasid", "mode=noiommu" };

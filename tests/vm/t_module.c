@@ -17,7 +17,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-T_PROGRAM(90);
 
 #define KO_DIR T_KO_DIR
 #define loaded t_mod_loaded

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-T_PROGRAM(30);
 
 static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
 

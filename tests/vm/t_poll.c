@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-T_PROGRAM(40);
 
 static int poll1(int fd, int timeout, short *revents)
 {

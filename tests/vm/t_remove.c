@@ -20,7 +20,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-T_PROGRAM(70);
 
 /* delete the instance from another process; T_FAIL if it hangs */
 static void del_from_child(struct t_inst *in, int timeout_ms)

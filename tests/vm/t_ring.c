@@ -13,7 +13,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-T_PROGRAM(100);
 
 static void *xmalloc(size_t len)
 {

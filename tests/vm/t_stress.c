@@ -46,7 +46,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-T_PROGRAM(150);
 
 #define TIMEOUT_MS	30000
 #define DEPTH		WD_SOFT_DEPTH

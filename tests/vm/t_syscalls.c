@@ -52,7 +52,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(160);
 
 struct phase {
 	const char *name;

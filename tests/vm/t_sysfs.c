@@ -10,7 +10,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-T_PROGRAM(50);
 
 static const char *const ro_attrs[] = {
 	"id", "api", "flags", "available_instances", "algorithms",

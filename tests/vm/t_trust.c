@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-T_PROGRAM(190);
 
 /* an unprivileged user: no capabilities at all after setuid() */
 #define T_UID	1000
