@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_wd: native tests of the wd tool (build/bin/wd) on the in-process device,
 # every subcommand and its bad inputs, against gzip/gunzip/sha256sum/zlib.
-# Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them).
+# Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them; tcheck.sh).
 #
 # T_WD_ONLY=GLOB runs only the checks whose names match (e.g. 'vs_gzip.*').
 # WD_AT (default build/native/libexec/wd_at) acts at a known system call of
@@ -11,7 +11,9 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WD=${WD:-$(cd "$here/../.." && pwd)/bin/wd}
 WD_AT=${WD_AT:-$(cd "$here/.." && pwd)/libexec/wd_at}
+TCHECK=${TCHECK:-$here/../libexec/tcheck.sh}	# the harness (pass, fail, check)
 [[ -x $WD ]] || { echo "FAIL: t_wd.setup (no $WD)"; exit 1; }
+[[ -f $TCHECK ]] || { echo "FAIL: t_wd.setup (no $TCHECK)"; exit 1; }
 export WD_DEV_PATH=local
 T=$(mktemp -d /tmp/t_wd.XXXXXX)
 U='' P='' G=''	# a second user, its primary group, a group it is in (mkusers)
@@ -25,22 +27,9 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
-fails=0
-pass() { echo "PASS: t_wd.$1"; }
-fail() { echo "FAIL: t_wd.$1${2:+ ($2)}"; fails=$((fails + 1)); }
-skip() { echo "SKIP: t_wd.$1 ($2)"; }
-only() { [[ -z ${T_WD_ONLY:-} || $1 == $T_WD_ONLY ]]; }
-# check NAME CMD...: PASS when CMD succeeds; exit status 77 is a SKIP, the
-# reason on its last line of output
-check() {
-	local n=$1 rc=0
-	shift
-	only "$n" || return 0
-	"$@" >"$T/out.$n" 2>&1 || rc=$?
-	if ((rc == 0)); then pass "$n"
-	elif ((rc == 77)); then skip "$n" "$(tail -n 1 "$T/out.$n")"
-	else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
-}
+TNAME=t_wd
+# shellcheck source=tcheck.sh
+. "$TCHECK"
 no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
 
 # inputs: text (compressible), random, and exact chunk multiples
