@@ -144,63 +144,6 @@ static const char *flags_mode(const char *flags)
 	return "unknown";
 }
 
-/* the length of the valid UTF-8 sequence at @s, or 0 */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
-static void json_str(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	putchar('"');
-	while (*s) {
-		int n = utf8_len(s);
-
-		if (!n) {
-			fputs("\\ufffd", stdout);
-			n = 1;
-		} else if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s);
-		} else if (*s < 0x20) {
-			printf("\\u%04x", *s);
-		} else {
-			fwrite(s, 1, (size_t)n, stdout);
-		}
-		s += n;
-	}
-	putchar('"');
-}
-
 /* an integer as JSON writes one (sysfs may hold +7 or 007, which it does not) */
 static bool json_int(const char *v)
 {
@@ -222,7 +165,7 @@ static void json_scalar(const char *v)
 	if (json_int(v))
 		fputs(v, stdout);
 	else
-		json_str(v);
+		wdt_json_str(stdout, v);
 }
 
 /* a value: a list for the two list attributes, else a scalar */
@@ -240,7 +183,7 @@ static void json_val(const char *name, const char *v)
 			if (num)
 				json_scalar(t);
 			else
-				json_str(t);
+				wdt_json_str(stdout, t);
 			first = false;
 		}
 		putchar(']');
@@ -371,14 +314,14 @@ int cmd_list(int argc, char **argv)
 			char path[sizeof(d->name) + 8];
 
 			printf("%s\n    {\"name\": ", i ? "," : "");
-			json_str(d->name);
+			wdt_json_str(stdout, d->name);
 			snprintf(path, sizeof(path), "/dev/%s", d->name);
 			printf(", \"path\": ");
-			json_str(path);
+			wdt_json_str(stdout, path);
 			printf(", \"mode\": \"%s\"", flags_mode(get(d, "flags")));
 			for (int a = 0; a < d->nattr; a++) {
 				printf(", ");
-				json_str(d->attr[a].name);
+				wdt_json_str(stdout, d->attr[a].name);
 				printf(": ");
 				json_val(d->attr[a].name, d->attr[a].val);
 			}
