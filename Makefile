@@ -89,12 +89,13 @@ run:
 	$(MAKE) all
 	tools/vm/wd-vm --add tools/vm/demo.sh -- sh ./demo.sh
 
-# wd bench natively and in the VM, each result beside its comparisons; the
-# report (tables, CSV, JSON, plot) in build/bench/ (docs/performance.md).
+# wd-bench (tools/bench) natively and in the VM, each result beside its
+# comparisons; the report (tables, CSV, plot, and results.json with every
+# row and the project's targets) in build/bench/ (docs/performance.md).
 bench:
 	scripts/deps.sh
 	$(MAKE) all
-	tools/wd/bench.sh
+	tools/bench/bench.sh
 
 check:
 	scripts/deps.sh

@@ -28,7 +28,7 @@
  *    a park (the engines count them): at most N/1000 + 8 per park.
  *
  * How many parks a loaded machine causes, and what the whole path costs in
- * system calls per request, are figures: wd bench measures them
+ * system calls per request, are figures: wd-bench measures them
  * (docs/performance.md, "zero system calls per request while busy").
  *
  * Without strace, or where ptrace is not allowed: SKIP.

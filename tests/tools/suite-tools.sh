@@ -1,12 +1,14 @@
 #!/bin/sh
 # suite-tools.sh: the wd tool in the VM, on the kernel device (/dev/uaN):
-# every subcommand and its bad inputs. busybox sh; run in /work after
+# every subcommand and its bad inputs, and a short run of the benchmark
+# harness (wd-bench). busybox sh; run in /work after
 # wd-vm loaded uacce and wd_soft (instance 0, SVA):
 #   tools/vm/wd-vm --add build/vm -- sh ./suite-tools.sh
 # Prints PASS:/FAIL:/SKIP: lines; exit status 1 if any failed.
 cd "$(dirname "$0")" || exit 1
 here=$(pwd)
 WD=${WD:-wd}
+WDB=${WDB:-wd-bench}	# the benchmark harness (tools/bench)
 EXPECTED=$(cat "$here/tools-expected.txt" 2>/dev/null)
 T=/tmp/suite-tools.$$
 mkdir -p "$T" && cd "$T" || exit 1
@@ -128,10 +130,15 @@ $WD digest nine missing > mi.out 2> mi.err; rc=$?
 [ "$rc" = 1 ] && grep -q 'missing: No such file' mi.err && [ "$(cat mi.out)" = "$(sha256sum nine)" ]
 ok digest_missing_file $?
 
-# ---- bench ----
+# ---- bench: wd bench (one algorithm), then the harness (wd-bench) ----
+$WD bench --alg sha256 --size 4k --time 0.2 > bs.txt 2>&1; rc=$?
+grep -q '^sha256 on /dev/ua0 (sva mode), 4096 bytes per request' bs.txt &&
+grep -Eq '^  [0-9]+ requests/s  [0-9.]+ MiB/s  latency p50' bs.txt
+ok bench_one_algorithm $((rc + $?)) "$(cat bs.txt)"
 modprobe algif_hash 2>/dev/null
-$WD bench --suite kernel --quick --time 0.05 --no-trace --csv b.csv > b.txt 2>&1; rc=$?
-grep -q 'AF_ALG' b.txt && grep -q '== targets' b.txt && grep -q '^kernel,' b.csv
+$WDB --suite kernel --quick --time 0.05 --no-trace --csv b.csv --json b.json > b.txt 2>&1; rc=$?
+grep -q 'AF_ALG' b.txt && grep -q '== targets' b.txt && grep -q '^kernel,' b.csv &&
+grep -q '"targets": \[' b.json
 ok bench_kernel $((rc + $?)) "$(tail -n 5 b.txt)"
 # Debian's kernel has AF_ALG as modules, which wd-vm puts in the guest: the
 # comparison must have run, with numbers (other kernels may say unavailable)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_wd: native tests of the wd tool (build/bin/wd) on the in-process device,
 # every subcommand and its bad inputs, against gzip/gunzip/sha256sum/zlib.
-# Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them).
+# Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them; tcheck.sh).
 #
 # T_WD_ONLY=GLOB runs only the checks whose names match (e.g. 'vs_gzip.*').
 # WD_AT (default build/native/libexec/wd_at) acts at a known system call of
@@ -11,7 +11,9 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WD=${WD:-$(cd "$here/../.." && pwd)/bin/wd}
 WD_AT=${WD_AT:-$(cd "$here/.." && pwd)/libexec/wd_at}
+TCHECK=${TCHECK:-$here/../libexec/tcheck.sh}	# the harness (pass, fail, check)
 [[ -x $WD ]] || { echo "FAIL: t_wd.setup (no $WD)"; exit 1; }
+[[ -f $TCHECK ]] || { echo "FAIL: t_wd.setup (no $TCHECK)"; exit 1; }
 export WD_DEV_PATH=local
 T=$(mktemp -d /tmp/t_wd.XXXXXX)
 U='' P='' G=''	# a second user, its primary group, a group it is in (mkusers)
@@ -25,22 +27,9 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
-fails=0
-pass() { echo "PASS: t_wd.$1"; }
-fail() { echo "FAIL: t_wd.$1${2:+ ($2)}"; fails=$((fails + 1)); }
-skip() { echo "SKIP: t_wd.$1 ($2)"; }
-only() { [[ -z ${T_WD_ONLY:-} || $1 == $T_WD_ONLY ]]; }
-# check NAME CMD...: PASS when CMD succeeds; exit status 77 is a SKIP, the
-# reason on its last line of output
-check() {
-	local n=$1 rc=0
-	shift
-	only "$n" || return 0
-	"$@" >"$T/out.$n" 2>&1 || rc=$?
-	if ((rc == 0)); then pass "$n"
-	elif ((rc == 77)); then skip "$n" "$(tail -n 1 "$T/out.$n")"
-	else fail "$n" "$(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
-}
+TNAME=t_wd
+# shellcheck source=tcheck.sh
+. "$TCHECK"
 no_temp() { ! ls -a "${1:-.}" | grep -q '\.wd-tmp\.'; }
 
 # inputs: text (compressible), random, and exact chunk multiples
@@ -817,6 +806,7 @@ t_usage() {
 		$WD digest --queues 0
 		$WD list --bogus
 		$WD bench --time -1
+		$WD bench --size 1Q
 		$WD frobnicate
 		$WD
 	EOF
@@ -883,43 +873,44 @@ PY
 }
 check unzip_member_over_chunk_buffer t_unzip_big_member
 
-# ---- bench ----
+# ---- bench: one algorithm on the chosen device (the benchmark harness,
+# wd-bench, has its tests in t_wd_bench) ----
 t_bench() {
-	# ~1 s of points; the bound catches a point that never ends (a
-	# deadline check that missed its turn once ran for an hour in CI)
-	timeout 120 "$WD" bench --suite native --quick --time 0.02 --no-trace --csv b.csv \
-		--json b.json --plot b.png > b.txt &&
-	grep -q 'cache line' b.txt && grep -q 'io_uring NOP' b.txt && grep -q '== targets' b.txt &&
-	head -n1 b.csv | grep -q '^group,path,kind,alg,bytes' && (($(wc -l < b.csv) > 20)) &&
-	python3 -c 'import json; d = json.load(open("b.json")); assert len(d["results"]) > 20 and d["targets"]' &&
-	[[ $(head -c 8 b.png | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]]
+	local a
+	for a in nop copy crc32c sha256 gzip; do
+		timeout 60 "$WD" bench --alg $a --size 4k --time 0.05 > b.txt || return 1
+		cat b.txt
+		grep -Eq "^$a on local:sva \(sva mode\), 4096 bytes per request, batch 16, 64 in flight" b.txt &&
+		grep -Eq '^  [0-9]+ requests/s  [0-9.]+ MiB/s  latency p50 [0-9.]+ us, p99 [0-9.]+ us$' b.txt ||
+		return 1
+	done
 }
-check bench_native_outputs t_bench
-t_bench_trace() {
-	command -v strace >/dev/null || { skip bench_syscalls_traced "no strace"; return 0; }
-	timeout 300 "$WD" bench --suite roundtrip --time 0.05 > bt.txt 2>&1 || return 1
-	# the counting itself, on paths whose calls are fixed: eventfd, a write
-	# and a read on each side = 4 per round trip; io_uring NOP one at a
-	# time = 1 (io_uring_enter). The in-process device's count is a
-	# measurement (0 while busy; parks on a loaded machine): a number.
-	grep -E 'eventfd.* 4\.000 *$' bt.txt && grep -E 'io_uring NOP .* 1\.000 *$' bt.txt &&
-	grep -E 'in-process device .* [0-9]+\.[0-9]{3} *$' bt.txt
+check bench_one_algorithm t_bench
+t_bench_json() {
+	timeout 60 "$WD" bench --alg copy --size 64 --batch 4 --depth 8 --device local:pasid \
+		--time 0.05 --json > bj.json &&
+	python3 -c '
+import json, sys
+d = json.load(open("bj.json"))
+assert d["alg"] == "copy" and d["device"] == "local:pasid" and d["mode"] == "pasid", d
+assert d["bytes"] == 64 and d["batch"] == 4 and d["depth"] == 8, d
+assert d["ops_per_s"] > 0 and d["mib_per_s"] > 0 and d["p99_ns"] >= d["p50_ns"] >= 0, d'
 }
-check bench_syscalls_traced t_bench_trace
-# the compression rows set WD_LOCAL_ENGINES for their wd zip (an invalid
-# value here would fail every one of them otherwise)
-t_bench_comp_rows() {
-	WD_LOCAL_ENGINES=abc timeout 300 "$WD" bench --suite comp --quick --no-trace --corpus text > bc.txt &&
-	grep -Eq '^  wd zip -6, in-process device \(1 engine\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
-	grep -Eq '^  wd zip -6, 2 in-process devices \(2 engines\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
-	grep -Eq '^  wd zip -6, in-process device \(2 engines\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
-	grep -q 'wd zip (in-process, 2 engines) / pigz -p 2 -6' bc.txt &&
-	[[ $(grep -c '^  wd zip -6.* bytes' bc.txt) == 3 ]] &&
-	[[ $(grep '^  wd zip -6' bc.txt | awk '{print $(NF-4)}' | sort -u | wc -l) == 1 ]]
-}
-check bench_comp_engines_rows t_bench_comp_rows
-check bench_comp_no_corpus bash -c 'timeout 120 "$0" bench --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WD"
+check bench_json t_bench_json
 check bench_bad_option bash -c '"$0" bench --time -1 2>/dev/null; [[ $? == 1 ]]' "$WD"
+check bench_unknown_alg bash -c '"$0" bench --alg md5 2> ba.err; [[ $? == 1 ]] && grep -q "md5 on any device" ba.err' "$WD"
+# the product tool carries no benchmark: no liburing, no libdeflate, no
+# traced worker (the harness's, wd-bench __worker)
+t_no_bench_libs() {
+	local vmwd=$here/../../vm/bin/wd
+	ldd "$WD" && ! ldd "$WD" | grep -Eq 'liburing|libdeflate' || return 1
+	if [[ -f $vmwd ]] && command -v nm > /dev/null; then
+		! nm "$vmwd" | grep -Eq ' [TtWw] (io_uring_|libdeflate_)' || return 1
+	fi
+	"$WD" __bench-worker wd:nop:0:1:1: 10 2> bw.err
+	[[ $? == 1 ]] && grep -q 'unknown command' bw.err
+}
+check bench_no_benchmark_libs t_no_bench_libs
 check usage_unknown_command bash -c '"$0" frobnicate 2> uc.err; [[ $? == 1 ]] && grep -q "unknown command" uc.err' "$WD"
 
 exit $((fails > 0))

@@ -33,10 +33,10 @@ echo "  crc32c:  $(wd digest --alg crc32c /tmp/wd.bin)"
 cd /work
 
 echo
-echo "== wd bench (short): uacce against AF_ALG and a syscall per request"
+echo "== wd-bench (short): uacce against AF_ALG and a syscall per request"
 echo "   (QEMU/TCG emulation: the ratios show the shape, not the hardware's speed)"
 # AF_ALG: modprobe, or the modules `make bench` puts beside this script
 modprobe algif_hash 2>/dev/null ||
 	{ [ -f kmods/af_alg.ko ] && insmod kmods/af_alg.ko && insmod kmods/algif_hash.ko; } ||
 	echo "  (algif_hash not loadable here: the AF_ALG comparison says so and is skipped)"
-wd bench --suite kernel --quick --time 0.1
+wd-bench --suite kernel --quick --time 0.1

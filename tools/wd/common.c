@@ -17,6 +17,7 @@
 #include "wdtool.h"
 
 int wdt_verbose;
+const char *wdt_prog = "wd";
 static int wdt_stdout_errno;	/* a flush of stdout here failed: why */
 
 void wdt_vmsg(const char *fmt, va_list ap)
@@ -24,7 +25,7 @@ void wdt_vmsg(const char *fmt, va_list ap)
 	/* what stdout says comes first; its error is for wdt_stdout_close() */
 	if (fflush(stdout) && !wdt_stdout_errno)
 		wdt_stdout_errno = errno;
-	fputs("wd: ", stderr);
+	fprintf(stderr, "%s: ", wdt_prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -162,6 +163,19 @@ int wdt_parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+int wdt_parse_secs(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0 && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 bool wdt_have_local(void)
 {
 #ifdef WDT_HAVE_LOCAL
@@ -169,6 +183,65 @@ bool wdt_have_local(void)
 #else
 	return false;
 #endif
+}
+
+/* ---- JSON ---- */
+
+/* the length of the valid UTF-8 sequence at @s, or 0 */
+static int utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
+void wdt_json_str(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (!n) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s);
+		} else if (*s < 0x20) {
+			fprintf(f, "\\u%04x", *s);
+		} else {
+			fwrite(s, 1, (size_t)n, f);
+		}
+		s += n;
+	}
+	fputc('"', f);
 }
 
 const char *wdt_mode_name(uint32_t f)

@@ -459,6 +459,54 @@ static void digest_usage(FILE *f)
 	      "  -v, --verbose     say which device, and when a file is hashed in-process\n", f);
 }
 
+/*
+ * Requests in flight per queue (@depth, within every queue's depth and
+ * memory) and their buffers: the caller's own pages where every queue is
+ * SVA, else device memory. 0, or 1 (message given).
+ */
+static int digest_setup(struct dctx *d, int depth)
+{
+	d->sva = true;
+	for (int i = 0; i < d->qs.n; i++)
+		d->sva &= !!(d->qs.q[i].dev_flags & WD_DEV_SVA);
+	d->buf_cap = d->sha ? 4u << 20 : 1u << 20;
+	for (int i = 0; i < d->qs.n && !d->sva; i++)
+		if (d->buf_cap > d->qs.q[i].ss_max / 2 - 4096)
+			d->buf_cap = d->qs.q[i].ss_max / 2 - 4096;
+	d->spq = depth;
+	for (int i = 0; i < d->qs.n; i++) {
+		if ((uint32_t)d->spq > d->qs.q[i].depth)
+			d->spq = (int)d->qs.q[i].depth;
+		if (!d->sva)
+			while (d->spq > 1 && (d->buf_cap + 64) * (size_t)d->spq > d->qs.q[i].ss_max)
+				d->spq--;
+	}
+	d->slots = calloc((size_t)(d->qs.n * d->spq), sizeof(*d->slots));
+	if (!d->slots) {
+		wdt_err("%s", strerror(ENOMEM));
+		return 1;
+	}
+	for (int i = 0; i < d->qs.n * d->spq; i++)
+		d->slots[i].res = d->slots[i].res_sva;
+	if (!d->sva) {
+		for (int i = 0; i < d->qs.n; i++) {
+			size_t per = d->buf_cap + 64;
+			uint8_t *mem = wd_reserve_memory(&d->qs.q[i], per * (size_t)d->spq);
+
+			if (!mem) {
+				wdt_err("%s: cannot reserve device memory: %s",
+					d->qs.q[i].dev_path, strerror(errno));
+				return 1;
+			}
+			for (int s = 0; s < d->spq; s++) {
+				d->slots[i * d->spq + s].buf = mem + per * (size_t)s;
+				d->slots[i * d->spq + s].res = mem + per * (size_t)s + d->buf_cap;
+			}
+		}
+	}
+	return 0;
+}
+
 int cmd_digest(int argc, char **argv)
 {
 	enum { OPT_DEVICE = 256, OPT_QUEUES, OPT_DEPTH };
@@ -508,44 +556,8 @@ int cmd_digest(int argc, char **argv)
 			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
 		return 1;
 	}
-	d.sva = true;
-	for (int i = 0; i < d.qs.n; i++)
-		d.sva &= !!(d.qs.q[i].dev_flags & WD_DEV_SVA);
-	d.buf_cap = d.sha ? 4u << 20 : 1u << 20;
-	for (int i = 0; i < d.qs.n && !d.sva; i++)
-		if (d.buf_cap > d.qs.q[i].ss_max / 2 - 4096)
-			d.buf_cap = d.qs.q[i].ss_max / 2 - 4096;
-	d.spq = depth;
-	for (int i = 0; i < d.qs.n; i++) {
-		if ((uint32_t)d.spq > d.qs.q[i].depth)
-			d.spq = (int)d.qs.q[i].depth;
-		if (!d.sva)
-			while (d.spq > 1 && (d.buf_cap + 64) * (size_t)d.spq > d.qs.q[i].ss_max)
-				d.spq--;
-	}
-	d.slots = calloc((size_t)(d.qs.n * d.spq), sizeof(*d.slots));
-	if (!d.slots) {
-		wdt_err("%s", strerror(ENOMEM));
+	if (digest_setup(&d, depth))
 		return 1;
-	}
-	for (int i = 0; i < d.qs.n * d.spq; i++)
-		d.slots[i].res = d.slots[i].res_sva;
-	if (!d.sva) {
-		for (int i = 0; i < d.qs.n; i++) {
-			size_t per = d.buf_cap + 64;
-			uint8_t *mem = wd_reserve_memory(&d.qs.q[i], per * (size_t)d.spq);
-
-			if (!mem) {
-				wdt_err("%s: cannot reserve device memory: %s",
-					d.qs.q[i].dev_path, strerror(errno));
-				return 1;
-			}
-			for (int s = 0; s < d.spq; s++) {
-				d.slots[i * d.spq + s].buf = mem + per * (size_t)s;
-				d.slots[i * d.spq + s].res = mem + per * (size_t)s + d.buf_cap;
-			}
-		}
-	}
 	if (optind == argc)
 		do_file(&d, NULL);
 	for (int i = optind; i < argc; i++)

@@ -144,63 +144,6 @@ static const char *flags_mode(const char *flags)
 	return "unknown";
 }
 
-/* the length of the valid UTF-8 sequence at @s, or 0 */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
-static void json_str(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	putchar('"');
-	while (*s) {
-		int n = utf8_len(s);
-
-		if (!n) {
-			fputs("\\ufffd", stdout);
-			n = 1;
-		} else if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s);
-		} else if (*s < 0x20) {
-			printf("\\u%04x", *s);
-		} else {
-			fwrite(s, 1, (size_t)n, stdout);
-		}
-		s += n;
-	}
-	putchar('"');
-}
-
 /* an integer as JSON writes one (sysfs may hold +7 or 007, which it does not) */
 static bool json_int(const char *v)
 {
@@ -222,7 +165,7 @@ static void json_scalar(const char *v)
 	if (json_int(v))
 		fputs(v, stdout);
 	else
-		json_str(v);
+		wdt_json_str(stdout, v);
 }
 
 /* a value: a list for the two list attributes, else a scalar */
@@ -240,7 +183,7 @@ static void json_val(const char *name, const char *v)
 			if (num)
 				json_scalar(t);
 			else
-				json_str(t);
+				wdt_json_str(stdout, t);
 			first = false;
 		}
 		putchar(']');
@@ -309,6 +252,104 @@ static void list_usage(FILE *f)
 	      "Exit status 1 when no accelerator is found.\n", f);
 }
 
+/* the devices under @root, sorted by name: their count, or -1 (message given) */
+static int load_devs(const char *root, struct dev **devsp)
+{
+	struct dev *devs = NULL;
+	struct dirent *e;
+	DIR *dp = opendir(root);
+	int n = 0;
+
+	if (!dp)
+		return 0;
+	while ((e = readdir(dp))) {
+		struct dev *nd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		nd = realloc(devs, sizeof(*devs) * (size_t)(n + 1));
+		if (!nd) {
+			wdt_err("list: %s", strerror(ENOMEM));
+			free(devs);
+			closedir(dp);
+			return -1;
+		}
+		devs = nd;
+		if (!load_dev(root, e->d_name, &devs[n]))
+			n++;
+	}
+	closedir(dp);
+	qsort(devs, (size_t)n, sizeof(*devs), cmp_dev);
+	*devsp = devs;
+	return n;
+}
+
+static void print_json(const struct dev *devs, int n, const struct local_info *li)
+{
+	printf("{\n  \"devices\": [");
+	for (int i = 0; i < n; i++) {
+		const struct dev *d = &devs[i];
+		char path[sizeof(d->name) + 8];
+
+		printf("%s\n    {\"name\": ", i ? "," : "");
+		wdt_json_str(stdout, d->name);
+		snprintf(path, sizeof(path), "/dev/%s", d->name);
+		printf(", \"path\": ");
+		wdt_json_str(stdout, path);
+		printf(", \"mode\": \"%s\"", flags_mode(get(d, "flags")));
+		for (int a = 0; a < d->nattr; a++) {
+			printf(", ");
+			wdt_json_str(stdout, d->attr[a].name);
+			printf(": ");
+			json_val(d->attr[a].name, d->attr[a].val);
+		}
+		printf("}");
+	}
+	printf("%s],\n  \"local\": ", n ? "\n  " : "");
+	if (li->present) {
+		printf("{\"path\": \"local\", \"in_process\": true, \"modes\": ");
+		json_val("algorithms", li->modes);
+		printf(", \"algorithms\": ");
+		json_val("algorithms", li->algs);
+		printf(", \"engines\": %d", li->engines);
+		printf(", \"depth\": %u, \"ss_max\": {\"sva\": %zu, \"pasid\": %zu, \"noiommu\": %zu}}",
+		       li->depth, li->ss_max[0], li->ss_max[1], li->ss_max[2]);
+	} else {
+		printf("null");
+	}
+	printf("\n}\n");
+}
+
+static void print_text(const struct dev *devs, int n, const struct local_info *li)
+{
+	for (int i = 0; i < n; i++) {
+		const struct dev *d = &devs[i];
+		const char *free_q = get(d, "available_instances");
+		const char *node = get(d, "node_id");
+
+		printf("%s  /dev/%s  %s  mode %s  free queues %s  node %s%s\n",
+		       d->name, d->name, get(d, "api") ? get(d, "api") : "?",
+		       flags_mode(get(d, "flags")), free_q ? free_q : "?",
+		       node ? node : "?",
+		       get(d, "isolate") && atoi(get(d, "isolate")) ? "  ISOLATED" : "");
+		for (int a = 0; a < d->nattr; a++)
+			printf("    %-20s %s\n", d->attr[a].name, d->attr[a].val);
+	}
+	if (!li->present)
+		return;
+	printf("local  (in-process device: the wd_soft engine in threads of this process)\n");
+	printf("    %-20s %s\n", "modes", li->modes);
+	printf("    %-20s %s\n", "algorithms", li->algs);
+	printf("    %-20s %d (%s)\n", "engines", li->engines,
+	       secure_getenv("WD_LOCAL_ENGINES") &&
+	       *secure_getenv("WD_LOCAL_ENGINES") ?
+	       "WD_LOCAL_ENGINES" : "the default; WD_LOCAL_ENGINES=N for more");
+	printf("    %-20s %u\n", "depth", li->depth);
+	printf("    %-20s %zu MiB (sva, pasid), %zu MiB (noiommu)\n", "ss_max",
+	       li->ss_max[0] >> 20, li->ss_max[2] >> 20);
+	printf("    %-20s %s\n", "select with", "--device local[:sva|pasid|noiommu] or WD_DEV_PATH=local");
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -321,9 +362,7 @@ int cmd_list(int argc, char **argv)
 	bool json = false, kernel_only = false;
 	struct dev *devs = NULL;
 	struct local_info li;
-	int n = 0, opt;
-	DIR *dp;
-	struct dirent *e;
+	int n, opt;
 
 	while ((opt = getopt_long(argc, argv, "jkh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -339,92 +378,17 @@ int cmd_list(int argc, char **argv)
 	}
 	if (!root || !*root)
 		root = "/sys/class/uacce";
-
-	dp = opendir(root);
-	if (dp) {
-		while ((e = readdir(dp))) {
-			struct dev *nd;
-
-			if (e->d_name[0] == '.')
-				continue;
-			nd = realloc(devs, sizeof(*devs) * (size_t)(n + 1));
-			if (!nd) {
-				wdt_err("list: %s", strerror(ENOMEM));
-				return 1;
-			}
-			devs = nd;
-			if (!load_dev(root, e->d_name, &devs[n]))
-				n++;
-		}
-		closedir(dp);
-		qsort(devs, (size_t)n, sizeof(*devs), cmp_dev);
-	}
+	n = load_devs(root, &devs);
+	if (n < 0)
+		return 1;
 	if (!kernel_only)
 		probe_local(&li);
 	else
 		memset(&li, 0, sizeof(li));
-
-	if (json) {
-		printf("{\n  \"devices\": [");
-		for (int i = 0; i < n; i++) {
-			struct dev *d = &devs[i];
-			char path[sizeof(d->name) + 8];
-
-			printf("%s\n    {\"name\": ", i ? "," : "");
-			json_str(d->name);
-			snprintf(path, sizeof(path), "/dev/%s", d->name);
-			printf(", \"path\": ");
-			json_str(path);
-			printf(", \"mode\": \"%s\"", flags_mode(get(d, "flags")));
-			for (int a = 0; a < d->nattr; a++) {
-				printf(", ");
-				json_str(d->attr[a].name);
-				printf(": ");
-				json_val(d->attr[a].name, d->attr[a].val);
-			}
-			printf("}");
-		}
-		printf("%s],\n  \"local\": ", n ? "\n  " : "");
-		if (li.present) {
-			printf("{\"path\": \"local\", \"in_process\": true, \"modes\": ");
-			json_val("algorithms", li.modes);
-			printf(", \"algorithms\": ");
-			json_val("algorithms", li.algs);
-			printf(", \"engines\": %d", li.engines);
-			printf(", \"depth\": %u, \"ss_max\": {\"sva\": %zu, \"pasid\": %zu, \"noiommu\": %zu}}",
-			       li.depth, li.ss_max[0], li.ss_max[1], li.ss_max[2]);
-		} else {
-			printf("null");
-		}
-		printf("\n}\n");
-	} else {
-		for (int i = 0; i < n; i++) {
-			struct dev *d = &devs[i];
-			const char *free_q = get(d, "available_instances");
-			const char *node = get(d, "node_id");
-
-			printf("%s  /dev/%s  %s  mode %s  free queues %s  node %s%s\n",
-			       d->name, d->name, get(d, "api") ? get(d, "api") : "?",
-			       flags_mode(get(d, "flags")), free_q ? free_q : "?",
-			       node ? node : "?",
-			       get(d, "isolate") && atoi(get(d, "isolate")) ? "  ISOLATED" : "");
-			for (int a = 0; a < d->nattr; a++)
-				printf("    %-20s %s\n", d->attr[a].name, d->attr[a].val);
-		}
-		if (li.present) {
-			printf("local  (in-process device: the wd_soft engine in threads of this process)\n");
-			printf("    %-20s %s\n", "modes", li.modes);
-			printf("    %-20s %s\n", "algorithms", li.algs);
-			printf("    %-20s %d (%s)\n", "engines", li.engines,
-			       secure_getenv("WD_LOCAL_ENGINES") &&
-			       *secure_getenv("WD_LOCAL_ENGINES") ?
-			       "WD_LOCAL_ENGINES" : "the default; WD_LOCAL_ENGINES=N for more");
-			printf("    %-20s %u\n", "depth", li.depth);
-			printf("    %-20s %zu MiB (sva, pasid), %zu MiB (noiommu)\n", "ss_max",
-			       li.ss_max[0] >> 20, li.ss_max[2] >> 20);
-			printf("    %-20s %s\n", "select with", "--device local[:sva|pasid|noiommu] or WD_DEV_PATH=local");
-		}
-	}
+	if (json)
+		print_json(devs, n, &li);
+	else
+		print_text(devs, n, &li);
 	free(devs);
 	/* "no device" is said below; anything else is worth saying */
 	if (li.err && li.err != -ENODEV)

@@ -6,7 +6,7 @@
  *   wd zip [OPTION]... [FILE]...          gzip-compatible compression
  *   wd unzip [OPTION]... [FILE]...        and decompression (= wd zip -d)
  *   wd digest --alg sha256|crc32c [FILE]...   sha256sum-style checksums
- *   wd bench [OPTION]...                  benchmarks beside their comparisons
+ *   wd bench [OPTION]...                  one algorithm's speed on a device
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -25,8 +25,8 @@ static void usage(FILE *f)
 	      "  unzip [-cfkqvt] [FILE.gz]...    decompress (same as zip -d)\n"
 	      "  digest --alg sha256|crc32c [FILE]...\n"
 	      "                                  checksums in sha256sum's format\n"
-	      "  bench [--quick] [--csv|--json] [--plot FILE.png] ...\n"
-	      "                                  benchmarks beside their comparisons\n"
+	      "  bench [--alg ALG] [--size SIZE] [--time SECS] ...\n"
+	      "                                  requests/s, MiB/s, latency of one algorithm\n"
 	      "  help                            this text; wd COMMAND --help for more\n"
 	      "\n"
 	      "Device: --device DEV[,DEV...] on each command (/dev/uaN, local[:mode]);\n"
@@ -47,8 +47,6 @@ static int run(int argc, char **argv)
 		return cmd_digest(argc, argv);
 	if (!strcmp(argv[0], "bench"))
 		return cmd_bench(argc, argv);
-	if (!strcmp(argv[0], "__bench-worker"))
-		return cmd_bench_worker(argc, argv);
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "--help") ||
 	    !strcmp(argv[0], "-h")) {
 		usage(stdout);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wdtool.h: what the subcommands of the wd tool share (common.c, queues.c,
- * out.c). Only libwd's public API (wd.h) is used.
+ * wdtool.h: what the subcommands of the wd tool share (common.c, speed.c),
+ * and what the benchmark harness (tools/bench) builds on: one copy of each.
+ * Only libwd's public API (wd.h) is used.
  */
 #ifndef WDTOOL_H
 #define WDTOOL_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -18,6 +20,7 @@
 #define WDT_MAX_QUEUES	16
 
 extern int wdt_verbose;		/* -v: say which device, fallbacks, ... */
+extern const char *wdt_prog;	/* the name messages start with: "wd" */
 
 /* messages: "wd: ..." on stderr */
 void wdt_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
@@ -32,7 +35,10 @@ const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
 int wdt_parse_int(const char *s, int min, int max, int *out);	/* min..max */
+int wdt_parse_secs(const char *s, double max, double *out);	/* (0, max] */
 bool wdt_have_local(void);	/* the in-process device is built in */
+/* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
+void wdt_json_str(FILE *f, const char *str);
 
 /*
  * Queues of one algorithm over the devices of a spec: NULL or "" = the
@@ -100,11 +106,55 @@ void wdt_progress_start(struct wdt_progress *p, const char *name,
 void wdt_progress_add(struct wdt_progress *p, uint64_t n);
 void wdt_progress_end(struct wdt_progress *p);
 
+/*
+ * Measuring requests (speed.c): a warm-up, then operations until @n more
+ * or until @deadline (0: none). Latencies (ns) are sampled into @lat when
+ * it has room; an @untimed run reads no clock at all (under a tracer in a
+ * TCG guest, clock_gettime() is a counted system call).
+ */
+#define WDT_LAT_MAX	(1u << 20)
+struct wdt_lat {
+	uint32_t *ns;		/* WDT_LAT_MAX entries, or NULL: none kept */
+	size_t n;
+};
+struct wdt_run {
+	uint64_t n, deadline;
+	uint64_t warm_ns;	/* the warm-up ends after this long too (0: by count) */
+	bool untimed;
+	struct wdt_lat *lat;
+	/* results: operations measured (after wdt_run_end()) and their window */
+	uint64_t done, t_start, t_end;
+	char err[96];		/* why a runner failed */
+	/* state */
+	uint64_t t_begin, warm_done, calls;
+	bool over, rec;
+};
+bool wdt_run_more(struct wdt_run *r);		/* before an operation */
+uint64_t wdt_run_sample(const struct wdt_run *r);	/* its start time, or 0 */
+void wdt_run_tick(struct wdt_run *r, uint64_t t0);	/* after it completed */
+void wdt_run_end(struct wdt_run *r);
+/* the median and 99th percentile of @l (sorted in place); 0 when empty */
+void wdt_lat_pcts(struct wdt_lat *l, double *p50, double *p99);
+
+/*
+ * Requests of @alg (nop, copy: copies; crc32c, sha256: digests; else
+ * compression at level 1) of @size bytes through an open queue, up to
+ * @depth in flight, submitted @batch at a time; completions polled, or
+ * waited for one by one in poll() (@sync). @depth and @batch are set to
+ * what the queue's depth and memory allowed. 0 or -errno (r->err says).
+ */
+struct wdt_load {
+	const char *alg;
+	uint32_t size;
+	int batch, depth;
+	bool sync;
+};
+int wdt_run_queue(struct wd_queue *q, struct wdt_load *l, struct wdt_run *r);
+
 /* subcommands */
 int cmd_list(int argc, char **argv);
 int cmd_zip(int argc, char **argv, bool decompress);
 int cmd_digest(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-int cmd_bench_worker(int argc, char **argv);
 
 #endif

@@ -1025,82 +1025,94 @@ static void zip_usage(FILE *f, bool d)
 	      "ignored, trailing garbage, the input not removed).\n", f);
 }
 
-int cmd_zip(int argc, char **argv, bool decompress)
-{
-	enum { OPT_DEVICE = 256, OPT_QUEUES, OPT_DEPTH, OPT_CHUNK, OPT_SYNC, OPT_PROG, OPT_NOPROG,
-	       OPT_FAST, OPT_BEST };
-	static const struct option opts[] = {
-		{ "stdout", no_argument, NULL, 'c' },
-		{ "to-stdout", no_argument, NULL, 'c' },
-		{ "decompress", no_argument, NULL, 'd' },
-		{ "uncompress", no_argument, NULL, 'd' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "test", no_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "device", required_argument, NULL, OPT_DEVICE },
-		{ "queues", required_argument, NULL, OPT_QUEUES },
-		{ "depth", required_argument, NULL, OPT_DEPTH },
-		{ "chunk", required_argument, NULL, OPT_CHUNK },
-		{ "sync", no_argument, NULL, OPT_SYNC },
-		{ "progress", no_argument, NULL, OPT_PROG },
-		{ "no-progress", no_argument, NULL, OPT_NOPROG },
-		{ "fast", no_argument, NULL, OPT_FAST },
-		{ "best", no_argument, NULL, OPT_BEST },
-		{ 0 }
-	};
-	struct zopt o = { .decompress = decompress, .progress = -1, .level = 6,
-			  .chunk = 1 << 20, .queues = 2, .depth = 4 };
-	struct zctx z;
-	int opt, status = 0;
+enum { OPT_DEVICE = 256, OPT_QUEUES, OPT_DEPTH, OPT_CHUNK, OPT_SYNC, OPT_PROG, OPT_NOPROG,
+       OPT_FAST, OPT_BEST };
+static const struct option zip_opts[] = {
+	{ "stdout", no_argument, NULL, 'c' },
+	{ "to-stdout", no_argument, NULL, 'c' },
+	{ "decompress", no_argument, NULL, 'd' },
+	{ "uncompress", no_argument, NULL, 'd' },
+	{ "keep", no_argument, NULL, 'k' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "test", no_argument, NULL, 't' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "progress", no_argument, NULL, OPT_PROG },
+	{ "no-progress", no_argument, NULL, OPT_NOPROG },
+	{ "fast", no_argument, NULL, OPT_FAST },
+	{ "best", no_argument, NULL, OPT_BEST },
+	{ 0 }
+};
 
-	while ((opt = getopt_long(argc, argv, "cdkftqvh123456789", opts, NULL)) != -1) {
+/* the options into @o: -1 to go on, else the exit status (--help: 0) */
+static int zip_parse(int argc, char **argv, struct zopt *o, bool decompress)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "cdkftqvh123456789", zip_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': o.to_stdout = true; break;
-		case 'd': o.decompress = true; break;
-		case 'k': o.keep = true; break;
-		case 'f': o.force = true; break;
-		case 't': o.test = o.decompress = true; break;
-		case 'q': o.quiet = true; break;
+		case 'c': o->to_stdout = true; break;
+		case 'd': o->decompress = true; break;
+		case 'k': o->keep = true; break;
+		case 'f': o->force = true; break;
+		case 't': o->test = o->decompress = true; break;
+		case 'q': o->quiet = true; break;
 		case 'v': wdt_verbose++; break;
 		case 'h': zip_usage(stdout, decompress); return 0;
-		case OPT_DEVICE: o.device = optarg; break;
+		case OPT_DEVICE: o->device = optarg; break;
 		case OPT_QUEUES:
-			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &o.queues)) {
+			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &o->queues)) {
 				wdt_err("--queues: invalid value '%s' (1 to %d)", optarg,
 					WDT_MAX_QUEUES);
 				return STATUS_ERR;
 			}
 			break;
 		case OPT_DEPTH:
-			if (wdt_parse_int(optarg, 1, 256, &o.depth)) {
+			if (wdt_parse_int(optarg, 1, 256, &o->depth)) {
 				wdt_err("--depth: invalid value '%s' (1 to 256)", optarg);
 				return STATUS_ERR;
 			}
 			break;
 		case OPT_CHUNK:
-			if (wdt_parse_size(optarg, &o.chunk) || o.chunk < 4096 ||
-			    o.chunk > (16u << 20)) {
+			if (wdt_parse_size(optarg, &o->chunk) || o->chunk < 4096 ||
+			    o->chunk > (16u << 20)) {
 				wdt_err("--chunk: invalid size '%s' (4K to 16M)", optarg);
 				return STATUS_ERR;
 			}
 			break;
-		case OPT_SYNC: o.sync = true; break;
-		case OPT_PROG: o.progress = 1; break;
-		case OPT_NOPROG: o.progress = 0; break;
-		case OPT_FAST: o.level = 1; break;
-		case OPT_BEST: o.level = 9; break;
+		case OPT_SYNC: o->sync = true; break;
+		case OPT_PROG: o->progress = 1; break;
+		case OPT_NOPROG: o->progress = 0; break;
+		case OPT_FAST: o->level = 1; break;
+		case OPT_BEST: o->level = 9; break;
 		default:
 			if (opt >= '1' && opt <= '9') {
-				o.level = (unsigned int)(opt - '0');
+				o->level = (unsigned int)(opt - '0');
 				break;
 			}
 			zip_usage(stderr, decompress);
 			return STATUS_ERR;	/* gzip's usage status */
 		}
 	}
+	return -1;
+}
+
+int cmd_zip(int argc, char **argv, bool decompress)
+{
+	struct zopt o = { .decompress = decompress, .progress = -1, .level = 6,
+			  .chunk = 1 << 20, .queues = 2, .depth = 4 };
+	struct zctx z;
+	int status = zip_parse(argc, argv, &o, decompress);
+
+	if (status >= 0)
+		return status;
+	status = 0;
 	/* gzip -q: a pipe closed early is a warning, not a death */
 	wdt_signals_init(o.quiet ? STATUS_WARN : 0);
 	if (setup(&z, &o)) {
