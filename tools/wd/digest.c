@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,7 @@ struct file {
 	uint8_t sha[32];
 };
 
+/* a request of the pipeline (wdt_pipe): its request first */
 struct dslot {
 	struct wd_digest_req req;
 	uint8_t *buf;		/* reserved memory, non-SVA */
@@ -106,30 +108,15 @@ struct dslot {
 	struct file *f;
 	bool last;		/* the file's last piece */
 };
+_Static_assert(offsetof(struct dslot, req) == 0, "wdt_pipe: the request first");
 
 struct dctx {
 	bool sha;
-	struct wdt_queues qs;
-	int spq;
+	struct wdt_pipe p;	/* its slots: struct dslot */
 	size_t buf_cap;
 	bool sva;
-	struct dslot *slots;
-	uint64_t sub, done;
 	int status;
 };
-
-static struct dslot *dslot_of(struct dctx *d, uint64_t seq)
-{
-	int nq = d->qs.n;
-
-	return &d->slots[(seq % (uint64_t)nq) * (uint64_t)d->spq +
-			 (seq / (uint64_t)nq) % (uint64_t)d->spq];
-}
-
-static struct wd_queue *dq_of(struct dctx *d, uint64_t seq)
-{
-	return &d->qs.q[seq % (uint64_t)d->qs.n];
-}
 
 /*
  * sha256sum's line (coreutils 9.1): a name holding a backslash, newline or
@@ -206,19 +193,14 @@ static void device_failed(struct dctx *d, struct file *f, int status)
 /* receive the oldest request; prints a file's sum when its last piece is in */
 static int recv_one(struct dctx *d)
 {
-	struct dslot *s = dslot_of(d, d->done);
-	struct file *f = s->f;
-	void *r;
-	int ret;
+	struct dslot *s;
+	struct file *f;
 
-	wd_flush(dq_of(d, d->done));
-	ret = wd_recv_sync(dq_of(d, d->done), &r);
-	if (ret < 0 || r != &s->req) {
-		wdt_err("device queue failed: %s",
-			ret < 0 ? strerror(-ret) : "request out of order");
+	wd_flush(wdt_pipe_queue(&d->p, d->p.done));
+	s = wdt_pipe_recv(&d->p, NULL);
+	if (!s)
 		exit(1);
-	}
-	d->done++;
+	f = s->f;
 	f->pieces_out--;
 	if (s->req.status && !f->failed)
 		device_failed(d, f, s->req.status);
@@ -238,15 +220,15 @@ static int recv_one(struct dctx *d)
 
 static void drain(struct dctx *d)
 {
-	while (d->done < d->sub)
+	while (d->p.done < d->p.sub)
 		recv_one(d);
 }
 
 static struct dslot *next_slot(struct dctx *d)
 {
-	if (d->sub - d->done == (uint64_t)d->qs.n * (uint64_t)d->spq)
+	if (wdt_pipe_full(&d->p))
 		recv_one(d);
-	return dslot_of(d, d->sub);
+	return wdt_pipe_slot(&d->p, d->p.sub);
 }
 
 static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
@@ -258,16 +240,14 @@ static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
 	s->last = last;
 	wd_prep_digest(&s->req, s->res, d->sha ? WD_SHA256_SIZE : WD_CRC32C_SIZE,
 		       src, (uint32_t)len, 0);
-	ret = wd_send(dq_of(d, d->sub), &s->req);
+	ret = wdt_pipe_send(&d->p);
 	if (ret) {
 		wdt_err("%s: send: %s", fname(f), strerror(-ret));
 		exit(1);
 	}
-	d->sub++;
 	f->pieces_out++;
-	if (d->sub % (uint64_t)d->qs.n == 0 || last)
-		for (int i = 0; i < d->qs.n; i++)
-			wd_flush(&d->qs.q[i]);
+	if (d->p.sub % (uint64_t)d->p.qs.n == 0 || last)
+		wdt_pipe_flush(&d->p);
 	return 0;
 }
 
@@ -466,42 +446,25 @@ static void digest_usage(FILE *f)
  */
 static int digest_setup(struct dctx *d, int depth)
 {
-	d->sva = true;
-	for (int i = 0; i < d->qs.n; i++)
-		d->sva &= !!(d->qs.q[i].dev_flags & WD_DEV_SVA);
-	d->buf_cap = d->sha ? 4u << 20 : 1u << 20;
-	for (int i = 0; i < d->qs.n && !d->sva; i++)
-		if (d->buf_cap > d->qs.q[i].ss_max / 2 - 4096)
-			d->buf_cap = d->qs.q[i].ss_max / 2 - 4096;
-	d->spq = depth;
-	for (int i = 0; i < d->qs.n; i++) {
-		if ((uint32_t)d->spq > d->qs.q[i].depth)
-			d->spq = (int)d->qs.q[i].depth;
-		if (!d->sva)
-			while (d->spq > 1 && (d->buf_cap + 64) * (size_t)d->spq > d->qs.q[i].ss_max)
-				d->spq--;
-	}
-	d->slots = calloc((size_t)(d->qs.n * d->spq), sizeof(*d->slots));
-	if (!d->slots) {
-		wdt_err("%s", strerror(ENOMEM));
-		return 1;
-	}
-	for (int i = 0; i < d->qs.n * d->spq; i++)
-		d->slots[i].res = d->slots[i].res_sva;
-	if (!d->sva) {
-		for (int i = 0; i < d->qs.n; i++) {
-			size_t per = d->buf_cap + 64;
-			uint8_t *mem = wd_reserve_memory(&d->qs.q[i], per * (size_t)d->spq);
+	struct wdt_pipe *p = &d->p;
 
-			if (!mem) {
-				wdt_err("%s: cannot reserve device memory: %s",
-					d->qs.q[i].dev_path, strerror(errno));
-				return 1;
-			}
-			for (int s = 0; s < d->spq; s++) {
-				d->slots[i * d->spq + s].buf = mem + per * (size_t)s;
-				d->slots[i * d->spq + s].res = mem + per * (size_t)s + d->buf_cap;
-			}
+	d->sva = true;
+	for (int i = 0; i < p->qs.n; i++)
+		d->sva &= !!(p->qs.q[i].dev_flags & WD_DEV_SVA);
+	d->buf_cap = d->sha ? 4u << 20 : 1u << 20;
+	for (int i = 0; i < p->qs.n && !d->sva; i++)
+		if (d->buf_cap > p->qs.q[i].ss_max / 2 - 4096)
+			d->buf_cap = p->qs.q[i].ss_max / 2 - 4096;
+	if (wdt_pipe_slots(p, depth, sizeof(struct dslot),
+			   d->sva ? 0 : d->buf_cap + 64))
+		return 1;
+	for (int i = 0; i < wdt_pipe_nslots(p); i++) {
+		struct dslot *s = wdt_pipe_slot(p, (uint64_t)i);
+
+		s->res = s->res_sva;
+		if (!d->sva) {
+			s->buf = wdt_pipe_mem(p, (uint64_t)i);
+			s->res = s->buf + d->buf_cap;
 		}
 	}
 	return 0;
@@ -520,7 +483,7 @@ int cmd_digest(int argc, char **argv)
 		{ 0 }
 	};
 	const char *alg = "sha256", *device = NULL;
-	int queues = 2, depth = 8, opt, ret;
+	int queues = 2, depth = 8, opt;
 	struct dctx d = { 0 };
 
 	while ((opt = getopt_long(argc, argv, "a:vh", opts, NULL)) != -1) {
@@ -550,12 +513,8 @@ int cmd_digest(int argc, char **argv)
 		return 1;
 	}
 	d.sha = !strcmp(alg, "sha256");
-	ret = wdt_queues_open(&d.qs, alg, device, queues);
-	if (ret) {
-		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
-			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
+	if (wdt_pipe_open(&d.p, alg, device, queues))
 		return 1;
-	}
 	if (digest_setup(&d, depth))
 		return 1;
 	if (optind == argc)
@@ -564,9 +523,8 @@ int cmd_digest(int argc, char **argv)
 		do_file(&d, argv[i]);
 	drain(&d);	/* stdout's write errors: main() */
 	if (d.sva)
-		for (int i = 0; i < d.qs.n * d.spq; i++)
-			free(d.slots[i].buf);
-	free(d.slots);
-	wdt_queues_close(&d.qs);
+		for (int i = 0; i < wdt_pipe_nslots(&d.p); i++)
+			free(((struct dslot *)wdt_pipe_slot(&d.p, (uint64_t)i))->buf);
+	wdt_pipe_close(&d.p);
 	return d.status;
 }

@@ -56,6 +56,50 @@ void wdt_queues_close(struct wdt_queues *qs);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
+ * The ordered multi-queue pipeline (pipe.c) of wd zip and wd digest: a ring
+ * of slots indexed by a request's sequence number; request seq goes to
+ * queue seq % n, and each queue completes in order, so the oldest request
+ * is always the next to be received. A slot is the caller's structure and
+ * begins with its request (what wd_send() is given is the slot).
+ */
+struct wdt_pipe {
+	struct wdt_queues qs;
+	int spq;		/* slots per queue */
+	size_t slot_size;	/* the caller's slot structure */
+	size_t per;		/* device memory per slot (0: none) */
+	uint8_t *slots;		/* qs.n * spq of them, queue by queue */
+	uint8_t *mem[WDT_MAX_QUEUES];	/* each queue's reserved memory */
+	uint64_t sub, done;	/* requests sent, received */
+};
+/* zeroes @p, opens @n queues of @alg on @spec: 0 or -errno (message given) */
+int wdt_pipe_open(struct wdt_pipe *p, const char *alg, const char *spec, int n);
+/*
+ * Slots of @slot_size bytes, zeroed: at most @depth per queue, within each
+ * queue's depth and, with @per bytes of device memory each (0: none), its
+ * memory, reserved here. 0 or -errno (message given).
+ */
+int wdt_pipe_slots(struct wdt_pipe *p, int depth, size_t slot_size, size_t per);
+/* the queues closed, the slots freed (the device memory goes with the queues) */
+void wdt_pipe_close(struct wdt_pipe *p);
+int wdt_pipe_nslots(const struct wdt_pipe *p);	/* requests in flight at most */
+/* the slot and queue of request @seq; seq 0 .. nslots - 1 name every slot once */
+void *wdt_pipe_slot(const struct wdt_pipe *p, uint64_t seq);
+struct wd_queue *wdt_pipe_queue(struct wdt_pipe *p, uint64_t seq);
+/* the device memory of request @seq's slot (wdt_pipe_slots() @per bytes) */
+uint8_t *wdt_pipe_mem(const struct wdt_pipe *p, uint64_t seq);
+bool wdt_pipe_full(const struct wdt_pipe *p);	/* every slot in flight */
+/* send the request prepared in slot p->sub on its queue: 0 or wd_send()'s -errno */
+int wdt_pipe_send(struct wdt_pipe *p);
+void wdt_pipe_flush(struct wdt_pipe *p);	/* wd_flush() every queue */
+/*
+ * Receive the oldest request in flight (no flush): its slot, or NULL with
+ * "@name: device queue failed: ..." said (@name NULL: no prefix).
+ */
+void *wdt_pipe_recv(struct wdt_pipe *p, const char *name);
+/* after a failure: flush, collect what is in flight unread, start again at 0 */
+void wdt_pipe_drain(struct wdt_pipe *p);
+
+/*
  * Atomic output: a temporary file beside the final one (mode 0600), renamed
  * to it by wdt_out_commit(), unlinked by wdt_out_abort() or a fatal signal.
  */

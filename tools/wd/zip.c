@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,13 @@
 #define STATUS_ERR	1
 #define STATUS_WARN	2
 
+/* a request of the pipeline (wdt_pipe): its request first */
 struct slot {
 	struct wd_comp_req req;
 	uint8_t *in, *out;
 	size_t len;		/* input bytes (compression: of the chunk) */
 };
+_Static_assert(offsetof(struct slot, req) == 0, "wdt_pipe: the request first");
 
 struct zopt {
 	bool decompress, to_stdout, keep, force, quiet, test, sync;
@@ -70,11 +73,8 @@ struct zopt {
 
 struct zctx {
 	struct zopt *o;
-	struct wdt_queues qs;
-	int spq;		/* slots per queue */
+	struct wdt_pipe p;	/* its slots: struct slot */
 	size_t in_cap, out_cap;
-	struct slot *slots;
-	uint64_t sub, done;	/* requests sent, received */
 	/* the current file */
 	const char *name;	/* for messages */
 	struct wdt_out *out;
@@ -97,88 +97,39 @@ static void warn(struct zctx *z, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int nslots(struct zctx *z)
-{
-	return z->qs.n * z->spq;
-}
-
-static struct slot *slot_of(struct zctx *z, uint64_t seq)
-{
-	int nq = z->qs.n;
-
-	return &z->slots[(seq % (uint64_t)nq) * (uint64_t)z->spq +
-			 (seq / (uint64_t)nq) % (uint64_t)z->spq];
-}
-
-static struct wd_queue *queue_of(struct zctx *z, uint64_t seq)
-{
-	return &z->qs.q[seq % (uint64_t)z->qs.n];
-}
-
 static int setup(struct zctx *z, struct zopt *o)
 {
-	const char *alg = "gzip";
+	size_t per;
 	int ret;
 
 	memset(z, 0, sizeof(*z));
 	z->o = o;
-	ret = wdt_queues_open(&z->qs, alg, o->device, o->queues);
-	if (ret) {
-		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
-			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
+	ret = wdt_pipe_open(&z->p, "gzip", o->device, o->queues);
+	if (ret)
 		return ret;
-	}
 	z->in_cap = o->chunk + o->chunk / 8 + 4096;
 	z->out_cap = z->in_cap;
-	z->spq = o->depth;
-	for (int i = 0; i < z->qs.n; i++) {
-		size_t per = z->in_cap + z->out_cap;
-		long pg = sysconf(_SC_PAGESIZE);
-		int spq = z->spq;
-
-		if ((size_t)spq > z->qs.q[i].depth)
-			spq = (int)z->qs.q[i].depth;
-		while (spq > 1 && per * (size_t)spq > z->qs.q[i].ss_max)
-			spq--;
-		if (per > z->qs.q[i].ss_max) {
+	per = z->in_cap + z->out_cap;
+	for (int i = 0; i < z->p.qs.n; i++) {
+		if (per > z->p.qs.q[i].ss_max) {
 			wdt_err("%s: chunk of %llu bytes too large for the device's memory (%zu bytes)",
-				z->qs.q[i].dev_path, (unsigned long long)o->chunk,
-				z->qs.q[i].ss_max);
+				z->p.qs.q[i].dev_path, (unsigned long long)o->chunk,
+				z->p.qs.q[i].ss_max);
 			return -ENOMEM;
 		}
-		if (spq < z->spq)
-			z->spq = spq;
-		(void)pg;
 	}
-	z->slots = calloc((size_t)nslots(z), sizeof(*z->slots));
-	if (!z->slots)
-		return -ENOMEM;
-	for (int i = 0; i < z->qs.n; i++) {
-		size_t per = z->in_cap + z->out_cap;
-		uint8_t *mem = wd_reserve_memory(&z->qs.q[i], per * (size_t)z->spq);
+	ret = wdt_pipe_slots(&z->p, o->depth, sizeof(struct slot), per);
+	if (ret)
+		return ret;
+	for (int i = 0; i < wdt_pipe_nslots(&z->p); i++) {
+		struct slot *sl = wdt_pipe_slot(&z->p, (uint64_t)i);
 
-		if (!mem) {
-			ret = -errno;
-			wdt_err("%s: cannot reserve device memory: %s",
-				z->qs.q[i].dev_path, strerror(errno));
-			return ret;
-		}
-		for (int s = 0; s < z->spq; s++) {
-			struct slot *sl = &z->slots[i * z->spq + s];
-
-			sl->in = mem + per * (size_t)s;
-			sl->out = sl->in + z->in_cap;
-		}
+		sl->in = wdt_pipe_mem(&z->p, (uint64_t)i);
+		sl->out = sl->in + z->in_cap;
 	}
 	wdt_info("%d queue(s) x %d requests in flight, chunks of %llu bytes",
-		 z->qs.n, z->spq, (unsigned long long)o->chunk);
+		 z->p.qs.n, z->p.spq, (unsigned long long)o->chunk);
 	return 0;
-}
-
-static void teardown(struct zctx *z)
-{
-	wdt_queues_close(&z->qs);
-	free(z->slots);
 }
 
 static int out_write(struct zctx *z, const void *p, size_t len)
@@ -195,12 +146,6 @@ static int out_write(struct zctx *z, const void *p, size_t len)
 	return ret;
 }
 
-static void flush_all(struct zctx *z)
-{
-	for (int i = 0; i < z->qs.n; i++)
-		wd_flush(&z->qs.q[i]);
-}
-
 static const char *status_msg(int st)
 {
 	switch (st) {
@@ -209,36 +154,6 @@ static const char *status_msg(int st)
 	case -EINVAL: return "request refused by the device (over its limits)";
 	default: return strerror(-st);
 	}
-}
-
-/* receive the oldest request in flight: its slot, or NULL (message given) */
-static struct slot *recv_oldest(struct zctx *z)
-{
-	struct slot *s = slot_of(z, z->done);
-	void *r;
-	int ret = wd_recv_sync(queue_of(z, z->done), &r);
-
-	if (ret < 0 || r != &s->req) {
-		wdt_err("%s: device queue failed: %s", z->name,
-			ret < 0 ? strerror(-ret) : "request out of order");
-		return NULL;
-	}
-	z->done++;
-	return s;
-}
-
-/* a failure with requests in flight: collect them (buffers are reused) */
-static void drain_quietly(struct zctx *z)
-{
-	flush_all(z);
-	while (z->done < z->sub) {
-		void *r;
-
-		if (wd_recv_sync(queue_of(z, z->done), &r) < 0)
-			break;
-		z->done++;
-	}
-	z->done = z->sub = 0;
 }
 
 /* ---- compression ---- */
@@ -274,56 +189,55 @@ static int zip_stream(struct zctx *z, int fd)
 	bool eof = false;
 	int ret;
 
-	z->sub = z->done = 0;
-	while (!eof || z->done < z->sub) {
+	z->p.sub = z->p.done = 0;
+	while (!eof || z->p.done < z->p.sub) {
 		struct slot *s;
 
-		while (!eof && z->sub - z->done < (uint64_t)nslots(z)) {
+		while (!eof && !wdt_pipe_full(&z->p)) {
 			ssize_t n;
 
-			s = slot_of(z, z->sub);
+			s = wdt_pipe_slot(&z->p, z->p.sub);
 			n = wdt_read_full(fd, s->in, z->o->chunk);
 			if (n < 0) {
 				wdt_err("%s: %s", z->name, strerror((int)-n));
-				drain_quietly(z);
+				wdt_pipe_drain(&z->p);
 				return (int)n;
 			}
 			if ((size_t)n < z->o->chunk)
 				eof = true;
-			if (n == 0 && z->sub > 0)
+			if (n == 0 && z->p.sub > 0)
 				break;
 			s->len = (size_t)n;
 			wd_prep_comp(&s->req, WD_COMPRESS, z->o->level,
 				     s->out + WD_XFIELD_LEN,
 				     (uint32_t)(z->out_cap - WD_XFIELD_LEN), s->in,
 				     (uint32_t)n);
-			ret = wd_send(queue_of(z, z->sub), &s->req);
+			ret = wdt_pipe_send(&z->p);
 			if (ret) {
 				wdt_err("%s: send: %s", z->name, strerror(-ret));
-				drain_quietly(z);
+				wdt_pipe_drain(&z->p);
 				return ret;
 			}
-			z->sub++;
 		}
-		flush_all(z);
-		if (z->done == z->sub)
+		wdt_pipe_flush(&z->p);
+		if (z->p.done == z->p.sub)
 			break;
-		s = recv_oldest(z);
+		s = wdt_pipe_recv(&z->p, z->name);
 		if (!s) {
-			drain_quietly(z);
+			wdt_pipe_drain(&z->p);
 			return -EIO;
 		}
 		if (s->req.status) {
 			wdt_err("%s: compression failed: %s", z->name,
 				status_msg(s->req.status));
-			drain_quietly(z);
+			wdt_pipe_drain(&z->p);
 			return s->req.status;
 		}
 		z->in_bytes += s->len;
 		wdt_progress_add(&z->prog, s->len);
 		ret = put_member(z, s);
 		if (ret) {
-			drain_quietly(z);
+			wdt_pipe_drain(&z->p);
 			return ret;
 		}
 	}
@@ -580,7 +494,7 @@ static int zlib_member(struct zctx *z, const uint8_t *src, size_t len)
  */
 static int oneshot_rest(struct zctx *z, struct ibuf *b)
 {
-	struct wd_queue *q = &z->qs.q[0];
+	struct wd_queue *q = &z->p.qs.q[0];
 	size_t len, cap, limit = ONESHOT_MAX_OUT;
 	uint32_t isize;
 	int ret;
@@ -667,11 +581,11 @@ static int finish_inflight(struct zctx *z)
 {
 	int ret = 0;
 
-	while (!ret && z->done < z->sub) {
+	while (!ret && z->p.done < z->p.sub) {
 		struct slot *s;
 
-		flush_all(z);
-		s = recv_oldest(z);
+		wdt_pipe_flush(&z->p);
+		s = wdt_pipe_recv(&z->p, z->name);
 		ret = s ? finish_member(z, s) : -EIO;
 	}
 	return ret;
@@ -683,24 +597,23 @@ static int send_member(struct zctx *z, struct ibuf *b, uint32_t mlen)
 	struct slot *s;
 	int ret;
 
-	if (z->sub - z->done == (uint64_t)nslots(z)) {
-		flush_all(z);
-		s = recv_oldest(z);
+	if (wdt_pipe_full(&z->p)) {
+		wdt_pipe_flush(&z->p);
+		s = wdt_pipe_recv(&z->p, z->name);
 		ret = s ? finish_member(z, s) : -EIO;
 		if (ret)
 			return ret;
 	}
-	s = slot_of(z, z->sub);
+	s = wdt_pipe_slot(&z->p, z->p.sub);
 	memcpy(s->in, b->buf + b->start, mlen);
 	s->len = mlen;
 	wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out, (uint32_t)z->out_cap,
 		     s->in, mlen);
-	ret = wd_send(queue_of(z, z->sub), &s->req);
+	ret = wdt_pipe_send(&z->p);
 	if (ret) {
 		wdt_err("%s: send: %s", z->name, strerror(-ret));
 		return ret;
 	}
-	z->sub++;
 	return 0;
 }
 
@@ -710,7 +623,7 @@ static int unzip_stream(struct zctx *z, int fd)
 	uint64_t members = 0;
 	int ret = 0;
 
-	z->sub = z->done = 0;
+	z->p.sub = z->p.done = 0;
 	for (;;) {
 		uint32_t mlen, isize;
 		uint8_t *p;
@@ -777,7 +690,7 @@ static int unzip_stream(struct zctx *z, int fd)
 	if (!ret)
 		ret = finish_inflight(z);
 	if (ret)
-		drain_quietly(z);
+		wdt_pipe_drain(&z->p);
 	free(b.buf);
 	return ret;
 }
@@ -1116,7 +1029,7 @@ int cmd_zip(int argc, char **argv, bool decompress)
 	/* gzip -q: a pipe closed early is a warning, not a death */
 	wdt_signals_init(o.quiet ? STATUS_WARN : 0);
 	if (setup(&z, &o)) {
-		teardown(&z);
+		wdt_pipe_close(&z.p);
 		return STATUS_ERR;
 	}
 	if (optind == argc) {
@@ -1129,6 +1042,6 @@ int cmd_zip(int argc, char **argv, bool decompress)
 				status = st;
 		}
 	}
-	teardown(&z);
+	wdt_pipe_close(&z.p);
 	return status;
 }

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ordered multi-queue pipeline of wd zip and wd digest (wdtool.h): a
+ * ring of slots indexed by sequence number, request seq on queue seq % n,
+ * received oldest first.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wdtool.h"
+
+int wdt_pipe_open(struct wdt_pipe *p, const char *alg, const char *spec, int n)
+{
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	ret = wdt_queues_open(&p->qs, alg, spec, n);
+	if (ret)
+		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
+			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
+	return ret;
+}
+
+int wdt_pipe_slots(struct wdt_pipe *p, int depth, size_t slot_size, size_t per)
+{
+	p->spq = depth;
+	p->slot_size = slot_size;
+	p->per = per;
+	for (int i = 0; i < p->qs.n; i++) {
+		if ((uint32_t)p->spq > p->qs.q[i].depth)
+			p->spq = (int)p->qs.q[i].depth;
+		while (per && p->spq > 1 && per * (size_t)p->spq > p->qs.q[i].ss_max)
+			p->spq--;
+	}
+	p->slots = calloc((size_t)wdt_pipe_nslots(p), slot_size);
+	if (!p->slots) {
+		wdt_err("%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (int i = 0; i < p->qs.n && per; i++) {
+		p->mem[i] = wd_reserve_memory(&p->qs.q[i], per * (size_t)p->spq);
+		if (!p->mem[i]) {
+			int ret = -errno;
+
+			wdt_err("%s: cannot reserve device memory: %s",
+				p->qs.q[i].dev_path, strerror(errno));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void wdt_pipe_close(struct wdt_pipe *p)
+{
+	wdt_queues_close(&p->qs);
+	free(p->slots);
+	p->slots = NULL;
+}
+
+int wdt_pipe_nslots(const struct wdt_pipe *p)
+{
+	return p->qs.n * p->spq;
+}
+
+/* the slot's index: queue seq % n, and in it the (seq / n)th modulo spq */
+static size_t index_of(const struct wdt_pipe *p, uint64_t seq)
+{
+	uint64_t nq = (uint64_t)p->qs.n;
+
+	return (size_t)((seq % nq) * (uint64_t)p->spq + (seq / nq) % (uint64_t)p->spq);
+}
+
+void *wdt_pipe_slot(const struct wdt_pipe *p, uint64_t seq)
+{
+	return p->slots + index_of(p, seq) * p->slot_size;
+}
+
+struct wd_queue *wdt_pipe_queue(struct wdt_pipe *p, uint64_t seq)
+{
+	return &p->qs.q[seq % (uint64_t)p->qs.n];
+}
+
+uint8_t *wdt_pipe_mem(const struct wdt_pipe *p, uint64_t seq)
+{
+	return p->mem[seq % (uint64_t)p->qs.n] +
+	       p->per * ((seq / (uint64_t)p->qs.n) % (uint64_t)p->spq);
+}
+
+bool wdt_pipe_full(const struct wdt_pipe *p)
+{
+	return p->sub - p->done == (uint64_t)wdt_pipe_nslots(p);
+}
+
+int wdt_pipe_send(struct wdt_pipe *p)
+{
+	int ret = wd_send(wdt_pipe_queue(p, p->sub), wdt_pipe_slot(p, p->sub));
+
+	if (!ret)
+		p->sub++;
+	return ret;
+}
+
+void wdt_pipe_flush(struct wdt_pipe *p)
+{
+	for (int i = 0; i < p->qs.n; i++)
+		wd_flush(&p->qs.q[i]);
+}
+
+void *wdt_pipe_recv(struct wdt_pipe *p, const char *name)
+{
+	void *s = wdt_pipe_slot(p, p->done);
+	void *r;
+	int ret = wd_recv_sync(wdt_pipe_queue(p, p->done), &r);
+
+	if (ret < 0 || r != s) {
+		wdt_err("%s%sdevice queue failed: %s", name ? name : "",
+			name ? ": " : "",
+			ret < 0 ? strerror(-ret) : "request out of order");
+		return NULL;
+	}
+	p->done++;
+	return s;
+}
+
+void wdt_pipe_drain(struct wdt_pipe *p)
+{
+	wdt_pipe_flush(p);
+	while (p->done < p->sub) {
+		void *r;
+
+		if (wd_recv_sync(wdt_pipe_queue(p, p->done), &r) < 0)
+			break;
+		p->done++;
+	}
+	p->done = p->sub = 0;
+}
