@@ -85,7 +85,7 @@ int wdt_pipe_nslots(const struct wdt_pipe *p);	/* requests in flight at most */
 /* the slot and queue of request @seq; seq 0 .. nslots - 1 name every slot once */
 void *wdt_pipe_slot(const struct wdt_pipe *p, uint64_t seq);
 struct wd_queue *wdt_pipe_queue(struct wdt_pipe *p, uint64_t seq);
-/* the device memory of request @seq's slot (wdt_pipe_slots() @per bytes) */
+/* request @seq's slot's device memory, when wdt_pipe_slots() had @per > 0 */
 uint8_t *wdt_pipe_mem(const struct wdt_pipe *p, uint64_t seq);
 bool wdt_pipe_full(const struct wdt_pipe *p);	/* every slot in flight */
 /* send the request prepared in slot p->sub on its queue: 0 or wd_send()'s -errno */
