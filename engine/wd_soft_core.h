@@ -3,10 +3,10 @@
  * wd_soft_core.h: the portable engine core of the wd_soft device, and the
  * interface between it and the host that runs it.
  *
- * The core (wd_soft_core.c) executes the wd_soft_v1 protocol
- * (include/uapi/misc/uacce/wd_soft.h): rings, checks, operations,
- * completions. It is compiled into wd_soft.ko and into the in-process
- * device, and has no threads, locks, allocations or clock: the host owns
+ * The core (wd_soft_core.c, wd_soft_buf.c, wd_soft_ops.c; sources.mk)
+ * executes the wd_soft_v1 protocol (include/uapi/misc/uacce/wd_soft.h):
+ * rings, checks, operations, completions. It is compiled into wd_soft.ko
+ * and into the in-process device, and has no threads, locks, allocations or clock: the host owns
  * the objects below, runs the engines with the shared scheduler
  * (wd_soft_sched.h) and defines the wd_soft_host_*() functions at the end
  * of this file. docs/soft-device.md, "One engine, two hosts", explains it.

@@ -5,9 +5,10 @@
  * Each instance has cfg.nr_engines kernel threads. Which queue a thread
  * serves when (rounds, parking, kicks, detach, hold) is the shared
  * scheduler's, engine/wd_soft_sched.c; what serving means (ring
- * consumption, checks, the operations) is the core's, wd_soft_core.c. This
- * file gives the scheduler its threads, a spinlock and two wait queues,
- * and serves a batch with the core.
+ * consumption, checks, the operations) is the core's, engine/wd_soft_core.c
+ * and its siblings in engine/sources.mk. This file gives the scheduler its
+ * threads, a spinlock and two wait queues, and serves a batch with the
+ * core.
  *
  * A queue whose request waits for a page (mem.c) is parked, faulting,
  * until uacce's fault thread answers (wd_soft_engine_page_done()); the

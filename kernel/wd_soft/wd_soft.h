@@ -6,7 +6,7 @@
  * "hardware" is a set of kernel threads (engines) that serve the queues'
  * rings (protocol wd_soft_v1, include/uapi/misc/uacce/wd_soft.h). What an
  * engine does with a queue (ring consumption, checks, the operations) is
- * the portable engine core, engine/wd_soft_core.c, shared with the
+ * the portable engine core, engine/ (sources.mk), shared with the
  * user-space host; this module is its kernel host.
  *
  *  main.c    module parameters, load and unload
@@ -15,7 +15,8 @@
  *  engine.c  engine threads: scheduling, parking, kicks, stop
  *  mem.c     how an engine reaches request buffers in each memory model
  *  algs.c    the algorithm backends: crypto API hashes, kernel zlib
- *  core.c    the portable engine core, compiled in
+ *  engine/   the portable engine core and scheduler, compiled in through
+ *            the link kernel/wd_soft/engine (Kbuild, engine/sources.mk)
  *
  * Locks, outermost first: wd_soft_devs_lock (bus.c) > uacce->mutex >
  * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock

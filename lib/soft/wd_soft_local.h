@@ -2,11 +2,11 @@
 /*
  * wd_soft_local.h: the wd_soft device hosted in the calling process.
  *
- * The same engine core as the kernel module wd_soft.ko
- * (engine/wd_soft_core.c) runs here in threads of the process, so a
- * program (libwd, the tests, the tools) can drive a wd_soft_v1 device with
- * exactly the ring code it uses for /dev/uaN, on any Linux machine, without
- * the kernel module. What uacce and wd_soft give a process through the
+ * The same engine core as the kernel module wd_soft.ko (engine/'s
+ * WD_SOFT_CORE_SRCS) runs here in threads of the process, so a program
+ * (libwd, the tests, the tools) can drive a wd_soft_v1 device with exactly
+ * the ring code it uses for /dev/uaN, on any Linux machine, without the
+ * kernel module. What uacce and wd_soft give a process through the
  * kernel, this API gives in-process:
  *
  *   kernel (uacce + wd_soft)              in-process (this header)

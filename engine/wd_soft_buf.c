@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * wd_soft_buf.c: request memory, for the operations (wd_soft_ops.c): a
+ * request's source and destination buffers (flat or scatter-gather),
+ * reached only through the host (wd_soft_host_read(), wd_soft_host_write())
+ * in chunks of at most WD_SOFT_CORE_CHUNK bytes, and the source reader and
+ * output writer that stream them through the engine's bounce buffers.
+ * Part of the engine core (wd_soft_core.c, sources.mk).
+ */
+#include "wd_soft_core.h"
+#include "wd_soft_core_priv.h"
+
+/* Between two chunks: OK to go on, or CANCELED if the queue is stopping. */
+u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
+{
+	wd_soft_host_yield(ctx);
+	return READ_ONCE(ctx->q->stopping) ? WD_SOFT_S_CANCELED : WD_SOFT_S_OK;
+}
+
+/*
+ * @len bytes at @addr; @extent (at least @len) bytes of the buffer piece
+ * follow from @addr, then @nr_ahead more pieces at @ahead: for a host that
+ * brings missing pages in ahead of the request.
+ */
+static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+			    u32 len, u64 extent,
+			    const struct wd_soft_sge *ahead, u32 nr_ahead,
+			    bool write)
+{
+	u64 end;
+	long ret;
+
+	if (!len)
+		return WD_SOFT_S_OK;
+	if (check_add_overflow(addr, (u64)len, &end))
+		return WD_SOFT_S_BAD_ADDR;
+	ctx->extent = extent > len ? extent : len;
+	ctx->ahead = nr_ahead ? ahead : NULL;
+	ctx->nr_ahead = nr_ahead;
+	if (write)
+		ret = wd_soft_host_write(ctx, addr, buf, len);
+	else
+		ret = wd_soft_host_read(ctx, buf, addr, len);
+	if (ret == (long)len) {
+		ctx->bytes += len;
+		return WD_SOFT_S_OK;
+	}
+	if (ret == -EAGAIN)
+		return WD_SOFT_CORE_S_HELD;
+	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
+		return WD_SOFT_S_CANCELED;
+	if (ret == -EIO)
+		return WD_SOFT_S_DEV_ERR;
+	return WD_SOFT_S_BAD_ADDR;
+}
+
+enum wd_soft_core_dir {
+	WD_SOFT_CORE_SRC,
+	WD_SOFT_CORE_DST,
+};
+
+/*
+ * With the SGL flag for @dir, src/dst is the device address of src_len /
+ * dst_len struct wd_soft_sge, read once into the engine; more than
+ * WD_SOFT_CORE_MAX_SGE entries or a non-zero rsvd is INVAL, an unreadable
+ * list BAD_ADDR. Entries of length 0 are allowed. Without it, src/dst is
+ * one piece of src_len / dst_len bytes.
+ */
+static u32 wd_soft_core_buf_init(struct wd_soft_core_ctx *ctx,
+				 struct wd_soft_core_buf *buf,
+				 enum wd_soft_core_dir dir,
+				 const struct wd_soft_sqe *sqe)
+{
+	bool src = dir == WD_SOFT_CORE_SRC;
+	u16 flag = src ? WD_SOFT_SQE_F_SRC_SGL : WD_SOFT_SQE_F_DST_SGL;
+	u64 addr = src ? sqe->src : sqe->dst;
+	u32 n = src ? sqe->src_len : sqe->dst_len;
+	struct wd_soft_sge *sge;
+	u32 i, ret;
+
+	buf->idx = 0;
+	buf->off = 0;
+	buf->pos = 0;
+	if (!(sqe->flags & flag)) {
+		buf->flat.addr = addr;
+		buf->flat.len = n;
+		buf->flat.rsvd = 0;
+		buf->sge = &buf->flat;
+		buf->nents = 1;
+		buf->len = n;
+		return WD_SOFT_S_OK;
+	}
+
+	if (n > WD_SOFT_CORE_MAX_SGE)
+		return WD_SOFT_S_INVAL;
+	sge = ctx->eng->sgl + (src ? 0 : WD_SOFT_CORE_MAX_SGE);
+	ret = wd_soft_core_mem(ctx, sge, addr, n * (u32)sizeof(*sge), 0, NULL, 0,
+			       false);
+	if (ret)
+		return ret;
+	buf->sge = sge;
+	buf->nents = n;
+	buf->len = 0;
+	for (i = 0; i < n; i++) {
+		if (sge[i].rsvd)
+			return WD_SOFT_S_INVAL;
+		buf->len += sge[i].len;
+	}
+	return WD_SOFT_S_OK;
+}
+
+/* The next @len bytes of @buf, to or from @data; @len <= what is left. */
+static u32 wd_soft_core_buf_access(struct wd_soft_core_ctx *ctx,
+				   struct wd_soft_core_buf *buf, void *data,
+				   u32 len, bool write)
+{
+	const struct wd_soft_sge *sge;
+	u8 *p = data;
+	u32 n, ret;
+
+	while (len) {
+		if (buf->idx == buf->nents)
+			return WD_SOFT_S_INVAL;
+		sge = &buf->sge[buf->idx];
+		if (buf->off == sge->len) {
+			buf->idx++;
+			buf->off = 0;
+			continue;
+		}
+		n = min(len, sge->len - buf->off);
+		ret = wd_soft_core_mem(ctx, p, sge->addr + buf->off, n,
+				       sge->len - buf->off, sge + 1,
+				       buf->nents - buf->idx - 1, write);
+		if (ret)
+			return ret;
+		buf->off += n;
+		buf->pos += n;
+		p += n;
+		len -= n;
+	}
+	return WD_SOFT_S_OK;
+}
+
+u32 wd_soft_core_buf_read(struct wd_soft_core_ctx *ctx,
+			  struct wd_soft_core_buf *buf, void *data,
+			  u32 len)
+{
+	return wd_soft_core_buf_access(ctx, buf, data, len, false);
+}
+
+u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
+			   struct wd_soft_core_buf *buf,
+			   const void *data, u32 len)
+{
+	return wd_soft_core_buf_access(ctx, buf, (void *)data, len, true);
+}
+
+/* Read @len bytes at offset @off of @buf without moving its position. */
+u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
+			   const struct wd_soft_core_buf *buf, u64 off,
+			   void *data, u32 len)
+{
+	struct wd_soft_core_buf b = *buf;
+
+	if (buf->sge == &buf->flat)
+		b.sge = &b.flat;
+	b.idx = 0;
+	b.off = 0;
+	b.pos = 0;
+	while (b.idx < b.nents && off >= b.sge[b.idx].len) {
+		off -= b.sge[b.idx].len;
+		b.idx++;
+	}
+	b.off = (u32)off;
+	return wd_soft_core_buf_read(ctx, &b, data, len);
+}
+
+void wd_soft_core_in_init(struct wd_soft_core_ctx *ctx,
+			  struct wd_soft_core_in *in,
+			  struct wd_soft_core_buf *src)
+{
+	in->src = src;
+	in->buf = ctx->eng->in;
+	in->pos = 0;
+	in->end = 0;
+	in->started = false;
+}
+
+/* All of the source consumed? */
+bool wd_soft_core_in_eof(const struct wd_soft_core_in *in)
+{
+	return in->pos == in->end && in->src->pos == in->src->len;
+}
+
+/* If the current chunk is used up, load the next one (if any). */
+u32 wd_soft_core_in_fill(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_in *in)
+{
+	u32 n, ret;
+
+	if (in->pos < in->end || in->src->pos == in->src->len)
+		return WD_SOFT_S_OK;
+	if (in->started) {
+		ret = wd_soft_core_yield(ctx);
+		if (ret)
+			return ret;
+	}
+	in->started = true;
+	n = (u32)min_t(u64, in->src->len - in->src->pos, WD_SOFT_CORE_CHUNK);
+	ret = wd_soft_core_buf_read(ctx, in->src, in->buf, n);
+	if (ret)
+		return ret;
+	in->pos = 0;
+	in->end = n;
+	return WD_SOFT_S_OK;
+}
+
+/* One byte of the source; running out of source is CORRUPT (truncated). */
+u32 wd_soft_core_in_byte(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_in *in, u8 *byte)
+{
+	u32 ret = wd_soft_core_in_fill(ctx, in);
+
+	if (ret)
+		return ret;
+	if (in->pos == in->end)
+		return WD_SOFT_S_CORRUPT;
+	*byte = in->buf[in->pos++];
+	return WD_SOFT_S_OK;
+}
+
+void wd_soft_core_out_init(struct wd_soft_core_ctx *ctx,
+			   struct wd_soft_core_out *out,
+			   struct wd_soft_core_buf *dst)
+{
+	out->dst = dst;
+	out->buf = ctx->eng->out;
+	out->len = 0;
+	out->cap = min_t(u64, dst->len, U32_MAX);
+	out->total = 0;
+}
+
+/* Write what is pending; DST_SMALL if it does not fit. */
+u32 wd_soft_core_out_flush(struct wd_soft_core_ctx *ctx,
+			   struct wd_soft_core_out *out, bool last)
+{
+	u32 ret;
+
+	if (!out->len)
+		return WD_SOFT_S_OK;
+	if (out->len > out->cap - out->dst->pos)
+		return WD_SOFT_S_DST_SMALL;
+	ret = wd_soft_core_buf_write(ctx, out->dst, out->buf, out->len);
+	if (ret)
+		return ret;
+	out->len = 0;
+	return last ? WD_SOFT_S_OK : wd_soft_core_yield(ctx);
+}
+
+/*
+ * The output is complete: write what is pending. When that does not fit,
+ * the size needed is known exactly: DST_SMALL with out_len = that size.
+ */
+u32 wd_soft_core_out_end(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_out *out, u32 *out_len)
+{
+	u32 ret = wd_soft_core_out_flush(ctx, out, true);
+
+	if (ret == WD_SOFT_S_OK || ret == WD_SOFT_S_DST_SMALL)
+		*out_len = out->total > U32_MAX ? 0 : (u32)out->total;
+	return ret;
+}
+
+/* Append @len bytes of framing (header, trailer) to the output. */
+u32 wd_soft_core_out_put(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_out *out, const u8 *data,
+			 u32 len)
+{
+	u32 ret;
+
+	if (len > WD_SOFT_CORE_CHUNK - out->len) {
+		ret = wd_soft_core_out_flush(ctx, out, false);
+		if (ret)
+			return ret;
+	}
+	memcpy(out->buf + out->len, data, len);
+	out->len += len;
+	out->total += len;
+	return WD_SOFT_S_OK;
+}
+
+/*
+ * The source and destination of a data operation: the source is read and
+ * checked (size at most WD_SOFT_CORE_MAX_SRC), then the destination.
+ */
+u32 wd_soft_core_bufs(struct wd_soft_core_ctx *ctx,
+		      const struct wd_soft_sqe *sqe,
+		      struct wd_soft_core_buf *src,
+		      struct wd_soft_core_buf *dst)
+{
+	u32 ret;
+
+	ret = wd_soft_core_buf_init(ctx, src, WD_SOFT_CORE_SRC, sqe);
+	if (ret)
+		return ret;
+	if (src->len > WD_SOFT_CORE_MAX_SRC)
+		return WD_SOFT_S_INVAL;
+	return wd_soft_core_buf_init(ctx, dst, WD_SOFT_CORE_DST, sqe);
+}
