@@ -125,6 +125,7 @@ void wd_soft_sched_run(struct wd_soft_sched *e)
 				counted = true;
 			}
 			e->sleeping = true;
+			/* a hold waits for this */
 			if (e->hold)
 				wd_soft_host_sched_wake(e, WD_SOFT_SCHED_IDLE);
 			wd_soft_host_sched_wait(e, WD_SOFT_SCHED_KICK);
@@ -146,6 +147,7 @@ void wd_soft_sched_stop(struct wd_soft_sched *e)
 	e->stop = true;
 	wd_soft_host_sched_unlock(e);
 	wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+	wd_soft_host_sched_wake(e, WD_SOFT_SCHED_IDLE);
 }
 
 struct wd_soft_sched *wd_soft_sched_least_loaded(struct wd_soft_sched *first,
@@ -234,16 +236,40 @@ void wd_soft_sched_page_done(struct wd_soft_sched_queue *q, bool failed)
 		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
 }
 
-void wd_soft_sched_hold(struct wd_soft_sched *e, bool hold)
+/* held and asleep, lifted, or ending: nothing for a hold to wait for; lock held */
+static bool wd_soft_sched_settled(struct wd_soft_sched *e)
 {
-	bool wake;
+	return !e->hold || e->sleeping || e->stop;
+}
+
+bool wd_soft_sched_hold(struct wd_soft_sched *e, bool hold)
+{
+	bool wake, settled;
 
 	wd_soft_host_sched_lock(e);
-	e->hold = hold;
-	while (hold && !e->sleeping && !e->stop)
-		wd_soft_host_sched_wait(e, WD_SOFT_SCHED_IDLE);
+	WRITE_ONCE(e->hold, hold);
 	wake = !hold && e->sleeping;
+	settled = wd_soft_sched_settled(e);
 	wd_soft_host_sched_unlock(e);
 	if (wake)
 		wd_soft_host_sched_wake(e, WD_SOFT_SCHED_KICK);
+	return settled;
+}
+
+bool wd_soft_sched_hold_settled(struct wd_soft_sched *e)
+{
+	bool settled;
+
+	wd_soft_host_sched_lock(e);
+	settled = wd_soft_sched_settled(e);
+	wd_soft_host_sched_unlock(e);
+	return settled;
+}
+
+void wd_soft_sched_hold_wait(struct wd_soft_sched *e)
+{
+	wd_soft_host_sched_lock(e);
+	while (!wd_soft_sched_settled(e))
+		wd_soft_host_sched_wait(e, WD_SOFT_SCHED_IDLE);
+	wd_soft_host_sched_unlock(e);
 }

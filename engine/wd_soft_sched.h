@@ -72,7 +72,8 @@ struct wd_soft_sched_stats {
  * @cur: the queue being served outside the lock, or NULL
  * @spin_ns: how long a queue with nothing to take stays active
  * @sleeping: the thread sleeps on WD_SOFT_SCHED_KICK
- * @hold: take no turn (tests: "not done yet" as a state)
+ * @hold: take no turn (tests: "not done yet" as a state); read without the
+ *	lock by the host's debugfs
  * @stop: wd_soft_sched_run() must return
  * @st: counters
  *
@@ -99,7 +100,11 @@ enum wd_soft_sched_wq {
 
 /* ---- the scheduler: called by the host ---------------------------------- */
 
-/** wd_soft_sched_init() - an engine with no queue; @spin_ns: see struct */
+/**
+ * wd_soft_sched_init() - an engine with no queue
+ * @e: the engine
+ * @spin_ns: see struct wd_soft_sched
+ */
 void wd_soft_sched_init(struct wd_soft_sched *e, u64 spin_ns);
 
 /**
@@ -111,7 +116,10 @@ void wd_soft_sched_init(struct wd_soft_sched *e, u64 spin_ns);
  */
 void wd_soft_sched_run(struct wd_soft_sched *e);
 
-/** wd_soft_sched_stop() - make wd_soft_sched_run() return; no queue attached */
+/**
+ * wd_soft_sched_stop() - make wd_soft_sched_run() return
+ * @e: the engine, no queue attached
+ */
 void wd_soft_sched_stop(struct wd_soft_sched *e);
 
 /**
@@ -168,17 +176,46 @@ void wd_soft_sched_page_done(struct wd_soft_sched_queue *q, bool failed);
 /**
  * wd_soft_sched_hold() - stop or resume taking requests
  * @e: the engine
- * @hold: true: returns once the engine sleeps, so nothing is taken until
- *	called with false (a batch in progress finishes first)
+ * @hold: true: the engine takes no turn from its next one on, until called
+ *	with false (a batch in progress finishes first)
+ *
+ * Does not wait. Return: true if nothing is left to wait for: the engine
+ * sleeps (held), the hold is lifted, or the engine is stopping. Else the
+ * host waits for wd_soft_sched_hold_settled() on WD_SOFT_SCHED_IDLE, as
+ * long as it may: a batch can run as long as its requests (64 MiB each).
  */
-void wd_soft_sched_hold(struct wd_soft_sched *e, bool hold);
+bool wd_soft_sched_hold(struct wd_soft_sched *e, bool hold);
+
+/**
+ * wd_soft_sched_hold_settled() - wd_soft_sched_hold()'s answer, now
+ * @e: the engine
+ *
+ * Return: true once the engine sleeps held, the hold is lifted (by another
+ * caller), or the engine is stopping.
+ */
+bool wd_soft_sched_hold_settled(struct wd_soft_sched *e);
+
+/**
+ * wd_soft_sched_hold_wait() - wait, without bound, until the hold settles
+ * @e: the engine
+ *
+ * For a host whose engines serve only its own process (the in-process
+ * device); the kernel bounds its wait instead.
+ */
+void wd_soft_sched_hold_wait(struct wd_soft_sched *e);
 
 /* ---- the host's part: called by the scheduler --------------------------- */
 
-/** wd_soft_host_sched_lock() - take the engine lock (innermost; no sleep) */
+/**
+ * wd_soft_host_sched_lock() - take the engine lock (innermost; no sleep)
+ * @e: the engine
+ */
 void wd_soft_host_sched_lock(struct wd_soft_sched *e);
 
-/** wd_soft_host_sched_unlock() - release it */
+/**
+ * wd_soft_host_sched_unlock() - release it
+ * @e: the engine
+ */
 void wd_soft_host_sched_unlock(struct wd_soft_sched *e);
 
 /**

@@ -224,8 +224,7 @@ static int wd_soft_hold_set(void *data, u64 val)
 {
 	if (val > 1)
 		return -EINVAL;
-	wd_soft_engines_hold(data, val);
-	return 0;
+	return wd_soft_engines_hold(data, val);
 }
 
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_hold_fops, wd_soft_hold_get,
@@ -246,7 +245,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_page_requests_fops,
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
  * number still to fail. .../hold: write 1 and the engines start no request
- * until 0 is written (a request in progress finishes). .../page_requests:
+ * until 0 is written; the write returns once they finished their batch, or
+ * fails with EAGAIN after WD_SOFT_HOLD_WAIT (write again). .../page_requests:
  * how many the engines made (SVA). debugfs is optional: failures are
  * ignored.
  */
@@ -294,6 +294,7 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 	wdev->cfg = *cfg;
 	atomic_set(&wdev->nr_open, 0);
 	atomic64_set(&wdev->page_requests, 0);
+	mutex_init(&wdev->hold_lock);
 
 	device_initialize(&wdev->dev);
 	wdev->dev.bus = &wd_soft_bus;

@@ -63,7 +63,8 @@ void wd_soft_host_sched_unlock(struct wd_soft_sched *s)
  * Queued on the wait queue before the lock is let go, so a wake-up after
  * the waker's change under the lock is never lost. The thread waits
  * interruptibly (a kthread takes no signal; it does not count as load),
- * detach and hold uninterruptibly: their wait is bounded by one chunk.
+ * detach uninterruptibly: its wait is bounded by one chunk of work. (The
+ * hold waits in wd_soft_engines_hold(), bounded and killable.)
  */
 void wd_soft_host_sched_wait(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
 {
@@ -149,16 +150,43 @@ void wd_soft_engine_page_done(struct wd_soft_queue *q, int err)
 /**
  * wd_soft_engines_hold() - debugfs "hold": stop or resume taking requests
  * @wdev: the instance
- * @hold: true: once this returns the engines take no request (one in
- *	progress finished) until called with false. Makes "not done yet" a
- *	state tests can create instead of a race they hope to win.
+ * @hold: true: the engines take no request (one in progress finishes)
+ *	until called with false. Makes "not done yet" a state tests can
+ *	create instead of a race they hope to win.
+ *
+ * Waits for a held engine to finish its batch, but at most
+ * WD_SOFT_HOLD_WAIT: a batch lasts as long as its requests, which user
+ * space sizes, and removal waits for this write (debugfs). The caller
+ * writes again until it gets 0. Writers are serialised by @wdev->hold_lock.
+ *
+ * Return: 0 (held, or released), -EAGAIN (an engine still finishes its
+ * batch; the hold stays set), -EINTR (killed).
  */
-void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
+int wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
 {
+	struct wd_soft_engine *eng;
+	struct wd_soft_sched *s;
 	unsigned int i;
+	long left;
+	int ret = 0;
 
-	for (i = 0; i < wdev->cfg.nr_engines; i++)
-		wd_soft_sched_hold(&wdev->engines[i].sched, hold);
+	if (mutex_lock_killable(&wdev->hold_lock))
+		return -EINTR;
+	for (i = 0; i < wdev->cfg.nr_engines; i++) {
+		eng = &wdev->engines[i];
+		s = &eng->sched;
+		if (wd_soft_sched_hold(s, hold) || ret)
+			continue;
+		left = wait_event_killable_timeout(eng->idle_wq,
+						   wd_soft_sched_hold_settled(s),
+						   WD_SOFT_HOLD_WAIT);
+		if (left < 0)
+			ret = -EINTR;
+		else if (!left)
+			ret = -EAGAIN;
+	}
+	mutex_unlock(&wdev->hold_lock);
+	return ret;
 }
 
 /**

@@ -32,6 +32,7 @@
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -53,6 +54,8 @@
 #define WD_SOFT_BATCH_BYTES	SZ_1M
 /* how long a queue must have had nothing to do before it is parked */
 #define WD_SOFT_SPIN_NS		(50 * NSEC_PER_USEC)
+/* longest a debugfs hold waits for an engine's batch (then -EAGAIN) */
+#define WD_SOFT_HOLD_WAIT	(HZ / 10)
 
 /* SS region limits: physically contiguous for NOIOMMU */
 #define WD_SOFT_SS_MAX_NOIOMMU	SZ_4M
@@ -173,6 +176,7 @@ struct wd_soft_queue {
  * @algs: the uacce "algorithms" string
  * @debugfs: /sys/kernel/debug/wd_soft/wd_softN, or NULL/an error pointer
  * @page_requests: debugfs "page_requests": page requests made so far
+ * @hold_lock: serialises debugfs "hold" writers (wd_soft_engines_hold())
  * @engines: @cfg.nr_engines engines
  */
 struct wd_soft_dev {
@@ -187,6 +191,7 @@ struct wd_soft_dev {
 	char algs[64];
 	struct dentry *debugfs;
 	atomic64_t page_requests;
+	struct mutex hold_lock;		/* see @hold_lock above */
 	struct wd_soft_engine engines[];
 };
 
@@ -242,7 +247,7 @@ void wd_soft_engine_attach(struct wd_soft_queue *q);
 void wd_soft_engine_detach(struct wd_soft_queue *q);
 void wd_soft_engine_kick(struct wd_soft_queue *q);
 void wd_soft_engine_page_done(struct wd_soft_queue *q, int err);
-void wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
+int wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
 
 /*
  * mem.c. SVA: how far ahead of a missing page the first page request of a

@@ -201,7 +201,8 @@ void wdl_engines_hold(struct wdl_dev *dev, bool hold)
 	unsigned int i;
 
 	for (i = 0; i < dev->nr_engines; i++)
-		wd_soft_sched_hold(&dev->engines[i].sched, hold);
+		if (!wd_soft_sched_hold(&dev->engines[i].sched, hold))
+			wd_soft_sched_hold_wait(&dev->engines[i].sched);
 }
 
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)

@@ -573,7 +573,12 @@ void t_hold(int id, bool on)
 	int r;
 
 	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/hold", id);
-	r = t_write_file(p, on ? "1" : "0");
+	/* EAGAIN: an engine still finishes its batch (held already): again */
+	for (uint64_t end = t_now_ms() + T_HANG_MS;;) {
+		r = t_write_file(p, on ? "1" : "0");
+		if (r != -EAGAIN || t_now_ms() >= end)
+			break;
+	}
 	if (r)
 		T_FAIL("%s: %s (the engines' hold, issue 9)", p, t_errname(-r));
 }

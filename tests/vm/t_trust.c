@@ -641,6 +641,121 @@ TEST(put_q_untaken_sqes_never_run)
 	T_EQ(t_q_reap(&q, &c, 0), 0);
 }
 
+/*
+ * The debugfs hold while the engine is busy with an owner's long requests
+ * (16 MiB COPYs kept in flight). Writer A holds; writer B lifts the hold
+ * while A waits. A used to wait in D state for the engine to sleep held,
+ * which then never came: A stayed for ever, and del_device behind it
+ * (debugfs removal waits for its writers). Now writers are serialised and
+ * a write waits at most a tenth of a second (EAGAIN: write again).
+ */
+#define BUSY_LEN	(16u << 20)
+
+struct busy {
+	struct t_q q;
+	uint8_t *src, *dst;
+	volatile int stop;
+	int id;
+	volatile pid_t a_tid;
+	volatile int a_ret;
+	volatile bool a_done;
+};
+
+static void *busy_load(void *arg)
+{
+	struct busy *b = arg;
+
+	while (!b->stop) {
+		uint32_t tail = t_q_hdr_cq_tail(&b->q);
+
+		b->q.cq_head = tail;
+		__atomic_store_n(&b->q.mmio->cq_head, tail, __ATOMIC_RELEASE);
+		while (b->q.sq_tail - b->q.cq_head < 4) {
+			struct wd_soft_sqe s = t_sqe_copy(&b->q, b->src, b->dst,
+							  BUSY_LEN, BUSY_LEN);
+
+			t_q_push(&b->q, &s);
+		}
+		t_q_publish(&b->q);
+		t_msleep(1);
+	}
+	return NULL;
+}
+
+static int hold_write(int id, const char *v)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/hold", id);
+	return t_write_file(p, v);
+}
+
+static void *hold_writer(void *arg)
+{
+	struct busy *b = arg;
+
+	b->a_tid = t_gettid();
+	b->a_ret = hold_write(b->id, "1");
+	__atomic_store_n(&b->a_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	n = t_read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p ? p[2] : '?';
+}
+
+T_TEST_TMO(hold_writer_never_stranded, 180)
+{
+	struct t_inst in = t_inst_create("engines=1");
+	struct busy b = { .id = in.id };
+	pthread_t lt, at;
+	char id[16];
+
+	b.src = malloc(BUSY_LEN);
+	b.dst = malloc(BUSY_LEN);
+	T_ASSERT(b.src && b.dst);
+	memset(b.src, 1, BUSY_LEN);	/* present: no page request */
+	memset(b.dst, 2, BUSY_LEN);
+	t_q_setup(&b.q, in.ua);
+	T_OK(pthread_create(&lt, NULL, busy_load, &b));
+	T_WAIT_UNTIL(t_q_hdr_cq_tail(&b.q) >= 1, "no COPY completed");
+
+	T_OK(pthread_create(&at, NULL, hold_writer, &b));
+	while (!b.a_tid)
+		;
+	/* B lifts the hold while A waits (or once A returned) */
+	while (thread_state(b.a_tid) != 'D' &&
+	       !__atomic_load_n(&b.a_done, __ATOMIC_ACQUIRE))
+		;
+	T_EQ(hold_write(in.id, "0"), 0);
+	T_WAIT_UNTIL(__atomic_load_n(&b.a_done, __ATOMIC_ACQUIRE),
+		     "hold writer A still waits (state %c) after B lifted the "
+		     "hold, the engine busy", thread_state(b.a_tid));
+	pthread_join(at, NULL);
+	T_ASSERT_MSG(b.a_ret == 0 || b.a_ret == -EAGAIN, "A's write: %s",
+		     t_errname(-b.a_ret));
+	T_EQ(hold_write(in.id, "0"), 0);
+
+	/* the owner's long requests (four still in flight) delay no removal */
+	b.stop = 1;
+	pthread_join(lt, NULL);
+	snprintf(id, sizeof(id), "%d", in.id);
+	T_EQ(t_inst_del_raw(id), 0);
+	t_q_close(&b.q);
+	free(b.src);
+	free(b.dst);
+}
+
 /* ---- registration unwinds under allocation failures -------------------- */
 
 static int fail_setup(void)
