@@ -144,7 +144,7 @@ static long t_task_syscall(pid_t tid)
 	return strtol(buf, NULL, 10);
 }
 
-static char t_task_state(pid_t tid)
+char t_task_state(pid_t tid)
 {
 	char path[64], buf[512], *p;
 	int n;

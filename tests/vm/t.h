@@ -208,6 +208,8 @@ bool t_mod_loaded(const char *name);
 int t_tasks_named(const char *comm, int *pid);
 int t_insmod(const char *name, const char *params);	/* 0 or -errno */
 bool t_wd_soft_loaded(void);
+/* the state letter of task (or thread) @tid in /proc (R, S, D, ...), '?' if gone */
+char t_task_state(pid_t tid);
 
 /* ---- queues and the wd_soft_v1 ring ---- */
 

@@ -700,20 +700,6 @@ static void *hold_writer(void *arg)
 	return NULL;
 }
 
-static char thread_state(pid_t tid)
-{
-	char path[64], buf[512], *p;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	n = t_read_file(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p ? p[2] : '?';
-}
-
 T_TEST_TMO(hold_writer_never_stranded, 180)
 {
 	struct t_inst in = t_inst_create("engines=1");
@@ -734,13 +720,13 @@ T_TEST_TMO(hold_writer_never_stranded, 180)
 	while (!b.a_tid)
 		;
 	/* B lifts the hold while A waits (or once A returned) */
-	while (thread_state(b.a_tid) != 'D' &&
+	while (t_task_state(b.a_tid) != 'D' &&
 	       !__atomic_load_n(&b.a_done, __ATOMIC_ACQUIRE))
 		;
 	T_EQ(hold_write(in.id, "0"), 0);
 	T_WAIT_UNTIL(__atomic_load_n(&b.a_done, __ATOMIC_ACQUIRE),
 		     "hold writer A still waits (state %c) after B lifted the "
-		     "hold, the engine busy", thread_state(b.a_tid));
+		     "hold, the engine busy", t_task_state(b.a_tid));
 	pthread_join(at, NULL);
 	T_ASSERT_MSG(b.a_ret == 0 || b.a_ret == -EAGAIN, "A's write: %s",
 		     t_errname(-b.a_ret));
