@@ -2002,13 +2002,41 @@ TEST(local_engines_fork)
 /* ---- the in-process device and the application's signals ---- */
 
 /*
- * The in-process device catches the faults of its engine threads on bad
- * SVA addresses with a SIGSEGV/SIGBUS handler (lib/soft/mem.c). Everything
- * else must reach the application as if libwd were not there: its own
- * faults and the signals sent to it, with its action's flags and mask, its
- * SA_RESETHAND, its SIG_DFL (death, core dump) and its SIG_IGN. Each test
- * runs the application in a child, which has a queue on local:sva.
+ * The in-process SVA device reaches request data through the kernel by
+ * default (process_vm_readv/writev: no signal handler at all), or, with
+ * WD_LOCAL_SVA_COPY=signal, copies itself and catches the faults of its
+ * engine threads on bad addresses with a SIGSEGV/SIGBUS handler
+ * (lib/soft/mem.c). Either way, bad addresses fail their request with
+ * -EFAULT and everything else must reach the application as if libwd were
+ * not there: its own faults and the signals sent to it, with its action's
+ * flags and mask, its SA_RESETHAND, its SIG_DFL (death, core dump) and its
+ * SIG_IGN. Each test runs the application in a child, which has a queue on
+ * local:sva, and runs twice: NAME.kernel with the variable unset (the
+ * default) and NAME.signal.
  */
+static bool g_sig_mode;		/* this run is NAME.signal */
+
+#define STEST(name)							\
+	static void name(void);						\
+	static void name##__kernel(void)				\
+	{								\
+		g_sig_mode = false;					\
+		unsetenv("WD_LOCAL_SVA_COPY");				\
+		name();							\
+	}								\
+	static void name##__signal(void)				\
+	{								\
+		g_sig_mode = true;					\
+		setenv("WD_LOCAL_SVA_COPY", "signal", 1);		\
+		name();							\
+	}								\
+	__attribute__((constructor)) static void name##__reg(void)	\
+	{								\
+		t_register(#name ".kernel", name##__kernel, 60);	\
+		t_register(#name ".signal", name##__signal, 60);	\
+	}								\
+	static void name(void)
+
 #ifdef T_NATIVE
 /* an address nothing is mapped at, hidden from the compiler */
 static volatile int *volatile sig_bad_ptr = (volatile int *)(uintptr_t)16;
@@ -2039,7 +2067,8 @@ static void sig_record(int sig, siginfo_t *si, void *uc)
 
 	(void)uc;
 	sigaction(sig, NULL, &cur);
-	r.reset = !(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL;
+	/* SA_RESETHAND: the kernel makes the handler SIG_DFL, flags stay */
+	r.reset = cur.sa_handler == SIG_DFL;
 	pthread_sigmask(SIG_SETMASK, NULL, &m);
 	r.usr1 = sigismember(&m, SIGUSR1);
 	r.usr2 = sigismember(&m, SIGUSR2);
@@ -2236,7 +2265,7 @@ static unsigned long long proc_status_hex(pid_t tid, const char *name)
  * sa_mask blocked, then kills the process by SIGSEGV's default action (a
  * core dump), as without libwd; never a fault loop.
  */
-TEST(signal_resethand_fault)
+STEST(signal_resethand_fault)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2285,7 +2314,7 @@ TEST(signal_resethand_fault)
 }
 
 /* kill -SEGV / -BUS with SIG_DFL: death by the default action (a core) */
-TEST(signal_kill_default)
+STEST(signal_kill_default)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2330,7 +2359,7 @@ TEST(signal_kill_default)
  * kill -BUS / -SEGV with SIG_IGN: ignored. The process lives on, its
  * blocking read() is not cut short, its queue works.
  */
-TEST(signal_kill_ignored)
+STEST(signal_kill_ignored)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2384,7 +2413,7 @@ TEST(signal_kill_ignored)
  * siginfo as sent (a fault's address; kill's and sigqueue's sender and
  * value). The engines' faults stay the device's (-EFAULT).
  */
-TEST(signal_handler_flags)
+STEST(signal_handler_flags)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2492,12 +2521,15 @@ TEST(signal_handler_flags)
 
 /*
  * The application blocks SIGSEGV and SIGBUS in every thread it has and
- * takes them with sigwaitinfo(). The engine threads cannot block them (a
- * blocked fault kills), so a kill -BUS may land on one: it must still
- * reach sigwaitinfo(), not kill the process. Meanwhile the engine still
- * copies, bad addresses included, and goes back to normal afterwards.
+ * takes them with sigwaitinfo(); a kill -BUS and a sigqueue SIGSEGV must
+ * reach sigwaitinfo(), not kill the process, and bad addresses still fail
+ * with -EFAULT. .kernel: the engine blocks every signal from the start, so
+ * neither ever lands on it, and the kill's sender is the sender. .signal:
+ * the engine cannot block them (a blocked fault kills), so they land on it
+ * and it hands them on (the kill's sender becomes the process itself);
+ * meanwhile it copies without faulting, and goes back to normal after.
  */
-TEST(signal_blocked_sigwait)
+STEST(signal_blocked_sigwait)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2523,12 +2555,23 @@ TEST(signal_blocked_sigwait)
 		unsetenv("WD_LOCAL_ENGINES");
 		sig_queue(&q);
 		T_EQ(eng_threads(e, 1, NULL), 1);
-		T_OK(write(ready[1], "r", 1));
-		/* the engine took both and handed them on: it blocks them now */
-		T_WAIT_UNTIL((proc_status_hex(e[0].tid, "SigBlk:") &
-			      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+		if (!g_sig_mode)
+			T_EQ(proc_status_hex(e[0].tid, "SigBlk:") &
 			     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
-			     "the engine thread never blocked the signals it took");
+			     SIGBIT(SIGSEGV) | SIGBIT(SIGBUS));
+		T_OK(write(ready[1], "r", 1));
+		if (g_sig_mode)
+			/* the engine took both and handed them on: it blocks them now */
+			T_WAIT_UNTIL((proc_status_hex(e[0].tid, "SigBlk:") &
+				      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+				     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+				     "the engine thread never blocked the signals it took");
+		else
+			/* pending for the process, as without libwd */
+			T_WAIT_UNTIL((proc_status_hex(getpid(), "ShdPnd:") &
+				      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+				     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+				     "the signals sent never became pending");
 		/* which it does without faulting */
 		T_EQ(copy_status(&q, b, (void *)sig_bad_ptr, 100), -EFAULT);
 		t_fill_random(a, sizeof(a), 3);
@@ -2546,14 +2589,17 @@ TEST(signal_blocked_sigwait)
 		}
 		T_EQ(si[0].si_signo, SIGBUS);
 		T_EQ(si[0].si_code, SI_USER);
+		/* handed on, a kill's sender is the process; else the sender */
+		T_EQ(si[0].si_pid, g_sig_mode ? getpid() : getppid());
 		T_EQ(si[1].si_signo, SIGSEGV);
 		T_EQ(si[1].si_code, SI_QUEUE);
 		T_EQ(si[1].si_value.sival_int, 7);
 		T_EQ(si[1].si_pid, getppid());
-		/* taken: the engine unblocks them at its next copy */
+		/* taken: the engine unblocks them at its next copy (.signal) */
 		T_EQ(copy_status(&q, b, a, sizeof(a)), 0);
 		T_EQ(proc_status_hex(e[0].tid, "SigBlk:") &
-		     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)), 0);
+		     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+		     g_sig_mode ? 0 : SIGBIT(SIGSEGV) | SIGBIT(SIGBUS));
 		sig_bad_addrs(&q);
 		wd_release_queue(&q);
 		_exit(0);
@@ -2575,7 +2621,7 @@ TEST(signal_blocked_sigwait)
  * device or after it; SIG_IGN; SIG_DFL), and the application never sees
  * the engine's faults.
  */
-TEST(signal_bad_sva_addr)
+STEST(signal_bad_sva_addr)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2640,7 +2686,9 @@ TEST(signal_bad_sva_addr)
  * the lock in queue start. A watcher lets it go on once the forking thread
  * sleeps in fork() (waiting in a prepare handler for that lock); without
  * such a handler fork() does not wait, and the child inherits the lock
- * held.
+ * held. The devices copy with the signal guard (WD_LOCAL_SVA_COPY=signal):
+ * only that mode calls sigaction(), and only it takes the lock at a
+ * queue's start; device creation holds the same lock in either mode.
  */
 #ifdef T_NATIVE
 int __real_sigaction(int sig, const struct sigaction *act,
@@ -2722,6 +2770,7 @@ static void fork_inside(bool creating)
 	int st;
 
 	unsetenv("WD_LOCAL_ENGINES");
+	setenv("WD_LOCAL_SVA_COPY", "signal", 1);
 	T_OK(sem_init(&fk_inside, 0, 0));
 	T_OK(sem_init(&fk_go, 0, 0));
 	T_OK(sem_init(&fk_forked_t, 0, 0));

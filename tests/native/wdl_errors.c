@@ -9,8 +9,11 @@
  * non-canonical and wrapping addresses, an unreadable SGL; pasid any
  * address outside the SS region (the heap included), another queue's SS;
  * noiommu anything outside the SS bus range (the SS region's own virtual
- * address included). After each, the queue and the process carry on; a
- * fault outside the engine's guarded copy still kills the process.
+ * address included). SVA's bad addresses both ways the engines reach
+ * them: the kernel's copy (the default) and the signal guard (opt-in, the
+ * *_signal tests). After each, the queue and the process carry on; a
+ * fault outside the engine's copy still kills the process, and an
+ * application's handler still gets its own faults.
  */
 #include "nt.h"
 
@@ -32,11 +35,19 @@ struct ctx {
 	uint64_t ud;
 };
 
+/* how the SVA devices of this test reach request data */
+static enum wdl_sva_copy g_sva_copy = WDL_SVA_COPY_KERNEL;
+
 static void ctx_init(struct ctx *c, enum wdl_mode mode)
 {
+	struct wdl_config cfg = {
+		.mode = mode, .nr_queues = 8, .nr_engines = 1,
+		.sva_copy = g_sva_copy,
+	};
+
 	memset(c, 0, sizeof(*c));
 	c->mode = mode;
-	c->dev = nt_dev(mode, 8, 1);
+	OK(wdl_dev_create(&cfg, &c->dev));
 	nq_open(&c->q, c->dev, SS_SIZE);
 }
 
@@ -556,7 +567,7 @@ static void *map(size_t len, int prot)
 	return p;
 }
 
-TEST(sva_bad_addr)
+static void t_sva_bad_addr(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	uint8_t *gone, *none, *ro, *fm;
@@ -621,6 +632,13 @@ TEST(sva_bad_addr)
 	munmap(none, 4 * pg);
 	munmap(ro, 2 * pg);
 	ctx_fini(&c);
+}
+
+TEST(sva_bad_addr) { t_sva_bad_addr(); }
+TEST(sva_bad_addr_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_sva_bad_addr();
 }
 
 TEST(pasid_bad_addr)
@@ -709,13 +727,17 @@ TEST(noiommu_bad_addr)
 /* an address nothing is mapped at, hidden from the compiler */
 static volatile int *volatile bad_ptr = (volatile int *)(uintptr_t)16;
 
-/* a fault outside a guarded copy still ends the process as before */
-TEST(foreign_fault_kills)
+/* a fault outside the engine's copy still ends the process as before */
+static void t_foreign_fault_kills(void)
 {
-	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 1, 1);
+	struct wdl_config cfg = {
+		.mode = WDL_MODE_SVA, .nr_queues = 1, .sva_copy = g_sva_copy,
+	};
+	struct wdl_dev *dev;
 	int st;
 	pid_t pid;
 
+	OK(wdl_dev_create(&cfg, &dev));
 	/*
 	 * Fork only once the new engine sleeps: a thread inside malloc() at
 	 * fork() leaves the child's allocator locked (GCC 12's ASan allocator
@@ -725,10 +747,11 @@ TEST(foreign_fault_kills)
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
-		/* a device of the child's own, so that the handler is live */
-		struct wdl_dev *d2 = nt_dev(WDL_MODE_SVA, 1, 1);
+		/* a device of the child's own (signal: the handler is live) */
+		struct wdl_dev *d2;
 
-		(void)d2;
+		if (wdl_dev_create(&cfg, &d2))
+			_exit(4);
 		/* quiet: ASan reports the fault before it ends the child */
 		if (!freopen("/dev/null", "w", stderr))
 			_exit(3);
@@ -745,6 +768,13 @@ TEST(foreign_fault_kills)
 	wdl_dev_destroy(dev);
 }
 
+TEST(foreign_fault_kills) { t_foreign_fault_kills(); }
+TEST(foreign_fault_kills_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_foreign_fault_kills();
+}
+
 static sigjmp_buf user_env;
 static volatile int user_hits;
 
@@ -757,9 +787,11 @@ static void user_handler(int sig)
 
 /*
  * An application's own SIGSEGV handler, installed before and after the
- * device exists, still gets its own faults; the engine's stay ours.
+ * device exists, still gets its own faults; the engine's bad addresses
+ * stay the device's (signal: our handler stands in for the application's,
+ * and START_Q puts it back after the application replaced it).
  */
-TEST(chained_handler)
+static void t_chained_handler(void)
 {
 	struct sigaction sa;
 	struct wd_soft_cqe cqe;
@@ -786,4 +818,11 @@ TEST(chained_handler)
 		alive(&c);
 		ctx_fini(&c);
 	}
+}
+
+TEST(chained_handler) { t_chained_handler(); }
+TEST(chained_handler_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_chained_handler();
 }
