@@ -2548,6 +2548,7 @@ STEST(signal_blocked_sigwait)
 		uint8_t a[256], b[256];
 		sigset_t set;
 
+		close(ready[0]);
 		sigemptyset(&set);
 		sigaddset(&set, SIGSEGV);
 		sigaddset(&set, SIGBUS);
@@ -2604,6 +2605,8 @@ STEST(signal_blocked_sigwait)
 		wd_release_queue(&q);
 		_exit(0);
 	}
+	/* a child that failed before it was ready: read() gives 0 */
+	close(ready[1]);
 	T_EQ(read(ready[0], &c, 1), 1);
 	T_OK(kill(pid, SIGBUS));
 	T_OK(sigqueue(pid, SIGSEGV, v));
@@ -2668,6 +2671,165 @@ STEST(signal_bad_sva_addr)
 		T_ASSERT_MSG(read(recs[0], &c, 1) == 0,
 			     "mode %d: the application's handler ran for an engine's fault", mode);
 		close(recs[0]);
+	}
+#endif
+}
+
+#ifdef T_NATIVE
+/* every signal's action, as sigaction() reports it */
+static void sig_snapshot(struct sigaction *sa)
+{
+	for (int i = 1; i < NSIG; i++) {
+		memset(&sa[i], 0, sizeof(sa[i]));
+		sigaction(i, NULL, &sa[i]);	/* glibc's own two: EINVAL */
+	}
+}
+
+/* the signals (SIGBIT) whose action differs from @was: handler, flags, mask */
+static unsigned long long sig_changed(const struct sigaction *was)
+{
+	struct sigaction now[NSIG];
+	unsigned long long m = 0;
+
+	sig_snapshot(now);
+	for (int i = 1; i < NSIG && i <= 64; i++) {
+		if (now[i].sa_handler != was[i].sa_handler ||
+		    now[i].sa_flags != was[i].sa_flags)
+			m |= SIGBIT(i);
+		for (int s = 1; s < NSIG; s++)
+			if (sigismember(&now[i].sa_mask, s) !=
+			    sigismember(&was[i].sa_mask, s))
+				m |= SIGBIT(i);
+	}
+	return m;
+}
+
+/* 1..31 but SIGKILL and SIGSTOP: what a thread that blocks all blocks */
+#define SIG_STD_ALL	(0x7fffffffull & ~SIGBIT(SIGKILL) & ~SIGBIT(SIGSTOP))
+#endif
+
+/*
+ * The default (WD_LOCAL_SVA_COPY unset) installs no signal handler. An
+ * application with a crash reporter's SIGSEGV handler (SA_SIGINFO,
+ * SA_ONSTACK, SA_NODEFER, a mask) and SIGBUS as it found it requests
+ * queues in two modes and sends bad SVA addresses, which fail with
+ * -EFAULT. Afterwards every signal's action is exactly its own (handler,
+ * flags, mask), its handler never ran for the engine's bad addresses, its
+ * own fault still reaches it with its siginfo, and every engine thread
+ * blocks every signal, so that none sent to the process lands on one.
+ */
+TEST(sva_no_handler)
+{
+	native_only();
+#ifdef T_NATIVE
+	struct sigaction before[NSIG];
+	struct eng_thread e[2];
+	struct wd_queue q, qp;
+	unsigned long long changed;
+	struct sig_rec r;
+	int recs[2];
+
+	unsetenv("WD_LOCAL_SVA_COPY");
+	unsetenv("WD_LOCAL_ENGINES");
+	T_OK(pipe2(recs, O_NONBLOCK));
+	sig_rec_fd = recs[1];
+	sig_act(SIGSEGV, SA_ONSTACK | SA_NODEFER, SIGUSR1);
+	sig_snapshot(before);
+	q_open_on(&q, "copy", "local:sva");
+	q_open_on(&qp, "copy", "local:pasid");
+	local_copy_works(&q);
+	local_copy_works(&qp);
+	sig_bad_addrs(&q);
+	changed = sig_changed(before);
+	T_ASSERT_MSG(!changed, "signal actions changed: %#llx (SIGBIT)", changed);
+	T_ASSERT_MSG(read(recs[0], &r, sizeof(r)) < 0,
+		     "the application's handler ran for an engine's bad address");
+	T_EQ(eng_threads(e, 2, NULL), 2);
+	for (int i = 0; i < 2; i++)
+		T_EQ_HEX(proc_status_hex(e[i].tid, "SigBlk:") & SIG_STD_ALL,
+			 SIG_STD_ALL);
+	/* its own fault: its handler, with its siginfo */
+	if (!sigsetjmp(sig_env, 1)) {
+		sig_jump = 1;
+		*sig_bad_ptr = 1;
+	}
+	T_EQ(read(recs[0], &r, sizeof(r)), sizeof(r));
+	T_EQ(r.sig, SIGSEGV);
+	T_EQ(r.code, SEGV_MAPERR);
+	T_ASSERT(r.addr == (void *)sig_bad_ptr);
+	T_ASSERT(!r.self && r.usr1);
+	wd_release_queue(&qp);
+	wd_release_queue(&q);
+	close(recs[0]);
+	close(recs[1]);
+#endif
+}
+
+/*
+ * WD_LOCAL_SVA_COPY, read when the SVA device is created: unset, empty
+ * and "kernel" leave every signal action alone; "signal" installs the
+ * SIGSEGV/SIGBUS handler; anything else fails the SVA request with
+ * -EINVAL and creates nothing (the other modes never read it). Bad
+ * addresses fail with -EFAULT under every valid value.
+ */
+TEST(local_sva_copy_env)
+{
+	native_only();
+#ifdef T_NATIVE
+	static const char *const bad[] = {
+		"x", "Signal", "KERNEL", "signal ", " kernel", "1", "0",
+		"signals", "kernel\n",
+	};
+	static const char *const good[] = { NULL, "", "kernel", "signal" };
+	struct wd_queue q, qp;
+	int engines;
+
+	unsetenv("WD_LOCAL_ENGINES");
+	setenv("WD_LOCAL_SVA_COPY", "x", 1);
+	q_open_on(&qp, "copy", "local:pasid");
+	local_copy_works(&qp);
+	engines = nr_engines();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		setenv("WD_LOCAL_SVA_COPY", bad[i], 1);
+		r = q_try(&q, "copy", "local:sva");
+		T_ASSERT_MSG(r == -EINVAL,
+			     "WD_LOCAL_SVA_COPY=\"%s\": %s, expected EINVAL",
+			     bad[i], t_errname(-r));
+		T_ASSERT(!q.priv);
+		T_EQ(nr_engines(), engines);
+	}
+	wd_release_queue(&qp);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		pid_t pid = t_fork();
+		int st;
+
+		if (!pid) {
+			struct sigaction before[NSIG];
+			unsigned long long changed;
+
+			if (good[i])
+				setenv("WD_LOCAL_SVA_COPY", good[i], 1);
+			else
+				unsetenv("WD_LOCAL_SVA_COPY");
+			sig_snapshot(before);
+			q_open_on(&q, "copy", "local:sva");
+			local_copy_works(&q);
+			sig_bad_addrs(&q);
+			changed = sig_changed(before);
+			T_ASSERT_MSG(changed == (i == 3 ? SIGBIT(SIGSEGV) |
+						 SIGBIT(SIGBUS) : 0),
+				     "\"%s\": the actions that changed: %#llx (SIGBIT)",
+				     good[i] ? good[i] : "(unset)", changed);
+			wd_release_queue(&q);
+			_exit(0);
+		}
+		st = wait_bounded(pid, 30000);
+		T_ASSERT_MSG(st != -1, "child still running after 30 s");
+		T_ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st),
+			     "WD_LOCAL_SVA_COPY=%s: child status %#x",
+			     good[i] ? good[i] : "(unset)", st);
 	}
 #endif
 }
@@ -2843,14 +3005,16 @@ TEST(fork_while_starting)
 
 #ifdef T_NATIVE
 /*
- * Run @path with WD_DEV_PATH and WD_LOCAL_ENGINES set to values libwd
- * refuses, as uid/gid 65534 when @drop: its output into @out.
+ * Run @path with WD_DEV_PATH, WD_LOCAL_ENGINES and WD_LOCAL_SVA_COPY set
+ * to values libwd refuses, as uid/gid 65534 when @drop: its output into
+ * @out.
  */
 static void suid_run(const char *path, bool drop, char *out, size_t len)
 {
 	char *const argv[] = { (char *)path, NULL };
 	char *const envp[] = { "WD_DEV_PATH=/dev/ua-bad", "WD_LOCAL_ENGINES=x",
-			       "PATH=/usr/bin:/bin", NULL };
+			       "WD_LOCAL_SVA_COPY=x", "PATH=/usr/bin:/bin",
+			       NULL };
 	int p[2], st;
 	size_t n = 0;
 	ssize_t r;
@@ -2890,9 +3054,10 @@ static long suid_val(const char *out, const char *key)
 /*
  * A setuid program does not take libwd's environment variables from its
  * caller (secure_getenv()): a setuid-root copy of t_libwd_setuid, run by
- * an unprivileged user with WD_DEV_PATH and WD_LOCAL_ENGINES set to bad
- * values, uses the defaults; the same program without the setuid bit is
- * refused them (-EINVAL), which shows the values are honoured otherwise.
+ * an unprivileged user with WD_DEV_PATH, WD_LOCAL_ENGINES and
+ * WD_LOCAL_SVA_COPY set to bad values, uses the defaults; the same program
+ * without the setuid bit is refused them (-EINVAL), which shows the values
+ * are honoured otherwise (WD_LOCAL_SVA_COPY's: local_sva_copy_env).
  */
 TEST(setuid_env)
 {
@@ -2947,7 +3112,8 @@ TEST(setuid_env)
 	T_ASSERT_MSG(suid_val(out, "request_default ") != -EINVAL,
 		     "setuid: wd_request_queue() read WD_DEV_PATH=/dev/ua-bad: %s", out);
 	T_ASSERT_MSG(suid_val(out, "request_local ") == 0,
-		     "setuid: \"local\" refused (WD_LOCAL_ENGINES=x read?): %s", out);
+		     "setuid: \"local\" refused (WD_LOCAL_ENGINES=x or "
+		     "WD_LOCAL_SVA_COPY=x read?): %s", out);
 	T_EQ(suid_val(out, " engines "), 1);
 #endif
 }
