@@ -199,20 +199,30 @@ static bool wdl_is_fault(int sig, const siginfo_t *si)
 	       !(sig == SIGBUS && si->si_code == BUS_MCEERR_AO);
 }
 
-static void wdl_set_default(int sig)
+/*
+ * The application's action @a with SIG_DFL for its handler, as the kernel
+ * leaves it after SA_RESETHAND or a fault it could not deliver: the
+ * handler goes, the flags and the mask stay.
+ */
+static void wdl_set_default(int sig, const struct wdl_app_action *a)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
+	if (a) {
+		sa = a->sa;
+	} else {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+	}
 	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
 }
 
 /* The application's action is (or became) SIG_DFL: carry it out. */
-static void wdl_default(int sig, siginfo_t *si, bool fault)
+static void wdl_default(int sig, siginfo_t *si, bool fault,
+			const struct wdl_app_action *a)
 {
-	wdl_set_default(sig);
+	wdl_set_default(sig, a);
 	if (fault)
 		return;
 	/*
@@ -235,12 +245,12 @@ static void wdl_chain(int sig, siginfo_t *si, void *uc, int err)
 	if (!a || a->sa.sa_handler == SIG_DFL || a->sa.sa_handler == SIG_IGN ||
 	    ((a->sa.sa_flags & SA_RESETHAND) &&
 	     atomic_exchange(&a->fired, true))) {
-		wdl_default(sig, si, fault);
+		wdl_default(sig, si, fault, a);
 		errno = err;
 		return;
 	}
 	if (a->sa.sa_flags & SA_RESETHAND)
-		wdl_set_default(sig);
+		wdl_set_default(sig, a);
 	/* the application's handler sees what the code it interrupted saw */
 	errno = err;
 	if (a->sa.sa_flags & SA_SIGINFO)

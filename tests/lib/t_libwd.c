@@ -2046,6 +2046,8 @@ struct sig_rec {
 	int sig, code, pid, value;
 	void *addr;
 	bool reset;		/* the action was SIG_DFL while it ran */
+	int act_flags;		/* ... and its flags */
+	bool act_usr1;		/* ... and SIGUSR1 in its sa_mask */
 	bool usr1, usr2, self;	/* blocked while it ran */
 	bool altstack;		/* it ran on the alternate stack */
 };
@@ -2069,6 +2071,8 @@ static void sig_record(int sig, siginfo_t *si, void *uc)
 	sigaction(sig, NULL, &cur);
 	/* SA_RESETHAND: the kernel makes the handler SIG_DFL, flags stay */
 	r.reset = cur.sa_handler == SIG_DFL;
+	r.act_flags = cur.sa_flags;
+	r.act_usr1 = sigismember(&cur.sa_mask, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, NULL, &m);
 	r.usr1 = sigismember(&m, SIGUSR1);
 	r.usr2 = sigismember(&m, SIGUSR2);
@@ -2263,7 +2267,9 @@ static unsigned long long proc_status_hex(pid_t tid, const char *name)
  * A one-shot handler (SA_RESETHAND) that returns: the application's own
  * NULL write runs it once, with its action reset to SIG_DFL and its
  * sa_mask blocked, then kills the process by SIGSEGV's default action (a
- * core dump), as without libwd; never a fault loop.
+ * core dump), as without libwd; never a fault loop. The reset is the
+ * kernel's: the handler becomes SIG_DFL, the action's flags and sa_mask
+ * stay as they were.
  */
 STEST(signal_resethand_fault)
 {
@@ -2308,6 +2314,11 @@ STEST(signal_resethand_fault)
 	T_EQ(r.code, SEGV_MAPERR);
 	T_ASSERT(r.addr == (void *)sig_bad_ptr);
 	T_ASSERT_MSG(r.reset, "SA_RESETHAND: the action was not SIG_DFL in the handler");
+	T_ASSERT_MSG((r.act_flags & (SA_SIGINFO | SA_RESETHAND)) ==
+		     (SA_SIGINFO | SA_RESETHAND) && r.act_usr1,
+		     "SA_RESETHAND: the reset action's flags %#x and sa_mask "
+		     "(SIGUSR1 %d) are not the application's, as the kernel keeps "
+		     "them", r.act_flags, r.act_usr1);
 	T_ASSERT_MSG(r.usr1, "the handler's sa_mask (SIGUSR1) was not blocked");
 	T_ASSERT_MSG(r.self, "SIGSEGV was not blocked in its handler (no SA_NODEFER)");
 #endif
