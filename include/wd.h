@@ -56,16 +56,16 @@
  * creating the in-process device or starting a queue on it (pthread_atfork).
  * Queue file descriptors are opened with O_CLOEXEC.
  *
- * Signals. The in-process device (WD_DEV_LOCAL, SVA mode) catches the
- * SIGSEGV/SIGBUS of its engine threads on bad request addresses (-EFAULT)
- * with a handler that takes the place of the application's action. Every
- * other fault, and every SIGSEGV/SIGBUS sent to the process, gets the
- * application's action as it would without libwd: its handler with its
- * flags and mask (SA_RESETHAND included), SIG_DFL's death and core dump,
- * SIG_IGN. Set these actions before requesting the first such queue (or
- * chain to the previous one): an action set later stands until the next
- * SVA queue is started. docs/soft-local.md lists what an application can
- * still tell (sigaction() shows the handler, for one).
+ * Signals. The in-process device (WD_DEV_LOCAL) installs no signal handler
+ * and its engine threads block every signal: the kernel copies SVA request
+ * data for them, a bad address fails that request (-EFAULT), and signals
+ * reach the application as without libwd. WD_LOCAL_SVA_COPY=signal, read
+ * when the SVA device is created, makes small requests faster with a
+ * SIGSEGV/SIGBUS handler in place of the application's action, chaining to
+ * it (docs/soft-local.md: what that means next to JVMs, sanitizers, crash
+ * reporters); unset, empty or "kernel" is the default, anything else
+ * -EINVAL. Where seccomp refuses process_vm_readv/writev, "local:sva"
+ * fails with that error.
  *
  * Every request comes back once. A request wd_send() took is handed back
  * by exactly one wd_recv*() call, unless the queue is released first. When
@@ -122,9 +122,9 @@ extern "C" {
  * characters) makes that wd_request_queue() fail with -EINVAL, creating
  * nothing; the next request naming the device reads the variable again.
  *
- * libwd reads WD_DEV_PATH and WD_LOCAL_ENGINES with secure_getenv(): in a
- * program running with more privilege than its caller (setuid, setgid,
- * file capabilities) they count as unset.
+ * libwd reads WD_DEV_PATH, WD_LOCAL_ENGINES and WD_LOCAL_SVA_COPY with
+ * secure_getenv(): in a program running with more privilege than its
+ * caller (setuid, setgid, file capabilities) they count as unset.
  */
 #define WD_DEV_LOCAL_PATH	"local"
 #define WD_LOCAL_ENGINES_MAX	16
