@@ -50,8 +50,9 @@ extern "C" {
  * Used only when named (in dev_path or WD_DEV_PATH), never as a fallback.
  * One device per mode, created by the first wd_request_queue() naming it,
  * with WD_LOCAL_ENGINES engine threads (1..WD_LOCAL_ENGINES_MAX, default 1;
- * see wd_local_engines()). WD_DEV_PATH and WD_LOCAL_ENGINES are read with
- * secure_getenv().
+ * see wd_local_engines()). Its SVA mode installs no signal handler unless
+ * WD_LOCAL_SVA_COPY=signal (libwd(3)). WD_DEV_PATH, WD_LOCAL_ENGINES and
+ * WD_LOCAL_SVA_COPY are read with secure_getenv().
  */
 #define WD_DEV_LOCAL_PATH	"local"
 #define WD_LOCAL_ENGINES_MAX	16

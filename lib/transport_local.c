@@ -9,7 +9,9 @@
  * WD_DEV_PATH): one device per memory mode, created on first use and kept
  * for the life of the process. A fork child cannot use its parent's (its
  * engine threads did not come along), so a child gets devices of its own.
- * WD_LOCAL_ENGINES sizes a device when it is created (wd_local_engines()).
+ * WD_LOCAL_ENGINES sizes a device when it is created (wd_local_engines());
+ * WD_LOCAL_SVA_COPY=signal makes the SVA device's engines copy with the
+ * signal guard instead of the kernel (wd_local_sva_copy()).
  *
  * Built without the in-process device (WD_HAVE_LOCAL undefined, as in the
  * static programs for the VM), "local" fails with -ENODEV: it is never
@@ -98,6 +100,27 @@ int wd_local_init(void)
 			       wd_local_release);
 }
 
+/*
+ * How the SVA device about to be created reaches request data: the
+ * WD_LOCAL_SVA_COPY environment variable, "kernel" (the default: no signal
+ * handler) or "signal" (a process-wide SIGSEGV/SIGBUS handler, no system
+ * call per request; docs/soft-local.md); unset or empty: "kernel".
+ * Anything else is -EINVAL, as for WD_LOCAL_ENGINES; in a program with
+ * more privilege than its caller it counts as unset (secure_getenv()).
+ */
+static int wd_local_sva_copy(enum wdl_sva_copy *how)
+{
+	const char *s = secure_getenv("WD_LOCAL_SVA_COPY");
+
+	if (!s || !*s || !strcmp(s, "kernel"))
+		*how = WDL_SVA_COPY_KERNEL;
+	else if (!strcmp(s, "signal"))
+		*how = WDL_SVA_COPY_SIGNAL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 _Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES && WDL_DEF_ENGINES == 1,
 	       "wd.h's limit and default are the in-process device's");
 
@@ -127,10 +150,15 @@ int wd_local_dev(uint32_t mode, struct wd_dev *d)
 			ret = engines;
 		} else {
 			cfg.nr_engines = (unsigned int)engines;
-			ret = wdl_dev_create(&cfg, &wd_local[m].dev);
-			/* our own configuration refused: no device to offer */
-			if (ret == -EINVAL)
-				ret = -ENODEV;
+			/* WD_LOCAL_SVA_COPY: as above, -EINVAL creates nothing */
+			if (m == WDL_MODE_SVA)
+				ret = wd_local_sva_copy(&cfg.sva_copy);
+			if (!ret) {
+				ret = wdl_dev_create(&cfg, &wd_local[m].dev);
+				/* our own configuration refused: no device */
+				if (ret == -EINVAL)
+					ret = -ENODEV;
+			}
 		}
 	}
 	dev = wd_local[m].dev;

@@ -121,6 +121,7 @@ static int wdl_config_check(const struct wdl_config *in, struct wdl_config *c)
 	if (!c->op_mask)
 		c->op_mask = WD_SOFT_CORE_OPS_ALL;
 	if ((unsigned int)c->mode > WDL_MODE_NOIOMMU ||
+	    (unsigned int)c->sva_copy > WDL_SVA_COPY_SIGNAL ||
 	    c->nr_queues > WDL_MAX_QUEUES || c->nr_engines > WDL_MAX_ENGINES ||
 	    c->isolate_strategy > WDL_MAX_ISOLATE ||
 	    (c->op_mask & ~(uint32_t)WD_SOFT_CORE_OPS_ALL))
@@ -144,7 +145,7 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp)
 		return ret;
 
 	pthread_mutex_lock(&wdl_lock);
-	ret = wdl_mem_init();
+	ret = wdl_mem_init(&c);
 	if (ret)
 		goto err_unlock;
 	ret = -ENOMEM;
@@ -542,9 +543,9 @@ int wdl_queue_start(struct wdl_queue *q)
 		ret = -EINVAL;
 	} else {
 		/* an application may have replaced our SIGSEGV handler */
-		if (q->dev->cfg.mode == WDL_MODE_SVA) {
+		if (wdl_sva_signal(&q->dev->cfg)) {
 			pthread_mutex_lock(&wdl_lock);
-			wdl_mem_init();
+			wdl_mem_init(&q->dev->cfg);
 			pthread_mutex_unlock(&wdl_lock);
 		}
 		wd_soft_core_queue_reset(&q->core);

@@ -181,7 +181,7 @@ static void *wdl_engine_thread(void *data)
 {
 	struct wdl_engine *eng = data;
 
-	wdl_mem_engine_thread();
+	wdl_mem_engine_thread(eng->dev);
 	wd_soft_sched_run(&eng->sched);
 	return NULL;
 }
@@ -265,7 +265,7 @@ int wdl_engines_start(struct wdl_dev *dev)
 	int ret = 0;
 
 	/* created with the engines' mask (mem.c) */
-	wdl_engine_sigmask(&all);
+	wdl_engine_sigmask(dev, &all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 
 	for (i = 0; i < dev->nr_engines; i++) {

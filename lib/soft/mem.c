@@ -2,15 +2,29 @@
 /*
  * mem.c: how an engine reaches the buffers a request names.
  *
- *  sva      addresses are the process's own. The engine copies with a
- *           guarded copy: an access the process itself could not make
- *           (unmapped, PROT_NONE, a read-only destination, beyond the end
- *           of a mapped file, non-canonical) raises SIGSEGV or SIGBUS in
- *           the engine thread; our handler sees that the thread is inside
- *           a guarded copy and siglongjmp()s out, and the request fails
- *           with WD_SOFT_S_BAD_ADDR. No system call per access: the guard
- *           is a thread-local pointer and sigsetjmp() does not save the
- *           mask (the rare jump puts the engine's mask back itself).
+ *  sva      addresses are the process's own, reached in one of two ways
+ *           (struct wdl_config.sva_copy):
+ *
+ *           kernel  (the default) the kernel copies: process_vm_writev()
+ *                   or process_vm_readv() on the process itself, with the
+ *                   request's memory on the "local" side, which the kernel
+ *                   reads or writes as this thread would (copy_from_user,
+ *                   copy_to_user) and the engine's bounce buffer on the
+ *                   pinned "remote" side. An access the process itself
+ *                   could not make (unmapped, PROT_NONE, a read-only
+ *                   destination, beyond the end of a mapped file, kernel,
+ *                   non-canonical) is a short copy, never a signal: the
+ *                   request fails with WD_SOFT_S_BAD_ADDR. One system call
+ *                   per chunk (up to 64 KiB). No signal handler; the
+ *                   engine threads block every signal.
+ *           signal  (opt-in) a guarded copy: an access the process could
+ *                   not make raises SIGSEGV or SIGBUS in the engine
+ *                   thread; our handler sees that the thread is inside a
+ *                   guarded copy and siglongjmp()s out, and the request
+ *                   fails with WD_SOFT_S_BAD_ADDR. No system call per
+ *                   access: the guard is a thread-local pointer and
+ *                   sigsetjmp() does not save the mask (the rare jump puts
+ *                   the engine's mask back itself).
  *  pasid    only the queue's SS region (its own or the one shared to it),
  *           at the addresses where it is mapped: a range check, then
  *           memcpy().
@@ -21,14 +35,18 @@
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR; no other
  * memory is touched.
  *
+ * The rest of this comment is about the signal mode only; nothing below
+ * runs for the other devices, whose engines block every signal.
+ *
  * The signals. Our handler takes the place of the application's action
- * for SIGSEGV and SIGBUS (first wdl_dev_create(); again at an SVA queue's
- * start if the application replaced it since), and everything that is not
- * an engine's fault must reach the application as if we were not there.
- * So the action we install is the application's own, flags and mask (with
- * SA_SIGINFO, and SA_RESETHAND left to us): the kernel delivers on the
- * stack, with the mask and the system call restarts the application's
- * action would have had. Then, the application's action kept aside:
+ * for SIGSEGV and SIGBUS (the first signal-mode device's creation; again
+ * at its SVA queues' start if the application replaced it since), and
+ * everything that is not an engine's fault must reach the application as
+ * if we were not there. So the action we install is the application's
+ * own, flags and mask (with SA_SIGINFO, and SA_RESETHAND left to us): the
+ * kernel delivers on the stack, with the mask and the system call restarts
+ * the application's action would have had. Then, the application's action
+ * kept aside:
  *
  *  - a fault in an engine thread's guarded copy: back to the copy, the
  *    request fails;
@@ -43,16 +61,15 @@
  *    delivery already on its way meanwhile is SIG_DFL's.
  *
  * A sent signal (kill(), sigqueue(): si_code <= 0) is never taken for a
- * fault. Engine threads block every asynchronous signal but cannot block
- * SIGSEGV and SIGBUS (a blocked fault kills), so one sent to the process
- * lands on an engine when the application's threads all block it (a
- * sigwaitinfo() design). The engine hands it on: it blocks the signal
- * itself and sends it to the process again (rt_sigqueueinfo() keeps a
- * sigqueue()'s siginfo; a kill()'s sender becomes the process, as the
- * kernel lets only the sender itself claim SI_USER). While it blocks one,
- * a fault on it would kill, so its copies go through process_vm_readv()
- * (a system call each, no fault) until the signal was taken; then it
- * unblocks it.
+ * fault. Signal-mode engine threads block every asynchronous signal but
+ * cannot block SIGSEGV and SIGBUS (a blocked fault kills), so one sent to
+ * the process lands on such an engine when the application's threads all
+ * block it (a sigwaitinfo() design). The engine hands it on: it blocks the
+ * signal itself and sends it to the process again (rt_sigqueueinfo()
+ * keeps a sigqueue()'s siginfo; a kill()'s sender becomes the process, as
+ * the kernel lets only the sender itself claim SI_USER). While it blocks
+ * one, a fault on it would kill, so its copies are the kernel's (above)
+ * until the signal was taken; then it unblocks it.
  *
  * What the application can still tell: sigaction() shows our handler; an
  * ignored signal sent to it interrupts a system call that is never
@@ -78,14 +95,17 @@
 /*
  * Thread-local, initial-exec (async-signal-safe to read): the current
  * engine thread's guard, or NULL outside a guarded copy; whether this is
- * an engine thread; the signals (WDL_SIGBIT) it blocks since it handed
- * them on.
+ * a signal-mode engine thread; the signals (WDL_SIGBIT) it blocks since it
+ * handed them on; the process ID, for the kernel's copy (engine threads
+ * only: getpid() is a system call).
  */
 static __thread sigjmp_buf *volatile wdl_guard
 	__attribute__((tls_model("initial-exec")));
 static __thread bool wdl_is_engine
 	__attribute__((tls_model("initial-exec")));
 static __thread int wdl_deferred
+	__attribute__((tls_model("initial-exec")));
+static __thread pid_t wdl_pid
 	__attribute__((tls_model("initial-exec")));
 
 #define WDL_SIGBIT(sig)	((sig) == SIGSEGV ? 1 : 2)
@@ -120,7 +140,8 @@ static struct wdl_app_action *wdl_app_action(int sig)
 				    memory_order_acquire);
 }
 
-void wdl_engine_sigmask(sigset_t *set)
+/* a signal-mode engine's mask */
+static void wdl_signal_engine_mask(sigset_t *set)
 {
 	/*
 	 * Engines take no process-directed signal; the synchronous ones stay
@@ -135,9 +156,25 @@ void wdl_engine_sigmask(sigset_t *set)
 	sigdelset(set, SIGTRAP);
 }
 
-void wdl_mem_engine_thread(void)
+void wdl_engine_sigmask(const struct wdl_dev *dev, sigset_t *set)
 {
-	wdl_is_engine = true;
+	/*
+	 * The others never fault on request data, so they block every
+	 * signal, SIGSEGV and SIGBUS included: a signal sent to the process
+	 * is never delivered to one (it waits for the application's
+	 * threads, as without us). A fault in an engine's own code (a bug)
+	 * then kills the process by the default action, past any handler.
+	 */
+	if (wdl_sva_signal(&dev->cfg))
+		wdl_signal_engine_mask(set);
+	else
+		sigfillset(set);
+}
+
+void wdl_mem_engine_thread(const struct wdl_dev *dev)
+{
+	wdl_pid = getpid();
+	wdl_is_engine = wdl_sva_signal(&dev->cfg);
 }
 
 /* the engine's mask again, after a jump out of a handler that changed it */
@@ -146,7 +183,7 @@ static void wdl_engine_remask(void)
 	int d = __atomic_load_n(&wdl_deferred, __ATOMIC_RELAXED);
 	sigset_t m;
 
-	wdl_engine_sigmask(&m);
+	wdl_signal_engine_mask(&m);
 	if (d & WDL_SIGBIT(SIGSEGV))
 		sigaddset(&m, SIGSEGV);
 	if (d & WDL_SIGBIT(SIGBUS))
@@ -162,20 +199,30 @@ static bool wdl_is_fault(int sig, const siginfo_t *si)
 	       !(sig == SIGBUS && si->si_code == BUS_MCEERR_AO);
 }
 
-static void wdl_set_default(int sig)
+/*
+ * The application's action @a with SIG_DFL for its handler, as the kernel
+ * leaves it after SA_RESETHAND or a fault it could not deliver: the
+ * handler goes, the flags and the mask stay.
+ */
+static void wdl_set_default(int sig, const struct wdl_app_action *a)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
+	if (a) {
+		sa = a->sa;
+	} else {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+	}
 	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
 }
 
 /* The application's action is (or became) SIG_DFL: carry it out. */
-static void wdl_default(int sig, siginfo_t *si, bool fault)
+static void wdl_default(int sig, siginfo_t *si, bool fault,
+			const struct wdl_app_action *a)
 {
-	wdl_set_default(sig);
+	wdl_set_default(sig, a);
 	if (fault)
 		return;
 	/*
@@ -198,12 +245,12 @@ static void wdl_chain(int sig, siginfo_t *si, void *uc, int err)
 	if (!a || a->sa.sa_handler == SIG_DFL || a->sa.sa_handler == SIG_IGN ||
 	    ((a->sa.sa_flags & SA_RESETHAND) &&
 	     atomic_exchange(&a->fired, true))) {
-		wdl_default(sig, si, fault);
+		wdl_default(sig, si, fault, a);
 		errno = err;
 		return;
 	}
 	if (a->sa.sa_flags & SA_RESETHAND)
-		wdl_set_default(sig);
+		wdl_set_default(sig, a);
 	/* the application's handler sees what the code it interrupted saw */
 	errno = err;
 	if (a->sa.sa_flags & SA_SIGINFO)
@@ -327,17 +374,61 @@ static int wdl_install(int sig)
 	return 0;
 }
 
-/**
- * wdl_mem_init() - install the fault handler (again, if it was replaced)
+/*
+ * The kernel's copy of @len bytes between the request's memory @app and
+ * the engine's buffer @buf (to @app when @write), by process @pid: @app
+ * is the "local" side, which the kernel reads (process_vm_writev) or
+ * writes (process_vm_readv) as the calling thread would, reporting an
+ * address it could not read (or write) by a short count instead of a
+ * signal; @buf is the "remote" side, which it pins. The system call
+ * itself: libc's wrapper is intercepted by the sanitizers, which would
+ * judge the addresses.
  *
- * Called with wdl_lock held.
+ * Return: bytes copied, or -errno.
+ */
+static long wdl_vm_copy(pid_t pid, void *app, void *buf, size_t len,
+			bool write)
+{
+	struct iovec a = { app, len }, b = { buf, len };
+	long n = syscall(write ? SYS_process_vm_readv : SYS_process_vm_writev,
+			 (long)pid, &a, 1ul, &b, 1ul, 0ul);
+
+	return n < 0 ? -errno : n;
+}
+
+/* in an engine thread: 0, or -EFAULT (part of a destination may be written) */
+static int wdl_kernel_copy(void *app, void *buf, size_t len, bool write)
+{
+	return wdl_vm_copy(wdl_pid, app, buf, len, write) == (long)len ?
+	       0 : -EFAULT;
+}
+
+/**
+ * wdl_mem_init() - what a new device (or an SVA queue's start) needs
+ * @cfg: the device's configuration
+ *
+ * Signal mode: install the fault handler (again, if it was replaced).
+ * Kernel mode: check that the kernel's copy is allowed here (a seccomp
+ * filter may refuse process_vm_readv/writev), so that the device is
+ * refused at once instead of failing every request with BAD_ADDR.
+ * Nothing for the other modes. Called with wdl_lock held.
  *
  * Return: 0 or -errno.
  */
-int wdl_mem_init(void)
+int wdl_mem_init(const struct wdl_config *cfg)
 {
+	char a = 1, b = 0;
+	long n;
 	int ret;
 
+	if (cfg->mode != WDL_MODE_SVA)
+		return 0;
+	if (cfg->sva_copy == WDL_SVA_COPY_KERNEL) {
+		n = wdl_vm_copy(getpid(), &a, &b, 1, false);
+		if (n == 1)
+			n = wdl_vm_copy(getpid(), &a, &b, 1, true);
+		return n == 1 ? 0 : n < 0 ? (int)n : -EFAULT;
+	}
 	ret = wdl_install(SIGSEGV);
 	if (!ret)
 		ret = wdl_install(SIGBUS);
@@ -364,20 +455,6 @@ static void wdl_copy_raw(void *dst, const void *src, size_t len)
 	while (len--)
 		*d++ = *s++;
 #endif
-}
-
-/*
- * The copy without a fault, for an engine that blocks SIGSEGV or SIGBUS
- * (handed on, not yet taken): the kernel copies and reports a bad address
- * on either side. The system call itself: libc's wrapper is intercepted
- * by the sanitizers, which would judge the addresses.
- */
-static int wdl_probed_copy(void *dst, const void *src, size_t len)
-{
-	struct iovec l = { dst, len }, r = { (void *)src, len };
-	long n = syscall(SYS_process_vm_readv, getpid(), &l, 1ul, &r, 1ul, 0ul);
-
-	return n == (long)len ? 0 : -EFAULT;
 }
 
 /*
@@ -409,31 +486,30 @@ void wdl_mem_undefer(void)
 	}
 }
 
-/**
- * wdl_guarded_copy() - copy in the engine thread, surviving a bad address
- * @dst: destination
- * @src: source
- * @len: bytes
- *
- * Return: 0, or -EFAULT when the copy faulted (part of @dst may be
- * written).
+/*
+ * Signal mode: the copy in the engine thread, surviving a bad address;
+ * arguments and result as wdl_kernel_copy(), whose copy it falls back on
+ * while the engine blocks a signal it handed on (a fault would kill).
  */
-int wdl_guarded_copy(void *dst, const void *src, size_t len)
+static int wdl_guarded_copy(void *app, void *buf, size_t len, bool write)
 {
 	sigjmp_buf env;
 	int r;
 
 	if (__atomic_load_n(&wdl_deferred, __ATOMIC_RELAXED))
-		return wdl_probed_copy(dst, src, len);
+		return wdl_kernel_copy(app, buf, len, write);
 	r = sigsetjmp(env, 0);
 	if (r) {
 		atomic_signal_fence(memory_order_seq_cst);
 		/* 2: a signal handed on cut the copy short; again, safely */
-		return r == 1 ? -EFAULT : wdl_probed_copy(dst, src, len);
+		return r == 1 ? -EFAULT : wdl_kernel_copy(app, buf, len, write);
 	}
 	wdl_guard = &env;
 	atomic_signal_fence(memory_order_seq_cst);
-	wdl_copy_raw(dst, src, len);
+	if (write)
+		wdl_copy_raw(app, buf, len);
+	else
+		wdl_copy_raw(buf, app, len);
 	atomic_signal_fence(memory_order_seq_cst);
 	wdl_guard = NULL;
 	return 0;
@@ -484,8 +560,9 @@ static long wdl_mem_access(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 	if (addr > UINTPTR_MAX || len > UINTPTR_MAX - addr)
 		return -EFAULT;
 	p = (void *)(uintptr_t)addr;
-	if (write ? wdl_guarded_copy(p, buf, len) :
-		    wdl_guarded_copy(buf, p, len))
+	if (wdl_sva_signal(&ctx->q->dev->cfg) ?
+	    wdl_guarded_copy(p, buf, len, write) :
+	    wdl_kernel_copy(p, buf, len, write))
 		return -EFAULT;
 	return len;
 }

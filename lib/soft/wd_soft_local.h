@@ -77,6 +77,25 @@ enum wdl_mode {
 /* bit of operation op (enum wd_soft_op) in struct wdl_config.op_mask */
 #define WDL_OP(op)		(1u << (op))
 
+/*
+ * How the engines of an sva device reach request data (docs/soft-local.md,
+ * "How bad SVA addresses are caught"); pasid and noiommu ignore it.
+ */
+enum wdl_sva_copy {
+	/*
+	 * The default: the kernel copies (process_vm_readv/writev on the
+	 * process itself, a system call per 64 KiB chunk) and reports a bad
+	 * address as a short copy. No signal handler is installed.
+	 */
+	WDL_SVA_COPY_KERNEL = 0,
+	/*
+	 * Opt-in: the engine copies itself and catches a bad address with a
+	 * process-wide SIGSEGV/SIGBUS handler, which takes the place of the
+	 * application's action. No system call, but sigaction() shows it.
+	 */
+	WDL_SVA_COPY_SIGNAL,
+};
+
 /**
  * struct wdl_config - what wdl_dev_create() makes
  * @mode: enum wdl_mode
@@ -89,6 +108,7 @@ enum wdl_mode {
  * @op_mask: WDL_OP() bits of the operations to offer (the others complete
  *	with WD_SOFT_S_BAD_OP and their algorithm is not listed); 0: all the
  *	backends offer
+ * @sva_copy: enum wdl_sva_copy; 0: WDL_SVA_COPY_KERNEL
  *
  * Zero-initialise the structure and set what you need.
  */
@@ -99,6 +119,7 @@ struct wdl_config {
 	unsigned int isolate_strategy;
 	unsigned int spin_ns;
 	uint32_t op_mask;
+	enum wdl_sva_copy sva_copy;
 };
 
 struct wdl_dev;
@@ -112,13 +133,16 @@ struct wdl_queue;
  * @devp: set to the new device
  *
  * Starts cfg->nr_engines engine threads (they sleep until a queue is
- * started) and, the first time, installs the SIGSEGV/SIGBUS handler that
- * catches bad addresses of SVA requests (docs/soft-local.md). A fork()
- * meanwhile waits for it to finish, so a child can always create devices
- * of its own.
+ * started). An sva device with WDL_SVA_COPY_SIGNAL also installs the
+ * SIGSEGV/SIGBUS handler that catches its bad addresses, the first time
+ * (docs/soft-local.md); nothing else touches the process's signal actions.
+ * A fork() meanwhile waits for it to finish, so a child can always create
+ * devices of its own.
  *
- * Return: 0, -EINVAL (a field out of range), -ENOMEM, or the error of
- * pthread_create() (negative).
+ * Return: 0, -EINVAL (a field out of range), -ENOMEM, the error of
+ * pthread_create() (negative), or, for an sva device with
+ * WDL_SVA_COPY_KERNEL, the error of process_vm_readv()/process_vm_writev()
+ * where they are refused (a seccomp filter: -EPERM, -ENOSYS).
  */
 int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp);
 

@@ -5,15 +5,16 @@
  *  dev.c     devices and queues: the uacce side (open/close, states,
  *            regions, SS sharing, isolation, fork rule)
  *  engine.c  engine threads (engine/wd_soft_sched.c schedules them), pollers
- *  mem.c     request memory in each model; the guarded copy of SVA mode
+ *  mem.c     request memory in each model: SVA's kernel copy (the default)
+ *            and its opt-in guarded copy with the SIGSEGV/SIGBUS handler
  *  algs.c    algorithm backends: zlib, OpenSSL libcrypto, crc32c
  *  crc32c.c  the built-in CRC-32C (used when ISA-L is not available)
  *  the core and the scheduler, engine/wd_soft_{core,sched}.c, are compiled
  *  in unchanged.
  *
  * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
- * and q->lock > wdl_lock (an SVA queue's start installs the signal handler
- * again). An engine thread takes only eng->lock and dev->err_lock, and
+ * and q->lock > wdl_lock (a signal-mode SVA queue's start installs the
+ * signal handler again). An engine thread takes only eng->lock and dev->err_lock, and
  * never holds eng->lock while it touches request memory or runs an
  * algorithm.
  *
@@ -223,13 +224,19 @@ void wdl_engine_kick(struct wdl_queue *q);
 void wdl_engines_hold(struct wdl_dev *dev, bool hold);
 void wdl_queue_wake_all(struct wdl_queue *q);
 
+/* an SVA device whose engines copy with the signal guard (opt-in) */
+static inline bool wdl_sva_signal(const struct wdl_config *cfg)
+{
+	return cfg->mode == WDL_MODE_SVA &&
+	       cfg->sva_copy == WDL_SVA_COPY_SIGNAL;
+}
+
 /* mem.c */
-int wdl_mem_init(void);			/* wdl_lock held */
-int wdl_guarded_copy(void *dst, const void *src, size_t len);
-/* the mask engine threads are created with */
-void wdl_engine_sigmask(sigset_t *set);
-/* first thing an engine thread does */
-void wdl_mem_engine_thread(void);
+int wdl_mem_init(const struct wdl_config *cfg);	/* wdl_lock held */
+/* the mask @dev's engine threads are created with */
+void wdl_engine_sigmask(const struct wdl_dev *dev, sigset_t *set);
+/* first thing an engine thread of @dev does */
+void wdl_mem_engine_thread(const struct wdl_dev *dev);
 /* before each batch an engine serves */
 void wdl_mem_undefer(void);
 

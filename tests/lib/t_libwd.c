@@ -2001,13 +2001,41 @@ TEST(local_engines_fork)
 /* ---- the in-process device and the application's signals ---- */
 
 /*
- * The in-process device catches the faults of its engine threads on bad
- * SVA addresses with a SIGSEGV/SIGBUS handler (lib/soft/mem.c). Everything
- * else must reach the application as if libwd were not there: its own
- * faults and the signals sent to it, with its action's flags and mask, its
- * SA_RESETHAND, its SIG_DFL (death, core dump) and its SIG_IGN. Each test
- * runs the application in a child, which has a queue on local:sva.
+ * The in-process SVA device reaches request data through the kernel by
+ * default (process_vm_readv/writev: no signal handler at all), or, with
+ * WD_LOCAL_SVA_COPY=signal, copies itself and catches the faults of its
+ * engine threads on bad addresses with a SIGSEGV/SIGBUS handler
+ * (lib/soft/mem.c). Either way, bad addresses fail their request with
+ * -EFAULT and everything else must reach the application as if libwd were
+ * not there: its own faults and the signals sent to it, with its action's
+ * flags and mask, its SA_RESETHAND, its SIG_DFL (death, core dump) and its
+ * SIG_IGN. Each test runs the application in a child, which has a queue on
+ * local:sva, and runs twice: NAME.kernel with the variable unset (the
+ * default) and NAME.signal.
  */
+static bool g_sig_mode;		/* this run is NAME.signal */
+
+#define STEST(name)							\
+	static void name(void);						\
+	static void name##__kernel(void)				\
+	{								\
+		g_sig_mode = false;					\
+		unsetenv("WD_LOCAL_SVA_COPY");				\
+		name();							\
+	}								\
+	static void name##__signal(void)				\
+	{								\
+		g_sig_mode = true;					\
+		setenv("WD_LOCAL_SVA_COPY", "signal", 1);		\
+		name();							\
+	}								\
+	__attribute__((constructor)) static void name##__reg(void)	\
+	{								\
+		t_register(#name ".kernel", name##__kernel, 60);	\
+		t_register(#name ".signal", name##__signal, 60);	\
+	}								\
+	static void name(void)
+
 #ifdef T_NATIVE
 /* an address nothing is mapped at, hidden from the compiler */
 static volatile int *volatile sig_bad_ptr = (volatile int *)(uintptr_t)16;
@@ -2017,6 +2045,8 @@ struct sig_rec {
 	int sig, code, pid, value;
 	void *addr;
 	bool reset;		/* the action was SIG_DFL while it ran */
+	int act_flags;		/* ... and its flags */
+	bool act_usr1;		/* ... and SIGUSR1 in its sa_mask */
 	bool usr1, usr2, self;	/* blocked while it ran */
 	bool altstack;		/* it ran on the alternate stack */
 };
@@ -2038,7 +2068,10 @@ static void sig_record(int sig, siginfo_t *si, void *uc)
 
 	(void)uc;
 	sigaction(sig, NULL, &cur);
-	r.reset = !(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL;
+	/* SA_RESETHAND: the kernel makes the handler SIG_DFL, flags stay */
+	r.reset = cur.sa_handler == SIG_DFL;
+	r.act_flags = cur.sa_flags;
+	r.act_usr1 = sigismember(&cur.sa_mask, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, NULL, &m);
 	r.usr1 = sigismember(&m, SIGUSR1);
 	r.usr2 = sigismember(&m, SIGUSR2);
@@ -2233,9 +2266,11 @@ static unsigned long long proc_status_hex(pid_t tid, const char *name)
  * A one-shot handler (SA_RESETHAND) that returns: the application's own
  * NULL write runs it once, with its action reset to SIG_DFL and its
  * sa_mask blocked, then kills the process by SIGSEGV's default action (a
- * core dump), as without libwd; never a fault loop.
+ * core dump), as without libwd; never a fault loop. The reset is the
+ * kernel's: the handler becomes SIG_DFL, the action's flags and sa_mask
+ * stay as they were.
  */
-TEST(signal_resethand_fault)
+STEST(signal_resethand_fault)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2278,13 +2313,18 @@ TEST(signal_resethand_fault)
 	T_EQ(r.code, SEGV_MAPERR);
 	T_ASSERT(r.addr == (void *)sig_bad_ptr);
 	T_ASSERT_MSG(r.reset, "SA_RESETHAND: the action was not SIG_DFL in the handler");
+	T_ASSERT_MSG((r.act_flags & (SA_SIGINFO | SA_RESETHAND)) ==
+		     (SA_SIGINFO | SA_RESETHAND) && r.act_usr1,
+		     "SA_RESETHAND: the reset action's flags %#x and sa_mask "
+		     "(SIGUSR1 %d) are not the application's, as the kernel keeps "
+		     "them", r.act_flags, r.act_usr1);
 	T_ASSERT_MSG(r.usr1, "the handler's sa_mask (SIGUSR1) was not blocked");
 	T_ASSERT_MSG(r.self, "SIGSEGV was not blocked in its handler (no SA_NODEFER)");
 #endif
 }
 
 /* kill -SEGV / -BUS with SIG_DFL: death by the default action (a core) */
-TEST(signal_kill_default)
+STEST(signal_kill_default)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2329,7 +2369,7 @@ TEST(signal_kill_default)
  * kill -BUS / -SEGV with SIG_IGN: ignored. The process lives on, its
  * blocking read() is not cut short, its queue works.
  */
-TEST(signal_kill_ignored)
+STEST(signal_kill_ignored)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2383,7 +2423,7 @@ TEST(signal_kill_ignored)
  * siginfo as sent (a fault's address; kill's and sigqueue's sender and
  * value). The engines' faults stay the device's (-EFAULT).
  */
-TEST(signal_handler_flags)
+STEST(signal_handler_flags)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2491,12 +2531,15 @@ TEST(signal_handler_flags)
 
 /*
  * The application blocks SIGSEGV and SIGBUS in every thread it has and
- * takes them with sigwaitinfo(). The engine threads cannot block them (a
- * blocked fault kills), so a kill -BUS may land on one: it must still
- * reach sigwaitinfo(), not kill the process. Meanwhile the engine still
- * copies, bad addresses included, and goes back to normal afterwards.
+ * takes them with sigwaitinfo(); a kill -BUS and a sigqueue SIGSEGV must
+ * reach sigwaitinfo(), not kill the process, and bad addresses still fail
+ * with -EFAULT. .kernel: the engine blocks every signal from the start, so
+ * neither ever lands on it, and the kill's sender is the sender. .signal:
+ * the engine cannot block them (a blocked fault kills), so they land on it
+ * and it hands them on (the kill's sender becomes the process itself);
+ * meanwhile it copies without faulting, and goes back to normal after.
  */
-TEST(signal_blocked_sigwait)
+STEST(signal_blocked_sigwait)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2515,6 +2558,7 @@ TEST(signal_blocked_sigwait)
 		uint8_t a[256], b[256];
 		sigset_t set;
 
+		close(ready[0]);
 		sigemptyset(&set);
 		sigaddset(&set, SIGSEGV);
 		sigaddset(&set, SIGBUS);
@@ -2522,12 +2566,23 @@ TEST(signal_blocked_sigwait)
 		unsetenv("WD_LOCAL_ENGINES");
 		sig_queue(&q);
 		T_EQ(eng_threads(e, 1, NULL), 1);
-		T_OK(write(ready[1], "r", 1));
-		/* the engine took both and handed them on: it blocks them now */
-		T_WAIT_UNTIL((proc_status_hex(e[0].tid, "SigBlk:") &
-			      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+		if (!g_sig_mode)
+			T_EQ(proc_status_hex(e[0].tid, "SigBlk:") &
 			     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
-			     "the engine thread never blocked the signals it took");
+			     SIGBIT(SIGSEGV) | SIGBIT(SIGBUS));
+		T_OK(write(ready[1], "r", 1));
+		if (g_sig_mode)
+			/* the engine took both and handed them on: it blocks them now */
+			T_WAIT_UNTIL((proc_status_hex(e[0].tid, "SigBlk:") &
+				      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+				     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+				     "the engine thread never blocked the signals it took");
+		else
+			/* pending for the process, as without libwd */
+			T_WAIT_UNTIL((proc_status_hex(getpid(), "ShdPnd:") &
+				      (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))) ==
+				     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+				     "the signals sent never became pending");
 		/* which it does without faulting */
 		T_EQ(copy_status(&q, b, (void *)sig_bad_ptr, 100), -EFAULT);
 		t_fill_random(a, sizeof(a), 3);
@@ -2545,18 +2600,23 @@ TEST(signal_blocked_sigwait)
 		}
 		T_EQ(si[0].si_signo, SIGBUS);
 		T_EQ(si[0].si_code, SI_USER);
+		/* handed on, a kill's sender is the process; else the sender */
+		T_EQ(si[0].si_pid, g_sig_mode ? getpid() : getppid());
 		T_EQ(si[1].si_signo, SIGSEGV);
 		T_EQ(si[1].si_code, SI_QUEUE);
 		T_EQ(si[1].si_value.sival_int, 7);
 		T_EQ(si[1].si_pid, getppid());
-		/* taken: the engine unblocks them at its next copy */
+		/* taken: the engine unblocks them at its next copy (.signal) */
 		T_EQ(copy_status(&q, b, a, sizeof(a)), 0);
 		T_EQ(proc_status_hex(e[0].tid, "SigBlk:") &
-		     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)), 0);
+		     (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS)),
+		     g_sig_mode ? 0 : SIGBIT(SIGSEGV) | SIGBIT(SIGBUS));
 		sig_bad_addrs(&q);
 		wd_release_queue(&q);
 		_exit(0);
 	}
+	/* a child that failed before it was ready: read() gives 0 */
+	close(ready[1]);
 	T_EQ(read(ready[0], &c, 1), 1);
 	T_OK(kill(pid, SIGBUS));
 	T_OK(sigqueue(pid, SIGSEGV, v));
@@ -2574,7 +2634,7 @@ TEST(signal_blocked_sigwait)
  * device or after it; SIG_IGN; SIG_DFL), and the application never sees
  * the engine's faults.
  */
-TEST(signal_bad_sva_addr)
+STEST(signal_bad_sva_addr)
 {
 	native_only();
 #ifdef T_NATIVE
@@ -2625,6 +2685,165 @@ TEST(signal_bad_sva_addr)
 #endif
 }
 
+#ifdef T_NATIVE
+/* every signal's action, as sigaction() reports it */
+static void sig_snapshot(struct sigaction *sa)
+{
+	for (int i = 1; i < NSIG; i++) {
+		memset(&sa[i], 0, sizeof(sa[i]));
+		sigaction(i, NULL, &sa[i]);	/* glibc's own two: EINVAL */
+	}
+}
+
+/* the signals (SIGBIT) whose action differs from @was: handler, flags, mask */
+static unsigned long long sig_changed(const struct sigaction *was)
+{
+	struct sigaction now[NSIG];
+	unsigned long long m = 0;
+
+	sig_snapshot(now);
+	for (int i = 1; i < NSIG && i <= 64; i++) {
+		if (now[i].sa_handler != was[i].sa_handler ||
+		    now[i].sa_flags != was[i].sa_flags)
+			m |= SIGBIT(i);
+		for (int s = 1; s < NSIG; s++)
+			if (sigismember(&now[i].sa_mask, s) !=
+			    sigismember(&was[i].sa_mask, s))
+				m |= SIGBIT(i);
+	}
+	return m;
+}
+
+/* 1..31 but SIGKILL and SIGSTOP: what a thread that blocks all blocks */
+#define SIG_STD_ALL	(0x7fffffffull & ~SIGBIT(SIGKILL) & ~SIGBIT(SIGSTOP))
+#endif
+
+/*
+ * The default (WD_LOCAL_SVA_COPY unset) installs no signal handler. An
+ * application with a crash reporter's SIGSEGV handler (SA_SIGINFO,
+ * SA_ONSTACK, SA_NODEFER, a mask) and SIGBUS as it found it requests
+ * queues in two modes and sends bad SVA addresses, which fail with
+ * -EFAULT. Afterwards every signal's action is exactly its own (handler,
+ * flags, mask), its handler never ran for the engine's bad addresses, its
+ * own fault still reaches it with its siginfo, and every engine thread
+ * blocks every signal, so that none sent to the process lands on one.
+ */
+TEST(sva_no_handler)
+{
+	native_only();
+#ifdef T_NATIVE
+	struct sigaction before[NSIG];
+	struct eng_thread e[2];
+	struct wd_queue q, qp;
+	unsigned long long changed;
+	struct sig_rec r;
+	int recs[2];
+
+	unsetenv("WD_LOCAL_SVA_COPY");
+	unsetenv("WD_LOCAL_ENGINES");
+	T_OK(pipe2(recs, O_NONBLOCK));
+	sig_rec_fd = recs[1];
+	sig_act(SIGSEGV, SA_ONSTACK | SA_NODEFER, SIGUSR1);
+	sig_snapshot(before);
+	q_open_on(&q, "copy", "local:sva");
+	q_open_on(&qp, "copy", "local:pasid");
+	local_copy_works(&q);
+	local_copy_works(&qp);
+	sig_bad_addrs(&q);
+	changed = sig_changed(before);
+	T_ASSERT_MSG(!changed, "signal actions changed: %#llx (SIGBIT)", changed);
+	T_ASSERT_MSG(read(recs[0], &r, sizeof(r)) < 0,
+		     "the application's handler ran for an engine's bad address");
+	T_EQ(eng_threads(e, 2, NULL), 2);
+	for (int i = 0; i < 2; i++)
+		T_EQ_HEX(proc_status_hex(e[i].tid, "SigBlk:") & SIG_STD_ALL,
+			 SIG_STD_ALL);
+	/* its own fault: its handler, with its siginfo */
+	if (!sigsetjmp(sig_env, 1)) {
+		sig_jump = 1;
+		*sig_bad_ptr = 1;
+	}
+	T_EQ(read(recs[0], &r, sizeof(r)), sizeof(r));
+	T_EQ(r.sig, SIGSEGV);
+	T_EQ(r.code, SEGV_MAPERR);
+	T_ASSERT(r.addr == (void *)sig_bad_ptr);
+	T_ASSERT(!r.self && r.usr1);
+	wd_release_queue(&qp);
+	wd_release_queue(&q);
+	close(recs[0]);
+	close(recs[1]);
+#endif
+}
+
+/*
+ * WD_LOCAL_SVA_COPY, read when the SVA device is created: unset, empty
+ * and "kernel" leave every signal action alone; "signal" installs the
+ * SIGSEGV/SIGBUS handler; anything else fails the SVA request with
+ * -EINVAL and creates nothing (the other modes never read it). Bad
+ * addresses fail with -EFAULT under every valid value.
+ */
+TEST(local_sva_copy_env)
+{
+	native_only();
+#ifdef T_NATIVE
+	static const char *const bad[] = {
+		"x", "Signal", "KERNEL", "signal ", " kernel", "1", "0",
+		"signals", "kernel\n",
+	};
+	static const char *const good[] = { NULL, "", "kernel", "signal" };
+	struct wd_queue q, qp;
+	int engines;
+
+	unsetenv("WD_LOCAL_ENGINES");
+	setenv("WD_LOCAL_SVA_COPY", "x", 1);
+	q_open_on(&qp, "copy", "local:pasid");
+	local_copy_works(&qp);
+	engines = nr_engines();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		setenv("WD_LOCAL_SVA_COPY", bad[i], 1);
+		r = q_try(&q, "copy", "local:sva");
+		T_ASSERT_MSG(r == -EINVAL,
+			     "WD_LOCAL_SVA_COPY=\"%s\": %s, expected EINVAL",
+			     bad[i], t_errname(-r));
+		T_ASSERT(!q.priv);
+		T_EQ(nr_engines(), engines);
+	}
+	wd_release_queue(&qp);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		pid_t pid = t_fork();
+		int st;
+
+		if (!pid) {
+			struct sigaction before[NSIG];
+			unsigned long long changed;
+
+			if (good[i])
+				setenv("WD_LOCAL_SVA_COPY", good[i], 1);
+			else
+				unsetenv("WD_LOCAL_SVA_COPY");
+			sig_snapshot(before);
+			q_open_on(&q, "copy", "local:sva");
+			local_copy_works(&q);
+			sig_bad_addrs(&q);
+			changed = sig_changed(before);
+			T_ASSERT_MSG(changed == (i == 3 ? SIGBIT(SIGSEGV) |
+						 SIGBIT(SIGBUS) : 0),
+				     "\"%s\": the actions that changed: %#llx (SIGBIT)",
+				     good[i] ? good[i] : "(unset)", changed);
+			wd_release_queue(&q);
+			_exit(0);
+		}
+		st = wait_bounded(pid, 30000);
+		T_ASSERT_MSG(st != -1, "child still running after 30 s");
+		T_ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st),
+			     "WD_LOCAL_SVA_COPY=%s: child status %#x",
+			     good[i] ? good[i] : "(unset)", st);
+	}
+#endif
+}
+
 /* ---- fork() while another thread is inside libwd ---- */
 
 /*
@@ -2639,7 +2858,9 @@ TEST(signal_bad_sva_addr)
  * the lock in queue start. A watcher lets it go on once the forking thread
  * sleeps in fork() (waiting in a prepare handler for that lock); without
  * such a handler fork() does not wait, and the child inherits the lock
- * held.
+ * held. The devices copy with the signal guard (WD_LOCAL_SVA_COPY=signal):
+ * only that mode calls sigaction(), and only it takes the lock at a
+ * queue's start; device creation holds the same lock in either mode.
  */
 #ifdef T_NATIVE
 int __real_sigaction(int sig, const struct sigaction *act,
@@ -2721,6 +2942,7 @@ static void fork_inside(bool creating)
 	int st;
 
 	unsetenv("WD_LOCAL_ENGINES");
+	setenv("WD_LOCAL_SVA_COPY", "signal", 1);
 	T_OK(sem_init(&fk_inside, 0, 0));
 	T_OK(sem_init(&fk_go, 0, 0));
 	T_OK(sem_init(&fk_forked_t, 0, 0));
@@ -2793,14 +3015,16 @@ TEST(fork_while_starting)
 
 #ifdef T_NATIVE
 /*
- * Run @path with WD_DEV_PATH and WD_LOCAL_ENGINES set to values libwd
- * refuses, as uid/gid 65534 when @drop: its output into @out.
+ * Run @path with WD_DEV_PATH, WD_LOCAL_ENGINES and WD_LOCAL_SVA_COPY set
+ * to values libwd refuses, as uid/gid 65534 when @drop: its output into
+ * @out.
  */
 static void suid_run(const char *path, bool drop, char *out, size_t len)
 {
 	char *const argv[] = { (char *)path, NULL };
 	char *const envp[] = { "WD_DEV_PATH=/dev/ua-bad", "WD_LOCAL_ENGINES=x",
-			       "PATH=/usr/bin:/bin", NULL };
+			       "WD_LOCAL_SVA_COPY=x", "PATH=/usr/bin:/bin",
+			       NULL };
 	int p[2], st;
 	size_t n = 0;
 	ssize_t r;
@@ -2840,9 +3064,10 @@ static long suid_val(const char *out, const char *key)
 /*
  * A setuid program does not take libwd's environment variables from its
  * caller (secure_getenv()): a setuid-root copy of t_libwd_setuid, run by
- * an unprivileged user with WD_DEV_PATH and WD_LOCAL_ENGINES set to bad
- * values, uses the defaults; the same program without the setuid bit is
- * refused them (-EINVAL), which shows the values are honoured otherwise.
+ * an unprivileged user with WD_DEV_PATH, WD_LOCAL_ENGINES and
+ * WD_LOCAL_SVA_COPY set to bad values, uses the defaults; the same program
+ * without the setuid bit is refused them (-EINVAL), which shows the values
+ * are honoured otherwise (WD_LOCAL_SVA_COPY's: local_sva_copy_env).
  */
 TEST(setuid_env)
 {
@@ -2897,7 +3122,8 @@ TEST(setuid_env)
 	T_ASSERT_MSG(suid_val(out, "request_default ") != -EINVAL,
 		     "setuid: wd_request_queue() read WD_DEV_PATH=/dev/ua-bad: %s", out);
 	T_ASSERT_MSG(suid_val(out, "request_local ") == 0,
-		     "setuid: \"local\" refused (WD_LOCAL_ENGINES=x read?): %s", out);
+		     "setuid: \"local\" refused (WD_LOCAL_ENGINES=x or "
+		     "WD_LOCAL_SVA_COPY=x read?): %s", out);
 	T_EQ(suid_val(out, " engines "), 1);
 #endif
 }

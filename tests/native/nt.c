@@ -355,8 +355,14 @@ void nt_uffd_hole(struct nt_uffd *u, void *addr, size_t len)
 		.mode = UFFDIO_REGISTER_MODE_MISSING,
 	};
 
-	/* user-mode faults only: the engines are threads of this process */
-	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	/* the kernel's faults too, if we may; else user-mode faults only */
+	u->user_only = false;
+	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (u->fd < 0) {
+		u->user_only = true;
+		u->fd = (int)syscall(SYS_userfaultfd,
+				     O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	}
 	if (u->fd < 0)
 		nt_skip("no userfaultfd: %s", nt_errname(errno));
 	if (ioctl(u->fd, UFFDIO_API, &api))
@@ -397,6 +403,11 @@ void nt_uffd_fill(struct nt_uffd *u, uint8_t c)
 	if (ioctl(u->fd, UFFDIO_COPY, &cp))
 		FAIL("UFFDIO_COPY: %s", nt_errname(errno));
 	munmap(src, u->len);
+}
+
+enum wdl_sva_copy nt_uffd_sva_copy(const struct nt_uffd *u)
+{
+	return u->user_only ? WDL_SVA_COPY_SIGNAL : WDL_SVA_COPY_KERNEL;
 }
 
 void nt_uffd_close(struct nt_uffd *u)

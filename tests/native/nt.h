@@ -132,11 +132,18 @@ bool nt_engines_asleep(struct wdl_dev *dev);
  * arrive only when the test supplies them. An engine that touches one
  * (sva mode) waits in the fault, in the middle of its request, for as
  * long as the test wants: a state to act in, not a race.
+ *
+ * The hole catches the kernel's accesses too (the engines' default copy,
+ * WDL_SVA_COPY_KERNEL) where this process may have such a userfaultfd
+ * (privilege, or vm.unprivileged_userfaultfd = 1); else only user-mode
+ * faults (UFFD_USER_MODE_ONLY), which only the signal mode's own copy
+ * makes: nt_uffd_sva_copy() says which mode waits in it.
  */
 struct nt_uffd {
 	int fd;
 	uint8_t *addr;
 	size_t len;
+	bool user_only;
 };
 
 /* make [addr, addr + len) (page aligned, private anonymous) a hole */
@@ -146,6 +153,8 @@ uint64_t nt_uffd_fault(struct nt_uffd *u);
 /* supply the whole hole, every byte @c; the faulting thread goes on */
 void nt_uffd_fill(struct nt_uffd *u, uint8_t c);
 void nt_uffd_close(struct nt_uffd *u);
+/* the sva_copy whose engines wait in @u's hole (and do not fail BAD_ADDR) */
+enum wdl_sva_copy nt_uffd_sva_copy(const struct nt_uffd *u);
 void *nt_xmalloc(size_t n);
 void *nt_xzalloc(size_t n);
 /* deterministic generators */

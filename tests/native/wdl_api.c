@@ -759,6 +759,7 @@ TEST(hold_mid_batch)
 	ASSERT(s != MAP_FAILED);
 	memset(s, 0x3e, n);
 	nt_uffd_hole(&u, s + n / 2, pg);
+	cfg.sva_copy = nt_uffd_sva_copy(&u);
 	OK(wdl_dev_create(&cfg, &dev));
 	h.dev = dev;
 	nq_open(&q, dev, 0);

@@ -9,16 +9,26 @@
  * non-canonical and wrapping addresses, an unreadable SGL; pasid any
  * address outside the SS region (the heap included), another queue's SS;
  * noiommu anything outside the SS bus range (the SS region's own virtual
- * address included). After each, the queue and the process carry on; a
- * fault outside the engine's guarded copy still kills the process.
+ * address included). SVA's bad addresses both ways the engines reach
+ * them: the kernel's copy (the default), which installs no signal handler
+ * and touches no signal action (sva_no_handler), and is refused at
+ * creation where a seccomp filter forbids it; the signal guard (opt-in,
+ * the *_signal tests). After each, the queue and the process carry on; a
+ * fault outside the engine's copy still kills the process, and an
+ * application's handler still gets its own faults.
  */
 #include "nt.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -32,11 +42,19 @@ struct ctx {
 	uint64_t ud;
 };
 
+/* how the SVA devices of this test reach request data */
+static enum wdl_sva_copy g_sva_copy = WDL_SVA_COPY_KERNEL;
+
 static void ctx_init(struct ctx *c, enum wdl_mode mode)
 {
+	struct wdl_config cfg = {
+		.mode = mode, .nr_queues = 8, .nr_engines = 1,
+		.sva_copy = g_sva_copy,
+	};
+
 	memset(c, 0, sizeof(*c));
 	c->mode = mode;
-	c->dev = nt_dev(mode, 8, 1);
+	OK(wdl_dev_create(&cfg, &c->dev));
 	nq_open(&c->q, c->dev, SS_SIZE);
 }
 
@@ -556,7 +574,7 @@ static void *map(size_t len, int prot)
 	return p;
 }
 
-TEST(sva_bad_addr)
+static void t_sva_bad_addr(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	uint8_t *gone, *none, *ro, *fm;
@@ -621,6 +639,13 @@ TEST(sva_bad_addr)
 	munmap(none, 4 * pg);
 	munmap(ro, 2 * pg);
 	ctx_fini(&c);
+}
+
+TEST(sva_bad_addr) { t_sva_bad_addr(); }
+TEST(sva_bad_addr_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_sva_bad_addr();
 }
 
 TEST(pasid_bad_addr)
@@ -709,13 +734,17 @@ TEST(noiommu_bad_addr)
 /* an address nothing is mapped at, hidden from the compiler */
 static volatile int *volatile bad_ptr = (volatile int *)(uintptr_t)16;
 
-/* a fault outside a guarded copy still ends the process as before */
-TEST(foreign_fault_kills)
+/* a fault outside the engine's copy still ends the process as before */
+static void t_foreign_fault_kills(void)
 {
-	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 1, 1);
+	struct wdl_config cfg = {
+		.mode = WDL_MODE_SVA, .nr_queues = 1, .sva_copy = g_sva_copy,
+	};
+	struct wdl_dev *dev;
 	int st;
 	pid_t pid;
 
+	OK(wdl_dev_create(&cfg, &dev));
 	/*
 	 * Fork only once the new engine sleeps: a thread inside malloc() at
 	 * fork() leaves the child's allocator locked (GCC 12's ASan allocator
@@ -725,10 +754,11 @@ TEST(foreign_fault_kills)
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (!pid) {
-		/* a device of the child's own, so that the handler is live */
-		struct wdl_dev *d2 = nt_dev(WDL_MODE_SVA, 1, 1);
+		/* a device of the child's own (signal: the handler is live) */
+		struct wdl_dev *d2;
 
-		(void)d2;
+		if (wdl_dev_create(&cfg, &d2))
+			_exit(4);
 		/* quiet: ASan reports the fault before it ends the child */
 		if (!freopen("/dev/null", "w", stderr))
 			_exit(3);
@@ -745,6 +775,13 @@ TEST(foreign_fault_kills)
 	wdl_dev_destroy(dev);
 }
 
+TEST(foreign_fault_kills) { t_foreign_fault_kills(); }
+TEST(foreign_fault_kills_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_foreign_fault_kills();
+}
+
 static sigjmp_buf user_env;
 static volatile int user_hits;
 
@@ -757,9 +794,11 @@ static void user_handler(int sig)
 
 /*
  * An application's own SIGSEGV handler, installed before and after the
- * device exists, still gets its own faults; the engine's stay ours.
+ * device exists, still gets its own faults; the engine's bad addresses
+ * stay the device's (signal: our handler stands in for the application's,
+ * and START_Q puts it back after the application replaced it).
  */
-TEST(chained_handler)
+static void t_chained_handler(void)
 {
 	struct sigaction sa;
 	struct wd_soft_cqe cqe;
@@ -786,4 +825,207 @@ TEST(chained_handler)
 		alive(&c);
 		ctx_fini(&c);
 	}
+}
+
+TEST(chained_handler) { t_chained_handler(); }
+TEST(chained_handler_signal)
+{
+	g_sva_copy = WDL_SVA_COPY_SIGNAL;
+	t_chained_handler();
+}
+
+/* ---- the default installs no handler ---- */
+
+static void sig_snapshot(struct sigaction *sa)
+{
+	for (int i = 1; i < NSIG; i++) {
+		memset(&sa[i], 0, sizeof(sa[i]));
+		sigaction(i, NULL, &sa[i]);	/* glibc's own two: EINVAL */
+	}
+}
+
+/* the signals (bit n - 1 for signal n) whose action differs from @was */
+static uint64_t sig_changed(const struct sigaction *was)
+{
+	struct sigaction now[NSIG];
+	uint64_t m = 0;
+
+	sig_snapshot(now);
+	for (int i = 1; i < NSIG && i <= 64; i++) {
+		bool diff = now[i].sa_handler != was[i].sa_handler ||
+			    now[i].sa_flags != was[i].sa_flags;
+
+		for (int s = 1; s < NSIG; s++)
+			diff |= sigismember(&now[i].sa_mask, s) !=
+				sigismember(&was[i].sa_mask, s);
+		if (diff)
+			m |= 1ull << (i - 1);
+	}
+	return m;
+}
+
+/* /proc/self/task/TID/status SigBlk */
+static uint64_t task_sigblk(pid_t tid)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	f = fopen(path, "r");
+	ASSERT(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+#define SIGBIT(s)	(1ull << ((s) - 1))
+#define BIT_SEGV_BUS	(SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))
+
+/*
+ * Devices in every mode with the default sva_copy, SVA requests with every
+ * kind of bad address (BAD_ADDR each): no signal's action changes (the
+ * application's own SIGSEGV handler, set first, is still there), and the
+ * engines block SIGSEGV and SIGBUS with the rest. Then a signal-mode
+ * device: SIGSEGV's and SIGBUS's actions do change, which shows that the
+ * check sees a handler when there is one.
+ */
+TEST(sva_no_handler)
+{
+	struct sigaction sa, before[NSIG];
+	long pg = sysconf(_SC_PAGESIZE);
+	struct wdl_config scfg = {
+		.mode = WDL_MODE_SVA, .nr_queues = 1,
+		.sva_copy = WDL_SVA_COPY_SIGNAL,
+	};
+	struct wdl_dev *pasid, *noiommu, *sdev;
+	uint8_t *gone, *none, *ro;
+	pid_t tids[4];
+	uint64_t changed;
+	int n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = user_handler;
+	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGUSR1);
+	sigaction(SIGSEGV, &sa, NULL);
+	sig_snapshot(before);
+
+	CTX(WDL_MODE_SVA);
+	pasid = nt_dev(WDL_MODE_PASID, 1, 1);
+	noiommu = nt_dev(WDL_MODE_NOIOMMU, 1, 1);
+	gone = far_map(pg, PROT_READ | PROT_WRITE);
+	munmap(gone, pg);
+	none = map(pg, PROT_NONE);
+	ro = map(pg, PROT_READ);
+	bad_addr_all(&c, (uintptr_t)gone, 100, BAD, "unmapped");
+	bad_addr_all(&c, (uintptr_t)none, 100, BAD, "PROT_NONE");
+	bad_addr_all(&c, (uintptr_t)ro, 100, BAD_WRITE, "read-only");
+	bad_addr_all(&c, 0, 100, BAD, "NULL");
+	changed = sig_changed(before);
+	ASSERT_MSG(!changed, "signal actions changed: %#llx (bit n-1: signal n)",
+		   (unsigned long long)changed);
+	EQ(user_hits, 0);
+	/*
+	 * The engines block SIGSEGV and SIGBUS: a kill() never lands there.
+	 * (Asleep first: a new thread starts with every signal blocked until
+	 * glibc sets the mask it was created with.)
+	 */
+	NT_WAIT_UNTIL(nt_engines_asleep(c.dev) && nt_engines_asleep(pasid),
+		      "the engines never slept");
+	n = nt_engine_tids(c.dev, tids, 4);
+	EQ(n, 1);
+	EQ_HEX(task_sigblk(tids[0]) & BIT_SEGV_BUS, BIT_SEGV_BUS);
+	n = nt_engine_tids(pasid, tids, 4);
+	EQ(n, 1);
+	EQ_HEX(task_sigblk(tids[0]) & BIT_SEGV_BUS, BIT_SEGV_BUS);
+
+	/* positive control: the opt-in replaces exactly these two */
+	OK(wdl_dev_create(&scfg, &sdev));
+	EQ_HEX(sig_changed(before), BIT_SEGV_BUS);
+	NT_WAIT_UNTIL(nt_engines_asleep(sdev), "the engine never slept");
+	n = nt_engine_tids(sdev, tids, 4);
+	EQ(n, 1);
+	EQ_HEX(task_sigblk(tids[0]) & BIT_SEGV_BUS, 0);
+	wdl_dev_destroy(sdev);
+	wdl_dev_destroy(noiommu);
+	wdl_dev_destroy(pasid);
+	munmap(none, pg);
+	munmap(ro, pg);
+	ctx_fini(&c);
+}
+
+/*
+ * Where a seccomp filter refuses process_vm_readv/writev (EPERM here),
+ * an SVA device with the default copy is refused at creation with that
+ * error, instead of failing every request with BAD_ADDR; pasid and the
+ * opt-in signal mode still work.
+ */
+TEST(kernel_copy_refused)
+{
+#if defined(__x86_64__)
+	const unsigned int arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	const unsigned int arch = AUDIT_ARCH_AARCH64;
+#else
+	const unsigned int arch = 0;
+
+	nt_skip("no seccomp filter written for this architecture");
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_writev, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	int st;
+	pid_t pid = fork();
+
+	ASSERT(pid >= 0);
+	if (!pid) {
+		struct wdl_config cfg = { .mode = WDL_MODE_SVA, .nr_queues = 1 };
+		struct wdl_dev *dev = NULL;
+		int r;
+
+		/* the filter goes with this child, which ends with _exit() */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(3);
+		r = wdl_dev_create(&cfg, &dev);
+		if (r != -EPERM)
+			_exit(10 + (r < 0 ? -r : 100));
+		g_sva_copy = WDL_SVA_COPY_SIGNAL;
+		{
+			CTX(WDL_MODE_SVA);
+			/* ...and a bad address is caught by the handler */
+			ST(req(&c, nq_sqe(WD_SOFT_OP_COPY, 0, 0x1000, 10,
+					  (uintptr_t)buf(&c, 10), 10)),
+			   WD_SOFT_S_BAD_ADDR);
+			alive(&c);
+			ctx_fini(&c);
+		}
+		{
+			CTX(WDL_MODE_PASID);
+			alive(&c);
+			ctx_fini(&c);
+		}
+		_exit(0);
+	}
+	ASSERT(waitpid(pid, &st, 0) == pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+		nt_skip("cannot install a seccomp filter");
+	ASSERT_MSG(!(WIFEXITED(st) && WEXITSTATUS(st) >= 10),
+		   "wdl_dev_create() under the filter: %d, expected -EPERM",
+		   WEXITSTATUS(st) == 110 ? 0 : -(WEXITSTATUS(st) - 10));
+	ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st), "child status %#x", st);
 }

@@ -471,7 +471,7 @@ static void *stopper_fn(void *arg)
 
 TEST(stop_long_request)
 {
-	struct wdl_dev *dev = nt_dev(WDL_MODE_SVA, 2, 1);
+	struct wdl_config cfg = { .nr_queues = 2, .nr_engines = 1 };
 	size_t n = 64u << 20, k = 64 << 10, hole = 8u << 20;
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 	uint8_t *s = mmap(NULL, n, PROT_READ | PROT_WRITE,
@@ -480,6 +480,7 @@ TEST(stop_long_request)
 	struct stopper st = { 0 };
 	struct wd_soft_cqe cqe;
 	struct wd_soft_sqe sqe;
+	struct wdl_dev *dev;
 	struct nt_uffd u;
 	pthread_t th;
 	struct nq q;
@@ -487,6 +488,8 @@ TEST(stop_long_request)
 	ASSERT(s != MAP_FAILED);
 	memset(s, 0xab, n);
 	nt_uffd_hole(&u, s + hole, pg);
+	cfg.sva_copy = nt_uffd_sva_copy(&u);
+	OK(wdl_dev_create(&cfg, &dev));
 	nq_open(&q, dev, 0);
 	sqe = nq_sqe(WD_SOFT_OP_COPY, 0, (uintptr_t)s, (uint32_t)n,
 		     (uintptr_t)d, (uint32_t)n);
