@@ -116,6 +116,26 @@ const char *t_errname(int err);
 		       t_errname(_e), t_errname(err1), t_errname(err2)); \
 } while (0)
 
+/*
+ * The host under test: the kernel's wd_soft in the VM, or the in-process
+ * device (a native build, -DT_NATIVE). A test that needs one host says so
+ * first thing with T_NEED_KERNEL()/T_NEED_LOCAL(), naming why: the one place
+ * where the hosts differ. On the other host the test is a SKIP.
+ */
+#ifdef T_NATIVE
+#define t_host_local	true
+#else
+#define t_host_local	false
+#endif
+#define T_NEED_KERNEL(why) do {						\
+	if (t_host_local)						\
+		t_skip("needs the kernel device: %s", why);		\
+} while (0)
+#define T_NEED_LOCAL(why) do {						\
+	if (!t_host_local)						\
+		t_skip("needs the in-process device: %s", why);		\
+} while (0)
+
 /* ---- processes ---- */
 
 extern size_t t_page;
