@@ -203,7 +203,6 @@ bool read_until(int fd, void *buf, size_t len, uint64_t until)
 	return true;
 }
 
-/* a child opens @nq queues of /dev/uaN and submits a COPY from a missing page on each */
 void owner_start(struct owner *o, int ua, enum src src, int nq,
 			bool user)
 {

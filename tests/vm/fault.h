@@ -34,7 +34,7 @@
 #define KO_DIR		T_KO_DIR
 #define MAXQ		2
 
-/* ---- modules (as t_module); fault.c also restores them after each test ---- */
+/* ---- modules (as t_module); back after each test, with no FUSE mount ---- */
 
 int mod_remove(const char *m);		/* 0 or -errno, never waits */
 bool have_modules(void);
@@ -148,7 +148,7 @@ struct owner {
 
 /* read exactly @len bytes before @until; false on timeout or EOF */
 bool read_until(int fd, void *buf, size_t len, uint64_t until);
-/* a child opens @nq queues of /dev/uaN and submits a COPY from a missing page on each */
+/* a child opens @nq queues of /dev/uaN, a COPY from a missing page on each */
 void owner_start(struct owner *o, int ua, enum src src, int nq, bool user);
 /*
  * Commands: 'P' PUT_Q, 'N' START_Q again and a NOP, 'W' the COPY's
