@@ -18,7 +18,7 @@
  * of the destination pages never changes after the fork (nothing the
  * device wrote later reached the child), and the child cannot reach the
  * device (EPERM, no mapping: tests/vm/t_owner shows the rest).
- * tests/vm/t_ring fork_during_copy_sva is the single-request version.
+ * tests/vm/t_ring_queue fork_during_copy_sva is the single-request version.
  */
 #include "t.h"
 

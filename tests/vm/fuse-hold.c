@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuse-hold: a FUSE file system that can leave reads unanswered, for the
- * tests of a device waiting on a page that does not come (t_fault).
+ * tests of a device waiting on a page that does not come (t_fault,
+ * t_fault_left).
  *
  * usage: fuse-hold MOUNTPOINT CTL_FD LOG_FD [hold]
  *

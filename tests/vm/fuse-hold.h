@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fuse-hold.h: what the FUSE test daemon fuse-hold serves, shared with the
- * tests that read its files (t_fault).
+ * tests that read its files (t_fault, t_fault_left).
  */
 #ifndef WD_TESTS_VM_FUSE_HOLD_H
 #define WD_TESTS_VM_FUSE_HOLD_H
