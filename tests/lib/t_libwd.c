@@ -224,6 +224,18 @@ int wait_bounded(pid_t pid, int ms)
 	}
 }
 
+/* @pid, @what in a failure, must exit 0 within @ms */
+void wait_exit0(pid_t pid, int ms, const char *what)
+{
+	int st = wait_bounded(pid, ms);
+
+	T_ASSERT_MSG(st != -1, "%s: still running after %d s", what, ms / 1000);
+	if (WIFSIGNALED(st))
+		T_FAIL("%s: killed by SIG%s", what, sigabbrev_np(WTERMSIG(st)));
+	T_ASSERT_MSG(WIFEXITED(st) && !WEXITSTATUS(st), "%s: exit status %d",
+		     what, WEXITSTATUS(st));
+}
+
 /* ---- the references themselves ---- */
 
 TEST(reference_vectors)
