@@ -6,12 +6,35 @@
  */
 #include "t_libwd.h"
 
+/*
+ * Every call on @q but wd_release_queue() fails with -@err, and wd_flush()
+ * does nothing: a released queue's (EINVAL) and a fork child's (EPERM).
+ */
+static void calls_refused(struct wd_queue *q, void *req, int err)
+{
+	void *r;
+
+	T_EQ(wd_send(q, req), -err);
+	T_EQ(wd_recv(q, &r), -err);
+	T_EQ(wd_recv_sync(q, &r), -err);
+	T_EQ(wd_recv_wait(q, &r, 10), -err);
+	r = req;
+	T_EQ(wd_send_many(q, &r, 0), -err);
+	T_EQ(wd_send_many(q, &r, 1), -err);
+	T_EQ(wd_recv_many(q, &r, 0), -err);
+	T_EQ(wd_recv_many(q, &r, 1), -err);
+	wd_flush(q);
+	errno = 0;
+	T_ASSERT(!wd_reserve_memory(q, 4096));
+	T_EQ(errno, err);
+	T_EQ(wd_share_reserved_memory(q, q), -err);
+}
+
 MTEST(use_after_release)
 {
 	struct wd_copy_req req;
 	struct wd_queue q;
 	uint8_t *mem;
-	void *r;
 
 	q_open(&q, "copy");
 	mem = q_mem(&q, 8192);
@@ -19,17 +42,7 @@ MTEST(use_after_release)
 	run(&q, &req);
 	wd_release_queue(&q);
 	T_ASSERT(!q.priv);
-	T_EQ(wd_send(&q, &req), -EINVAL);
-	T_EQ(wd_recv(&q, &r), -EINVAL);
-	T_EQ(wd_recv_sync(&q, &r), -EINVAL);
-	r = &req;
-	T_EQ(wd_send_many(&q, &r, 1), -EINVAL);
-	T_EQ(wd_recv_many(&q, &r, 1), -EINVAL);
-	wd_flush(&q);
-	errno = 0;
-	T_ASSERT(!wd_reserve_memory(&q, 4096));
-	T_EQ(errno, EINVAL);
-	T_EQ(wd_share_reserved_memory(&q, &q), -EINVAL);
+	calls_refused(&q, &req, EINVAL);
 	wd_release_queue(&q);		/* twice: nothing happens */
 	/* the same structure can be requested again */
 	T_EQ(wd_request_queue(&q), 0);
@@ -104,22 +117,8 @@ MTEST(fork_child)
 	pid = t_fork();
 	if (!pid) {
 		struct wd_queue own;
-		void *r;
 
-		T_EQ(wd_send(&q, &req), -EPERM);
-		T_EQ(wd_recv(&q, &r), -EPERM);
-		T_EQ(wd_recv_sync(&q, &r), -EPERM);
-		T_EQ(wd_recv_wait(&q, &r, 10), -EPERM);
-		r = &req;
-		T_EQ(wd_send_many(&q, &r, 0), -EPERM);
-		T_EQ(wd_send_many(&q, &r, 1), -EPERM);
-		T_EQ(wd_recv_many(&q, &r, 0), -EPERM);
-		T_EQ(wd_recv_many(&q, &r, 1), -EPERM);
-		wd_flush(&q);
-		errno = 0;
-		T_ASSERT(!wd_reserve_memory(&q, 4096));
-		T_EQ(errno, EPERM);
-		T_EQ(wd_share_reserved_memory(&q, &q), -EPERM);
+		calls_refused(&q, &req, EPERM);
 		wd_release_queue(&q);
 		T_ASSERT(!q.priv);
 
