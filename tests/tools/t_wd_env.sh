@@ -26,6 +26,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
+# shellcheck disable=SC2034 # tcheck.sh prefixes every result with it
 TNAME=t_wd
 # shellcheck source=tcheck.sh
 . "$TCHECK"
