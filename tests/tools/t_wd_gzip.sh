@@ -220,7 +220,7 @@ as_user() { setpriv --reuid "$U" --regid "$P" --init-groups "$@"; }
 # is the source's, its mode 0640, and at no moment is the temporary file open
 # to more than the final file is (gzip: group, then mode, then owner)
 t_group_order() {
-	local s d rc fin want st bad=0 res=()
+	local s d rc fin st bad=0 res=()
 	mkusers || { skip zip_group_mode_owner_order "needs root (useradd, setpriv)"; return 0; }
 	only zip_group_mode_owner_order || return 0
 	for s in gzip wd; do
