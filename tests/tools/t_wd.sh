@@ -5,7 +5,7 @@
 # with the real tools: t_wd_gzip.sh (results named t_wd.* too).
 # Prints PASS:/FAIL:/SKIP: lines (tests/run.sh counts them; tcheck.sh).
 #
-# T_WD_ONLY=GLOB runs only the checks whose names match (e.g. 'vs_gzip.*').
+# T_WD_ONLY=GLOB runs only the checks whose names match (e.g. 'unzip_*').
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
