@@ -32,23 +32,18 @@ static struct host_engine *host_eng(struct wd_soft_core_ctx *ctx)
 static int wakes, errors_reported;
 
 /* addresses below 64 KiB are "unmapped" */
-long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-		       u32 len)
+long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+		       u32 len, bool write)
 {
-	(void)ctx;
-	if (addr < 65536)
-		return -EFAULT;
-	memcpy(buf, (void *)(uintptr_t)addr, len);
-	return len;
-}
+	void *p = (void *)(uintptr_t)addr;
 
-long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
-			const void *buf, u32 len)
-{
 	(void)ctx;
 	if (addr < 65536)
 		return -EFAULT;
-	memcpy((void *)(uintptr_t)addr, buf, len);
+	if (write)
+		memcpy(p, buf, len);
+	else
+		memcpy(buf, p, len);
 	return len;
 }
 

@@ -2,9 +2,9 @@
 /*
  * wd_soft_buf.c: request memory, for the operations (wd_soft_ops.c): a
  * request's source and destination buffers (flat or scatter-gather),
- * reached only through the host (wd_soft_host_read(), wd_soft_host_write())
- * in chunks of at most WD_SOFT_CORE_CHUNK bytes, and the source reader and
- * output writer that stream them through the engine's bounce buffers.
+ * reached only through the host (wd_soft_host_copy()) in chunks of at most
+ * WD_SOFT_CORE_CHUNK bytes, and the source reader and output writer that
+ * stream them through the engine's bounce buffers.
  * Part of the engine core (wd_soft_core.c, sources.mk).
  */
 #include "wd_soft_core.h"
@@ -37,10 +37,7 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	ctx->extent = extent > len ? extent : len;
 	ctx->ahead = nr_ahead ? ahead : NULL;
 	ctx->nr_ahead = nr_ahead;
-	if (write)
-		ret = wd_soft_host_write(ctx, addr, buf, len);
-	else
-		ret = wd_soft_host_read(ctx, buf, addr, len);
+	ret = wd_soft_host_copy(ctx, buf, addr, len, write);
 	if (ret == (long)len) {
 		ctx->bytes += len;
 		return WD_SOFT_S_OK;

@@ -29,7 +29,7 @@
 #include "../include/uapi/misc/uacce/wd_soft.h"
 
 /* each of an engine's two bounce buffers, in bytes; also the largest len
- * the core passes to wd_soft_host_read() and wd_soft_host_write()
+ * the core passes to wd_soft_host_copy()
  */
 #define WD_SOFT_CORE_CHUNK	SZ_64K
 /* most entries of one scatter-gather list */
@@ -92,8 +92,7 @@ struct wd_soft_core_dev {
  * @has_held: @held is valid
  *
  * The core dereferences the four ring pointers directly (the host maps the
- * regions for itself); request data only through wd_soft_host_read() and
- * wd_soft_host_write().
+ * regions for itself); request data only through wd_soft_host_copy().
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -130,7 +129,7 @@ struct wd_soft_core_engine {
  * @q: the queue
  * @eng: the engine
  * @bytes: request data read and written so far in this batch
- * @extent: set before each wd_soft_host_read()/wd_soft_host_write(): the
+ * @extent: set before each wd_soft_host_copy(): the
  *	bytes of the current buffer piece (flat buffer, SGL entry or the SGL)
  *	from that call's address on, at least its @len: how far a host may
  *	bring pages in ahead
@@ -414,6 +413,28 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->nr_ahead = 0;
 }
 
+/**
+ * wd_soft_core_window() - where a device address range falls in a region
+ * @base: the device address of the region's first byte
+ * @size: the region's size in bytes
+ * @addr: the range's device address
+ * @len: its bytes
+ * @off: set to the offset of @addr in the region
+ *
+ * For hosts that reach request data through one region (the SS region in
+ * the PASID and NOIOMMU models), so that each does not check it again.
+ *
+ * Return: 0 when all of the range is inside the region, -EFAULT if not.
+ */
+static inline int wd_soft_core_window(u64 base, u64 size, u64 addr, u32 len,
+				      u64 *off)
+{
+	if (addr < base || addr - base > size || len > size - (addr - base))
+		return -EFAULT;
+	*off = addr - base;
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* What the host provides                                                  */
 /* ---------------------------------------------------------------------- */
@@ -427,17 +448,19 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  */
 
 /**
- * wd_soft_host_read() - read request data at a device address
+ * wd_soft_host_copy() - move request data to or from a device address
  * @ctx: the batch's context (the queue gives the memory model)
- * @buf: the core's destination (a bounce buffer)
+ * @buf: the core's side (a bounce buffer), at least @len bytes
  * @addr: the device address, as the request gives it; the core has checked
  *	that @addr + @len does not wrap around
  * @len: bytes, 1 to WD_SOFT_CORE_CHUNK
+ * @write: true: @buf to @addr (results); false: @addr to @buf (sources)
  *
  * In the queue's memory model: @addr is not directly addressable. May
- * sleep.
+ * sleep. The core walks buffers and scatter-gather lists; the host only
+ * copies one piece.
  *
- * Return: @len when everything was read; fewer bytes, or -EFAULT, when
+ * Return: @len when everything was copied; fewer bytes, or -EFAULT, when
  * part of the range cannot be reached (WD_SOFT_S_BAD_ADDR);
  * -EAGAIN when a page is not there yet and the host has set about
  * bringing it in without waiting for it (the request is held:
@@ -445,22 +468,8 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  * -ECANCELED when the queue is stopping (WD_SOFT_S_CANCELED); -EIO for a
  * device failure (WD_SOFT_S_DEV_ERR).
  */
-long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-		       u32 len);
-
-/**
- * wd_soft_host_write() - write request results at a device address
- * @ctx: the batch's context
- * @addr: the device address; no wrap-around (checked by the core)
- * @buf: the core's source
- * @len: bytes, 1 to WD_SOFT_CORE_CHUNK
- *
- * As wd_soft_host_read(), in the other direction.
- *
- * Return: as wd_soft_host_read().
- */
-long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
-			const void *buf, u32 len);
+long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+		       u32 len, bool write);
 
 /**
  * wd_soft_host_yield() - between two chunks of a long request

@@ -21,9 +21,9 @@
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR.
  *
  * These are the memory functions of the core's host interface
- * (wd_soft_host_read(), wd_soft_host_write(), wd_soft_host_yield(), see
- * engine/wd_soft_core.h); the core walks scatter-gather lists and moves
- * data chunk by chunk through them.
+ * (wd_soft_host_copy(), wd_soft_host_yield(), see engine/wd_soft_core.h);
+ * the core walks scatter-gather lists and moves data chunk by chunk
+ * through them.
  */
 #include <linux/kthread.h>
 #include <linux/sched.h>
@@ -191,10 +191,7 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 		return -EFAULT;
 	base = ctx->q->wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU ? ss->dma : uaddr;
 	size = (u64)ss->nr_pages << PAGE_SHIFT;
-	if (addr < base)
-		return -EFAULT;
-	off = addr - base;
-	if (off > size || len > size - off)
+	if (wd_soft_core_window(base, size, addr, len, &off))
 		return -EFAULT;
 
 	p = ss->kaddr + off;
@@ -205,48 +202,26 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 	return len;
 }
 
-static long wd_soft_mem_access(struct wd_soft_core_ctx *core, void *buf,
-			       u64 addr, u32 len, bool write)
+/**
+ * wd_soft_host_copy() - host interface: request data at a device address
+ * @core: the batch's context
+ * @buf: the core's bounce buffer, at least @len bytes
+ * @addr: device address, as the request gives it
+ * @len: bytes
+ * @write: @buf to @addr if true, else @addr to @buf
+ *
+ * May sleep (SVA: page faults).
+ *
+ * Return: @len, the bytes copied before a fault, or -EFAULT. A wait for a
+ * page aborted by wd_soft_sched_detach() fails like a fault; the core
+ * sees the queue stopping and completes the request with CANCELED.
+ */
+long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
+		       u32 len, bool write)
 {
 	struct wd_soft_ctx *ctx = to_wd_soft_ctx(core);
 
 	if (ctx->q->wdev->cfg.mode == WD_SOFT_MODE_SVA)
 		return wd_soft_sva_access(ctx, buf, addr, len, write);
 	return wd_soft_ss_access(ctx, buf, addr, len, write);
-}
-
-/**
- * wd_soft_host_read() - host interface: read request data
- * @core: the batch's context
- * @buf: kernel destination, at least @len bytes
- * @addr: device address of the source, as the request gives it
- * @len: bytes
- *
- * May sleep (SVA: page faults).
- *
- * Return: @len, the bytes read before a fault, or -EFAULT. A wait for a
- * page aborted by wd_soft_sched_detach() fails like a fault; the core
- * sees the queue stopping and completes the request with CANCELED.
- */
-long wd_soft_host_read(struct wd_soft_core_ctx *core, void *buf, u64 addr,
-		       u32 len)
-{
-	return wd_soft_mem_access(core, buf, addr, len, false);
-}
-
-/**
- * wd_soft_host_write() - host interface: write request results
- * @core: the batch's context
- * @addr: device address of the destination, as the request gives it
- * @buf: kernel source, at least @len bytes
- * @len: bytes
- *
- * May sleep (SVA: page faults).
- *
- * Return: as wd_soft_host_read().
- */
-long wd_soft_host_write(struct wd_soft_core_ctx *core, u64 addr,
-			const void *buf, u32 len)
-{
-	return wd_soft_mem_access(core, (void *)buf, addr, len, true);
 }

@@ -534,10 +534,7 @@ static long wdl_ss_access(struct wdl_ctx *ctx, void *buf, u64 addr, u32 len,
 		return -EFAULT;
 	base = ctx->q->dev->cfg.mode == WDL_MODE_NOIOMMU ?
 	       ss->dma : (u64)(uintptr_t)ss->addr;
-	if (addr < base)
-		return -EFAULT;
-	off = addr - base;
-	if (off > ss->size || len > ss->size - off)
+	if (wd_soft_core_window(base, ss->size, addr, len, &off))
 		return -EFAULT;
 	p = (u8 *)ss->addr + off;
 	if (write)
@@ -547,8 +544,9 @@ static long wdl_ss_access(struct wdl_ctx *ctx, void *buf, u64 addr, u32 len,
 	return len;
 }
 
-static long wdl_mem_access(struct wd_soft_core_ctx *core, void *buf, u64 addr,
-			   u32 len, bool write)
+/* Host interface: one piece of request data, in the queue's memory model. */
+long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
+		       u32 len, bool write)
 {
 	struct wdl_ctx *ctx = to_wdl_ctx(core);
 	void *p;
@@ -565,16 +563,4 @@ static long wdl_mem_access(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 	    wdl_kernel_copy(p, buf, len, write))
 		return -EFAULT;
 	return len;
-}
-
-long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-		       u32 len)
-{
-	return wdl_mem_access(ctx, buf, addr, len, false);
-}
-
-long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
-			const void *buf, u32 len)
-{
-	return wdl_mem_access(ctx, (void *)buf, addr, len, true);
 }

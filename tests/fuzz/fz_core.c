@@ -141,39 +141,26 @@ static struct wd_soft_core_queue q;
 static int wakes, errors_reported;
 static unsigned int yields, stop_at;
 
-long wd_soft_host_read(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
-		       u32 len)
+long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
+		       u32 len, bool write)
 {
 	u64 n;
 
 	(void)ctx;
-	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "read of %u bytes", len);
+	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "%s of %u bytes",
+		 write ? "write" : "read", len);
 	if (checking)
-		FZ_CHECK(fz_allowed(rd_ok, nr_rd, addr, len),
-			 "read outside the request: %#llx+%u",
-			 (unsigned long long)addr, len);
-	n = fz_prefix(addr, len, false);
+		FZ_CHECK(write ? fz_allowed(wr_ok, nr_wr, addr, len) :
+				 fz_allowed(rd_ok, nr_rd, addr, len),
+			 "%s outside the request: %#llx+%u",
+			 write ? "write" : "read", (unsigned long long)addr, len);
+	n = fz_prefix(addr, len, write);
 	if (!n)
 		return -EFAULT;
-	memcpy(buf, fz_window(addr, n, false), n);
-	return (long)n;
-}
-
-long wd_soft_host_write(struct wd_soft_core_ctx *ctx, u64 addr,
-			const void *buf, u32 len)
-{
-	u64 n;
-
-	(void)ctx;
-	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "write of %u bytes", len);
-	if (checking)
-		FZ_CHECK(fz_allowed(wr_ok, nr_wr, addr, len),
-			 "write outside the destination: %#llx+%u",
-			 (unsigned long long)addr, len);
-	n = fz_prefix(addr, len, true);
-	if (!n)
-		return -EFAULT;
-	memcpy(fz_window(addr, n, true), buf, n);
+	if (write)
+		memcpy(fz_window(addr, n, true), buf, n);
+	else
+		memcpy(buf, fz_window(addr, n, false), n);
 	return (long)n;
 }
 
