@@ -81,14 +81,9 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 	 * memory, whose pages the caller may never let come.
 	 */
 	mutex_lock(&q->mutex);
-	if (q->state == UACCE_Q_ZOMBIE) {
-		ret = -ENODEV;
+	ret = uacce_q_check(q);
+	if (ret)
 		goto out;
-	}
-	if (!uacce_q_is_owner(q)) {
-		ret = -EPERM;
-		goto out;
-	}
 
 	switch (cmd) {
 	case UACCE_CMD_START_Q:

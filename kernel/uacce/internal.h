@@ -14,6 +14,7 @@
 #define _UACCE_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sysfs.h>
@@ -28,6 +29,22 @@ static inline struct uacce_device *to_uacce(struct device *dev)
 static inline bool uacce_q_is_owner(struct uacce_queue *q)
 {
 	return current->mm == q->mm;
+}
+
+/*
+ * May the caller use @q? -ENODEV once removed, then -EPERM for anyone but
+ * its owner (nothing about a queue is told to another process). @state is
+ * written under both @mutex and @remove_sem, so either keeps it stable.
+ */
+static inline int uacce_q_check(struct uacce_queue *q)
+{
+	lockdep_assert(lockdep_is_held(&q->mutex) ||
+		       lockdep_is_held(&q->remove_sem));
+	if (q->state == UACCE_Q_ZOMBIE)
+		return -ENODEV;
+	if (!uacce_q_is_owner(q))
+		return -EPERM;
+	return 0;
 }
 
 /* core.c */

@@ -438,15 +438,9 @@ int uacce_fops_mmap(struct file *filep, struct vm_area_struct *vma)
 	int ret;
 
 	down_read(&q->remove_sem);
-	if (q->state == UACCE_Q_ZOMBIE) {
-		ret = -ENODEV;
+	ret = uacce_q_check(q);
+	if (ret)
 		goto out;
-	}
-	/* first: nothing about the queue is told to another process */
-	if (!uacce_q_is_owner(q)) {
-		ret = -EPERM;
-		goto out;
-	}
 	if (vma->vm_pgoff >= UACCE_QFRT_MAX) {
 		ret = -EINVAL;
 		goto out;
