@@ -17,6 +17,8 @@ MAKEFLAGS += --no-print-directory
 KVER = $(eval KVER := $$(shell scripts/kver.sh))$(KVER)
 KDIR = /lib/modules/$(KVER)/build
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)/kernel
+# (make sees a recipe is a make, and shares its jobs with it, only by a
+# literal $(MAKE) in it: recipes calling $(KBUILD) start with '+')
 
 CHECKPATCH := build/tools/checkpatch/checkpatch.pl
 # Kernel code: kernel/, the kernel ABI headers include/uapi/ and the
@@ -33,7 +35,7 @@ KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile
 all: modules engine lib tools vm-tests native-tests fuzz-tests
 
 modules:
-	$(KBUILD) modules
+	+$(KBUILD) modules
 
 # The portable engine core, compiled as a user-space host compiles it.
 engine:
@@ -78,8 +80,8 @@ kcheck:
 	GIT_DIR=/nonexistent $(CHECKPATCH) --strict --no-tree --root=$(KSRC) --quiet \
 		--show-types -f $(KSOURCES)
 	@mkdir -p build
-	$(KBUILD) clean
-	$(KBUILD) W=1 C=2 modules 2>&1 | tee build/kcheck.log
+	+$(KBUILD) clean
+	+$(KBUILD) W=1 C=2 modules 2>&1 | tee build/kcheck.log
 	@if grep -i 'warning:' build/kcheck.log; then \
 		echo "kcheck: warnings in the W=1/sparse build (above)"; exit 1; fi
 	@echo "kcheck: clean"
@@ -107,7 +109,7 @@ check:
 # link kernel/wd_soft/engine), then everything in build/ but the checkpatch
 # copy deps.sh extracted: all user-space output is in build/.
 clean:
-	if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
+	+if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
 	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
 
 # clean, and also the checkpatch copy deps.sh extracted

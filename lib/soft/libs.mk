@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # What a program linking build/native/libwd_soft_local.a needs; include this
-# file from another Makefile (lib/soft/Makefile does) and link with
+# file from another Makefile (lib/Makefile does) and link with
 # $(WDL_LDLIBS). ISA-L (Debian: libisal-dev) is used for crc32c when its
 # header is there at build time; without it the built-in slicing-by-8 is.
 WDL_ISAL     := $(wildcard /usr/include/isa-l/crc.h)
