@@ -79,10 +79,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_CORPUS: o->corpus = optarg; break;
 		case OPT_WD: snprintf(wd_exe, sizeof(wd_exe), "%s", optarg); break;
 		case OPT_TIME:
-			if (wdt_parse_secs(optarg, 60, &opt_time)) {
-				wdt_err("--time: invalid value '%s' (0 < SECS <= 60)", optarg);
+			if (wdt_opt_secs("", "time", optarg, 60, &opt_time))
 				return 1;
-			}
 			break;
 		case OPT_QUICK: o->quick = true; break;
 		case OPT_NOTRACE: opt_trace = false; break;
@@ -94,11 +92,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		wdt_err("unexpected argument '%s'", argv[optind]);
-		return 1;
-	}
-	return 0;
+	return wdt_opt_no_operands("", argc, argv);
 }
 
 /* this program, for the tracer; the wd beside it unless --wd said */

@@ -70,19 +70,16 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 			o->l.size = (uint32_t)size;
 			break;
 		case OPT_BATCH:
-		case OPT_DEPTH:
-			if (wdt_parse_int(optarg, 1, 4096, opt == OPT_BATCH ? &o->l.batch :
-					  &o->l.depth)) {
-				wdt_err("bench: --%s: invalid value '%s' (1 to 4096)",
-					opt == OPT_BATCH ? "batch" : "depth", optarg);
+			if (wdt_opt_int("bench: ", "batch", optarg, 1, 4096, &o->l.batch))
 				return 1;
-			}
+			break;
+		case OPT_DEPTH:
+			if (wdt_opt_int("bench: ", "depth", optarg, 1, 4096, &o->l.depth))
+				return 1;
 			break;
 		case OPT_TIME:
-			if (wdt_parse_secs(optarg, 60, &o->secs)) {
-				wdt_err("bench: --time: invalid value '%s' (0 < SECS <= 60)", optarg);
+			if (wdt_opt_secs("bench: ", "time", optarg, 60, &o->secs))
 				return 1;
-			}
 			break;
 		case OPT_DEVICE: o->dev = optarg; break;
 		case OPT_JSON: o->json = true; break;
@@ -90,11 +87,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		default: bench_usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		wdt_err("bench: unexpected argument '%s'", argv[optind]);
-		return 1;
-	}
-	return 0;
+	return wdt_opt_no_operands("bench: ", argc, argv);
 }
 
 /* a warm-up, then requests for o->secs: 0 or -errno (message given) */

@@ -149,7 +149,8 @@ int wdt_parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
-int wdt_parse_int(const char *s, int min, int max, int *out)
+/* min..max */
+static int wdt_parse_int(const char *s, int min, int max, int *out)
 {
 	char *end;
 	long v;
@@ -163,7 +164,8 @@ int wdt_parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
-int wdt_parse_secs(const char *s, double max, double *out)
+/* (0, max] */
+static int wdt_parse_secs(const char *s, double max, double *out)
 {
 	char *end;
 	double v;
@@ -174,6 +176,32 @@ int wdt_parse_secs(const char *s, double max, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int wdt_opt_int(const char *cmd, const char *name, const char *arg, int min,
+		int max, int *out)
+{
+	if (!wdt_parse_int(arg, min, max, out))
+		return 0;
+	wdt_err("%s--%s: invalid value '%s' (%d to %d)", cmd, name, arg, min, max);
+	return 1;
+}
+
+int wdt_opt_secs(const char *cmd, const char *name, const char *arg, double max,
+		 double *out)
+{
+	if (!wdt_parse_secs(arg, max, out))
+		return 0;
+	wdt_err("%s--%s: invalid value '%s' (0 < SECS <= %g)", cmd, name, arg, max);
+	return 1;
+}
+
+int wdt_opt_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	wdt_err("%sunexpected argument '%s'", cmd, argv[optind]);
+	return 1;
 }
 
 bool wdt_have_local(void)

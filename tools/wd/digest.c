@@ -491,17 +491,13 @@ int cmd_digest(int argc, char **argv)
 		case 'a': alg = optarg; break;
 		case OPT_DEVICE: device = optarg; break;
 		case OPT_QUEUES:
-			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &queues)) {
-				wdt_err("digest: --queues: invalid value '%s' (1 to %d)",
-					optarg, WDT_MAX_QUEUES);
+			if (wdt_opt_int("digest: ", "queues", optarg, 1, WDT_MAX_QUEUES,
+					&queues))
 				return 1;
-			}
 			break;
 		case OPT_DEPTH:
-			if (wdt_parse_int(optarg, 1, 256, &depth)) {
-				wdt_err("digest: --depth: invalid value '%s' (1 to 256)", optarg);
+			if (wdt_opt_int("digest: ", "depth", optarg, 1, 256, &depth))
 				return 1;
-			}
 			break;
 		case 'v': wdt_verbose++; break;
 		case 'h': digest_usage(stdout); return 0;

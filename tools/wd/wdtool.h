@@ -34,8 +34,16 @@ int wdt_stdout_close(int status);
 const char *wdt_qerr(int err);	/* wd_request_queue() error, in words */
 uint64_t wdt_now_ns(void);
 int wdt_parse_size(const char *s, uint64_t *out);	/* 64, 4k, 1M, 1MiB */
-int wdt_parse_int(const char *s, int min, int max, int *out);	/* min..max */
-int wdt_parse_secs(const char *s, double max, double *out);	/* (0, max] */
+/*
+ * Options: the value of --@name (@arg) into *@out, else a message
+ * "@cmd--@name: invalid value ..." (@cmd: "" or "bench: ") and 1; and 1
+ * with a message when operands follow the options of a command taking none.
+ */
+int wdt_opt_int(const char *cmd, const char *name, const char *arg, int min,
+		int max, int *out);
+int wdt_opt_secs(const char *cmd, const char *name, const char *arg, double max,
+		 double *out);
+int wdt_opt_no_operands(const char *cmd, int argc, char **argv);
 bool wdt_have_local(void);	/* the in-process device is built in */
 /* a JSON string; a byte that is not UTF-8 becomes U+FFFD */
 void wdt_json_str(FILE *f, const char *str);

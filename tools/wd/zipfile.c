@@ -306,17 +306,12 @@ static int zip_parse(int argc, char **argv, struct zopt *o, bool decompress)
 		case 'h': zip_usage(stdout, decompress); return 0;
 		case OPT_DEVICE: o->device = optarg; break;
 		case OPT_QUEUES:
-			if (wdt_parse_int(optarg, 1, WDT_MAX_QUEUES, &o->queues)) {
-				wdt_err("--queues: invalid value '%s' (1 to %d)", optarg,
-					WDT_MAX_QUEUES);
+			if (wdt_opt_int("", "queues", optarg, 1, WDT_MAX_QUEUES, &o->queues))
 				return STATUS_ERR;
-			}
 			break;
 		case OPT_DEPTH:
-			if (wdt_parse_int(optarg, 1, 256, &o->depth)) {
-				wdt_err("--depth: invalid value '%s' (1 to 256)", optarg);
+			if (wdt_opt_int("", "depth", optarg, 1, 256, &o->depth))
 				return STATUS_ERR;
-			}
 			break;
 		case OPT_CHUNK:
 			if (wdt_parse_size(optarg, &o->chunk) || o->chunk < 4096 ||
