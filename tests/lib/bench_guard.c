@@ -32,7 +32,6 @@
  * (build/native/libexec/bench_guard); run it on a quiet machine.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engines.h"
 #include "soft/wd_soft_local.h"
 #include "wd.h"
 #include "wd_priv.h"
@@ -68,33 +68,14 @@ struct res {
 	double lat[NALG][NSIZE];
 };
 
-/* the tid of the one engine thread ("wdlD/E") */
+/* the tid of the one engine thread */
 static int engine_tid(void)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	int tid = 0;
+	struct eng_tid t;
 
-	if (!d)
+	if (eng_tids(&t, 1, NULL) < 1)
 		abort();
-	while ((de = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "wdl", 3))
-			tid = atoi(de->d_name);
-		fclose(f);
-	}
-	closedir(d);
-	if (!tid)
-		abort();
-	return tid;
+	return t.tid;
 }
 
 /*

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "engines.h"
 #include "ref.h"
 #include "wd.h"
 
@@ -93,7 +94,7 @@ void wait_exit0(pid_t pid, int ms, const char *what);
 /* ---- the in-process device's engines (t_libwd_local.c) ---- */
 
 #ifdef T_NATIVE
-/* the engine threads of this process ("wdlD/E", lib/soft/engine.c) */
+/* the engine threads of this process (engines.h), with their CPU time */
 struct eng_thread {
 	int tid;
 	unsigned int dev, idx;

@@ -67,31 +67,13 @@ static uint64_t task_cpu_ns(int tid)
 /* the threads of this process (all of them in *all), engines into e[] */
 int eng_threads(struct eng_thread *e, int max, int *all)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	int n = 0, total = 0;
+	struct eng_tid t[WD_LOCAL_ENGINES_MAX * 3];
+	int nt = (int)(sizeof(t) / sizeof(t[0])), n = eng_tids(t, nt, all);
 
-	T_ASSERT(d);
-	while ((de = readdir(d))) {
-		char path[64], comm[32];
-		unsigned int dev, idx;
-		int tid = atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		total++;
-		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
-		if (t_read_file(path, comm, sizeof(comm)) <= 0 ||
-		    sscanf(comm, "wdl%u/%u", &dev, &idx) != 2)
-			continue;
-		if (e && n < max)
-			e[n] = (struct eng_thread){ tid, dev, idx,
-						    task_cpu_ns(tid) };
-		n++;
-	}
-	closedir(d);
-	if (all)
-		*all = total;
+	T_ASSERT(n >= 0);
+	for (int k = 0; e && k < n && k < max && k < nt; k++)
+		e[k] = (struct eng_thread){ t[k].tid, t[k].dev, t[k].idx,
+					    task_cpu_ns(t[k].tid) };
 	return n;
 }
 

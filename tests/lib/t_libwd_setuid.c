@@ -11,40 +11,13 @@
  *	request_local R engines N	dev_path "local", its engine threads
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "engines.h"
 #include "wd.h"
-
-/* the in-process device's engine threads ("wdlD/E") */
-static int engine_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	char path[320], comm[32];
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "wdl", 3))
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
 
 static int request(struct wd_queue *q, const char *dev)
 {
@@ -67,7 +40,7 @@ int main(void)
 	if (!r)
 		wd_release_queue(&q);
 	r = request(&q, "local");
-	printf("request_local %d engines %d\n", r, r ? 0 : engine_threads());
+	printf("request_local %d engines %d\n", r, r ? 0 : eng_tids(NULL, 0, NULL));
 	if (!r)
 		wd_release_queue(&q);
 	return 0;
