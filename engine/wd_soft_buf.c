@@ -17,6 +17,21 @@ u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 	return READ_ONCE(ctx->q->stopping) ? WD_SOFT_S_CANCELED : WD_SOFT_S_OK;
 }
 
+long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
+			      u64 addr, u32 len, bool write)
+{
+	u8 *p;
+
+	if (addr < base || addr - base > size || len > size - (addr - base))
+		return -EFAULT;
+	p = (u8 *)kaddr + (addr - base);
+	if (write)
+		memcpy(p, buf, len);
+	else
+		memcpy(buf, p, len);
+	return len;
+}
+
 /*
  * @len bytes at @addr; @extent (at least @len) bytes of the buffer piece
  * follow from @addr, then @nr_ahead more pieces at @ahead: for a host that

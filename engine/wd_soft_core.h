@@ -414,26 +414,22 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 }
 
 /**
- * wd_soft_core_window() - where a device address range falls in a region
- * @base: the device address of the region's first byte
+ * wd_soft_core_region_copy() - wd_soft_host_copy() inside one region
+ * @kaddr: where the host reaches the region's first byte
+ * @base: the device address of that byte
  * @size: the region's size in bytes
- * @addr: the range's device address
+ * @buf: the core's side, as wd_soft_host_copy()'s
+ * @addr: the device address of the range
  * @len: its bytes
- * @off: set to the offset of @addr in the region
+ * @write: as wd_soft_host_copy()'s
  *
  * For hosts that reach request data through one region (the SS region in
  * the PASID and NOIOMMU models), so that each does not check it again.
  *
- * Return: 0 when all of the range is inside the region, -EFAULT if not.
+ * Return: @len, or -EFAULT when any of the range is outside the region.
  */
-static inline int wd_soft_core_window(u64 base, u64 size, u64 addr, u32 len,
-				      u64 *off)
-{
-	if (addr < base || addr - base > size || len > size - (addr - base))
-		return -EFAULT;
-	*off = addr - base;
-	return 0;
-}
+long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
+			      u64 addr, u32 len, bool write);
 
 /* ---------------------------------------------------------------------- */
 /* What the host provides                                                  */

@@ -172,8 +172,7 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 			      u32 len, bool write)
 {
 	struct uacce_qfr *ss = ctx->ss;
-	u64 base, size, off, uaddr;
-	void *p;
+	u64 base, uaddr;
 
 	if (!ss) {
 		ss = uacce_ss_get(ctx->q->uq);
@@ -190,16 +189,9 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 	if (!uaddr)
 		return -EFAULT;
 	base = ctx->q->wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU ? ss->dma : uaddr;
-	size = (u64)ss->nr_pages << PAGE_SHIFT;
-	if (wd_soft_core_window(base, size, addr, len, &off))
-		return -EFAULT;
-
-	p = ss->kaddr + off;
-	if (write)
-		memcpy(p, buf, len);
-	else
-		memcpy(buf, p, len);
-	return len;
+	return wd_soft_core_region_copy(ss->kaddr, base,
+					(u64)ss->nr_pages << PAGE_SHIFT, buf,
+					addr, len, write);
 }
 
 /**

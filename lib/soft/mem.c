@@ -527,21 +527,14 @@ static long wdl_ss_access(struct wdl_ctx *ctx, void *buf, u64 addr, u32 len,
 {
 	struct wdl_ss *ss = atomic_load_explicit(&ctx->q->ss,
 						 memory_order_acquire);
-	u64 base, off;
-	u8 *p;
+	u64 base;
 
 	if (!ss)
 		return -EFAULT;
 	base = ctx->q->dev->cfg.mode == WDL_MODE_NOIOMMU ?
 	       ss->dma : (u64)(uintptr_t)ss->addr;
-	if (wd_soft_core_window(base, ss->size, addr, len, &off))
-		return -EFAULT;
-	p = (u8 *)ss->addr + off;
-	if (write)
-		memcpy(p, buf, len);
-	else
-		memcpy(buf, p, len);
-	return len;
+	return wd_soft_core_region_copy(ss->addr, base, ss->size, buf, addr,
+					len, write);
 }
 
 /* Host interface: one piece of request data, in the queue's memory model. */
