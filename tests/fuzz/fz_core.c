@@ -110,6 +110,21 @@ static void fz_allow(struct fz_range *r, unsigned int *n, u64 addr, u64 len)
 	(*n)++;
 }
 
+/*
+ * A buffer piece of the request: the host may touch it (reads for a
+ * source, writes for a destination). Return: whether all of it can be
+ * reached (no wrap-around, inside one window).
+ */
+static bool fz_allow_piece(const struct fz_range *p, bool write)
+{
+	if (write)
+		fz_allow(wr_ok, &nr_wr, p->addr, p->len);
+	else
+		fz_allow(rd_ok, &nr_rd, p->addr, p->len);
+	return !p->len || (p->addr + p->len >= p->addr &&
+			   fz_window(p->addr, p->len, write));
+}
+
 /* [addr, addr + len) inside one allowed range? */
 static __attribute__((unused)) bool fz_allowed(const struct fz_range *r, unsigned int n, u64 addr,
 		       u64 len)
@@ -464,17 +479,13 @@ static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
 	for (i = 0; i < ex->src.n; i++) {
 		struct fz_range *p = &pieces[ex->src.first + i];
 
-		fz_allow(rd_ok, &nr_rd, p->addr, p->len);
-		if (p->len && (p->addr + p->len < p->addr ||
-			       !fz_window(p->addr, p->len, false)))
+		if (!fz_allow_piece(p, false))
 			ex->data_ok = false;
 	}
 	for (i = 0; i < ex->dst.n; i++) {
 		struct fz_range *p = &pieces[ex->dst.first + i];
 
-		fz_allow(wr_ok, &nr_wr, p->addr, p->len);
-		if (p->len && (p->addr + p->len < p->addr ||
-			       !fz_window(p->addr, p->len, true)))
+		if (!fz_allow_piece(p, true))
 			ex->data_ok = false;
 		/* the destination overlapping the source or an SGL array */
 		for (j = 0; j < nr_rd && ex->data_ok; j++)
