@@ -30,6 +30,18 @@ static void calls_refused(struct wd_queue *q, void *req, int err)
 	T_EQ(wd_share_reserved_memory(q, q), -err);
 }
 
+/* a COPY of 100 random bytes (@seed) at @mem to @mem + 4096 on @q */
+static void copy_works(struct wd_queue *q, uint8_t *mem, unsigned int seed)
+{
+	struct wd_copy_req req;
+
+	t_fill_random(mem, 100, seed);
+	wd_prep_copy(&req, mem + 4096, mem, 100);
+	run(q, &req);
+	T_EQ(req.status, 0);
+	T_ASSERT(!memcmp(mem, mem + 4096, 100));
+}
+
 MTEST(use_after_release)
 {
 	struct wd_copy_req req;
@@ -46,12 +58,7 @@ MTEST(use_after_release)
 	wd_release_queue(&q);		/* twice: nothing happens */
 	/* the same structure can be requested again */
 	T_EQ(wd_request_queue(&q), 0);
-	mem = q_mem(&q, 8192);
-	t_fill_random(mem, 100, 1);
-	wd_prep_copy(&req, mem + 4096, mem, 100);
-	run(&q, &req);
-	T_EQ(req.status, 0);
-	T_ASSERT(!memcmp(mem, mem + 4096, 100));
+	copy_works(&q, q_mem(&q, 8192), 1);
 	wd_release_queue(&q);
 }
 
@@ -123,22 +130,13 @@ MTEST(fork_child)
 		T_ASSERT(!q.priv);
 
 		q_open(&own, "copy");
-		mem = q_mem(&own, 8192);
-		t_fill_random(mem, 100, 4);
-		wd_prep_copy(&req, mem + 4096, mem, 100);
-		run(&own, &req);
-		T_EQ(req.status, 0);
-		T_ASSERT(!memcmp(mem, mem + 4096, 100));
+		copy_works(&own, q_mem(&own, 8192), 4);
 		wd_release_queue(&own);
 		_exit(0);
 	}
 	t_wait_ok(pid, 30000);
 	/* the parent's queue is untouched */
-	t_fill_random(mem, 100, 5);
-	wd_prep_copy(&req, mem + 4096, mem, 100);
-	run(&q, &req);
-	T_EQ(req.status, 0);
-	T_ASSERT(!memcmp(mem, mem + 4096, 100));
+	copy_works(&q, mem, 5);
 	wd_release_queue(&q);
 }
 
