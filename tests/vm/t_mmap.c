@@ -429,26 +429,6 @@ TEST(not_inherited_on_fork)
 	t_q_copy_check(&q, src, dst, 100);
 }
 
-/* the child can map the regions of a queue of its own */
-TEST(child_maps_own_queue)
-{
-	struct t_inst in = t_inst_create("");
-	struct t_q q;
-	pid_t pid;
-
-	t_q_setup(&q, in.ua);
-	pid = t_fork();
-	if (pid == 0) {
-		struct t_q c;
-
-		t_q_setup(&c, in.ua);
-		nop_works(&c);
-		_exit(0);
-	}
-	t_wait_ok(pid, 30000);
-	nop_works(&q);
-}
-
 static void check_mremap_fails(void *p, size_t len, const char *what)
 {
 	void *r, *hole;

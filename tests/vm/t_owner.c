@@ -270,7 +270,7 @@ TEST(owner_exits_other_holds_fd)
 	owner_copy_works(&b);
 }
 
-/* a child opens a queue of its own and uses it, next to its parent's */
+/* a child opens and maps a queue of its own and uses it, next to its parent's */
 TEST(child_uses_own_queue)
 {
 	struct t_inst in = t_inst_create("");
