@@ -307,6 +307,24 @@ static void tb_get(const struct tbuf *b, uint8_t *out, size_t n)
 	}
 }
 
+/* @b as the SQE's source (@src) or destination: address, length, SGL flag */
+static void tb_sqe(struct ctx *c, const struct tbuf *b, bool src,
+		   struct wd_soft_sqe *sqe)
+{
+	uint64_t addr = b->sgl ? t_q_addr(&c->q, b->sge) : t_q_addr(&c->q, b->mem);
+	uint32_t len = b->sgl ? b->nents : (uint32_t)b->size;
+
+	if (b->sgl)
+		sqe->flags |= src ? WD_SOFT_SQE_F_SRC_SGL : WD_SOFT_SQE_F_DST_SGL;
+	if (src) {
+		sqe->src = addr;
+		sqe->src_len = len;
+	} else {
+		sqe->dst = addr;
+		sqe->dst_len = len;
+	}
+}
+
 const char *const var_name[] = {
 	"flat", "SGL source", "SGL destination", "SGL both" };
 
@@ -336,22 +354,8 @@ struct wd_soft_cqe run(struct ctx *c, uint16_t op, uint32_t params,
 	} else {
 		memset(d.mem, 0xa5, cap);
 	}
-	if (s.sgl) {
-		sqe.flags |= WD_SOFT_SQE_F_SRC_SGL;
-		sqe.src = t_q_addr(&c->q, s.sge);
-		sqe.src_len = s.nents;
-	} else {
-		sqe.src = t_q_addr(&c->q, s.mem);
-		sqe.src_len = n;
-	}
-	if (d.sgl) {
-		sqe.flags |= WD_SOFT_SQE_F_DST_SGL;
-		sqe.dst = t_q_addr(&c->q, d.sge);
-		sqe.dst_len = d.nents;
-	} else {
-		sqe.dst = t_q_addr(&c->q, d.mem);
-		sqe.dst_len = cap;
-	}
+	tb_sqe(c, &s, true, &sqe);
+	tb_sqe(c, &d, false, &sqe);
 	cqe = t_q_run(&c->q, &sqe);
 	if (cqe.status == WD_SOFT_S_OK) {
 		if (cqe.out_len > cap)
