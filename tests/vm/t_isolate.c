@@ -57,6 +57,14 @@ static void dev_err(struct t_q *q)
 		T_ASSERT_MSG(dst[i] == 0x2d, "failed request wrote dst");
 }
 
+/* @n injected failures, seen as @n requests on @q failing with DEV_ERR */
+static void dev_errs(struct t_inst *in, struct t_q *q, int n)
+{
+	inject(in, n);
+	for (int i = 0; i < n; i++)
+		dev_err(q);
+}
+
 static void copy_ok(struct t_q *q)
 {
 	char src[4096], dst[4096];
@@ -99,9 +107,7 @@ TEST(isolated_after_strategy_errors)
 		     t_errname(-fd));
 	close(fd);
 	/* and the count starts again from zero */
-	inject(&in, 2);
-	dev_err(&a);
-	dev_err(&a);
+	dev_errs(&in, &a, 2);
 	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
 	copy_ok(&a);
 }
@@ -113,8 +119,7 @@ TEST(garbage_write_does_not_clear_isolation)
 
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
 	t_q_setup(&q, in.ua);
-	inject(&in, 1);
-	dev_err(&q);
+	dev_errs(&in, &q, 1);
 	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "abc"), -EINVAL);
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "65536"), -EINVAL);
@@ -134,9 +139,7 @@ TEST(strategy_zero_never_isolates)
 
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "0"), 0);
 	t_q_setup(&q, in.ua);
-	inject(&in, 20);
-	for (int i = 0; i < 20; i++)
-		dev_err(&q);
+	dev_errs(&in, &q, 20);
 	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
 	int fd = t_open_raw(in.ua);
 
@@ -151,16 +154,13 @@ TEST(below_strategy_not_isolated)
 
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "5"), 0);
 	t_q_setup(&q, in.ua);
-	inject(&in, 4);
-	for (int i = 0; i < 4; i++)
-		dev_err(&q);
+	dev_errs(&in, &q, 4);
 	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
 	int fd = t_open_raw(in.ua);
 
 	T_ASSERT(fd >= 0);
 	close(fd);
-	inject(&in, 1);
-	dev_err(&q);
+	dev_errs(&in, &q, 1);
 	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
 }
 
@@ -174,8 +174,7 @@ TEST(isolation_per_device)
 	T_EQ(t_attr_write(a.ua, "isolate_strategy", "1"), 0);
 	T_EQ(t_attr_write(b.ua, "isolate_strategy", "1"), 0);
 	t_q_setup(&q, a.ua);
-	inject(&a, 1);
-	dev_err(&q);
+	dev_errs(&a, &q, 1);
 	T_EQ(t_attr_ll(a.ua, "isolate"), 1);
 	T_EQ(t_attr_ll(b.ua, "isolate"), 0);
 	int fd = t_open_raw(b.ua);
