@@ -245,57 +245,64 @@ int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
 	return EVP_DigestFinal_ex(eng.sha, digest, NULL) == 1 ? 0 : -EIO;
 }
 
-#ifdef FZ_KZLIB
 /*
- * fz_kcore: the kernel's zlib, driven as kernel/wd_soft/algs.c drives it;
- * the references stay user space's zlib (a differential test).
+ * The zlib backend: fz_kcore's is the kernel's zlib, driven as
+ * kernel/wd_soft/algs.c drives it (the references stay user space's zlib:
+ * a differential test); fz_core's is user space's, through zlib-user.h.
  */
+#ifdef FZ_KZLIB
 #include "kzlib/kz_host.h"
 
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
+static int fz_zb_init(enum wd_soft_zdir dir, enum wd_soft_zwrap wrap, int level)
 {
-	(void)ctx;
-	FZ_CHECK(!eng.zlive, "zinit without zend");
-	if (dir == WD_SOFT_ZDEFLATE)
-		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
-	if (kz_init(dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB, level))
-		return -EIO;
-	eng.zlive = true;
-	return 0;
+	return kz_init(dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB, level) ?
+	       -EIO : 0;
 }
 
-int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
-		      bool finish)
+static int fz_zb_run(struct wd_soft_zstream *zs, bool finish)
+{
+	int ret = kz_run(&zs->next_in, &zs->avail_in, &zs->next_out,
+			 &zs->avail_out, finish);
+
+	return ret == KZ_EBADMSG ? -EBADMSG : ret == KZ_EIO ? -EIO : ret;
+}
+
+static void fz_zb_end(void)
+{
+	kz_end();
+}
+#else
+static int fz_zb_init(enum wd_soft_zdir dir, enum wd_soft_zwrap wrap, int level)
+{
+	return wd_soft_zlib_init(&eng.z, dir, wrap, level, NULL, NULL, NULL) ?
+	       -ENOMEM : 0;
+}
+
+static int fz_zb_run(struct wd_soft_zstream *zs, bool finish)
+{
+	return wd_soft_zlib_run(&eng.z, zs, finish);
+}
+
+static void fz_zb_end(void)
+{
+	wd_soft_zlib_end(&eng.z);
+}
+#endif /* FZ_KZLIB */
+
+/* the host interface over either backend, checking the core's call order */
+int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+		       enum wd_soft_zwrap wrap, int level)
 {
 	int ret;
 
 	(void)ctx;
-	FZ_CHECK(eng.zlive, "zrun without zinit");
-	ret = kz_run(&zs->next_in, &zs->avail_in, &zs->next_out, &zs->avail_out,
-		     finish);
-	return ret == KZ_EBADMSG ? -EBADMSG : ret == KZ_EIO ? -EIO : ret;
-}
-
-void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
-{
-	(void)ctx;
-	FZ_CHECK(eng.zlive, "zend without zinit");
-	kz_end();
-	eng.zlive = false;
-}
-#else
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
-{
-	(void)ctx;
 	FZ_CHECK(!eng.zlive, "zinit without zend");
 	if (dir == WD_SOFT_ZDEFLATE)
 		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
-	if (wd_soft_zlib_init(&eng.z, dir, wrap, level, NULL, NULL, NULL))
-		return -ENOMEM;
-	eng.zlive = true;
-	return 0;
+	ret = fz_zb_init(dir, wrap, level);
+	if (!ret)
+		eng.zlive = true;
+	return ret;
 }
 
 int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
@@ -303,17 +310,16 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
 {
 	(void)ctx;
 	FZ_CHECK(eng.zlive, "zrun without zinit");
-	return wd_soft_zlib_run(&eng.z, zs, finish);
+	return fz_zb_run(zs, finish);
 }
 
 void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
 {
 	(void)ctx;
 	FZ_CHECK(eng.zlive, "zend without zinit");
-	wd_soft_zlib_end(&eng.z);
+	fz_zb_end();
 	eng.zlive = false;
 }
-#endif /* FZ_KZLIB */
 #endif /* !FZ_LOCAL */
 
 /* ---- references, independent of the core ---- */
