@@ -352,16 +352,25 @@ TEST(dko_read_or_write_eperm)
 	T_ASSERT(t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE) != MAP_FAILED);
 }
 
-TEST(dko_mprotect_eacces)
+/* a queue's DKO region, mapped PROT_NONE (the only way it maps): @sz bytes */
+static char *dko_map(size_t *sz)
 {
 	struct t_inst in = dko_inst();
 	int fd = t_open_raw(in.ua);
-	size_t sz = t_region_size(in.ua, UACCE_QFRT_DKO);
-	void *p;
+	char *p;
 
 	T_ASSERT(fd >= 0);
-	p = t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE);
+	*sz = t_region_size(in.ua, UACCE_QFRT_DKO);
+	p = t_mmap_region(fd, UACCE_QFRT_DKO, *sz, PROT_NONE);
 	T_ASSERT(p != MAP_FAILED);
+	return p;
+}
+
+TEST(dko_mprotect_eacces)
+{
+	size_t sz;
+	char *p = dko_map(&sz);
+
 	T_ERR(mprotect(p, sz, PROT_READ), EACCES);
 	T_ERR(mprotect(p, sz, PROT_WRITE), EACCES);
 	T_ERR(mprotect(p, t_page, PROT_READ | PROT_WRITE), EACCES);
@@ -370,14 +379,9 @@ TEST(dko_mprotect_eacces)
 
 TEST(dko_touch_sigsegv)
 {
-	struct t_inst in = dko_inst();
-	int fd = t_open_raw(in.ua);
-	size_t sz = t_region_size(in.ua, UACCE_QFRT_DKO);
-	char *p;
+	size_t sz;
+	char *p = dko_map(&sz);
 
-	T_ASSERT(fd >= 0);
-	p = t_mmap_region(fd, UACCE_QFRT_DKO, sz, PROT_NONE);
-	T_ASSERT(p != MAP_FAILED);
 	T_EQ(t_touch(p, false), SIGSEGV);
 	T_EQ(t_touch(p + sz - 1, true), SIGSEGV);
 	/* and really dies of it without a handler */
