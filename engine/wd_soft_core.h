@@ -129,10 +129,10 @@ struct wd_soft_core_engine {
  * @q: the queue
  * @eng: the engine
  * @bytes: request data read and written so far in this batch
- * @extent: set before each wd_soft_host_copy(): the
- *	bytes of the current buffer piece (flat buffer, SGL entry or the SGL)
- *	from that call's address on, at least its @len: how far a host may
- *	bring pages in ahead
+ * @extent: set before each wd_soft_host_copy(): the bytes of the current
+ *	buffer piece (flat buffer, SGL entry or the SGL) from that call's
+ *	address on, at least its @len: how far a host may bring pages in
+ *	ahead
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
