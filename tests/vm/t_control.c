@@ -214,7 +214,7 @@ static void *mem(struct t_q *q, size_t n)
 }
 
 /*
- * PUT_Q with a full ring of 32 KiB copies in flight, three times, each
+ * PUT_Q with a full ring of 96 KiB copies in flight, three times, each
  * a little later: every request the device took completed or was
  * CANCELED, in order (no OK after a CANCELED), with out_len 0 when
  * CANCELED; the copies that completed are right; nothing is written once
@@ -222,10 +222,11 @@ static void *mem(struct t_q *q, size_t n)
  */
 static void t_put_q_inflight(int m)
 {
-	const size_t chunk = 32 << 10;
-	const unsigned int slots = 48;
+	/* two of the engine's 64 KiB chunks: a stop may come between them */
+	const size_t chunk = 96 << 10;
+	const unsigned int slots = 16;
 	struct t_inst in = t_inst_create(mode_opt[m]);
-	bool slot_ok[48];
+	bool slot_ok[16];
 	uint8_t *s, *d, *snap = malloc(slots * chunk);
 	unsigned int ok = 0;
 	struct t_q q;

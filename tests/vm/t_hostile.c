@@ -350,6 +350,7 @@ T_TEST_TMO(scribbler, 120)
 	pthread_t th;
 	struct t_q h;
 
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
 	good_start(&g, in.ua);
 	t_q_setup(&h, in.ua);
 	sc = (struct scribbler){ .q = &h };
@@ -372,4 +373,6 @@ T_TEST_TMO(scribbler, 120)
 	T_EQ(t_q_run(&h, &sqe).status, WD_SOFT_S_OK);
 	t_q_close(&h);
 	good_end(&g);
+	/* the scribbles were the process's doing, not device errors */
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
 }
