@@ -69,11 +69,13 @@ static uint32_t sq_head(struct t_q *q)
 /* ---- hold ---- */
 
 /*
- * Held in the middle of long copies, then work on a second queue, kicked:
- * nothing more is taken while held (the engines were given the time to),
- * what was taken has its CQE; released, everything runs in order and
- * right. A PUT_Q while held: the SQEs waiting were not taken, never run,
- * have no CQE; the queue starts again.
+ * Held while the engines copy 16 MiB requests of one queue with another
+ * queue's NOPs waiting for their turn: once the hold is on, every SQE
+ * taken has its CQE (the batch being served was finished) and nothing
+ * more is taken, kicked or not, given the time to (a held engine must not
+ * use it); released, everything runs in order and right. A PUT_Q while
+ * held: the SQEs waiting were not taken, never run, have no CQE; the
+ * queue starts again.
  */
 static void t_hold_engines(int engines)
 {
@@ -84,7 +86,7 @@ static void t_hold_engines(int engines)
 	struct wd_soft_cqe cqe;
 	struct t_inst in;
 	struct t_q q, q2;
-	uint32_t taken;
+	uint32_t taken, taken2;
 
 	T_ASSERT(s && d);
 	memset(s, 0x5c, n);
@@ -98,25 +100,26 @@ static void t_hold_engines(int engines)
 		t_q_push(&q, &sqe);
 	}
 	t_q_publish(&q);
-	t_hold(in.id, true);
-	taken = sq_head(&q);
-	T_EQ(t_q_hdr_cq_tail(&q), taken);
+	T_WAIT_UNTIL(sq_head(&q), "the engine never took a copy");
 	for (int i = 0; i < 8; i++) {
 		sqe = t_sqe_nop(100 + i);
 		t_q_push(&q2, &sqe);
 	}
 	t_q_publish(&q2);
+	t_hold(in.id, true);
+	taken = sq_head(&q);
+	taken2 = sq_head(&q2);
+	T_EQ(t_q_hdr_cq_tail(&q), taken);
+	T_EQ(t_q_hdr_cq_tail(&q2), taken2);
 	T_EQ(t_q_cmd(&q, WD_SOFT_CMD_KICK, 0), 0);
 	T_EQ(t_q_cmd(&q2, WD_SOFT_CMD_KICK, 0), 0);
-	/* time to take them, which a held engine must not use */
 	t_msleep(300);
 	T_EQ(sq_head(&q), taken);
 	T_EQ(t_q_hdr_cq_tail(&q), taken);
-	T_EQ(sq_head(&q2), 0);
-	T_EQ(t_q_hdr_cq_tail(&q2), 0);
-	T_EQ(t_q_poll(&q2, 0), 0);
+	T_EQ(sq_head(&q2), taken2);
+	T_EQ(t_q_hdr_cq_tail(&q2), taken2);
 	t_hold(in.id, true);		/* again: no change */
-	T_EQ(sq_head(&q2), 0);
+	T_EQ(sq_head(&q2), taken2);
 	t_hold(in.id, false);
 	for (int i = 0; i < 4; i++) {
 		t_q_wait(&q, &cqe);
@@ -129,6 +132,7 @@ static void t_hold_engines(int engines)
 		T_EQ(cqe.user_data, 100 + i);
 		T_EQ(cqe.status, WD_SOFT_S_OK);
 	}
+	T_EQ(t_q_poll(&q2, 0), 0);
 	/* PUT_Q while held */
 	t_hold(in.id, true);
 	for (int i = 0; i < 3; i++) {
