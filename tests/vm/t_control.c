@@ -15,6 +15,7 @@
  *    of the same or of another instance reaching the owner's SS at the
  *    same addresses, the region outliving the owner's queue
  *  - cq_notify ENABLE without ARMED: a completion does not wake the poller
+ *  - queues opened, used, stopped and closed from threads at once
  *
  * Hostile rings: t_hostile.
  */
@@ -430,4 +431,62 @@ TEST(cq_notify_unarmed_sleeps)
 	T_EQ(t_q_reap(&q, &c, 0), 1);
 	T_EQ(c.user_data, 0x55);
 	t_q_close(&q);
+}
+
+/* ---- churn ---- */
+
+struct churn {
+	int ua;
+	int fails;
+};
+
+/*
+ * 30 rounds: a queue, 20 NOPs published; every other round all collected
+ * and checked in order, else closed with them in flight, after a PUT_Q
+ * every fourth round.
+ */
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	struct wd_soft_cqe cqe;
+	struct t_q q;
+
+	for (int i = 0; i < 30; i++) {
+		t_q_setup(&q, c->ua);
+		for (int j = 0; j < 20; j++) {
+			struct wd_soft_sqe s = t_sqe_nop(j);
+
+			t_q_push(&q, &s);
+		}
+		t_q_publish(&q);
+		if (i & 1) {
+			for (int j = 0; j < 20; j++) {
+				t_q_wait(&q, &cqe);
+				c->fails += cqe.status != WD_SOFT_S_OK ||
+					    cqe.user_data != (uint64_t)j;
+			}
+		} else if (i & 2) {
+			c->fails += t_q_cmd(&q, UACCE_CMD_PUT_Q, 0) != 0;
+		}
+		t_q_close(&q);
+	}
+	return NULL;
+}
+
+/* six threads' queues over three engines: nothing wrong, nothing left */
+T_TEST_TMO(queue_churn, 120)
+{
+	struct t_inst in = t_inst_create("queues=16 engines=3");
+	struct churn c[6];
+	pthread_t th[6];
+
+	for (int i = 0; i < 6; i++) {
+		c[i] = (struct churn){ .ua = in.ua };
+		T_EQ(pthread_create(&th[i], NULL, churn_fn, &c[i]), 0);
+	}
+	for (int i = 0; i < 6; i++) {
+		T_EQ(pthread_join(th[i], NULL), 0);
+		T_EQ(c[i].fails, 0);
+	}
+	T_EQ(t_attr_ll(in.ua, "available_instances"), 16);
 }
