@@ -73,8 +73,9 @@ static uint32_t sq_head(struct t_q *q)
  * Held while the engines copy 16 MiB requests of one queue with another
  * queue's NOPs waiting for their turn: once the hold is on, every SQE
  * taken has its CQE (the batch being served was finished) and nothing
- * more is taken, kicked or not, given the time to (a held engine must not
- * use it); released, everything runs in order and right. A PUT_Q while
+ * more is taken, of what waited or of what came after, kicked or not,
+ * given the time to (a held engine must not use it); released, everything
+ * runs in order and right. A PUT_Q while
  * held: the SQEs waiting were not taken, never run, have no CQE; the
  * queue starts again.
  */
@@ -112,6 +113,12 @@ static void t_hold_engines(int engines)
 	taken2 = sq_head(&q2);
 	T_EQ(t_q_hdr_cq_tail(&q), taken);
 	T_EQ(t_q_hdr_cq_tail(&q2), taken2);
+	/* and more work once held */
+	for (int i = 8; i < 16; i++) {
+		sqe = t_sqe_nop(100 + i);
+		t_q_push(&q2, &sqe);
+	}
+	t_q_publish(&q2);
 	T_EQ(t_q_cmd(&q, WD_SOFT_CMD_KICK, 0), 0);
 	T_EQ(t_q_cmd(&q2, WD_SOFT_CMD_KICK, 0), 0);
 	t_msleep(300);
@@ -128,7 +135,7 @@ static void t_hold_engines(int engines)
 		T_EQ(cqe.status, WD_SOFT_S_OK);
 	}
 	T_ASSERT(!memcmp(s, d, n));
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 16; i++) {
 		t_q_wait(&q2, &cqe);
 		T_EQ(cqe.user_data, 100 + i);
 		T_EQ(cqe.status, WD_SOFT_S_OK);
