@@ -14,7 +14,6 @@
  *  - SHARE_SVAS in each memory mode: the rules (EINVAL, EEXIST), a queue
  *    of the same or of another instance reaching the owner's SS at the
  *    same addresses, the region outliving the owner's queue
- *  - cq_notify ENABLE without ARMED: a completion does not wake the poller
  *  - queues opened, used, stopped and closed from threads at once
  *
  * Hostile rings: t_hostile.
@@ -26,7 +25,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* TODO(seam): t.h's own t_q_cmd()/t_q_poll() once seam has landed */
@@ -391,54 +389,6 @@ static void t_share(int m)
 TEST(sva_share) { t_share(SVA); }
 TEST(pasid_share) { t_share(PASID); }
 TEST(noiommu_share) { t_share(NOIOMMU); }
-
-/* ---- cq_notify ---- */
-
-struct submitter {
-	struct t_q *q;
-	pid_t tid;
-};
-
-/* once the poller sleeps, a NOP (TODO(seam): the host's sleeping call) */
-static void *submit_when_asleep(void *arg)
-{
-	struct submitter *w = arg;
-	struct wd_soft_sqe s = t_sqe_nop(0x55);
-
-	t_wait_asleep_in(w->tid, SYS_poll, SYS_ppoll, "the poller");
-	t_q_push(w->q, &s);
-	t_q_publish(w->q);
-	return NULL;
-}
-
-/*
- * ENABLE without ARMED: the completion does not wake the sleeping poller,
- * which finds it at its timeout (1.5 s); t_poll's cq_notify_armed_wakes
- * is the other half.
- */
-TEST(cq_notify_unarmed_sleeps)
-{
-	struct t_inst in = t_inst_create("");
-	struct submitter w;
-	struct wd_soft_cqe c;
-	pthread_t th;
-	uint64_t t0;
-	struct t_q q;
-
-	t_q_setup(&q, in.ua);
-	w = (struct submitter){ &q, t_gettid() };
-	__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE,
-			 __ATOMIC_SEQ_CST);
-	T_EQ(pthread_create(&th, NULL, submit_when_asleep, &w), 0);
-	t0 = t_now_ms();
-	T_EQ(t_q_poll(&q, 1500), 1);
-	T_ASSERT_MSG(t_now_ms() - t0 >= 1400, "a poller that did not arm was "
-		     "woken after %llu ms", (unsigned long long)(t_now_ms() - t0));
-	T_EQ(pthread_join(th, NULL), 0);
-	T_EQ(t_q_reap(&q, &c, 0), 1);
-	T_EQ(c.user_data, 0x55);
-	t_q_close(&q);
-}
 
 /* ---- churn ---- */
 
