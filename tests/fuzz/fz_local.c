@@ -9,8 +9,8 @@
  * those of SGL entries in it, are moved there), each SQE is written into
  * the ring, the doorbell rung (KICK when the engine sleeps) and its CQE
  * awaited. Injected failures use wdl_dev_set_fail_next(); hostile indices
- * and mid-request stops are not used (tests/native/wdl_ring covers those
- * with threads).
+ * and mid-request stops are not used (tests/vm's t_hostile and t_control
+ * cover those with threads, on both hosts).
  *
  * Oracles: fz_core's (status of every check, values against references,
  * zlib's verdict on decompression), plus, since the accesses happen in the

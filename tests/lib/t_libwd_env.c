@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * t_libwd: signal actions the default leaves alone, WD_LOCAL_SVA_COPY, fork() while
- * another thread is inside libwd, and setuid programs.
+ * t_libwd: signal actions the default leaves alone, WD_LOCAL_SVA_COPY, the
+ * kernel copy under seccomp, fork() while another thread is inside libwd,
+ * and setuid programs.
  * One of the files of t_libwd (t_libwd.h).
  */
 #include "t_libwd.h"
+
+#ifdef T_NATIVE
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#endif
 
 #ifdef T_NATIVE
 /* every signal's action, as sigaction() reports it */
@@ -93,6 +101,62 @@ TEST(sva_no_handler)
 	wd_release_queue(&q);
 	close(recs[0]);
 	close(recs[1]);
+#endif
+}
+
+/*
+ * Where a seccomp filter refuses process_vm_readv/writev (EPERM), the
+ * default SVA device, which reaches request data with them, is refused at
+ * creation with that error instead of failing every request with -EFAULT;
+ * the other modes, and the SVA device that copies itself
+ * (WD_LOCAL_SVA_COPY=signal), still work, bad addresses included.
+ */
+TEST(seccomp_kernel_copy)
+{
+	native_only();
+#ifdef T_NATIVE
+#if defined(__x86_64__)
+	const unsigned int arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	const unsigned int arch = AUDIT_ARCH_AARCH64;
+#else
+	const unsigned int arch = 0;
+
+	t_skip("no seccomp filter written for this architecture");
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_writev, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	struct wd_queue q, qp;
+	int r;
+
+	unsetenv("WD_LOCAL_SVA_COPY");
+	unsetenv("WD_LOCAL_ENGINES");
+	/* the filter stays with this test's process, which ends with it */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		t_skip("cannot install a seccomp filter: %s", t_errname(errno));
+	r = q_try(&q, "copy", "local:sva");
+	T_ASSERT_MSG(r == -EPERM, "local:sva under the filter: %s, expected "
+		     "EPERM", r ? t_errname(-r) : "created");
+	q_open_on(&qp, "copy", "local:pasid");
+	local_copy_works(&qp);
+	setenv("WD_LOCAL_SVA_COPY", "signal", 1);
+	q_open_on(&q, "copy", "local:sva");
+	local_copy_works(&q);
+	sig_bad_addrs(&q);
+	wd_release_queue(&q);
+	wd_release_queue(&qp);
 #endif
 }
 

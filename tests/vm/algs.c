@@ -139,14 +139,75 @@ int sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* ---- zlib, the reference of raw deflate and zlib streams ---- */
+
+/* zlib's inflate: windowBits -15 (raw), 15 (zlib) or 31 (gzip); the stream
+ * must end exactly at the end of the input. 0 or -1 */
+int ref_inflate(const void *in, size_t in_len, void *out, size_t cap,
+		size_t *out_len, int wbits)
+{
+	z_stream s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	if (inflateInit2(&s, wbits) != Z_OK)
+		T_FAIL("inflateInit2");
+	s.next_in = (Bytef *)in;
+	s.avail_in = (uInt)in_len;
+	s.next_out = out;
+	s.avail_out = (uInt)cap;
+	ret = inflate(&s, Z_FINISH);
+	*out_len = s.total_out;
+	if (ret == Z_STREAM_END && s.avail_in)
+		ret = Z_DATA_ERROR;
+	inflateEnd(&s);
+	return ret == Z_STREAM_END ? 0 : -1;
+}
+
+/* zlib's deflate: windowBits -15, 15 or 31 (gzip, with @hdr if given) */
+void ref_deflate(const void *in, size_t in_len, int level, int wbits,
+		 gz_header *hdr, void **out, size_t *out_len)
+{
+	z_stream s;
+	uint8_t *buf;
+	size_t cap;
+
+	memset(&s, 0, sizeof(s));
+	if (deflateInit2(&s, level, Z_DEFLATED, wbits, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		T_FAIL("deflateInit2");
+	if (hdr && deflateSetHeader(&s, hdr) != Z_OK)
+		T_FAIL("deflateSetHeader");
+	cap = deflateBound(&s, in_len) + 1024;
+	buf = xmalloc(cap);
+	s.next_in = (Bytef *)in;
+	s.avail_in = (uInt)in_len;
+	s.next_out = buf;
+	s.avail_out = (uInt)cap;
+	if (deflate(&s, Z_FINISH) != Z_STREAM_END)
+		T_FAIL("deflate did not finish");
+	*out = buf;
+	*out_len = s.total_out;
+	deflateEnd(&s);
+}
+
 /* ---- a queue in one mode, and request buffers ---- */
 
 void ctx_init(struct ctx *c, enum mode m)
 {
+	ctx_init_opts(c, m, "");
+}
+
+void ctx_init_opts(struct ctx *c, enum mode m, const char *more)
+{
+	char opts[128];
+
 	memset(c, 0, sizeof(*c));
 	c->mode = m;
 	c->t0 = t_now_ms();
-	c->in = t_inst_create(mode_opt[m]);
+	snprintf(opts, sizeof(opts), "%s%s%s", mode_opt[m], *more ? " " : "",
+		 more);
+	c->in = t_inst_create(opts);
 	t_q_setup(&c->q, c->in.ua);
 	if (m != SVA) {
 		long long max = t_ss_max(c->in.ua);

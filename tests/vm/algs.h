@@ -17,6 +17,8 @@
 
 #include "t.h"
 
+#include <zlib.h>
+
 enum mode { SVA, PASID, NOIOMMU };
 extern const char *const mode_opt[];
 extern const char *const mode_name[];
@@ -40,6 +42,17 @@ void *read_whole(const char *path, size_t *len);
 /* a shell command (busybox sh); its exit status */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- zlib (user space, linked statically): the references ---- */
+
+/* inflate with windowBits -15 (raw), 15 (zlib) or 31 (gzip); the stream
+ * must end exactly at the end of the input. 0 or -1 */
+int ref_inflate(const void *in, size_t in_len, void *out, size_t cap,
+		size_t *out_len, int wbits);
+/* deflate at @level, windowBits -15, 15 or 31 (gzip, with @hdr if given);
+ * the output in a new buffer */
+void ref_deflate(const void *in, size_t in_len, int level, int wbits,
+		 gz_header *hdr, void **out, size_t *out_len);
+
 /* ---- a queue in one mode, and requests ---- */
 
 struct ctx {
@@ -51,6 +64,8 @@ struct ctx {
 };
 
 void ctx_init(struct ctx *c, enum mode m);
+/* the same, with more t_inst_create() options */
+void ctx_init_opts(struct ctx *c, enum mode m, const char *more);
 void ctx_fini(struct ctx *c, const char *what);
 
 /* the multi-MiB size of this mode (for hashes, compression, copy) */

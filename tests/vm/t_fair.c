@@ -37,11 +37,20 @@
  * within 120 s (a hang bound); the ratio is reported.
  *
  * Needs the kernel's hold (issue 9).
+ *
+ * In-process also (its engines' counters): parked queues cost a round
+ * nothing (parked_queues_cost_nothing).
  */
-#include "t.h"
+#include "local.h"
 
 #include <stdlib.h>
 #include <sys/ioctl.h>
+
+/* TODO(seam): t.h's own t_q_cmd() once seam has landed */
+static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
+{
+	return ioctl(q->fd, cmd, arg) ? -errno : 0;
+}
 
 
 #define NQ		64
@@ -242,4 +251,109 @@ T_TEST_TMO(fair_64_one_engine, 300)
 T_TEST_TMO(fair_64_two_engines, 300)
 {
 	fair(2);
+}
+
+/* ---- the cost of parked queues (in-process: its engines' counters) ---- */
+
+#define WINDOW	64		/* rounds of the busy queue measured */
+
+/*
+ * One queue kept busy with NOPs (its ring kept full) beside @idle queues
+ * with nothing to do: NOPs per second (only printed: the machine is
+ * shared), and the engine's looks per round over the first WINDOW rounds.
+ * Queues that park (the default spin) are all parked first: then only the
+ * busy one is ever active. Queues that never park (a spin of 4 s) are
+ * opened with the engine held, so that each is first looked at when the
+ * measure begins: every one of them is active throughout the window,
+ * unless the engine takes 4 s for it (a hang, which then fails).
+ */
+static double nop_rate(unsigned int idle, bool spinning, double *looks_round)
+{
+	const unsigned int total = 100000;
+	struct t_q *q = calloc(idle + 1, sizeof(*q));
+	struct t_stats st0, st, stw;
+	unsigned int sent = 0, got = 0;
+	bool in_window = true;
+	struct wd_soft_cqe cqe;
+	struct t_inst in;
+	char opts[96];
+	uint64_t t0, dt;
+
+	T_ASSERT(q);
+	snprintf(opts, sizeof(opts), "queues=%u engines=1%s", idle + 1,
+		 spinning ? " spin_ns=4000000000" : "");
+	in = t_inst_create(opts);
+	if (spinning)
+		t_hold(in.id, true);
+	for (unsigned int i = 0; i <= idle; i++)
+		t_q_setup(&q[i], in.ua);
+	if (!spinning)
+		T_WAIT_UNTIL((t_local_stats(in.ua, &st0), st0.parks >= idle + 1),
+			     "%llu of %u idle queues parked", st0.parks, idle + 1);
+	t_local_stats(in.ua, &st0);
+	stw = st0;
+	if (spinning)
+		t_hold(in.id, false);
+	t0 = t_now_ms();
+	while (got < total) {
+		while (sent < total && q[0].sq_tail - q[0].cq_head < q[0].depth) {
+			struct wd_soft_sqe s = t_sqe_nop(sent++);
+
+			t_q_push(&q[0], &s);
+		}
+		t_q_publish(&q[0]);
+		while (t_q_reap(&q[0], &cqe, 0) == 1)
+			got++;
+		if (q[0].sq_tail - q[0].cq_head == q[0].depth &&
+		    t_q_reap(&q[0], &cqe, T_HANG_MS) == 1)
+			got++;
+		if (in_window) {
+			t_local_stats(in.ua, &st);
+			if (st.rounds - st0.rounds >= WINDOW) {
+				stw = st;
+				in_window = false;
+			}
+		}
+	}
+	dt = t_now_ms() - t0;
+	/* the counters of a batch are updated after its CQEs: stop first */
+	T_EQ(t_q_cmd(&q[0], UACCE_CMD_PUT_Q, 0), 0);
+	t_local_stats(in.ua, &st);
+	T_ASSERT_MSG(!in_window, "%llu rounds for %u NOPs",
+		     st.rounds - st0.rounds, total);
+	T_EQ(st.requests - st0.requests, total);
+	/* queues that never park: none did while measured */
+	if (spinning)
+		T_EQ(stw.parks, st0.parks);
+	*looks_round = (double)(stw.looks - st0.looks) /
+		       (double)(stw.rounds - st0.rounds);
+	for (unsigned int i = 0; i <= idle; i++)
+		t_q_close(&q[i]);
+	free(q);
+	t_inst_delete(&in);
+	return total / (dt ? dt / 1e3 : 1e-3);
+}
+
+/*
+ * The cost of a round does not grow with parked queues: with 1000 of them
+ * the engine still looks at about one queue per round (the busy one),
+ * while 1000 queues that never park cost 1000 looks a round (which shows
+ * that the measure sees the queues it looks at).
+ */
+T_TEST_TMO(parked_queues_cost_nothing, 180)
+{
+	double base, parked, spinning, l_base, l_parked, l_spin;
+
+	T_NEED_LOCAL("the engines' counters and spin_ns= are the in-process "
+		     "device's");
+	base = nop_rate(0, false, &l_base);
+	parked = nop_rate(1000, false, &l_parked);
+	spinning = nop_rate(1000, true, &l_spin);
+	t_note("NOPs/s (looks per round): alone %.0f (%.2f), with 1000 parked "
+	       "queues %.0f (%.2f), with 1000 idle queues that never park "
+	       "%.0f (%.1f)", base, l_base, parked, l_parked, spinning, l_spin);
+	T_ASSERT_MSG(l_parked < 1.5, "%.2f looks per round with 1000 parked "
+		     "queues", l_parked);
+	T_ASSERT_MSG(l_spin > 900, "%.1f looks per round with 1000 active "
+		     "queues", l_spin);
 }

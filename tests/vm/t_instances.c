@@ -136,6 +136,8 @@ TEST(new_device_good_strings)
 		  2, 0 },
 		{ " queues=5 mode=noiommu engines=3\n", UACCE_DEV_NOIOMMU, 5,
 		  -2 },
+		/* the limits themselves */
+		{ " queues=1024 engines=16", UACCE_DEV_SVA, 1024, -2 },
 	};
 	int base_i = nr_instances(), base_u = nr_uacce();
 

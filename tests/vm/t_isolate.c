@@ -212,3 +212,41 @@ TEST(fail_next_attribute)
 	T_EQ(fail_next(&in), 0);
 	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
 }
+
+/*
+ * An injected failure hits the next request whatever its operation, an
+ * unknown one included (DEV_ERR before BAD_OP); the request's own errors
+ * (BAD_OP, BAD_ADDR, INVAL) are the process's and count for nothing.
+ */
+TEST(injected_failure_any_op)
+{
+	struct t_inst in = t_inst_create("");
+	struct wd_soft_sqe s = t_sqe_nop(1);
+	struct t_q q;
+
+	T_EQ(t_attr_write(in.ua, "isolate_strategy", "2"), 0);
+	t_q_setup(&q, in.ua);
+	/* the process's errors, many of them: no isolation */
+	for (int i = 0; i < 5; i++) {
+		s.op = 0x999;
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_BAD_OP);
+		s = t_sqe_copy(&q, (void *)16, (void *)32, 10, 10);
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_BAD_ADDR);
+		s = t_sqe_nop(2);
+		s.flags = 0x8000;
+		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_INVAL);
+		s = t_sqe_nop(3);
+	}
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	/* an injected failure comes first, whatever the request */
+	inject(&in, 1);
+	s.op = 0x999;
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_DEV_ERR);
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_BAD_OP);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
+	/* the second device error reaches the strategy */
+	inject(&in, 1);
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_DEV_ERR);
+	T_EQ(t_attr_ll(in.ua, "isolate"), 1);
+	T_EQ(t_open_raw(in.ua), -EIO);
+}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_syscalls: system calls per request on the kernel host, counted from
- * outside the process by a tracer.
+ * t_syscalls: system calls per request, counted from outside the process
+ * by a tracer: on the kernel host (zero_syscalls_per_request) and on the
+ * in-process device (local_syscalls_per_request, whose claims follow its
+ * phases below).
  *
  * The test runs this same program again as a workload under
  * `strace -f -o LOG` (every thread of the process). The workload opens a
@@ -25,8 +27,9 @@
  * at the queue (docs/soft-device.md), which under TCG is milliseconds
  * after the KICK woke it, so the protocol (KICK after publishing, and after
  * consuming CQEs while SQEs wait, whenever NEED_WAKEUP is seen) makes
- * several KICKs per park: the workload counts both. (lib/soft's park costs
- * a futex wait and wake instead, see tests/native/wdl_syscalls.c.)
+ * several KICKs per park: the workload counts both. (The in-process
+ * device's park costs a futex wait and wake instead, and its engines are
+ * the process's threads: local_syscalls_per_request, at the end.)
  *
  * How often that happens is the host's business, for deep phases too
  * (the ring holds a second or more of the engine's work under TCG: 64 KiB
@@ -42,7 +45,7 @@
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
-#include "t.h"
+#include "local.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -53,24 +56,71 @@
 #include <unistd.h>
 
 
+/* the device of a phase: the kernel's, or one of three in-process ones */
+enum { DEV_VM, DEV_BUSY, DEV_KERNEL, DEV_PARKING, NR_DEVS };
+
 struct phase {
 	const char *name;
 	uint16_t op;
 	uint32_t len;		/* bytes per request */
 	unsigned int depth;	/* requests kept in flight */
 	unsigned int n;		/* requests measured */
+	uint32_t params;
+	int dev;		/* DEV_* */
+	unsigned int chunks;	/* DEV_KERNEL: chunks read + written each */
 };
 
 static const struct phase phases[] = {
-	{ "nop", WD_SOFT_OP_NOP, 0, 1024, 20000 },
-	{ "copy4k", WD_SOFT_OP_COPY, 4096, 1024, 10000 },
-	{ "copy64k", WD_SOFT_OP_COPY, 64 << 10, 1024, 3000 },
-	{ "sha256-64k", WD_SOFT_OP_SHA256, 64 << 10, 256, 1000 },
+	{ "nop", WD_SOFT_OP_NOP, 0, 1024, 20000, 0, DEV_VM, 0 },
+	{ "copy4k", WD_SOFT_OP_COPY, 4096, 1024, 10000, 0, DEV_VM, 0 },
+	{ "copy64k", WD_SOFT_OP_COPY, 64 << 10, 1024, 3000, 0, DEV_VM, 0 },
+	{ "sha256-64k", WD_SOFT_OP_SHA256, 64 << 10, 256, 1000, 0, DEV_VM,
+	  0 },
 };
 #define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
+
+/*
+ * The in-process device (local_syscalls_per_request): every kind of
+ * request on a device whose engine spins 4 s before it parks and copies
+ * with its signal guard (DEV_BUSY), then on one with the default kernel
+ * copy (DEV_KERNEL: one process_vm_readv/writev per 64 KiB chunk read or
+ * written), then the two that drain a ring fastest on a device that parks
+ * after the default 50 us (DEV_PARKING).
+ */
+static const struct phase lphases[] = {
+	{ "nop", WD_SOFT_OP_NOP, 0, 1024, 1000000, 0, DEV_BUSY, 0 },
+	{ "copy4k", WD_SOFT_OP_COPY, 4096, 1024, 200000, 0, DEV_BUSY, 0 },
+	{ "copy256k", WD_SOFT_OP_COPY, 256 << 10, 1024, 10000, 0, DEV_BUSY, 0 },
+	{ "crc32c256k", WD_SOFT_OP_CRC32C, 256 << 10, 1024, 10000, 0, DEV_BUSY,
+	  0 },
+	{ "sha256-64k", WD_SOFT_OP_SHA256, 64 << 10, 1024, 20000, 0, DEV_BUSY,
+	  0 },
+	{ "gzip1-4k", WD_SOFT_OP_GZIP_COMP, 4 << 10, 1024, 20000, 1, DEV_BUSY,
+	  0 },
+	/* 4 KiB in, out; 4 + 4 chunks; 4 in, 4 bytes out; 1 in, 32 out */
+	{ "nop-kernel", WD_SOFT_OP_NOP, 0, 1024, 200000, 0, DEV_KERNEL, 0 },
+	{ "copy4k-kernel", WD_SOFT_OP_COPY, 4096, 1024, 50000, 0, DEV_KERNEL,
+	  2 },
+	{ "copy256k-kernel", WD_SOFT_OP_COPY, 256 << 10, 1024, 10000, 0,
+	  DEV_KERNEL, 8 },
+	{ "crc32c256k-kernel", WD_SOFT_OP_CRC32C, 256 << 10, 1024, 10000, 0,
+	  DEV_KERNEL, 5 },
+	{ "sha256-64k-kernel", WD_SOFT_OP_SHA256, 64 << 10, 1024, 20000, 0,
+	  DEV_KERNEL, 2 },
+	{ "nop-parking", WD_SOFT_OP_NOP, 0, 1024, 1000000, 0, DEV_PARKING, 0 },
+	{ "copy4k-parking", WD_SOFT_OP_COPY, 4096, 1024, 200000, 0,
+	  DEV_PARKING, 0 },
+};
+#define NR_LPHASES (sizeof(lphases) / sizeof(lphases[0]))
 #define SLOTS 64
-#define SRC_SIZE (64 << 10)
-#define DST_SLOT (64 << 10)
+#define SRC_SIZE (256 << 10)
+#define DST_SLOT (300 << 10)
+
+/* TODO(seam): t.h's own t_q_cmd() once seam has landed */
+static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
+{
+	return ioctl(q->fd, cmd, arg) ? -errno : 0;
+}
 
 /* ---- the workload (runs under strace) ---- */
 
@@ -119,9 +169,11 @@ static bool need_wakeup(struct wl *w)
 
 static void wl_kick(struct wl *w)
 {
+	int r = t_q_cmd(&w->q, WD_SOFT_CMD_KICK, 0);
+
 	w->kicks++;
-	if (ioctl(w->q.fd, WD_SOFT_CMD_KICK))
-		T_FAIL("KICK: %s", t_errname(errno));
+	if (r)
+		T_FAIL("KICK: %s", t_errname(-r));
 }
 
 /* one CQE without a system call unless a KICK is due: 1 or 0 */
@@ -157,7 +209,7 @@ static void publish(struct wl *w)
 }
 
 struct result {
-	uint64_t ns, kicks, parks;
+	uint64_t ns, kicks, parks, sleeps;
 };
 
 /*
@@ -172,6 +224,7 @@ static void run(struct wl *w, const struct phase *p, unsigned int warm,
 	unsigned int sent = 0, got = 0, k;
 	struct wd_soft_cqe cqe;
 	uint64_t kicks = 0, parks = 0, t0 = 0;
+	struct t_stats st0 = { 0 }, st1 = { 0 };
 	bool in = false;
 
 	while (got < warm + p->n) {
@@ -189,11 +242,14 @@ static void run(struct wl *w, const struct phase *p, unsigned int warm,
 			in = true;
 			kicks = w->kicks;
 			parks = w->parks;
+			if (p->dev != DEV_VM)
+				t_local_stats(q->ua, &st0);
 			marker("BEGIN", p->name);
 		}
 		for (k = 0; k < 64 && q->sq_tail - q->cq_head < p->depth; k++) {
 			struct wd_soft_sqe s = {
 				.user_data = sent, .op = p->op,
+				.params = p->params,
 				.src = (uintptr_t)src, .src_len = p->len,
 				.dst = (uintptr_t)(dst + (sent % SLOTS) *
 						   (size_t)DST_SLOT),
@@ -210,6 +266,12 @@ static void run(struct wl *w, const struct phase *p, unsigned int warm,
 	r->ns = (t_now_ms() - t0) * 1000000ull;
 	r->kicks = w->kicks - kicks;
 	r->parks = w->parks - parks;
+	if (p->dev != DEV_VM) {
+		/* the engines' own count (a park the workload never saw too) */
+		t_local_stats(q->ua, &st1);
+		r->parks = st1.parks - st0.parks;
+		r->sleeps = st1.sleeps - st0.sleeps;
+	}
 	t_q_restart(q);
 	w->need = false;
 	w->looked = 0;
@@ -244,9 +306,81 @@ static int workload(int ua, const char *report)
 	return 0;
 }
 
+/* the engines of in-process instance @ua went to sleep more than @n times */
+static void slept(int ua, unsigned long long n)
+{
+	struct t_stats st;
+
+	T_WAIT_UNTIL((t_local_stats(ua, &st), st.sleeps > n),
+		     "an engine with no queue never slept");
+}
+
+/*
+ * The in-process phases, instances ID + DEV_* of this process. Only the
+ * measured device's engine may make system calls in a window: the others
+ * sleep already, their queue stopped (or none yet).
+ */
+static int workload_local(int id, const char *report)
+{
+	static const char *const opts[NR_DEVS] = {
+		[DEV_BUSY] = "queues=2 engines=1 spin_ns=4000000000 sva_copy=signal",
+		[DEV_KERNEL] = "queues=2 engines=1 spin_ns=4000000000 sva_copy=kernel",
+		[DEV_PARKING] = "queues=2 engines=1 sva_copy=signal",
+	};
+	uint8_t *src = malloc(SRC_SIZE), *dst = calloc(SLOTS, DST_SLOT);
+	FILE *f = fopen(report, "w");
+	struct wl w[NR_DEVS] = { 0 };
+	int ua[NR_DEVS], cur = DEV_VM;
+	struct t_stats st;
+	struct result r;
+	char spec[128];
+
+	if (!f || !src || !dst)
+		return 2;
+	t_fill_random(src, SRC_SIZE, 1);
+	for (int d = DEV_BUSY; d < NR_DEVS; d++) {
+		snprintf(spec, sizeof(spec), "%d %s", id + d, opts[d]);
+		if (t_inst_new_raw(spec))
+			T_FAIL("new_device \"%s\"", spec);
+		ua[d] = t_inst_ua(id + d);
+		slept(ua[d], 0);
+	}
+	for (unsigned int i = 0; i < NR_LPHASES; i++) {
+		const struct phase *p = &lphases[i];
+
+		if (p->dev != cur) {
+			if (cur != DEV_VM) {
+				t_local_stats(ua[cur], &st);
+				T_EQ(t_q_cmd(&w[cur].q, UACCE_CMD_PUT_Q, 0), 0);
+				slept(ua[cur], st.sleeps);
+			}
+			cur = p->dev;
+			t_q_setup(&w[cur].q, ua[cur]);
+		}
+		/* warm first: pages, malloc arenas, zlib's block cache */
+		memset(&r, 0, sizeof(r));
+		run(&w[cur], p, p->n / 10 + 2048, src, dst, &r);
+		fprintf(f, "%s %u %.3f %llu %llu %llu\n", p->name, p->n,
+			r.ns / 1e9, (unsigned long long)r.kicks,
+			(unsigned long long)r.parks,
+			(unsigned long long)r.sleeps);
+		fflush(f);
+	}
+	fclose(f);
+	for (int d = DEV_BUSY; d < NR_DEVS; d++) {
+		t_q_close(&w[d].q);
+		snprintf(spec, sizeof(spec), "%d", id + d);
+		t_inst_del_raw(spec);
+	}
+	free(src);
+	free(dst);
+	return 0;
+}
+
 __attribute__((constructor)) static void workload_entry(void)
 {
 	const char *env = getenv("T_SYSCALLS_WORKLOAD");
+	const char *lenv = getenv("T_SYSCALLS_LOCAL");
 	char report[256];
 	int ua;
 
@@ -255,12 +389,18 @@ __attribute__((constructor)) static void workload_entry(void)
 		t_page = sysconf(_SC_PAGESIZE);
 		exit(workload(ua, report));
 	}
+	if (lenv && sscanf(lenv, "%d:%255s", &ua, report) == 2) {
+		unsetenv("T_SYSCALLS_LOCAL");
+		t_page = sysconf(_SC_PAGESIZE);
+		exit(workload_local(ua, report));
+	}
 }
 
 /* ---- the test ---- */
 
 struct count {
 	unsigned int total, kicks, threads;
+	unsigned int vm;	/* process_vm_readv/writev among them */
 	char names[512];
 };
 
@@ -304,6 +444,9 @@ static void count_phase(const char *log, const char *name, struct count *c)
 		/* the workload's only ioctl in a window is KICK */
 		if (!strncmp(p, "ioctl(", 6))
 			c->kicks++;
+		if (!strncmp(p, "process_vm_readv(", 17) ||
+		    !strncmp(p, "process_vm_writev(", 18))
+			c->vm++;
 		*q = '\0';
 		for (i = 0; i < (unsigned int)ntids && tids[i] != tid; i++)
 			;
@@ -347,37 +490,58 @@ static void cat_tail(const char *path, char *buf, size_t len)
 }
 
 /* one traced run of the workload; per phase: 0 passed, 1 over its limit */
-static void traced_run(const char *strace, const char *exe, int ua,
-		       int *verdict)
+struct traced {
+	char log[128], report[128], errf[128];
+};
+
+/*
+ * This program again as the workload (@var=@arg:REPORT) under strace, to
+ * its end: its report, open; SKIP where strace cannot trace.
+ */
+static FILE *traced(const char *var, int arg, struct traced *t)
 {
-	char log[128], report[128], errf[128], env[300], line[256];
-	char errtxt[512];
+	const char *strace = find_strace();
+	char exe[512], env[300], line[256], errtxt[512];
+	ssize_t n;
 	FILE *f;
 	pid_t pid;
 	int st;
 
-	snprintf(log, sizeof(log), "/tmp/t_syscalls.%d.log", (int)getpid());
-	snprintf(report, sizeof(report), "/tmp/t_syscalls.%d.rep", (int)getpid());
-	snprintf(errf, sizeof(errf), "/tmp/t_syscalls.%d.err", (int)getpid());
-	unlink(report);
+	if (!strace)
+		t_skip("strace is not installed");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	T_ASSERT(n > 0);
+	exe[n] = '\0';
+	snprintf(t->log, sizeof(t->log), "/tmp/t_syscalls.%d.log", (int)getpid());
+	snprintf(t->report, sizeof(t->report), "/tmp/t_syscalls.%d.rep",
+		 (int)getpid());
+	snprintf(t->errf, sizeof(t->errf), "/tmp/t_syscalls.%d.err",
+		 (int)getpid());
+	unlink(t->report);
 	pid = t_fork();
 	if (!pid) {
-		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd = open(t->errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-		snprintf(env, sizeof(env), "%d:%s", ua, report);
-		setenv("T_SYSCALLS_WORKLOAD", env, 1);
+		snprintf(env, sizeof(env), "%d:%s", arg, t->report);
+		setenv(var, env, 1);
+		/*
+		 * LeakSanitizer cannot run under ptrace; ASan's quarantine
+		 * makes its allocator mmap() now and then: count ours only.
+		 */
+		setenv("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=0:"
+		       "thread_local_quarantine_size_kb=0", 1);
 		if (fd >= 0)
 			dup2(fd, 2);
 		execl(strace, "strace", "-f", "-qq", "-e", "signal=none", "-o",
-		      log, "--", exe, (char *)NULL);
+		      t->log, "--", exe, (char *)NULL);
 		_exit(127);
 	}
-	st = t_wait(pid, 150000);
+	st = t_wait(pid, 400000);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		t_skip("cannot run %s", strace);
-	f = fopen(report, "r");
+	f = fopen(t->report, "r");
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		cat_tail(errf, errtxt, sizeof(errtxt));
+		cat_tail(t->errf, errtxt, sizeof(errtxt));
 		/* the workload's own failure (T_FAIL's report), at any point */
 		for (char *l = errtxt; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
 			if (*l == 'F')
@@ -390,6 +554,24 @@ static void traced_run(const char *strace, const char *exe, int ua,
 		       errtxt);
 	}
 	T_ASSERT(f);
+	return f;
+}
+
+static void traced_done(FILE *f, const struct traced *t)
+{
+	fclose(f);
+	unlink(t->log);
+	unlink(t->report);
+	unlink(t->errf);
+}
+
+/* the kernel's phases under strace; per phase: 0 passed, 1 over its limit */
+static void traced_run(int ua, int *verdict)
+{
+	struct traced t;
+	FILE *f = traced("T_SYSCALLS_WORKLOAD", ua, &t);
+	char line[256];
+
 	for (unsigned int i = 0; i < NR_PHASES; i++) {
 		const struct phase *p = &phases[i];
 		unsigned long long kicks, parks;
@@ -402,7 +584,7 @@ static void traced_run(const char *strace, const char *exe, int ua,
 		    sscanf(line, "%31s %u %lf %llu %llu", name, &nreq, &secs,
 			   &kicks, &parks) != 5)
 			T_FAIL("workload report incomplete at phase %u", i);
-		count_phase(log, p->name, &c);
+		count_phase(t.log, p->name, &c);
 		/* strace and the workload agree on the KICKs */
 		T_ASSERT_MSG(c.kicks == kicks, "%s: strace saw %u KICKs, the "
 			     "workload made %llu", name, c.kicks, kicks);
@@ -416,29 +598,95 @@ static void traced_run(const char *strace, const char *exe, int ua,
 		       c.total ? ": " : "", c.names,
 		       verdict[i] ? "  <-- over" : "");
 	}
-	fclose(f);
-	unlink(log);
-	unlink(report);
-	unlink(errf);
+	traced_done(f, &t);
 }
 
 T_TEST_TMO(zero_syscalls_per_request, 500)
 {
-	const char *strace = find_strace();
 	int verdict[NR_PHASES];
 	struct t_inst in;
-	char exe[512];
-	ssize_t n;
 
-	if (!strace)
-		t_skip("strace is not installed");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	T_ASSERT(n > 0);
-	exe[n] = '\0';
+	T_NEED_KERNEL("the kernel's engines are kernel threads: no system "
+		      "call of the process but KICKs (in-process: "
+		      "local_syscalls_per_request)");
 	in = t_inst_create("queues=2 engines=1");
-	traced_run(strace, exe, in.ua, verdict);
+	traced_run(in.ua, verdict);
 	for (unsigned int i = 0; i < NR_PHASES; i++)
 		T_ASSERT_MSG(!verdict[i], "%s: system calls per request (%s)",
 			     phases[i].name, "not explained by KICKs");
 	t_inst_delete(&in);
+}
+
+/*
+ * A local phase's verdict: 0 passed, 1 over its limit. DEV_KERNEL: the
+ * copies' system calls number its requests' chunks, give or take what a
+ * window's edges cut (the engine runs up to a ring, 1024 requests, ahead
+ * of the reaping that sets them); everything else is held to N/1000, plus
+ * 8 per park on DEV_PARKING (a futex wait and wake, the mutex around it).
+ */
+static int lverdict(const struct phase *p, unsigned int nreq,
+		    unsigned long long parks, const struct count *c, char *why,
+		    size_t len)
+{
+	unsigned int limit = nreq / 1000 + (p->dev == DEV_PARKING ?
+					     8 * (unsigned int)parks : 0);
+	unsigned long long want = (unsigned long long)p->chunks * nreq;
+	unsigned long long slack = (unsigned long long)p->chunks * 1100;
+
+	if (p->dev != DEV_KERNEL) {
+		snprintf(why, len, "limit %u", limit);
+		return c->total > limit;
+	}
+	snprintf(why, len, "limit %u + process_vm_* %llu +- %llu, made %u",
+		 limit, want, slack, c->vm);
+	return c->total - c->vm > limit || c->vm + slack < want ||
+	       c->vm > want + slack;
+}
+
+/*
+ * The in-process device's engines are threads of the process, traced
+ * with it: a busy engine makes no system call (signal guard), or exactly
+ * one process_vm_readv/writev per chunk it reads or writes (the default
+ * kernel copy); with the default spin every system call is accounted for
+ * by a park the engines counted. What parks cost on a loaded machine is
+ * a figure: wd-bench measures it (docs/performance.md).
+ */
+T_TEST_TMO(local_syscalls_per_request, 400)
+{
+	int verdict[NR_LPHASES];
+	struct traced t;
+	char line[256];
+	FILE *f;
+
+	T_NEED_LOCAL("the in-process engines' system calls are the process's");
+	f = traced("T_SYSCALLS_LOCAL", t_free_id(), &t);
+	for (unsigned int i = 0; i < NR_LPHASES; i++) {
+		unsigned long long kicks, parks, sleeps;
+		const struct phase *p = &lphases[i];
+		char name[32], why[96];
+		unsigned int nreq;
+		struct count c;
+		double secs;
+
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(line, "%31s %u %lf %llu %llu %llu", name, &nreq, &secs,
+			   &kicks, &parks, &sleeps) != 6)
+			T_FAIL("workload report incomplete at phase %u", i);
+		count_phase(t.log, p->name, &c);
+		verdict[i] = lverdict(p, nreq, parks, &c, why, sizeof(why));
+		t_note("%s: %u requests in %.3f s: %u system calls (%.6f per "
+		       "request, %s) in %u thread(s); %llu KICKs, %llu parks%s%s%s",
+		       name, nreq, secs, c.total, (double)c.total / nreq, why,
+		       c.threads, kicks, parks, c.total ? ": " : "", c.names,
+		       verdict[i] ? "  <-- over" : "");
+	}
+	traced_done(f, &t);
+	for (unsigned int i = 0; i < NR_LPHASES; i++)
+		T_ASSERT_MSG(!verdict[i], "%s: system calls per request (%s)",
+			     lphases[i].name,
+			     lphases[i].dev == DEV_PARKING ?
+			     "not explained by parking" :
+			     lphases[i].dev == DEV_KERNEL ?
+			     "not one per chunk copied, or others" :
+			     "an engine with work made some");
 }
