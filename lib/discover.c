@@ -2,7 +2,9 @@
 /*
  * discover.c: finding the device for a queue, and the user driver registry.
  *
- * Every /sys/class/uacce/uaN that offers the algorithm (its "algorithms"),
+ * A device's attributes are read through its transport (attr_get), by
+ * the names of uacce's sysfs files, on either host. With no path, every
+ * /sys/class/uacce/uaN that offers the algorithm (its "algorithms"),
  * whose "api" has a user driver that can drive the algorithm and whose
  * memory mode the caller accepts is a device that offers it. Of those,
  * isolated ones, ones with no free queue and (without CAP_SYS_RAWIO)
@@ -39,35 +41,39 @@ const struct wd_driver *wd_driver_find(const char *api)
 	return NULL;
 }
 
-/* ---- sysfs ---- */
+/* ---- a device's attributes, through its transport ---- */
 
-/* attribute @name of uaN into @buf, trailing newline removed: 0 or -errno */
-static int wd_attr(const char *dev, const char *name, char *buf, size_t len)
+/* "/dev/uaN", "local", "local:MODE" or "local/ID" */
+const struct wd_transport *wd_tp_of(const char *path)
 {
-	char path[128];
-	ssize_t n;
-	int fd;
+	size_t n = strlen(WD_DEV_LOCAL_PATH);
+	unsigned int id;
+	int len = 0;
 
-	snprintf(path, sizeof(path), WD_SYSFS_CLASS "/%s/%s", dev, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	return 0;
+	if (!strncmp(path, WD_DEV_LOCAL_PATH, n)) {
+		const char *m = path + n;
+
+		if (!*m || !strcmp(m, ":sva") || !strcmp(m, ":pasid") ||
+		    !strcmp(m, ":noiommu"))
+			return &wd_tp_local;
+		if (*m == '/' && sscanf(m + 1, "%u%n", &id, &len) == 1 &&
+		    !m[1 + len] && m[1] >= '0' && m[1] <= '9' && id <= 9999)
+			return &wd_tp_local;
+		return NULL;
+	}
+	if (sscanf(path, "/dev/ua%u%n", &id, &len) == 1 && !path[len] &&
+	    path[7] >= '0' && path[7] <= '9' && id <= 9999)
+		return &wd_tp_uacce;
+	return NULL;
 }
 
-static long long wd_attr_ll(const char *dev, const char *name, long long def)
+static long long wd_attr_ll(const struct wd_dev *d, const char *name,
+			    long long def)
 {
 	char buf[32], *end;
 	long long v;
 
-	if (wd_attr(dev, name, buf, sizeof(buf)))
+	if (d->tp->attr_get(d->path, name, buf, sizeof(buf)) < 0)
 		return def;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
@@ -99,26 +105,32 @@ static uint32_t wd_mode_of(unsigned long flags)
 	return 0;
 }
 
-/* the device uaN (@name) as discovery sees it: 0, -ENOENT, -EPROTONOSUPPORT */
-static int wd_dev_read(const char *name, struct wd_dev *d)
+/*
+ * The device at @path (transport @tp) as discovery sees it, read from its
+ * attributes: 0, -ENOENT (none), -EPROTONOSUPPORT (no driver for its api),
+ * or the error of the first read. "local" is the device "local:sva".
+ */
+static int wd_dev_read(const struct wd_transport *tp, const char *path,
+		       struct wd_dev *d)
 {
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	ret = wd_attr(name, "api", d->api, sizeof(d->api));
-	if (ret)
-		return ret == -ENOENT ? -ENOENT : ret;
-	snprintf(d->path, sizeof(d->path), "/dev/%s", name);
-	d->id = atoi(name + 2);
-	if (wd_attr(name, "algorithms", d->algs, sizeof(d->algs)))
+	snprintf(d->path, sizeof(d->path), "%s",
+		 strcmp(path, WD_DEV_LOCAL_PATH) ? path : WD_DEV_LOCAL_PATH ":sva");
+	d->tp = tp;
+	ret = tp->attr_get(d->path, "api", d->api, sizeof(d->api));
+	if (ret < 0)
+		return ret;
+	if (tp->attr_get(d->path, "algorithms", d->algs, sizeof(d->algs)) < 0)
 		d->algs[0] = 0;
-	d->mode = wd_mode_of((unsigned long)wd_attr_ll(name, "flags", 0));
-	d->node = (int)wd_attr_ll(name, "node_id", -1);
-	d->distance = (int)wd_attr_ll(name, "numa_distance", 10);
-	d->avail = (int)wd_attr_ll(name, "available_instances", 0);
-	d->isolated = wd_attr_ll(name, "isolate", 0) != 0;
-	d->ss_max = (size_t)wd_attr_ll(name, "region_ss_max_size", 0);
-	d->tp = &wd_tp_uacce;
+	d->id = (int)wd_attr_ll(d, "id", -1);
+	d->mode = wd_mode_of((unsigned long)wd_attr_ll(d, "flags", 0));
+	d->node = (int)wd_attr_ll(d, "node_id", -1);
+	d->distance = (int)wd_attr_ll(d, "numa_distance", 10);
+	d->avail = (int)wd_attr_ll(d, "available_instances", 0);
+	d->isolated = wd_attr_ll(d, "isolate", 0) != 0;
+	d->ss_max = (size_t)wd_attr_ll(d, "region_ss_max_size", 0);
 	d->drv = wd_driver_find(d->api);
 	return d->drv ? 0 : -EPROTONOSUPPORT;
 }
@@ -189,7 +201,12 @@ static int wd_discover_all(struct wd_queue *q, struct wd_dev **devs, int *nr)
 	if (!dir)
 		return -ENODEV;
 	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "ua", 2) || wd_dev_read(de->d_name, &d))
+		char path[WD_DEV_PATH_MAX];
+
+		if (strncmp(de->d_name, "ua", 2) || strlen(de->d_name) > 8)
+			continue;
+		snprintf(path, sizeof(path), "/dev/%.8s", de->d_name);
+		if (!wd_tp_of(path) || wd_dev_read(&wd_tp_uacce, path, &d))
 			continue;
 		if (!wd_offers(&d, q))
 			continue;
@@ -234,38 +251,17 @@ static int wd_discover_all(struct wd_queue *q, struct wd_dev **devs, int *nr)
 static int wd_discover_one(struct wd_queue *q, const char *path,
 			   struct wd_dev *d)
 {
-	char name[32];
-	unsigned int id;
-	int ret, len = 0;
+	const struct wd_transport *tp = wd_tp_of(path);
+	int ret;
 
-	if (!strncmp(path, WD_DEV_LOCAL_PATH, strlen(WD_DEV_LOCAL_PATH))) {
-		const char *m = path + strlen(WD_DEV_LOCAL_PATH);
-		uint32_t mode;
-
-		if (!*m || !strcmp(m, ":sva"))
-			mode = WD_DEV_SVA;
-		else if (!strcmp(m, ":pasid"))
-			mode = WD_DEV_PASID;
-		else if (!strcmp(m, ":noiommu"))
-			mode = WD_DEV_NOIOMMU;
-		else
-			return -EINVAL;
-		ret = wd_local_dev(mode, d);
-		if (ret)
-			return ret;
-	} else {
-		if (sscanf(path, "/dev/ua%u%n", &id, &len) != 1 ||
-		    path[len] || id > 9999)
-			return -EINVAL;
-		snprintf(name, sizeof(name), "ua%u", id);
-		ret = wd_dev_read(name, d);
-		if (ret)
-			return ret;
-	}
+	if (!tp)
+		return -EINVAL;
+	ret = wd_dev_read(tp, path, d);
+	if (ret)
+		return ret;
 	if (!wd_offers(d, q))
 		return -ENODEV;
-	if (d->mode == WD_DEV_NOIOMMU && !(d->tp == &wd_tp_local) &&
-	    !wd_have_rawio())
+	if (d->mode == WD_DEV_NOIOMMU && tp != &wd_tp_local && !wd_have_rawio())
 		return -EPERM;
 	return 0;
 }

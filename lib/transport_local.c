@@ -5,10 +5,14 @@
  * regions and ring protocol as /dev/uaN, reached by function calls instead
  * of mmap/ioctl/poll; the wd_soft_v1 user driver runs unchanged on top.
  *
- * The device is chosen only by name ("local[:mode]" in dev_path or
- * WD_DEV_PATH): one device per memory mode, created on first use and kept
- * for the life of the process. A fork child cannot use its parent's (its
- * engine threads did not come along), so a child gets devices of its own.
+ * The device is chosen only by name, in dev_path or WD_DEV_PATH:
+ * "local[:mode]", one default device per memory mode, created on first use
+ * and kept for the life of the process, or "local/ID", an instance that
+ * new_device made (wd_ctl.h: the tests' devices), numbered as the kernel's
+ * wd_soft instances. A fork child cannot use its parent's devices (their
+ * engine threads did not come along), so a child gets default devices of
+ * its own. Device operations and attributes use the kernel's names
+ * (new_device, del_device, sysfs, debugfs; docs/libwd.md).
  * WD_LOCAL_ENGINES sizes a device when it is created (wd_local_engines());
  * WD_LOCAL_SVA_COPY=signal makes the SVA device's engines copy with the
  * signal guard instead of the kernel (wd_local_sva_copy()).
@@ -18,7 +22,9 @@
  * replaced by something else.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,23 +63,28 @@ WD_EXPORT int wd_local_engines(void)
 
 #include "soft/wd_soft_local.h"
 
-static const char *const wd_local_names[] = {
-	[WDL_MODE_SVA] = WD_DEV_LOCAL_PATH ":sva",
-	[WDL_MODE_PASID] = WD_DEV_LOCAL_PATH ":pasid",
-	[WDL_MODE_NOIOMMU] = WD_DEV_LOCAL_PATH ":noiommu",
-};
-
 /*
- * The process's in-process devices, one per mode, under wd_local_lock,
- * which is held while a device is created (so there is only one) and
+ * The process's in-process devices: one default device per mode, and the
+ * instances new_device made ("local/ID"). wd_local_lock is held while a
+ * device is created or destroyed (so there is only one), around every
+ * device operation (so that del_device cannot free a device in use) and
  * around fork() (pthread_atfork), so that a fork child never inherits it
  * held by a thread that did not come along.
  */
-static pthread_mutex_t wd_local_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
+#define WD_LOCAL_MAX_ID	1023	/* wd_soft's */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct wd_linst {
 	struct wdl_dev *dev;
-	unsigned long fork_gen;
-} wd_local[3];
+	unsigned long fork_gen;	/* wd_fork_gen when created */
+	int id;			/* -1: a default device */
+	int node;		/* node_id */
+	bool hold;		/* debugfs hold, as last written */
+};
+
+static pthread_mutex_t wd_local_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wd_linst wd_local[3];
+static struct wd_linst wd_linst[WD_LOCAL_MAX_ID + 1];
 
 static void wd_local_prepare(void)
 {
@@ -90,7 +101,7 @@ int wd_local_init(void)
 	/*
 	 * lib/soft's handlers first: prepare handlers run in the reverse
 	 * order, so fork() takes wd_local_lock before wdl_lock, as
-	 * wd_local_dev() does (around wdl_dev_create()).
+	 * wd_local_default() and new_device do (around wdl_dev_create()).
 	 */
 	int ret = wdl_init();
 
@@ -124,63 +135,402 @@ static int wd_local_sva_copy(enum wdl_sva_copy *how)
 _Static_assert(WD_LOCAL_ENGINES_MAX == WDL_MAX_ENGINES && WDL_DEF_ENGINES == 1,
 	       "wd.h's limit and default are the in-process device's");
 
-static enum wdl_mode wd_wdl_mode(uint32_t mode)
-{
-	return mode == WD_DEV_PASID ? WDL_MODE_PASID :
-	       mode == WD_DEV_NOIOMMU ? WDL_MODE_NOIOMMU : WDL_MODE_SVA;
-}
+/* one of the default devices ("local[:mode]"), under wd_local_lock */
+static int wd_local_parse_id(const char *s);
 
-int wd_local_dev(uint32_t mode, struct wd_dev *d)
+static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 {
-	enum wdl_mode m = wd_wdl_mode(mode);
 	unsigned long gen = atomic_load(&wd_fork_gen);
-	struct wdl_dev *dev;
+	struct wd_linst *li = &wd_local[m];
 	int ret = 0;
 
-	pthread_mutex_lock(&wd_local_lock);
-	if (!wd_local[m].dev || wd_local[m].fork_gen != gen) {
+	if (!li->dev || li->fork_gen != gen) {
 		/* a parent's device is left alone: its threads are not here */
 		struct wdl_config cfg = { .mode = m };
 		int engines = wd_local_engines();
 
-		wd_local[m].dev = NULL;
-		wd_local[m].fork_gen = gen;
-		if (engines < 0) {
+		*li = (struct wd_linst){ .fork_gen = gen, .node = -1, .id = -1 };
+		if (engines < 0)
 			/* nothing created; the next request reads it again */
-			ret = engines;
+			return engines;
+		cfg.nr_engines = (unsigned int)engines;
+		/* WD_LOCAL_SVA_COPY: as above, -EINVAL creates nothing */
+		if (m == WDL_MODE_SVA)
+			ret = wd_local_sva_copy(&cfg.sva_copy);
+		if (!ret) {
+			ret = wdl_dev_create(&cfg, &li->dev);
+			/* our own configuration refused: no device */
+			if (ret == -EINVAL)
+				ret = -ENODEV;
+		}
+		if (ret)
+			return ret;
+	}
+	*lip = li;
+	return 0;
+}
+
+/*
+ * The device @path names, under wd_local_lock: "local", "local:MODE" (a
+ * default device, created on first use) or "local/ID" (an instance made
+ * by new_device; a parent's, in a fork child, whose operations fail with
+ * -EPERM). 0, -ENODEV (no such instance), -EINVAL (not a local path).
+ */
+static int wd_local_find(const char *path, struct wd_linst **lip)
+{
+	size_t n = strlen(WD_DEV_LOCAL_PATH);
+	const char *m = path + n;
+	int id;
+
+	if (strncmp(path, WD_DEV_LOCAL_PATH, n))
+		return -EINVAL;
+	if (*m == '/') {
+		id = wd_local_parse_id(m + 1);
+		if (id < 0)
+			return -EINVAL;
+		if (!wd_linst[id].dev)
+			return -ENODEV;
+		*lip = &wd_linst[id];
+		return 0;
+	}
+	if (!*m || !strcmp(m, ":sva"))
+		return wd_local_default(WDL_MODE_SVA, lip);
+	if (!strcmp(m, ":pasid"))
+		return wd_local_default(WDL_MODE_PASID, lip);
+	if (!strcmp(m, ":noiommu"))
+		return wd_local_default(WDL_MODE_NOIOMMU, lip);
+	return -EINVAL;
+}
+
+static struct wd_linst *wd_local_get(const char *path, int *err)
+{
+	struct wd_linst *li = NULL;
+
+	pthread_mutex_lock(&wd_local_lock);
+	*err = wd_local_find(path, &li);
+	if (*err)
+		pthread_mutex_unlock(&wd_local_lock);
+	return li;
+}
+
+static void wd_local_put(void)
+{
+	pthread_mutex_unlock(&wd_local_lock);
+}
+
+/* ---- new_device, del_device: the kernel's syntax (docs/libwd.md) ---- */
+
+/* "-?[0-9]+" in [min, max]: 0, or -EINVAL */
+static int wd_local_int(const char *s, long min, long max, long *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[s[0] == '-']))
+		return -EINVAL;
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || *end || *v < min || *v > max ? -EINVAL : 0;
+}
+
+static int wd_local_parse_id(const char *s)
+{
+	long id;
+
+	return wd_local_int(s, 0, WD_LOCAL_MAX_ID, &id) ? -EINVAL : (int)id;
+}
+
+static const char *const wd_local_modes[] = {
+	[WDL_MODE_SVA] = "sva",
+	[WDL_MODE_PASID] = "pasid",
+	[WDL_MODE_NOIOMMU] = "noiommu",
+};
+
+static const char *const wd_local_keys[] = {
+	"mode", "node", "queues", "engines",
+	/* the in-process device's own knobs, which the kernel rejects */
+	"spin_ns", "ops", "sva_copy",
+};
+
+static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
+			   unsigned int *seen)
+{
+	char *val = strchr(tok, '=');
+	unsigned int key;
+	long v;
+
+	if (!val)
+		return -EINVAL;
+	*val++ = 0;
+	for (key = 0; key < ARRAY_SIZE(wd_local_keys); key++)
+		if (!strcmp(tok, wd_local_keys[key]))
+			break;
+	if (key == ARRAY_SIZE(wd_local_keys) || (*seen & (1u << key)))
+		return -EINVAL;
+	*seen |= 1u << key;
+	switch (key) {
+	case 0:
+		for (v = 0; v < (long)ARRAY_SIZE(wd_local_modes); v++)
+			if (!strcmp(val, wd_local_modes[v]))
+				break;
+		if (v == (long)ARRAY_SIZE(wd_local_modes))
+			return -EINVAL;
+		cfg->mode = (enum wdl_mode)v;
+		return 0;
+	case 1:
+		/* one node, as in the VM: -1 (none) or 0 */
+		if (wd_local_int(val, -1, 0, &v))
+			return -EINVAL;
+		*node = (int)v;
+		return 0;
+	case 2:
+		if (wd_local_int(val, 1, WDL_MAX_QUEUES, &v))
+			return -EINVAL;
+		cfg->nr_queues = (unsigned int)v;
+		return 0;
+	case 3:
+		if (wd_local_int(val, 1, WDL_MAX_ENGINES, &v))
+			return -EINVAL;
+		cfg->nr_engines = (unsigned int)v;
+		return 0;
+	case 4:
+		if (wd_local_int(val, 1, 1000000000, &v))
+			return -EINVAL;
+		cfg->spin_ns = (unsigned int)v;
+		return 0;
+	case 5: {
+		char *end;
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(val, &end, 0);
+		if (errno || !*val || *end || !m || m > UINT32_MAX)
+			return -EINVAL;
+		cfg->op_mask = (uint32_t)m;
+		return 0;
+	}
+	default:
+		if (!strcmp(val, "kernel"))
+			cfg->sva_copy = WDL_SVA_COPY_KERNEL;
+		else if (!strcmp(val, "signal"))
+			cfg->sva_copy = WDL_SVA_COPY_SIGNAL;
+		else
+			return -EINVAL;
+		return 0;
+	}
+}
+
+static int wd_l_new_device(const char *spec)
+{
+	struct wdl_config cfg = { .mode = WDL_MODE_SVA };
+	char buf[256], *s = buf, *tok;
+	unsigned int seen = 0;
+	int id = -1, node = -1, ret = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, spec);
+	while (!ret && (tok = strsep(&s, " \t\n"))) {
+		if (!*tok)
+			continue;
+		if (id < 0) {
+			id = wd_local_parse_id(tok);
+			ret = id < 0 ? -EINVAL : 0;
 		} else {
-			cfg.nr_engines = (unsigned int)engines;
-			/* WD_LOCAL_SVA_COPY: as above, -EINVAL creates nothing */
-			if (m == WDL_MODE_SVA)
-				ret = wd_local_sva_copy(&cfg.sva_copy);
-			if (!ret) {
-				ret = wdl_dev_create(&cfg, &wd_local[m].dev);
-				/* our own configuration refused: no device */
-				if (ret == -EINVAL)
-					ret = -ENODEV;
-			}
+			ret = wd_local_option(tok, &cfg, &node, &seen);
 		}
 	}
-	dev = wd_local[m].dev;
-	pthread_mutex_unlock(&wd_local_lock);
+	if (!ret && id < 0)
+		ret = -EINVAL;
 	if (ret)
 		return ret;
 
-	memset(d, 0, sizeof(*d));
-	snprintf(d->path, sizeof(d->path), "%s", wd_local_names[m]);
-	snprintf(d->api, sizeof(d->api), "%s", wdl_dev_api(dev));
-	snprintf(d->algs, sizeof(d->algs), "%s", wdl_dev_algorithms(dev));
-	d->mode = mode;
-	d->id = -1;
-	d->node = -1;
-	d->distance = 10;
-	d->avail = wdl_dev_available_instances(dev);
-	d->isolated = wdl_dev_isolated(dev);
-	d->ss_max = wdl_dev_ss_max_size(dev);
-	d->tp = &wd_tp_local;
-	d->drv = wd_driver_find(d->api);
-	d->local = dev;
-	return d->drv ? 0 : -EPROTONOSUPPORT;
+	pthread_mutex_lock(&wd_local_lock);
+	if (wd_linst[id].dev) {
+		ret = -EEXIST;
+	} else {
+		ret = wdl_dev_create(&cfg, &wd_linst[id].dev);
+		if (!ret)
+			wd_linst[id] = (struct wd_linst){
+				.dev = wd_linst[id].dev, .id = id, .node = node,
+				.fork_gen = atomic_load(&wd_fork_gen) };
+	}
+	pthread_mutex_unlock(&wd_local_lock);
+	return ret;
+}
+
+static int wd_l_del_device(int id)
+{
+	struct wdl_dev *dev = NULL;
+	int ret = 0;
+
+	if (id < 0 || id > WD_LOCAL_MAX_ID)
+		return -EINVAL;
+	pthread_mutex_lock(&wd_local_lock);
+	if (!wd_linst[id].dev)
+		ret = -ENODEV;
+	else if (wd_linst[id].fork_gen != atomic_load(&wd_fork_gen))
+		ret = -EPERM;	/* a parent's: its engines are not here */
+	else
+		dev = wd_linst[id].dev;
+	if (dev) {
+		/* open queues become dead, as after the kernel's removal */
+		wdl_dev_destroy(dev);
+		wd_linst[id].dev = NULL;
+	}
+	pthread_mutex_unlock(&wd_local_lock);
+	return ret;
+}
+
+static int wd_l_dev_path(int id, char *buf, size_t len)
+{
+	int ret = 0;
+
+	if (id < 0 || id > WD_LOCAL_MAX_ID)
+		return -EINVAL;
+	pthread_mutex_lock(&wd_local_lock);
+	if (!wd_linst[id].dev)
+		ret = -ENODEV;
+	pthread_mutex_unlock(&wd_local_lock);
+	if (!ret && (size_t)snprintf(buf, len, WD_DEV_LOCAL_PATH "/%d", id) >= len)
+		ret = -ENAMETOOLONG;
+	return ret;
+}
+
+/* ---- attributes, by the kernel's sysfs and debugfs names ---- */
+
+static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
+			  size_t len)
+{
+	struct wdl_dev *d = li->dev;
+	int n;
+
+	if (!strcmp(name, "api"))
+		return snprintf(b, len, "%s", wdl_dev_api(d));
+	if (!strcmp(name, "flags"))
+		return snprintf(b, len, "%u", wdl_dev_flags(d));
+	if (!strcmp(name, "algorithms"))
+		return snprintf(b, len, "%s", wdl_dev_algorithms(d));
+	if (!strcmp(name, "available_instances")) {
+		n = wdl_dev_available_instances(d);
+		return n < 0 ? n : snprintf(b, len, "%d", n);
+	}
+	if (!strcmp(name, "isolate"))
+		return snprintf(b, len, "%d", wdl_dev_isolated(d));
+	if (!strcmp(name, "isolate_strategy"))
+		return snprintf(b, len, "%u", wdl_dev_get_isolate_strategy(d));
+	if (!strcmp(name, "id"))
+		return snprintf(b, len, "%d", li->id);
+	if (!strcmp(name, "node_id"))
+		return snprintf(b, len, "%d", li->node);
+	if (!strcmp(name, "numa_distance"))
+		return snprintf(b, len, "%d", 10);
+	if (!strcmp(name, "region_mmio_size"))
+		return snprintf(b, len, "%d", WD_SOFT_MMIO_SIZE);
+	/* no DKO region in-process (the kernel's is a page of its own) */
+	if (!strcmp(name, "region_dko_size"))
+		return snprintf(b, len, "0");
+	if (!strcmp(name, "region_dus_size"))
+		return snprintf(b, len, "%d", WD_SOFT_DUS_SIZE);
+	if (!strcmp(name, "region_ss_max_size"))
+		return snprintf(b, len, "%zu", wdl_dev_ss_max_size(d));
+	if (!strcmp(name, "fail_next"))
+		return snprintf(b, len, "%d", wdl_dev_get_fail_next(d));
+	if (!strcmp(name, "hold"))
+		return snprintf(b, len, "%d", li->hold);
+	/* in-process only */
+	if (!strcmp(name, "errors"))
+		return snprintf(b, len, "%u", wdl_dev_errors(d));
+	if (!strcmp(name, "stats")) {
+		struct wdl_stats st;
+
+		wdl_dev_stats(d, &st);
+		return snprintf(b, len, "rounds %llu looks %llu batches %llu "
+				"requests %llu parks %llu kicks %llu sleeps %llu",
+				(unsigned long long)st.rounds,
+				(unsigned long long)st.looks,
+				(unsigned long long)st.batches,
+				(unsigned long long)st.requests,
+				(unsigned long long)st.parks,
+				(unsigned long long)st.kicks,
+				(unsigned long long)st.sleeps);
+	}
+	if (!strcmp(name, "backends"))
+		return snprintf(b, len, "%s", wdl_backends());
+	return -ENOENT;
+}
+
+static int wd_l_attr_get(const char *dev, const char *name, char *buf,
+			 size_t len)
+{
+	int ret;
+	struct wd_linst *li = wd_local_get(dev, &ret);
+
+	if (!li)
+		return ret;
+	ret = wd_l_attr_read(li, name, buf, len);
+	wd_local_put();
+	if (ret >= 0 && (size_t)ret >= len)
+		ret = -EOVERFLOW;
+	return ret;
+}
+
+/* what kstrtouint()/kstrtoull() take: digits, one newline at most */
+static int wd_local_uint(const char *s, unsigned long long max,
+			 unsigned long long *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (*end == '\n')
+		end++;
+	return errno || *end || *v > max ? -EINVAL : 0;
+}
+
+static int wd_l_attr_write(struct wd_linst *li, const char *name,
+			   const char *val)
+{
+	unsigned long long v;
+	int ret;
+
+	if (!strcmp(name, "isolate_strategy")) {
+		if (wd_local_uint(val, WDL_MAX_ISOLATE, &v))
+			return -EINVAL;
+		return wdl_dev_set_isolate_strategy(li->dev, (unsigned int)v);
+	}
+	if (!strcmp(name, "fail_next")) {
+		if (wd_local_uint(val, INT_MAX, &v))
+			return -EINVAL;
+		wdl_dev_set_fail_next(li->dev, (int)v);
+		return 0;
+	}
+	if (!strcmp(name, "hold")) {
+		if (wd_local_uint(val, 1, &v))
+			return -EINVAL;
+		ret = wdl_dev_set_hold(li->dev, v);
+		if (!ret)
+			li->hold = v;
+		return ret;
+	}
+	/* read-only (EACCES, as the kernel's open() for writing) or none */
+	char tmp[512];
+
+	return wd_l_attr_read(li, name, tmp, sizeof(tmp)) == -ENOENT ?
+	       -ENOENT : -EACCES;
+}
+
+static int wd_l_attr_set(const char *dev, const char *name, const char *val)
+{
+	int ret;
+	struct wd_linst *li = wd_local_get(dev, &ret);
+
+	if (!li)
+		return ret;
+	ret = wd_l_attr_write(li, name, val);
+	wd_local_put();
+	return ret;
 }
 
 static struct wdl_queue *lq(struct wd_q *q)
@@ -191,8 +541,13 @@ static struct wdl_queue *lq(struct wd_q *q)
 static int wd_l_open(struct wd_q *q, const struct wd_dev *dev)
 {
 	struct wdl_queue *wq;
-	int ret = wdl_queue_open(dev->local, &wq);
+	int ret;
+	struct wd_linst *li = wd_local_get(dev->path, &ret);
 
+	if (!li)
+		return ret;
+	ret = wdl_queue_open(li->dev, &wq);
+	wd_local_put();
 	if (ret)
 		return ret;
 	q->tp_priv = wq;
@@ -236,6 +591,11 @@ static int wd_l_wait(struct wd_q *q, int timeout_ms)
 	return wdl_queue_wait(lq(q), timeout_ms);
 }
 
+static int wd_l_ss_dma(struct wd_q *q, uint64_t *dma)
+{
+	return wdl_queue_ss_dma(lq(q), dma);
+}
+
 static int wd_l_ss_map(struct wd_q *q, size_t size, void **addr, uint64_t *dma)
 {
 	int ret = wdl_queue_ss_alloc(lq(q), size, addr);
@@ -244,7 +604,7 @@ static int wd_l_ss_map(struct wd_q *q, size_t size, void **addr, uint64_t *dma)
 	if (ret || q->mode != WD_DEV_NOIOMMU)
 		return ret;
 	/* the region stays the queue's until it is closed: nothing to undo */
-	return wdl_queue_ss_dma(lq(q), dma);
+	return wd_l_ss_dma(q, dma);
 }
 
 /* the region goes with the last queue that uses it (wdl_queue_close()) */
@@ -281,9 +641,15 @@ const struct wd_transport wd_tp_local = {
 	.wait = wd_l_wait,
 	.ss_map = wd_l_ss_map,
 	.ss_unmap = wd_l_ss_unmap,
+	.ss_dma = wd_l_ss_dma,
 	.share_ss = wd_l_share_ss,
 	.close = wd_l_close,
 	.abandon = wd_l_abandon,
+	.new_device = wd_l_new_device,
+	.del_device = wd_l_del_device,
+	.dev_path = wd_l_dev_path,
+	.attr_get = wd_l_attr_get,
+	.attr_set = wd_l_attr_set,
 };
 
 #else /* !WD_HAVE_LOCAL */
@@ -293,16 +659,52 @@ int wd_local_init(void)
 	return 0;
 }
 
-int wd_local_dev(uint32_t mode, struct wd_dev *d)
+static int wd_l_new_device(const char *spec)
 {
-	(void)mode;
-	(void)d;
+	(void)spec;
 	return -ENODEV;
 }
 
-/* never used: no device refers to it */
+static int wd_l_del_device(int id)
+{
+	(void)id;
+	return -ENODEV;
+}
+
+static int wd_l_dev_path(int id, char *buf, size_t len)
+{
+	(void)id;
+	(void)buf;
+	(void)len;
+	return -ENODEV;
+}
+
+static int wd_l_attr_get(const char *dev, const char *name, char *buf,
+			 size_t len)
+{
+	(void)dev;
+	(void)name;
+	(void)buf;
+	(void)len;
+	return -ENODEV;
+}
+
+static int wd_l_attr_set(const char *dev, const char *name, const char *val)
+{
+	(void)dev;
+	(void)name;
+	(void)val;
+	return -ENODEV;
+}
+
+/* every device operation fails: no queue is ever opened on it */
 const struct wd_transport wd_tp_local = {
 	.name = "local (not built in)",
+	.new_device = wd_l_new_device,
+	.del_device = wd_l_del_device,
+	.dev_path = wd_l_dev_path,
+	.attr_get = wd_l_attr_get,
+	.attr_set = wd_l_attr_set,
 };
 
 #endif /* WD_HAVE_LOCAL */

@@ -3,10 +3,16 @@
  * transport_uacce.c: queues of kernel devices, /dev/uaN (docs/uacce.md).
  * The queue is the file descriptor; regions are mmap()ed at
  * qfrt * page size; control goes through ioctl(); waiting is poll().
+ * Device operations are the files of wd_soft's bus (new_device,
+ * del_device), of uacce's class in sysfs and of wd_soft's debugfs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -102,6 +108,16 @@ static int wd_u_wait(struct wd_q *q, int timeout_ms)
 	return 1;
 }
 
+static int wd_u_ss_dma(struct wd_q *q, uint64_t *dma)
+{
+	__u64 d = 0;
+	int ret = wd_u_ioctl(q, UACCE_CMD_GET_SS_DMA, (unsigned long)&d);
+
+	if (!ret)
+		*dma = d;
+	return ret;
+}
+
 static int wd_u_ss_map(struct wd_q *q, size_t size, void **addr, uint64_t *dma)
 {
 	struct wd_uq *u = uq(q);
@@ -114,15 +130,12 @@ static int wd_u_ss_map(struct wd_q *q, size_t size, void **addr, uint64_t *dma)
 	if (ret)
 		return ret;
 	if (q->mode == WD_DEV_NOIOMMU) {
-		__u64 d = 0;
-
-		ret = wd_u_ioctl(q, UACCE_CMD_GET_SS_DMA, (unsigned long)&d);
+		ret = wd_u_ss_dma(q, dma);
 		if (ret) {
 			munmap(*addr, size);
 			u->map[UACCE_QFRT_SS].addr = NULL;
 			return ret;
 		}
-		*dma = d;
 	}
 	/* the SS mapping belongs to struct wd_ss from now on: it may
 	 * outlive this queue when shared */
@@ -162,6 +175,129 @@ static void wd_u_abandon(struct wd_q *q)
 	q->tp_priv = NULL;
 }
 
+/* ---- device operations ---- */
+
+#define WD_BUS		"/sys/bus/wd_soft"
+#define WD_CLASS	"/sys/class/uacce"
+#define WD_DEBUGFS	"/sys/kernel/debug/wd_soft"
+
+static int wd_u_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	return (size_t)n == strlen(s) ? 0 : -EMSGSIZE;
+}
+
+static int wd_u_new_device(const char *spec)
+{
+	return wd_u_write(WD_BUS "/new_device", spec);
+}
+
+static int wd_u_del_device(int id)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", id);
+	return wd_u_write(WD_BUS "/del_device", s);
+}
+
+static int wd_u_dev_path(int id, char *buf, size_t len)
+{
+	char p[96];
+	struct dirent *e;
+	int ua = -1;
+	DIR *d;
+
+	snprintf(p, sizeof(p), WD_BUS "/devices/wd_soft%d/uacce", id);
+	d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? -ENODEV : -errno;
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "ua%d", &ua) == 1)
+			break;
+	closedir(d);
+	if (ua < 0)
+		return -ENODEV;
+	return (size_t)snprintf(buf, len, "/dev/ua%d", ua) < len ? 0 :
+	       -ENAMETOOLONG;
+}
+
+/*
+ * The file of attribute @name of "/dev/uaN": wd_soft's debugfs for hold,
+ * fail_next and page_requests (the directory of the instance that is the
+ * uacce device's parent), uacce's sysfs for the rest.
+ */
+static int wd_u_attr_path(const char *dev, const char *name, char *p,
+			  size_t len)
+{
+	char link[256], cls[64];
+	const char *b;
+	unsigned int ua;
+	int n = 0;
+	ssize_t l;
+
+	if (sscanf(dev, "/dev/ua%u%n", &ua, &n) != 1 || dev[n] ||
+	    strchr(name, '/'))
+		return -EINVAL;
+	snprintf(cls, sizeof(cls), WD_CLASS "/ua%u", ua);
+	if (strcmp(name, "hold") && strcmp(name, "fail_next") &&
+	    strcmp(name, "page_requests")) {
+		snprintf(p, len, "%s/%s", cls, name);
+		return 0;
+	}
+	strcat(cls, "/device");
+	l = readlink(cls, link, sizeof(link) - 1);
+	if (l < 0)
+		return -errno;
+	link[l] = 0;
+	b = strrchr(link, '/');
+	b = b ? b + 1 : link;
+	if (strlen(b) > 64 || strlen(name) > 64)
+		return -ENAMETOOLONG;
+	snprintf(p, len, WD_DEBUGFS "/%.64s/%.64s", b, name);
+	return 0;
+}
+
+static int wd_u_attr_get(const char *dev, const char *name, char *buf,
+			 size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n;
+	int fd, ret = wd_u_attr_path(dev, name, p, sizeof(p));
+
+	if (ret)
+		return ret;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	ret = -errno;
+	close(fd);
+	if (n < 0)
+		return ret;
+	buf[n] = 0;
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return (int)n;
+}
+
+static int wd_u_attr_set(const char *dev, const char *name, const char *val)
+{
+	char p[PATH_MAX];
+	int ret = wd_u_attr_path(dev, name, p, sizeof(p));
+
+	return ret ? ret : wd_u_write(p, val);
+}
+
 const struct wd_transport wd_tp_uacce = {
 	.name = "uacce",
 	.open = wd_u_open,
@@ -172,7 +308,13 @@ const struct wd_transport wd_tp_uacce = {
 	.wait = wd_u_wait,
 	.ss_map = wd_u_ss_map,
 	.ss_unmap = wd_u_ss_unmap,
+	.ss_dma = wd_u_ss_dma,
 	.share_ss = wd_u_share_ss,
 	.close = wd_u_close,
 	.abandon = wd_u_abandon,
+	.new_device = wd_u_new_device,
+	.del_device = wd_u_del_device,
+	.dev_path = wd_u_dev_path,
+	.attr_get = wd_u_attr_get,
+	.attr_set = wd_u_attr_set,
 };

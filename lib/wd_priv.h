@@ -6,9 +6,11 @@
  *    reserved memory and address translation;
  *  - user drivers (drv_*.c), one per device "api", which speak the device's
  *    ring protocol on the regions a transport gives them;
- *  - transports (transport_*.c), which give a queue its regions and its few
- *    control operations: the kernel's uacce (open/mmap/ioctl/poll) or the
- *    in-process device (wdl_*).
+ *  - transports (transport_*.c), the one way to reach a device: a queue's
+ *    regions and control operations, and the device operations (instances,
+ *    attributes, fault injection) by the kernel's sysfs and debugfs names;
+ *    the kernel's uacce and wd_soft, or the in-process device (lib/soft).
+ *    wd_ctl.h gives them to the tests.
  */
 #ifndef WD_PRIV_H
 #define WD_PRIV_H
@@ -27,8 +29,8 @@ struct wd_q;
 
 /* One candidate device, as discovery found it. */
 struct wd_dev {
-	char path[WD_DEV_PATH_MAX];	/* "/dev/uaN" or "local[:mode]" */
-	int id;				/* N of uaN; -1 for local */
+	char path[WD_DEV_PATH_MAX];	/* "/dev/uaN", "local:MODE", "local/ID" */
+	int id;				/* its "id" attribute */
 	char api[32];
 	char algs[256];			/* one name per line */
 	uint32_t mode;			/* WD_DEV_SVA/PASID/NOIOMMU */
@@ -39,7 +41,6 @@ struct wd_dev {
 	size_t ss_max;
 	const struct wd_transport *tp;
 	const struct wd_driver *drv;
-	void *local;			/* in-process device: its struct wdl_dev */
 };
 
 /*
@@ -63,12 +64,35 @@ struct wd_transport {
 	/* map @size bytes of SS; *dma is its bus address (0 when unused) */
 	int (*ss_map)(struct wd_q *q, size_t size, void **addr, uint64_t *dma);
 	void (*ss_unmap)(void *addr, size_t size);
+	/* UACCE_CMD_GET_SS_DMA: the bus address of the queue's SS */
+	int (*ss_dma)(struct wd_q *q, uint64_t *dma);
 	/* let @target's device reach @owner's SS */
 	int (*share_ss)(struct wd_q *owner, struct wd_q *target);
 	/* unmap the regions and free the queue (stopped or not) */
 	void (*close)(struct wd_q *q);
 	/* fork child: free what the child has without touching the device */
 	void (*abandon)(struct wd_q *q);
+
+	/*
+	 * Device operations, in the kernel's vocabulary (docs/libwd.md).
+	 * new_device: the syntax of /sys/bus/wd_soft/new_device, "ID
+	 * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]" (the
+	 * in-process device also takes spin_ns=, ops= and sva_copy=);
+	 * -EEXIST when ID is taken.
+	 */
+	int (*new_device)(const char *spec);
+	int (*del_device)(int id);		/* -ENODEV: no such ID */
+	/* the queue device path of instance @id ("/dev/uaN", "local/ID") */
+	int (*dev_path)(int id, char *buf, size_t len);
+	/*
+	 * Attribute @name (sysfs: api, flags, ...; debugfs: hold,
+	 * fail_next) of the device at path @dev: its length, the value in
+	 * @buf without the trailing newline; -ENOENT: no such attribute
+	 */
+	int (*attr_get)(const char *dev, const char *name, char *buf,
+			size_t len);
+	/* write @val: 0 or -errno (-EACCES: read-only) */
+	int (*attr_set)(const char *dev, const char *name, const char *val);
 };
 
 /* Algorithm classes: which request structure a queue takes. */
@@ -144,13 +168,11 @@ extern const struct wd_driver wd_drv_wd_soft;
 extern const struct wd_transport wd_tp_uacce;
 extern const struct wd_transport wd_tp_local;
 const struct wd_driver *wd_driver_find(const char *api);
+/* the transport of device path @path, NULL if it names none */
+const struct wd_transport *wd_tp_of(const char *path);
 /* in-process device: its fork handlers (once, before libwd's own): 0 or
  * -errno */
 int wd_local_init(void);
-/* in-process device: 0 and the description of its device for @mode, or
- * -ENODEV when libwd was built without it, -EINVAL when WD_LOCAL_ENGINES
- * is invalid and the device had to be created */
-int wd_local_dev(uint32_t mode, struct wd_dev *dev);
 
 /* mem.c: the device address of [p, p + len), or -EFAULT */
 int wd_dev_addr(struct wd_q *q, const void *p, uint64_t len, uint64_t *addr);

@@ -8,9 +8,10 @@
  * window is the queue's SS region (the input's addresses in the window, and
  * those of SGL entries in it, are moved there), each SQE is written into
  * the ring, the doorbell rung (KICK when the engine sleeps) and its CQE
- * awaited. Injected failures use wdl_dev_set_fail_next(); hostile indices
+ * awaited; the device and its queue are reached through wd_ctl.h, as the
+ * tests do. Injected failures use the device's fail_next; hostile indices
  * and mid-request stops are not used (tests/vm's t_hostile and t_control
- * cover those with threads, on both hosts).
+ * cover those, on both hosts).
  *
  * Oracles: fz_core's (status of every check, values against references,
  * zlib's verdict on decompression), plus, since the accesses happen in the
@@ -23,10 +24,11 @@
 
 #include <stdio.h>
 
-#include "wd_soft_local.h"
+#include "uapi/misc/uacce/uacce.h"
+#include "wd_ctl.h"
 
-static struct wdl_dev *ldev;
-static struct wdl_queue *lq;
+static char ldev[32];
+static struct wd_ctl_q *lq;
 static struct wd_soft_mmio *lmmio;
 static struct wd_soft_dus_hdr *lhdr;
 static struct wd_soft_sqe *lsq;
@@ -36,22 +38,25 @@ static u8 before[FZ_RW_SIZE];
 
 static void fzl_init(void)
 {
-	struct wdl_config cfg = { .mode = WDL_MODE_PASID, .nr_engines = 1 };
-	void *ss;
+	void *ss, *mmio, *dus_map;
 	u8 *dus;
 
-	if (ldev)
+	if (lq)
 		return;
-	if (wdl_dev_create(&cfg, &ldev) || wdl_queue_open(ldev, &lq) ||
-	    wdl_queue_ss_alloc(lq, FZ_RW_SIZE, &ss) || wdl_queue_start(lq)) {
+	if (wd_ctl_new_device(WD_CTL_LOCAL, "0 mode=pasid engines=1") ||
+	    wd_ctl_dev_path(WD_CTL_LOCAL, 0, ldev, sizeof(ldev)) ||
+	    wd_ctl_q_open(ldev, &lq) ||
+	    wd_ctl_q_region(lq, UACCE_QFRT_MMIO, WD_SOFT_MMIO_SIZE, &mmio) ||
+	    wd_ctl_q_region(lq, UACCE_QFRT_DUS, WD_SOFT_DUS_SIZE, &dus_map) ||
+	    wd_ctl_q_ss_map(lq, FZ_RW_SIZE, &ss) || wd_ctl_q_start(lq)) {
 		fprintf(stderr, "fz_local: cannot set up the in-process device\n");
 		abort();
 	}
 	rw_mem = ss;
 	rw_base = (uintptr_t)ss;
 	ro_size = 0;
-	lmmio = wdl_queue_mmio(lq);
-	dus = wdl_queue_dus(lq);
+	lmmio = mmio;
+	dus = dus_map;
 	lhdr = (struct wd_soft_dus_hdr *)dus;
 	lsq = (struct wd_soft_sqe *)(dus + lhdr->sq_off);
 	lcq = (struct wd_soft_cqe *)(dus + lhdr->cq_off);
@@ -96,7 +101,7 @@ static struct wd_soft_cqe fzl_run(const struct wd_soft_sqe *e)
 	__atomic_store_n(&lmmio->sq_tail, ltail, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&lmmio->status, __ATOMIC_ACQUIRE) & WD_SOFT_ST_NEED_WAKEUP)
-		wdl_queue_kick(lq);
+		wd_ctl_q_kick(lq);
 	/* sleep until the completion: cq_notify armed (P1-P3 of the datasheet) */
 	for (i = 0; __atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) != ltail; i++) {
 		FZ_CHECK(i < 600, "no completion after 60 s");
@@ -105,7 +110,7 @@ static struct wd_soft_cqe fzl_run(const struct wd_soft_sqe *e)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) == ltail)
 			break;
-		wdl_queue_wait(lq, 100);
+		wd_ctl_q_wait(lq, 100);
 	}
 	__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE, __ATOMIC_RELAXED);
 	c = lcq[(ltail - 1) & (WD_SOFT_DEPTH - 1)];
@@ -121,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_expect ex;
 	u32 ctl, nsqe, i;
 	size_t need, k;
+	char val[16];
 
 	fzl_init();
 	if (size < 1)
@@ -144,10 +150,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e->flags & WD_SOFT_SQE_F_DST_SGL)
 			fzl_move_sgl(e->dst, e->dst_len);
 	}
-	wdl_dev_set_fail_next(ldev, (int)FZ_CTL_FAIL(ctl));
+	snprintf(val, sizeof(val), "%u", (unsigned int)FZ_CTL_FAIL(ctl));
+	FZ_CHECK(!wd_ctl_attr_set(ldev, "fail_next", val), "fail_next");
 
 	for (i = 0; i < nsqe; i++) {
-		bool fail = wdl_dev_get_fail_next(ldev) > 0;
+		bool fail = wd_ctl_attr_get(ldev, "fail_next", val, sizeof(val)) > 0 &&
+			    strcmp(val, "0");
 		struct wd_soft_cqe c;
 
 		fz_model(&sqes[i], fail, &ex);

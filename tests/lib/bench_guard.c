@@ -42,9 +42,8 @@
 #include <unistd.h>
 
 #include "engines.h"
-#include "soft/wd_soft_local.h"
+#include "wd_ctl.h"
 #include "wd.h"
-#include "wd_priv.h"
 
 #define RUNS	5		/* children per mode */
 #define INNER	3		/* throughput runs per child */
@@ -139,7 +138,6 @@ static double tput(struct wd_queue *q, int a, size_t size, int n,
 		   uint8_t *src, uint8_t *dst, union any *reqs, void **ptrs,
 		   clockid_t cpu, double *wall)
 {
-	struct wdl_dev *dev = wdl_queue_dev(((struct wd_q *)q->priv)->tp_priv);
 	size_t out = a == 0 ? size : 64;
 	int got = 0;
 	double t0, c0;
@@ -148,12 +146,12 @@ static double tput(struct wd_queue *q, int a, size_t size, int n,
 		prep(&reqs[i], a, dst + i * out, src + i * size, size);
 		ptrs[i] = &reqs[i];
 	}
-	wdl_dev_set_hold(dev, true);
+	wd_ctl_attr_set(q->dev_path, "hold", "1");
 	if (wd_send_many(q, ptrs, n) != n)
 		abort();
 	c0 = cpu_ns(cpu);
 	t0 = now();
-	wdl_dev_set_hold(dev, false);
+	wd_ctl_attr_set(q->dev_path, "hold", "0");
 	while (got < n) {
 		int r = wd_recv_many(q, ptrs, n);
 

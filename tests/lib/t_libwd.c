@@ -17,9 +17,8 @@
 #include "t_libwd.h"
 
 #ifdef T_NATIVE
-/* the in-process device behind a queue, for its hold */
-#include "soft/wd_soft_local.h"
-#include "wd_priv.h"
+/* the device operations of the in-process device behind a queue */
+#include "wd_ctl.h"
 #endif
 
 /* ---- memory modes ---- */
@@ -82,10 +81,8 @@ void native_only(void)
 void dev_hold(struct wd_queue *q, int id, bool on)
 {
 #ifdef T_NATIVE
-	struct wd_q *p = q->priv;
-
 	(void)id;
-	T_EQ(wdl_dev_set_hold(wdl_queue_dev(p->tp_priv), on), 0);
+	T_EQ(wd_ctl_attr_set(q->dev_path, "hold", on ? "1" : "0"), 0);
 #else
 	(void)q;
 	t_hold(id, on);

@@ -70,7 +70,7 @@ void dev_hold(struct wd_queue *q, int id, bool on);
 
 /* what a thread sleeping in wd_recv_sync() sleeps in */
 #ifdef T_NATIVE
-#define WAIT_NR1	SYS_futex	/* wdl_queue_wait() */
+#define WAIT_NR1	SYS_futex	/* the in-process device's queue wait */
 #define WAIT_NR2	SYS_futex
 #else
 #define WAIT_NR1	SYS_poll
