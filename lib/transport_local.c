@@ -170,6 +170,17 @@ static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 	return 0;
 }
 
+/* Instance @id, under wd_local_lock: 0, -EINVAL (no such ID), -ENODEV. */
+static int wd_local_inst(int id, struct wd_linst **lip)
+{
+	if (id < 0 || id > WD_LOCAL_MAX_ID)
+		return -EINVAL;
+	if (!wd_linst[id].dev)
+		return -ENODEV;
+	*lip = &wd_linst[id];
+	return 0;
+}
+
 /*
  * The device @path names, under wd_local_lock: "local", "local:MODE" (a
  * default device, created on first use) or "local/ID" (an instance made
@@ -186,12 +197,7 @@ static int wd_local_find(const char *path, struct wd_linst **lip)
 		return -EINVAL;
 	if (*m == '/') {
 		id = wd_local_parse_id(m + 1);
-		if (id < 0)
-			return -EINVAL;
-		if (!wd_linst[id].dev)
-			return -ENODEV;
-		*lip = &wd_linst[id];
-		return 0;
+		return id < 0 ? -EINVAL : wd_local_inst(id, lip);
 	}
 	if (!*m || !strcmp(m, ":sva"))
 		return wd_local_default(WDL_MODE_SVA, lip);
@@ -360,22 +366,17 @@ static int wd_l_new_device(const char *spec)
 
 static int wd_l_del_device(int id)
 {
-	struct wdl_dev *dev = NULL;
-	int ret = 0;
+	struct wd_linst *li;
+	int ret;
 
-	if (id < 0 || id > WD_LOCAL_MAX_ID)
-		return -EINVAL;
 	pthread_mutex_lock(&wd_local_lock);
-	if (!wd_linst[id].dev)
-		ret = -ENODEV;
-	else if (wd_linst[id].fork_gen != atomic_load(&wd_fork_gen))
+	ret = wd_local_inst(id, &li);
+	if (!ret && li->fork_gen != atomic_load(&wd_fork_gen))
 		ret = -EPERM;	/* a parent's: its engines are not here */
-	else
-		dev = wd_linst[id].dev;
-	if (dev) {
+	if (!ret) {
 		/* open queues become dead, as after the kernel's removal */
-		wdl_dev_destroy(dev);
-		wd_linst[id].dev = NULL;
+		wdl_dev_destroy(li->dev);
+		li->dev = NULL;
 	}
 	pthread_mutex_unlock(&wd_local_lock);
 	return ret;
@@ -383,13 +384,11 @@ static int wd_l_del_device(int id)
 
 static int wd_l_dev_path(int id, char *buf, size_t len)
 {
-	int ret = 0;
+	struct wd_linst *li;
+	int ret;
 
-	if (id < 0 || id > WD_LOCAL_MAX_ID)
-		return -EINVAL;
 	pthread_mutex_lock(&wd_local_lock);
-	if (!wd_linst[id].dev)
-		ret = -ENODEV;
+	ret = wd_local_inst(id, &li);
 	pthread_mutex_unlock(&wd_local_lock);
 	if (!ret && (size_t)snprintf(buf, len, WD_DEV_LOCAL_PATH "/%d", id) >= len)
 		ret = -ENAMETOOLONG;
