@@ -58,8 +58,10 @@ tools: lib
 native-tests: lib
 	$(MAKE) -C tests/native
 
-# Static test programs for the guest, into build/vm/bin/.
-vm-tests:
+# The uacce/wd_soft semantics tests: static programs for the guest into
+# build/vm/bin/, and the same programs on the in-process device (libwd.a,
+# normal and ASan+UBSan) into build/native/bin/.
+vm-tests: lib
 	$(MAKE) -C tests/vm
 
 # The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer

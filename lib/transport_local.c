@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wd_priv.h"
 
@@ -423,6 +424,12 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 		return snprintf(b, len, "%d", li->node);
 	if (!strcmp(name, "numa_distance"))
 		return snprintf(b, len, "%d", 10);
+	if (!strcmp(name, "qfrs_offset")) {
+		long pg = sysconf(_SC_PAGESIZE);
+
+		/* uacce's: region type * page size, -1 when absent (DKO) */
+		return snprintf(b, len, "0 -1 %ld %ld", 2 * pg, 3 * pg);
+	}
 	if (!strcmp(name, "region_mmio_size"))
 		return snprintf(b, len, "%d", WD_SOFT_MMIO_SIZE);
 	/* no DKO region in-process (the kernel's is a page of its own) */

@@ -246,7 +246,7 @@ T_TEST_TMO(kill9_owner_child_holds_fd, 120)
 		holder = t_fork();
 		if (holder == 0) {
 			/* not the owner: refused, and keeps the file open */
-			T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EPERM);
+			T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
 			T_OK(write(pfd[1], "h", 1));
 			T_OK(read(sv[0], &c, 1));
 			T_OK(close(q.fd));

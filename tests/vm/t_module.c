@@ -215,7 +215,7 @@ TEST(rmmod_with_queue_open_consistent)
 		t_note("rmmod wd_soft with a queue open: refused (%s)",
 		       t_errname(-r));
 	} else {
-		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), ENODEV);
+		T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, ENODEV);
 		T_EQ(t_touch(q.dus_map, false), SIGBUS);
 		t_note("rmmod wd_soft with a queue open: devices removed");
 	}

@@ -73,7 +73,7 @@ static void owner_copy_works(struct t_q *q)
 /* the queue is still STARTED (START_Q: EINVAL) */
 static void still_started(struct t_q *q)
 {
-	T_ERR(ioctl(q->fd, UACCE_CMD_START_Q), EINVAL);
+	T_CMD_ERR(q, UACCE_CMD_START_Q, 0, EINVAL);
 }
 
 TEST(fork_child_refused)
@@ -286,7 +286,7 @@ TEST(child_uses_own_queue)
 		for (int i = 0; i < 5; i++)
 			owner_copy_works(&c);
 		/* and the inherited queue is still not its own */
-		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EPERM);
+		T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
 		_exit(0);
 	}
 	for (int i = 0; i < 5; i++)
@@ -300,7 +300,7 @@ static void *thread_fn(void *arg)
 {
 	struct t_q *q = arg;
 
-	T_OK(ioctl(q->fd, UACCE_CMD_START_Q));
+	T_CMD_OK(q, UACCE_CMD_START_Q, 0);
 	owner_copy_works(q);
 	struct pollfd p = { .fd = q->fd, .events = POLLIN };
 

@@ -354,8 +354,8 @@ TEST(cq_notify_reset_by_start)
 
 	t_q_setup(&q, in.ua);
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED;
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
-	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
+	T_CMD_OK(&q, UACCE_CMD_START_Q, 0);
 	T_EQ(q.mmio->cq_notify, 0);
 }
 
@@ -372,7 +372,7 @@ TEST(cq_notify_broken_wakes)
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
 	poller_start(&pl, &q, &th, poll_forever);
 	__atomic_store_n(&q.mmio->sq_tail, q.sq_tail + 5000, __ATOMIC_RELEASE);
-	ioctl(q.fd, WD_SOFT_CMD_KICK);
+	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 	T_EQ(pthread_join(th, &rev), 0);	/* the test timeout catches a hang */
 	/* an error, and nothing to collect: POLLERR without POLLIN */
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLERR) &&
@@ -408,7 +408,7 @@ TEST(cq_notify_stop_wakes)
 	T_ASSERT_MSG(t_uffd_wait_fault(uffd, T_HANG_MS, &addr) == 1,
 		     "the device did not ask for the page");
 	poller_start(&pl, &q, &th, poll_forever);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
 	T_EQ(pthread_join(th, &rev), 0);
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLIN),
 		     "sleeper: revents %#lx", (long)rev);

@@ -281,7 +281,7 @@ TEST(remove_with_non_owner_holding_fd)
 		T_EQ(poll(&p, 1, 1000), 1);
 		T_ASSERT(p.revents & POLLERR);
 		/* docs/uacce.md: ENODEV first, then EPERM for non-owners */
-		T_ERR(ioctl(q.fd, UACCE_CMD_START_Q), ENODEV);
+		T_CMD_ERR(&q, UACCE_CMD_START_Q, 0, ENODEV);
 		T_OK(close(q.fd));
 		_exit(0);
 	}
@@ -318,7 +318,7 @@ TEST(remove_device_of_shared_ss)
 	dst = t_q_ss_alloc(&a, 1000);
 	t_q_open(&b, y.ua);
 	t_q_map(&b);
-	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	T_CMD_OK(&b, UACCE_CMD_SHARE_SVAS, a.fd);
 	t_q_start(&b);
 	t_q_copy_check(&b, src, dst, 1000);
 	del_from_child(&x, 20000);

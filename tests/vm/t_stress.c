@@ -90,7 +90,10 @@ static uint64_t now_ns(void)
 static int kick(struct client *c)
 {
 	c->kicks++;
-	return ioctl(c->q.fd, WD_SOFT_CMD_KICK);
+	int r = t_q_cmd(&c->q, WD_SOFT_CMD_KICK, 0);
+
+	errno = -r;
+	return r ? -1 : 0;
 }
 
 static uint32_t inflight(const struct client *c)

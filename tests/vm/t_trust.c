@@ -129,16 +129,16 @@ TEST(share_svas_noiommu_needs_bus_address)
 	t_q_open(&b, pasid.ua);
 	t_q_map_ss(&b, 16 * t_page);
 	t_q_open(&c, no1.ua);
-	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
-	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, b.fd), EINVAL);
+	T_CMD_ERR(&c, UACCE_CMD_SHARE_SVAS, a.fd, EINVAL);
+	T_CMD_ERR(&c, UACCE_CMD_SHARE_SVAS, b.fd, EINVAL);
 	/* c can still have its own */
 	t_q_map_ss(&c, 16 * t_page);
 
 	/* NOIOMMU to NOIOMMU and NOIOMMU to PASID: allowed */
 	t_q_open(&d, no2.ua);
-	T_OK(ioctl(d.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+	T_CMD_OK(&d, UACCE_CMD_SHARE_SVAS, c.fd);
 	t_q_open(&e, pasid.ua);
-	T_OK(ioctl(e.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+	T_CMD_OK(&e, UACCE_CMD_SHARE_SVAS, c.fd);
 
 	/* PASID e copies inside c's region at the addresses the process sees */
 	t_q_map(&e);
@@ -316,7 +316,7 @@ static void user_maps_ss(int ua, int kb, int expect_errno, int sock)
 		if (sock >= 0) {
 			/* B holds the region; B goes to the parent */
 			t_q_open(&b, ua);
-			T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+			T_CMD_OK(&b, UACCE_CMD_SHARE_SVAS, a.fd);
 			t_send_fd(sock, b.fd);
 		}
 		_exit(0);

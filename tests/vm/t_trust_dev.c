@@ -212,7 +212,7 @@ TEST(put_q_untaken_sqes_never_run)
 		t_q_push(&q, &s);
 	}
 	t_q_publish(&q);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
 	T_EQ(t_q_hdr_sq_head(&q), 0);
 	T_EQ(t_q_hdr_cq_tail(&q), 0);
 	t_hold(in.id, false);
