@@ -96,7 +96,7 @@ int t_attr_write(int ua, const char *attr, const char *s)
 
 bool t_wd_soft_loaded(void)
 {
-	return T_NATIVE_BUILD || t_exists(T_BUS "/new_device");
+	return t_host_local || t_exists(T_BUS "/new_device");
 }
 
 int t_inst_new_raw(const char *s)
@@ -263,7 +263,7 @@ static bool t_ids_free(int base, const struct t_ids_entry *held, int n)
 
 void t_sys_init(void)
 {
-	if (T_NATIVE_BUILD) {
+	if (t_host_local) {
 		/* in-process instances are this process's alone */
 		t_ids = T_ID_FIRST;
 		return;
@@ -316,7 +316,7 @@ int t_free_id(void)
 
 char *t_dev_path(int ua, char *buf)
 {
-	sprintf(buf, T_NATIVE_BUILD ? "local/%d" : "/dev/ua%d", ua);
+	sprintf(buf, t_host_local ? "local/%d" : "/dev/ua%d", ua);
 	return buf;
 }
 
@@ -335,7 +335,7 @@ struct t_inst t_inst_create(const char *opts)
 	for (uint64_t end = t_now_ms() + T_HANG_MS; t_now_ms() < end;) {
 		in.ua = t_inst_ua(in.id);
 		/* in-process, the device is there when new_device returns */
-		if (in.ua >= 0 && (T_NATIVE_BUILD ||
+		if (in.ua >= 0 && (t_host_local ||
 				   t_exists(t_dev_path(in.ua, dev))))
 			return in;
 		t_msleep(10);

@@ -29,12 +29,6 @@
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
-/* ---- the runner's (t-sys.c) ---- */
-
-extern const char *t_prog;
-void t_sys_init(void);		/* take this program's instance IDs */
-void t_sys_cleanup(void);	/* delete every instance of the range */
-
 #endif
 #include <errno.h>
 #include <stdbool.h>
@@ -136,16 +130,8 @@ const char *t_errname(int err);
  */
 #ifdef T_NATIVE
 #define t_host_local	true
-#define T_NATIVE_BUILD	1
 #else
 #define t_host_local	false
-#define T_NATIVE_BUILD	0
-/* ---- the runner's (t-sys.c) ---- */
-
-extern const char *t_prog;
-void t_sys_init(void);		/* take this program's instance IDs */
-void t_sys_cleanup(void);	/* delete every instance of the range */
-
 #endif
 #define T_NEED_KERNEL(why) do {						\
 	if (t_host_local)						\

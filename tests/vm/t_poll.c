@@ -12,15 +12,6 @@
 #include <unistd.h>
 
 
-/* TODO(seam): t.h's own t_q_poll() once seam has landed */
-static int t_q_poll(struct t_q *q, int timeout_ms)
-{
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int r = poll(&p, 1, timeout_ms);
-
-	return r < 0 ? -errno : r;
-}
-
 static int poll1(int fd, int timeout, short *revents)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };

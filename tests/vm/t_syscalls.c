@@ -116,12 +116,6 @@ static const struct phase lphases[] = {
 #define SRC_SIZE (256 << 10)
 #define DST_SLOT (300 << 10)
 
-/* TODO(seam): t.h's own t_q_cmd() once seam has landed */
-static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
-{
-	return ioctl(q->fd, cmd, arg) ? -errno : 0;
-}
-
 /* ---- the workload (runs under strace) ---- */
 
 static void marker(const char *what, const char *name)
