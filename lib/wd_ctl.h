@@ -8,7 +8,8 @@
  *
  * Device paths: "/dev/uaN" (kernel), "local/ID" (an in-process instance),
  * "local[:MODE]" (the in-process default devices, docs/libwd.md).
- * Every function returns 0 or a negative errno unless it says otherwise.
+ * Every function returns 0 or a negative errno unless it says otherwise;
+ * in a fork child, -EPERM on the parent's in-process instances.
  */
 #ifndef WD_CTL_H
 #define WD_CTL_H
