@@ -10,9 +10,10 @@
  * and kept for the life of the process, or "local/ID", an instance that
  * new_device made (wd_ctl.h: the tests' devices), numbered as the kernel's
  * wd_soft instances. A fork child cannot use its parent's devices (their
- * engine threads did not come along), so a child gets default devices of
- * its own. Device operations and attributes use the kernel's names
- * (new_device, del_device, sysfs, debugfs; docs/libwd.md).
+ * engine threads did not come along): it gets default devices of its own,
+ * and its parent's instances refuse it every operation (-EPERM), as
+ * lib/soft's devices do. Device operations and attributes use the
+ * kernel's names (new_device, del_device, sysfs, debugfs; docs/libwd.md).
  * WD_LOCAL_ENGINES sizes a device when it is created (wd_local_engines());
  * WD_LOCAL_SVA_COPY=signal makes the SVA device's engines copy with the
  * signal guard instead of the kernel (wd_local_sva_copy()).
@@ -97,6 +98,31 @@ static void wd_local_release(void)
 	pthread_mutex_unlock(&wd_local_lock);
 }
 
+/*
+ * Take wd_local_lock, libwd's fork handlers installed first (wd_fork_init()):
+ * every device is made under the lock, so none exists before the child
+ * handler that bumps wd_fork_gen, and a child tells its parent's devices
+ * from its own by the generation alone, whether or not a queue was ever
+ * requested. (Comparing getpid() instead would cost a system call per
+ * operation and mistake a grandchild that got the creator's recycled pid
+ * for the creator.) The same handlers make fork() wait for this lock.
+ * 0 (locked) or -errno.
+ */
+static int wd_local_lock_init(void)
+{
+	int ret = wd_fork_init();
+
+	if (!ret)
+		pthread_mutex_lock(&wd_local_lock);
+	return ret;
+}
+
+/* made by this process, not inherited from a parent (under the lock) */
+static bool wd_local_ours(const struct wd_linst *li)
+{
+	return li->fork_gen == atomic_load(&wd_fork_gen);
+}
+
 int wd_local_init(void)
 {
 	/*
@@ -145,7 +171,7 @@ static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 	struct wd_linst *li = &wd_local[m];
 	int ret = 0;
 
-	if (!li->dev || li->fork_gen != gen) {
+	if (!li->dev || !wd_local_ours(li)) {
 		/* a parent's device is left alone: its threads are not here */
 		struct wdl_config cfg = { .mode = m };
 		int engines = wd_local_engines();
@@ -171,7 +197,10 @@ static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 	return 0;
 }
 
-/* Instance @id, under wd_local_lock: 0, -EINVAL (no such ID), -ENODEV. */
+/*
+ * Instance @id, under wd_local_lock: 0, -EINVAL (no such ID), -ENODEV.
+ * A parent's, in a fork child, is found: it exists, but is not ours.
+ */
 static int wd_local_inst(int id, struct wd_linst **lip)
 {
 	if (id < 0 || id > WD_LOCAL_MAX_ID)
@@ -185,20 +214,22 @@ static int wd_local_inst(int id, struct wd_linst **lip)
 /*
  * The device @path names, under wd_local_lock: "local", "local:MODE" (a
  * default device, created on first use) or "local/ID" (an instance made
- * by new_device; a parent's, in a fork child, whose operations fail with
- * -EPERM). 0, -ENODEV (no such instance), -EINVAL (not a local path).
+ * by new_device). 0, -ENODEV (no such instance), -EPERM (a parent's, in
+ * a fork child), -EINVAL (not a local path).
  */
 static int wd_local_find(const char *path, struct wd_linst **lip)
 {
 	size_t n = strlen(WD_DEV_LOCAL_PATH);
 	const char *m = path + n;
-	int id;
+	int id, ret;
 
 	if (strncmp(path, WD_DEV_LOCAL_PATH, n))
 		return -EINVAL;
 	if (*m == '/') {
 		id = wd_local_parse_id(m + 1);
-		return id < 0 ? -EINVAL : wd_local_inst(id, lip);
+		ret = id < 0 ? -EINVAL : wd_local_inst(id, lip);
+		/* lib/soft's rule for its devices, for every attribute too */
+		return !ret && !wd_local_ours(*lip) ? -EPERM : ret;
 	}
 	if (!*m || !strcmp(m, ":sva"))
 		return wd_local_default(WDL_MODE_SVA, lip);
@@ -213,10 +244,14 @@ static struct wd_linst *wd_local_get(const char *path, int *err)
 {
 	struct wd_linst *li = NULL;
 
-	pthread_mutex_lock(&wd_local_lock);
-	*err = wd_local_find(path, &li);
+	*err = wd_local_lock_init();
 	if (*err)
+		return NULL;
+	*err = wd_local_find(path, &li);
+	if (*err) {
 		pthread_mutex_unlock(&wd_local_lock);
+		return NULL;
+	}
 	return li;
 }
 
@@ -351,7 +386,9 @@ static int wd_l_new_device(const char *spec)
 	if (ret)
 		return ret;
 
-	pthread_mutex_lock(&wd_local_lock);
+	ret = wd_local_lock_init();
+	if (ret)
+		return ret;
 	if (wd_linst[id].dev) {
 		ret = -EEXIST;
 	} else {
@@ -370,9 +407,11 @@ static int wd_l_del_device(int id)
 	struct wd_linst *li;
 	int ret;
 
-	pthread_mutex_lock(&wd_local_lock);
+	ret = wd_local_lock_init();
+	if (ret)
+		return ret;
 	ret = wd_local_inst(id, &li);
-	if (!ret && li->fork_gen != atomic_load(&wd_fork_gen))
+	if (!ret && !wd_local_ours(li))
 		ret = -EPERM;	/* a parent's: its engines are not here */
 	if (!ret) {
 		/* open queues become dead, as after the kernel's removal */
@@ -388,7 +427,9 @@ static int wd_l_dev_path(int id, char *buf, size_t len)
 	struct wd_linst *li;
 	int ret;
 
-	pthread_mutex_lock(&wd_local_lock);
+	ret = wd_local_lock_init();
+	if (ret)
+		return ret;
 	ret = wd_local_inst(id, &li);
 	pthread_mutex_unlock(&wd_local_lock);
 	if (!ret && (size_t)snprintf(buf, len, WD_DEV_LOCAL_PATH "/%d", id) >= len)

@@ -41,6 +41,17 @@ static void wd_init_once(void)
 }
 
 /*
+ * Before anything records wd_fork_gen (a queue, an in-process device) or
+ * takes the in-process device's lock: from then on every fork() bumps the
+ * generation and waits for that lock. 0 or -errno.
+ */
+int wd_fork_init(void)
+{
+	pthread_once(&wd_once, wd_init_once);
+	return wd_init_err;
+}
+
+/*
  * The queue's private state, or NULL with *err set (-EINVAL, -EPERM), also
  * when its device is gone: receiving still hands back what was in flight.
  */
@@ -86,9 +97,9 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 	    (q->capa.flags & ~WD_DEV_MODES) || q->priv ||
 	    !memchr(q->dev_path, 0, sizeof(q->dev_path)))
 		return -EINVAL;
-	pthread_once(&wd_once, wd_init_once);
-	if (wd_init_err)
-		return wd_init_err;
+	ret = wd_fork_init();
+	if (ret)
+		return ret;
 
 	path = q->dev_path;
 	if (!path[0]) {

@@ -9,6 +9,8 @@
  * Device paths: "/dev/uaN" (kernel), "local/ID" (an in-process instance),
  * "local[:MODE]" (the in-process default devices, docs/libwd.md).
  * Every function returns 0 or a negative errno unless it says otherwise.
+ * In a fork child the parent's in-process instances give -EPERM to every
+ * call (wd_ctl_dev_path() still names them).
  */
 #ifndef WD_CTL_H
 #define WD_CTL_H

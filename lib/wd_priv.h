@@ -78,7 +78,9 @@ struct wd_transport {
 	 * new_device: the syntax of /sys/bus/wd_soft/new_device, "ID
 	 * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]" (the
 	 * in-process device also takes spin_ns=, ops= and sva_copy=);
-	 * -EEXIST when ID is taken.
+	 * -EEXIST when ID is taken. In-process, a fork child gets -EPERM
+	 * from del_device, attr_get, attr_set and open on its parent's
+	 * instances (dev_path still names them).
 	 */
 	int (*new_device)(const char *spec);
 	int (*del_device)(int id);		/* -ENODEV: no such ID */
@@ -156,6 +158,7 @@ struct wd_q {
 
 /* wd.c */
 extern atomic_ulong wd_fork_gen;
+int wd_fork_init(void);
 struct wd_q *wd_q_get(struct wd_queue *q, int *err);
 
 /* discover.c */

@@ -89,6 +89,62 @@ void dev_hold(struct wd_queue *q, int id, bool on)
 #endif
 }
 
+#ifndef T_NATIVE
+/* the engine threads of instance @id (kthreads "wd_soft<id>/<n>"): how
+ * many, and how many of them sleep into *@asleep */
+static int vm_engines(int id, int *asleep)
+{
+	char pre[32], path[64], comm[64];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0, len;
+
+	T_ASSERT(d);
+	snprintf(pre, sizeof(pre), "wd_soft%d/", id);
+	*asleep = 0;
+	while ((e = readdir(d))) {
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		len = t_read_file(path, comm, sizeof(comm) - 1);
+		if (len <= 0)
+			continue;
+		comm[len] = 0;
+		if (strncmp(comm, pre, strlen(pre)))
+			continue;
+		n++;
+		*asleep += t_task_state(pid) == 'S';
+	}
+	closedir(d);
+	return n;
+}
+#endif
+
+/*
+ * Wait until every engine of the device (VM: of instance @id; natively:
+ * of this process) sleeps. An engine sleeps only when it is held or when
+ * none of its queues has anything to take: it looked at each after its
+ * last doorbell, served what was there and parked it. So once a request
+ * was flushed (its doorbell wakes the engine), engines seen asleep have
+ * either taken it or are held: what is not done then is not done because
+ * of the hold, with no interval to guess.
+ */
+void dev_engines_asleep(int id)
+{
+#ifdef T_NATIVE
+	(void)id;
+	engines_asleep();
+#else
+	int n, asleep;
+
+	T_WAIT_UNTIL((n = vm_engines(id, &asleep)) > 0 && asleep == n,
+		     "wd_soft%d: %d of %d engine threads asleep after %d s",
+		     id, asleep, n, T_HANG_MS / 1000);
+#endif
+}
+
 int q_try(struct wd_queue *q, const char *alg, const char *dev)
 {
 	memset(q, 0, sizeof(*q));

@@ -67,6 +67,7 @@ void native_only(void);
 /* ---- helpers (t_libwd.c) ---- */
 
 void dev_hold(struct wd_queue *q, int id, bool on);
+void dev_engines_asleep(int id);
 
 /* what a thread sleeping in wd_recv_sync() sleeps in */
 #ifdef T_NATIVE

@@ -146,7 +146,10 @@ MTEST(fork_child)
  * wd_recv_sync() sleeps (poll), it does not spin: with the engines held,
  * so that nothing can complete, the waiting thread is seen asleep in the
  * wait and uses (almost) no CPU over a while; released, the requests come
- * back in order and right.
+ * back in order and right. That the hold holds is checked first: after
+ * the doorbell the engines go back to sleep with nothing done (no digest
+ * written, nothing to receive), which an engine that is not held only
+ * does once it has served every request.
  */
 struct cpu_watch {
 	struct wd_queue *q;
@@ -193,6 +196,7 @@ TEST(recv_sync_sleeps)
 	buf = malloc(SZ);
 	T_ASSERT(buf);
 	t_fill_random(buf, SZ, 77);
+	memset(out, 0xa5, sizeof(out));
 	dev_hold(&q, g_id, true);
 	for (int i = 0; i < NR; i++) {
 		wd_prep_digest(&reqs[i], out[i], 32, buf, SZ, 0);
@@ -200,6 +204,12 @@ TEST(recv_sync_sleeps)
 	}
 	/* flushes, does not wait: held, nothing can be done */
 	T_EQ(wd_recv_wait(&q, &r, 0), -ETIMEDOUT);
+	/* woken by the doorbell, asleep again: held, they took nothing */
+	dev_engines_asleep(g_id);
+	T_EQ(wd_recv(&q, &r), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		T_ASSERT_MSG(((uint8_t *)out)[i] == 0xa5, "a held device wrote "
+			     "a digest (byte %zu)", i);
 	w = (struct cpu_watch){ .q = &q, .waiter = pthread_self(),
 				.tid = t_gettid() };
 	T_EQ(pthread_create(&th, NULL, cpu_watch_fn, &w), 0);

@@ -5,6 +5,10 @@
  */
 #include "t_libwd.h"
 
+#ifdef T_NATIVE
+#include "wd_ctl.h"
+#endif
+
 /* ---- choosing the device ---- */
 
 /* "local" only when named; never instead of a missing device */
@@ -354,5 +358,68 @@ TEST(local_engines_fork)
 	local_copy_works(&q);
 	wd_release_queue(&q);
 	unsetenv("WD_LOCAL_ENGINES");
+#endif
+}
+
+/*
+ * The in-process devices belong to the process that made them (their
+ * engine threads do not fork): in a child every operation on the parent's
+ * instance fails with -EPERM, as lib/soft's calls on its devices do, and
+ * the child's "local:MODE" is a device of its own. Nothing here opens a
+ * queue before fork(), so libwd's fork handling must not wait for one; the
+ * parent's instance is intact afterwards.
+ */
+TEST(local_instance_fork)
+{
+	native_only();
+#ifdef T_NATIVE
+	char dev[WD_DEV_PATH_MAX], buf[64];
+	struct wd_queue q;
+	pid_t pid;
+
+	T_EQ(wd_ctl_new_device(WD_CTL_LOCAL, "5 mode=sva engines=1"), 0);
+	T_EQ(wd_ctl_dev_path(WD_CTL_LOCAL, 5, dev, sizeof(dev)), 0);
+	T_STREQ(dev, "local/5");
+	/* a default device made by an attribute read, not by a queue */
+	T_ASSERT(wd_ctl_attr_get("local:pasid", "api", buf, sizeof(buf)) > 0);
+	T_EQ(nr_engines(), 2);
+	engines_asleep();
+	pid = t_fork();
+	if (!pid) {
+		struct wd_queue c;
+
+		T_EQ(wd_ctl_del_device(WD_CTL_LOCAL, 5), -EPERM);
+		T_EQ(wd_ctl_attr_get(dev, "api", buf, sizeof(buf)), -EPERM);
+		T_EQ(wd_ctl_attr_get(dev, "hold", buf, sizeof(buf)), -EPERM);
+		T_EQ(wd_ctl_attr_set(dev, "hold", "1"), -EPERM);
+		T_EQ(wd_ctl_attr_set(dev, "fail_next", "1"), -EPERM);
+		T_EQ(q_try(&c, "copy", dev), -EPERM);
+		/* the ID stays the parent's, refused again */
+		T_EQ(wd_ctl_new_device(WD_CTL_LOCAL, "5"), -EEXIST);
+		T_EQ(wd_ctl_del_device(WD_CTL_LOCAL, 5), -EPERM);
+		/* the child's own: a default device, an instance */
+		q_open_on(&c, "copy", "local:pasid");
+		local_copy_works(&c);
+		wd_release_queue(&c);
+		T_EQ(wd_ctl_new_device(WD_CTL_LOCAL, "6 engines=1"), 0);
+		q_open_on(&c, "copy", "local/6");
+		local_copy_works(&c);
+		wd_release_queue(&c);
+		T_EQ(wd_ctl_del_device(WD_CTL_LOCAL, 6), 0);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+	/* the parent's instance: there, its attributes as they were, working */
+	T_EQ(nr_engines(), 2);
+	T_EQ(wd_ctl_attr_get(dev, "fail_next", buf, sizeof(buf)), 1);
+	T_STREQ(buf, "0");
+	T_EQ(wd_ctl_attr_get(dev, "hold", buf, sizeof(buf)), 1);
+	T_STREQ(buf, "0");
+	q_open_on(&q, "copy", dev);
+	local_copy_works(&q);
+	wd_release_queue(&q);
+	T_EQ(wd_ctl_del_device(WD_CTL_LOCAL, 5), 0);
+	T_EQ(wd_ctl_del_device(WD_CTL_LOCAL, 5), -ENODEV);
+	T_EQ(nr_engines(), 1);
 #endif
 }
