@@ -34,6 +34,22 @@
 #define KO_DIR		T_KO_DIR
 #define MAXQ		2
 
+/*
+ * The hosts: every test here has an owner in a process of its own (as
+ * root, or an unprivileged user) whose page the device waits on or faults
+ * in. In-process devices serve only the process that created them, and an
+ * in-process engine is a thread of the owner: blocked on a page that never
+ * comes, it stays blocked, and so does a stop of its queue
+ * (docs/soft-local.md, "Limits"). Each test's first line is one of these.
+ */
+#define NEED_KERNEL_STUCK() T_NEED_KERNEL("a page of another process that " \
+	"never comes: in-process devices serve only their own process, and an " \
+	"in-process engine blocked on a missing page stays blocked, with a " \
+	"stop of its queue (docs/soft-local.md, Limits)")
+#define NEED_KERNEL_OWNER() T_NEED_KERNEL("the device faults in another " \
+	"process's pages: in-process devices serve only their own process, " \
+	"whose engines are its threads, with its credentials")
+
 /* ---- modules (as t_module); back after each test, with no FUSE mount ---- */
 
 int mod_remove(const char *m);		/* 0 or -errno, never waits */

@@ -96,12 +96,14 @@ static void put_q_while_stuck(enum src src, bool user)
 /* root, a userfaultfd range */
 T_TEST_TMO(uffd_put_q_cancels_at_once, 120)
 {
+	NEED_KERNEL_STUCK();
 	put_q_while_stuck(SRC_UFFD, false);
 }
 
 /* an unprivileged owner, a FUSE file whose daemon does not answer */
 T_TEST_TMO(fuse_user_put_q_cancels_at_once, 120)
 {
+	NEED_KERNEL_STUCK();
 	put_q_while_stuck(SRC_FUSE_SHARED, true);
 }
 
@@ -205,6 +207,7 @@ static bool jobs_ok(const struct job *j, int n)
  */
 T_TEST_TMO(stuck_queue_delays_nobody, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 	struct stuck s = { 0 };
 	struct t_q qb[2];
@@ -387,11 +390,13 @@ static void removal_while_stuck(bool rmmod)
 
 T_TEST_TMO(del_device_while_stuck, 120)
 {
+	NEED_KERNEL_STUCK();
 	removal_while_stuck(false);
 }
 
 T_TEST_TMO(rmmod_while_stuck, 120)
 {
+	NEED_KERNEL_STUCK();
 	removal_while_stuck(true);
 }
 
@@ -440,10 +445,12 @@ static void fuse_uid(enum src src)
 
 T_TEST_TMO(fuse_read_as_owner_shared, 90)
 {
+	NEED_KERNEL_OWNER();
 	fuse_uid(SRC_FUSE_SHARED);
 }
 
 T_TEST_TMO(fuse_read_as_owner_private, 90)
 {
+	NEED_KERNEL_OWNER();
 	fuse_uid(SRC_FUSE_PRIVATE);
 }
