@@ -647,6 +647,7 @@ int wdl_queue_ss_alloc(struct wdl_queue *q, size_t size, void **addr)
 int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma)
 {
 	struct wdl_ss *ss;
+	uint64_t val = 0;
 	int ret;
 
 	if (!dma)
@@ -660,8 +661,12 @@ int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma)
 	else if (!ss)
 		ret = -ENXIO;
 	else
-		*dma = ss->dma;
+		val = ss->dma;
 	pthread_mutex_unlock(&q->lock);
+	/* stored after unlocking, as the kernel copies it out: the caller's
+	 * page may not come, and nobody else waits for it */
+	if (!ret)
+		*dma = val;
 	return ret;
 }
 
@@ -684,7 +689,10 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 	if (atomic_load(&q->state) == WDL_Q_DEAD ||
 	    atomic_load(&target->state) == WDL_Q_DEAD) {
 		ret = -ENODEV;
-	} else if (!ss) {
+	} else if (!ss || (target->dev->cfg.mode == WDL_MODE_NOIOMMU &&
+			   !ss->dma)) {
+		/* a NOIOMMU device reaches bus addresses only: an SVA or
+		 * PASID queue's region (it has none) is out of its reach */
 		ret = -EINVAL;
 	} else if (atomic_load(&target->ss)) {
 		ret = -EEXIST;

@@ -184,6 +184,11 @@ static int t_debugfs_write(int id, const char *name, const char *val)
 #endif
 }
 
+int t_hold_write(int id, const char *val)
+{
+	return t_debugfs_write(id, "hold", val);
+}
+
 void t_hold(int id, bool on)
 {
 	int r;

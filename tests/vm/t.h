@@ -228,6 +228,8 @@ int t_inst_ua(int id);			/* uaN of instance id, -1 if none */
  * queue (the request executing finishes); T_FAIL when the file is missing
  */
 void t_hold(int id, bool on);
+/* one write of @val ("0", "1") to that hold file, as is: 0 or -errno */
+int t_hold_write(int id, const char *val);
 int t_free_id(void);			/* a free ID of this program */
 bool t_inst_exists(int id);
 int t_count_dir(const char *path);	/* entries, -1 if absent */
