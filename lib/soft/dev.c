@@ -676,8 +676,11 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 	struct wdl_ss *ss;
 	int ret;
 
-	if (!q || !target || q == target)
+	if (!q || !target)
 		return -EINVAL;
+	if (q == target)	/* as the kernel: a removal's ENODEV first */
+		return atomic_load(&target->state) == WDL_Q_DEAD ? -ENODEV :
+								   -EINVAL;
 	if (wdl_forked(q->dev) || wdl_forked(target->dev))
 		return -EPERM;
 	/* two queue locks: always in address order */

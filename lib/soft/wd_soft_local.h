@@ -447,7 +447,8 @@ int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma);
  * wdl_queue_ss_dma(). The region lives until both queues are closed.
  *
  * Return: 0, -EINVAL (@target is @q, or @q has no SS region), -EEXIST
- * (@target has an SS region), -ENODEV (either is dead), -EPERM (fork
+ * (@target has an SS region), -ENODEV (either is dead; before -EINVAL for
+ * @target is @q, as the kernel checks a removal first), -EPERM (fork
  * child).
  */
 int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target);

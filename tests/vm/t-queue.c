@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifdef T_NATIVE
@@ -135,36 +136,139 @@ int t_q_share(struct t_q *q, struct t_q *owner)
 	return t_q_cmd(q, UACCE_CMD_SHARE_SVAS, (unsigned long)owner->fd);
 }
 
-int t_q_poll(struct t_q *q, int timeout_ms)
-{
 #ifdef T_NATIVE
-	struct wd_ctl_q *h = t_fd_q(q->fd);
+/* the threads in t_q_poll_ev() now (t_task_asleep_in_poll()) */
+#define T_MAX_POLLERS	64
+static pid_t t_pollers[T_MAX_POLLERS];
 
-	return h ? wd_ctl_q_wait(h, timeout_ms) : -EBADF;
+static int t_poller_enter(void)
+{
+	pid_t me = t_gettid();
+
+	for (int i = 0; i < T_MAX_POLLERS; i++) {
+		pid_t free_slot = 0;
+
+		if (__atomic_compare_exchange_n(&t_pollers[i], &free_slot, me,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return i;
+	}
+	T_FAIL("more than %d threads in t_q_poll()", T_MAX_POLLERS);
+}
+
+/* what poll() would report now, by uacce_fops_poll() + wd_soft_poll() */
+static short t_fd_revents(struct wd_ctl_q *h)
+{
+	volatile struct wd_soft_mmio *mmio;
+	volatile struct wd_soft_dus_hdr *hdr;
+	void *m, *d;
+	short rev = 0;
+
+	if (wd_ctl_q_region(h, UACCE_QFRT_MMIO, WD_SOFT_MMIO_SIZE, &m) ||
+	    wd_ctl_q_region(h, UACCE_QFRT_DUS, WD_SOFT_DUS_SIZE, &d))
+		return POLLHUP | POLLERR;	/* dead: the device is gone */
+	mmio = m;
+	hdr = d;
+	if (__atomic_load_n(&hdr->cq_tail, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&mmio->cq_head, __ATOMIC_ACQUIRE))
+		rev |= POLLIN;
+	if (__atomic_load_n(&mmio->status, __ATOMIC_ACQUIRE) &
+	    WD_SOFT_ST_BROKEN)
+		rev |= POLLERR;
+	return rev;
+}
+
+int t_q_poll_ev(struct t_q *q, int timeout_ms, short *revents)
+{
+	struct wd_ctl_q *h = t_fd_q(q->fd);
+	uint64_t end = t_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int left = timeout_ms, r, slot;
+
+	*revents = 0;
+	if (!h)
+		return -EBADF;
+	for (;;) {
+		slot = t_poller_enter();
+		r = wd_ctl_q_wait(h, left);
+		__atomic_store_n(&t_pollers[slot], 0, __ATOMIC_SEQ_CST);
+		if (r == -ENODEV) {
+			*revents = POLLHUP | POLLERR;
+			return 1;
+		}
+		if (r == -EPERM) {	/* a fork child: not the owner */
+			*revents = POLLERR;
+			return 1;
+		}
+		if (r <= 0)
+			return r;
+		*revents = t_fd_revents(h);
+		if (*revents)
+			return 1;
+		/* collected meanwhile: poll() would sleep on */
+		if (timeout_ms >= 0) {
+			uint64_t now = t_now_ms();
+
+			if (now >= end)
+				return 0;
+			left = (int)(end - now);
+		}
+	}
+}
+
+bool t_task_asleep_in_poll(pid_t tid)
+{
+	bool in = false;
+
+	for (int i = 0; i < T_MAX_POLLERS; i++)
+		if (__atomic_load_n(&t_pollers[i], __ATOMIC_SEQ_CST) == tid)
+			in = true;
+	return in && t_task_asleep_in(tid, SYS_futex, SYS_futex);
+}
 #else
+int t_q_poll_ev(struct t_q *q, int timeout_ms, short *revents)
+{
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 	int n = poll(&pfd, 1, timeout_ms);
 
-	if (n < 0)
-		return -errno;
-	if (!n)
-		return 0;
-	if (pfd.revents & POLLHUP)
-		return -ENODEV;
-	if (pfd.revents & POLLNVAL)
-		return -EBADF;
-	return 1;
-#endif
+	*revents = pfd.revents;
+	return n < 0 ? -errno : n;
 }
 
-/* region @qfrt of the queue, @size bytes, read-write */
-static void *t_q_region(struct t_q *q, int qfrt, size_t size)
+bool t_task_asleep_in_poll(pid_t tid)
+{
+	return t_task_asleep_in(tid, SYS_poll, SYS_ppoll);
+}
+#endif
+
+void t_wait_asleep_in_poll(pid_t tid, const char *what)
+{
+	T_WAIT_UNTIL(t_task_asleep_in_poll(tid),
+		     "%s: thread %d not asleep in t_q_poll() after %d s",
+		     what, (int)tid, T_HANG_MS / 1000);
+}
+
+int t_q_poll(struct t_q *q, int timeout_ms)
+{
+	short rev;
+	int n = t_q_poll_ev(q, timeout_ms, &rev);
+
+	if (n <= 0)
+		return n;
+	if (rev & POLLHUP)
+		return -ENODEV;
+	if (rev & POLLNVAL)
+		return -EBADF;
+	return 1;
+}
+
+void *t_q_region(struct t_q *q, int qfrt, size_t size)
 {
 #ifdef T_NATIVE
+	struct wd_ctl_q *h = t_fd_q(q->fd);
 	void *p;
-	int r = qfrt == UACCE_QFRT_SS ?
-		wd_ctl_q_ss_map(t_fd_q(q->fd), size, &p) :
-		wd_ctl_q_region(t_fd_q(q->fd), qfrt, size, &p);
+	int r = !h ? -EBADF : qfrt == UACCE_QFRT_SS ?
+		wd_ctl_q_ss_map(h, size, &p) :
+		wd_ctl_q_region(h, qfrt, size, &p);
 
 	if (r) {
 		errno = -r;

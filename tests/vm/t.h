@@ -311,6 +311,21 @@ int t_q_share(struct t_q *q, struct t_q *owner);
 /* wait for the queue to be readable (poll POLLIN): 1, 0 on timeout,
  * -errno (-ENODEV: device removed) */
 int t_q_poll(struct t_q *q, int timeout_ms);
+/*
+ * poll(POLLIN) of the queue with its revents: POLLIN (a CQE to collect),
+ * POLLERR (BROKEN, or not the owner), POLLHUP|POLLERR (device removed);
+ * 1, 0 on timeout, -errno. Natively the in-process wait, revents by the
+ * kernel's rules (uacce_fops_poll, wd_soft_poll).
+ */
+int t_q_poll_ev(struct t_q *q, int timeout_ms, short *revents);
+/* is thread @tid asleep in t_q_poll()/t_q_poll_ev()? (the kernel: in
+ * poll()/ppoll(); in-process: in the queue's futex wait) */
+bool t_task_asleep_in_poll(pid_t tid);
+void t_wait_asleep_in_poll(pid_t tid, const char *what);	/* T_FAIL: hang */
+/* region @qfrt of the queue, read-write, on either host (the kernel: mmap
+ * of q->fd): MAP_FAILED and errno on failure; undone by t_q_unmap() of
+ * the t_q whose mmio_map/dus_map/ss it is stored in, or by close */
+void *t_q_region(struct t_q *q, int qfrt, size_t size);
 /* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
 int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms);
 void t_q_wait(struct t_q *q, struct wd_soft_cqe *cqe);	/* T_FAIL on timeout */

@@ -62,13 +62,12 @@ TEST(broken_wakes_poller_not_counted)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct pollfd p;
+	short rev = 0;
 
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
 	t_q_setup(&q, in.ua);
 	nop_works(&q);
-	p = (struct pollfd){ .fd = q.fd, .events = POLLIN };
-	T_EQ(poll(&p, 1, 0), 0);
+	T_EQ(t_q_poll_ev(&q, 0, &rev), 0);
 	pid_t pid = t_fork();
 
 	if (pid == 0) {
@@ -79,9 +78,9 @@ TEST(broken_wakes_poller_not_counted)
 	__atomic_store_n(&q.mmio->sq_tail, t_q_hdr_sq_head(&q) + 2000,
 			 __ATOMIC_RELEASE);
 	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
-	T_EQ(poll(&p, 1, T_HANG_MS), 1);
+	T_EQ(t_q_poll_ev(&q, T_HANG_MS, &rev), 1);
 	/* every CQE was collected: only the error to report */
-	T_EQ(p.revents, POLLERR);
+	T_EQ(rev, POLLERR);
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
 	t_wait_ok(pid, 10000);
 	/* the process's own fault: the device is not isolated */
