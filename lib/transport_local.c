@@ -572,7 +572,7 @@ static int wd_l_region(struct wd_q *q, int qfrt, size_t size, void **addr)
 	else
 		return -EINVAL;
 	if (!p)
-		return -ENODEV;
+		return -errno;	/* -ENODEV dead, -EPERM fork child */
 	*addr = p;
 	return 0;
 }

@@ -575,6 +575,10 @@ int wdl_queue_stop(struct wdl_queue *q)
 
 struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -584,6 +588,10 @@ struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 
 void *wdl_queue_dus(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -671,10 +679,13 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 	struct wdl_ss *ss;
 	int ret;
 
-	if (!q || !target || q == target)
+	if (!q || !target)
 		return -EINVAL;
+	/* uacce's order: the owner check before the arguments */
 	if (wdl_forked(q->dev) || wdl_forked(target->dev))
 		return -EPERM;
+	if (q == target)
+		return -EINVAL;
 	/* two queue locks: always in address order */
 	first = q < target ? q : target;
 	second = q < target ? target : q;
