@@ -562,17 +562,23 @@ static int wd_l_open(struct wd_q *q, const struct wd_dev *dev)
 
 static int wd_l_region(struct wd_q *q, int qfrt, size_t size, void **addr)
 {
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), want;
 	void *p;
 
-	(void)size;	/* the regions have their fixed wd_soft_v1 sizes */
-	if (qfrt == UACCE_QFRT_MMIO)
+	if (qfrt == UACCE_QFRT_MMIO) {
 		p = wdl_queue_mmio(lq(q));
-	else if (qfrt == UACCE_QFRT_DUS)
+		want = WD_SOFT_MMIO_SIZE;
+	} else if (qfrt == UACCE_QFRT_DUS) {
 		p = wdl_queue_dus(lq(q));
-	else
+		want = WD_SOFT_DUS_SIZE;
+	} else {
 		return -EINVAL;
+	}
 	if (!p)
 		return -errno;	/* -ENODEV dead, -EPERM fork child */
+	/* uacce's: the whole region or nothing (in pages, as mmap) */
+	if (!size || (size + pg - 1) / pg != (want + pg - 1) / pg)
+		return -EINVAL;
 	*addr = p;
 	return 0;
 }
