@@ -580,40 +580,63 @@ static int wd_l_attr_set(const char *dev, const char *name, const char *val)
 	return ret;
 }
 
+/* a queue: the device's, and which of its regions were "mapped" */
+struct wd_lq {
+	struct wdl_queue *wq;
+	atomic_uint mapped;	/* 1 << UACCE_QFRT_MMIO, _DUS */
+};
+
 static struct wdl_queue *lq(struct wd_q *q)
 {
-	return q->tp_priv;
+	return ((struct wd_lq *)q->tp_priv)->wq;
 }
 
 static int wd_l_open(struct wd_q *q, const struct wd_dev *dev)
 {
-	struct wdl_queue *wq;
+	struct wd_lq *l = calloc(1, sizeof(*l));
 	int ret;
-	struct wd_linst *li = wd_local_get(dev->path, &ret);
+	struct wd_linst *li;
 
-	if (!li)
+	if (!l)
+		return -ENOMEM;
+	li = wd_local_get(dev->path, &ret);
+	if (li) {
+		ret = wdl_queue_open(li->dev, &l->wq);
+		wd_local_put();
+	}
+	if (!li || ret) {
+		free(l);
 		return ret;
-	ret = wdl_queue_open(li->dev, &wq);
-	wd_local_put();
-	if (ret)
-		return ret;
-	q->tp_priv = wq;
+	}
+	q->tp_priv = l;
 	return 0;
 }
 
 static int wd_l_region(struct wd_q *q, int qfrt, size_t size, void **addr)
 {
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), want;
+	struct wd_lq *l = q->tp_priv;
 	void *p;
 
-	(void)size;	/* the regions have their fixed wd_soft_v1 sizes */
-	if (qfrt == UACCE_QFRT_MMIO)
+	if (qfrt == UACCE_QFRT_MMIO) {
 		p = wdl_queue_mmio(lq(q));
-	else if (qfrt == UACCE_QFRT_DUS)
+		want = WD_SOFT_MMIO_SIZE;
+	} else if (qfrt == UACCE_QFRT_DUS) {
 		p = wdl_queue_dus(lq(q));
-	else
+		want = WD_SOFT_DUS_SIZE;
+	} else {
 		return -EINVAL;
+	}
 	if (!p)
-		return -ENODEV;
+		return -errno;	/* -ENODEV dead, -EPERM fork child */
+	/* uacce's: each region maps once per queue (never unmapped here) */
+	if (atomic_load(&l->mapped) & (1u << qfrt))
+		return -EEXIST;
+	/* uacce's: the whole region or nothing (in pages, as mmap) */
+	if (!size || (size + pg - 1) / pg != (want + pg - 1) / pg)
+		return -EINVAL;
+	if (atomic_fetch_or(&l->mapped, 1u << qfrt) & (1u << qfrt))
+		return -EEXIST;
 	*addr = p;
 	return 0;
 }
@@ -669,12 +692,14 @@ static int wd_l_share_ss(struct wd_q *owner, struct wd_q *target)
 static void wd_l_close(struct wd_q *q)
 {
 	wdl_queue_close(lq(q));
+	free(q->tp_priv);
 	q->tp_priv = NULL;
 }
 
 /* fork child: the parent's queue has no engine here; leave the copy be */
 static void wd_l_abandon(struct wd_q *q)
 {
+	free(q->tp_priv);	/* this process's copy of struct wd_lq */
 	q->tp_priv = NULL;
 }
 

@@ -575,6 +575,10 @@ int wdl_queue_stop(struct wdl_queue *q)
 
 struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -584,6 +588,10 @@ struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 
 void *wdl_queue_dus(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -678,11 +686,13 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 
 	if (!q || !target)
 		return -EINVAL;
-	if (q == target)	/* as the kernel: a removal's ENODEV first */
-		return atomic_load(&target->state) == WDL_Q_DEAD ? -ENODEV :
-								   -EINVAL;
+	/* uacce's order: removal (ENODEV), the owner (EPERM), the arguments */
+	if (q == target && atomic_load(&q->state) == WDL_Q_DEAD)
+		return -ENODEV;
 	if (wdl_forked(q->dev) || wdl_forked(target->dev))
 		return -EPERM;
+	if (q == target)
+		return -EINVAL;
 	/* two queue locks: always in address order */
 	first = q < target ? q : target;
 	second = q < target ? target : q;

@@ -108,7 +108,9 @@ static int t_fd_cmd(int fd, unsigned long cmd, unsigned long arg)
 			return fcntl((int)arg, F_GETFD) < 0 ? -EBADF : -EINVAL;
 		return wd_ctl_q_share_ss(o, h);
 	default:
-		return -ENOTTY;	/* uacce's answer to an unknown command */
+		/* uacce's answer to an unknown command, after the owner check
+		 * (wd_ctl_q_wait() is -EPERM in a fork child) */
+		return wd_ctl_q_wait(h, 0) == -EPERM ? -EPERM : -ENOTTY;
 	}
 }
 #else
@@ -261,23 +263,36 @@ int t_q_poll(struct t_q *q, int timeout_ms)
 	return 1;
 }
 
-void *t_q_region(struct t_q *q, int qfrt, size_t size)
+int t_q_mmap(struct t_q *q, int qfrt, size_t size, int prot, void **addr)
 {
 #ifdef T_NATIVE
 	struct wd_ctl_q *h = t_fd_q(q->fd);
-	void *p;
-	int r = !h ? -EBADF : qfrt == UACCE_QFRT_SS ?
-		wd_ctl_q_ss_map(h, size, &p) :
-		wd_ctl_q_region(h, qfrt, size, &p);
+
+	(void)prot;	/* in-process regions are read-write memory */
+	if (!h)
+		return -EBADF;
+	return qfrt == UACCE_QFRT_SS ? wd_ctl_q_ss_map(h, size, addr) :
+	       wd_ctl_q_region(h, qfrt, size, addr);
+#else
+	void *p = t_mmap_region(q->fd, qfrt, size, prot);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = p;
+	return 0;
+#endif
+}
+
+void *t_q_region(struct t_q *q, int qfrt, size_t size)
+{
+	void *p = MAP_FAILED;
+	int r = t_q_mmap(q, qfrt, size, PROT_READ | PROT_WRITE, &p);
 
 	if (r) {
 		errno = -r;
 		return MAP_FAILED;
 	}
 	return p;
-#else
-	return t_mmap_region(q->fd, qfrt, size, PROT_READ | PROT_WRITE);
-#endif
 }
 
 void t_q_open(struct t_q *q, int ua)

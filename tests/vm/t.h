@@ -308,6 +308,13 @@ int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg);
 } while (0)
 /* UACCE_CMD_SHARE_SVAS: @q's device reaches @owner's SS: 0 or -errno */
 int t_q_share(struct t_q *q, struct t_q *owner);
+/*
+ * mmap of region @qfrt (UACCE_QFRT_*) of the queue, @size bytes, @prot, on
+ * either host: 0 and the address in *addr, or -errno. Natively through
+ * wd_ctl.h: the in-process regions are read-write memory whatever @prot
+ * says, and they go with the queue (unmapping them is the kernel's only).
+ */
+int t_q_mmap(struct t_q *q, int qfrt, size_t size, int prot, void **addr);
 /* wait for the queue to be readable (poll POLLIN): 1, 0 on timeout,
  * -errno (-ENODEV: device removed) */
 int t_q_poll(struct t_q *q, int timeout_ms);

@@ -18,47 +18,51 @@
 
 static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
 
+/* poll of a queue by a non-owner: at once (even with @timeout_ms), and
+ * refused: POLLERR without POLLIN */
+static void non_owner_poll_refused(struct t_q *q, int timeout_ms)
+{
+	short rev = 0;
+
+	T_EQ(t_q_poll_ev(q, timeout_ms, &rev), 1);
+	T_ASSERT_MSG(rev & POLLERR, "non-owner poll: revents %#x, "
+		     "expected POLLERR", rev);
+	T_ASSERT_MSG(!(rev & POLLIN), "non-owner poll: revents %#x: "
+		     "POLLIN for a queue it does not own", rev);
+}
+
 /* everything a non-owner may try; run in the non-owner, exits on failure */
 static void non_owner_refused(int fd, int ua)
 {
+	struct t_q q = { .fd = fd, .ua = ua };
 	__u64 dma = 0;
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
-	int r;
 
-	T_ERR(ioctl(fd, UACCE_CMD_START_Q), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_PUT_Q), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), EPERM);
-	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_START_Q, 0, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_SHARE_SVAS, fd, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_GET_SS_DMA, &dma, EPERM);
+	T_CMD_ERR(&q, WD_SOFT_CMD_KICK, 0, EPERM);
 	/* an unknown command: EPERM too (the owner check comes first) */
-	T_ERR(ioctl(fd, _IO('W', 99)), EPERM);
+	T_CMD_ERR(&q, _IO('W', 99), 0, EPERM);
 	for (int r2 = 0; r2 < UACCE_QFRT_MAX; r2++) {
 		size_t len = t_page;
+		void *m;
+		int r;
 
 		if (r2 <= UACCE_QFRT_DUS) {
 			len = t_region_size(ua, r2);
 			if (!len)
 				continue;
 		}
-		errno = 0;
-		void *m = t_mmap_region(fd, r2, len, r2 == UACCE_QFRT_DKO ?
-					PROT_NONE : PROT_READ | PROT_WRITE);
-		T_ASSERT_MSG(m == MAP_FAILED && errno == EPERM,
-			     "non-owner mmap of %s: %s, expected EPERM",
-			     rname[r2], m == MAP_FAILED ? t_errname(errno) :
-			     "mapped");
+		r = t_q_mmap(&q, r2, len, r2 == UACCE_QFRT_DKO ?
+			     PROT_NONE : PROT_READ | PROT_WRITE, &m);
+		T_ASSERT_MSG(r == -EPERM, "non-owner mmap of %s: %s, expected "
+			     "EPERM", rname[r2], r ? t_errname(-r) : "mapped");
 	}
 	/* at once: the first look reports POLLERR, nothing to sleep for */
-	r = poll(&p, 1, 0);
-	T_EQ(r, 1);
-	T_ASSERT_MSG(p.revents & POLLERR, "non-owner poll (no wait): revents "
-		     "%#x, expected POLLERR", p.revents);
+	non_owner_poll_refused(&q, 0);
 	/* and with a timeout too */
-	p.revents = 0;
-	r = poll(&p, 1, 5000);
-	T_EQ(r, 1);
-	T_ASSERT_MSG(p.revents & POLLERR, "non-owner poll: revents %#x, "
-		     "expected POLLERR", p.revents);
+	non_owner_poll_refused(&q, 5000);
 }
 
 static void owner_copy_works(struct t_q *q)
@@ -123,25 +127,21 @@ TEST(fork_child_poll_pollerr_with_completion)
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	struct wd_soft_sqe s = t_sqe_nop(5);
-	struct pollfd p = { .fd = -1, .events = POLLIN };
 	pid_t pid;
 
 	t_q_setup(&q, in.ua);
 	t_q_push(&q, &s);
 	t_q_publish(&q);
 	T_WAIT_UNTIL(t_q_hdr_cq_tail(&q) != q.cq_head, "no completion");
-	p.fd = q.fd;
-	T_EQ(poll(&p, 1, 0), 1);
-	T_ASSERT(p.revents & POLLIN);
+	{
+		short rev = 0;
+
+		T_EQ(t_q_poll_ev(&q, 0, &rev), 1);
+		T_ASSERT_MSG(rev & POLLIN, "owner's poll: revents %#x", rev);
+	}
 	pid = t_fork();
 	if (pid == 0) {
-		struct pollfd c = { .fd = q.fd, .events = POLLIN };
-
-		T_EQ(poll(&c, 1, 1000), 1);
-		T_ASSERT_MSG(c.revents & POLLERR, "child poll revents %#x",
-			     c.revents);
-		T_ASSERT_MSG(!(c.revents & POLLIN), "child poll revents %#x: "
-			     "POLLIN for a queue it does not own", c.revents);
+		non_owner_poll_refused(&q, 1000);
 		_exit(0);
 	}
 	t_wait_ok(pid, 10000);
@@ -173,6 +173,8 @@ TEST(fork_child_closing_fd_keeps_queue)
 /* a process that never shared anything with the owner gets the fd by SCM_RIGHTS */
 TEST(scm_rights_receiver_refused)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	int sv[2];
@@ -208,6 +210,8 @@ TEST(scm_rights_receiver_refused)
 /* the other direction: a child opens, the parent receives the fd */
 TEST(scm_rights_parent_receives_child_queue)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
 	int sv[2], fd;
 	pid_t pid;
@@ -235,6 +239,8 @@ TEST(scm_rights_parent_receives_child_queue)
 /* the owner dies while another process still holds the fd */
 TEST(owner_exits_other_holds_fd)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("queues=2");
 	int sv[2];
 	pid_t owner;
@@ -280,9 +286,12 @@ TEST(child_uses_own_queue)
 	t_q_setup(&q, in.ua);
 	pid = t_fork();
 	if (pid == 0) {
+		/* in-process devices serve only the process that created
+		 * them: natively the child opens one of its own */
+		struct t_inst ci = t_host_local ? t_inst_create("") : in;
 		struct t_q c;
 
-		t_q_setup(&c, in.ua);
+		t_q_setup(&c, ci.ua);
 		for (int i = 0; i < 5; i++)
 			owner_copy_works(&c);
 		/* and the inherited queue is still not its own */
@@ -302,9 +311,7 @@ static void *thread_fn(void *arg)
 
 	T_CMD_OK(q, UACCE_CMD_START_Q, 0);
 	owner_copy_works(q);
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-
-	T_EQ(poll(&p, 1, 0), 0);
+	T_EQ(t_q_poll(q, 0), 0);
 	return NULL;
 }
 
