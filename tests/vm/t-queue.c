@@ -158,24 +158,21 @@ static int t_poller_enter(void)
 	T_FAIL("more than %d threads in t_q_poll()", T_MAX_POLLERS);
 }
 
-/* what poll() would report now, by uacce_fops_poll() + wd_soft_poll() */
-static short t_fd_revents(struct wd_ctl_q *h)
+/*
+ * what poll() would report now, by uacce_fops_poll() + wd_soft_poll(), from
+ * the queue's mapped regions (in-process each maps once); unmapped, the
+ * wait's "readable" is all there is to say
+ */
+static short t_fd_revents(struct t_q *q)
 {
-	volatile struct wd_soft_mmio *mmio;
-	volatile struct wd_soft_dus_hdr *hdr;
-	void *m, *d;
 	short rev = 0;
 
-	if (wd_ctl_q_region(h, UACCE_QFRT_MMIO, WD_SOFT_MMIO_SIZE, &m) ||
-	    wd_ctl_q_region(h, UACCE_QFRT_DUS, WD_SOFT_DUS_SIZE, &d))
-		return POLLHUP | POLLERR;	/* dead: the device is gone */
-	mmio = m;
-	hdr = d;
-	if (__atomic_load_n(&hdr->cq_tail, __ATOMIC_ACQUIRE) !=
-	    __atomic_load_n(&mmio->cq_head, __ATOMIC_ACQUIRE))
+	if (!q->hdr || !q->mmio)
+		return POLLIN;
+	if (__atomic_load_n(&q->hdr->cq_tail, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&q->mmio->cq_head, __ATOMIC_ACQUIRE))
 		rev |= POLLIN;
-	if (__atomic_load_n(&mmio->status, __ATOMIC_ACQUIRE) &
-	    WD_SOFT_ST_BROKEN)
+	if (t_q_status(q) & WD_SOFT_ST_BROKEN)
 		rev |= POLLERR;
 	return rev;
 }
@@ -203,7 +200,7 @@ int t_q_poll_ev(struct t_q *q, int timeout_ms, short *revents)
 		}
 		if (r <= 0)
 			return r;
-		*revents = t_fd_revents(h);
+		*revents = t_fd_revents(q);
 		if (*revents)
 			return 1;
 		/* collected meanwhile: poll() would sleep on */

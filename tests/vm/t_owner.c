@@ -31,10 +31,25 @@ static void non_owner_poll_refused(struct t_q *q, int timeout_ms)
 		     "POLLIN for a queue it does not own", rev);
 }
 
-/* everything a non-owner may try; run in the non-owner, exits on failure */
-static void non_owner_refused(int fd, int ua)
+/* the fixed region sizes of a device, read by the owner's side: an
+ * in-process device's attributes are its creator's to read */
+struct sizes {
+	size_t len[UACCE_QFRT_DUS + 1];
+};
+
+static struct sizes sizes_of(int ua)
 {
-	struct t_q q = { .fd = fd, .ua = ua };
+	struct sizes z;
+
+	for (int r = 0; r <= UACCE_QFRT_DUS; r++)
+		z.len[r] = t_region_size(ua, r);
+	return z;
+}
+
+/* everything a non-owner may try; run in the non-owner, exits on failure */
+static void non_owner_refused(int fd, struct sizes z)
+{
+	struct t_q q = { .fd = fd };
 	__u64 dma = 0;
 
 	T_CMD_ERR(&q, UACCE_CMD_START_Q, 0, EPERM);
@@ -50,7 +65,7 @@ static void non_owner_refused(int fd, int ua)
 		int r;
 
 		if (r2 <= UACCE_QFRT_DUS) {
-			len = t_region_size(ua, r2);
+			len = z.len[r2];
 			if (!len)
 				continue;
 		}
@@ -83,6 +98,7 @@ static void still_started(struct t_q *q)
 TEST(fork_child_refused)
 {
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	pid_t pid;
 
@@ -90,7 +106,7 @@ TEST(fork_child_refused)
 	owner_copy_works(&q);
 	pid = t_fork();
 	if (pid == 0) {
-		non_owner_refused(q.fd, in.ua);
+		non_owner_refused(q.fd, z);
 		_exit(0);
 	}
 	t_wait_ok(pid, 20000);
@@ -103,13 +119,14 @@ TEST(fork_child_refused)
 TEST(fork_child_mmap_before_owner_maps)
 {
 	struct t_inst in = t_inst_create("mode=pasid");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	pid_t pid;
 
 	t_q_open(&q, in.ua);
 	pid = t_fork();
 	if (pid == 0) {
-		non_owner_refused(q.fd, in.ua);
+		non_owner_refused(q.fd, z);
 		_exit(0);
 	}
 	t_wait_ok(pid, 20000);
@@ -176,6 +193,7 @@ TEST(scm_rights_receiver_refused)
 	T_NEED_KERNEL("in-process queues are the opening process's: fd "
 		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	int sv[2];
 	pid_t pid;
@@ -186,7 +204,7 @@ TEST(scm_rights_receiver_refused)
 	if (pid == 0) {
 		int fd = t_recv_fd(sv[1]);
 
-		non_owner_refused(fd, in.ua);
+		non_owner_refused(fd, z);
 		T_OK(write(sv[1], "k", 1));
 		/* keep the fd until told */
 		char c;
@@ -213,6 +231,7 @@ TEST(scm_rights_parent_receives_child_queue)
 	T_NEED_KERNEL("in-process queues are the opening process's: fd "
 		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	int sv[2], fd;
 	pid_t pid;
 	char c;
@@ -231,7 +250,7 @@ TEST(scm_rights_parent_receives_child_queue)
 		_exit(0);
 	}
 	fd = t_recv_fd(sv[0]);
-	non_owner_refused(fd, in.ua);
+	non_owner_refused(fd, z);
 	T_OK(write(sv[0], "x", 1));
 	t_wait_ok(pid, 20000);
 }
@@ -242,6 +261,7 @@ TEST(owner_exits_other_holds_fd)
 	T_NEED_KERNEL("in-process queues are the opening process's: fd "
 		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("queues=2");
+	struct sizes z = sizes_of(in.ua);
 	int sv[2];
 	pid_t owner;
 
@@ -261,7 +281,7 @@ TEST(owner_exits_other_holds_fd)
 	int fd = t_recv_fd(sv[0]);
 
 	t_wait_ok(owner, 10000);
-	non_owner_refused(fd, in.ua);
+	non_owner_refused(fd, z);
 	T_OK(close(fd));
 	/* the last reference is gone: the queue is released */
 	T_WAIT_UNTIL(t_attr_ll(in.ua, "available_instances") == 2,
