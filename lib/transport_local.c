@@ -335,7 +335,8 @@ static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
 		cfg->nr_engines = (unsigned int)v;
 		return 0;
 	case 4:
-		if (wd_local_int(val, 1, 1000000000, &v))
+		/* what struct wdl_config holds: up to ~4.3 s */
+		if (wd_local_int(val, 1, UINT_MAX, &v))
 			return -EINVAL;
 		cfg->spin_ns = (unsigned int)v;
 		return 0;

@@ -289,13 +289,17 @@ bool wdl_dev_has_algorithm(const struct wdl_dev *dev, const char *name)
 
 int wdl_dev_available_instances(struct wdl_dev *dev)
 {
+	bool isolated;
 	int n;
 
 	/* the parent's lock: a thread of the parent may have held it */
 	if (wdl_forked(dev))
 		return -EPERM;
+	/* as uacce's: an isolated device has none to offer */
+	isolated = wdl_dev_isolated(dev);
 	pthread_mutex_lock(&dev->lock);
-	n = dev->removed ? -ENODEV : (int)(dev->cfg.nr_queues - dev->nr_open);
+	n = dev->removed ? -ENODEV : isolated ? 0 :
+	    (int)(dev->cfg.nr_queues - dev->nr_open);
 	pthread_mutex_unlock(&dev->lock);
 	return n;
 }

@@ -204,6 +204,11 @@ void t_hold(int id, bool on)
 		       t_errname(-r));
 }
 
+int t_fail_next_write(int id, const char *val)
+{
+	return t_debugfs_write(id, "fail_next", val);
+}
+
 void t_fail_next(int id, int n)
 {
 	char s[16];

@@ -243,6 +243,8 @@ int t_insmod(const char *name, const char *params);	/* 0 or -errno */
 /* debugfs fail_next of instance @id: the next n requests fail (DEV_ERR) */
 void t_fail_next(int id, int n);
 long long t_get_fail_next(int id);	/* injected failures still to come */
+/* one write of @val to that fail_next file, as is: 0 or -errno */
+int t_fail_next_write(int id, const char *val);
 bool t_wd_soft_loaded(void);
 /* the state letter of task (or thread) @tid in /proc (R, S, D, ...), '?' if gone */
 char t_task_state(pid_t tid);

@@ -40,6 +40,7 @@ static int rmmod(const char *name)
 
 static void need_modules(void)
 {
+	T_NEED_KERNEL("module load/unload (uacce.ko, wd_soft.ko)");
 	if (!t_exists(KO_DIR "/uacce.ko") || !t_exists(KO_DIR "/wd_soft.ko"))
 		t_skip("no " KO_DIR "/{uacce,wd_soft}.ko in this system");
 	if (!loaded("uacce") || !loaded("wd_soft"))

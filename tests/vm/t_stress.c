@@ -118,7 +118,6 @@ static int publish(struct client *c)
 static int reap(struct client *c, struct wd_soft_cqe *cqe)
 {
 	struct t_q *q = &c->q;
-	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 
 	for (;;) {
 		uint32_t tail = t_q_hdr_cq_tail(q);
@@ -158,13 +157,13 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		}
 		c->sleeps++;
 		uint64_t t0 = t_now_ms();
-		int r = poll(&pfd, 1, c->tmo);
+		int r = t_q_poll(q, c->tmo);
 
 		if (c->notify)
 			__atomic_store_n(&q->mmio->cq_notify, WD_SOFT_CQN_ENABLE,
 					 __ATOMIC_RELAXED);
-		if (r < 0 && errno != EINTR)
-			return -errno;
+		if (r < 0 && r != -EINTR)
+			return r;
 		/*
 		 * Nobody woke us: poll() looks at the queue once more when
 		 * its timeout expires, so a completion posted without a
@@ -357,7 +356,8 @@ static void stress(int engines, unsigned int queues, uint64_t total,
 		c[i].meet = &m;
 		c[i].notify = i & 1;
 		c[i].tmo = TIMEOUT_MS;
-		c[i].todo = total / queues;
+		/* the remainder to the first ones: @total in all */
+		c[i].todo = total / queues + (i < total % queues);
 		t_q_setup(&c[i].q, in.ua);
 	}
 	t0 = t_now_ms();
@@ -369,8 +369,8 @@ static void stress(int engines, unsigned int queues, uint64_t total,
 		t_hold(m.id, true);
 		pthread_barrier_wait(&m.bar);
 		for (unsigned int i = 0; i < queues; i++)
-			t_wait_asleep_in(c[i].tid, SYS_poll, SYS_ppoll,
-					 "a client at a rendezvous");
+			t_wait_asleep_in_poll(c[i].tid,
+					      "a client at a rendezvous");
 		t_hold(m.id, false);
 	}
 	for (unsigned int i = 0; i < queues; i++)
