@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -445,7 +446,8 @@ int uacce_fops_mmap(struct file *filep, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto out;
 	}
-	type = vma->vm_pgoff;
+	/* the owner's offset indexes every per-region array */
+	type = array_index_nospec(vma->vm_pgoff, UACCE_QFRT_MAX);
 	if (!(vma->vm_flags & VM_SHARED)) {
 		ret = -EINVAL;
 		goto out;
