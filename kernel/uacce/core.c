@@ -54,7 +54,8 @@ static int uacce_start_queue(struct uacce_queue *q)
 		uacce_pf_cancel(q);
 		return ret;
 	}
-	q->state = UACCE_Q_STARTED;
+	/* under @mutex only: remove_sem readers look meanwhile */
+	WRITE_ONCE(q->state, UACCE_Q_STARTED);
 	return 0;
 }
 
@@ -64,7 +65,7 @@ static int uacce_stop_queue(struct uacce_queue *q)
 		return -EINVAL;
 	uacce_pf_cancel(q);
 	q->uacce->ops->stop_queue(q);
-	q->state = UACCE_Q_INIT;
+	WRITE_ONCE(q->state, UACCE_Q_INIT);
 	return 0;
 }
 
@@ -285,7 +286,7 @@ static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
 		ret = EPOLLHUP | EPOLLERR;
 	else if (!uacce_q_is_owner(q))
 		ret = EPOLLERR;
-	else if (q->state == UACCE_Q_ZOMBIE)
+	else if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		ret = 0;	/* being removed: the hang-up comes soon */
 	else if (q->uacce->ops->poll)
 		ret = q->uacce->ops->poll(q);

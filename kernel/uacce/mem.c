@@ -315,6 +315,10 @@ static int uacce_vma_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
+/*
+ * Without q->lock: DUS is fixed, and SS is set and cleared only with the
+ * owner's mmap_lock held for writing, which our fault holds for reading.
+ */
 static struct page *uacce_region_page(struct uacce_queue *q,
 				      enum uacce_qfrt type, unsigned long idx)
 {
@@ -342,7 +346,7 @@ static vm_fault_t uacce_vma_fault(struct vm_fault *vmf)
 	int err;
 
 	down_read(&q->remove_sem);
-	if (q->state == UACCE_Q_ZOMBIE)
+	if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		goto out;
 
 	switch (type) {
