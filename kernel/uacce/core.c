@@ -278,14 +278,24 @@ static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
 	struct uacce_queue *q = filep->private_data;
 	__poll_t ret = 0;
 
+	/*
+	 * A non-owner is answered at once and never waits: not even on
+	 * q->wait, where each completion batch of the owner would wake it
+	 * (an edge-triggered epoll) and tell it the owner's timing.
+	 */
+	if (!uacce_q_is_owner(q)) {
+		/* pairs with the release of removal, as below */
+		if (smp_load_acquire(&q->gone))
+			return EPOLLHUP | EPOLLERR;
+		return EPOLLERR;
+	}
+
 	poll_wait(filep, &q->wait, wait);
 
 	down_read(&q->remove_sem);
 	/* hung up once the device has let go of the queue's memory */
 	if (smp_load_acquire(&q->gone))
 		ret = EPOLLHUP | EPOLLERR;
-	else if (!uacce_q_is_owner(q))
-		ret = EPOLLERR;
 	else if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		ret = 0;	/* being removed: the hang-up comes soon */
 	else if (q->uacce->ops->poll)
