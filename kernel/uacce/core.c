@@ -146,6 +146,7 @@ int uacce_available(struct uacce_device *uacce)
 {
 	int avail;
 
+	lockdep_assert_held(&uacce->mutex);
 	if (uacce->removed || uacce_isolated(uacce))
 		return 0;
 	avail = uacce->ops->get_available_instances(uacce);

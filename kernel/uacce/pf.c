@@ -127,6 +127,9 @@ static int uacce_fault_in(struct uacce_queue *q, const struct uacce_pf_req *req)
 			cond_resched();
 		}
 		ret = 0;
+		/* a stop: the other ranges are not wanted either */
+		if (fatal_signal_pending(current))
+			break;
 	}
 out:
 	set_active_memcg(old_memcg);
