@@ -16,6 +16,9 @@
  *   smp_rmb / smp_wmb         acquire / release fences
  *   cmpxchg                   strong compare-exchange, seq_cst, returns
  *                             the old value
+ *   array_index_nospec        the index itself: the in-process device runs
+ *                             in its submitter's own process, no boundary
+ *                             for a speculative read to cross
  *   struct list_head, list_*  the kernel's circular doubly linked list
  *                             (the subset the scheduler uses)
  *
@@ -75,6 +78,7 @@ typedef int64_t s64;
 #define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define fallthrough	__attribute__((__fallthrough__))
+#define array_index_nospec(i, n)	(i)
 
 #ifndef container_of
 #define container_of(ptr, type, member) \

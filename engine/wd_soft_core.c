@@ -368,7 +368,10 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		   !(dev->ops & WD_SOFT_CORE_OP(sqe->op))) {
 		status = WD_SOFT_S_BAD_OP;
 	} else {
-		status = wd_soft_core_ops[sqe->op](ctx, sqe, out_len);
+		/* op is the submitter's: no speculative call past the table */
+		u32 op = array_index_nospec(sqe->op, WD_SOFT_OP_MAX);
+
+		status = wd_soft_core_ops[op](ctx, sqe, out_len);
 	}
 	if (status == WD_SOFT_CORE_S_HELD)
 		return status;

@@ -54,7 +54,8 @@ static int uacce_start_queue(struct uacce_queue *q)
 		uacce_pf_cancel(q);
 		return ret;
 	}
-	q->state = UACCE_Q_STARTED;
+	/* under @mutex only: remove_sem readers look meanwhile */
+	WRITE_ONCE(q->state, UACCE_Q_STARTED);
 	return 0;
 }
 
@@ -64,7 +65,7 @@ static int uacce_stop_queue(struct uacce_queue *q)
 		return -EINVAL;
 	uacce_pf_cancel(q);
 	q->uacce->ops->stop_queue(q);
-	q->state = UACCE_Q_INIT;
+	WRITE_ONCE(q->state, UACCE_Q_INIT);
 	return 0;
 }
 
@@ -145,6 +146,7 @@ int uacce_available(struct uacce_device *uacce)
 {
 	int avail;
 
+	lockdep_assert_held(&uacce->mutex);
 	if (uacce->removed || uacce_isolated(uacce))
 		return 0;
 	avail = uacce->ops->get_available_instances(uacce);
@@ -277,15 +279,25 @@ static __poll_t uacce_fops_poll(struct file *filep, poll_table *wait)
 	struct uacce_queue *q = filep->private_data;
 	__poll_t ret = 0;
 
+	/*
+	 * A non-owner is answered at once and never waits: not even on
+	 * q->wait, where each completion batch of the owner would wake it
+	 * (an edge-triggered epoll) and tell it the owner's timing.
+	 */
+	if (!uacce_q_is_owner(q)) {
+		/* pairs with the release of removal, as below */
+		if (smp_load_acquire(&q->gone))
+			return EPOLLHUP | EPOLLERR;
+		return EPOLLERR;
+	}
+
 	poll_wait(filep, &q->wait, wait);
 
 	down_read(&q->remove_sem);
 	/* hung up once the device has let go of the queue's memory */
 	if (smp_load_acquire(&q->gone))
 		ret = EPOLLHUP | EPOLLERR;
-	else if (!uacce_q_is_owner(q))
-		ret = EPOLLERR;
-	else if (q->state == UACCE_Q_ZOMBIE)
+	else if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		ret = 0;	/* being removed: the hang-up comes soon */
 	else if (q->uacce->ops->poll)
 		ret = q->uacce->ops->poll(q);

@@ -33,14 +33,15 @@ static inline bool uacce_q_is_owner(struct uacce_queue *q)
 
 /*
  * May the caller use @q? -ENODEV once removed, then -EPERM for anyone but
- * its owner (nothing about a queue is told to another process). @state is
- * written under both @mutex and @remove_sem, so either keeps it stable.
+ * its owner (nothing about a queue is told to another process). ZOMBIE is
+ * written under both @mutex and @remove_sem, so either keeps "ZOMBIE or
+ * not" stable; INIT <-> STARTED only under @mutex, hence READ_ONCE().
  */
 static inline int uacce_q_check(struct uacce_queue *q)
 {
 	lockdep_assert(lockdep_is_held(&q->mutex) ||
 		       lockdep_is_held(&q->remove_sem));
-	if (q->state == UACCE_Q_ZOMBIE)
+	if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		return -ENODEV;
 	if (!uacce_q_is_owner(q))
 		return -EPERM;

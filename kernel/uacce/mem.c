@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -314,6 +315,10 @@ static int uacce_vma_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
+/*
+ * Without q->lock: DUS is fixed, and SS is set and cleared only with the
+ * owner's mmap_lock held for writing, which our fault holds for reading.
+ */
 static struct page *uacce_region_page(struct uacce_queue *q,
 				      enum uacce_qfrt type, unsigned long idx)
 {
@@ -341,7 +346,7 @@ static vm_fault_t uacce_vma_fault(struct vm_fault *vmf)
 	int err;
 
 	down_read(&q->remove_sem);
-	if (q->state == UACCE_Q_ZOMBIE)
+	if (READ_ONCE(q->state) == UACCE_Q_ZOMBIE)
 		goto out;
 
 	switch (type) {
@@ -445,7 +450,8 @@ int uacce_fops_mmap(struct file *filep, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto out;
 	}
-	type = vma->vm_pgoff;
+	/* the owner's offset indexes every per-region array */
+	type = array_index_nospec(vma->vm_pgoff, UACCE_QFRT_MAX);
 	if (!(vma->vm_flags & VM_SHARED)) {
 		ret = -EINVAL;
 		goto out;

@@ -31,24 +31,50 @@
  * are refused: their fault handlers may assume the owner's context
  * ([vvar] does). uacce's own regions are the exception: their handler is
  * ours.
+ *
+ * fixup_user_fault() would check the vma only on its first try: a fault
+ * that lets mmap_lock go (userfaultfd, FUSE, file I/O) returns
+ * VM_FAULT_RETRY and it looks the vma up again, unchecked, when the owner
+ * may have moved [vvar] there meanwhile. So this is its loop (mm/gup.c)
+ * with the check on every try. The order of the tests is the arch fault
+ * handlers': COMPLETED and RETRY mean mmap_lock was let go, whatever else
+ * is set.
  */
 static int uacce_fault_page(struct mm_struct *mm, unsigned long addr,
 			    unsigned int flags)
 {
+	vm_flags_t need = (flags & FAULT_FLAG_WRITE) ? VM_WRITE : VM_READ;
 	struct vm_area_struct *vma;
-	bool unlocked = false;
-	int ret;
+	vm_fault_t fault;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, addr);
-	if (!vma || ((vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
-		     vma->vm_ops != &uacce_vm_ops))
-		ret = -EFAULT;
-	else
-		ret = fixup_user_fault(mm, addr, flags, &unlocked);
-	mmap_read_unlock(mm);
-	return ret;
+	flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+	for (;;) {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		vma = vma_lookup(mm, addr);
+		if (!vma || !(vma->vm_flags & need) ||
+		    ((vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
+		     vma->vm_ops != &uacce_vm_ops)) {
+			mmap_read_unlock(mm);
+			return -EFAULT;
+		}
+		/* the lock's fast path does not look at signals */
+		if (fatal_signal_pending(current)) {
+			mmap_read_unlock(mm);
+			return -EINTR;
+		}
+		fault = handle_mm_fault(vma, addr, flags, NULL);
+		if (fault & VM_FAULT_COMPLETED)
+			return 0;
+		if (fault & VM_FAULT_RETRY) {
+			flags |= FAULT_FLAG_TRIED;
+			continue;
+		}
+		mmap_read_unlock(mm);
+		if (fault & VM_FAULT_ERROR)	/* FALLBACK: no errno */
+			return vm_fault_to_errno(fault, 0) ?: -EFAULT;
+		return 0;
+	}
 }
 
 /* How much one page request brings in, ahead of its first page at most */
@@ -101,6 +127,9 @@ static int uacce_fault_in(struct uacce_queue *q, const struct uacce_pf_req *req)
 			cond_resched();
 		}
 		ret = 0;
+		/* a stop: the other ranges are not wanted either */
+		if (fatal_signal_pending(current))
+			break;
 	}
 out:
 	set_active_memcg(old_memcg);

@@ -27,6 +27,7 @@ static unsigned int uacce_errors_last_hour(struct uacce_device *uacce,
 {
 	unsigned int i, sum = 0;
 
+	lockdep_assert_held(&uacce->err_lock);
 	for (i = 0; i < UACCE_ERR_BUCKETS; i++)
 		if (minute - uacce->err_minute[i] < UACCE_ERR_BUCKETS)
 			sum += uacce->err_count[i];

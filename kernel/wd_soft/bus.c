@@ -155,6 +155,7 @@ static struct wd_soft_dev *wd_soft_find(unsigned int id)
 {
 	struct wd_soft_dev *wdev;
 
+	lockdep_assert_held(&wd_soft_devs_lock);
 	list_for_each_entry(wdev, &wd_soft_devs, list)
 		if (wdev->cfg.id == id)
 			return wdev;

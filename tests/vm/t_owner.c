@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -347,4 +348,45 @@ TEST(thread_of_owner_allowed)
 	T_EQ(pthread_join(th, NULL), 0);
 	still_started(&q);
 	owner_copy_works(&q);
+}
+
+/*
+ * A non-owner's poll() is POLLERR at once and never sleeps, so it is not
+ * put on the queue's wait queue either: else an edge-triggered epoll of
+ * a fork child would be woken by each of the owner's completion batches
+ * and learn their timing.
+ */
+TEST(fork_child_epoll_not_woken_by_owner)
+{
+	struct t_inst in = t_inst_create("");
+	struct wd_soft_sqe s = t_sqe_nop(7);
+	struct wd_soft_cqe cqe;
+	int go[2], ready[2];
+	struct t_q q;
+	pid_t pid;
+	char c;
+
+	t_q_setup(&q, in.ua);
+	T_OK(pipe(go));
+	T_OK(pipe(ready));
+	pid = t_fork();
+	if (pid == 0) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out;
+		int ep = T_OK(epoll_create1(EPOLL_CLOEXEC));
+
+		T_OK(epoll_ctl(ep, EPOLL_CTL_ADD, q.fd, &ev));
+		T_EQ(epoll_wait(ep, &out, 1, 0), 1);
+		T_ASSERT_MSG(out.events & EPOLLERR, "events %#x", out.events);
+		T_EQ(epoll_wait(ep, &out, 1, 0), 0);	/* edge consumed */
+		T_EQ(write(ready[1], "r", 1), 1);
+		T_EQ(read(go[0], &c, 1), 1);		/* the owner completed */
+		/* a bound: an old wake-up comes within microseconds */
+		T_EQ(epoll_wait(ep, &out, 1, 2000), 0);
+		_exit(0);
+	}
+	T_EQ(read(ready[0], &c, 1), 1);
+	cqe = t_q_run(&q, &s);
+	T_EQ(cqe.user_data, 7);
+	T_EQ(write(go[1], "g", 1), 1);
+	t_wait_ok(pid, 20000);
 }

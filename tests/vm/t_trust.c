@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* an unprivileged user: no capabilities at all after setuid() */
@@ -455,3 +457,79 @@ TEST(ss_charged_to_memcg)
 	T_OK(rmdir(CG_T));
 }
 
+
+/*
+ * The fault thread checks the vma on every try of a fault, not only the
+ * first: a fault that lets mmap_lock go (here a userfaultfd) and retries
+ * must not find [vvar] moved onto the address meanwhile and fault it from
+ * outside. The request targets [vvar]'s last page (timens: never mapped
+ * outside a time namespace, so its handler runs and warns when remote).
+ * The child never calls the vDSO after the move (its [vvar] is elsewhere).
+ */
+T_TEST_TMO(vvar_moved_in_during_a_fault, 120)
+{
+	T_NEED_KERNEL("the kernel's fault path");
+	struct t_inst in = t_inst_create("queues=4");
+	int kmsg = kmsg_from_now(), sv[2], ws;
+	uint32_t st = ~0u;
+	const char *rec;
+	pid_t pid;
+
+	T_OK(pipe(sv));
+	pid = t_fork();
+	if (pid == 0) {
+		static char dst[64];
+		unsigned long lo = 0, hi = 0;
+		char line[256];
+		uint64_t fa;
+		struct t_q q;
+		FILE *f;
+		void *r;
+		int uffd;
+
+		close(sv[0]);
+		t_q_setup(&q, in.ua);
+		f = fopen("/proc/self/maps", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "[vvar]"))
+				T_ASSERT(sscanf(line, "%lx-%lx", &lo, &hi) == 2);
+		T_ASSERT_MSG(lo && hi - lo >= t_page, "no [vvar]");
+		fclose(f);
+		uffd = t_uffd_region(&r, hi - lo);
+		if (uffd < 0)
+			_exit(77);
+		memset(dst, 1, sizeof(dst));
+		t_q_push(&q, &(struct wd_soft_sqe){ .user_data = 1,
+			.op = WD_SOFT_OP_COPY,
+			.src = (uintptr_t)r + (hi - lo) - t_page,
+			.dst = (uintptr_t)dst, .src_len = sizeof(dst),
+			.dst_len = sizeof(dst) });
+		t_q_publish(&q);
+		/* the fault thread waits on the uffd, mmap_lock let go */
+		T_ASSERT(t_uffd_wait_fault(uffd, 30000, &fa) == 1);
+		T_ASSERT(mremap((void *)lo, hi - lo, hi - lo,
+				MREMAP_MAYMOVE | MREMAP_FIXED, r) == r);
+		T_OK(ioctl(uffd, UFFDIO_WAKE,
+			   &(struct uffdio_range){ (uintptr_t)r, hi - lo }));
+		/* a bound, not a verdict on speed: 60 s (no vDSO clock) */
+		for (int i = 0; t_q_hdr_cq_tail(&q) != 1 && i < 60000; i++)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		if (t_q_hdr_cq_tail(&q) == 1)
+			st = q.cq[0].status;
+		T_EQ(write(sv[1], &st, sizeof(st)), (ssize_t)sizeof(st));
+		_exit(0);
+	}
+	close(sv[1]);
+	ws = t_wait(pid, 90000);
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 77)
+		t_skip("userfaultfd unavailable");
+	T_ASSERT_MSG(WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
+		     "child: wait status %#x", ws);
+	T_EQ(read(sv[0], &st, sizeof(st)), (ssize_t)sizeof(st));
+	close(sv[0]);
+	rec = kmsg_find(kmsg, "WARNING");
+	T_ASSERT_MSG(!rec, "kernel log: %s", rec);
+	T_ASSERT_MSG(st == WD_SOFT_S_BAD_ADDR, "COPY from the moved [vvar]: %s%u",
+		     st == ~0u ? "no completion " : "status ", st);
+	close(kmsg);
+}

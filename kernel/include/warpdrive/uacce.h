@@ -232,8 +232,15 @@ struct uacce_device {
  *	writing to set @state to ZOMBIE. Taken under mmap_lock.
  * @lock: protects @nr_vmas, @qfrs[UACCE_QFRT_SS] and @shared_ss, which the
  *	driver reads from its data path through uacce_ss_get(). Innermost.
+ *	@qfrs[UACCE_QFRT_SS] is set and cleared (mmap, vma close) also under
+ *	the owner's mmap_lock held for writing, so the owner's page faults,
+ *	which hold it for reading, read it without @lock.
  * @shared_ss: SS region of another queue reachable through SHARE_SVAS
- * @state: enum uacce_q_state; written under @mutex and @remove_sem
+ * @state: enum uacce_q_state. INIT <-> STARTED is written under @mutex
+ *	only; ZOMBIE (for good) under @mutex and @remove_sem (write). So
+ *	@mutex keeps every state stable, while under @remove_sem alone only
+ *	"ZOMBIE or not" is: those readers test for ZOMBIE only, with
+ *	READ_ONCE() (a start or stop may write it meanwhile).
  * @gone: removal has stopped and released the queue (poll: POLLHUP); set
  *	after the device no longer touches the queue's memory
  * @nr_vmas: mappings of each region (0 or 1, briefly 2 inside mremap)
