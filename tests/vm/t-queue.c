@@ -448,39 +448,48 @@ void t_q_publish(struct t_q *q)
 		t_q_kick(q);
 }
 
+int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
+{
+	uint32_t tail = t_q_hdr_cq_tail(q);
+	volatile struct wd_soft_cqe *c;
+
+	if (tail - q->cq_head > q->depth)
+		return -ERANGE;
+	if (tail == q->cq_head)
+		return 0;
+	c = &q->cq[q->cq_head & (q->depth - 1)];
+	cqe->user_data = c->user_data;
+	cqe->status = c->status;
+	cqe->out_len = c->out_len;
+	q->cq_head++;
+	__atomic_store_n(&q->mmio->cq_head, q->cq_head, __ATOMIC_RELEASE);
+	/* the store before the device's status is read (wd_soft.h) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 1;
+}
+
+bool t_q_kick_due(struct t_q *q)
+{
+	return (t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
+	       t_q_hdr_sq_head(q) != q->sq_tail;
+}
+
 int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms)
 {
 	uint64_t end = t_now_ms() + timeout_ms;
 
 	for (;;) {
-		uint32_t tail = t_q_hdr_cq_tail(q);
+		int r = t_q_take(q, cqe);
 
-		if (tail - q->cq_head > q->depth)
+		if (r < 0)
 			T_FAIL("device bug: cq_tail %u but cq_head %u (depth %u)",
-			       tail, q->cq_head, q->depth);
-		if (tail != q->cq_head) {
-			volatile struct wd_soft_cqe *c =
-				&q->cq[q->cq_head & (q->depth - 1)];
-
-			cqe->user_data = c->user_data;
-			cqe->status = c->status;
-			cqe->out_len = c->out_len;
-			q->cq_head++;
-			__atomic_store_n(&q->mmio->cq_head, q->cq_head,
-					 __ATOMIC_RELEASE);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-			    t_q_hdr_sq_head(q) != q->sq_tail)
-				t_q_kick(q);
-			return 1;
-		}
-		uint32_t st = t_q_status(q);
-
-		if (st & WD_SOFT_ST_BROKEN)
-			return -EIO;
-		if ((st & WD_SOFT_ST_NEED_WAKEUP) &&
-		    t_q_hdr_sq_head(q) != q->sq_tail)
+			       t_q_hdr_cq_tail(q), q->cq_head, q->depth);
+		if (t_q_kick_due(q))
 			t_q_kick(q);
+		if (r)
+			return 1;
+		if (t_q_status(q) & WD_SOFT_ST_BROKEN)
+			return -EIO;
 		uint64_t now = t_now_ms();
 
 		if (now >= end)

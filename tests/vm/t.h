@@ -336,6 +336,14 @@ void t_wait_asleep_in_poll(pid_t tid, const char *what);	/* T_FAIL: hang */
  * the t_q whose mmio_map/dus_map/ss it is stored in, or by close */
 void *t_q_region(struct t_q *q, int qfrt, size_t size);
 /* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
+/*
+ * Take the next CQE if there is one and publish cq_head: 1, 0 if none,
+ * -ERANGE if the device's cq_tail is beyond the ring. No KICK: see
+ * t_q_kick_due().
+ */
+int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe);
+/* the device parked the queue (NEED_WAKEUP) with SQEs it has not taken */
+bool t_q_kick_due(struct t_q *q);
 int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms);
 void t_q_wait(struct t_q *q, struct wd_soft_cqe *cqe);	/* T_FAIL on timeout */
 /* submit one request and wait for its completion */

@@ -4,8 +4,8 @@
  * del_device): docs/uacce.md and docs/soft-device.md, "Instances".
  */
 #include "t.h"
+#include "engines.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -441,31 +441,8 @@ static int count_threads(char want[3][32])
 {
 	int n = 0;
 
-	if (t_host_local) {
-		DIR *d = opendir("/proc/self/task");
-		struct dirent *de;
-		char p[300], buf[32];
-		int len, dev, e, end;
-
-		T_ASSERT(d);
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "/proc/self/task/%s/comm",
-				 de->d_name);
-			len = t_read_file(p, buf, sizeof(buf) - 1);
-			if (len <= 0)
-				continue;
-			buf[len] = 0;
-			buf[strcspn(buf, "\n")] = 0;
-			end = 0;
-			if (sscanf(buf, "wdl%d/%d%n", &dev, &e, &end) == 2 &&
-			    !buf[end] && e >= 0 && e < 3)
-				n++;
-		}
-		closedir(d);
-		return n;
-	}
+	if (t_host_local)
+		return eng_tids(NULL, 0, NULL);
 	for (int i = 0; i < 3; i++)
 		n += t_tasks_named(want[i], NULL);
 	return n;

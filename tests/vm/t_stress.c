@@ -120,23 +120,12 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 	struct t_q *q = &c->q;
 
 	for (;;) {
-		uint32_t tail = t_q_hdr_cq_tail(q);
+		int r = t_q_take(q, cqe);
 
-		if (tail - q->cq_head > DEPTH)
-			return -ERANGE;
-		if (tail != q->cq_head) {
-			volatile struct wd_soft_cqe *v =
-				&q->cq[q->cq_head & (DEPTH - 1)];
-
-			cqe->user_data = v->user_data;
-			cqe->status = v->status;
-			cqe->out_len = v->out_len;
-			q->cq_head++;
-			__atomic_store_n(&q->mmio->cq_head, q->cq_head,
-					 __ATOMIC_RELEASE);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-			    t_q_hdr_sq_head(q) != q->sq_tail && kick(c))
+		if (r < 0)
+			return r;
+		if (r) {
+			if (t_q_kick_due(q) && kick(c))
 				return -errno;
 			return 1;
 		}
@@ -157,7 +146,7 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		}
 		c->sleeps++;
 		uint64_t t0 = t_now_ms();
-		int r = t_q_poll(q, c->tmo);
+		r = t_q_poll(q, c->tmo);
 
 		if (c->notify)
 			__atomic_store_n(&q->mmio->cq_notify, WD_SOFT_CQN_ENABLE,
