@@ -31,29 +31,12 @@ static void del_from_child(struct t_inst *in, int timeout_ms)
 	pid_t pid;
 
 	if (t_host_local) {
-		char s[32];
-		int r;
-
-		snprintf(s, sizeof(s), "%d", in->id);
-		r = t_inst_del_raw(s);
-		if (r)
-			T_FAIL("del_device %s with queues open: %s", s,
-			       t_errname(-r));
-		T_ASSERT_MSG(!t_inst_exists(in->id), "wd_soft%d still exists",
-			     in->id);
+		t_inst_delete(in);
 		return;
 	}
 	pid = t_fork();
-
 	if (pid == 0) {
-		char s[32];
-		int r;
-
-		snprintf(s, sizeof(s), "%d", in->id);
-		r = t_inst_del_raw(s);
-		if (r)
-			T_FAIL("del_device %s with queues open: %s", s,
-			       t_errname(-r));
+		t_inst_delete(in);
 		_exit(0);
 	}
 	t_wait_ok(pid, timeout_ms);
