@@ -30,9 +30,9 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests native-tests fuzz-tests kcheck run check clean distclean bench
+.PHONY: all modules engine lib tools vm-tests fuzz-tests kcheck run check clean distclean bench
 
-all: modules engine lib tools vm-tests native-tests fuzz-tests
+all: modules engine lib tools vm-tests fuzz-tests
 
 modules:
 	+$(KBUILD) modules
@@ -53,13 +53,10 @@ lib:
 tools: lib
 	$(MAKE) -C tools
 
-# The in-process device's own tests (tests/native), normal and ASan+UBSan,
-# into build/native/bin/, until tests/vm's programs run natively too.
-native-tests: lib
-	$(MAKE) -C tests/native
-
-# Static test programs for the guest, into build/vm/bin/.
-vm-tests:
+# The uacce/wd_soft semantics tests: static programs for the guest into
+# build/vm/bin/, and the same programs on the in-process device (libwd.a,
+# normal and ASan+UBSan) into build/native/bin/.
+vm-tests: lib
 	$(MAKE) -C tests/vm
 
 # The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer

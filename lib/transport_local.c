@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wd_priv.h"
 
@@ -334,7 +335,8 @@ static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
 		cfg->nr_engines = (unsigned int)v;
 		return 0;
 	case 4:
-		if (wd_local_int(val, 1, 1000000000, &v))
+		/* what struct wdl_config holds: up to ~4.3 s */
+		if (wd_local_int(val, 1, UINT_MAX, &v))
 			return -EINVAL;
 		cfg->spin_ns = (unsigned int)v;
 		return 0;
@@ -464,6 +466,12 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 		return snprintf(b, len, "%d", li->node);
 	if (!strcmp(name, "numa_distance"))
 		return snprintf(b, len, "%d", 10);
+	if (!strcmp(name, "qfrs_offset")) {
+		long pg = sysconf(_SC_PAGESIZE);
+
+		/* uacce's: region type * page size, -1 when absent (DKO) */
+		return snprintf(b, len, "0 -1 %ld %ld", 2 * pg, 3 * pg);
+	}
 	if (!strcmp(name, "region_mmio_size"))
 		return snprintf(b, len, "%d", WD_SOFT_MMIO_SIZE);
 	/* no DKO region in-process (the kernel's is a page of its own) */
@@ -573,40 +581,63 @@ static int wd_l_attr_set(const char *dev, const char *name, const char *val)
 	return ret;
 }
 
+/* a queue: the device's, and which of its regions were "mapped" */
+struct wd_lq {
+	struct wdl_queue *wq;
+	atomic_uint mapped;	/* 1 << UACCE_QFRT_MMIO, _DUS */
+};
+
 static struct wdl_queue *lq(struct wd_q *q)
 {
-	return q->tp_priv;
+	return ((struct wd_lq *)q->tp_priv)->wq;
 }
 
 static int wd_l_open(struct wd_q *q, const struct wd_dev *dev)
 {
-	struct wdl_queue *wq;
+	struct wd_lq *l = calloc(1, sizeof(*l));
 	int ret;
-	struct wd_linst *li = wd_local_get(dev->path, &ret);
+	struct wd_linst *li;
 
-	if (!li)
+	if (!l)
+		return -ENOMEM;
+	li = wd_local_get(dev->path, &ret);
+	if (li) {
+		ret = wdl_queue_open(li->dev, &l->wq);
+		wd_local_put();
+	}
+	if (!li || ret) {
+		free(l);
 		return ret;
-	ret = wdl_queue_open(li->dev, &wq);
-	wd_local_put();
-	if (ret)
-		return ret;
-	q->tp_priv = wq;
+	}
+	q->tp_priv = l;
 	return 0;
 }
 
 static int wd_l_region(struct wd_q *q, int qfrt, size_t size, void **addr)
 {
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), want;
+	struct wd_lq *l = q->tp_priv;
 	void *p;
 
-	(void)size;	/* the regions have their fixed wd_soft_v1 sizes */
-	if (qfrt == UACCE_QFRT_MMIO)
+	if (qfrt == UACCE_QFRT_MMIO) {
 		p = wdl_queue_mmio(lq(q));
-	else if (qfrt == UACCE_QFRT_DUS)
+		want = WD_SOFT_MMIO_SIZE;
+	} else if (qfrt == UACCE_QFRT_DUS) {
 		p = wdl_queue_dus(lq(q));
-	else
+		want = WD_SOFT_DUS_SIZE;
+	} else {
 		return -EINVAL;
+	}
 	if (!p)
-		return -ENODEV;
+		return -errno;	/* -ENODEV dead, -EPERM fork child */
+	/* uacce's: each region maps once per queue (never unmapped here) */
+	if (atomic_load(&l->mapped) & (1u << qfrt))
+		return -EEXIST;
+	/* uacce's: the whole region or nothing (in pages, as mmap) */
+	if (!size || (size + pg - 1) / pg != (want + pg - 1) / pg)
+		return -EINVAL;
+	if (atomic_fetch_or(&l->mapped, 1u << qfrt) & (1u << qfrt))
+		return -EEXIST;
 	*addr = p;
 	return 0;
 }
@@ -662,12 +693,14 @@ static int wd_l_share_ss(struct wd_q *owner, struct wd_q *target)
 static void wd_l_close(struct wd_q *q)
 {
 	wdl_queue_close(lq(q));
+	free(q->tp_priv);
 	q->tp_priv = NULL;
 }
 
 /* fork child: the parent's queue has no engine here; leave the copy be */
 static void wd_l_abandon(struct wd_q *q)
 {
+	free(q->tp_priv);	/* this process's copy of struct wd_lq */
 	q->tp_priv = NULL;
 }
 

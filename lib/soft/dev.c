@@ -289,13 +289,17 @@ bool wdl_dev_has_algorithm(const struct wdl_dev *dev, const char *name)
 
 int wdl_dev_available_instances(struct wdl_dev *dev)
 {
+	bool isolated;
 	int n;
 
 	/* the parent's lock: a thread of the parent may have held it */
 	if (wdl_forked(dev))
 		return -EPERM;
+	/* as uacce's: an isolated device has none to offer */
+	isolated = wdl_dev_isolated(dev);
 	pthread_mutex_lock(&dev->lock);
-	n = dev->removed ? -ENODEV : (int)(dev->cfg.nr_queues - dev->nr_open);
+	n = dev->removed ? -ENODEV : isolated ? 0 :
+	    (int)(dev->cfg.nr_queues - dev->nr_open);
 	pthread_mutex_unlock(&dev->lock);
 	return n;
 }
@@ -575,6 +579,10 @@ int wdl_queue_stop(struct wdl_queue *q)
 
 struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -584,6 +592,10 @@ struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q)
 
 void *wdl_queue_dus(struct wdl_queue *q)
 {
+	if (wdl_forked(q->dev)) {
+		errno = EPERM;
+		return NULL;
+	}
 	if (atomic_load(&q->state) == WDL_Q_DEAD) {
 		errno = ENODEV;
 		return NULL;
@@ -647,6 +659,7 @@ int wdl_queue_ss_alloc(struct wdl_queue *q, size_t size, void **addr)
 int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma)
 {
 	struct wdl_ss *ss;
+	uint64_t val = 0;
 	int ret;
 
 	if (!dma)
@@ -660,8 +673,12 @@ int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma)
 	else if (!ss)
 		ret = -ENXIO;
 	else
-		*dma = ss->dma;
+		val = ss->dma;
 	pthread_mutex_unlock(&q->lock);
+	/* stored after unlocking, as the kernel copies it out: the caller's
+	 * page may not come, and nobody else waits for it */
+	if (!ret)
+		*dma = val;
 	return ret;
 }
 
@@ -671,10 +688,15 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 	struct wdl_ss *ss;
 	int ret;
 
-	if (!q || !target || q == target)
+	if (!q || !target)
 		return -EINVAL;
+	/* uacce's order: removal (ENODEV), the owner (EPERM), the arguments */
+	if (q == target && atomic_load(&q->state) == WDL_Q_DEAD)
+		return -ENODEV;
 	if (wdl_forked(q->dev) || wdl_forked(target->dev))
 		return -EPERM;
+	if (q == target)
+		return -EINVAL;
 	/* two queue locks: always in address order */
 	first = q < target ? q : target;
 	second = q < target ? target : q;
@@ -684,7 +706,10 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 	if (atomic_load(&q->state) == WDL_Q_DEAD ||
 	    atomic_load(&target->state) == WDL_Q_DEAD) {
 		ret = -ENODEV;
-	} else if (!ss) {
+	} else if (!ss || (target->dev->cfg.mode == WDL_MODE_NOIOMMU &&
+			   !ss->dma)) {
+		/* a NOIOMMU device reaches bus addresses only: an SVA or
+		 * PASID queue's region (it has none) is out of its reach */
 		ret = -EINVAL;
 	} else if (atomic_load(&target->ss)) {
 		ret = -EEXIST;

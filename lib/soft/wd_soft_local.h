@@ -392,7 +392,9 @@ int wdl_queue_stop(struct wdl_queue *q);
  * @q: the queue
  *
  * Return: the queue's doorbell page, WD_SOFT_MMIO_SIZE bytes, page
- * aligned, valid until wdl_queue_close(); NULL when the queue is dead.
+ * aligned, valid until wdl_queue_close(); NULL and errno: ENODEV when the
+ * queue is dead, EPERM in a fork child (as the kernel's mmap by a
+ * non-owner).
  */
 struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q);
 
@@ -402,7 +404,7 @@ struct wd_soft_mmio *wdl_queue_mmio(struct wdl_queue *q);
  *
  * Return: WD_SOFT_DUS_SIZE bytes, page aligned, valid until
  * wdl_queue_close(): struct wd_soft_dus_hdr, then the rings at its sq_off
- * and cq_off; NULL when the queue is dead.
+ * and cq_off; NULL and errno as for wdl_queue_mmio().
  */
 void *wdl_queue_dus(struct wdl_queue *q);
 
@@ -447,7 +449,8 @@ int wdl_queue_ss_dma(struct wdl_queue *q, uint64_t *dma);
  * wdl_queue_ss_dma(). The region lives until both queues are closed.
  *
  * Return: 0, -EINVAL (@target is @q, or @q has no SS region), -EEXIST
- * (@target has an SS region), -ENODEV (either is dead), -EPERM (fork
+ * (@target has an SS region), -ENODEV (either is dead; before -EINVAL for
+ * @target is @q, as the kernel checks a removal first), -EPERM (fork
  * child).
  */
 int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target);

@@ -125,19 +125,13 @@ static void busy_next(struct busy *b, struct wd_soft_cqe *c, int timeout_ms)
 	uint64_t end = t_now_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
-		uint32_t tail = t_q_hdr_cq_tail(q);
+		int r = t_q_take(q, c);
 
-		if (tail != q->cq_head) {
-			volatile struct wd_soft_cqe *v = &q->cq[q->cq_head & (q->depth - 1)];
-
-			c->user_data = v->user_data;
-			c->status = v->status;
-			c->out_len = v->out_len;
-			q->cq_head++;
-			__atomic_store_n(&q->mmio->cq_head, q->cq_head, __ATOMIC_RELEASE);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-			    t_q_hdr_sq_head(q) != q->sq_tail)
+		if (r < 0)
+			T_FAIL("device bug: cq_tail %u, cq_head %u",
+			       t_q_hdr_cq_tail(q), q->cq_head);
+		if (r) {
+			if (t_q_kick_due(q))
 				busy_kick(b);
 			return;
 		}

@@ -70,6 +70,9 @@ void owner_main(int sock, int ua, enum src src, int nq, bool user)
 		T_OK(setgid(USER));
 		T_OK(setuid(USER));
 	}
+	/* in-process, a device serves only the process that created it */
+	if (t_host_local)
+		ua = t_inst_create(OWNER_INST).ua;
 	if (src == SRC_UFFD) {
 		uffd = t_uffd_region((void **)&p, nq * t_page);
 		if (uffd < 0)

@@ -211,7 +211,8 @@ bool fh_covers(const struct fh_read *r)
 	return r->file == 0 && r->off <= pg && r->off + (long long)r->size > pg;
 }
 
-/* fuse-hold (beside this program) mounted at MNT, holding READs or not */
+/* fuse-hold (beside this program in the VM, in ../libexec natively: it is
+ * no test) mounted at MNT, holding READs or not */
 void fh_start(struct fh *f, bool hold)
 {
 	char exe[PATH_MAX], line[64];
@@ -222,7 +223,8 @@ void fh_start(struct fh *f, bool hold)
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
 	T_ASSERT(n > 0);
 	exe[n] = 0;
-	strcpy(strrchr(exe, '/') + 1, "fuse-hold");
+	strcpy(strrchr(exe, '/') + 1,
+	       t_host_local ? "../libexec/fuse-hold" : "fuse-hold");
 	if (!t_exists(exe))
 		T_FAIL("no %s", exe);
 	umount2(MNT, MNT_DETACH);

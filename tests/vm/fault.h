@@ -34,6 +34,24 @@
 #define KO_DIR		T_KO_DIR
 #define MAXQ		2
 
+/*
+ * The hosts: every test here has an owner in a process of its own (as
+ * root, or an unprivileged user) whose page the device waits on or faults
+ * in. In-process devices serve only the process that created them, and an
+ * in-process engine is a thread of the owner: blocked on a page that never
+ * comes, it stays blocked, and so does a stop of its queue
+ * (docs/soft-local.md, "Limits"). Such a test's first line says so.
+ */
+#define NEED_KERNEL_STUCK() T_NEED_KERNEL("a page of another process that " \
+	"never comes: in-process devices serve only their own process, and an " \
+	"in-process engine blocked on a missing page stays blocked, with a " \
+	"stop of its queue (docs/soft-local.md, Limits)")
+/*
+ * Only fuse_read_as_owner_* run on both hosts: in-process, the owner
+ * creates its device itself (OWNER_INST, ua -1 passed to owner_start()).
+ */
+#define OWNER_INST "queues=4 engines=1"
+
 /* ---- modules (as t_module); back after each test, with no FUSE mount ---- */
 
 int mod_remove(const char *m);		/* 0 or -errno, never waits */

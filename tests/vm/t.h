@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * t.h: the small test framework of the in-VM suite (tests/vm).
+ * t.h: the test harness of the uacce/wd_soft semantics tests (tests/vm),
+ * for both hosts: built statically for the VM (the kernel's wd_soft, its
+ * ABI used directly) and natively with -DT_NATIVE (the in-process device,
+ * through lib/wd_ctl.h; also under ASan+UBSan). t.c is the runner and the
+ * host-neutral helpers; t-sys.c (instances, attributes, hold, fail_next)
+ * and t-queue.c (struct t_q) are where the hosts differ. tests/vm/harness.mk
+ * lists the sources.
  *
  * Every test runs in its own forked child, in its own process group, with a
  * timeout. A test passes when its child exits 0 and nothing reported a
@@ -186,7 +192,7 @@ int t_uffd_region(void **out, size_t len);
  * 0 on timeout */
 int t_uffd_wait_fault(int uffd, int timeout_ms, uint64_t *addr);
 
-/* ---- sysfs ---- */
+/* ---- sysfs (native: the in-process device's attributes, same names) ---- */
 
 /* raw: bytes read (trailing newline kept) or -errno */
 int t_read_file(const char *path, char *buf, size_t len);
@@ -206,7 +212,12 @@ struct t_inst {
 	int id;		/* wd_soft ID */
 	int ua;		/* N of /dev/uaN */
 };
-/* create an instance with a free ID of this program, opts like "mode=pasid" */
+/*
+ * create an instance with a free ID of this program, opts like
+ * "mode=pasid" (new_device's keys; natively also the in-process device's
+ * spin_ns=, ops=, sva_copy=, which the kernel rejects). Natively ua is the
+ * ID, and t_dev_path() is "local/ID".
+ */
 struct t_inst t_inst_create(const char *opts);
 int t_inst_new_raw(const char *s);	/* write new_device: 0 or -errno */
 int t_inst_del_raw(const char *s);	/* write del_device: 0 or -errno */
@@ -217,6 +228,8 @@ int t_inst_ua(int id);			/* uaN of instance id, -1 if none */
  * queue (the request executing finishes); T_FAIL when the file is missing
  */
 void t_hold(int id, bool on);
+/* one write of @val ("0", "1") to that hold file, as is: 0 or -errno */
+int t_hold_write(int id, const char *val);
 int t_free_id(void);			/* a free ID of this program */
 bool t_inst_exists(int id);
 int t_count_dir(const char *path);	/* entries, -1 if absent */
@@ -227,6 +240,11 @@ bool t_mod_loaded(const char *name);
  * pid in *pid when not NULL (0 if none) */
 int t_tasks_named(const char *comm, int *pid);
 int t_insmod(const char *name, const char *params);	/* 0 or -errno */
+/* debugfs fail_next of instance @id: the next n requests fail (DEV_ERR) */
+void t_fail_next(int id, int n);
+long long t_get_fail_next(int id);	/* injected failures still to come */
+/* one write of @val to that fail_next file, as is: 0 or -errno */
+int t_fail_next_write(int id, const char *val);
 bool t_wd_soft_loaded(void);
 /* the state letter of task (or thread) @tid in /proc (R, S, D, ...), '?' if gone */
 char t_task_state(pid_t tid);
@@ -250,7 +268,13 @@ struct t_q {
 };
 
 char *t_dev_path(int ua, char *buf);	/* "/dev/uaN" (buf: 32 bytes) */
-int t_open_raw(int ua);			/* fd or -errno */
+/*
+ * A queue's fd or -errno. Natively the fd is a descriptor of /dev/null
+ * that names the in-process queue: close() (wrapped at link time) closes
+ * the queue, t_q_cmd()/t_q_poll() work on it; mmap, ioctl and poll of the
+ * fd itself are the kernel's only (T_NEED_KERNEL).
+ */
+int t_open_raw(int ua);
 void t_q_open(struct t_q *q, int ua);	/* open /dev/uaN */
 void t_q_map(struct t_q *q);		/* map MMIO + DUS, check the header */
 void *t_q_map_ss(struct t_q *q, size_t size); /* NOIOMMU: also GET_SS_DMA */
@@ -265,7 +289,61 @@ uint64_t t_q_addr(struct t_q *q, const void *p);
 void t_q_push(struct t_q *q, const struct wd_soft_sqe *sqe);
 void t_q_publish(struct t_q *q);	/* store sq_tail, KICK if NEED_WAKEUP */
 void t_q_kick(struct t_q *q);
+/*
+ * A queue ioctl on either host: UACCE_CMD_START_Q, UACCE_CMD_PUT_Q,
+ * UACCE_CMD_GET_SS_DMA (arg: a uint64_t pointer), UACCE_CMD_SHARE_SVAS
+ * (arg: the owner queue's fd, on both hosts; or t_q_share()),
+ * WD_SOFT_CMD_KICK: 0 or -errno
+ */
+int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg);
+/* t_q_cmd() must succeed, or fail with -err */
+#define T_CMD_OK(q, cmd, arg) do {					\
+	int _r = t_q_cmd(q, cmd, (unsigned long)(arg));			\
+	if (_r)								\
+		T_FAIL("%s on %s failed: %s", #cmd, #q, t_errname(-_r)); \
+} while (0)
+#define T_CMD_ERR(q, cmd, arg, err) do {				\
+	int _r = t_q_cmd(q, cmd, (unsigned long)(arg));			\
+	if (_r != -(err))						\
+		T_FAIL("%s on %s: %s, expected %s", #cmd, #q,		\
+		       _r ? t_errname(-_r) : "success", t_errname(err)); \
+} while (0)
+/* UACCE_CMD_SHARE_SVAS: @q's device reaches @owner's SS: 0 or -errno */
+int t_q_share(struct t_q *q, struct t_q *owner);
+/*
+ * mmap of region @qfrt (UACCE_QFRT_*) of the queue, @size bytes, @prot, on
+ * either host: 0 and the address in *addr, or -errno. Natively through
+ * wd_ctl.h: the in-process regions are read-write memory whatever @prot
+ * says, and they go with the queue (unmapping them is the kernel's only).
+ */
+int t_q_mmap(struct t_q *q, int qfrt, size_t size, int prot, void **addr);
+/* wait for the queue to be readable (poll POLLIN): 1, 0 on timeout,
+ * -errno (-ENODEV: device removed) */
+int t_q_poll(struct t_q *q, int timeout_ms);
+/*
+ * poll(POLLIN) of the queue with its revents: POLLIN (a CQE to collect),
+ * POLLERR (BROKEN, or not the owner), POLLHUP|POLLERR (device removed);
+ * 1, 0 on timeout, -errno. Natively the in-process wait, revents by the
+ * kernel's rules (uacce_fops_poll, wd_soft_poll).
+ */
+int t_q_poll_ev(struct t_q *q, int timeout_ms, short *revents);
+/* is thread @tid asleep in t_q_poll()/t_q_poll_ev()? (the kernel: in
+ * poll()/ppoll(); in-process: in the queue's futex wait) */
+bool t_task_asleep_in_poll(pid_t tid);
+void t_wait_asleep_in_poll(pid_t tid, const char *what);	/* T_FAIL: hang */
+/* region @qfrt of the queue, read-write, on either host (the kernel: mmap
+ * of q->fd): MAP_FAILED and errno on failure; undone by t_q_unmap() of
+ * the t_q whose mmio_map/dus_map/ss it is stored in, or by close */
+void *t_q_region(struct t_q *q, int qfrt, size_t size);
 /* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
+/*
+ * Take the next CQE if there is one and publish cq_head: 1, 0 if none,
+ * -ERANGE if the device's cq_tail is beyond the ring. No KICK: see
+ * t_q_kick_due().
+ */
+int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe);
+/* the device parked the queue (NEED_WAKEUP) with SQEs it has not taken */
+bool t_q_kick_due(struct t_q *q);
 int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms);
 void t_q_wait(struct t_q *q, struct wd_soft_cqe *cqe);	/* T_FAIL on timeout */
 /* submit one request and wait for its completion */
@@ -291,5 +369,11 @@ struct wd_soft_sqe t_sqe_nop(uint64_t user_data);
 void *t_mmap_region(int fd, int qfrt, size_t len, int prot); /* MAP_FAILED on error */
 size_t t_region_size(int ua, int qfrt);		/* from sysfs, 0: absent */
 long long t_ss_max(int ua);			/* region_ss_max_size or -1 */
+
+/* ---- the runner's (t-sys.c) ---- */
+
+extern const char *t_prog;
+void t_sys_init(void);		/* take this program's instance IDs */
+void t_sys_cleanup(void);	/* delete every instance of the range */
 
 #endif

@@ -27,26 +27,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* TODO(seam): t.h's own t_q_cmd()/t_q_poll() once seam has landed */
-static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
-{
-	return ioctl(q->fd, cmd, arg) ? -errno : 0;
-}
-
-static int t_q_poll(struct t_q *q, int timeout_ms)
-{
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int r = poll(&p, 1, timeout_ms);
-
-	return r < 0 ? -errno : r;
-}
-
-/* TODO(seam): SHARE_SVAS of @b onto @owner's SS, t.h's helper */
-static int q_share(struct t_q *b, struct t_q *owner)
-{
-	return t_q_cmd(b, UACCE_CMD_SHARE_SVAS, (unsigned long)owner->fd);
-}
-
 static const char *const mode_opt[] = { "mode=sva", "mode=pasid",
 					"mode=noiommu" };
 enum { SVA, PASID, NOIOMMU };
@@ -354,10 +334,10 @@ static void t_share(int m)
 	t_q_map_ss(&a, 1 << 20);
 	q_init(&b, in.ua);
 	q_init(&x, in.ua);
-	T_EQ(q_share(&a, &a), -EINVAL);
-	T_EQ(q_share(&x, &b), -EINVAL);		/* b has no SS to share */
-	T_EQ(q_share(&b, &a), 0);
-	T_EQ(q_share(&b, &a), -EEXIST);
+	T_EQ(t_q_share(&a, &a), -EINVAL);
+	T_EQ(t_q_share(&x, &b), -EINVAL);		/* b has no SS to share */
+	T_EQ(t_q_share(&b, &a), 0);
+	T_EQ(t_q_share(&b, &a), -EEXIST);
 	t_q_start(&b);
 	adopt(&b, &a);
 	s = t_q_ss_alloc(&b, 5000);
@@ -367,10 +347,10 @@ static void t_share(int m)
 	/* a queue whose own SS exists takes no share */
 	t_q_setup(&c2, in.ua);
 	t_q_map_ss(&c2, t_page);
-	T_EQ(q_share(&c2, &a), -EEXIST);
+	T_EQ(t_q_share(&c2, &a), -EEXIST);
 	/* nor is that the rule of one instance: another one's queue */
 	q_init(&y, in2.ua);
-	T_EQ(q_share(&y, &a), 0);
+	T_EQ(t_q_share(&y, &a), 0);
 	t_q_start(&y);
 	adopt(&y, &a);
 	copy_via(&y, s, d, 2);

@@ -46,13 +46,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-/* TODO(seam): t.h's own t_q_cmd() once seam has landed */
-static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
-{
-	return ioctl(q->fd, cmd, arg) ? -errno : 0;
-}
-
-
 #define NQ		64
 #define DEPTH		WD_SOFT_DEPTH
 #define LEN		4096

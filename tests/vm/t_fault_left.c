@@ -132,6 +132,7 @@ static void nothing_left(struct t_inst *in, const struct kthreads *base)
 /* the page comes after the owner closed its queue */
 T_TEST_TMO(nothing_left_when_page_comes_late, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct kthreads base;
 	struct stuck s = { 0 };
 	struct owner o;
@@ -151,6 +152,7 @@ T_TEST_TMO(nothing_left_when_page_comes_late, 120)
  * userfaultfd (we keep no copy) goes with it */
 T_TEST_TMO(nothing_left_when_owner_dies_after_close, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct kthreads base;
 	struct stuck s = { 0 };
 	struct owner o;
@@ -172,6 +174,7 @@ T_TEST_TMO(nothing_left_when_owner_dies_after_close, 120)
  * waiting; the device then works for others */
 T_TEST_TMO(owner_killed_while_device_waits, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct kthreads base;
 	struct stuck s = { 0 };
 	struct owner o;
@@ -198,6 +201,7 @@ T_TEST_TMO(owner_killed_while_device_waits, 120)
  * closed its queue */
 T_TEST_TMO(nothing_left_when_fuse_daemon_dies, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct kthreads base;
 	struct stuck s = { 0 };
 	struct owner o;
@@ -222,6 +226,7 @@ T_TEST_TMO(nothing_left_when_fuse_daemon_dies, 120)
  */
 T_TEST_TMO(waiting_threads_bounded, 120)
 {
+	NEED_KERNEL_STUCK();
 	struct kthreads base;
 	struct stuck s = { 0 };
 	struct owner o;

@@ -20,12 +20,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-/* TODO(seam): t.h's own t_q_cmd() once seam has landed */
-static int t_q_cmd(struct t_q *q, unsigned long cmd, unsigned long arg)
-{
-	return ioctl(q->fd, cmd, arg) ? -errno : 0;
-}
-
 /* a good queue's traffic in its own thread, until told to stop */
 struct good {
 	struct t_q q;

@@ -4,9 +4,10 @@
  * del_device): docs/uacce.md and docs/soft-device.md, "Instances".
  */
 #include "t.h"
+#include "engines.h"
 
-#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -75,9 +76,12 @@ TEST(available_instances_with_used_queues)
 /* a queue still mapped after close() lives until munmap */
 TEST(available_instances_mapping_holds_queue)
 {
-	struct t_inst in = t_inst_create("queues=1");
+	struct t_inst in;
 	struct t_q q;
 
+	T_NEED_KERNEL("the kernel ABI itself: a mapping of /dev/uaN holds the "
+		      "file after close()");
+	in = t_inst_create("queues=1");
 	t_q_setup(&q, in.ua);
 	T_OK(close(q.fd));
 	q.fd = -1;
@@ -108,14 +112,24 @@ TEST(queues_per_instance_independent)
 
 /* ---- the wd_soft bus ---- */
 
+/* in-process: the instances (each one device) of this process */
+static int nr_local(void)
+{
+	int n = 0;
+
+	for (int id = 0; id <= 1023; id++)
+		n += t_inst_exists(id);
+	return n;
+}
+
 static int nr_instances(void)
 {
-	return t_count_dir(T_BUS "/devices");
+	return t_host_local ? nr_local() : t_count_dir(T_BUS "/devices");
 }
 
 static int nr_uacce(void)
 {
-	return t_count_dir("/sys/class/uacce");
+	return t_host_local ? nr_local() : t_count_dir("/sys/class/uacce");
 }
 
 TEST(new_device_good_strings)
@@ -320,38 +334,56 @@ TEST(delete_one_of_two)
 	T_EQ(t_attr_ll(b.ua, "id"), b.ua);
 }
 
-/* processes opening and closing at once: EBUSY or a queue, counts exact */
+/* one opener of the storm: 300 tries, and more until one got a queue */
+static void *storm(void *arg)
+{
+	int ua = *(int *)arg;
+	uint64_t end = t_now_ms() + T_HANG_MS;
+	int got = 0;
+
+	for (int i = 0; i < 300 || (!got && t_now_ms() < end); i++) {
+		struct t_q q = { .fd = t_open_raw(ua), .ua = ua };
+
+		if (q.fd == -EBUSY)
+			continue;
+		if (q.fd < 0)
+			T_FAIL("open: %s", t_errname(-q.fd));
+		got++;
+		if (i % 7 == 0)
+			T_CMD_OK(&q, UACCE_CMD_START_Q, 0);
+		close(q.fd);
+	}
+	T_ASSERT(got > 0);
+	return NULL;
+}
+
+/*
+ * processes opening and closing at once: EBUSY or a queue, counts exact
+ * (in-process: threads, as in-process devices serve only the process that
+ * created them)
+ */
 T_TEST_TMO(open_close_storm, 120)
 {
 	struct t_inst in = t_inst_create("queues=4");
+	pthread_t th[6];
 	pid_t pid[6];
 
 	for (int k = 0; k < 6; k++) {
+		if (t_host_local) {
+			T_EQ(pthread_create(&th[k], NULL, storm, &in.ua), 0);
+			continue;
+		}
 		pid[k] = t_fork();
 		if (pid[k] == 0) {
-			uint64_t end = t_now_ms() + T_HANG_MS;
-			int got = 0;
-
-			/* 300 tries, and more until one got a queue */
-			for (int i = 0; i < 300 || (!got && t_now_ms() < end);
-			     i++) {
-				int fd = t_open_raw(in.ua);
-
-				if (fd == -EBUSY)
-					continue;
-				if (fd < 0)
-					T_FAIL("open: %s", t_errname(-fd));
-				got++;
-				if (i % 7 == 0 && ioctl(fd, UACCE_CMD_START_Q))
-					T_FAIL("START_Q: %s", t_errname(errno));
-				close(fd);
-			}
-			T_ASSERT(got > 0);
+			storm(&in.ua);
 			_exit(0);
 		}
 	}
 	for (int k = 0; k < 6; k++)
-		t_wait_ok(pid[k], 100000);
+		if (t_host_local)
+			T_EQ(pthread_join(th[k], NULL), 0);
+		else
+			t_wait_ok(pid[k], 100000);
 	T_EQ(t_attr_ll(in.ua, "available_instances"), 4);
 	int fd[4];
 
@@ -365,9 +397,12 @@ T_TEST_TMO(open_close_storm, 120)
 /* uacce has room for 256 devices: then new_device gives ENOSPC */
 T_TEST_TMO(uacce_device_limit_enospc, 300)
 {
-	int base = nr_uacce(), created = 0, r = 0;
+	int base, created = 0, r = 0;
 	char s[32];
 
+	T_NEED_KERNEL("uacce's 256 char device minors: the in-process device "
+		      "has no uacce");
+	base = nr_uacce();
 	T_ASSERT(base >= 0 && base < 256);
 	for (int id = 700; id < 1000; id++) {
 		snprintf(s, sizeof(s), "%d queues=1", id);
@@ -397,17 +432,26 @@ T_TEST_TMO(uacce_device_limit_enospc, 300)
 	T_EQ(t_q_run(&q, &sq).status, WD_SOFT_S_OK);
 }
 
-/* tasks named one of @want's three */
+/*
+ * tasks named one of @want's three; in-process: this process's engine
+ * threads, named wdlN/E by lib/soft after its own device number N (the
+ * test's instance is the only device of its process)
+ */
 static int count_threads(char want[3][32])
 {
 	int n = 0;
 
+	if (t_host_local)
+		return eng_tids(NULL, 0, NULL);
 	for (int i = 0; i < 3; i++)
 		n += t_tasks_named(want[i], NULL);
 	return n;
 }
 
-/* the engines are kernel threads named wd_softID/E (docs/soft-device.md) */
+/*
+ * the engines are kernel threads named wd_softID/E (docs/soft-device.md);
+ * in-process, threads of the process (docs/soft-local.md)
+ */
 TEST(engine_threads)
 {
 	struct t_inst in = t_inst_create("engines=3");

@@ -2,8 +2,8 @@
 /*
  * t_isolate: error isolation (docs/uacce.md, "Error isolation": an isolated
  * device refuses new queues (EIO) until isolate_strategy is written
- * again), driven by wd_soft's fault injection,
- * /sys/kernel/debug/wd_soft/wd_softN/fail_next (docs/soft-device.md).
+ * again), driven by wd_soft's fault injection, debugfs
+ * wd_soft/wd_softN/fail_next (docs/soft-device.md; t_fail_next()).
  */
 #include "t.h"
 
@@ -12,33 +12,14 @@
 #include <unistd.h>
 
 
-static void fail_path(struct t_inst *in, char *p, size_t len)
-{
-	snprintf(p, len, "/sys/kernel/debug/wd_soft/wd_soft%d/fail_next",
-		 in->id);
-	if (!t_exists(p))
-		t_skip("no %s (debugfs not mounted, or no fault injection)", p);
-}
-
 static void inject(struct t_inst *in, int n)
 {
-	char p[128], s[32];
-	int r;
-
-	fail_path(in, p, sizeof(p));
-	snprintf(s, sizeof(s), "%d", n);
-	r = t_write_file(p, s);
-	if (r)
-		T_FAIL("writing %s to fail_next: %s", s, t_errname(-r));
+	t_fail_next(in->id, n);
 }
 
 static long long fail_next(struct t_inst *in)
 {
-	char p[128], buf[64];
-
-	fail_path(in, p, sizeof(p));
-	T_ASSERT(t_read_file(p, buf, sizeof(buf)) > 0);
-	return strtoll(buf, NULL, 10);
+	return t_get_fail_next(in->id);
 }
 
 /* a COPY that must fail with DEV_ERR without touching anything */
@@ -185,15 +166,13 @@ TEST(isolation_per_device)
 TEST(fail_next_attribute)
 {
 	struct t_inst in = t_inst_create("");
-	char p[128];
 	const char *bad[] = { "abc", "-1", "2147483648", "\n", "1x" };
 
-	fail_path(&in, p, sizeof(p));
 	T_EQ(fail_next(&in), 0);
 	inject(&in, 7);
 	T_EQ(fail_next(&in), 7);
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = t_write_file(p, bad[i]);
+		int r = t_fail_next_write(in.id, bad[i]);
 
 		T_ASSERT_MSG(r == -EINVAL, "fail_next \"%s\": %s", bad[i],
 			     r ? t_errname(-r) : "accepted");

@@ -16,6 +16,14 @@
 
 #define NQ 4
 
+/*
+ * Every test here: a process with queues dies, and the device (another
+ * process's, or the kernel's) outlives it.
+ */
+#define NEED_KERNEL_DEATH() T_NEED_KERNEL("a queue owner dies and the device " \
+	"lives on: in-process devices serve only the process that created " \
+	"them, and die with it")
+
 /* the queues of the dead come back (asynchronously: mmput_async()) */
 static void wait_available(int ua, long long want)
 {
@@ -91,10 +99,13 @@ static pid_t busy_child(int ua, int n, size_t len, enum after what, int wfd)
 static void kill_busy(const char *mode, int n, size_t len, enum after what,
 		      int rounds)
 {
-	struct t_inst in = t_inst_create(mode);
+	struct t_inst in;
 	struct t_q mine;
 	int pfd[2];
 	char c;
+
+	NEED_KERNEL_DEATH();
+	in = t_inst_create(mode);
 
 	T_OK(pipe(pfd));
 	t_q_setup(&mine, in.ua);
@@ -186,6 +197,7 @@ T_TEST_TMO(kill9_repeated, 300)
 /* a full ring of NOPs never collected, then killed */
 T_TEST_TMO(kill9_full_completion_ring, 120)
 {
+	NEED_KERNEL_DEATH();
 	struct t_inst in = t_inst_create("queues=4");
 	int pfd[2];
 	pid_t pid;
@@ -223,6 +235,7 @@ T_TEST_TMO(kill9_full_completion_ring, 120)
 /* the owner is killed while a fork child still holds the fd */
 T_TEST_TMO(kill9_owner_child_holds_fd, 120)
 {
+	NEED_KERNEL_DEATH();
 	struct t_inst in = t_inst_create("queues=4");
 	int pfd[2], sv[2];
 	pid_t owner, holder;
@@ -246,7 +259,7 @@ T_TEST_TMO(kill9_owner_child_holds_fd, 120)
 		holder = t_fork();
 		if (holder == 0) {
 			/* not the owner: refused, and keeps the file open */
-			T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EPERM);
+			T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
 			T_OK(write(pfd[1], "h", 1));
 			T_OK(read(sv[0], &c, 1));
 			T_OK(close(q.fd));

@@ -40,6 +40,45 @@ static void *map(int fd, int qfrt, size_t len)
 	return t_mmap_region(fd, qfrt, len, PROT_READ | PROT_WRITE);
 }
 
+/* region @qfrt of @q, @len bytes, on either host: MAP_FAILED and errno */
+static void *q_map_prot(struct t_q *q, int qfrt, size_t len, int prot)
+{
+	void *p;
+	int r = t_q_mmap(q, qfrt, len, prot, &p);
+
+	if (r) {
+		errno = -r;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+static void *q_map(struct t_q *q, int qfrt, size_t len)
+{
+	return q_map_prot(q, qfrt, len, PROT_READ | PROT_WRITE);
+}
+
+#define T_NEED_VMA() T_NEED_KERNEL("the kernel ABI itself: the mapping of " \
+				   "/dev/uaN (in-process regions are the " \
+				   "queue's memory)")
+/* in-process regions go with the queue: unmapping one is the kernel's */
+#define T_NEED_UNMAP() T_NEED_KERNEL("in-process regions stay until the " \
+				     "queue is closed (wd_ctl.h): unmapping " \
+				     "one is the kernel's only")
+
+/* in a child: touch @addr and exit 0, or die of the fault with no handler
+ * (a sanitizer's would make it an exit 1) */
+static void __attribute__((noreturn)) child_touch(void *addr, bool write)
+{
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	if (write)
+		*(volatile char *)addr = 1;
+	else
+		(void)*(volatile char *)addr;
+	_exit(0);
+}
+
 static void nop_works(struct t_q *q)
 {
 	struct wd_soft_sqe sqe = t_sqe_nop(77);
@@ -60,15 +99,15 @@ static void fixed_size(int qfrt)
 		t_skip("wd_soft has no %s region", rname[qfrt]);
 	sz = t_region_size(in.ua, qfrt);
 	T_ASSERT(sz > 0 && sz % t_page == 0);
-	T_ERR(map(q.fd, qfrt, sz + t_page), EINVAL);
-	T_ERR(map(q.fd, qfrt, 2 * sz), EINVAL);
+	T_ERR(q_map(&q, qfrt, sz + t_page), EINVAL);
+	T_ERR(q_map(&q, qfrt, 2 * sz), EINVAL);
 	if (sz > t_page) {
-		T_ERR(map(q.fd, qfrt, sz - t_page), EINVAL);
-		T_ERR(map(q.fd, qfrt, t_page), EINVAL);
+		T_ERR(q_map(&q, qfrt, sz - t_page), EINVAL);
+		T_ERR(q_map(&q, qfrt, t_page), EINVAL);
 	}
 	/* none of those left a mapping behind: the whole region maps now */
 	p = qfrt == UACCE_QFRT_DKO ?
-		t_mmap_region(q.fd, qfrt, sz, PROT_NONE) : map(q.fd, qfrt, sz);
+		q_map_prot(&q, qfrt, sz, PROT_NONE) : q_map(&q, qfrt, sz);
 	T_ASSERT_MSG(p != MAP_FAILED, "mmap %s of %zu bytes: %s", rname[qfrt],
 		     sz, t_errname(errno));
 }
@@ -96,18 +135,18 @@ TEST(absent_region_einval)
 	for (unsigned int m = 0; m < 3; m++) {
 		struct t_inst in = t_inst_create(modes[m]);
 		long long off[UACCE_QFRT_MAX];
-		int fd = t_open_raw(in.ua);
+		struct t_q q;
 
-		T_ASSERT(fd >= 0);
+		t_q_open(&q, in.ua);
 		qfrs_offset(in.ua, off);
 		for (int r = 0; r < UACCE_QFRT_MAX; r++) {
 			if (off[r] != -1)
 				continue;
-			T_ERR(t_mmap_region(fd, r, t_page, PROT_NONE), EINVAL);
-			T_ERR(map(fd, r, t_page), EINVAL);
+			T_ERR(q_map_prot(&q, r, t_page, PROT_NONE), EINVAL);
+			T_ERR(q_map(&q, r, t_page), EINVAL);
 			checked++;
 		}
-		close(fd);
+		t_q_close(&q);
 		t_inst_delete(&in);
 	}
 	if (!checked)
@@ -131,14 +170,14 @@ TEST(ss_page_multiples)
 
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t len = sizes[i] * t_page;
-		int fd = t_open_raw(in.ua);
+		struct t_q q;
 		unsigned char *p;
 
 		if (max >= 0 && (long long)len > max)
 			break;
-		T_ASSERT(fd >= 0);
+		t_q_open(&q, in.ua);
 		t_dirty_free_memory(32);
-		p = map(fd, UACCE_QFRT_SS, len);
+		p = q_map(&q, UACCE_QFRT_SS, len);
 		T_ASSERT_MSG(p != MAP_FAILED, "SS of %zu pages: %s", sizes[i],
 			     t_errname(errno));
 		/* fresh memory: zero (no leak of old kernel data), writable */
@@ -147,8 +186,10 @@ TEST(ss_page_multiples)
 				T_FAIL("new SS region: byte %zu is %#x, not 0",
 				       o, p[o]);
 		memset(p, 0x5a, len);
-		T_OK(munmap(p, len));
-		close(fd);
+		/* unmapped and closed */
+		q.ss = p;
+		q.ss_size = len;
+		t_q_close(&q);
 	}
 }
 
@@ -156,18 +197,17 @@ static void ss_limit(const char *mode, long long doc_max)
 {
 	struct t_inst in = t_inst_create(mode);
 	long long max = t_ss_max(in.ua);
-	int fd;
+	struct t_q q;
 	unsigned char *p;
 
 	if (max < 0)
 		t_skip("no region_ss_max_size attribute: the limit is unknown");
 	T_ASSERT_MSG(max >= (long long)t_page && max % t_page == 0,
 		     "region_ss_max_size %lld", max);
-	fd = t_open_raw(in.ua);
-	T_ASSERT(fd >= 0);
-	T_ERR(map(fd, UACCE_QFRT_SS, max + t_page), ENOMEM);
-	T_ERR(map(fd, UACCE_QFRT_SS, 2 * max), ENOMEM);
-	p = map(fd, UACCE_QFRT_SS, max);
+	t_q_open(&q, in.ua);
+	T_ERR(q_map(&q, UACCE_QFRT_SS, max + t_page), ENOMEM);
+	T_ERR(q_map(&q, UACCE_QFRT_SS, 2 * max), ENOMEM);
+	p = q_map(&q, UACCE_QFRT_SS, max);
 	T_ASSERT_MSG(p != MAP_FAILED, "SS of region_ss_max_size %lld: %s",
 		     max, t_errname(errno));
 	T_EQ(t_touch(p, true), 0);
@@ -193,6 +233,7 @@ TEST(ss_limit_noiommu)
 
 TEST(bad_offsets_einval)
 {
+	T_NEED_KERNEL("the kernel ABI itself: mmap offsets of /dev/uaN");
 	struct t_inst in = t_inst_create("");
 	int fd = t_open_raw(in.ua);
 
@@ -220,6 +261,7 @@ TEST(bad_offsets_einval)
 
 TEST(map_private_einval)
 {
+	T_NEED_KERNEL("the kernel ABI itself: MAP_PRIVATE of /dev/uaN");
 	struct t_inst in = ss_inst();
 	int fd = t_open_raw(in.ua);
 	long long off[UACCE_QFRT_MAX];
@@ -257,11 +299,11 @@ static int region_prot(int r)
 TEST(second_map_eexist)
 {
 	struct t_inst in = ss_inst();
-	int fd = t_open_raw(in.ua);
+	struct t_q q;
 	long long off[UACCE_QFRT_MAX];
 	int done = 0;
 
-	T_ASSERT(fd >= 0);
+	t_q_open(&q, in.ua);
 	qfrs_offset(in.ua, off);
 	for (int r = 0; r < UACCE_QFRT_MAX; r++) {
 		size_t len;
@@ -270,20 +312,24 @@ TEST(second_map_eexist)
 		if (off[r] == -1)
 			continue;
 		len = region_len(in.ua, r);
-		p = t_mmap_region(fd, r, len, region_prot(r));
+		p = q_map_prot(&q, r, len, region_prot(r));
 		T_ASSERT_MSG(p != MAP_FAILED, "%s: %s", rname[r],
 			     t_errname(errno));
-		T_ERR(t_mmap_region(fd, r, len, region_prot(r)), EEXIST);
+		T_ERR(q_map_prot(&q, r, len, region_prot(r)), EEXIST);
 		if (r == UACCE_QFRT_SS) /* any size: still EEXIST */
-			T_ERR(t_mmap_region(fd, r, t_page, region_prot(r)),
+			T_ERR(q_map_prot(&q, r, t_page, region_prot(r)),
 			      EEXIST);
+		done++;
+		/* in-process regions go with the queue (wd_ctl.h):
+		 * unmapping one is the kernel's only */
+		if (t_host_local)
+			continue;
 		/* unmapped, it maps again */
 		T_OK(munmap(p, len));
-		p2 = t_mmap_region(fd, r, len, region_prot(r));
+		p2 = q_map_prot(&q, r, len, region_prot(r));
 		T_ASSERT_MSG(p2 != MAP_FAILED, "%s after munmap: %s", rname[r],
 			     t_errname(errno));
-		T_ERR(t_mmap_region(fd, r, len, region_prot(r)), EEXIST);
-		done++;
+		T_ERR(q_map_prot(&q, r, len, region_prot(r)), EEXIST);
 	}
 	T_ASSERT(done >= 3);
 }
@@ -291,6 +337,8 @@ TEST(second_map_eexist)
 /* a dup'ed fd is the same queue: still one mapping per region */
 TEST(second_map_via_dup_eexist)
 {
+	T_NEED_KERNEL("dup() of a /dev/uaN descriptor is the kernel's: "
+		      "natively a queue's fd only names it");
 	struct t_inst in = t_inst_create("");
 	int fd = t_open_raw(in.ua), fd2;
 	size_t sz = t_region_size(in.ua, UACCE_QFRT_DUS);
@@ -387,10 +435,8 @@ TEST(dko_touch_sigsegv)
 	/* and really dies of it without a handler */
 	pid_t pid = t_fork();
 
-	if (pid == 0) {
-		(void)*(volatile char *)p;
-		_exit(0);
-	}
+	if (pid == 0)
+		child_touch(p, false);
 	/* the child has no DKO mapping at all (not inherited): SIGSEGV too */
 	t_wait_sig(pid, SIGSEGV, 10000);
 }
@@ -411,17 +457,13 @@ TEST(not_inherited_on_fork)
 	addrs[2] = q.ss;
 	for (int i = 0; i < 3; i++) {
 		pid = t_fork();
-		if (pid == 0) {
-			(void)*(volatile char *)addrs[i];
-			_exit(0);
-		}
+		if (pid == 0)
+			child_touch(addrs[i], false);
 		t_wait_sig(pid, SIGSEGV, 10000);
 		/* a child writing there dies the same way */
 		pid = t_fork();
-		if (pid == 0) {
-			*(volatile char *)addrs[i] = 1;
-			_exit(0);
-		}
+		if (pid == 0)
+			child_touch(addrs[i], true);
 		t_wait_sig(pid, SIGSEGV, 10000);
 	}
 	/* the parent's mappings are intact and work */
@@ -452,6 +494,7 @@ static void check_mremap_fails(void *p, size_t len, const char *what)
 
 TEST(mremap_fails)
 {
+	T_NEED_VMA();
 	struct t_inst in = ss_inst();
 	struct t_q q;
 
@@ -486,6 +529,7 @@ static void partial_munmap_fails(void *p, size_t len, const char *what)
 
 TEST(partial_munmap_einval)
 {
+	T_NEED_VMA();
 	struct t_inst in = ss_inst();
 	struct t_q q;
 
@@ -502,6 +546,7 @@ TEST(partial_munmap_einval)
 
 TEST(partial_mprotect_einval)
 {
+	T_NEED_VMA();
 	struct t_inst in = ss_inst();
 	struct t_q q;
 
@@ -518,6 +563,7 @@ TEST(partial_mprotect_einval)
 /* MADV_DOFORK cannot undo VM_DONTCOPY */
 TEST(madv_dofork_refused)
 {
+	T_NEED_VMA();
 	struct t_inst in = ss_inst();
 	struct t_q q;
 	void *addrs[3];
@@ -537,10 +583,8 @@ TEST(madv_dofork_refused)
 		T_ASSERT_MSG(r == -1, "madvise(MADV_DOFORK) on region %d "
 			     "accepted", i);
 		pid = t_fork();
-		if (pid == 0) {
-			(void)*(volatile char *)addrs[i];
-			_exit(0);
-		}
+		if (pid == 0)
+			child_touch(addrs[i], false);
 		t_wait_sig(pid, SIGSEGV, 10000);
 	}
 }
@@ -548,6 +592,7 @@ TEST(madv_dofork_refused)
 /* the vma flags: not copied, not expanded, not dumped (docs/uacce.md) */
 TEST(vma_flags)
 {
+	T_NEED_VMA();
 	struct t_inst in = ss_inst();
 	struct t_q q;
 	FILE *f;
@@ -593,6 +638,7 @@ TEST(vma_flags)
 /* SS mapped again after munmap is fresh, zeroed memory (docs/uacce.md) */
 TEST(ss_remap_fresh)
 {
+	T_NEED_UNMAP();
 	struct t_inst in = ss_inst();
 	int fd = t_open_raw(in.ua);
 	unsigned char *p;
@@ -613,6 +659,7 @@ TEST(ss_remap_fresh)
 /* DUS unmapped and mapped again while started: the same ring goes on */
 TEST(dus_remap_while_started)
 {
+	T_NEED_UNMAP();
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 

@@ -40,6 +40,7 @@ static int rmmod(const char *name)
 
 static void need_modules(void)
 {
+	T_NEED_KERNEL("module load/unload (uacce.ko, wd_soft.ko)");
 	if (!t_exists(KO_DIR "/uacce.ko") || !t_exists(KO_DIR "/wd_soft.ko"))
 		t_skip("no " KO_DIR "/{uacce,wd_soft}.ko in this system");
 	if (!loaded("uacce") || !loaded("wd_soft"))
@@ -215,7 +216,7 @@ TEST(rmmod_with_queue_open_consistent)
 		t_note("rmmod wd_soft with a queue open: refused (%s)",
 		       t_errname(-r));
 	} else {
-		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), ENODEV);
+		T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, ENODEV);
 		T_EQ(t_touch(q.dus_map, false), SIGBUS);
 		t_note("rmmod wd_soft with a queue open: devices removed");
 	}

@@ -19,47 +19,66 @@
 
 static const char *const rname[] = { "MMIO", "DKO", "DUS", "SS" };
 
-/* everything a non-owner may try; run in the non-owner, exits on failure */
-static void non_owner_refused(int fd, int ua)
+/* poll of a queue by a non-owner: at once (even with @timeout_ms), and
+ * refused: POLLERR without POLLIN */
+static void non_owner_poll_refused(struct t_q *q, int timeout_ms)
 {
-	__u64 dma = 0;
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
-	int r;
+	short rev = 0;
 
-	T_ERR(ioctl(fd, UACCE_CMD_START_Q), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_PUT_Q), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), EPERM);
-	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), EPERM);
-	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), EPERM);
+	T_EQ(t_q_poll_ev(q, timeout_ms, &rev), 1);
+	T_ASSERT_MSG(rev & POLLERR, "non-owner poll: revents %#x, "
+		     "expected POLLERR", rev);
+	T_ASSERT_MSG(!(rev & POLLIN), "non-owner poll: revents %#x: "
+		     "POLLIN for a queue it does not own", rev);
+}
+
+/* the fixed region sizes of a device, read by the owner's side: an
+ * in-process device's attributes are its creator's to read */
+struct sizes {
+	size_t len[UACCE_QFRT_DUS + 1];
+};
+
+static struct sizes sizes_of(int ua)
+{
+	struct sizes z;
+
+	for (int r = 0; r <= UACCE_QFRT_DUS; r++)
+		z.len[r] = t_region_size(ua, r);
+	return z;
+}
+
+/* everything a non-owner may try; run in the non-owner, exits on failure */
+static void non_owner_refused(int fd, struct sizes z)
+{
+	struct t_q q = { .fd = fd };
+	__u64 dma = 0;
+
+	T_CMD_ERR(&q, UACCE_CMD_START_Q, 0, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_SHARE_SVAS, fd, EPERM);
+	T_CMD_ERR(&q, UACCE_CMD_GET_SS_DMA, &dma, EPERM);
+	T_CMD_ERR(&q, WD_SOFT_CMD_KICK, 0, EPERM);
 	/* an unknown command: EPERM too (the owner check comes first) */
-	T_ERR(ioctl(fd, _IO('W', 99)), EPERM);
+	T_CMD_ERR(&q, _IO('W', 99), 0, EPERM);
 	for (int r2 = 0; r2 < UACCE_QFRT_MAX; r2++) {
 		size_t len = t_page;
+		void *m;
+		int r;
 
 		if (r2 <= UACCE_QFRT_DUS) {
-			len = t_region_size(ua, r2);
+			len = z.len[r2];
 			if (!len)
 				continue;
 		}
-		errno = 0;
-		void *m = t_mmap_region(fd, r2, len, r2 == UACCE_QFRT_DKO ?
-					PROT_NONE : PROT_READ | PROT_WRITE);
-		T_ASSERT_MSG(m == MAP_FAILED && errno == EPERM,
-			     "non-owner mmap of %s: %s, expected EPERM",
-			     rname[r2], m == MAP_FAILED ? t_errname(errno) :
-			     "mapped");
+		r = t_q_mmap(&q, r2, len, r2 == UACCE_QFRT_DKO ?
+			     PROT_NONE : PROT_READ | PROT_WRITE, &m);
+		T_ASSERT_MSG(r == -EPERM, "non-owner mmap of %s: %s, expected "
+			     "EPERM", rname[r2], r ? t_errname(-r) : "mapped");
 	}
 	/* at once: the first look reports POLLERR, nothing to sleep for */
-	r = poll(&p, 1, 0);
-	T_EQ(r, 1);
-	T_ASSERT_MSG(p.revents & POLLERR, "non-owner poll (no wait): revents "
-		     "%#x, expected POLLERR", p.revents);
+	non_owner_poll_refused(&q, 0);
 	/* and with a timeout too */
-	p.revents = 0;
-	r = poll(&p, 1, 5000);
-	T_EQ(r, 1);
-	T_ASSERT_MSG(p.revents & POLLERR, "non-owner poll: revents %#x, "
-		     "expected POLLERR", p.revents);
+	non_owner_poll_refused(&q, 5000);
 }
 
 static void owner_copy_works(struct t_q *q)
@@ -74,12 +93,13 @@ static void owner_copy_works(struct t_q *q)
 /* the queue is still STARTED (START_Q: EINVAL) */
 static void still_started(struct t_q *q)
 {
-	T_ERR(ioctl(q->fd, UACCE_CMD_START_Q), EINVAL);
+	T_CMD_ERR(q, UACCE_CMD_START_Q, 0, EINVAL);
 }
 
 TEST(fork_child_refused)
 {
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	pid_t pid;
 
@@ -87,7 +107,7 @@ TEST(fork_child_refused)
 	owner_copy_works(&q);
 	pid = t_fork();
 	if (pid == 0) {
-		non_owner_refused(q.fd, in.ua);
+		non_owner_refused(q.fd, z);
 		_exit(0);
 	}
 	t_wait_ok(pid, 20000);
@@ -100,13 +120,14 @@ TEST(fork_child_refused)
 TEST(fork_child_mmap_before_owner_maps)
 {
 	struct t_inst in = t_inst_create("mode=pasid");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	pid_t pid;
 
 	t_q_open(&q, in.ua);
 	pid = t_fork();
 	if (pid == 0) {
-		non_owner_refused(q.fd, in.ua);
+		non_owner_refused(q.fd, z);
 		_exit(0);
 	}
 	t_wait_ok(pid, 20000);
@@ -124,25 +145,21 @@ TEST(fork_child_poll_pollerr_with_completion)
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	struct wd_soft_sqe s = t_sqe_nop(5);
-	struct pollfd p = { .fd = -1, .events = POLLIN };
 	pid_t pid;
 
 	t_q_setup(&q, in.ua);
 	t_q_push(&q, &s);
 	t_q_publish(&q);
 	T_WAIT_UNTIL(t_q_hdr_cq_tail(&q) != q.cq_head, "no completion");
-	p.fd = q.fd;
-	T_EQ(poll(&p, 1, 0), 1);
-	T_ASSERT(p.revents & POLLIN);
+	{
+		short rev = 0;
+
+		T_EQ(t_q_poll_ev(&q, 0, &rev), 1);
+		T_ASSERT_MSG(rev & POLLIN, "owner's poll: revents %#x", rev);
+	}
 	pid = t_fork();
 	if (pid == 0) {
-		struct pollfd c = { .fd = q.fd, .events = POLLIN };
-
-		T_EQ(poll(&c, 1, 1000), 1);
-		T_ASSERT_MSG(c.revents & POLLERR, "child poll revents %#x",
-			     c.revents);
-		T_ASSERT_MSG(!(c.revents & POLLIN), "child poll revents %#x: "
-			     "POLLIN for a queue it does not own", c.revents);
+		non_owner_poll_refused(&q, 1000);
 		_exit(0);
 	}
 	t_wait_ok(pid, 10000);
@@ -174,7 +191,10 @@ TEST(fork_child_closing_fd_keeps_queue)
 /* a process that never shared anything with the owner gets the fd by SCM_RIGHTS */
 TEST(scm_rights_receiver_refused)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	struct t_q q;
 	int sv[2];
 	pid_t pid;
@@ -185,7 +205,7 @@ TEST(scm_rights_receiver_refused)
 	if (pid == 0) {
 		int fd = t_recv_fd(sv[1]);
 
-		non_owner_refused(fd, in.ua);
+		non_owner_refused(fd, z);
 		T_OK(write(sv[1], "k", 1));
 		/* keep the fd until told */
 		char c;
@@ -209,7 +229,10 @@ TEST(scm_rights_receiver_refused)
 /* the other direction: a child opens, the parent receives the fd */
 TEST(scm_rights_parent_receives_child_queue)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("");
+	struct sizes z = sizes_of(in.ua);
 	int sv[2], fd;
 	pid_t pid;
 	char c;
@@ -228,7 +251,7 @@ TEST(scm_rights_parent_receives_child_queue)
 		_exit(0);
 	}
 	fd = t_recv_fd(sv[0]);
-	non_owner_refused(fd, in.ua);
+	non_owner_refused(fd, z);
 	T_OK(write(sv[0], "x", 1));
 	t_wait_ok(pid, 20000);
 }
@@ -236,7 +259,10 @@ TEST(scm_rights_parent_receives_child_queue)
 /* the owner dies while another process still holds the fd */
 TEST(owner_exits_other_holds_fd)
 {
+	T_NEED_KERNEL("in-process queues are the opening process's: fd "
+		      "passing over a socket is the kernel's");
 	struct t_inst in = t_inst_create("queues=2");
+	struct sizes z = sizes_of(in.ua);
 	int sv[2];
 	pid_t owner;
 
@@ -256,7 +282,7 @@ TEST(owner_exits_other_holds_fd)
 	int fd = t_recv_fd(sv[0]);
 
 	t_wait_ok(owner, 10000);
-	non_owner_refused(fd, in.ua);
+	non_owner_refused(fd, z);
 	T_OK(close(fd));
 	/* the last reference is gone: the queue is released */
 	T_WAIT_UNTIL(t_attr_ll(in.ua, "available_instances") == 2,
@@ -281,13 +307,16 @@ TEST(child_uses_own_queue)
 	t_q_setup(&q, in.ua);
 	pid = t_fork();
 	if (pid == 0) {
+		/* in-process devices serve only the process that created
+		 * them: natively the child opens one of its own */
+		struct t_inst ci = t_host_local ? t_inst_create("") : in;
 		struct t_q c;
 
-		t_q_setup(&c, in.ua);
+		t_q_setup(&c, ci.ua);
 		for (int i = 0; i < 5; i++)
 			owner_copy_works(&c);
 		/* and the inherited queue is still not its own */
-		T_ERR(ioctl(q.fd, UACCE_CMD_PUT_Q), EPERM);
+		T_CMD_ERR(&q, UACCE_CMD_PUT_Q, 0, EPERM);
 		_exit(0);
 	}
 	for (int i = 0; i < 5; i++)
@@ -301,11 +330,9 @@ static void *thread_fn(void *arg)
 {
 	struct t_q *q = arg;
 
-	T_OK(ioctl(q->fd, UACCE_CMD_START_Q));
+	T_CMD_OK(q, UACCE_CMD_START_Q, 0);
 	owner_copy_works(q);
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-
-	T_EQ(poll(&p, 1, 0), 0);
+	T_EQ(t_q_poll(q, 0), 0);
 	return NULL;
 }
 
@@ -331,6 +358,8 @@ TEST(thread_of_owner_allowed)
  */
 TEST(fork_child_epoll_not_woken_by_owner)
 {
+	T_NEED_KERNEL("epoll of the queue's file: an in-process queue has no "
+		      "file to add to an epoll set");
 	struct t_inst in = t_inst_create("");
 	struct wd_soft_sqe s = t_sqe_nop(7);
 	struct wd_soft_cqe cqe;

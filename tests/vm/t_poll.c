@@ -12,23 +12,13 @@
 #include <unistd.h>
 
 
-/* TODO(seam): t.h's own t_q_poll() once seam has landed */
-static int t_q_poll(struct t_q *q, int timeout_ms)
+/* poll(POLLIN) of the queue (t_q_poll_ev(): either host) */
+static int poll1(struct t_q *q, int timeout, short *revents)
 {
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int r = poll(&p, 1, timeout_ms);
-
-	return r < 0 ? -errno : r;
-}
-
-static int poll1(int fd, int timeout, short *revents)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r = poll(&p, 1, timeout);
+	int r = t_q_poll_ev(q, timeout, revents);
 
 	if (r < 0)
-		T_FAIL("poll: %s", t_errname(errno));
-	*revents = p.revents;
+		T_FAIL("poll: %s", t_errname(-r));
 	return r;
 }
 
@@ -53,9 +43,9 @@ TEST(idle_times_out)
 	uint64_t t0;
 
 	t_q_setup(&q, in.ua);
-	T_EQ(poll1(q.fd, 0, &rev), 0);
+	T_EQ(poll1(&q, 0, &rev), 0);
 	t0 = t_now_ms();
-	T_EQ(poll1(q.fd, 300, &rev), 0);
+	T_EQ(poll1(&q, 300, &rev), 0);
 	T_ASSERT_MSG(t_now_ms() - t0 >= 250, "poll returned 0 after %llu ms",
 		     (unsigned long long)(t_now_ms() - t0));
 }
@@ -68,9 +58,9 @@ TEST(init_queue_no_pollin)
 	short rev;
 
 	t_q_open(&q, in.ua);
-	T_EQ(poll1(q.fd, 100, &rev), 0);
+	T_EQ(poll1(&q, 100, &rev), 0);
 	t_q_map(&q);
-	T_EQ(poll1(q.fd, 100, &rev), 0);
+	T_EQ(poll1(&q, 100, &rev), 0);
 }
 
 TEST(completion_gives_pollin)
@@ -85,14 +75,14 @@ TEST(completion_gives_pollin)
 	t_q_push(&q, &s);
 	t_q_publish(&q);
 	spin_for_cqe(&q);
-	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_EQ(poll1(&q, 0, &rev), 1);
 	T_EQ_HEX(rev, POLLIN);
 	/* still there until collected */
-	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_EQ(poll1(&q, 0, &rev), 1);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
 	T_EQ(cqe.user_data, 9);
 	/* collected (cq_head stored): nothing to report any more */
-	T_EQ(poll1(q.fd, 0, &rev), 0);
+	T_EQ(poll1(&q, 0, &rev), 0);
 }
 
 /* two completions: POLLIN until both are collected */
@@ -111,22 +101,23 @@ TEST(pollin_until_all_collected)
 	for (int i = 0; i < 10000 && t_q_hdr_cq_tail(&q) - q.cq_head < 2; i++)
 		t_msleep(1);
 	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, 2);
-	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_EQ(poll1(&q, 0, &rev), 1);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
-	T_EQ(poll1(q.fd, 0, &rev), 1);
+	T_EQ(poll1(&q, 0, &rev), 1);
 	T_ASSERT(rev & POLLIN);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
-	T_EQ(poll1(q.fd, 0, &rev), 0);
+	T_EQ(poll1(&q, 0, &rev), 0);
 }
 
 /*
- * Submits one NOP once thread @tid sleeps in poll() (or epoll_wait()),
- * so that the completion has a sleeper to wake, for certain.
+ * Submits one NOP once thread @tid sleeps in t_q_poll() (or, with
+ * @epoll, in epoll_wait()), so that the completion has a sleeper to wake,
+ * for certain.
  */
 struct waker {
 	struct t_q *q;
 	pid_t tid;		/* 0: submit at once */
-	long nr1, nr2;
+	bool epoll;
 	bool submitted;
 };
 
@@ -135,8 +126,11 @@ static void *submit_later(void *arg)
 	struct waker *w = arg;
 	struct wd_soft_sqe s = t_sqe_nop(0x77);
 
-	if (w->tid)
-		t_wait_asleep_in(w->tid, w->nr1, w->nr2, "the sleeper");
+	if (w->tid && w->epoll)
+		t_wait_asleep_in(w->tid, SYS_epoll_wait, SYS_epoll_pwait,
+				 "the sleeper");
+	else if (w->tid)
+		t_wait_asleep_in_poll(w->tid, "the sleeper");
 	__atomic_store_n(&w->submitted, true, __ATOMIC_SEQ_CST);
 	t_q_push(w->q, &s);
 	t_q_publish(w->q);
@@ -148,14 +142,14 @@ TEST(sleeper_woken_by_completion)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, t_gettid(), SYS_poll, SYS_ppoll, false };
+	struct waker w = { &q, t_gettid(), false, false };
 	pthread_t th;
 	short rev = 0;
 	struct wd_soft_cqe cqe;
 
 	t_q_setup(&q, in.ua);
 	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
-	T_EQ(poll1(q.fd, -1, &rev), 1);	/* the test timeout catches a hang */
+	T_EQ(poll1(&q, -1, &rev), 1);	/* the test timeout catches a hang */
 	T_ASSERT(rev & POLLIN);
 	T_ASSERT_MSG(__atomic_load_n(&w.submitted, __ATOMIC_SEQ_CST),
 		     "poll returned before the request was submitted");
@@ -182,7 +176,7 @@ TEST(sleeper_woken_by_long_copy)
 	s = t_sqe_copy(&q, src, dst, len, len);
 	t_q_push(&q, &s);
 	t_q_publish(&q);
-	T_EQ(poll1(q.fd, -1, &rev), 1);
+	T_EQ(poll1(&q, -1, &rev), 1);
 	T_ASSERT(rev & POLLIN);
 	T_ASSERT(t_q_hdr_cq_tail(&q) != q.cq_head);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
@@ -199,12 +193,12 @@ struct poller {
 static void *poll_thread(void *arg)
 {
 	struct poller *pl = arg;
-	struct pollfd p = { .fd = pl->q->fd, .events = POLLIN };
+	short rev = 0;
 	int r;
 
 	__atomic_store_n(&pl->tid, t_gettid(), __ATOMIC_SEQ_CST);
-	r = poll(&p, 1, -1);
-	return (void *)(long)(r == 1 && (p.revents & POLLIN));
+	r = t_q_poll_ev(pl->q, -1, &rev);
+	return (void *)(long)(r == 1 && (rev & POLLIN));
 }
 
 /* start a thread that polls @q; return once it sleeps in poll() */
@@ -216,7 +210,7 @@ static void poller_start(struct poller *pl, struct t_q *q, pthread_t *th,
 	T_EQ(pthread_create(th, NULL, fn, pl), 0);
 	T_WAIT_UNTIL(__atomic_load_n(&pl->tid, __ATOMIC_SEQ_CST),
 		     "the poller never ran");
-	t_wait_asleep_in(pl->tid, SYS_poll, SYS_ppoll, "the poller");
+	t_wait_asleep_in_poll(pl->tid, "the poller");
 }
 
 TEST(many_sleepers_woken)
@@ -225,7 +219,7 @@ TEST(many_sleepers_woken)
 	struct t_q q;
 	pthread_t th[4];
 	struct poller pl[4];
-	struct waker w = { &q, 0, 0, 0, false };
+	struct waker w = { &q, 0, false, false };
 	struct wd_soft_cqe cqe;
 
 	t_q_setup(&q, in.ua);
@@ -243,10 +237,11 @@ TEST(many_sleepers_woken)
 
 TEST(epoll_woken_by_completion)
 {
+	T_NEED_KERNEL("epoll of the queue's file: an in-process queue has "
+		      "no file to add to an epoll set");
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, t_gettid(), SYS_epoll_wait, SYS_epoll_pwait,
-			   false };
+	struct waker w = { &q, t_gettid(), true, false };
 	struct epoll_event ev = { .events = EPOLLIN }, out;
 	pthread_t th;
 	int ep;
@@ -278,8 +273,8 @@ TEST(other_queue_not_reported)
 	t_q_push(&a, &s);
 	t_q_publish(&a);
 	spin_for_cqe(&a);
-	T_EQ(poll1(a.fd, 0, &rev), 1);
-	T_EQ(poll1(b.fd, 200, &rev), 0);
+	T_EQ(poll1(&a, 0, &rev), 1);
+	T_EQ(poll1(&b, 200, &rev), 0);
 }
 
 /* ---- cq_notify (wd_soft_v1: completion wake-ups on request) ---- */
@@ -287,12 +282,12 @@ TEST(other_queue_not_reported)
 static void *poll_forever(void *arg)
 {
 	struct poller *pl = arg;
-	struct pollfd p = { .fd = pl->q->fd, .events = POLLIN };
+	short rev = 0;
 	int r;
 
 	__atomic_store_n(&pl->tid, t_gettid(), __ATOMIC_SEQ_CST);
-	r = poll(&p, 1, -1);
-	return (void *)(long)(r == 1 ? p.revents : -1);
+	r = t_q_poll_ev(pl->q, -1, &rev);
+	return (void *)(long)(r == 1 ? rev : -1);
 }
 
 /* ENABLE | ARMED, barrier, look again, sleep: the completion wakes us */
@@ -300,7 +295,7 @@ TEST(cq_notify_armed_wakes)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, t_gettid(), SYS_poll, SYS_ppoll, false };
+	struct waker w = { &q, t_gettid(), false, false };
 	pthread_t th;
 	short rev = 0;
 	struct wd_soft_cqe c;
@@ -311,7 +306,7 @@ TEST(cq_notify_armed_wakes)
 			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (t_q_hdr_cq_tail(&q) == q.cq_head)
-		T_EQ(poll1(q.fd, -1, &rev), 1);
+		T_EQ(poll1(&q, -1, &rev), 1);
 	__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE,
 			 __ATOMIC_RELEASE);
 	T_EQ(pthread_join(th, NULL), 0);
@@ -328,7 +323,7 @@ TEST(cq_notify_unarmed_sleeps)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, t_gettid(), SYS_poll, SYS_ppoll, false };
+	struct waker w = { &q, t_gettid(), false, false };
 	struct wd_soft_cqe c;
 	pthread_t th;
 	uint64_t t0;
@@ -354,8 +349,8 @@ TEST(cq_notify_reset_by_start)
 
 	t_q_setup(&q, in.ua);
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED;
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
-	T_OK(ioctl(q.fd, UACCE_CMD_START_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
+	T_CMD_OK(&q, UACCE_CMD_START_Q, 0);
 	T_EQ(q.mmio->cq_notify, 0);
 }
 
@@ -372,7 +367,7 @@ TEST(cq_notify_broken_wakes)
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
 	poller_start(&pl, &q, &th, poll_forever);
 	__atomic_store_n(&q.mmio->sq_tail, q.sq_tail + 5000, __ATOMIC_RELEASE);
-	ioctl(q.fd, WD_SOFT_CMD_KICK);
+	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 	T_EQ(pthread_join(th, &rev), 0);	/* the test timeout catches a hang */
 	/* an error, and nothing to collect: POLLERR without POLLIN */
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLERR) &&
@@ -387,6 +382,9 @@ TEST(cq_notify_broken_wakes)
  */
 TEST(cq_notify_stop_wakes)
 {
+	T_NEED_KERNEL("a stop aborts a request blocked on a userfaultfd "
+		      "page: an in-process engine's wait for it cannot be "
+		      "aborted (docs/soft-local.md, limits)");
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	struct poller pl;
@@ -408,7 +406,7 @@ TEST(cq_notify_stop_wakes)
 	T_ASSERT_MSG(t_uffd_wait_fault(uffd, T_HANG_MS, &addr) == 1,
 		     "the device did not ask for the page");
 	poller_start(&pl, &q, &th, poll_forever);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
 	T_EQ(pthread_join(th, &rev), 0);
 	T_ASSERT_MSG((long)rev > 0 && ((long)rev & POLLIN),
 		     "sleeper: revents %#lx", (long)rev);

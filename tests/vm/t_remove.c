@@ -21,20 +21,22 @@
 #include <unistd.h>
 
 
-/* delete the instance from another process; T_FAIL if it hangs */
+/*
+ * delete the instance from another process (the kernel; in-process
+ * devices serve only the process that created them: from this one);
+ * T_FAIL if it hangs
+ */
 static void del_from_child(struct t_inst *in, int timeout_ms)
 {
-	pid_t pid = t_fork();
+	pid_t pid;
 
+	if (t_host_local) {
+		t_inst_delete(in);
+		return;
+	}
+	pid = t_fork();
 	if (pid == 0) {
-		char s[32];
-		int r;
-
-		snprintf(s, sizeof(s), "%d", in->id);
-		r = t_inst_del_raw(s);
-		if (r)
-			T_FAIL("del_device %s with queues open: %s", s,
-			       t_errname(-r));
+		t_inst_delete(in);
 		_exit(0);
 	}
 	t_wait_ok(pid, timeout_ms);
@@ -42,7 +44,7 @@ static void del_from_child(struct t_inst *in, int timeout_ms)
 }
 
 struct poller {
-	int fd;
+	struct t_q *q;
 	short revents;
 	int ret;
 	pid_t tid;
@@ -52,11 +54,8 @@ struct poller {
 static void *poller_fn(void *arg)
 {
 	struct poller *p = arg;
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-
 	__atomic_store_n(&p->tid, t_gettid(), __ATOMIC_SEQ_CST);
-	p->ret = poll(&pfd, 1, -1);
-	p->revents = pfd.revents;
+	p->ret = t_q_poll_ev(p->q, -1, &p->revents);
 	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -79,21 +78,24 @@ static bool make_node_copy(int ua, char *path)
 	return false;
 }
 
-static void refused_after_removal(int fd)
+static void refused_after_removal(struct t_q *q)
 {
 	__u64 dma;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	short rev = 0;
 
-	T_ERR(ioctl(fd, UACCE_CMD_START_Q), ENODEV);
-	T_ERR(ioctl(fd, UACCE_CMD_PUT_Q), ENODEV);
-	T_ERR(ioctl(fd, UACCE_CMD_SHARE_SVAS, fd), ENODEV);
-	T_ERR(ioctl(fd, UACCE_CMD_GET_SS_DMA, &dma), ENODEV);
-	T_ERR(ioctl(fd, WD_SOFT_CMD_KICK), ENODEV);
-	T_ERR(ioctl(fd, _IO('W', 99)), ENODEV);
-	T_EQ(poll(&p, 1, 1000), 1);
-	T_ASSERT_MSG((p.revents & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
+	T_CMD_ERR(q, UACCE_CMD_START_Q, 0, ENODEV);
+	T_CMD_ERR(q, UACCE_CMD_PUT_Q, 0, ENODEV);
+	T_CMD_ERR(q, UACCE_CMD_SHARE_SVAS, q->fd, ENODEV);
+	T_CMD_ERR(q, UACCE_CMD_GET_SS_DMA, &dma, ENODEV);
+	T_CMD_ERR(q, WD_SOFT_CMD_KICK, 0, ENODEV);
+	/* an unknown command: uacce's ioctl dispatch, the kernel's only */
+	if (!t_host_local)
+		T_ERR(ioctl(q->fd, _IO('W', 99)), ENODEV);
+	T_EQ(t_q_poll_ev(q, 1000, &rev), 1);
+	T_ASSERT_MSG((rev & (POLLHUP | POLLERR)) == (POLLHUP | POLLERR),
 		     "poll after removal: revents %#x, expected POLLHUP|POLLERR",
-		     p.revents);
+		     rev);
+	T_EQ(t_q_poll(q, 0), -ENODEV);
 }
 
 TEST(remove_with_queues_open)
@@ -112,12 +114,12 @@ TEST(remove_with_queues_open)
 	dst = t_q_ss_alloc(&q, 5000);
 	t_q_copy_check(&q, src, dst, 5000);
 	t_q_open(&q2, in.ua);		/* open, nothing mapped */
-	have_copy = make_node_copy(in.ua, copy);
+	have_copy = !t_host_local && make_node_copy(in.ua, copy);
 
 	/* sleepers in poll: on the started queue, and on the queue in INIT
 	 * (which the driver has no reason to wake: uacce must) */
-	pl.fd = q.fd;
-	pl2.fd = q2.fd;
+	pl.q = &q;
+	pl2.q = &q2;
 	/* completions would not wake this one: removal must */
 	q.mmio->cq_notify = WD_SOFT_CQN_ENABLE;
 	T_EQ(pthread_create(&th, NULL, poller_fn, &pl), 0);
@@ -126,8 +128,8 @@ TEST(remove_with_queues_open)
 	T_WAIT_UNTIL(__atomic_load_n(&pl.tid, __ATOMIC_SEQ_CST) &&
 		     __atomic_load_n(&pl2.tid, __ATOMIC_SEQ_CST),
 		     "the pollers never ran");
-	t_wait_asleep_in(pl.tid, SYS_poll, SYS_ppoll, "poller (started queue)");
-	t_wait_asleep_in(pl2.tid, SYS_poll, SYS_ppoll, "poller (queue in INIT)");
+	t_wait_asleep_in_poll(pl.tid, "poller (started queue)");
+	t_wait_asleep_in_poll(pl2.tid, "poller (queue in INIT)");
 	T_ASSERT(!__atomic_load_n(&pl.done, __ATOMIC_ACQUIRE));
 	T_ASSERT(!__atomic_load_n(&pl2.done, __ATOMIC_ACQUIRE));
 
@@ -149,8 +151,28 @@ TEST(remove_with_queues_open)
 		     "woken sleeper (INIT): revents %#x, expected "
 		     "POLLHUP|POLLERR", pl2.revents);
 
-	refused_after_removal(q.fd);
-	refused_after_removal(q2.fd);
+	refused_after_removal(&q);
+	refused_after_removal(&q2);
+
+	/* mmap: ENODEV, for a region never mapped */
+	T_ERR(t_q_region(&q2, UACCE_QFRT_MMIO, q.mmio_size), ENODEV);
+	T_ERR(t_q_region(&q2, UACCE_QFRT_DUS, q.dus_size), ENODEV);
+	T_ERR(t_q_region(&q2, UACCE_QFRT_SS, t_page), ENODEV);
+
+	if (t_host_local) {
+		/*
+		 * In-process, a dead queue's regions stay mapped until it is
+		 * closed (wdl_dev_destroy(): the device cannot take pages out
+		 * of its own process), and the path names the instance, so
+		 * its open is the node copy's: ENODEV, as its attributes.
+		 */
+		char buf[64];
+
+		T_ERR(t_q_region(&q, UACCE_QFRT_MMIO, q.mmio_size), ENODEV);
+		T_EQ(t_open_raw(in.ua), -ENODEV);
+		T_EQ(t_attr_str(in.ua, "flags", buf, sizeof(buf)), -ENODEV);
+		goto close;
+	}
 
 	/* the regions are gone from the process */
 	T_EQ(t_touch(q.mmio_map, false), SIGBUS);
@@ -159,17 +181,10 @@ TEST(remove_with_queues_open)
 	T_EQ(t_touch(q.ss, false), SIGBUS);
 	T_EQ(t_touch(dst, true), SIGBUS);
 
-	/* mmap: ENODEV, for a region never mapped and one unmapped */
-	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_MMIO, q.mmio_size,
-			    PROT_READ | PROT_WRITE), ENODEV);
-	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_DUS, q.dus_size,
-			    PROT_READ | PROT_WRITE), ENODEV);
-	T_ERR(t_mmap_region(q2.fd, UACCE_QFRT_SS, t_page,
-			    PROT_READ | PROT_WRITE), ENODEV);
+	/* mmap: ENODEV, for a region unmapped */
 	T_OK(munmap(q.mmio_map, q.mmio_size));
 	q.mmio_map = NULL;
-	T_ERR(t_mmap_region(q.fd, UACCE_QFRT_MMIO, q.mmio_size,
-			    PROT_READ | PROT_WRITE), ENODEV);
+	T_ERR(t_q_region(&q, UACCE_QFRT_MMIO, q.mmio_size), ENODEV);
 
 	/* the node is gone; a copy of it opens nothing */
 	T_ASSERT_MSG(!t_exists(t_dev_path(in.ua, dev)),
@@ -197,6 +212,7 @@ TEST(remove_with_queues_open)
 		T_ASSERT_MSG(!t_exists(p), "%s still exists", p);
 	}
 
+close:
 	/* close and munmap work */
 	t_q_close(&q);
 	t_q_close(&q2);
@@ -242,8 +258,10 @@ static void remove_busy(const char *mode)
 	}
 	t_q_publish(&q);
 	del_from_child(&in, 60000);
-	refused_after_removal(q.fd);
-	T_EQ(t_touch(q.dus_map, false), SIGBUS);
+	refused_after_removal(&q);
+	/* in-process, the regions stay until close (wdl_dev_destroy()) */
+	if (!t_host_local)
+		T_EQ(t_touch(q.dus_map, false), SIGBUS);
 	t_q_close(&q);
 }
 
@@ -265,6 +283,9 @@ TEST(remove_busy_noiommu)
 /* a fork child holds the fd (not the owner) when the device goes */
 TEST(remove_with_non_owner_holding_fd)
 {
+	T_NEED_KERNEL("in-process devices serve only the process that "
+		      "created them: a fork child's copy of the queue never "
+		      "learns of its parent's removal");
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	int pfd[2];
@@ -281,7 +302,7 @@ TEST(remove_with_non_owner_holding_fd)
 		T_EQ(poll(&p, 1, 1000), 1);
 		T_ASSERT(p.revents & POLLERR);
 		/* docs/uacce.md: ENODEV first, then EPERM for non-owners */
-		T_ERR(ioctl(q.fd, UACCE_CMD_START_Q), ENODEV);
+		T_CMD_ERR(&q, UACCE_CMD_START_Q, 0, ENODEV);
 		T_OK(close(q.fd));
 		_exit(0);
 	}
@@ -318,11 +339,11 @@ TEST(remove_device_of_shared_ss)
 	dst = t_q_ss_alloc(&a, 1000);
 	t_q_open(&b, y.ua);
 	t_q_map(&b);
-	T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+	T_CMD_OK(&b, UACCE_CMD_SHARE_SVAS, a.fd);
 	t_q_start(&b);
 	t_q_copy_check(&b, src, dst, 1000);
 	del_from_child(&x, 20000);
-	refused_after_removal(a.fd);
+	refused_after_removal(&a);
 	/* B keeps working on its own ring; a request into the (now
 	 * unmapped) shared region may succeed or fail, but must complete */
 	s = t_sqe_copy(&b, src, dst, 1000, 1000);
@@ -359,16 +380,20 @@ static void *racer_fn(void *arg)
 			continue;
 		}
 		__atomic_fetch_add(&r->opened, 1, __ATOMIC_RELAXED);
-		void *m = t_mmap_region(fd, UACCE_QFRT_DUS,
-					WD_SOFT_DUS_SIZE, PROT_READ | PROT_WRITE);
+		struct t_q q = { .fd = fd, .ua = r->ua };
+		void *m = t_q_region(&q, UACCE_QFRT_DUS, WD_SOFT_DUS_SIZE);
+		int e = errno, ret;
 
-		if (m == MAP_FAILED && errno != ENODEV)
-			T_FAIL("mmap racing removal: %s", t_errname(errno));
-		if (ioctl(fd, UACCE_CMD_START_Q) && errno != ENODEV)
-			T_FAIL("START_Q racing removal: %s", t_errname(errno));
-		if (m != MAP_FAILED)
-			munmap(m, WD_SOFT_DUS_SIZE);
-		close(fd);
+		if (m == MAP_FAILED && e != ENODEV)
+			T_FAIL("mmap racing removal: %s", t_errname(e));
+		ret = t_q_cmd(&q, UACCE_CMD_START_Q, 0);
+		if (ret && ret != -ENODEV)
+			T_FAIL("START_Q racing removal: %s", t_errname(-ret));
+		if (m != MAP_FAILED) {
+			q.dus_map = m;
+			q.dus_size = WD_SOFT_DUS_SIZE;
+		}
+		t_q_close(&q);
 	}
 	return NULL;
 }

@@ -391,6 +391,8 @@ TEST(copy_length_limits)
 /* the process's DKO region is no buffer for the device either */
 TEST(bad_addr_dko_sva)
 {
+	T_NEED_KERNEL("the DKO region, an mmap of /dev/uaN: the in-process "
+		      "device has none (region_dko_size 0)");
 	struct t_inst in = t_inst_create("mode=sva");
 	struct t_q q;
 	size_t dko = t_region_size(in.ua, UACCE_QFRT_DKO);

@@ -47,14 +47,14 @@ TEST(kick_needs_started_queue)
 	struct t_q q;
 
 	t_q_open(&q, in.ua);
-	T_ERR(ioctl(q.fd, WD_SOFT_CMD_KICK), EINVAL);
+	T_CMD_ERR(&q, WD_SOFT_CMD_KICK, 0, EINVAL);
 	t_q_map(&q);
 	t_q_start(&q);
-	T_OK(ioctl(q.fd, WD_SOFT_CMD_KICK));
-	T_OK(ioctl(q.fd, WD_SOFT_CMD_KICK));	/* harmless when awake */
+	T_CMD_OK(&q, WD_SOFT_CMD_KICK, 0);
+	T_CMD_OK(&q, WD_SOFT_CMD_KICK, 0);	/* harmless when awake */
 	nop_works(&q);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
-	T_ERR(ioctl(q.fd, WD_SOFT_CMD_KICK), EINVAL);
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
+	T_CMD_ERR(&q, WD_SOFT_CMD_KICK, 0, EINVAL);
 }
 
 /* a BROKEN queue wakes its pollers (POLLERR) and is not the device's fault */
@@ -62,13 +62,12 @@ TEST(broken_wakes_poller_not_counted)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct pollfd p;
+	short rev = 0;
 
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
 	t_q_setup(&q, in.ua);
 	nop_works(&q);
-	p = (struct pollfd){ .fd = q.fd, .events = POLLIN };
-	T_EQ(poll(&p, 1, 0), 0);
+	T_EQ(t_q_poll_ev(&q, 0, &rev), 0);
 	pid_t pid = t_fork();
 
 	if (pid == 0) {
@@ -78,10 +77,10 @@ TEST(broken_wakes_poller_not_counted)
 	}
 	__atomic_store_n(&q.mmio->sq_tail, t_q_hdr_sq_head(&q) + 2000,
 			 __ATOMIC_RELEASE);
-	ioctl(q.fd, WD_SOFT_CMD_KICK);
-	T_EQ(poll(&p, 1, T_HANG_MS), 1);
+	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
+	T_EQ(t_q_poll_ev(&q, T_HANG_MS, &rev), 1);
 	/* every CQE was collected: only the error to report */
-	T_EQ(p.revents, POLLERR);
+	T_EQ(rev, POLLERR);
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
 	t_wait_ok(pid, 10000);
 	/* the process's own fault: the device is not isolated */
@@ -99,7 +98,7 @@ static void wait_broken(struct t_q *q, uint32_t err)
 	for (int i = 0; !(t_q_status(q) & WD_SOFT_ST_BROKEN) &&
 	     t_now_ms() < end; i++) {
 		if (i % 100 == 0)
-			ioctl(q->fd, WD_SOFT_CMD_KICK);
+			t_q_cmd(q, WD_SOFT_CMD_KICK, 0);
 		t_msleep(1);
 	}
 	T_ASSERT_MSG(t_q_status(q) & WD_SOFT_ST_BROKEN,
@@ -119,7 +118,7 @@ static void broken_index(bool sq)
 		uint32_t bad = t_q_hdr_sq_head(&q) + q.depth + 5;
 
 		__atomic_store_n(&q.mmio->sq_tail, bad, __ATOMIC_RELEASE);
-		ioctl(q.fd, WD_SOFT_CMD_KICK);
+		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 		wait_broken(&q, WD_SOFT_QERR_SQ_TAIL);
 	} else {
 		/* cq_head beyond cq_tail, then work that needs the CQ */
@@ -129,7 +128,7 @@ static void broken_index(bool sq)
 				 __ATOMIC_RELEASE);
 		t_q_push(&q, &s);
 		t_q_publish(&q);
-		ioctl(q.fd, WD_SOFT_CMD_KICK);
+		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 		wait_broken(&q, WD_SOFT_QERR_CQ_HEAD);
 	}
 	/* other queues are unaffected */
@@ -210,7 +209,7 @@ T_TEST_TMO(put_q_with_requests_in_flight, 180)
 		t_q_push(&q, &s);
 	}
 	t_q_publish(&q);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
 	/* PUT_Q returned: all CQEs are there */
 	ok = put_q_reap_taken(&q, 1000, n);
 	if (ok)
@@ -251,7 +250,7 @@ T_TEST_TMO(put_q_mid_flight, 180)
 	for (int i = 0; i < 30000 && t_q_hdr_cq_tail(&q) == q.cq_head; i++)
 		t_msleep(1);
 	T_ASSERT(t_q_hdr_cq_tail(&q) != q.cq_head);
-	T_OK(ioctl(q.fd, UACCE_CMD_PUT_Q));
+	T_CMD_OK(&q, UACCE_CMD_PUT_Q, 0);
 	ok = put_q_reap_taken(&q, 2000, n);
 	T_ASSERT(ok >= 1);
 	/* the first one completed before PUT_Q: nothing wrote it since */
@@ -369,7 +368,7 @@ T_TEST_TMO(completion_ring_full, 120)
 	memcpy(&q.sq[q.sq_tail & (q.depth - 1)], &extra, sizeof(extra));
 	q.sq_tail++;
 	t_q_publish(&q);
-	ioctl(q.fd, WD_SOFT_CMD_KICK);
+	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 	t_msleep(300);
 	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, q.depth);
 	T_ASSERT(!(t_q_status(&q) & WD_SOFT_ST_BROKEN));
@@ -481,10 +480,13 @@ static void *toggler(void *arg)
 	struct racer *r = arg;
 
 	while (!r->stop) {
-		if (ioctl(r->q->fd, UACCE_CMD_PUT_Q) && errno != EINVAL)
-			T_FAIL("PUT_Q: %s", t_errname(errno));
-		if (ioctl(r->q->fd, UACCE_CMD_START_Q) && errno != EINVAL)
-			T_FAIL("START_Q: %s", t_errname(errno));
+		int e = t_q_cmd(r->q, UACCE_CMD_PUT_Q, 0);
+
+		if (e && e != -EINVAL)
+			T_FAIL("PUT_Q: %s", t_errname(-e));
+		e = t_q_cmd(r->q, UACCE_CMD_START_Q, 0);
+		if (e && e != -EINVAL)
+			T_FAIL("START_Q: %s", t_errname(-e));
 	}
 	return NULL;
 }
@@ -510,7 +512,7 @@ T_TEST_TMO(start_put_race, 120)
 
 		memcpy(&q.sq[t & (q.depth - 1)], &s, sizeof(s));
 		__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
-		ioctl(q.fd, WD_SOFT_CMD_KICK);
+		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 		__atomic_store_n(&q.mmio->cq_head, t_q_hdr_cq_tail(&q),
 				 __ATOMIC_RELEASE);
 	}
@@ -518,8 +520,10 @@ T_TEST_TMO(start_put_race, 120)
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	/* a clean restart works */
-	if (ioctl(q.fd, UACCE_CMD_PUT_Q))
-		T_EQ(errno, EINVAL);
+	int e = t_q_cmd(&q, UACCE_CMD_PUT_Q, 0);
+
+	if (e)
+		T_EQ(e, -EINVAL);
 	t_q_start_again(&q);
 	t_q_copy_check(&q, src, dst, 1 << 20);
 }
@@ -542,7 +546,7 @@ TEST(need_wakeup_and_kick)
 	/* publish without looking at the flag, then KICK explicitly */
 	t_q_push(&q, &s);
 	__atomic_store_n(&q.mmio->sq_tail, q.sq_tail, __ATOMIC_RELEASE);
-	T_OK(ioctl(q.fd, WD_SOFT_CMD_KICK));
+	T_CMD_OK(&q, WD_SOFT_CMD_KICK, 0);
 	T_EQ(t_q_reap(&q, &c, 10000), 1);
 	T_EQ(c.user_data, 0x42);
 }

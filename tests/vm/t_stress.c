@@ -90,7 +90,10 @@ static uint64_t now_ns(void)
 static int kick(struct client *c)
 {
 	c->kicks++;
-	return ioctl(c->q.fd, WD_SOFT_CMD_KICK);
+	int r = t_q_cmd(&c->q, WD_SOFT_CMD_KICK, 0);
+
+	errno = -r;
+	return r ? -1 : 0;
 }
 
 static uint32_t inflight(const struct client *c)
@@ -115,26 +118,14 @@ static int publish(struct client *c)
 static int reap(struct client *c, struct wd_soft_cqe *cqe)
 {
 	struct t_q *q = &c->q;
-	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 
 	for (;;) {
-		uint32_t tail = t_q_hdr_cq_tail(q);
+		int r = t_q_take(q, cqe);
 
-		if (tail - q->cq_head > DEPTH)
-			return -ERANGE;
-		if (tail != q->cq_head) {
-			volatile struct wd_soft_cqe *v =
-				&q->cq[q->cq_head & (DEPTH - 1)];
-
-			cqe->user_data = v->user_data;
-			cqe->status = v->status;
-			cqe->out_len = v->out_len;
-			q->cq_head++;
-			__atomic_store_n(&q->mmio->cq_head, q->cq_head,
-					 __ATOMIC_RELEASE);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-			    t_q_hdr_sq_head(q) != q->sq_tail && kick(c))
+		if (r < 0)
+			return r;
+		if (r) {
+			if (t_q_kick_due(q) && kick(c))
 				return -errno;
 			return 1;
 		}
@@ -155,13 +146,13 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		}
 		c->sleeps++;
 		uint64_t t0 = t_now_ms();
-		int r = poll(&pfd, 1, c->tmo);
+		r = t_q_poll(q, c->tmo);
 
 		if (c->notify)
 			__atomic_store_n(&q->mmio->cq_notify, WD_SOFT_CQN_ENABLE,
 					 __ATOMIC_RELAXED);
-		if (r < 0 && errno != EINTR)
-			return -errno;
+		if (r < 0 && r != -EINTR)
+			return r;
 		/*
 		 * Nobody woke us: poll() looks at the queue once more when
 		 * its timeout expires, so a completion posted without a
@@ -354,7 +345,8 @@ static void stress(int engines, unsigned int queues, uint64_t total,
 		c[i].meet = &m;
 		c[i].notify = i & 1;
 		c[i].tmo = TIMEOUT_MS;
-		c[i].todo = total / queues;
+		/* the remainder to the first ones: @total in all */
+		c[i].todo = total / queues + (i < total % queues);
 		t_q_setup(&c[i].q, in.ua);
 	}
 	t0 = t_now_ms();
@@ -366,8 +358,8 @@ static void stress(int engines, unsigned int queues, uint64_t total,
 		t_hold(m.id, true);
 		pthread_barrier_wait(&m.bar);
 		for (unsigned int i = 0; i < queues; i++)
-			t_wait_asleep_in(c[i].tid, SYS_poll, SYS_ppoll,
-					 "a client at a rendezvous");
+			t_wait_asleep_in_poll(c[i].tid,
+					      "a client at a rendezvous");
 		t_hold(m.id, false);
 	}
 	for (unsigned int i = 0; i < queues; i++)

@@ -74,6 +74,8 @@ static long vm_pin_kb(void)
  */
 TEST(noiommu_open_needs_cap_sys_rawio)
 {
+	T_NEED_KERNEL("capabilities are the kernel's: the in-process bus is "
+		      "fake, its addresses reveal nothing (docs/soft-local.md)");
 	struct t_inst in = t_inst_create("mode=noiommu");
 	int fd;
 
@@ -88,18 +90,29 @@ TEST(noiommu_open_needs_cap_sys_rawio)
 /* other modes need no capability: an unprivileged user opens them */
 TEST(sva_pasid_open_unprivileged)
 {
-	struct t_inst sva = t_inst_create("mode=sva");
-	struct t_inst pasid = t_inst_create("mode=pasid");
+	struct t_inst sva = { 0 }, pasid = { 0 };
 	pid_t pid;
 
-	dev_mode(sva.ua, 0666);
-	dev_mode(pasid.ua, 0666);
+	/*
+	 * In-process, a device serves only the process that created it: the
+	 * unprivileged process creates its own (and uses them unprivileged).
+	 */
+	if (!t_host_local) {
+		sva = t_inst_create("mode=sva");
+		pasid = t_inst_create("mode=pasid");
+		dev_mode(sva.ua, 0666);
+		dev_mode(pasid.ua, 0666);
+	}
 	pid = t_fork();
 	if (pid == 0) {
 		struct t_q q;
 		struct wd_soft_sqe s = t_sqe_nop(7);
 
 		become_user();
+		if (t_host_local) {
+			sva = t_inst_create("mode=sva");
+			pasid = t_inst_create("mode=pasid");
+		}
 		t_q_setup(&q, sva.ua);
 		T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
 		t_q_close(&q);
@@ -108,8 +121,10 @@ TEST(sva_pasid_open_unprivileged)
 		_exit(0);
 	}
 	t_wait_ok(pid, 30000);
-	dev_mode(sva.ua, 0600);
-	dev_mode(pasid.ua, 0600);
+	if (!t_host_local) {
+		dev_mode(sva.ua, 0600);
+		dev_mode(pasid.ua, 0600);
+	}
 }
 
 /*
@@ -131,16 +146,16 @@ TEST(share_svas_noiommu_needs_bus_address)
 	t_q_open(&b, pasid.ua);
 	t_q_map_ss(&b, 16 * t_page);
 	t_q_open(&c, no1.ua);
-	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, a.fd), EINVAL);
-	T_ERR(ioctl(c.fd, UACCE_CMD_SHARE_SVAS, b.fd), EINVAL);
+	T_CMD_ERR(&c, UACCE_CMD_SHARE_SVAS, a.fd, EINVAL);
+	T_CMD_ERR(&c, UACCE_CMD_SHARE_SVAS, b.fd, EINVAL);
 	/* c can still have its own */
 	t_q_map_ss(&c, 16 * t_page);
 
 	/* NOIOMMU to NOIOMMU and NOIOMMU to PASID: allowed */
 	t_q_open(&d, no2.ua);
-	T_OK(ioctl(d.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+	T_CMD_OK(&d, UACCE_CMD_SHARE_SVAS, c.fd);
 	t_q_open(&e, pasid.ua);
-	T_OK(ioctl(e.fd, UACCE_CMD_SHARE_SVAS, c.fd));
+	T_CMD_OK(&e, UACCE_CMD_SHARE_SVAS, c.fd);
 
 	/* PASID e copies inside c's region at the addresses the process sees */
 	t_q_map(&e);
@@ -158,6 +173,8 @@ TEST(share_svas_noiommu_needs_bus_address)
 /* the owner check comes before the offset check: EPERM, not EINVAL */
 TEST(non_owner_mmap_any_offset_eperm)
 {
+	T_NEED_KERNEL("the kernel ABI itself: mmap of /dev/uaN at any offset "
+		      "(in-process, a non-owner's calls: t_owner)");
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
 	pid_t pid;
@@ -224,6 +241,8 @@ static const char *kmsg_find(int fd, const char *what)
  */
 T_TEST_TMO(vvar_not_faulted_from_outside, 180)
 {
+	T_NEED_KERNEL("the kernel's fault path and log: in-process the "
+		      "engine is a thread of the owner, inside its context");
 	struct t_inst in = t_inst_create("queues=4");
 	char exe[PATH_MAX], dev[32];
 	const char *rec;
@@ -251,6 +270,9 @@ T_TEST_TMO(vvar_not_faulted_from_outside, 180)
 
 /* ---- what an owner is charged for --------------------------------------- */
 
+#define NEED_KERNEL_PINNED() T_NEED_KERNEL("SS pages are pinned and charged " \
+	"by the kernel at mmap: in-process, SS is the process's ordinary memory")
+
 /*
  * SS pages are pinned: an unprivileged owner may map no more than
  * RLIMIT_MEMLOCK allows (ENOMEM beyond, and nothing changes); the region
@@ -258,6 +280,7 @@ T_TEST_TMO(vvar_not_faulted_from_outside, 180)
  */
 TEST(ss_counts_against_memlock)
 {
+	NEED_KERNEL_PINNED();
 	struct t_inst in = t_inst_create("queues=4");
 	pid_t pid;
 
@@ -318,7 +341,7 @@ static void user_maps_ss(int ua, int kb, int expect_errno, int sock)
 		if (sock >= 0) {
 			/* B holds the region; B goes to the parent */
 			t_q_open(&b, ua);
-			T_OK(ioctl(b.fd, UACCE_CMD_SHARE_SVAS, a.fd));
+			T_CMD_OK(&b, UACCE_CMD_SHARE_SVAS, a.fd);
 			t_send_fd(sock, b.fd);
 		}
 		_exit(0);
@@ -333,6 +356,7 @@ static void user_maps_ss(int ua, int kb, int expect_errno, int sock)
  */
 TEST(ss_memlock_follows_the_user)
 {
+	NEED_KERNEL_PINNED();
 	struct t_inst in = t_inst_create("queues=8");
 	int sv[2], b;
 
@@ -384,6 +408,7 @@ static void cg_setup(void)
  */
 TEST(ss_charged_to_memcg)
 {
+	NEED_KERNEL_PINNED();
 	struct t_inst in = t_inst_create("queues=4");
 	int sv[2];
 	pid_t pid;
