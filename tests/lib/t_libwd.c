@@ -256,31 +256,10 @@ uint32_t le32(const void *p)
 	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-/* @pid must end within @ms: its wait status, or -1 (then it is killed) */
-int wait_bounded(pid_t pid, int ms)
-{
-	uint64_t end = t_now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		T_ASSERT(r == 0);
-		if (t_now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		t_msleep(5);
-	}
-}
-
 /* @pid, @what in a failure, must exit 0 within @ms */
 void wait_exit0(pid_t pid, int ms, const char *what)
 {
-	int st = wait_bounded(pid, ms);
+	int st = t_wait_bounded(pid, ms);
 
 	T_ASSERT_MSG(st != -1, "%s: still running after %d s", what, ms / 1000);
 	if (WIFSIGNALED(st))

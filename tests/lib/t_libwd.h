@@ -89,7 +89,6 @@ int ref_inflate(const char *alg, const void *in, size_t len, void *out,
 size_t ref_deflate(const char *alg, int level, const void *in, size_t len,
 		   void *out, size_t room);
 uint32_t le32(const void *p);
-int wait_bounded(pid_t pid, int ms);
 void wait_exit0(pid_t pid, int ms, const char *what);
 
 /* ---- the in-process device's engines (t_libwd_local.c) ---- */

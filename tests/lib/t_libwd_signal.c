@@ -289,7 +289,7 @@ STEST(signal_resethand_fault)
 		_exit(0);
 	}
 	close(pfd[1]);
-	st = wait_bounded(pid, 10000);
+	st = t_wait_bounded(pid, 10000);
 	if (read(pfd[0], &r, sizeof(r)) == sizeof(r))
 		n++;
 	while (read(pfd[0], &x, sizeof(x)) == sizeof(x))
@@ -348,7 +348,7 @@ STEST(signal_kill_default)
 		}
 		T_EQ(read(ready[0], &c, 1), 1);
 		T_OK(kill(pid, sigs[i]));
-		st = wait_bounded(pid, 10000);
+		st = t_wait_bounded(pid, 10000);
 		T_ASSERT_MSG(st != -1, "SIG%s sent, the child still ran after 10 s",
 			     sigabbrev_np(sigs[i]));
 		expect_default_death(st, sigs[i], core, dir);
@@ -474,7 +474,7 @@ STEST(signal_handler_flags)
 		t_wait_asleep_in(pid, SYS_read, SYS_read, "the child's read()");
 	}
 	T_OK(write(ctl[1], "c", 1));
-	st = wait_bounded(pid, 30000);
+	st = t_wait_bounded(pid, 30000);
 	n = 0;
 	while (n < 4 && read(recs[0], &r[n], sizeof(r[n])) == sizeof(r[n]))
 		n++;

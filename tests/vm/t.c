@@ -222,7 +222,7 @@ pid_t t_fork(void)
 	return pid;
 }
 
-int t_wait(pid_t pid, int timeout_ms)
+int t_wait_bounded(pid_t pid, int timeout_ms)
 {
 	uint64_t end = t_now_ms() + timeout_ms;
 	int st;
@@ -237,11 +237,19 @@ int t_wait(pid_t pid, int timeout_ms)
 		if (t_now_ms() > end) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			T_FAIL("child %d did not finish within %d ms", pid,
-			       timeout_ms);
+			return -1;
 		}
 		t_msleep(5);
 	}
+}
+
+int t_wait(pid_t pid, int timeout_ms)
+{
+	int st = t_wait_bounded(pid, timeout_ms);
+
+	if (st == -1)
+		T_FAIL("child %d did not finish within %d ms", pid, timeout_ms);
+	return st;
 }
 
 static void t_describe_status(int st, char *buf, size_t len)

@@ -147,6 +147,8 @@ const char *t_errname(int err);
 extern size_t t_page;
 pid_t t_fork(void);			/* fork; the child must end in _exit() */
 int t_wait(pid_t pid, int timeout_ms);	/* wait status; T_FAIL on timeout */
+/* wait status, or -1 on timeout (the child is killed and reaped then) */
+int t_wait_bounded(pid_t pid, int timeout_ms);
 void t_wait_ok(pid_t pid, int timeout_ms);	/* child must exit 0 */
 void t_wait_sig(pid_t pid, int sig, int timeout_ms); /* child must die of sig */
 /* touch one byte (write: store 0 after reading); 0 or the signal it raised */
