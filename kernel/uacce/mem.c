@@ -316,8 +316,10 @@ static int uacce_vma_mremap(struct vm_area_struct *vma)
 }
 
 /*
- * Without q->lock: DUS is fixed, and SS is set and cleared only with the
- * owner's mmap_lock held for writing, which our fault holds for reading.
+ * Without q->lock: DUS is fixed. SS is set by mmap with the owner's
+ * mmap_lock held for writing, and cleared by vma close after munmap has
+ * unlinked the vma (the lock may be downgraded to read by then), so no
+ * fault of ours, which holds mmap_lock for reading, reaches a cleared one.
  */
 static struct page *uacce_region_page(struct uacce_queue *q,
 				      enum uacce_qfrt type, unsigned long idx)

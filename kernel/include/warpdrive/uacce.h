@@ -232,9 +232,10 @@ struct uacce_device {
  *	writing to set @state to ZOMBIE. Taken under mmap_lock.
  * @lock: protects @nr_vmas, @qfrs[UACCE_QFRT_SS] and @shared_ss, which the
  *	driver reads from its data path through uacce_ss_get(). Innermost.
- *	@qfrs[UACCE_QFRT_SS] is set and cleared (mmap, vma close) also under
- *	the owner's mmap_lock held for writing, so the owner's page faults,
- *	which hold it for reading, read it without @lock.
+ *	@qfrs[UACCE_QFRT_SS] is set by mmap under the owner's mmap_lock
+ *	held for writing and cleared by vma close once munmap has unlinked
+ *	the vma, so the owner's page faults (mmap_lock for reading) read it
+ *	without @lock.
  * @shared_ss: SS region of another queue reachable through SHARE_SVAS
  * @state: enum uacce_q_state. INIT <-> STARTED is written under @mutex
  *	only; ZOMBIE (for good) under @mutex and @remove_sem (write). So
