@@ -240,6 +240,22 @@ static int wd_local_find(const char *path, struct wd_linst **lip)
 	return -EINVAL;
 }
 
+/* instance @id, locked (wd_local_put()), or NULL and *err, unlocked */
+static struct wd_linst *wd_local_get_id(int id, int *err)
+{
+	struct wd_linst *li = NULL;
+
+	*err = wd_local_lock_init();
+	if (*err)
+		return NULL;
+	*err = wd_local_inst(id, &li);
+	if (*err) {
+		pthread_mutex_unlock(&wd_local_lock);
+		return NULL;
+	}
+	return li;
+}
+
 static struct wd_linst *wd_local_get(const char *path, int *err)
 {
 	struct wd_linst *li = NULL;
@@ -405,37 +421,32 @@ static int wd_l_new_device(const char *spec)
 
 static int wd_l_del_device(int id)
 {
-	struct wd_linst *li;
 	int ret;
+	struct wd_linst *li = wd_local_get_id(id, &ret);
 
-	ret = wd_local_lock_init();
-	if (ret)
+	if (!li)
 		return ret;
-	ret = wd_local_inst(id, &li);
-	if (!ret && !wd_local_ours(li))
+	if (!wd_local_ours(li)) {
 		ret = -EPERM;	/* a parent's: its engines are not here */
-	if (!ret) {
+	} else {
 		/* open queues become dead, as after the kernel's removal */
 		wdl_dev_destroy(li->dev);
 		li->dev = NULL;
 	}
-	pthread_mutex_unlock(&wd_local_lock);
+	wd_local_put();
 	return ret;
 }
 
 static int wd_l_dev_path(int id, char *buf, size_t len)
 {
-	struct wd_linst *li;
 	int ret;
 
-	ret = wd_local_lock_init();
-	if (ret)
+	if (!wd_local_get_id(id, &ret))
 		return ret;
-	ret = wd_local_inst(id, &li);
-	pthread_mutex_unlock(&wd_local_lock);
-	if (!ret && (size_t)snprintf(buf, len, WD_DEV_LOCAL_PATH "/%d", id) >= len)
-		ret = -ENAMETOOLONG;
-	return ret;
+	wd_local_put();
+	if ((size_t)snprintf(buf, len, WD_DEV_LOCAL_PATH "/%d", id) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* ---- attributes, by the kernel's sysfs and debugfs names ---- */
