@@ -18,9 +18,16 @@
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 #include <asm/unaligned.h>
+
+/* the core's few short critical sections (stream contexts): a spinlock */
+typedef spinlock_t wd_soft_core_lock_t;
+#define wd_soft_core_lock_init(l)	spin_lock_init(l)
+#define wd_soft_core_lock(l)		spin_lock(l)
+#define wd_soft_core_unlock(l)		spin_unlock(l)
 
 #endif /* _WD_SOFT_COMPAT_KERNEL_H */

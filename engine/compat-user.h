@@ -21,6 +21,8 @@
  *                             for a speculative read to cross
  *   struct list_head, list_*  the kernel's circular doubly linked list
  *                             (the subset the scheduler uses)
+ *   wd_soft_core_lock_t       the core's short critical sections: a
+ *                             pthread mutex (the kernel's is a spinlock)
  *
  * Included by wd_soft_core.h when __KERNEL__ is not defined.
  */
@@ -28,6 +30,7 @@
 #define _WD_SOFT_COMPAT_USER_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +82,11 @@ typedef int64_t s64;
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define fallthrough	__attribute__((__fallthrough__))
 #define array_index_nospec(i, n)	(i)
+
+typedef pthread_mutex_t wd_soft_core_lock_t;
+#define wd_soft_core_lock_init(l)	pthread_mutex_init((l), NULL)
+#define wd_soft_core_lock(l)		pthread_mutex_lock(l)
+#define wd_soft_core_unlock(l)		pthread_mutex_unlock(l)
 
 #ifndef container_of
 #define container_of(ptr, type, member) \

@@ -4,7 +4,7 @@
  * interface between it and the host that runs it.
  *
  * The core (wd_soft_core.c, wd_soft_buf.c, wd_soft_ops.c; sources.mk)
- * executes the wd_soft_v1 protocol (include/uapi/misc/uacce/wd_soft.h):
+ * executes the wd_soft_v2 protocol (include/uapi/misc/uacce/wd_soft.h):
  * rings, checks, operations, completions. It is compiled into wd_soft.ko
  * and into the in-process device, and has no threads, locks, allocations or clock: the host owns
  * the objects below, runs the engines with the shared scheduler
@@ -41,6 +41,8 @@
 #define WD_SOFT_CORE_CRC32C_SIZE	4
 /* compression level used for params 0 */
 #define WD_SOFT_CORE_DEF_LEVEL	6
+/* default of struct wd_soft_core_dev.max_ctx_bytes */
+#define WD_SOFT_CORE_DEF_CTX_BYTES	SZ_64M
 
 /* bit of an operation in struct wd_soft_core_dev.ops */
 #define WD_SOFT_CORE_OP(op)	(1u << (op))
@@ -63,11 +65,21 @@
  * @fail_next: fault injection: this many of the next requests taken from
  *	any queue of the device complete with WD_SOFT_S_DEV_ERR. Accessed
  *	atomically; see wd_soft_core_set_fail_next().
+ * @max_ctx_bytes: most bytes all stream contexts of the device may hold
+ *	(WD_SOFT_CORE_DEF_CTX_BYTES unless the host sets it after init)
+ * @ctx_bytes: what they hold now, under @lock
+ * @lock: @ctx_bytes
  */
 struct wd_soft_core_dev {
 	u32 ops;
 	int fail_next;
+	u64 max_ctx_bytes;
+	u64 ctx_bytes;
+	wd_soft_core_lock_t lock;
 };
+
+struct wd_soft_core_stream;
+struct wd_soft_host_alg;
 
 /**
  * struct wd_soft_core_queue - the device side of one queue
@@ -90,6 +102,14 @@ struct wd_soft_core_dev {
  *	WD_SOFT_CORE_S_HELD): the device's private copy, executed again from
  *	its start when the queue is served next, before any new SQE
  * @has_held: @held is valid
+ * @held_in: a held stream request's progress: source bytes consumed
+ * @held_out: and destination bytes written, skipped when it runs again
+ *	(a stream's state cannot run a request twice)
+ * @ctx_lock: @ctx, @ctx_gen and the contexts' reference counts (held for
+ *	a few instructions; never across a request or an allocation)
+ * @ctx: the open stream contexts, by slot (sqe.ctx's low byte - 1)
+ * @ctx_gen: the generation given to the next context opened, so that a
+ *	closed context's number never names a newer one
  *
  * The core dereferences the four ring pointers directly (the host maps the
  * regions for itself); request data only through wd_soft_host_copy().
@@ -107,6 +127,11 @@ struct wd_soft_core_queue {
 	u64 idle_since;
 	struct wd_soft_sqe held;
 	bool has_held;
+	u64 held_in;
+	u64 held_out;
+	wd_soft_core_lock_t ctx_lock;
+	struct wd_soft_core_stream *ctx[WD_SOFT_MAX_CTX];
+	u32 ctx_gen;
 };
 
 /**
@@ -115,13 +140,16 @@ struct wd_soft_core_queue {
  * @out: WD_SOFT_CORE_CHUNK bytes: output of the algorithms
  * @sgl: 2 * WD_SOFT_CORE_MAX_SGE entries: private copies of a request's
  *	source and destination scatter-gather lists
+ * @alg: the backends' state for requests without a context
+ *	(wd_soft_host_alg_alloc(WD_SOFT_ALG_ENGINE))
  *
- * One per engine, allocated by the host, as is the backends' state.
+ * One per engine, allocated by the host.
  */
 struct wd_soft_core_engine {
 	u8 *in;
 	u8 *out;
 	struct wd_soft_sge *sgl;
+	struct wd_soft_host_alg *alg;
 };
 
 /**
@@ -179,6 +207,26 @@ enum wd_soft_zdir {
 enum wd_soft_zwrap {
 	WD_SOFT_ZRAW,		/* raw deflate (RFC 1951), no header or trailer */
 	WD_SOFT_ZLIB,		/* zlib (RFC 1950): 2-byte header, Adler-32 trailer */
+};
+
+/* zlib's flush values, numbered as zlib and the kernel's zlib number them */
+enum wd_soft_zflush {
+	WD_SOFT_Z_NO_FLUSH	= 0,
+	WD_SOFT_Z_SYNC_FLUSH	= 2,
+	WD_SOFT_Z_FULL_FLUSH	= 3,
+	WD_SOFT_Z_FINISH	= 4,
+};
+
+/*
+ * What a backend state (struct wd_soft_host_alg, the host's) serves:
+ * an engine's serves every algorithm, one stream at a time, initialised
+ * per request; a context's serves one stream for its whole life.
+ */
+enum wd_soft_alg_kind {
+	WD_SOFT_ALG_ENGINE,	/* sha256, crc32c, deflate and inflate (zinit per request) */
+	WD_SOFT_ALG_SHA256,	/* a SHA-256 context */
+	WD_SOFT_ALG_DEFLATE,	/* a compression context: raw deflate, 32 KiB window, memLevel 8 */
+	WD_SOFT_ALG_INFLATE,	/* a decompression context: raw inflate, 32 KiB window */
 };
 
 /**
@@ -248,15 +296,40 @@ void wd_soft_core_set_fail_next(struct wd_soft_core_dev *dev, int n);
 int wd_soft_core_get_fail_next(struct wd_soft_core_dev *dev);
 
 /**
+ * wd_soft_core_ctx_cmd() - open or close a stream context (WD_SOFT_CMD_CTX)
+ * @q: the queue, owned by the caller (the host checked ownership)
+ * @cmd: the command, copied out of the caller's memory; OPEN writes ctx
+ *
+ * Runs in the caller's context: OPEN allocates with
+ * wd_soft_host_alg_alloc() (charged to the caller) and initialises the
+ * stream there. May sleep. Safe while an engine serves @q: a context in
+ * use is freed when its request ends. The rules and errors are those of
+ * WD_SOFT_CMD_CTX (include/uapi/misc/uacce/wd_soft.h).
+ *
+ * Return: 0 or a negative errno.
+ */
+int wd_soft_core_ctx_cmd(struct wd_soft_core_queue *q,
+			 struct wd_soft_ctx_cmd *cmd);
+
+/**
+ * wd_soft_core_ctx_free_all() - close every context of a queue
+ * @q: the queue, no engine serving it (PUT_Q, release, device removal)
+ *
+ * Sleeps (frees). Their numbers then fail with WD_SOFT_S_BAD_CTX.
+ */
+void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q);
+
+/**
  * wd_soft_core_queue_init() - attach a queue to its rings
  * @q: the queue
  * @dev: its device
  * @mmio: the queue's MMIO page (WD_SOFT_MMIO_SIZE bytes), as the host reaches it
  * @dus: the queue's DUS region (WD_SOFT_DUS_SIZE bytes), as the host reaches it
  *
- * Writes the DUS header's geometry (magic, depth, sizes, offsets) and
- * resets the queue (wd_soft_core_queue_reset()). Called once, when the
- * queue is created.
+ * Writes the DUS header's geometry (magic, depth, sizes, offsets),
+ * sets up the context table (no context) and resets the queue
+ * (wd_soft_core_queue_reset()). Called once, when the queue is created;
+ * wd_soft_core_ctx_free_all() before it is freed.
  */
 void wd_soft_core_queue_init(struct wd_soft_core_queue *q,
 			     struct wd_soft_core_dev *dev, void *mmio,
@@ -437,10 +510,11 @@ long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
 
 /*
  * Functions the host defines (link-time, no function pointers), called by
- * the engine thread serving @ctx, never concurrently for one engine. The
- * core runs at most one algorithm stream per engine at a time: ...init(),
- * then calls, then (zlib) wd_soft_host_zend(). Errors are negative errno
- * values; the core turns them into statuses.
+ * the engine thread serving @ctx, never concurrently for one engine, or
+ * (the backends' alloc, free, init and end) by wd_soft_core_ctx_cmd() in
+ * the caller's context. A backend state (struct wd_soft_host_alg) is used
+ * by one thread at a time. Errors are negative errno values; the core
+ * turns them into statuses.
  */
 
 /**
@@ -519,8 +593,34 @@ u64 wd_soft_host_now_ns(void);
 u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len);
 
 /**
+ * wd_soft_host_alg_alloc() - a backend state
+ * @dev: the device
+ * @kind: what it serves (enum wd_soft_alg_kind)
+ * @bytes: set to the memory it holds, which the core counts against
+ *	@dev->max_ctx_bytes for a context
+ *
+ * For a context, called by wd_soft_core_ctx_cmd() in the opener's
+ * context: the kernel charges the memory to it (GFP_KERNEL_ACCOUNT). The
+ * core then calls wd_soft_host_sha256_init() or wd_soft_host_zinit() once
+ * and keeps the state initialised for the context's life. May sleep.
+ *
+ * Return: the state, or NULL (no memory).
+ */
+struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
+						enum wd_soft_alg_kind kind,
+						size_t *bytes);
+
+/**
+ * wd_soft_host_alg_free() - free a backend state
+ * @a: from wd_soft_host_alg_alloc(), or NULL; zend() done if zinit() was
+ *
+ * May sleep.
+ */
+void wd_soft_host_alg_free(struct wd_soft_host_alg *a);
+
+/**
  * wd_soft_host_crc32c() - CRC-32C (Castagnoli) register update
- * @ctx: the batch's context (engine-private backend state)
+ * @a: an ENGINE backend state
  * @crc: in: the register; out: the register after @data
  * @data: the data
  * @len: its length
@@ -529,44 +629,44 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len);
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
-int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 			const void *data, u32 len);
 
 /**
  * wd_soft_host_sha256_init() - start a SHA-256 digest
- * @ctx: the batch's context (engine-private backend state)
+ * @a: an ENGINE or SHA256 backend state
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
-int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx);
+int wd_soft_host_sha256_init(struct wd_soft_host_alg *a);
 
 /**
  * wd_soft_host_sha256_update() - add data to the digest
- * @ctx: the batch's context
+ * @a: the state
  * @data: the data
  * @len: its length, at most WD_SOFT_CORE_CHUNK
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
-int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len);
 
 /**
  * wd_soft_host_sha256_final() - finish the digest
- * @ctx: the batch's context
+ * @a: the state; wd_soft_host_sha256_init() before its next update
  * @digest: WD_SOFT_CORE_SHA256_SIZE bytes, the standard big-endian digest
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
-int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest);
+int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest);
 
 /**
  * wd_soft_host_zinit() - start a deflate or inflate stream
- * @ctx: the batch's context (engine-private backend state)
+ * @a: an ENGINE state, or a DEFLATE or INFLATE one for @dir
  * @dir: WD_SOFT_ZDEFLATE or WD_SOFT_ZINFLATE
  * @wrap: WD_SOFT_ZRAW (raw deflate: zlib windowBits -15) or WD_SOFT_ZLIB
  *	(zlib wrapper, Adler-32 checked on inflate: windowBits 15). gzip is
- *	framed by the core around a raw stream.
+ *	framed by the core around a raw stream; so is zlib in a context.
  * @level: deflate: 1..9 (the core has applied the default); inflate: 0
  *
  * Deflate uses the 32 KiB window, memLevel 8 and the default strategy.
@@ -574,15 +674,14 @@ int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest);
  *
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR; no zend() then).
  */
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level);
 
 /**
  * wd_soft_host_zrun() - run the stream over bounded buffers
- * @ctx: the batch's context
+ * @a: the state
  * @zs: input and output windows, advanced by what was consumed and produced
- * @finish: deflate: no more input will come after @zs's (Z_FINISH, else
- *	Z_NO_FLUSH); inflate: ignored
+ * @flush: deflate: as zlib's deflate() takes it; inflate: ignored
  *
  * Runs until the input is used up, the output window is full or the
  * stream ends. Making no progress is not an error (the core decides).
@@ -593,8 +692,18 @@ int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
  * invalid data, a wrong check value, or a preset dictionary requested:
  * WD_SOFT_S_CORRUPT), or another negative errno (WD_SOFT_S_DEV_ERR).
  */
-int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
-		      bool finish);
+int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		      enum wd_soft_zflush flush);
+
+/**
+ * wd_soft_host_zreset() - start the stream of wd_soft_host_zinit() anew
+ * @a: an initialised state: same direction, wrapper and level
+ *
+ * As zlib's deflateReset()/inflateReset(): no allocation.
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_zreset(struct wd_soft_host_alg *a);
 
 /*
  * zlib's return codes, numbered alike by the kernel's lib/zlib_* and by
@@ -620,8 +729,8 @@ int wd_soft_core_zret(int zret);
 
 /**
  * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()
- * @ctx: the batch's context
+ * @a: the state
  */
-void wd_soft_host_zend(struct wd_soft_core_ctx *ctx);
+void wd_soft_host_zend(struct wd_soft_host_alg *a);
 
 #endif /* _WD_SOFT_CORE_H */

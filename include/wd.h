@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	1	/* 1: wd_*_many, wd_local_engines() */
+#define WD_VERSION_MINOR	2	/* 1: wd_*_many, wd_local_engines(); 2: streams */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -445,6 +445,153 @@ static inline void wd_prep_comp(struct wd_comp_req *req, enum wd_comp_op op,
 	req->dst_len = dst_len;
 	req->op = op;
 	req->level = level;
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams (since libwd 1.2)                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A stream is one digest or one (de)compressed stream spread over many
+ * requests: its state (the SHA-256 or CRC-32C register, deflate's window
+ * and pending output) is kept by the device between them, in memory the
+ * process cannot reach. A stream belongs to one queue, of an algorithm
+ * that has streams: "crc32c", "sha256", "deflate", "zlib", "gzip".
+ * Requests on one stream run in the order sent; they go through the queue
+ * like any other request and come back from wd_recv*() (the pointer sent,
+ * a struct wd_stream_req). Streams and plain requests mix on a queue.
+ * docs/streams.md: the protocol; wd_stream_open(3): the rules.
+ */
+struct wd_stream;
+
+/* struct wd_stream_req.flush: zlib's flush modes */
+enum wd_flush {
+	WD_NO_FLUSH = 0,	/* more input follows; output may lag */
+	WD_SYNC_FLUSH = 1,	/* output everything so far, byte aligned */
+	WD_FULL_FLUSH = 2,	/* sync, and what follows needs nothing before */
+	WD_FINISH = 3,		/* the end: trailer; digests: the result */
+};
+/* or'ed into flush: @src is a preset dictionary ("deflate", "zlib") */
+#define WD_STREAM_DICT		(1u << 8)
+
+/* struct wd_stream_req.flags (out) */
+#define WD_STREAM_END		(1u << 0)	/* the stream ended (in_len: where) */
+#define WD_STREAM_MORE		(1u << 1)	/* dst was full: send the rest again */
+#define WD_STREAM_NEED_DICT	(1u << 2)	/* send dictionary dict_id first */
+
+/**
+ * struct wd_stream_req - one step of a stream
+ * @src: in: input (may be NULL with @src_len 0)
+ * @dst: in: room for output
+ * @src_len: in: bytes of input (0: none, as an empty update)
+ * @dst_len: in: room at @dst (digests with WD_FINISH: at least the digest's
+ *	size, else status -ENOSPC and nothing consumed)
+ * @flush: in: enum wd_flush, optionally | WD_STREAM_DICT
+ * @status: out: 0 or a negative errno (as for other requests; -EBADF: the
+ *	stream is closed or broken by an earlier failure, see
+ *	wd_stream_reset())
+ * @in_len: out: bytes of @src consumed; the rest must be sent again
+ * @out_len: out: bytes written to @dst
+ * @flags: out: WD_STREAM_END, WD_STREAM_MORE, WD_STREAM_NEED_DICT
+ * @dict_id: out: with WD_STREAM_NEED_DICT, the dictionary's Adler-32
+ * @user_data: the caller's, never touched
+ *
+ * Compression: all of @src is consumed unless @dst fills first
+ * (WD_STREAM_MORE: send the unconsumed rest, possibly nothing, with the
+ * same @flush and more room). WD_FINISH completes with WD_STREAM_END.
+ * Decompression (@flush WD_NO_FLUSH): consumes until the stream ends
+ * (WD_STREAM_END; bytes after @in_len are not the stream's; "gzip" goes on
+ * with a next member sent after it), @src is used up, or @dst fills
+ * (WD_STREAM_MORE). crc32c's result: 4 bytes little-endian at @dst, the
+ * standard CRC-32C.
+ */
+struct wd_stream_req {
+	const void *src;
+	void *dst;
+	uint32_t src_len;
+	uint32_t dst_len;
+	uint32_t flush;
+	int status;
+	uint32_t in_len;
+	uint32_t out_len;
+	uint32_t flags;
+	uint32_t dict_id;
+	void *user_data;
+};
+
+/**
+ * wd_stream_open() - open a stream on a queue
+ * @q: a requested queue of a streaming algorithm
+ * @op: compression algorithms: WD_COMPRESS or WD_DECOMPRESS; digests: 0
+ * @level: WD_COMPRESS: 1..9, 0 for 6; otherwise 0
+ * @s: set to the stream
+ *
+ * The device allocates the stream's state, charged to the caller; a device
+ * bounds the streams per queue and in all.
+ *
+ * Context: not concurrently with wd_stream_close() or wd_release_queue()
+ * on @q.
+ * Return: 0, or -EINVAL (bad argument, an algorithm without streams),
+ * -ENOSPC (too many streams on the queue or the device), -ENOMEM, -EPERM
+ * (inherited queue), -ENODEV (device gone), -EOPNOTSUPP (device without
+ * streams).
+ */
+int wd_stream_open(struct wd_queue *q, uint32_t op, uint32_t level,
+		   struct wd_stream **s);
+
+/**
+ * wd_stream_send() - queue one request of a stream
+ * @s: the stream
+ * @req: the request (wd_prep_stream()); the library's until a receive call
+ *	on the stream's queue hands it back
+ *
+ * As wd_send(): visible to the device at the next flush.
+ *
+ * Context: a sender of the stream's queue.
+ * Return: 0, or wd_send()'s errors; -EINVAL also for an unknown flush, or
+ * a flush the algorithm has no use for (digests: WD_NO_FLUSH or WD_FINISH;
+ * decompression: WD_NO_FLUSH, optionally with WD_STREAM_DICT).
+ */
+int wd_stream_send(struct wd_stream *s, struct wd_stream_req *req);
+
+/**
+ * wd_stream_reset() - start the stream anew
+ * @s: the stream
+ *
+ * The next request sent on @s starts a new stream with the same
+ * parameters; that also recovers a stream broken by a failed request.
+ * Does not wait and sends nothing by itself.
+ *
+ * Context: a sender of the stream's queue.
+ */
+void wd_stream_reset(struct wd_stream *s);
+
+/**
+ * wd_stream_close() - free a stream
+ * @s: the stream, or NULL
+ *
+ * Its requests still in flight complete with -EBADF. wd_release_queue()
+ * closes the queue's streams itself (their handles are freed with it); in
+ * a child of fork() this frees the child's handle only.
+ *
+ * Context: not concurrently with another call on @s's queue but senders.
+ */
+void wd_stream_close(struct wd_stream *s);
+
+/**
+ * wd_prep_stream() - a step of a stream: @src_len bytes at @src, room
+ *	for output at @dst, @flush (enum wd_flush, | WD_STREAM_DICT)
+ */
+static inline void wd_prep_stream(struct wd_stream_req *req, void *dst,
+				  uint32_t dst_len, const void *src,
+				  uint32_t src_len, uint32_t flush)
+{
+	memset(req, 0, sizeof(*req));
+	req->src = src;
+	req->dst = dst;
+	req->src_len = src_len;
+	req->dst_len = dst_len;
+	req->flush = flush;
 }
 
 #ifdef __cplusplus

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * wd_soft_v1: the ring protocol of the WarpDrive software accelerator.
+ * wd_soft_v2: the ring protocol of the WarpDrive software accelerator.
+ * (v2 over v1: stream contexts, SQE ctx/sflags, 32-byte CQEs with in_len
+ * and cflags; a v1 request is a v2 request with ctx 0.)
  *
  * A queue has two regions (see docs/soft-device.md):
  *
@@ -35,7 +37,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define WD_SOFT_API		"wd_soft_v1"
+#define WD_SOFT_API		"wd_soft_v2"
 
 /* Wake the device's engine after WD_SOFT_ST_NEED_WAKEUP was seen. */
 #define WD_SOFT_CMD_KICK	_IO('W', 0x80)
@@ -45,7 +47,7 @@
 #define WD_SOFT_DEPTH		1024
 #define WD_SOFT_SQ_OFF		4096
 #define WD_SOFT_CQ_OFF		(WD_SOFT_SQ_OFF + WD_SOFT_DEPTH * 64)
-#define WD_SOFT_DUS_SIZE	(WD_SOFT_CQ_OFF + WD_SOFT_DEPTH * 16)
+#define WD_SOFT_DUS_SIZE	(WD_SOFT_CQ_OFF + WD_SOFT_DEPTH * 32)
 
 /* MMIO page */
 struct wd_soft_mmio {
@@ -101,7 +103,7 @@ struct wd_soft_dus_hdr {
 	__u32 pad2[15];
 };
 
-#define WD_SOFT_MAGIC		0x57445331	/* "WDS1" */
+#define WD_SOFT_MAGIC		0x57445332	/* "WDS2" */
 
 /* Operations (struct wd_soft_sqe.op) */
 enum wd_soft_op {
@@ -135,7 +137,9 @@ struct wd_soft_sqe {
 	__u64 dst;
 	__u32 src_len;		/* bytes, or SGL entries with F_SRC_SGL */
 	__u32 dst_len;		/* bytes, or SGL entries with F_DST_SGL */
-	__u64 rsvd[3];		/* must be zero */
+	__u32 ctx;		/* stream context (WD_SOFT_CMD_CTX), 0: none */
+	__u32 sflags;		/* with ctx: WD_SOFT_SF_*; else 0 */
+	__u64 rsvd[2];		/* must be zero */
 };
 
 /* Scatter-gather entry, in process memory */
@@ -150,6 +154,10 @@ struct wd_soft_cqe {
 	__u64 user_data;	/* from the SQE */
 	__u32 status;		/* WD_SOFT_S_* */
 	__u32 out_len;		/* bytes written; with S_DST_SMALL the size needed, 0 if unknown */
+	__u32 in_len;		/* with ctx: source bytes consumed; else 0 */
+	__u32 cflags;		/* with ctx: WD_SOFT_CF_*; else 0 */
+	__u32 dict_id;		/* with WD_SOFT_CF_NEED_DICT: the dictionary's Adler-32 */
+	__u32 rsvd;
 };
 
 /* Completion status */
@@ -161,5 +169,80 @@ struct wd_soft_cqe {
 #define WD_SOFT_S_DEV_ERR	5	/* device error (see fault injection) */
 #define WD_SOFT_S_CANCELED	6	/* queue stopped before the request ran */
 #define WD_SOFT_S_INVAL		7	/* malformed descriptor (flags, rsvd, lengths) */
+#define WD_SOFT_S_BAD_CTX	8	/* ctx not open on this queue, or broken */
+
+/*
+ * Stream contexts (docs/streams.md).
+ *
+ * A context keeps one stream's state between requests: a SHA-256 or
+ * CRC-32C register, or a deflate or inflate stream with its window. It
+ * lives in device memory, never in a region the process maps; it belongs
+ * to the queue that opened it and is opened and closed by command, the
+ * memory charged to the opener. At most WD_SOFT_MAX_CTX per queue and the
+ * device's max_ctx_bytes in all (beyond: -ENOSPC). PUT_Q, close and device
+ * removal free every context of the queue.
+ *
+ * A request names its context in sqe.ctx; its op must be the one the
+ * context was opened for (else WD_SOFT_S_INVAL). Requests on one context
+ * run in ring order. sflags:
+ *  - the flush (WD_SOFT_SF_FLUSH_MASK), with zlib's meanings for
+ *    compression: NO (keep what is not output yet), SYNC (output all, end
+ *    on a byte boundary with an empty stored block), FULL (SYNC and reset
+ *    the window: what follows decodes without what came before), FINISH
+ *    (end the stream: trailer). Digests: NO (update) or FINISH (the result
+ *    to dst; the context then starts a new digest). Decompression: NO.
+ *  - WD_SOFT_SF_DICT: the source is a preset dictionary (deflate, zlib:
+ *    compression before any data, decompression of raw deflate before any
+ *    data and of zlib when NEED_DICT asked for it); flush NO.
+ *  - WD_SOFT_SF_RESET: the context starts a new stream (same op and level)
+ *    before this request; clears a broken context.
+ *
+ * Completion: in_len source bytes consumed, out_len written. CF_MORE: the
+ * destination ran out first; send the rest of the source (possibly none)
+ * with the same flush and new room, nothing is lost. CF_END: the stream
+ * ended (compression: FINISH done; decompression: the end of the stream,
+ * gzip: of a member with no member right after it in the source; bytes
+ * after in_len are not the stream's). A gzip decompression context takes a
+ * next member after END. CF_NEED_DICT: zlib decompression needs the
+ * dictionary with Adler-32 dict_id (send it with SF_DICT).
+ *
+ * A failed request (CORRUPT, BAD_ADDR, DEV_ERR, CANCELED) leaves its
+ * context broken: further requests get S_BAD_CTX until one with SF_RESET.
+ * INVAL and BAD_CTX change nothing. Stream lengths count in 64 bits (a
+ * stream may pass 4 GiB; gzip's ISIZE is the size mod 2^32).
+ */
+#define WD_SOFT_MAX_CTX		64
+
+#define WD_SOFT_SF_NO_FLUSH	0
+#define WD_SOFT_SF_SYNC_FLUSH	1
+#define WD_SOFT_SF_FULL_FLUSH	2
+#define WD_SOFT_SF_FINISH	3
+#define WD_SOFT_SF_FLUSH_MASK	3
+#define WD_SOFT_SF_DICT		(1u << 2)
+#define WD_SOFT_SF_RESET	(1u << 3)
+
+#define WD_SOFT_CF_END		(1u << 0)
+#define WD_SOFT_CF_MORE		(1u << 1)
+#define WD_SOFT_CF_NEED_DICT	(1u << 2)
+
+/* ioctl(fd, WD_SOFT_CMD_CTX, struct wd_soft_ctx_cmd *): 0 or -1/errno */
+#define WD_SOFT_CTX_OPEN	1	/* op, level in; ctx out */
+#define WD_SOFT_CTX_CLOSE	2	/* ctx in */
+
+struct wd_soft_ctx_cmd {
+	__u32 cmd;		/* WD_SOFT_CTX_* */
+	__u32 ctx;		/* OPEN: out, never 0; CLOSE: in */
+	__u16 op;		/* OPEN: CRC32C, SHA256, or a (de)compression op */
+	__u16 rsvd0;		/* must be zero */
+	__u32 level;		/* OPEN: compression 1..9, 0 for 6; else 0 */
+	__u64 rsvd[2];		/* must be zero */
+};
+
+/*
+ * Errors: EINVAL (unknown cmd, op, level, non-zero rsvd), ENOSPC (per
+ * queue or per device bound), ENOMEM, EBADF (CLOSE: ctx not open on this
+ * queue), and the queue's own (EPERM not the owner, ENODEV removed).
+ */
+#define WD_SOFT_CMD_CTX		_IOWR('W', 0x81, struct wd_soft_ctx_cmd)
 
 #endif /* _UAPI_MISC_UACCE_WD_SOFT_H */
