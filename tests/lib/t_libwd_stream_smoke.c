@@ -9,7 +9,8 @@
 #include "t_libwd.h"
 #include "wd_ctl.h"
 
-/* debugfs ctx_bytes of the test's device (natively: it is this process's) */
+#ifdef T_NATIVE
+/* debugfs ctx_bytes of the test's device (natively: this process's own) */
 static unsigned long long ctx_bytes(void)
 {
 	char b[32];
@@ -17,6 +18,7 @@ static unsigned long long ctx_bytes(void)
 	T_ASSERT(wd_ctl_attr_get(g_dev, "ctx_bytes", b, sizeof(b)) > 0);
 	return strtoull(b, NULL, 10);
 }
+#endif
 
 /* one step of @s, sent and received (a stream's requests come back alone) */
 static void srun(struct wd_queue *q, struct wd_stream *s,
@@ -110,7 +112,9 @@ MTEST(stream_smoke_deflate)
 	size_t at = 0, zlen = 0, blen = 0, got;
 	uint32_t flush;
 	bool end = false;
-	unsigned long long bytes = 0;
+#ifdef T_NATIVE
+	unsigned long long bytes;
+#endif
 
 	q_open(&q, "gzip");
 	mem = q_mem(&q, 4 << 20);
