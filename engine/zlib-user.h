@@ -4,8 +4,7 @@
  * copy for every user-space host (lib/soft, engine/selftest.c,
  * tests/fuzz/fz_core.c). The kernel host has its own, over the kernel's
  * zlib (kernel/wd_soft/algs.c). Header-only: a host embeds struct
- * wd_soft_zlib in its backend state (struct wd_soft_host_alg) and calls
- * these from its wd_soft_host_z*().
+ * wd_soft_zlib in its engine and calls these from its wd_soft_host_z*().
  */
 #ifndef _WD_SOFT_ZLIB_USER_H
 #define _WD_SOFT_ZLIB_USER_H
@@ -22,7 +21,7 @@ _Static_assert(Z_OK == WD_SOFT_Z_OK && Z_STREAM_END == WD_SOFT_Z_STREAM_END &&
 	       Z_BUF_ERROR == WD_SOFT_Z_BUF_ERROR, "zlib's return codes");
 
 /**
- * struct wd_soft_zlib - one backend state's stream
+ * struct wd_soft_zlib - one engine's stream
  * @s: zlib's stream
  * @dir: what @s was initialised for
  */
@@ -93,7 +92,7 @@ static inline int wd_soft_zlib_run(struct wd_soft_zlib *z,
 	return wd_soft_core_zret(ret);
 }
 
-/** wd_soft_zlib_reset() - wd_soft_host_zreset() over zlib; same contract */
+/** wd_soft_zlib_reset() - wd_soft_host_zreset() over zlib */
 static inline int wd_soft_zlib_reset(struct wd_soft_zlib *z)
 {
 	int ret = z->dir == WD_SOFT_ZDEFLATE ? deflateReset(&z->s) :
