@@ -416,6 +416,10 @@ static u32 wd_soft_sreq_drain(struct wd_soft_core_sreq *r, bool *full)
 			return ret;
 		s->pend_off += n;
 		r->out_done += n;
+		/* a long output (a decompression bomb) checks for a stop too */
+		ret = wd_soft_core_yield(r->ctx);
+		if (ret)
+			return ret;
 	}
 	if (s->pend_off < s->pend_len) {
 		*full = true;
@@ -516,6 +520,17 @@ static enum wd_soft_zflush wd_soft_zflush(u32 flush)
 	default:
 		return WD_SOFT_Z_NO_FLUSH;
 	}
+}
+
+/* gzip's member header: FLG 0, MTIME 0; XFL 2 slowest, 4 fastest; Unix */
+static void wd_soft_core_gzip_hdr(u8 *h, u32 level)
+{
+	memset(h, 0, WD_SOFT_GZ_HDR_SIZE);
+	h[0] = WD_SOFT_GZ_ID1;
+	h[1] = WD_SOFT_GZ_ID2;
+	h[2] = WD_SOFT_GZ_CM_DEFLATE;
+	h[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+	h[9] = WD_SOFT_GZ_OS_UNIX;
 }
 
 /* The framing before the data: gzip's member header, zlib's header. */
@@ -807,6 +822,7 @@ static u32 wd_soft_stream_frame_byte(struct wd_soft_core_stream *s, u8 b)
 				return WD_SOFT_S_CORRUPT;
 		}
 		s->hlen = 0;
+		s->members++;
 		s->stage = WD_SOFT_ST_END;
 		return WD_SOFT_S_OK;
 	default:
@@ -1002,4 +1018,124 @@ done:
 out:
 	wd_soft_core_stream_put(q, s);
 	return ret;
+}
+
+/* ---- without a context: one stream in one request ---- */
+
+/*
+ * A stream for this request only, in the engine's output buffer (the
+ * stream code does not use it) with the engine's backend state.
+ */
+static struct wd_soft_core_stream *
+wd_soft_core_tmp_stream(struct wd_soft_core_ctx *ctx,
+			struct wd_soft_core_sreq *r, u16 op, u32 level)
+{
+	struct wd_soft_core_stream *s = (void *)ctx->eng->out;
+
+	BUILD_BUG_ON(sizeof(*s) > WD_SOFT_CORE_CHUNK);
+	memset(s, 0, sizeof(*s) - sizeof(s->pend));
+	s->op = op;
+	s->level = level;
+	s->alg = ctx->eng->alg;
+	if (wd_soft_core_stream_start(s, true))
+		return NULL;
+	r->ctx = ctx;
+	r->s = s;
+	r->in = ctx->eng->in;
+	r->cap = min_t(u64, r->dst.len, U32_MAX);
+	return s;
+}
+
+/*
+ * The ISIZE a gzip source claims in its last four bytes: the size needed
+ * when the source is one member. Only a hint (*@hint 0: none) for
+ * DST_SMALL; the status is DST_SMALL, or HELD when the read must wait.
+ */
+static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
+{
+	u8 isize[4];
+	u32 v, ret;
+
+	*hint = 0;
+	if (r->src.len < WD_SOFT_GZ_HDR_SIZE + WD_SOFT_GZ_TRAILER_SIZE)
+		return WD_SOFT_S_DST_SMALL;
+	ret = wd_soft_core_buf_pread(r->ctx, &r->src, r->src.len - 4, isize, 4);
+	if (ret == WD_SOFT_CORE_S_HELD)
+		return ret;
+	if (!ret) {
+		v = get_unaligned_le32(isize);
+		*hint = v > r->cap ? v : 0;
+	}
+	return WD_SOFT_S_DST_SMALL;
+}
+
+/*
+ * Compression: the whole source becomes one stream (raw deflate, zlib, or
+ * a gzip member). Output that does not fit: DST_SMALL, with the size
+ * needed when the stream was complete by then, else 0.
+ */
+u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
+			 const struct wd_soft_sqe *sqe, u32 *out_len)
+{
+	struct wd_soft_core_sreq r = { .flush = WD_SOFT_SF_FINISH };
+	struct wd_soft_core_stream *s;
+	u32 ret;
+
+	if (sqe->params > 9)
+		return WD_SOFT_S_INVAL;
+	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
+	if (ret)
+		return ret;
+	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op,
+				    sqe->params ? sqe->params :
+						  WD_SOFT_CORE_DEF_LEVEL);
+	if (!s)
+		return WD_SOFT_S_DEV_ERR;
+	ret = wd_soft_stream_comp(&r);
+	wd_soft_host_zend(s->alg);
+	if (ret)
+		return ret;
+	if (r.cflags & WD_SOFT_CF_MORE) {
+		*out_len = s->stage == WD_SOFT_ST_END &&
+			   r.out_done + s->pend_len - s->pend_off <= U32_MAX ?
+			   (u32)(r.out_done + s->pend_len - s->pend_off) : 0;
+		return WD_SOFT_S_DST_SMALL;
+	}
+	*out_len = (u32)r.out_done;
+	return WD_SOFT_S_OK;
+}
+
+/*
+ * Decompression: the source is exactly one stream (raw deflate, zlib) or
+ * one or more gzip members; anything after it is CORRUPT, so is a
+ * truncated stream, a wrong check value or a preset dictionary.
+ */
+u32 wd_soft_core_op_decomp(struct wd_soft_core_ctx *ctx,
+			   const struct wd_soft_sqe *sqe, u32 *out_len)
+{
+	struct wd_soft_core_sreq r = { .flush = WD_SOFT_SF_NO_FLUSH };
+	struct wd_soft_core_stream *s;
+	u32 ret;
+
+	if (sqe->params)
+		return WD_SOFT_S_INVAL;
+	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
+	if (ret)
+		return ret;
+	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op, 0);
+	if (!s)
+		return WD_SOFT_S_DEV_ERR;
+	ret = wd_soft_stream_decomp(&r);
+	wd_soft_host_zend(s->alg);
+	if (ret)
+		return ret;
+	if (r.cflags & WD_SOFT_CF_MORE) {
+		if (wd_soft_core_is_gzip(sqe->op) && !s->members)
+			return wd_soft_core_gzip_isize(&r, out_len);
+		return WD_SOFT_S_DST_SMALL;
+	}
+	if (!(r.cflags & WD_SOFT_CF_END) || r.in_done != r.src.len)
+		return WD_SOFT_S_CORRUPT;
+	*out_len = (u32)r.out_done;
+	return WD_SOFT_S_OK;
 }
