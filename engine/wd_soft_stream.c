@@ -337,11 +337,20 @@ int wd_soft_core_ctx_cmd(struct wd_soft_core_queue *q,
 
 void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q)
 {
+	struct wd_soft_core_stream *s;
 	u32 slot;
+	bool last;
 
-	for (slot = 0; slot < WD_SOFT_MAX_CTX; slot++)
-		if (q->ctx[slot])
-			wd_soft_core_ctx_close(q, q->ctx[slot]->id);
+	/* under the lock: a CLOSE of another thread may race with this */
+	for (slot = 0; slot < WD_SOFT_MAX_CTX; slot++) {
+		wd_soft_core_lock(&q->ctx_lock);
+		s = q->ctx[slot];
+		q->ctx[slot] = NULL;
+		last = s && !--s->refs;
+		wd_soft_core_unlock(&q->ctx_lock);
+		if (last)
+			wd_soft_core_stream_free(q->dev, s);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
