@@ -120,7 +120,7 @@ static unsigned long wd_soft_mmio_pfn(struct uacce_queue *uq,
 }
 
 static long wd_soft_ioctl(struct uacce_queue *uq, unsigned int cmd,
-			  unsigned long arg)
+			  void *data)
 {
 	struct wd_soft_queue *q = uq->priv;
 
