@@ -69,6 +69,19 @@ static int uacce_stop_queue(struct uacce_queue *q)
 	return 0;
 }
 
+/* Is @cmd one of the driver's commands (struct uacce_ops.ioctl_cmds)? */
+static bool uacce_ioctl_known(const struct uacce_ops *ops, unsigned int cmd)
+{
+	const unsigned int *c;
+
+	if (!ops->ioctl || !ops->ioctl_cmds)
+		return false;
+	for (c = ops->ioctl_cmds; *c; c++)
+		if (*c == cmd)
+			return true;
+	return false;
+}
+
 /*
  * A driver command's argument, copied in before q->mutex is taken (and out
  * by the caller after it is let go): nothing under the mutex, which removal
@@ -85,14 +98,12 @@ static long uacce_ioctl_copy_in(struct uacce_queue *q, unsigned int cmd,
 	down_read(&q->remove_sem);
 	ret = uacce_q_check(q);
 	/* while not ZOMBIE, removal has not passed us: the driver is there */
-	if (!ret && !q->uacce->ops->ioctl)
+	if (!ret && !uacce_ioctl_known(q->uacce->ops, cmd))
 		ret = -ENOTTY;
 	up_read(&q->remove_sem);
 	if (ret || _IOC_DIR(cmd) == _IOC_NONE || !_IOC_SIZE(cmd))
 		return ret;
-	/* no driver command has a larger argument */
-	if (_IOC_SIZE(cmd) > UACCE_IOCTL_MAX_ARG)
-		return -ENOTTY;
+	/* uacce_register() checked the driver's commands */
 	if (!(_IOC_DIR(cmd) & _IOC_WRITE))
 		memset(data, 0, _IOC_SIZE(cmd));
 	else if (copy_from_user(data, uarg, _IOC_SIZE(cmd)))
@@ -472,8 +483,13 @@ EXPORT_SYMBOL_GPL(uacce_alloc);
  */
 int uacce_register(struct uacce_device *uacce)
 {
+	const unsigned int *c;
 	int ret;
 
+	/* uacce copies a driver command's argument on its stack */
+	for (c = uacce->ops->ioctl_cmds; c && *c; c++)
+		if (_IOC_SIZE(*c) > UACCE_IOCTL_MAX_ARG)
+			return -EINVAL;
 	if (!uacce->api || !uacce->algs ||
 	    (uacce->qf_pg_num[UACCE_QFRT_MMIO] && !uacce->ops->mmio_pfn) ||
 	    ((uacce->flags & UACCE_DEV_FAULT_FROM_DEV) &&

@@ -182,6 +182,13 @@ static void wd_soft_reset(struct uacce_device *uacce)
 	wd_soft_core_set_fail_next(&wdev->core, 0);
 }
 
+/* the commands wd_soft_ioctl() takes; uacce answers ENOTTY to the others */
+static const unsigned int wd_soft_ioctl_cmds[] = {
+	WD_SOFT_CMD_KICK,
+	WD_SOFT_CMD_CTX,
+	0
+};
+
 static const struct uacce_ops wd_soft_uacce_ops = {
 	.get_available_instances = wd_soft_get_available_instances,
 	.get_queue	= wd_soft_get_queue,
@@ -190,6 +197,7 @@ static const struct uacce_ops wd_soft_uacce_ops = {
 	.stop_queue	= wd_soft_stop_queue,
 	.poll		= wd_soft_poll,
 	.mmio_pfn	= wd_soft_mmio_pfn,
+	.ioctl_cmds	= wd_soft_ioctl_cmds,
 	.ioctl		= wd_soft_ioctl,
 	.ioctl_undo	= wd_soft_ioctl_undo,
 	.reset		= wd_soft_reset,

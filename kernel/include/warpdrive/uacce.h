@@ -94,8 +94,12 @@ struct uacce_qfr {
  *	uacce maps every region itself, page by page on first access, and only
  *	while the queue is alive; the pfn must stay valid until put_queue().
  *	Called under the owner's mmap_lock: must not sleep on the device.
- * @ioctl: device-specific commands, called for commands uacce does not know,
- *	only for the owning process and a live device. -ENOTTY if unknown.
+ * @ioctl_cmds: the driver's ioctl commands, 0-terminated: uacce answers
+ *	ENOTTY to any other command it does not know itself, without calling
+ *	@ioctl or touching the argument. Each argument at most
+ *	%UACCE_IOCTL_MAX_ARG bytes (else uacce_register() fails).
+ * @ioctl: device-specific commands, called for those of @ioctl_cmds,
+ *	only for the owning process and a live device.
  *	@data is uacce's kernel copy of the command's argument (_IOC_SIZE()
  *	bytes, at most %UACCE_IOCTL_MAX_ARG; NULL for a command without one):
  *	copied from user space before the call (_IOC_WRITE; zeroed
@@ -132,6 +136,7 @@ struct uacce_ops {
 	void (*stop_queue)(struct uacce_queue *q);
 	__poll_t (*poll)(struct uacce_queue *q);
 	unsigned long (*mmio_pfn)(struct uacce_queue *q, unsigned long pgoff);
+	const unsigned int *ioctl_cmds;
 	long (*ioctl)(struct uacce_queue *q, unsigned int cmd, void *data);
 	void (*ioctl_undo)(struct uacce_queue *q, unsigned int cmd,
 			   void *data);
