@@ -18,6 +18,7 @@
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -29,5 +30,9 @@ typedef spinlock_t wd_soft_core_lock_t;
 #define wd_soft_core_lock_init(l)	spin_lock_init(l)
 #define wd_soft_core_lock(l)		spin_lock(l)
 #define wd_soft_core_unlock(l)		spin_unlock(l)
+
+/* a stream context's core state: the opener's memory, charged to it */
+#define wd_soft_core_zalloc(n)	kvzalloc((n), GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+#define wd_soft_core_free(p)	kvfree(p)
 
 #endif /* _WD_SOFT_COMPAT_KERNEL_H */

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
 
@@ -87,6 +88,9 @@ typedef pthread_mutex_t wd_soft_core_lock_t;
 #define wd_soft_core_lock_init(l)	pthread_mutex_init((l), NULL)
 #define wd_soft_core_lock(l)		pthread_mutex_lock(l)
 #define wd_soft_core_unlock(l)		pthread_mutex_unlock(l)
+
+#define wd_soft_core_zalloc(n)	calloc(1, (n))
+#define wd_soft_core_free(p)	free(p)
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
@@ -143,6 +147,23 @@ static inline u32 get_unaligned_le32(const void *p)
 	const u8 *b = p;
 
 	return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
+}
+
+static inline u32 get_unaligned_be32(const void *p)
+{
+	const u8 *b = p;
+
+	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+}
+
+static inline void put_unaligned_be32(u32 v, void *p)
+{
+	u8 *b = p;
+
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
 }
 
 static inline void put_unaligned_le32(u32 v, void *p)

@@ -18,18 +18,42 @@
 
 /* ---- the host ---- */
 
-struct host_engine {
-	struct wd_soft_core_engine core;
+/* a backend state: OpenSSL's SHA-256, zlib's stream */
+struct wd_soft_host_alg {
 	EVP_MD_CTX *sha;
 	struct wd_soft_zlib z;
 };
 
-static struct host_engine *host_eng(struct wd_soft_core_ctx *ctx)
+struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
+						enum wd_soft_alg_kind kind,
+						size_t *bytes)
 {
-	return container_of(ctx->eng, struct host_engine, core);
+	struct wd_soft_host_alg *a = calloc(1, sizeof(*a));
+
+	(void)dev;
+	if (a && (kind == WD_SOFT_ALG_ENGINE || kind == WD_SOFT_ALG_SHA256)) {
+		a->sha = EVP_MD_CTX_new();
+		if (!a->sha) {
+			free(a);
+			a = NULL;
+		}
+	}
+	/* zlib's documented memory use, windowBits 15, memLevel 8 */
+	*bytes = sizeof(*a) + (kind == WD_SOFT_ALG_DEFLATE ? 256 * 1024 + 6000 :
+			       kind == WD_SOFT_ALG_INFLATE ? 32 * 1024 + 7200 : 0);
+	return a;
+}
+
+void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
+{
+	if (a)
+		EVP_MD_CTX_free(a->sha);
+	free(a);
 }
 
 static int wakes, errors_reported;
+/* when it reaches 0, a copy answers -EAGAIN: the request is held */
+static int held_in_copies;
 
 /* addresses below 64 KiB are "unmapped" */
 long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
@@ -40,6 +64,8 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	(void)ctx;
 	if (addr < 65536)
 		return -EFAULT;
+	if (held_in_copies > 0 && !--held_in_copies)
+		return -EAGAIN;
 	if (write)
 		memcpy(p, buf, len);
 	else
@@ -77,14 +103,14 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
 	return (u32)crc32(crc, data, len);
 }
 
-int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 			const void *data, u32 len)
 {
 	static u32 table[256];
 	const u8 *p = data;
 	u32 c = *crc, i, k;
 
-	(void)ctx;
+	(void)a;
 	if (!table[1]) {
 		for (i = 0; i < 256; i++) {
 			c = i;
@@ -100,51 +126,49 @@ int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
 	return 0;
 }
 
-int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx)
+int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
-	struct host_engine *e = host_eng(ctx);
-
-	if (!e->sha)
-		e->sha = EVP_MD_CTX_new();
-	return e->sha && EVP_DigestInit_ex(e->sha, EVP_sha256(), NULL) == 1 ?
-	       0 : -EIO;
+	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
-	return EVP_DigestUpdate(host_eng(ctx)->sha, data, len) == 1 ? 0 : -EIO;
+	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
+int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
-	return EVP_DigestFinal_ex(host_eng(ctx)->sha, digest, NULL) == 1 ?
-	       0 : -EIO;
+	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
-	return wd_soft_zlib_init(&host_eng(ctx)->z, dir, wrap, level, NULL,
-				 NULL, NULL);
+	return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL, NULL);
 }
 
-int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
-		      bool finish)
+int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		      enum wd_soft_zflush flush)
 {
-	return wd_soft_zlib_run(&host_eng(ctx)->z, zs, finish);
+	return wd_soft_zlib_run(&a->z, zs, flush);
 }
 
-void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
+int wd_soft_host_zreset(struct wd_soft_host_alg *a)
 {
-	wd_soft_zlib_end(&host_eng(ctx)->z);
+	return wd_soft_zlib_reset(&a->z);
+}
+
+void wd_soft_host_zend(struct wd_soft_host_alg *a)
+{
+	wd_soft_zlib_end(&a->z);
 }
 
 /* ---- the tests ---- */
 
 static struct wd_soft_core_dev dev;
 static struct wd_soft_core_queue q;
-static struct host_engine eng;
+static struct wd_soft_core_engine eng;
 static int failed;
 
 #define CHECK(name, cond, ...) do {					\
@@ -159,24 +183,534 @@ static int failed;
 } while (0)
 
 /* Submit one SQE through the ring and serve it; returns the CQE. */
-static struct wd_soft_cqe run(u16 op, u32 params, const void *src, u32 slen,
-			      void *dst, u32 dlen)
+static struct wd_soft_cqe run_ctx(u16 op, u32 params, u32 id, u32 sflags,
+				  const void *src, u32 slen, void *dst, u32 dlen)
 {
 	struct wd_soft_sqe s = {
 		.user_data = 0x55, .op = op, .params = params,
 		.src = (uintptr_t)src, .dst = (uintptr_t)dst,
-		.src_len = slen, .dst_len = dlen,
+		.src_len = slen, .dst_len = dlen, .ctx = id, .sflags = sflags,
 	};
 	struct wd_soft_core_ctx ctx;
 	u32 t = q.mmio->sq_tail;
 
 	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
 	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
-	wd_soft_core_ctx_init(&ctx, &q, &eng.core);
-	if (wd_soft_core_serve(&ctx, 16, SZ_1M) != 1)
-		return (struct wd_soft_cqe){ .status = 0xdead };
+	/* a held request runs again at the next serve */
+	for (int i = 0;; i++) {
+		wd_soft_core_ctx_init(&ctx, &q, &eng);
+		if (wd_soft_core_serve(&ctx, 16, SZ_1M) == 1)
+			break;
+		if (!q.has_held || i == 3)
+			return (struct wd_soft_cqe){ .status = 0xdead };
+	}
 	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
 	return q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
+}
+
+static struct wd_soft_cqe run(u16 op, u32 params, const void *src, u32 slen,
+			      void *dst, u32 dlen)
+{
+	return run_ctx(op, params, 0, 0, src, slen, dst, dlen);
+}
+
+/* ---- stream contexts, against zlib and OpenSSL ---- */
+
+static u32 rnd_state = 12345;
+
+static u32 rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static u32 ctx_open(u16 op, u32 level)
+{
+	struct wd_soft_ctx_cmd c = { .cmd = WD_SOFT_CTX_OPEN, .op = op,
+				     .level = level };
+
+	return wd_soft_core_ctx_cmd(&q, &c) ? 0 : c.ctx;
+}
+
+static int ctx_close(u32 id)
+{
+	struct wd_soft_ctx_cmd c = { .cmd = WD_SOFT_CTX_CLOSE, .ctx = id };
+
+	return wd_soft_core_ctx_cmd(&q, &c);
+}
+
+/*
+ * Compress @len bytes through context @ctx in random pieces with random
+ * output room; @flushes: use sync and full flushes now and then, and check
+ * after each that the output so far inflates to the input so far (raw
+ * deflate only). Return: output bytes, or -1 with a message.
+ */
+static long s_comp(u32 ctx, u16 op, const u8 *data, u32 len, u8 *out,
+		   u32 cap, bool flushes, const char **why)
+{
+	u32 in = 0, o = 0, n, flush, room, r;
+	struct wd_soft_cqe e;
+	bool last;
+
+	for (;;) {
+		r = rnd() % 70000;
+		n = min(len - in, r);
+		last = in + n == len;
+		flush = WD_SOFT_SF_NO_FLUSH;
+		if (last)
+			flush = WD_SOFT_SF_FINISH;
+		else if (flushes && rnd() % 3 == 0)
+			flush = rnd() % 2 ? WD_SOFT_SF_SYNC_FLUSH :
+					    WD_SOFT_SF_FULL_FLUSH;
+		do {
+			r = 1 + rnd() % 20000;
+			room = min(cap - o, r);
+			e = run_ctx(op, 0, ctx, flush, data + in, n, out + o,
+				    room);
+			if (e.status) {
+				*why = "status";
+				return -1;
+			}
+			if (e.in_len > n || e.out_len > room) {
+				*why = "lengths";
+				return -1;
+			}
+			in += e.in_len;
+			n -= e.in_len;
+			o += e.out_len;
+		} while (e.cflags & WD_SOFT_CF_MORE);
+		if (n) {
+			*why = "input left without MORE";
+			return -1;
+		}
+		if (last)
+			return e.cflags & WD_SOFT_CF_END ? (long)o :
+			       (*why = "no END", -1);
+		if (flush != WD_SOFT_SF_NO_FLUSH && op == WD_SOFT_OP_DEFLATE) {
+			z_stream zs = { 0 };
+			u8 *chk = malloc(in + 1);
+			bool ok;
+
+			inflateInit2(&zs, -15);
+			zs.next_in = out;
+			zs.avail_in = o;
+			zs.next_out = chk;
+			zs.avail_out = in + 1;
+			inflate(&zs, Z_SYNC_FLUSH);
+			ok = zs.total_out == in && !zs.avail_in &&
+			     !memcmp(chk, data, in);
+			inflateEnd(&zs);
+			free(chk);
+			if (!ok) {
+				*why = "a flush did not output everything";
+				return -1;
+			}
+		}
+	}
+}
+
+/*
+ * Decompress @clen bytes through @ctx in random pieces, random room.
+ * Return: output bytes (*@used: input consumed at END), or -1.
+ */
+static long s_decomp(u32 ctx, u16 op, const u8 *c, u32 clen, u8 *out,
+		     u32 cap, u32 *used, const char **why)
+{
+	u32 in = 0, o = 0, n, room, r;
+	struct wd_soft_cqe e;
+
+	for (;;) {
+		r = rnd() % 9000;
+		n = min(clen - in, r);
+		r = rnd() % 30000;
+		room = min(cap - o, r);
+		e = run_ctx(op, 0, ctx, 0, c + in, n, out + o, room);
+		if (e.status) {
+			*why = "status";
+			return -1;
+		}
+		if (e.in_len > n || e.out_len > room) {
+			*why = "lengths";
+			return -1;
+		}
+		in += e.in_len;
+		o += e.out_len;
+		if (e.cflags & WD_SOFT_CF_END) {
+			*used = in;
+			return o;
+		}
+		if (in == clen && !(e.cflags & WD_SOFT_CF_MORE) && room) {
+			*why = "truncated without END";
+			return -1;
+		}
+	}
+}
+
+static void test_stream_comp(const u8 *data, u32 len)
+{
+	static const u16 ops[] = { WD_SOFT_OP_DEFLATE, WD_SOFT_OP_ZLIB_COMP,
+				   WD_SOFT_OP_GZIP_COMP };
+	static const int wbits[] = { -15, 15, 31 };
+	u32 cap = len + len / 4 + 4096, i, lvl;
+	u8 *c = malloc(cap), *d = malloc(len + 1);
+	const char *why = "";
+	char n[96];
+	long cl;
+
+	for (i = 0; i < 3; i++) {
+		for (lvl = 1; lvl <= 9; lvl += 4) {
+			u32 ctx = ctx_open(ops[i], lvl);
+			z_stream zs = { 0 };
+			bool ok;
+
+			cl = s_comp(ctx, ops[i], data, len, c, cap, i == 0, &why);
+			inflateInit2(&zs, wbits[i]);
+			zs.next_in = c;
+			zs.avail_in = cl > 0 ? (u32)cl : 0;
+			zs.next_out = d;
+			zs.avail_out = len + 1;
+			ok = cl > 0 && inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+			     zs.total_out == len && !zs.avail_in &&
+			     !memcmp(d, data, len);
+			inflateEnd(&zs);
+			snprintf(n, sizeof(n), "stream_comp.op%u.level%u.%u", ops[i],
+				 lvl, len);
+			CHECK(n, ok, "%s (%ld)", why, cl);
+			/* RESET: the same context compresses a second stream */
+			if (ctx) {
+				struct wd_soft_cqe e = run_ctx(ops[i], 0, ctx,
+					WD_SOFT_SF_RESET | WD_SOFT_SF_FINISH,
+					data, 1000 < len ? 1000 : len, c, cap);
+				uLongf dl = len + 1;
+
+				ok = !e.status && (e.cflags & WD_SOFT_CF_END);
+				if (ok && i == 1)
+					ok = uncompress(d, &dl, c, e.out_len) == Z_OK &&
+					     dl == (1000 < len ? 1000 : len);
+				snprintf(n, sizeof(n), "stream_reset.op%u.level%u.%u",
+					 ops[i], lvl, len);
+				CHECK(n, ok, "status %u", e.status);
+			}
+			ctx_close(ctx);
+		}
+	}
+	free(c);
+	free(d);
+}
+
+static void test_stream_decomp(const u8 *data, u32 len)
+{
+	static const u16 ops[] = { WD_SOFT_OP_INFLATE, WD_SOFT_OP_ZLIB_DECOMP,
+				   WD_SOFT_OP_GZIP_DECOMP };
+	static const int wbits[] = { -15, 15, 31 };
+	u32 cap = 2 * (len + len / 4 + 4096), i, used = 0, half;
+	u8 *c = malloc(cap), *d = malloc(2 * len + 1);
+	const char *why = "";
+	char n[96];
+	long dl;
+
+	for (i = 0; i < 3; i++) {
+		z_stream zs = { 0 };
+		u32 clen, ctx = ctx_open(ops[i], 0);
+		bool ok;
+
+		/* zlib's output, flushed now and then, then "XYZ" */
+		deflateInit2(&zs, 6, Z_DEFLATED, wbits[i], 8, Z_DEFAULT_STRATEGY);
+		zs.next_out = c;
+		zs.avail_out = cap;
+		half = len / 2;
+		zs.next_in = (u8 *)data;
+		zs.avail_in = half;
+		deflate(&zs, Z_SYNC_FLUSH);
+		zs.avail_in = len - half;
+		deflate(&zs, Z_FINISH);
+		clen = (u32)zs.total_out;
+		deflateEnd(&zs);
+		if (i == 2) {
+			/* a second member: gzip goes from member to member */
+			memset(&zs, 0, sizeof(zs));
+			deflateInit2(&zs, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+			zs.next_in = (u8 *)data;
+			zs.avail_in = len;
+			zs.next_out = c + clen;
+			zs.avail_out = cap - clen;
+			deflate(&zs, Z_FINISH);
+			clen += (u32)zs.total_out;
+			deflateEnd(&zs);
+		}
+		memcpy(c + clen, "XYZ", 3);
+		dl = s_decomp(ctx, ops[i], c, clen + 3, d, 2 * len + 1, &used,
+			      &why);
+		ok = dl == (long)(i == 2 ? 2 * len : len) && used == clen &&
+		     !memcmp(d, data, len) &&
+		     (i < 2 || !memcmp(d + len, data, len));
+		snprintf(n, sizeof(n), "stream_decomp.op%u.%u", ops[i], len);
+		CHECK(n, ok, "%s (%ld of %u, used %u of %u)", why, dl, len, used,
+		      clen);
+
+		/* corrupt: that stream only, until RESET */
+		if (len > 1000) {
+			struct wd_soft_cqe e;
+
+			/* raw deflate has no check value: a reserved block type */
+			u32 at = i ? clen / 2 : 0;
+			u8 was = c[at];
+
+			c[at] = i ? was ^ 0x55 : 0xff;
+			run_ctx(ops[i], 0, ctx, WD_SOFT_SF_RESET, NULL, 0, NULL, 0);
+			e = run_ctx(ops[i], 0, ctx, 0, c, clen, d, 2 * len + 1);
+			c[at] = was;
+			snprintf(n, sizeof(n), "stream_corrupt.op%u", ops[i]);
+			CHECK(n, e.status == WD_SOFT_S_CORRUPT, "status %u", e.status);
+			e = run_ctx(ops[i], 0, ctx, 0, c, clen, d, 2 * len + 1);
+			snprintf(n, sizeof(n), "stream_broken.op%u", ops[i]);
+			CHECK(n, e.status == WD_SOFT_S_BAD_CTX, "status %u", e.status);
+			e = run_ctx(ops[i], 0, ctx, WD_SOFT_SF_RESET, c, clen, d,
+				    2 * len + 1);
+			snprintf(n, sizeof(n), "stream_reset_after_corrupt.op%u",
+				 ops[i]);
+			CHECK(n, !e.status && e.in_len == clen &&
+			      e.out_len == (i == 2 ? 2 * len : len),
+			      "status %u in %u out %u", e.status, e.in_len,
+			      e.out_len);
+		}
+		ctx_close(ctx);
+	}
+	free(c);
+	free(d);
+}
+
+static void test_stream_dict(const u8 *data, u32 len)
+{
+	static const char dict[] = "WarpDrive WarpDrive accelerator dictionary";
+	u32 cap = len + len / 4 + 4096, used = 0, ctx;
+	u8 *c = malloc(cap), *d = malloc(len + 1);
+	const char *why = "";
+	struct wd_soft_cqe e;
+	z_stream zs = { 0 };
+	long cl, dl;
+	bool ok;
+
+	/* ours with a dictionary, zlib's inflate with inflateSetDictionary */
+	ctx = ctx_open(WD_SOFT_OP_ZLIB_COMP, 6);
+	e = run_ctx(WD_SOFT_OP_ZLIB_COMP, 0, ctx, WD_SOFT_SF_DICT, dict,
+		    sizeof(dict), NULL, 0);
+	cl = s_comp(ctx, WD_SOFT_OP_ZLIB_COMP, data, len, c, cap, false, &why);
+	ctx_close(ctx);
+	inflateInit(&zs);
+	zs.next_in = c;
+	zs.avail_in = cl > 0 ? (u32)cl : 0;
+	zs.next_out = d;
+	zs.avail_out = len + 1;
+	ok = !e.status && cl > 0 && inflate(&zs, Z_FINISH) == Z_NEED_DICT &&
+	     inflateSetDictionary(&zs, (const u8 *)dict, sizeof(dict)) == Z_OK &&
+	     inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == len &&
+	     !memcmp(d, data, len);
+	inflateEnd(&zs);
+	CHECK("stream_dict_comp", ok, "%s status %u", why, e.status);
+
+	/* zlib's deflate with deflateSetDictionary, ours: NEED_DICT, DICT */
+	memset(&zs, 0, sizeof(zs));
+	deflateInit(&zs, 6);
+	deflateSetDictionary(&zs, (const u8 *)dict, sizeof(dict));
+	zs.next_in = (u8 *)data;
+	zs.avail_in = len;
+	zs.next_out = c;
+	zs.avail_out = cap;
+	deflate(&zs, Z_FINISH);
+	cl = (long)zs.total_out;
+	deflateEnd(&zs);
+	ctx = ctx_open(WD_SOFT_OP_ZLIB_DECOMP, 0);
+	e = run_ctx(WD_SOFT_OP_ZLIB_DECOMP, 0, ctx, 0, c, (u32)cl, d, len);
+	ok = !e.status && (e.cflags & WD_SOFT_CF_NEED_DICT) &&
+	     e.dict_id == adler32(1, (const u8 *)dict, sizeof(dict)) &&
+	     e.in_len == 6;
+	CHECK("stream_need_dict", ok, "status %u cflags %#x", e.status, e.cflags);
+	e = run_ctx(WD_SOFT_OP_ZLIB_DECOMP, 0, ctx, WD_SOFT_SF_DICT, "wrong", 5,
+		    NULL, 0);
+	CHECK("stream_wrong_dict", e.status == WD_SOFT_S_INVAL, "status %u",
+	      e.status);
+	e = run_ctx(WD_SOFT_OP_ZLIB_DECOMP, 0, ctx, WD_SOFT_SF_DICT, dict,
+		    sizeof(dict), NULL, 0);
+	dl = s_decomp(ctx, WD_SOFT_OP_ZLIB_DECOMP, c + 6, (u32)cl - 6, d,
+		      len + 1, &used, &why);
+	CHECK("stream_dict_decomp", !e.status && dl == len &&
+	      used == (u32)cl - 6 && !memcmp(d, data, len), "%s %ld", why, dl);
+	ctx_close(ctx);
+
+	/* raw deflate both ways, ours: the dictionary before the data */
+	ctx = ctx_open(WD_SOFT_OP_DEFLATE, 9);
+	run_ctx(WD_SOFT_OP_DEFLATE, 0, ctx, WD_SOFT_SF_DICT, dict, sizeof(dict),
+		NULL, 0);
+	cl = s_comp(ctx, WD_SOFT_OP_DEFLATE, data, len, c, cap, false, &why);
+	ctx_close(ctx);
+	ctx = ctx_open(WD_SOFT_OP_INFLATE, 0);
+	e = run_ctx(WD_SOFT_OP_INFLATE, 0, ctx, WD_SOFT_SF_DICT, dict,
+		    sizeof(dict), NULL, 0);
+	dl = s_decomp(ctx, WD_SOFT_OP_INFLATE, c, cl > 0 ? (u32)cl : 0, d,
+		      len + 1, &used, &why);
+	CHECK("stream_dict_raw", !e.status && dl == len && !memcmp(d, data, len),
+	      "%s %ld status %u", why, dl, e.status);
+	ctx_close(ctx);
+	free(c);
+	free(d);
+}
+
+static void test_stream_digest(const u8 *data, u32 len)
+{
+	u8 ref[32], got[32];
+	u32 ctx = ctx_open(WD_SOFT_OP_SHA256, 0), c2 = ctx_open(WD_SOFT_OP_CRC32C, 0);
+	u32 in = 0, n, crc = 0xffffffff, k;
+	struct wd_soft_cqe e = { 0 };
+	bool ok = ctx && c2;
+	char nm[64];
+
+	while (ok && in < len) {
+		n = rnd() % 3 ? rnd() % 100000 : rnd() % 70;
+		if (n > len - in)
+			n = len - in;
+		e = run_ctx(WD_SOFT_OP_SHA256, 0, ctx, 0, data + in, n, NULL, 0);
+		ok = !e.status && e.in_len == n && !e.out_len;
+		e = run_ctx(WD_SOFT_OP_CRC32C, 0, c2, 0, data + in, n, NULL, 0);
+		ok = ok && !e.status && e.in_len == n;
+		in += n;
+	}
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, ctx, WD_SOFT_SF_FINISH, NULL, 0, got, 31);
+	ok = ok && e.status == WD_SOFT_S_DST_SMALL && e.out_len == 32;
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, ctx, WD_SOFT_SF_FINISH, NULL, 0, got, 32);
+	EVP_Digest(data, len, ref, NULL, EVP_sha256(), NULL);
+	snprintf(nm, sizeof(nm), "stream_sha256.%u", len);
+	CHECK(nm, ok && !e.status && e.out_len == 32 && (e.cflags & WD_SOFT_CF_END) &&
+	      !memcmp(ref, got, 32), "status %u", e.status);
+	/* the context starts a new digest after FINISH */
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, ctx, WD_SOFT_SF_FINISH, "abc", 3, got, 32);
+	EVP_Digest("abc", 3, ref, NULL, EVP_sha256(), NULL);
+	snprintf(nm, sizeof(nm), "stream_sha256_again.%u", len);
+	CHECK(nm, !e.status && !memcmp(ref, got, 32), "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_CRC32C, 0, c2, WD_SOFT_SF_FINISH, NULL, 0, got, 4);
+	for (k = 0; k < len; k++) {
+		crc ^= data[k];
+		for (n = 0; n < 8; n++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78 : crc >> 1;
+	}
+	snprintf(nm, sizeof(nm), "stream_crc32c.%u", len);
+	CHECK(nm, !e.status && get_unaligned_le32(got) == crc, "status %u %#x %#x",
+	      e.status, get_unaligned_le32(got), crc);
+	ctx_close(ctx);
+	ctx_close(c2);
+}
+
+static void test_stream_rules(const u8 *data)
+{
+	u32 ids[WD_SOFT_MAX_CTX + 1], i, a, b;
+	struct wd_soft_ctx_cmd c = { .cmd = WD_SOFT_CTX_OPEN, .op = WD_SOFT_OP_COPY };
+	struct wd_soft_cqe e;
+	u8 out[64];
+	bool ok = true;
+
+	CHECK("ctx_open_copy_inval", wd_soft_core_ctx_cmd(&q, &c) == -EINVAL, "no");
+	c.op = WD_SOFT_OP_DEFLATE;
+	c.level = 10;
+	CHECK("ctx_open_level_inval", wd_soft_core_ctx_cmd(&q, &c) == -EINVAL, "no");
+	c.level = 0;
+	c.rsvd[1] = 1;
+	CHECK("ctx_open_rsvd_inval", wd_soft_core_ctx_cmd(&q, &c) == -EINVAL, "no");
+	for (i = 0; i < WD_SOFT_MAX_CTX; i++) {
+		ids[i] = ctx_open(WD_SOFT_OP_SHA256, 0);
+		ok = ok && ids[i];
+	}
+	c = (struct wd_soft_ctx_cmd){ .cmd = WD_SOFT_CTX_OPEN, .op = WD_SOFT_OP_SHA256 };
+	CHECK("ctx_per_queue_bound", ok && wd_soft_core_ctx_cmd(&q, &c) == -ENOSPC,
+	      "no");
+	for (i = 0; i < WD_SOFT_MAX_CTX; i++)
+		ctx_close(ids[i]);
+	CHECK("ctx_all_freed", dev.ctx_bytes == 0, "%llu bytes",
+	      (unsigned long long)dev.ctx_bytes);
+	dev.max_ctx_bytes = 100000;
+	a = ctx_open(WD_SOFT_OP_GZIP_COMP, 1);
+	c = (struct wd_soft_ctx_cmd){ .cmd = WD_SOFT_CTX_OPEN, .op = WD_SOFT_OP_SHA256 };
+	CHECK("ctx_device_bound", !a && wd_soft_core_ctx_cmd(&q, &c) == 0,
+	      "a %#x", a);
+	ctx_close(c.ctx);
+	dev.max_ctx_bytes = WD_SOFT_CORE_DEF_CTX_BYTES;
+
+	a = ctx_open(WD_SOFT_OP_SHA256, 0);
+	CHECK("ctx_close_twice", !ctx_close(a) && ctx_close(a) == -EBADF, "no");
+	b = ctx_open(WD_SOFT_OP_SHA256, 0);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, a, WD_SOFT_SF_FINISH, data, 10, out, 32);
+	CHECK("ctx_closed_bad_ctx", e.status == WD_SOFT_S_BAD_CTX && a != b &&
+	      (a & 0xff) == (b & 0xff), "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, 77, 0, data, 10, out, 32);
+	CHECK("ctx_never_opened", e.status == WD_SOFT_S_BAD_CTX, "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_CRC32C, 0, b, 0, data, 10, out, 32);
+	CHECK("ctx_wrong_op", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, b, 1u << 7, data, 10, out, 32);
+	CHECK("ctx_bad_sflags", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, b, WD_SOFT_SF_SYNC_FLUSH, data, 10, out, 32);
+	CHECK("ctx_digest_sync_inval", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, 0, WD_SOFT_SF_FINISH, data, 10, out, 32);
+	CHECK("sflags_without_ctx", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	/* a hold in the middle: the request resumes, the digest is right */
+	held_in_copies = 2;
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, b, WD_SOFT_SF_FINISH, data, 200000, out, 32);
+	{
+		u8 ref[32];
+
+		EVP_Digest(data, 200000, ref, NULL, EVP_sha256(), NULL);
+		CHECK("ctx_held_resumes", !e.status && !memcmp(ref, out, 32) &&
+		      !held_in_copies, "status %u", e.status);
+	}
+	wd_soft_core_ctx_free_all(&q);
+	CHECK("ctx_free_all", dev.ctx_bytes == 0, "%llu bytes",
+	      (unsigned long long)dev.ctx_bytes);
+}
+
+static void test_streams(const u8 *data, u32 len)
+{
+	u32 sizes[] = { 0, 1, 100, 65536, 300000, len };
+	const char *why = "";
+	u32 i, ctx;
+	u8 *c = malloc(len + len / 4 + 4096), *d = malloc(len + 1);
+
+	test_stream_rules(data);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		test_stream_digest(data, sizes[i]);
+		test_stream_decomp(data, sizes[i]);
+		if (sizes[i] <= 300000)
+			test_stream_comp(data, sizes[i]);
+	}
+	test_stream_dict(data, 300000);
+
+	/* held for a page while writing: the stream resumes without loss */
+	ctx = ctx_open(WD_SOFT_OP_GZIP_COMP, 6);
+	for (i = 1; i < 6; i++) {
+		held_in_copies = (int)i;
+		run_ctx(WD_SOFT_OP_GZIP_COMP, 0, ctx, 0, data + (i - 1) * 100000,
+			100000, c, 1000);
+	}
+	held_in_copies = 0;
+	ctx_close(ctx);
+	ctx = ctx_open(WD_SOFT_OP_GZIP_COMP, 6);
+	held_in_copies = 3;
+	{
+		long cl = s_comp(ctx, WD_SOFT_OP_GZIP_COMP, data, len, c,
+				 len + len / 4 + 4096, false, &why);
+		z_stream zs = { 0 };
+		bool ok;
+
+		inflateInit2(&zs, 31);
+		zs.next_in = c;
+		zs.avail_in = cl > 0 ? (u32)cl : 0;
+		zs.next_out = d;
+		zs.avail_out = len + 1;
+		ok = cl > 0 && inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+		     zs.total_out == len && !memcmp(d, data, len);
+		inflateEnd(&zs);
+		CHECK("stream_held_comp", ok, "%s %ld", why, cl);
+	}
+	ctx_close(ctx);
+	free(c);
+	free(d);
 }
 
 static void test_data(const char *name, const u8 *data, u32 len)
@@ -246,9 +780,12 @@ int main(void)
 
 	for (i = 0; i < len; i++)
 		data[i] = (u8)("WarpDrive "[i % 10] + (i / 4096 % 3) * (i % 7 == 0));
-	eng.core.in = malloc(WD_SOFT_CORE_CHUNK);
-	eng.core.out = malloc(WD_SOFT_CORE_CHUNK);
-	eng.core.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.core.sgl));
+	size_t n;
+
+	eng.in = malloc(WD_SOFT_CORE_CHUNK);
+	eng.out = malloc(WD_SOFT_CORE_CHUNK);
+	eng.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.sgl));
+	eng.alg = wd_soft_host_alg_alloc(&dev, WD_SOFT_ALG_ENGINE, &n);
 	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
 	wd_soft_core_queue_init(&q, &dev, mmio, dus);
 
@@ -283,6 +820,7 @@ int main(void)
 	CHECK("fail_next_done", !e.status && !wd_soft_core_get_fail_next(&dev),
 	      "status %u", e.status);
 
+	test_streams(data, len);
 	test_data("empty", data, 0);
 	test_data("short", data, 100);
 	test_data("3M", data, len);

@@ -7,5 +7,5 @@
 #   WD_SOFT_SCHED_SRCS  the scheduler: for hosts with engine threads (the
 #                       kernel, lib/soft); the self-test and fz_core drive
 #                       the core directly
-WD_SOFT_CORE_SRCS := wd_soft_core.c wd_soft_buf.c wd_soft_ops.c
+WD_SOFT_CORE_SRCS := wd_soft_core.c wd_soft_buf.c wd_soft_ops.c wd_soft_stream.c
 WD_SOFT_SCHED_SRCS := wd_soft_sched.c

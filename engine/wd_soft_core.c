@@ -6,8 +6,9 @@
  *
  * The core is compiled into the kernel module (kernel/wd_soft/Kbuild) and
  * into the user-space hosts from the list in sources.mk: this file,
- * wd_soft_buf.c (request memory: buffers, source reader, output writer)
- * and wd_soft_ops.c (the operations). The interface, and what the host
+ * wd_soft_buf.c (request memory: buffers, source reader, output writer),
+ * wd_soft_ops.c (the operations) and wd_soft_stream.c (stream contexts
+ * and the requests that name one). The interface, and what the host
  * must provide, is in wd_soft_core.h, what the three files share in
  * wd_soft_core_priv.h; the behaviour is documented in docs/soft-device.md.
  *
@@ -31,6 +32,9 @@ void wd_soft_core_dev_init(struct wd_soft_core_dev *dev, u32 ops)
 {
 	dev->ops = ops & WD_SOFT_CORE_OPS_ALL;
 	WRITE_ONCE(dev->fail_next, 0);
+	dev->max_ctx_bytes = WD_SOFT_CORE_DEF_CTX_BYTES;
+	dev->ctx_bytes = 0;
+	wd_soft_core_lock_init(&dev->lock);
 }
 
 static const struct {
@@ -132,6 +136,9 @@ void wd_soft_core_queue_init(struct wd_soft_core_queue *q,
 	q->sq = (struct wd_soft_sqe *)((u8 *)dus + WD_SOFT_SQ_OFF);
 	q->cq = (struct wd_soft_cqe *)((u8 *)dus + WD_SOFT_CQ_OFF);
 	q->status = 0;
+	wd_soft_core_lock_init(&q->ctx_lock);
+	memset(q->ctx, 0, sizeof(q->ctx));
+	q->ctx_gen = 0;
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->magic = WD_SOFT_MAGIC;
 	hdr->depth = WD_SOFT_DEPTH;
@@ -147,6 +154,8 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q)
 	q->sq_head = 0;
 	q->idle_since = 0;
 	q->has_held = false;
+	q->held_in = 0;
+	q->held_out = 0;
 	WRITE_ONCE(q->stopping, false);
 	WRITE_ONCE(q->cq_tail, 0);
 	WRITE_ONCE(q->mmio->sq_tail, 0);
@@ -246,14 +255,12 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
 	return WD_SOFT_TURN_PARK;					/* E4 */
 }
 
-void wd_soft_core_complete(struct wd_soft_core_queue *q, u64 user_data,
-			   u32 status, u32 out_len)
+void wd_soft_core_complete(struct wd_soft_core_queue *q,
+			   const struct wd_soft_cqe *res)
 {
 	struct wd_soft_cqe *cqe = &q->cq[q->cq_tail & WD_SOFT_CORE_RING_MASK];
 
-	cqe->user_data = user_data;
-	cqe->status = status;
-	cqe->out_len = out_len;
+	*cqe = *res;
 	WRITE_ONCE(q->cq_tail, q->cq_tail + 1);
 	/* release: the process reads the CQE after it sees cq_tail */
 	smp_store_release(&q->hdr->sq_head, q->sq_head);
@@ -290,9 +297,13 @@ static void wd_soft_core_notify(struct wd_soft_core_queue *q)
 void wd_soft_core_cancel(struct wd_soft_core_queue *q)
 {
 	if (q->has_held) {
+		struct wd_soft_cqe res = {
+			.user_data = q->held.user_data,
+			.status = WD_SOFT_S_CANCELED,
+		};
+
 		q->has_held = false;
-		wd_soft_core_complete(q, q->held.user_data, WD_SOFT_S_CANCELED,
-				      0);
+		wd_soft_core_complete(q, &res);
 	}
 	wd_soft_core_set_status(q, q->status & ~WD_SOFT_ST_NEED_WAKEUP);
 	wd_soft_host_wake(q);
@@ -314,7 +325,8 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 	struct wd_soft_core_queue *q = ctx->q;
 	u32 ready = wd_soft_core_queue_ready(q);
 	struct wd_soft_sqe sqe;
-	u32 done = 0, status, out_len;
+	struct wd_soft_cqe res;
+	u32 done = 0, status;
 
 	while (done < max_sqes && !READ_ONCE(q->stopping) &&
 	       ctx->bytes < max_bytes) {
@@ -331,16 +343,20 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 			barrier();
 			q->sq_head++;
 			ready--;
+			/* a new request: no progress to resume */
+			q->held_in = 0;
+			q->held_out = 0;
 		} else {
 			break;
 		}
-		status = wd_soft_core_exec(ctx, &sqe, &out_len);
+		status = wd_soft_core_exec(ctx, &sqe, &res);
 		if (status == WD_SOFT_CORE_S_HELD) {
 			q->held = sqe;
 			q->has_held = true;
 			break;
 		}
-		wd_soft_core_complete(q, sqe.user_data, status, out_len);
+		res.user_data = sqe.user_data;
+		wd_soft_core_complete(q, &res);
 		done++;
 	}
 	if (done)
@@ -353,32 +369,41 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 /* ---------------------------------------------------------------------- */
 
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
-		      const struct wd_soft_sqe *sqe, u32 *out_len)
+		      const struct wd_soft_sqe *sqe, struct wd_soft_cqe *res)
 {
 	struct wd_soft_core_dev *dev = ctx->q->dev;
-	u32 status;
+	u32 status, out_len = 0;
 
-	*out_len = 0;
+	memset(res, 0, sizeof(*res));
 	if (wd_soft_core_fail_take(dev)) {
 		status = WD_SOFT_S_DEV_ERR;
 	} else if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) ||
-		   sqe->rsvd[0] || sqe->rsvd[1] || sqe->rsvd[2]) {
+		   sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
 		status = WD_SOFT_S_INVAL;
 	} else if (sqe->op >= WD_SOFT_OP_MAX ||
 		   !(dev->ops & WD_SOFT_CORE_OP(sqe->op))) {
 		status = WD_SOFT_S_BAD_OP;
+	} else if (sqe->ctx) {
+		status = wd_soft_core_stream_exec(ctx, sqe, res);
+		out_len = res->out_len;
 	} else {
 		/* op is the submitter's: no speculative call past the table */
 		u32 op = array_index_nospec(sqe->op, WD_SOFT_OP_MAX);
 
-		status = wd_soft_core_ops[op](ctx, sqe, out_len);
+		status = wd_soft_core_ops[op](ctx, sqe, &out_len);
 	}
 	if (status == WD_SOFT_CORE_S_HELD)
 		return status;
 	if (status == WD_SOFT_S_DEV_ERR)
 		wd_soft_host_report_error(ctx->q);
-	/* out_len means something for OK and DST_SMALL only */
+	res->status = status;
+	/* out_len means something for OK and DST_SMALL only, and so do the
+	 * stream's fields
+	 */
 	if (status != WD_SOFT_S_OK && status != WD_SOFT_S_DST_SMALL)
-		*out_len = 0;
+		memset(res, 0, sizeof(*res));
+	else
+		res->out_len = out_len;
+	res->status = status;
 	return status;
 }

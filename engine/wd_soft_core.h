@@ -414,31 +414,31 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  * wd_soft_core_exec() - execute one request
  * @ctx: the batch's context
  * @sqe: the request, a private copy
- * @out_len: set to the CQE's out_len
+ * @res: set to the CQE but its user_data (status, out_len and, for a
+ *	request on a context, in_len, cflags, dict_id)
  *
- * Checks in this order: fault injection (WD_SOFT_S_DEV_ERR), unknown flags
- * or non-zero rsvd (WD_SOFT_S_INVAL), an operation the device lacks
- * (WD_SOFT_S_BAD_OP), the operation's own. Every WD_SOFT_S_DEV_ERR is
- * reported with wd_soft_host_report_error().
+ * Checks in this order: fault injection (WD_SOFT_S_DEV_ERR), unknown flags,
+ * non-zero rsvd or sflags without ctx (WD_SOFT_S_INVAL), an operation the
+ * device lacks (WD_SOFT_S_BAD_OP), the context (wd_soft_stream.c) or the
+ * operation's own. Every WD_SOFT_S_DEV_ERR is reported with
+ * wd_soft_host_report_error().
  *
  * Return: the completion status, WD_SOFT_S_*, or WD_SOFT_CORE_S_HELD.
  */
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
-		      const struct wd_soft_sqe *sqe, u32 *out_len);
+		      const struct wd_soft_sqe *sqe, struct wd_soft_cqe *res);
 
 /**
  * wd_soft_core_complete() - post a CQE for the SQE just consumed
  * @q: the queue (sq_head already advanced past the SQE)
- * @user_data: the SQE's user_data
- * @status: WD_SOFT_S_*
- * @out_len: the CQE's out_len
+ * @res: the CQE to post
  *
  * Writes the CQE, then publishes sq_head and cq_tail with release stores.
  * Wakes nobody: wd_soft_core_serve() and wd_soft_core_cancel() do that
  * once per batch.
  */
-void wd_soft_core_complete(struct wd_soft_core_queue *q, u64 user_data,
-			   u32 status, u32 out_len);
+void wd_soft_core_complete(struct wd_soft_core_queue *q,
+			   const struct wd_soft_cqe *res);
 
 /**
  * wd_soft_core_cancel() - end what a stopped queue has in flight

@@ -85,6 +85,74 @@ u32 wd_soft_core_out_put(struct wd_soft_core_ctx *ctx,
 			 struct wd_soft_core_out *out, const u8 *data,
 			 u32 len);
 
+/* gzip (RFC 1952) */
+#define WD_SOFT_GZ_ID1		0x1f
+#define WD_SOFT_GZ_ID2		0x8b
+#define WD_SOFT_GZ_CM_DEFLATE	8
+#define WD_SOFT_GZ_FTEXT	0x01
+#define WD_SOFT_GZ_FHCRC	0x02
+#define WD_SOFT_GZ_FEXTRA	0x04
+#define WD_SOFT_GZ_FNAME	0x08
+#define WD_SOFT_GZ_FCOMMENT	0x10
+#define WD_SOFT_GZ_FRESERVED	0xe0
+#define WD_SOFT_GZ_OS_UNIX	3
+#define WD_SOFT_GZ_HDR_SIZE	10
+#define WD_SOFT_GZ_TRAILER_SIZE	8
+
+/* the output a context's backend produced and the destination has not
+ * taken yet (also framing: headers, trailers, a digest)
+ */
+#define WD_SOFT_CORE_PEND	(32 * 1024)
+/* deflate's window, and the most of a preset dictionary that matters */
+#define WD_SOFT_CORE_WINDOW	(32 * 1024)
+
+/*
+ * One stream context (WD_SOFT_CMD_CTX), in memory of the device's host,
+ * never mapped by the process. Reached by its queue's engine through
+ * wd_soft_core_stream_get(), which takes a reference under q->ctx_lock;
+ * freed when the last one goes (CLOSE, free_all, or the request using it).
+ * Everything below @refs belongs to the engine running a request on it
+ * (one at a time: a queue has one engine) or, before it is published, to
+ * the opener.
+ */
+struct wd_soft_core_stream {
+	u32 refs;			/* under q->ctx_lock */
+	u32 id;				/* the number OPEN gave */
+	u16 op;				/* enum wd_soft_op it serves */
+	u8 level;			/* compression: 1..9 */
+	u8 stage;			/* enum in wd_soft_stream.c */
+	bool broken;			/* a request failed: BAD_CTX until RESET */
+	bool hdr_done;			/* compression: header in @pend */
+	bool zdone;			/* the backend ended its stream */
+	bool zfull;			/* its last run filled its output */
+	bool has_dict;			/* a preset dictionary was given */
+	bool zlive;			/* zinit() done: zend() at free */
+	u8 flg;				/* gzip header flags being parsed */
+	u8 hlen;			/* bytes in @hbuf */
+	u32 hneed;			/* gzip: FEXTRA bytes still to skip */
+	u32 hcrc;			/* gzip: CRC-32 of the header so far */
+	u32 dict_id;			/* zlib: the dictionary's Adler-32 */
+	u32 check;			/* CRC-32C register, gzip CRC-32, Adler-32 */
+	u64 total;			/* uncompressed bytes so far (64-bit) */
+	u64 total_in;			/* decompression: input consumed */
+	u8 hbuf[16];			/* header or trailer bytes being parsed */
+	u32 pend_off;			/* @pend[@pend_off..@pend_len) is due */
+	u32 pend_len;
+	size_t bytes;			/* counted in dev->ctx_bytes */
+	struct wd_soft_host_alg *alg;	/* NULL for crc32c */
+	u8 pend[WD_SOFT_CORE_PEND];
+};
+
+/* wd_soft_stream.c */
+u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
+			     const struct wd_soft_sqe *sqe,
+			     struct wd_soft_cqe *res);
+u32 wd_soft_core_adler32(u32 adler, const u8 *p, u32 len);
+u32 wd_soft_core_buf_skip(struct wd_soft_core_buf *buf, u64 len);
+
+/* wd_soft_ops.c: gzip's member header (WD_SOFT_GZ_HDR_SIZE bytes at @h) */
+void wd_soft_core_gzip_hdr(u8 *h, u32 level);
+
 /* wd_soft_ops.c: an operation, indexed by enum wd_soft_op (wd_soft.h) */
 typedef u32 (*wd_soft_core_op_fn)(struct wd_soft_core_ctx *ctx,
 				  const struct wd_soft_sqe *sqe, u32 *out_len);

@@ -9,19 +9,16 @@
 #include "wd_soft_core.h"
 #include "wd_soft_core_priv.h"
 
-/* gzip (RFC 1952) */
-#define GZ_ID1		0x1f
-#define GZ_ID2		0x8b
-#define GZ_CM_DEFLATE	8
-#define GZ_FTEXT	0x01
-#define GZ_FHCRC	0x02
-#define GZ_FEXTRA	0x04
-#define GZ_FNAME	0x08
-#define GZ_FCOMMENT	0x10
-#define GZ_FRESERVED	0xe0
-#define GZ_OS_UNIX	3
-#define GZ_HDR_SIZE	10
-#define GZ_TRAILER_SIZE	8
+void wd_soft_core_gzip_hdr(u8 *h, u32 level)
+{
+	memset(h, 0, WD_SOFT_GZ_HDR_SIZE);
+	h[0] = WD_SOFT_GZ_ID1;
+	h[1] = WD_SOFT_GZ_ID2;
+	h[2] = WD_SOFT_GZ_CM_DEFLATE;
+	/* FLG 0, MTIME 0; XFL: 2 slowest, 4 fastest */
+	h[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+	h[9] = WD_SOFT_GZ_OS_UNIX;
+}
 
 static u32 wd_soft_core_op_nop(struct wd_soft_core_ctx *ctx,
 			       const struct wd_soft_sqe *sqe, u32 *out_len)
@@ -117,7 +114,7 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
 		if (ret)
 			return ret;
-		err = wd_soft_host_crc32c(ctx, &crc, bounce, n);
+		err = wd_soft_host_crc32c(ctx->eng->alg, &crc, bounce, n);
 		if (err)
 			return WD_SOFT_S_DEV_ERR;
 		if (left > n) {
@@ -148,14 +145,14 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 				       out_len);
 	if (ret)
 		return ret;
-	if (wd_soft_host_sha256_init(ctx))
+	if (wd_soft_host_sha256_init(ctx->eng->alg))
 		return WD_SOFT_S_DEV_ERR;
 	for (left = (u32)src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CORE_CHUNK);
 		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
 		if (ret)
 			return ret;
-		if (wd_soft_host_sha256_update(ctx, bounce, n))
+		if (wd_soft_host_sha256_update(ctx->eng->alg, bounce, n))
 			return WD_SOFT_S_DEV_ERR;
 		if (left > n) {
 			ret = wd_soft_core_yield(ctx);
@@ -163,7 +160,7 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 				return ret;
 		}
 	}
-	if (wd_soft_host_sha256_final(ctx, digest))
+	if (wd_soft_host_sha256_final(ctx->eng->alg, digest))
 		return WD_SOFT_S_DEV_ERR;
 	ret = wd_soft_core_buf_write(ctx, &dst, digest, sizeof(digest));
 	if (ret)
@@ -185,7 +182,7 @@ static u32 wd_soft_core_compress(struct wd_soft_core_ctx *ctx,
 	struct wd_soft_core_in in;
 	struct wd_soft_zstream zs;
 	u32 level = sqe->params, ret, crc = 0, room;
-	u8 frame[GZ_HDR_SIZE];
+	u8 frame[WD_SOFT_GZ_HDR_SIZE];
 	bool finish, progress;
 	int err;
 
@@ -200,19 +197,13 @@ static u32 wd_soft_core_compress(struct wd_soft_core_ctx *ctx,
 	wd_soft_core_out_init(ctx, &out, &dst);
 
 	if (gzip) {
-		memset(frame, 0, sizeof(frame));
-		frame[0] = GZ_ID1;
-		frame[1] = GZ_ID2;
-		frame[2] = GZ_CM_DEFLATE;
-		/* FLG 0, MTIME 0; XFL: 2 slowest, 4 fastest */
-		frame[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
-		frame[9] = GZ_OS_UNIX;
-		ret = wd_soft_core_out_put(ctx, &out, frame, GZ_HDR_SIZE);
+		wd_soft_core_gzip_hdr(frame, level);
+		ret = wd_soft_core_out_put(ctx, &out, frame, WD_SOFT_GZ_HDR_SIZE);
 		if (ret)
 			return ret;
 	}
 
-	err = wd_soft_host_zinit(ctx, WD_SOFT_ZDEFLATE, wrap, (int)level);
+	err = wd_soft_host_zinit(ctx->eng->alg, WD_SOFT_ZDEFLATE, wrap, (int)level);
 	if (err)
 		return WD_SOFT_S_DEV_ERR;
 	for (;;) {
@@ -229,7 +220,8 @@ static u32 wd_soft_core_compress(struct wd_soft_core_ctx *ctx,
 		zs.avail_in = in.end - in.pos;
 		zs.next_out = out.buf + out.len;
 		zs.avail_out = room;
-		err = wd_soft_host_zrun(ctx, &zs, finish);
+		err = wd_soft_host_zrun(ctx->eng->alg, &zs,
+					finish ? WD_SOFT_Z_FINISH : WD_SOFT_Z_NO_FLUSH);
 		progress = zs.avail_in != in.end - in.pos ||
 			   zs.avail_out != room;
 		in.pos = in.end - zs.avail_in;
@@ -255,14 +247,14 @@ static u32 wd_soft_core_compress(struct wd_soft_core_ctx *ctx,
 			break;
 		}
 	}
-	wd_soft_host_zend(ctx);
+	wd_soft_host_zend(ctx->eng->alg);
 	if (ret)
 		return ret;
 
 	if (gzip) {
 		put_unaligned_le32(crc, frame);
 		put_unaligned_le32((u32)src.len, frame + 4);
-		ret = wd_soft_core_out_put(ctx, &out, frame, GZ_TRAILER_SIZE);
+		ret = wd_soft_core_out_put(ctx, &out, frame, WD_SOFT_GZ_TRAILER_SIZE);
 		if (ret)
 			return ret;
 	}
@@ -286,7 +278,7 @@ static u32 wd_soft_core_inflate_stream(struct wd_soft_core_ctx *ctx,
 	bool progress;
 	int err;
 
-	err = wd_soft_host_zinit(ctx, WD_SOFT_ZINFLATE, wrap, 0);
+	err = wd_soft_host_zinit(ctx->eng->alg, WD_SOFT_ZINFLATE, wrap, 0);
 	if (err)
 		return WD_SOFT_S_DEV_ERR;
 	for (;;) {
@@ -298,7 +290,7 @@ static u32 wd_soft_core_inflate_stream(struct wd_soft_core_ctx *ctx,
 		zs.avail_in = in->end - in->pos;
 		zs.next_out = out->buf + out->len;
 		zs.avail_out = room;
-		err = wd_soft_host_zrun(ctx, &zs, false);
+		err = wd_soft_host_zrun(ctx->eng->alg, &zs, WD_SOFT_Z_NO_FLUSH);
 		produced = room - zs.avail_out;
 		progress = zs.avail_in != in->end - in->pos || produced;
 		if (crc && produced)
@@ -329,7 +321,7 @@ static u32 wd_soft_core_inflate_stream(struct wd_soft_core_ctx *ctx,
 			break;
 		}
 	}
-	wd_soft_host_zend(ctx);
+	wd_soft_host_zend(ctx->eng->alg);
 	return ret;
 }
 
@@ -337,22 +329,22 @@ static u32 wd_soft_core_inflate_stream(struct wd_soft_core_ctx *ctx,
 static u32 wd_soft_core_gzip_header(struct wd_soft_core_ctx *ctx,
 				    struct wd_soft_core_in *in)
 {
-	u8 hdr[GZ_HDR_SIZE], b, flg;
+	u8 hdr[WD_SOFT_GZ_HDR_SIZE], b, flg;
 	u32 ret, hcrc, i, xlen;
 	int field;
 
-	for (i = 0; i < GZ_HDR_SIZE; i++) {
+	for (i = 0; i < WD_SOFT_GZ_HDR_SIZE; i++) {
 		ret = wd_soft_core_in_byte(ctx, in, &hdr[i]);
 		if (ret)
 			return ret;
 	}
 	flg = hdr[3];
-	if (hdr[0] != GZ_ID1 || hdr[1] != GZ_ID2 || hdr[2] != GZ_CM_DEFLATE ||
-	    (flg & GZ_FRESERVED))
+	if (hdr[0] != WD_SOFT_GZ_ID1 || hdr[1] != WD_SOFT_GZ_ID2 || hdr[2] != WD_SOFT_GZ_CM_DEFLATE ||
+	    (flg & WD_SOFT_GZ_FRESERVED))
 		return WD_SOFT_S_CORRUPT;
-	hcrc = wd_soft_host_crc32(0, hdr, GZ_HDR_SIZE);
+	hcrc = wd_soft_host_crc32(0, hdr, WD_SOFT_GZ_HDR_SIZE);
 
-	if (flg & GZ_FEXTRA) {
+	if (flg & WD_SOFT_GZ_FEXTRA) {
 		xlen = 0;
 		for (i = 0; i < 2; i++) {
 			ret = wd_soft_core_in_byte(ctx, in, &b);
@@ -370,7 +362,7 @@ static u32 wd_soft_core_gzip_header(struct wd_soft_core_ctx *ctx,
 	}
 	/* FNAME, then FCOMMENT: zero-terminated */
 	for (field = 0; field < 2; field++) {
-		if (!(flg & (field ? GZ_FCOMMENT : GZ_FNAME)))
+		if (!(flg & (field ? WD_SOFT_GZ_FCOMMENT : WD_SOFT_GZ_FNAME)))
 			continue;
 		do {
 			ret = wd_soft_core_in_byte(ctx, in, &b);
@@ -379,7 +371,7 @@ static u32 wd_soft_core_gzip_header(struct wd_soft_core_ctx *ctx,
 			hcrc = wd_soft_host_crc32(hcrc, &b, 1);
 		} while (b);
 	}
-	if (flg & GZ_FHCRC) {
+	if (flg & WD_SOFT_GZ_FHCRC) {
 		u8 c[2];
 
 		for (i = 0; i < 2; i++) {
@@ -407,7 +399,7 @@ static u32 wd_soft_core_gzip_isize(struct wd_soft_core_ctx *ctx,
 	u32 v, ret;
 
 	*hint = 0;
-	if (src->len < GZ_HDR_SIZE + GZ_TRAILER_SIZE)
+	if (src->len < WD_SOFT_GZ_HDR_SIZE + WD_SOFT_GZ_TRAILER_SIZE)
 		return WD_SOFT_S_DST_SMALL;
 	ret = wd_soft_core_buf_pread(ctx, src, src->len - 4, isize, 4);
 	if (ret == WD_SOFT_CORE_S_HELD)
@@ -432,7 +424,7 @@ static u32 wd_soft_core_decompress(struct wd_soft_core_ctx *ctx,
 	struct wd_soft_core_out out;
 	struct wd_soft_core_in in;
 	u32 ret, crc, i, members = 0;
-	u8 trailer[GZ_TRAILER_SIZE];
+	u8 trailer[WD_SOFT_GZ_TRAILER_SIZE];
 	u64 size = 0;
 
 	if (sqe->params)
@@ -460,7 +452,7 @@ static u32 wd_soft_core_decompress(struct wd_soft_core_ctx *ctx,
 							  &size);
 			if (ret)
 				break;
-			for (i = 0; i < GZ_TRAILER_SIZE; i++) {
+			for (i = 0; i < WD_SOFT_GZ_TRAILER_SIZE; i++) {
 				ret = wd_soft_core_in_byte(ctx, &in,
 							   &trailer[i]);
 				if (ret)

@@ -63,9 +63,16 @@ static inline int wd_soft_zlib_init(struct wd_soft_zlib *z, enum wd_soft_zdir di
 	return ret == Z_OK ? 0 : -EIO;
 }
 
+/* the core passes zlib's flush values by number (enum wd_soft_zflush) */
+_Static_assert(Z_NO_FLUSH == WD_SOFT_Z_NO_FLUSH &&
+	       Z_SYNC_FLUSH == WD_SOFT_Z_SYNC_FLUSH &&
+	       Z_FULL_FLUSH == WD_SOFT_Z_FULL_FLUSH &&
+	       Z_FINISH == WD_SOFT_Z_FINISH, "zlib's flush values");
+
 /** wd_soft_zlib_run() - wd_soft_host_zrun() over zlib; same contract */
 static inline int wd_soft_zlib_run(struct wd_soft_zlib *z,
-				   struct wd_soft_zstream *zs, bool finish)
+				   struct wd_soft_zstream *zs,
+				   enum wd_soft_zflush flush)
 {
 	z_stream *s = &z->s;
 	int ret;
@@ -75,7 +82,7 @@ static inline int wd_soft_zlib_run(struct wd_soft_zlib *z,
 	s->next_out = zs->next_out;
 	s->avail_out = zs->avail_out;
 	if (z->dir == WD_SOFT_ZDEFLATE)
-		ret = deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
+		ret = deflate(s, (int)flush);
 	else
 		ret = inflate(s, Z_NO_FLUSH);
 	zs->next_in = s->next_in;
@@ -83,6 +90,15 @@ static inline int wd_soft_zlib_run(struct wd_soft_zlib *z,
 	zs->next_out = s->next_out;
 	zs->avail_out = s->avail_out;
 	return wd_soft_core_zret(ret);
+}
+
+/** wd_soft_zlib_reset() - wd_soft_host_zreset() over zlib */
+static inline int wd_soft_zlib_reset(struct wd_soft_zlib *z)
+{
+	int ret = z->dir == WD_SOFT_ZDEFLATE ? deflateReset(&z->s) :
+					       inflateReset(&z->s);
+
+	return ret == Z_OK ? 0 : -EIO;
 }
 
 /** wd_soft_zlib_end() - wd_soft_host_zend() over zlib */
