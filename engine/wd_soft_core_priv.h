@@ -57,8 +57,9 @@ u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 #define WD_SOFT_GZ_HDR_SIZE	10
 #define WD_SOFT_GZ_TRAILER_SIZE	8
 
-/* the output a context's backend produced and the destination has not
- * taken yet (also framing: headers, trailers, a digest)
+/* the output a (de)compression context's backend produced and the
+ * destination has not taken yet, with headers and trailers (a digest
+ * context's is the digest's size)
  */
 #define WD_SOFT_CORE_PEND	(32 * 1024)
 /* deflate's window, and the most of a preset dictionary that matters */
@@ -99,7 +100,8 @@ struct wd_soft_core_stream {
 	u32 pend_len;
 	size_t bytes;			/* counted in dev->ctx_bytes */
 	struct wd_soft_host_alg *alg;	/* NULL for crc32c */
-	u8 pend[WD_SOFT_CORE_PEND];
+	u32 pend_cap;			/* bytes at @pend */
+	u8 pend[];
 };
 
 /* wd_soft_stream.c */

@@ -153,7 +153,6 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 	return WD_SOFT_S_OK;
 }
 
-
 const wd_soft_core_op_fn wd_soft_core_ops[WD_SOFT_OP_MAX] = {
 	[WD_SOFT_OP_NOP]		= wd_soft_core_op_nop,
 	[WD_SOFT_OP_COPY]		= wd_soft_core_op_copy,

@@ -180,7 +180,7 @@ static void wd_soft_core_stream_free(struct wd_soft_core_dev *dev,
 	dev->ctx_bytes -= s->bytes;
 	wd_soft_core_unlock(&dev->lock);
 	/* the state and @pend are the caller's data: leave none behind */
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, sizeof(*s) + s->pend_cap);
 	wd_soft_core_free(s);
 }
 
@@ -231,16 +231,19 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 	struct wd_soft_core_stream *s;
 	size_t bytes = 0;
 	bool fits;
-	u32 slot;
+	u32 slot, pend;
 	int ret;
 
 	if (kind == WD_SOFT_SK_NONE || !(dev->ops & WD_SOFT_CORE_OP(cmd->op)))
 		return -EINVAL;
 	if (kind == WD_SOFT_SK_COMP ? cmd->level > 9 : cmd->level)
 		return -EINVAL;
-	s = wd_soft_core_zalloc(sizeof(*s));
+	pend = kind == WD_SOFT_SK_DIGEST ? WD_SOFT_CORE_SHA256_SIZE :
+					   WD_SOFT_CORE_PEND;
+	s = wd_soft_core_zalloc(sizeof(*s) + pend);
 	if (!s)
 		return -ENOMEM;
+	s->pend_cap = pend;
 	s->op = cmd->op;
 	s->level = cmd->level ? cmd->level : WD_SOFT_CORE_DEF_LEVEL;
 	s->refs = 1;
@@ -255,7 +258,7 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 			return -ENOMEM;
 		}
 	}
-	s->bytes = sizeof(*s) + bytes;
+	s->bytes = sizeof(*s) + pend + bytes;
 
 	wd_soft_core_lock(&dev->lock);
 	fits = dev->ctx_bytes + s->bytes <= dev->max_ctx_bytes;
@@ -400,7 +403,6 @@ static u32 wd_soft_sreq_fill(struct wd_soft_core_sreq *r)
 	r->end = n;
 	return WD_SOFT_S_OK;
 }
-
 
 static void wd_soft_sreq_consume(struct wd_soft_core_sreq *r, u32 n)
 {
@@ -615,10 +617,10 @@ static u32 wd_soft_stream_comp_dict(struct wd_soft_core_sreq *r)
 	zs.avail_in = len - off;
 	do {
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_SYNC_FLUSH);
 		/* a sync flush always outputs something: its marker */
-		if (err || zs.avail_out == WD_SOFT_CORE_PEND)
+		if (err || zs.avail_out == s->pend_cap)
 			return WD_SOFT_S_DEV_ERR;
 	} while (zs.avail_in || !zs.avail_out);
 	s->dict_id = wd_soft_core_adler32(1, r->in, len);
@@ -668,10 +670,10 @@ static u32 wd_soft_stream_comp(struct wd_soft_core_sreq *r)
 		zs.next_in = r->in + r->pos;
 		zs.avail_in = avail;
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, zf);
 		used = avail - zs.avail_in;
-		made = WD_SOFT_CORE_PEND - zs.avail_out;
+		made = s->pend_cap - zs.avail_out;
 		wd_soft_stream_check(s, r->in + r->pos, used);
 		s->total += used;
 		wd_soft_sreq_consume(r, used);
@@ -730,7 +732,7 @@ static u32 wd_soft_stream_decomp_dict(struct wd_soft_core_sreq *r)
 	zs.next_in = blk;
 	zs.avail_in = sizeof(blk);
 	zs.next_out = s->pend;
-	zs.avail_out = WD_SOFT_CORE_PEND;
+	zs.avail_out = s->pend_cap;
 	err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
 	if (err || zs.avail_in)
 		return WD_SOFT_S_DEV_ERR;
@@ -738,9 +740,9 @@ static u32 wd_soft_stream_decomp_dict(struct wd_soft_core_sreq *r)
 	zs.avail_in = n;
 	while (zs.avail_in) {
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
-		if (err || zs.avail_out == WD_SOFT_CORE_PEND)
+		if (err || zs.avail_out == s->pend_cap)
 			return WD_SOFT_S_DEV_ERR;
 	}
 	s->has_dict = true;
@@ -907,10 +909,10 @@ static u32 wd_soft_stream_decomp(struct wd_soft_core_sreq *r)
 		zs.next_in = r->in + r->pos;
 		zs.avail_in = avail;
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
 		used = avail - zs.avail_in;
-		made = WD_SOFT_CORE_PEND - zs.avail_out;
+		made = s->pend_cap - zs.avail_out;
 		wd_soft_stream_check(s, s->pend, made);
 		s->total += made;
 		s->total_in += used;
@@ -1041,8 +1043,9 @@ wd_soft_core_tmp_stream(struct wd_soft_core_ctx *ctx,
 {
 	struct wd_soft_core_stream *s = (void *)ctx->eng->out;
 
-	BUILD_BUG_ON(sizeof(*s) > WD_SOFT_CORE_CHUNK);
-	memset(s, 0, sizeof(*s) - sizeof(s->pend));
+	BUILD_BUG_ON(sizeof(*s) + WD_SOFT_CORE_PEND > WD_SOFT_CORE_CHUNK);
+	memset(s, 0, sizeof(*s));
+	s->pend_cap = WD_SOFT_CORE_PEND;
 	s->op = op;
 	s->level = level;
 	s->alg = ctx->eng->alg;
