@@ -379,6 +379,7 @@ struct wd_soft_core_sreq {
 	u64 cap;
 	u32 flush;
 	bool flushed;
+	bool count_only;
 	u32 cflags;
 };
 
@@ -419,6 +420,13 @@ static u32 wd_soft_sreq_drain(struct wd_soft_core_sreq *r, bool *full)
 	*full = false;
 	if (s->pend_off == s->pend_len)
 		return WD_SOFT_S_OK;
+	if (r->count_only) {
+		/* the destination is too small: only the size needed counts */
+		r->out_done += s->pend_len - s->pend_off;
+		s->pend_off = 0;
+		s->pend_len = 0;
+		return WD_SOFT_S_OK;
+	}
 	n = (u32)min_t(u64, s->pend_len - s->pend_off, r->cap - r->out_done);
 	if (n) {
 		ret = wd_soft_core_buf_write(r->ctx, &r->dst,
@@ -1083,8 +1091,8 @@ static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
 
 /*
  * Compression: the whole source becomes one stream (raw deflate, zlib, or
- * a gzip member). Output that does not fit: DST_SMALL, with the size
- * needed when the stream was complete by then, else 0.
+ * a gzip member). Output that does not fit: the rest is made and counted,
+ * not written: DST_SMALL with the size needed (0 beyond 32 bits).
  */
 u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
 			 const struct wd_soft_sqe *sqe, u32 *out_len)
@@ -1104,15 +1112,17 @@ u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
 	if (!s)
 		return WD_SOFT_S_DEV_ERR;
 	ret = wd_soft_stream_comp(&r);
+	if (!ret && (r.cflags & WD_SOFT_CF_MORE)) {
+		r.count_only = true;
+		ret = wd_soft_stream_comp(&r);
+		if (!ret) {
+			*out_len = r.out_done <= U32_MAX ? (u32)r.out_done : 0;
+			ret = WD_SOFT_S_DST_SMALL;
+		}
+	}
 	wd_soft_host_zend(s->alg);
 	if (ret)
 		return ret;
-	if (r.cflags & WD_SOFT_CF_MORE) {
-		*out_len = s->stage == WD_SOFT_ST_END &&
-			   r.out_done + s->pend_len - s->pend_off <= U32_MAX ?
-			   (u32)(r.out_done + s->pend_len - s->pend_off) : 0;
-		return WD_SOFT_S_DST_SMALL;
-	}
 	*out_len = (u32)r.out_done;
 	return WD_SOFT_S_OK;
 }
