@@ -991,16 +991,21 @@ u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
 	}
 	r.s = s;
 	r.flush = sqe->sflags & WD_SOFT_SF_FLUSH_MASK;
+	/* set first: a hold while the SGLs are read again keeps the progress */
+	r.in_done = q->held_in;
+	r.out_done = q->held_out;
 	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.src, q->held_in);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.dst, q->held_out);
-	if (ret)
+	if (ret) {
+		/* SGLs changed under a resumed request: its start was taken */
+		if (resume && ret == WD_SOFT_S_INVAL)
+			s->broken = true;
 		goto done;
+	}
 	r.cap = min_t(u64, r.dst.len, U32_MAX);
-	r.in_done = q->held_in;
-	r.out_done = q->held_out;
 
 	if (kind == WD_SOFT_SK_DIGEST)
 		ret = wd_soft_stream_digest(&r);
