@@ -660,6 +660,15 @@ static void test_stream_rules(const u8 *data)
 		CHECK("ctx_held_resumes", !e.status && !memcmp(ref, out, 32) &&
 		      !held_in_copies, "status %u", e.status);
 	}
+	/* an injected failure breaks the context, as every DEV_ERR does */
+	wd_soft_core_set_fail_next(&dev, 1);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, b, 0, data, 10, out, 32);
+	a = run_ctx(WD_SOFT_OP_SHA256, 0, b, 0, data, 10, out, 32).status;
+	CHECK("ctx_injected_dev_err_breaks", e.status == WD_SOFT_S_DEV_ERR &&
+	      a == WD_SOFT_S_BAD_CTX && !run_ctx(WD_SOFT_OP_SHA256, 0, b,
+						  WD_SOFT_SF_RESET, data, 10,
+						  out, 32).status,
+	      "status %u then %u", e.status, a);
 	wd_soft_core_ctx_free_all(&q);
 	CHECK("ctx_free_all", dev.ctx_bytes == 0, "%llu bytes",
 	      (unsigned long long)dev.ctx_bytes);

@@ -356,6 +356,20 @@ void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q)
 	}
 }
 
+/*
+ * A request on context @id failed before it reached it (fault injection):
+ * broken all the same, as wd_soft.h says of every DEV_ERR.
+ */
+void wd_soft_core_stream_fail(struct wd_soft_core_queue *q, u32 id)
+{
+	struct wd_soft_core_stream *s = wd_soft_core_stream_get(q, id);
+
+	if (s) {
+		s->broken = true;
+		wd_soft_core_stream_put(q, s);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* a request on a context                                                  */
 /* ---------------------------------------------------------------------- */
