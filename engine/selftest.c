@@ -24,6 +24,9 @@ struct wd_soft_host_alg {
 	struct wd_soft_zlib z;
 };
 
+/* backend states allocated so far */
+static int alg_allocs;
+
 struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
 						enum wd_soft_alg_kind kind,
 						size_t *bytes)
@@ -31,6 +34,7 @@ struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
 	struct wd_soft_host_alg *a = calloc(1, sizeof(*a));
 
 	(void)dev;
+	alg_allocs++;
 	if (a && (kind == WD_SOFT_ALG_ENGINE || kind == WD_SOFT_ALG_SHA256)) {
 		a->sha = EVP_MD_CTX_new();
 		if (!a->sha) {
@@ -620,8 +624,12 @@ static void test_stream_rules(const u8 *data)
 		ok = ok && ids[i];
 	}
 	c = (struct wd_soft_ctx_cmd){ .cmd = WD_SOFT_CTX_OPEN, .op = WD_SOFT_OP_SHA256 };
+	a = (u32)alg_allocs;
 	CHECK("ctx_per_queue_bound", ok && wd_soft_core_ctx_cmd(&q, &c) == -ENOSPC,
 	      "no");
+	/* refused before allocating (and charging) anything */
+	CHECK("ctx_per_queue_bound_allocates_nothing", a == (u32)alg_allocs,
+	      "%d allocations", alg_allocs - (int)a);
 	for (i = 0; i < WD_SOFT_MAX_CTX; i++)
 		ctx_close(ids[i]);
 	CHECK("ctx_all_freed", dev.ctx_bytes == 0, "%llu bytes",

@@ -238,6 +238,18 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 		return -EINVAL;
 	if (kind == WD_SOFT_SK_COMP ? cmd->level > 9 : cmd->level)
 		return -EINVAL;
+	/*
+	 * A full table refuses before anything is allocated, charged and
+	 * counted against the device's bound, where it would make another
+	 * queue's OPEN fail meanwhile. (The kernel's OPENs of one queue are
+	 * serialised; the slot is taken again below in any case.)
+	 */
+	wd_soft_core_lock(&q->ctx_lock);
+	for (slot = 0; slot < WD_SOFT_MAX_CTX && q->ctx[slot]; slot++)
+		;
+	wd_soft_core_unlock(&q->ctx_lock);
+	if (slot == WD_SOFT_MAX_CTX)
+		return -ENOSPC;
 	pend = kind == WD_SOFT_SK_DIGEST ? WD_SOFT_CORE_SHA256_SIZE :
 					   WD_SOFT_CORE_PEND;
 	s = wd_soft_core_zalloc(sizeof(*s) + pend);
