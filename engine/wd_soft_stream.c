@@ -238,6 +238,18 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 		return -EINVAL;
 	if (kind == WD_SOFT_SK_COMP ? cmd->level > 9 : cmd->level)
 		return -EINVAL;
+	/*
+	 * A full table refuses before anything is allocated, charged and
+	 * counted against the device's bound, where it would make another
+	 * queue's OPEN fail meanwhile. (The kernel's OPENs of one queue are
+	 * serialised; the slot is taken again below in any case.)
+	 */
+	wd_soft_core_lock(&q->ctx_lock);
+	for (slot = 0; slot < WD_SOFT_MAX_CTX && q->ctx[slot]; slot++)
+		;
+	wd_soft_core_unlock(&q->ctx_lock);
+	if (slot == WD_SOFT_MAX_CTX)
+		return -ENOSPC;
 	pend = kind == WD_SOFT_SK_DIGEST ? WD_SOFT_CORE_SHA256_SIZE :
 					   WD_SOFT_CORE_PEND;
 	s = wd_soft_core_zalloc(sizeof(*s) + pend);
@@ -353,6 +365,20 @@ void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q)
 		wd_soft_core_unlock(&q->ctx_lock);
 		if (last)
 			wd_soft_core_stream_free(q->dev, s);
+	}
+}
+
+/*
+ * A request on context @id failed before it reached it (fault injection):
+ * broken all the same, as wd_soft.h says of every DEV_ERR.
+ */
+void wd_soft_core_stream_fail(struct wd_soft_core_queue *q, u32 id)
+{
+	struct wd_soft_core_stream *s = wd_soft_core_stream_get(q, id);
+
+	if (s) {
+		s->broken = true;
+		wd_soft_core_stream_put(q, s);
 	}
 }
 
@@ -999,16 +1025,21 @@ u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
 	}
 	r.s = s;
 	r.flush = sqe->sflags & WD_SOFT_SF_FLUSH_MASK;
+	/* set first: a hold while the SGLs are read again keeps the progress */
+	r.in_done = q->held_in;
+	r.out_done = q->held_out;
 	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.src, q->held_in);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.dst, q->held_out);
-	if (ret)
+	if (ret) {
+		/* SGLs changed under a resumed request: its start was taken */
+		if (resume && ret == WD_SOFT_S_INVAL)
+			s->broken = true;
 		goto done;
+	}
 	r.cap = min_t(u64, r.dst.len, U32_MAX);
-	r.in_done = q->held_in;
-	r.out_done = q->held_out;
 
 	if (kind == WD_SOFT_SK_DIGEST)
 		ret = wd_soft_stream_digest(&r);
