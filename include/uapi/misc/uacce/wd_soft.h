@@ -197,6 +197,10 @@ struct wd_soft_cqe {
  *  - WD_SOFT_SF_RESET: the context starts a new stream (same op and level)
  *    before this request; clears a broken context.
  *
+ * A CRC-32C context starts from the register ~0 and its FINISH writes the
+ * raw register (4 bytes LE), as WD_SOFT_OP_CRC32C does: the standard
+ * CRC-32C is its complement.
+ *
  * Completion: in_len source bytes consumed, out_len written. CF_MORE: the
  * destination ran out first; send the rest of the source (possibly none)
  * with the same flush and new room, nothing is lost. CF_END: the stream
@@ -208,7 +212,8 @@ struct wd_soft_cqe {
  *
  * A failed request (CORRUPT, BAD_ADDR, DEV_ERR, CANCELED) leaves its
  * context broken: further requests get S_BAD_CTX until one with SF_RESET.
- * INVAL and BAD_CTX change nothing. Stream lengths count in 64 bits (a
+ * INVAL and BAD_CTX change nothing (but INVAL for a resumed request whose
+ * SGL changed while it waited for a page: part of its source was taken). Stream lengths count in 64 bits (a
  * stream may pass 4 GiB; gzip's ISIZE is the size mod 2^32).
  */
 #define WD_SOFT_MAX_CTX		64
