@@ -213,8 +213,9 @@ struct wd_soft_cqe {
  * A failed request (CORRUPT, BAD_ADDR, DEV_ERR, CANCELED) leaves its
  * context broken: further requests get S_BAD_CTX until one with SF_RESET.
  * INVAL and BAD_CTX change nothing (but INVAL for a resumed request whose
- * SGL changed while it waited for a page: part of its source was taken). Stream lengths count in 64 bits (a
- * stream may pass 4 GiB; gzip's ISIZE is the size mod 2^32).
+ * SGL changed while it waited for a page: part of its source was taken).
+ * Stream lengths count in 64 bits (a stream may pass 4 GiB; gzip's ISIZE
+ * is the size mod 2^32).
  */
 #define WD_SOFT_MAX_CTX		64
 
