@@ -449,6 +449,8 @@ int cmd_digest(int argc, char **argv)
 		return 1;
 	}
 	if (digest_setup(&d, depth)) {
+		for (int i = 0; i < d.qs.n; i++)
+			free(d.dq[i].slots);
 		wdt_queues_close(&d.qs);
 		return 1;
 	}
@@ -458,8 +460,8 @@ int cmd_digest(int argc, char **argv)
 		do_file(&d, argv[i]);
 	drain(&d);	/* stdout's write errors: main() */
 	print_ready(&d);
-	wdt_queues_close(&d.qs);
 	for (int i = 0; i < d.qs.n; i++)
 		free(d.dq[i].slots);
+	wdt_queues_close(&d.qs);
 	return d.status;
 }
