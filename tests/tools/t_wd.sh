@@ -209,6 +209,30 @@ bad unzip_corrupt_foreign corrupt_gz.gz 'corrupt_gz.gz: corrupt input .* at byte
 bad unzip_bad_crc crc_gz.gz 'crc_gz.gz: corrupt input .* at byte offset [0-9]'
 bad unzip_not_gzip notgz.gz 'not in gzip format'
 bad unzip_empty e0.gz 'unexpected end of input'
+# where the damage is: the byte at which zlib, fed one byte at a time, fails
+# too (damaged deflate data); a wrong CRC is found in the 8-byte trailer;
+# a pipe is not read again and gets the failed request's range
+t_corrupt_offset() {
+	local want got sz
+	want=$(python3 -c '
+import sys, zlib
+d = open(sys.argv[1], "rb").read(); o = zlib.decompressobj(31)
+for i in range(len(d)):
+    try:
+        o.decompress(d[i:i + 1])
+    except zlib.error:
+        print(i); break' corrupt_gz.gz)
+	got=$("$WD" unzip -c corrupt_gz.gz 2>&1 > /dev/null | sed -n 's/.* at byte offset \([0-9]*\)$/\1/p')
+	echo "zlib: $want, wd: $got"
+	[[ -n $want && $got == "$want" ]] || return 1
+	sz=$(stat -c %s crc_gz.gz)
+	got=$("$WD" unzip -c crc_gz.gz 2>&1 > /dev/null | sed -n 's/.* at byte offset \([0-9]*\)$/\1/p')
+	echo "crc: $got of $sz"
+	[[ -n $got ]] && ((got >= sz - 8 && got < sz)) || return 1
+	cat corrupt_gz.gz | "$WD" unzip -c > /dev/null 2> cp.err
+	grep -q "stdin: corrupt input .* at byte offset 0 to [0-9]*$" cp.err
+}
+check unzip_corrupt_offset t_corrupt_offset
 check unzip_unknown_suffix bash -c 'cp own.gz own.xyz && ! "$0" unzip own.xyz 2> us.err && grep -q "unknown suffix" us.err' "$WD"
 check unzip_test_mode_corrupt bash -c '! "$0" unzip -t corrupt_own.gz 2>/dev/null' "$WD"
 t_trailing() {

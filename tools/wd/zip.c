@@ -445,6 +445,90 @@ static int trailing(struct ustate *u)
 	return 0;
 }
 
+/*
+ * One step of a replay: @len bytes at @buf through the stream, output
+ * dropped. 0, 1 (the device failed it), or -1 (not as the first run went).
+ */
+static int replay_step(struct zctx *z, const uint8_t *buf, size_t len)
+{
+	struct wd_queue *q = &z->p.qs.q[0];
+	struct wd_stream_req req;
+	size_t done = 0;
+	void *r;
+
+	do {
+		wd_prep_stream(&req, z->uout[0], UOUT, buf + done,
+			       (uint32_t)(len - done), WD_NO_FLUSH);
+		if (wd_stream_send(z->us, &req))
+			return -1;
+		wd_flush(q);
+		if (wd_recv_sync(q, &r) < 0 || r != &req)
+			return -1;
+		if (req.status)
+			return 1;
+		done += req.in_len;
+		/* a member's end before all was taken: not the first run's path */
+		if (done < len && !(req.flags & WD_STREAM_MORE))
+			return -1;
+	} while (req.flags & WD_STREAM_MORE || done < len);
+	return 0;
+}
+
+/*
+ * Replay the file's stream from its start (a seekable input: pread()) up
+ * to @lo in large steps, then [@lo, @hi) in @step-byte steps: *@at, the
+ * start of the step that failed. 0, or -1 (not seekable, or no failure).
+ */
+static int replay(struct zctx *z, int fd, uint64_t lo, uint64_t hi,
+		  size_t step, uint64_t *at)
+{
+	uint64_t off = 0;
+
+	wd_stream_reset(z->us);
+	while (off < hi) {
+		size_t n = off < lo ? (lo - off > UIN ? UIN : (size_t)(lo - off)) :
+			   (hi - off > step ? step : (size_t)(hi - off));
+		ssize_t got = pread(fd, z->uin[0], n, (off_t)off);
+		int ret;
+
+		if (got != (ssize_t)n)
+			return -1;
+		ret = replay_step(z, z->uin[0], n);
+		if (ret < 0 || (ret > 0 && off < lo))
+			return -1;
+		if (ret > 0) {
+			*at = off;
+			return 0;
+		}
+		off += n;
+	}
+	return -1;
+}
+
+/*
+ * Corrupt input: the message names the file and where the device found
+ * the damage. A failed request reports no progress, so the device is asked
+ * again, on the stream replayed from a seekable input's start: in 4 KiB,
+ * then 1-byte steps over the failed request's @len bytes from @off. A pipe
+ * is not read again: the message names the range.
+ */
+static void corrupt(struct zctx *z, int fd, int status, uint64_t off, size_t len)
+{
+	uint64_t at = off;
+	bool found = len == 1;
+
+	if (!found && (len <= 4096 || !replay(z, fd, off, off + len, 4096, &at)))
+		found = !replay(z, fd, at, at + 4096 < off + len ? at + 4096 : off + len,
+				1, &at);
+	if (found)
+		wdt_err("%s: %s at byte offset %llu", z->name, status_msg(status),
+			(unsigned long long)at);
+	else
+		wdt_err("%s: %s at byte offset %llu to %llu", z->name,
+			status_msg(status), (unsigned long long)off,
+			(unsigned long long)(off + len - 1));
+}
+
 int unzip_stream(struct zctx *z, int fd)
 {
 	struct wd_queue *q = &z->p.qs.q[0];
@@ -495,9 +579,7 @@ int unzip_stream(struct zctx *z, int fd)
 		if (ret)
 			break;
 		if (req.status) {
-			wdt_err("%s: %s at byte offset %llu (in the %zu bytes from there)",
-				z->name, status_msg(req.status),
-				(unsigned long long)(u.cur.off + u.cur.pos),
+			corrupt(z, fd, req.status, u.cur.off + u.cur.pos,
 				u.cur.len - u.cur.pos);
 			ret = req.status;
 			break;
