@@ -51,7 +51,9 @@ ua9=$(ls /sys/bus/wd_soft/devices/wd_soft9/uacce 2>/dev/null)
 $WD zip -6 -c text > t.gz; rc=$?
 gzip -dc t.gz | cmp - text
 ok zip_gzip_d $((rc + $?))
-got=$(sha256sum < t.gz | cut -d' ' -f1)
+# one chunk: the same bytes as the in-process device's (several chunks
+# differ, both valid: the kernel's zlib after a sync flush or dictionary)
+got=$($WD zip -6 -c --chunk 4M text | sha256sum | cut -d' ' -f1)
 if [ -n "$EXPECTED" ]; then
 	[ "$got" = "$EXPECTED" ]
 	ok zip_same_output_as_in_process $? "$got != $EXPECTED"
@@ -60,7 +62,7 @@ else
 fi
 if [ -n "$ua9" ]; then
 	got9=$($WD zip -6 -c --device /dev/$ua9 text | sha256sum | cut -d' ' -f1)
-	[ "$got9" = "$got" ]
+	[ "$got9" = "$(sha256sum < t.gz | cut -d' ' -f1)" ]
 	ok zip_same_output_pasid_device $?
 	$WD zip -c --device /dev/ua0,/dev/$ua9 --queues 4 rnd | $WD unzip --device /dev/$ua9 | cmp - rnd
 	ok zip_two_devices $?
