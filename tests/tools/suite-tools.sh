@@ -131,10 +131,12 @@ fi
 head -c $((65 << 20)) /dev/zero > z65 && cat rnd >> z65 && sha256sum z65 > z65.ref
 echo "8 mode=noiommu queues=2" > /sys/bus/wd_soft/new_device 2>/dev/null
 ua8=$(ls /sys/bus/wd_soft/devices/wd_soft8/uacce 2>/dev/null)
-for d in ua0 $ua9 $ua8; do
-	$WD -v digest --device /dev/$d z65 > z65.sum 2> z65.err && cmp z65.sum z65.ref &&
-	grep -q "z65: 70157440 bytes hashed on /dev/$d" z65.err
-	ok digest_over_64mib_$d $? "$(cat z65.err)"
+for dm in ua0:sva "$ua9:pasid" "$ua8:noiommu"; do
+	d=${dm%%:*} m=${dm#*:}
+	[ -n "$d" ] || continue
+	$WD -v digest --device "/dev/$d" z65 > z65.sum 2> z65.err && cmp z65.sum z65.ref &&
+	grep -q "z65: 70157440 bytes hashed on /dev/$d ($m mode)" z65.err
+	ok "digest_over_64mib_$m" $? "$(cat z65.err)"
 done
 [ -n "$ua8" ] || skip digest_over_64mib_noiommu "no NOIOMMU instance"
 echo 8 > /sys/bus/wd_soft/del_device 2>/dev/null
