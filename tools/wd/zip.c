@@ -46,7 +46,7 @@
 #define UIN		(256u << 10)	/* unzip: an input buffer */
 #define UOUT		(1u << 20)	/* unzip: an output buffer */
 
-/* a chunk in flight (wdt_pipe's slot): its request first */
+/* a chunk in flight: a slot of the pipeline (wdt_pipe) */
 struct slot {
 	struct wd_stream_req req;	/* the chunk */
 	struct wd_stream_req dreq;	/* its dictionary, before it */
@@ -57,7 +57,6 @@ struct slot {
 	int pending;			/* requests not received yet */
 	bool last;
 };
-_Static_assert(offsetof(struct slot, req) == 0, "wdt_pipe: the request first");
 
 void zip_warn(struct zctx *z, const char *fmt, ...)
 {
