@@ -53,7 +53,16 @@ t_bench_comp_rows() {
 	grep -Eq '^  wd zip -6, in-process device \(2 engines\) +[0-9.]+ MiB/s +[0-9]+ bytes \([0-9.]+ of input\)$' bc.txt &&
 	grep -q 'wd zip (in-process, 2 engines) / pigz -p 2 -6' bc.txt &&
 	[[ $(grep -c '^  wd zip -6.* bytes' bc.txt) == 3 ]] &&
-	[[ $(grep '^  wd zip -6' bc.txt | awk '{print $(NF-4)}' | sort -u | wc -l) == 1 ]]
+	[[ $(grep '^  wd zip -6' bc.txt | awk '{print $(NF-4)}' | sort -u | wc -l) == 1 ]] &&
+	# the streams beside their references: digest, unzip, and their targets
+	grep -Eq '^  sha256sum +[0-9.]+ MiB/s$' bc.txt &&
+	grep -Eq '^  wd digest, in-process PASID \(reserved memory\) +[0-9.]+ MiB/s$' bc.txt &&
+	grep -Eq '^  (gzip|pigz) -d +[0-9.]+ MiB/s$' bc.txt &&
+	grep -Eq '^  wd unzip, in-process PASID \(one stream\) +[0-9.]+ MiB/s$' bc.txt &&
+	grep -q 'wd digest sha256, large file (in-process, PASID) / sha256sum' bc.txt &&
+	grep -q 'wd unzip (in-process, PASID) / gzip -d' bc.txt &&
+	grep -q 'wd unzip (in-process, PASID) / pigz -d' bc.txt &&
+	[[ ! -e text.pigz.gz && ! -e text.x3 ]]
 }
 check bench_comp_engines_rows t_bench_comp_rows
 check bench_comp_no_corpus bash -c 'timeout 120 "$0" --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WDB"
@@ -74,9 +83,9 @@ rows = sum(1 for _ in open(sys.argv[2])) - 1
 assert [r["run"] for r in d["runs"]] == ["native"], d["runs"]
 assert len(d["results"]) == rows > 20, (len(d["results"]), rows)
 assert all(r["run"] == "native" and "ops_per_s" in r for r in d["results"])
-assert len(d["compression"]) == 6, d["compression"]
+assert len(d["compression"]) == 13, d["compression"]
 t = d["targets"]
-assert len(t) == 7, t
+assert len(t) == 10, t
 for x in t:
     assert {"name", "ratio", "goal", "met"} <= x.keys(), x
     assert isinstance(x["met"], bool) and isinstance(x["goal"], (int, float)), x

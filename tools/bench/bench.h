@@ -51,6 +51,7 @@ struct target {
 struct comp_row {
 	char name[64];
 	double secs, mib_s;
+	uint64_t in;		/* the bytes its MiB/s counts (uncompressed) */
 	uint64_t out;
 	bool ok;
 	char note[96];
@@ -66,8 +67,8 @@ extern char wd_exe[PATH_MAX];	/* wd, for the compression rows */
 
 /* what was measured (report.c) */
 #define MAX_RESULTS	256
-#define MAX_TARGETS	16
-#define MAX_COMP	16
+#define MAX_TARGETS	20
+#define MAX_COMP	24
 extern struct result results[MAX_RESULTS];
 extern int nresults;
 extern struct target targets[MAX_TARGETS];

@@ -2,13 +2,16 @@
 /*
  * wd-bench: compression at level 6 on a corpus, `wd zip` on the in-process
  * device against zlib and libdeflate in-process (one thread) and pigz -p 2;
- * wd zip and pigz both run as commands writing into a pipe, median of the
- * runs.
+ * then the device's streams against the usual tools: `wd digest` of a file
+ * over the device's 64 MiB request limit against sha256sum, `wd unzip` of
+ * pigz's output against gzip -d and pigz -d. Commands write into a pipe,
+ * median of the runs, all in the same run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,7 @@ static struct comp_row *comp_new(const char *name)
 	c = &comp_rows[ncomp++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->in = corpus_size;
 	return c;
 }
 
@@ -80,8 +84,9 @@ static int run_cmd(char *const argv[], uint64_t *out, double *secs)
  * It is set in our environment, which the child inherits, while the
  * command runs, and put back afterwards.
  */
-static struct comp_row *comp_cmd(const char *name, char *const argv[],
-				 const char *engines, int reps)
+static struct comp_row *comp_cmd_in(const char *name, char *const argv[],
+				    const char *engines, int reps, uint64_t in,
+				    bool sized)
 {
 	struct comp_row *c = comp_new(name);
 	const char *old = getenv("WD_LOCAL_ENGINES");
@@ -107,15 +112,121 @@ static struct comp_row *comp_cmd(const char *name, char *const argv[],
 	} else {
 		qsort(t, (size_t)reps, sizeof(double), cmp_dbl);
 		c->secs = t[reps / 2];
-		c->mib_s = (double)corpus_size / c->secs / (1 << 20);
+		c->mib_s = (double)in / c->secs / (1 << 20);
 		c->ok = true;
 	}
-	printf("  %-44s %10.1f MiB/s %12llu bytes (%.3f of input)%s%s\n", c->name,
-	       c->mib_s, (unsigned long long)c->out,
-	       corpus_size ? (double)c->out / (double)corpus_size : 0,
-	       c->ok ? "" : "  ", c->note);
+	c->in = in;
+	if (sized)
+		printf("  %-44s %10.1f MiB/s %12llu bytes (%.3f of input)%s%s\n", c->name,
+		       c->mib_s, (unsigned long long)c->out,
+		       in ? (double)c->out / (double)in : 0, c->ok ? "" : "  ", c->note);
+	else
+		printf("  %-44s %10.1f MiB/s%s%s\n", c->name, c->mib_s,
+		       c->ok ? "" : "  ", c->note);
 	fflush(stdout);
 	return c;
+}
+
+/* a compressor: MiB/s of the corpus, and its output's size */
+static struct comp_row *comp_cmd(const char *name, char *const argv[],
+				 const char *engines, int reps)
+{
+	return comp_cmd_in(name, argv, engines, reps, corpus_size, true);
+}
+
+/* run a shell command line: 0, or -1 */
+static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shell(const char *fmt, ...)
+{
+	char cmd[3 * PATH_MAX];
+	va_list ap;
+	int n, st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -1;
+	st = system(cmd);
+	return st == 0 ? 0 : -1;
+}
+
+static double ratio(const struct comp_row *a, const struct comp_row *b)
+{
+	return a->ok && b->ok && b->mib_s > 0 ? a->mib_s / b->mib_s : NAN;
+}
+
+/*
+ * The device's streams: wd digest of a file of three corpora (one with
+ * --quick), over the 64 MiB a request may carry, against sha256sum; wd
+ * unzip of pigz -p 2 -6's output of the corpus against gzip -d and pigz
+ * -d. The files are made beside the corpus and removed.
+ */
+static void stream_suite(const char *corpus, int reps, bool quick)
+{
+	char big[PATH_MAX], gz[PATH_MAX];
+	struct comp_row *sum, *dsva, *dpasid, *gzd, *pigzd, *usva, *upasid;
+	uint64_t big_size = corpus_size * (quick ? 1 : 3);
+	bool have_pigz;
+
+	printf("\n== streams: wd digest of a %llu MiB file, wd unzip of pigz -6 output of the corpus\n",
+	       (unsigned long long)(big_size >> 20));
+	if (snprintf(big, sizeof(big), "%s.x3", corpus) >= (int)sizeof(big) ||
+	    snprintf(gz, sizeof(gz), "%s.pigz.gz", corpus) >= (int)sizeof(gz))
+		return;
+	if (quick)
+		snprintf(big, sizeof(big), "%s", corpus);
+	else if (shell("cat '%s' '%s' '%s' > '%s'", corpus, corpus, corpus, big)) {
+		printf("  cannot write %s: skipped\n", big);
+		return;
+	}
+	{
+		char *sa[] = { "sha256sum", big, NULL };
+		char *wa[] = { wd_exe, "digest", "--device", "local:sva", big, NULL };
+		char *wb[] = { wd_exe, "digest", "--device", "local:pasid", big, NULL };
+
+		sum = comp_cmd_in("sha256sum", sa, NULL, reps, big_size, false);
+		dsva = comp_cmd_in("wd digest, in-process SVA (the file mapped)", wa,
+				   "1", reps, big_size, false);
+		dpasid = comp_cmd_in("wd digest, in-process PASID (reserved memory)",
+				     wb, "1", reps, big_size, false);
+	}
+	if (!quick)
+		unlink(big);
+	target("wd digest sha256, large file (in-process, PASID) / sha256sum (MiB/s)",
+	       ratio(dpasid, sum), 1.0, true, dpasid->ok && sum->ok,
+	       "%.1f / %.1f MiB/s; SVA %.1f MiB/s", dpasid->mib_s, sum->mib_s,
+	       dsva->mib_s);
+
+	have_pigz = !shell("pigz -p 2 -6 -c '%s' > '%s' 2>/dev/null", corpus, gz);
+	if (!have_pigz && shell("gzip -6 -c '%s' > '%s'", corpus, gz)) {
+		printf("  cannot write %s: skipped\n", gz);
+		unlink(gz);
+		return;
+	}
+	printf("  decompression of %s output of the corpus, MiB/s of its output:\n",
+	       have_pigz ? "pigz -p 2 -6" : "gzip -6 (no pigz)");
+	{
+		char *ga[] = { "gzip", "-dc", gz, NULL };
+		char *pa[] = { "pigz", "-dc", gz, NULL };
+		char *wa[] = { wd_exe, "unzip", "-c", "--device", "local:sva", gz, NULL };
+		char *wb[] = { wd_exe, "unzip", "-c", "--device", "local:pasid", gz, NULL };
+
+		gzd = comp_cmd_in("gzip -d", ga, NULL, reps, corpus_size, false);
+		pigzd = comp_cmd_in("pigz -d", pa, NULL, reps, corpus_size, false);
+		usva = comp_cmd_in("wd unzip, in-process SVA (one stream)", wa, "1",
+				   reps, corpus_size, false);
+		upasid = comp_cmd_in("wd unzip, in-process PASID (one stream)", wb, "1",
+				     reps, corpus_size, false);
+	}
+	unlink(gz);
+	target("wd unzip (in-process, PASID) / gzip -d (MiB/s)", ratio(upasid, gzd),
+	       1.0, true, upasid->ok && gzd->ok, "%.1f / %.1f MiB/s; SVA %.1f MiB/s",
+	       upasid->mib_s, gzd->mib_s, usva->mib_s);
+	target("wd unzip (in-process, PASID) / pigz -d (MiB/s)", ratio(upasid, pigzd),
+	       0.7, true, upasid->ok && pigzd->ok,
+	       "%.1f / %.1f MiB/s (pigz -d: inflate on one thread, check and I/O on others)",
+	       upasid->mib_s, pigzd->mib_s);
 }
 
 static struct comp_row *comp_inproc(const char *name, int which, const uint8_t *in,
@@ -239,4 +350,5 @@ void comp_suite(const char *corpus, const char *dev, const char *dev2,
 	       (double)wd1->out / (double)pigz->out : NAN, 1.0, false,
 	       wd1->ok && pigz->ok, "%llu / %llu bytes",
 	       (unsigned long long)wd1->out, (unsigned long long)pigz->out);
+	stream_suite(corpus, reps, quick);
 }

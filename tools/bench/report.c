@@ -117,7 +117,7 @@ static void json_comp(FILE *f, const struct comp_row *c)
 	json_num(f, "mib_per_s", c->ok, "%.2f", c->mib_s);
 	json_num(f, "seconds", c->ok, "%.4f", c->secs);
 	fprintf(f, ", \"out_bytes\": %llu, \"in_bytes\": %llu",
-		(unsigned long long)c->out, (unsigned long long)corpus_size);
+		(unsigned long long)c->out, (unsigned long long)c->in);
 	json_kv(f, ", ", "note", c->note);
 	fputc('}', f);
 }

@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * wd digest --alg sha256|crc32c [FILE]...: checksums through an
+ * wd digest --alg sha256|crc32c [FILE]...: checksums computed by an
  * accelerator, printed as sha256sum prints them ("HEX  NAME"), so that
  * `sha256sum -c` accepts the sha256 output.
  *
- * Files are requests in flight over several queues, completed in order.
- * On an SVA device a regular file is mapped and handed to the device where
- * it lies (no copy); otherwise (a pipe, or a PASID/NOIOMMU device) it is
- * read into the queue's reserved memory.
- *   sha256: one request per file (the device cannot continue a SHA-256
- *     across requests: wd.h), so at most 64 MiB, the device's limit; a
- *     larger file, or one that does not fit the reserved buffer on a
- *     non-SVA device, is read and hashed in-process with OpenSSL (-v says
- *     so): never from a mapping on this thread, where a file truncated
- *     meanwhile would raise SIGBUS. The device's engines survive such a
- *     fault and fail the request instead.
- *   crc32c: pieces of up to 16 MiB (mapped) or of the buffer, all in
- *     flight with seed 0, joined with crc32c_combine(): any size.
- * A regular file found shorter than it was when opened is an error
+ * Each file is one digest stream of the device (wd_stream_open(3)): its
+ * chunks go to the stream in order, several in flight, the last with
+ * WD_FINISH, which returns the digest. Any size and every memory mode run
+ * on the device; nothing is hashed in-process. Files are spread over the
+ * queues (file k on queue k % n) and their sums printed in the order given.
+ *
+ * Where the device reads from: on an SVA queue a regular file is mapped
+ * and handed over in pieces where it lies (no copy); otherwise (a pipe, a
+ * PASID or NOIOMMU queue) chunks are read into the queue's reserved memory
+ * (wd_reserve_memory()), one buffer per request in flight. A mapping read
+ * past a truncation fails the device's request (-EFAULT), never this
+ * process. A regular file found shorter than it was when opened is an error
  * ("file shrank while it was read"), whichever path read it.
  */
 #define _GNU_SOURCE
@@ -31,92 +29,58 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "wdtool.h"
 
-#define DEV_MAX_SRC	(64u << 20)
-#define MAP_PIECE	(16u << 20)
-
-/* ---- CRC-32C combination (zlib's crc32_combine, Castagnoli polynomial) ---- */
-
-static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
-{
-	uint32_t sum = 0;
-
-	for (; vec; vec >>= 1, mat++)
-		if (vec & 1)
-			sum ^= *mat;
-	return sum;
-}
-
-static void gf2_square(uint32_t *sq, const uint32_t *mat)
-{
-	for (int n = 0; n < 32; n++)
-		sq[n] = gf2_times(mat, mat[n]);
-}
-
-/* crc32c(A B) from crc32c(A), crc32c(B) and the length of B */
-static uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
-{
-	uint32_t even[32], odd[32], row = 1;
-
-	if (!len2)
-		return crc1;
-	odd[0] = 0x82f63b78u;
-	for (int n = 1; n < 32; n++) {
-		odd[n] = row;
-		row <<= 1;
-	}
-	gf2_square(even, odd);	/* 2 zero bits */
-	gf2_square(odd, even);	/* 4 zero bits */
-	do {
-		gf2_square(even, odd);
-		if (len2 & 1)
-			crc1 = gf2_times(even, crc1);
-		len2 >>= 1;
-		if (!len2)
-			break;
-		gf2_square(odd, even);
-		if (len2 & 1)
-			crc1 = gf2_times(odd, crc1);
-		len2 >>= 1;
-	} while (len2);
-	return crc1 ^ crc2;
-}
-
-/* ---- state ---- */
+#define MAP_PIECE	(16u << 20)	/* SVA: bytes of the mapping per request */
+#define READ_CHUNK	(4u << 20)	/* reserved memory per request, at most */
+#define RES_ROOM	64u		/* the result, after a slot's buffer */
+#define MAX_SPQ		32		/* in flight per queue (streams: 64 per queue) */
 
 struct file {
 	const char *name;	/* as given; NULL: stdin */
 	int fd;
 	uint8_t *map;		/* mapping of a regular file (SVA), or NULL */
-	uint8_t *heap;		/* sha256 of a stream (SVA): the whole input */
 	uint64_t size;		/* regular files: the size when opened */
-	bool regular, failed;
-	uint32_t crc;
-	uint64_t pieces_out;	/* requests sent and not received */
-	uint8_t sha[32];
+	uint64_t sent;		/* bytes sent to the stream */
+	bool regular, failed, done;
+	int qi;			/* its queue */
+	struct wd_stream *s;
+	uint64_t reqs, inflight;	/* requests sent, not yet received */
+	uint8_t sum[32];
+	struct file *next;	/* the print order */
 };
 
-/* a request of the pipeline (wdt_pipe): its request first */
+/* a request in flight: its slot on the queue */
 struct dslot {
-	struct wd_digest_req req;
-	uint8_t *buf;		/* reserved memory, non-SVA */
-	uint8_t *res;		/* the result: res_sva, or reserved memory */
-	uint8_t res_sva[32];
+	struct wd_stream_req req;
+	uint8_t *buf;		/* reserved memory: the input read */
+	uint8_t *res;		/* reserved memory: the result (WD_FINISH) */
 	struct file *f;
-	bool last;		/* the file's last piece */
+	bool last;
 };
-_Static_assert(offsetof(struct dslot, req) == 0, "wdt_pipe: the request first");
+
+struct dq {
+	struct wd_queue *q;
+	struct dslot *slots;	/* spq of them, a ring */
+	uint64_t sub, done;
+};
 
 struct dctx {
 	bool sha;
-	struct wdt_pipe p;	/* its slots: struct dslot */
+	struct wdt_queues qs;
+	struct dq dq[WDT_MAX_QUEUES];
+	int spq;
 	size_t buf_cap;
-	bool sva;
+	int next_q;
+	struct file *head, *tail;	/* files not printed yet, in order */
 	int status;
 };
+
+static const char *fname(const struct file *f)
+{
+	return f->name ? f->name : "-";
+}
 
 /*
  * sha256sum's line (coreutils 9.1): a name holding a backslash, newline or
@@ -125,15 +89,16 @@ struct dctx {
  */
 static void print_sum(struct dctx *d, struct file *f)
 {
-	const char *name = f->name ? f->name : "-";
+	const char *name = fname(f);
 
 	if (strpbrk(name, "\\\n\r"))
 		putchar('\\');
 	if (d->sha)
 		for (int i = 0; i < 32; i++)
-			printf("%02x", f->sha[i]);
-	else
-		printf("%08x", f->crc);
+			printf("%02x", f->sum[i]);
+	else	/* the device's CRC-32C: little-endian */
+		printf("%08x", f->sum[0] | f->sum[1] << 8 | f->sum[2] << 16 |
+		       (uint32_t)f->sum[3] << 24);
 	fputs("  ", stdout);
 	for (const char *p = name; *p; p++) {
 		switch (*p) {
@@ -146,20 +111,38 @@ static void print_sum(struct dctx *d, struct file *f)
 	putchar('\n');
 }
 
-static const char *fname(const struct file *f)
-{
-	return f->name ? f->name : "-";
-}
-
-/* the file is done with: its mapping, buffer, fd and itself */
+/* the file is done with: its stream, mapping, fd and itself */
 static void drop_file(struct file *f)
 {
+	wd_stream_close(f->s);
 	if (f->map)
 		munmap(f->map, f->size);
-	free(f->heap);
 	if (f->fd > STDIN_FILENO)
 		close(f->fd);
 	free(f);
+}
+
+/* print (or skip, when failed) the finished files at the head of the order */
+static void print_ready(struct dctx *d)
+{
+	while (d->head && d->head->done) {
+		struct file *f = d->head;
+
+		d->head = f->next;
+		if (!d->head)
+			d->tail = NULL;
+		if (!f->failed)
+			print_sum(d, f);
+		drop_file(f);
+	}
+}
+
+static void file_error(struct dctx *d, struct file *f, const char *msg)
+{
+	if (!f->failed)
+		wdt_err("%s: %s", fname(f), msg);
+	f->failed = true;
+	d->status = 1;
 }
 
 /*
@@ -171,232 +154,160 @@ static bool shrank(struct dctx *d, struct file *f, uint64_t got)
 {
 	if (!f->regular || got >= f->size)
 		return false;
-	wdt_err("%s: file shrank while it was read", fname(f));
-	f->failed = true;
-	d->status = 1;
+	file_error(d, f, "file shrank while it was read");
 	return true;
 }
 
-/* why the device failed a piece: a mapping cut short by a truncation? */
+/* why the device failed a request: a mapping cut short by a truncation? */
 static void device_failed(struct dctx *d, struct file *f, int status)
 {
 	struct stat st;
+	char msg[96];
 
+	if (f->failed)
+		return;	/* the requests after a failure fail too (-EBADF) */
 	if (status == -EFAULT && f->map && !fstat(f->fd, &st) &&
 	    shrank(d, f, (uint64_t)st.st_size))
 		return;
-	wdt_err("%s: the device failed: %s", fname(f), strerror(-status));
-	f->failed = true;
-	d->status = 1;
+	snprintf(msg, sizeof(msg), "the device failed: %s", strerror(-status));
+	file_error(d, f, msg);
 }
 
-/* receive the oldest request; prints a file's sum when its last piece is in */
-static int recv_one(struct dctx *d)
+/* receive the oldest request of queue @qi */
+static void recv_one(struct dctx *d, int qi)
 {
-	struct dslot *s;
+	struct dq *q = &d->dq[qi];
+	struct dslot *s = &q->slots[q->done % (uint64_t)d->spq];
 	struct file *f;
+	void *r;
+	int ret;
 
-	wd_flush(wdt_pipe_queue(&d->p, d->p.done));
-	s = wdt_pipe_recv(&d->p, NULL);
-	if (!s)
+	wd_flush(q->q);
+	ret = wd_recv_sync(q->q, &r);
+	if (ret < 0 || r != &s->req) {
+		wdt_err("device queue failed: %s",
+			ret < 0 ? strerror(-ret) : "request out of order");
 		exit(1);
+	}
+	q->done++;
 	f = s->f;
-	f->pieces_out--;
-	if (s->req.status && !f->failed)
+	f->inflight--;
+	if (s->req.status)
 		device_failed(d, f, s->req.status);
-	if (!f->failed) {
-		if (d->sha)
-			memcpy(f->sha, s->res, 32);
-		else
-			f->crc = crc32c_combine(f->crc, s->req.crc, s->req.src_len);
-	}
-	if (s->last) {
-		if (!f->failed)
-			print_sum(d, f);
-		drop_file(f);
-	}
-	return 0;
+	if (!s->last)
+		return;
+	if (!f->failed && !(s->req.flags & WD_STREAM_END))
+		file_error(d, f, "the device did not end the digest");
+	if (!f->failed)
+		memcpy(f->sum, s->res, d->sha ? 32 : 4);
+	f->done = true;
+	wdt_info("%s: %llu bytes hashed on %s (%s mode), one stream of %llu request(s)",
+		 fname(f), (unsigned long long)f->sent, q->q->dev_path,
+		 wdt_mode_name(q->q->dev_flags), (unsigned long long)f->reqs);
+	print_ready(d);
 }
 
 static void drain(struct dctx *d)
 {
-	while (d->p.done < d->p.sub)
-		recv_one(d);
+	for (int i = 0; i < d->qs.n; i++)
+		while (d->dq[i].done < d->dq[i].sub)
+			recv_one(d, i);
 }
 
-static struct dslot *next_slot(struct dctx *d)
+/* a free slot of the file's queue */
+static struct dslot *next_slot(struct dctx *d, struct file *f)
 {
-	if (wdt_pipe_full(&d->p))
-		recv_one(d);
-	return wdt_pipe_slot(&d->p, d->p.sub);
+	struct dq *q = &d->dq[f->qi];
+
+	if (q->sub - q->done == (uint64_t)d->spq)
+		recv_one(d, f->qi);
+	return &q->slots[q->sub % (uint64_t)d->spq];
 }
 
-static int send_piece(struct dctx *d, struct dslot *s, struct file *f,
-		      const void *src, size_t len, bool last)
+/* send @len bytes at @src on the file's stream (@last: WD_FINISH) */
+static void send_piece(struct dctx *d, struct dslot *s, struct file *f,
+		       const void *src, size_t len, bool last)
 {
+	struct dq *q = &d->dq[f->qi];
 	int ret;
 
 	s->f = f;
 	s->last = last;
-	wd_prep_digest(&s->req, s->res, d->sha ? WD_SHA256_SIZE : WD_CRC32C_SIZE,
-		       src, (uint32_t)len, 0);
-	ret = wdt_pipe_send(&d->p);
+	wd_prep_stream(&s->req, s->res, RES_ROOM, src, (uint32_t)len,
+		       last ? WD_FINISH : WD_NO_FLUSH);
+	ret = wd_stream_send(f->s, &s->req);
 	if (ret) {
 		wdt_err("%s: send: %s", fname(f), strerror(-ret));
 		exit(1);
 	}
-	f->pieces_out++;
-	if (d->p.sub % (uint64_t)d->p.qs.n == 0 || last)
-		wdt_pipe_flush(&d->p);
-	return 0;
+	q->sub++;
+	f->inflight++;
+	f->reqs++;
+	f->sent += len;
+	wd_flush(q->q);
 }
 
-/*
- * SHA-256 in-process (OpenSSL) of @pre (already read) and the rest of the
- * file, read with read(): a file truncated meanwhile ends early, where a
- * mapping would raise SIGBUS. Bytes hashed, or -errno.
- */
-static int64_t sha_cpu(struct file *f, const uint8_t *pre, size_t pre_len)
+/* the file's stream, on its queue: 0 or -errno */
+static int open_stream(struct dctx *d, struct file *f)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	uint8_t *buf = malloc(1 << 20);
-	unsigned int len = 32;
-	int64_t total = (int64_t)pre_len;
-	ssize_t n = 0;
+	struct dq *q = &d->dq[f->qi];
+	int ret;
 
-	if (!c || !buf || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
-		total = -ENOMEM;
-		goto out;
-	}
-	EVP_DigestUpdate(c, pre, pre_len);
-	while ((n = wdt_read_full(f->fd, buf, 1 << 20)) > 0) {
-		EVP_DigestUpdate(c, buf, (size_t)n);
-		total += n;
-	}
-	if (n < 0)
-		total = n;
-	else
-		EVP_DigestFinal_ex(c, f->sha, &len);
-out:
-	EVP_MD_CTX_free(c);
-	free(buf);
-	return total;
+	/* too many streams open: wait for files in flight on the queue to end */
+	while ((ret = wd_stream_open(q->q, 0, 0, &f->s)) == -ENOSPC &&
+	       q->done < q->sub)
+		recv_one(d, f->qi);
+	return ret;
 }
 
-static void fail_file(struct dctx *d, struct file *f, int err)
+/* the file's chunks: pieces of the mapping, or read into reserved memory */
+static void stream_file(struct dctx *d, struct file *f)
 {
-	wdt_err("%s: %s", fname(f), strerror(-err));
-	d->status = 1;
-	drop_file(f);
-}
-
-/* a SHA-256 over the device's limit: in-process, in order with the others */
-static void sha_in_process(struct dctx *d, struct file *f, const uint8_t *pre,
-			   size_t pre_len)
-{
-	int64_t got;
-
-	drain(d);
-	wdt_info("%s: over the device's 64 MiB limit for one SHA-256: hashed in-process",
-		 fname(f));
-	got = sha_cpu(f, pre, pre_len);
-	if (got < 0)
-		return fail_file(d, f, (int)got);
-	if (!shrank(d, f, (uint64_t)got))
-		print_sum(d, f);
-	drop_file(f);
-}
-
-/* SHA-256: one request, from the mapping or from what was read */
-static void sha_file(struct dctx *d, struct file *f)
-{
-	size_t cap = d->sva ? DEV_MAX_SRC : d->buf_cap;
-	struct dslot *s = NULL;
-	uint8_t *buf, more;
-	ssize_t n, extra;
-
-	if (f->regular && f->size > DEV_MAX_SRC)
-		return sha_in_process(d, f, NULL, 0);
-	if (f->map)
-		return (void)send_piece(d, next_slot(d), f, f->map, f->size, true);
-	/* read the input: into the heap (SVA) or a slot's reserved memory */
-	if (d->sva) {
-		buf = f->heap = malloc(cap);
-		if (!buf)
-			return fail_file(d, f, -ENOMEM);
-	} else {
-		s = next_slot(d);
-		buf = s->buf;
-	}
-	n = wdt_read_full(f->fd, buf, cap);
-	extra = n == (ssize_t)cap ? wdt_read_full(f->fd, &more, 1) : 0;
-	if (n < 0 || extra < 0)
-		return fail_file(d, f, (int)(n < 0 ? n : extra));
-	if (extra) {
-		/* more than one request holds */
-		uint8_t *pre = malloc(cap + 1);
-
-		if (!pre)
-			return fail_file(d, f, -ENOMEM);
-		memcpy(pre, buf, cap);
-		pre[cap] = more;
-		sha_in_process(d, f, pre, cap + 1);
-		free(pre);
-		return;
-	}
-	if (shrank(d, f, (uint64_t)n))
-		return drop_file(f);
-	send_piece(d, s ? s : next_slot(d), f, buf, (size_t)n, true);
-}
-
-/* CRC-32C: pieces of the mapping, or of what is read, all in flight */
-static void crc_file(struct dctx *d, struct file *f)
-{
-	uint64_t off = 0;
-
 	if (f->map) {
-		do {
-			size_t len = f->size - off > MAP_PIECE ? MAP_PIECE : (size_t)(f->size - off);
+		uint64_t off = 0;
 
-			send_piece(d, next_slot(d), f, f->map + off, len,
+		do {
+			size_t len = f->size - off > MAP_PIECE ? MAP_PIECE :
+				     (size_t)(f->size - off);
+
+			send_piece(d, next_slot(d, f), f, f->map + off, len,
 				   off + len == f->size);
 			off += len;
 		} while (off < f->size);
 		return;
 	}
 	for (;;) {
-		struct dslot *s = next_slot(d);
-		uint8_t *buf = s->buf;
-		ssize_t n;
+		struct dslot *s = next_slot(d, f);
+		ssize_t n = f->failed ? 0 : wdt_read_full(f->fd, s->buf, d->buf_cap);
 
-		if (!buf) {
-			/* SVA with an unmappable input: a heap buffer per slot */
-			buf = s->buf = malloc(d->buf_cap);
-			if (!buf)
-				return fail_file(d, f, -ENOMEM);
-		}
-		n = wdt_read_full(f->fd, buf, d->buf_cap);
 		if (n < 0) {
-			wdt_err("%s: %s", fname(f), strerror((int)-n));
-			f->failed = true;
-			d->status = 1;
+			file_error(d, f, strerror((int)-n));
+			n = 0;
 		}
-		/* pieces in flight keep f alive: a last piece (maybe empty) ends it */
-		if (n < 0 || (size_t)n < d->buf_cap) {
-			if (n >= 0)
-				shrank(d, f, off + (uint64_t)n);
-			send_piece(d, s, f, buf, n < 0 ? 0 : (size_t)n, true);
+		/* a short read is the end: the last request, maybe empty */
+		if ((size_t)n < d->buf_cap) {
+			shrank(d, f, f->sent + (uint64_t)n);
+			send_piece(d, s, f, s->buf, (size_t)n, true);
 			return;
 		}
-		send_piece(d, s, f, buf, (size_t)n, false);
-		off += (uint64_t)n;
+		send_piece(d, s, f, s->buf, (size_t)n, false);
 	}
+}
+
+static void fail_open(struct dctx *d, struct file *f, int err)
+{
+	wdt_err("%s: %s", fname(f), strerror(err));
+	d->status = 1;
+	if (f->fd > STDIN_FILENO)
+		close(f->fd);
+	free(f);
 }
 
 static void do_file(struct dctx *d, const char *name)
 {
 	struct file *f = calloc(1, sizeof(*f));
 	struct stat st;
+	int ret;
 
 	if (!f) {
 		wdt_err("%s", strerror(ENOMEM));
@@ -407,25 +318,33 @@ static void do_file(struct dctx *d, const char *name)
 	if (f->name) {
 		f->fd = open(f->name, O_RDONLY | O_CLOEXEC);
 		if (f->fd < 0)
-			return fail_file(d, f, -errno);
+			return fail_open(d, f, errno);
 	}
 	if (fstat(f->fd, &st))
-		return fail_file(d, f, -errno);
+		return fail_open(d, f, errno);
 	if (S_ISDIR(st.st_mode))
-		return fail_file(d, f, -EISDIR);
+		return fail_open(d, f, EISDIR);
 	f->regular = S_ISREG(st.st_mode);
 	f->size = (uint64_t)st.st_size;
-
+	f->qi = d->next_q++ % d->qs.n;
+	ret = open_stream(d, f);
+	if (ret) {
+		wdt_err("%s: cannot open a stream on %s: %s", fname(f),
+			d->dq[f->qi].q->dev_path, strerror(-ret));
+		exit(1);
+	}
 	/* on SVA the device reads a mapping; nothing else touches it */
-	if (d->sva && f->regular && f->size && (!d->sha || f->size <= DEV_MAX_SRC)) {
+	if ((d->dq[f->qi].q->dev_flags & WD_DEV_SVA) && f->regular && f->size) {
 		f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, f->fd, 0);
 		if (f->map == MAP_FAILED)
 			f->map = NULL;
 	}
-	if (d->sha)
-		sha_file(d, f);
+	if (d->tail)
+		d->tail->next = f;
 	else
-		crc_file(d, f);
+		d->head = f;
+	d->tail = f;
+	stream_file(d, f);
 }
 
 static void digest_usage(FILE *f)
@@ -433,38 +352,52 @@ static void digest_usage(FILE *f)
 	fputs("usage: wd digest --alg sha256|crc32c [OPTION]... [FILE]...\n"
 	      "Print checksums computed by an accelerator, in sha256sum's format\n"
 	      "(`sha256sum -c` accepts the sha256 output). No FILE or '-': standard input.\n"
+	      "Each file is one digest stream on the device: any size, every memory mode.\n"
 	      "  -a, --alg ALG     sha256 (default) or crc32c (CRC-32C, as 8 hex digits)\n"
 	      "      --device DEV[,DEV...]   /dev/uaN or local[:mode]\n"
 	      "      --queues N    queues (default 2)   --depth N  requests in flight per queue (default 8)\n"
-	      "  -v, --verbose     say which device, and when a file is hashed in-process\n", f);
+	      "  -v, --verbose     say which device and mode hashed each file\n", f);
 }
 
 /*
- * Requests in flight per queue (@depth, within every queue's depth and
- * memory) and their buffers: the caller's own pages where every queue is
- * SVA, else device memory. 0, or 1 (message given).
+ * Requests in flight per queue (@depth, within every queue's depth, its
+ * memory and its streams) and their buffers in each queue's reserved
+ * memory. 0, or 1 (message given).
  */
 static int digest_setup(struct dctx *d, int depth)
 {
-	struct wdt_pipe *p = &d->p;
+	size_t per;
 
-	d->sva = true;
-	for (int i = 0; i < p->qs.n; i++)
-		d->sva &= !!(p->qs.q[i].dev_flags & WD_DEV_SVA);
-	d->buf_cap = d->sha ? 4u << 20 : 1u << 20;
-	for (int i = 0; i < p->qs.n && !d->sva; i++)
-		if (d->buf_cap > p->qs.q[i].ss_max / 2 - 4096)
-			d->buf_cap = p->qs.q[i].ss_max / 2 - 4096;
-	if (wdt_pipe_slots(p, depth, sizeof(struct dslot),
-			   d->sva ? 0 : d->buf_cap + 64))
-		return 1;
-	for (int i = 0; i < wdt_pipe_nslots(p); i++) {
-		struct dslot *s = wdt_pipe_slot(p, (uint64_t)i);
+	d->spq = depth > MAX_SPQ ? MAX_SPQ : depth;
+	d->buf_cap = READ_CHUNK;
+	for (int i = 0; i < d->qs.n; i++) {
+		struct wd_queue *q = &d->qs.q[i];
 
-		s->res = s->res_sva;
-		if (!d->sva) {
-			s->buf = wdt_pipe_mem(p, (uint64_t)i);
-			s->res = s->buf + d->buf_cap;
+		if ((uint32_t)d->spq > q->depth)
+			d->spq = (int)q->depth;
+		/* at least two buffers: one is filled while the other is hashed */
+		if (d->buf_cap > q->ss_max / 2 - 4096)
+			d->buf_cap = q->ss_max / 2 - 4096;
+	}
+	per = d->buf_cap + 4096;	/* the result after the buffer, page aligned */
+	for (int i = 0; i < d->qs.n; i++)
+		while (d->spq > 1 && per * (size_t)d->spq > d->qs.q[i].ss_max)
+			d->spq--;
+	for (int i = 0; i < d->qs.n; i++) {
+		struct dq *q = &d->dq[i];
+		uint8_t *mem;
+
+		q->q = &d->qs.q[i];
+		q->slots = calloc((size_t)d->spq, sizeof(*q->slots));
+		mem = wd_reserve_memory(q->q, per * (size_t)d->spq);
+		if (!q->slots || !mem) {
+			wdt_err("%s: cannot reserve device memory: %s", q->q->dev_path,
+				strerror(q->slots ? errno : ENOMEM));
+			return 1;
+		}
+		for (int j = 0; j < d->spq; j++) {
+			q->slots[j].buf = mem + per * (size_t)j;
+			q->slots[j].res = q->slots[j].buf + d->buf_cap;
 		}
 	}
 	return 0;
@@ -483,7 +416,7 @@ int cmd_digest(int argc, char **argv)
 		{ 0 }
 	};
 	const char *alg = "sha256", *device = NULL;
-	int queues = 2, depth = 8, opt;
+	int queues = 2, depth = 8, opt, ret;
 	struct dctx d = { 0 };
 
 	while ((opt = getopt_long(argc, argv, "a:vh", opts, NULL)) != -1) {
@@ -509,18 +442,26 @@ int cmd_digest(int argc, char **argv)
 		return 1;
 	}
 	d.sha = !strcmp(alg, "sha256");
-	if (wdt_pipe_open(&d.p, alg, device, queues))
+	ret = wdt_queues_open(&d.qs, alg, device, queues);
+	if (ret) {
+		wdt_err("%s: %s%s", alg, wdt_qerr(ret),
+			ret == -ENODEV ? " (modprobe wd_soft, or --device local)" : "");
 		return 1;
-	if (digest_setup(&d, depth))
+	}
+	if (digest_setup(&d, depth)) {
+		for (int i = 0; i < d.qs.n; i++)
+			free(d.dq[i].slots);
+		wdt_queues_close(&d.qs);
 		return 1;
+	}
 	if (optind == argc)
 		do_file(&d, NULL);
 	for (int i = optind; i < argc; i++)
 		do_file(&d, argv[i]);
 	drain(&d);	/* stdout's write errors: main() */
-	if (d.sva)
-		for (int i = 0; i < wdt_pipe_nslots(&d.p); i++)
-			free(((struct dslot *)wdt_pipe_slot(&d.p, (uint64_t)i))->buf);
-	wdt_pipe_close(&d.p);
+	print_ready(&d);
+	for (int i = 0; i < d.qs.n; i++)
+		free(d.dq[i].slots);
+	wdt_queues_close(&d.qs);
 	return d.status;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ordered multi-queue pipeline of wd zip and wd digest (wdtool.h): a
- * ring of slots indexed by sequence number, request seq on queue seq % n,
- * received oldest first.
+ * The ordered multi-queue pipeline of wd zip (wdtool.h): a ring of slots
+ * indexed by sequence number, chunk seq on queue seq % n, received oldest
+ * first.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -92,46 +92,8 @@ bool wdt_pipe_full(const struct wdt_pipe *p)
 	return p->sub - p->done == (uint64_t)wdt_pipe_nslots(p);
 }
 
-int wdt_pipe_send(struct wdt_pipe *p)
-{
-	int ret = wd_send(wdt_pipe_queue(p, p->sub), wdt_pipe_slot(p, p->sub));
-
-	if (!ret)
-		p->sub++;
-	return ret;
-}
-
 void wdt_pipe_flush(struct wdt_pipe *p)
 {
 	for (int i = 0; i < p->qs.n; i++)
 		wd_flush(&p->qs.q[i]);
-}
-
-void *wdt_pipe_recv(struct wdt_pipe *p, const char *name)
-{
-	void *s = wdt_pipe_slot(p, p->done);
-	void *r;
-	int ret = wd_recv_sync(wdt_pipe_queue(p, p->done), &r);
-
-	if (ret < 0 || r != s) {
-		wdt_err("%s%sdevice queue failed: %s", name ? name : "",
-			name ? ": " : "",
-			ret < 0 ? strerror(-ret) : "request out of order");
-		return NULL;
-	}
-	p->done++;
-	return s;
-}
-
-void wdt_pipe_drain(struct wdt_pipe *p)
-{
-	wdt_pipe_flush(p);
-	while (p->done < p->sub) {
-		void *r;
-
-		if (wd_recv_sync(wdt_pipe_queue(p, p->done), &r) < 0)
-			break;
-		p->done++;
-	}
-	p->done = p->sub = 0;
 }

@@ -64,11 +64,11 @@ void wdt_queues_close(struct wdt_queues *qs);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
- * The ordered multi-queue pipeline (pipe.c) of wd zip and wd digest: a ring
- * of slots indexed by a request's sequence number; request seq goes to
- * queue seq % n, and each queue completes in order, so the oldest request
- * is always the next to be received. A slot is the caller's structure and
- * begins with its request (what wd_send() is given is the slot).
+ * The ordered multi-queue pipeline (pipe.c) of wd zip: a ring of slots
+ * indexed by a chunk's sequence number; chunk seq goes to queue seq % n,
+ * and each queue completes in order, so the oldest chunk is always the next
+ * to be received. A slot is the caller's structure; the caller sends its
+ * requests on wdt_pipe_queue(seq) and counts chunks in @sub and @done.
  */
 struct wdt_pipe {
 	struct wdt_queues qs;
@@ -77,7 +77,7 @@ struct wdt_pipe {
 	size_t per;		/* device memory per slot (0: none) */
 	uint8_t *slots;		/* qs.n * spq of them, queue by queue */
 	uint8_t *mem[WDT_MAX_QUEUES];	/* each queue's reserved memory */
-	uint64_t sub, done;	/* requests sent, received */
+	uint64_t sub, done;	/* chunks sent, received */
 };
 /* zeroes @p, opens @n queues of @alg on @spec: 0 or -errno (message given) */
 int wdt_pipe_open(struct wdt_pipe *p, const char *alg, const char *spec, int n);
@@ -96,16 +96,7 @@ struct wd_queue *wdt_pipe_queue(struct wdt_pipe *p, uint64_t seq);
 /* request @seq's slot's device memory, when wdt_pipe_slots() had @per > 0 */
 uint8_t *wdt_pipe_mem(const struct wdt_pipe *p, uint64_t seq);
 bool wdt_pipe_full(const struct wdt_pipe *p);	/* every slot in flight */
-/* send the request prepared in slot p->sub on its queue: 0 or wd_send()'s -errno */
-int wdt_pipe_send(struct wdt_pipe *p);
 void wdt_pipe_flush(struct wdt_pipe *p);	/* wd_flush() every queue */
-/*
- * Receive the oldest request in flight (no flush): its slot, or NULL with
- * "@name: device queue failed: ..." said (@name NULL: no prefix).
- */
-void *wdt_pipe_recv(struct wdt_pipe *p, const char *name);
-/* after a failure: flush, collect what is in flight unread, start again at 0 */
-void wdt_pipe_drain(struct wdt_pipe *p);
 
 /*
  * Atomic output: a temporary file beside the final one (mode 0600), renamed

@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * wd zip / wd unzip: gzip-compatible compression through an accelerator.
+ * wd zip / wd unzip: gzip-compatible compression through an accelerator,
+ * with the device's streams (wd_stream_open(3)).
  *
- * Compression: the input is cut into chunks (1 MiB by default), each
- * compressed by the device as an independent gzip member; members are
- * written in order, so the output is the concatenation gzip -d reads. Many
- * chunks are in flight over several queues (round robin; each queue
- * completes in order, so the output order is the submission order). The
- * member header carries an extra field (FEXTRA, subfield "WD", 4 bytes:
- * the member's total length, little-endian), which gzip ignores and which
- * lets wd unzip cut its own files into members without inflating them.
+ * Compression (pigz's method): the input is cut into chunks (1 MiB by
+ * default), many in flight over several queues (chunk k on queue k % n,
+ * each queue completing in order, so the output order is the input
+ * order). Each slot of the pipeline has its own raw "deflate" compression
+ * stream, reset for each chunk; a chunk after the first is preceded on its
+ * stream by the last 32 KiB of input before it as a preset dictionary
+ * (WD_STREAM_DICT), so matches reach back across chunks as in one stream.
+ * Chunks end with WD_SYNC_FLUSH (byte aligned, no final block), the last
+ * with WD_FINISH, so their outputs concatenate into one raw deflate stream:
+ * one gzip member, whose header this tool writes and whose trailer it
+ * computes: the chunks' CRC-32s (zlib's crc32(), read as they are read)
+ * joined in order with crc32_combine(), and ISIZE, the length mod 2^32.
  *
- * Decompression: members with the "WD" field go to the device as
- * independent requests, many in flight; one over this run's buffers (made
- * with a larger --chunk, or claiming a large size) is inflated in-process
- * with zlib, alone and in order. Any other gzip data (from gzip,
- * pigz, ...: one member whose length is unknown until it is inflated)
- * goes to the device as one request holding the rest of the input, when
- * that fits its 64 MiB limit and the queue is in SVA mode; otherwise, or
- * when the device refuses it, it is inflated in-process with zlib, which
- * also gives the exact diagnosis (corrupt, truncated, trailing garbage).
- * -v says which path each file took.
+ * Decompression: one "gzip" decompression stream per file on one queue,
+ * fed the input as it is read; the device goes from member to member by
+ * itself. Memory is bounded: two input and two output buffers of fixed
+ * size in the queue's reserved memory (every mode), whatever the file's
+ * size. One request is in flight (the next request's input depends on how
+ * much of this one the device took) while the previous output is written
+ * and the next input read. After the last member, zero bytes are ignored
+ * and anything else is trailing garbage, ignored with a warning (exit 2),
+ * as gzip does; a next "member" that is not one is corrupt input. Corrupt
+ * or truncated input is reported with the file's name and the byte offset
+ * of the request that failed; nothing runs in-process.
  *
  * The files, their names and the options: zipfile.c.
  */
@@ -31,23 +37,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "zip.h"
 
-#define WD_XFIELD_LEN	10		/* XLEN(2) 'W' 'D' LEN(2) member length(4) */
-#define DEV_MAX_SRC	(64u << 20)	/* wd_soft's source limit (wd.h) */
-#define ONESHOT_MAX_OUT	(256u << 20)
+#define WIN		32768u		/* deflate's window: the dictionary */
+#define UIN		(256u << 10)	/* unzip: an input buffer */
+#define UOUT		(1u << 20)	/* unzip: an output buffer */
 
-/* a request of the pipeline (wdt_pipe): its request first */
+/* a chunk in flight: a slot of the pipeline (wdt_pipe) */
 struct slot {
-	struct wd_comp_req req;
-	uint8_t *in, *out;
-	size_t len;		/* input bytes (compression: of the chunk) */
+	struct wd_stream_req req;	/* the chunk */
+	struct wd_stream_req dreq;	/* its dictionary, before it */
+	struct wd_stream *s;
+	uint8_t *dict, *in, *out;	/* reserved memory */
+	size_t len;			/* input bytes of the chunk */
+	uint32_t crc;			/* their CRC-32 */
+	int pending;			/* requests not received yet */
+	bool last;
 };
-_Static_assert(offsetof(struct slot, req) == 0, "wdt_pipe: the request first");
 
 void zip_warn(struct zctx *z, const char *fmt, ...)
 {
@@ -61,6 +70,40 @@ void zip_warn(struct zctx *z, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int unzip_setup(struct zctx *z)
+{
+	struct wd_queue *q = &z->p.qs.q[0];
+	size_t per = 2 * ((size_t)UIN + UOUT);
+	uint8_t *mem;
+	int ret;
+
+	if (per > q->ss_max) {
+		wdt_err("%s: %zu bytes of device memory needed, the queue has %zu",
+			q->dev_path, per, q->ss_max);
+		return -ENOMEM;
+	}
+	mem = wd_reserve_memory(q, per);
+	if (!mem) {
+		ret = -errno;
+		wdt_err("%s: cannot reserve device memory: %s", q->dev_path,
+			strerror(errno));
+		return ret;
+	}
+	z->uin[0] = mem;
+	z->uin[1] = mem + UIN;
+	z->uout[0] = mem + 2 * UIN;
+	z->uout[1] = mem + 2 * UIN + UOUT;
+	ret = wd_stream_open(q, WD_DECOMPRESS, 0, &z->us);
+	if (ret) {
+		wdt_err("%s: cannot open a decompression stream: %s", q->dev_path,
+			strerror(-ret));
+		return ret;
+	}
+	wdt_info("a gzip decompression stream on %s (%s mode), %u KiB in and %u KiB out buffers, two each",
+		 q->dev_path, wdt_mode_name(q->dev_flags), UIN >> 10, UOUT >> 10);
+	return 0;
+}
+
 int zip_setup(struct zctx *z, struct zopt *o)
 {
 	size_t per;
@@ -68,12 +111,18 @@ int zip_setup(struct zctx *z, struct zopt *o)
 
 	memset(z, 0, sizeof(*z));
 	z->o = o;
-	ret = wdt_pipe_open(&z->p, "gzip", o->device, o->queues);
+	/* decompression is one stream: one queue */
+	ret = wdt_pipe_open(&z->p, o->decompress ? "gzip" : "deflate", o->device,
+			    o->decompress ? 1 : o->queues);
 	if (ret)
 		return ret;
-	z->in_cap = o->chunk + o->chunk / 8 + 4096;
-	z->out_cap = z->in_cap;
-	per = z->in_cap + z->out_cap;
+	if (o->decompress)
+		return unzip_setup(z);
+	z->in_cap = o->chunk;
+	/* deflate's bound, a sync flush's marker and room to spare: never full */
+	z->out_cap = o->chunk + o->chunk / 8 + 4096;
+	per = WIN + z->in_cap + z->out_cap;
+	per = (per + 4095) & ~(size_t)4095;
 	for (int i = 0; i < z->p.qs.n; i++) {
 		if (per > z->p.qs.q[i].ss_max) {
 			wdt_err("%s: chunk of %llu bytes too large for the device's memory (%zu bytes)",
@@ -88,10 +137,22 @@ int zip_setup(struct zctx *z, struct zopt *o)
 	for (int i = 0; i < wdt_pipe_nslots(&z->p); i++) {
 		struct slot *sl = wdt_pipe_slot(&z->p, (uint64_t)i);
 
-		sl->in = wdt_pipe_mem(&z->p, (uint64_t)i);
+		sl->dict = wdt_pipe_mem(&z->p, (uint64_t)i);
+		sl->in = sl->dict + WIN;
 		sl->out = sl->in + z->in_cap;
+		ret = wd_stream_open(wdt_pipe_queue(&z->p, (uint64_t)i), WD_COMPRESS,
+				     o->level, &sl->s);
+		if (ret) {
+			wdt_err("%s: cannot open compression stream %d: %s",
+				wdt_pipe_queue(&z->p, (uint64_t)i)->dev_path, i,
+				strerror(-ret));
+			return ret;
+		}
 	}
-	wdt_info("%d queue(s) x %d requests in flight, chunks of %llu bytes",
+	for (int i = 0; i < z->p.qs.n; i++)
+		wdt_info("deflate streams on %s (%s mode)", z->p.qs.q[i].dev_path,
+			 wdt_mode_name(z->p.qs.q[i].dev_flags));
+	wdt_info("%d queue(s) x %d chunks in flight, chunks of %llu bytes, a 32 KiB dictionary each",
 		 z->p.qs.n, z->p.spq, (unsigned long long)o->chunk);
 	return 0;
 }
@@ -114,178 +175,268 @@ static const char *status_msg(int st)
 {
 	switch (st) {
 	case -EBADMSG: return "corrupt input (invalid compressed data)";
-	case -ENOSPC: return "output larger than the device buffer";
 	case -EINVAL: return "request refused by the device (over its limits)";
 	default: return strerror(-st);
 	}
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 /* ---- compression ---- */
 
-static int put_member(struct zctx *z, struct slot *s)
+/* receive one request of the oldest slot in flight: it, or NULL (said) */
+static void *zrecv(struct zctx *z, struct slot *s)
 {
-	uint8_t *m = s->out;	/* the device wrote at out + WD_XFIELD_LEN */
-	uint32_t len = s->req.out_len + WD_XFIELD_LEN;
-	uint8_t hdr[10];
+	void *r;
+	int ret = wd_recv_sync(wdt_pipe_queue(&z->p, z->p.done), &r);
 
-	if (s->req.out_len < 18 || m[10] != 0x1f || m[11] != 0x8b || m[13]) {
-		wdt_err("%s: unexpected member header from the device", z->name);
+	if (ret < 0 || r != (s->pending == 2 ? &s->dreq : &s->req)) {
+		wdt_err("%s: device queue failed: %s", z->name,
+			ret < 0 ? strerror(-ret) : "request out of order");
+		return NULL;
+	}
+	s->pending--;
+	return r;
+}
+
+/* after a failure: collect what is still in flight, start again at 0 */
+static void zdrain(struct zctx *z)
+{
+	wdt_pipe_flush(&z->p);
+	for (; z->p.done < z->p.sub; z->p.done++) {
+		struct slot *s = wdt_pipe_slot(&z->p, z->p.done);
+		void *r;
+
+		while (s->pending > 0 &&
+		       wd_recv_sync(wdt_pipe_queue(&z->p, z->p.done), &r) >= 0)
+			s->pending--;
+		s->pending = 0;
+	}
+	z->p.done = z->p.sub = 0;
+}
+
+/* the gzip header: no name, no time (as gzip -n), XFL by level, OS Unix */
+static int put_header(struct zctx *z)
+{
+	uint8_t h[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+	h[8] = z->o->level == 9 ? 2 : z->o->level == 1 ? 4 : 0;
+	return out_write(z, h, sizeof(h));
+}
+
+/* read the next chunk into the next slot and send it: 0 or -errno */
+static int send_chunk(struct zctx *z, int fd, bool *eof)
+{
+	struct slot *s = wdt_pipe_slot(&z->p, z->p.sub);
+	struct wd_queue *q = wdt_pipe_queue(&z->p, z->p.sub);
+	ssize_t n = wdt_read_full(fd, s->in, z->o->chunk);
+	size_t len, keep;
+	int ret;
+
+	if (n < 0) {
+		wdt_err("%s: %s", z->name, strerror((int)-n));
+		return (int)n;
+	}
+	len = (size_t)n;
+	*eof = len < z->o->chunk;
+	s->len = len;
+	s->last = *eof;
+	s->crc = (uint32_t)crc32(0, s->in, (uInt)len);
+	s->pending = 0;
+	wd_stream_reset(s->s);
+	if (z->win_len && len) {
+		/* the 32 KiB before the chunk: matches reach back into them */
+		memcpy(s->dict, z->win, z->win_len);
+		wd_prep_stream(&s->dreq, s->out, 0, s->dict, (uint32_t)z->win_len,
+			       WD_NO_FLUSH | WD_STREAM_DICT);
+		ret = wd_stream_send(s->s, &s->dreq);
+		if (ret)
+			goto fail;
+		s->pending++;
+	}
+	wd_prep_stream(&s->req, s->out, (uint32_t)z->out_cap, s->in, (uint32_t)len,
+		       s->last ? WD_FINISH : WD_SYNC_FLUSH);
+	ret = wd_stream_send(s->s, &s->req);
+	if (ret)
+		goto fail;
+	s->pending++;
+	z->p.sub++;
+	/* the window after this chunk */
+	if (len >= WIN) {
+		memcpy(z->win, s->in + len - WIN, WIN);
+		z->win_len = WIN;
+	} else {
+		keep = z->win_len + len > WIN ? WIN - len : z->win_len;
+		memmove(z->win, z->win + z->win_len - keep, keep);
+		memcpy(z->win + keep, s->in, len);
+		z->win_len = keep + len;
+	}
+	wd_flush(q);
+	return 0;
+fail:
+	wdt_err("%s: send: %s", z->name, strerror(-ret));
+	if (s->pending) {
+		/* the dictionary went: the slot counts, zdrain() collects it */
+		z->p.sub++;
+	}
+	return ret;
+}
+
+/* the oldest chunk's output, written: 0 or -errno */
+static int recv_chunk(struct zctx *z, uint32_t *crc, uint64_t *total)
+{
+	struct slot *s = wdt_pipe_slot(&z->p, z->p.done);
+	struct wd_stream_req *r;
+
+	if (s->pending == 2) {
+		r = zrecv(z, s);
+		if (!r)
+			return -EIO;
+		if (r->status) {
+			wdt_err("%s: compression failed (dictionary): %s", z->name,
+				status_msg(r->status));
+			return r->status;
+		}
+	}
+	r = zrecv(z, s);
+	if (!r)
+		return -EIO;
+	if (r->status) {
+		wdt_err("%s: compression failed: %s", z->name, status_msg(r->status));
+		return r->status;
+	}
+	if (r->in_len != s->len || (r->flags & WD_STREAM_MORE) ||
+	    (s->last && !(r->flags & WD_STREAM_END))) {
+		wdt_err("%s: the device left a chunk unfinished (%u of %zu bytes taken%s)",
+			z->name, r->in_len, s->len,
+			r->flags & WD_STREAM_MORE ? ", output over its bound" : "");
 		return -EPROTO;
 	}
-	memcpy(hdr, m + WD_XFIELD_LEN, 10);
-	memcpy(m, hdr, 10);
-	m[3] = 0x04;		/* FEXTRA */
-	m[10] = 8;		/* XLEN */
-	m[11] = 0;
-	m[12] = 'W';
-	m[13] = 'D';
-	m[14] = 4;
-	m[15] = 0;
-	m[16] = (uint8_t)len;
-	m[17] = (uint8_t)(len >> 8);
-	m[18] = (uint8_t)(len >> 16);
-	m[19] = (uint8_t)(len >> 24);
-	return out_write(z, m, len);
+	z->p.done++;
+	*crc = (uint32_t)crc32_combine(*crc, s->crc, (z_off_t)s->len);
+	*total += s->len;
+	z->in_bytes += s->len;
+	wdt_progress_add(&z->prog, s->len);
+	return out_write(z, s->out, r->out_len);
 }
 
 int zip_stream(struct zctx *z, int fd)
 {
+	uint8_t trailer[8];
+	uint64_t total = 0;
+	uint32_t crc = 0;
 	bool eof = false;
 	int ret;
 
 	z->p.sub = z->p.done = 0;
-	while (!eof || z->p.done < z->p.sub) {
-		struct slot *s;
-
-		while (!eof && !wdt_pipe_full(&z->p)) {
-			ssize_t n;
-
-			s = wdt_pipe_slot(&z->p, z->p.sub);
-			n = wdt_read_full(fd, s->in, z->o->chunk);
-			if (n < 0) {
-				wdt_err("%s: %s", z->name, strerror((int)-n));
-				wdt_pipe_drain(&z->p);
-				return (int)n;
-			}
-			if ((size_t)n < z->o->chunk)
-				eof = true;
-			if (n == 0 && z->p.sub > 0)
-				break;
-			s->len = (size_t)n;
-			wd_prep_comp(&s->req, WD_COMPRESS, z->o->level,
-				     s->out + WD_XFIELD_LEN,
-				     (uint32_t)(z->out_cap - WD_XFIELD_LEN), s->in,
-				     (uint32_t)n);
-			ret = wdt_pipe_send(&z->p);
-			if (ret) {
-				wdt_err("%s: send: %s", z->name, strerror(-ret));
-				wdt_pipe_drain(&z->p);
-				return ret;
-			}
-		}
-		wdt_pipe_flush(&z->p);
-		if (z->p.done == z->p.sub)
-			break;
-		s = wdt_pipe_recv(&z->p, z->name);
-		if (!s) {
-			wdt_pipe_drain(&z->p);
-			return -EIO;
-		}
-		if (s->req.status) {
-			wdt_err("%s: compression failed: %s", z->name,
-				status_msg(s->req.status));
-			wdt_pipe_drain(&z->p);
-			return s->req.status;
-		}
-		z->in_bytes += s->len;
-		wdt_progress_add(&z->prog, s->len);
-		ret = put_member(z, s);
-		if (ret) {
-			wdt_pipe_drain(&z->p);
-			return ret;
+	z->win_len = 0;
+	ret = put_header(z);
+	while (!ret && (!eof || z->p.done < z->p.sub)) {
+		while (!ret && !eof && !wdt_pipe_full(&z->p))
+			ret = send_chunk(z, fd, &eof);
+		if (!ret && z->p.done < z->p.sub) {
+			wd_flush(wdt_pipe_queue(&z->p, z->p.done));
+			ret = recv_chunk(z, &crc, &total);
 		}
 	}
-	return 0;
+	if (ret) {
+		zdrain(z);
+		return ret;
+	}
+	put_le32(trailer, crc);
+	put_le32(trailer + 4, (uint32_t)total);	/* ISIZE: mod 2^32 */
+	return out_write(z, trailer, sizeof(trailer));
 }
 
 /* ---- decompression ---- */
 
-struct ibuf {
-	int fd;
-	uint8_t *buf;
-	size_t start, end, cap;
-	bool eof;
-	int err;
+struct ubuf {
+	uint8_t *p;
+	size_t len, pos;
+	uint64_t off;		/* the input's offset of p[0] */
 };
 
-static size_t ib_avail(struct ibuf *b)
-{
-	return b->end - b->start;
-}
+struct ustate {
+	struct zctx *z;
+	int fd;
+	struct ubuf cur, next;	/* the input being sent, the one read ahead */
+	bool next_ready, eof;
+};
 
-/* have at least n bytes unless EOF: 0, or -errno */
-static int ib_ensure(struct ibuf *b, size_t n)
+/* read the next input buffer, if there is more: 0 or -errno (said) */
+static int read_next(struct ustate *u)
 {
-	if (ib_avail(b) >= n || b->eof)
+	ssize_t n;
+
+	if (u->next_ready || u->eof)
 		return 0;
-	if (b->start) {
-		memmove(b->buf, b->buf + b->start, ib_avail(b));
-		b->end -= b->start;
-		b->start = 0;
+	n = wdt_read_full(u->fd, u->next.p, UIN);
+	if (n < 0) {
+		wdt_err("%s: %s", u->z->name, strerror((int)-n));
+		return (int)n;
 	}
-	if (n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 20;
-		uint8_t *nb;
-
-		while (cap < n)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb)
-			return -ENOMEM;
-		b->buf = nb;
-		b->cap = cap;
-	}
-	while (b->end < n && !b->eof) {
-		ssize_t r = read(b->fd, b->buf + b->end, b->cap - b->end);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return b->err = -errno;
-		if (r == 0)
-			b->eof = true;
-		b->end += (size_t)r;
-	}
+	u->next.len = (size_t)n;
+	u->next.pos = 0;
+	u->next.off = u->cur.off + u->cur.len;
+	u->eof = (size_t)n < UIN;
+	u->next_ready = n > 0;
 	return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
+/* the current buffer used up: the next one, if any (true) */
+static bool advance(struct ustate *u)
 {
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	struct ubuf t;
+
+	if (u->cur.pos < u->cur.len || !u->next_ready)
+		return u->cur.pos < u->cur.len;
+	t = u->cur;
+	u->cur = u->next;
+	u->next = t;
+	u->next.len = u->next.pos = 0;
+	u->next_ready = false;
+	return true;
+}
+
+/* the byte @k after the current position, or -1 (the input ends first) */
+static int peek(struct ustate *u, size_t k, int *err)
+{
+	size_t left = u->cur.len - u->cur.pos;
+
+	if (k < left)
+		return u->cur.p[u->cur.pos + k];
+	*err = read_next(u);
+	if (*err || !u->next_ready || k - left >= u->next.len)
+		return -1;
+	return u->next.p[k - left];
 }
 
 /*
- * After the last member: zero padding to the end (tar, tapes) is ignored
- * silently, anything else with a warning, as gzip does. 0, or -errno.
+ * After the last member: zero bytes to the end (tar, tapes) are ignored
+ * silently, anything else with a warning, as gzip 1.12 does. 0 or -errno.
  */
-static int trailing(struct zctx *z, struct ibuf *b)
+static int trailing(struct ustate *u)
 {
-	for (;;) {
-		int ret;
+	struct zctx *z = u->z;
+	int ret;
 
-		while (b->start < b->end && !b->buf[b->start])
-			b->start++;
-		if (b->start < b->end) {
+	for (;;) {
+		while (u->cur.pos < u->cur.len && !u->cur.p[u->cur.pos])
+			u->cur.pos++;
+		if (u->cur.pos < u->cur.len) {
 			zip_warn(z, "%s: decompression OK, trailing garbage ignored", z->name);
 			return 0;
 		}
-		b->start = b->end = 0;
-		ret = ib_ensure(b, 1);
-		if (ret) {
-			wdt_err("%s: %s", z->name, strerror(-ret));
+		ret = read_next(u);
+		if (ret)
 			return ret;
-		}
-		if (!ib_avail(b))
+		if (!advance(u))
 			break;
 	}
 	if (wdt_verbose)
@@ -293,368 +444,172 @@ static int trailing(struct zctx *z, struct ibuf *b)
 	return 0;
 }
 
-/* the "WD" member length of the header at p (n bytes available), or 0 */
-static uint32_t wd_member_len(const uint8_t *p, size_t n)
-{
-	size_t xlen, i;
-
-	if (n < 12 || !(p[3] & 0x04) || (p[3] & 0xe0))
-		return 0;
-	xlen = p[10] | (size_t)p[11] << 8;
-	if (n < 12 + xlen)
-		return 0;
-	for (i = 12; i + 4 <= 12 + xlen;) {
-		size_t sl = p[i + 2] | (size_t)p[i + 3] << 8;
-
-		if (p[i] == 'W' && p[i + 1] == 'D' && sl == 4 && i + 8 <= 12 + xlen)
-			return le32(p + i + 4);
-		i += 4 + sl;
-	}
-	return 0;
-}
-
-#define ZOUT	(1u << 20)	/* zlib's output buffer */
-
-static int zlib_start(struct zctx *z, z_stream *zs, uint8_t **out)
-{
-	memset(zs, 0, sizeof(*zs));
-	*out = malloc(ZOUT);
-	if (!*out || inflateInit2(zs, 15 + 16) != Z_OK) {
-		free(*out);
-		*out = NULL;
-		wdt_err("%s: %s", z->name, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /*
- * Inflate what @src holds (@len bytes) into the output, through @zs and
- * @out: the bytes consumed, or -errno (message given). *end: the member
- * ended there.
+ * One step of a replay: @len bytes at @buf through the stream, output
+ * dropped. 0, 1 (the device failed it), or -1 (not as the first run went).
  */
-static int64_t zlib_some(struct zctx *z, z_stream *zs, uint8_t *out,
-			 const uint8_t *src, size_t len, bool *end)
-{
-	int zr, ret;
-
-	zs->next_in = (Bytef *)src;
-	zs->avail_in = (uInt)(len > (1u << 30) ? 1u << 30 : len);
-	len = zs->avail_in;
-	do {
-		zs->next_out = out;
-		zs->avail_out = ZOUT;
-		zr = inflate(zs, Z_NO_FLUSH);
-		if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_MEM_ERROR) {
-			wdt_err("%s: corrupt input (%s)", z->name,
-				zs->msg ? zs->msg : "invalid compressed data");
-			return -EBADMSG;
-		}
-		if (ZOUT - zs->avail_out) {
-			ret = out_write(z, out, ZOUT - zs->avail_out);
-			if (ret)
-				return ret;
-		}
-	} while (zs->avail_out == 0 && zr != Z_STREAM_END);
-	*end = zr == Z_STREAM_END;
-	len -= zs->avail_in;
-	wdt_progress_add(&z->prog, len);
-	z->in_bytes += len;
-	return (int64_t)len;
-}
-
-/* inflate with zlib, from the buffered input on: the reference path */
-static int zlib_rest(struct zctx *z, struct ibuf *b)
-{
-	z_stream zs;
-	uint8_t *out;
-	int ret = zlib_start(z, &zs, &out);
-	bool member_open = false;
-
-	while (!ret) {
-		bool end = false;
-		int64_t n;
-
-		if (!ib_avail(b)) {
-			b->start = b->end = 0;
-			ret = ib_ensure(b, 1);
-			if (ret) {
-				wdt_err("%s: %s", z->name, strerror(-ret));
-				break;
-			}
-			if (!ib_avail(b)) {
-				if (member_open) {
-					wdt_err("%s: unexpected end of input (truncated)", z->name);
-					ret = -EPIPE;
-				}
-				break;
-			}
-		}
-		if (!member_open) {
-			/* a new member: gzip magic, else trailing garbage */
-			ib_ensure(b, 2);
-			if (ib_avail(b) < 2 || b->buf[b->start] != 0x1f ||
-			    b->buf[b->start + 1] != 0x8b) {
-				ret = trailing(z, b);
-				break;
-			}
-			inflateReset(&zs);
-			member_open = true;
-		}
-		n = zlib_some(z, &zs, out, b->buf + b->start, ib_avail(b), &end);
-		if (n < 0)
-			ret = (int)n;
-		else
-			b->start += (size_t)n;
-		if (end)
-			member_open = false;
-	}
-	if (out) {
-		inflateEnd(&zs);
-		free(out);
-	}
-	return ret;
-}
-
-/*
- * One "WD" member over this run's buffers (made with a larger --chunk, or
- * by another tool): inflated in-process with zlib, streaming, so that its
- * size does not matter. It must end exactly at its stated length.
- */
-static int zlib_member(struct zctx *z, const uint8_t *src, size_t len)
-{
-	z_stream zs;
-	uint8_t *out;
-	int ret = zlib_start(z, &zs, &out);
-	size_t used = 0;
-	bool end = false;
-
-	wdt_info("%s: a member of %zu bytes over this run's buffers: inflated in-process with zlib",
-		 z->name, len);
-	while (!ret && !end && used < len) {
-		int64_t n = zlib_some(z, &zs, out, src + used, len - used, &end);
-
-		if (n < 0)
-			ret = (int)n;
-		else if (n == 0 && !end)
-			break;	/* no progress: corrupt, below */
-		else
-			used += (size_t)n;
-	}
-	if (!ret && (!end || used != len)) {
-		wdt_err("%s: corrupt input (a member's length is not its data's)", z->name);
-		ret = -EBADMSG;
-	}
-	if (out) {
-		inflateEnd(&zs);
-		free(out);
-	}
-	return ret;
-}
-
-/*
- * The rest of the input (foreign gzip data) as one device request, when it
- * fits: 1 done, 0 not done (use zlib; nothing was written), or -errno.
- */
-static int oneshot_rest(struct zctx *z, struct ibuf *b)
+static int replay_step(struct zctx *z, const uint8_t *buf, size_t len)
 {
 	struct wd_queue *q = &z->p.qs.q[0];
-	size_t len, cap, limit = ONESHOT_MAX_OUT;
-	uint32_t isize;
-	int ret;
+	struct wd_stream_req req;
+	size_t done = 0;
+	void *r;
 
-	if (!(q->dev_flags & WD_DEV_SVA)) {
-		wdt_info("%s: not made by wd zip and the device is not SVA: inflating in-process with zlib",
-			 z->name);
-		return 0;
-	}
-	ret = ib_ensure(b, (size_t)DEV_MAX_SRC + 1);
-	if (ret)
-		return ret;
-	len = ib_avail(b);
-	if (!b->eof || len > DEV_MAX_SRC) {
-		wdt_info("%s: a gzip member not made by wd zip, over the device's 64 MiB input limit: inflating in-process with zlib",
-			 z->name);
-		return 0;
-	}
-	if (len < 18)
-		return 0;	/* zlib says what is wrong with it */
-	isize = le32(b->buf + b->end - 4);
-	cap = (size_t)isize + 4096;
-	if (cap < len * 4)
-		cap = len * 4;
-	while (cap <= limit) {
-		void *dst = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		struct wd_comp_req req;
-		void *r;
-
-		if (dst == MAP_FAILED)
-			return 0;
-		wd_prep_comp(&req, WD_DECOMPRESS, 0, dst, (uint32_t)cap,
-			     b->buf + b->start, (uint32_t)len);
-		ret = wd_send(q, &req);
-		if (!ret)
-			ret = wd_recv_sync(q, &r);
-		if (ret < 0) {
-			munmap(dst, cap);
-			wdt_err("%s: device queue failed: %s", z->name, strerror(-ret));
-			return ret;
-		}
-		if (req.status == -ENOSPC) {
-			munmap(dst, cap);
-			cap = req.out_len > cap ? req.out_len : cap * 2;
-			continue;
-		}
-		if (req.status) {
-			munmap(dst, cap);
-			wdt_info("%s: the device refused the input (%s): inflating in-process with zlib for the diagnosis",
-				 z->name, status_msg(req.status));
-			return 0;
-		}
-		wdt_info("%s: not made by wd zip: decompressed as one request", z->name);
-		ret = out_write(z, dst, req.out_len);
-		munmap(dst, cap);
-		if (ret)
-			return ret;
-		wdt_progress_add(&z->prog, len);
-		z->in_bytes += len;
-		b->start = b->end;
-		return 1;
-	}
-	wdt_info("%s: output over %u MiB: inflating in-process with zlib", z->name,
-		 ONESHOT_MAX_OUT >> 20);
+	do {
+		wd_prep_stream(&req, z->uout[0], UOUT, buf + done,
+			       (uint32_t)(len - done), WD_NO_FLUSH);
+		if (wd_stream_send(z->us, &req))
+			return -1;
+		wd_flush(q);
+		if (wd_recv_sync(q, &r) < 0 || r != &req)
+			return -1;
+		if (req.status)
+			return 1;
+		done += req.in_len;
+		/* a member's end before all was taken: not the first run's path */
+		if (done < len && !(req.flags & WD_STREAM_MORE))
+			return -1;
+	} while (req.flags & WD_STREAM_MORE || done < len);
 	return 0;
 }
 
-static int finish_member(struct zctx *z, struct slot *s)
+/*
+ * Replay the file's stream from its start (a seekable input: pread()) up
+ * to @lo in large steps, then [@lo, @hi) in @step-byte steps: *@at, the
+ * start of the step that failed. 0, or -1 (not seekable, or no failure).
+ */
+static int replay(struct zctx *z, int fd, uint64_t lo, uint64_t hi,
+		  size_t step, uint64_t *at)
 {
-	if (s->req.status) {
-		wdt_err("%s: %s", z->name, s->req.status == -ENOSPC ?
-			"corrupt input (member larger than its header says)" :
-			status_msg(s->req.status));
-		return s->req.status;
+	uint64_t off = 0;
+
+	wd_stream_reset(z->us);
+	while (off < hi) {
+		size_t n = off < lo ? (lo - off > UIN ? UIN : (size_t)(lo - off)) :
+			   (hi - off > step ? step : (size_t)(hi - off));
+		ssize_t got = pread(fd, z->uin[0], n, (off_t)off);
+		int ret;
+
+		if (got != (ssize_t)n)
+			return -1;
+		ret = replay_step(z, z->uin[0], n);
+		if (ret < 0 || (ret > 0 && off < lo))
+			return -1;
+		if (ret > 0) {
+			*at = off;
+			return 0;
+		}
+		off += n;
 	}
-	wdt_progress_add(&z->prog, s->len);
-	z->in_bytes += s->len;
-	return out_write(z, s->out, s->req.out_len);
+	return -1;
 }
 
-/* collect the members in flight, in order: 0 or -errno */
-static int finish_inflight(struct zctx *z)
+/*
+ * Corrupt input: the message names the file and where the device found
+ * the damage. A failed request reports no progress, so the device is asked
+ * again, on the stream replayed from a seekable input's start: in 4 KiB,
+ * then 1-byte steps over the failed request's @len bytes from @off. A pipe
+ * is not read again: the message names the range.
+ */
+static void corrupt(struct zctx *z, int fd, int status, uint64_t off, size_t len)
 {
-	int ret = 0;
+	uint64_t at = off;
+	bool found = len == 1;
 
-	while (!ret && z->p.done < z->p.sub) {
-		struct slot *s;
-
-		wdt_pipe_flush(&z->p);
-		s = wdt_pipe_recv(&z->p, z->name);
-		ret = s ? finish_member(z, s) : -EIO;
-	}
-	return ret;
-}
-
-/* a "WD" member of @mlen bytes at the buffer's start, to the device */
-static int send_member(struct zctx *z, struct ibuf *b, uint32_t mlen)
-{
-	struct slot *s;
-	int ret;
-
-	if (wdt_pipe_full(&z->p)) {
-		wdt_pipe_flush(&z->p);
-		s = wdt_pipe_recv(&z->p, z->name);
-		ret = s ? finish_member(z, s) : -EIO;
-		if (ret)
-			return ret;
-	}
-	s = wdt_pipe_slot(&z->p, z->p.sub);
-	memcpy(s->in, b->buf + b->start, mlen);
-	s->len = mlen;
-	wd_prep_comp(&s->req, WD_DECOMPRESS, 0, s->out, (uint32_t)z->out_cap,
-		     s->in, mlen);
-	ret = wdt_pipe_send(&z->p);
-	if (ret) {
-		wdt_err("%s: send: %s", z->name, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	if (!found && (len <= 4096 || !replay(z, fd, off, off + len, 4096, &at)))
+		found = !replay(z, fd, at, at + 4096 < off + len ? at + 4096 : off + len,
+				1, &at);
+	if (found)
+		wdt_err("%s: %s at byte offset %llu", z->name, status_msg(status),
+			(unsigned long long)at);
+	else
+		wdt_err("%s: %s at byte offset %llu to %llu", z->name,
+			status_msg(status), (unsigned long long)off,
+			(unsigned long long)(off + len - 1));
 }
 
 int unzip_stream(struct zctx *z, int fd)
 {
-	struct ibuf b = { .fd = fd };
-	uint64_t members = 0;
-	int ret = 0;
+	struct wd_queue *q = &z->p.qs.q[0];
+	struct ustate u = { .z = z, .fd = fd };
+	struct wd_stream_req req;
+	size_t prev_out = 0;
+	uint64_t reqs = 0;
+	int oc = 0, ret, err = 0;
+	bool ended = false;
 
-	z->p.sub = z->p.done = 0;
+	u.cur.p = z->uin[0];
+	u.next.p = z->uin[1];
+	wd_stream_reset(z->us);
+	ret = read_next(&u);
+	if (ret)
+		return ret;
+	advance(&u);
+	if (!u.cur.len) {
+		wdt_err("%s: unexpected end of input (empty)", z->name);
+		return -EPIPE;
+	}
+	if (u.cur.p[0] != 0x1f || (u.cur.len > 1 && u.cur.p[1] != 0x8b)) {
+		wdt_err("%s: not in gzip format", z->name);
+		return -EINVAL;
+	}
 	for (;;) {
-		uint32_t mlen, isize;
-		uint8_t *p;
+		void *r;
 
-		ret = ib_ensure(&b, 64);
+		wd_prep_stream(&req, z->uout[oc], UOUT, u.cur.p + u.cur.pos,
+			       (uint32_t)(u.cur.len - u.cur.pos), WD_NO_FLUSH);
+		ret = wd_stream_send(z->us, &req);
 		if (ret) {
-			wdt_err("%s: %s", z->name, strerror(-ret));
+			wdt_err("%s: send: %s", z->name, strerror(-ret));
 			break;
 		}
-		if (!ib_avail(&b)) {
-			if (!members) {
-				wdt_err("%s: unexpected end of input (empty)", z->name);
-				ret = -EPIPE;
-			}
-			break;
-		}
-		p = b.buf + b.start;
-		if (ib_avail(&b) < 2 || p[0] != 0x1f || p[1] != 0x8b) {
-			if (!members) {
-				wdt_err("%s: not in gzip format", z->name);
-				ret = -EINVAL;
-			} else {
-				ret = trailing(z, &b);
-			}
-			break;
-		}
-		mlen = wd_member_len(p, ib_avail(&b));
-		if (!mlen || mlen < 28 || mlen > DEV_MAX_SRC) {
-			/* foreign data (or a length not to buffer): after what is in flight */
-			ret = finish_inflight(z);
-			if (ret)
-				break;
-			ret = oneshot_rest(z, &b);
-			if (ret == 0)
-				ret = zlib_rest(z, &b);
-			else if (ret == 1)
-				ret = 0;
-			break;
-		}
-		ret = ib_ensure(&b, mlen);
-		if (ret) {
-			wdt_err("%s: %s", z->name, strerror(-ret));
-			break;
-		}
-		if (ib_avail(&b) < mlen) {
-			wdt_err("%s: unexpected end of input (truncated)", z->name);
-			ret = -EPIPE;
-			break;
-		}
-		isize = le32(b.buf + b.start + mlen - 4);
-		if (mlen > z->in_cap || isize > z->out_cap) {
-			/* over this run's buffers: alone, in order */
-			ret = finish_inflight(z);
-			if (!ret)
-				ret = zlib_member(z, b.buf + b.start, mlen);
-		} else {
-			ret = send_member(z, &b, mlen);
+		wd_flush(q);
+		reqs++;
+		/* while the device works: the previous output out, the next input in */
+		if (prev_out)
+			ret = out_write(z, z->uout[oc ^ 1], prev_out);
+		prev_out = 0;
+		if (!ret)
+			ret = read_next(&u);
+		if (wd_recv_sync(q, &r) < 0 || r != &req) {
+			wdt_err("%s: device queue failed", z->name);
+			return -EIO;	/* the queue is lost: nothing to drain */
 		}
 		if (ret)
 			break;
-		members++;
-		b.start += mlen;
+		if (req.status) {
+			corrupt(z, fd, req.status, u.cur.off + u.cur.pos,
+				u.cur.len - u.cur.pos);
+			ret = req.status;
+			break;
+		}
+		u.cur.pos += req.in_len;
+		z->in_bytes += req.in_len;
+		wdt_progress_add(&z->prog, req.in_len);
+		prev_out = req.out_len;
+		oc ^= 1;
+		if (req.flags & WD_STREAM_MORE)
+			continue;	/* the rest of the output, the input on */
+		ended = req.flags & WD_STREAM_END;
+		if (!advance(&u)) {
+			if (ended)
+				break;	/* the last member ended with the input */
+			wdt_err("%s: unexpected end of input (truncated at byte offset %llu)",
+				z->name, (unsigned long long)(u.cur.off + u.cur.len));
+			ret = -EPIPE;
+			break;
+		}
+		/* more input after a member's end: a member (the device goes on), or not */
+		if (ended && (peek(&u, 0, &err) != 0x1f || peek(&u, 1, &err) != 0x8b)) {
+			ret = err ? err : trailing(&u);
+			break;
+		}
 	}
+	if (!ret && prev_out)
+		ret = out_write(z, z->uout[oc ^ 1], prev_out);
 	if (!ret)
-		ret = finish_inflight(z);
-	if (ret)
-		wdt_pipe_drain(&z->p);
-	free(b.buf);
+		wdt_info("%s: decompressed on %s (%s mode), one stream of %llu request(s)",
+			 z->name, q->dev_path, wdt_mode_name(q->dev_flags),
+			 (unsigned long long)reqs);
 	return ret;
 }

@@ -23,8 +23,17 @@ struct zopt {
 
 struct zctx {
 	struct zopt *o;
-	struct wdt_pipe p;	/* its slots: struct slot */
+	/*
+	 * zip: the pipeline, its slots struct slot, each with its own
+	 * compression stream; unzip: one queue (p.qs.q[0]), one decompression
+	 * stream and fixed buffers in the queue's reserved memory
+	 */
+	struct wdt_pipe p;
 	size_t in_cap, out_cap;
+	struct wd_stream *us;		/* unzip's stream */
+	uint8_t *uin[2], *uout[2];	/* unzip's buffers */
+	uint8_t win[32768];		/* zip: the last 32 KiB of input */
+	size_t win_len;
 	/* the current file */
 	const char *name;	/* for messages */
 	struct wdt_out *out;
