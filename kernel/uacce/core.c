@@ -69,13 +69,74 @@ static int uacce_stop_queue(struct uacce_queue *q)
 	return 0;
 }
 
+/* Is @cmd one of the driver's commands (struct uacce_ops.ioctl_cmds)? */
+static bool uacce_ioctl_known(const struct uacce_ops *ops, unsigned int cmd)
+{
+	const unsigned int *c;
+
+	if (!ops->ioctl || !ops->ioctl_cmds)
+		return false;
+	for (c = ops->ioctl_cmds; *c; c++)
+		if (*c == cmd)
+			return true;
+	return false;
+}
+
+/*
+ * A driver command's argument, copied in before q->mutex is taken (and out
+ * by the caller after it is let go): nothing under the mutex, which removal
+ * takes, may touch user memory, whose pages the caller may never let come.
+ * The queue's own errors come first, so that a non-owner learns nothing
+ * (not even EFAULT). @size is set to the bytes at @data, 0 for none.
+ */
+static long uacce_ioctl_copy_in(struct uacce_queue *q, unsigned int cmd,
+				void __user *uarg, void *data, size_t *size)
+{
+	long ret;
+
+	*size = 0;
+	down_read(&q->remove_sem);
+	ret = uacce_q_check(q);
+	/* while not ZOMBIE, removal has not passed us: the driver is there */
+	if (!ret && !uacce_ioctl_known(q->uacce->ops, cmd))
+		ret = -ENOTTY;
+	up_read(&q->remove_sem);
+	if (ret || _IOC_DIR(cmd) == _IOC_NONE || !_IOC_SIZE(cmd))
+		return ret;
+	/* uacce_register() checked the driver's commands */
+	if (!(_IOC_DIR(cmd) & _IOC_WRITE))
+		memset(data, 0, _IOC_SIZE(cmd));
+	else if (copy_from_user(data, uarg, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	*size = _IOC_SIZE(cmd);
+	return 0;
+}
+
 static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 				 unsigned long arg)
 {
 	struct uacce_queue *q = filep->private_data;
 	struct uacce_device *uacce = q->uacce;
+	void __user *uarg = (void __user *)arg;
+	u8 data[UACCE_IOCTL_MAX_ARG] __aligned(8);
+	bool driver = false;
+	size_t size = 0;
 	u64 dma;
 	long ret;
+
+	switch (cmd) {
+	case UACCE_CMD_START_Q:
+	case UACCE_CMD_PUT_Q:
+	case UACCE_CMD_SHARE_SVAS:
+	case UACCE_CMD_GET_SS_DMA:
+		break;
+	default:
+		driver = true;
+		ret = uacce_ioctl_copy_in(q, cmd, uarg, data, &size);
+		if (ret)
+			return ret;
+		break;
+	}
 
 	/*
 	 * q->mutex is held by removal too: nothing under it may touch user
@@ -100,15 +161,23 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 		ret = uacce_get_ss_dma(q, &dma);
 		break;
 	default:
-		ret = uacce->ops->ioctl ? uacce->ops->ioctl(q, cmd, arg) :
-					  -ENOTTY;
+		ret = uacce->ops->ioctl(q, cmd, size ? data : NULL);
 		break;
 	}
 out:
 	mutex_unlock(&q->mutex);
 	if (!ret && cmd == UACCE_CMD_GET_SS_DMA &&
-	    copy_to_user((void __user *)arg, &dma, sizeof(dma)))
+	    copy_to_user(uarg, &dma, sizeof(dma)))
 		ret = -EFAULT;
+	if (!ret && driver && size && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, data, size)) {
+		ret = -EFAULT;
+		/* what the command created must not outlive its answer */
+		mutex_lock(&q->mutex);
+		if (q->state != UACCE_Q_ZOMBIE && uacce->ops->ioctl_undo)
+			uacce->ops->ioctl_undo(q, cmd, data);
+		mutex_unlock(&q->mutex);
+	}
 	return ret;
 }
 
@@ -414,8 +483,13 @@ EXPORT_SYMBOL_GPL(uacce_alloc);
  */
 int uacce_register(struct uacce_device *uacce)
 {
+	const unsigned int *c;
 	int ret;
 
+	/* uacce copies a driver command's argument on its stack */
+	for (c = uacce->ops->ioctl_cmds; c && *c; c++)
+		if (_IOC_SIZE(*c) > UACCE_IOCTL_MAX_ARG)
+			return -EINVAL;
 	if (!uacce->api || !uacce->algs ||
 	    (uacce->qf_pg_num[UACCE_QFRT_MMIO] && !uacce->ops->mmio_pfn) ||
 	    ((uacce->flags & UACCE_DEV_FAULT_FROM_DEV) &&

@@ -13,10 +13,14 @@
  *           zlib_inflateInit2()/zlib_inflate(), windowBits -15 (raw) or 15
  *           (zlib wrapper); gzip is framed by the core
  *
- * One tfm per instance, one descriptor and one zlib workspace (vmalloc'ed,
- * large enough for either direction) per engine. These functions are the
- * algorithm part of the core's host interface (engine/wd_soft_core.h) and
- * run in the engine thread only.
+ * One tfm per instance. A backend state (struct wd_soft_host_alg, in
+ * wd_soft.h) holds descriptors of those tfms and a zlib stream: each
+ * engine has one for requests without a context (both descriptors and a
+ * workspace large enough for either direction), each stream context one
+ * for its own algorithm, charged to the context's opener. These functions
+ * are the algorithm part of the core's host interface
+ * (engine/wd_soft_core.h); a state is used by one thread at a time: its
+ * engine, or the opener in WD_SOFT_CMD_CTX (alloc, init, end, free).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,11 +32,6 @@
 #include <linux/zlib.h>
 
 #include "wd_soft.h"
-
-static struct wd_soft_engine *wd_soft_ctx_engine(struct wd_soft_core_ctx *core)
-{
-	return to_wd_soft_ctx(core)->eng;
-}
 
 /**
  * wd_soft_algs_init() - get an instance's hash transforms
@@ -67,6 +66,7 @@ int wd_soft_algs_init(struct wd_soft_dev *wdev)
 	wdev->crc32c = tfm;
 
 	wd_soft_core_dev_init(&wdev->core, WD_SOFT_CORE_OPS_ALL);
+	wdev->core.max_ctx_bytes = wdev->cfg.max_ctx_bytes;
 	wd_soft_core_algs(wdev->core.ops, wdev->algs, sizeof(wdev->algs));
 	return 0;
 }
@@ -84,56 +84,96 @@ void wd_soft_algs_exit(struct wd_soft_dev *wdev)
 }
 
 static struct shash_desc *wd_soft_desc_alloc(struct crypto_shash *tfm,
-					     int node)
+					     gfp_t gfp, int node, size_t *bytes)
 {
+	size_t size = sizeof(struct shash_desc) + crypto_shash_descsize(tfm);
 	struct shash_desc *desc;
 
-	desc = kzalloc_node(sizeof(*desc) + crypto_shash_descsize(tfm),
-			    GFP_KERNEL, node);
-	if (desc)
+	desc = kzalloc_node(size, gfp, node);
+	if (desc) {
 		desc->tfm = tfm;
+		*bytes += size;
+	}
 	return desc;
 }
 
-/**
- * wd_soft_engine_algs_init() - an engine's descriptors and zlib workspace
- * @eng: the engine; eng->wdev has its transforms
- *
- * Return: 0 or -ENOMEM, with nothing left allocated.
+/*
+ * Host interface: a backend state. An engine's is the instance's (created
+ * by new_device); a context's is charged to its opener, who calls this
+ * from WD_SOFT_CMD_CTX: GFP_KERNEL_ACCOUNT, so its memory cgroup pays and
+ * may refuse (ENOMEM, no warning splat: the opener asked for too much).
  */
-int wd_soft_engine_algs_init(struct wd_soft_engine *eng)
+struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *core,
+						enum wd_soft_alg_kind kind,
+						size_t *bytes)
 {
-	struct wd_soft_dev *wdev = eng->wdev;
+	struct wd_soft_dev *wdev = container_of(core, struct wd_soft_dev, core);
+	gfp_t gfp = (kind == WD_SOFT_ALG_ENGINE ? GFP_KERNEL :
+		     GFP_KERNEL_ACCOUNT) | __GFP_NOWARN;
 	int node = wdev->cfg.node;
-	size_t ws;
+	struct wd_soft_host_alg *a;
+	size_t n = sizeof(*a);
 
-	eng->sha256 = wd_soft_desc_alloc(wdev->sha256, node);
-	if (wdev->crc32c)
-		eng->crc32c = wd_soft_desc_alloc(wdev->crc32c, node);
-	ws = max(zlib_deflate_workspacesize(MAX_WBITS, MAX_MEM_LEVEL),
-		 zlib_inflate_workspacesize());
-	/* new_device's ENOMEM says it all: no warning splat */
-	eng->zs.workspace = kvzalloc_node(ws, GFP_KERNEL | __GFP_NOWARN, node);
-	if (!eng->sha256 || (wdev->crc32c && !eng->crc32c) ||
-	    !eng->zs.workspace) {
-		wd_soft_engine_algs_exit(eng);
-		return -ENOMEM;
+	a = kzalloc_node(sizeof(*a), gfp, node);
+	if (!a)
+		return NULL;
+	a->kind = kind;
+	switch (kind) {
+	case WD_SOFT_ALG_ENGINE:
+		/* one stream at a time, in either direction */
+		a->ws_size = max(zlib_deflate_workspacesize(MAX_WBITS,
+							    MAX_MEM_LEVEL),
+				 zlib_inflate_workspacesize());
+		if (wdev->crc32c) {
+			a->crc32c = wd_soft_desc_alloc(wdev->crc32c, gfp, node,
+						       &n);
+			if (!a->crc32c)
+				goto err;
+		}
+		fallthrough;
+	case WD_SOFT_ALG_SHA256:
+		a->sha256 = wd_soft_desc_alloc(wdev->sha256, gfp, node, &n);
+		if (!a->sha256)
+			goto err;
+		break;
+	case WD_SOFT_ALG_DEFLATE:
+		/* what wd_soft_host_zinit() asks of zlib_deflateInit2() */
+		a->ws_size = zlib_deflate_workspacesize(MAX_WBITS,
+							DEF_MEM_LEVEL);
+		break;
+	case WD_SOFT_ALG_INFLATE:
+		a->ws_size = zlib_inflate_workspacesize();
+		break;
+	default:
+		goto err;
 	}
-	return 0;
+	if (a->ws_size) {
+		a->zs.workspace = kvzalloc_node(a->ws_size, gfp, node);
+		if (!a->zs.workspace)
+			goto err;
+		n += a->ws_size;
+	}
+	*bytes = n;
+	return a;
+
+err:
+	wd_soft_host_alg_free(a);
+	return NULL;
 }
 
-/**
- * wd_soft_engine_algs_exit() - free what wd_soft_engine_algs_init() got
- * @eng: the engine
+/*
+ * Host interface: free a backend state. Its hash state and zlib window
+ * hold the owner's data: cleared before the memory goes back.
  */
-void wd_soft_engine_algs_exit(struct wd_soft_engine *eng)
+void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
 {
-	kfree_sensitive(eng->sha256);
-	kfree_sensitive(eng->crc32c);
-	kvfree(eng->zs.workspace);
-	eng->sha256 = NULL;
-	eng->crc32c = NULL;
-	eng->zs.workspace = NULL;
+	if (!a)
+		return;
+	kfree_sensitive(a->sha256);
+	kfree_sensitive(a->crc32c);
+	if (a->zs.workspace)
+		kvfree_sensitive(a->zs.workspace, a->ws_size);
+	kfree(a);
 }
 
 /* Host interface: CRC-32 with zlib's convention. */
@@ -143,10 +183,10 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
 }
 
 /* Host interface: the crc32c() register update, no inversions. */
-int wd_soft_host_crc32c(struct wd_soft_core_ctx *core, u32 *crc,
+int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 			const void *data, u32 len)
 {
-	struct shash_desc *desc = wd_soft_ctx_engine(core)->crc32c;
+	struct shash_desc *desc = a->crc32c;
 	int ret;
 
 	if (!desc) {
@@ -161,45 +201,69 @@ int wd_soft_host_crc32c(struct wd_soft_core_ctx *core, u32 *crc,
 	return ret;
 }
 
-int wd_soft_host_sha256_init(struct wd_soft_core_ctx *core)
+int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
-	return crypto_shash_init(wd_soft_ctx_engine(core)->sha256);
+	return a->sha256 ? crypto_shash_init(a->sha256) : -EINVAL;
 }
 
-int wd_soft_host_sha256_update(struct wd_soft_core_ctx *core, const void *data,
+int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
-	return crypto_shash_update(wd_soft_ctx_engine(core)->sha256, data, len);
+	return a->sha256 ? crypto_shash_update(a->sha256, data, len) : -EINVAL;
 }
 
-int wd_soft_host_sha256_final(struct wd_soft_core_ctx *core, u8 *digest)
+int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
-	return crypto_shash_final(wd_soft_ctx_engine(core)->sha256, digest);
+	return a->sha256 ? crypto_shash_final(a->sha256, digest) : -EINVAL;
 }
 
-int wd_soft_host_zinit(struct wd_soft_core_ctx *core, enum wd_soft_zdir dir,
+int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
-	struct wd_soft_engine *eng = wd_soft_ctx_engine(core);
 	int wbits = wrap == WD_SOFT_ZLIB ? MAX_WBITS : -MAX_WBITS;
 	int ret;
 
-	eng->zdir = dir;
-	eng->zs.next_in = NULL;
-	eng->zs.avail_in = 0;
+	/* a context's workspace is sized for its own direction only */
+	if ((a->kind == WD_SOFT_ALG_DEFLATE && dir != WD_SOFT_ZDEFLATE) ||
+	    (a->kind == WD_SOFT_ALG_INFLATE && dir != WD_SOFT_ZINFLATE) ||
+	    !a->zs.workspace)
+		return -EINVAL;
+	a->zdir = dir;
+	a->zs.next_in = NULL;
+	a->zs.avail_in = 0;
 	if (dir == WD_SOFT_ZDEFLATE)
-		ret = zlib_deflateInit2(&eng->zs, level, Z_DEFLATED, wbits,
+		ret = zlib_deflateInit2(&a->zs, level, Z_DEFLATED, wbits,
 					DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY);
 	else
-		ret = zlib_inflateInit2(&eng->zs, wbits);
+		ret = zlib_inflateInit2(&a->zs, wbits);
 	return ret == Z_OK ? 0 : -EIO;
 }
 
-int wd_soft_host_zrun(struct wd_soft_core_ctx *core, struct wd_soft_zstream *zs,
-		      bool finish)
+/*
+ * The kernel's zlib numbers its flushes unlike zlib (Z_PACKET_FLUSH is 2,
+ * Z_SYNC_FLUSH 3, Z_FULL_FLUSH 4, Z_FINISH 5), so enum wd_soft_zflush,
+ * numbered as zlib's, is translated, never passed as is.
+ */
+static int wd_soft_zflush(enum wd_soft_zflush flush)
 {
-	struct wd_soft_engine *eng = wd_soft_ctx_engine(core);
-	struct z_stream_s *s = &eng->zs;
+	switch (flush) {
+	case WD_SOFT_Z_NO_FLUSH:
+		return Z_NO_FLUSH;
+	case WD_SOFT_Z_SYNC_FLUSH:
+		return Z_SYNC_FLUSH;
+	case WD_SOFT_Z_FULL_FLUSH:
+		return Z_FULL_FLUSH;
+	case WD_SOFT_Z_FINISH:
+		return Z_FINISH;
+	}
+	return -1;
+}
+
+int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		      enum wd_soft_zflush flush)
+{
+	struct z_stream_s *s = &a->zs;
+	int zflush = Z_NO_FLUSH;
 	int ret;
 
 	/* the core reads zlib's return codes by number (enum wd_soft_zret) */
@@ -208,12 +272,17 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *core, struct wd_soft_zstream *zs,
 	BUILD_BUG_ON(Z_NEED_DICT != WD_SOFT_Z_NEED_DICT);
 	BUILD_BUG_ON(Z_DATA_ERROR != WD_SOFT_Z_DATA_ERROR);
 	BUILD_BUG_ON(Z_BUF_ERROR != WD_SOFT_Z_BUF_ERROR);
+	if (a->zdir == WD_SOFT_ZDEFLATE) {
+		zflush = wd_soft_zflush(flush);
+		if (zflush < 0)
+			return -EINVAL;
+	}
 	s->next_in = zs->next_in;
 	s->avail_in = zs->avail_in;
 	s->next_out = zs->next_out;
 	s->avail_out = zs->avail_out;
-	if (eng->zdir == WD_SOFT_ZDEFLATE)
-		ret = zlib_deflate(s, finish ? Z_FINISH : Z_NO_FLUSH);
+	if (a->zdir == WD_SOFT_ZDEFLATE)
+		ret = zlib_deflate(s, zflush);
 	else
 		ret = zlib_inflate(s, Z_NO_FLUSH);
 	zs->next_in = s->next_in;
@@ -224,12 +293,21 @@ int wd_soft_host_zrun(struct wd_soft_core_ctx *core, struct wd_soft_zstream *zs,
 	return wd_soft_core_zret(ret);
 }
 
-void wd_soft_host_zend(struct wd_soft_core_ctx *core)
+int wd_soft_host_zreset(struct wd_soft_host_alg *a)
 {
-	struct wd_soft_engine *eng = wd_soft_ctx_engine(core);
+	int ret;
 
-	if (eng->zdir == WD_SOFT_ZDEFLATE)
-		zlib_deflateEnd(&eng->zs);
+	if (a->zdir == WD_SOFT_ZDEFLATE)
+		ret = zlib_deflateReset(&a->zs);
 	else
-		zlib_inflateEnd(&eng->zs);
+		ret = zlib_inflateReset(&a->zs);
+	return ret == Z_OK ? 0 : -EIO;
+}
+
+void wd_soft_host_zend(struct wd_soft_host_alg *a)
+{
+	if (a->zdir == WD_SOFT_ZDEFLATE)
+		zlib_deflateEnd(&a->zs);
+	else
+		zlib_inflateEnd(&a->zs);
 }

@@ -2,12 +2,14 @@
 /*
  * wd_soft: the wd_soft bus, netdevsim style.
  *
- *   echo "ID [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]" \
- *	> /sys/bus/wd_soft/new_device
+ *   echo "ID [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]
+ *	[max_ctx_bytes=N]" > /sys/bus/wd_soft/new_device
  *   echo ID > /sys/bus/wd_soft/del_device
  *
  * Instance ID is /sys/bus/wd_soft/devices/wd_softID; its uacce device is
- * the child uacce/uaN.
+ * the child uacce/uaN. max_ctx_bytes: most bytes the stream contexts of
+ * all its queues may hold (decimal; 0: no context can be opened; default
+ * WD_SOFT_CORE_DEF_CTX_BYTES, 64 MiB); an OPEN beyond it fails (ENOSPC).
  */
 #include <linux/ctype.h>
 #include <linux/mutex.h>
@@ -38,6 +40,7 @@ enum {
 	WD_SOFT_KEY_NODE,
 	WD_SOFT_KEY_QUEUES,
 	WD_SOFT_KEY_ENGINES,
+	WD_SOFT_KEY_MAX_CTX_BYTES,
 };
 
 static const char * const wd_soft_keys[] = {
@@ -45,6 +48,7 @@ static const char * const wd_soft_keys[] = {
 	[WD_SOFT_KEY_NODE]	= "node",
 	[WD_SOFT_KEY_QUEUES]	= "queues",
 	[WD_SOFT_KEY_ENGINES]	= "engines",
+	[WD_SOFT_KEY_MAX_CTX_BYTES] = "max_ctx_bytes",
 };
 
 /**
@@ -59,6 +63,7 @@ void wd_soft_config_default(struct wd_soft_config *cfg, unsigned int id)
 	cfg->node = NUMA_NO_NODE;
 	cfg->nr_queues = WD_SOFT_DEF_QUEUES;
 	cfg->nr_engines = WD_SOFT_DEF_ENGINES;
+	cfg->max_ctx_bytes = WD_SOFT_CORE_DEF_CTX_BYTES;
 }
 
 /* A decimal number in [min, max]: digits with an optional '-', nothing else. */
@@ -72,6 +77,14 @@ static int wd_soft_parse_int(const char *s, int min, int max, int *val)
 		return -EINVAL;
 	*val = v;
 	return 0;
+}
+
+/* A decimal number of bytes: digits only (no sign), nothing else. */
+static int wd_soft_parse_u64(const char *s, u64 *val)
+{
+	if (!isdigit(s[0]))
+		return -EINVAL;
+	return kstrtou64(s, 10, val) ? -EINVAL : 0;
 }
 
 static int wd_soft_parse_option(struct wd_soft_config *cfg, char *tok,
@@ -107,6 +120,8 @@ static int wd_soft_parse_option(struct wd_soft_config *cfg, char *tok,
 			return -EINVAL;
 		cfg->nr_queues = v;
 		return 0;
+	case WD_SOFT_KEY_MAX_CTX_BYTES:
+		return wd_soft_parse_u64(val, &cfg->max_ctx_bytes);
 	default:
 		if (wd_soft_parse_int(val, 1, WD_SOFT_MAX_ENGINES, &v))
 			return -EINVAL;

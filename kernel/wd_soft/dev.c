@@ -69,6 +69,8 @@ static void wd_soft_put_queue(struct uacce_queue *uq)
 	struct wd_soft_queue *q = uq->priv;
 	struct wd_soft_dev *wdev = q->wdev;
 
+	/* stopped (uacce's rule): no engine serves it */
+	wd_soft_core_ctx_free_all(&q->core);
 	uq->priv = NULL;
 	__free_page(q->mmio_page);
 	kfree(q);
@@ -90,6 +92,8 @@ static void wd_soft_stop_queue(struct uacce_queue *uq)
 
 	wd_soft_engine_detach(q);
 	wd_soft_core_cancel(&q->core);
+	/* PUT_Q frees the contexts (wd_soft_v2); no engine serves @q now */
+	wd_soft_core_ctx_free_all(&q->core);
 }
 
 /* Called from poll(), beside the control path: reads only. */
@@ -119,18 +123,55 @@ static unsigned long wd_soft_mmio_pfn(struct uacce_queue *uq,
 	return page_to_pfn(q->mmio_page);
 }
 
+/*
+ * The queue's commands. uacce calls us under the queue's mutex, after its
+ * own checks: the caller owns the queue (else EPERM) and the device is not
+ * removed (else ENODEV); start_queue, stop_queue and put_queue take the
+ * same mutex, so neither q->engine nor the contexts change under us. We
+ * must not touch user memory under that mutex (removal takes it): uacce
+ * copies @data, the command's argument, in before and out after.
+ * KICK: q->engine is set while started. CTX: the core allocates (charged
+ * to the caller) and may sleep; an engine may serve the queue meanwhile.
+ */
 static long wd_soft_ioctl(struct uacce_queue *uq, unsigned int cmd,
-			  unsigned long arg)
+			  void *data)
 {
 	struct wd_soft_queue *q = uq->priv;
 
-	if (cmd != WD_SOFT_CMD_KICK)
+	/* uacce copies at most that much */
+	BUILD_BUG_ON(_IOC_SIZE(WD_SOFT_CMD_CTX) > UACCE_IOCTL_MAX_ARG);
+	switch (cmd) {
+	case WD_SOFT_CMD_KICK:
+		if (!q->engine)
+			return -EINVAL;
+		wd_soft_engine_kick(q);
+		return 0;
+	case WD_SOFT_CMD_CTX:
+		return wd_soft_core_ctx_cmd(&q->core, data);
+	default:
 		return -ENOTTY;
-	/* q->engine is set while started; uacce serialises us with start/stop */
-	if (!q->engine)
-		return -EINVAL;
-	wd_soft_engine_kick(q);
-	return 0;
+	}
+}
+
+/*
+ * An OPEN whose answer could not be copied back: the caller has no number
+ * to close the context with, so close it here. Under the queue's mutex; if
+ * the caller closed that number meanwhile (EBADF), the generation in it
+ * never names a newer context.
+ */
+static void wd_soft_ioctl_undo(struct uacce_queue *uq, unsigned int cmd,
+			       void *data)
+{
+	struct wd_soft_queue *q = uq->priv;
+	struct wd_soft_ctx_cmd *open = data;
+	struct wd_soft_ctx_cmd close = {
+		.cmd = WD_SOFT_CTX_CLOSE,
+	};
+
+	if (cmd != WD_SOFT_CMD_CTX || open->cmd != WD_SOFT_CTX_OPEN)
+		return;
+	close.ctx = open->ctx;
+	wd_soft_core_ctx_cmd(&q->core, &close);
 }
 
 /* Clearing isolation resets the device: no injected fault is left. */
@@ -141,6 +182,13 @@ static void wd_soft_reset(struct uacce_device *uacce)
 	wd_soft_core_set_fail_next(&wdev->core, 0);
 }
 
+/* the commands wd_soft_ioctl() takes; uacce answers ENOTTY to the others */
+static const unsigned int wd_soft_ioctl_cmds[] = {
+	WD_SOFT_CMD_KICK,
+	WD_SOFT_CMD_CTX,
+	0
+};
+
 static const struct uacce_ops wd_soft_uacce_ops = {
 	.get_available_instances = wd_soft_get_available_instances,
 	.get_queue	= wd_soft_get_queue,
@@ -149,7 +197,9 @@ static const struct uacce_ops wd_soft_uacce_ops = {
 	.stop_queue	= wd_soft_stop_queue,
 	.poll		= wd_soft_poll,
 	.mmio_pfn	= wd_soft_mmio_pfn,
+	.ioctl_cmds	= wd_soft_ioctl_cmds,
 	.ioctl		= wd_soft_ioctl,
+	.ioctl_undo	= wd_soft_ioctl_undo,
 	.reset		= wd_soft_reset,
 	.page_response	= wd_soft_page_response,
 };
@@ -241,13 +291,27 @@ static int wd_soft_page_requests_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_page_requests_fops,
 			 wd_soft_page_requests_get, NULL, "%llu\n");
 
+static int wd_soft_ctx_bytes_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	wd_soft_core_lock(&wdev->core.lock);
+	*val = wdev->core.ctx_bytes;
+	wd_soft_core_unlock(&wdev->core.lock);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_ctx_bytes_fops, wd_soft_ctx_bytes_get, NULL,
+			 "%llu\n");
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
  * number still to fail. .../hold: write 1 and the engines start no request
  * until 0 is written; the write returns once they finished their batch, or
  * fails with EAGAIN after WD_SOFT_HOLD_WAIT (write again). .../page_requests:
- * how many the engines made (SVA). debugfs is optional: failures are
+ * how many the engines made (SVA). .../ctx_bytes: what the stream contexts
+ * of all queues hold now, in bytes. debugfs is optional: failures are
  * ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
@@ -262,6 +326,8 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_hold_fops);
 	debugfs_create_file_unsafe("page_requests", 0400, wdev->debugfs, wdev,
 				   &wd_soft_page_requests_fops);
+	debugfs_create_file_unsafe("ctx_bytes", 0400, wdev->debugfs, wdev,
+				   &wd_soft_ctx_bytes_fops);
 }
 
 static void wd_soft_dev_release(struct device *dev)
@@ -334,9 +400,9 @@ err_put:
  * wd_soft_dev_destroy() - remove an instance, open queues or not
  * @wdev: the instance, already off the bus's list
  *
- * uacce_remove() stops and releases every open queue through our ops and
- * makes no call to us afterwards; then the engines, idle by now, stop.
- * The caller holds wd_soft_devs_lock.
+ * uacce_remove() stops and releases every open queue through our ops,
+ * which frees their stream contexts, and makes no call to us afterwards;
+ * then the engines, idle by now, stop. The caller holds wd_soft_devs_lock.
  */
 void wd_soft_dev_destroy(struct wd_soft_dev *wdev)
 {
@@ -345,6 +411,8 @@ void wd_soft_dev_destroy(struct wd_soft_dev *wdev)
 	wdev->debugfs = NULL;
 	uacce_remove(wdev->uacce);
 	wdev->uacce = NULL;
+	/* every queue was released: a byte left is the core's count wrong */
+	WARN_ON(wdev->core.ctx_bytes);
 	wd_soft_engines_stop(wdev);
 	wd_soft_algs_exit(wdev);
 	device_unregister(&wdev->dev);

@@ -225,7 +225,8 @@ void wd_soft_engine_detach(struct wd_soft_queue *q)
 
 static void wd_soft_engine_free(struct wd_soft_engine *eng)
 {
-	wd_soft_engine_algs_exit(eng);
+	wd_soft_host_alg_free(eng->core.alg);
+	eng->core.alg = NULL;
 	kvfree(eng->pf);
 	kvfree(eng->core.sgl);
 	kvfree(eng->core.out);
@@ -245,6 +246,7 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 	int node = wdev->cfg.node;
 	struct wd_soft_engine *eng;
 	unsigned int i;
+	size_t bytes;
 	int ret;
 
 	for (i = 0; i < wdev->cfg.nr_engines; i++) {
@@ -261,8 +263,12 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 					      sizeof(*eng->core.sgl), gfp, node);
 		eng->pf = kvmalloc_node((WD_SOFT_CORE_MAX_SGE + 1) *
 					sizeof(*eng->pf), gfp, node);
-		if (!eng->core.in || !eng->core.out || !eng->core.sgl || !eng->pf ||
-		    wd_soft_engine_algs_init(eng)) {
+		/* the device's own: not counted as a context's */
+		eng->core.alg = wd_soft_host_alg_alloc(&wdev->core,
+						       WD_SOFT_ALG_ENGINE,
+						       &bytes);
+		if (!eng->core.in || !eng->core.out || !eng->core.sgl ||
+		    !eng->pf || !eng->core.alg) {
 			ret = -ENOMEM;
 			goto err_free;
 		}

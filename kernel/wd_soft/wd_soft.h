@@ -4,7 +4,7 @@
  *
  * wd_soft registers with uacce exactly as a hardware driver would; its
  * "hardware" is a set of kernel threads (engines) that serve the queues'
- * rings (protocol wd_soft_v1, include/uapi/misc/uacce/wd_soft.h). What an
+ * rings (protocol wd_soft_v2, include/uapi/misc/uacce/wd_soft.h). What an
  * engine does with a queue (ring consumption, checks, the operations) is
  * the portable engine core, engine/ (sources.mk), shared with the
  * user-space host; this module is its kernel host.
@@ -19,8 +19,14 @@
  *            the link kernel/wd_soft/engine (Kbuild, engine/sources.mk)
  *
  * Locks, outermost first: wd_soft_devs_lock (bus.c) > uacce->mutex >
- * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock
- * (innermost, a spinlock). An engine thread holds none of them while it
+ * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock (a
+ * spinlock) > the core's spinlocks, struct wd_soft_core_queue.ctx_lock
+ * and struct wd_soft_core_dev.lock (innermost, never held while sleeping
+ * or allocating; how they nest in each other is the core's). The control
+ * path (start/stop/put_queue, the ioctls) runs under uacce_queue->mutex,
+ * so a context command never meets the queue's stop or release; it meets
+ * the engine serving the queue only through the core's ctx_lock and
+ * references. An engine thread holds none of them while it
  * serves a queue and never waits for the owner's memory: it touches
  * request buffers with page faults disabled and leaves a missing page to
  * uacce's fault thread (mem.c), so stop_queue() waits for one chunk of
@@ -74,6 +80,8 @@ enum wd_soft_mode {
  * @node: NUMA node of the instance, NUMA_NO_NODE for none
  * @nr_queues: most queues open at once
  * @nr_engines: engine threads
+ * @max_ctx_bytes: most bytes the stream contexts of all queues may hold
+ *	(struct wd_soft_core_dev.max_ctx_bytes)
  */
 struct wd_soft_config {
 	unsigned int id;
@@ -81,6 +89,7 @@ struct wd_soft_config {
 	int node;
 	unsigned int nr_queues;
 	unsigned int nr_engines;
+	u64 max_ctx_bytes;
 };
 
 struct wd_soft_dev;
@@ -90,15 +99,37 @@ struct shash_desc;
 struct dentry;
 
 /**
+ * struct wd_soft_host_alg - the kernel host's backend state (algs.c)
+ * @kind: what it serves (enum wd_soft_alg_kind)
+ * @sha256: ENGINE, SHA256: a descriptor of the instance's "sha256" tfm
+ * @crc32c: ENGINE: a descriptor of its "crc32c" tfm, or NULL (the
+ *	library's __crc32c_le() then)
+ * @zs: ENGINE, DEFLATE, INFLATE: the zlib stream. Its workspace
+ *	(kvmalloc'ed, @ws_size bytes) fits what the kind runs: an engine's
+ *	deflate or inflate, one stream at a time; a context's its own
+ *	direction with a 32 KiB window (deflate: memLevel 8)
+ * @zdir: what @zs was last initialised for
+ * @ws_size: bytes of @zs.workspace, 0 for none
+ *
+ * Used by one thread at a time (engine/wd_soft_core.h): its engine, or
+ * the opener of a context in WD_SOFT_CMD_CTX.
+ */
+struct wd_soft_host_alg {
+	enum wd_soft_alg_kind kind;
+	struct shash_desc *sha256;
+	struct shash_desc *crc32c;
+	struct z_stream_s zs;
+	enum wd_soft_zdir zdir;
+	size_t ws_size;
+};
+
+/**
  * struct wd_soft_engine - one engine thread and the queues it serves
  * @wdev: the instance
  * @task: the thread
- * @core: the core's working memory: bounce buffers, SGL room
- * @sha256: SHA-256 descriptor of the instance's tfm (thread only)
- * @crc32c: CRC32C descriptor of the instance's tfm, or NULL (thread only)
- * @zs: the zlib stream (thread only); its workspace fits deflate and
- *	inflate, one stream at a time
- * @zdir: what @zs was initialised for
+ * @core: the core's working memory: bounce buffers, SGL room, and the
+ *	backends' state for requests without a context (@core.alg, an
+ *	ENGINE struct wd_soft_host_alg; thread only)
  * @pf: room for a page request's ranges: the missing page's piece and the
  *	pieces after it (WD_SOFT_CORE_MAX_SGE + 1; thread only)
  * @lock: the scheduler's engine lock (@sched and the queues' @sq, their
@@ -112,11 +143,6 @@ struct wd_soft_engine {
 	struct wd_soft_dev *wdev;
 	struct task_struct *task;
 	struct wd_soft_core_engine core;
-
-	struct shash_desc *sha256;
-	struct shash_desc *crc32c;
-	struct z_stream_s zs;
-	enum wd_soft_zdir zdir;
 	struct uacce_range *pf;
 
 	spinlock_t lock;	/* see @lock above */
@@ -169,7 +195,8 @@ struct wd_soft_queue {
  * @uacce: the registered uacce device
  * @list: entry in the bus's instance list, under wd_soft_devs_lock
  * @nr_open: queues open (get_queue done, put_queue not yet)
- * @core: the core's view: operations offered, fault injection
+ * @core: the core's view: operations offered, fault injection, what the
+ *	stream contexts hold and may hold
  * @sha256: the "sha256" hash of the crypto API
  * @crc32c: the "crc32c" hash of the crypto API, or NULL when it cannot be
  *	had (the engines then use the library's __crc32c_le())
@@ -268,7 +295,5 @@ void wd_soft_ctx_fini(struct wd_soft_ctx *ctx);
 /* algs.c */
 int wd_soft_algs_init(struct wd_soft_dev *wdev);
 void wd_soft_algs_exit(struct wd_soft_dev *wdev);
-int wd_soft_engine_algs_init(struct wd_soft_engine *eng);
-void wd_soft_engine_algs_exit(struct wd_soft_engine *eng);
 
 #endif /* _WD_SOFT_H */

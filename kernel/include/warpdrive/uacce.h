@@ -40,6 +40,9 @@ struct uacce_range {
 	size_t len;
 };
 
+/* largest argument of a driver's ioctl command (struct uacce_ops.ioctl) */
+#define UACCE_IOCTL_MAX_ARG	64
+
 /* most ranges one page request looks at */
 #define UACCE_PF_MAX_RANGES	8192
 
@@ -91,10 +94,23 @@ struct uacce_qfr {
  *	uacce maps every region itself, page by page on first access, and only
  *	while the queue is alive; the pfn must stay valid until put_queue().
  *	Called under the owner's mmap_lock: must not sleep on the device.
- * @ioctl: device-specific commands, called for commands uacce does not know,
- *	only for the owning process and a live device. -ENOTTY if unknown.
- *	Called under the queue's mutex, which removal takes: must not touch
- *	user memory (its pages may never come).
+ * @ioctl_cmds: the driver's ioctl commands, 0-terminated: uacce answers
+ *	ENOTTY to any other command it does not know itself, without calling
+ *	@ioctl or touching the argument. Each argument at most
+ *	%UACCE_IOCTL_MAX_ARG bytes (else uacce_register() fails).
+ * @ioctl: device-specific commands, called for those of @ioctl_cmds,
+ *	only for the owning process and a live device.
+ *	@data is uacce's kernel copy of the command's argument (_IOC_SIZE()
+ *	bytes, at most %UACCE_IOCTL_MAX_ARG; NULL for a command without one):
+ *	copied from user space before the call (_IOC_WRITE; zeroed
+ *	otherwise) and back after a 0 return (_IOC_READ), both outside the
+ *	queue's mutex. The call is made under that mutex, which removal
+ *	takes: it must not touch user memory (its pages may never come).
+ * @ioctl_undo: optional: @ioctl returned 0 but its answer could not be
+ *	copied back (the caller gets -EFAULT). Undo what @ioctl created
+ *	that the caller cannot name without the answer; @data as @ioctl
+ *	returned it. Called under the queue's mutex, and only while the
+ *	queue is alive: a removal in between has called put_queue() instead.
  * @reset: optional; called when user space clears isolation by writing
  *	isolate_strategy.
  * @page_response: devices that fault (UACCE_DEV_FAULT_FROM_DEV): the page
@@ -106,7 +122,7 @@ struct uacce_qfr {
  *	after stop_queue() has begun.
  *
  * All callbacks run in process context. get_queue, put_queue, start_queue,
- * stop_queue and ioctl of one queue are serialised by the queue's mutex and
+ * stop_queue, ioctl and ioctl_undo of one queue are serialised by the queue's mutex and
  * may sleep; poll, mmio_pfn and page_response may run beside them. No
  * callback is made after uacce_remove() returns. No callback may wait for
  * something user space controls (a page of the owner, a signal): the
@@ -120,8 +136,10 @@ struct uacce_ops {
 	void (*stop_queue)(struct uacce_queue *q);
 	__poll_t (*poll)(struct uacce_queue *q);
 	unsigned long (*mmio_pfn)(struct uacce_queue *q, unsigned long pgoff);
-	long (*ioctl)(struct uacce_queue *q, unsigned int cmd,
-		      unsigned long arg);
+	const unsigned int *ioctl_cmds;
+	long (*ioctl)(struct uacce_queue *q, unsigned int cmd, void *data);
+	void (*ioctl_undo)(struct uacce_queue *q, unsigned int cmd,
+			   void *data);
 	void (*reset)(struct uacce_device *uacce);
 	void (*page_response)(struct uacce_queue *q, int err);
 };
@@ -151,7 +169,7 @@ enum uacce_q_state {
 
 /**
  * struct uacce_device - an accelerator registered with uacce
- * @api: protocol name and version of the user driver, e.g. "wd_soft_v1"
+ * @api: protocol name and version of the user driver, e.g. "wd_soft_v2"
  * @algs: algorithm names, one per line (no trailing newline needed)
  * @qf_pg_num: pages of MMIO, DKO and DUS (0: region absent)
  * @ss_max_size: largest SS region in bytes (0: no SS region)
