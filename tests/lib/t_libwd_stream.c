@@ -42,17 +42,31 @@ static uint32_t rnd_below(uint32_t n)
 	return n ? (uint32_t)(rnd() % n) : 0;
 }
 
+/* "seed N: " once a test drew from the generator (its failures name it) */
+static const char *seed_str(void)
+{
+	static char b[40];
+
+	if (!g_seed)
+		return "";
+	snprintf(b, sizeof(b), "seed %#llx: ", (unsigned long long)g_seed);
+	return b;
+}
+
 #define CHK(c, fmt, ...) do {						\
 	if (!(c))							\
-		T_FAIL("seed %#llx: %s: " fmt, (unsigned long long)g_seed, \
-		       #c, ##__VA_ARGS__);				\
+		T_FAIL("%s%s: " fmt, seed_str(), #c, ##__VA_ARGS__);	\
 } while (0)
 #define CEQ(a, b, fmt, ...) do {					\
 	long long _a = (long long)(a), _b = (long long)(b);		\
 	if (_a != _b)							\
-		T_FAIL("seed %#llx: %s is %lld, expected %lld: " fmt,	\
-		       (unsigned long long)g_seed, #a, _a, _b, ##__VA_ARGS__); \
+		T_FAIL("%s%s is %lld, expected %lld: " fmt, seed_str(),	\
+		       #a, _a, _b, ##__VA_ARGS__);			\
 } while (0)
+
+/* the same, with nothing more to say */
+#define CEQ_(a, b) CEQ(a, b, "")
+#define CHK_(c) CHK(c, "")
 
 /* ---- helpers ---- */
 
@@ -86,7 +100,7 @@ static long long ctx_bytes(void)
 #ifdef T_NATIVE
 	char b[32];
 
-	T_ASSERT(wd_ctl_attr_get(g_dev, "ctx_bytes", b, sizeof(b)) > 0);
+	CHK_(wd_ctl_attr_get(g_dev, "ctx_bytes", b, sizeof(b)) > 0);
 	return strtoll(b, NULL, 10);
 #else
 	return t_debugfs_ll(g_id, "ctx_bytes");
@@ -152,7 +166,7 @@ MTEST(stream_digest_splits)
 		uint32_t crc = 0;
 		int pieces = 0;
 
-		T_ASSERT(md && EVP_DigestInit_ex(md, EVP_sha256(), NULL));
+		CHK_(md && EVP_DigestInit_ex(md, EVP_sha256(), NULL));
 		fill_mixed(ds, n);
 		memcpy(dc, ds, n);
 		for (size_t at = 0;; pieces++) {
@@ -177,7 +191,7 @@ MTEST(stream_digest_splits)
 			srun(&qs, ss, &r);
 			CEQ(r.status, 0, "sha256 update %d of %u bytes", pieces, k);
 			CEQ(r.in_len, k, "sha256 update %d", pieces);
-			T_ASSERT(EVP_DigestUpdate(md, ds + at, k));
+			CHK_(EVP_DigestUpdate(md, ds + at, k));
 			wd_prep_stream(&r, fin ? outc : NULL, fin ? 4 : 0,
 				       k ? dc + at : NULL, k,
 				       fin ? WD_FINISH : WD_NO_FLUSH);
@@ -193,7 +207,7 @@ MTEST(stream_digest_splits)
 			}
 			CEQ(r.out_len, 0, "crc32c update");
 		}
-		T_ASSERT(EVP_DigestFinal_ex(md, want, &wlen) && wlen == 32);
+		CHK_(EVP_DigestFinal_ex(md, want, &wlen) && wlen == 32);
 		EVP_MD_CTX_free(md);
 		CHK(!memcmp(outs, want, 32),
 		    "sha256 of %zu bytes in %d updates differs from OpenSSL's",
@@ -235,14 +249,14 @@ static void zview_init(struct zview *v, const char *alg, size_t n,
 		       const uint8_t *dict, size_t dlen)
 {
 	memset(v, 0, sizeof(*v));
-	T_ASSERT(inflateInit2(&v->inc, wbits_of(alg)) == Z_OK);
+	CHK_(inflateInit2(&v->inc, wbits_of(alg)) == Z_OK);
 	v->cap = n + 1;
 	v->dec = malloc(v->cap);
-	T_ASSERT(v->dec);
+	CHK_(v->dec);
 	v->dict = dict;
 	v->dlen = dlen;
 	if (dict && wbits_of(alg) < 0)
-		T_ASSERT(inflateSetDictionary(&v->inc, dict, (uInt)dlen) == Z_OK);
+		CHK_(inflateSetDictionary(&v->inc, dict, (uInt)dlen) == Z_OK);
 }
 
 static void zview_feed(struct zview *v, const uint8_t *out, size_t olen)
@@ -259,7 +273,7 @@ static void zview_feed(struct zview *v, const uint8_t *out, size_t olen)
 		    "dictionary (Adler-32 %#lx)", v->inc.adler);
 		CEQ(v->inc.adler, adler32(1, v->dict, (uInt)v->dlen),
 		    "the stream's DICTID");
-		T_ASSERT(inflateSetDictionary(&v->inc, v->dict,
+		CHK_(inflateSetDictionary(&v->inc, v->dict,
 					      (uInt)v->dlen) == Z_OK);
 		v->dict_asked = true;
 		ret = inflate(&v->inc, Z_SYNC_FLUSH);
@@ -287,7 +301,7 @@ static void zview_flushed(struct zview *v, const uint8_t *in, size_t at,
 		uint8_t *d = malloc(want + 1);
 		int ret;
 
-		T_ASSERT(d && inflateInit2(&f, -15) == Z_OK);
+		CHK_(d && inflateInit2(&f, -15) == Z_OK);
 		f.next_in = (uint8_t *)out + v->full_c;
 		f.avail_in = (uInt)(olen - v->full_c);
 		f.next_out = d;
@@ -475,27 +489,27 @@ MTEST(stream_empty)
 			if (round) {
 				wd_prep_stream(&r, out, 100, NULL, 0, WD_SYNC_FLUSH);
 				srun(&q, c, &r);
-				T_EQ(r.status, 0);
-				T_EQ(r.in_len, 0);
-				T_ASSERT(!(r.flags & WD_STREAM_END));
+				CEQ_(r.status, 0);
+				CEQ_(r.in_len, 0);
+				CHK_(!(r.flags & WD_STREAM_END));
 				olen = r.out_len;
 			}
 			wd_prep_stream(&r, out + olen, 100, NULL, 0, WD_FINISH);
 			srun(&q, c, &r);
-			T_EQ(r.status, 0);
-			T_EQ(r.flags, WD_STREAM_END);
+			CEQ_(r.status, 0);
+			CEQ_(r.flags, WD_STREAM_END);
 			olen += r.out_len;
-			T_EQ(ref_inflate(algs[a], out, olen, got, sizeof(got),
+			CEQ_(ref_inflate(algs[a], out, olen, got, sizeof(got),
 					 &glen), 0);
-			T_EQ(glen, 0);
+			CEQ_(glen, 0);
 			/* and back through the device */
 			wd_prep_stream(&r, out + 1000, 100, out, (uint32_t)olen,
 				       WD_NO_FLUSH);
 			srun(&q, d, &r);
-			T_EQ(r.status, 0);
-			T_EQ(r.flags, WD_STREAM_END);
-			T_EQ(r.in_len, olen);
-			T_EQ(r.out_len, 0);
+			CEQ_(r.status, 0);
+			CEQ_(r.flags, WD_STREAM_END);
+			CEQ_(r.in_len, olen);
+			CEQ_(r.out_len, 0);
 			wd_stream_reset(c);
 			wd_stream_reset(d);
 		}
@@ -513,13 +527,13 @@ MTEST(stream_empty)
 		s = sopen(&q, 0, 0);
 		wd_prep_stream(&r, mem, 32, NULL, 0, WD_FINISH);
 		srun(&q, s, &r);
-		T_EQ(r.status, 0);
-		T_EQ(r.out_len, a ? 4 : 32);
+		CEQ_(r.status, 0);
+		CEQ_(r.out_len, a ? 4 : 32);
 		if (a) {
-			T_EQ_HEX(le32(mem), ref_crc32c(0, "", 0));
+			CEQ_(le32(mem), ref_crc32c(0, "", 0));
 		} else {
 			ref_sha256("", 0, want);
-			T_ASSERT(!memcmp(mem, want, 32));
+			CHK_(!memcmp(mem, want, 32));
 		}
 		wd_stream_close(s);
 		wd_release_queue(&q);
@@ -537,12 +551,12 @@ static size_t zlib_make(const char *alg, int level, const uint8_t *in,
 	size_t at = 0;
 	int ret;
 
-	T_ASSERT(deflateInit2(&z, level, Z_DEFLATED, wbits_of(alg), 8,
+	CHK_(deflateInit2(&z, level, Z_DEFLATED, wbits_of(alg), 8,
 			      Z_DEFAULT_STRATEGY) == Z_OK);
 	if (hdr)
-		T_ASSERT(deflateSetHeader(&z, hdr) == Z_OK);
+		CHK_(deflateSetHeader(&z, hdr) == Z_OK);
 	if (dict)
-		T_ASSERT(deflateSetDictionary(&z, dict, (uInt)dlen) == Z_OK);
+		CHK_(deflateSetDictionary(&z, dict, (uInt)dlen) == Z_OK);
 	z.next_out = out;
 	z.avail_out = (uInt)cap;
 	do {
@@ -563,13 +577,13 @@ static size_t zlib_make(const char *alg, int level, const uint8_t *in,
 		z.next_in = (uint8_t *)in + at;
 		z.avail_in = (uInt)k;
 		ret = deflate(&z, flush);
-		T_ASSERT(ret == Z_OK || ret == Z_STREAM_END);
-		T_ASSERT(!z.avail_in && z.avail_out);
+		CHK_(ret == Z_OK || ret == Z_STREAM_END);
+		CHK_(!z.avail_in && z.avail_out);
 		at += k;
 		if (mid && !*mid && flush == Z_FULL_FLUSH)
 			*mid = z.total_out;
 	} while (at < n);
-	T_EQ(ret, Z_STREAM_END);
+	CEQ_(ret, Z_STREAM_END);
 	deflateEnd(&z);
 	return z.total_out;
 }
@@ -788,7 +802,7 @@ MTEST(stream_dict)
 		z = in + MAXN;
 		out = z + 2 * MAXN;
 		back = malloc(MAXN + 1);
-		T_ASSERT(back);
+		CHK_(back);
 		c = sopen(&q, WD_COMPRESS, 0);
 		d = sopen(&q, WD_DECOMPRESS, 0);
 		for (int round = 0; round < 3; round++) {
@@ -833,14 +847,14 @@ MTEST(stream_dict)
 				zs.avail_in = (uInt)zlen;
 				zs.next_out = back;
 				zs.avail_out = MAXN + 1;
-				T_ASSERT(inflateInit2(&zs, -15) == Z_OK);
+				CHK_(inflateInit2(&zs, -15) == Z_OK);
 				ret = inflate(&zs, Z_FINISH);
 				inflateEnd(&zs);
 				CEQ(ret, Z_DATA_ERROR, "the stream decoded "
 				    "without its dictionary");
 				memset(&zs, 0, sizeof(zs));
-				T_ASSERT(inflateInit2(&zs, -15) == Z_OK);
-				T_ASSERT(inflateSetDictionary(&zs, dict,
+				CHK_(inflateInit2(&zs, -15) == Z_OK);
+				CHK_(inflateSetDictionary(&zs, dict,
 							      (uInt)dlen) == Z_OK);
 				zs.next_in = z;
 				zs.avail_in = (uInt)zlen;
@@ -919,7 +933,7 @@ MTEST(stream_corrupt)
 	cz = outb + N + 1024;
 	fill_mixed(in, N);
 	zlen = zlib_make("gzip", 6, in, N, z, 2 * N, NULL, NULL, 0, &mid);
-	T_ASSERT(mid > 20 && mid < zlen - 20);
+	CHK_(mid > 20 && mid < zlen - 20);
 	/* after zlib's full flush a block starts on a byte: BFINAL 1 and the
 	 * reserved BTYPE 11 there cannot decode */
 	memcpy(bad, z, zlen);
@@ -934,45 +948,45 @@ MTEST(stream_corrupt)
 	/* a: the good first part; b: its first half */
 	wd_prep_stream(&r, out, N, bad, (uint32_t)mid, WD_NO_FLUSH);
 	srun(&q, a, &r);
-	T_EQ(r.status, 0);
-	T_EQ(r.in_len, mid);
+	CEQ_(r.status, 0);
+	CEQ_(r.in_len, mid);
 	half = zlen / 2;
 	wd_prep_stream(&rb, outb, N + 64, z, (uint32_t)half, WD_NO_FLUSH);
 	srun(&q, b, &rb);
-	T_EQ(rb.status, 0);
-	T_EQ(rb.in_len, half);
+	CEQ_(rb.status, 0);
+	CEQ_(rb.in_len, half);
 	olen = rb.out_len;
 	/* a: the corrupt block */
 	wd_prep_stream(&r, out, N, bad + mid, (uint32_t)(zlen - mid),
 		       WD_NO_FLUSH);
 	srun(&q, a, &r);
-	T_EQ(r.status, -EBADMSG);
+	CEQ_(r.status, -EBADMSG);
 	/* a is broken: every request, even an empty one */
 	for (int i = 0; i < 2; i++) {
 		wd_prep_stream(&r, out, N, i ? NULL : z, i ? 0 : 100,
 			       WD_NO_FLUSH);
 		srun(&q, a, &r);
-		T_EQ(r.status, -EBADF);
-		T_EQ(r.in_len, 0);
-		T_EQ(r.out_len, 0);
+		CEQ_(r.status, -EBADF);
+		CEQ_(r.in_len, 0);
+		CEQ_(r.out_len, 0);
 	}
 	/* b: the rest, unaffected */
 	wd_prep_stream(&rb, outb + olen, (uint32_t)(N + 64 - olen), z + half,
 		       (uint32_t)(zlen - half), WD_NO_FLUSH);
 	srun(&q, b, &rb);
-	T_EQ(rb.status, 0);
-	T_EQ(rb.flags, WD_STREAM_END);
-	T_EQ(rb.in_len, zlen - half);
-	T_EQ(olen + rb.out_len, N);
-	T_ASSERT(!memcmp(outb, in, N));
+	CEQ_(rb.status, 0);
+	CEQ_(rb.flags, WD_STREAM_END);
+	CEQ_(rb.in_len, zlen - half);
+	CEQ_(olen + rb.out_len, N);
+	CHK_(!memcmp(outb, in, N));
 	/* c compresses, zlib takes it */
-	T_ASSERT(comp_stream(&q, c, "gzip", in, 5000 + rnd_below(20000), cz,
+	CHK_(comp_stream(&q, c, "gzip", in, 5000 + rnd_below(20000), cz,
 			     (size_t)(mem + (2 << 20) - cz), NULL, 0) > 0);
 	/* a plain request on the same queue */
 	wd_prep_comp(&pr, WD_DECOMPRESS, 0, outb, N + 64, z, (uint32_t)zlen);
 	run(&q, &pr);
-	T_EQ(pr.status, 0);
-	T_EQ(pr.out_len, N);
+	CEQ_(pr.status, 0);
+	CEQ_(pr.out_len, N);
 	/* another queue's stream */
 	decomp_whole(&q2, d, mem2, zlen, in, N, mem2 + 2 * N, "another queue");
 	/* the reset recovers a */
@@ -985,14 +999,14 @@ MTEST(stream_corrupt)
 	wd_stream_reset(a);
 	wd_prep_stream(&r, out, N + 64, bad, (uint32_t)(zlen - 4), WD_NO_FLUSH);
 	srun(&q, a, &r);
-	T_EQ(r.status, 0);
+	CEQ_(r.status, 0);
 	wd_prep_stream(&r, out, N + 64, bad + r.in_len,
 		       (uint32_t)(zlen - r.in_len), WD_NO_FLUSH);
 	srun(&q, a, &r);
-	T_EQ(r.status, -EBADMSG);
+	CEQ_(r.status, -EBADMSG);
 	wd_prep_stream(&r, out, N, z, 10, WD_NO_FLUSH);
 	srun(&q, a, &r);
-	T_EQ(r.status, -EBADF);
+	CEQ_(r.status, -EBADF);
 
 	wd_stream_close(a);
 	wd_stream_close(b);
@@ -1037,9 +1051,9 @@ T_TEST_TMO(stream_past_4gib, 600)
 	for (size_t i = BLK; i < BUF + BLK; i += BLK)
 		memcpy(buf + i, buf, BLK);
 	dec = malloc(BUF);
-	T_ASSERT(dec);
+	CHK_(dec);
 	crc_buf = (uint32_t)crc32(0, buf, BUF);
-	T_ASSERT(inflateInit2(&zi, 31) == Z_OK);
+	CHK_(inflateInit2(&zi, 31) == Z_OK);
 	s = sopen(&q, WD_COMPRESS, 1);
 	for (bool end = false; !end; ) {
 		uint32_t off = (uint32_t)(sent % BUF);
@@ -1126,13 +1140,13 @@ MTEST(stream_fork_child)
 	c = sopen(&qz, WD_COMPRESS, 0);
 	wd_prep_stream(&r, NULL, 0, mem, N / 2, WD_NO_FLUSH);
 	srun(&q, s, &r);
-	T_EQ(r.status, 0);
+	CEQ_(r.status, 0);
 	wd_prep_stream(&r, memz + N, N, memz, N / 2, WD_NO_FLUSH);
 	srun(&qz, c, &r);
-	T_EQ(r.status, 0);
+	CEQ_(r.status, 0);
 	zlen = r.out_len;
 	bytes = ctx_bytes();
-	T_ASSERT(bytes > 0);
+	CHK_(bytes > 0);
 	pid = t_fork();
 	if (!pid) {
 		struct wd_stream *s2 = NULL;
@@ -1154,23 +1168,23 @@ MTEST(stream_fork_child)
 		_exit(bad);
 	}
 	wait_exit0(pid, 30000, "fork child (bit mask of wrong answers)");
-	T_EQ(ctx_bytes(), bytes);
+	CEQ_(ctx_bytes(), bytes);
 	/* the rest: the results of the whole, as if no child had been */
 	wd_prep_stream(&r, mem + N, 32, mem + N / 2, N - N / 2, WD_FINISH);
 	srun(&q, s, &r);
-	T_EQ(r.status, 0);
+	CEQ_(r.status, 0);
 	ref_sha256(mem, N, want);
 	T_ASSERT_MSG(!memcmp(mem + N, want, 32), "the parent's digest");
 	wd_prep_stream(&r, memz + N + zlen, N, memz + N / 2, N - N / 2,
 		       WD_FINISH);
 	srun(&qz, c, &r);
-	T_EQ(r.status, 0);
-	T_EQ(r.flags, WD_STREAM_END);
+	CEQ_(r.status, 0);
+	CEQ_(r.flags, WD_STREAM_END);
 	zlen += r.out_len;
-	T_EQ(ref_inflate("deflate", memz + N, zlen, memz + 3 * N, N + 1,
+	CEQ_(ref_inflate("deflate", memz + N, zlen, memz + 3 * N, N + 1,
 			 &got), 0);
-	T_EQ(got, N);
-	T_ASSERT(!memcmp(memz + 3 * N, mem, N));
+	CEQ_(got, N);
+	CHK_(!memcmp(memz + 3 * N, mem, N));
 	wd_stream_close(s);
 	wd_stream_close(c);
 	wd_release_queue(&q);
@@ -1194,10 +1208,10 @@ MTEST(stream_release_frees)
 	q_open(&q, "zlib");
 	q_open(&q2, "zlib");
 	mem = q_mem(&q, 1 << 20);
-	T_EQ(ctx_bytes(), 0);
+	CEQ_(ctx_bytes(), 0);
 	t = sopen(&q2, WD_COMPRESS, 9);
 	b2 = ctx_bytes();
-	T_ASSERT(b2 > 0);
+	CHK_(b2 > 0);
 	for (int i = 0; i < 6; i++) {
 		before = ctx_bytes();
 		s[i] = sopen(&q, i < 3 ? WD_COMPRESS : WD_DECOMPRESS,
@@ -1207,19 +1221,19 @@ MTEST(stream_release_frees)
 	/* one closed alone */
 	before = ctx_bytes();
 	wd_stream_close(s[5]);
-	T_ASSERT(ctx_bytes() < before);
+	CHK_(ctx_bytes() < before);
 	/* s[0] mid-stream, s[1] with a request in flight */
 	fill_text(mem, 100000, 1);
 	wd_prep_stream(&r, mem + 200000, 100000, mem, 100000, WD_NO_FLUSH);
 	srun(&q, s[0], &r);
-	T_EQ(r.status, 0);
+	CEQ_(r.status, 0);
 	wd_prep_stream(&r, mem + 300000, 100000, mem, 100000, WD_FINISH);
-	T_EQ(wd_stream_send(s[1], &r), 0);
+	CEQ_(wd_stream_send(s[1], &r), 0);
 	wd_flush(&q);
 	wd_release_queue(&q);
-	T_EQ(ctx_bytes(), b2);
+	CEQ_(ctx_bytes(), b2);
 	wd_stream_close(t);
-	T_EQ(ctx_bytes(), 0);
+	CEQ_(ctx_bytes(), 0);
 	wd_release_queue(&q2);
-	T_EQ(ctx_bytes(), 0);
+	CEQ_(ctx_bytes(), 0);
 }
