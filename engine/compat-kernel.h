@@ -26,7 +26,7 @@
 #include <asm/unaligned.h>
 
 /* the core's few short critical sections (stream contexts): a spinlock */
-typedef spinlock_t wd_soft_core_lock_t;
+#define wd_soft_core_lock_t		spinlock_t
 #define wd_soft_core_lock_init(l)	spin_lock_init(l)
 #define wd_soft_core_lock(l)		spin_lock(l)
 #define wd_soft_core_unlock(l)		spin_unlock(l)

@@ -84,7 +84,7 @@ typedef int64_t s64;
 #define fallthrough	__attribute__((__fallthrough__))
 #define array_index_nospec(i, n)	(i)
 
-typedef pthread_mutex_t wd_soft_core_lock_t;
+#define wd_soft_core_lock_t		pthread_mutex_t
 #define wd_soft_core_lock_init(l)	pthread_mutex_init((l), NULL)
 #define wd_soft_core_lock(l)		pthread_mutex_lock(l)
 #define wd_soft_core_unlock(l)		pthread_mutex_unlock(l)

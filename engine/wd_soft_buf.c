@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * wd_soft_buf.c: request memory, for the operations (wd_soft_ops.c): a
- * request's source and destination buffers (flat or scatter-gather),
- * reached only through the host (wd_soft_host_copy()) in chunks of at most
- * WD_SOFT_CORE_CHUNK bytes, and the source reader and output writer that
- * stream them through the engine's bounce buffers.
+ * wd_soft_buf.c: request memory, for the operations (wd_soft_ops.c,
+ * wd_soft_stream.c): a request's source and destination buffers (flat or
+ * scatter-gather), reached only through the host (wd_soft_host_copy()) in
+ * chunks of at most WD_SOFT_CORE_CHUNK bytes.
  * Part of the engine core (wd_soft_core.c, sources.mk).
  */
 #include "wd_soft_core.h"
@@ -185,120 +184,6 @@ u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 	}
 	b.off = (u32)off;
 	return wd_soft_core_buf_read(ctx, &b, data, len);
-}
-
-void wd_soft_core_in_init(struct wd_soft_core_ctx *ctx,
-			  struct wd_soft_core_in *in,
-			  struct wd_soft_core_buf *src)
-{
-	in->src = src;
-	in->buf = ctx->eng->in;
-	in->pos = 0;
-	in->end = 0;
-	in->started = false;
-}
-
-/* All of the source consumed? */
-bool wd_soft_core_in_eof(const struct wd_soft_core_in *in)
-{
-	return in->pos == in->end && in->src->pos == in->src->len;
-}
-
-/* If the current chunk is used up, load the next one (if any). */
-u32 wd_soft_core_in_fill(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_in *in)
-{
-	u32 n, ret;
-
-	if (in->pos < in->end || in->src->pos == in->src->len)
-		return WD_SOFT_S_OK;
-	if (in->started) {
-		ret = wd_soft_core_yield(ctx);
-		if (ret)
-			return ret;
-	}
-	in->started = true;
-	n = (u32)min_t(u64, in->src->len - in->src->pos, WD_SOFT_CORE_CHUNK);
-	ret = wd_soft_core_buf_read(ctx, in->src, in->buf, n);
-	if (ret)
-		return ret;
-	in->pos = 0;
-	in->end = n;
-	return WD_SOFT_S_OK;
-}
-
-/* One byte of the source; running out of source is CORRUPT (truncated). */
-u32 wd_soft_core_in_byte(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_in *in, u8 *byte)
-{
-	u32 ret = wd_soft_core_in_fill(ctx, in);
-
-	if (ret)
-		return ret;
-	if (in->pos == in->end)
-		return WD_SOFT_S_CORRUPT;
-	*byte = in->buf[in->pos++];
-	return WD_SOFT_S_OK;
-}
-
-void wd_soft_core_out_init(struct wd_soft_core_ctx *ctx,
-			   struct wd_soft_core_out *out,
-			   struct wd_soft_core_buf *dst)
-{
-	out->dst = dst;
-	out->buf = ctx->eng->out;
-	out->len = 0;
-	out->cap = min_t(u64, dst->len, U32_MAX);
-	out->total = 0;
-}
-
-/* Write what is pending; DST_SMALL if it does not fit. */
-u32 wd_soft_core_out_flush(struct wd_soft_core_ctx *ctx,
-			   struct wd_soft_core_out *out, bool last)
-{
-	u32 ret;
-
-	if (!out->len)
-		return WD_SOFT_S_OK;
-	if (out->len > out->cap - out->dst->pos)
-		return WD_SOFT_S_DST_SMALL;
-	ret = wd_soft_core_buf_write(ctx, out->dst, out->buf, out->len);
-	if (ret)
-		return ret;
-	out->len = 0;
-	return last ? WD_SOFT_S_OK : wd_soft_core_yield(ctx);
-}
-
-/*
- * The output is complete: write what is pending. When that does not fit,
- * the size needed is known exactly: DST_SMALL with out_len = that size.
- */
-u32 wd_soft_core_out_end(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_out *out, u32 *out_len)
-{
-	u32 ret = wd_soft_core_out_flush(ctx, out, true);
-
-	if (ret == WD_SOFT_S_OK || ret == WD_SOFT_S_DST_SMALL)
-		*out_len = out->total > U32_MAX ? 0 : (u32)out->total;
-	return ret;
-}
-
-/* Append @len bytes of framing (header, trailer) to the output. */
-u32 wd_soft_core_out_put(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_out *out, const u8 *data,
-			 u32 len)
-{
-	u32 ret;
-
-	if (len > WD_SOFT_CORE_CHUNK - out->len) {
-		ret = wd_soft_core_out_flush(ctx, out, false);
-		if (ret)
-			return ret;
-	}
-	memcpy(out->buf + out->len, data, len);
-	out->len += len;
-	out->total += len;
-	return WD_SOFT_S_OK;
 }
 
 /*

@@ -6,7 +6,7 @@
  *
  * The core is compiled into the kernel module (kernel/wd_soft/Kbuild) and
  * into the user-space hosts from the list in sources.mk: this file,
- * wd_soft_buf.c (request memory: buffers, source reader, output writer),
+ * wd_soft_buf.c (request memory: flat and scatter-gather buffers),
  * wd_soft_ops.c (the operations) and wd_soft_stream.c (stream contexts
  * and the requests that name one). The interface, and what the host
  * must provide, is in wd_soft_core.h, what the three files share in

@@ -209,7 +209,11 @@ enum wd_soft_zwrap {
 	WD_SOFT_ZLIB,		/* zlib (RFC 1950): 2-byte header, Adler-32 trailer */
 };
 
-/* zlib's flush values, numbered as zlib and the kernel's zlib number them */
+/*
+ * The flushes of deflate(), numbered as user space's zlib numbers them;
+ * the kernel's zlib numbers them differently (it has Z_PACKET_FLUSH at 2):
+ * its host translates.
+ */
 enum wd_soft_zflush {
 	WD_SOFT_Z_NO_FLUSH	= 0,
 	WD_SOFT_Z_SYNC_FLUSH	= 2,

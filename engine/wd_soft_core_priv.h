@@ -4,9 +4,10 @@
  * among themselves; not part of the interface to the hosts, which is
  * wd_soft_core.h. Included after it.
  *
- * wd_soft_buf.c: request memory (buffers, source reader, output writer);
+ * wd_soft_buf.c: request memory (buffers, flat or scatter-gather);
  * wd_soft_ops.c: the operations, dispatched by wd_soft_core_exec()
- * (wd_soft_core.c) through wd_soft_core_ops[].
+ * (wd_soft_core.c) through wd_soft_core_ops[]; wd_soft_stream.c: stream
+ * contexts, and compression and decompression with or without one.
  */
 #ifndef _WD_SOFT_CORE_PRIV_H
 #define _WD_SOFT_CORE_PRIV_H
@@ -26,31 +27,6 @@ struct wd_soft_core_buf {
 	u64 pos;			/* bytes walked */
 };
 
-/*
- * Source reader: the source moves through the engine's input buffer one
- * chunk at a time; @pos..@end is what is left of the current chunk.
- */
-struct wd_soft_core_in {
-	struct wd_soft_core_buf *src;
-	u8 *buf;
-	u32 pos;
-	u32 end;
-	bool started;
-};
-
-/*
- * Output writer: output collects in the engine's output buffer (@len bytes
- * pending) and goes to the destination when it is full and at the end.
- * @cap is what the destination can take (out_len is 32 bits).
- */
-struct wd_soft_core_out {
-	struct wd_soft_core_buf *dst;
-	u8 *buf;
-	u32 len;
-	u64 cap;
-	u64 total;
-};
-
 /* wd_soft_buf.c */
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx);
 u32 wd_soft_core_bufs(struct wd_soft_core_ctx *ctx,
@@ -66,24 +42,6 @@ u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,
 			   void *data, u32 len);
-void wd_soft_core_in_init(struct wd_soft_core_ctx *ctx,
-			  struct wd_soft_core_in *in,
-			  struct wd_soft_core_buf *src);
-bool wd_soft_core_in_eof(const struct wd_soft_core_in *in);
-u32 wd_soft_core_in_fill(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_in *in);
-u32 wd_soft_core_in_byte(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_in *in, u8 *byte);
-void wd_soft_core_out_init(struct wd_soft_core_ctx *ctx,
-			   struct wd_soft_core_out *out,
-			   struct wd_soft_core_buf *dst);
-u32 wd_soft_core_out_flush(struct wd_soft_core_ctx *ctx,
-			   struct wd_soft_core_out *out, bool last);
-u32 wd_soft_core_out_end(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_out *out, u32 *out_len);
-u32 wd_soft_core_out_put(struct wd_soft_core_ctx *ctx,
-			 struct wd_soft_core_out *out, const u8 *data,
-			 u32 len);
 
 /* gzip (RFC 1952) */
 #define WD_SOFT_GZ_ID1		0x1f
@@ -99,8 +57,9 @@ u32 wd_soft_core_out_put(struct wd_soft_core_ctx *ctx,
 #define WD_SOFT_GZ_HDR_SIZE	10
 #define WD_SOFT_GZ_TRAILER_SIZE	8
 
-/* the output a context's backend produced and the destination has not
- * taken yet (also framing: headers, trailers, a digest)
+/* the output a (de)compression context's backend produced and the
+ * destination has not taken yet, with headers and trailers (a digest
+ * context's is the digest's size)
  */
 #define WD_SOFT_CORE_PEND	(32 * 1024)
 /* deflate's window, and the most of a preset dictionary that matters */
@@ -129,6 +88,7 @@ struct wd_soft_core_stream {
 	bool zlive;			/* zinit() done: zend() at free */
 	u8 flg;				/* gzip header flags being parsed */
 	u8 hlen;			/* bytes in @hbuf */
+	u32 members;			/* gzip members decompressed whole */
 	u32 hneed;			/* gzip: FEXTRA bytes still to skip */
 	u32 hcrc;			/* gzip: CRC-32 of the header so far */
 	u32 dict_id;			/* zlib: the dictionary's Adler-32 */
@@ -140,7 +100,8 @@ struct wd_soft_core_stream {
 	u32 pend_len;
 	size_t bytes;			/* counted in dev->ctx_bytes */
 	struct wd_soft_host_alg *alg;	/* NULL for crc32c */
-	u8 pend[WD_SOFT_CORE_PEND];
+	u32 pend_cap;			/* bytes at @pend */
+	u8 pend[];
 };
 
 /* wd_soft_stream.c */
@@ -149,9 +110,11 @@ u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
 			     struct wd_soft_cqe *res);
 u32 wd_soft_core_adler32(u32 adler, const u8 *p, u32 len);
 u32 wd_soft_core_buf_skip(struct wd_soft_core_buf *buf, u64 len);
-
-/* wd_soft_ops.c: gzip's member header (WD_SOFT_GZ_HDR_SIZE bytes at @h) */
-void wd_soft_core_gzip_hdr(u8 *h, u32 level);
+/* the operations without a context: a stream in one request */
+u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
+			 const struct wd_soft_sqe *sqe, u32 *out_len);
+u32 wd_soft_core_op_decomp(struct wd_soft_core_ctx *ctx,
+			   const struct wd_soft_sqe *sqe, u32 *out_len);
 
 /* wd_soft_ops.c: an operation, indexed by enum wd_soft_op (wd_soft.h) */
 typedef u32 (*wd_soft_core_op_fn)(struct wd_soft_core_ctx *ctx,

@@ -180,7 +180,7 @@ static void wd_soft_core_stream_free(struct wd_soft_core_dev *dev,
 	dev->ctx_bytes -= s->bytes;
 	wd_soft_core_unlock(&dev->lock);
 	/* the state and @pend are the caller's data: leave none behind */
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, sizeof(*s) + s->pend_cap);
 	wd_soft_core_free(s);
 }
 
@@ -231,16 +231,19 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 	struct wd_soft_core_stream *s;
 	size_t bytes = 0;
 	bool fits;
-	u32 slot;
+	u32 slot, pend;
 	int ret;
 
 	if (kind == WD_SOFT_SK_NONE || !(dev->ops & WD_SOFT_CORE_OP(cmd->op)))
 		return -EINVAL;
 	if (kind == WD_SOFT_SK_COMP ? cmd->level > 9 : cmd->level)
 		return -EINVAL;
-	s = wd_soft_core_zalloc(sizeof(*s));
+	pend = kind == WD_SOFT_SK_DIGEST ? WD_SOFT_CORE_SHA256_SIZE :
+					   WD_SOFT_CORE_PEND;
+	s = wd_soft_core_zalloc(sizeof(*s) + pend);
 	if (!s)
 		return -ENOMEM;
+	s->pend_cap = pend;
 	s->op = cmd->op;
 	s->level = cmd->level ? cmd->level : WD_SOFT_CORE_DEF_LEVEL;
 	s->refs = 1;
@@ -255,7 +258,7 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 			return -ENOMEM;
 		}
 	}
-	s->bytes = sizeof(*s) + bytes;
+	s->bytes = sizeof(*s) + pend + bytes;
 
 	wd_soft_core_lock(&dev->lock);
 	fits = dev->ctx_bytes + s->bytes <= dev->max_ctx_bytes;
@@ -337,11 +340,20 @@ int wd_soft_core_ctx_cmd(struct wd_soft_core_queue *q,
 
 void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q)
 {
+	struct wd_soft_core_stream *s;
 	u32 slot;
+	bool last;
 
-	for (slot = 0; slot < WD_SOFT_MAX_CTX; slot++)
-		if (q->ctx[slot])
-			wd_soft_core_ctx_close(q, q->ctx[slot]->id);
+	/* under the lock: a CLOSE of another thread may race with this */
+	for (slot = 0; slot < WD_SOFT_MAX_CTX; slot++) {
+		wd_soft_core_lock(&q->ctx_lock);
+		s = q->ctx[slot];
+		q->ctx[slot] = NULL;
+		last = s && !--s->refs;
+		wd_soft_core_unlock(&q->ctx_lock);
+		if (last)
+			wd_soft_core_stream_free(q->dev, s);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -392,7 +404,6 @@ static u32 wd_soft_sreq_fill(struct wd_soft_core_sreq *r)
 	return WD_SOFT_S_OK;
 }
 
-
 static void wd_soft_sreq_consume(struct wd_soft_core_sreq *r, u32 n)
 {
 	r->pos += n;
@@ -416,6 +427,10 @@ static u32 wd_soft_sreq_drain(struct wd_soft_core_sreq *r, bool *full)
 			return ret;
 		s->pend_off += n;
 		r->out_done += n;
+		/* a long output (a decompression bomb) checks for a stop too */
+		ret = wd_soft_core_yield(r->ctx);
+		if (ret)
+			return ret;
 	}
 	if (s->pend_off < s->pend_len) {
 		*full = true;
@@ -518,6 +533,17 @@ static enum wd_soft_zflush wd_soft_zflush(u32 flush)
 	}
 }
 
+/* gzip's member header: FLG 0, MTIME 0; XFL 2 slowest, 4 fastest; Unix */
+static void wd_soft_core_gzip_hdr(u8 *h, u32 level)
+{
+	memset(h, 0, WD_SOFT_GZ_HDR_SIZE);
+	h[0] = WD_SOFT_GZ_ID1;
+	h[1] = WD_SOFT_GZ_ID2;
+	h[2] = WD_SOFT_GZ_CM_DEFLATE;
+	h[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+	h[9] = WD_SOFT_GZ_OS_UNIX;
+}
+
 /* The framing before the data: gzip's member header, zlib's header. */
 static void wd_soft_stream_header(struct wd_soft_core_stream *s)
 {
@@ -591,10 +617,10 @@ static u32 wd_soft_stream_comp_dict(struct wd_soft_core_sreq *r)
 	zs.avail_in = len - off;
 	do {
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_SYNC_FLUSH);
 		/* a sync flush always outputs something: its marker */
-		if (err || zs.avail_out == WD_SOFT_CORE_PEND)
+		if (err || zs.avail_out == s->pend_cap)
 			return WD_SOFT_S_DEV_ERR;
 	} while (zs.avail_in || !zs.avail_out);
 	s->dict_id = wd_soft_core_adler32(1, r->in, len);
@@ -644,10 +670,10 @@ static u32 wd_soft_stream_comp(struct wd_soft_core_sreq *r)
 		zs.next_in = r->in + r->pos;
 		zs.avail_in = avail;
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, zf);
 		used = avail - zs.avail_in;
-		made = WD_SOFT_CORE_PEND - zs.avail_out;
+		made = s->pend_cap - zs.avail_out;
 		wd_soft_stream_check(s, r->in + r->pos, used);
 		s->total += used;
 		wd_soft_sreq_consume(r, used);
@@ -706,7 +732,7 @@ static u32 wd_soft_stream_decomp_dict(struct wd_soft_core_sreq *r)
 	zs.next_in = blk;
 	zs.avail_in = sizeof(blk);
 	zs.next_out = s->pend;
-	zs.avail_out = WD_SOFT_CORE_PEND;
+	zs.avail_out = s->pend_cap;
 	err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
 	if (err || zs.avail_in)
 		return WD_SOFT_S_DEV_ERR;
@@ -714,9 +740,9 @@ static u32 wd_soft_stream_decomp_dict(struct wd_soft_core_sreq *r)
 	zs.avail_in = n;
 	while (zs.avail_in) {
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
-		if (err || zs.avail_out == WD_SOFT_CORE_PEND)
+		if (err || zs.avail_out == s->pend_cap)
 			return WD_SOFT_S_DEV_ERR;
 	}
 	s->has_dict = true;
@@ -807,6 +833,7 @@ static u32 wd_soft_stream_frame_byte(struct wd_soft_core_stream *s, u8 b)
 				return WD_SOFT_S_CORRUPT;
 		}
 		s->hlen = 0;
+		s->members++;
 		s->stage = WD_SOFT_ST_END;
 		return WD_SOFT_S_OK;
 	default:
@@ -882,10 +909,10 @@ static u32 wd_soft_stream_decomp(struct wd_soft_core_sreq *r)
 		zs.next_in = r->in + r->pos;
 		zs.avail_in = avail;
 		zs.next_out = s->pend;
-		zs.avail_out = WD_SOFT_CORE_PEND;
+		zs.avail_out = s->pend_cap;
 		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
 		used = avail - zs.avail_in;
-		made = WD_SOFT_CORE_PEND - zs.avail_out;
+		made = s->pend_cap - zs.avail_out;
 		wd_soft_stream_check(s, s->pend, made);
 		s->total += made;
 		s->total_in += used;
@@ -1002,4 +1029,125 @@ done:
 out:
 	wd_soft_core_stream_put(q, s);
 	return ret;
+}
+
+/* ---- without a context: one stream in one request ---- */
+
+/*
+ * A stream for this request only, in the engine's output buffer (the
+ * stream code does not use it) with the engine's backend state.
+ */
+static struct wd_soft_core_stream *
+wd_soft_core_tmp_stream(struct wd_soft_core_ctx *ctx,
+			struct wd_soft_core_sreq *r, u16 op, u32 level)
+{
+	struct wd_soft_core_stream *s = (void *)ctx->eng->out;
+
+	BUILD_BUG_ON(sizeof(*s) + WD_SOFT_CORE_PEND > WD_SOFT_CORE_CHUNK);
+	memset(s, 0, sizeof(*s));
+	s->pend_cap = WD_SOFT_CORE_PEND;
+	s->op = op;
+	s->level = level;
+	s->alg = ctx->eng->alg;
+	if (wd_soft_core_stream_start(s, true))
+		return NULL;
+	r->ctx = ctx;
+	r->s = s;
+	r->in = ctx->eng->in;
+	r->cap = min_t(u64, r->dst.len, U32_MAX);
+	return s;
+}
+
+/*
+ * The ISIZE a gzip source claims in its last four bytes: the size needed
+ * when the source is one member. Only a hint (*@hint 0: none) for
+ * DST_SMALL; the status is DST_SMALL, or HELD when the read must wait.
+ */
+static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
+{
+	u8 isize[4];
+	u32 v, ret;
+
+	*hint = 0;
+	if (r->src.len < WD_SOFT_GZ_HDR_SIZE + WD_SOFT_GZ_TRAILER_SIZE)
+		return WD_SOFT_S_DST_SMALL;
+	ret = wd_soft_core_buf_pread(r->ctx, &r->src, r->src.len - 4, isize, 4);
+	if (ret == WD_SOFT_CORE_S_HELD)
+		return ret;
+	if (!ret) {
+		v = get_unaligned_le32(isize);
+		*hint = v > r->cap ? v : 0;
+	}
+	return WD_SOFT_S_DST_SMALL;
+}
+
+/*
+ * Compression: the whole source becomes one stream (raw deflate, zlib, or
+ * a gzip member). Output that does not fit: DST_SMALL, with the size
+ * needed when the stream was complete by then, else 0.
+ */
+u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
+			 const struct wd_soft_sqe *sqe, u32 *out_len)
+{
+	struct wd_soft_core_sreq r = { .flush = WD_SOFT_SF_FINISH };
+	struct wd_soft_core_stream *s;
+	u32 ret;
+
+	if (sqe->params > 9)
+		return WD_SOFT_S_INVAL;
+	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
+	if (ret)
+		return ret;
+	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op,
+				    sqe->params ? sqe->params :
+						  WD_SOFT_CORE_DEF_LEVEL);
+	if (!s)
+		return WD_SOFT_S_DEV_ERR;
+	ret = wd_soft_stream_comp(&r);
+	wd_soft_host_zend(s->alg);
+	if (ret)
+		return ret;
+	if (r.cflags & WD_SOFT_CF_MORE) {
+		*out_len = s->stage == WD_SOFT_ST_END &&
+			   r.out_done + s->pend_len - s->pend_off <= U32_MAX ?
+			   (u32)(r.out_done + s->pend_len - s->pend_off) : 0;
+		return WD_SOFT_S_DST_SMALL;
+	}
+	*out_len = (u32)r.out_done;
+	return WD_SOFT_S_OK;
+}
+
+/*
+ * Decompression: the source is exactly one stream (raw deflate, zlib) or
+ * one or more gzip members; anything after it is CORRUPT, so is a
+ * truncated stream, a wrong check value or a preset dictionary.
+ */
+u32 wd_soft_core_op_decomp(struct wd_soft_core_ctx *ctx,
+			   const struct wd_soft_sqe *sqe, u32 *out_len)
+{
+	struct wd_soft_core_sreq r = { .flush = WD_SOFT_SF_NO_FLUSH };
+	struct wd_soft_core_stream *s;
+	u32 ret;
+
+	if (sqe->params)
+		return WD_SOFT_S_INVAL;
+	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
+	if (ret)
+		return ret;
+	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op, 0);
+	if (!s)
+		return WD_SOFT_S_DEV_ERR;
+	ret = wd_soft_stream_decomp(&r);
+	wd_soft_host_zend(s->alg);
+	if (ret)
+		return ret;
+	if (r.cflags & WD_SOFT_CF_MORE) {
+		if (wd_soft_core_is_gzip(sqe->op) && !s->members)
+			return wd_soft_core_gzip_isize(&r, out_len);
+		return WD_SOFT_S_DST_SMALL;
+	}
+	if (!(r.cflags & WD_SOFT_CF_END) || r.in_done != r.src.len)
+		return WD_SOFT_S_CORRUPT;
+	*out_len = (u32)r.out_done;
+	return WD_SOFT_S_OK;
 }

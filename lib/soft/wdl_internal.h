@@ -14,9 +14,11 @@
  *
  * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
  * and q->lock > wdl_lock (a signal-mode SVA queue's start installs the
- * signal handler again). An engine thread takes only eng->lock and dev->err_lock, and
- * never holds eng->lock while it touches request memory or runs an
- * algorithm.
+ * signal handler again), and q->lock > the core's stream-context locks
+ * (q->core.ctx_lock, dev->core.lock: innermost, nothing taken under
+ * them). An engine thread takes only eng->lock, dev->err_lock and the
+ * core's locks, and never holds eng->lock while it touches request memory
+ * or runs an algorithm.
  *
  * fork(): wdl_lock is the only lock a child needs (to create its own
  * device); pthread_atfork() takes it around fork(). The child never takes

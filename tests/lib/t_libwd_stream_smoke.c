@@ -252,3 +252,44 @@ MTEST(stream_smoke_fork)
 	wd_stream_close(s);
 	wd_release_queue(&q);
 }
+
+/* the bounds: WD_SOFT_MAX_CTX per queue, max_ctx_bytes per device */
+MTEST(stream_smoke_bounds)
+{
+	struct wd_stream *s[65], *z[2];
+	char dev[WD_DEV_PATH_MAX], opts[64], b[32];
+	struct wd_queue q;
+	int i;
+
+	q_open(&q, "sha256");
+	for (i = 0; i < 64; i++)
+		T_EQ(wd_stream_open(&q, 0, 0, &s[i]), 0);
+	T_EQ(wd_stream_open(&q, 0, 0, &s[64]), -ENOSPC);
+	wd_stream_close(s[10]);
+	T_EQ(wd_stream_open(&q, 0, 0, &s[10]), 0);
+	wd_release_queue(&q);	/* frees the 64 */
+
+	/* no context at all */
+	snprintf(opts, sizeof(opts), "mode=%s max_ctx_bytes=0", g_mode_name);
+	t_dev_path(t_inst_create(opts).ua, dev);
+	q_open_on(&q, "deflate", dev);
+	T_EQ(wd_stream_open(&q, WD_DECOMPRESS, 0, &z[0]), -ENOSPC);
+	wd_release_queue(&q);
+
+	/* room for one deflate workspace (~262 KiB), not two */
+	snprintf(opts, sizeof(opts), "mode=%s max_ctx_bytes=400000", g_mode_name);
+	t_dev_path(t_inst_create(opts).ua, dev);
+	q_open_on(&q, "deflate", dev);
+	T_EQ(wd_stream_open(&q, WD_COMPRESS, 9, &z[0]), 0);
+	T_EQ(wd_stream_open(&q, WD_COMPRESS, 1, &z[1]), -ENOSPC);
+	T_ASSERT(wd_ctl_attr_get(dev, "ctx_bytes", b, sizeof(b)) > 0);
+	T_ASSERT(strtoull(b, NULL, 10) >= 256 << 10 &&
+		 strtoull(b, NULL, 10) <= 400000);
+	wd_stream_close(z[0]);
+	T_ASSERT(wd_ctl_attr_get(dev, "ctx_bytes", b, sizeof(b)) > 0);
+	T_EQ(strtoull(b, NULL, 10), 0);
+	T_EQ(wd_stream_open(&q, WD_COMPRESS, 1, &z[1]), 0);
+	wd_release_queue(&q);
+	T_ASSERT(wd_ctl_attr_get(dev, "ctx_bytes", b, sizeof(b)) > 0);
+	T_EQ(strtoull(b, NULL, 10), 0);
+}
