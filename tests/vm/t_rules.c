@@ -276,7 +276,8 @@ static void t_inval(enum mode m)
 	sqe.flags = 0x8000;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0;
-	for (int i = 0; i < 3; i++) {
+	/* v2 has two (v1 three: rsvd[0] became ctx and sflags) */
+	for (size_t i = 0; i < sizeof(sqe.rsvd) / sizeof(sqe.rsvd[0]); i++) {
 		sqe.rsvd[i] = 1ull << (i * 20);
 		ST(req(&c, sqe), WD_SOFT_S_INVAL);
 		sqe.rsvd[i] = 0;
