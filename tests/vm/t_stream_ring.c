@@ -17,6 +17,8 @@
  *    suite.sh's kernel.log_clean; t_module unloads after it)
  *  - the command's errors: EINVAL (cmd, rsvd, op, level), EBADF (CLOSE of
  *    a context not open), EPERM (fork child), ENODEV (removed)
+ *  - kernel SVA: a stream request held for a missing page resumes where it
+ *    was (a digest, a compression, a decompression exactly as without)
  *
  * The streams' results in depth (splits, flushes, dictionaries): the
  * library's tests (tests/lib/t_libwd_stream.c).
@@ -25,6 +27,7 @@
 #include "ref.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -648,4 +651,96 @@ TEST(ctx_fork_child)
 	ref_sha256(data, 10000, want);
 	T_ASSERT(!memcmp(dig, want, 32));
 	t_q_close(&q);
+}
+
+/* an anonymous mapping: pages written by the test are there, the others
+ * are not until someone touches them */
+static uint8_t *fresh_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	T_ASSERT(p != MAP_FAILED);
+	return p;
+}
+
+/*
+ * A stream request that finds a page missing is held, and runs again once
+ * the page is there: from where it was, since a stream's state cannot take
+ * the same input twice (the held_in/held_out resumption). Sources and
+ * destinations whose first part is there and the rest is not: a digest, a
+ * compression and a decompression must be exactly as without the holds,
+ * and page_requests shows they happened.
+ */
+TEST(held_request_resumes)
+{
+	enum { N = MiB, PRESENT = 300 << 10 };
+	struct t_inst in;
+	struct t_q q;
+	struct wd_soft_sqe sqe;
+	struct wd_soft_cqe cq;
+	uint8_t *src, *dst, *dig, *zsrc, *back, want[32];
+	uint32_t s, d, i;
+	long long pr;
+	size_t zlen;
+
+	T_NEED_KERNEL("requests held for a page are the kernel's SVA page "
+		      "requests (docs/soft-device.md, Page faults)");
+	in = t_inst_create("mode=sva");
+	t_q_setup(&q, in.ua);
+	s = ctx_open(&q, WD_SOFT_OP_SHA256, 0);
+	d = ctx_open(&q, WD_SOFT_OP_DEFLATE, 1);
+	i = ctx_open(&q, WD_SOFT_OP_INFLATE, 0);
+	dig = q_buf(&q, 64);
+
+	/* sha256: 300 KiB there, then 724 KiB of pages not there (zeros) */
+	pr = t_debugfs_ll(in.id, "page_requests");
+	src = fresh_map(N);
+	t_fill_random(src, PRESENT, 21);
+	sqe = sqe_on(&q, WD_SOFT_OP_SHA256, s, 0, src, N, NULL, 0);
+	cq = t_q_run(&q, &sqe);
+	ST_EQ(cq, WD_SOFT_S_OK, "sha256 over missing pages");
+	T_EQ(cq.in_len, N);
+	T_ASSERT_MSG(t_debugfs_ll(in.id, "page_requests") > pr,
+		     "no page request: nothing was held");
+	sqe = sqe_on(&q, WD_SOFT_OP_SHA256, s, WD_SOFT_SF_FINISH, NULL, 0, dig,
+		     32);
+	ST_EQ(t_q_run(&q, &sqe), WD_SOFT_S_OK, "sha256 FINISH");
+	ref_sha256(src, N, want);
+	T_ASSERT_MSG(!memcmp(dig, want, 32), "the digest of a held request");
+
+	/* deflate: incompressible data there, zeros not; the output into a
+	 * destination whose first page only is there */
+	pr = t_debugfs_ll(in.id, "page_requests");
+	zsrc = fresh_map(N);
+	t_fill_random(zsrc, PRESENT, 22);
+	dst = fresh_map(2 * N);
+	dst[0] = 0;
+	sqe = sqe_on(&q, WD_SOFT_OP_DEFLATE, d, WD_SOFT_SF_FINISH, zsrc, N,
+		     dst, 2 * N);
+	cq = t_q_run(&q, &sqe);
+	ST_EQ(cq, WD_SOFT_S_OK, "deflate over missing pages");
+	T_EQ(cq.in_len, N);
+	T_EQ(cq.cflags, WD_SOFT_CF_END);
+	zlen = cq.out_len;
+	T_ASSERT(zlen > PRESENT);
+	T_ASSERT_MSG(t_debugfs_ll(in.id, "page_requests") > pr,
+		     "no page request: nothing was held");
+	zlib_accepts(dst, zlen, zsrc, N);
+
+	/* inflate of that into a destination with no page there */
+	pr = t_debugfs_ll(in.id, "page_requests");
+	back = fresh_map(N);
+	sqe = sqe_on(&q, WD_SOFT_OP_INFLATE, i, 0, dst, (uint32_t)zlen, back,
+		     N);
+	cq = t_q_run(&q, &sqe);
+	ST_EQ(cq, WD_SOFT_S_OK, "inflate into missing pages");
+	T_EQ(cq.cflags, WD_SOFT_CF_END);
+	T_EQ(cq.in_len, zlen);
+	T_EQ(cq.out_len, N);
+	T_ASSERT_MSG(t_debugfs_ll(in.id, "page_requests") > pr,
+		     "no page request: nothing was held");
+	T_ASSERT(!memcmp(back, zsrc, N));
+	t_q_close(&q);
+	T_EQ(ctx_bytes(&in), 0);
 }
