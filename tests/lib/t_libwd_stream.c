@@ -884,6 +884,103 @@ MTEST(stream_dict)
 	}
 }
 
+/*
+ * Requests of two compression streams and a decompression stream of one
+ * queue, all in flight at once, interleaved: they come back in the order
+ * sent, and each stream is what it would be alone (zlib decodes the
+ * compressed ones, the decompressed one is exact).
+ */
+MTEST(stream_pipelined)
+{
+	enum { N = 40000, P = 8 };
+	struct wd_queue q;
+	struct wd_stream *c[2], *d;
+	struct wd_stream_req r[3][P];
+	void *got;
+	uint8_t *mem, *in[2], *out[2], *z, *back;
+	size_t bound, zlen, cut[P + 1], zcut[P + 1], olen[2] = { 0 }, dlen = 0;
+	z_stream zs = { 0 };
+
+	seed_init(800 + g_mode);
+	q_open(&q, "gzip");
+	CHK_(q.depth >= 3 * P);
+	T_ASSERT(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8,
+			      Z_DEFAULT_STRATEGY) == Z_OK);
+	bound = deflateBound(&zs, N) + 64 * P;
+	deflateEnd(&zs);
+	mem = q_mem(&q, 2 * N + 2 * P * bound + 2 * bound + (P + 2) * N);
+	in[0] = mem;
+	in[1] = mem + N;
+	out[0] = in[1] + N;
+	out[1] = out[0] + P * bound;
+	z = out[1] + P * bound;
+	back = z + 2 * bound;
+	fill_mixed(in[0], 2 * N);
+	zlen = zlib_make("gzip", 6, in[0], N, z, 2 * bound, NULL, NULL, 0,
+			 NULL);
+	/* random cuts of the inputs, the same for both compressions */
+	cut[0] = zcut[0] = 0;
+	for (int k = 1; k < P; k++) {
+		cut[k] = cut[k - 1] + rnd_below((uint32_t)(N - cut[k - 1]) / 2);
+		zcut[k] = zcut[k - 1] + rnd_below((uint32_t)(zlen - zcut[k - 1]) / 2);
+	}
+	cut[P] = N;
+	zcut[P] = zlen;
+	c[0] = sopen(&q, WD_COMPRESS, 1);
+	c[1] = sopen(&q, WD_COMPRESS, 9);
+	d = sopen(&q, WD_DECOMPRESS, 0);
+	for (int k = 0; k < P; k++) {
+		for (int j = 0; j < 2; j++) {
+			wd_prep_stream(&r[j][k], out[j] + k * bound, (uint32_t)bound,
+				       in[j] + cut[k], (uint32_t)(cut[k + 1] - cut[k]),
+				       k == P - 1 ? WD_FINISH :
+				       k % 3 == 1 ? WD_SYNC_FLUSH : WD_NO_FLUSH);
+			CEQ(wd_stream_send(c[j], &r[j][k]), 0, "");
+		}
+		/* each piece's output to a room of its own */
+		wd_prep_stream(&r[2][k], back + (k + 2) * N, N, z + zcut[k],
+			       (uint32_t)(zcut[k + 1] - zcut[k]), WD_NO_FLUSH);
+		CEQ(wd_stream_send(d, &r[2][k]), 0, "");
+	}
+	for (int k = 0; k < P; k++)
+		for (int j = 0; j < 3; j++) {
+			CEQ(wd_recv_sync(&q, &got), 1, "");
+			CHK(got == &r[j][k], "request %d of stream %d came back "
+			    "out of order", k, j);
+			CEQ(r[j][k].status, 0, "request %d of stream %d", k, j);
+			CEQ(r[j][k].in_len, r[j][k].src_len, "request %d of "
+			    "stream %d", k, j);
+			CHK(!(r[j][k].flags & WD_STREAM_MORE), "");
+		}
+	/* each output piece went to its own room: put them together */
+	for (int j = 0; j < 2; j++) {
+		size_t got_len;
+
+		for (int k = 0; k < P; k++) {
+			memmove(out[j] + olen[j], out[j] + k * bound,
+				r[j][k].out_len);
+			olen[j] += r[j][k].out_len;
+		}
+		CEQ(r[j][P - 1].flags, WD_STREAM_END, "");
+		CEQ(ref_inflate("gzip", out[j], olen[j], back + N, N + 1,
+				&got_len), 0, "stream %d", j);
+		CEQ(got_len, N, "");
+		CHK(!memcmp(back + N, in[j], N), "stream %d", j);
+	}
+	for (int k = 0; k < P; k++) {
+		memmove(back + dlen, back + (k + 2) * N, r[2][k].out_len);
+		dlen += r[2][k].out_len;
+		CHK(dlen <= N, "");
+	}
+	CEQ(dlen, N, "");
+	CHK(!memcmp(back, in[0], N), "the decompressed stream");
+	CEQ(r[2][P - 1].flags, WD_STREAM_END, "");
+	wd_stream_close(c[0]);
+	wd_stream_close(c[1]);
+	wd_stream_close(d);
+	wd_release_queue(&q);
+}
+
 /* ---- failures ---- */
 
 /* the whole of @z (@zlen bytes) through @s at once: the device's output */
