@@ -24,6 +24,9 @@ struct wd_soft_host_alg {
 	struct wd_soft_zlib z;
 };
 
+/* backend states allocated so far */
+static int alg_allocs;
+
 struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
 						enum wd_soft_alg_kind kind,
 						size_t *bytes)
@@ -31,6 +34,7 @@ struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *dev,
 	struct wd_soft_host_alg *a = calloc(1, sizeof(*a));
 
 	(void)dev;
+	alg_allocs++;
 	if (a && (kind == WD_SOFT_ALG_ENGINE || kind == WD_SOFT_ALG_SHA256)) {
 		a->sha = EVP_MD_CTX_new();
 		if (!a->sha) {
@@ -620,8 +624,12 @@ static void test_stream_rules(const u8 *data)
 		ok = ok && ids[i];
 	}
 	c = (struct wd_soft_ctx_cmd){ .cmd = WD_SOFT_CTX_OPEN, .op = WD_SOFT_OP_SHA256 };
+	a = (u32)alg_allocs;
 	CHECK("ctx_per_queue_bound", ok && wd_soft_core_ctx_cmd(&q, &c) == -ENOSPC,
 	      "no");
+	/* refused before allocating (and charging) anything */
+	CHECK("ctx_per_queue_bound_allocates_nothing", a == (u32)alg_allocs,
+	      "%d allocations", alg_allocs - (int)a);
 	for (i = 0; i < WD_SOFT_MAX_CTX; i++)
 		ctx_close(ids[i]);
 	CHECK("ctx_all_freed", dev.ctx_bytes == 0, "%llu bytes",
@@ -660,9 +668,88 @@ static void test_stream_rules(const u8 *data)
 		CHECK("ctx_held_resumes", !e.status && !memcmp(ref, out, 32) &&
 		      !held_in_copies, "status %u", e.status);
 	}
+	/* an injected failure breaks the context, as every DEV_ERR does */
+	wd_soft_core_set_fail_next(&dev, 1);
+	e = run_ctx(WD_SOFT_OP_SHA256, 0, b, 0, data, 10, out, 32);
+	a = run_ctx(WD_SOFT_OP_SHA256, 0, b, 0, data, 10, out, 32).status;
+	CHECK("ctx_injected_dev_err_breaks", e.status == WD_SOFT_S_DEV_ERR &&
+	      a == WD_SOFT_S_BAD_CTX && !run_ctx(WD_SOFT_OP_SHA256, 0, b,
+						  WD_SOFT_SF_RESET, data, 10,
+						  out, 32).status,
+	      "status %u then %u", e.status, a);
 	wd_soft_core_ctx_free_all(&q);
 	CHECK("ctx_free_all", dev.ctx_bytes == 0, "%llu bytes",
 	      (unsigned long long)dev.ctx_bytes);
+}
+
+/*
+ * A request held twice: first after it fed the stream (a page of the
+ * source), then, when it runs again, while the engine reads its SGL anew.
+ * The second hold must not lose the progress of the first, or the stream
+ * takes the same source twice.
+ */
+static void test_stream_held_twice(const u8 *data)
+{
+	struct wd_soft_sge sgl[2] = {
+		{ .addr = (uintptr_t)data, .len = 100000 },
+		{ .addr = (uintptr_t)(data + 100000), .len = 100000 },
+	};
+	u32 id = ctx_open(WD_SOFT_OP_SHA256, 0), t = q.mmio->sq_tail, done;
+	struct wd_soft_sqe s = {
+		.user_data = 0x66, .op = WD_SOFT_OP_SHA256,
+		.flags = WD_SOFT_SQE_F_SRC_SGL, .src = (uintptr_t)sgl,
+		.src_len = 2, .dst_len = 32, .ctx = id,
+		.sflags = WD_SOFT_SF_FINISH,
+	};
+	struct wd_soft_core_ctx ctx;
+	struct wd_soft_cqe e;
+	u8 out[32], ref[32];
+	bool held1, held2;
+
+	s.dst = (uintptr_t)out;
+	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
+	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	/* copies: the SGL, the first 64 KiB (fed), then the next: held */
+	held_in_copies = 3;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	held1 = !wd_soft_core_serve(&ctx, 16, SZ_1M) && q.has_held &&
+		q.held_in == WD_SOFT_CORE_CHUNK;
+	/* again: held at its first copy, the SGL */
+	held_in_copies = 1;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	held2 = !wd_soft_core_serve(&ctx, 16, SZ_1M) && q.has_held;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	done = wd_soft_core_serve(&ctx, 16, SZ_1M);
+	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	e = q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
+	EVP_Digest(data, 200000, ref, NULL, EVP_sha256(), NULL);
+	CHECK("ctx_held_twice_resumes", held1 && held2 && done == 1 &&
+	      !e.status && e.in_len == 200000 && !memcmp(ref, out, 32),
+	      "held %d %d done %u status %u in_len %u", held1, held2, done,
+	      e.status, e.in_len);
+
+	/* held after feeding, then its SGL made invalid: INVAL, and the
+	 * context, which took part of the source, is broken
+	 */
+	t = q.mmio->sq_tail;
+	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
+	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	held_in_copies = 3;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	held1 = !wd_soft_core_serve(&ctx, 16, SZ_1M) && q.has_held;
+	held_in_copies = 0;
+	sgl[1].rsvd = 1;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	done = wd_soft_core_serve(&ctx, 16, SZ_1M);
+	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	e = q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
+	sgl[1].rsvd = 0;
+	CHECK("ctx_resumed_inval_breaks", held1 && done == 1 &&
+	      e.status == WD_SOFT_S_INVAL &&
+	      run_ctx(WD_SOFT_OP_SHA256, 0, id, 0, data, 10, out, 32).status ==
+	      WD_SOFT_S_BAD_CTX, "held %d done %u status %u", held1, done,
+	      e.status);
+	ctx_close(id);
 }
 
 static void test_streams(const u8 *data, u32 len)
@@ -673,6 +760,7 @@ static void test_streams(const u8 *data, u32 len)
 	u8 *c = malloc(len + len / 4 + 4096), *d = malloc(len + 1);
 
 	test_stream_rules(data);
+	test_stream_held_twice(data);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		test_stream_digest(data, sizes[i]);
 		test_stream_decomp(data, sizes[i]);

@@ -377,6 +377,11 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 	memset(res, 0, sizeof(*res));
 	if (wd_soft_core_fail_take(dev)) {
 		status = WD_SOFT_S_DEV_ERR;
+		/* it breaks its context, as any DEV_ERR: run again after a
+		 * hold, it may have fed part of its source already
+		 */
+		if (sqe->ctx)
+			wd_soft_core_stream_fail(ctx->q, sqe->ctx);
 	} else if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) ||
 		   sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
 		status = WD_SOFT_S_INVAL;

@@ -108,6 +108,7 @@ struct wd_soft_core_stream {
 u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
 			     const struct wd_soft_sqe *sqe,
 			     struct wd_soft_cqe *res);
+void wd_soft_core_stream_fail(struct wd_soft_core_queue *q, u32 id);
 u32 wd_soft_core_adler32(u32 adler, const u8 *p, u32 len);
 u32 wd_soft_core_buf_skip(struct wd_soft_core_buf *buf, u64 len);
 /* the operations without a context: a stream in one request */

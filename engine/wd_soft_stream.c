@@ -238,6 +238,18 @@ static int wd_soft_core_ctx_open(struct wd_soft_core_queue *q,
 		return -EINVAL;
 	if (kind == WD_SOFT_SK_COMP ? cmd->level > 9 : cmd->level)
 		return -EINVAL;
+	/*
+	 * A full table refuses before anything is allocated, charged and
+	 * counted against the device's bound, where it would make another
+	 * queue's OPEN fail meanwhile. (The kernel's OPENs of one queue are
+	 * serialised; the slot is taken again below in any case.)
+	 */
+	wd_soft_core_lock(&q->ctx_lock);
+	for (slot = 0; slot < WD_SOFT_MAX_CTX && q->ctx[slot]; slot++)
+		;
+	wd_soft_core_unlock(&q->ctx_lock);
+	if (slot == WD_SOFT_MAX_CTX)
+		return -ENOSPC;
 	pend = kind == WD_SOFT_SK_DIGEST ? WD_SOFT_CORE_SHA256_SIZE :
 					   WD_SOFT_CORE_PEND;
 	s = wd_soft_core_zalloc(sizeof(*s) + pend);
@@ -356,6 +368,20 @@ void wd_soft_core_ctx_free_all(struct wd_soft_core_queue *q)
 	}
 }
 
+/*
+ * A request on context @id failed before it reached it (fault injection):
+ * broken all the same, as wd_soft.h says of every DEV_ERR.
+ */
+void wd_soft_core_stream_fail(struct wd_soft_core_queue *q, u32 id)
+{
+	struct wd_soft_core_stream *s = wd_soft_core_stream_get(q, id);
+
+	if (s) {
+		s->broken = true;
+		wd_soft_core_stream_put(q, s);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* a request on a context                                                  */
 /* ---------------------------------------------------------------------- */
@@ -379,6 +405,7 @@ struct wd_soft_core_sreq {
 	u64 cap;
 	u32 flush;
 	bool flushed;
+	bool count_only;
 	u32 cflags;
 };
 
@@ -419,6 +446,13 @@ static u32 wd_soft_sreq_drain(struct wd_soft_core_sreq *r, bool *full)
 	*full = false;
 	if (s->pend_off == s->pend_len)
 		return WD_SOFT_S_OK;
+	if (r->count_only) {
+		/* the destination is too small: only the size needed counts */
+		r->out_done += s->pend_len - s->pend_off;
+		s->pend_off = 0;
+		s->pend_len = 0;
+		return WD_SOFT_S_OK;
+	}
 	n = (u32)min_t(u64, s->pend_len - s->pend_off, r->cap - r->out_done);
 	if (n) {
 		ret = wd_soft_core_buf_write(r->ctx, &r->dst,
@@ -991,16 +1025,21 @@ u32 wd_soft_core_stream_exec(struct wd_soft_core_ctx *ctx,
 	}
 	r.s = s;
 	r.flush = sqe->sflags & WD_SOFT_SF_FLUSH_MASK;
+	/* set first: a hold while the SGLs are read again keeps the progress */
+	r.in_done = q->held_in;
+	r.out_done = q->held_out;
 	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.src, q->held_in);
 	if (!ret)
 		ret = wd_soft_core_buf_skip(&r.dst, q->held_out);
-	if (ret)
+	if (ret) {
+		/* SGLs changed under a resumed request: its start was taken */
+		if (resume && ret == WD_SOFT_S_INVAL)
+			s->broken = true;
 		goto done;
+	}
 	r.cap = min_t(u64, r.dst.len, U32_MAX);
-	r.in_done = q->held_in;
-	r.out_done = q->held_out;
 
 	if (kind == WD_SOFT_SK_DIGEST)
 		ret = wd_soft_stream_digest(&r);
@@ -1083,8 +1122,8 @@ static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
 
 /*
  * Compression: the whole source becomes one stream (raw deflate, zlib, or
- * a gzip member). Output that does not fit: DST_SMALL, with the size
- * needed when the stream was complete by then, else 0.
+ * a gzip member). Output that does not fit: the rest is made and counted,
+ * not written: DST_SMALL with the size needed (0 beyond 32 bits).
  */
 u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
 			 const struct wd_soft_sqe *sqe, u32 *out_len)
@@ -1104,15 +1143,17 @@ u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
 	if (!s)
 		return WD_SOFT_S_DEV_ERR;
 	ret = wd_soft_stream_comp(&r);
+	if (!ret && (r.cflags & WD_SOFT_CF_MORE)) {
+		r.count_only = true;
+		ret = wd_soft_stream_comp(&r);
+		if (!ret) {
+			*out_len = r.out_done <= U32_MAX ? (u32)r.out_done : 0;
+			ret = WD_SOFT_S_DST_SMALL;
+		}
+	}
 	wd_soft_host_zend(s->alg);
 	if (ret)
 		return ret;
-	if (r.cflags & WD_SOFT_CF_MORE) {
-		*out_len = s->stage == WD_SOFT_ST_END &&
-			   r.out_done + s->pend_len - s->pend_off <= U32_MAX ?
-			   (u32)(r.out_done + s->pend_len - s->pend_off) : 0;
-		return WD_SOFT_S_DST_SMALL;
-	}
 	*out_len = (u32)r.out_done;
 	return WD_SOFT_S_OK;
 }

@@ -276,12 +276,15 @@ static void t_inval(enum mode m)
 	sqe.flags = 0x8000;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0;
-	/* v2 has two (v1 three: rsvd[0] became ctx and sflags) */
-	for (size_t i = 0; i < sizeof(sqe.rsvd) / sizeof(sqe.rsvd[0]); i++) {
+	for (int i = 0; i < 2; i++) {
 		sqe.rsvd[i] = 1ull << (i * 20);
 		ST(req(&c, sqe), WD_SOFT_S_INVAL);
 		sqe.rsvd[i] = 0;
 	}
+	/* stream flags without a context */
+	sqe.sflags = WD_SOFT_SF_SYNC_FLUSH;
+	ST(req(&c, sqe), WD_SOFT_S_INVAL);
+	sqe.sflags = 0;
 	sqe.op = 0x7777;
 	sqe.rsvd[1] = 5;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
