@@ -461,6 +461,10 @@ int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
 	cqe->user_data = c->user_data;
 	cqe->status = c->status;
 	cqe->out_len = c->out_len;
+	cqe->in_len = c->in_len;
+	cqe->cflags = c->cflags;
+	cqe->dict_id = c->dict_id;
+	cqe->rsvd = c->rsvd;
 	q->cq_head++;
 	__atomic_store_n(&q->mmio->cq_head, q->cq_head, __ATOMIC_RELEASE);
 	/* the store before the device's status is read (wd_soft.h) */

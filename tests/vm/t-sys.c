@@ -239,6 +239,34 @@ long long t_get_fail_next(int id)
 	return strtoll(buf, NULL, 10);
 }
 
+long long t_debugfs_ll(int id, const char *name)
+{
+	char buf[64], *end;
+	long long v;
+	int n;
+#ifdef T_NATIVE
+	char dev[32];
+
+	n = wd_ctl_attr_get(t_dev_path(id, dev), name, buf, sizeof(buf));
+#else
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/kernel/debug/wd_soft/wd_soft%d/%s", id,
+		 name);
+	n = t_read_file(p, buf, sizeof(buf) - 1);
+	if (n >= 0)
+		buf[n] = 0;
+#endif
+	if (n < 0)
+		T_FAIL("wd_soft%d debugfs %s: %s", id, name, t_errname(-n));
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		T_FAIL("wd_soft%d debugfs %s is \"%s\", not a number", id,
+		       name, buf);
+	return v;
+}
+
 /*
  * Instance IDs. The runner takes T_NR_IDS consecutive IDs when it starts:
  * the first range (from T_ID_FIRST, clear of the devices the module makes

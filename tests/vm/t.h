@@ -245,6 +245,9 @@ int t_insmod(const char *name, const char *params);	/* 0 or -errno */
 /* debugfs fail_next of instance @id: the next n requests fail (DEV_ERR) */
 void t_fail_next(int id, int n);
 long long t_get_fail_next(int id);	/* injected failures still to come */
+/* debugfs file @name of instance @id as a number ("ctx_bytes"; natively
+ * the in-process device's file of that name); T_FAIL if absent/garbage */
+long long t_debugfs_ll(int id, const char *name);
 /* one write of @val to that fail_next file, as is: 0 or -errno */
 int t_fail_next_write(int id, const char *val);
 bool t_wd_soft_loaded(void);
@@ -339,7 +342,8 @@ void t_wait_asleep_in_poll(pid_t tid, const char *what);	/* T_FAIL: hang */
 void *t_q_region(struct t_q *q, int qfrt, size_t size);
 /* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
 /*
- * Take the next CQE if there is one and publish cq_head: 1, 0 if none,
+ * Take the next CQE (all its fields) if there is one and publish cq_head:
+ * 1, 0 if none,
  * -ERANGE if the device's cq_tail is beyond the ring. No KICK: see
  * t_q_kick_due().
  */

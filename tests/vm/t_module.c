@@ -166,6 +166,45 @@ TEST(rmmod_after_zombie_closed)
 	must_rmmod("uacce");
 }
 
+/*
+ * del_device with stream contexts open (a deflate stream in progress),
+ * the queue closed after: nothing left (the driver warns at removal if
+ * its count of context bytes is not 0), both modules unload
+ */
+TEST(rmmod_after_del_device_with_contexts)
+{
+	static const uint16_t ops[] = { WD_SOFT_OP_DEFLATE, WD_SOFT_OP_INFLATE,
+		WD_SOFT_OP_GZIP_COMP, WD_SOFT_OP_SHA256, WD_SOFT_OP_CRC32C };
+	struct wd_soft_ctx_cmd c;
+	struct wd_soft_sqe s;
+	struct t_inst in;
+	struct t_q q;
+	uint32_t ctx[5];
+	char *src = malloc(65536), *dst = malloc(65536);
+
+	need_modules();
+	T_ASSERT(src && dst);
+	in = t_inst_create("");
+	t_q_setup(&q, in.ua);
+	for (int i = 0; i < 5; i++) {
+		c = (struct wd_soft_ctx_cmd){ .cmd = WD_SOFT_CTX_OPEN,
+					      .op = ops[i] };
+		T_EQ(t_q_cmd(&q, WD_SOFT_CMD_CTX, (unsigned long)&c), 0);
+		ctx[i] = c.ctx;
+	}
+	t_fill_random(src, 65536, 3);
+	s = (struct wd_soft_sqe){ .user_data = 1, .op = WD_SOFT_OP_DEFLATE,
+				  .src = (uintptr_t)src, .dst = (uintptr_t)dst,
+				  .src_len = 65536, .dst_len = 65536,
+				  .ctx = ctx[0] };
+	T_EQ(t_q_run(&q, &s).status, WD_SOFT_S_OK);
+	T_ASSERT(t_debugfs_ll(in.id, "ctx_bytes") > 0);
+	t_inst_delete(&in);
+	t_q_close(&q);
+	must_rmmod("wd_soft");
+	must_rmmod("uacce");
+}
+
 /* instances of every mode, some with queues that were used, then unload */
 TEST(rmmod_with_many_instances)
 {
