@@ -195,7 +195,10 @@ struct wd_soft_cqe {
  *    compression before any data, decompression of raw deflate before any
  *    data and of zlib when NEED_DICT asked for it); flush NO.
  *  - WD_SOFT_SF_RESET: the context starts a new stream (same op and level)
- *    before this request; clears a broken context.
+ *    before this request; clears a broken context. The reset happens once
+ *    op, params and sflags are found valid, before the checks that depend
+ *    on the stream's state (DICT's), so it stands even if those refuse
+ *    the request with INVAL.
  *
  * A CRC-32C context starts from the register ~0 and its FINISH writes the
  * raw register (4 bytes LE), as WD_SOFT_OP_CRC32C does: the standard
