@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * drv_wd_soft.c: the user driver of api "wd_soft_v1", the ring protocol of
+ * drv_wd_soft.c: the user driver of api "wd_soft_v2", the ring protocol of
  * include/uapi/misc/uacce/wd_soft.h (docs/soft-device.md), over any
  * transport: the kernel's wd_soft module and the in-process device speak it
  * alike.
@@ -16,10 +16,19 @@
  * the process arms WD_SOFT_CQN_ARMED so the device wakes it only when it
  * sleeps (WD_SOFT_CQN_ENABLE).
  *
+ * Streams (wd_stream_*(), lib/stream.c): a context opened and closed by
+ * the device's own command (WD_SOFT_CMD_CTX through the transport's
+ * dev_cmd), requests on the same ring naming it in the SQE's ctx with the
+ * flush in sflags. Each slot records what kind of request it holds, so a
+ * completion fills the right structure (struct wd_stream_req for a
+ * stream's: consumed input, output, flags).
+ *
  * Nothing read from the shared regions is trusted: a completion index more
- * than a ring ahead, a CQE whose user_data is not the index expected, or
- * an OK one with more output than the destination holds, breaks the queue
- * (-EIO) instead of handing back a wrong pointer or a wrong length.
+ * than a ring ahead, a CQE whose user_data is not the index expected, an
+ * OK one with more output than the destination holds, one that consumed
+ * more input than the source holds, flags the protocol does not have, or
+ * stream results on a plain request, breaks the queue (-EIO) instead of
+ * handing back a wrong pointer or a wrong length.
  *
  * Every request sent comes back exactly once. When the queue breaks, the
  * library stops it (PUT_Q: the device lets go of the buffers) and hands
@@ -52,6 +61,20 @@ static const struct wds_alg wds_algs[] = {
 	{ "gzip",	WD_CLASS_COMP,   WD_SOFT_OP_GZIP_COMP,   WD_SOFT_OP_GZIP_DECOMP },
 };
 
+/* what a ring slot holds (struct wds.kind[]) */
+enum wds_slot {
+	WDS_SLOT_PLAIN,		/* the queue's class: wd_copy_req, ... */
+	WDS_SLOT_STREAM,	/* struct wd_stream_req */
+	WDS_SLOT_CRC_FINAL,	/* a crc32c stream's FINISH: the raw register */
+};
+
+/* struct wd_stream.kind: what a stream's requests may ask */
+#define WDS_SK_DIGEST	(1u << 0)	/* NO_FLUSH or FINISH, no DICT */
+#define WDS_SK_CRC32C	(1u << 1)	/* a digest whose result is finished here */
+#define WDS_SK_COMP	(1u << 2)	/* any flush */
+#define WDS_SK_DECOMP	(1u << 3)	/* NO_FLUSH only */
+#define WDS_SK_DICT	(1u << 4)	/* takes WD_STREAM_DICT (with NO_FLUSH) */
+
 struct wds {
 	const struct wds_alg *alg;
 	struct wd_soft_mmio *mmio;
@@ -64,6 +87,7 @@ struct wds {
 	atomic_uint cq_head;	/* receiver: CQEs consumed */
 	atomic_bool broken;
 	bool stopped;		/* receiver: stopped after breaking */
+	uint8_t *kind;		/* enum wds_slot of each slot in flight */
 	void *reqs[];		/* the request of each slot in flight */
 };
 
@@ -128,10 +152,11 @@ static int wds_init(struct wd_q *q)
 	    hdr->sq_off < sizeof(*hdr) || hdr->cq_off < sizeof(*hdr) ||
 	    (uint64_t)hdr->sq_off + (uint64_t)depth * hdr->sqe_size > WD_SOFT_DUS_SIZE ||
 	    (uint64_t)hdr->cq_off + (uint64_t)depth * hdr->cqe_size > WD_SOFT_DUS_SIZE)
-		return -EPROTO;	/* not the wd_soft_v1 layout */
-	s = calloc(1, sizeof(*s) + depth * sizeof(s->reqs[0]));
+		return -EPROTO;	/* not the wd_soft_v2 layout */
+	s = calloc(1, sizeof(*s) + depth * (sizeof(s->reqs[0]) + 1));
 	if (!s)
 		return -ENOMEM;
+	s->kind = (uint8_t *)&s->reqs[depth];
 	s->alg = wds_find(q->alg);
 	s->mmio = mmio;
 	s->hdr = hdr;
@@ -265,6 +290,7 @@ static int wds_send_many(struct wd_q *q, void *const *reqs, int n)
 			break;
 		sqe.user_data = tail;
 		s->reqs[tail & mask] = reqs[i];
+		s->kind[tail & mask] = WDS_SLOT_PLAIN;
 		s->sq[tail & mask] = sqe;
 		tail++;
 		room--;
@@ -304,15 +330,46 @@ static int wds_status(uint32_t st)
 	case WD_SOFT_S_DEV_ERR:		return -EIO;
 	case WD_SOFT_S_CANCELED:	return -ECANCELED;
 	case WD_SOFT_S_INVAL:		return -EINVAL;
+	case WD_SOFT_S_BAD_CTX:		return -EBADF;
 	default:			return -EPROTO;
 	}
 }
 
-static void wds_complete(const struct wds_alg *alg, void *req,
+/* the device gives a CRC-32C's raw register: finish it in place (LE) */
+static uint32_t wds_crc_finish(void *dst)
+{
+	uint8_t *d = dst;
+	uint32_t crc = ~(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24);
+
+	d[0] = crc, d[1] = crc >> 8;
+	d[2] = crc >> 16, d[3] = crc >> 24;
+	return crc;
+}
+
+static void wds_complete_stream(struct wd_stream_req *r, uint8_t kind,
+				const struct wd_soft_cqe *cqe)
+{
+	r->status = wds_status(cqe->status);
+	r->in_len = cqe->in_len;
+	r->out_len = cqe->out_len;
+	r->flags = (cqe->cflags & WD_SOFT_CF_END ? WD_STREAM_END : 0) |
+		   (cqe->cflags & WD_SOFT_CF_MORE ? WD_STREAM_MORE : 0) |
+		   (cqe->cflags & WD_SOFT_CF_NEED_DICT ? WD_STREAM_NEED_DICT : 0);
+	r->dict_id = cqe->cflags & WD_SOFT_CF_NEED_DICT ? cqe->dict_id : 0;
+	if (kind == WDS_SLOT_CRC_FINAL && !r->status &&
+	    cqe->out_len == WD_CRC32C_SIZE)
+		wds_crc_finish(r->dst);
+}
+
+static void wds_complete(const struct wds_alg *alg, uint8_t kind, void *req,
 			 const struct wd_soft_cqe *cqe)
 {
 	int st = wds_status(cqe->status);
 
+	if (kind != WDS_SLOT_PLAIN) {
+		wds_complete_stream(req, kind, cqe);
+		return;
+	}
 	switch (alg->cls) {
 	case WD_CLASS_COPY: {
 		struct wd_copy_req *r = req;
@@ -327,16 +384,8 @@ static void wds_complete(const struct wds_alg *alg, void *req,
 		r->status = st;
 		r->out_len = cqe->out_len;
 		if (!st && alg->op == WD_SOFT_OP_CRC32C &&
-		    cqe->out_len == WD_CRC32C_SIZE) {
-			uint8_t *d = r->dst;
-			uint32_t reg = d[0] | d[1] << 8 | d[2] << 16 |
-				       (uint32_t)d[3] << 24;
-
-			/* the device gives the raw register: finish it */
-			r->crc = ~reg;
-			d[0] = r->crc, d[1] = r->crc >> 8;
-			d[2] = r->crc >> 16, d[3] = r->crc >> 24;
-		}
+		    cqe->out_len == WD_CRC32C_SIZE)
+			r->crc = wds_crc_finish(r->dst);
 		break;
 	}
 	case WD_CLASS_COMP: {
@@ -350,16 +399,27 @@ static void wds_complete(const struct wds_alg *alg, void *req,
 }
 
 /*
- * Could a correct device have posted @cqe for @req? An OK completion never
- * reports more output than the destination holds (a NOP none at all): one
- * that does is not believed, and its destination not touched (the CRC-32C
- * finishing in wds_complete() writes 4 bytes at dst).
+ * Could a correct device have posted @cqe for @req (a @kind slot)? An OK
+ * completion never reports more output than the destination holds (a NOP
+ * none at all): one that does is not believed, and its destination not
+ * touched (the CRC-32C finishing in wds_complete() writes 4 bytes at
+ * dst). A stream's never consumed more than its source nor has flags the
+ * protocol lacks; a plain request's has no stream results at all.
  */
-static bool wds_cqe_possible(const struct wds_alg *alg, const void *req,
-			     const struct wd_soft_cqe *cqe)
+static bool wds_cqe_possible(const struct wds_alg *alg, uint8_t kind,
+			     const void *req, const struct wd_soft_cqe *cqe)
 {
+	const struct wd_stream_req *sr = req;
 	uint32_t room;
 
+	if (kind != WDS_SLOT_PLAIN)
+		return cqe->in_len <= sr->src_len &&
+		       !(cqe->cflags & ~(WD_SOFT_CF_END | WD_SOFT_CF_MORE |
+					 WD_SOFT_CF_NEED_DICT)) &&
+		       (cqe->status != WD_SOFT_S_OK ||
+			cqe->out_len <= sr->dst_len);
+	if (cqe->in_len || cqe->cflags)
+		return false;
 	if (cqe->status != WD_SOFT_S_OK)
 		return true;
 	switch (alg->cls) {
@@ -400,7 +460,7 @@ static int wds_drain(struct wd_q *q, void **reqs, int max, uint32_t status)
 	while (n < max && head != tail) {
 		void *r = s->reqs[head & (s->depth - 1)];
 
-		wds_complete(s->alg, r, &cqe);
+		wds_complete(s->alg, s->kind[head & (s->depth - 1)], r, &cqe);
 		reqs[n++] = r;
 		head++;
 	}
@@ -465,14 +525,15 @@ static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 		/* a copy: the device cannot change it between check and use */
 		struct wd_soft_cqe cqe = s->cq[head & mask];
 		void *r = s->reqs[head & mask];
+		uint8_t kind = s->kind[head & mask];
 
 		if (cqe.user_data != head || head == sq_tail ||
-		    !wds_cqe_possible(s->alg, r, &cqe)) {
+		    !wds_cqe_possible(s->alg, kind, r, &cqe)) {
 			/* the device is not to be believed */
 			wds_broken(s);
 			break;
 		}
-		wds_complete(s->alg, r, &cqe);
+		wds_complete(s->alg, kind, r, &cqe);
 		reqs[n++] = r;
 		head++;
 	}
@@ -516,6 +577,142 @@ static uint32_t wds_inflight(struct wd_q *q)
 	return atomic_load(&s->sq_tail) - atomic_load(&s->cq_head);
 }
 
+/* ---- streams ---- */
+
+static int wds_stream_open(struct wd_q *q, struct wd_stream *st, uint32_t op,
+			   uint32_t level)
+{
+	const struct wds_alg *alg = wds(q)->alg;
+	struct wd_soft_ctx_cmd c = { .cmd = WD_SOFT_CTX_OPEN };
+	uint32_t kind;
+	int ret;
+
+	switch (alg->cls) {
+	case WD_CLASS_DIGEST:
+		if (op || level)
+			return -EINVAL;
+		c.op = alg->op;
+		kind = WDS_SK_DIGEST;
+		if (alg->op == WD_SOFT_OP_CRC32C)
+			kind |= WDS_SK_CRC32C;
+		break;
+	case WD_CLASS_COMP:
+		if (op == WD_COMPRESS && level <= 9) {
+			c.op = alg->op;
+			c.level = level;
+			kind = WDS_SK_COMP;
+		} else if (op == WD_DECOMPRESS && !level) {
+			c.op = alg->op_dec;
+			kind = WDS_SK_DECOMP;
+		} else {
+			return -EINVAL;
+		}
+		/* preset dictionaries: deflate and zlib, not gzip */
+		if (alg->op != WD_SOFT_OP_GZIP_COMP)
+			kind |= WDS_SK_DICT;
+		break;
+	default:
+		return -EINVAL;		/* nop, copy: no streams */
+	}
+	ret = q->tp->dev_cmd(q, WD_SOFT_CMD_CTX, &c);
+	if (ret == -ENODEV)
+		atomic_store(&q->dead, true);
+	if (ret == -ENOTTY)
+		return -EOPNOTSUPP;	/* a device without the command */
+	if (ret)
+		return ret;
+	if (!c.ctx)
+		return -EPROTO;		/* never 0: not to be believed */
+	st->ctx = c.ctx;
+	st->op = c.op;
+	st->kind = kind;
+	return 0;
+}
+
+static void wds_stream_close(struct wd_q *q, struct wd_stream *st)
+{
+	struct wd_soft_ctx_cmd c = { .cmd = WD_SOFT_CTX_CLOSE, .ctx = st->ctx };
+
+	/* requests still in flight on it complete with WD_SOFT_S_BAD_CTX */
+	if (q->tp->dev_cmd(q, WD_SOFT_CMD_CTX, &c) == -ENODEV)
+		atomic_store(&q->dead, true);
+}
+
+/* enum wd_flush -> sflags */
+static const uint32_t wds_sflush[] = {
+	[WD_NO_FLUSH] = WD_SOFT_SF_NO_FLUSH,
+	[WD_SYNC_FLUSH] = WD_SOFT_SF_SYNC_FLUSH,
+	[WD_FULL_FLUSH] = WD_SOFT_SF_FULL_FLUSH,
+	[WD_FINISH] = WD_SOFT_SF_FINISH,
+};
+
+/* the SQE of one request of @st; its slot's kind in *kind */
+static int wds_stream_prep(struct wd_q *q, const struct wd_stream *st,
+			   const struct wd_stream_req *r,
+			   struct wd_soft_sqe *sqe, uint8_t *kind)
+{
+	uint32_t flush = r->flush & ~WD_STREAM_DICT;
+	bool dict = r->flush & WD_STREAM_DICT;
+	uint64_t a;
+	int ret;
+
+	if (flush > WD_FINISH)
+		return -EINVAL;
+	if (dict && (!(st->kind & WDS_SK_DICT) || flush != WD_NO_FLUSH))
+		return -EINVAL;
+	if ((st->kind & WDS_SK_DIGEST) &&
+	    flush != WD_NO_FLUSH && flush != WD_FINISH)
+		return -EINVAL;
+	if ((st->kind & WDS_SK_DECOMP) && flush != WD_NO_FLUSH)
+		return -EINVAL;
+	*kind = (st->kind & WDS_SK_CRC32C) && flush == WD_FINISH ?
+		WDS_SLOT_CRC_FINAL : WDS_SLOT_STREAM;
+	sqe->op = (uint16_t)st->op;
+	sqe->ctx = st->ctx;
+	sqe->sflags = wds_sflush[flush] | (dict ? WD_SOFT_SF_DICT : 0) |
+		      (st->reset ? WD_SOFT_SF_RESET : 0);
+	ret = wds_addr(q, r->src, r->src_len, &a);
+	if (ret)
+		return ret;
+	sqe->src = a;
+	ret = wds_addr(q, r->dst, r->dst_len, &a);
+	if (ret)
+		return ret;
+	sqe->dst = a;
+	sqe->src_len = r->src_len;
+	sqe->dst_len = r->dst_len;
+	return 0;
+}
+
+/* one request of @st, as wds_send_many() queues one */
+static int wds_stream_send(struct wd_q *q, struct wd_stream *st,
+			   struct wd_stream_req *r)
+{
+	struct wds *s = wds(q);
+	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
+	uint32_t mask = s->depth - 1;
+	struct wd_soft_sqe sqe = { 0 };
+	uint8_t kind;
+	int ret;
+
+	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
+		return -EIO;
+	if (tail - head >= s->depth)
+		return -EBUSY;
+	ret = wds_stream_prep(q, st, r, &sqe, &kind);
+	if (ret)
+		return ret;
+	sqe.user_data = tail;
+	s->reqs[tail & mask] = r;
+	s->kind[tail & mask] = kind;
+	s->sq[tail & mask] = sqe;
+	/* the reset goes with this request, once */
+	st->reset = false;
+	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
+	return 0;
+}
+
 const struct wd_driver wd_drv_wd_soft = {
 	.api = WD_SOFT_API,
 	.alg = wds_alg,
@@ -527,4 +724,7 @@ const struct wd_driver wd_drv_wd_soft = {
 	.arm = wds_arm,
 	.disarm = wds_disarm,
 	.inflight = wds_inflight,
+	.stream_open = wds_stream_open,
+	.stream_close = wds_stream_close,
+	.stream_send = wds_stream_send,
 };

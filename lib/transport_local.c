@@ -3,7 +3,7 @@
  * transport_local.c: queues of the in-process device, the wd_soft engine
  * hosted in threads of this process (lib/soft/wd_soft_local.h). The same
  * regions and ring protocol as /dev/uaN, reached by function calls instead
- * of mmap/ioctl/poll; the wd_soft_v1 user driver runs unchanged on top.
+ * of mmap/ioctl/poll; the wd_soft_v2 user driver runs unchanged on top.
  *
  * The device is chosen only by name, in dev_path or WD_DEV_PATH:
  * "local[:mode]", one default device per memory mode, created on first use
@@ -307,7 +307,13 @@ static const char *const wd_local_keys[] = {
 	"mode", "node", "queues", "engines",
 	/* the in-process device's own knobs, which the kernel rejects */
 	"spin_ns", "ops", "sva_copy",
+	/* the kernel's too */
+	"max_ctx_bytes",
 };
+
+/* what kstrtouint()/kstrtoull() take: digits, one newline at most */
+static int wd_local_uint(const char *s, unsigned long long max,
+			 unsigned long long *v);
 
 static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
 			   unsigned int *seen)
@@ -367,7 +373,7 @@ static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
 		cfg->op_mask = (uint32_t)m;
 		return 0;
 	}
-	default:
+	case 6:
 		if (!strcmp(val, "kernel"))
 			cfg->sva_copy = WDL_SVA_COPY_KERNEL;
 		else if (!strcmp(val, "signal"))
@@ -375,6 +381,16 @@ static int wd_local_option(char *tok, struct wdl_config *cfg, int *node,
 		else
 			return -EINVAL;
 		return 0;
+	default: {
+		/* bytes, 0 allowing no context (the kernel's kstrtoull) */
+		unsigned long long b;
+
+		if (wd_local_uint(val, UINT64_MAX, &b))
+			return -EINVAL;
+		cfg->max_ctx_bytes = b;
+		cfg->max_ctx_bytes_set = true;
+		return 0;
+	}
 	}
 }
 
@@ -496,6 +512,9 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 		return snprintf(b, len, "%d", wdl_dev_get_fail_next(d));
 	if (!strcmp(name, "hold"))
 		return snprintf(b, len, "%d", li->hold);
+	if (!strcmp(name, "ctx_bytes"))
+		return snprintf(b, len, "%llu",
+				(unsigned long long)wdl_dev_ctx_bytes(d));
 	/* in-process only */
 	if (!strcmp(name, "errors"))
 		return snprintf(b, len, "%u", wdl_dev_errors(d));
@@ -668,6 +687,12 @@ static int wd_l_kick(struct wd_q *q)
 	return wdl_queue_kick(lq(q));
 }
 
+/* the device's ioctl: checked and run by lib/soft (wdl_queue_cmd()) */
+static int wd_l_dev_cmd(struct wd_q *q, unsigned long cmd, void *arg)
+{
+	return wdl_queue_cmd(lq(q), cmd, arg);
+}
+
 static int wd_l_wait(struct wd_q *q, int timeout_ms)
 {
 	return wdl_queue_wait(lq(q), timeout_ms);
@@ -722,6 +747,7 @@ const struct wd_transport wd_tp_local = {
 	.start = wd_l_start,
 	.stop = wd_l_stop,
 	.kick = wd_l_kick,
+	.dev_cmd = wd_l_dev_cmd,
 	.wait = wd_l_wait,
 	.ss_map = wd_l_ss_map,
 	.ss_unmap = wd_l_ss_unmap,

@@ -88,6 +88,11 @@ static int wd_u_kick(struct wd_q *q)
 	return wd_u_ioctl(q, WD_SOFT_CMD_KICK, 0);
 }
 
+static int wd_u_dev_cmd(struct wd_q *q, unsigned long cmd, void *arg)
+{
+	return wd_u_ioctl(q, cmd, (unsigned long)arg);
+}
+
 static int wd_u_wait(struct wd_q *q, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = uq(q)->fd, .events = POLLIN };
@@ -233,8 +238,8 @@ static int wd_u_dev_path(int id, char *buf, size_t len)
 
 /*
  * The file of attribute @name of "/dev/uaN": wd_soft's debugfs for hold,
- * fail_next and page_requests (the directory of the instance that is the
- * uacce device's parent), uacce's sysfs for the rest.
+ * fail_next, page_requests and ctx_bytes (the directory of the instance
+ * that is the uacce device's parent), uacce's sysfs for the rest.
  */
 static int wd_u_attr_path(const char *dev, const char *name, char *p,
 			  size_t len)
@@ -250,7 +255,7 @@ static int wd_u_attr_path(const char *dev, const char *name, char *p,
 		return -EINVAL;
 	snprintf(cls, sizeof(cls), WD_CLASS "/ua%u", ua);
 	if (strcmp(name, "hold") && strcmp(name, "fail_next") &&
-	    strcmp(name, "page_requests")) {
+	    strcmp(name, "page_requests") && strcmp(name, "ctx_bytes")) {
 		snprintf(p, len, "%s/%s", cls, name);
 		return 0;
 	}
@@ -305,6 +310,7 @@ const struct wd_transport wd_tp_uacce = {
 	.start = wd_u_start,
 	.stop = wd_u_stop,
 	.kick = wd_u_kick,
+	.dev_cmd = wd_u_dev_cmd,
 	.wait = wd_u_wait,
 	.ss_map = wd_u_ss_map,
 	.ss_unmap = wd_u_ss_unmap,

@@ -124,12 +124,14 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 	p->alg = p->alg_name;
 	pthread_mutex_init(&p->send_lock, NULL);
 	pthread_mutex_init(&p->recv_lock, NULL);
+	pthread_mutex_init(&p->stream_lock, NULL);
 
 	ret = wd_open_on(p, devs, nr, &err);
 	free(devs);
 	if (ret) {
 		pthread_mutex_destroy(&p->send_lock);
 		pthread_mutex_destroy(&p->recv_lock);
+		pthread_mutex_destroy(&p->stream_lock);
 		free(p);
 		return ret;
 	}
@@ -149,17 +151,21 @@ WD_EXPORT void wd_release_queue(struct wd_queue *q)
 		/* an inherited copy: the parent's queue is not ours to stop,
 		 * and its mappings were not inherited; its locks may have
 		 * been held by a thread that does not exist here */
+		wd_streams_free(p);
 		p->tp->abandon(p);
 		free(p);
 		return;
 	}
+	/* stopping and closing the queue closes its streams' contexts */
 	if (!atomic_load(&p->dead))
 		p->drv->fini(p);
 	p->tp->close(p);
+	wd_streams_free(p);
 	if (p->ss)
 		wd_ss_put(p->ss);
 	pthread_mutex_destroy(&p->send_lock);
 	pthread_mutex_destroy(&p->recv_lock);
+	pthread_mutex_destroy(&p->stream_lock);
 	free(p);
 }
 

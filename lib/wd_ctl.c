@@ -95,6 +95,11 @@ int wd_ctl_q_kick(struct wd_ctl_q *q)
 	return q->q.tp->kick(&q->q);
 }
 
+int wd_ctl_q_cmd(struct wd_ctl_q *q, unsigned long cmd, void *arg)
+{
+	return q->q.tp->dev_cmd(&q->q, cmd, arg);
+}
+
 int wd_ctl_q_wait(struct wd_ctl_q *q, int timeout_ms)
 {
 	return q->q.tp->wait(&q->q, timeout_ms);

@@ -25,7 +25,8 @@ enum wd_ctl_host {
 
 /*
  * Create instance ID: the syntax of /sys/bus/wd_soft/new_device, "ID
- * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]". In-process
+ * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]
+ * [max_ctx_bytes=N]". In-process
  * also spin_ns=NS, ops=MASK (WDL_OP bits) and sva_copy=kernel|signal,
  * which the kernel rejects (-EINVAL). -EEXIST: ID taken.
  */
@@ -39,7 +40,7 @@ int wd_ctl_dev_path(enum wd_ctl_host h, int id, char *buf, size_t len);
  * Attribute @name of the device at @dev, by the kernel's file names:
  * sysfs (api, flags, algorithms, available_instances, isolate,
  * isolate_strategy, region_*_size, node_id, numa_distance, id, ...) and
- * debugfs (hold, fail_next; page_requests: kernel only). In-process only:
+ * debugfs (hold, fail_next, ctx_bytes; page_requests: kernel only). In-process only:
  * errors (device errors of the last hour), stats (the engines' counters),
  * backends. get: the value's length, without the trailing newline;
  * -ENOENT no such attribute. set: -EACCES read-only.
@@ -58,6 +59,9 @@ int wd_ctl_q_region(struct wd_ctl_q *q, int qfrt, size_t size, void **addr);
 int wd_ctl_q_start(struct wd_ctl_q *q);		/* UACCE_CMD_START_Q */
 int wd_ctl_q_stop(struct wd_ctl_q *q);		/* UACCE_CMD_PUT_Q */
 int wd_ctl_q_kick(struct wd_ctl_q *q);		/* WD_SOFT_CMD_KICK */
+/* ioctl(fd, cmd, arg): a command of the device's own (WD_SOFT_CMD_CTX
+ * with a struct wd_soft_ctx_cmd *); -ENOTTY unknown */
+int wd_ctl_q_cmd(struct wd_ctl_q *q, unsigned long cmd, void *arg);
 /* poll(POLLIN): 1 readable, 0 timeout, -ENODEV device gone */
 int wd_ctl_q_wait(struct wd_ctl_q *q, int timeout_ms);
 /* mmap of the SS region; undo with wd_ctl_q_ss_unmap() (in-process: it

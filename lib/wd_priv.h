@@ -58,6 +58,13 @@ struct wd_transport {
 	int (*stop)(struct wd_q *q);
 	/* wake the device's engine (wd_soft: WD_SOFT_CMD_KICK) */
 	int (*kick)(struct wd_q *q);
+	/*
+	 * a command of the device's own on the queue (wd_soft:
+	 * WD_SOFT_CMD_CTX with a struct wd_soft_ctx_cmd): the kernel's
+	 * ioctl(fd, cmd, arg); -EPERM not the owner, -ENODEV device gone,
+	 * -ENOTTY unknown @cmd, else the command's own errors
+	 */
+	int (*dev_cmd)(struct wd_q *q, unsigned long cmd, void *arg);
 	/* sleep until a completion (or a BROKEN queue) may be there: 1, 0
 	 * on timeout, -errno (-ENODEV device gone, -EINTR) */
 	int (*wait)(struct wd_q *q, int timeout_ms);
@@ -76,8 +83,9 @@ struct wd_transport {
 	/*
 	 * Device operations, in the kernel's vocabulary (docs/libwd.md).
 	 * new_device: the syntax of /sys/bus/wd_soft/new_device, "ID
-	 * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]" (the
-	 * in-process device also takes spin_ns=, ops= and sva_copy=);
+	 * [mode=sva|pasid|noiommu] [node=N] [queues=N] [engines=N]
+	 * [max_ctx_bytes=N]" (the in-process device also takes spin_ns=,
+	 * ops= and sva_copy=);
 	 * -EEXIST when ID is taken. In-process, a fork child gets -EPERM
 	 * from del_device, attr_get, attr_set and open on its parent's
 	 * instances (dev_path still names them).
@@ -88,7 +96,7 @@ struct wd_transport {
 	int (*dev_path)(int id, char *buf, size_t len);
 	/*
 	 * Attribute @name (sysfs: api, flags, ...; debugfs: hold,
-	 * fail_next) of the device at path @dev: its length, the value in
+	 * fail_next, ctx_bytes) of the device at path @dev: its length, the value in
 	 * @buf without the trailing newline; -ENOENT: no such attribute
 	 */
 	int (*attr_get)(const char *dev, const char *name, char *buf,
@@ -102,6 +110,20 @@ enum wd_class {
 	WD_CLASS_COPY,		/* struct wd_copy_req */
 	WD_CLASS_DIGEST,	/* struct wd_digest_req */
 	WD_CLASS_COMP,		/* struct wd_comp_req */
+};
+
+/*
+ * A stream (wd.h): one context of the device on one queue. wd.c keeps
+ * the handles on their queue's list; the driver fills in the rest.
+ */
+struct wd_stream {
+	struct wd_q *q;
+	struct wd_stream *prev, *next;	/* q->streams, under q->stream_lock */
+	uint32_t ctx;			/* the device's context number */
+	uint32_t op;			/* the driver's: the device's operation */
+	uint32_t kind;			/* the driver's: what requests it takes */
+	bool reset;			/* under send_lock: the next request
+					 * starts the stream anew */
 };
 
 /* A user driver: speaks one device "api". */
@@ -127,6 +149,17 @@ struct wd_driver {
 	void (*disarm)(struct wd_q *q);
 	/* requests sent and not yet received (any lock, approximate) */
 	uint32_t (*inflight)(struct wd_q *q);
+	/* streams: open a context for (@op, @level) of the queue's
+	 * algorithm on the device, filling @s's ctx, op, kind; -EINVAL
+	 * for arguments the algorithm does not take */
+	int (*stream_open)(struct wd_q *q, struct wd_stream *s, uint32_t op,
+			   uint32_t level);
+	/* close @s's context on the device (errors are not reported) */
+	void (*stream_close)(struct wd_q *q, struct wd_stream *s);
+	/* under send_lock: queue one request of @s, as send_many; 0 or
+	 * -errno. No doorbell. */
+	int (*stream_send)(struct wd_q *q, struct wd_stream *s,
+			   struct wd_stream_req *req);
 };
 
 /* Memory reserved on a queue, shared by the queues that use it. */
@@ -151,6 +184,8 @@ struct wd_q {
 	atomic_bool dead;		/* device gone: -ENODEV, ring untouched */
 	pthread_mutex_t send_lock;
 	pthread_mutex_t recv_lock;
+	pthread_mutex_t stream_lock;	/* @streams */
+	struct wd_stream *streams;	/* open streams, newest first */
 	void *tp_priv;			/* the transport's */
 	void *drv_priv;			/* the driver's */
 	char alg_name[32];
@@ -160,6 +195,9 @@ struct wd_q {
 extern atomic_ulong wd_fork_gen;
 int wd_fork_init(void);
 struct wd_q *wd_q_get(struct wd_queue *q, int *err);
+
+/* stream.c: free the handles of @p's streams (wd_release_queue()) */
+void wd_streams_free(struct wd_q *p);
 
 /* discover.c */
 int wd_discover(struct wd_queue *q, const char *path, struct wd_dev **devs,

@@ -3,7 +3,8 @@
  * algs.c: the algorithm backends of the in-process host.
  *
  *  sha256   OpenSSL libcrypto, EVP (the digest method fetched once per
- *           device, one EVP_MD_CTX per engine)
+ *           device, one EVP_MD_CTX per backend state: each engine's and
+ *           each SHA-256 stream context's)
  *  crc32c   ISA-L's crc32_iscsi() when the build found it (WDL_HAVE_ISAL:
  *           a maintained, SIMD-accelerated library packaged by Debian as
  *           libisal-dev), else the built-in slicing-by-8 (crc32c.c). Both
@@ -14,10 +15,13 @@
  *           libdeflate has no streaming interface, which the core's
  *           64 KiB windows need.
  *
- * A zlib stream is initialised for every request (as the kernel does) but
- * its memory comes from a small per-engine cache of the blocks the last
- * streams freed, so a warm engine compresses without malloc() or any
- * system call.
+ * A backend state (struct wd_soft_host_alg) is an engine's, for requests
+ * without a context, or a stream context's. An engine's zlib stream is
+ * initialised for every request (as the kernel does) but its memory comes
+ * from a small cache of the blocks the last streams freed, so a warm
+ * engine compresses without malloc() or any system call. A context's
+ * stream is initialised once, when the context is opened, in the opener's
+ * thread, and lives until it is closed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,11 +37,6 @@
 #endif
 
 #include "wdl_internal.h"
-
-static struct wdl_engine *wdl_ctx_engine(struct wd_soft_core_ctx *core)
-{
-	return to_wdl_ctx(core)->eng;
-}
 
 /**
  * wdl_algs_init() - a device's digest method, operations and algorithms
@@ -76,17 +75,18 @@ void wdl_algs_exit(struct wdl_dev *dev)
 }
 
 /**
- * wdl_engine_algs_init() - an engine's digest context
+ * wdl_engine_algs_init() - an engine's backend state
  * @eng: the engine, eng->dev set
  *
  * Return: 0 or -ENOMEM.
  */
 int wdl_engine_algs_init(struct wdl_engine *eng)
 {
-	eng->sha = EVP_MD_CTX_new();
-	if (!eng->sha)
-		return -ENOMEM;
-	return 0;
+	size_t bytes;
+
+	eng->core.alg = wd_soft_host_alg_alloc(&eng->dev->core,
+					       WD_SOFT_ALG_ENGINE, &bytes);
+	return eng->core.alg ? 0 : -ENOMEM;
 }
 
 /**
@@ -95,14 +95,74 @@ int wdl_engine_algs_init(struct wdl_engine *eng)
  */
 void wdl_engine_algs_exit(struct wdl_engine *eng)
 {
+	wd_soft_host_alg_free(eng->core.alg);
+	eng->core.alg = NULL;
+}
+
+/* ---- backend states --------------------------------------------------- */
+
+/*
+ * What a state holds beyond struct wd_soft_host_alg, for the core's
+ * max_ctx_bytes: zlib's documented memory use with windowBits 15 and
+ * memLevel 8 (zconf.h: deflate (1 << (windowBits + 2)) + (1 << (memLevel
+ * + 9)), inflate (1 << windowBits)) plus its own state structures (about
+ * 5.9 KiB for deflate, 7.1 KiB for inflate in zlib 1.2.11 to 1.3.1), and
+ * OpenSSL's EVP_MD_CTX with its SHA-256 state (well under 256 bytes).
+ */
+#define WDL_DEFLATE_BYTES	((1u << (MAX_WBITS + 2)) + (1u << (8 + 9)) + \
+				 6 * 1024)
+#define WDL_INFLATE_BYTES	((1u << MAX_WBITS) + 7 * 1024 + 256)
+#define WDL_SHA256_BYTES	256u
+
+struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *core,
+						enum wd_soft_alg_kind kind,
+						size_t *bytes)
+{
+	struct wd_soft_host_alg *a;
+	size_t size = sizeof(*a);
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->kind = kind;
+	a->dev = container_of(core, struct wdl_dev, core);
+	switch (kind) {
+	case WD_SOFT_ALG_ENGINE:
+		/* one stream at a time: the larger of the two */
+		size += WDL_DEFLATE_BYTES;
+		fallthrough;
+	case WD_SOFT_ALG_SHA256:
+		size += WDL_SHA256_BYTES;
+		a->sha = EVP_MD_CTX_new();
+		if (!a->sha) {
+			free(a);
+			return NULL;
+		}
+		break;
+	case WD_SOFT_ALG_DEFLATE:
+		size += WDL_DEFLATE_BYTES;
+		break;
+	case WD_SOFT_ALG_INFLATE:
+		size += WDL_INFLATE_BYTES;
+		break;
+	default:
+		free(a);
+		return NULL;
+	}
+	*bytes = size;
+	return a;
+}
+
+void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
+{
 	unsigned int i;
 
-	EVP_MD_CTX_free(eng->sha);
-	eng->sha = NULL;
-	for (i = 0; i < WDL_ZCACHE; i++) {
-		free(eng->zcache[i].p);
-		eng->zcache[i].p = NULL;
-	}
+	if (!a)
+		return;
+	EVP_MD_CTX_free(a->sha);
+	for (i = 0; i < WDL_ZCACHE; i++)
+		free(a->zcache[i].p);
+	free(a);
 }
 
 /* ---- checksums -------------------------------------------------------- */
@@ -112,10 +172,10 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
 	return (u32)crc32(crc, data, len);
 }
 
-int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 			const void *data, u32 len)
 {
-	(void)ctx;
+	(void)a;
 #ifdef WDL_HAVE_ISAL
 	/* len <= WD_SOFT_CORE_CHUNK: fits the int */
 	*crc = crc32_iscsi((unsigned char *)data, (int)len, *crc);
@@ -127,26 +187,26 @@ int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
 
 /* ---- sha256 ----------------------------------------------------------- */
 
-int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx)
+int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
-	struct wdl_engine *eng = wdl_ctx_engine(ctx);
-
-	return EVP_DigestInit_ex(eng->sha, eng->dev->sha256, NULL) == 1 ?
-	       0 : -EIO;
+	if (!a->sha)
+		return -EIO;
+	return EVP_DigestInit_ex(a->sha, a->dev->sha256, NULL) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
-	return EVP_DigestUpdate(wdl_ctx_engine(ctx)->sha, data, len) == 1 ?
-	       0 : -EIO;
+	if (!a->sha)
+		return -EIO;
+	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
+int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
 	unsigned int n = 0;
 
-	if (EVP_DigestFinal_ex(wdl_ctx_engine(ctx)->sha, digest, &n) != 1 ||
+	if (!a->sha || EVP_DigestFinal_ex(a->sha, digest, &n) != 1 ||
 	    n != WD_SOFT_CORE_SHA256_SIZE)
 		return -EIO;
 	return 0;
@@ -155,11 +215,11 @@ int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
 /* ---- zlib ------------------------------------------------------------- */
 
 /*
- * zlib's allocator. zfree() is not told the size, so each block starts
- * with a header that keeps it; a freed block goes to the engine's cache
- * and the next allocation of the same size takes it back. A stream's
- * blocks have the same sizes from one request to the next (per direction
- * and wrapper), so a warm engine never calls malloc() for zlib.
+ * The ENGINE state's zlib allocator. zfree() is not told the size, so each
+ * block starts with a header that keeps it; a freed block goes to the
+ * state's cache and the next allocation of the same size takes it back.
+ * A stream's blocks have the same sizes from one request to the next (per
+ * direction and wrapper), so a warm engine never calls malloc() for zlib.
  */
 struct wdl_zhdr {
 	size_t size;
@@ -168,7 +228,7 @@ struct wdl_zhdr {
 
 static voidpf wdl_zalloc_hdr(voidpf opaque, uInt items, uInt size)
 {
-	struct wdl_engine *eng = opaque;
+	struct wd_soft_host_alg *a = opaque;
 	struct wdl_zhdr *h;
 	unsigned int i;
 	size_t n;
@@ -178,9 +238,9 @@ static voidpf wdl_zalloc_hdr(voidpf opaque, uInt items, uInt size)
 		return NULL;
 	n += sizeof(*h);
 	for (i = 0; i < WDL_ZCACHE; i++) {
-		if (eng->zcache[i].p && eng->zcache[i].size == n) {
-			h = eng->zcache[i].p;
-			eng->zcache[i].p = NULL;
+		if (a->zcache[i].p && a->zcache[i].size == n) {
+			h = a->zcache[i].p;
+			a->zcache[i].p = NULL;
 			return h + 1;
 		}
 	}
@@ -193,7 +253,7 @@ static voidpf wdl_zalloc_hdr(voidpf opaque, uInt items, uInt size)
 
 static void wdl_zfree_hdr(voidpf opaque, voidpf address)
 {
-	struct wdl_engine *eng = opaque;
+	struct wd_soft_host_alg *a = opaque;
 	struct wdl_zhdr *h;
 	unsigned int i;
 
@@ -201,33 +261,49 @@ static void wdl_zfree_hdr(voidpf opaque, voidpf address)
 		return;
 	h = (struct wdl_zhdr *)address - 1;
 	for (i = 0; i < WDL_ZCACHE; i++) {
-		if (!eng->zcache[i].p) {
-			eng->zcache[i].p = h;
-			eng->zcache[i].size = h->size;
+		if (!a->zcache[i].p) {
+			a->zcache[i].p = h;
+			a->zcache[i].size = h->size;
 			return;
 		}
 	}
 	free(h);
 }
 
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
-	struct wdl_engine *eng = wdl_ctx_engine(ctx);
-
-	return wd_soft_zlib_init(&eng->z, dir, wrap, level, wdl_zalloc_hdr,
-				 wdl_zfree_hdr, eng);
+	switch (a->kind) {
+	case WD_SOFT_ALG_ENGINE:
+		return wd_soft_zlib_init(&a->z, dir, wrap, level,
+					 wdl_zalloc_hdr, wdl_zfree_hdr, a);
+	case WD_SOFT_ALG_DEFLATE:
+	case WD_SOFT_ALG_INFLATE:
+		/* a context's state is made once: malloc() is fine */
+		if (dir != (a->kind == WD_SOFT_ALG_DEFLATE ? WD_SOFT_ZDEFLATE :
+							     WD_SOFT_ZINFLATE))
+			return -EINVAL;
+		return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL,
+					 NULL);
+	default:
+		return -EINVAL;
+	}
 }
 
-int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
-		      bool finish)
+int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		      enum wd_soft_zflush flush)
 {
-	return wd_soft_zlib_run(&wdl_ctx_engine(ctx)->z, zs, finish);
+	return wd_soft_zlib_run(&a->z, zs, flush);
 }
 
-void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
+int wd_soft_host_zreset(struct wd_soft_host_alg *a)
 {
-	wd_soft_zlib_end(&wdl_ctx_engine(ctx)->z);
+	return wd_soft_zlib_reset(&a->z);
+}
+
+void wd_soft_host_zend(struct wd_soft_host_alg *a)
+{
+	wd_soft_zlib_end(&a->z);
 }
 
 /* ---- the library ------------------------------------------------------ */

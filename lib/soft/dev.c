@@ -2,7 +2,8 @@
 /*
  * dev.c: in-process wd_soft devices and their queues, the part uacce and
  * wd_soft's dev.c play in the kernel: queue states, regions, SS sharing,
- * error counting and isolation, device removal with queues open.
+ * error counting and isolation, device removal with queues open, and the
+ * device's own commands (KICK, stream contexts).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -165,6 +166,9 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp)
 	ret = wdl_algs_init(dev);
 	if (ret)
 		goto err_free;
+	/* the core's default unless the creator gave a bound (0: none) */
+	if (c.max_ctx_bytes_set || c.max_ctx_bytes)
+		dev->core.max_ctx_bytes = c.max_ctx_bytes;
 	ret = wdl_engines_start(dev);
 	if (ret)
 		goto err_algs;
@@ -192,13 +196,17 @@ void wdl_dev_put(struct wdl_dev *dev)
 	free(dev);
 }
 
-/* The queue is gone for its owner: stopped, pollers told (q->lock held). */
+/*
+ * The queue is gone for its owner: stopped, its contexts freed (before the
+ * device's digest method goes), pollers told (q->lock held).
+ */
 static void wdl_queue_kill(struct wdl_queue *q)
 {
 	if (atomic_load(&q->state) == WDL_Q_STARTED) {
 		wdl_engine_detach(q);
 		wd_soft_core_cancel(&q->core);
 	}
+	wd_soft_core_ctx_free_all(&q->core);
 	atomic_store(&q->state, WDL_Q_DEAD);
 	wdl_queue_wake_all(q);
 }
@@ -334,6 +342,19 @@ void wdl_dev_set_fail_next(struct wdl_dev *dev, int n)
 int wdl_dev_get_fail_next(struct wdl_dev *dev)
 {
 	return wd_soft_core_get_fail_next(&dev->core);
+}
+
+uint64_t wdl_dev_ctx_bytes(struct wdl_dev *dev)
+{
+	uint64_t v;
+
+	/* the parent's lock: a thread of the parent may have held it */
+	if (wdl_forked(dev))
+		return 0;
+	wd_soft_core_lock(&dev->core.lock);
+	v = dev->core.ctx_bytes;
+	wd_soft_core_unlock(&dev->core.lock);
+	return v;
 }
 
 /* ---- errors and isolation (uacce's rules) ----------------------------- */
@@ -515,6 +536,8 @@ void wdl_queue_close(struct wdl_queue *q)
 		wd_soft_core_cancel(&q->core);
 		atomic_store(&q->state, WDL_Q_INIT);
 	}
+	/* also those opened while the queue was not started */
+	wd_soft_core_ctx_free_all(&q->core);
 	pthread_mutex_unlock(&q->lock);
 	list_del_init(&q->dev_node);
 	dev->nr_open--;
@@ -571,6 +594,8 @@ int wdl_queue_stop(struct wdl_queue *q)
 	} else {
 		wdl_engine_detach(q);
 		wd_soft_core_cancel(&q->core);
+		/* no engine serves the queue now: PUT_Q frees its contexts */
+		wd_soft_core_ctx_free_all(&q->core);
 		atomic_store(&q->state, WDL_Q_INIT);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -725,14 +750,39 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target)
 
 int wdl_queue_kick(struct wdl_queue *q)
 {
+	return wdl_queue_cmd(q, WD_SOFT_CMD_KICK, NULL);
+}
+
+int wdl_queue_cmd(struct wdl_queue *q, unsigned long cmd, void *arg)
+{
+	struct wd_soft_ctx_cmd c;
 	int ret = wdl_queue_lock(q);
 
+	/* the kernel's order: the queue (uacce), then the command (wd_soft) */
 	if (ret)
 		return ret;
-	if (atomic_load(&q->state) != WDL_Q_STARTED)
-		ret = -EINVAL;
-	else
-		wdl_engine_kick(q);
+	switch (cmd) {
+	case WD_SOFT_CMD_KICK:
+		if (atomic_load(&q->state) != WDL_Q_STARTED)
+			ret = -EINVAL;
+		else
+			wdl_engine_kick(q);
+		break;
+	case WD_SOFT_CMD_CTX:
+		if (!arg) {
+			ret = -EFAULT;
+			break;
+		}
+		/* the core works on a copy, as on what the kernel copied in */
+		memcpy(&c, arg, sizeof(c));
+		ret = wd_soft_core_ctx_cmd(&q->core, &c);
+		if (!ret)
+			memcpy(arg, &c, sizeof(c));
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
 	pthread_mutex_unlock(&q->lock);
 	return ret;
 }

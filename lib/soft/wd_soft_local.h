@@ -4,7 +4,7 @@
  *
  * The same engine core as the kernel module wd_soft.ko (engine/'s
  * WD_SOFT_CORE_SRCS) runs here in threads of the process, so a program
- * (libwd, the tests, the tools) can drive a wd_soft_v1 device with exactly
+ * (libwd, the tests, the tools) can drive a wd_soft_v2 device with exactly
  * the ring code it uses for /dev/uaN, on any Linux machine, without the
  * kernel module. What uacce and wd_soft give a process through the
  * kernel, this API gives in-process:
@@ -24,6 +24,8 @@
  *   UACCE_CMD_GET_SS_DMA                   wdl_queue_ss_dma()
  *   UACCE_CMD_SHARE_SVAS                   wdl_queue_share_ss()
  *   WD_SOFT_CMD_KICK                       wdl_queue_kick()
+ *   ioctl(fd, cmd, arg) (KICK, CTX)        wdl_queue_cmd()
+ *   debugfs ctx_bytes                      wdl_dev_ctx_bytes()
  *   poll(POLLIN)                           wdl_queue_wait()
  *
  * The regions have the layouts of include/uapi/misc/uacce/wd_soft.h
@@ -109,6 +111,11 @@ enum wdl_sva_copy {
  *	with WD_SOFT_S_BAD_OP and their algorithm is not listed); 0: all the
  *	backends offer
  * @sva_copy: enum wdl_sva_copy; 0: WDL_SVA_COPY_KERNEL
+ * @max_ctx_bytes: most bytes the stream contexts of all the device's
+ *	queues may hold (new_device max_ctx_bytes=); 0: the core's default,
+ *	WD_SOFT_CORE_DEF_CTX_BYTES (64 MiB), unless @max_ctx_bytes_set
+ * @max_ctx_bytes_set: take @max_ctx_bytes as it is, 0 included (then no
+ *	context can be opened: WD_SOFT_CMD_CTX OPEN fails with -ENOSPC)
  *
  * Zero-initialise the structure and set what you need.
  */
@@ -120,6 +127,8 @@ struct wdl_config {
 	unsigned int spin_ns;
 	uint32_t op_mask;
 	enum wdl_sva_copy sva_copy;
+	uint64_t max_ctx_bytes;
+	bool max_ctx_bytes_set;
 };
 
 struct wdl_dev;
@@ -151,7 +160,8 @@ int wdl_dev_create(const struct wdl_config *cfg, struct wdl_dev **devp);
  * @dev: the device; the caller must not use it afterwards
  *
  * As the removal of a wd_soft instance: every open queue becomes dead
- * (stopped first: requests in flight complete or are CANCELED), its
+ * (stopped first: requests in flight complete or are CANCELED; its stream
+ * contexts are closed), its
  * pollers are woken (wdl_queue_wait() returns -ENODEV), and every further
  * call on it fails with -ENODEV (pointer getters return NULL), except
  * wdl_queue_close(), which must still be called and frees it. A dead
@@ -190,7 +200,7 @@ unsigned int wdl_dev_flags(const struct wdl_dev *dev);
  * wdl_dev_api() - what sysfs "api" shows
  * @dev: the device
  *
- * Return: WD_SOFT_API ("wd_soft_v1").
+ * Return: WD_SOFT_API ("wd_soft_v2").
  */
 const char *wdl_dev_api(const struct wdl_dev *dev);
 
@@ -307,6 +317,16 @@ int wdl_dev_set_isolate_strategy(struct wdl_dev *dev, unsigned int n);
 unsigned int wdl_dev_errors(struct wdl_dev *dev);
 
 /**
+ * wdl_dev_ctx_bytes() - debugfs ctx_bytes: what stream contexts hold
+ * @dev: the device
+ *
+ * Return: the bytes the open stream contexts of all its queues hold now,
+ * as counted against max_ctx_bytes (0 for a parent's device in a fork
+ * child).
+ */
+uint64_t wdl_dev_ctx_bytes(struct wdl_dev *dev);
+
+/**
  * struct wdl_stats - what the engines of a device have done, summed
  * @rounds: rounds (one look at every active queue each)
  * @looks: looks at a queue (wd_soft_core_queue_turn())
@@ -354,8 +374,8 @@ int wdl_queue_open(struct wdl_dev *dev, struct wdl_queue **qp);
  * wdl_queue_close() - release a queue (close(fd))
  * @q: the queue, which the caller must not use afterwards
  *
- * Stops it first if it is started (as wdl_queue_stop()), then frees its
- * regions; its SS region lives on while a queue it is shared to is open.
+ * Stops it first if it is started (as wdl_queue_stop()), closes its stream
+ * contexts, then frees its regions; its SS region lives on while a queue it is shared to is open.
  * Works on a dead queue.
  */
 void wdl_queue_close(struct wdl_queue *q);
@@ -380,8 +400,9 @@ int wdl_queue_start(struct wdl_queue *q);
  * Takes the queue away from its engine: the request being executed
  * completes, or ends at its next 64 KiB chunk with WD_SOFT_S_CANCELED;
  * every SQE published and not consumed completes with WD_SOFT_S_CANCELED
- * (as far as the completion ring has room); pollers are woken. The queue
- * is back in INIT; the CQEs stay readable until the next start.
+ * (as far as the completion ring has room); pollers are woken. Every
+ * stream context of the queue is closed. The queue is back in INIT; the
+ * CQEs stay readable until the next start.
  *
  * Return: 0, -EINVAL (not started), -ENODEV (dead), -EPERM (fork child).
  */
@@ -468,6 +489,24 @@ int wdl_queue_share_ss(struct wdl_queue *q, struct wdl_queue *target);
  * Return: 0, -EINVAL (not started), -ENODEV (dead), -EPERM (fork child).
  */
 int wdl_queue_kick(struct wdl_queue *q);
+
+/**
+ * wdl_queue_cmd() - ioctl(fd, cmd, arg): a command of wd_soft's own
+ * @q: the queue
+ * @cmd: WD_SOFT_CMD_KICK (@arg unused: as wdl_queue_kick()) or
+ *	WD_SOFT_CMD_CTX (@arg: struct wd_soft_ctx_cmd, read, and written
+ *	back when OPEN succeeds)
+ * @arg: the command's argument
+ *
+ * Checked as the kernel's ioctl: the queue first (-EPERM fork child,
+ * -ENODEV dead), then @cmd (-ENOTTY unknown), then the command's own
+ * errors (WD_SOFT_CMD_CTX: those of include/uapi/misc/uacce/wd_soft.h;
+ * -EFAULT for a NULL @arg). Contexts can be opened in any state but dead;
+ * stop, close and destroy close them all.
+ *
+ * Return: 0 or a negative errno.
+ */
+int wdl_queue_cmd(struct wdl_queue *q, unsigned long cmd, void *arg);
 
 /**
  * wdl_queue_updated() - poll() without sleeping

@@ -64,15 +64,32 @@ struct wdl_zblock {
 };
 
 /**
+ * struct wd_soft_host_alg - a backend state (engine/wd_soft_core.h)
+ * @kind: enum wd_soft_alg_kind
+ * @dev: the device (its digest method)
+ * @sha: the OpenSSL digest context (EVP_MD_CTX): ENGINE and SHA256
+ * @z: the zlib stream: ENGINE (one per request), DEFLATE and INFLATE (the
+ *	context's, for its life)
+ * @zcache: ENGINE only: zlib allocations kept between streams, so that a
+ *	request costs no malloc() (and no system call) once the engine is
+ *	warm; a context's stream lives as long as the context and takes
+ *	plain malloc() once
+ */
+struct wd_soft_host_alg {
+	enum wd_soft_alg_kind kind;
+	struct wdl_dev *dev;
+	void *sha;
+	struct wd_soft_zlib z;
+	struct wdl_zblock zcache[WDL_ZCACHE];
+};
+
+/**
  * struct wdl_engine - one engine thread and the queues it serves
  * @dev: the device
  * @thread: the thread
  * @running: the thread was created (and must be joined)
- * @core: the core's working memory (bounce buffers, SGL room)
- * @sha: the SHA-256 context (thread only)
- * @z: the zlib stream (thread only)
- * @zcache: zlib allocations kept between streams, so a stream costs no
- *	malloc (and no system call) once the engine is warm (thread only)
+ * @core: the core's working memory (bounce buffers, SGL room) and the
+ *	engine's backend state (core.alg, thread only)
  * @lock: the scheduler's engine lock (@sched and the queues' @sq)
  * @kick_cv: WD_SOFT_SCHED_KICK: the thread sleeps here
  * @idle_cv: WD_SOFT_SCHED_IDLE: detach and hold wait here for the thread
@@ -83,10 +100,6 @@ struct wdl_engine {
 	pthread_t thread;
 	bool running;
 	struct wd_soft_core_engine core;
-
-	void *sha;
-	struct wd_soft_zlib z;
-	struct wdl_zblock zcache[WDL_ZCACHE];
 
 	pthread_mutex_t lock;
 	pthread_cond_t kick_cv;

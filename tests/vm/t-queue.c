@@ -108,9 +108,9 @@ static int t_fd_cmd(int fd, unsigned long cmd, unsigned long arg)
 			return fcntl((int)arg, F_GETFD) < 0 ? -EBADF : -EINVAL;
 		return wd_ctl_q_share_ss(o, h);
 	default:
-		/* uacce's answer to an unknown command, after the owner check
-		 * (wd_ctl_q_wait() is -EPERM in a fork child) */
-		return wd_ctl_q_wait(h, 0) == -EPERM ? -EPERM : -ENOTTY;
+		/* the device's own commands (WD_SOFT_CMD_CTX), checked as the
+		 * kernel's ioctl: owner, removal, then -ENOTTY if unknown */
+		return wd_ctl_q_cmd(h, cmd, (void *)arg);
 	}
 }
 #else
