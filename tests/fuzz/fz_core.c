@@ -27,7 +27,11 @@
  *    agrees with zlib's own verdict on the same bytes (raw, zlib, and gzip
  *    members back to back, trailing bytes being an error);
  *  - hostile indices break the queue exactly when the datasheet says so,
- *    and only the SQEs the completion ring has room for are served.
+ *    and only the SQEs the completion ring has room for are served;
+ *  - the backend states are used as wd_soft_core.h says (kind, order,
+ *    pairing) and all freed.
+ * Inputs that start with FZ_STREAM_MAGIC drive stream contexts instead
+ * (fz_stream.c has their oracles).
  */
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -789,6 +793,8 @@ static void fz_init(void)
 static u8 mmio_page[4096] __attribute__((aligned(4096)));
 static u8 dus[WD_SOFT_DUS_SIZE] __attribute__((aligned(4096)));
 
+#include "fz_stream.c"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -803,6 +809,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t need;
 
 	fz_init();
+	if (size >= 5 && !memcmp(data, FZ_STREAM_MAGIC, 4)) {
+		fz_stream_input(data, size);
+		return 0;
+	}
 	if (size < 1)
 		return 0;
 	ctl = data[0];
