@@ -616,6 +616,33 @@ static void fz_take_fresh(struct fz_sctx *m)
 	fresh = keep;
 }
 
+/*
+ * The INVAL checks the core makes after SF_RESET's reset: a source over
+ * the limit, a DICT out of place (@src: the dictionary's bytes, NULL when
+ * the device cannot read them).
+ */
+static bool fz_late_inval(const struct fz_sctx *m, const struct wd_soft_sqe *sqe,
+			  const u8 *src)
+{
+	bool dict = sqe->sflags & WD_SOFT_SF_DICT;
+	bool reset = sqe->sflags & WD_SOFT_SF_RESET;
+	u32 flush = sqe->sflags & WD_SOFT_SF_FLUSH_MASK;
+
+	if (sqe->src_len > WD_SOFT_CORE_MAX_SRC)
+		return true;
+	if (!dict)
+		return false;
+	if (m->op == WD_SOFT_OP_GZIP_COMP || m->op == WD_SOFT_OP_GZIP_DECOMP ||
+	    sqe->src_len > WD_SOFT_CORE_CHUNK)
+		return true;
+	if (m->kind == SK_COMP)
+		return flush || (!reset && (m->started || m->has_dict));
+	if (m->op == WD_SOFT_OP_ZLIB_DECOMP)
+		return reset || !m->need_dict_seen || m->dict_sent ||
+		       (src && (u32)adler32(1, src, sqe->src_len) != m->dict_id);
+	return !reset && (m->cpos || m->dict_sent);
+}
+
 static void fz_request(int qi, const u8 *c, bool fail)
 {
 	struct wd_soft_sqe sqe;
@@ -772,22 +799,7 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		expect = WD_SOFT_S_BAD_CTX;
 	/* the checks after SF_RESET's reset */
 	late = expect == WD_SOFT_S_OK;
-	if (!late)
-		;
-	else if (sqe.src_len > WD_SOFT_CORE_MAX_SRC)
-		expect = WD_SOFT_S_INVAL;
-	else if (dict && m->kind == SK_COMP &&
-		 (m->op == WD_SOFT_OP_GZIP_COMP || flush ||
-		  sqe.src_len > WD_SOFT_CORE_CHUNK ||
-		  (!reset && (m->started || m->has_dict))))
-		expect = WD_SOFT_S_INVAL;
-	else if (dict && m->kind == SK_DECOMP &&
-		 (m->op == WD_SOFT_OP_GZIP_DECOMP ||
-		  sqe.src_len > WD_SOFT_CORE_CHUNK ||
-		  (m->op == WD_SOFT_OP_ZLIB_DECOMP ?
-		   reset || !m->need_dict_seen || m->dict_sent ||
-		   (!bad_src && (u32)adler32(1, src, n) != m->dict_id) :
-		   !reset && (m->cpos || m->dict_sent))))
+	if (late && fz_late_inval(m, &sqe, bad_src ? NULL : src))
 		expect = WD_SOFT_S_INVAL;
 	if (m && m->must_reset && !reset && expect == WD_SOFT_S_OK)
 		expect = 0xffff;	/* state not known (after DEV_ERR): any */
