@@ -822,6 +822,9 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		FZ_CHECK(!e.dict_id, "dict_id without NEED_DICT");
 	if (expect == 0xffff) {
 		m->weak = true;		/* reset by the next request */
+		if (e.status == WD_SOFT_S_CORRUPT || e.status == WD_SOFT_S_BAD_ADDR ||
+		    e.status == WD_SOFT_S_DEV_ERR)
+			m->broken = true;
 		return;
 	}
 	/*
