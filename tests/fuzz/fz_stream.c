@@ -25,6 +25,9 @@
  *  - in_len, out_len within the request, MORE/END/NEED_DICT consistent,
  *    nothing written past out_len, ids never reused, context bytes
  *    accounted, every backend state freed.
+ * FZ_TRACE prints every request and its completion; FZ_STRICT_RESET
+ * makes the model hold the core to the header's "INVAL changes nothing"
+ * for SF_RESET too (see fz_request()).
  */
 #include "wd_soft_core_priv.h"
 
@@ -94,6 +97,7 @@ static unsigned int ngiven[2];
 static u64 kind_bytes[WD_SOFT_OP_MAX];
 
 static bool fz_trace;	/* FZ_TRACE set: print every request */
+static bool fz_strict_reset;	/* FZ_STRICT_RESET set: INVAL after RESET resets nothing */
 static const u8 *pool;
 static size_t npool, pool_at;
 static u8 tmp[FZ_S_OUT];
@@ -831,9 +835,10 @@ static void fz_request(int qi, const u8 *c, bool fail)
 	 * Known deviation (reported): the core resets the stream for
 	 * SF_RESET before its last INVAL checks (source size, a DICT out of
 	 * place), though the header says INVAL changes nothing. Modelled as
-	 * the core does it, so that what follows is still checked.
+	 * the core does it, so that what follows is still checked, unless
+	 * FZ_STRICT_RESET is set (the header's rule: the stream goes on).
 	 */
-	if (late && reset && expect == WD_SOFT_S_INVAL) {
+	if (late && reset && expect == WD_SOFT_S_INVAL && !fz_strict_reset) {
 		if (prepared)
 			fz_take_fresh(m);
 		else
@@ -1059,6 +1064,7 @@ static void fz_stream_input(const u8 *data, size_t size)
 	if (size < 5 + ncmd * 8)
 		return;
 	fz_trace = getenv("FZ_TRACE");
+	fz_strict_reset = getenv("FZ_STRICT_RESET");
 	pool = cmds + ncmd * 8;
 	npool = size - 5 - ncmd * 8;
 	pool_at = 0;
