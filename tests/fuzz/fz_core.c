@@ -204,11 +204,22 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 }
 
 /* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
+/* stream mode: close this context at the next chunk boundary (0: none) */
+static u32 close_at_yield;
+static int close_at_yield_ret = 1;
+
 void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
 {
-	(void)ctx;
 	if (stop_at && ++yields == stop_at)
 		WRITE_ONCE(q.stopping, true);
+	if (close_at_yield) {
+		/* CLOSE while the request runs on it (the core allows it) */
+		struct wd_soft_ctx_cmd cmd = { .cmd = WD_SOFT_CTX_CLOSE,
+					       .ctx = close_at_yield };
+
+		close_at_yield_ret = wd_soft_core_ctx_cmd(ctx->q, &cmd);
+		close_at_yield = 0;
+	}
 }
 
 void wd_soft_host_wake(struct wd_soft_core_queue *cq)

@@ -44,7 +44,9 @@
  *     5 FREE    wd_soft_core_ctx_free_all() (PUT_Q)
  *     6 FAIL    the next request fails (fail_next)
  *     7 BOUND   c[1] 0xff: open CRC32C contexts up to the queue's bound
- *               and close them (once per input); else max_ctx_bytes = c[2] * 16 KiB (0:
+ *               and close them (once per input); 0xfe: the next request's
+ *               context is closed at its first chunk boundary (while it
+ *               runs on it; requests over 64 KiB); else max_ctx_bytes = c[2] * 16 KiB (0:
  *               the default)
  *   the rest    the pool the data of the streams is taken from, in turn
  *

@@ -269,6 +269,11 @@ static void stream_seeds(void)
 	cmd(5, 0, 0, 0, 0, 0, 0, 0);			/* free_all q0 */
 	cmd(2, 0x40, 0, HONEST, 100, 0, 200, 2);	/* the freed number */
 	s_req(0, 0, HONEST, 700, 200);
+	/* CLOSE while a request of more than a chunk runs on the context */
+	s_open(Q1, WD_SOFT_OP_DEFLATE, 6, 0);
+	cmd(7, 0xfe, 0, 0, 0, 0, 0, 0);
+	cmd(2, 2, 0, HONEST, 0x00, 0xb0, 250, 3);	/* 90 KiB to it */
+	cmd(2 | Q1, 0x42, 0, HONEST, 100, 0, 200, 2);	/* its number: BAD_CTX */
 	cmd(7 | Q1, 0xff, 0, 0, 0, 0, 0, 0);		/* fill q1 */
 	cmd(7, 0, 40, 0, 0, 0, 0, 0);			/* 640 KiB in all */
 	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);

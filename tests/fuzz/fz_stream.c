@@ -97,6 +97,7 @@ static unsigned int ngiven[2];
 static u64 kind_bytes[WD_SOFT_OP_MAX];
 
 static bool fz_trace;	/* FZ_TRACE set: print every request */
+static bool close_in_flight;	/* the next request's context: CLOSE at a yield */
 static bool fz_strict_reset;	/* FZ_STRICT_RESET set: INVAL after RESET resets nothing */
 static const u8 *pool;
 static size_t npool, pool_at;
@@ -810,7 +811,21 @@ static void fz_request(int qi, const u8 *c, bool fail)
 
 	/* the destination's first bytes are marked: none written past out_len */
 	memset(dst, 0xa5, min(room, FZ_S_MARK));
+	if (close_in_flight && m)
+		close_at_yield = m->id;
+	close_in_flight = false;
+	close_at_yield_ret = 1;
 	e = fz_ssubmit(qi, &sqe);
+	if (close_at_yield_ret != 1) {
+		/* closed at a chunk boundary: the request ends as if not */
+		FZ_CHECK(!close_at_yield_ret, "CLOSE in flight: %d",
+			 close_at_yield_ret);
+		fz_forget(m);
+		m->open = m->used = false;
+		if (fz_trace)
+			fprintf(stderr, "closed ctx %#x in flight\n", m->id);
+	}
+	close_at_yield = 0;
 	if (fz_trace)
 		fprintf(stderr, "req q%d ctx %#x op %u sflags %#x src %u%s dst %u%s: "
 			"status %u (model %u%s) in %u out %u cflags %#x\n", qi, id,
@@ -1084,6 +1099,7 @@ static void fz_stream_input(const u8 *data, size_t size)
 		sctx[k].used = sctx[k].open = false;
 	}
 	nknown = 0;
+	close_in_flight = false;
 	ngiven[0] = ngiven[1] = 0;
 	memset(kind_bytes, 0, sizeof(kind_bytes));
 
@@ -1106,7 +1122,9 @@ static void fz_stream_input(const u8 *data, size_t size)
 			fail = true;
 			break;
 		case 7:
-			if (c[1] == 0xff) {
+			if (c[1] == 0xfe) {
+				close_in_flight = true;
+			} else if (c[1] == 0xff) {
 				/* at most once per input: 64 opens cost */
 				if (!filled)
 					fz_fill(qi);
