@@ -65,6 +65,9 @@ struct fz_sctx {
 	z_stream zin;		/* comp: zlib inflating that output as it comes */
 	bool zin_live;
 	size_t dec;		/* bytes it gave */
+	u8 *tail;		/* comp: output since the last FULL flush */
+	size_t ntail, full_in;	/* its bytes; the input before that flush */
+	bool has_full;
 	u8 *dict;		/* comp: the dictionary; decomp: the stream's */
 	u32 ndict;
 	/* decomp: the stream zlib made and what it decodes to */
@@ -153,10 +156,11 @@ static void fz_alloc_ctx(struct fz_sctx *m)
 		return;
 	m->in = malloc(FZ_S_IN);
 	m->more = malloc(FZ_S_ROOM);
+	m->tail = malloc(FZ_S_OUT);
 	m->dict = malloc(WD_SOFT_CORE_CHUNK);
 	m->c = malloc(FZ_S_OUT);
 	m->plain = malloc(FZ_S_IN);
-	if (!m->in || !m->more || !m->dict || !m->c || !m->plain)
+	if (!m->in || !m->more || !m->tail || !m->dict || !m->c || !m->plain)
 		abort();
 }
 
@@ -285,6 +289,7 @@ static void fz_start(struct fz_sctx *m, const u8 *g)
 	m->more_left = 0;
 	m->nin = 0;
 	m->nout = 0;
+	m->has_full = false;
 	m->weak = false;
 	if (m->kind == SK_DECOMP)
 		fz_make_stream(m, g);
@@ -648,6 +653,35 @@ static bool fz_late_inval(const struct fz_sctx *m, const struct wd_soft_sqe *sqe
 	return !reset && (m->cpos || m->dict_sent);
 }
 
+/*
+ * After a FULL flush the output decodes without what came before: the
+ * output since the last one, inflated alone as raw deflate, gives the
+ * input since then (at a later flush, or at the END of raw deflate).
+ */
+static void fz_full_check(struct fz_sctx *m)
+{
+	z_stream z;
+	int ret;
+
+	if (m->weak || !m->has_full)
+		return;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		abort();
+	z.next_in = m->tail;
+	z.avail_in = (uInt)m->ntail;
+	z.next_out = tmp;
+	z.avail_out = sizeof(tmp);
+	ret = inflate(&z, Z_SYNC_FLUSH);
+	FZ_CHECK((ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR) &&
+		 z.total_out == m->nin - m->full_in &&
+		 !memcmp(tmp, m->in + m->full_in, z.total_out),
+		 "comp ctx %#x op %u: the %zu bytes after a FULL flush do not "
+		 "decode alone (%d, %lu of %zu bytes)", m->id, m->op, m->ntail,
+		 ret, z.total_out, m->nin - m->full_in);
+	inflateEnd(&z);
+}
+
 static void fz_request(int qi, const u8 *c, bool fail)
 {
 	struct wd_soft_sqe sqe;
@@ -998,6 +1032,12 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		memcpy(m->in + m->nin, src, e.in_len);
 		m->nin += e.in_len;
 		m->nout += e.out_len;
+		if (m->has_full && m->ntail + e.out_len <= FZ_S_OUT) {
+			memcpy(m->tail + m->ntail, dst, e.out_len);
+			m->ntail += e.out_len;
+		} else {
+			m->has_full = false;
+		}
 		if (e.cflags & WD_SOFT_CF_MORE) {
 			fz_comp_feed(m, dst, e.out_len, 0);
 			m->more_flush = (int)flush;
@@ -1011,6 +1051,14 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		fz_comp_feed(m, dst, e.out_len, m->ended ? 2 :
 			     flush == WD_SOFT_SF_SYNC_FLUSH ||
 			     flush == WD_SOFT_SF_FULL_FLUSH ? 1 : 0);
+		if ((!m->ended && flush && flush != WD_SOFT_SF_FINISH) ||
+		    (m->ended && m->op == WD_SOFT_OP_DEFLATE))
+			fz_full_check(m);
+		if (flush == WD_SOFT_SF_FULL_FLUSH && !m->ended && !bad_dst) {
+			m->has_full = true;
+			m->full_in = m->nin;
+			m->ntail = 0;
+		}
 		break;
 	case SK_DECOMP:
 		if (dict) {
