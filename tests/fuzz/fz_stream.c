@@ -7,8 +7,8 @@
  * (wd_soft_core_ctx_cmd()), send requests naming valid, closed, never
  * opened, other-generation and other-queue contexts with any sflags,
  * flushes, DICT, RESET, input splits and output room, inject device
- * errors, free a queue's contexts (PUT_Q) mid-stream, fill a queue's 64
- * slots. A model of every context predicts each completion and checks it
+ * errors, free a queue's contexts (PUT_Q) mid-stream, close a context
+ * while a request runs on it, fill a queue's 64 slots. A model of every context predicts each completion and checks it
  * against independent references:
  *  - statuses: BAD_CTX for a number not open on the queue, INVAL for bad
  *    sflags, an op other than the context's, params, a DICT out of place,
@@ -17,6 +17,7 @@
  *  - compression: all the output so far inflates (zlib) to all the input
  *    so far after each SYNC/FULL flush, to a prefix of it otherwise, and
  *    with its trailer to all of it at END (preset dictionaries included);
+ *    what follows a FULL flush decodes alone;
  *  - decompression of streams zlib made (levels, flushes, dictionaries,
  *    gzip header fields and members, trailing bytes): exactly zlib's
  *    output, END exactly at the stream's end with in_len at it, NEED_DICT
