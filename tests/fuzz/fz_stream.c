@@ -936,8 +936,11 @@ static void fz_request(int qi, const u8 *c, bool fail)
 	}
 	if (bad_src || bad_dst) {
 		FZ_CHECK(e.status == WD_SOFT_S_OK || e.status == WD_SOFT_S_BAD_ADDR ||
-			 (m->weak && e.status == WD_SOFT_S_CORRUPT),
+			 (m->weak && (e.status == WD_SOFT_S_CORRUPT ||
+				      (dict && e.status == WD_SOFT_S_INVAL))),
 			 "unmapped buffer: status %u", e.status);
+		if (e.status == WD_SOFT_S_INVAL)
+			return;
 		if (e.status == WD_SOFT_S_BAD_ADDR) {
 			m->broken = true;
 			return;
