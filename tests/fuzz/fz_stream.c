@@ -855,7 +855,9 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		/* closed at a chunk boundary: the request ends as if not */
 		FZ_CHECK(!close_at_yield_ret, "CLOSE in flight: %d",
 			 close_at_yield_ret);
-		fz_forget(m);
+		/* the model checks this request still (its decoder stays
+		 * until the slot is taken again)
+		 */
 		m->open = m->used = false;
 		if (fz_trace)
 			fprintf(stderr, "closed ctx %#x in flight\n", m->id);
