@@ -3,9 +3,10 @@
 # over the generated seed corpus), as a program of build/native/bin that
 # tests/run.sh runs with the native tests. One PASS:/FAIL: line per
 # target; a crash's reproducer is kept in build/fuzz/crashes/.
-# FZ_RUNS overrides the inputs per target (defaults: fz_core 100000, about
-# 15 s; fz_kcore 25000, about 30 s; fz_local 20000, about 30 s: a thread
-# hand-off per request; fz_libwd 100000, a few seconds).
+# FZ_RUNS overrides the inputs per target (defaults: fz_core 50000, about
+# 20 s: its stream programs open contexts and run zlib both ways; fz_kcore
+# 20000, about 30 s: the kernel's zlib is instrumented too; fz_local 20000,
+# about 30 s: a thread hand-off per request; fz_libwd 100000, a few seconds).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 fz=$top/build/fuzz
@@ -16,8 +17,8 @@ for t in fz_core fz_kcore fz_local fz_libwd; do
 	# seeds: the generated corpus (fz_core's format) and the committed
 	# reproducers of the bugs found (tests/fuzz/regress/)
 	case $t in
-	fz_core) runs=${FZ_RUNS:-100000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
-	fz_kcore) runs=${FZ_RUNS:-25000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
+	fz_core) runs=${FZ_RUNS:-50000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
+	fz_kcore) runs=${FZ_RUNS:-20000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
 	fz_local) runs=${FZ_RUNS:-20000} seeds=("$fz/seeds/core" "$top/tests/fuzz/regress/core") ;;
 	*) runs=${FZ_RUNS:-100000} seeds=("$top/tests/fuzz/regress/${t#fz_}") ;;
 	esac

@@ -27,7 +27,11 @@
  *    agrees with zlib's own verdict on the same bytes (raw, zlib, and gzip
  *    members back to back, trailing bytes being an error);
  *  - hostile indices break the queue exactly when the datasheet says so,
- *    and only the SQEs the completion ring has room for are served.
+ *    and only the SQEs the completion ring has room for are served;
+ *  - the backend states are used as wd_soft_core.h says (kind, order,
+ *    pairing) and all freed.
+ * Inputs that start with FZ_STREAM_MAGIC drive stream contexts instead
+ * (fz_stream.c has their oracles).
  */
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -39,6 +43,9 @@
 #include "fz_core.h"
 #include "fz_ref.h"
 #include "ref.h"
+#ifdef FZ_KZLIB
+#include "kzlib/kz_host.h"
+#endif
 
 #define FZ_CHECK(c, ...) do {						\
 	if (!(c)) {							\
@@ -143,11 +150,28 @@ static __attribute__((unused)) bool fz_allowed(const struct fz_range *r, unsigne
 
 static bool checking;	/* the bounds oracle is armed */
 
+/*
+ * A backend state: OpenSSL's SHA-256 and one zlib stream (fz_kcore: the
+ * kernel's, with a workspace of its kind's size). The host checks the
+ * core's use of it against the contract of wd_soft_core.h: each function
+ * on a state of a kind that serves it, zinit/zend paired, zrun and zreset
+ * only between them, free after zend.
+ */
+struct wd_soft_host_alg {
+	enum wd_soft_alg_kind kind;
+	EVP_MD_CTX *sha;
+	bool sha_live;		/* sha256_init() since the last final() */
+	bool zlive;		/* zinit() done, zend() not yet */
+	enum wd_soft_zdir dir;
+#ifdef FZ_KZLIB
+	struct kz_stream *kz;
+#else
+	struct wd_soft_zlib z;
+#endif
+};
+
 struct fz_engine {
 	struct wd_soft_core_engine core;
-	EVP_MD_CTX *sha;
-	struct wd_soft_zlib z;
-	bool zlive;
 };
 
 static struct fz_engine eng;
@@ -180,11 +204,22 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 }
 
 /* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
+/* stream mode: close this context at the next chunk boundary (0: none) */
+static u32 close_at_yield;
+static int close_at_yield_ret = 1;
+
 void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
 {
-	(void)ctx;
 	if (stop_at && ++yields == stop_at)
 		WRITE_ONCE(q.stopping, true);
+	if (close_at_yield) {
+		/* CLOSE while the request runs on it (the core allows it) */
+		struct wd_soft_ctx_cmd cmd = { .cmd = WD_SOFT_CTX_CLOSE,
+					       .ctx = close_at_yield };
+
+		close_at_yield_ret = wd_soft_core_ctx_cmd(ctx->q, &cmd);
+		close_at_yield = 0;
+	}
 }
 
 void wd_soft_host_wake(struct wd_soft_core_queue *cq)
@@ -212,113 +247,215 @@ u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
 }
 
 static u32 crc32c_table[256];
+/* backend states allocated and not freed (the engine's included) */
+static int algs_live;
+/* fault injection: the n-th next wd_soft_host_alg_alloc() fails (0: none) */
+static unsigned int alloc_fail_in;
 
-int wd_soft_host_crc32c(struct wd_soft_core_ctx *ctx, u32 *crc,
+struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *d,
+						enum wd_soft_alg_kind kind,
+						size_t *bytes)
+{
+	struct wd_soft_host_alg *a;
+
+	(void)d;
+	FZ_CHECK(kind <= WD_SOFT_ALG_INFLATE, "alloc: kind %d", kind);
+	if (alloc_fail_in && !--alloc_fail_in)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		abort();
+	a->kind = kind;
+	*bytes = sizeof(*a);
+	if (kind == WD_SOFT_ALG_ENGINE || kind == WD_SOFT_ALG_SHA256) {
+		a->sha = EVP_MD_CTX_new();
+		if (!a->sha)
+			abort();
+	}
+#ifdef FZ_KZLIB
+	if (kind != WD_SOFT_ALG_SHA256) {
+		unsigned long n = 0;
+
+		a->kz = kz_new(kind == WD_SOFT_ALG_DEFLATE ? KZ_DEFLATE :
+			       kind == WD_SOFT_ALG_INFLATE ? KZ_INFLATE : KZ_ANY,
+			       &n);
+		if (!a->kz)
+			abort();
+		*bytes += n;
+	}
+#else
+	/* zlib's documented memory use, windowBits 15, memLevel 8 */
+	*bytes += kind == WD_SOFT_ALG_DEFLATE ? 256 * 1024 + 6000 :
+		  kind == WD_SOFT_ALG_INFLATE ? 32 * 1024 + 7200 : 0;
+#endif
+	algs_live++;
+	return a;
+}
+
+void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
+{
+	if (!a)
+		return;
+	FZ_CHECK(!a->zlive, "alg_free before zend");
+	EVP_MD_CTX_free(a->sha);
+#ifdef FZ_KZLIB
+	kz_free(a->kz);
+#endif
+	free(a);	/* a use after free is ASan's */
+	algs_live--;
+}
+
+int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 			const void *data, u32 len)
 {
 	const u8 *p = data;
 	u32 c = *crc;
 
-	(void)ctx;
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE,
+		 "crc32c on a state of kind %d", a ? (int)a->kind : -1);
 	while (len--)
 		c = crc32c_table[(c ^ *p++) & 0xff] ^ (c >> 8);
 	*crc = c;
 	return 0;
 }
 
-int wd_soft_host_sha256_init(struct wd_soft_core_ctx *ctx)
+static void fz_sha_state(struct wd_soft_host_alg *a, const char *what)
 {
-	(void)ctx;
-	return EVP_DigestInit_ex(eng.sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	FZ_CHECK(a && (a->kind == WD_SOFT_ALG_ENGINE ||
+		       a->kind == WD_SOFT_ALG_SHA256),
+		 "sha256_%s on a state of kind %d", what, a ? (int)a->kind : -1);
 }
 
-int wd_soft_host_sha256_update(struct wd_soft_core_ctx *ctx, const void *data,
+int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
+{
+	fz_sha_state(a, "init");
+	a->sha_live = true;
+	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
-	(void)ctx;
-	return EVP_DigestUpdate(eng.sha, data, len) == 1 ? 0 : -EIO;
+	fz_sha_state(a, "update");
+	FZ_CHECK(a->sha_live, "sha256_update without init");
+	FZ_CHECK(len <= WD_SOFT_CORE_CHUNK, "sha256_update of %u bytes", len);
+	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
-int wd_soft_host_sha256_final(struct wd_soft_core_ctx *ctx, u8 *digest)
+int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
-	(void)ctx;
-	return EVP_DigestFinal_ex(eng.sha, digest, NULL) == 1 ? 0 : -EIO;
+	fz_sha_state(a, "final");
+	FZ_CHECK(a->sha_live, "sha256_final without init");
+	a->sha_live = false;
+	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
 }
 
 /*
  * The zlib backend: fz_kcore's is the kernel's zlib, driven as
- * kernel/wd_soft/algs.c drives it (the references stay user space's zlib:
- * a differential test); fz_core's is user space's, through zlib-user.h.
+ * kernel/wd_soft/algs.c drives it, one stream and workspace per state (the
+ * references stay user space's zlib: a differential test); fz_core's is
+ * user space's, through zlib-user.h.
  */
 #ifdef FZ_KZLIB
-#include "kzlib/kz_host.h"
-
-static int fz_zb_init(enum wd_soft_zdir dir, enum wd_soft_zwrap wrap, int level)
+static int fz_zb_init(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
+		      enum wd_soft_zwrap wrap, int level)
 {
-	return kz_init(dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB, level) ?
-	       -EIO : 0;
+	return kz_init(a->kz, dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB,
+		       level) ? -EIO : 0;
 }
 
-static int fz_zb_run(struct wd_soft_zstream *zs, bool finish)
+static int fz_zb_run(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		     enum wd_soft_zflush flush)
 {
-	int ret = kz_run(&zs->next_in, &zs->avail_in, &zs->next_out,
-			 &zs->avail_out, finish);
+	int ret = kz_run(a->kz, &zs->next_in, &zs->avail_in, &zs->next_out,
+			 &zs->avail_out, (int)flush);
 
-	return ret == KZ_EBADMSG ? -EBADMSG : ret == KZ_EIO ? -EIO : ret;
+	return ret == KZ_EBADMSG ? -EBADMSG : ret == KZ_EINVAL ? -EINVAL :
+	       ret == KZ_EIO ? -EIO : ret;
 }
 
-static void fz_zb_end(void)
+static int fz_zb_reset(struct wd_soft_host_alg *a)
 {
-	kz_end();
+	return kz_reset(a->kz) ? -EIO : 0;
+}
+
+static void fz_zb_end(struct wd_soft_host_alg *a)
+{
+	kz_end(a->kz);
 }
 #else
-static int fz_zb_init(enum wd_soft_zdir dir, enum wd_soft_zwrap wrap, int level)
+static int fz_zb_init(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
+		      enum wd_soft_zwrap wrap, int level)
 {
-	return wd_soft_zlib_init(&eng.z, dir, wrap, level, NULL, NULL, NULL) ?
+	return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL, NULL) ?
 	       -ENOMEM : 0;
 }
 
-static int fz_zb_run(struct wd_soft_zstream *zs, bool finish)
+static int fz_zb_run(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		     enum wd_soft_zflush flush)
 {
-	return wd_soft_zlib_run(&eng.z, zs, finish);
+	return wd_soft_zlib_run(&a->z, zs, flush);
 }
 
-static void fz_zb_end(void)
+static int fz_zb_reset(struct wd_soft_host_alg *a)
 {
-	wd_soft_zlib_end(&eng.z);
+	return wd_soft_zlib_reset(&a->z);
+}
+
+static void fz_zb_end(struct wd_soft_host_alg *a)
+{
+	wd_soft_zlib_end(&a->z);
 }
 #endif /* FZ_KZLIB */
 
 /* the host interface over either backend, checking the core's call order */
-int wd_soft_host_zinit(struct wd_soft_core_ctx *ctx, enum wd_soft_zdir dir,
+int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		       enum wd_soft_zwrap wrap, int level)
 {
 	int ret;
 
-	(void)ctx;
-	FZ_CHECK(!eng.zlive, "zinit without zend");
+	FZ_CHECK(a && a->kind != WD_SOFT_ALG_SHA256,
+		 "zinit on a state of kind %d", a ? (int)a->kind : -1);
+	FZ_CHECK(!a->zlive, "zinit without zend");
+	/* a context's stream: its own direction, raw deflate (the core frames) */
+	if (a->kind != WD_SOFT_ALG_ENGINE)
+		FZ_CHECK(dir == (a->kind == WD_SOFT_ALG_DEFLATE ?
+				 WD_SOFT_ZDEFLATE : WD_SOFT_ZINFLATE) &&
+			 wrap == WD_SOFT_ZRAW,
+			 "zinit dir %d wrap %d on kind %d", dir, wrap, a->kind);
 	if (dir == WD_SOFT_ZDEFLATE)
 		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
-	ret = fz_zb_init(dir, wrap, level);
-	if (!ret)
-		eng.zlive = true;
+	else
+		FZ_CHECK(!level, "inflate level %d", level);
+	ret = fz_zb_init(a, dir, wrap, level);
+	if (!ret) {
+		a->zlive = true;
+		a->dir = dir;
+	}
 	return ret;
 }
 
-int wd_soft_host_zrun(struct wd_soft_core_ctx *ctx, struct wd_soft_zstream *zs,
-		      bool finish)
+int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
+		      enum wd_soft_zflush flush)
 {
-	(void)ctx;
-	FZ_CHECK(eng.zlive, "zrun without zinit");
-	return fz_zb_run(zs, finish);
+	FZ_CHECK(a && a->zlive, "zrun without zinit");
+	FZ_CHECK(flush == WD_SOFT_Z_NO_FLUSH || flush == WD_SOFT_Z_SYNC_FLUSH ||
+		 flush == WD_SOFT_Z_FULL_FLUSH || flush == WD_SOFT_Z_FINISH,
+		 "zrun flush %d", flush);
+	return fz_zb_run(a, zs, flush);
 }
 
-void wd_soft_host_zend(struct wd_soft_core_ctx *ctx)
+int wd_soft_host_zreset(struct wd_soft_host_alg *a)
 {
-	(void)ctx;
-	FZ_CHECK(eng.zlive, "zend without zinit");
-	fz_zb_end();
-	eng.zlive = false;
+	FZ_CHECK(a && a->zlive, "zreset without zinit");
+	return fz_zb_reset(a);
+}
+
+void wd_soft_host_zend(struct wd_soft_host_alg *a)
+{
+	FZ_CHECK(a && a->zlive, "zend without zinit");
+	fz_zb_end(a);
+	a->zlive = false;
 }
 #endif /* !FZ_LOCAL */
 
@@ -449,12 +586,17 @@ static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
 		return;
 	}
 	if ((sqe->flags & ~(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL)) ||
-	    sqe->rsvd[0] || sqe->rsvd[1] || sqe->rsvd[2]) {
+	    sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
 		ex->pre = WD_SOFT_S_INVAL;
 		return;
 	}
 	if (sqe->op >= WD_SOFT_OP_MAX) {
 		ex->pre = WD_SOFT_S_BAD_OP;
+		return;
+	}
+	/* a context number: none is open in this mode (streams: fz_stream) */
+	if (sqe->ctx) {
+		ex->pre = WD_SOFT_S_BAD_CTX;
 		return;
 	}
 	if (sqe->op == WD_SOFT_OP_NOP) {
@@ -648,13 +790,21 @@ static void fz_init(void)
 	eng.core.in = malloc(WD_SOFT_CORE_CHUNK);
 	eng.core.out = malloc(WD_SOFT_CORE_CHUNK);
 	eng.core.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.core.sgl));
-	eng.sha = EVP_MD_CTX_new();
-	if (!eng.core.in || !eng.core.out || !eng.core.sgl || !eng.sha)
+	if (!eng.core.in || !eng.core.out || !eng.core.sgl)
+		abort();
+	{
+		size_t n;
+
+		eng.core.alg = wd_soft_host_alg_alloc(&dev, WD_SOFT_ALG_ENGINE, &n);
+	}
+	if (!eng.core.alg)
 		abort();
 }
 
 static u8 mmio_page[4096] __attribute__((aligned(4096)));
 static u8 dus[WD_SOFT_DUS_SIZE] __attribute__((aligned(4096)));
+
+#include "fz_stream.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -670,6 +820,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t need;
 
 	fz_init();
+	if (size >= 5 && !memcmp(data, FZ_STREAM_MAGIC, 4)) {
+		fz_stream_input(data, size);
+		return 0;
+	}
 	if (size < 1)
 		return 0;
 	ctl = data[0];
@@ -732,7 +886,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(q.cq_tail == before + 1, "one CQE per SQE");
 		cqe = &q.cq[before & (WD_SOFT_DEPTH - 1)];
 		FZ_CHECK(cqe->user_data == s->user_data, "user_data");
-		FZ_CHECK(cqe->status <= WD_SOFT_S_INVAL, "status %u", cqe->status);
+		FZ_CHECK(cqe->status <= WD_SOFT_S_BAD_CTX, "status %u", cqe->status);
+		FZ_CHECK(!cqe->in_len && !cqe->cflags && !cqe->dict_id && !cqe->rsvd,
+			 "in_len %u cflags %#x dict_id %#x without a context",
+			 cqe->in_len, cqe->cflags, cqe->dict_id);
 		if (cqe->status != WD_SOFT_S_OK && cqe->status != WD_SOFT_S_DST_SMALL)
 			FZ_CHECK(!cqe->out_len, "out_len %u with status %u",
 				 cqe->out_len, cqe->status);
@@ -792,7 +949,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(!(mmio->status & WD_SOFT_ST_NEED_WAKEUP), "NEED_WAKEUP left");
 	if (!(mmio->status & WD_SOFT_ST_BROKEN) && !hostile && !stopped)
 		FZ_CHECK(q.cq_tail == nsqe, "%u CQEs for %u SQEs", q.cq_tail, nsqe);
-	FZ_CHECK(!eng.zlive, "zlib stream left open");
+	FZ_CHECK(!eng.core.alg->zlive, "zlib stream left open");
+	wd_soft_core_ctx_free_all(&q);
+	FZ_CHECK(algs_live == 1 && !dev.ctx_bytes,
+		 "%d backend states, %llu context bytes left", algs_live - 1,
+		 (unsigned long long)dev.ctx_bytes);
 	return 0;
 }
 #endif /* !FZ_LOCAL */

@@ -8,15 +8,22 @@
  * zlib and sometimes damaged), hostile ones (kernel, non-canonical, NULL,
  * wrapping, guard-page, read-only, DKO, another queue's SS, adjacent
  * physical pages in NOIOMMU, 64 MiB lengths, SGL arrays full of those),
- * malformed descriptors and SQEs of random bytes. Per batch, at random: a
+ * malformed descriptors and SQEs of random bytes; wd_soft_v2: requests on
+ * a SHA-256 stream context opened with WD_SOFT_CMD_CTX (pieces, FINISH,
+ * RESET, too small a digest room), numbers never opened or of another
+ * generation (BAD_CTX), the context with another op or bad sflags and
+ * sflags without one (INVAL). Per batch, at random: a
  * thread scribbles over published SQEs and their SGL arrays while the
  * device reads them; PUT_Q in the middle of the batch; hostile sq_tail or
  * cq_head (the queue must break with the right error, and recover after
  * PUT_Q/START_Q); KICK storms. A second queue (q1) of the same device
  * copies and checks data all along.
  *
- * Checks: one CQE per SQE in order; valid statuses; out_len 0 unless OK or
- * DST_SMALL; every valid request's result against a reference (memcmp,
+ * Checks: one CQE per SQE in order; valid statuses; out_len, in_len, cflags,
+ * dict_id 0 unless OK or DST_SMALL, in_len, cflags and dict_id 0 for a
+ * request without a context; the context's digests of the data sent in
+ * pieces (SHA-256 reference) while no scribbled request may have named
+ * it; every valid request's result against a reference (memcmp,
  * bitwise CRC-32C, FIPS 180-4 SHA-256, zlib both ways, zlib's verdict on
  * decompression sources); a request that names memory the owner cannot
  * read never succeeds in reading it, one that names memory the owner
@@ -138,18 +145,74 @@ static void check_valid(const struct req *r, const struct wd_soft_cqe *c)
 			     e->op, st, rst, produced, (unsigned long long)cap);
 }
 
+/*
+ * A request on q0's SHA-256 context, in ring order: the data since the
+ * last FINISH (or RESET) is digested at FINISH, checked against FIPS
+ * 180-4's SHA-256 while no scribbled or cancelled request may have named
+ * the context.
+ */
+static void check_ctx(const struct req *r, const struct wd_soft_cqe *c)
+{
+	const struct wd_soft_sqe *e = &r->sqe;
+	bool fin = (e->sflags & WD_SOFT_SF_FLUSH_MASK) == WD_SOFT_SF_FINISH;
+	uint8_t md[32];
+
+	if (!F.ctx_clean)
+		return;
+	if (e->sflags & WD_SOFT_SF_RESET)
+		F.ctx_len = 0;
+	if (fin && e->dst_len < 32) {
+		T_ASSERT_MSG(c->status == WD_SOFT_S_DST_SMALL && c->out_len == 32 &&
+			     !c->in_len && !c->cflags,
+			     "ctx FINISH into %u: status %u out_len %u in_len %u",
+			     e->dst_len, c->status, c->out_len, c->in_len);
+		return;
+	}
+	T_ASSERT_MSG(c->status == WD_SOFT_S_OK && c->in_len == e->src_len &&
+		     c->out_len == (fin ? 32u : 0u) &&
+		     c->cflags == (fin ? WD_SOFT_CF_END : 0u),
+		     "ctx %#x sflags %#x src %u: status %u in_len %u out_len %u cflags %#x",
+		     e->ctx, e->sflags, e->src_len, c->status, c->in_len, c->out_len,
+		     c->cflags);
+	if (F.ctx_len + r->src_len > CTX_MAX) {
+		F.ctx_clean = false;	/* too long to follow: a new one */
+		return;
+	}
+	memcpy(F.ctx_data + F.ctx_len, r->snap, r->src_len);
+	F.ctx_len += r->src_len;
+	if (!fin)
+		return;
+	ref_sha256(F.ctx_data, F.ctx_len, md);
+	T_ASSERT_MSG(!memcmp(md, r->dst[0].p, 32),
+		     "ctx digest of %zu bytes in pieces differs from SHA-256",
+		     F.ctx_len);
+	F.ctx_len = 0;
+	F.ctx_finishes++;
+}
+
 static void check_one(const struct req *r, const struct wd_soft_cqe *c,
 		      bool stopped)
 {
 	uint32_t st = c->status;
 
-	T_ASSERT_MSG(st <= WD_SOFT_S_INVAL, "request %llu: status %u",
+	T_ASSERT_MSG(st < NR_STATUS, "request %llu: status %u",
 		     (unsigned long long)c->user_data, st);
 	F.by_status[st]++;
+	T_ASSERT_MSG(!c->rsvd, "CQE rsvd %#x", c->rsvd);
 	if (st != WD_SOFT_S_OK && st != WD_SOFT_S_DST_SMALL)
-		T_ASSERT_MSG(!c->out_len, "status %u with out_len %u", st, c->out_len);
-	if (r->victim || (stopped && st == WD_SOFT_S_CANCELED))
+		T_ASSERT_MSG(!c->out_len && !c->in_len && !c->cflags && !c->dict_id,
+			     "status %u with out_len %u in_len %u cflags %#x dict_id %#x",
+			     st, c->out_len, c->in_len, c->cflags, c->dict_id);
+	if (r->victim || (stopped && st == WD_SOFT_S_CANCELED)) {
+		if (r->kind == K_CTX)
+			F.ctx_clean = false;	/* broken, or its data unknown */
 		return;
+	}
+	/* v1 requests (no context): the v2 fields stay 0 */
+	if (!r->sqe.ctx)
+		T_ASSERT_MSG(!c->in_len && !c->cflags && !c->dict_id,
+			     "op %u without a context: in_len %u cflags %#x dict_id %#x",
+			     r->sqe.op, c->in_len, c->cflags, c->dict_id);
 	T_ASSERT_MSG(st != WD_SOFT_S_CANCELED, "CANCELED without a stop (kind %d)",
 		     r->kind);
 	T_ASSERT_MSG(st != WD_SOFT_S_DEV_ERR, "DEV_ERR (kind %d op %u)", r->kind,
@@ -189,6 +252,9 @@ static void check_one(const struct req *r, const struct wd_soft_cqe *c,
 	case K_RAW:
 		/* random reserved fields: refused before anything else */
 		T_EQ(st, WD_SOFT_S_INVAL);
+		break;
+	case K_CTX:
+		check_ctx(r, c);
 		break;
 	}
 }
@@ -299,6 +365,7 @@ static void *good_fn(void *arg)
 static void restart_q0(void)
 {
 	T_OK(ioctl(F.q0.fd, UACCE_CMD_PUT_Q));
+	ctx_drop();
 	t_q_start_again(&F.q0);
 }
 
@@ -324,6 +391,8 @@ static void run_batch(void)
 	F.seq += F.n;
 	F.requests += F.n;
 	if (sc.nv) {
+		/* a scribbled number may name the context */
+		F.ctx_clean = false;
 		sc.seed = rnd();
 		pthread_create(&sc.th, NULL, scrib_fn, &sc);
 	}
@@ -341,13 +410,17 @@ static void run_batch(void)
 		 */
 		usleep(rndn(3000));
 		T_OK(ioctl(q->fd, UACCE_CMD_PUT_Q));
+		ctx_drop();
 		stopped = true;
 		taken = t_q_hdr_sq_head(q) - q->cq_head;
 		T_ASSERT_MSG(taken <= (uint32_t)F.n, "%u of %d taken", taken, F.n);
 		F.stops++;
 	}
 	for (i = 0; i < (int)taken; i++) {
-		int got1 = t_q_reap(q, &c, stopped ? 0 : 300000);
+		int got1;
+
+		memset(&c, 0, sizeof(c));
+		got1 = t_q_reap(q, &c, stopped ? 0 : 300000);
 
 		if (got1 == -EIO)
 			T_FAIL("q0 BROKEN (error %u) by a well-formed batch",
@@ -453,17 +526,21 @@ static void fz_ring(int mode)
 	if (g.err)
 		T_FAIL("%s", g.err);
 
-	t_note("seed %ld: %llu batches, %llu requests (valid %llu, nop %llu, hostile %llu, malformed %llu, random %llu) in %.1f s",
+	t_note("seed %ld: %llu batches, %llu requests (valid %llu, nop %llu, hostile %llu, malformed %llu, random %llu, on a context %llu) in %.1f s",
 	       env_long("FZ_SEED", 1), (unsigned long long)F.batches,
 	       (unsigned long long)F.requests, (unsigned long long)F.by_kind[K_VALID],
 	       (unsigned long long)F.by_kind[K_NOP], (unsigned long long)F.by_kind[K_HOSTILE],
 	       (unsigned long long)F.by_kind[K_GARBAGE], (unsigned long long)F.by_kind[K_RAW],
+	       (unsigned long long)F.by_kind[K_CTX],
 	       (t_now_ms() - t0) / 1000.0);
 	t_note("statuses OK %llu BAD_OP %llu BAD_ADDR %llu DST_SMALL %llu CORRUPT %llu DEV_ERR %llu CANCELED %llu INVAL %llu",
 	       (unsigned long long)F.by_status[0], (unsigned long long)F.by_status[1],
 	       (unsigned long long)F.by_status[2], (unsigned long long)F.by_status[3],
 	       (unsigned long long)F.by_status[4], (unsigned long long)F.by_status[5],
 	       (unsigned long long)F.by_status[6], (unsigned long long)F.by_status[7]);
+	t_note("BAD_CTX %llu; a SHA-256 context: %llu opened, %llu digests in pieces checked",
+	       (unsigned long long)F.by_status[WD_SOFT_S_BAD_CTX],
+	       (unsigned long long)F.ctx_opens, (unsigned long long)F.ctx_finishes);
 	t_note("events: %llu PUT_Q mid-batch, %llu broken+recovered, %llu scribbles, %llu kicks; good queue: %llu checked copies",
 	       (unsigned long long)F.stops, (unsigned long long)F.broken,
 	       (unsigned long long)F.scribbles, (unsigned long long)F.kicks,

@@ -30,6 +30,7 @@
 #define MAX_BATCH	48
 #define MAX_PIECES	8
 #define BIG		(160 * 1024)
+#define CTX_MAX		(4 * 1024 * 1024)	/* data a context's digest is checked over */
 
 /* ---- the fuzzed queue and its surroundings ---- */
 
@@ -38,7 +39,9 @@ struct piece {
 	uint32_t len;
 };
 
-enum kind { K_VALID, K_NOP, K_HOSTILE, K_GARBAGE, K_RAW };
+enum kind { K_VALID, K_NOP, K_HOSTILE, K_GARBAGE, K_RAW, K_CTX };
+#define NR_KINDS	6
+#define NR_STATUS	(WD_SOFT_S_BAD_CTX + 1)
 
 struct req {
 	struct wd_soft_sqe sqe;
@@ -53,7 +56,7 @@ struct req {
 	uint32_t ztext_len;	/* decompression: the text compressed */
 	/* K_HOSTILE: which side is out of reach, for reading or writing */
 	bool src_bad, dst_bad;
-	/* K_GARBAGE */
+	/* K_GARBAGE (and K_CTX when it is refused) */
 	uint32_t expect;
 	uint8_t *trip;
 	size_t trip_len;
@@ -71,7 +74,16 @@ struct fz {
 	int n;
 	uint64_t seq;		/* user_data of the next request */
 	/* figures */
-	uint64_t requests, by_kind[5], by_status[8], bytes, batches;
+	/* a SHA-256 stream context of q0 (0: none), its data since the
+	 * last FINISH, and whether its results can be checked (no scribbled
+	 * request named it since it was opened)
+	 */
+	uint32_t ctx;
+	bool ctx_clean;
+	uint8_t *ctx_data;
+	size_t ctx_len;
+	uint64_t requests, by_kind[NR_KINDS], by_status[NR_STATUS], bytes, batches;
+	uint64_t ctx_opens, ctx_finishes;
 	uint64_t broken, stops, scribbles, kicks, good_copies;
 };
 
@@ -82,5 +94,6 @@ uint64_t dev_addr(const void *p);	/* q0's device address of @p */
 int op_wbits(uint16_t op);		/* zlib's windowBits for @op */
 bool is_comp(uint16_t op);
 void gen_batch(void);			/* F.r[0..F.n): a new batch */
+void ctx_drop(void);			/* q0's contexts are gone (PUT_Q) */
 
 #endif

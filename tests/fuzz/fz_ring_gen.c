@@ -340,13 +340,13 @@ static bool gen_garbage(struct req *r)
 	e->src_len = 256;
 	e->dst = dev_addr(trip);
 	e->dst_len = 256;
-	switch (rndn(6)) {
+	switch (rndn(10)) {
 	case 0:
 		e->flags = (uint16_t)(4u << rndn(14));
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	case 1:
-		e->rsvd[rndn(3)] = rnd() | 1;
+		e->rsvd[rndn(2)] = rnd() | 1;
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	case 2:
@@ -360,6 +360,32 @@ static bool gen_garbage(struct req *r)
 	case 4:
 		e->op = WD_SOFT_OP_GZIP_COMP;
 		e->params = 10 + (uint32_t)rndn(1000);
+		r->expect = WD_SOFT_S_INVAL;
+		break;
+	case 6:		/* sflags without a context */
+		e->sflags = (uint32_t)rnd() | 1;
+		r->expect = WD_SOFT_S_INVAL;
+		break;
+	case 7:		/* a number never opened, or of another generation */
+		e->ctx = chance(50) || !F.ctx ? ((uint32_t)rnd() & ~0xffu) | 0x100 |
+						(chance(50) ? 0 : 65 + (uint32_t)rndn(191)) :
+			 F.ctx ^ (1u + (uint32_t)rndn(0xffffff)) << 8;
+		e->sflags = chance(50) ? 0 : (uint32_t)rnd();
+		r->expect = WD_SOFT_S_BAD_CTX;
+		break;
+	case 8:		/* the context, with another op or unknown sflags */
+		if (!F.ctx) {
+			e->flags = 4;
+			r->expect = WD_SOFT_S_INVAL;
+			break;
+		}
+		e->ctx = F.ctx;
+		e->op = chance(50) ? WD_SOFT_OP_COPY : WD_SOFT_OP_CRC32C;
+		if (chance(50)) {
+			e->op = WD_SOFT_OP_SHA256;
+			e->sflags = chance(50) ? WD_SOFT_SF_DICT :
+				    WD_SOFT_SF_SYNC_FLUSH | (uint32_t)rnd() << 4;
+		}
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	default: {	/* an SGL of too many entries, or a non-zero rsvd */
@@ -379,8 +405,77 @@ static bool gen_garbage(struct req *r)
 	return true;
 }
 
+/*
+ * A request on q0's SHA-256 context: a piece of data, sometimes FINISH
+ * into a destination of 32 bytes or fewer (DST_SMALL).
+ */
+static bool gen_ctx(struct req *r)
+{
+	struct wd_soft_sqe *e = &r->sqe;
+	size_t n = chance(20) ? 0 : rndn(8192);
+	uint8_t *src = balloc(n ? n : 1), *dst = balloc(64);
+
+	if (!src || !dst)
+		return false;
+	fill_data(src, n);
+	r->kind = K_CTX;
+	r->snap = malloc(n ? n : 1);
+	memcpy(r->snap, src, n);
+	r->src_len = n;
+	e->op = WD_SOFT_OP_SHA256;
+	e->ctx = F.ctx;
+	e->src = dev_addr(src);
+	e->src_len = (uint32_t)n;
+	e->dst = dev_addr(dst);
+	e->dst_len = 0;
+	r->dst[0].p = dst;
+	r->ndst = 1;
+	if (chance(25)) {
+		e->sflags = WD_SOFT_SF_FINISH;
+		e->dst_len = chance(90) ? 32 + (uint32_t)rndn(32) : (uint32_t)rndn(32);
+		r->dst[0].len = e->dst_len;
+	}
+	if (chance(5))
+		e->sflags |= WD_SOFT_SF_RESET;
+	return true;
+}
+
+/* q0's contexts went with a PUT_Q */
+void ctx_drop(void)
+{
+	F.ctx = 0;
+}
+
+/* The context, opened again when a PUT_Q or a scribbler took it. */
+static void ctx_ready(void)
+{
+	struct wd_soft_ctx_cmd cmd = { .cmd = WD_SOFT_CTX_OPEN,
+				       .op = WD_SOFT_OP_SHA256 };
+
+	if (F.ctx && F.ctx_clean)
+		return;
+	if (F.ctx) {
+		struct wd_soft_ctx_cmd cl = { .cmd = WD_SOFT_CTX_CLOSE, .ctx = F.ctx };
+
+		T_CMD_OK(&F.q0, WD_SOFT_CMD_CTX, &cl);
+		/* a closed number is no longer open */
+		T_CMD_ERR(&F.q0, WD_SOFT_CMD_CTX, &cl, EBADF);
+	}
+	T_CMD_OK(&F.q0, WD_SOFT_CMD_CTX, &cmd);
+	T_ASSERT_MSG(cmd.ctx && cmd.ctx != F.ctx, "OPEN gave %#x (was %#x)",
+		     cmd.ctx, F.ctx);
+	F.ctx = cmd.ctx;
+	F.ctx_clean = true;
+	F.ctx_len = 0;
+	F.ctx_opens++;
+	if (!F.ctx_data)
+		F.ctx_data = malloc(CTX_MAX);
+	T_ASSERT(F.ctx_data);
+}
+
 void gen_batch(void)
 {
+	ctx_ready();
 	F.used = 0;
 	F.n = 1 + (int)rndn(MAX_BATCH);
 	for (int i = 0; i < F.n; i++) {
@@ -390,8 +485,10 @@ void gen_batch(void)
 
 		free(r->snap);
 		memset(r, 0, sizeof(*r));
-		if (k < 50) {
+		if (k < 45) {
 			ok = gen_valid(r);
+		} else if (k < 50) {
+			ok = gen_ctx(r);
 		} else if (k < 60) {
 			r->kind = K_NOP;
 			ok = true;

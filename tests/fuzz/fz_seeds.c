@@ -4,7 +4,10 @@
  * into a directory: one valid request per operation, the gzip header
  * options, several members, truncated and trailing data, scatter-gather
  * lists, too-small and read-only destinations, bad descriptors, hostile
- * indices, injected failures and a stop in the middle of a long request.
+ * indices, injected failures and a stop in the middle of a long request;
+ * and programs of the stream mode: contexts of every op, flushes,
+ * dictionaries, resets, numbers closed, of another queue or generation,
+ * hostile changes, PUT_Q mid-stream, injected failures, the bounds.
  * Deterministic: the same files every time (zlib's output for fixed input).
  *
  * usage: fz_seeds DIR
@@ -90,6 +93,200 @@ static void make_text(void)
 		while (*p && i < sizeof(text))
 			text[i++] = (uint8_t)*p++;
 	}
+}
+
+/* ---- stream mode (fz_core.h): programs of 8-byte commands ---- */
+
+static uint8_t prog[255][8];
+static unsigned int nprog;
+
+static void cmd(uint8_t c0, uint8_t c1, uint8_t c2, uint8_t c3, uint8_t c4,
+		uint8_t c5, uint8_t c6, uint8_t c7)
+{
+	uint8_t *c = prog[nprog++];
+
+	c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
+	c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+}
+
+#define Q1	8u	/* the second queue */
+/* OPEN op at level; g: a decompression context's stream (fz_core.h) */
+static void s_open(unsigned int qi, uint8_t op, uint8_t level, uint32_t g)
+{
+	cmd((uint8_t)qi, op, level, 0, (uint8_t)g, (uint8_t)(g >> 8),
+	    (uint8_t)(g >> 16), (uint8_t)(g >> 24));
+}
+
+/*
+ * A request to the k-th open context: sflags bits (c[2]), c3 0x80 for an
+ * honest one, len bytes (as is), room byte; check: NO_FLUSH output too.
+ */
+static void s_req(uint8_t k, uint8_t c2, uint8_t c3, uint16_t len, uint8_t room)
+{
+	cmd(2, k & 63, c2, c3, (uint8_t)len, (uint8_t)(len >> 8), room, 2);
+}
+
+static void emit_stream(const char *name)
+{
+	char path[512];
+	FILE *f;
+	uint8_t n = (uint8_t)nprog;
+
+	snprintf(path, sizeof(path), "%s/%02d-stream-%s", dir, count++, name);
+	f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fwrite(FZ_STREAM_MAGIC, 1, 4, f);
+	fwrite(&n, 1, 1, f);
+	fwrite(prog, 8, nprog, f);
+	fwrite(text, 1, 3000, f);
+	fclose(f);
+	nprog = 0;
+}
+
+#define HONEST	0x80
+#define SF(f)	(f)		/* flush bits of c[2] */
+#define DICT	4
+#define RESET	8
+
+static void stream_seeds(void)
+{
+	unsigned int i;
+
+	/* compression in pieces with every flush, small rooms, a dictionary */
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);
+	s_open(Q1, WD_SOFT_OP_ZLIB_COMP, 9, 0);
+	s_open(0, WD_SOFT_OP_GZIP_COMP, 1, 0);
+	s_req(0, DICT, HONEST, 900, 200);
+	s_req(1, DICT, HONEST, 300, 200);
+	for (i = 0; i < 3; i++) {
+		s_req((uint8_t)i, SF(0), HONEST, 1000, 200);
+		s_req((uint8_t)i, SF(1), HONEST, 700, 3);
+		s_req((uint8_t)i, SF(1), HONEST, 0, 100);
+		s_req((uint8_t)i, SF(2), HONEST, 2000, 60);
+		s_req((uint8_t)i, SF(0), HONEST, 0, 0);
+		s_req((uint8_t)i, SF(3), HONEST, 500, 20);
+		s_req((uint8_t)i, SF(3), HONEST, 0, 20);
+		s_req((uint8_t)i, SF(3), HONEST, 0, 250);
+		s_req((uint8_t)i, SF(3), HONEST, 0, 250);
+		s_req((uint8_t)i, SF(0) | RESET, HONEST, 3000, 250);
+		s_req((uint8_t)i, SF(3), HONEST, 10, 250);
+	}
+	emit_stream("comp");
+
+	/* decompression of zlib's streams: dictionaries, gzip members,
+	 * header fields, trailing bytes, flushes; in small pieces
+	 */
+	s_open(0, WD_SOFT_OP_INFLATE, 0, 0x0d860000u | 3000);	/* dict, sync */
+	s_open(Q1, WD_SOFT_OP_ZLIB_DECOMP, 0, 0x0a850000u | 2500);	/* dict */
+	s_open(0, WD_SOFT_OP_GZIP_DECOMP, 0, 0x4e060000u | 4000);	/* 2 members, fields, junk */
+	s_open(Q1, WD_SOFT_OP_GZIP_DECOMP, 0, 0x02000000u | 1500);	/* full flushes, store */
+	for (i = 0; i < 12; i++) {
+		s_req(0, 0, HONEST, (uint16_t)(37 * i + 1), (uint8_t)(20 + i));
+		s_req(1, 0, HONEST, (uint16_t)(5 + i), (uint8_t)(100 + i));
+		s_req(2, 0, HONEST, (uint16_t)(200 * i), 210);
+		s_req(3, 0, HONEST, 150, 30);
+	}
+	s_req(2, RESET, HONEST, 3000, 250);
+	s_req(2, 0, HONEST, 3000, 250);
+	emit_stream("decomp");
+
+	/* a damaged stream, then RESET */
+	s_open(0, WD_SOFT_OP_ZLIB_DECOMP, 0, 0x30030000u | 2000);
+	for (i = 0; i < 6; i++)
+		s_req(0, 0, HONEST, 500, 250);
+	s_req(0, RESET, HONEST, 500, 250);
+	s_req(0, 0, HONEST, 4000, 250);
+	emit_stream("decomp-damaged");
+
+	/* digests in pieces, a FINISH without room */
+	s_open(0, WD_SOFT_OP_SHA256, 0, 0);
+	s_open(Q1, WD_SOFT_OP_CRC32C, 0, 0);
+	for (i = 0; i < 2; i++) {
+		s_req((uint8_t)i, 0, HONEST, 1000, 0);
+		s_req((uint8_t)i, 0, HONEST, 0, 0);
+		s_req((uint8_t)i, 3, HONEST, 10, 3);
+		s_req((uint8_t)i, 3, HONEST, 10, 40);
+		s_req((uint8_t)i, 3, HONEST, 0, 40);
+	}
+	emit_stream("digest");
+
+	/*
+	 * Numbers: a closed one, one whose slot a newer context took (other
+	 * generation), one of the other queue, one never opened; the
+	 * stream of the open one stays right.
+	 */
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);		/* known 0 */
+	cmd(1, 0, 0, 0, 0, 0, 0, 0);			/* close known 0 */
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);		/* known 1, same slot */
+	s_req(0, 0, HONEST, 500, 200);
+	cmd(2, 0x40, 0, HONEST, 100, 0, 200, 2);	/* known 0 on q0: closed */
+	cmd(2 | Q1, 0x41, 0, HONEST, 100, 0, 200, 2);	/* known 1 on q1 */
+	cmd(2, 0x81, 0, HONEST, 100, 0, 200, 2);	/* known 1, gen ^ 1 */
+	cmd(2, 0xc5, 0, HONEST, 100, 0, 200, 2);	/* 5: never opened */
+	s_open(Q1, WD_SOFT_OP_DEFLATE, 6, 0);		/* known 2 (q1, slot 0) */
+	cmd(2, 0x42, 0, HONEST, 100, 0, 200, 2);	/* known 2 on q0 */
+	s_req(0, 3, HONEST, 0, 250);
+	emit_stream("numbers");
+
+	/* hostile changes of a valid request, each kind, then on */
+	s_open(0, WD_SOFT_OP_ZLIB_COMP, 5, 0);
+	s_open(0, WD_SOFT_OP_INFLATE, 0, 0x00050000u | 3000);
+	s_open(0, WD_SOFT_OP_SHA256, 0, 0);
+	for (i = 0; i < 8; i++) {
+		s_req(0, 1, (uint8_t)(i | 0x08), 300, 100);
+		s_req(1, 0, (uint8_t)(i | 0x10), 300, 100);
+		s_req(2, 0, (uint8_t)(i | 0x18), 300, 100);
+	}
+	s_req(0, 3 | RESET, 3, 300, 100);	/* RESET with a source too large */
+	s_req(1, RESET | DICT, 2, 300, 100);	/* raw sflags: RESET and DICT */
+	s_req(0, 3, HONEST, 300, 250);
+	s_req(1, 0, HONEST, 3000, 250);
+	s_req(2, 3, HONEST, 300, 250);
+	emit_stream("hostile");
+
+	/* a DICT out of place, RESET+DICT; a gzip DICT */
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);
+	s_open(0, WD_SOFT_OP_GZIP_COMP, 6, 0);
+	s_req(0, 0, HONEST, 300, 100);
+	s_req(0, DICT, HONEST, 300, 100);
+	s_req(0, DICT | RESET, HONEST, 300, 100);
+	s_req(1, DICT, HONEST, 300, 100);
+	s_req(0, 3, HONEST, 300, 250);
+	s_req(1, 3, HONEST, 300, 250);
+	emit_stream("dict-rules");
+
+	/* PUT_Q mid-stream, an injected failure, the bounds */
+	s_open(0, WD_SOFT_OP_GZIP_COMP, 6, 0);
+	s_open(Q1, WD_SOFT_OP_GZIP_DECOMP, 0, 0x00000000u | 3000);
+	s_req(0, 0, HONEST, 700, 200);
+	s_req(1, 0, HONEST, 700, 200);
+	cmd(6, 0, 0, 0, 0, 0, 0, 0);			/* fail the next */
+	s_req(0, 0, HONEST, 700, 200);
+	s_req(0, 0, HONEST, 700, 200);			/* resets */
+	cmd(5, 0, 0, 0, 0, 0, 0, 0);			/* free_all q0 */
+	cmd(2, 0x40, 0, HONEST, 100, 0, 200, 2);	/* the freed number */
+	s_req(0, 0, HONEST, 700, 200);
+	/* CLOSE while a request of more than a chunk runs on the context */
+	s_open(Q1, WD_SOFT_OP_DEFLATE, 6, 0);
+	cmd(7, 0xfe, 0, 0, 0, 0, 0, 0);
+	cmd(2, 2, 0, HONEST, 0x00, 0xb0, 250, 3);	/* 90 KiB to it */
+	cmd(2 | Q1, 0x42, 0, HONEST, 100, 0, 200, 2);	/* its number: BAD_CTX */
+	cmd(7 | Q1, 0xff, 0, 0, 0, 0, 0, 0);		/* fill q1 */
+	cmd(7, 0, 40, 0, 0, 0, 0, 0);			/* 640 KiB in all */
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);
+	s_open(0, WD_SOFT_OP_DEFLATE, 6, 0);
+	s_open(0, WD_SOFT_OP_SHA256, 0, 0x08000000u);	/* allocation fails */
+	cmd(0, WD_SOFT_OP_SHA256, 0, 8, 0, 0, 0, 0);
+	cmd(0, WD_SOFT_OP_NOP, 0, 0, 0, 0, 0, 0);	/* EINVAL */
+	cmd(0, WD_SOFT_OP_DEFLATE, 10, 0, 0, 0, 0, 0);	/* level 10 */
+	cmd(0, WD_SOFT_OP_SHA256, 0, 5, 0, 0, 0, 0);	/* rsvd0, ctx */
+	cmd(1, 0xc0, 0x41, 0, 1, 0, 0, 0);		/* CLOSE with op */
+	cmd(7, 0xff, 0, 0, 0, 0, 0, 0);		/* fill q0: once only */
+	emit_stream("bounds");
 }
 
 /* zlib's stream of text[0..n): wbits -15 raw, 15 zlib, 31 gzip */
@@ -270,6 +467,7 @@ int main(int argc, char **argv)
 	s.cq_head = 0;
 	emit("nothing-published", &s);
 
+	stream_seeds();
 	printf("fz_seeds: %d seeds in %s\n", count, dir);
 	return 0;
 }
