@@ -27,8 +27,8 @@
  *    nothing written past out_len, ids never reused, context bytes
  *    accounted, every backend state freed.
  * FZ_TRACE prints every request and its completion; FZ_STRICT_RESET
- * makes the model hold the core to the header's "INVAL changes nothing"
- * for SF_RESET too (see fz_request()).
+ * makes the model expect no reset from SF_RESET on a request refused for
+ * its source's size (the header leaves it open; see fz_request()).
  */
 #include "wd_soft_core_priv.h"
 
@@ -102,7 +102,7 @@ static u64 kind_bytes[WD_SOFT_OP_MAX];
 
 static bool fz_trace;	/* FZ_TRACE set: print every request */
 static bool close_in_flight;	/* the next request's context: CLOSE at a yield */
-static bool fz_strict_reset;	/* FZ_STRICT_RESET set: INVAL after RESET resets nothing */
+static bool fz_strict_reset;	/* FZ_STRICT_RESET set: see fz_request() */
 static const u8 *pool;
 static size_t npool, pool_at;
 static u8 tmp[FZ_S_OUT];
@@ -884,13 +884,13 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		return;
 	}
 	/*
-	 * Known deviation (reported): the core resets the stream for
-	 * SF_RESET before its last INVAL checks (source size, a DICT out of
-	 * place), though the header says INVAL changes nothing. Modelled as
-	 * the core does it, so that what follows is still checked, unless
-	 * FZ_STRICT_RESET is set (the header's rule: the stream goes on).
+	 * SF_RESET's reset stands when a later check refuses the request
+	 * with INVAL: the header says so of the DICT checks; of a source
+	 * over the limit it says nothing, and the core resets then too.
+	 * FZ_STRICT_RESET: not for the source's size (the stream goes on).
 	 */
-	if (late && reset && expect == WD_SOFT_S_INVAL && !fz_strict_reset) {
+	if (late && reset && expect == WD_SOFT_S_INVAL &&
+	    !(fz_strict_reset && sqe.src_len > WD_SOFT_CORE_MAX_SRC)) {
 		if (prepared)
 			fz_take_fresh(m);
 		else
