@@ -482,6 +482,39 @@ static void wd_soft_sreq_put(struct wd_soft_core_stream *s, const u8 *p, u32 n)
 	s->pend_len += n;
 }
 
+/* Pending output first; *@stop: the destination is full (MORE). */
+static u32 wd_soft_sreq_out(struct wd_soft_core_sreq *r, bool *stop)
+{
+	u32 ret = wd_soft_sreq_drain(r, stop);
+
+	if (!ret && *stop)
+		r->cflags |= WD_SOFT_CF_MORE;
+	return ret;
+}
+
+/*
+ * One run of the backend over what is left of the current chunk, into the
+ * (drained) pending buffer: *@used input bytes taken, *@made output made.
+ */
+static int wd_soft_sreq_zrun(struct wd_soft_core_sreq *r,
+			     enum wd_soft_zflush zf, u32 *used, u32 *made)
+{
+	struct wd_soft_core_stream *s = r->s;
+	struct wd_soft_zstream zs = {
+		.next_in = r->in + r->pos,
+		.avail_in = r->end - r->pos,
+		.next_out = s->pend,
+		.avail_out = s->pend_cap,
+	};
+	int err = wd_soft_host_zrun(s->alg, &zs, zf);
+
+	*used = r->end - r->pos - zs.avail_in;
+	*made = s->pend_cap - zs.avail_out;
+	s->pend_len = *made;
+	s->zfull = !zs.avail_out;
+	return err;
+}
+
 /* Read a whole dictionary (at most a chunk) into the input buffer. */
 static u32 wd_soft_sreq_dict(struct wd_soft_core_sreq *r, u32 *len)
 {
@@ -666,19 +699,14 @@ static u32 wd_soft_stream_comp(struct wd_soft_core_sreq *r)
 {
 	struct wd_soft_core_stream *s = r->s;
 	enum wd_soft_zflush zf;
-	struct wd_soft_zstream zs;
 	u32 avail, used, made, ret;
-	bool full, last;
+	bool stop, last;
 	int err;
 
 	for (;;) {
-		ret = wd_soft_sreq_drain(r, &full);
-		if (ret)
+		ret = wd_soft_sreq_out(r, &stop);
+		if (ret || stop)
 			return ret;
-		if (full) {
-			r->cflags |= WD_SOFT_CF_MORE;
-			return WD_SOFT_S_OK;
-		}
 		if (s->stage == WD_SOFT_ST_END) {
 			/* finished: further requests add nothing */
 			r->cflags |= WD_SOFT_CF_END;
@@ -701,25 +729,17 @@ static u32 wd_soft_stream_comp(struct wd_soft_core_sreq *r)
 		    (r->flush == WD_SOFT_SF_NO_FLUSH || r->flushed))
 			return WD_SOFT_S_OK;
 		zf = last ? wd_soft_zflush(r->flush) : WD_SOFT_Z_NO_FLUSH;
-		zs.next_in = r->in + r->pos;
-		zs.avail_in = avail;
-		zs.next_out = s->pend;
-		zs.avail_out = s->pend_cap;
-		err = wd_soft_host_zrun(s->alg, &zs, zf);
-		used = avail - zs.avail_in;
-		made = s->pend_cap - zs.avail_out;
+		err = wd_soft_sreq_zrun(r, zf, &used, &made);
 		wd_soft_stream_check(s, r->in + r->pos, used);
 		s->total += used;
 		wd_soft_sreq_consume(r, used);
-		s->pend_len = made;
 		if (err < 0)
 			return WD_SOFT_S_DEV_ERR;
-		s->zfull = !zs.avail_out;
 		if (err == 1) {
 			s->zdone = true;
 			continue;
 		}
-		if (zf != WD_SOFT_Z_NO_FLUSH && !zs.avail_in && zs.avail_out)
+		if (zf != WD_SOFT_Z_NO_FLUSH && used == avail && !s->zfull)
 			r->flushed = true;
 		if (!used && !made) {
 			/* room and input, or a finish to make: it must move */
@@ -889,19 +909,14 @@ static u32 wd_soft_stream_frame_byte(struct wd_soft_core_stream *s, u8 b)
 static u32 wd_soft_stream_decomp(struct wd_soft_core_sreq *r)
 {
 	struct wd_soft_core_stream *s = r->s;
-	struct wd_soft_zstream zs;
 	u32 avail, used, made, ret;
-	bool full;
+	bool stop;
 	int err;
 
 	for (;;) {
-		ret = wd_soft_sreq_drain(r, &full);
-		if (ret)
+		ret = wd_soft_sreq_out(r, &stop);
+		if (ret || stop)
 			return ret;
-		if (full) {
-			r->cflags |= WD_SOFT_CF_MORE;
-			return WD_SOFT_S_OK;
-		}
 		if (s->stage == WD_SOFT_ST_NEED_DICT) {
 			r->cflags |= WD_SOFT_CF_NEED_DICT;
 			return WD_SOFT_S_OK;
@@ -940,19 +955,11 @@ static u32 wd_soft_stream_decomp(struct wd_soft_core_sreq *r)
 		}
 		if (!avail && !s->zfull)
 			return WD_SOFT_S_OK;		/* more input, please */
-		zs.next_in = r->in + r->pos;
-		zs.avail_in = avail;
-		zs.next_out = s->pend;
-		zs.avail_out = s->pend_cap;
-		err = wd_soft_host_zrun(s->alg, &zs, WD_SOFT_Z_NO_FLUSH);
-		used = avail - zs.avail_in;
-		made = s->pend_cap - zs.avail_out;
+		err = wd_soft_sreq_zrun(r, WD_SOFT_Z_NO_FLUSH, &used, &made);
 		wd_soft_stream_check(s, s->pend, made);
 		s->total += made;
 		s->total_in += used;
 		wd_soft_sreq_consume(r, used);
-		s->pend_len = made;
-		s->zfull = !zs.avail_out;
 		if (err < 0)
 			return err == -EBADMSG ? WD_SOFT_S_CORRUPT :
 						 WD_SOFT_S_DEV_ERR;
