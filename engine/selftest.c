@@ -147,9 +147,9 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
+		       int level)
 {
-	return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL, NULL);
+	return wd_soft_zlib_init(&a->z, dir, level, NULL, NULL, NULL);
 }
 
 int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,

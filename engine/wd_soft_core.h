@@ -204,10 +204,6 @@ enum wd_soft_zdir {
 	WD_SOFT_ZINFLATE,	/* decompress */
 };
 
-enum wd_soft_zwrap {
-	WD_SOFT_ZRAW,		/* raw deflate (RFC 1951), no header or trailer */
-	WD_SOFT_ZLIB,		/* zlib (RFC 1950): 2-byte header, Adler-32 trailer */
-};
 
 /*
  * The flushes of deflate(), numbered as user space's zlib numbers them;
@@ -668,9 +664,8 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest);
  * wd_soft_host_zinit() - start a deflate or inflate stream
  * @a: an ENGINE state, or a DEFLATE or INFLATE one for @dir
  * @dir: WD_SOFT_ZDEFLATE or WD_SOFT_ZINFLATE
- * @wrap: WD_SOFT_ZRAW (raw deflate: zlib windowBits -15) or WD_SOFT_ZLIB
- *	(zlib wrapper, Adler-32 checked on inflate: windowBits 15). gzip is
- *	framed by the core around a raw stream; so is zlib in a context.
+ * The stream is raw deflate (zlib's windowBits -15): the core frames
+ * zlib and gzip itself.
  * @level: deflate: 1..9 (the core has applied the default); inflate: 0
  *
  * Deflate uses the 32 KiB window, memLevel 8 and the default strategy.
@@ -679,7 +674,7 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest);
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR; no zend() then).
  */
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level);
+		       int level);
 
 /**
  * wd_soft_host_zrun() - run the stream over bounded buffers
@@ -691,17 +686,15 @@ int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
  * stream ends. Making no progress is not an error (the core decides).
  *
  * Return: 0 (not ended), 1 (stream end: deflate has produced everything;
- * inflate has seen the end of the last block and, for WD_SOFT_ZLIB, a
- * correct Adler-32; input after that is left in @zs), -EBADMSG (inflate:
- * invalid data, a wrong check value, or a preset dictionary requested:
- * WD_SOFT_S_CORRUPT), or another negative errno (WD_SOFT_S_DEV_ERR).
+ * inflate has seen the end of the last block; input after that is left in
+ * @zs), -EBADMSG (inflate: invalid data: WD_SOFT_S_CORRUPT), or another negative errno (WD_SOFT_S_DEV_ERR).
  */
 int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
 		      enum wd_soft_zflush flush);
 
 /**
  * wd_soft_host_zreset() - start the stream of wd_soft_host_zinit() anew
- * @a: an initialised state: same direction, wrapper and level
+ * @a: an initialised state: same direction and level
  *
  * As zlib's deflateReset()/inflateReset(): no allocation.
  *
@@ -727,7 +720,8 @@ enum wd_soft_zret {
  *
  * Return: 0 for Z_OK and Z_BUF_ERROR (no progress possible: the core
  * decides), 1 for Z_STREAM_END, -EBADMSG for Z_DATA_ERROR and Z_NEED_DICT
- * (preset dictionaries are not supported), -EIO for anything else.
+ * (a raw stream never asks for one: the core handles dictionaries), -EIO
+ * for anything else.
  */
 int wd_soft_core_zret(int zret);
 

@@ -160,11 +160,9 @@ static int wd_soft_core_stream_start(struct wd_soft_core_stream *s, bool fresh)
 	else if (!fresh)
 		ret = wd_soft_host_zreset(s->alg);
 	else if (kind == WD_SOFT_SK_COMP)
-		ret = wd_soft_host_zinit(s->alg, WD_SOFT_ZDEFLATE, WD_SOFT_ZRAW,
-					 s->level);
+		ret = wd_soft_host_zinit(s->alg, WD_SOFT_ZDEFLATE, s->level);
 	else
-		ret = wd_soft_host_zinit(s->alg, WD_SOFT_ZINFLATE, WD_SOFT_ZRAW,
-					 0);
+		ret = wd_soft_host_zinit(s->alg, WD_SOFT_ZINFLATE, 0);
 	if (fresh && !ret && s->alg && kind != WD_SOFT_SK_DIGEST)
 		s->zlive = true;
 	return ret;

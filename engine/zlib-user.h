@@ -34,7 +34,6 @@ struct wd_soft_zlib {
  * wd_soft_zlib_init() - wd_soft_host_zinit() over zlib
  * @z: the engine's stream
  * @dir: deflate or inflate
- * @wrap: raw (windowBits -15) or zlib (15)
  * @level: deflate's level
  * @zalloc: zlib's allocator, or NULL for malloc()
  * @zfree: its release, or NULL
@@ -43,11 +42,11 @@ struct wd_soft_zlib {
  * Return: 0, or -EIO (no wd_soft_zlib_end() then).
  */
 static inline int wd_soft_zlib_init(struct wd_soft_zlib *z, enum wd_soft_zdir dir,
-				    enum wd_soft_zwrap wrap, int level,
+				    int level,
 				    alloc_func zalloc, free_func zfree,
 				    void *opaque)
 {
-	int wbits = wrap == WD_SOFT_ZLIB ? MAX_WBITS : -MAX_WBITS;
+	int wbits = -MAX_WBITS;	/* raw: the core frames zlib and gzip */
 	int ret;
 
 	memset(&z->s, 0, sizeof(z->s));

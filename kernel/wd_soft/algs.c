@@ -218,9 +218,10 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
+		       int level)
 {
-	int wbits = wrap == WD_SOFT_ZLIB ? MAX_WBITS : -MAX_WBITS;
+	/* raw deflate: the core frames zlib and gzip */
+	int wbits = -MAX_WBITS;
 	int ret;
 
 	/* a context's workspace is sized for its own direction only */

@@ -271,11 +271,11 @@ static void wdl_zfree_hdr(voidpf opaque, voidpf address)
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
+		       int level)
 {
 	switch (a->kind) {
 	case WD_SOFT_ALG_ENGINE:
-		return wd_soft_zlib_init(&a->z, dir, wrap, level,
+		return wd_soft_zlib_init(&a->z, dir, level,
 					 wdl_zalloc_hdr, wdl_zfree_hdr, a);
 	case WD_SOFT_ALG_DEFLATE:
 	case WD_SOFT_ALG_INFLATE:
@@ -283,8 +283,7 @@ int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
 		if (dir != (a->kind == WD_SOFT_ALG_DEFLATE ? WD_SOFT_ZDEFLATE :
 							     WD_SOFT_ZINFLATE))
 			return -EINVAL;
-		return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL,
-					 NULL);
+		return wd_soft_zlib_init(&a->z, dir, level, NULL, NULL, NULL);
 	default:
 		return -EINVAL;
 	}

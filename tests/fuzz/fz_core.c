@@ -358,10 +358,9 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
  */
 #ifdef FZ_KZLIB
 static int fz_zb_init(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		      enum wd_soft_zwrap wrap, int level)
+		      int level)
 {
-	return kz_init(a->kz, dir == WD_SOFT_ZDEFLATE, wrap == WD_SOFT_ZLIB,
-		       level) ? -EIO : 0;
+	return kz_init(a->kz, dir == WD_SOFT_ZDEFLATE, level) ? -EIO : 0;
 }
 
 static int fz_zb_run(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
@@ -385,9 +384,9 @@ static void fz_zb_end(struct wd_soft_host_alg *a)
 }
 #else
 static int fz_zb_init(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		      enum wd_soft_zwrap wrap, int level)
+		      int level)
 {
-	return wd_soft_zlib_init(&a->z, dir, wrap, level, NULL, NULL, NULL) ?
+	return wd_soft_zlib_init(&a->z, dir, level, NULL, NULL, NULL) ?
 	       -ENOMEM : 0;
 }
 
@@ -410,24 +409,23 @@ static void fz_zb_end(struct wd_soft_host_alg *a)
 
 /* the host interface over either backend, checking the core's call order */
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
-		       enum wd_soft_zwrap wrap, int level)
+		       int level)
 {
 	int ret;
 
 	FZ_CHECK(a && a->kind != WD_SOFT_ALG_SHA256,
 		 "zinit on a state of kind %d", a ? (int)a->kind : -1);
 	FZ_CHECK(!a->zlive, "zinit without zend");
-	/* a context's stream: its own direction, raw deflate (the core frames) */
+	/* a context's stream: its own direction */
 	if (a->kind != WD_SOFT_ALG_ENGINE)
 		FZ_CHECK(dir == (a->kind == WD_SOFT_ALG_DEFLATE ?
-				 WD_SOFT_ZDEFLATE : WD_SOFT_ZINFLATE) &&
-			 wrap == WD_SOFT_ZRAW,
-			 "zinit dir %d wrap %d on kind %d", dir, wrap, a->kind);
+				 WD_SOFT_ZDEFLATE : WD_SOFT_ZINFLATE),
+			 "zinit dir %d on kind %d", dir, a->kind);
 	if (dir == WD_SOFT_ZDEFLATE)
 		FZ_CHECK(level >= 1 && level <= 9, "level %d", level);
 	else
 		FZ_CHECK(!level, "inflate level %d", level);
-	ret = fz_zb_init(a, dir, wrap, level);
+	ret = fz_zb_init(a, dir, level);
 	if (!ret) {
 		a->zlive = true;
 		a->dir = dir;

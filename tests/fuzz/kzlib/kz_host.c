@@ -54,9 +54,9 @@ void kz_free(struct kz_stream *k)
 	free(k);
 }
 
-int kz_init(struct kz_stream *k, bool deflate, bool zlib_wrap, int level)
+int kz_init(struct kz_stream *k, bool deflate, int level)
 {
-	int wbits = zlib_wrap ? MAX_WBITS : -MAX_WBITS, ret;
+	int wbits = -MAX_WBITS, ret;	/* raw: the core frames */
 
 	if ((k->kind == KZ_DEFLATE && !deflate) ||
 	    (k->kind == KZ_INFLATE && deflate))

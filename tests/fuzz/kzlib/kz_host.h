@@ -23,7 +23,7 @@ struct kz_stream *kz_new(enum kz_kind kind, unsigned long *bytes);
 /* Free it (kz_end() first if kz_init() succeeded). */
 void kz_free(struct kz_stream *k);
 /* 0, KZ_EINVAL (direction the workspace is not for), or KZ_EIO */
-int kz_init(struct kz_stream *k, bool deflate, bool zlib_wrap, int level);
+int kz_init(struct kz_stream *k, bool deflate, int level);
 /*
  * 0 (go on), 1 (stream end), KZ_EBADMSG, KZ_EIO, as kernel/wd_soft/algs.c;
  * @flush numbered as user space's zlib (0, 2 sync, 3 full, 4 finish),
