@@ -204,7 +204,6 @@ enum wd_soft_zdir {
 	WD_SOFT_ZINFLATE,	/* decompress */
 };
 
-
 /*
  * The flushes of deflate(), numbered as user space's zlib numbers them;
  * the kernel's zlib numbers them differently (it has Z_PACKET_FLUSH at 2):
@@ -687,7 +686,8 @@ int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
  *
  * Return: 0 (not ended), 1 (stream end: deflate has produced everything;
  * inflate has seen the end of the last block; input after that is left in
- * @zs), -EBADMSG (inflate: invalid data: WD_SOFT_S_CORRUPT), or another negative errno (WD_SOFT_S_DEV_ERR).
+ * @zs), -EBADMSG (inflate: invalid data: WD_SOFT_S_CORRUPT), or another
+ * negative errno (WD_SOFT_S_DEV_ERR).
  */
 int wd_soft_host_zrun(struct wd_soft_host_alg *a, struct wd_soft_zstream *zs,
 		      enum wd_soft_zflush flush);
