@@ -240,15 +240,18 @@ static int wd_local_find(const char *path, struct wd_linst **lip)
 	return -EINVAL;
 }
 
-/* instance @id, locked (wd_local_put()), or NULL and *err, unlocked */
-static struct wd_linst *wd_local_get_id(int id, int *err)
+/*
+ * The instance at @path, or with ID @id when @path is NULL: locked
+ * (wd_local_put()), or NULL and *err, unlocked.
+ */
+static struct wd_linst *wd_local_lookup(const char *path, int id, int *err)
 {
 	struct wd_linst *li = NULL;
 
 	*err = wd_local_lock_init();
 	if (*err)
 		return NULL;
-	*err = wd_local_inst(id, &li);
+	*err = path ? wd_local_find(path, &li) : wd_local_inst(id, &li);
 	if (*err) {
 		pthread_mutex_unlock(&wd_local_lock);
 		return NULL;
@@ -256,19 +259,14 @@ static struct wd_linst *wd_local_get_id(int id, int *err)
 	return li;
 }
 
+static struct wd_linst *wd_local_get_id(int id, int *err)
+{
+	return wd_local_lookup(NULL, id, err);
+}
+
 static struct wd_linst *wd_local_get(const char *path, int *err)
 {
-	struct wd_linst *li = NULL;
-
-	*err = wd_local_lock_init();
-	if (*err)
-		return NULL;
-	*err = wd_local_find(path, &li);
-	if (*err) {
-		pthread_mutex_unlock(&wd_local_lock);
-		return NULL;
-	}
-	return li;
+	return wd_local_lookup(path, 0, err);
 }
 
 static void wd_local_put(void)
