@@ -660,6 +660,29 @@ int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest);
 
 /**
+ * wd_soft_host_sha256_import() - continue a digest from a saved state
+ * @a: an ENGINE backend state
+ * @st: the state, the core's copy (WD_SOFT_SQE_F_STATE); any value
+ *
+ * Replaces the digest in @a, as wd_soft_host_sha256_init() does; updates
+ * and final follow.
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st);
+
+/**
+ * wd_soft_host_sha256_export() - save the digest in progress
+ * @a: an ENGINE backend state, after import and updates
+ * @st: filled in (every byte: no stale device memory leaves it)
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st);
+
+/**
  * wd_soft_host_zinit() - start a deflate or inflate stream
  * @a: an ENGINE state, or a DEFLATE or INFLATE one for @dir
  * @dir: WD_SOFT_ZDEFLATE or WD_SOFT_ZINFLATE
