@@ -216,9 +216,9 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 		list_move_tail(&kr->node, &started);
 		wd_soft_kq_post(kq, kr);
 	}
-	/* the device may wait for CQ room, or have new SQEs: S2-S3 */
+	/* the device may wait for CQ room, or have new SQEs */
 	if (n || !list_empty(&started)) {
-		smp_mb();
+		smp_mb();	/* S2: cq_head/sq_tail stored, then status read */
 		if (READ_ONCE(core->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
 			wd_soft_kq_kick(kq);
 	}
