@@ -416,17 +416,21 @@ static void wd_soft_hash_exit_tfm(struct crypto_ahash *tfm)
 #define WD_SOFT_CRA_FLAGS	(CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY | \
 				 CRYPTO_ALG_ALLOCATES_MEMORY)
 
+/* both hashes: the request says which (its digest size) */
+#define WD_SOFT_AHASH_OPS				\
+	.init		= wd_soft_hash_init,		\
+	.update		= wd_soft_hash_update,		\
+	.final		= wd_soft_hash_final,		\
+	.finup		= wd_soft_hash_finup,		\
+	.digest		= wd_soft_hash_digest,		\
+	.export		= wd_soft_hash_export,		\
+	.import		= wd_soft_hash_import,		\
+	.init_tfm	= wd_soft_hash_init_tfm,	\
+	.exit_tfm	= wd_soft_hash_exit_tfm
+
 static struct ahash_alg wd_soft_ahash_algs[] = {
 	{
-		.init		= wd_soft_hash_init,
-		.update		= wd_soft_hash_update,
-		.final		= wd_soft_hash_final,
-		.finup		= wd_soft_hash_finup,
-		.digest		= wd_soft_hash_digest,
-		.export		= wd_soft_hash_export,
-		.import		= wd_soft_hash_import,
-		.init_tfm	= wd_soft_hash_init_tfm,
-		.exit_tfm	= wd_soft_hash_exit_tfm,
+		WD_SOFT_AHASH_OPS,
 		.halg = {
 			.digestsize	= SHA256_DIGEST_SIZE,
 			.statesize	= sizeof(struct wd_soft_sha256_state),
@@ -441,16 +445,8 @@ static struct ahash_alg wd_soft_ahash_algs[] = {
 		},
 	},
 	{
-		.init		= wd_soft_hash_init,
-		.update		= wd_soft_hash_update,
-		.final		= wd_soft_hash_final,
-		.finup		= wd_soft_hash_finup,
-		.digest		= wd_soft_hash_digest,
-		.export		= wd_soft_hash_export,
-		.import		= wd_soft_hash_import,
+		WD_SOFT_AHASH_OPS,
 		.setkey		= wd_soft_crc32c_setkey,
-		.init_tfm	= wd_soft_hash_init_tfm,
-		.exit_tfm	= wd_soft_hash_exit_tfm,
 		.halg = {
 			.digestsize	= sizeof(u32),
 			.statesize	= sizeof(u32),
