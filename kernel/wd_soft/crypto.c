@@ -38,6 +38,8 @@
 #define WD_SOFT_CRYPTO_DEL_WAIT	HZ
 /* scatter-gather entries a request carries inline (more: allocated) */
 #define WD_SOFT_CRYPTO_SGE	4
+/* acomp without a destination: the room we allocate, at most (as scomp) */
+#define WD_SOFT_CRYPTO_DST_MAX	SZ_128K
 
 /*
  * wd_soft_crypto_lock: the list of instances serving the crypto API and
@@ -484,10 +486,15 @@ static void wd_soft_comp_done(struct wd_soft_kreq *kr,
 		atomic64_inc(kr->sqe.op == WD_SOFT_OP_DEFLATE ?
 			     &wdev->crypto_stats.compress :
 			     &wdev->crypto_stats.decompress);
-	if (err)
+	if (err) {
 		atomic64_inc(&wdev->crypto_stats.errors);
-	else
+		if (req->flags & CRYPTO_ACOMP_ALLOC_OUTPUT) {
+			sgl_free(req->dst);
+			req->dst = NULL;
+		}
+	} else {
 		req->dlen = cqe->out_len;
+	}
 	acomp_request_complete(req, err);
 }
 
@@ -498,9 +505,17 @@ static int wd_soft_comp_run(struct acomp_req *req, u16 op)
 	gfp_t gfp = wd_soft_crypto_gfp(req->base.flags);
 	int ret;
 
-	/* no CRYPTO_ACOMP_ALLOC_OUTPUT: the caller gives the room */
-	if (!req->src || !req->dst || !req->dlen)
+	if (!req->src || (req->dst && !req->dlen))
 		return -EINVAL;
+	/* CRYPTO_ACOMP_ALLOC_OUTPUT: room of our own, dst_free() frees it */
+	if (!req->dst) {
+		if (!req->dlen || req->dlen > WD_SOFT_CRYPTO_DST_MAX)
+			req->dlen = WD_SOFT_CRYPTO_DST_MAX;
+		req->dst = sgl_alloc(req->dlen, gfp, NULL);
+		if (!req->dst)
+			return -ENOMEM;
+		req->flags |= CRYPTO_ACOMP_ALLOC_OUTPUT;
+	}
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->op = op;
 	r->src.sge = NULL;
@@ -524,7 +539,18 @@ static int wd_soft_comp_run(struct acomp_req *req, u16 op)
 err:
 	wd_soft_crypto_sgl_free(&r->src);
 	wd_soft_crypto_sgl_free(&r->dst);
+	if (req->flags & CRYPTO_ACOMP_ALLOC_OUTPUT) {
+		sgl_free(req->dst);
+		req->dst = NULL;
+	}
 	return ret;
+}
+
+/* acomp_request_free() of a request whose output we allocated */
+static void wd_soft_dst_free(struct scatterlist *dst)
+{
+	if (dst)
+		sgl_free(dst);
 }
 
 static int wd_soft_compress(struct acomp_req *req)
@@ -552,6 +578,7 @@ static void wd_soft_comp_exit(struct crypto_acomp *tfm)
 static struct acomp_alg wd_soft_acomp_alg = {
 	.compress	= wd_soft_compress,
 	.decompress	= wd_soft_decompress,
+	.dst_free	= wd_soft_dst_free,
 	.init		= wd_soft_comp_init,
 	.exit		= wd_soft_comp_exit,
 	.reqsize	= sizeof(struct wd_soft_comp_req),
