@@ -383,7 +383,7 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		if (sqe->ctx)
 			wd_soft_core_stream_fail(ctx->q, sqe->ctx);
 	} else if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) ||
-		   sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
+		   sqe->state || sqe->rsvd[0] || (!sqe->ctx && sqe->sflags)) {
 		status = WD_SOFT_S_INVAL;
 	} else if (sqe->op >= WD_SOFT_OP_MAX ||
 		   !(dev->ops & WD_SOFT_CORE_OP(sqe->op))) {
