@@ -8,12 +8,15 @@
  *                                     priority synchronous (shash) driver
  *                                     of ALG that is not wd_soft's
  *   the uacce ring                    libwd, one request at a time
- *                                     (spinning) and batched
+ *                                     (spinning; sleeping in poll()) and
+ *                                     batched
  *
  * ring (one at a time) / AF_ALG->wd_soft is what the system calls, the
  * crypto API and the kernel queue cost on the same engine, one request in
- * flight on both; AF_ALG->wd_soft / AF_ALG->CPU is what the engine costs
- * against hashing on the calling CPU, through the same socket. wd_soft's
+ * flight on both (spinning, the ring needs no system call; in poll(), it
+ * sleeps for each request as AF_ALG does); AF_ALG->wd_soft / AF_ALG->CPU
+ * is what the engine costs against hashing on the calling CPU, through
+ * the same socket. wd_soft's
  * engine hashes with the crypto API's best "sha256" and "crc32c" at the
  * time the instance was created (kernel/wd_soft/algs.c): the same driver
  * as the CPU row when no faster one was loaded since.
@@ -153,6 +156,8 @@ static void census(struct result *row, int prio)
 
 static const char *const meaning_api =
 	"system calls + crypto API + kernel queue, same engine, one request in flight";
+static const char *const meaning_poll =
+	"both sleep for each request: the crypto API and kernel queue, less a wake-up";
 static const char *const meaning_batch =
 	"the ring batched against AF_ALG to the same engine";
 static const char *const meaning_engine =
@@ -177,7 +182,7 @@ void cryptoapi_suite(bool have_kernel, bool quick)
 		printf("\n");
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			uint32_t sz = sizes[i];
-			struct result *one, *bat, *ws, *cp;
+			struct result *one, *pol, *bat, *ws, *cp;
 			char name[96];
 
 			/* crc32c at the two sizes where the path, not the CRC, dominates */
@@ -186,10 +191,15 @@ void cryptoapi_suite(bool have_kernel, bool quick)
 			if (have_kernel) {
 				one = pt(GROUP, "uacce, one at a time (spin)", "wd", algs[a],
 					 sz, 1, 1, NULL);
+				pol = pt(GROUP, "uacce, one at a time (poll)", "wdsync",
+					 algs[a], sz, 1, 1, NULL);
 				bat = pt(GROUP, "uacce (batch 16, 64 in flight)", "wd",
 					 algs[a], sz, 16, 64, NULL);
 			} else {
 				one = pt_skip(GROUP, "uacce, one at a time (spin)", "wd",
+					      algs[a], sz, 1, 1, NULL,
+					      "no uacce device (uacce_mode=0?)");
+				pol = pt_skip(GROUP, "uacce, one at a time (poll)", "wdsync",
 					      algs[a], sz, 1, 1, NULL,
 					      "no uacce device (uacce_mode=0?)");
 				bat = pt_skip(GROUP, "uacce (batch 16, 64 in flight)", "wd",
@@ -216,6 +226,9 @@ void cryptoapi_suite(bool have_kernel, bool quick)
 			snprintf(name, sizeof(name), "%s %u B: uacce one at a time / AF_ALG->wd_soft",
 				 algs[a], sz);
 			add_ratio(name, one, ws, meaning_api);
+			snprintf(name, sizeof(name), "%s %u B: uacce poll / AF_ALG->wd_soft",
+				 algs[a], sz);
+			add_ratio(name, pol, ws, meaning_poll);
 			snprintf(name, sizeof(name), "%s %u B: uacce batch 16 / AF_ALG->wd_soft",
 				 algs[a], sz);
 			add_ratio(name, bat, ws, meaning_batch);
