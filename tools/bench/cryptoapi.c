@@ -157,7 +157,7 @@ static void census(struct result *row, int prio)
 static const char *const meaning_api =
 	"system calls + crypto API + kernel queue, same engine, one request in flight";
 static const char *const meaning_poll =
-	"both sleep for each request: the crypto API and kernel queue, less a wake-up";
+	"both sleep for each request: AF_ALG's extra system call, the crypto API, kernel queue";
 static const char *const meaning_batch =
 	"the ring batched against AF_ALG to the same engine";
 static const char *const meaning_engine =
@@ -240,5 +240,5 @@ void cryptoapi_suite(bool have_kernel, bool quick)
 	}
 	if (seen_skip)
 		printf("  SKIP: AF_ALG to wd_soft's drivers (above): not registered with the crypto API"
-		       " (wd_soft not loaded, uacce_mode=2) or AF_ALG missing\n");
+		       " (wd_soft not loaded, or uacce_mode=2)\n");
 }
