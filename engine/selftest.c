@@ -8,6 +8,9 @@
  * "PASS: engine.NAME" / "FAIL: engine.NAME: why" lines (tests/run.sh counts
  * them) and exits 1 if anything failed.
  */
+/* SHA256_CTX, for states in memory (sha256-user.h) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +18,17 @@
 
 #include "wd_soft_core.h"
 #include "zlib-user.h"
+#include "sha256-user.h"
 
 /* ---- the host ---- */
 
-/* a backend state: OpenSSL's SHA-256, zlib's stream */
+/* a backend state: OpenSSL's SHA-256 (EVP, or SHA256_CTX from an import
+ * to the next init), zlib's stream
+ */
 struct wd_soft_host_alg {
 	EVP_MD_CTX *sha;
+	struct wd_soft_sha256_user st;
+	bool st_live;
 	struct wd_soft_zlib z;
 };
 
@@ -132,18 +140,38 @@ int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 
 int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
+	a->st_live = false;
 	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 }
 
 int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
+	if (a->st_live)
+		return wd_soft_sha256_user_update(&a->st, data, len);
 	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
 int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
+	if (a->st_live) {
+		a->st_live = false;
+		return wd_soft_sha256_user_final(&a->st, digest);
+	}
 	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	a->st_live = true;
+	return wd_soft_sha256_user_import(&a->st, st);
+}
+
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	return a->st_live ? wd_soft_sha256_user_export(&a->st, st) : -EIO;
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,

@@ -121,6 +121,8 @@ CONFIG_CRYPTO_USER_API_HASH=y
 CONFIG_CRYPTO_USER_API_SKCIPHER=y
 # --- the crypto front door (docs/crypto.md): testmgr's randomized
 # comparisons against the generic implementations, and tcrypt
+CONFIG_CRYPTO_MANAGER=y
+# CONFIG_CRYPTO_MANAGER_DISABLE_TESTS is not set
 CONFIG_CRYPTO_MANAGER_EXTRA_TESTS=y
 CONFIG_CRYPTO_TEST=m
 CONFIG_CRC32=y

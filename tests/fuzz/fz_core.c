@@ -33,6 +33,9 @@
  * Inputs that start with FZ_STREAM_MAGIC drive stream contexts instead
  * (fz_stream.c has their oracles).
  */
+/* SHA256_CTX, for states in memory (engine/sha256-user.h) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,7 @@
 
 #include "wd_soft_core.h"
 #include "zlib-user.h"
+#include "sha256-user.h"
 #include "fz_core.h"
 #include "fz_ref.h"
 #include "ref.h"
@@ -160,7 +164,9 @@ static bool checking;	/* the bounds oracle is armed */
 struct wd_soft_host_alg {
 	enum wd_soft_alg_kind kind;
 	EVP_MD_CTX *sha;
-	bool sha_live;		/* sha256_init() since the last final() */
+	bool sha_live;		/* init() or import() since the last final() */
+	struct wd_soft_sha256_user st;	/* an imported digest ... */
+	bool st_live;		/* ... is the one in progress */
 	bool zlive;		/* zinit() done, zend() not yet */
 	enum wd_soft_zdir dir;
 #ifdef FZ_KZLIB
@@ -330,6 +336,7 @@ int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
 	fz_sha_state(a, "init");
 	a->sha_live = true;
+	a->st_live = false;
 	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 }
 
@@ -339,6 +346,8 @@ int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 	fz_sha_state(a, "update");
 	FZ_CHECK(a->sha_live, "sha256_update without init");
 	FZ_CHECK(len <= WD_SOFT_CORE_CHUNK, "sha256_update of %u bytes", len);
+	if (a->st_live)
+		return wd_soft_sha256_user_update(&a->st, data, len);
 	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
@@ -347,7 +356,30 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 	fz_sha_state(a, "final");
 	FZ_CHECK(a->sha_live, "sha256_final without init");
 	a->sha_live = false;
+	if (a->st_live) {
+		a->st_live = false;
+		return wd_soft_sha256_user_final(&a->st, digest);
+	}
 	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
+}
+
+/* wd_soft_core.h: only an ENGINE state takes a state from memory */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE,
+		 "sha256_import on a state of kind %d", a ? (int)a->kind : -1);
+	a->sha_live = true;
+	a->st_live = true;
+	return wd_soft_sha256_user_import(&a->st, st);
+}
+
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE && a->st_live,
+		 "sha256_export without import");
+	return wd_soft_sha256_user_export(&a->st, st);
 }
 
 /*

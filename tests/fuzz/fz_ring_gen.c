@@ -342,11 +342,16 @@ static bool gen_garbage(struct req *r)
 	e->dst_len = 256;
 	switch (rndn(10)) {
 	case 0:
-		e->flags = (uint16_t)(4u << rndn(14));
+		/* unknown flags (F_STATE's are fz_ring_gen's state SQEs) */
+		e->flags = (uint16_t)(8u << rndn(13));
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	case 1:
-		e->rsvd[rndn(2)] = rnd() | 1;
+		/* rsvd, or a state without F_STATE */
+		if (rndn(2))
+			e->rsvd[0] = rnd() | 1;
+		else
+			e->state = rnd() | 1;
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	case 2:

@@ -426,9 +426,9 @@ int main(int argc, char **argv)
 	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 1, 0, 0, 0, 0);
 	s.sqe[1] = sqe(WD_SOFT_OP_MAX, 0, 0, 0, 0, 0);
 	s.sqe[2] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
-	s.sqe[2].flags = 4;
+	s.sqe[2].flags = 8;	/* unknown (4 is F_STATE) */
 	s.sqe[3] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
-	s.sqe[3].rsvd[1] = 1;
+	s.sqe[3].rsvd[0] = 1;
 	s.mem_len = 16;
 	emit("bad-descriptors", &s);
 
