@@ -228,12 +228,16 @@ t_tcrypt() {
 		r=$(wd-crypto finit "$ko" "mode=400 sec=0 alg=$d" 2>&1)
 		dmesg | tail -n +$((n0 + 1)) >"$T/tc.log"
 		c1=$(ctr_sum "$a")
-		lines=$(grep -c 'byte blocks.*cycles/operation' "$T/tc.log")
+		# (a line of the test and its result, printed with pr_cont, may
+		# be split by another CPU's message: count both halves)
+		lines=$(grep -c 'tcrypt: test *[0-9]* (.*byte blocks' "$T/tc.log")
+		res=$(grep -o 'cycles/operation' "$T/tc.log" | wc -l)
 		why=
 		[ "$r" = EAGAIN ] || why="$why finit_module: $r (tcrypt's init ends with EAGAIN);"
 		grep -q "testing speed of async $d ($d)" "$T/tc.log" ||
 			why="$why no 'testing speed of async $d ($d)';"
-		[ "$lines" = 22 ] || why="$why $lines of 22 speed lines;"
+		[ "$lines" = 22 ] && [ "$res" = 22 ] ||
+			why="$why $lines of 22 speed tests, $res of 22 results;"
 		bad=$(grep -iE 'fail|error' "$T/tc.log" | head -n 3)
 		[ -z "$bad" ] || why="$why log: $bad"
 		[ "$c1" -gt "$c0" ] || why="$why debugfs $a $c0 -> $c1"
