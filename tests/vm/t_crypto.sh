@@ -57,16 +57,18 @@ bound_inst() {
 		[ "$(ctr "$i" tfms)" -gt 0 ] 2>/dev/null && { echo "$i"; return; }
 	done
 }
-# poll SECS CMD...: run CMD every 0.1 s until it succeeds (0) or SECS pass (1)
+# poll SECS CMD...: run CMD every 0.1 s until it succeeds (0) or SECS seconds
+# of uptime pass (1): a bound in time, whatever CMD itself costs
 poll() {
-	n=$(($1 * 10))
+	end=$(($(uptime_cs) + $1 * 100))
 	shift
 	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -le 0 ] && return 1
+		[ "$(uptime_cs)" -ge $end ] && return 1
 		sleep 0.1
 	done
 }
+# uptime_cs: the uptime in hundredths of a second
+uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
 no_tfms() { [ "$(ctr_sum tfms)" = 0 ]; }
 # dbg_write ID FILE VALUE: debugfs write; hold answers EAGAIN when the
 # engines did not settle within a tenth of a second: write again
@@ -112,8 +114,11 @@ restore() {
 	fi
 }
 
-# kcapi-dgst asks NETLINK_CRYPTO about the algorithm first
-modprobe crypto_user 2>/dev/null
+# AF_ALG loaded before concurrent users (two first socket() calls at once
+# can see EAFNOSUPPORT); kcapi-dgst asks NETLINK_CRYPTO (crypto_user) first
+for m in af_alg algif_hash crypto_user; do
+	modprobe $m 2>/dev/null
+done
 
 # test files: sizes around SHA-256's 64-byte block and a page, and large
 SIZES="0 1 63 64 65 4095 1048579 16777221"
@@ -395,15 +400,20 @@ t_backlog() {
 		fi
 		jobs="$jobs $k:$n"
 	done
-	poll 20 eval '[ $(ctr_sum backlogged) -gt $b0 ]'
+	# bounded well below hung_task_timeout_secs (30 s in wd-vm): the
+	# digests wait in D state while held
+	note "backlog: $k digests started"
+	poll 8 eval '[ $(ctr_sum backlogged) -gt $b0 ]'
 	ok backlog.backlogged $? "debugfs backlogged stayed $b0 with $k digests and the engines held"
 	done_early=$(ls "$T" | grep -c '^bk.*\.rc$')
 	[ "$done_early" = 0 ]
 	ok backlog.held $? "$done_early digests finished while held"
 	why=
+	note "backlog: release"
 	for i in $(insts); do
 		why="$why$(dbg_write "$i" hold 0)"
 	done
+	note "backlog: released"
 	all_done() { [ "$(ls "$T" | grep -c '^bk.*\.rc$')" = $k ]; }
 	poll 60 all_done || why="$why not all finished:$(ls "$T" | grep '^bk.*\.rc$' | tr '\n' ' ')"
 	for j in $jobs; do
@@ -499,7 +509,6 @@ t_zswap() {
 }
 
 parts=${*:-algs digest tcrypt mode lifetime backlog zswap}
-uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
 for p in $parts; do
 	t0=$(uptime_cs)
 	"t_$p"
