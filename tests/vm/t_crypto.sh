@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=dash # busybox ash: like dash, it has local
 # t_crypto.sh: wd_soft's crypto API front door (docs/crypto.md) in the VM,
 # against the kernel's own implementations and busybox's sha256sum:
 # /proc/crypto, digests through AF_ALG (kcapi-dgst, wd-crypto), tcrypt's
@@ -37,22 +38,28 @@ loaded() { [ -d "/sys/module/$1" ]; }
 # note TEXT: a progress line with the guest's uptime (T_CRYPTO_VERBOSE=1)
 note() { [ -z "$T_CRYPTO_VERBOSE" ] || echo "# $(cut -d' ' -f1 /proc/uptime) $*"; }
 
-# the IDs of the wd_soft instances
-insts() { ls "$DBG" 2>/dev/null | sed -n 's/^wd_soft//p'; }
-# ctr ID KEY: the instance's debugfs crypto counter KEY (empty if none)
-# (-1 when missing: arithmetic goes on, and no "grows" or "is 0" holds)
+# the IDs of the wd_soft instances (their debugfs directories)
+insts() {
+	for d in "$DBG"/wd_soft*; do
+		[ -d "$d" ] && echo "${d##*/wd_soft}"
+	done
+}
+# ctr ID KEY: the instance's debugfs crypto counter KEY; -1 when missing
+# (arithmetic goes on, and no "grows" or "is 0" holds)
 ctr() {
+	local v
 	v=$(sed -n "s/^$2 //p" "$DBG/wd_soft$1/crypto" 2>/dev/null)
 	echo "${v:--1}"
 }
 # ctr_sum KEY: KEY summed over all instances
 ctr_sum() {
-	s=0
+	local i s=0
 	for i in $(insts); do s=$((s + $(ctr "$i" "$1"))); done
 	echo $s
 }
 # bound_inst: the first instance with a tfm bound (empty if none)
 bound_inst() {
+	local i
 	for i in $(insts); do
 		[ "$(ctr "$i" tfms)" -gt 0 ] 2>/dev/null && { echo "$i"; return; }
 	done
@@ -60,7 +67,7 @@ bound_inst() {
 # poll SECS CMD...: run CMD every 0.1 s until it succeeds (0) or SECS seconds
 # of uptime pass (1): a bound in time, whatever CMD itself costs
 poll() {
-	end=$(($(uptime_cs) + $1 * 100))
+	local end=$(($(uptime_cs) + $1 * 100))
 	shift
 	while ! "$@"; do
 		[ "$(uptime_cs)" -ge $end ] && return 1
@@ -69,11 +76,12 @@ poll() {
 }
 # uptime_cs: the uptime in hundredths of a second
 uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
+# no_tfms: no tfm bound to any instance
 no_tfms() { [ "$(ctr_sum tfms)" = 0 ]; }
 # dbg_write ID FILE VALUE: debugfs write; hold answers EAGAIN when the
 # engines did not settle within a tenth of a second: write again
 dbg_write() {
-	n=50
+	local r n=50
 	while r=$(wd-crypto write "$DBG/wd_soft$1/$2" "$3"); [ "${r%% *}" = EAGAIN ]; do
 		n=$((n - 1))
 		[ $n -le 0 ] && break
@@ -261,7 +269,9 @@ t_mode() {
 	if r=$(reload uacce_mode=0 crypto_priority=300); then
 		why=
 		[ "$(cat $PARAM/uacce_mode)" = 0 ] || why="$why uacce_mode reads $(cat $PARAM/uacce_mode);"
-		[ -z "$(ls /dev | grep '^ua[0-9]')" ] || why="$why $(ls /dev | grep '^ua[0-9]' | tr '\n' ' ')exist;"
+		for f in /dev/ua[0-9]*; do
+			[ -e "$f" ] && why="$why $f exists;"
+		done
 		[ -d $BUS/devices/wd_soft0 ] || why="$why no wd_soft0;"
 		[ ! -e $BUS/devices/wd_soft0/uacce ] || why="$why wd_soft0/uacce exists;"
 		for a in sha256 crc32c deflate; do
@@ -315,10 +325,13 @@ hold_start() {
 	exec 7>"$T/hin"
 	poll 20 grep -q '^ready' "$hold_out"
 }
+# hold_end: close its stdin; it exits
 hold_end() {
 	exec 7>&-
 	wait "$hp"
 }
+# hold_lines N: wd-crypto hold printed N lines at least
+hold_lines() { [ "$(wc -l <"$hold_out")" -ge "$1" ]; }
 
 t_lifetime() {
 	if ! poll 5 no_tfms; then
@@ -351,7 +364,7 @@ t_lifetime() {
 		echo "$i" >$BUS/new_device
 	fi
 	echo digest >&7
-	poll 20 eval '[ $(wc -l <"$hold_out") -ge 3 ]'
+	poll 20 hold_lines 3
 	[ "$(sed -n 3p "$hold_out")" = "$ref" ]
 	ok lifetime.digest_after_busy $? "$(tail -n 2 "$hold_out" | tr '\n' ' ')"
 	got=$(kdgst sha256-wd_soft "$T/f4095")
@@ -376,8 +389,22 @@ t_lifetime() {
 }
 
 # Backlog: engines held and at most 2 requests on each kernel queue, more
-# concurrent digests than that: some must go to the backlog, and all come
-# out right once released.
+# concurrent digests than that (6 per instance; one engine, so one kernel
+# queue, by default): some must go to the backlog, and all come out right
+# once released. The digests run as separate processes, each with its tfm
+# and one request at a time: kcapi-dgst and wd-crypto in turn.
+# bk_done: how many of them finished
+bk_done() {
+	local f n=0
+	for f in "$T"/bk*.rc; do
+		[ -e "$f" ] && n=$((n + 1))
+	done
+	echo $n
+}
+# bk_all_done: all $k finished
+bk_all_done() { [ "$(bk_done)" = "$k" ]; }
+# backlog_grew: debugfs backlogged went past $b0
+backlog_grew() { [ "$(ctr_sum backlogged)" -gt "$b0" ]; }
 t_backlog() {
 	why=
 	for i in $(insts); do
@@ -390,7 +417,11 @@ t_backlog() {
 	e0=$(ctr_sum errors)
 	jobs=
 	k=0
-	for n in 65 4095 1048579 65 4095 1048579; do
+	sizes=
+	for i in $(insts); do
+		sizes="$sizes 65 4095 1048579 65 4095 1048579"
+	done
+	for n in $sizes; do
 		k=$((k + 1))
 		if [ $((k % 2)) = 0 ]; then
 			(kdgst sha256-wd_soft "$T/f$n" >"$T/bk$k"; echo $? >"$T/bk$k.rc") &
@@ -403,9 +434,9 @@ t_backlog() {
 	# bounded well below hung_task_timeout_secs (30 s in wd-vm): the
 	# digests wait in D state while held
 	note "backlog: $k digests started"
-	poll 8 eval '[ $(ctr_sum backlogged) -gt $b0 ]'
+	poll 8 backlog_grew
 	ok backlog.backlogged $? "debugfs backlogged stayed $b0 with $k digests and the engines held"
-	done_early=$(ls "$T" | grep -c '^bk.*\.rc$')
+	done_early=$(bk_done)
 	[ "$done_early" = 0 ]
 	ok backlog.held $? "$done_early digests finished while held"
 	why=
@@ -414,8 +445,7 @@ t_backlog() {
 		why="$why$(dbg_write "$i" hold 0)"
 	done
 	note "backlog: released"
-	all_done() { [ "$(ls "$T" | grep -c '^bk.*\.rc$')" = $k ]; }
-	poll 60 all_done || why="$why not all finished:$(ls "$T" | grep '^bk.*\.rc$' | tr '\n' ' ')"
+	poll 60 bk_all_done || why="$why only $(bk_done) of $k finished;"
 	for j in $jobs; do
 		got=$(cat "$T/bk${j%%:*}")
 		[ "$got" = "$(sha "$T/f${j#*:}")" ] || why="$why job ${j%%:*} (${j#*:} bytes): '$got';"
@@ -431,6 +461,7 @@ t_backlog() {
 # zswap (CONFIG_ZSWAP=y) in front of a zram swap device, compressing with
 # deflate-wd_soft for a process in a memory cgroup smaller than its data.
 ZS=/sys/module/zswap/parameters
+ZD=/sys/kernel/debug/zswap
 CG=/sys/fs/cgroup
 ZPAGES=2048
 t_zswap() {
@@ -448,11 +479,10 @@ t_zswap() {
 	echo +memory >$CG/cgroup.subtree_control
 	mkdir -p $CG/t_crypto
 	echo 4M >$CG/t_crypto/memory.max
-	s0=$(cat /sys/kernel/debug/zswap/stored_pages)
+	s0=$(($(cat $ZD/stored_pages) - $(cat $ZD/same_filled_pages)))
 	c0=$(ctr_sum compress)
 	d0=$(ctr_sum decompress)
 	why=
-	note "zswap: echo"
 	echo deflate-wd_soft >$ZS/compressor || why="$why compressor not set;"
 	[ "$(cat $ZS/compressor)" = deflate-wd_soft ] || why="$why compressor reads $(cat $ZS/compressor);"
 	echo 1 >$ZS/enabled || why="$why zswap not enabled;"
@@ -464,13 +494,15 @@ t_zswap() {
 		<"$T/zin" >"$T/zout" 2>&1 &
 	zp=$!
 	exec 8>"$T/zin"
-	note "zswap: poll"
-	poll 120 grep -q '^filled' "$T/zout"
-	stored=$(cat /sys/kernel/debug/zswap/stored_pages)
+	note "zswap: filling $ZPAGES pages"
+	poll 60 grep -q '^filled' "$T/zout"
+	note "zswap: filled"
+	# pages that went through the compressor (zswap stores same-filled
+	# ones without it)
+	stored=$(($(cat $ZD/stored_pages) - $(cat $ZD/same_filled_pages)))
 	c1=$(ctr_sum compress)
 	[ "$stored" -gt "$s0" ] && [ "$c1" -gt "$c0" ]
-	ok zswap.stored_compressed $? "$(cat "$T/zout") stored_pages $s0 -> $stored, compress $c0 -> $c1, same_filled $(cat /sys/kernel/debug/zswap/same_filled_pages)"
-	note "zswap: i=(bound_inst)"
+	ok zswap.stored_compressed $? "$(cat "$T/zout") stored_pages (not same-filled) $s0 -> $stored, compress $c0 -> $c1"
 	i=$(bound_inst)
 	if [ -n "$i" ]; then
 		r=$(wd-crypto write $BUS/del_device "$i")
@@ -487,23 +519,22 @@ t_zswap() {
 		loaded wd_soft
 		ok zswap.rmmod_refused $? "wd_soft gone: $(cat "$T/err")"
 	fi
-	note "zswap: echo"
+	note "zswap: reading back"
 	echo check >&8
-	poll 120 grep -q '^intact\|^corrupt' "$T/zout"
+	poll 60 grep -q '^intact\|^corrupt' "$T/zout"
 	d1=$(ctr_sum decompress)
 	grep -q "^intact $ZPAGES" "$T/zout" && [ "$d1" -gt "$d0" ]
 	ok zswap.pages_intact $? "$(tail -n 1 "$T/zout"), decompress $d0 -> $d1"
-	note "zswap: exec"
+	note "zswap: read"
 	exec 8>&-
 	wait $zp
 	echo 0 >$ZS/enabled
 	echo "$old_comp" >$ZS/compressor
-	note "zswap: swapoff"
 	swapoff /dev/zram0
 	echo 1 >/sys/block/zram0/reset
 	rmdir $CG/t_crypto
 	# zswap frees its pool (and the tfms) from a work item once empty
-	note "zswap: poll"
+	note "zswap: cleaned up"
 	poll 10 no_tfms
 	ok zswap.tfms_released $? "tfms $(ctr_sum tfms)"
 }

@@ -140,6 +140,7 @@ static int digest_file(int op, const char *file)
 	return 0;
 }
 
+/* digest ALG FILE [KEYHEX]: one digest on a fresh tfm */
 static int cmd_digest(int argc, char **argv)
 {
 	int tfm, op, r;
@@ -160,6 +161,7 @@ static int cmd_digest(int argc, char **argv)
 	return r ? 1 : 0;
 }
 
+/* hold ALG FILE: a tfm kept until stdin ends, digests on demand */
 static int cmd_hold(int argc, char **argv)
 {
 	char line[64];
@@ -187,6 +189,7 @@ static int cmd_hold(int argc, char **argv)
 	return 0;
 }
 
+/* CLOCK_MONOTONIC in milliseconds */
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -195,6 +198,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* write PATH TEXT: one write(), its errno and duration */
 static int cmd_write(int argc, char **argv)
 {
 	size_t len;
@@ -217,7 +221,7 @@ static int cmd_write(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-/* load a module once (see the file's comment) */
+/* finit MODULE.ko [PARAMS]: one finit_module() (see the file's comment) */
 static int cmd_finit(int argc, char **argv)
 {
 	int fd, err = 0;
@@ -242,6 +246,7 @@ static uint64_t pattern(size_t p, size_t w)
 	return (uint64_t)p * 0x9e3779b97f4a7c15ull ^ (w % 16) * 0x0101010101010101ull;
 }
 
+/* zswap-fill PAGES: patterned anonymous pages, checked on demand */
 static int cmd_zswap_fill(int argc, char **argv)
 {
 	size_t pages, pg = (size_t)getpagesize(), words = pg / sizeof(uint64_t);
@@ -286,6 +291,7 @@ static int cmd_zswap_fill(int argc, char **argv)
 	return 0;
 }
 
+/* the subcommand named by argv[1] */
 int main(int argc, char **argv)
 {
 	if (argc < 2)
