@@ -381,6 +381,12 @@ t_lifetime() {
 	poll 5 no_tfms
 	ok lifetime.tfms_zero_after_exit $? "tfms $(ctr_sum tfms)"
 	r=$(wd-crypto write $BUS/del_device "$i")
+	# the only instance gone: a new tfm has nowhere to bind (ENODEV)
+	if [ -z "$(insts)" ]; then
+		out=$(wd-crypto digest sha256-wd_soft "$T/f65" 2>&1)
+		echo "$out" | grep -q 'No such device'
+		ok lifetime.no_instance_enodev $? "digest with no instance: $out"
+	fi
 	r2=$(wd-crypto write $BUS/new_device "$i")
 	got=$(kdgst sha256-wd_soft "$T/f65")
 	[ "${r%% *}" = ok ] && [ "${r2%% *}" = ok ] && [ "$got" = "$(sha "$T/f65")" ]
