@@ -417,8 +417,9 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  *	request on a context, in_len, cflags, dict_id)
  *
  * Checks in this order: fault injection (WD_SOFT_S_DEV_ERR), unknown flags,
- * non-zero rsvd or sflags without ctx (WD_SOFT_S_INVAL), an operation the
- * device lacks (WD_SOFT_S_BAD_OP), the context (wd_soft_stream.c) or the
+ * non-zero rsvd, sflags without ctx or F_STATE, a state without F_STATE,
+ * F_STATE's own rules (all WD_SOFT_S_INVAL, before the op is looked at), an
+ * operation the device lacks (WD_SOFT_S_BAD_OP), the context (wd_soft_stream.c) or the
  * operation's own. Every WD_SOFT_S_DEV_ERR is reported with
  * wd_soft_host_report_error().
  *

@@ -211,6 +211,18 @@ out:
 	return ret;
 }
 
+/**
+ * wd_soft_bus_crypto_start() - module load done: register with the crypto API
+ *
+ * The instances made at load are all there (wd_soft_crypto_start()).
+ */
+void wd_soft_bus_crypto_start(void)
+{
+	mutex_lock(&wd_soft_devs_lock);
+	wd_soft_crypto_start();
+	mutex_unlock(&wd_soft_devs_lock);
+}
+
 static ssize_t new_device_store(struct bus_type *bus, const char *buf,
 				size_t count)
 {

@@ -14,13 +14,15 @@
  * register as seed. So export and import are copies, and a request
  * dropped before its final leaves nothing behind.
  *
- * The algorithms are registered once, when the first instance that serves
- * the crypto API appears, and unregistered at module unload: the crypto
- * API forbids unregistering while a tfm exists, and each tfm holds a
- * reference on this module. A tfm binds to the instance with the fewest
- * tfms when it is allocated and keeps it; an instance with tfms bound
- * refuses removal (EBUSY, after waiting up to WD_SOFT_CRYPTO_DEL_WAIT for
- * them to go). docs/crypto.md has the rules.
+ * The algorithms are registered while at least one instance serves the
+ * crypto API (from the end of module load on), and unregistered when the
+ * last one goes: a registered algorithm without an instance would fail
+ * every lookup that picks it, also lookups by name ("deflate") that
+ * another implementation could serve. A tfm binds to the instance with
+ * the fewest tfms when it is allocated and keeps it; an instance with
+ * tfms bound refuses removal (EBUSY, after waiting up to
+ * WD_SOFT_CRYPTO_DEL_WAIT for them to go), so unregistering never meets a
+ * tfm of ours. docs/crypto.md has the rules.
  */
 #include <crypto/internal/acompress.h>
 #include <crypto/internal/hash.h>
@@ -41,13 +43,19 @@
  * wd_soft_crypto_lock: the list of instances serving the crypto API and
  * each one's crypto_tfms. Held briefly; never across a request or a
  * registration (testmgr allocates tfms while we register).
- * wd_soft_crypto_registered is written under wd_soft_devs_lock (bus.c),
- * which serialises every instance's creation and removal.
+ * wd_soft_crypto_registered (which algorithm groups are registered) and
+ * wd_soft_crypto_started are written under wd_soft_devs_lock (bus.c),
+ * which serialises every instance's creation and removal, and at module
+ * load before the bus takes writes.
  */
 static DEFINE_MUTEX(wd_soft_crypto_lock);
 static LIST_HEAD(wd_soft_crypto_devs);
 static DECLARE_WAIT_QUEUE_HEAD(wd_soft_crypto_wq);
-static bool wd_soft_crypto_registered;
+static unsigned int wd_soft_crypto_registered;
+static bool wd_soft_crypto_started;
+
+#define WD_SOFT_CRYPTO_AHASH	BIT(0)
+#define WD_SOFT_CRYPTO_ACOMP	BIT(1)
 
 /* the tfm's context: its instance, and for crc32c the key */
 struct wd_soft_crypto_tfm {
@@ -103,7 +111,7 @@ static struct wd_soft_dev *wd_soft_crypto_get(void)
 			best = wdev;
 	}
 	if (best)
-		best->crypto_tfms++;
+		WRITE_ONCE(best->crypto_tfms, best->crypto_tfms + 1);
 	mutex_unlock(&wd_soft_crypto_lock);
 	return best;
 }
@@ -111,7 +119,7 @@ static struct wd_soft_dev *wd_soft_crypto_get(void)
 static void wd_soft_crypto_put(struct wd_soft_dev *wdev)
 {
 	mutex_lock(&wd_soft_crypto_lock);
-	wdev->crypto_tfms--;
+	WRITE_ONCE(wdev->crypto_tfms, wdev->crypto_tfms - 1);
 	mutex_unlock(&wd_soft_crypto_lock);
 	wake_up_all(&wd_soft_crypto_wq);
 }
@@ -241,8 +249,9 @@ static void wd_soft_hash_done(struct wd_soft_kreq *kr,
 	int err = wd_soft_crypto_err(cqe->status);
 
 	wd_soft_crypto_sgl_free(&r->src);
-	atomic64_inc(sha ? &wdev->crypto_stats.sha256 :
-			   &wdev->crypto_stats.crc32c);
+	if (cqe->status != WD_SOFT_S_CANCELED)
+		atomic64_inc(sha ? &wdev->crypto_stats.sha256 :
+				   &wdev->crypto_stats.crc32c);
 	if (!err && !sha) {
 		r->crc = le32_to_cpu(r->crc_out);
 		if (r->final)
@@ -407,17 +416,21 @@ static void wd_soft_hash_exit_tfm(struct crypto_ahash *tfm)
 #define WD_SOFT_CRA_FLAGS	(CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY | \
 				 CRYPTO_ALG_ALLOCATES_MEMORY)
 
+/* both hashes: the request says which (its digest size) */
+#define WD_SOFT_AHASH_OPS				\
+	.init		= wd_soft_hash_init,		\
+	.update		= wd_soft_hash_update,		\
+	.final		= wd_soft_hash_final,		\
+	.finup		= wd_soft_hash_finup,		\
+	.digest		= wd_soft_hash_digest,		\
+	.export		= wd_soft_hash_export,		\
+	.import		= wd_soft_hash_import,		\
+	.init_tfm	= wd_soft_hash_init_tfm,	\
+	.exit_tfm	= wd_soft_hash_exit_tfm
+
 static struct ahash_alg wd_soft_ahash_algs[] = {
 	{
-		.init		= wd_soft_hash_init,
-		.update		= wd_soft_hash_update,
-		.final		= wd_soft_hash_final,
-		.finup		= wd_soft_hash_finup,
-		.digest		= wd_soft_hash_digest,
-		.export		= wd_soft_hash_export,
-		.import		= wd_soft_hash_import,
-		.init_tfm	= wd_soft_hash_init_tfm,
-		.exit_tfm	= wd_soft_hash_exit_tfm,
+		WD_SOFT_AHASH_OPS,
 		.halg = {
 			.digestsize	= SHA256_DIGEST_SIZE,
 			.statesize	= sizeof(struct wd_soft_sha256_state),
@@ -432,16 +445,8 @@ static struct ahash_alg wd_soft_ahash_algs[] = {
 		},
 	},
 	{
-		.init		= wd_soft_hash_init,
-		.update		= wd_soft_hash_update,
-		.final		= wd_soft_hash_final,
-		.finup		= wd_soft_hash_finup,
-		.digest		= wd_soft_hash_digest,
-		.export		= wd_soft_hash_export,
-		.import		= wd_soft_hash_import,
+		WD_SOFT_AHASH_OPS,
 		.setkey		= wd_soft_crc32c_setkey,
-		.init_tfm	= wd_soft_hash_init_tfm,
-		.exit_tfm	= wd_soft_hash_exit_tfm,
 		.halg = {
 			.digestsize	= sizeof(u32),
 			.statesize	= sizeof(u32),
@@ -475,9 +480,10 @@ static void wd_soft_comp_done(struct wd_soft_kreq *kr,
 
 	wd_soft_crypto_sgl_free(&r->src);
 	wd_soft_crypto_sgl_free(&r->dst);
-	atomic64_inc(kr->sqe.op == WD_SOFT_OP_DEFLATE ?
-		     &wdev->crypto_stats.compress :
-		     &wdev->crypto_stats.decompress);
+	if (cqe->status != WD_SOFT_S_CANCELED)
+		atomic64_inc(kr->sqe.op == WD_SOFT_OP_DEFLATE ?
+			     &wdev->crypto_stats.compress :
+			     &wdev->crypto_stats.decompress);
 	if (err)
 		atomic64_inc(&wdev->crypto_stats.errors);
 	else
@@ -560,99 +566,117 @@ static struct acomp_alg wd_soft_acomp_alg = {
 
 /* ---- registration --------------------------------------------------------- */
 
+/*
+ * Register what is not registered yet. A group that fails stays
+ * unregistered (tried again with the next instance); the other is kept,
+ * as a tfm of it may exist already.
+ */
 static int wd_soft_crypto_register(void)
 {
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	/* the engines read the state in the crypto API's own layout */
 	BUILD_BUG_ON(sizeof(struct wd_soft_sha256_state) !=
 		     sizeof(struct sha256_state));
-	for (i = 0; i < ARRAY_SIZE(wd_soft_ahash_algs); i++)
-		wd_soft_ahash_algs[i].halg.base.cra_priority =
-			wd_soft_crypto_priority;
-	wd_soft_acomp_alg.base.cra_priority = wd_soft_crypto_priority;
+	if (!(wd_soft_crypto_registered & WD_SOFT_CRYPTO_AHASH)) {
+		for (i = 0; i < ARRAY_SIZE(wd_soft_ahash_algs); i++)
+			wd_soft_ahash_algs[i].halg.base.cra_priority =
+				wd_soft_crypto_priority;
+		ret = crypto_register_ahashes(wd_soft_ahash_algs,
+					      ARRAY_SIZE(wd_soft_ahash_algs));
+		if (!ret)
+			wd_soft_crypto_registered |= WD_SOFT_CRYPTO_AHASH;
+	}
+	if (!(wd_soft_crypto_registered & WD_SOFT_CRYPTO_ACOMP)) {
+		wd_soft_acomp_alg.base.cra_priority = wd_soft_crypto_priority;
+		i = crypto_register_acomp(&wd_soft_acomp_alg);
+		if (!i)
+			wd_soft_crypto_registered |= WD_SOFT_CRYPTO_ACOMP;
+		ret = ret ?: i;
+	}
+	if (ret)
+		pr_err("wd_soft: cannot register with the crypto API: %d\n",
+		       ret);
+	return ret;
+}
 
-	ret = crypto_register_ahashes(wd_soft_ahash_algs,
-				      ARRAY_SIZE(wd_soft_ahash_algs));
-	if (ret)
-		return ret;
-	ret = crypto_register_acomp(&wd_soft_acomp_alg);
-	if (ret)
+/* No instance serves the crypto API and no tfm of ours exists. */
+static void wd_soft_crypto_unregister(void)
+{
+	if (wd_soft_crypto_registered & WD_SOFT_CRYPTO_ACOMP)
+		crypto_unregister_acomp(&wd_soft_acomp_alg);
+	if (wd_soft_crypto_registered & WD_SOFT_CRYPTO_AHASH)
 		crypto_unregister_ahashes(wd_soft_ahash_algs,
 					  ARRAY_SIZE(wd_soft_ahash_algs));
-	return ret;
+	wd_soft_crypto_registered = 0;
 }
 
 /**
  * wd_soft_crypto_add() - an instance starts serving the crypto API
  * @wdev: the instance, its kernel queues running
  *
- * The first one registers the algorithms (testmgr tests them then, on
- * this instance). Under wd_soft_devs_lock.
- *
- * Return: 0 or the registration's -errno (the instance is not added).
+ * After module load, the first such instance registers the algorithms
+ * (testmgr tests them then, on it). Under wd_soft_devs_lock. A failed
+ * registration is reported and leaves the instance serving nothing until
+ * it succeeds with a later instance.
  */
-int wd_soft_crypto_add(struct wd_soft_dev *wdev)
+void wd_soft_crypto_add(struct wd_soft_dev *wdev)
 {
-	int ret = 0;
-
 	mutex_lock(&wd_soft_crypto_lock);
 	list_add_tail(&wdev->crypto_node, &wd_soft_crypto_devs);
 	mutex_unlock(&wd_soft_crypto_lock);
-	if (wd_soft_crypto_registered)
-		return 0;
+	if (wd_soft_crypto_started)
+		wd_soft_crypto_register();
+}
 
-	ret = wd_soft_crypto_register();
-	if (ret) {
-		dev_err(&wdev->dev, "cannot register with the crypto API: %d\n",
-			ret);
-		mutex_lock(&wd_soft_crypto_lock);
-		list_del_init(&wdev->crypto_node);
-		mutex_unlock(&wd_soft_crypto_lock);
-		return ret;
-	}
-	wd_soft_crypto_registered = true;
-	return 0;
+/**
+ * wd_soft_crypto_start() - module load: the instances are all there
+ *
+ * Registers the algorithms if an instance serves the crypto API. Last in
+ * module load: until then no tfm can bind to an instance that a failed
+ * load would remove. Under wd_soft_devs_lock (bus.c): an instance that
+ * new_device made meanwhile is on the list already.
+ */
+void wd_soft_crypto_start(void)
+{
+	wd_soft_crypto_started = true;
+	if (!list_empty(&wd_soft_crypto_devs))
+		wd_soft_crypto_register();
 }
 
 /**
  * wd_soft_crypto_del() - an instance stops serving the crypto API
  * @wdev: the instance
  *
- * Waits up to WD_SOFT_CRYPTO_DEL_WAIT for its tfms to be freed. Under
- * wd_soft_devs_lock; an instance not on the list (uacce_mode 2) is fine.
+ * Waits up to WD_SOFT_CRYPTO_DEL_WAIT for its tfms to be freed; the last
+ * instance to go unregisters the algorithms. Under wd_soft_devs_lock; an
+ * instance not on the list (uacce_mode 2) is fine.
  *
  * Return: 0, or -EBUSY (tfms still bound: the instance stays whole).
  */
 int wd_soft_crypto_del(struct wd_soft_dev *wdev)
 {
-	int ret = 0;
+	bool last;
 
 	if (list_empty(&wdev->crypto_node))
 		return 0;
 	wait_event_timeout(wd_soft_crypto_wq, !READ_ONCE(wdev->crypto_tfms),
 			   WD_SOFT_CRYPTO_DEL_WAIT);
 	mutex_lock(&wd_soft_crypto_lock);
-	if (wdev->crypto_tfms)
-		ret = -EBUSY;
-	else
-		list_del_init(&wdev->crypto_node);
+	if (wdev->crypto_tfms) {
+		mutex_unlock(&wd_soft_crypto_lock);
+		return -EBUSY;
+	}
+	list_del_init(&wdev->crypto_node);
+	last = list_empty(&wd_soft_crypto_devs);
 	mutex_unlock(&wd_soft_crypto_lock);
-	return ret;
-}
-
-/**
- * wd_soft_crypto_exit() - module unload, every instance gone
- *
- * No tfm exists: each holds a reference on this module.
- */
-void wd_soft_crypto_exit(void)
-{
-	if (!wd_soft_crypto_registered)
-		return;
-	crypto_unregister_acomp(&wd_soft_acomp_alg);
-	crypto_unregister_ahashes(wd_soft_ahash_algs,
-				  ARRAY_SIZE(wd_soft_ahash_algs));
-	wd_soft_crypto_registered = false;
+	/*
+	 * Every tfm is bound to an instance and none is left: only a lookup
+	 * racing with us (it finds no instance and fails) can still hold
+	 * the algorithm, which the crypto API reports with a warning.
+	 */
+	if (last)
+		wd_soft_crypto_unregister();
+	return 0;
 }

@@ -441,17 +441,10 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 	}
 	wd_soft_debugfs_init(wdev);
 	/* last: testmgr may test the algorithms on this instance now */
-	if (wd_soft_has_crypto()) {
-		ret = wd_soft_crypto_add(wdev);
-		if (ret)
-			goto err_uacce;
-	}
+	if (wd_soft_has_crypto())
+		wd_soft_crypto_add(wdev);
 	return wdev;
 
-err_uacce:
-	debugfs_remove_recursive(wdev->debugfs);
-	if (wdev->uacce)
-		uacce_remove(wdev->uacce);
 err_kqs:
 	wd_soft_kqs_destroy(wdev);
 err_engines:

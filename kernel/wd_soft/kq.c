@@ -96,29 +96,29 @@ static bool wd_soft_kq_full(struct wd_soft_kq *kq)
 }
 
 /*
- * Kick the engine; under kq->lock, so that it never meets the detach in
- * wd_soft_kq_destroy() (which sets @dead first). The engine's lock is not
- * BH-safe: a submitter in softirq defers the kick to a work item.
+ * Kick the engine, never under kq->lock: that lock is taken in softirq and
+ * the engine's lock is not BH-safe, so nesting them could deadlock against
+ * an engine thread interrupted on its own CPU. A kick must not reach a
+ * queue wd_soft_kq_destroy() detached: it tests @dead inside an RCU
+ * read-side section, and destroy sets @dead, then waits for a grace
+ * period before it detaches. A submitter in softirq defers the kick to a
+ * work item (the engine's lock again).
  */
 static void wd_soft_kq_kick(struct wd_soft_kq *kq)
 {
-	lockdep_assert_held(&kq->lock);
-	if (kq->dead)
-		return;
-	if (in_task())
-		wd_soft_engine_kick(&kq->q);
-	else
-		queue_work(wd_soft_kq_wq, &kq->kick_work);
+	rcu_read_lock();
+	if (!READ_ONCE(kq->dead)) {
+		if (in_task())
+			wd_soft_engine_kick(&kq->q);
+		else
+			queue_work(wd_soft_kq_wq, &kq->kick_work);
+	}
+	rcu_read_unlock();
 }
 
 static void wd_soft_kq_kick_work(struct work_struct *work)
 {
-	struct wd_soft_kq *kq = container_of(work, struct wd_soft_kq,
-					     kick_work);
-
-	spin_lock_bh(&kq->lock);
-	wd_soft_kq_kick(kq);
-	spin_unlock_bh(&kq->lock);
+	wd_soft_kq_kick(container_of(work, struct wd_soft_kq, kick_work));
 }
 
 /**
@@ -127,8 +127,9 @@ static void wd_soft_kq_kick_work(struct work_struct *work)
  * @kr: the request: @kr->sqe, @kr->done and @kr->base filled in
  * @req_flags: the crypto request's flags (CRYPTO_TFM_REQ_MAY_BACKLOG)
  *
- * Any context but hard IRQ. @kr->done is called exactly once when the
- * return is -EINPROGRESS or -EBUSY, never otherwise.
+ * Any context with hard IRQs enabled (process or softirq). @kr->done is
+ * called exactly once when the return is -EINPROGRESS or -EBUSY, never
+ * otherwise.
  *
  * Return: -EINPROGRESS (on the ring), -EBUSY (in the backlog: told
  * -EINPROGRESS when it reaches the ring), -ENOSPC (full and no backlog
@@ -138,6 +139,7 @@ int wd_soft_kq_submit(struct wd_soft_dev *wdev, struct wd_soft_kreq *kr,
 		      u32 req_flags)
 {
 	struct wd_soft_kq *kq;
+	bool kick = false;
 	int ret;
 
 	/* the submitter's CPU picks the queue: no shared counter to bounce */
@@ -155,11 +157,12 @@ int wd_soft_kq_submit(struct wd_soft_dev *wdev, struct wd_soft_kreq *kr,
 			ret = -ENOSPC;
 		}
 	} else {
-		if (wd_soft_kq_post(kq, kr))
-			wd_soft_kq_kick(kq);
+		kick = wd_soft_kq_post(kq, kr);
 		ret = -EINPROGRESS;
 	}
 	spin_unlock_bh(&kq->lock);
+	if (kick)
+		wd_soft_kq_kick(kq);
 	return ret;
 }
 
@@ -188,6 +191,7 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 	struct wd_soft_cqe cqe;
 	LIST_HEAD(started);
 	unsigned int n;
+	bool kick = false;
 
 	for (n = 0; n < WD_SOFT_DEPTH; n++) {
 		spin_lock_bh(&kq->lock);
@@ -219,10 +223,11 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 	/* the device may wait for CQ room, or have new SQEs */
 	if (n || !list_empty(&started)) {
 		smp_mb();	/* S2: cq_head/sq_tail stored, then status read */
-		if (READ_ONCE(core->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
-			wd_soft_kq_kick(kq);
+		kick = READ_ONCE(core->mmio->status) & WD_SOFT_ST_NEED_WAKEUP;
 	}
 	spin_unlock_bh(&kq->lock);
+	if (kick)
+		wd_soft_kq_kick(kq);
 
 	/*
 	 * Before any later reap can complete them: reaps never overlap (one
@@ -289,11 +294,12 @@ static void wd_soft_kq_destroy(struct wd_soft_kq *kq)
 	u32 taken;
 
 	spin_lock_bh(&kq->lock);
-	kq->dead = true;
+	WRITE_ONCE(kq->dead, true);
 	list_splice_init(&kq->backlog, &left);
 	spin_unlock_bh(&kq->lock);
 
-	/* kicks look at @dead under the lock: none reaches a detached queue */
+	/* a kick that saw !@dead has ended, and queues no more kick work */
+	synchronize_rcu();
 	cancel_work_sync(&kq->kick_work);
 	wd_soft_engine_detach(&kq->q);
 	wd_soft_core_cancel(core);
@@ -310,6 +316,10 @@ static void wd_soft_kq_destroy(struct wd_soft_kq *kq)
 	}
 	list_for_each_entry_safe(kr, next, &left, node) {
 		list_del(&kr->node);
+		/* a backlogged request hears -EINPROGRESS before its end */
+		local_bh_disable();
+		kr->base->complete(kr->base, -EINPROGRESS);
+		local_bh_enable();
 		wd_soft_kq_fail(kr, WD_SOFT_S_CANCELED);
 	}
 	wd_soft_kq_free(kq);

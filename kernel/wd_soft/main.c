@@ -59,10 +59,10 @@ static int __init wd_soft_init(void)
 			pr_err("cannot create instance %u: %d\n",
 			       i, ret);
 			wd_soft_bus_exit();
-			wd_soft_crypto_exit();
 			goto err_debugfs;
 		}
 	}
+	wd_soft_bus_crypto_start();
 	return 0;
 
 err_debugfs:
@@ -73,8 +73,8 @@ err_debugfs:
 
 static void __exit wd_soft_exit(void)
 {
+	/* the last instance to go unregisters the algorithms */
 	wd_soft_bus_exit();
-	wd_soft_crypto_exit();
 	debugfs_remove_recursive(wd_soft_debugfs);
 	wd_soft_kq_exit();
 }

@@ -231,8 +231,9 @@ struct wd_soft_kreq {
  *	serve it with the same core, checks and scheduler
  * @dus: its rings, kernel memory no process maps
  * @lock: @sq_tail, @cq_head, @backlog, @dead and the ring slots between
- *	them. Taken with BH disabled: requests come from any context but
- *	hard IRQ.
+ *	them. Taken with BH disabled (requests come from process or softirq
+ *	context); innermost, apart from the core's: no other lock is taken
+ *	under it (the engine's lock in particular is not BH-safe).
  * @sq_tail: the driver's submission index (published to the MMIO page)
  * @cq_head: the driver's completion index (likewise)
  * @backlog: requests waiting for ring room (CRYPTO_TFM_REQ_MAY_BACKLOG)
@@ -373,6 +374,7 @@ int wd_soft_bus_init(void);
 void wd_soft_bus_exit(void);
 int wd_soft_bus_add(const struct wd_soft_config *cfg);
 void wd_soft_config_default(struct wd_soft_config *cfg, unsigned int id);
+void wd_soft_bus_crypto_start(void);
 
 /* dev.c */
 struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg);
@@ -422,8 +424,8 @@ static inline bool wd_soft_queue_is_kernel(const struct wd_soft_queue *q)
 }
 
 /* crypto.c */
-int wd_soft_crypto_add(struct wd_soft_dev *wdev);
+void wd_soft_crypto_add(struct wd_soft_dev *wdev);
+void wd_soft_crypto_start(void);
 int wd_soft_crypto_del(struct wd_soft_dev *wdev);
-void wd_soft_crypto_exit(void);
 
 #endif /* _WD_SOFT_H */

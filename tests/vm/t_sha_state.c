@@ -332,15 +332,16 @@ static void t_failed(enum mode m)
 	 * SS otherwise
 	 */
 	if (m == SVA) {
-		uint8_t *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		enum { HB = 18 * 4096 };	/* more than a chunk, then a hole */
+		uint8_t *p = mmap(NULL, HB, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		T_ASSERT(p != MAP_FAILED);
-		memset(p, 7, 4096);
-		T_OK(munmap(p + 4096, 4096));
-		bad = (uintptr_t)(p + 4096);
-		/* half of the source is there: hashed, then the hole */
-		s = st_sqe(&c, WD_SOFT_SF_NO_FLUSH, st, p, 8192, NULL, 0);
+		memset(p, 7, HB - 4096);
+		T_OK(munmap(p + HB - 4096, 4096));
+		bad = (uintptr_t)(p + HB - 4096);
+		/* the first chunk is there and hashed, then the hole */
+		s = st_sqe(&c, WD_SOFT_SF_NO_FLUSH, st, p, HB, NULL, 0);
 		cqe = t_q_run(&c.q, &s);
 		ST_IS(cqe, WD_SOFT_S_BAD_ADDR, "source running into a hole");
 		SAME(st, snap, "a half-bad source changed the state");

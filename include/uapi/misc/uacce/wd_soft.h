@@ -155,7 +155,8 @@ struct wd_soft_sqe {
  * the queue's memory model, never an SGL), aligned to 128 bytes so that it
  * never spans two pages (else INVAL). sflags is the flush:
  *  - WD_SOFT_SF_NO_FLUSH: update. The device reads the state, adds the
- *    source and writes the state back; out_len 0, dst unused (dst_len 0).
+ *    source and writes the state back, buf's bytes past count % 64 zeroed;
+ *    out_len 0. dst must be 0, dst_len 0 and F_DST_SGL clear (else INVAL).
  *  - WD_SOFT_SF_FINISH: final. The device reads the state, adds the source
  *    and writes the 32-byte digest to dst (DST_SMALL if dst_len < 32); the
  *    state in memory is not written.
