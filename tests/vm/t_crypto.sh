@@ -381,16 +381,25 @@ t_lifetime() {
 	poll 5 no_tfms
 	ok lifetime.tfms_zero_after_exit $? "tfms $(ctr_sum tfms)"
 	r=$(wd-crypto write $BUS/del_device "$i")
-	# the only instance gone: a new tfm has nowhere to bind (ENODEV)
+	# the last instance gone: the algorithms go with it (docs/crypto.md),
+	# users by name get the kernel's own
 	if [ -z "$(insts)" ]; then
+		why=
+		grep -q 'wd_soft' /proc/crypto && why="$why /proc/crypto: $(grep 'wd_soft' /proc/crypto);"
 		out=$(wd-crypto digest sha256-wd_soft "$T/f65" 2>&1)
-		echo "$out" | grep -q 'No such device'
-		ok lifetime.no_instance_enodev $? "digest with no instance: $out"
+		echo "$out" | grep -q 'No such file or directory' ||
+			why="$why sha256-wd_soft: $out (want ENOENT);"
+		got=$(kdgst sha256 "$T/f65")
+		[ "$got" = "$(sha "$T/f65")" ] || why="$why sha256 by name: '$got';"
+		check lifetime.no_instance_unregistered "$why"
 	fi
 	r2=$(wd-crypto write $BUS/new_device "$i")
 	got=$(kdgst sha256-wd_soft "$T/f65")
 	[ "${r%% *}" = ok ] && [ "${r2%% *}" = ok ] && [ "$got" = "$(sha "$T/f65")" ]
 	ok lifetime.del_new_device_after $? "del_device: $r, new_device: $r2, digest '$got'"
+	b=$(proc_block sha256-wd_soft)
+	[ "$(field "$b" selftest)" = passed ]
+	ok lifetime.registered_again $? "sha256-wd_soft selftest '$(field "$b" selftest)'"
 	[ -e "$BUS/devices/wd_soft$i" ] || echo "$i" >$BUS/new_device
 }
 
