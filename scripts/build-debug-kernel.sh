@@ -125,6 +125,18 @@ CONFIG_CRYPTO_MANAGER=y
 # CONFIG_CRYPTO_MANAGER_DISABLE_TESTS is not set
 CONFIG_CRYPTO_MANAGER_EXTRA_TESTS=y
 CONFIG_CRYPTO_TEST=m
+# AF_ALG's algorithm queries (kcapi-dgst), and zswap in front of a zram
+# swap device (t_crypto.sh: deflate-wd_soft under reclaim)
+CONFIG_CRYPTO_USER=y
+CONFIG_BLOCK=y
+CONFIG_BLK_DEV=y
+CONFIG_SWAP=y
+CONFIG_ZPOOL=y
+CONFIG_ZBUD=y
+CONFIG_ZSMALLOC=y
+CONFIG_ZSWAP=y
+CONFIG_ZRAM=y
+CONFIG_CRYPTO_LZO=y
 CONFIG_CRC32=y
 CONFIG_LIBCRC32C=y
 # --- the debugging this kernel is for
