@@ -76,6 +76,17 @@ poll() {
 }
 # uptime_cs: the uptime in hundredths of a second
 uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
+# rmmod_refused NAME WHILE: rmmod wd_soft must fail (a tfm holds the
+# module); if it succeeds, a FAIL and the module is loaded again
+rmmod_refused() {
+	if rmmod wd_soft 2>"$T/err"; then
+		fail "$1" "rmmod wd_soft succeeded $2"
+		insmod "$KO/wd_soft.ko"
+	else
+		loaded wd_soft
+		ok "$1" $? "wd_soft gone: $(cat "$T/err")"
+	fi
+}
 # no_tfms: no tfm bound to any instance
 no_tfms() { [ "$(ctr_sum tfms)" = 0 ]; }
 # dbg_write ID FILE VALUE: debugfs write; hold answers EAGAIN when the
@@ -389,13 +400,7 @@ t_lifetime() {
 	got=$(kdgst sha256-wd_soft "$T/f4095")
 	[ "$got" = "$(sha "$T/f4095")" ]
 	ok lifetime.instance_whole $? "new tfm: '$got'"
-	if rmmod wd_soft 2>"$T/err"; then
-		fail lifetime.rmmod_refused "rmmod wd_soft succeeded with a tfm held"
-		insmod "$KO/wd_soft.ko"
-	else
-		loaded wd_soft
-		ok lifetime.rmmod_refused $? "wd_soft gone: $(cat "$T/err")"
-	fi
+	rmmod_refused lifetime.rmmod_refused "with a tfm held"
 	hold_end
 	poll 60 no_tfms
 	ok lifetime.tfms_zero_after_exit $? "tfms $(ctr_sum tfms)"
@@ -549,13 +554,7 @@ t_zswap() {
 	else
 		fail zswap.del_device_busy "no instance counts zswap's tfms"
 	fi
-	if rmmod wd_soft 2>"$T/err"; then
-		fail zswap.rmmod_refused "rmmod wd_soft succeeded while zswap used deflate-wd_soft"
-		insmod "$KO/wd_soft.ko"
-	else
-		loaded wd_soft
-		ok zswap.rmmod_refused $? "wd_soft gone: $(cat "$T/err")"
-	fi
+	rmmod_refused zswap.rmmod_refused "while zswap used deflate-wd_soft"
 	note "zswap: reading back"
 	echo check >&8
 	poll 300 grep -q '^intact\|^corrupt' "$T/zout"

@@ -141,20 +141,32 @@ static int digest_file(int op, const char *file)
 }
 
 /* digest ALG FILE [KEYHEX]: one digest on a fresh tfm */
+
+/*
+ * A tfm of the hash ALG (keyed with KEYHEX if not NULL) and one operation
+ * socket on it: 0, or -1 with a message.
+ */
+static int alg_open(const char *alg, const char *keyhex, int *tfm, int *op)
+{
+	*tfm = alg_bind(alg, keyhex);
+	if (*tfm < 0)
+		return -1;
+	*op = accept(*tfm, NULL, NULL);
+	if (*op < 0) {
+		fprintf(stderr, "wd-crypto: accept: %s\n", strerror(errno));
+		close(*tfm);
+		return -1;
+	}
+	return 0;
+}
 static int cmd_digest(int argc, char **argv)
 {
 	int tfm, op, r;
 
 	if (argc < 4 || argc > 5)
 		return usage();
-	tfm = alg_bind(argv[2], argc == 5 ? argv[4] : NULL);
-	if (tfm < 0)
+	if (alg_open(argv[2], argc == 5 ? argv[4] : NULL, &tfm, &op))
 		return 1;
-	op = accept(tfm, NULL, NULL);
-	if (op < 0) {
-		fprintf(stderr, "wd-crypto: accept: %s\n", strerror(errno));
-		return 1;
-	}
 	r = digest_file(op, argv[3]);
 	close(op);
 	close(tfm);
@@ -169,14 +181,8 @@ static int cmd_hold(int argc, char **argv)
 
 	if (argc != 4)
 		return usage();
-	tfm = alg_bind(argv[2], NULL);
-	if (tfm < 0)
+	if (alg_open(argv[2], NULL, &tfm, &op))
 		return 1;
-	op = accept(tfm, NULL, NULL);
-	if (op < 0) {
-		fprintf(stderr, "wd-crypto: accept: %s\n", strerror(errno));
-		return 1;
-	}
 	if (digest_file(op, argv[3]))
 		return 1;
 	printf("ready\n");
