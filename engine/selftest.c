@@ -8,6 +8,9 @@
  * "PASS: engine.NAME" / "FAIL: engine.NAME: why" lines (tests/run.sh counts
  * them) and exits 1 if anything failed.
  */
+/* SHA256_CTX, for states in memory (sha256-user.h) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +18,17 @@
 
 #include "wd_soft_core.h"
 #include "zlib-user.h"
+#include "sha256-user.h"
 
 /* ---- the host ---- */
 
-/* a backend state: OpenSSL's SHA-256, zlib's stream */
+/* a backend state: OpenSSL's SHA-256 (EVP, or SHA256_CTX from an import
+ * to the next init), zlib's stream
+ */
 struct wd_soft_host_alg {
 	EVP_MD_CTX *sha;
+	struct wd_soft_sha256_user st;
+	bool st_live;
 	struct wd_soft_zlib z;
 };
 
@@ -132,18 +140,38 @@ int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
 
 int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
+	a->st_live = false;
 	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 }
 
 int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
+	if (a->st_live)
+		return wd_soft_sha256_user_update(&a->st, data, len);
 	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
 int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
+	if (a->st_live) {
+		a->st_live = false;
+		return wd_soft_sha256_user_final(&a->st, digest);
+	}
 	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
+}
+
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	a->st_live = true;
+	return wd_soft_sha256_user_import(&a->st, st);
+}
+
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	return a->st_live ? wd_soft_sha256_user_export(&a->st, st) : -EIO;
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,
@@ -187,14 +215,8 @@ static int failed;
 } while (0)
 
 /* Submit one SQE through the ring and serve it; returns the CQE. */
-static struct wd_soft_cqe run_ctx(u16 op, u32 params, u32 id, u32 sflags,
-				  const void *src, u32 slen, void *dst, u32 dlen)
+static struct wd_soft_cqe run_sqe(struct wd_soft_sqe s)
 {
-	struct wd_soft_sqe s = {
-		.user_data = 0x55, .op = op, .params = params,
-		.src = (uintptr_t)src, .dst = (uintptr_t)dst,
-		.src_len = slen, .dst_len = dlen, .ctx = id, .sflags = sflags,
-	};
 	struct wd_soft_core_ctx ctx;
 	u32 t = q.mmio->sq_tail;
 
@@ -210,6 +232,18 @@ static struct wd_soft_cqe run_ctx(u16 op, u32 params, u32 id, u32 sflags,
 	}
 	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
 	return q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
+}
+
+static struct wd_soft_cqe run_ctx(u16 op, u32 params, u32 id, u32 sflags,
+				  const void *src, u32 slen, void *dst, u32 dlen)
+{
+	struct wd_soft_sqe s = {
+		.user_data = 0x55, .op = op, .params = params,
+		.src = (uintptr_t)src, .dst = (uintptr_t)dst,
+		.src_len = slen, .dst_len = dlen, .ctx = id, .sflags = sflags,
+	};
+
+	return run_sqe(s);
 }
 
 static struct wd_soft_cqe run(u16 op, u32 params, const void *src, u32 slen,
@@ -801,6 +835,102 @@ static void test_streams(const u8 *data, u32 len)
 	free(d);
 }
 
+/* ---- SHA-256 with its state in memory (F_STATE) ---- */
+
+static struct wd_soft_cqe run_state(u32 sflags, void *st, const void *src,
+				    u32 slen, void *dst, u32 dlen)
+{
+	struct wd_soft_sqe s = {
+		.user_data = 0x56, .op = WD_SOFT_OP_SHA256,
+		.flags = WD_SOFT_SQE_F_STATE, .sflags = sflags,
+		.src = (uintptr_t)src, .dst = (uintptr_t)dst,
+		.src_len = slen, .dst_len = dlen, .state = (uintptr_t)st,
+	};
+
+	return run_sqe(s);
+}
+
+/*
+ * Updates then FINISH against OpenSSL's one-shot digest; a request held
+ * for a page at each of its copies in turn (the state's read, the
+ * source's chunks, the state's write, the digest's) runs again from its
+ * start and gives the same result; the rules' INVALs.
+ */
+static void test_state(const u8 *data)
+{
+	static const u32 h0[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+	struct wd_soft_sha256_state *st, *st2;
+	u32 cuts[] = { 0, 1, 63, 64, 65, 1000, 65536, 200000, 200001 };
+	u8 ref[32], out[32];
+	struct wd_soft_cqe e;
+	char nm[64];
+	bool ok = true;
+	u32 i;
+
+	st = aligned_alloc(WD_SOFT_STATE_ALIGN, 2 * WD_SOFT_STATE_ALIGN);
+	st2 = (void *)((u8 *)st + WD_SOFT_STATE_ALIGN);
+	/* a chain through every cut, then FINISH */
+	memset(st, 0, sizeof(*st));
+	memcpy(st->h, h0, sizeof(h0));
+	for (i = 1; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		e = run_state(WD_SOFT_SF_NO_FLUSH, st, data + cuts[i - 1],
+			      cuts[i] - cuts[i - 1], NULL, 0);
+		ok = ok && !e.status && !e.out_len && st->count == cuts[i];
+	}
+	e = run_state(WD_SOFT_SF_FINISH, st, data + 200001, 99, out, 32);
+	EVP_Digest(data, 200100, ref, NULL, EVP_sha256(), NULL);
+	CHECK("state_chain", ok && !e.status && e.out_len == 32 &&
+	      !memcmp(ref, out, 32) && st->count == 200001,
+	      "status %u count %llu", e.status, (unsigned long long)st->count);
+
+	/* held at the n-th copy: the state's read is 1, the source's 64 KiB
+	 * chunks 2-5, the state's write 6 (an update) or the digest's (a
+	 * FINISH); the second state is the reference run without a hold
+	 */
+	memset(st2, 0, sizeof(*st2));
+	memcpy(st2->h, h0, sizeof(h0));
+	run_state(WD_SOFT_SF_NO_FLUSH, st2, data, 1000, NULL, 0);
+	for (i = 1; i <= 7; i++) {
+		struct wd_soft_sha256_state saved = *st2;
+
+		*st = saved;
+		held_in_copies = (int)i;
+		e = run_state(WD_SOFT_SF_NO_FLUSH, st, data + 1000, 200000, NULL, 0);
+		held_in_copies = 0;
+		run_state(WD_SOFT_SF_NO_FLUSH, st2, data + 1000, 200000, NULL, 0);
+		snprintf(nm, sizeof(nm), "state_held_update.%u", i);
+		CHECK(nm, !e.status && !memcmp(st, st2, sizeof(*st)),
+		      "status %u count %llu", e.status, (unsigned long long)st->count);
+		*st2 = saved;
+		*st = saved;
+		memset(out, 0, sizeof(out));
+		held_in_copies = (int)i;
+		e = run_state(WD_SOFT_SF_FINISH, st, data + 1000, 200000, out, 32);
+		held_in_copies = 0;
+		EVP_Digest(data, 201000, ref, NULL, EVP_sha256(), NULL);
+		snprintf(nm, sizeof(nm), "state_held_finish.%u", i);
+		CHECK(nm, !e.status && !memcmp(ref, out, 32) &&
+		      !memcmp(st, &saved, sizeof(*st)), "status %u", e.status);
+	}
+
+	/* the rules (t_sha_state has them all, on both hosts) */
+	e = run_state(WD_SOFT_SF_NO_FLUSH, (u8 *)st + 64, data, 10, NULL, 0);
+	CHECK("state_misaligned", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_state(WD_SOFT_SF_NO_FLUSH, st, data, 10, out, 0);
+	CHECK("state_update_dst", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_state(WD_SOFT_SF_SYNC_FLUSH, st, data, 10, NULL, 0);
+	CHECK("state_sync_flush", e.status == WD_SOFT_S_INVAL, "status %u", e.status);
+	e = run_state(WD_SOFT_SF_FINISH, st, data, 10, out, 31);
+	CHECK("state_dst_small", e.status == WD_SOFT_S_DST_SMALL && e.out_len == 32,
+	      "status %u", e.status);
+	e = run_state(WD_SOFT_SF_NO_FLUSH, (void *)128, data, 10, NULL, 0);
+	CHECK("state_bad_addr", e.status == WD_SOFT_S_BAD_ADDR, "status %u", e.status);
+	free(st);
+}
+
 static void test_data(const char *name, const u8 *data, u32 len)
 {
 	u32 cap = len + len / 8 + 1024;
@@ -909,6 +1039,7 @@ int main(void)
 	      "status %u", e.status);
 
 	test_streams(data, len);
+	test_state(data);
 	test_data("empty", data, 0);
 	test_data("short", data, 100);
 	test_data("3M", data, len);

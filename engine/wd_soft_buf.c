@@ -65,6 +65,17 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return WD_SOFT_S_BAD_ADDR;
 }
 
+/*
+ * @len bytes at @addr, one flat piece outside the source and destination
+ * (the SHA-256 state of WD_SOFT_SQE_F_STATE): the same translation and
+ * checks as a flat source's, nothing to bring in ahead.
+ */
+u32 wd_soft_core_flat_access(struct wd_soft_core_ctx *ctx, u64 addr,
+			     void *data, u32 len, bool write)
+{
+	return wd_soft_core_mem(ctx, data, addr, len, len, NULL, 0, write);
+}
+
 enum wd_soft_core_dir {
 	WD_SOFT_CORE_SRC,
 	WD_SOFT_CORE_DST,

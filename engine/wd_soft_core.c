@@ -22,7 +22,8 @@
 #include "wd_soft_core_priv.h"
 
 #define WD_SOFT_CORE_RING_MASK	(WD_SOFT_DEPTH - 1)
-#define WD_SOFT_SQE_F_SUPPORTED	(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL)
+#define WD_SOFT_SQE_F_SUPPORTED	(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL | \
+				 WD_SOFT_SQE_F_STATE)
 
 /* ---------------------------------------------------------------------- */
 /* device                                                                  */
@@ -368,6 +369,28 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 /* dispatch                                                                */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * The descriptor's own fields, before the op is looked up: flags, rsvd,
+ * and sflags and state, which are the context's or F_STATE's. F_STATE
+ * (wd_soft.h): SHA256 without ctx, a state address aligned to
+ * WD_SOFT_STATE_ALIGN, sflags FINISH, or NO_FLUSH with no destination
+ * at all (dst, dst_len 0, no F_DST_SGL: an update has no output).
+ */
+static bool wd_soft_core_sqe_inval(const struct wd_soft_sqe *sqe)
+{
+	if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) || sqe->rsvd[0])
+		return true;
+	if (!(sqe->flags & WD_SOFT_SQE_F_STATE))
+		return sqe->state || (!sqe->ctx && sqe->sflags);
+	if (sqe->ctx || sqe->op != WD_SOFT_OP_SHA256 || !sqe->state ||
+	    (sqe->state & (WD_SOFT_STATE_ALIGN - 1)))
+		return true;
+	if (sqe->sflags == WD_SOFT_SF_FINISH)
+		return false;
+	return sqe->sflags != WD_SOFT_SF_NO_FLUSH || sqe->dst ||
+	       sqe->dst_len || (sqe->flags & WD_SOFT_SQE_F_DST_SGL);
+}
+
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe, struct wd_soft_cqe *res)
 {
@@ -382,8 +405,7 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		 */
 		if (sqe->ctx)
 			wd_soft_core_stream_fail(ctx->q, sqe->ctx);
-	} else if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) ||
-		   sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
+	} else if (wd_soft_core_sqe_inval(sqe)) {
 		status = WD_SOFT_S_INVAL;
 	} else if (sqe->op >= WD_SOFT_OP_MAX ||
 		   !(dev->ops & WD_SOFT_CORE_OP(sqe->op))) {

@@ -417,8 +417,9 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  *	request on a context, in_len, cflags, dict_id)
  *
  * Checks in this order: fault injection (WD_SOFT_S_DEV_ERR), unknown flags,
- * non-zero rsvd or sflags without ctx (WD_SOFT_S_INVAL), an operation the
- * device lacks (WD_SOFT_S_BAD_OP), the context (wd_soft_stream.c) or the
+ * non-zero rsvd, sflags without ctx or F_STATE, a state without F_STATE,
+ * F_STATE's own rules (all WD_SOFT_S_INVAL, before the op is looked at), an
+ * operation the device lacks (WD_SOFT_S_BAD_OP), the context (wd_soft_stream.c) or the
  * operation's own. Every WD_SOFT_S_DEV_ERR is reported with
  * wd_soft_host_report_error().
  *
@@ -658,6 +659,29 @@ int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
  * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
  */
 int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest);
+
+/**
+ * wd_soft_host_sha256_import() - continue a digest from a saved state
+ * @a: an ENGINE backend state
+ * @st: the state, the core's copy (WD_SOFT_SQE_F_STATE); any value
+ *
+ * Replaces the digest in @a, as wd_soft_host_sha256_init() does; updates
+ * and final follow.
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st);
+
+/**
+ * wd_soft_host_sha256_export() - save the digest in progress
+ * @a: an ENGINE backend state, after import and updates
+ * @st: filled in (every byte: no stale device memory leaves it)
+ *
+ * Return: 0, or a negative errno (WD_SOFT_S_DEV_ERR).
+ */
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st);
 
 /**
  * wd_soft_host_zinit() - start a deflate or inflate stream

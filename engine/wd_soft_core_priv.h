@@ -39,6 +39,8 @@ u32 wd_soft_core_buf_read(struct wd_soft_core_ctx *ctx,
 u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
 			   struct wd_soft_core_buf *buf,
 			   const void *data, u32 len);
+u32 wd_soft_core_flat_access(struct wd_soft_core_ctx *ctx, u64 addr,
+			     void *data, u32 len, bool write);
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,
 			   void *data, u32 len);

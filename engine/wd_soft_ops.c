@@ -115,28 +115,53 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 	return WD_SOFT_S_OK;
 }
 
+/*
+ * Without F_STATE, a whole digest. With it (wd_soft.h, WD_SOFT_SQE_F_STATE;
+ * the checks of the SQE's fields are wd_soft_core_exec()'s), the state in
+ * memory is read once into @st, first, and imported; then the source;
+ * NO_FLUSH exports it and writes it back, FINISH writes the digest to the
+ * destination and leaves the state alone. Request memory is written once,
+ * at the end, by one call: a request held for a page (WD_SOFT_CORE_S_HELD)
+ * runs again from its start on the same state, and a failure before the
+ * write leaves the state as it was. The state never spans two pages
+ * (128-byte alignment), so its write is all or nothing.
+ */
 static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 				  const struct wd_soft_sqe *sqe, u32 *out_len)
 {
+	bool has_state = sqe->flags & WD_SOFT_SQE_F_STATE;
+	bool update = has_state && sqe->sflags == WD_SOFT_SF_NO_FLUSH;
+	struct wd_soft_host_alg *alg = ctx->eng->alg;
+	struct wd_soft_sha256_state st;
 	struct wd_soft_core_buf src, dst;
 	u8 *bounce = ctx->eng->in;
 	u8 digest[WD_SOFT_CORE_SHA256_SIZE];
-	u32 left, n, ret;
+	u32 left, n, ret, part;
 
 	if (sqe->params)
 		return WD_SOFT_S_INVAL;
-	ret = wd_soft_core_digest_bufs(ctx, sqe, &src, &dst, sizeof(digest),
-				       out_len);
+	if (has_state) {
+		ret = wd_soft_core_flat_access(ctx, sqe->state, &st,
+					       sizeof(st), false);
+		if (ret)
+			return ret;
+	}
+	if (update)	/* no destination: nothing to be too small */
+		ret = wd_soft_core_bufs(ctx, sqe, &src, &dst);
+	else
+		ret = wd_soft_core_digest_bufs(ctx, sqe, &src, &dst,
+					       sizeof(digest), out_len);
 	if (ret)
 		return ret;
-	if (wd_soft_host_sha256_init(ctx->eng->alg))
+	if (has_state ? wd_soft_host_sha256_import(alg, &st) :
+			wd_soft_host_sha256_init(alg))
 		return WD_SOFT_S_DEV_ERR;
 	for (left = (u32)src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CORE_CHUNK);
 		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
 		if (ret)
 			return ret;
-		if (wd_soft_host_sha256_update(ctx->eng->alg, bounce, n))
+		if (wd_soft_host_sha256_update(alg, bounce, n))
 			return WD_SOFT_S_DEV_ERR;
 		if (left > n) {
 			ret = wd_soft_core_yield(ctx);
@@ -144,7 +169,22 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 				return ret;
 		}
 	}
-	if (wd_soft_host_sha256_final(ctx->eng->alg, digest))
+	if (update) {
+		if (wd_soft_host_sha256_export(alg, &st))
+			return WD_SOFT_S_DEV_ERR;
+		/* the bytes after the partial block mean nothing: one value
+		 * for every host, none of them left over from the backend
+		 */
+		part = (u32)(st.count % sizeof(st.buf));
+		memset(st.buf + part, 0, sizeof(st.buf) - part);
+		ret = wd_soft_core_flat_access(ctx, sqe->state, &st,
+					       sizeof(st), true);
+		if (ret)
+			return ret;
+		*out_len = 0;
+		return WD_SOFT_S_OK;
+	}
+	if (wd_soft_host_sha256_final(alg, digest))
 		return WD_SOFT_S_DEV_ERR;
 	ret = wd_soft_core_buf_write(ctx, &dst, digest, sizeof(digest));
 	if (ret)

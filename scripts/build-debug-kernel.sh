@@ -119,6 +119,24 @@ CONFIG_CRYPTO_CRC32C_INTEL=y
 CONFIG_CRYPTO_DEFLATE=y
 CONFIG_CRYPTO_USER_API_HASH=y
 CONFIG_CRYPTO_USER_API_SKCIPHER=y
+# --- the crypto front door (docs/crypto.md): testmgr's randomized
+# comparisons against the generic implementations, and tcrypt
+CONFIG_CRYPTO_MANAGER=y
+# CONFIG_CRYPTO_MANAGER_DISABLE_TESTS is not set
+CONFIG_CRYPTO_MANAGER_EXTRA_TESTS=y
+CONFIG_CRYPTO_TEST=m
+# AF_ALG's algorithm queries (kcapi-dgst), and zswap in front of a zram
+# swap device (t_crypto.sh: deflate-wd_soft under reclaim)
+CONFIG_CRYPTO_USER=y
+CONFIG_BLOCK=y
+CONFIG_BLK_DEV=y
+CONFIG_SWAP=y
+CONFIG_ZPOOL=y
+CONFIG_ZBUD=y
+CONFIG_ZSMALLOC=y
+CONFIG_ZSWAP=y
+CONFIG_ZRAM=y
+CONFIG_CRYPTO_LZO=y
 CONFIG_CRC32=y
 CONFIG_LIBCRC32C=y
 # --- the debugging this kernel is for
@@ -162,6 +180,10 @@ srcpkg=linux-source-6.1
 tarball=/usr/src/$srcpkg.tar.xz
 srcver=$(dpkg-query -W -f='${Version}' "$srcpkg" 2>/dev/null || :)
 
+recipe_id() {
+	echo "recipe $recipe $srcver $(gcc --version | head -n 1)"
+}
+
 cachedir() {
 	local base=${WD_DEBUG_KERNEL_CACHE:-/var/cache/warpdrive} sum
 	sum=$( { fragment; echo "recipe $recipe $srcver"; gcc --version | head -n 1; } |
@@ -195,19 +217,40 @@ if [[ -f $dir/READY ]]; then
 fi
 
 jobs=${WD_DEBUG_KERNEL_JOBS:-2}
+# A finished build of the same source and compiler whose fragment is a
+# subset of ours seeds this one: adding options then costs minutes, not
+# the hour of a build from scratch.
+seed=
+for d in "${dir%/*}"/debug-kernel-*/; do
+	d=${d%/}
+	[[ $d != "$dir" && -f $d/READY && -d $d/linux && -f $d/fragment.config ]] || continue
+	[[ $(cat "$d/recipe" 2>/dev/null) == "$(recipe_id)" ]] || continue
+	if ! grep -vxF -f <(fragment) "$d/fragment.config" | grep -q .; then
+		seed=$d
+	fi
+done
 t0=$(date +%s)
 echo "build-debug-kernel: building $srcpkg $srcver into $dir (nice, -j$jobs; log: $dir/build.log)" >&2
 rm -rf "$dir"
 mkdir -p "$dir"
 log=$dir/build.log
 {
-	echo "== extract $tarball"
-	nice tar -xf "$tarball" -C "$dir"
-	mv "$dir/$srcpkg" "$dir/linux"
-	cd "$dir/linux"
-	fragment >"$dir/fragment.config"
-	echo "== tinyconfig + fragment"
-	nice make ARCH=x86_64 tinyconfig
+	if [[ -n $seed ]]; then
+		# kbuild rebuilds only what the changed options touch
+		echo "== seed: copy of $seed"
+		cp -a "$seed/linux" "$dir/linux"
+		cd "$dir/linux"
+		fragment >"$dir/fragment.config"
+		echo "== seed's config + fragment"
+	else
+		echo "== extract $tarball"
+		nice tar -xf "$tarball" -C "$dir"
+		mv "$dir/$srcpkg" "$dir/linux"
+		cd "$dir/linux"
+		fragment >"$dir/fragment.config"
+		echo "== tinyconfig + fragment"
+		nice make ARCH=x86_64 tinyconfig
+	fi
 	scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config"
 	nice make ARCH=x86_64 olddefconfig
 	echo "== build"
@@ -235,5 +278,6 @@ t1=$(date +%s)
 	[[ -z $missing ]] || echo "== not set (absent from 6.1 or unmet dependencies): $(echo "$missing" | tr '\n' ' ')"
 } | tee -a "$log" >&2
 echo "$((t1 - t0))" >"$dir/build-seconds"
+recipe_id >"$dir/recipe"
 echo "$rel" >"$dir/READY"
 echo "$dir"

@@ -14,6 +14,7 @@ pkgs=(
 	zlib1g-dev libssl-dev liburing-dev libdeflate-dev libisal-dev gnuplot-nox
 	libfuse3-dev # the FUSE test daemon (tests/vm/fuse-hold.c), linked statically
 	clang libclang-rt-14-dev # libFuzzer (tests/fuzz)
+	kcapi-tools # kcapi-dgst: the crypto API front door's tests (tests/vm/t_crypto.sh)
 )
 
 # dpkg-query knows nothing of a package never installed; such a package is

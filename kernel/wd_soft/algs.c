@@ -3,7 +3,9 @@
  * wd_soft: the kernel's algorithm backends for the engine core.
  *
  *  sha256   crypto API shash "sha256" (built in: sha256_generic, or a
- *           faster driver such as sha256-ssse3 when it is loaded first)
+ *           faster driver such as sha256-ssse3 when it is loaded first);
+ *           a state in memory (WD_SOFT_SQE_F_STATE) through its
+ *           import/export, whose format is struct sha256_state
  *  crc32c   crypto API shash "crc32c" (a module: crc32c-intel or
  *           crc32c_generic, loaded on demand by the crypto API; see
  *           MODULE_SOFTDEP in main.c). Without it, the library's
@@ -25,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
+#include <crypto/sha2.h>
 #include <linux/crc32.h>
 #include <linux/err.h>
 #include <linux/slab.h>
@@ -32,6 +35,33 @@
 #include <linux/zlib.h>
 
 #include "wd_soft.h"
+
+/*
+ * The state of WD_SOFT_SQE_F_STATE is passed to the "sha256" shash's
+ * import and taken from its export as is: every sha256 driver of the
+ * kernel (sha256_generic and the arch ones, all on sha256_base.h) exports
+ * struct sha256_state, which has the protocol's layout. A driver that
+ * exports something else (its statesize tells) gets no state: the
+ * requests that carry one fail with DEV_ERR, the others are unaffected.
+ */
+static bool wd_soft_sha256_state_ok(struct crypto_shash *tfm)
+{
+	BUILD_BUG_ON(sizeof(struct sha256_state) !=
+		     sizeof(struct wd_soft_sha256_state));
+	BUILD_BUG_ON(offsetof(struct sha256_state, state) !=
+		     offsetof(struct wd_soft_sha256_state, h));
+	BUILD_BUG_ON(sizeof_field(struct sha256_state, state) !=
+		     sizeof_field(struct wd_soft_sha256_state, h));
+	BUILD_BUG_ON(offsetof(struct sha256_state, count) !=
+		     offsetof(struct wd_soft_sha256_state, count));
+	BUILD_BUG_ON(sizeof_field(struct sha256_state, count) !=
+		     sizeof_field(struct wd_soft_sha256_state, count));
+	BUILD_BUG_ON(offsetof(struct sha256_state, buf) !=
+		     offsetof(struct wd_soft_sha256_state, buf));
+	BUILD_BUG_ON(sizeof_field(struct sha256_state, buf) !=
+		     sizeof_field(struct wd_soft_sha256_state, buf));
+	return crypto_shash_statesize(tfm) == sizeof(struct sha256_state);
+}
 
 /**
  * wd_soft_algs_init() - get an instance's hash transforms
@@ -51,6 +81,10 @@ int wd_soft_algs_init(struct wd_soft_dev *wdev)
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
 	wdev->sha256 = tfm;
+	if (!wd_soft_sha256_state_ok(tfm))
+		dev_warn(&wdev->dev, "%s exports %u bytes of state: SHA-256 requests with F_STATE will fail (DEV_ERR)\n",
+			 crypto_shash_driver_name(tfm),
+			 crypto_shash_statesize(tfm));
 
 	/* the core passes the raw CRC register through import/export */
 	tfm = crypto_alloc_shash("crc32c", 0, 0);
@@ -215,6 +249,24 @@ int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
 	return a->sha256 ? crypto_shash_final(a->sha256, digest) : -EINVAL;
+}
+
+/* Host interface: the engine's descriptor continues the state @st. */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	if (!a->sha256 || !wd_soft_sha256_state_ok(a->sha256->tfm))
+		return -EIO;
+	return crypto_shash_import(a->sha256, st);
+}
+
+/* Host interface: the state of the digest in progress, every byte of it. */
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	if (!a->sha256 || !wd_soft_sha256_state_ok(a->sha256->tfm))
+		return -EIO;
+	return crypto_shash_export(a->sha256, st);
 }
 
 int wd_soft_host_zinit(struct wd_soft_host_alg *a, enum wd_soft_zdir dir,

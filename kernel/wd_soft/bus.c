@@ -6,6 +6,8 @@
  *	[max_ctx_bytes=N]" > /sys/bus/wd_soft/new_device
  *   echo ID > /sys/bus/wd_soft/del_device
  *
+ * del_device of an instance that crypto API users are bound to fails with
+ * EBUSY (docs/crypto.md).
  * Instance ID is /sys/bus/wd_soft/devices/wd_softID; its uacce device is
  * the child uacce/uaN. max_ctx_bytes: most bytes the stream contexts of
  * all its queues may hold (decimal; 0: no context can be opened; default
@@ -209,6 +211,18 @@ out:
 	return ret;
 }
 
+/**
+ * wd_soft_bus_crypto_start() - module load done: register with the crypto API
+ *
+ * The instances made at load are all there (wd_soft_crypto_start()).
+ */
+void wd_soft_bus_crypto_start(void)
+{
+	mutex_lock(&wd_soft_devs_lock);
+	wd_soft_crypto_start();
+	mutex_unlock(&wd_soft_devs_lock);
+}
+
 static ssize_t new_device_store(struct bus_type *bus, const char *buf,
 				size_t count)
 {
@@ -243,12 +257,14 @@ static ssize_t del_device_store(struct bus_type *bus, const char *buf,
 
 	mutex_lock(&wd_soft_devs_lock);
 	wdev = wd_soft_bus_enabled ? wd_soft_find(id) : NULL;
-	if (wdev) {
+	/* crypto API users bound to it: EBUSY, the instance stays whole */
+	ret = wdev ? wd_soft_crypto_del(wdev) : -ENODEV;
+	if (!ret) {
 		list_del(&wdev->list);
 		wd_soft_dev_destroy(wdev);
 	}
 	mutex_unlock(&wd_soft_devs_lock);
-	return wdev ? count : -ENODEV;
+	return ret ? ret : count;
 }
 static BUS_ATTR_WO(del_device);
 
@@ -295,6 +311,8 @@ void wd_soft_bus_exit(void)
 	mutex_lock(&wd_soft_devs_lock);
 	wd_soft_bus_enabled = false;
 	list_for_each_entry_safe(wdev, next, &wd_soft_devs, list) {
+		/* no tfm exists: each holds a reference on the module */
+		WARN_ON(wd_soft_crypto_del(wdev));
 		list_del(&wdev->list);
 		wd_soft_dev_destroy(wdev);
 	}

@@ -11,6 +11,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "wd_soft.h"
@@ -304,6 +305,43 @@ static int wd_soft_ctx_bytes_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_ctx_bytes_fops, wd_soft_ctx_bytes_get, NULL,
 			 "%llu\n");
 
+static int wd_soft_kq_limit_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = READ_ONCE(wdev->kq_limit);
+	return 0;
+}
+
+static int wd_soft_kq_limit_set(void *data, u64 val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	if (!val || val > WD_SOFT_DEPTH)
+		return -EINVAL;
+	WRITE_ONCE(wdev->kq_limit, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_kq_limit_fops, wd_soft_kq_limit_get,
+			 wd_soft_kq_limit_set, "%llu\n");
+
+static int wd_soft_crypto_show(struct seq_file *m, void *v)
+{
+	struct wd_soft_dev *wdev = m->private;
+	struct wd_soft_crypto_stats *st = &wdev->crypto_stats;
+
+	seq_printf(m, "tfms %u\n", READ_ONCE(wdev->crypto_tfms));
+	seq_printf(m, "sha256 %lld\n", atomic64_read(&st->sha256));
+	seq_printf(m, "crc32c %lld\n", atomic64_read(&st->crc32c));
+	seq_printf(m, "compress %lld\n", atomic64_read(&st->compress));
+	seq_printf(m, "decompress %lld\n", atomic64_read(&st->decompress));
+	seq_printf(m, "backlogged %lld\n", atomic64_read(&st->backlogged));
+	seq_printf(m, "errors %lld\n", atomic64_read(&st->errors));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
@@ -311,8 +349,12 @@ DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_ctx_bytes_fops, wd_soft_ctx_bytes_get, NULL,
  * until 0 is written; the write returns once they finished their batch, or
  * fails with EAGAIN after WD_SOFT_HOLD_WAIT (write again). .../page_requests:
  * how many the engines made (SVA). .../ctx_bytes: what the stream contexts
- * of all queues hold now, in bytes. debugfs is optional: failures are
- * ignored.
+ * of all queues hold now, in bytes. With the crypto API (uacce_mode 0, 1):
+ * .../crypto, what kernel users did ("key value" lines: tfms bound now,
+ * requests completed per algorithm, backlogged, errors), and .../kq_limit,
+ * most requests in flight per kernel queue (1..WD_SOFT_DEPTH), which with
+ * "hold" sends requests to the backlog on purpose. debugfs is optional:
+ * failures are ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 {
@@ -328,6 +370,12 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_page_requests_fops);
 	debugfs_create_file_unsafe("ctx_bytes", 0400, wdev->debugfs, wdev,
 				   &wd_soft_ctx_bytes_fops);
+	if (!wdev->kqs)
+		return;
+	debugfs_create_file("crypto", 0400, wdev->debugfs, wdev,
+			    &wd_soft_crypto_fops);
+	debugfs_create_file_unsafe("kq_limit", 0600, wdev->debugfs, wdev,
+				   &wd_soft_kq_limit_fops);
 }
 
 static void wd_soft_dev_release(struct device *dev)
@@ -339,8 +387,9 @@ static void wd_soft_dev_release(struct device *dev)
  * wd_soft_dev_create() - create and register an instance
  * @cfg: its configuration, already validated
  *
- * Adds wd_softID to the bus, starts its engines and registers its uacce
- * device. The caller holds wd_soft_devs_lock.
+ * Adds wd_softID to the bus, starts its engines and, as uacce_mode says,
+ * registers its uacce device and serves the crypto API through kernel
+ * queues. The caller holds wd_soft_devs_lock.
  *
  * Return: the instance or an ERR_PTR().
  */
@@ -361,6 +410,7 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 	atomic_set(&wdev->nr_open, 0);
 	atomic64_set(&wdev->page_requests, 0);
 	mutex_init(&wdev->hold_lock);
+	INIT_LIST_HEAD(&wdev->crypto_node);
 
 	device_initialize(&wdev->dev);
 	wdev->dev.bus = &wd_soft_bus;
@@ -379,12 +429,24 @@ struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg)
 	ret = wd_soft_engines_start(wdev);
 	if (ret)
 		goto err_algs;
-	ret = wd_soft_uacce_register(wdev);
-	if (ret)
-		goto err_engines;
+	if (wd_soft_has_crypto()) {
+		ret = wd_soft_kqs_create(wdev);
+		if (ret)
+			goto err_engines;
+	}
+	if (wd_soft_has_uacce()) {
+		ret = wd_soft_uacce_register(wdev);
+		if (ret)
+			goto err_kqs;
+	}
 	wd_soft_debugfs_init(wdev);
+	/* last: testmgr may test the algorithms on this instance now */
+	if (wd_soft_has_crypto())
+		wd_soft_crypto_add(wdev);
 	return wdev;
 
+err_kqs:
+	wd_soft_kqs_destroy(wdev);
 err_engines:
 	wd_soft_engines_stop(wdev);
 err_algs:
@@ -398,19 +460,23 @@ err_put:
 
 /**
  * wd_soft_dev_destroy() - remove an instance, open queues or not
- * @wdev: the instance, already off the bus's list
+ * @wdev: the instance, already off the bus's list and no longer serving
+ *	the crypto API (wd_soft_crypto_del(): no tfm is bound to it)
  *
  * uacce_remove() stops and releases every open queue through our ops,
  * which frees their stream contexts, and makes no call to us afterwards;
- * then the engines, idle by now, stop. The caller holds wd_soft_devs_lock.
+ * the kernel queues stop; then the engines, idle by now, stop. The caller
+ * holds wd_soft_devs_lock.
  */
 void wd_soft_dev_destroy(struct wd_soft_dev *wdev)
 {
 	/* no fault injection into a device that goes away */
 	debugfs_remove_recursive(wdev->debugfs);
 	wdev->debugfs = NULL;
-	uacce_remove(wdev->uacce);
+	if (wdev->uacce)
+		uacce_remove(wdev->uacce);
 	wdev->uacce = NULL;
+	wd_soft_kqs_destroy(wdev);
 	/* every queue was released: a byte left is the core's count wrong */
 	WARN_ON(wdev->core.ctx_bytes);
 	wd_soft_engines_stop(wdev);

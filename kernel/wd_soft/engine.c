@@ -22,17 +22,29 @@
 
 #include "wd_soft.h"
 
-/* Host interface: wake the queue's pollers. */
+/* Host interface: wake the queue's pollers, or reap a kernel queue. */
 void wd_soft_host_wake(struct wd_soft_core_queue *core)
 {
-	uacce_wake_up(to_wd_soft_queue(core)->uq);
+	struct wd_soft_queue *q = to_wd_soft_queue(core);
+
+	if (wd_soft_queue_is_kernel(q))
+		wd_soft_kq_wake(q);
+	else
+		uacce_wake_up(q->uq);
 }
 
-/* Host interface: count a device error (may isolate the device). */
+/*
+ * Host interface: count a device error (may isolate the device). A kernel
+ * queue's errors reach its users through their requests (and debugfs
+ * "crypto"); isolation is uacce's, for the queues it serves.
+ */
 void wd_soft_host_report_error(struct wd_soft_core_queue *core)
 {
+	struct wd_soft_queue *q = to_wd_soft_queue(core);
+
 	/* not wdev->uacce: it is set only after uacce_register() */
-	uacce_report_error(to_wd_soft_queue(core)->uq->uacce);
+	if (!wd_soft_queue_is_kernel(q))
+		uacce_report_error(q->uq->uacce);
 }
 
 /* Host interface: the clock of the parking decisions. */

@@ -4,7 +4,9 @@
  *
  * Loading creates nr_devs instances (IDs 0..nr_devs-1) in SVA mode; more
  * come and go through /sys/bus/wd_soft/new_device and del_device.
- * Unloading removes every instance, open queues or not.
+ * Unloading removes every instance, open queues or not (the module
+ * cannot be unloaded while a crypto API tfm of ours exists: each holds a
+ * reference on it).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,15 +22,30 @@ static unsigned int nr_devs = 1;
 module_param(nr_devs, uint, 0444);
 MODULE_PARM_DESC(nr_devs, "instances created at load, IDs 0..nr_devs-1 (default 1)");
 
+/* the seed's uacce_mode: which frameworks the instances register with */
+unsigned int wd_soft_uacce_mode = WD_SOFT_UACCE_MODE_BOTH;
+module_param_named(uacce_mode, wd_soft_uacce_mode, uint, 0444);
+MODULE_PARM_DESC(uacce_mode, "0: crypto API only, 1: uacce and the crypto API (default), 2: uacce only");
+
+/* 0: below every CPU implementation of sha256 and crc32c (docs/crypto.md) */
+unsigned int wd_soft_crypto_priority;
+module_param_named(crypto_priority, wd_soft_crypto_priority, uint, 0444);
+MODULE_PARM_DESC(crypto_priority, "crypto API priority of sha256-wd_soft, crc32c-wd_soft, deflate-wd_soft (default 0)");
+
 static int __init wd_soft_init(void)
 {
 	struct wd_soft_config cfg;
 	unsigned int i;
 	int ret;
 
-	if (nr_devs > WD_SOFT_MAX_ID + 1)
+	if (nr_devs > WD_SOFT_MAX_ID + 1 ||
+	    wd_soft_uacce_mode > WD_SOFT_UACCE_MODE_UACCE ||
+	    wd_soft_crypto_priority > INT_MAX)
 		return -EINVAL;
 
+	ret = wd_soft_kq_init();
+	if (ret)
+		return ret;
 	/* optional: the instances do without it */
 	wd_soft_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	ret = wd_soft_bus_init();
@@ -45,17 +62,21 @@ static int __init wd_soft_init(void)
 			goto err_debugfs;
 		}
 	}
+	wd_soft_bus_crypto_start();
 	return 0;
 
 err_debugfs:
 	debugfs_remove_recursive(wd_soft_debugfs);
+	wd_soft_kq_exit();
 	return ret;
 }
 
 static void __exit wd_soft_exit(void)
 {
+	/* the last instance to go unregisters the algorithms */
 	wd_soft_bus_exit();
 	debugfs_remove_recursive(wd_soft_debugfs);
+	wd_soft_kq_exit();
 }
 
 module_init(wd_soft_init);

@@ -17,6 +17,9 @@
  *           owner mapped it; the engine uses the region's kernel mapping.
  *  NOIOMMU  addresses are bus addresses inside the SS region
  *           (UACCE_CMD_GET_SS_DMA), reached through its kernel mapping.
+ *  kernel   a kernel queue's (kq.c), whatever the instance's mode: kernel
+ *           virtual addresses of the linear map, built by the driver from
+ *           its users' scatterlists; plain memcpy().
  *
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR.
  *
@@ -213,6 +216,15 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 {
 	struct wd_soft_ctx *ctx = to_wd_soft_ctx(core);
 
+	if (wd_soft_queue_is_kernel(ctx->q)) {
+		void *kaddr = (void *)(uintptr_t)addr;
+
+		if (write)
+			memcpy(kaddr, buf, len);
+		else
+			memcpy(buf, kaddr, len);
+		return len;
+	}
 	if (ctx->q->wdev->cfg.mode == WD_SOFT_MODE_SVA)
 		return wd_soft_sva_access(ctx, buf, addr, len, write);
 	return wd_soft_ss_access(ctx, buf, addr, len, write);

@@ -15,10 +15,15 @@
  *  engine.c  engine threads: scheduling, parking, kicks, stop
  *  mem.c     how an engine reaches request buffers in each memory model
  *  algs.c    the algorithm backends: crypto API hashes, kernel zlib
+ *  kq.c      kernel-owned queues: the same rings and engines, for kernel
+ *            requests
+ *  crypto.c  the crypto API front door (uacce_mode 0 and 1): ahash sha256
+ *            and crc32c, acomp deflate, served through kernel queues
  *  engine/   the portable engine core and scheduler, compiled in through
  *            the link kernel/wd_soft/engine (Kbuild, engine/sources.mk)
  *
- * Locks, outermost first: wd_soft_devs_lock (bus.c) > uacce->mutex >
+ * Locks, outermost first: wd_soft_devs_lock (bus.c) > wd_soft_crypto_lock
+ * (crypto.c) > uacce->mutex >
  * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock (a
  * spinlock) > the core's spinlocks, struct wd_soft_core_queue.ctx_lock
  * and struct wd_soft_core_dev.lock (innermost, never held while sleeping
@@ -43,6 +48,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/zlib.h>
 
 #include <warpdrive/uacce.h>
@@ -158,7 +164,7 @@ struct wd_soft_engine {
  *	control path (start_queue/stop_queue) otherwise;
  *	wd_soft_sched_detach() is the hand-over.
  * @wdev: the instance
- * @uq: the uacce queue
+ * @uq: the uacce queue, NULL for a kernel queue (kq.c)
  * @mmio_page: the MMIO page (doorbells and status)
  * @engine: serving engine while started, else NULL; written by the control
  *	path only (start/stop, serialised by uacce)
@@ -188,11 +194,88 @@ struct wd_soft_queue {
 	unsigned int fault_tries;
 };
 
+struct crypto_async_request;
+struct wd_soft_kreq;
+
+/**
+ * typedef wd_soft_kreq_done_t - a kernel request's completion
+ * @kr: the request
+ * @cqe: its completion: the device's, or CANCELED/DEV_ERR made up by the
+ *	kernel queue when the instance goes away first
+ *
+ * Called once per request, from a work item with BH disabled (as a
+ * hardware driver's completion tasklet would).
+ */
+typedef void (*wd_soft_kreq_done_t)(struct wd_soft_kreq *kr,
+				    const struct wd_soft_cqe *cqe);
+
+/**
+ * struct wd_soft_kreq - one request of a kernel user on a kernel queue
+ * @sqe: what to run, filled in by the user; the kernel queue sets
+ *	user_data. Addresses are kernel virtual addresses (linear map).
+ * @done: its completion
+ * @base: the crypto API request, told -EINPROGRESS when it leaves the
+ *	backlog for the ring
+ * @node: entry in the kernel queue's backlog
+ */
+struct wd_soft_kreq {
+	struct wd_soft_sqe sqe;
+	wd_soft_kreq_done_t done;
+	struct crypto_async_request *base;
+	struct list_head node;
+};
+
+/**
+ * struct wd_soft_kq - a kernel-owned queue (kq.c)
+ * @q: the device side, as for a uacce queue (@q.uq is NULL): the engines
+ *	serve it with the same core, checks and scheduler
+ * @dus: its rings, kernel memory no process maps
+ * @lock: @sq_tail, @cq_head, @backlog, @dead and the ring slots between
+ *	them. Taken with BH disabled (requests come from process or softirq
+ *	context); innermost, apart from the core's: no other lock is taken
+ *	under it (the engine's lock in particular is not BH-safe).
+ * @sq_tail: the driver's submission index (published to the MMIO page)
+ * @cq_head: the driver's completion index (likewise)
+ * @backlog: requests waiting for ring room (CRYPTO_TFM_REQ_MAY_BACKLOG)
+ * @dead: the instance goes away: no new request
+ * @done_work: reaps completions (the device's wake-up queues it)
+ * @kick_work: kicks the engine for a submitter that may not take its lock
+ */
+struct wd_soft_kq {
+	struct wd_soft_queue q;
+	void *dus;
+	spinlock_t lock;	/* see @lock above */
+	u32 sq_tail;
+	u32 cq_head;
+	struct list_head backlog;
+	bool dead;
+	struct work_struct done_work;
+	struct work_struct kick_work;
+};
+
+/**
+ * struct wd_soft_crypto_stats - debugfs "crypto": what kernel users did
+ * @sha256: SHA-256 requests completed by the engines
+ * @crc32c: CRC-32C requests completed by the engines
+ * @compress: deflate compressions completed
+ * @decompress: deflate decompressions completed
+ * @backlogged: requests that waited in a backlog
+ * @errors: requests completed with an error
+ */
+struct wd_soft_crypto_stats {
+	atomic64_t sha256;
+	atomic64_t crc32c;
+	atomic64_t compress;
+	atomic64_t decompress;
+	atomic64_t backlogged;
+	atomic64_t errors;
+};
+
 /**
  * struct wd_soft_dev - one instance, /sys/bus/wd_soft/devices/wd_softN
  * @dev: the bus device, parent of the uacce device
  * @cfg: its configuration
- * @uacce: the registered uacce device
+ * @uacce: the registered uacce device, NULL with uacce_mode 0
  * @list: entry in the bus's instance list, under wd_soft_devs_lock
  * @nr_open: queues open (get_queue done, put_queue not yet)
  * @core: the core's view: operations offered, fault injection, what the
@@ -204,6 +287,13 @@ struct wd_soft_queue {
  * @debugfs: /sys/kernel/debug/wd_soft/wd_softN, or NULL/an error pointer
  * @page_requests: debugfs "page_requests": page requests made so far
  * @hold_lock: serialises debugfs "hold" writers (wd_soft_engines_hold())
+ * @kqs: @cfg.nr_engines kernel queues, or NULL (uacce_mode 2)
+ * @kq_limit: debugfs "kq_limit": most requests in flight per kernel queue
+ * @crypto_node: entry in crypto.c's instance list, under
+ *	wd_soft_crypto_lock; empty while not on it
+ * @crypto_tfms: crypto API transforms bound to the instance, under
+ *	wd_soft_crypto_lock (read without it to wait for 0)
+ * @crypto_stats: debugfs "crypto"
  * @engines: @cfg.nr_engines engines
  */
 struct wd_soft_dev {
@@ -219,6 +309,11 @@ struct wd_soft_dev {
 	struct dentry *debugfs;
 	atomic64_t page_requests;
 	struct mutex hold_lock;		/* see @hold_lock above */
+	struct wd_soft_kq *kqs;
+	u32 kq_limit;
+	struct list_head crypto_node;
+	unsigned int crypto_tfms;
+	struct wd_soft_crypto_stats crypto_stats;
 	struct wd_soft_engine engines[];
 };
 
@@ -256,12 +351,30 @@ extern struct bus_type wd_soft_bus;
 
 /* main.c: /sys/kernel/debug/wd_soft, or NULL/an error pointer */
 extern struct dentry *wd_soft_debugfs;
+/* main.c: module parameters (read-only after load) */
+extern unsigned int wd_soft_uacce_mode;
+extern unsigned int wd_soft_crypto_priority;
+
+#define WD_SOFT_UACCE_MODE_CRYPTO	0	/* crypto API only */
+#define WD_SOFT_UACCE_MODE_BOTH		1
+#define WD_SOFT_UACCE_MODE_UACCE	2	/* uacce only */
+
+static inline bool wd_soft_has_uacce(void)
+{
+	return wd_soft_uacce_mode != WD_SOFT_UACCE_MODE_CRYPTO;
+}
+
+static inline bool wd_soft_has_crypto(void)
+{
+	return wd_soft_uacce_mode != WD_SOFT_UACCE_MODE_UACCE;
+}
 
 /* bus.c */
 int wd_soft_bus_init(void);
 void wd_soft_bus_exit(void);
 int wd_soft_bus_add(const struct wd_soft_config *cfg);
 void wd_soft_config_default(struct wd_soft_config *cfg, unsigned int id);
+void wd_soft_bus_crypto_start(void);
 
 /* dev.c */
 struct wd_soft_dev *wd_soft_dev_create(const struct wd_soft_config *cfg);
@@ -295,5 +408,24 @@ void wd_soft_ctx_fini(struct wd_soft_ctx *ctx);
 /* algs.c */
 int wd_soft_algs_init(struct wd_soft_dev *wdev);
 void wd_soft_algs_exit(struct wd_soft_dev *wdev);
+
+/* kq.c */
+int wd_soft_kq_init(void);
+void wd_soft_kq_exit(void);
+int wd_soft_kqs_create(struct wd_soft_dev *wdev);
+void wd_soft_kqs_destroy(struct wd_soft_dev *wdev);
+int wd_soft_kq_submit(struct wd_soft_dev *wdev, struct wd_soft_kreq *kr,
+		      u32 req_flags);
+void wd_soft_kq_wake(struct wd_soft_queue *q);
+
+static inline bool wd_soft_queue_is_kernel(const struct wd_soft_queue *q)
+{
+	return !q->uq;
+}
+
+/* crypto.c */
+void wd_soft_crypto_add(struct wd_soft_dev *wdev);
+void wd_soft_crypto_start(void);
+int wd_soft_crypto_del(struct wd_soft_dev *wdev);
 
 #endif /* _WD_SOFT_H */

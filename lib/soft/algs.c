@@ -4,7 +4,9 @@
  *
  *  sha256   OpenSSL libcrypto, EVP (the digest method fetched once per
  *           device, one EVP_MD_CTX per backend state: each engine's and
- *           each SHA-256 stream context's)
+ *           each SHA-256 stream context's); a request with its state in
+ *           memory (WD_SOFT_SQE_F_STATE) through the low-level SHA256_CTX,
+ *           which EVP cannot import into (engine/sha256-user.h)
  *  crc32c   ISA-L's crc32_iscsi() when the build found it (WDL_HAVE_ISAL:
  *           a maintained, SIMD-accelerated library packaged by Debian as
  *           libisal-dev), else the built-in slicing-by-8 (crc32c.c). Both
@@ -23,6 +25,9 @@
  * stream is initialised once, when the context is opened, in the opener's
  * thread, and lives until it is closed.
  */
+/* SHA256_CTX, for states in memory: see engine/sha256-user.h */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,7 @@
 #endif
 
 #include "wdl_internal.h"
+#include "sha256-user.h"
 
 /**
  * wdl_algs_init() - a device's digest method, operations and algorithms
@@ -129,12 +135,18 @@ struct wd_soft_host_alg *wd_soft_host_alg_alloc(struct wd_soft_core_dev *core,
 	switch (kind) {
 	case WD_SOFT_ALG_ENGINE:
 		/* one stream at a time: the larger of the two */
-		size += WDL_DEFLATE_BYTES;
+		size += WDL_DEFLATE_BYTES + sizeof(*a->sha_st);
+		a->sha_st = calloc(1, sizeof(*a->sha_st));
+		if (!a->sha_st) {
+			free(a);
+			return NULL;
+		}
 		fallthrough;
 	case WD_SOFT_ALG_SHA256:
 		size += WDL_SHA256_BYTES;
 		a->sha = EVP_MD_CTX_new();
 		if (!a->sha) {
+			free(a->sha_st);
 			free(a);
 			return NULL;
 		}
@@ -160,6 +172,9 @@ void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
 	if (!a)
 		return;
 	EVP_MD_CTX_free(a->sha);
+	if (a->sha_st)	/* the last state it held is its submitter's */
+		OPENSSL_cleanse(a->sha_st, sizeof(*a->sha_st));
+	free(a->sha_st);
 	for (i = 0; i < WDL_ZCACHE; i++)
 		free(a->zcache[i].p);
 	free(a);
@@ -191,12 +206,15 @@ int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
 	if (!a->sha)
 		return -EIO;
+	a->sha_st_live = false;
 	return EVP_DigestInit_ex(a->sha, a->dev->sha256, NULL) == 1 ? 0 : -EIO;
 }
 
 int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 			       u32 len)
 {
+	if (a->sha_st_live)
+		return wd_soft_sha256_user_update(a->sha_st, data, len);
 	if (!a->sha)
 		return -EIO;
 	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
@@ -206,10 +224,32 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 {
 	unsigned int n = 0;
 
+	if (a->sha_st_live) {
+		a->sha_st_live = false;
+		return wd_soft_sha256_user_final(a->sha_st, digest);
+	}
 	if (!a->sha || EVP_DigestFinal_ex(a->sha, digest, &n) != 1 ||
 	    n != WD_SOFT_CORE_SHA256_SIZE)
 		return -EIO;
 	return 0;
+}
+
+/* an ENGINE state's only (the core imports into no other) */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	if (!a->sha_st)
+		return -EIO;
+	a->sha_st_live = true;
+	return wd_soft_sha256_user_import(a->sha_st, st);
+}
+
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	if (!a->sha_st_live)
+		return -EIO;
+	return wd_soft_sha256_user_export(a->sha_st, st);
 }
 
 /* ---- zlib ------------------------------------------------------------- */

@@ -20,6 +20,7 @@ WDL_HDRS  := $(addprefix $(WDL_DIR)/,wd_soft_local.h wdl_internal.h libs.mk \
 	     $(TOP)/engine/wd_soft_core.h $(TOP)/engine/wd_soft_core_priv.h \
 	     $(TOP)/engine/wd_soft_sched.h \
 	     $(TOP)/engine/compat-user.h $(TOP)/engine/zlib-user.h \
+	     $(TOP)/engine/sha256-user.h \
 	     $(TOP)/engine/sources.mk \
 	     $(TOP)/include/uapi/misc/uacce/wd_soft.h \
 	     $(TOP)/include/uapi/misc/uacce/uacce.h

@@ -70,6 +70,11 @@ struct wdl_zblock {
  * @kind: enum wd_soft_alg_kind
  * @dev: the device (its digest method)
  * @sha: the OpenSSL digest context (EVP_MD_CTX): ENGINE and SHA256
+ * @sha_st: ENGINE only: the digest of a request that carries its state
+ *	(WD_SOFT_SQE_F_STATE; struct wd_soft_sha256_user, engine/sha256-user.h:
+ *	EVP cannot take a state), used instead of @sha from an import to the
+ *	next init
+ * @sha_st_live: @sha_st is the digest in progress
  * @z: the zlib stream: ENGINE (one per request), DEFLATE and INFLATE (the
  *	context's, for its life)
  * @zcache: ENGINE only: zlib allocations kept between streams, so that a
@@ -81,6 +86,8 @@ struct wd_soft_host_alg {
 	enum wd_soft_alg_kind kind;
 	struct wdl_dev *dev;
 	void *sha;
+	struct wd_soft_sha256_user *sha_st;
+	bool sha_st_live;
 	struct wd_soft_zlib z;
 	struct wdl_zblock zcache[WDL_ZCACHE];
 };

@@ -23,6 +23,11 @@
  *  - with all memory valid and no overlap: COPY, CRC32C (bitwise
  *    reference), SHA-256 (OpenSSL one-shot) give the right bytes and
  *    out_len, or DST_SMALL exactly when the destination is too small;
+ *    SHA-256 with a state in memory (F_STATE) continues that state as
+ *    the FIPS 180-4 step reference does (tests/lib/ref.c): NO_FLUSH
+ *    writes the state back (BAD_ADDR when it is read-only), FINISH the
+ *    digest; and whatever happens, the state's bytes change only by a
+ *    NO_FLUSH that completes OK;
  *    compression output decompresses (zlib) to the source; decompression
  *    agrees with zlib's own verdict on the same bytes (raw, zlib, and gzip
  *    members back to back, trailing bytes being an error);
@@ -33,6 +38,9 @@
  * Inputs that start with FZ_STREAM_MAGIC drive stream contexts instead
  * (fz_stream.c has their oracles).
  */
+/* SHA256_CTX, for states in memory (engine/sha256-user.h) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +48,7 @@
 
 #include "wd_soft_core.h"
 #include "zlib-user.h"
+#include "sha256-user.h"
 #include "fz_core.h"
 #include "fz_ref.h"
 #include "ref.h"
@@ -160,7 +169,9 @@ static bool checking;	/* the bounds oracle is armed */
 struct wd_soft_host_alg {
 	enum wd_soft_alg_kind kind;
 	EVP_MD_CTX *sha;
-	bool sha_live;		/* sha256_init() since the last final() */
+	bool sha_live;		/* init() or import() since the last final() */
+	struct wd_soft_sha256_user st;	/* an imported digest ... */
+	bool st_live;		/* ... is the one in progress */
 	bool zlive;		/* zinit() done, zend() not yet */
 	enum wd_soft_zdir dir;
 #ifdef FZ_KZLIB
@@ -330,6 +341,7 @@ int wd_soft_host_sha256_init(struct wd_soft_host_alg *a)
 {
 	fz_sha_state(a, "init");
 	a->sha_live = true;
+	a->st_live = false;
 	return EVP_DigestInit_ex(a->sha, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 }
 
@@ -339,6 +351,8 @@ int wd_soft_host_sha256_update(struct wd_soft_host_alg *a, const void *data,
 	fz_sha_state(a, "update");
 	FZ_CHECK(a->sha_live, "sha256_update without init");
 	FZ_CHECK(len <= WD_SOFT_CORE_CHUNK, "sha256_update of %u bytes", len);
+	if (a->st_live)
+		return wd_soft_sha256_user_update(&a->st, data, len);
 	return EVP_DigestUpdate(a->sha, data, len) == 1 ? 0 : -EIO;
 }
 
@@ -347,7 +361,30 @@ int wd_soft_host_sha256_final(struct wd_soft_host_alg *a, u8 *digest)
 	fz_sha_state(a, "final");
 	FZ_CHECK(a->sha_live, "sha256_final without init");
 	a->sha_live = false;
+	if (a->st_live) {
+		a->st_live = false;
+		return wd_soft_sha256_user_final(&a->st, digest);
+	}
 	return EVP_DigestFinal_ex(a->sha, digest, NULL) == 1 ? 0 : -EIO;
+}
+
+/* wd_soft_core.h: only an ENGINE state takes a state from memory */
+int wd_soft_host_sha256_import(struct wd_soft_host_alg *a,
+			       const struct wd_soft_sha256_state *st)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE,
+		 "sha256_import on a state of kind %d", a ? (int)a->kind : -1);
+	a->sha_live = true;
+	a->st_live = true;
+	return wd_soft_sha256_user_import(&a->st, st);
+}
+
+int wd_soft_host_sha256_export(struct wd_soft_host_alg *a,
+			       struct wd_soft_sha256_state *st)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE && a->st_live,
+		 "sha256_export without import");
+	return wd_soft_sha256_user_export(&a->st, st);
 }
 
 /*
@@ -553,7 +590,36 @@ struct fz_expect {
 	bool touches;		/* may access request data at all */
 	struct fz_buf src, dst;
 	u64 src_len;
+	/* F_STATE: the state's bytes before the request, whether they may
+	 * be checked afterwards (readable, no destination over them) and
+	 * whether the device can write them (the read-write window)
+	 */
+	bool has_state, update, st_guard, st_writable;
+	u8 st_before[sizeof(struct wd_soft_sha256_state)];
 };
+
+/*
+ * The F_STATE rules of wd_soft.h, checked with the flags and rsvd before
+ * the op: SHA256 without a context, a non-zero state aligned to
+ * WD_SOFT_STATE_ALIGN, sflags FINISH, or NO_FLUSH with no destination
+ * (dst, dst_len 0, no F_DST_SGL); without F_STATE, state 0 and sflags 0
+ * unless there is a context.
+ */
+static bool fz_sqe_inval(const struct wd_soft_sqe *sqe)
+{
+	if ((sqe->flags & ~(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL |
+			    WD_SOFT_SQE_F_STATE)) || sqe->rsvd[0])
+		return true;
+	if (!(sqe->flags & WD_SOFT_SQE_F_STATE))
+		return sqe->state || (!sqe->ctx && sqe->sflags);
+	if (sqe->ctx || sqe->op != WD_SOFT_OP_SHA256 || !sqe->state ||
+	    sqe->state % WD_SOFT_STATE_ALIGN)
+		return true;
+	if (sqe->sflags == WD_SOFT_SF_FINISH)
+		return false;
+	return sqe->sflags != WD_SOFT_SF_NO_FLUSH || sqe->dst || sqe->dst_len ||
+	       (sqe->flags & WD_SOFT_SQE_F_DST_SGL);
+}
 
 
 
@@ -583,8 +649,7 @@ static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
 		ex->pre = WD_SOFT_S_DEV_ERR;
 		return;
 	}
-	if ((sqe->flags & ~(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL)) ||
-	    sqe->rsvd[0] || sqe->rsvd[1] || (!sqe->ctx && sqe->sflags)) {
+	if (fz_sqe_inval(sqe)) {
 		ex->pre = WD_SOFT_S_INVAL;
 		return;
 	}
@@ -610,6 +675,24 @@ static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
 	if (fz_is_comp(sqe->op) && sqe->params > 9) {
 		ex->pre = WD_SOFT_S_INVAL;
 		return;
+	}
+	/* F_STATE: the state is read first, as a flat piece */
+	if (sqe->flags & WD_SOFT_SQE_F_STATE) {
+		u64 n = sizeof(ex->st_before);
+		u8 *w = fz_window(sqe->state, n, false);
+
+		ex->has_state = true;
+		ex->update = sqe->sflags == WD_SOFT_SF_NO_FLUSH;
+		fz_allow(rd_ok, &nr_rd, sqe->state, n);
+		if (!w) {
+			ex->pre = WD_SOFT_S_BAD_ADDR;
+			return;
+		}
+		memcpy(ex->st_before, w, n);
+		ex->st_guard = true;
+		ex->st_writable = fz_window(sqe->state, n, true) != NULL;
+		if (ex->update)
+			fz_allow(wr_ok, &nr_wr, sqe->state, n);
 	}
 	st = fz_model_buf(sqe, true, &ex->src);
 	if (!st && ex->src.len > WD_SOFT_CORE_MAX_SRC)
@@ -641,12 +724,74 @@ static void fz_model(const struct wd_soft_sqe *sqe, bool fail,
 			if (fz_overlap(p, &pieces[ex->dst.first + j]))
 				ex->data_ok = false;
 	}
+	if (ex->has_state) {
+		struct fz_range sr = { sqe->state, sizeof(ex->st_before) };
+
+		for (i = 0; i < ex->dst.n; i++)
+			if (fz_overlap(&sr, &pieces[ex->dst.first + i]))
+				ex->st_guard = false;
+		/* an update's write over its own source is still checked:
+		 * the source was read before
+		 */
+	}
 	/* values are checked for sources the snapshot can hold */
 	if (ex->src.len > sizeof(src_snap))
 		ex->data_ok = false;
 	if (ex->data_ok)
 		fz_gather(&ex->src, src_snap, ex->src.len);
 	ex->src_len = ex->src.len;
+}
+
+/* The state as the reference holds it, from the protocol's bytes. */
+static void fz_ref_state(struct ref_sha256 *r, const u8 *bytes)
+{
+	struct wd_soft_sha256_state st;
+
+	memcpy(&st, bytes, sizeof(st));
+	memset(r, 0, sizeof(*r));
+	memcpy(r->h, st.h, sizeof(r->h));
+	r->count = st.count;
+	memcpy(r->buf, st.buf, st.count % 64);
+}
+
+/* F_STATE with every piece valid: the reference continues the state. */
+static void fz_check_state(const struct wd_soft_sqe *sqe,
+			   const struct fz_expect *ex, u32 st, u32 out_len)
+{
+	struct wd_soft_sha256_state got, want;
+	struct ref_sha256 r;
+	u8 md[32];
+
+	fz_ref_state(&r, ex->st_before);
+	ref_sha256_update(&r, src_snap, ex->src_len);
+	if (!ex->update) {
+		if (ex->dst.len < 32) {
+			FZ_CHECK(st == WD_SOFT_S_DST_SMALL && out_len == 32,
+				 "sha256 state FINISH: status %u", st);
+			return;
+		}
+		FZ_CHECK(st == WD_SOFT_S_OK && out_len == 32,
+			 "sha256 state FINISH: status %u", st);
+		fz_gather(&ex->dst, dst_got, 32);
+		ref_sha256_final(&r, md);
+		FZ_CHECK(!memcmp(md, dst_got, 32), "sha256 state FINISH: wrong digest");
+		return;
+	}
+	if (!ex->st_writable) {
+		FZ_CHECK(st == WD_SOFT_S_BAD_ADDR,
+			 "sha256 state update, read-only state: status %u", st);
+		return;
+	}
+	FZ_CHECK(st == WD_SOFT_S_OK && !out_len,
+		 "sha256 state update: status %u out_len %u", st, out_len);
+	memset(&want, 0, sizeof(want));
+	memcpy(want.h, r.h, sizeof(want.h));
+	want.count = r.count;
+	memcpy(want.buf, r.buf, r.count % 64);
+	memcpy(&got, fz_window(sqe->state, sizeof(got), false), sizeof(got));
+	FZ_CHECK(!memcmp(&got, &want, sizeof(got)),
+		 "sha256 state update: state written back differs (count %llu, %llu)",
+		 (unsigned long long)got.count, (unsigned long long)want.count);
 }
 
 static void fz_check_result(const struct wd_soft_sqe *sqe,
@@ -690,6 +835,10 @@ static void fz_check_result(const struct wd_soft_sqe *sqe,
 		u8 md[32];
 		unsigned int mdlen;
 
+		if (ex->has_state) {
+			fz_check_state(sqe, ex, st, out_len);
+			break;
+		}
 		if (ex->dst.len < 32) {
 			FZ_CHECK(st == WD_SOFT_S_DST_SMALL && out_len == 32,
 				 "sha256: status %u", st);
@@ -905,6 +1054,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!stopped && !READ_ONCE(q.stopping))
 				fz_check_result(s, &ex, cqe->status, cqe->out_len);
 		}
+		/* the state changes only by an update that completes */
+		if (ex.st_guard && !(ex.update && cqe->status == WD_SOFT_S_OK))
+			FZ_CHECK(!memcmp(fz_window(s->state, sizeof(ex.st_before),
+						   false),
+					 ex.st_before, sizeof(ex.st_before)),
+				 "state changed by a request with status %u (sflags %u)",
+				 cqe->status, s->sflags);
 		if (READ_ONCE(q.stopping)) {
 			stopped = true;
 			break;

@@ -36,7 +36,7 @@
  *               6 a wrong dictionary; c[3] bit 7 clear: one hostile change
  *               (c[3] & 7: op, params, raw sflags c[2] | c[7] << 8, a source
  *               over the limit, unmapped destination, unmapped source, an
- *               unknown flag, rsvd); c[4..5] length (scaled by c[7] & 3:
+ *               unknown flag, rsvd or state); c[4..5] length (scaled by c[7] & 3:
  *               % 64, % 4096, as is, x 2), c[6] room (< 16: itself,
  *               < 200: (c[6] - 16) x 64, else 2 KiB steps to 96 KiB), c[7]
  *               bits 2-4 zero: check a NO_FLUSH output too; c[4..7] also

@@ -327,14 +327,16 @@ static bool gen_hostile(struct req *r)
 static bool gen_garbage(struct req *r)
 {
 	struct wd_soft_sqe *e = &r->sqe;
-	uint8_t *src = balloc(256), *trip = balloc(256);
+	uint8_t *src = balloc(256), *trip = balloc(384), *st;
 
 	if (!src || !trip)
 		return false;
-	memset(trip, TRIP_BYTE, 256);
+	memset(trip, TRIP_BYTE, 384);
 	r->kind = K_GARBAGE;
 	r->trip = trip;
-	r->trip_len = 256;
+	r->trip_len = 384;
+	/* a state address inside the tripwire, aligned as F_STATE wants */
+	st = trip + (-(uintptr_t)trip & (WD_SOFT_STATE_ALIGN - 1));
 	e->op = WD_SOFT_OP_COPY;
 	e->src = dev_addr(src);
 	e->src_len = 256;
@@ -342,11 +344,63 @@ static bool gen_garbage(struct req *r)
 	e->dst_len = 256;
 	switch (rndn(10)) {
 	case 0:
-		e->flags = (uint16_t)(4u << rndn(14));
 		r->expect = WD_SOFT_S_INVAL;
+		if (chance(50)) {	/* unknown flags */
+			e->flags = (uint16_t)(8u << rndn(13));
+			break;
+		}
+		/* F_STATE breaking one of its rules (wd_soft.h); the state
+		 * in the tripwire must keep its bytes
+		 */
+		e->flags = WD_SOFT_SQE_F_STATE;
+		e->op = WD_SOFT_OP_SHA256;
+		e->state = dev_addr(st);
+		e->sflags = chance(50) ? WD_SOFT_SF_FINISH : WD_SOFT_SF_NO_FLUSH;
+		if (e->sflags == WD_SOFT_SF_NO_FLUSH) {
+			e->dst = 0;
+			e->dst_len = 0;
+		}
+		switch (rndn(7)) {
+		case 0:		/* another op */
+			e->op = (uint16_t)(chance(50) ? rndn(WD_SOFT_OP_MAX) :
+					   rnd());
+			if (e->op == WD_SOFT_OP_SHA256)
+				e->op = WD_SOFT_OP_COPY;
+			break;
+		case 1:		/* a context (or a number) */
+			e->ctx = F.ctx && chance(50) ? F.ctx : (uint32_t)rnd() | 1;
+			break;
+		case 2:		/* other sflags */
+			e->sflags = (uint32_t)rnd();
+			if (e->sflags == WD_SOFT_SF_FINISH ||
+			    e->sflags == WD_SOFT_SF_NO_FLUSH)
+				e->sflags = WD_SOFT_SF_SYNC_FLUSH;
+			break;
+		case 3:		/* a state not aligned, or none */
+			e->state = chance(20) ? 0 :
+				   e->state + 1 + rndn(WD_SOFT_STATE_ALIGN - 1);
+			break;
+		case 4:		/* an update with a destination */
+			e->sflags = WD_SOFT_SF_NO_FLUSH;
+			e->dst = chance(50) ? dev_addr(trip) : 0;
+			e->dst_len = e->dst && chance(50) ? 0 : 1 + (uint32_t)rndn(256);
+			if (chance(30))
+				e->flags |= WD_SOFT_SQE_F_DST_SGL;
+			break;
+		case 5:		/* params */
+			e->params = (uint32_t)rnd() | 1;
+			break;
+		default:	/* rsvd */
+			e->rsvd[0] = rnd() | 1;
+			break;
+		}
 		break;
 	case 1:
-		e->rsvd[rndn(2)] = rnd() | 1;
+		/* rsvd, or a state without F_STATE */
+		if (rndn(2))
+			e->rsvd[0] = rnd() | 1;
+		else
+			e->state = rnd() | 1;
 		r->expect = WD_SOFT_S_INVAL;
 		break;
 	case 2:
@@ -375,7 +429,7 @@ static bool gen_garbage(struct req *r)
 		break;
 	case 8:		/* the context, with another op or unknown sflags */
 		if (!F.ctx) {
-			e->flags = 4;
+			e->flags = 8;	/* unknown */
 			r->expect = WD_SOFT_S_INVAL;
 			break;
 		}

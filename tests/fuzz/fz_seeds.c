@@ -426,11 +426,48 @@ int main(int argc, char **argv)
 	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 1, 0, 0, 0, 0);
 	s.sqe[1] = sqe(WD_SOFT_OP_MAX, 0, 0, 0, 0, 0);
 	s.sqe[2] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
-	s.sqe[2].flags = 4;
+	s.sqe[2].flags = 8;	/* unknown (4 is F_STATE) */
 	s.sqe[3] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
-	s.sqe[3].rsvd[1] = 1;
+	s.sqe[3].rsvd[0] = 1;
 	s.mem_len = 16;
 	emit("bad-descriptors", &s);
+
+	/* SHA-256 with its state in memory (F_STATE): updates, FINISH,
+	 * DST_SMALL; then the state read-only, misaligned, on another op,
+	 * out of reach
+	 */
+	{
+		static const uint32_t h0[8] = {
+			0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+		};
+		struct wd_soft_sha256_state st;
+		const uint64_t at = 0x8000;	/* the state, in RW and RO */
+		int i;
+
+		memset(&s, 0, sizeof(s));
+		memset(&st, 0, sizeof(st));
+		memcpy(st.h, h0, sizeof(h0));
+		s.nsqe = 4;
+		put(&s, 0, text, 2000);
+		put(&s, at, &st, sizeof(st));
+		s.sqe[0] = sqe(WD_SOFT_OP_SHA256, 0, RW(0), 1000, 0, 0);
+		s.sqe[1] = sqe(WD_SOFT_OP_SHA256, 0, RW(1000), 100, 0, 0);
+		s.sqe[2] = sqe(WD_SOFT_OP_SHA256, 0, RW(1100), 50, RW(DST), 32);
+		s.sqe[3] = sqe(WD_SOFT_OP_SHA256, 0, RW(1150), 7, RW(DST), 31);
+		for (i = 0; i < 4; i++) {
+			s.sqe[i].flags = WD_SOFT_SQE_F_STATE;
+			s.sqe[i].state = RW(at);
+			s.sqe[i].sflags = i < 2 ? WD_SOFT_SF_NO_FLUSH :
+				WD_SOFT_SF_FINISH;
+		}
+		emit("sha256-state", &s);
+		s.sqe[0].state = FZ_RO_BASE + at;	/* read-only */
+		s.sqe[1].state = RW(at) + 64;		/* misaligned */
+		s.sqe[2].op = WD_SOFT_OP_COPY;		/* another op */
+		s.sqe[3].state = 0xffff800000000000ull;	/* out of reach */
+		emit("sha256-state-bad", &s);
+	}
 
 	/* injected failures on two of three requests */
 	s.ctl = 2u << 3;

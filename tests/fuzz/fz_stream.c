@@ -816,7 +816,11 @@ static void fz_request(int qi, const u8 *c, bool fail)
 			sqe.flags = 1u << (2 + (c[3] >> 5 & 3));
 			break;
 		default:
-			sqe.rsvd[c[3] >> 6 & 1] = 1;
+			/* rsvd, or a state (F_STATE's, never a context's) */
+			if (c[3] >> 6 & 1)
+				sqe.state = 1;
+			else
+				sqe.rsvd[0] = 1;
 			break;
 		}
 	}
@@ -827,7 +831,7 @@ static void fz_request(int qi, const u8 *c, bool fail)
 	/* the checks, in the order of the datasheet */
 	if (fail)
 		expect = WD_SOFT_S_DEV_ERR;
-	else if (sqe.flags || sqe.rsvd[0] || sqe.rsvd[1])
+	else if (sqe.flags || sqe.rsvd[0] || sqe.state)
 		expect = WD_SOFT_S_INVAL;
 	else if (sqe.op >= WD_SOFT_OP_MAX)
 		expect = WD_SOFT_S_BAD_OP;

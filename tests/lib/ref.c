@@ -91,3 +91,48 @@ void ref_sha256(const void *buf, size_t len, uint8_t out[32])
 		out[4 * i + 3] = h[i];
 	}
 }
+
+void ref_sha256_init(struct ref_sha256 *s)
+{
+	static const uint32_t h0[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->h, h0, sizeof(h0));
+}
+
+void ref_sha256_update(struct ref_sha256 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--) {
+		s->buf[s->count++ % 64] = *p++;
+		if (s->count % 64 == 0)
+			block(s->h, s->buf);
+	}
+}
+
+void ref_sha256_final(const struct ref_sha256 *s, uint8_t out[32])
+{
+	struct ref_sha256 t = *s;
+	uint64_t bits = s->count << 3;
+	uint8_t pad = 0x80;
+
+	/* FIPS 180-4 5.1.1: 0x80, zeros to 56 mod 64, the bit length */
+	ref_sha256_update(&t, &pad, 1);
+	pad = 0;
+	while (t.count % 64 != 56)
+		ref_sha256_update(&t, &pad, 1);
+	for (int i = 7; i >= 0; i--) {
+		pad = (uint8_t)(bits >> (8 * i));
+		ref_sha256_update(&t, &pad, 1);
+	}
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = t.h[i] >> 24;
+		out[4 * i + 1] = t.h[i] >> 16;
+		out[4 * i + 2] = t.h[i] >> 8;
+		out[4 * i + 3] = t.h[i];
+	}
+}

@@ -22,4 +22,21 @@ uint32_t ref_crc32c(uint32_t crc, const void *buf, size_t len);
 /* SHA-256 of @len bytes into @out (32 bytes) */
 void ref_sha256(const void *buf, size_t len, uint8_t out[32]);
 
+/*
+ * SHA-256 in steps, with its state as struct wd_soft_sha256_state holds it
+ * (WD_SOFT_SQE_F_STATE): the hash value H(i), the bytes added (64 bits,
+ * the padding's bit length is count * 8 mod 2^64) and the last count % 64
+ * of them in buf (the rest of buf is never read). Any state may be set
+ * by hand and continued: the reference for a state the device was given.
+ */
+struct ref_sha256 {
+	uint32_t h[8];
+	uint64_t count;
+	uint8_t buf[64];
+};
+void ref_sha256_init(struct ref_sha256 *s);	/* H(0), count 0 */
+void ref_sha256_update(struct ref_sha256 *s, const void *data, size_t len);
+/* the digest of the state plus the padding; @s is left as it was */
+void ref_sha256_final(const struct ref_sha256 *s, uint8_t out[32]);
+
 #endif

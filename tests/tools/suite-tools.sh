@@ -174,7 +174,49 @@ ok bench_kernel $((rc + $?)) "$(tail -n 5 b.txt)"
 # comparison must have run, with numbers (other kernels may say unavailable)
 grep -E '^  AF_ALG .*sha256 +64 .* [0-9]+ ' b.txt > /dev/null && ! grep -q 'AF_ALG unavailable' b.txt
 ok bench_kernel_afalg_measured $? "$(grep AF_ALG b.txt | head -n 3)"
+# One engine three ways (the kernel suite's cryptoapi group): the rows, and
+# the ratios in the JSON. AF_ALG bound by driver name reaches the driver it
+# names: wd_soft's engines completed sha256-wd_soft's operations (their
+# debugfs counters, read by the harness around 200 operations: at least one
+# engine request per operation), and none of the CPU's own driver's. Rows
+# that take their time may be "too slow" on a loaded host: the checks are
+# of what was there and of counts, not of rates.
+grep -q '^cryptoapi,' b.csv && grep -q '"ratios": \[' b.json &&
+grep -q '"name": "sha256 64 B: AF_ALG->wd_soft / AF_ALG->' b.json
+ok bench_cryptoapi_rows $? "$(grep -A 12 'one engine three ways' b.txt)"
+per_op() {
+	sed -n "s/^cryptoapi,\"$1\",afalg,$2,$3,.*engine requests per op \([0-9.]*\)\"\$/\1/p" \
+		"${4:-b.csv}"
+}
+ws=$(per_op 'AF_ALG->crypto API->wd_soft' sha256 64)
+cpu=$(per_op "AF_ALG->CPU's own driver" sha256 64)
+[ -n "$ws" ] && [ -n "$cpu" ] && awk -v w="$ws" -v c="$cpu" 'BEGIN { exit !(w >= 1 && c == 0) }'
+ok bench_cryptoapi_bound_by_driver $? "engine requests per op: wd_soft '$ws', CPU '$cpu'"
 
 echo 9 > /sys/bus/wd_soft/del_device 2>/dev/null
+
+# The same group with half of wd_soft: uacce_mode=2 (no crypto API
+# drivers) makes AF_ALG->wd_soft a SKIP with a message and the ring is
+# tried; uacce_mode=0 (no /dev/uaN) the other way round. The run
+# succeeds both times. Last: wd_soft is reloaded (default parameters after).
+reload() { rmmod wd_soft 2>/dev/null; modprobe wd_soft "$@"; }
+if reload uacce_mode=2 2> m.err; then
+	$WDB --suite cryptoapi --quick --time 0.02 --no-trace > c2.txt 2>&1; rc=$?
+	grep -Eq '^  AF_ALG->crypto API->wd_soft +sha256 +SKIP: AF_ALG hash sha256-wd_soft' c2.txt &&
+	grep -E '^  uacce, one at a time \(spin\) +sha256 ' c2.txt > r.txt && ! grep -q SKIP r.txt
+	ok bench_cryptoapi_skip_uacce_mode_2 $((rc + $?)) "$(cat c2.txt)"
+else
+	skip bench_cryptoapi_skip_uacce_mode_2 "modprobe wd_soft uacce_mode=2: $(cat m.err)"
+fi
+if reload uacce_mode=0 2> m.err; then
+	$WDB --suite cryptoapi --quick --time 0.02 --no-trace --csv c0.csv > c0.txt 2>&1; rc=$?
+	ws=$(per_op 'AF_ALG->crypto API->wd_soft' sha256 64 c0.csv)
+	grep -Eq '^  uacce, one at a time \(spin\) +sha256 +SKIP: no uacce device' c0.txt &&
+	[ -n "$ws" ] && awk -v w="$ws" 'BEGIN { exit !(w >= 1) }'
+	ok bench_cryptoapi_uacce_mode_0 $((rc + $?)) "$(cat c0.txt)"
+else
+	skip bench_cryptoapi_uacce_mode_0 "modprobe wd_soft uacce_mode=0: $(cat m.err)"
+fi
+reload || fail bench_cryptoapi_reload "modprobe wd_soft failed"
 cd / && rm -rf "$T"
 [ "$fails" = 0 ]

@@ -65,6 +65,28 @@ t_bench_comp_rows() {
 	[[ ! -e text.pigz.gz && ! -e text.x3 ]]
 }
 check bench_comp_engines_rows t_bench_comp_rows
+# one engine three ways without a kernel device (as natively, or with
+# uacce_mode=0): the ring rows are skips, never the in-process device; the
+# run succeeds, with every ratio in the JSON (null where a row is missing)
+t_bench_cryptoapi() {
+	timeout 120 "$WDB" --suite cryptoapi --quick --time 0.02 --no-trace --json bk.json \
+		> bk.txt || return 1
+	[[ $(grep -Ec '^  uacce.* SKIP: no uacce device' bk.txt) == 12 ]] &&
+	python3 - bk.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [r for r in d["results"] if r["group"] == "cryptoapi"]
+assert len(rows) == 20, rows
+assert not any(r["ok"] for r in rows if r["kind"] != "afalg"), rows
+q = d["ratios"]
+assert len(q) == 16, q
+for x in q:
+    assert {"name", "ratio", "run", "detail"} <= x.keys(), x
+    assert x["ratio"] is None or isinstance(x["ratio"], (int, float)), x
+assert all(x["ratio"] is None for x in q if "uacce" in x["name"]), q
+PY
+}
+check bench_cryptoapi_no_kernel_device t_bench_cryptoapi
 check bench_comp_no_corpus bash -c 'timeout 120 "$0" --suite comp --corpus /nonexistent --no-trace | grep -q "no corpus"' "$WDB"
 check bench_bad_option bash -c '"$0" --time -1 2>/dev/null; [[ $? == 1 ]] && { "$0" --bogus 2>/dev/null; [[ $? == 1 ]]; }' "$WDB"
 check bench_stdout_write_error bash -c '"$0" --help > /dev/full 2> wf.err; [[ $? == 1 ]] && grep -q "No space left on device" wf.err' "$WDB"
@@ -84,6 +106,7 @@ assert [r["run"] for r in d["runs"]] == ["native"], d["runs"]
 assert len(d["results"]) == rows > 20, (len(d["results"]), rows)
 assert all(r["run"] == "native" and "ops_per_s" in r for r in d["results"])
 assert len(d["compression"]) == 13, d["compression"]
+assert d["ratios"] == [], d["ratios"]
 t = d["targets"]
 assert len(t) == 10, t
 for x in t:

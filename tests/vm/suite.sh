@@ -13,8 +13,8 @@ fail() { echo "FAIL: $1: $2"; }
 loaded() { [ -d /sys/module/$1 ]; }
 
 # test programs, in order
-# (then the wd tool's suite, then t_module: it unloads and reloads)
-PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_ring_queue t_rules t_rules_addr t_control t_hostile t_kill t_remove t_isolate t_fault t_fault_left t_trust t_trust_dev t_algs t_algs_comp t_stream_ring t_fair t_stress t_syscalls t_libwd"
+# (then the wd tool's suite, t_crypto.sh, then t_module: it unloads and reloads)
+PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_ring_queue t_rules t_rules_addr t_control t_hostile t_kill t_remove t_isolate t_fault t_fault_left t_trust t_trust_dev t_algs t_algs_comp t_sha_state t_stream_ring t_fair t_stress t_syscalls t_libwd"
 
 if ! loaded uacce || ! loaded wd_soft; then
 	fail suite.modules_loaded "uacce or wd_soft not loaded at start"
@@ -65,6 +65,15 @@ if [ -f "$here/suite-tools.sh" ]; then
 	left_loaded suite-tools
 else
 	fail suite-tools "no $here/suite-tools.sh"
+fi
+# the crypto API front door (t_crypto.sh: it reloads wd_soft with other
+# parameters and leaves the defaults), before t_module
+if [ -f "$here/t_crypto.sh" ]; then
+	echo "# running t_crypto.sh"
+	BIN=$BIN KO=$KO sh "$here/t_crypto.sh" || :
+	left_loaded t_crypto
+else
+	fail t_crypto "no $here/t_crypto.sh"
 fi
 run_prog t_module
 

@@ -214,8 +214,12 @@ static struct wd_soft_sqe garbage_sqe(struct t_q *h, bool sva, uint64_t *seed,
 		sqe.flags = (uint16_t)(rnd(seed) & 3);
 	if (r % 11 == 0)
 		sqe.params = (uint32_t)rnd(seed) % 12;
-	if (r % 13 == 0)
-		sqe.rsvd[r % 2] = rnd(seed);
+	if (r % 13 == 0) {
+		if (r % 2)
+			sqe.state = rnd(seed);	/* without F_STATE */
+		else
+			sqe.rsvd[0] = rnd(seed);
+	}
 	if (r % 17 == 0)
 		t_fill_random(&sqe, sizeof(sqe), r);
 	return sqe;

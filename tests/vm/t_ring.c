@@ -418,17 +418,23 @@ TEST(reserved_nonzero_inval)
 		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, 64, 64);
 
 		memset(dst, 0x11, 64);
-		/* rsvd[0], rsvd[1], and sflags without a context */
-		if (i < 2)
-			s.rsvd[i] = 1ull << (i * 20);
+		/* rsvd[0], a state without F_STATE, and sflags without
+		 * a context
+		 */
+		if (i == 0)
+			s.rsvd[0] = 1;
+		else if (i == 1)
+			s.state = 1ull << 20;
 		else
 			s.sflags = WD_SOFT_SF_FINISH;
 		T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);
 		for (int k = 0; k < 64; k++)
 			T_ASSERT_MSG(dst[k] == 0x11, "rejected request wrote dst");
 		s = t_sqe_nop(9);
-		if (i < 2)
-			s.rsvd[i] = ~0ull;
+		if (i == 0)
+			s.rsvd[0] = ~0ull;
+		else if (i == 1)
+			s.state = ~0ull;
 		else
 			s.sflags = ~0u;
 		T_EQ(run(&q, s).status, WD_SOFT_S_INVAL);

@@ -271,22 +271,24 @@ static void t_inval(enum mode m)
 	/* flags and reserved fields come first, whatever the op */
 	sqe = sqe_of(WD_SOFT_OP_COPY, 0, t_q_addr(&c.q, s), 10,
 		     t_q_addr(&c.q, d), 10);
-	sqe.flags = 1u << 2;
+	sqe.flags = 1u << 3;	/* 1u << 2 is F_STATE: t_sha_state */
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0x8000;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0;
-	for (int i = 0; i < 2; i++) {
-		sqe.rsvd[i] = 1ull << (i * 20);
-		ST(req(&c, sqe), WD_SOFT_S_INVAL);
-		sqe.rsvd[i] = 0;
-	}
+	/* rsvd, and a state without F_STATE (formerly rsvd[1]) */
+	sqe.rsvd[0] = 1;
+	ST(req(&c, sqe), WD_SOFT_S_INVAL);
+	sqe.rsvd[0] = 0;
+	sqe.state = 1ull << 20;
+	ST(req(&c, sqe), WD_SOFT_S_INVAL);
+	sqe.state = 0;
 	/* stream flags without a context */
 	sqe.sflags = WD_SOFT_SF_SYNC_FLUSH;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.sflags = 0;
 	sqe.op = 0x7777;
-	sqe.rsvd[1] = 5;
+	sqe.rsvd[0] = 5;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	/* params where they must be 0 */
 	for (unsigned int i = 0; i < sizeof(zero_params) / 2; i++) {

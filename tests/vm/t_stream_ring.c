@@ -254,7 +254,12 @@ static void hostile(enum mode m)
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
 	sq[nsq - 1].params = 6;				/* params on a context */
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
-	sq[nsq - 1].rsvd[1] = 1;
+	sq[nsq - 1].rsvd[0] = 1;
+	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));
+	sq[nsq - 1].state = 1;				/* a state without F_STATE */
+	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));
+	sq[nsq - 1].flags = WD_SOFT_SQE_F_STATE;	/* F_STATE on a context */
+	sq[nsq - 1].state = 4096;			/* aligned: the ctx refuses */
 	good[nsq] = 2;
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, WD_SOFT_SF_FINISH,
 		    data + 2 * (N / 3), N - 2 * (N / 3), NULL, 0));

@@ -10,6 +10,8 @@
  *              the null syscall, io_uring NOP, eventfd, the cache line, CPU
  *   measure.c  one point: best of N untimed runs, then strace's count
  *   suites.c   the native and kernel suites and their targets
+ *   cryptoapi.c  one engine three ways: AF_ALG to wd_soft's crypto API
+ *              driver, AF_ALG to the CPU's own driver, the uacce ring
  *   comp.c     compression against zlib, libdeflate and pigz
  *   report.c   the targets table, CSV, JSON, the plot
  */
@@ -29,7 +31,8 @@ struct spec {
 	char alg[16];
 	uint32_t size;
 	int batch, depth;
-	char dev[WD_DEV_PATH_MAX];
+	char dev[WD_DEV_PATH_MAX];	/* wd, wdsync: the device ("": discovery);
+					 * afalg: the driver to bind ("": alg) */
 };
 
 struct result {
@@ -45,6 +48,14 @@ struct target {
 	char name[96];
 	double value, goal;
 	bool higher_better, known;
+	char detail[160];
+};
+
+/* a ratio of two rows of this run: a figure, not held to any goal */
+struct ratio {
+	char name[96];
+	double value;
+	bool known;		/* both rows measured */
 	char detail[160];
 };
 
@@ -69,10 +80,13 @@ extern char wd_exe[PATH_MAX];	/* wd, for the compression rows */
 #define MAX_RESULTS	256
 #define MAX_TARGETS	20
 #define MAX_COMP	24
+#define MAX_RATIOS	32
 extern struct result results[MAX_RESULTS];
 extern int nresults;
 extern struct target targets[MAX_TARGETS];
 extern int ntargets;
+extern struct ratio ratios[MAX_RATIOS];
+extern int nratios;
 extern struct comp_row comp_rows[MAX_COMP];
 extern int ncomp;
 extern uint64_t corpus_size;
@@ -87,6 +101,10 @@ int bench_worker(int argc, char **argv);
 struct result *pt(const char *group, const char *label, const char *kind,
 		  const char *alg, uint32_t size, int batch, int depth,
 		  const char *dev);
+/* a row of the same shape that is not measured, with why (a skip) */
+struct result *pt_skip(const char *group, const char *label, const char *kind,
+		       const char *alg, uint32_t size, int batch, int depth,
+		       const char *dev, const char *why);
 void header(const char *title);
 
 /* suites.c */
@@ -95,12 +113,18 @@ void kernel_suite(bool quick);
 void target(const char *name, double value, double goal, bool higher,
 	    bool known, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* cryptoapi.c */
+void cryptoapi_suite(bool have_kernel, bool quick);
+
 /* comp.c */
 void comp_suite(const char *corpus, const char *dev, const char *dev2, bool quick);
 
 /* report.c */
 bool target_met(const struct target *t);
 void print_targets(void);
+void add_ratio(const char *name, const struct result *num,
+	       const struct result *den, const char *meaning);
+void print_ratios(void);
 int write_file(const char *path, void (*fn)(FILE *f));
 void write_csv(FILE *f);
 void write_json(FILE *f);

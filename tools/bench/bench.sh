@@ -2,11 +2,15 @@
 # make bench: wd-bench (tools/bench) natively and in the VM, each result
 # beside its comparisons, and the report in build/bench/ (docs/performance.md):
 #   results.json                 both runs for scripts: every row, the
-#                                compression rows, and "targets", each
+#                                compression rows, "ratios" (figures: each
+#                                {"name", "ratio", "run", "detail"}) and
+#                                "targets", each
 #                                {"name", "ratio", "goal", "better", "met", ...}
 #   native.txt/.csv/.json/.png   in-process device, io_uring, eventfd,
 #                                cache line, CPU, compression
-#   vm.txt, vm.csv, vm.json      uacce against AF_ALG and a syscall per request
+#   vm.txt, vm.csv, vm.json      uacce against AF_ALG and a syscall per request;
+#                                one engine three ways (AF_ALG to wd_soft's
+#                                crypto API driver, to the CPU's, the ring)
 #   corpus                       the compression input (64 MiB)
 # BENCH_ARGS adds options to both runs (e.g. --quick). BENCH_VM=0 skips the
 # VM run; BENCH_OUT (default build/bench) and BENCH_CORPUS (default
@@ -76,13 +80,13 @@ python3 - "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${runs[@]
 import datetime, json, sys
 res = {"commit": sys.argv[1],
        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-       "runs": [], "results": [], "compression": [], "targets": []}
+       "runs": [], "results": [], "compression": [], "ratios": [], "targets": []}
 for path in sys.argv[2:]:
     with open(path, encoding="utf-8") as f:
         run = json.load(f)
     res["runs"].append({k: v for k, v in run.items() if not isinstance(v, list)})
-    for key in ("results", "compression", "targets"):
-        res[key] += run[key]
+    for key in ("results", "compression", "ratios", "targets"):
+        res[key] += run.get(key, [])
 json.dump(res, sys.stdout, indent=2)
 print()
 PY

@@ -34,11 +34,14 @@ static void usage(FILE *f)
 	      "Measure each WarpDrive path beside its comparisons, in one run:\n"
 	      "  natively: the in-process device vs the cache-line round trip, eventfd,\n"
 	      "    io_uring NOP, the CPU; compression vs zlib, libdeflate, pigz -p 2\n"
-	      "  with a kernel device (/dev/uaN): uacce vs AF_ALG and a syscall per request\n"
+	      "  with a kernel device (/dev/uaN): uacce vs AF_ALG and a syscall per request;\n"
+	      "    one engine three ways: AF_ALG to wd_soft's crypto API driver, AF_ALG to\n"
+	      "    the CPU's own driver, the uacce ring\n"
 	      "then the project's targets as measured ratios.\n"
 	      "  --suite LIST     native,kernel,comp (default: native,comp natively,\n"
 	      "                   kernel where a kernel device exists); roundtrip: the\n"
-	      "                   first native group only\n"
+	      "                   first native group only; cryptoapi: the last kernel\n"
+	      "                   group only (three ways to one engine)\n"
 	      "  --device DEV     the in-process device to use (default local)\n"
 	      "  --corpus FILE    compression input (default build/bench/corpus)\n"
 	      "  --wd PATH        the wd tool for the compression rows (default: the wd\n"
@@ -144,6 +147,9 @@ static void run_suites(const struct opts *o)
 		else
 			kernel_suite(o->quick);
 	}
+	/* the crypto API's rows need no uacce device (uacce_mode=0) */
+	if (strstr(suite, "kernel") || strstr(suite, "cryptoapi"))
+		cryptoapi_suite(have_kernel, o->quick);
 	if (strstr(suite, "native") || strstr(suite, "roundtrip")) {
 		if (!wdt_have_local())
 			printf("\n== in-process device: not in this build: skipped\n");
@@ -172,6 +178,7 @@ static int bench(int argc, char **argv)
 	if (find_exes())
 		return 1;
 	run_suites(&o);
+	print_ratios();
 	print_targets();
 	if (o.csv)
 		status |= write_file(o.csv, write_csv);

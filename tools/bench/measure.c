@@ -201,11 +201,11 @@ static void count_syscalls(struct result *res)
 		snprintf(res->note, sizeof(res->note), "syscalls: %s", err);
 }
 
-static struct result *measure(const char *group, const char *label,
+/* a new row of @s, not measured yet */
+static struct result *new_row(const char *group, const char *label,
 			      const struct spec *s)
 {
 	struct result *res;
-	char sc[32] = "n/a";
 
 	if (nresults == MAX_RESULTS) {
 		wdt_err("too many results");
@@ -216,6 +216,15 @@ static struct result *measure(const char *group, const char *label,
 	res->s = *s;
 	snprintf(res->group, sizeof(res->group), "%s", group);
 	snprintf(res->label, sizeof(res->label), "%s", label);
+	return res;
+}
+
+static struct result *measure(const char *group, const char *label,
+			      const struct spec *s)
+{
+	struct result *res = new_row(group, label, s);
+	char sc[32] = "n/a";
+
 	if (!measure_rate(res)) {
 		row_failed(res);
 		return res;
@@ -232,9 +241,8 @@ static struct result *measure(const char *group, const char *label,
 	return res;
 }
 
-struct result *pt(const char *group, const char *label, const char *kind,
-			 const char *alg, uint32_t size, int batch, int depth,
-			 const char *dev)
+static struct spec mkspec(const char *kind, const char *alg, uint32_t size,
+			  int batch, int depth, const char *dev)
 {
 	struct spec s = { 0 };
 
@@ -244,7 +252,28 @@ struct result *pt(const char *group, const char *label, const char *kind,
 	s.batch = batch;
 	s.depth = depth;
 	snprintf(s.dev, sizeof(s.dev), "%s", dev ? dev : "");
+	return s;
+}
+
+struct result *pt(const char *group, const char *label, const char *kind,
+			 const char *alg, uint32_t size, int batch, int depth,
+			 const char *dev)
+{
+	struct spec s = mkspec(kind, alg, size, batch, depth, dev);
+
 	return measure(group, label, &s);
+}
+
+struct result *pt_skip(const char *group, const char *label, const char *kind,
+		       const char *alg, uint32_t size, int batch, int depth,
+		       const char *dev, const char *why)
+{
+	struct spec s = mkspec(kind, alg, size, batch, depth, dev);
+	struct result *res = new_row(group, label, &s);
+
+	snprintf(res->note, sizeof(res->note), "SKIP: %s", why);
+	row_failed(res);
+	return res;
 }
 
 void header(const char *title)

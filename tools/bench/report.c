@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * wd-bench: what a run measured, as the targets table on stdout, CSV, JSON
- * (for scripts: tools/bench/bench.sh merges the native and the VM run's
- * into build/bench/results.json) and a plot.
+ * wd-bench: what a run measured, as the ratios and targets tables on
+ * stdout, CSV, JSON (for scripts: tools/bench/bench.sh merges the native
+ * and the VM run's into build/bench/results.json) and a plot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +18,8 @@ struct result results[MAX_RESULTS];
 int nresults;
 struct target targets[MAX_TARGETS];
 int ntargets;
+struct ratio ratios[MAX_RATIOS];
+int nratios;
 struct comp_row comp_rows[MAX_COMP];
 int ncomp;
 uint64_t corpus_size;
@@ -39,6 +41,46 @@ void print_targets(void)
 		printf("  %-62s %8s  (target %s %.2f)  %-9s %s\n", t->name, v,
 		       t->higher_better ? ">=" : "<=", t->goal,
 		       !t->known ? "UNKNOWN" : target_met(t) ? "met" : "NOT MET", t->detail);
+	}
+}
+
+/*
+ * @num's op/s over @den's, both rows of this run; unknown when either was
+ * not measured. @meaning says what the ratio isolates.
+ */
+void add_ratio(const char *name, const struct result *num,
+	       const struct result *den, const char *meaning)
+{
+	struct ratio *q;
+
+	if (nratios == MAX_RATIOS) {
+		wdt_err("too many ratios");
+		exit(1);
+	}
+	q = &ratios[nratios++];
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->known = num && den && num->ok && den->ok && den->ops_s > 0;
+	q->value = q->known ? num->ops_s / den->ops_s : NAN;
+	if (q->known)
+		snprintf(q->detail, sizeof(q->detail), "%.0f op/s / %.0f op/s: %s",
+			 num->ops_s, den->ops_s, meaning);
+	else
+		snprintf(q->detail, sizeof(q->detail), "not measured: %s",
+			 num && !num->ok ? num->note : den && !den->ok ? den->note : "no row");
+}
+
+void print_ratios(void)
+{
+	if (!nratios)
+		return;
+	printf("\n== ratios (measured in this run; figures, not targets)\n");
+	for (int i = 0; i < nratios; i++) {
+		struct ratio *q = &ratios[i];
+		char v[16] = "n/a";
+
+		if (q->known)
+			snprintf(v, sizeof(v), "%.3f", q->value);
+		printf("  %-62s %8s  %s\n", q->name, v, q->detail);
 	}
 }
 
@@ -122,6 +164,16 @@ static void json_comp(FILE *f, const struct comp_row *c)
 	fputc('}', f);
 }
 
+/* A ratio: "ratio" the measured value (null when a row was not measured) */
+static void json_ratio(FILE *f, const struct ratio *q)
+{
+	json_kv(f, "{", "name", q->name);
+	json_num(f, "ratio", q->known, "%.4f", q->value);
+	json_kv(f, ", ", "run", opt_run);
+	json_kv(f, ", ", "detail", q->detail);
+	fputc('}', f);
+}
+
 /*
  * A target: "ratio" the measured value (null when a side was not
  * measured), "goal" the value it is held to, "better" which side of it
@@ -153,6 +205,11 @@ void write_json(FILE *f)
 	for (int i = 0; i < ncomp; i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
 		json_comp(f, &comp_rows[i]);
+	}
+	fprintf(f, "\n  ],\n  \"ratios\": [");
+	for (int i = 0; i < nratios; i++) {
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_ratio(f, &ratios[i]);
 	}
 	fprintf(f, "\n  ],\n  \"targets\": [");
 	for (int i = 0; i < ntargets; i++) {

@@ -123,6 +123,7 @@ enum wd_soft_op {
 /* SQE flags */
 #define WD_SOFT_SQE_F_SRC_SGL	(1u << 0) /* src points to src_len struct wd_soft_sge */
 #define WD_SOFT_SQE_F_DST_SGL	(1u << 1) /* dst points to dst_len struct wd_soft_sge */
+#define WD_SOFT_SQE_F_STATE	(1u << 2) /* SHA256: the digest's state is at sqe.state */
 
 /*
  * Submission entry. Addresses are process virtual addresses (SVA, PASID) or
@@ -138,9 +139,40 @@ struct wd_soft_sqe {
 	__u32 src_len;		/* bytes, or SGL entries with F_SRC_SGL */
 	__u32 dst_len;		/* bytes, or SGL entries with F_DST_SGL */
 	__u32 ctx;		/* stream context (WD_SOFT_CMD_CTX), 0: none */
-	__u32 sflags;		/* with ctx: WD_SOFT_SF_*; else 0 */
-	__u64 rsvd[2];		/* must be zero */
+	__u32 sflags;		/* with ctx or F_STATE: WD_SOFT_SF_*; else 0 */
+	__u64 state;		/* with F_STATE: struct wd_soft_sha256_state; else 0 */
+	__u64 rsvd[1];		/* must be zero */
 };
+
+/*
+ * Digest state in memory (WD_SOFT_SQE_F_STATE), for a SHA-256 digest spread
+ * over requests without a context: the submitter keeps the state, so it
+ * can copy, save and restore it (the kernel crypto API's export/import);
+ * the device keeps nothing between requests.
+ *
+ * Valid with op SHA256 and ctx 0 only (else WD_SOFT_S_INVAL). sqe.state is
+ * the address of a struct wd_soft_sha256_state (an address like src's, in
+ * the queue's memory model, never an SGL), aligned to 128 bytes so that it
+ * never spans two pages (else INVAL). sflags is the flush:
+ *  - WD_SOFT_SF_NO_FLUSH: update. The device reads the state, adds the
+ *    source and writes the state back, buf's bytes past count % 64 zeroed;
+ *    out_len 0. dst must be 0, dst_len 0 and F_DST_SGL clear (else INVAL).
+ *  - WD_SOFT_SF_FINISH: final. The device reads the state, adds the source
+ *    and writes the 32-byte digest to dst (DST_SMALL if dst_len < 32); the
+ *    state in memory is not written.
+ * Any other sflags: INVAL. The device reads the state once, before it
+ * reads the source, and writes it once, after; a request that fails
+ * leaves it as it was. Every value is a valid state: a wrong one gives a
+ * wrong digest, never an error. A new digest starts from FIPS 180-4's
+ * initial hash value H(0) with count 0.
+ */
+struct wd_soft_sha256_state {
+	__u32 h[8];		/* the hash value H(i), host byte order */
+	__u64 count;		/* bytes added so far, host byte order */
+	__u8 buf[64];		/* the last count % 64 bytes added */
+};
+
+#define WD_SOFT_STATE_ALIGN	128
 
 /* Scatter-gather entry, in process memory */
 struct wd_soft_sge {
