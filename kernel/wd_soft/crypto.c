@@ -524,7 +524,7 @@ static int wd_soft_comp_run(struct acomp_req *req, u16 op)
 		ret = wd_soft_crypto_sgl(&r->src, req->src, req->slen, gfp,
 					 &sqe->src, &sqe->src_len);
 		if (ret)
-			return ret;
+			goto err;
 		sqe->flags |= WD_SOFT_SQE_F_SRC_SGL;
 	}
 	ret = wd_soft_crypto_sgl(&r->dst, req->dst, req->dlen, gfp,
