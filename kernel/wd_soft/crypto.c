@@ -207,6 +207,22 @@ static int wd_soft_crypto_err(u32 status)
 	}
 }
 
+/*
+ * Count a completion: @done, the algorithm's counter, if the engines ran
+ * it (not CANCELED); errors apart. Returns the crypto API's error.
+ */
+static int wd_soft_crypto_count(struct wd_soft_dev *wdev, atomic64_t *done,
+				u32 status)
+{
+	int err = wd_soft_crypto_err(status);
+
+	if (status != WD_SOFT_S_CANCELED)
+		atomic64_inc(done);
+	if (err)
+		atomic64_inc(&wdev->crypto_stats.errors);
+	return err;
+}
+
 static int wd_soft_crypto_submit(struct wd_soft_dev *wdev,
 				 struct wd_soft_kreq *kr,
 				 struct crypto_async_request *base,
@@ -240,6 +256,21 @@ static bool wd_soft_is_sha256(struct ahash_request *req)
 	       SHA256_DIGEST_SIZE;
 }
 
+/* a CRC-32C's result: the complement of its register, little-endian */
+static void wd_soft_crc_result(struct ahash_request *req)
+{
+	put_unaligned_le32(~wd_soft_hash_rctx(req)->crc, req->result);
+}
+
+/* where the request's state lives, and its size (the tfm's statesize) */
+static void *wd_soft_hash_state(struct ahash_request *req, size_t *size)
+{
+	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
+
+	*size = crypto_ahash_statesize(crypto_ahash_reqtfm(req));
+	return wd_soft_is_sha256(req) ? (void *)wd_soft_sha_state(r) : &r->crc;
+}
+
 static void wd_soft_hash_done(struct wd_soft_kreq *kr,
 			      const struct wd_soft_cqe *cqe)
 {
@@ -248,19 +279,17 @@ static void wd_soft_hash_done(struct wd_soft_kreq *kr,
 	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
 	struct wd_soft_dev *wdev = wd_soft_hash_tfm(req)->wdev;
 	bool sha = kr->sqe.op == WD_SOFT_OP_SHA256;
-	int err = wd_soft_crypto_err(cqe->status);
+	int err;
 
 	wd_soft_crypto_sgl_free(&r->src);
-	if (cqe->status != WD_SOFT_S_CANCELED)
-		atomic64_inc(sha ? &wdev->crypto_stats.sha256 :
-				   &wdev->crypto_stats.crc32c);
+	err = wd_soft_crypto_count(wdev, sha ? &wdev->crypto_stats.sha256 :
+					       &wdev->crypto_stats.crc32c,
+				   cqe->status);
 	if (!err && !sha) {
 		r->crc = le32_to_cpu(r->crc_out);
 		if (r->final)
-			put_unaligned_le32(~r->crc, req->result);
+			wd_soft_crc_result(req);
 	}
-	if (err)
-		atomic64_inc(&wdev->crypto_stats.errors);
 	ahash_request_complete(req, err);
 }
 
@@ -314,16 +343,13 @@ static int wd_soft_hash_init(struct ahash_request *req)
 	struct wd_soft_sha256_state *st = wd_soft_sha_state(r);
 
 	if (wd_soft_is_sha256(req)) {
-		/* FIPS 180-4's H(0); the whole state, so export is defined */
+		/*
+		 * FIPS 180-4's H(0), by the kernel's own helper: the layouts
+		 * are one (algs.c checks it); the whole state is set, so an
+		 * export is defined
+		 */
 		memset(st, 0, sizeof(*st));
-		st->h[0] = SHA256_H0;
-		st->h[1] = SHA256_H1;
-		st->h[2] = SHA256_H2;
-		st->h[3] = SHA256_H3;
-		st->h[4] = SHA256_H4;
-		st->h[5] = SHA256_H5;
-		st->h[6] = SHA256_H6;
-		st->h[7] = SHA256_H7;
+		sha256_init((struct sha256_state *)st);
 	} else {
 		r->crc = wd_soft_hash_tfm(req)->key;
 	}
@@ -338,27 +364,25 @@ static int wd_soft_hash_update(struct ahash_request *req)
 	return wd_soft_hash_run(req, req->nbytes, false);
 }
 
-static int wd_soft_hash_finup(struct ahash_request *req)
+/* the last @nbytes of req->src, then the result */
+static int wd_soft_hash_end(struct ahash_request *req, unsigned int nbytes)
 {
-	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
-
 	/* a CRC's final is its complement: only an update needs the device */
-	if (!wd_soft_is_sha256(req) && !req->nbytes) {
-		put_unaligned_le32(~r->crc, req->result);
+	if (!wd_soft_is_sha256(req) && !nbytes) {
+		wd_soft_crc_result(req);
 		return 0;
 	}
-	return wd_soft_hash_run(req, req->nbytes, true);
+	return wd_soft_hash_run(req, nbytes, true);
+}
+
+static int wd_soft_hash_finup(struct ahash_request *req)
+{
+	return wd_soft_hash_end(req, req->nbytes);
 }
 
 static int wd_soft_hash_final(struct ahash_request *req)
 {
-	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
-
-	if (!wd_soft_is_sha256(req)) {
-		put_unaligned_le32(~r->crc, req->result);
-		return 0;
-	}
-	return wd_soft_hash_run(req, 0, true);
+	return wd_soft_hash_end(req, 0);
 }
 
 static int wd_soft_hash_digest(struct ahash_request *req)
@@ -368,25 +392,19 @@ static int wd_soft_hash_digest(struct ahash_request *req)
 
 static int wd_soft_hash_export(struct ahash_request *req, void *out)
 {
-	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
+	size_t size;
+	void *st = wd_soft_hash_state(req, &size);
 
-	if (wd_soft_is_sha256(req))
-		memcpy(out, wd_soft_sha_state(r),
-		       sizeof(struct wd_soft_sha256_state));
-	else
-		memcpy(out, &r->crc, sizeof(r->crc));
+	memcpy(out, st, size);
 	return 0;
 }
 
 static int wd_soft_hash_import(struct ahash_request *req, const void *in)
 {
-	struct wd_soft_hash_req *r = wd_soft_hash_rctx(req);
+	size_t size;
+	void *st = wd_soft_hash_state(req, &size);
 
-	if (wd_soft_is_sha256(req))
-		memcpy(wd_soft_sha_state(r), in,
-		       sizeof(struct wd_soft_sha256_state));
-	else
-		memcpy(&r->crc, in, sizeof(r->crc));
+	memcpy(st, in, size);
 	return 0;
 }
 
@@ -472,29 +490,33 @@ static struct wd_soft_crypto_tfm *wd_soft_comp_tfm(struct acomp_req *req)
 	return acomp_tfm_ctx(crypto_acomp_reqtfm(req));
 }
 
+/* a failed request gives back the output it had us allocate */
+static void wd_soft_comp_drop_dst(struct acomp_req *req)
+{
+	if (req->flags & CRYPTO_ACOMP_ALLOC_OUTPUT) {
+		sgl_free(req->dst);
+		req->dst = NULL;
+	}
+}
+
 static void wd_soft_comp_done(struct wd_soft_kreq *kr,
 			      const struct wd_soft_cqe *cqe)
 {
 	struct acomp_req *req = container_of(kr->base, struct acomp_req, base);
 	struct wd_soft_comp_req *r = acomp_request_ctx(req);
 	struct wd_soft_dev *wdev = wd_soft_comp_tfm(req)->wdev;
-	int err = wd_soft_crypto_err(cqe->status);
+	int err;
 
 	wd_soft_crypto_sgl_free(&r->src);
 	wd_soft_crypto_sgl_free(&r->dst);
-	if (cqe->status != WD_SOFT_S_CANCELED)
-		atomic64_inc(kr->sqe.op == WD_SOFT_OP_DEFLATE ?
-			     &wdev->crypto_stats.compress :
-			     &wdev->crypto_stats.decompress);
-	if (err) {
-		atomic64_inc(&wdev->crypto_stats.errors);
-		if (req->flags & CRYPTO_ACOMP_ALLOC_OUTPUT) {
-			sgl_free(req->dst);
-			req->dst = NULL;
-		}
-	} else {
+	err = wd_soft_crypto_count(wdev, kr->sqe.op == WD_SOFT_OP_DEFLATE ?
+					 &wdev->crypto_stats.compress :
+					 &wdev->crypto_stats.decompress,
+				   cqe->status);
+	if (err)
+		wd_soft_comp_drop_dst(req);
+	else
 		req->dlen = cqe->out_len;
-	}
 	acomp_request_complete(req, err);
 }
 
@@ -539,10 +561,7 @@ static int wd_soft_comp_run(struct acomp_req *req, u16 op)
 err:
 	wd_soft_crypto_sgl_free(&r->src);
 	wd_soft_crypto_sgl_free(&r->dst);
-	if (req->flags & CRYPTO_ACOMP_ALLOC_OUTPUT) {
-		sgl_free(req->dst);
-		req->dst = NULL;
-	}
+	wd_soft_comp_drop_dst(req);
 	return ret;
 }
 
@@ -603,9 +622,6 @@ static int wd_soft_crypto_register(void)
 	unsigned int i;
 	int ret = 0;
 
-	/* the engines read the state in the crypto API's own layout */
-	BUILD_BUG_ON(sizeof(struct wd_soft_sha256_state) !=
-		     sizeof(struct sha256_state));
 	if (!(wd_soft_crypto_registered & WD_SOFT_CRYPTO_AHASH)) {
 		for (i = 0; i < ARRAY_SIZE(wd_soft_ahash_algs); i++)
 			wd_soft_ahash_algs[i].halg.base.cra_priority =

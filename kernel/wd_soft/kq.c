@@ -70,9 +70,19 @@ void wd_soft_kq_wake(struct wd_soft_queue *q)
 }
 
 /*
- * Put @kr in the next ring slot and publish it: S1-S3 of the parking
- * handshake (wd_soft_core_queue_unpark() in engine/wd_soft_core.c).
- * Returns whether the engine must be kicked. Under kq->lock.
+ * S2-S3 of the parking handshake (wd_soft_core_queue_unpark() in
+ * engine/wd_soft_core.c), after an index was stored: whether the engine
+ * parked the queue and must be kicked. Under kq->lock.
+ */
+static bool wd_soft_kq_need_kick(struct wd_soft_kq *kq)
+{
+	smp_mb();	/* S2: the index stored, then the status read */
+	return READ_ONCE(kq->q.core.mmio->status) & WD_SOFT_ST_NEED_WAKEUP;
+}
+
+/*
+ * Put @kr in the next ring slot and publish it (S1), then say whether the
+ * engine must be kicked. Under kq->lock.
  */
 static bool wd_soft_kq_post(struct wd_soft_kq *kq, struct wd_soft_kreq *kr)
 {
@@ -84,8 +94,7 @@ static bool wd_soft_kq_post(struct wd_soft_kq *kq, struct wd_soft_kreq *kr)
 	kq->sq_tail++;
 	/* release: the SQE is seen before sq_tail (S1) */
 	smp_store_release(&core->mmio->sq_tail, kq->sq_tail);
-	smp_mb();						/* S2 */
-	return READ_ONCE(core->mmio->status) & WD_SOFT_ST_NEED_WAKEUP; /* S3 */
+	return wd_soft_kq_need_kick(kq);
 }
 
 static bool wd_soft_kq_full(struct wd_soft_kq *kq)
@@ -166,6 +175,23 @@ int wd_soft_kq_submit(struct wd_soft_dev *wdev, struct wd_soft_kreq *kr,
 	return ret;
 }
 
+/* @kr's completion, with BH disabled as wd_soft_kreq_done_t promises */
+static void wd_soft_kq_complete(struct wd_soft_kreq *kr,
+				const struct wd_soft_cqe *cqe)
+{
+	local_bh_disable();
+	kr->done(kr, cqe);
+	local_bh_enable();
+}
+
+/* A backlogged request leaves the backlog: the crypto API's -EINPROGRESS. */
+static void wd_soft_kq_started(struct wd_soft_kreq *kr)
+{
+	local_bh_disable();
+	kr->base->complete(kr->base, -EINPROGRESS);
+	local_bh_enable();
+}
+
 /* Complete @kr with a status of our own (its SQE never reached the device). */
 static void wd_soft_kq_fail(struct wd_soft_kreq *kr, u32 status)
 {
@@ -174,9 +200,7 @@ static void wd_soft_kq_fail(struct wd_soft_kreq *kr, u32 status)
 		.status = status,
 	};
 
-	local_bh_disable();
-	kr->done(kr, &cqe);
-	local_bh_enable();
+	wd_soft_kq_complete(kr, &cqe);
 }
 
 /*
@@ -208,9 +232,7 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 
 		/* our own ring: user_data is the pointer we wrote */
 		kr = (struct wd_soft_kreq *)(uintptr_t)cqe.user_data;
-		local_bh_disable();
-		kr->done(kr, &cqe);
-		local_bh_enable();
+		wd_soft_kq_complete(kr, &cqe);
 	}
 
 	spin_lock_bh(&kq->lock);
@@ -221,10 +243,8 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 		wd_soft_kq_post(kq, kr);
 	}
 	/* the device may wait for CQ room, or have new SQEs */
-	if (n || !list_empty(&started)) {
-		smp_mb();	/* S2: cq_head/sq_tail stored, then status read */
-		kick = READ_ONCE(core->mmio->status) & WD_SOFT_ST_NEED_WAKEUP;
-	}
+	if (n || !list_empty(&started))
+		kick = wd_soft_kq_need_kick(kq);
 	spin_unlock_bh(&kq->lock);
 	if (kick)
 		wd_soft_kq_kick(kq);
@@ -233,11 +253,8 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 	 * Before any later reap can complete them: reaps never overlap (one
 	 * work item, and destroy runs after it stopped).
 	 */
-	list_for_each_entry_safe(kr, next, &started, node) {
-		local_bh_disable();
-		kr->base->complete(kr->base, -EINPROGRESS);
-		local_bh_enable();
-	}
+	list_for_each_entry_safe(kr, next, &started, node)
+		wd_soft_kq_started(kr);
 	return n == WD_SOFT_DEPTH;
 }
 
@@ -317,9 +334,7 @@ static void wd_soft_kq_destroy(struct wd_soft_kq *kq)
 	list_for_each_entry_safe(kr, next, &left, node) {
 		list_del(&kr->node);
 		/* a backlogged request hears -EINPROGRESS before its end */
-		local_bh_disable();
-		kr->base->complete(kr->base, -EINPROGRESS);
-		local_bh_enable();
+		wd_soft_kq_started(kr);
 		wd_soft_kq_fail(kr, WD_SOFT_S_CANCELED);
 	}
 	wd_soft_kq_free(kq);
