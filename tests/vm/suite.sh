@@ -75,6 +75,14 @@ if [ -f "$here/t_crypto.sh" ]; then
 else
 	fail t_crypto "no $here/t_crypto.sh"
 fi
+# the user-space front doors on the kernel's device (t_front.sh)
+if [ -f "$here/t_front.sh" ]; then
+	echo "# running t_front.sh"
+	BIN=$BIN sh "$here/t_front.sh" || :
+	left_loaded t_front
+else
+	fail t_front "no $here/t_front.sh"
+fi
 run_prog t_module
 
 # unload/reload cycles with a queue used in between
