@@ -346,7 +346,7 @@ static void t_inflate_ref(void)
  * Random flushes, pieces and room: after every sync or full flush the
  * output so far inflates to the input so far; at the end, to all of it.
  */
-static void flush_run(int wbits, int level, size_t len, int kind)
+static void flush_run(int wbits, int level, size_t len, int kind, bool params)
 {
 	static const int flushes[] = { Z_NO_FLUSH, Z_NO_FLUSH, Z_NO_FLUSH,
 				       Z_SYNC_FLUSH, Z_FULL_FLUSH,
@@ -379,6 +379,13 @@ static void flush_run(int wbits, int level, size_t len, int kind)
 		} while (s.avail_in || (flush != Z_NO_FLUSH && !s.avail_out));
 		in += piece;
 		EQ(s.total_in, in);
+		if (params && rnd() % 8 == 0) {
+			/* new parameters mid-stream: a device stream migrates */
+			int lv = (int)(rnd() % 10), sg = rnd() % 4 ? 0 : Z_FILTERED;
+
+			s.avail_out = (uInt)(cap - s.total_out);
+			EQ(deflateParams(&s, lv, sg), Z_OK);
+		}
 		if (flush == Z_SYNC_FLUSH || flush == Z_FULL_FLUSH)
 			ref_check(wbits, c, s.total_out, d, in, NULL, 0, false);
 	}
@@ -405,7 +412,8 @@ static void t_flushes(void)
 	static const int wbits[] = { 15, -15, 31 };
 
 	for (int i = 0; i < 12; i++)
-		flush_run(wbits[i % 3], 1 + i % 9, 100000 + rnd_upto(600000), i % 3);
+		flush_run(wbits[i % 3], 1 + i % 9, 100000 + rnd_upto(600000), i % 3,
+			  i >= 6);
 }
 
 /* a stream staying below the threshold is software; one passing it, device */
@@ -1174,10 +1182,22 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* the library reads these when loaded: the tests expect the defaults
+	 * (T_ZLIB_KEEP_ENV=1 keeps them, to explore) */
+	if ((getenv("WD_ZLIB_THRESHOLD") || getenv("WD_ZLIB_FALLBACK")) &&
+	    !getenv("T_ZLIB_KEEP_ENV") && argc < 3) {
+		unsetenv("WD_ZLIB_THRESHOLD");
+		unsetenv("WD_ZLIB_FALLBACK");
+		execv("/proc/self/exe", argv);
+		return 2;
+	}
 	self_exe = realpath("/proc/self/exe", NULL);
 	if (!getenv("WD_DEV_PATH"))
 		setenv("WD_DEV_PATH", "local", 1);
 	ref_load();
+	/* the data and splits are fixed; T_ZLIB_SEED=N explores others */
+	if (getenv("T_ZLIB_SEED"))
+		rng_state ^= strtoull(getenv("T_ZLIB_SEED"), NULL, 0) * 0x9e3779b97f4a7c15ull;
 	if (argc == 3 && !strcmp(argv[1], "--child")) {
 		for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
 			if (!strcmp(argv[2], children[i].name)) {
