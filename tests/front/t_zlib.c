@@ -212,15 +212,19 @@ static unsigned char *our_deflate(const unsigned char *d, size_t len, int level,
 	z_stream s;
 	size_t cap = len + len / 8 + 1024;
 	unsigned char *c = malloc(cap);
+	uLong bound;
 
 	memset(&s, 0, sizeof(s));
 	EQ(deflateInit2(&s, level, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	bound = deflateBound(&s, len);
 	s.next_in = (Bytef *)d;
 	s.avail_in = (uInt)len;
 	s.next_out = c;
 	s.avail_out = (uInt)cap;
 	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
 	*clen = s.total_out;
+	/* what deflateBound() promises holds, device or not */
+	CHECK(*clen <= bound);
 	EQ(s.total_in, len);
 	EQ(deflateEnd(&s), Z_OK);
 	return c;
@@ -827,14 +831,28 @@ static void t_gz_compress(void)
 	gzFile f;
 
 	c = malloc(clen);
+	/* random data into compressBound(): the device's stream fits too */
+	{
+		unsigned char *r = make_data(len, 0);
+
+		EQ(compress2(c, &clen, r, len, 6), Z_OK);
+		ref_check(15, c, clen, r, len, NULL, 0, true);
+		free(r);
+		clen = compressBound(len);
+	}
 	EQ(compress2(c, &clen, d, len, 6), Z_OK);
+	olen = len - 1;		/* no room for the last byte */
+	EQ(uncompress(out, &olen, c, clen), Z_BUF_ERROR);
+	olen = len;		/* the stream cut short */
+	EQ(uncompress(out, &olen, c, clen / 2), Z_DATA_ERROR);
+	olen = len;
 	EQ(uncompress(out, &olen, c, clen), Z_OK);
 	EQ(olen, len);
 	CHECK(!memcmp(out, d, len));
 	ref_check(15, c, clen, d, len, NULL, 0, true);
 	b = stats();
-	EQ(b.deflate_dev, a.deflate_dev + 1);
-	EQ(b.inflate_dev, a.inflate_dev + 1);
+	EQ(b.deflate_dev, a.deflate_dev + 2);
+	EQ(b.inflate_dev, a.inflate_dev + 3);
 	fd = mkstemp(path);
 	CHECK(fd >= 0);
 	close(fd);
