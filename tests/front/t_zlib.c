@@ -32,6 +32,9 @@
 
 #include <zlib.h>
 #include "wd_zlib.h"
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 int wd_zlib_test_device(const char *spec, int del_id);
 
@@ -1152,6 +1155,143 @@ static void t_device_removed(void)
 	_exit(0);
 }
 
+
+/* the rest of the API: what forwards, what migrates, what refuses */
+static void t_api(void)
+{
+	size_t len = 200000, clen;
+	unsigned char *d = make_data(len, 1), *c = malloc(2 * len), *o = malloc(len);
+	struct wd_zlib_stats a, b;
+	z_stream s, t;
+	unsigned char buf[40000];
+	uInt n;
+	unsigned pend;
+	int bits;
+
+	/* deflateParams after staged bytes: software, our output first */
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 5000;
+	s.next_out = c;
+	s.avail_out = 3;
+	EQ(deflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(deflateParams(&s, 1, Z_DEFAULT_STRATEGY), Z_OK);
+	s.avail_in = (uInt)(len - 5000);
+	do {
+		s.avail_out = 1000;
+		EQ(deflatePending(&s, &pend, &bits), Z_OK);
+	} while (deflate(&s, Z_FINISH) == Z_OK);
+	ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+
+	/* a device stream: reset and used again, small then big */
+	a = stats();
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit(&s, 5), Z_OK);
+	for (int i = 0; i < 3; i++) {
+		size_t l = i == 1 ? 3000 : len;
+
+		s.next_in = d;
+		s.avail_in = (uInt)l;
+		s.next_out = c;
+		s.avail_out = (uInt)(2 * len);
+		EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+		ref_check(15, c, s.total_out, d, l, NULL, 0, true);
+		EQ(s.total_in, l);
+		if (i == 0) {
+			/* a device stream: tuning is the device's, no window */
+			EQ(deflateTune(&s, 4, 4, 16, 16), Z_OK);
+			n = sizeof(buf);
+			EQ(deflateGetDictionary(&s, buf, &n), Z_STREAM_ERROR);
+		}
+		EQ(deflateReset(&s), Z_OK);
+		EQ(s.total_in, 0);
+	}
+	EQ(deflateEnd(&s), Z_OK);
+	b = stats();
+	EQ(b.deflate_dev, a.deflate_dev + 2);
+	EQ(b.deflate_sw, a.deflate_sw + 1);
+
+	/* gzip header: software, read back by our inflateGetHeader */
+	{
+		gz_header h, r;
+		unsigned char name[64];
+
+		memset(&h, 0, sizeof(h));
+		h.name = (Bytef *)"warp.txt";
+		h.time = 12345;
+		h.hcrc = 1;
+		memset(&s, 0, sizeof(s));
+		EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+		EQ(deflateSetHeader(&s, &h), Z_OK);
+		s.next_in = d;
+		s.avail_in = (uInt)len;
+		s.next_out = c;
+		s.avail_out = (uInt)(2 * len);
+		EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+		clen = s.total_out;
+		EQ(deflateEnd(&s), Z_OK);
+		ref_check(31, c, clen, d, len, NULL, 0, true);
+		/* our device inflate parses it (FNAME, FHCRC) */
+		our_inflate_check(31, c, clen, d, len, true);
+		memset(&r, 0, sizeof(r));
+		r.name = name;
+		r.name_max = sizeof(name);
+		memset(&t, 0, sizeof(t));
+		EQ(inflateInit2(&t, 31), Z_OK);
+		EQ(inflateGetHeader(&t, &r), Z_OK);
+		t.next_in = c;
+		t.avail_in = (uInt)clen;
+		t.next_out = o;
+		t.avail_out = (uInt)len;
+		EQ(inflate(&t, Z_NO_FLUSH), Z_STREAM_END);
+		EQ(r.done, 1);
+		EQ(r.time, 12345);
+		CHECK(!strcmp((char *)name, "warp.txt"));
+		EQ(inflateEnd(&t), Z_OK);
+	}
+
+	/* inflate: on a device stream the window calls refuse, with a msg */
+	free(c);
+	c = our_deflate(d, len, 6, 15, &clen);
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	s.next_in = c;
+	s.avail_in = (uInt)clen / 2;
+	s.next_out = o;
+	s.avail_out = (uInt)len;
+	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(inflateCopy(&t, &s), Z_STREAM_ERROR);
+	CHECK(s.msg && strstr(s.msg, "wd_zlib"));
+	EQ(inflateMark(&s), -(1L << 16));
+	EQ(inflateSyncPoint(&s), Z_STREAM_ERROR);
+	n = sizeof(buf);
+	EQ(inflateGetDictionary(&s, buf, &n), Z_STREAM_ERROR);
+	s.avail_in = (uInt)(clen - clen / 2);
+	EQ(inflate(&s, Z_NO_FLUSH), Z_STREAM_END);
+	CHECK(!memcmp(o, d, len));
+	/* reset: a small first call now, software: the calls work */
+	EQ(inflateReset2(&s, -15), Z_OK);
+	EQ(inflateReset2(&s, 15), Z_OK);
+	s.next_in = c;
+	s.avail_in = 100;
+	s.next_out = o;
+	s.avail_out = (uInt)len;
+	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(inflateCopy(&t, &s), Z_OK);
+	CHECK(inflateMark(&s) >= 0);
+	t.avail_in = (uInt)clen - 100;
+	EQ(inflate(&t, Z_NO_FLUSH), Z_STREAM_END);
+	EQ(t.total_out, len);
+	CHECK(!memcmp(o, d, len));
+	EQ(inflateEnd(&t), Z_OK);
+	EQ(inflateEnd(&s), Z_OK);
+	free(c);
+	free(o);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1164,6 +1304,7 @@ static const struct test tests[] = {
 	{ "dictionary", t_dictionary },
 	{ "migrate", t_migrate },
 	{ "gz_compress", t_gz_compress },
+	{ "api", t_api },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
 	{ "nodev", t_nodev },
@@ -1188,13 +1329,13 @@ static int run_one(const struct test *t)
 		cur_test = t->name;
 		alarm(300);
 		t->fn();
+#ifdef __SANITIZE_ADDRESS__
+		if (__lsan_do_recoverable_leak_check())
+			FAIL("LeakSanitizer found leaks (above)");
+#endif
 		printf("PASS: %s.%s\n", prog, t->name);
 		fflush(stdout);
-#ifdef __SANITIZE_ADDRESS__
-		exit(0);	/* LeakSanitizer looks */
-#else
 		_exit(0);
-#endif
 	}
 	waitpid(pid, &st, 0);
 	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 77))
