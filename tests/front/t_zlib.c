@@ -1101,6 +1101,53 @@ static void c_nodev_fail(void)
 	EQ(stats().fallbacks, 1);
 }
 
+/* a child that exits (the library writes WD_ZLIB_STATS's line then) */
+static void c_stats(void)
+{
+	size_t clen, small;
+	unsigned char *d = make_data(100000, 1);
+	unsigned char *c = our_deflate(d, 100000, 6, 15, &clen);
+
+	free(our_deflate(d, 1000, 6, 15, &small));
+	our_inflate_check(15, c, clen, d, 100000, false);
+	free(c);
+	free(d);
+	fflush(stdout);
+	exit(0);
+}
+
+/* WD_ZLIB_STATS: one line per process at exit, its counters */
+static void t_stats_file(void)
+{
+	char path[] = "/tmp/t_zlib_stats_XXXXXX", line[512], env[64];
+	unsigned long long v[10];
+	int fd = mkstemp(path), pid, n;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	snprintf(env, sizeof(env), "WD_ZLIB_STATS=%s", path);
+	EQ(run_child("stats", env, NULL), 0);
+	f = fopen(path, "r");
+	CHECK(f && fgets(line, sizeof(line), f));
+	n = sscanf(line, "wd-zlib pid=%d deflate_dev=%llu deflate_sw=%llu inflate_dev=%llu inflate_sw=%llu dev_in_bytes=%llu sw_in_bytes=%llu dev_out_bytes=%llu sw_out_bytes=%llu fallbacks=%llu errors=%llu",
+		   &pid, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]);
+	EQ(n, 11);
+	CHECK(pid > 0);
+	EQ(v[0], 1);			/* deflate_dev */
+	EQ(v[1], 1);			/* deflate_sw */
+	EQ(v[2], 1);			/* inflate_dev */
+	/* device: 100000 in and the stream out, then the stream in and
+	 * 100000 out */
+	EQ(v[4], v[6]);
+	CHECK(v[4] > 100000);
+	EQ(v[5], 1000);			/* sw in: the small stream's */
+	CHECK(!fgets(line, sizeof(line), f));	/* one line */
+	fclose(f);
+	unlink(path);
+}
+
 static void t_nodev(void)
 {
 	EQ(run_child("nodev", "WD_DEV_PATH=/dev/ua_none", NULL), 0);
@@ -1225,6 +1272,21 @@ static void t_api(void)
 		EQ(deflatePending(&s, &pend, &bits), Z_OK);
 	} while (deflate(&s, Z_FINISH) == Z_OK);
 	ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+
+	/* deflatePrime on a device stream (pigz's empty fixed block after a
+	 * sync point): it migrates, the stream stays valid */
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 100000;
+	s.next_out = c;
+	s.avail_out = (uInt)(2 * len);
+	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
+	EQ(deflatePrime(&s, 10, 2), Z_OK);
+	s.avail_in = (uInt)(len - 100000);
+	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+	ref_check(-15, c, s.total_out, d, len, NULL, 0, true);
 	EQ(deflateEnd(&s), Z_OK);
 
 	/* a device stream: reset and used again, small then big */
@@ -1382,12 +1444,14 @@ static const struct test tests[] = {
 	{ "threads", t_threads },
 	{ "fork", t_fork },
 	{ "nodev", t_nodev },
+	{ "stats_file", t_stats_file },
 	{ "device_removed", t_device_removed },
 };
 
 static const struct test children[] = {
 	{ "nodev", c_nodev },
 	{ "nodev_fail", c_nodev_fail },
+	{ "stats", c_stats },
 };
 
 static int run_one(const struct test *t)
