@@ -1148,6 +1148,34 @@ static void t_stats_file(void)
 	unlink(path);
 }
 
+/* a program linked with the system's zlib, libwd_zlib preloaded: its
+ * versioned references bind to us (t_zlib_preload checks the rest) */
+static void t_preload(void)
+{
+	char lib[4096], helper[4096], env[4200];
+	char *dir = strdup(self_exe), *slash = strrchr(dir, '/');
+	pid_t pid;
+	int st;
+
+	*slash = 0;
+	snprintf(helper, sizeof(helper), "%s/../libexec/t_zlib_preload", dir);
+	snprintf(lib, sizeof(lib), "%s/../../front/lib/libwd_zlib.so.1", dir);
+	free(dir);
+	if (access(helper, X_OK) || access(lib, R_OK))
+		FAIL("%s or %s missing", helper, lib);
+	snprintf(env, sizeof(env), "LD_PRELOAD=%s", lib);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		putenv(env);
+		execl(helper, helper, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		FAIL("t_zlib_preload: status %#x", st);
+}
+
 static void t_nodev(void)
 {
 	EQ(run_child("nodev", "WD_DEV_PATH=/dev/ua_none", NULL), 0);
@@ -1443,6 +1471,7 @@ static const struct test tests[] = {
 	{ "api", t_api },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
+	{ "preload", t_preload },
 	{ "nodev", t_nodev },
 	{ "stats_file", t_stats_file },
 	{ "device_removed", t_device_removed },
