@@ -880,6 +880,40 @@ static void t_gz_compress(void)
 	free(d);
 }
 
+/* more device streams than a queue has contexts (64): the rest software */
+static void t_many_streams(void)
+{
+	enum { N = 80 };
+	size_t len = 30000;
+	unsigned char *d = make_data(len, 1), *c[N];
+	z_stream s[N];
+	struct wd_zlib_stats a = stats(), b;
+
+	for (int i = 0; i < N; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		EQ(deflateInit(&s[i], 1 + i % 9), Z_OK);
+		c[i] = malloc(2 * len);
+		s[i].next_in = d;
+		s[i].avail_in = 20000;		/* past the threshold: a context */
+		s[i].next_out = c[i];
+		s[i].avail_out = (uInt)(2 * len);
+		EQ(deflate(&s[i], Z_NO_FLUSH), Z_OK);
+	}
+	for (int i = 0; i < N; i++) {
+		s[i].avail_in = (uInt)(len - 20000);
+		EQ(deflate(&s[i], Z_FINISH), Z_STREAM_END);
+		ref_check(15, c[i], s[i].total_out, d, len, NULL, 0, true);
+		EQ(deflateEnd(&s[i]), Z_OK);
+		free(c[i]);
+	}
+	b = stats();
+	CHECK(b.fallbacks >= a.fallbacks + N - 64);
+	CHECK(b.deflate_dev >= a.deflate_dev + 1);
+	EQ(b.deflate_dev + b.deflate_sw, a.deflate_dev + a.deflate_sw + N);
+	EQ(b.errors, a.errors);
+	free(d);
+}
+
 /* ---- threads ---- */
 
 static void *thr_streams(void *arg)
@@ -1469,6 +1503,7 @@ static const struct test tests[] = {
 	{ "migrate", t_migrate },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
+	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
 	{ "preload", t_preload },
