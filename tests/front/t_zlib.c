@@ -1380,6 +1380,35 @@ static void t_api(void)
 	ref_check(-15, c, s.total_out, d, len, NULL, 0, true);
 	EQ(deflateEnd(&s), Z_OK);
 
+	/* deflateCopy of a device stream whose output is held back (a full
+	 * output buffer): both go on, both right */
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 150000;
+	s.next_out = c;
+	s.avail_out = 100;
+	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
+	EQ(s.avail_out, 0);
+	EQ(deflateCopy(&t, &s), Z_OK);
+	{
+		unsigned char *c2 = malloc(2 * len);
+		size_t head = s.total_out;
+
+		memcpy(c2, c, head);
+		t.next_out = c2 + head;
+		for (z_stream *z = &s; z; z = z == &s ? &t : NULL) {
+			z->avail_in += (uInt)(len - 150000);
+			z->avail_out = (uInt)(2 * len - head);
+			EQ(deflate(z, Z_FINISH), Z_STREAM_END);
+		}
+		ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+		ref_check(31, c2, t.total_out, d, len, NULL, 0, true);
+		EQ(deflateEnd(&t), Z_OK);
+		free(c2);
+	}
+	EQ(deflateEnd(&s), Z_OK);
+
 	/* a device stream: reset and used again, small then big */
 	a = stats();
 	memset(&s, 0, sizeof(s));
