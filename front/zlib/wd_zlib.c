@@ -1584,16 +1584,19 @@ static struct wz *wz_clone(z_streamp dest, z_streamp source, struct wz *w)
 	d->hist_len = 0;
 	d->tin = d->tout = d->sw_in = d->sw_out = 0;
 	d->ever_dev = d->dev_sent = false;
-	if ((w->st_len && (wz_reserve(&d->st, &d->st_cap, w->st_len) ||
-			   !memcpy(d->st, w->st, w->st_len))) ||
-	    (w->pend_len && (wz_reserve(&d->pend, &d->pend_cap, w->pend_len) ||
-			     !memcpy(d->pend, w->pend, w->pend_len))) ||
-	    (w->dict && (!(d->dict = malloc(w->dict_len ? w->dict_len : 1)) ||
-			 !memcpy(d->dict, w->dict, w->dict_len)))) {
+	if (wz_reserve(&d->st, &d->st_cap, w->st_len) ||
+	    wz_reserve(&d->pend, &d->pend_cap, w->pend_len) ||
+	    (w->dict && !(d->dict = malloc(w->dict_len ? w->dict_len : 1)))) {
 		wz_free_bufs(d);
 		free(d);
 		return NULL;
 	}
+	if (w->st_len)
+		memcpy(d->st, w->st, w->st_len);
+	if (w->pend_len)
+		memcpy(d->pend, w->pend, w->pend_len);
+	if (w->dict_len)
+		memcpy(d->dict, w->dict, w->dict_len);
 	memcpy(dest, source, sizeof(*dest));
 	dest->state = (struct internal_state *)d;
 	return d;
