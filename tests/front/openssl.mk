@@ -9,7 +9,10 @@
 #   t_ossl_cli     the openssl command: dgst against sha256sum, speed,
 #                  openssl.cnf, make install (t_ossl_cli.sh)
 # and build/native/libexec/ossl_crossover, the threshold's measurement
-# (tools/bench/openssl.sh runs it; not a test).
+# (tools/bench/openssl.sh runs it; not a test). For the VM (tests/vm/
+# suite.sh runs t_ossl when it is there), into build/vm/bin: t_ossl
+# (dynamic: libcrypto; the guest gets its libraries), ossl-modules/wd.so
+# (the same module: libwd.a drives /dev/uaN too) and ossl_crossover.
 .DEFAULT_GOAL := all
 
 OSSL_LIBEXEC := $(TOP)/build/native/libexec
@@ -34,6 +37,24 @@ $(NBIN)/t_ossl_cli: t_ossl_cli.sh | $(NBIN)
 $(OSSL_LIBEXEC)/ossl_crossover: ossl_crossover.c openssl.mk
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -o $@ $< -lcrypto
+
+OSSL_VBIN := $(TOP)/build/vm/bin
+
+$(OSSL_VBIN)/t_ossl: $(OSSL_TDEPS) $(LIB)/libwd-vm.a
+	@mkdir -p $(@D)
+	$(CC) $(OSSL_TCFLAGS) -o $@ t_ossl.c $(T_HARNESS_SRCS) \
+		$(LIB)/libwd-vm.a -lcrypto
+
+$(OSSL_VBIN)/ossl-modules/wd.so: $(FRONT)/ossl-modules/wd.so
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(OSSL_VBIN)/ossl_crossover: $(OSSL_LIBEXEC)/ossl_crossover
+	@mkdir -p $(@D)
+	cp $< $@
+
+TF_ALL += $(OSSL_VBIN)/t_ossl $(OSSL_VBIN)/ossl-modules/wd.so \
+	  $(OSSL_VBIN)/ossl_crossover
 
 TF_ALL += $(NBIN)/t_ossl $(NBIN)/t_ossl-asan $(NBIN)/t_ossl_cli \
 	  $(OSSL_LIBEXEC)/ossl_crossover

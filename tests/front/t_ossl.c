@@ -25,7 +25,11 @@
  *  - stats: WD_OSSL_STATS's line at exit, appended, nothing on
  *    stdout/stderr.
  * t_ossl loads build/front/ossl-modules/wd.so (the hook tests: ossl-test/),
- * t_ossl-asan the sanitized build (ossl-asan/) for all of them.
+ * t_ossl-asan the sanitized build (ossl-asan/) for all of them. In the VM
+ * (built without T_NATIVE into build/vm/bin, dynamic) the same tests run on
+ * the kernel's wd_soft (any device: WD_DEV_PATH unset) with the module in
+ * ossl-modules/ beside the program; the lost-device tests, which need the
+ * in-process device's hook, are skipped there.
  */
 #include "t.h"
 
@@ -53,7 +57,10 @@ static OSSL_LIB_CTX *g_lc;
 static OSSL_PROVIDER *g_prov;
 static EVP_MD *g_md;		/* wd's SHA-256 */
 
-/* build/front/<sub>, from where this program is (build/native/bin) */
+/*
+ * build/front/<sub>, from where this program is (build/native/bin); in the
+ * VM <sub> beside the program
+ */
 static void mod_dir(const char *sub, char *dir, size_t len)
 {
 	char exe[PATH_MAX];
@@ -62,7 +69,21 @@ static void mod_dir(const char *sub, char *dir, size_t len)
 	T_ASSERT(l > 0);
 	exe[l] = 0;
 	*strrchr(exe, '/') = 0;
+#ifdef T_NATIVE
 	T_ASSERT((size_t)snprintf(dir, len, "%s/../../front/%s", exe, sub) < len);
+#else
+	T_ASSERT((size_t)snprintf(dir, len, "%s/%s", exe, sub) < len);
+#endif
+}
+
+/* the device of the tests: the in-process one, or in the VM any */
+static void use_dev(void)
+{
+#ifdef T_NATIVE
+	setenv("WD_DEV_PATH", "local", 1);
+#else
+	unsetenv("WD_DEV_PATH");
+#endif
 }
 
 /* the provider from build/front/<sub> into a new library context, or NULL */
@@ -165,7 +186,7 @@ TEST(splits)
 	unsigned char *d = data(N, 1);
 	uint64_t seed = 42, dev = 0, soft = 0, dev_reqs = 0, soft_reqs = 0;
 
-	setenv("WD_DEV_PATH", "local", 1);
+	use_dev();
 	setenv("WD_OSSL_THRESHOLD", "10000", 1);
 	load();
 	T_EQ(counter("threshold"), THR);
@@ -206,7 +227,7 @@ T_TEST_TMO(big, 120)
 	unsigned char *d = data(n, 2);
 	EVP_MD_CTX *c;
 
-	setenv("WD_DEV_PATH", "local", 1);
+	use_dev();
 	unsetenv("WD_OSSL_THRESHOLD");
 	load();
 	T_EQ(counter("threshold"), 256 << 10);	/* the documented default */
@@ -231,7 +252,7 @@ TEST(copy)
 	T_ASSERT(b);
 	memcpy(b, a, CUT);
 	t_fill_random(b + CUT, N - CUT, 4);
-	setenv("WD_DEV_PATH", "local", 1);
+	use_dev();
 	setenv("WD_OSSL_THRESHOLD", "65536", 1);
 	load();
 	/* copied after a device update, then after software ones */
@@ -303,7 +324,7 @@ TEST(threads)
 	pthread_t th[TN];
 
 	t_data = data(TLEN, 5);
-	setenv("WD_DEV_PATH", "local", 1);
+	use_dev();
 	setenv("WD_OSSL_THRESHOLD", "50000", 1);
 	load();
 	for (uintptr_t i = 0; i < TN; i++)
@@ -337,7 +358,7 @@ TEST(fork_child)
 	EVP_MD_CTX *c;
 	pid_t pid;
 
-	setenv("WD_DEV_PATH", "local", 1);
+	use_dev();
 	setenv("WD_OSSL_THRESHOLD", "100000", 1);
 	/* no device, or a device refusing us, fails the update */
 	setenv("WD_OSSL_FALLBACK", "fail", 1);
@@ -426,6 +447,7 @@ TEST(no_device_fail)
  * @at-th request is in flight */
 static void lose_at(const char *at, const char *fallback)
 {
+	T_NEED_LOCAL("the test hook deletes an in-process device");
 	setenv("WD_OSSL_TEST_LOCAL_ID", "7", 1);
 	setenv("WD_DEV_PATH", "local/7", 1);
 	setenv("WD_OSSL_TEST_LOSE_AT", at, 1);
@@ -540,7 +562,7 @@ TEST(stats)
 		dup2(ofd, 1);
 		dup2(ofd, 2);
 		setenv("WD_OSSL_STATS", path, 1);
-		setenv("WD_DEV_PATH", "local", 1);
+		use_dev();
 		setenv("WD_OSSL_THRESHOLD", "100000", 1);
 		load();
 		c = start();
