@@ -12,6 +12,14 @@
  * opened under another one is released (the child's copy only) and a new
  * one opened. An -EPERM from libwd is handled the same way, once.
  *
+ * A device that goes away unmaps its rings: a queue that has not noticed
+ * yet would touch them and take a SIGBUS (docs/libwd.md, "Device
+ * removal"). So when a request finds its device gone, an epoch is bumped,
+ * and every thread drops a queue opened before it at its next use, before
+ * touching its ring. (A device removed while none of this process's
+ * requests is in flight is noticed by no one: the next request on it
+ * still meets libwd's SIGBUS.)
+ *
  * A request's state is a copy (the thread's, aligned as the device wants):
  * the context's state takes it back only after a completion that says OK,
  * so a request cancelled with its device, whatever the device did to the
@@ -29,6 +37,8 @@
 #define WD_OSSL_RETRY_MS	1000
 
 atomic_ulong wd_ossl_fork_gen;
+/* bumped when a request found its device gone */
+static atomic_ulong wd_ossl_dev_epoch;
 
 /**
  * struct wd_ossl_tq - a thread's queue
@@ -36,6 +46,7 @@ atomic_ulong wd_ossl_fork_gen;
  * @q: the queue, when @open
  * @open: @q is requested
  * @gen: wd_ossl_fork_gen when this was last used
+ * @epoch: wd_ossl_dev_epoch when @q was opened
  * @retry_ms: no open before this (CLOCK_MONOTONIC ms) after a failed one
  * @err: that open's error
  */
@@ -44,6 +55,7 @@ struct wd_ossl_tq {
 	struct wd_queue q;
 	bool open;
 	unsigned long gen;
+	unsigned long epoch;
 	int64_t retry_ms;
 	int err;
 };
@@ -109,6 +121,7 @@ static struct wd_ossl_tq *wd_ossl_tq_get(int *err)
 {
 	unsigned long gen = atomic_load_explicit(&wd_ossl_fork_gen,
 						 memory_order_relaxed);
+	unsigned long epoch = atomic_load(&wd_ossl_dev_epoch);
 	struct wd_ossl_tq *t;
 	int64_t now;
 	int ret;
@@ -143,6 +156,9 @@ static struct wd_ossl_tq *wd_ossl_tq_get(int *err)
 		t->retry_ms = 0;
 		t->gen = gen;
 	}
+	/* a device went away since: this queue may be on it */
+	if (t->open && t->epoch != epoch)
+		wd_ossl_tq_drop(t);
 	if (t->open)
 		return t;
 	now = wd_ossl_now_ms();
@@ -161,6 +177,7 @@ static struct wd_ossl_tq *wd_ossl_tq_get(int *err)
 		return NULL;
 	}
 	t->open = true;
+	t->epoch = epoch;
 	t->retry_ms = 0;
 	return t;
 }
@@ -223,6 +240,8 @@ int wd_ossl_dev_update(struct wd_sha256_state *st, const uint8_t *data,
 		}
 		if (ret) {
 			WD_OSSL_COUNT(errors, 1);
+			if (ret == -ENODEV || ret == -ECANCELED)
+				atomic_fetch_add(&wd_ossl_dev_epoch, 1);
 			wd_ossl_tq_drop(t);
 			return ret;
 		}

@@ -19,8 +19,9 @@
  *  - no device (WD_DEV_PATH=/dev/ua_nonexistent): software gives the
  *    right digests, fail fails the update and the digest;
  *  - device lost mid-digest (the test build's hook deletes the in-process
- *    instance while a request is in flight): software continues exactly,
- *    fail fails;
+ *    instance while a request is in flight; in the VM the test deletes a
+ *    wd_soft instance whose engines it holds): software continues
+ *    exactly, fail fails;
  *  - parameters: identity, digest sizes, threshold, bad settings refused;
  *  - stats: WD_OSSL_STATS's line at exit, appended, nothing on
  *    stdout/stderr.
@@ -37,6 +38,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -491,6 +494,79 @@ TEST(lost_fail)
 	T_EQ(counter("offloaded-requests"), 1);
 	T_EQ(counter("fallbacks"), 0);
 	free(d);
+}
+
+/*
+ * The same on the kernel's wd_soft (VM), with no hook: an instance of our
+ * own, its engines held so that the update's request stays in flight, the
+ * instance deleted once the updating thread sleeps waiting for it.
+ */
+struct lk {
+	EVP_MD_CTX *c;
+	const unsigned char *p;
+	_Atomic pid_t tid;
+	int ret;
+};
+
+static void *lk_update(void *arg)
+{
+	struct lk *l = arg;
+
+	atomic_store(&l->tid, t_gettid());
+	l->ret = EVP_DigestUpdate(l->c, l->p, 100000);
+	return NULL;
+}
+
+static void lost_kernel(const char *fallback)
+{
+	enum { N = 400000 };
+	unsigned char *d = data(N, 12), md[32];
+	struct lk l = { 0 };
+	struct t_inst in;
+	unsigned int len;
+	char path[32];
+	pthread_t th;
+
+	T_NEED_KERNEL("deletes a wd_soft instance with a request in flight");
+	in = t_inst_create("mode=sva");
+	setenv("WD_DEV_PATH", t_dev_path(in.ua, path), 1);
+	setenv("WD_OSSL_THRESHOLD", "1000", 1);
+	setenv("WD_OSSL_FALLBACK", fallback, 1);
+	load();
+	l.c = start();
+	upd(l.c, d, 100000);			/* on the device */
+	t_hold(in.id, true);
+	l.p = d + 100000;
+	T_EQ(pthread_create(&th, NULL, lk_update, &l), 0);
+	T_WAIT_UNTIL(atomic_load(&l.tid), "the updating thread did not start");
+	t_wait_asleep_in(atomic_load(&l.tid), SYS_poll, SYS_ppoll,
+			 "the update on the held device");
+	t_inst_delete(&in);			/* the device goes */
+	T_EQ(pthread_join(th, NULL), 0);
+	T_EQ(counter("offloaded-requests"), 1);
+	if (!strcmp(fallback, "software")) {
+		T_EQ(l.ret, 1);
+		upd(l.c, d + 200000, N - 200000);
+		check(l.c, d, N, "device deleted mid-digest, software");
+		T_ASSERT(counter("fallbacks") >= 2);
+	} else {
+		T_EQ(l.ret, 0);
+		T_EQ(EVP_DigestFinal_ex(l.c, md, &len), 0);
+		EVP_MD_CTX_free(l.c);
+		T_EQ(counter("fallbacks"), 0);
+	}
+	T_ASSERT(counter("errors") >= 1);
+	free(d);
+}
+
+TEST(lost_kernel_software)
+{
+	lost_kernel("software");
+}
+
+TEST(lost_kernel_fail)
+{
+	lost_kernel("fail");
 }
 
 /* ---- parameters ---- */
