@@ -13,7 +13,7 @@
  *  - copy: EVP_MD_CTX_copy_ex mid-digest (after device and software
  *    updates), both continued differently;
  *  - threads: threads with contexts of their own, and one context handed
- *    from thread to thread;
+ *    from thread to thread; (VM) a thread's queue released when it exits;
  *  - fork: a child continues a digest on a queue of its own (fallback
  *    fail: the parent's queue would fail it), its counters its own;
  *  - no device (WD_DEV_PATH=/dev/ua_nonexistent): software gives the
@@ -350,6 +350,50 @@ TEST(threads)
 	T_EQ(counter("errors"), 0);
 	T_EQ(counter("fallbacks"), 0);
 	free(t_data);
+}
+
+/*
+ * VM: a thread's queue is the thread's, released when it exits (the
+ * device's free queues say so: available_instances)
+ */
+static pthread_barrier_t q_bar;
+static unsigned char *q_data;
+
+static void *queue_thread(void *arg)
+{
+	EVP_MD_CTX *c = start();
+
+	(void)arg;
+	upd(c, q_data, 100000);		/* this thread's queue opens */
+	check(c, q_data, 100000, "thread");
+	pthread_barrier_wait(&q_bar);	/* the main thread counts */
+	pthread_barrier_wait(&q_bar);
+	return NULL;
+}
+
+TEST(thread_exit_releases)
+{
+	struct t_inst in;
+	char path[32];
+	long long n0;
+	pthread_t th;
+
+	T_NEED_KERNEL("counts the device's free queues (available_instances)");
+	in = t_inst_create("mode=sva");
+	q_data = data(100000, 13);
+	setenv("WD_DEV_PATH", t_dev_path(in.ua, path), 1);
+	setenv("WD_OSSL_THRESHOLD", "1000", 1);
+	load();
+	n0 = t_attr_ll(in.ua, "available_instances");
+	T_EQ(pthread_barrier_init(&q_bar, NULL, 2), 0);
+	T_EQ(pthread_create(&th, NULL, queue_thread, NULL), 0);
+	pthread_barrier_wait(&q_bar);
+	T_EQ(t_attr_ll(in.ua, "available_instances"), n0 - 1);
+	pthread_barrier_wait(&q_bar);
+	T_EQ(pthread_join(th, NULL), 0);
+	T_WAIT_UNTIL(t_attr_ll(in.ua, "available_instances") == n0,
+		     "the exited thread's queue is still taken");
+	free(q_data);
 }
 
 /* ---- fork ---- */
