@@ -55,6 +55,11 @@ run_prog() {
 for p in $PROGS; do
 	run_prog "$p"
 done
+# the OpenSSL provider "wd" on the kernel device (tests/front/openssl.mk:
+# t_ossl, dynamic, with its module in ossl-modules/), when front/ is built
+if [ -x "$BIN/t_ossl" ]; then
+	run_prog t_ossl
+fi
 
 # the wd tool on the kernel device (tests/tools/suite-tools.sh), before
 # t_module reloads the modules

@@ -12,6 +12,9 @@
 #                                one engine three ways (AF_ALG to wd_soft's
 #                                crypto API driver, to the CPU's, the ring)
 #   corpus                       the compression input (64 MiB)
+#   openssl.txt, openssl.csv     the OpenSSL provider "wd" beside the default
+#                                provider, and its threshold's crossover
+#                                (tools/bench/openssl.sh)
 # BENCH_ARGS adds options to both runs (e.g. --quick). BENCH_VM=0 skips the
 # VM run; BENCH_OUT (default build/bench) and BENCH_CORPUS (default
 # $BENCH_OUT/corpus, made here when missing) move the files (the tests use
@@ -46,6 +49,12 @@ echo "== native: $bench ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086
 "$bench" --run native --corpus "$corpus" --csv "$out/native.csv" --json "$out/native.json" \
 	--plot "$out/native.png" ${BENCH_ARGS:-} | tee "$out/native.txt"
+
+# The OpenSSL provider beside the default one, and its threshold's
+# crossover (openssl.txt, openssl.csv; docs/openssl.md).
+echo
+echo "== native: the OpenSSL provider wd (tools/bench/openssl.sh)"
+tools/bench/openssl.sh "$out" || echo "bench.sh: tools/bench/openssl.sh failed" >&2
 
 if ((vm)); then
 	# The VM: wd-vm puts the kernel's own crypto modules (af_alg,
