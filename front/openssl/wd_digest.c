@@ -2,9 +2,12 @@
 /*
  * wd_digest.c: SHA-256 of the provider "wd". The context is one struct
  * wd_sha256_state (libwd 1.3: the state the caller keeps), so:
- *  - an update of at least the threshold goes to the device, which reads
- *    and writes that state (wd_queue.c); a smaller one, and the final,
- *    run here on the same state through OpenSSL's SHA256_CTX
+ *  - the device gets requests of at least the threshold, which read and
+ *    write that state (wd_queue.c): an update that big goes as it is;
+ *    smaller ones are gathered in the context's buffer until it holds a
+ *    threshold's worth (callers such as openssl dgst update 8 KiB at a
+ *    time); what is left in the buffer at the final, and the final, run
+ *    here on the same state through OpenSSL's SHA256_CTX
  *    (engine/sha256-user.h: import, update, export);
  *  - a device lost mid-digest leaves the state at the last request that
  *    completed OK: software continues from there (WD_OSSL_FALLBACK
@@ -33,12 +36,19 @@ _Static_assert(sizeof(struct wd_sha256_state) ==
  * struct wd_ossl_sha - a SHA-256 digest context
  * @st: the digest's state, the only one (device and software share it)
  * @prov: the provider context it was made by
+ * @buf: input gathered for the device, not yet in @st (grown on demand,
+ *	never beyond the threshold)
+ * @len: bytes in @buf
+ * @cap: @buf's size
  * @failed: an update failed (WD_OSSL_FALLBACK=fail): no result until the
  *	next init
  */
 struct wd_ossl_sha {
 	_Alignas(WD_SHA256_STATE_ALIGN) struct wd_sha256_state st;
 	const struct wd_ossl_prov *prov;
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
 	bool failed;
 };
 
@@ -67,15 +77,32 @@ static void *wd_ossl_sha_newctx(void *provctx)
 
 static void wd_ossl_sha_freectx(void *vc)
 {
-	free(vc);
+	struct wd_ossl_sha *c = vc;
+
+	if (c)
+		free(c->buf);
+	free(c);
 }
 
 static void *wd_ossl_sha_dupctx(void *vc)
 {
+	const struct wd_ossl_sha *o = vc;
 	struct wd_ossl_sha *c = wd_ossl_sha_alloc();
 
-	if (c)
-		memcpy(c, vc, sizeof(*c));
+	if (!c)
+		return NULL;
+	memcpy(c, o, sizeof(*c));
+	c->buf = NULL;
+	c->cap = 0;
+	if (o->len) {
+		c->buf = malloc(o->len);
+		if (!c->buf) {
+			free(c);
+			return NULL;
+		}
+		c->cap = o->len;
+		memcpy(c->buf, o->buf, o->len);
+	}
 	return c;
 }
 
@@ -85,6 +112,7 @@ static int wd_ossl_sha_init(void *vc, const OSSL_PARAM params[])
 
 	(void)params;		/* SHA-256 has no settable parameters */
 	wd_sha256_state_init(&c->st);
+	c->len = 0;
 	c->failed = false;
 	return 1;
 }
@@ -131,22 +159,19 @@ static int wd_ossl_sha_soft(struct wd_ossl_sha *c, const uint8_t *in,
 	return 1;
 }
 
-static int wd_ossl_sha_update(void *vc, const unsigned char *in, size_t inl)
+/*
+ * @len bytes at @in into @c's state on the device: 1, or (the device
+ * failed) on with software for what it did not take, or 0 (WD_OSSL_FALLBACK
+ * fail: the digest fails).
+ */
+static int wd_ossl_sha_dev(struct wd_ossl_sha *c, const uint8_t *in,
+			   size_t len)
 {
-	struct wd_ossl_sha *c = vc;
 	const struct wd_ossl_prov *p = c->prov;
 	size_t done = 0;
 	int ret;
 
-	if (c->failed) {
-		wd_ossl_err(p, WD_OSSL_R_FAILED, "an earlier update failed");
-		return 0;
-	}
-	if (!inl)
-		return 1;
-	if (inl < p->threshold)
-		return wd_ossl_sha_soft(c, in, inl);
-	ret = wd_ossl_dev_update(&c->st, in, inl, &done);
+	ret = wd_ossl_dev_update(&c->st, in, len, &done);
 	if (!ret)
 		return 1;
 	/* the state holds exactly the first @done bytes */
@@ -154,11 +179,76 @@ static int wd_ossl_sha_update(void *vc, const unsigned char *in, size_t inl)
 		c->failed = true;
 		wd_ossl_err(p, WD_OSSL_R_DEVICE,
 			    "device: %s after %zu of %zu bytes",
-			    strerror(-ret), done, inl);
+			    strerror(-ret), done, len);
 		return 0;
 	}
 	WD_OSSL_COUNT(fallbacks, 1);
-	return wd_ossl_sha_soft(c, in + done, inl - done);
+	return wd_ossl_sha_soft(c, in + done, len - done);
+}
+
+/* room in @c's buffer for @want more bytes (at most the threshold in all):
+ * 1, or 0 (no memory) */
+static int wd_ossl_sha_room(struct wd_ossl_sha *c, size_t want)
+{
+	size_t cap = c->cap ? c->cap : 4096;
+	uint8_t *b;
+
+	if (c->len + want <= c->cap)
+		return 1;
+	while (cap < c->len + want)
+		cap *= 2;
+	if (cap > c->prov->threshold)
+		cap = c->prov->threshold;
+	b = realloc(c->buf, cap);
+	if (!b)
+		return 0;
+	c->buf = b;
+	c->cap = cap;
+	return 1;
+}
+
+static int wd_ossl_sha_update(void *vc, const unsigned char *in, size_t inl)
+{
+	struct wd_ossl_sha *c = vc;
+	const struct wd_ossl_prov *p = c->prov;
+	size_t thr = p->threshold, take;
+
+	if (c->failed) {
+		wd_ossl_err(p, WD_OSSL_R_FAILED, "an earlier update failed");
+		return 0;
+	}
+	if (!inl)
+		return 1;
+	if (c->len) {
+		/* top the gathered input up to the threshold, send it */
+		take = thr - c->len < inl ? thr - c->len : inl;
+		if (!wd_ossl_sha_room(c, take)) {
+			wd_ossl_err(p, WD_OSSL_R_NOMEM, "%zu bytes to gather",
+				    c->len + take);
+			return 0;
+		}
+		memcpy(c->buf + c->len, in, take);
+		c->len += take;
+		in += take;
+		inl -= take;
+		if (c->len < thr)
+			return 1;
+		c->len = 0;
+		if (!wd_ossl_sha_dev(c, c->buf, thr))
+			return 0;
+	}
+	if (!inl)
+		return 1;
+	if (inl >= thr)
+		return wd_ossl_sha_dev(c, in, inl);
+	/* thr > inl > 0 here, so thr is not 0 */
+	if (!wd_ossl_sha_room(c, inl)) {
+		wd_ossl_err(p, WD_OSSL_R_NOMEM, "%zu bytes to gather", inl);
+		return 0;
+	}
+	memcpy(c->buf, in, inl);
+	c->len = inl;
+	return 1;
 }
 
 static int wd_ossl_sha_final(void *vc, unsigned char *out, size_t *outl,
@@ -178,7 +268,15 @@ static int wd_ossl_sha_final(void *vc, unsigned char *out, size_t *outl,
 			    WD_SHA256_SIZE);
 		return 0;
 	}
-	/* at most a block and the padding: never worth a request */
+	/* what was gathered is less than a request's worth, and the final
+	 * is at most a block and the padding: software */
+	if (c->len) {
+		size_t n = c->len;
+
+		c->len = 0;
+		if (!wd_ossl_sha_soft(c, c->buf, n))
+			return 0;
+	}
 	wd_ossl_sha_import(&u, &c->st);
 	if (wd_soft_sha256_user_final(&u, out))
 		return 0;

@@ -45,6 +45,7 @@ enum wd_ossl_reason {
 	WD_OSSL_R_DEVICE = 1,	/* the device could not take an update */
 	WD_OSSL_R_FAILED,	/* the digest failed before: no result */
 	WD_OSSL_R_BAD_ARG,	/* a caller's argument */
+	WD_OSSL_R_NOMEM,	/* no memory for the gathered input */
 };
 
 /**

@@ -161,6 +161,7 @@ static const OSSL_ITEM wd_ossl_reasons[] = {
 	{ WD_OSSL_R_DEVICE, "WarpDrive device failed (WD_OSSL_FALLBACK=fail)" },
 	{ WD_OSSL_R_FAILED, "digest failed earlier" },
 	{ WD_OSSL_R_BAD_ARG, "bad argument" },
+	{ WD_OSSL_R_NOMEM, "out of memory" },
 	{ 0, NULL }
 };
 
