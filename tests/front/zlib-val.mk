@@ -1,0 +1,48 @@
+# zlib-val.mk: the zlib front door (front/zlib, docs/zlib.md) validated by
+# suites and tools nobody here wrote, included by tests/front/Makefile:
+#   build/native/bin/t_zlib_python   Debian's Python test_zlib, test_gzip,
+#                                    test_zipfile, test_tarfile, preloaded
+#   build/native/bin/t_zlib_pigz     pigz and pigz -d preloaded, against gzip
+#   build/native/bin/t_zlib_gzfile   the gz* file API and the one-shots, a
+#                                    program linked with -lwd_zlib
+#   build/native/bin/t_zlib_gzfile-preload  the same program linked with -lz,
+#                                    run with the library preloaded
+#   build/native/bin/t_zlib_install  make -C front install, pkg-config, run
+#   build/native/libexec/t_zlib_env.sh  the setup the scripts source
+#   build/native/libexec/bench_zlib  make bench's threshold measurement
+#                                    (tools/bench/bench.sh; docs/zlib.md)
+# (tests/run.sh runs every executable of build/native/bin.)
+TZV_LIBDIR  := $(FRONT)/lib
+TZV_LIB     := $(TZV_LIBDIR)/libwd_zlib.so.1
+TZV_NLIBEXEC := $(TOP)/build/native/libexec
+TZV_SCRIPTS := $(addprefix $(NBIN)/,t_zlib_python t_zlib_pigz t_zlib_install)
+TZV_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/zlib \
+	       -DTZV_LIB='"$(TZV_LIB)"'
+TZV_WDZLIB  := -L$(TZV_LIBDIR) -Wl,-rpath,$(TZV_LIBDIR) -lwd_zlib
+# (only once the tree has the library: front/zlib/build.mk)
+ifneq ($(wildcard $(TOP)/front/zlib/build.mk),)
+TF_ALL += $(TZV_SCRIPTS) $(TZV_NLIBEXEC)/t_zlib_env.sh $(NBIN)/t_zlib_gzfile \
+	  $(NBIN)/t_zlib_gzfile-preload $(TZV_NLIBEXEC)/bench_zlib
+endif
+
+$(TZV_SCRIPTS): $(NBIN)/%: %.sh | $(NBIN)
+	cp $< $@
+	chmod 755 $@
+
+$(TZV_NLIBEXEC)/t_zlib_env.sh: t_zlib_env.sh | $(TZV_NLIBEXEC)
+	cp $< $@
+
+# linked with the front door as a program replacing -lz would be
+$(NBIN)/t_zlib_gzfile: t_zlib_gzfile.c zlib-val.mk $(TZV_LIB) | $(NBIN)
+	$(CC) $(TZV_CFLAGS) -o $@ $< $(TZV_WDZLIB)
+
+# linked with the system zlib: the program re-executes itself with the front
+# door in LD_PRELOAD
+$(NBIN)/t_zlib_gzfile-preload: t_zlib_gzfile.c zlib-val.mk | $(NBIN)
+	$(CC) $(TZV_CFLAGS) -DTZV_PRELOAD -o $@ $< -lz
+
+$(TZV_NLIBEXEC)/bench_zlib: bench_zlib.c zlib-val.mk $(TZV_LIB) | $(TZV_NLIBEXEC)
+	$(CC) $(TZV_CFLAGS) -o $@ $< $(TZV_WDZLIB)
+
+$(TZV_NLIBEXEC):
+	mkdir -p $@
