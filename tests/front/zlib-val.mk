@@ -9,6 +9,8 @@
 #                                    run with the library preloaded
 #   build/native/bin/t_zlib_install  make -C front install, pkg-config, run
 #   build/native/libexec/t_zlib_env.sh  the setup the scripts source
+#   build/native/libexec/t_zlib_api.py  t_zlib_python's cases of Python's
+#                                    zlib API on device-sized inputs
 #   build/native/libexec/bench_zlib  make bench's threshold measurement
 #                                    (tools/bench/bench.sh; docs/zlib.md)
 # (tests/run.sh runs every executable of build/native/bin.)
@@ -21,7 +23,7 @@ TZV_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/z
 TZV_WDZLIB  := -L$(TZV_LIBDIR) -Wl,-rpath,$(TZV_LIBDIR) -lwd_zlib
 # (only once the tree has the library: front/zlib/build.mk)
 ifneq ($(wildcard $(TOP)/front/zlib/build.mk),)
-TF_ALL += $(TZV_SCRIPTS) $(TZV_NLIBEXEC)/t_zlib_env.sh $(NBIN)/t_zlib_gzfile \
+TF_ALL += $(TZV_SCRIPTS) $(TZV_NLIBEXEC)/t_zlib_env.sh $(TZV_NLIBEXEC)/t_zlib_api.py $(NBIN)/t_zlib_gzfile \
 	  $(NBIN)/t_zlib_gzfile-preload $(TZV_NLIBEXEC)/bench_zlib
 endif
 
@@ -29,7 +31,7 @@ $(TZV_SCRIPTS): $(NBIN)/%: %.sh | $(NBIN)
 	cp $< $@
 	chmod 755 $@
 
-$(TZV_NLIBEXEC)/t_zlib_env.sh: t_zlib_env.sh | $(TZV_NLIBEXEC)
+$(TZV_NLIBEXEC)/t_zlib_env.sh $(TZV_NLIBEXEC)/t_zlib_api.py: $(TZV_NLIBEXEC)/%: % | $(TZV_NLIBEXEC)
 	cp $< $@
 
 # linked with the front door as a program replacing -lz would be
