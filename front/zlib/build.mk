@@ -17,6 +17,8 @@
 #               versions, generated from libz.so.1's dynamic table
 #   wd_zlib-asan-all.o  the same over libwd-asan.a and a sanitized wd_zlib.c,
 #               for the tests' static ASan+UBSan program
+# included before front/Makefile's own `all`: keep it the default goal
+.DEFAULT_GOAL := all
 ZL_DIR     := $(TOP)/front/zlib
 ZL_B       := $(OUT)/zlib
 ZL_LIBDIR  := $(OUT)/lib
@@ -27,7 +29,7 @@ ZL_LIBZ_SO ?= $(firstword $(wildcard /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x8
 ZL_ENGINE  := deflate.o trees.o inflate.o inffast.o inftrees.o infback.o zutil.o adler32.o crc32.o
 ZL_GZ      := gzclose.o gzlib.o gzread.o gzwrite.o compress.o uncompr.o
 ZL_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror -fPIC -pthread \
-	      -fvisibility=hidden -I$(TOP)/include -I$(ZL_DIR)
+	      -fvisibility=hidden -I$(TOP)/include -I$(TOP)/lib -I$(ZL_DIR)
 ZL_LDLIBS  := -pthread $(filter-out -lz,$(WDL_LDLIBS))
 ZL_DEPS    := $(ZL_DIR)/wd_zlib.c $(ZL_DIR)/wd_zlib.h $(ZL_DIR)/build.mk $(TOP)/include/wd.h
 
@@ -65,7 +67,7 @@ $(ZL_B)/libwd-asan-priv.a: $(LIB)/libwd-asan.a $(ZL_B)/rename.txt
 $(ZL_B)/exports.txt: $(ZL_LIBZ_SO) $(ZL_DIR)/build.mk
 	@mkdir -p $(@D)
 	{ objdump -T $(ZL_LIBZ_SO) | awk '$$2 == "g" && $$3 == "DF" { print $$NF }'; \
-	  echo wd_zlib_get_stats; } | sort -u > $@.tmp && \
+	  echo wd_zlib_get_stats; echo wd_zlib_test_device; } | sort -u > $@.tmp && \
 		test $$(wc -l < $@.tmp) -gt 80 && mv $@.tmp $@
 
 # the version script: libz.so.1's versions, each inheriting the one before;
@@ -77,7 +79,7 @@ $(ZL_B)/wd_zlib.map: $(ZL_LIBZ_SO) $(ZL_DIR)/build.mk
 		$$1 != v { if (v != "") printf "}%s;\n", p; p = (v == "" ? "" : " " v); \
 			   v = $$1; printf "%s {\n  global:\n", v } \
 		{ printf "    %s;\n", $$2 } \
-		END { printf "}%s;\nWD_ZLIB_1.0 {\n  global:\n    wd_zlib_get_stats;\n};\n", p }' \
+		END { printf "}%s;\nWD_ZLIB_1.0 {\n  global:\n    wd_zlib_get_stats;\n};\nWD_ZLIB_PRIVATE {\n  global:\n    wd_zlib_test_device;\n};\n", p }' \
 		> $@.tmp && grep -q deflatePrime $@.tmp && mv $@.tmp $@
 
 $(ZL_B)/wd_zlib.o: $(ZL_DEPS)

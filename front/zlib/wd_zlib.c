@@ -99,6 +99,20 @@ WZ_EXPORT void wd_zlib_get_stats(struct wd_zlib_stats *st)
 	st->errors = atomic_load(&wz_st_errors);
 }
 
+/*
+ * For t_zlib only (version node WD_ZLIB_PRIVATE, not in wd_zlib.h): create
+ * (@spec, "ID mode=...") or delete (@del_id >= 0) an in-process device
+ * instance of this library's own libwd, so that a test can take the device
+ * away from under a stream deterministically. 0 or a negative errno.
+ */
+#include "wd_ctl.h"
+WZ_EXPORT int wd_zlib_test_device(const char *spec, int del_id)
+{
+	if (spec)
+		return wd_ctl_new_device(WD_CTL_LOCAL, spec);
+	return wd_ctl_del_device(WD_CTL_LOCAL, del_id);
+}
+
 /* ------------------------------------------------------------------ */
 /* Queues: one per thread, shared by reference with the streams on it   */
 /* ------------------------------------------------------------------ */
@@ -514,6 +528,12 @@ static int wz_dev_open(struct wz *w, uint32_t op, uint32_t level)
 	pthread_mutex_unlock(&q->lock);
 	if (err) {
 		w->ds = NULL;
+		if ((err == -ENODEV || err == -EIO) && wz_tq == q) {
+			/* the device went: the next stream asks for a new queue */
+			wz_tq = NULL;
+			pthread_setspecific(wz_key, NULL);
+			wz_q_put(q);
+		}
 		wz_q_put(q);
 		return err;
 	}
