@@ -10,12 +10,16 @@
  * a child process (this program again, with --child MODE); the counters
  * (wd_zlib_get_stats) show each mode went where it was sent.
  *
- *   bench_zlib [--quick] [--out DIR]   (make bench: tools/bench/bench.sh,
+ *   bench_zlib [--quick] [--runs N] [--ms MS] [--out DIR]
+ *                                      (make bench: tools/bench/bench.sh,
  *                                       DIR build/bench: zlib.txt, zlib.csv)
  *
- * Time per call: the median of 5 rounds, each as many calls as fill
- * --ms milliseconds (default 100; --quick 20). Exit status 1 when a mode
- * did not go where it was sent or a round trip failed.
+ * Time per call: in each child the median of 5 rounds, each as many calls
+ * as fill --ms milliseconds (default 50); the modes' children alternate
+ * --runs times (default 5) and the median of their results is taken, so
+ * that the shared machine's changing load weighs on both modes alike
+ * (--quick: one run of 20 ms rounds). Exit status 1 when a mode did not go
+ * where it was sent or a round trip failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -140,15 +144,18 @@ static int child(int ms)
 	return 0;
 }
 
+#define RUNS_MAX 9
 struct mode {
 	const char *name, *threshold;
-	double comp[NSIZES], uncomp[NSIZES];
+	double comp[NSIZES], uncomp[NSIZES];	/* the median of the runs' */
+	double rc[RUNS_MAX][NSIZES], ru[RUNS_MAX][NSIZES];
 	unsigned long clen[NSIZES];
 	unsigned long long st[4];
 };
 
-/* run this program as the child with the mode's environment, read its table */
-static int measure(const char *self, struct mode *m, int ms)
+/* run this program as the child with the mode's environment, read its
+ * table into run @run; the counters add up */
+static int measure(const char *self, struct mode *m, int ms, int run)
 {
 	char cmd[4096], line[256];
 	FILE *p;
@@ -161,13 +168,16 @@ static int measure(const char *self, struct mode *m, int ms)
 	if (!p)
 		return -1;
 	while (fgets(line, sizeof(line), p)) {
+		unsigned long long st[4];
 		size_t sz;
 
-		if (sscanf(line, "stats %llu %llu %llu %llu", &m->st[0], &m->st[1], &m->st[2],
-			   &m->st[3]) == 4)
+		if (sscanf(line, "stats %llu %llu %llu %llu", &st[0], &st[1], &st[2], &st[3]) == 4) {
+			for (int i = 0; i < 4; i++)
+				m->st[i] += st[i];
 			continue;
-		if (n < NSIZES && sscanf(line, "%zu %lf %lf %lu", &sz, &m->comp[n], &m->uncomp[n],
-					 &m->clen[n]) == 4 && sz == sizes[n])
+		}
+		if (n < NSIZES && sscanf(line, "%zu %lf %lf %lu", &sz, &m->rc[run][n],
+					 &m->ru[run][n], &m->clen[n]) == 4 && sz == sizes[n])
 			n++;
 	}
 	rc = pclose(p);
@@ -189,7 +199,7 @@ int main(int argc, char **argv)
 	struct mode dev = { .name = "device", .threshold = "0" };
 	struct mode sw = { .name = "software", .threshold = "1099511627776" };
 	const char *out = NULL;
-	int ms = 100, is_child = 0;
+	int ms = 50, runs = 5, is_child = 0;
 	char self[4096];
 	ssize_t sl;
 
@@ -197,14 +207,18 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--child"))
 			is_child = 1;
 		else if (!strcmp(argv[i], "--quick"))
-			ms = 20;
+			ms = 20, runs = 1;
+		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--ms") && i + 1 < argc)
 			ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			out = argv[++i];
 		else
-			return fprintf(stderr, "usage: bench_zlib [--quick] [--ms MS] [--out DIR]\n"), 2;
+			return fprintf(stderr, "usage: bench_zlib [--quick] [--runs N] [--ms MS] [--out DIR]\n"), 2;
 	}
+	if (runs < 1 || runs > RUNS_MAX || ms < 1)
+		return fprintf(stderr, "bench_zlib: --runs 1..%d, --ms > 0\n", RUNS_MAX), 2;
 	if (is_child)
 		return child(ms);
 
@@ -212,9 +226,27 @@ int main(int argc, char **argv)
 	if (sl <= 0)
 		return 1;
 	self[sl] = 0;
-	if (measure(self, &dev, ms) || measure(self, &sw, ms)) {
-		fprintf(stderr, "bench_zlib: a measurement failed\n");
-		return 1;
+	/* the modes alternate, so that a change of the (shared) machine's load
+	 * weighs on both alike; per size, the median of the runs */
+	for (int r = 0; r < runs; r++) {
+		if (measure(self, &dev, ms, r) || measure(self, &sw, ms, r)) {
+			fprintf(stderr, "bench_zlib: a measurement failed\n");
+			return 1;
+		}
+	}
+	for (struct mode *m = &dev; m; m = m == &dev ? &sw : NULL) {
+		for (unsigned s = 0; s < NSIZES; s++) {
+			double c[RUNS_MAX], u[RUNS_MAX];
+
+			for (int r = 0; r < runs; r++) {
+				c[r] = m->rc[r][s];
+				u[r] = m->ru[r][s];
+			}
+			qsort(c, runs, sizeof(double), cmp_double);
+			qsort(u, runs, sizeof(double), cmp_double);
+			m->comp[s] = c[runs / 2];
+			m->uncomp[s] = u[runs / 2];
+		}
 	}
 
 	FILE *txt = stdout, *csv = NULL;
@@ -240,9 +272,10 @@ int main(int argc, char **argv)
 
 		fprintf(f, "libwd_zlib one-shots, level 6, text-like data, in-process device "
 			   "(WD_DEV_PATH=%s); device: WD_ZLIB_THRESHOLD=%s, software: %s; "
-			   "median of %d rounds of %d ms; load average %.2f %.2f %.2f, %ld CPUs\n",
+			   "per call: median over %d alternating runs of each mode of the median of %d rounds of %d ms; "
+			   "load average %.2f %.2f %.2f, %ld CPUs\n",
 			getenv("WD_DEV_PATH") ? getenv("WD_DEV_PATH") : "local", dev.threshold,
-			sw.threshold, ROUNDS, ms, load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN));
+			sw.threshold, runs, ROUNDS, ms, load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN));
 		fprintf(f, "%10s %10s | %12s %12s %7s | %12s %12s %7s\n", "size", "compressed",
 			"compress2 dev", "sw (us)", "sw/dev", "uncompress dev", "sw (us)", "sw/dev");
 		for (unsigned s = 0; s < NSIZES; s++) {
