@@ -13,7 +13,9 @@
 #                                    zlib API on device-sized inputs
 #   build/native/libexec/bench_zlib  make bench's threshold measurement
 #                                    (tools/bench/bench.sh; docs/zlib.md)
-# (tests/run.sh runs every executable of build/native/bin.)
+# (tests/run.sh runs every executable of build/native/bin.) By hand, not
+# built here: tests/front/vm_zlib.sh, pigz and t_zlib_gzfile* preloaded in
+# the VM on /dev/uaN (one VM boot).
 TZV_LIBDIR  := $(FRONT)/lib
 TZV_LIB     := $(TZV_LIBDIR)/libwd_zlib.so.1
 TZV_NLIBEXEC := $(TOP)/build/native/libexec
