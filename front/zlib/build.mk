@@ -58,10 +58,15 @@ $(ZL_B)/zengine.o: $(ZL_B)/zobj/.done $(ZL_B)/rename.txt
 $(ZL_B)/zgz.o: $(ZL_B)/zobj/.done
 	ld -r -o $@ $(addprefix $(ZL_B)/zobj/,$(ZL_GZ))
 
+# libwd's engine must call the private zlib: no deflate*/inflate* left
+# unrenamed (they would be our wrappers: endless recursion)
+zl_priv = objcopy --redefine-syms=$(ZL_B)/rename.txt $1 $@.tmp && \
+	if nm $@.tmp | grep -E ' U (deflate|inflate)'; then \
+		echo "$@: zlib calls left unrenamed"; rm -f $@.tmp; exit 1; fi && mv $@.tmp $@
 $(ZL_B)/libwd-priv.a: $(LIB)/libwd.a $(ZL_B)/rename.txt
-	objcopy --redefine-syms=$(ZL_B)/rename.txt $(LIB)/libwd.a $@
+	$(call zl_priv,$(LIB)/libwd.a)
 $(ZL_B)/libwd-asan-priv.a: $(LIB)/libwd-asan.a $(ZL_B)/rename.txt
-	objcopy --redefine-syms=$(ZL_B)/rename.txt $(LIB)/libwd-asan.a $@
+	$(call zl_priv,$(LIB)/libwd-asan.a)
 
 # what we export: libz.so.1's functions, and ours
 $(ZL_B)/exports.txt: $(ZL_LIBZ_SO) $(ZL_DIR)/build.mk
