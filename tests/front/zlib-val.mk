@@ -22,6 +22,7 @@ TZV_NLIBEXEC := $(TOP)/build/native/libexec
 TZV_SCRIPTS := $(addprefix $(NBIN)/,t_zlib_python t_zlib_pigz t_zlib_install)
 TZV_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/zlib \
 	       -DTZV_LIB='"$(TZV_LIB)"'
+TZV_HDR     := zlib-val.mk $(TOP)/front/zlib/wd_zlib.h
 TZV_WDZLIB  := -L$(TZV_LIBDIR) -Wl,-rpath,$(TZV_LIBDIR) -lwd_zlib
 # (only once the tree has the library: front/zlib/build.mk)
 ifneq ($(wildcard $(TOP)/front/zlib/build.mk),)
@@ -37,15 +38,15 @@ $(TZV_NLIBEXEC)/t_zlib_env.sh $(TZV_NLIBEXEC)/t_zlib_api.py: $(TZV_NLIBEXEC)/%: 
 	cp $< $@
 
 # linked with the front door as a program replacing -lz would be
-$(NBIN)/t_zlib_gzfile: t_zlib_gzfile.c zlib-val.mk $(TZV_LIB) | $(NBIN)
+$(NBIN)/t_zlib_gzfile: t_zlib_gzfile.c $(TZV_HDR) $(TZV_LIB) | $(NBIN)
 	$(CC) $(TZV_CFLAGS) -o $@ $< $(TZV_WDZLIB)
 
 # linked with the system zlib: the program re-executes itself with the front
 # door in LD_PRELOAD
-$(NBIN)/t_zlib_gzfile-preload: t_zlib_gzfile.c zlib-val.mk | $(NBIN)
+$(NBIN)/t_zlib_gzfile-preload: t_zlib_gzfile.c $(TZV_HDR) | $(NBIN)
 	$(CC) $(TZV_CFLAGS) -DTZV_PRELOAD -o $@ $< -lz
 
-$(TZV_NLIBEXEC)/bench_zlib: bench_zlib.c zlib-val.mk $(TZV_LIB) | $(TZV_NLIBEXEC)
+$(TZV_NLIBEXEC)/bench_zlib: bench_zlib.c $(TZV_HDR) $(TZV_LIB) | $(TZV_NLIBEXEC)
 	$(CC) $(TZV_CFLAGS) -o $@ $< $(TZV_WDZLIB)
 
 $(TZV_NLIBEXEC):
