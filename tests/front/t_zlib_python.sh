@@ -10,7 +10,9 @@
 # own when unshare can make one; the suites ask for no network resource
 # anyway). The stats lines of every process (the suites' subprocesses
 # append theirs) are summed: device deflate and inflate streams > 0, and
-# the device's share is printed (INFO:). PASS:/FAIL:/SKIP: lines.
+# the device's share is printed (INFO:). The suites run a second time with
+# WD_ZLIB_THRESHOLD=0 (thr0.*), their small streams on the device too.
+# PASS:/FAIL:/SKIP: lines.
 #
 # Then Python's zlib API on inputs the device takes (t_zlib_api.py, the
 # suites' data being mostly below the 8 KiB threshold), run unpreloaded as
@@ -89,19 +91,29 @@ probe() {
 check preload probe
 grep -q "^pid" "$T/out.preload" && info "preload probe: $(head -n 1 "$T/out.preload")"
 
-# ---- the suites, one at a time ----
-for s in "${SUITES[@]}"; do
-	rc=0
-	pyrun "$T/$s.stats" "$T/$s" "$PY" -m test "$s" > "$T/$s.log" 2>&1 || rc=$?
-	if ((rc == 0)) && grep -q '^Tests result: SUCCESS' "$T/$s.log"; then
-		pass "$s"
+# ---- the suites, one at a time: with the default threshold, then with
+# WD_ZLIB_THRESHOLD=0 (thr0.*: every stream the device can do goes to it,
+# the suites' many small ones too) ----
+# suite NAME PREFIX [ENV...]
+suite() {
+	local s=$1 p=$2 rc=0
+	shift 2
+	pyrun "$T/$p$s.stats" "$T/$p$s" env "$@" "$PY" -m test "$s" > "$T/$p$s.log" 2>&1 || rc=$?
+	if ((rc == 0)) && grep -q '^Tests result: SUCCESS' "$T/$p$s.log"; then
+		pass "$p$s"
 	else
-		fail "$s" "exit status $rc: $(grep -E '^(FAIL|ERROR):|^Tests result|^[0-9]+ tests? failed' "$T/$s.log" | head -n 8 | tr '\n' ';')"
+		fail "$p$s" "exit status $rc: $(grep -E '^(FAIL|ERROR):|^test .* failed|^[A-Za-z.]*(Error|Exception): |^Tests result' "$T/$p$s.log" | head -n 8 | tr '\n' ';')"
 		# the failures' detail, for the log
-		sed -n '/^=\{20,\}/,/^-\{20,\}/p' "$T/$s.log" | head -n 60 | sed "s/^/INFO: $TNAME: $s: /"
+		grep -E -B12 '^[A-Za-z.]*(Error|Exception): ' "$T/$p$s.log" | head -n 60 | sed "s/^/INFO: $TNAME: $p$s: /"
 	fi
-	zstats "$T/$s.stats"
-	info "$s: $(zshare)"
+	zstats "$T/$p$s.stats"
+	info "$p$s: $(zshare)"
+}
+for s in "${SUITES[@]}"; do
+	suite "$s" ""
+done
+for s in "${SUITES[@]}"; do
+	suite "$s" thr0. WD_ZLIB_THRESHOLD=0
 done
 
 # ---- Python's zlib API on device-sized inputs, against unpreloaded ----
@@ -139,6 +151,11 @@ files=()
 for s in "${SUITES[@]}"; do files+=("$T/$s.stats"); done
 zstats "${files[@]}"
 info "all suites: $(zshare)"
+thr0=()
+for s in "${SUITES[@]}"; do thr0+=("$T/thr0.$s.stats"); done
+zstats "${thr0[@]}"
+info "all suites, WD_ZLIB_THRESHOLD=0: $(zshare)"
+zstats "${files[@]}"
 if ((Z[deflate_dev] > 0 && Z[inflate_dev] > 0)); then
 	pass device_share
 else
