@@ -64,7 +64,7 @@ t_exports() {
 	have=$(objdump -T "$real" | awk '$2 == "g" && $3 == "DF" { v = $(NF-1); if (v !~ /^(ZLIB_|WD_ZLIB_)/) v = "Base"; print $NF, v }' | sort -u)
 	miss=$(comm -23 <(echo "$want") <(echo "$have"))
 	extra=$(comm -13 <(echo "$want") <(echo "$have") | grep -v -e '^wd_zlib_get_stats WD_ZLIB_1.0$' -e ' WD_ZLIB_PRIVATE$')
-	echo "private:" $(echo "$have" | awk '$2 == "WD_ZLIB_PRIVATE" { print $1 }')
+	echo "private: $(echo "$have" | awk '$2 == "WD_ZLIB_PRIVATE" { print $1 }' | tr '\n' ' ')"
 	[[ -z $miss ]] || { echo "not exported as libz.so.1 does:" $miss; return 1; }
 	[[ -z $extra ]] || { echo "exported beyond zlib's API:" $extra; return 1; }
 	echo "$have" | grep -q '^wd_zlib_get_stats ' || { echo "no wd_zlib_get_stats"; return 1; }

@@ -102,7 +102,7 @@ check comp_zlib_format t_zlib
 
 zstats comp.stats
 info "compression: $(zshare)"
-if ((Z[deflate_dev] > 0)); then
+if ((${Z[deflate_dev]} > 0)); then
 	pass comp_device_streams
 else
 	fail comp_device_streams "no device deflate stream (${Z[lines]} stats lines)"

@@ -56,8 +56,9 @@ echo "== native: $bench ${BENCH_ARGS:-}"
 if [[ ${BENCH_ZLIB:-1} != 0 && -x build/native/libexec/bench_zlib ]]; then
 	echo
 	echo "== native: libwd_zlib one-shots, device against software (docs/zlib.md)"
-	build/native/libexec/bench_zlib $([[ " ${BENCH_ARGS:-} " == *" --quick "* ]] && echo --quick) \
-		--out "$out"
+	zargs=(--out "$out")
+	[[ " ${BENCH_ARGS:-} " != *" --quick "* ]] || zargs+=(--quick)
+	build/native/libexec/bench_zlib "${zargs[@]}"
 fi
 
 if ((vm)); then
