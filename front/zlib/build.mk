@@ -14,7 +14,8 @@
 #   wd_zlib-all.o  all of them with wd_zlib.c, `ld -r`, every global but
 #               the exports made local (so nothing but zlib's API leaks)
 #   build/front/lib/libwd_zlib.so.1.0.0 (+ .so.1, .so)  with zlib's symbol
-#               versions, generated from libz.so.1's dynamic table
+#               versions, generated from libz.so.1's dynamic table; -z text:
+#               libz.a's objects must be PIC (Debian's are), or no link
 #   wd_zlib-asan-all.o  the same over libwd-asan.a and a sanitized wd_zlib.c,
 #               for the tests' static ASan+UBSan program
 # included before front/Makefile's own `all`: keep it the default goal
@@ -107,7 +108,7 @@ $(ZL_B)/wd_zlib-asan-all.o: $(ZL_B)/wd_zlib-asan.o $(ZL_B)/zengine.o $(ZL_B)/zgz
 $(ZL_SO): $(ZL_B)/wd_zlib-all.o $(ZL_B)/wd_zlib.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$(ZL_B)/wd_zlib.map \
-		-Wl,-z,defs -Wl,-z,nodelete -o $@ $< $(ZL_LDLIBS)
+		-Wl,-z,defs -Wl,-z,text -Wl,-z,nodelete -o $@ $< $(ZL_LDLIBS)
 	@# nothing of libwd, lib/soft or the renamed zlib may be exported
 	@bad=$$(nm -D --defined-only $@ | awk '{print $$3}' | sed 's/@.*//' | \
 		grep -vxF -f $(ZL_B)/exports.txt | grep -v '^ZLIB_\|^WD_ZLIB_'); \

@@ -76,6 +76,7 @@ unsigned long wdz_real_inflateCodesUsed(z_streamp);
 #define WZ_REQ_IN_MAX		(16u << 20)	/* per request (wd_soft: 64 MiB) */
 #define WZ_REQ_OUT_MAX		(1u << 30)
 #define WZ_PEND_STEP		(64u << 10)
+#define WZ_HIST_MAX		(64u << 10)	/* inflate replay, per stream */
 
 static size_t wz_threshold = WZ_DEF_THRESHOLD;
 static bool wz_fallback_fail;			/* WD_ZLIB_FALLBACK=fail */
@@ -262,6 +263,9 @@ __attribute__((destructor)) static void wz_fini(void)
 
 enum { WZ_UNDECIDED, WZ_SOFTWARE, WZ_DEVICE, WZ_MIGRATED, WZ_FAILED };
 
+/* wz_inflate_device(): the stream went to software, call again */
+#define WZ_AGAIN	1000
+
 #define WZ_MAGIC_D	0x57445a44u	/* "WDZD" */
 #define WZ_MAGIC_I	0x57445a49u	/* "WDZI" */
 
@@ -305,6 +309,9 @@ enum { I_HEAD, I_GZFIX, I_XLEN, I_EXTRA, I_NAME, I_COMMENT, I_HCRC,
  * @ist, @hb, @hn, @flg, @xlen, @hcrc: inflate's wrapper parser
  * @dev_more: inflate: the device holds output
  * @validate: inflate checks the trailer (inflateValidate)
+ * @hist: inflate on the device: the compressed input consumed so far, while
+ *	it is at most WZ_HIST_MAX bytes (@hist_off: it was more), so that the
+ *	private zlib can take the stream over by replaying it (wz_replay)
  */
 struct wz {
 	z_streamp strm;
@@ -335,6 +342,9 @@ struct wz {
 	unsigned hn, flg, xlen;
 	uLong hcrc;
 	bool dev_more, validate;
+	unsigned char *hist;
+	size_t hist_len;
+	bool hist_off;
 };
 
 static const char *const wz_msg_lost =
@@ -658,6 +668,7 @@ static void wz_take(struct wz *w, size_t n)
 		w->check = crc32(w->check, s->next_in, (uInt)n);
 	w->isize += n;
 	wz_consume(w, n);
+	s->adler = w->check;
 }
 
 static int wz_put_header(struct wz *w)
@@ -1247,8 +1258,10 @@ static void wz_free_bufs(struct wz *w)
 	free(w->st);
 	free(w->pend);
 	free(w->dict);
-	w->st = w->pend = w->dict = NULL;
+	free(w->hist);
+	w->st = w->pend = w->dict = w->hist = NULL;
 	w->st_cap = w->pend_cap = 0;
+	w->hist_len = 0;
 }
 
 WZ_EXPORT int deflateEnd(z_streamp s)
@@ -1554,8 +1567,9 @@ static struct wz *wz_clone(z_streamp dest, z_streamp source, struct wz *w)
 	d->in_live = false;
 	d->q = NULL;
 	d->ds = NULL;
-	d->st = d->pend = d->dict = NULL;
+	d->st = d->pend = d->dict = d->hist = NULL;
 	d->st_cap = d->pend_cap = 0;
+	d->hist_len = 0;
 	d->tin = d->tout = d->sw_in = d->sw_out = 0;
 	d->ever_dev = d->dev_sent = false;
 	if ((w->st_len && (wz_reserve(&d->st, &d->st_cap, w->st_len) ||
@@ -1684,11 +1698,14 @@ static int wz_bad(struct wz *w, const char *msg)
 	return Z_DATA_ERROR;
 }
 
+static void wz_hist_add(struct wz *w, const Bytef *p, size_t n);
+
 /* the next wrapper byte (there is one) */
 static unsigned wz_byte(struct wz *w)
 {
 	unsigned b = *w->strm->next_in;
 
+	wz_hist_add(w, w->strm->next_in, 1);
 	wz_consume(w, 1);
 	return b;
 }
@@ -1720,6 +1737,91 @@ static void wz_gz_next(struct wz *w, int done)
 	}
 }
 
+/* keep what the device consumed, for a replay */
+static void wz_hist_add(struct wz *w, const Bytef *p, size_t n)
+{
+	if (w->hist_off || !n)
+		return;
+	if (w->hist_len + n > WZ_HIST_MAX) {
+		free(w->hist);
+		w->hist = NULL;
+		w->hist_len = 0;
+		w->hist_off = true;
+		return;
+	}
+	if (!w->hist) {
+		w->hist = malloc(WZ_HIST_MAX);
+		if (!w->hist) {
+			w->hist_off = true;
+			return;
+		}
+	}
+	memcpy(w->hist + w->hist_len, p, n);
+	w->hist_len += n;
+}
+
+/*
+ * DEVICE -> SOFTWARE for an inflate stream that has consumed at most
+ * WZ_HIST_MAX bytes: the private zlib inflates them again from the start
+ * (decoding is deterministic); the output the caller already has is
+ * dropped, the rest (what the device still held) becomes our pending
+ * output. Serves inflateCopy and the window calls, a device lost, a fork.
+ * Return: Z_OK, or Z_STREAM_ERROR (too far in: the device state is needed).
+ */
+static int wz_inflate_replay(struct wz *w)
+{
+	unsigned char *scratch;
+	uint64_t skip = w->tout;
+	size_t hlen = w->hist_len;
+	unsigned char *hist = w->hist;
+	bool dict_done = false;
+	int ret;
+
+	if (w->hist_off)
+		return Z_STREAM_ERROR;
+	scratch = malloc(WZ_PEND_STEP);
+	if (!scratch)
+		return Z_MEM_ERROR;
+	w->hist = NULL;
+	w->hist_len = 0;
+	wz_dev_close(w);
+	ret = wz_inflate_go_software(w);
+	if (ret != Z_OK)
+		goto out;
+	w->in.next_in = hist;
+	w->in.avail_in = (uInt)hlen;
+	for (;;) {
+		size_t made, keep;
+
+		w->in.next_out = scratch;
+		w->in.avail_out = WZ_PEND_STEP;
+		ret = wdz_real_inflate(&w->in, Z_NO_FLUSH);
+		made = WZ_PEND_STEP - w->in.avail_out;
+		keep = made > skip ? made - (size_t)skip : 0;
+		skip -= made - keep;
+		if (keep && wz_pend_put(w, scratch + made - keep, keep)) {
+			ret = Z_MEM_ERROR;
+			goto out;
+		}
+		if (ret == Z_NEED_DICT && w->dict && !dict_done) {
+			dict_done = true;
+			ret = wdz_real_inflateSetDictionary(&w->in, w->dict, w->dict_len);
+			if (ret != Z_OK)
+				break;
+			continue;
+		}
+		if (ret != Z_OK || (!w->in.avail_in && w->in.avail_out))
+			break;
+	}
+	/* where the device stood: the end, an error, a dictionary wanted */
+	ret = Z_OK;
+	w->strm->adler = w->in.adler;
+out:
+	free(hist);
+	free(scratch);
+	return ret;
+}
+
 static int wz_inflate_device(struct wz *w, int flush)
 {
 	z_streamp s = w->strm;
@@ -1729,6 +1831,8 @@ static int wz_inflate_device(struct wz *w, int flush)
 	int ret = Z_OK, err;
 
 	err = wz_dev_fork_check(w, WD_DECOMPRESS);
+	if (err == -EPERM && wz_inflate_replay(w) == Z_OK)
+		return WZ_AGAIN;	/* a fork child's copy: software now */
 	if (err)
 		return wz_fail(w, err);
 	for (;;) {
@@ -1796,6 +1900,7 @@ static int wz_inflate_device(struct wz *w, int flush)
 		case I_EXTRA:
 			b = s->avail_in < w->xlen ? s->avail_in : w->xlen;
 			w->hcrc = crc32(w->hcrc, s->next_in, b);
+			wz_hist_add(w, s->next_in, b);
 			wz_consume(w, b);
 			w->xlen -= b;
 			if (w->xlen)
@@ -1854,9 +1959,15 @@ static int wz_inflate_device(struct wz *w, int flush)
 				goto leave;
 			}
 			if (err) {
+				/* the device went: software, if it can replay */
+				if (wz_inflate_replay(w) == Z_OK) {
+					atomic_fetch_add(&wz_st_fallbacks, 1);
+					return WZ_AGAIN;
+				}
 				ret = wz_fail(w, err);
 				goto leave;
 			}
+			wz_hist_add(w, s->next_in, r.in_len);
 			wz_consume(w, r.in_len);
 			if (w->wrap && r.out_len) {
 				w->check = (w->flg & 0x100) ?
@@ -1942,17 +2053,29 @@ WZ_EXPORT int inflate(z_streamp s, int flush)
 		if (ret != Z_OK)
 			return ret;
 	}
-	switch (w->mode) {
-	case WZ_SOFTWARE:
+	if (w->mode == WZ_DEVICE) {
+		ret = wz_inflate_device(w, flush);
+		if (ret != WZ_AGAIN)
+			return ret;
+	}
+	if (w->mode != WZ_SOFTWARE)
+		return Z_STREAM_ERROR;
+	if (w->pend_len) {
+		/* a replay's output the device had not given yet */
+		size_t gave = s->avail_out ? wz_pend_deliver(w) : 0;
+
+		w->sw_out += gave;
+		if (w->pend_len)
+			return gave ? Z_OK : Z_BUF_ERROR;
 		wz_in_load(w);
 		ret = wdz_real_inflate(&w->in, flush);
 		wz_in_store(w, false);
-		return ret;
-	case WZ_DEVICE:
-		return wz_inflate_device(w, flush);
-	default:
-		return Z_STREAM_ERROR;
+		return ret == Z_BUF_ERROR && gave ? Z_OK : ret;
 	}
+	wz_in_load(w);
+	ret = wdz_real_inflate(&w->in, flush);
+	wz_in_store(w, false);
+	return ret;
 }
 
 /* zlib's windowBits rules (inflateReset2): 0, or -1 bad */
@@ -1996,6 +2119,11 @@ static int wz_inflate_restart(z_streamp s, struct wz *w)
 	w->flg = 0;
 	w->dev_more = false;
 	w->isize = 0;
+	free(w->hist);
+	w->hist = NULL;
+	w->hist_len = 0;
+	w->hist_off = false;
+	w->pend_len = w->pend_off = 0;
 	s->total_in = s->total_out = 0;
 	s->msg = NULL;
 	if (w->wrap)
@@ -2111,6 +2239,14 @@ WZ_EXPORT int inflateSetDictionary(z_streamp s, const Bytef *dict, uInt len)
 		}
 		if (w->wrap && adler32(1, dict, len) != w->dict_id)
 			return Z_DATA_ERROR;
+		if (w->wrap) {	/* a replay needs it again */
+			free(w->dict);
+			w->dict = malloc(len ? len : 1);
+			if (!w->dict)
+				return Z_MEM_ERROR;
+			memcpy(w->dict, dict, len);
+			w->dict_len = len;
+		}
 		err = wz_inflate_dev_dict(w, dict, len);
 		if (err)
 			return wz_fail(w, err);
@@ -2131,6 +2267,8 @@ static struct wz *wz_inflate_sw(z_streamp s)
 		return NULL;
 	if (w->mode == WZ_UNDECIDED && wz_inflate_go_software(w) != Z_OK)
 		return NULL;
+	if (w->mode == WZ_DEVICE && wz_inflate_replay(w) != Z_OK)
+		w->mode = WZ_FAILED;
 	if (w->mode != WZ_SOFTWARE) {
 		s->msg = (char *)wz_msg_unsup;
 		return NULL;
@@ -2223,7 +2361,7 @@ WZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 
 	if (!w || !dest || w->mode == WZ_FAILED)
 		return Z_STREAM_ERROR;
-	if (w->mode == WZ_DEVICE) {
+	if (w->mode == WZ_DEVICE && wz_inflate_replay(w) != Z_OK) {
 		source->msg = (char *)wz_msg_unsup;
 		return Z_STREAM_ERROR;
 	}

@@ -956,8 +956,9 @@ static void t_threads(void)
 static void t_fork(void)
 {
 	size_t len = 300000;
-	unsigned char *d = make_data(len, 1), *c = malloc(len), *uo;
-	z_stream s, u;
+	unsigned char *d = make_data(len, 1), *c = malloc(len), *uo, *ic, *vo;
+	size_t iclen;
+	z_stream s, u, v;
 	pid_t pid;
 	int st;
 
@@ -976,6 +977,15 @@ static void t_fork(void)
 	u.next_out = uo = malloc(len);
 	u.avail_out = (uInt)len;
 	EQ(deflate(&u, Z_NO_FLUSH), Z_OK);
+	/* a device inflate stream 20 KB in: its state is the parent's */
+	ic = our_deflate(d, len, 6, 31, &iclen);
+	memset(&v, 0, sizeof(v));
+	EQ(inflateInit2(&v, 31), Z_OK);
+	v.next_in = ic;
+	v.avail_in = 20000;
+	v.next_out = vo = malloc(len);
+	v.avail_out = (uInt)len;
+	EQ(inflate(&v, Z_NO_FLUSH), Z_OK);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (!pid) {
@@ -999,6 +1009,10 @@ static void t_fork(void)
 		EQ(deflate(&u, Z_FINISH), Z_STREAM_END);
 		ref_check(15, u.next_out - u.total_out, u.total_out, d, len, NULL, 0, true);
 		EQ(deflateEnd(&u), Z_OK);
+		/* the inflate stream is replayed in software: right */
+		v.avail_in = (uInt)(iclen - 20000);
+		EQ(inflate(&v, Z_NO_FLUSH), Z_STREAM_END);
+		CHECK(!memcmp(vo, d, len));
 		fflush(stdout);
 		_exit(0);
 	}
@@ -1014,6 +1028,12 @@ static void t_fork(void)
 	EQ(deflate(&u, Z_FINISH), Z_STREAM_END);
 	ref_check(15, u.next_out - u.total_out, u.total_out, d, len, NULL, 0, true);
 	EQ(deflateEnd(&u), Z_OK);
+	v.avail_in = (uInt)(iclen - 20000);
+	EQ(inflate(&v, Z_NO_FLUSH), Z_STREAM_END);
+	CHECK(!memcmp(vo, d, len));
+	EQ(inflateEnd(&v), Z_OK);
+	free(vo);
+	free(ic);
 	free(uo);
 	free(c);
 	free(d);
@@ -1081,6 +1101,81 @@ static void c_nodev_fail(void)
 	EQ(stats().fallbacks, 1);
 }
 
+/* a child that exits (the library writes WD_ZLIB_STATS's line then) */
+static void c_stats(void)
+{
+	size_t clen, small;
+	unsigned char *d = make_data(100000, 1);
+	unsigned char *c = our_deflate(d, 100000, 6, 15, &clen);
+
+	free(our_deflate(d, 1000, 6, 15, &small));
+	our_inflate_check(15, c, clen, d, 100000, false);
+	free(c);
+	free(d);
+	fflush(stdout);
+	exit(0);
+}
+
+/* WD_ZLIB_STATS: one line per process at exit, its counters */
+static void t_stats_file(void)
+{
+	char path[] = "/tmp/t_zlib_stats_XXXXXX", line[512], env[64];
+	unsigned long long v[10];
+	int fd = mkstemp(path), pid, n;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	snprintf(env, sizeof(env), "WD_ZLIB_STATS=%s", path);
+	EQ(run_child("stats", env, NULL), 0);
+	f = fopen(path, "r");
+	CHECK(f && fgets(line, sizeof(line), f));
+	n = sscanf(line, "wd-zlib pid=%d deflate_dev=%llu deflate_sw=%llu inflate_dev=%llu inflate_sw=%llu dev_in_bytes=%llu sw_in_bytes=%llu dev_out_bytes=%llu sw_out_bytes=%llu fallbacks=%llu errors=%llu",
+		   &pid, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]);
+	EQ(n, 11);
+	CHECK(pid > 0);
+	EQ(v[0], 1);			/* deflate_dev */
+	EQ(v[1], 1);			/* deflate_sw */
+	EQ(v[2], 1);			/* inflate_dev */
+	/* device: 100000 in and the stream out, then the stream in and
+	 * 100000 out */
+	EQ(v[4], v[6]);
+	CHECK(v[4] > 100000);
+	EQ(v[5], 1000);			/* sw in: the small stream's */
+	CHECK(!fgets(line, sizeof(line), f));	/* one line */
+	fclose(f);
+	unlink(path);
+}
+
+/* a program linked with the system's zlib, libwd_zlib preloaded: its
+ * versioned references bind to us (t_zlib_preload checks the rest) */
+static void t_preload(void)
+{
+	char lib[4096], helper[4096], env[4200];
+	char *dir = strdup(self_exe), *slash = strrchr(dir, '/');
+	pid_t pid;
+	int st;
+
+	*slash = 0;
+	snprintf(helper, sizeof(helper), "%s/../libexec/t_zlib_preload", dir);
+	snprintf(lib, sizeof(lib), "%s/../../front/lib/libwd_zlib.so.1", dir);
+	free(dir);
+	if (access(helper, X_OK) || access(lib, R_OK))
+		FAIL("%s or %s missing", helper, lib);
+	snprintf(env, sizeof(env), "LD_PRELOAD=%s", lib);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		putenv(env);
+		execl(helper, helper, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		FAIL("t_zlib_preload: status %#x", st);
+}
+
 static void t_nodev(void)
 {
 	EQ(run_child("nodev", "WD_DEV_PATH=/dev/ua_none", NULL), 0);
@@ -1096,8 +1191,9 @@ static void t_nodev(void)
 static void t_device_removed(void)
 {
 	size_t len = 300000, clen;
-	unsigned char *d = make_data(len, 1), *c = malloc(len), *cc, *uo;
-	z_stream s, u;
+	unsigned char *d = make_data(len, 1), *c = malloc(len), *cc, *uo, *vo, *rr, *rc;
+	size_t rclen;
+	z_stream s, u, v;
 	struct wd_zlib_stats a, b;
 
 	EQ(wd_zlib_test_device("7 mode=sva", -1), 0);
@@ -1110,27 +1206,48 @@ static void t_device_removed(void)
 	s.avail_out = (uInt)len;
 	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
 	ref_check(15, c, s.total_out, d, 150000, NULL, 0, false);
-	cc = our_deflate(d, len, 6, 15, &clen);		/* decoder to be */
+	/* two decoders: one at most 64 KiB in, one further */
+	cc = our_deflate(d, len, 6, 15, &clen);
+	rr = make_data(len, 0);
+	rc = our_deflate(rr, len, 6, 15, &rclen);
 	memset(&u, 0, sizeof(u));
 	EQ(inflateInit(&u), Z_OK);
 	u.next_in = cc;
-	u.avail_in = (uInt)clen / 2;
+	u.avail_in = 30000;
 	u.next_out = uo = malloc(len);
 	u.avail_out = (uInt)len;
 	EQ(inflate(&u, Z_NO_FLUSH), Z_OK);
+	memset(&v, 0, sizeof(v));
+	EQ(inflateInit(&v), Z_OK);
+	v.next_in = rc;
+	v.avail_in = 100000;
+	v.next_out = vo = malloc(len);
+	v.avail_out = (uInt)len;
+	EQ(inflate(&v, Z_NO_FLUSH), Z_OK);
 	a = stats();
 	EQ(wd_zlib_test_device(NULL, 7), 0);
 	s.avail_in = 150000;
 	EQ(deflate(&s, Z_FINISH), Z_STREAM_ERROR);
 	CHECK(s.msg && strstr(s.msg, "wd_zlib"));
 	EQ(deflateEnd(&s), Z_OK);
-	u.avail_in = (uInt)(clen - clen / 2);
-	EQ(inflate(&u, Z_NO_FLUSH), Z_STREAM_ERROR);
-	CHECK(u.msg && strstr(u.msg, "wd_zlib"));
-	inflateEnd(&u);
+	/* the first: the private zlib replays it and goes on, right */
+	u.avail_in = (uInt)(clen - 30000);
+	EQ(inflate(&u, Z_NO_FLUSH), Z_STREAM_END);
+	EQ(u.total_out, len);
+	CHECK(!memcmp(uo, d, len));
+	EQ(inflateEnd(&u), Z_OK);
+	/* the second: an error with a message, never wrong data */
+	v.avail_in = (uInt)(rclen - 100000);
+	EQ(inflate(&v, Z_NO_FLUSH), Z_STREAM_ERROR);
+	CHECK(v.msg && strstr(v.msg, "wd_zlib"));
+	inflateEnd(&v);
 	free(uo);
+	free(vo);
+	free(rr);
+	free(rc);
 	b = stats();
 	EQ(b.errors, a.errors + 2);
+	EQ(b.fallbacks, a.fallbacks + 1);
 	/* a stream started now: software, right */
 	free(cc);
 	cc = our_deflate(d, len, 6, 15, &clen);
@@ -1183,6 +1300,21 @@ static void t_api(void)
 		EQ(deflatePending(&s, &pend, &bits), Z_OK);
 	} while (deflate(&s, Z_FINISH) == Z_OK);
 	ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+
+	/* deflatePrime on a device stream (pigz's empty fixed block after a
+	 * sync point): it migrates, the stream stays valid */
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 100000;
+	s.next_out = c;
+	s.avail_out = (uInt)(2 * len);
+	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
+	EQ(deflatePrime(&s, 10, 2), Z_OK);
+	s.avail_in = (uInt)(len - 100000);
+	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+	ref_check(-15, c, s.total_out, d, len, NULL, 0, true);
 	EQ(deflateEnd(&s), Z_OK);
 
 	/* a device stream: reset and used again, small then big */
@@ -1252,23 +1384,55 @@ static void t_api(void)
 		EQ(inflateEnd(&t), Z_OK);
 	}
 
-	/* inflate: on a device stream the window calls refuse, with a msg */
+	/* inflate: a device stream at most 64 KiB in is replayed in
+	 * software for the calls the device cannot serve; further in, they
+	 * refuse with a message */
 	free(c);
 	c = our_deflate(d, len, 6, 15, &clen);
 	memset(&s, 0, sizeof(s));
 	EQ(inflateInit(&s), Z_OK);
 	s.next_in = c;
-	s.avail_in = (uInt)clen / 2;
+	s.avail_in = 20000;
+	s.next_out = o;
+	s.avail_out = 1000;	/* the device keeps some output */
+	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(inflateCopy(&t, &s), Z_OK);
+	CHECK(inflateMark(&s) >= 0);
+	t.avail_in = s.avail_in + (uInt)clen - 20000;
+	t.avail_out = (uInt)len - 1000;
+	EQ(inflate(&t, Z_NO_FLUSH), Z_STREAM_END);
+	EQ(t.total_out, len);
+	CHECK(!memcmp(o, d, len));
+	EQ(inflateEnd(&t), Z_OK);
+	EQ(inflateEnd(&s), Z_OK);
+	{
+		unsigned char *r = make_data(len, 0), *rc;
+		size_t rclen;
+
+		rc = our_deflate(r, len, 6, 15, &rclen);
+		memset(&s, 0, sizeof(s));
+		EQ(inflateInit(&s), Z_OK);
+		s.next_in = rc;
+		s.avail_in = 100000;
+		s.next_out = o;
+		s.avail_out = (uInt)len;
+		EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+		EQ(inflateCopy(&t, &s), Z_STREAM_ERROR);
+		CHECK(s.msg && strstr(s.msg, "wd_zlib"));
+		EQ(inflateMark(&s), -(1L << 16));
+		EQ(inflateSyncPoint(&s), Z_STREAM_ERROR);
+		n = sizeof(buf);
+		EQ(inflateGetDictionary(&s, buf, &n), Z_STREAM_ERROR);
+		inflateEnd(&s);
+		free(r);
+		free(rc);
+	}
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	s.next_in = c;
+	s.avail_in = (uInt)clen;
 	s.next_out = o;
 	s.avail_out = (uInt)len;
-	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
-	EQ(inflateCopy(&t, &s), Z_STREAM_ERROR);
-	CHECK(s.msg && strstr(s.msg, "wd_zlib"));
-	EQ(inflateMark(&s), -(1L << 16));
-	EQ(inflateSyncPoint(&s), Z_STREAM_ERROR);
-	n = sizeof(buf);
-	EQ(inflateGetDictionary(&s, buf, &n), Z_STREAM_ERROR);
-	s.avail_in = (uInt)(clen - clen / 2);
 	EQ(inflate(&s, Z_NO_FLUSH), Z_STREAM_END);
 	CHECK(!memcmp(o, d, len));
 	/* reset: a small first call now, software: the calls work */
@@ -1307,13 +1471,16 @@ static const struct test tests[] = {
 	{ "api", t_api },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
+	{ "preload", t_preload },
 	{ "nodev", t_nodev },
+	{ "stats_file", t_stats_file },
 	{ "device_removed", t_device_removed },
 };
 
 static const struct test children[] = {
 	{ "nodev", c_nodev },
 	{ "nodev_fail", c_nodev_fail },
+	{ "stats", c_stats },
 };
 
 static int run_one(const struct test *t)

@@ -5,6 +5,8 @@
 #   t_zlib-asan  the same test over the same objects, linked statically
 #                (wd_zlib-asan-all.o: libwd_zlib's code and libwd-asan.a
 #                under ASan+UBSan; libz.a's objects as they are)
+#   build/native/libexec/t_zlib_preload  linked with -lz: t_zlib runs it
+#                with LD_PRELOAD=libwd_zlib.so.1 (symbol versions bind)
 # included before the Makefile's own `all`: keep it the default goal
 .DEFAULT_GOAL := all
 TZ_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/zlib
@@ -18,4 +20,10 @@ $(NBIN)/t_zlib-asan: $(TZ_DEPS) $(FRONT)/zlib/wd_zlib-asan-all.o | $(NBIN)
 	$(CC) $(TZ_CFLAGS) -O1 $(WDL_SANFLAGS) -o $@ $< $(FRONT)/zlib/wd_zlib-asan-all.o \
 		$(TZ_LIBS)
 
-TF_ALL += $(NBIN)/t_zlib $(NBIN)/t_zlib-asan
+# linked with the system's zlib, run by t_zlib's "preload" test
+$(TOP)/build/native/libexec/t_zlib_preload: t_zlib_preload.c zlib.mk \
+		$(TOP)/front/zlib/wd_zlib.h
+	@mkdir -p $(@D)
+	$(CC) $(TZ_CFLAGS) -o $@ $< -lz -ldl
+
+TF_ALL += $(NBIN)/t_zlib $(NBIN)/t_zlib-asan $(TOP)/build/native/libexec/t_zlib_preload
