@@ -6,6 +6,8 @@
 #   build/native/bin/t_zlib_examples zlib's own examples (zlib1g-dev's
 #                                    example.c, minigzip, zran, gzappend...)
 #                                    built at run time, preloaded
+#   build/native/bin/t_zlib_git      git preloaded: objects, packs, clone,
+#                                    archives, against git unpreloaded
 #   build/native/bin/t_zlib_gzfile   the gz* file API and the one-shots, a
 #                                    program linked with -lwd_zlib
 #   build/native/bin/t_zlib_gzfile-preload  the same program linked with -lz,
@@ -22,7 +24,7 @@
 TZV_LIBDIR  := $(FRONT)/lib
 TZV_LIB     := $(TZV_LIBDIR)/libwd_zlib.so.1
 TZV_NLIBEXEC := $(TOP)/build/native/libexec
-TZV_SCRIPTS := $(addprefix $(NBIN)/,t_zlib_python t_zlib_pigz t_zlib_install t_zlib_examples)
+TZV_SCRIPTS := $(addprefix $(NBIN)/,t_zlib_python t_zlib_pigz t_zlib_install t_zlib_examples t_zlib_git)
 TZV_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/zlib \
 	       -DTZV_LIB='"$(TZV_LIB)"'
 TZV_HDR     := zlib-val.mk $(TOP)/front/zlib/wd_zlib.h
