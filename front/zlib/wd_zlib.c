@@ -292,6 +292,8 @@ enum { I_HEAD, I_GZFIX, I_XLEN, I_EXTRA, I_NAME, I_COMMENT, I_HCRC,
  * @q, @ds, @ds_level: the device stream, its queue and level
  * @dev_sent: the device stream has taken a request (not restartable)
  * @ever_dev: the device did some of the work (stats)
+ * @dev_dirty: deflate: the device holds input or output since its last
+ *	completed sync or full flush (clean: software may take over)
  * @st: staging buffer; @st_len bytes, @st_off sent; @st_busy: being sent
  *	with @st_flush
  * @owed: the device flush of a request that stopped on a full output (the
@@ -323,7 +325,7 @@ struct wz {
 	struct wz_q *q;
 	struct wd_stream *ds;
 	int ds_level;
-	bool dev_sent, ever_dev;
+	bool dev_sent, ever_dev, dev_dirty;
 	unsigned char *st;
 	size_t st_cap, st_len, st_off;
 	int st_flush;
@@ -550,6 +552,7 @@ static int wz_dev_open(struct wz *w, uint32_t op, uint32_t level)
 	w->q = q;
 	w->ds_level = (int)level;
 	w->dev_sent = false;
+	w->dev_dirty = false;
 	return 0;
 }
 
@@ -586,6 +589,7 @@ static void wz_dev_reset(struct wz *w)
 	wd_stream_reset(w->ds);
 	pthread_mutex_unlock(&w->q->lock);
 	w->dev_sent = false;
+	w->dev_dirty = false;
 }
 
 /*
@@ -768,6 +772,11 @@ static int wz_dreq(struct wz *w, const unsigned char *src, size_t len, int f,
 		return ret;
 	*used = r.in_len;
 	*more = r.flags & WD_STREAM_MORE;
+	if (r.in_len || *more)
+		w->dev_dirty = true;
+	if (!*more && r.in_len == r.src_len &&
+	    (f == WD_SYNC_FLUSH || f == WD_FULL_FLUSH))
+		w->dev_dirty = false;	/* all out, on a byte boundary */
 	if (r.flags & WD_STREAM_END)
 		w->dev_end = true;
 	if (to_pend)
@@ -898,8 +907,6 @@ static int wz_deflate_device(struct wz *w, int flush)
 	int old = w->last_flush, ret;
 
 	ret = wz_dev_fork_check(w, WD_COMPRESS);
-	if (ret == -EPERM)
-		return wz_fail(w, ret);
 	if (ret)
 		goto fail;
 	w->last_flush = flush;
@@ -944,8 +951,12 @@ static int wz_deflate_device(struct wz *w, int flush)
 	return w->pend_len ? Z_OK : Z_STREAM_END;
 fail:
 	s->adler = w->check;
-	if (!w->dev_sent && ret != -ENOMEM && ret != -EPERM) {
-		/* the device went before taking anything: software from here */
+	if ((!w->dev_sent || !w->dev_dirty) && ret != -ENOMEM) {
+		/*
+		 * The device went (or stayed with the parent of a fork) when
+		 * the stream stood at its start or at a sync point: everything
+		 * it took is out, so a raw software deflate goes on from here.
+		 */
 		atomic_fetch_add(&wz_st_fallbacks, 1);
 		wz_dev_close(w);
 		if (wz_fallback_fail)
@@ -1095,6 +1106,7 @@ static int wz_deflate_migrate(struct wz *w, bool take_input)
 		w->owed = -1;
 	}
 	w->st_busy = false;
+	w->owed = -1;
 	wz_dev_close(w);
 	ret = wz_inner_deflate_init(w, -w->w);
 	if (ret != Z_OK)
@@ -1572,16 +1584,19 @@ static struct wz *wz_clone(z_streamp dest, z_streamp source, struct wz *w)
 	d->hist_len = 0;
 	d->tin = d->tout = d->sw_in = d->sw_out = 0;
 	d->ever_dev = d->dev_sent = false;
-	if ((w->st_len && (wz_reserve(&d->st, &d->st_cap, w->st_len) ||
-			   !memcpy(d->st, w->st, w->st_len))) ||
-	    (w->pend_len && (wz_reserve(&d->pend, &d->pend_cap, w->pend_len) ||
-			     !memcpy(d->pend, w->pend, w->pend_len))) ||
-	    (w->dict && (!(d->dict = malloc(w->dict_len ? w->dict_len : 1)) ||
-			 !memcpy(d->dict, w->dict, w->dict_len)))) {
+	if (wz_reserve(&d->st, &d->st_cap, w->st_len) ||
+	    wz_reserve(&d->pend, &d->pend_cap, w->pend_len) ||
+	    (w->dict && !(d->dict = malloc(w->dict_len ? w->dict_len : 1)))) {
 		wz_free_bufs(d);
 		free(d);
 		return NULL;
 	}
+	if (w->st_len)
+		memcpy(d->st, w->st, w->st_len);
+	if (w->pend_len)
+		memcpy(d->pend, w->pend, w->pend_len);
+	if (w->dict_len)
+		memcpy(d->dict, w->dict, w->dict_len);
 	memcpy(dest, source, sizeof(*dest));
 	dest->state = (struct internal_state *)d;
 	return d;

@@ -880,6 +880,40 @@ static void t_gz_compress(void)
 	free(d);
 }
 
+/* more device streams than a queue has contexts (64): the rest software */
+static void t_many_streams(void)
+{
+	enum { N = 80 };
+	size_t len = 30000;
+	unsigned char *d = make_data(len, 1), *c[N];
+	z_stream s[N];
+	struct wd_zlib_stats a = stats(), b;
+
+	for (int i = 0; i < N; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		EQ(deflateInit(&s[i], 1 + i % 9), Z_OK);
+		c[i] = malloc(2 * len);
+		s[i].next_in = d;
+		s[i].avail_in = 20000;		/* past the threshold: a context */
+		s[i].next_out = c[i];
+		s[i].avail_out = (uInt)(2 * len);
+		EQ(deflate(&s[i], Z_NO_FLUSH), Z_OK);
+	}
+	for (int i = 0; i < N; i++) {
+		s[i].avail_in = (uInt)(len - 20000);
+		EQ(deflate(&s[i], Z_FINISH), Z_STREAM_END);
+		ref_check(15, c[i], s[i].total_out, d, len, NULL, 0, true);
+		EQ(deflateEnd(&s[i]), Z_OK);
+		free(c[i]);
+	}
+	b = stats();
+	CHECK(b.fallbacks >= a.fallbacks + N - 64);
+	CHECK(b.deflate_dev >= a.deflate_dev + 1);
+	EQ(b.deflate_dev + b.deflate_sw, a.deflate_dev + a.deflate_sw + N);
+	EQ(b.errors, a.errors);
+	free(d);
+}
+
 /* ---- threads ---- */
 
 static void *thr_streams(void *arg)
@@ -956,9 +990,9 @@ static void t_threads(void)
 static void t_fork(void)
 {
 	size_t len = 300000;
-	unsigned char *d = make_data(len, 1), *c = malloc(len), *uo, *ic, *vo;
+	unsigned char *d = make_data(len, 1), *c = malloc(len), *uo, *ic, *vo, *xo;
 	size_t iclen;
-	z_stream s, u, v;
+	z_stream s, u, v, x;
 	pid_t pid;
 	int st;
 
@@ -977,6 +1011,14 @@ static void t_fork(void)
 	u.next_out = uo = malloc(len);
 	u.avail_out = (uInt)len;
 	EQ(deflate(&u, Z_NO_FLUSH), Z_OK);
+	/* one at a sync point: software takes over in the child */
+	memset(&x, 0, sizeof(x));
+	EQ(deflateInit(&x, 3), Z_OK);
+	x.next_in = d;
+	x.avail_in = 150000;
+	x.next_out = xo = malloc(len);
+	x.avail_out = (uInt)len;
+	EQ(deflate(&x, Z_FULL_FLUSH), Z_OK);
 	/* a device inflate stream 20 KB in: its state is the parent's */
 	ic = our_deflate(d, len, 6, 31, &iclen);
 	memset(&v, 0, sizeof(v));
@@ -1009,6 +1051,9 @@ static void t_fork(void)
 		EQ(deflate(&u, Z_FINISH), Z_STREAM_END);
 		ref_check(15, u.next_out - u.total_out, u.total_out, d, len, NULL, 0, true);
 		EQ(deflateEnd(&u), Z_OK);
+		x.avail_in = 150000;
+		EQ(deflate(&x, Z_FINISH), Z_STREAM_END);
+		ref_check(15, xo, x.total_out, d, len, NULL, 0, true);
 		/* the inflate stream is replayed in software: right */
 		v.avail_in = (uInt)(iclen - 20000);
 		EQ(inflate(&v, Z_NO_FLUSH), Z_STREAM_END);
@@ -1032,6 +1077,11 @@ static void t_fork(void)
 	EQ(inflate(&v, Z_NO_FLUSH), Z_STREAM_END);
 	CHECK(!memcmp(vo, d, len));
 	EQ(inflateEnd(&v), Z_OK);
+	x.avail_in = 150000;
+	EQ(deflate(&x, Z_FINISH), Z_STREAM_END);
+	ref_check(15, xo, x.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&x), Z_OK);
+	free(xo);
 	free(vo);
 	free(ic);
 	free(uo);
@@ -1191,9 +1241,9 @@ static void t_nodev(void)
 static void t_device_removed(void)
 {
 	size_t len = 300000, clen;
-	unsigned char *d = make_data(len, 1), *c = malloc(len), *cc, *uo, *vo, *rr, *rc;
+	unsigned char *d = make_data(len, 1), *c = malloc(len), *cc, *uo, *vo, *rr, *rc, *wo;
 	size_t rclen;
-	z_stream s, u, v;
+	z_stream s, u, v, w;
 	struct wd_zlib_stats a, b;
 
 	EQ(wd_zlib_test_device("7 mode=sva", -1), 0);
@@ -1204,8 +1254,15 @@ static void t_device_removed(void)
 	s.avail_in = 150000;
 	s.next_out = c;
 	s.avail_out = (uInt)len;
-	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
-	ref_check(15, c, s.total_out, d, 150000, NULL, 0, false);
+	EQ(deflate(&s, Z_NO_FLUSH), Z_OK);	/* the device holds some */
+	/* one at a sync point */
+	memset(&w, 0, sizeof(w));
+	EQ(deflateInit2(&w, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+	w.next_in = d;
+	w.avail_in = 150000;
+	w.next_out = wo = malloc(len);
+	w.avail_out = (uInt)len;
+	EQ(deflate(&w, Z_SYNC_FLUSH), Z_OK);
 	/* two decoders: one at most 64 KiB in, one further */
 	cc = our_deflate(d, len, 6, 15, &clen);
 	rr = make_data(len, 0);
@@ -1230,6 +1287,12 @@ static void t_device_removed(void)
 	EQ(deflate(&s, Z_FINISH), Z_STREAM_ERROR);
 	CHECK(s.msg && strstr(s.msg, "wd_zlib"));
 	EQ(deflateEnd(&s), Z_OK);
+	/* the one at a sync point goes on in software, right */
+	w.avail_in = 150000;
+	EQ(deflate(&w, Z_FINISH), Z_STREAM_END);
+	ref_check(31, wo, w.total_out, d, 300000, NULL, 0, true);
+	EQ(deflateEnd(&w), Z_OK);
+	free(wo);
 	/* the first: the private zlib replays it and goes on, right */
 	u.avail_in = (uInt)(clen - 30000);
 	EQ(inflate(&u, Z_NO_FLUSH), Z_STREAM_END);
@@ -1247,7 +1310,7 @@ static void t_device_removed(void)
 	free(rc);
 	b = stats();
 	EQ(b.errors, a.errors + 2);
-	EQ(b.fallbacks, a.fallbacks + 1);
+	EQ(b.fallbacks, a.fallbacks + 2);
 	/* a stream started now: software, right */
 	free(cc);
 	cc = our_deflate(d, len, 6, 15, &clen);
@@ -1315,6 +1378,35 @@ static void t_api(void)
 	s.avail_in = (uInt)(len - 100000);
 	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
 	ref_check(-15, c, s.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+
+	/* deflateCopy of a device stream whose output is held back (a full
+	 * output buffer): both go on, both right */
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 150000;
+	s.next_out = c;
+	s.avail_out = 100;
+	EQ(deflate(&s, Z_SYNC_FLUSH), Z_OK);
+	EQ(s.avail_out, 0);
+	EQ(deflateCopy(&t, &s), Z_OK);
+	{
+		unsigned char *c2 = malloc(2 * len);
+		size_t head = s.total_out;
+
+		memcpy(c2, c, head);
+		t.next_out = c2 + head;
+		for (z_stream *z = &s; z; z = z == &s ? &t : NULL) {
+			z->avail_in += (uInt)(len - 150000);
+			z->avail_out = (uInt)(2 * len - head);
+			EQ(deflate(z, Z_FINISH), Z_STREAM_END);
+		}
+		ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+		ref_check(31, c2, t.total_out, d, len, NULL, 0, true);
+		EQ(deflateEnd(&t), Z_OK);
+		free(c2);
+	}
 	EQ(deflateEnd(&s), Z_OK);
 
 	/* a device stream: reset and used again, small then big */
@@ -1469,6 +1561,7 @@ static const struct test tests[] = {
 	{ "migrate", t_migrate },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
+	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
 	{ "preload", t_preload },
