@@ -57,6 +57,17 @@ def decompressobj_copy():
 
 
 @case
+def decompressobj_copy_late():
+    # the same after 300 KB of input (the library replays at most 64 KiB)
+    d = zlib.decompressobj()
+    a = d.decompress(COMP[:300000])
+    c = d.copy()
+    b1 = d.decompress(COMP[300000:]) + d.flush()
+    b2 = c.decompress(COMP[300000:]) + c.flush()
+    return "%s %s %s" % (h(a + b1), h(a + b2), c.eof)
+
+
+@case
 def compressobj_copy():
     co = zlib.compressobj(6)
     a = co.compress(DATA[:300000])
@@ -231,19 +242,19 @@ def gzip_module():
     return "%s %s %s %s" % (raw[:10].hex(), h(gzip.decompress(raw)), h(two), tail == DATA[700000:])
 
 
-@case
-def fork_child():
-    # a stream begun before fork, used in the child; a new one there
+def forked(n):
+    # a stream begun before fork (n bytes in), used in the child; a new one
+    # there; the parent's goes on
     if not hasattr(os, "fork"):
         return "no fork"
     d = zlib.decompressobj()
-    a = d.decompress(COMP[:20000])
+    a = d.decompress(COMP[:n])
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             try:
-                b = d.decompress(COMP[20000:]) + d.flush()
+                b = d.decompress(COMP[n:]) + d.flush()
                 old = "ok" if a + b == DATA else "wrong"
             except zlib.error as e:
                 old = err(e)
@@ -254,8 +265,54 @@ def fork_child():
     os.close(w)
     got = os.read(r, 1000).decode()
     os.waitpid(pid, 0)
-    b = d.decompress(COMP[20000:]) + d.flush()
+    b = d.decompress(COMP[n:]) + d.flush()
     return "child: %s; parent: %s" % (got, a + b == DATA)
+
+
+@case
+def fork_child():
+    return forked(20000)
+
+
+@case
+def fork_child_late():
+    return forked(300000)
+
+
+def forked_deflate(sync):
+    # a deflate stream begun before fork (300 KB in; sync: then a sync
+    # flush), continued in the child; the parent's goes on
+    co = zlib.compressobj(6)
+    a = co.compress(DATA[:300000])
+    if sync:
+        a += co.flush(zlib.Z_SYNC_FLUSH)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            try:
+                b = co.compress(DATA[300000:]) + co.flush()
+                old = "ok" if zlib.decompress(a + b) == DATA else "wrong"
+            except zlib.error as e:
+                old = err(e)
+            os.write(w, old.encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    got = os.read(r, 1000).decode()
+    os.waitpid(pid, 0)
+    b = co.compress(DATA[300000:]) + co.flush()
+    return "child: %s; parent: %s" % (got, zlib.decompress(a + b) == DATA)
+
+
+@case
+def fork_deflate():
+    return forked_deflate(False)
+
+
+@case
+def fork_deflate_sync():
+    return forked_deflate(True)
 
 
 for name in sys.argv[1:] or CASES:
