@@ -270,8 +270,7 @@ int main(int argc, char **argv)
 		FILE *f = pass ? stdout : txt;
 		long cross[2] = { -1, -1 };
 
-		fprintf(f, "libwd_zlib one-shots, level 6, text-like data, in-process device "
-			   "(WD_DEV_PATH=%s); device: WD_ZLIB_THRESHOLD=%s, software: %s; "
+		fprintf(f, "libwd_zlib one-shots, level 6, text-like data, WD_DEV_PATH=%s; device: WD_ZLIB_THRESHOLD=%s, software: %s; "
 			   "per call: median over %d alternating runs of each mode of the median of %d rounds of %d ms; "
 			   "load average %.2f %.2f %.2f, %ld CPUs\n",
 			getenv("WD_DEV_PATH") ? getenv("WD_DEV_PATH") : "local", dev.threshold,

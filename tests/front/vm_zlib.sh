@@ -9,7 +9,9 @@
 # pigz -1/-6/-9 with -p 1 and 2 preloaded, read back by busybox gzip -d;
 # pigz -d preloaded reading busybox gzip's output; the stats lines show
 # device deflate streams; then both t_zlib_gzfile programs (their gzip is
-# busybox's). PASS:/FAIL: lines; exit status non-zero on a failure.
+# busybox's); then bench_zlib on /dev/uaN (VM_ZLIB_BENCH=0: not;
+# VM_ZLIB_BENCH_ARGS, default "--runs 3 --ms 50"). PASS:/FAIL: lines; exit
+# status non-zero on a failure.
 # Needs `make modules front` first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +19,7 @@ top=$PWD
 out=build/vm-zlib
 lib=build/front/lib/libwd_zlib.so.1
 for f in "$lib" build/native/bin/t_zlib_gzfile build/native/bin/t_zlib_gzfile-preload \
-	kernel/wd_soft/wd_soft.ko; do
+	build/native/libexec/bench_zlib kernel/wd_soft/wd_soft.ko; do
 	[[ -e $f ]] || { echo "vm_zlib.sh: no $f (make modules front)" >&2; exit 1; }
 done
 command -v pigz >/dev/null || { echo "vm_zlib.sh: no pigz" >&2; exit 1; }
@@ -25,7 +27,8 @@ rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin"
 cp -L "$lib" "$out/lib/libwd_zlib.so.1"
 cp -L "$(command -v pigz)" "$out/bin/pigz"
-cp build/native/bin/t_zlib_gzfile build/native/bin/t_zlib_gzfile-preload "$out/bin/"
+cp build/native/bin/t_zlib_gzfile build/native/bin/t_zlib_gzfile-preload \
+	build/native/libexec/bench_zlib "$out/bin/"
 # every library they need, flat in lib/ (found through LD_LIBRARY_PATH)
 for b in "$lib" "$out/bin/"*; do
 	ldd "$b" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
@@ -71,6 +74,12 @@ else
 fi
 WD_DEV_PATH=$dev t_zlib_gzfile || fails=$((fails + 1))
 WD_DEV_PATH=$dev T_ZLIB_LIB=$L t_zlib_gzfile-preload || fails=$((fails + 1))
+# the threshold's measurement on the kernel's device (emulated: TCG)
+if [ "${VM_ZLIB_BENCH:-1}" != 0 ]; then
+	WD_DEV_PATH=$dev bench_zlib $VM_ZLIB_BENCH_ARGS || fail bench_zlib
+fi
 exit $((fails > 0))
 SH
-exec tools/vm/wd-vm --timeout "${WD_VM_TIMEOUT:-900}" --add "$top/$out" -- sh ./guest.sh
+exec tools/vm/wd-vm --timeout "${WD_VM_TIMEOUT:-900}" --add "$top/$out" -- \
+	env VM_ZLIB_BENCH="${VM_ZLIB_BENCH:-1}" VM_ZLIB_BENCH_ARGS="${VM_ZLIB_BENCH_ARGS:---runs 3 --ms 50}" \
+	sh ./guest.sh
