@@ -69,7 +69,7 @@ uninstall:
 # The uacce/wd_soft semantics tests: static programs for the guest into
 # build/vm/bin/, and the same programs on the in-process device (libwd.a,
 # normal and ASan+UBSan) into build/native/bin/.
-vm-tests: lib
+vm-tests: lib front
 	$(MAKE) -C tests/vm
 
 # The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer

@@ -12,13 +12,17 @@
 #                                one engine three ways (AF_ALG to wd_soft's
 #                                crypto API driver, to the CPU's, the ring)
 #   corpus                       the compression input (64 MiB)
+#   openssl.txt, openssl.csv     the OpenSSL provider "wd" beside the default
+#                                provider, and its threshold's crossover
+#                                (tools/bench/openssl.sh)
 #   zlib.txt, zlib.csv           libwd_zlib's one-shots forced to the device
 #                                and to software, their ratio per size and
 #                                the crossover (docs/zlib.md's threshold;
 #                                build/native/libexec/bench_zlib, built with
 #                                the front doors' tests)
 # BENCH_ARGS adds options to both runs (e.g. --quick; bench_zlib takes only
-# that one). BENCH_VM=0 skips the VM run, BENCH_ZLIB=0 the zlib table; BENCH_OUT (default build/bench) and BENCH_CORPUS (default
+# that one). BENCH_VM=0 skips the VM run, BENCH_ZLIB=0 the zlib table;
+# BENCH_OUT (default build/bench) and BENCH_CORPUS (default
 # $BENCH_OUT/corpus, made here when missing) move the files (the tests use
 # them for a short native run).
 set -euo pipefail
@@ -52,13 +56,19 @@ echo "== native: $bench ${BENCH_ARGS:-}"
 "$bench" --run native --corpus "$corpus" --csv "$out/native.csv" --json "$out/native.json" \
 	--plot "$out/native.png" ${BENCH_ARGS:-} | tee "$out/native.txt"
 
+# The OpenSSL provider beside the default one, and its threshold's
+# crossover (openssl.txt, openssl.csv; docs/openssl.md).
+echo
+echo "== native: the OpenSSL provider wd (tools/bench/openssl.sh)"
+tools/bench/openssl.sh "$out" || echo "bench.sh: tools/bench/openssl.sh failed" >&2
+
 # libwd_zlib's threshold: in-process device against software, one-shots
 if [[ ${BENCH_ZLIB:-1} != 0 && -x build/native/libexec/bench_zlib ]]; then
 	echo
 	echo "== native: libwd_zlib one-shots, device against software (docs/zlib.md)"
 	zargs=(--out "$out")
 	[[ " ${BENCH_ARGS:-} " != *" --quick "* ]] || zargs+=(--quick)
-	build/native/libexec/bench_zlib "${zargs[@]}"
+	build/native/libexec/bench_zlib "${zargs[@]}" || echo "bench.sh: bench_zlib failed" >&2
 fi
 
 if ((vm)); then
