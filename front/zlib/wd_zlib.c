@@ -500,6 +500,17 @@ static void wz_in_load(struct wz *w)
 	w->in.avail_out = s->avail_out;
 }
 
+/*
+ * strm->adler during a stream: zlib keeps its check value there for the
+ * zlib and gzip wrappers only; a raw stream's is the caller's (zlib's
+ * gzappend keeps its own CRC there), set at init and reset, never after.
+ */
+static void wz_set_adler(struct wz *w, uLong v)
+{
+	if (w->wrap)
+		w->strm->adler = v;
+}
+
 /* and gives them back; @own_check: MIGRATED, our wrapper checks the data */
 static void wz_in_store(struct wz *w, bool own_check)
 {
@@ -520,7 +531,7 @@ static void wz_in_store(struct wz *w, bool own_check)
 	w->sw_out += made;
 	s->msg = w->in.msg;
 	s->data_type = w->in.data_type;
-	s->adler = own_check ? w->check : w->in.adler;
+	wz_set_adler(w, own_check ? w->check : w->in.adler);
 }
 
 /* ------------------------------------------------------------------ */
@@ -672,7 +683,7 @@ static void wz_take(struct wz *w, size_t n)
 		w->check = crc32(w->check, s->next_in, (uInt)n);
 	w->isize += n;
 	wz_consume(w, n);
-	s->adler = w->check;
+	wz_set_adler(w, w->check);
 }
 
 static int wz_put_header(struct wz *w)
@@ -938,7 +949,7 @@ static int wz_deflate_device(struct wz *w, int flush)
 	ret = wz_feed(w, wz_dflush(flush));
 	if (ret < 0)
 		goto fail;
-	s->adler = w->check;
+	wz_set_adler(w, w->check);
 	if (ret) {
 		w->last_flush = -1;
 		return Z_OK;
@@ -950,7 +961,7 @@ static int wz_deflate_device(struct wz *w, int flush)
 	wz_pend_deliver(w);
 	return w->pend_len ? Z_OK : Z_STREAM_END;
 fail:
-	s->adler = w->check;
+	wz_set_adler(w, w->check);
 	if ((!w->dev_sent || !w->dev_dirty) && ret != -ENOMEM) {
 		/*
 		 * The device went (or stayed with the parent of a fork) when
@@ -1188,7 +1199,6 @@ WZ_EXPORT int deflate(z_streamp s, int flush)
 			memcpy(w->st + w->st_len, s->next_in, s->avail_in);
 			w->st_len += s->avail_in;
 			wz_take(w, s->avail_in);
-			s->adler = w->check;
 			return Z_OK;
 		}
 		if (ret != Z_OK)
@@ -1384,7 +1394,7 @@ WZ_EXPORT int deflateSetDictionary(z_streamp s, const Bytef *dict, uInt len)
 		return Z_STREAM_ERROR;
 	ret = wdz_real_deflateSetDictionary(&w->in, dict, len);
 	if (w->mode == WZ_SOFTWARE)
-		s->adler = w->in.adler;
+		wz_set_adler(w, w->in.adler);
 	return ret;
 }
 
@@ -1830,7 +1840,7 @@ static int wz_inflate_replay(struct wz *w)
 	}
 	/* where the device stood: the end, an error, a dictionary wanted */
 	ret = Z_OK;
-	w->strm->adler = w->in.adler;
+	wz_set_adler(w, w->in.adler);
 out:
 	free(hist);
 	free(scratch);

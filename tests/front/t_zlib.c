@@ -1336,6 +1336,67 @@ static void t_device_removed(void)
 }
 
 
+/*
+ * strm->adler as zlib keeps it: the wrapper's check value (zlib: Adler-32,
+ * gzip: CRC-32) after every call; a raw stream's is the caller's after init
+ * (zlib's gzappend keeps its own CRC there). Ours against the reference,
+ * on the device (200000 bytes) and in software (1000).
+ */
+static void t_adler(void)
+{
+	static const int wbits[] = { -15, 15, 31 };
+	static const size_t sizes[] = { 1000, 200000 };
+
+	for (unsigned w = 0; w < 3; w++)
+		for (unsigned z = 0; z < 2; z++)
+			for (int ref = 0; ref < 2; ref++) {
+				size_t len = sizes[z], cap = 2 * len + 1000, clen;
+				unsigned char *d = make_data(len, 3), *c = malloc(cap);
+				unsigned char *o = malloc(len);
+				uLong want;
+				z_stream s;
+
+				memset(&s, 0, sizeof(s));
+				EQ(ref ? R.deflateInit2_(&s, 6, Z_DEFLATED, wbits[w], 8, 0,
+							 ZLIB_VERSION, sizeof(s)) :
+					 deflateInit2(&s, 6, Z_DEFLATED, wbits[w], 8, 0), Z_OK);
+				want = wbits[w] == 31 ? crc32(0, d, (uInt)len) :
+				       wbits[w] > 0 ? adler32(1, d, (uInt)len) : 0x12345678;
+				s.adler = 0x12345678;	/* the caller's own, raw */
+				s.next_in = d;
+				s.avail_in = (uInt)len;
+				s.next_out = c;
+				s.avail_out = (uInt)cap;
+				EQ(ref ? R.deflate(&s, Z_FINISH) : deflate(&s, Z_FINISH),
+				   Z_STREAM_END);
+				if (s.adler != want)
+					FAIL("%s deflate, windowBits %d, %zu bytes: adler %#lx, not %#lx",
+					     ref ? "zlib's" : "our", wbits[w], len, s.adler, want);
+				clen = s.total_out;
+				EQ(ref ? R.deflateEnd(&s) : deflateEnd(&s), Z_OK);
+				memset(&s, 0, sizeof(s));
+				EQ(ref ? R.inflateInit2_(&s, wbits[w], ZLIB_VERSION, sizeof(s)) :
+					 inflateInit2(&s, wbits[w]), Z_OK);
+				if (wbits[w] < 0)
+					want = 0x9abcdef0;
+				s.adler = 0x9abcdef0;
+				s.next_in = c;
+				s.avail_in = (uInt)clen;
+				s.next_out = o;
+				s.avail_out = (uInt)len;
+				EQ(ref ? R.inflate(&s, Z_NO_FLUSH) : inflate(&s, Z_NO_FLUSH),
+				   Z_STREAM_END);
+				if (s.adler != want)
+					FAIL("%s inflate, windowBits %d, %zu bytes: adler %#lx, not %#lx",
+					     ref ? "zlib's" : "our", wbits[w], len, s.adler, want);
+				CHECK(!memcmp(o, d, len));
+				EQ(ref ? R.inflateEnd(&s) : inflateEnd(&s), Z_OK);
+				free(o);
+				free(c);
+				free(d);
+			}
+}
+
 /* the rest of the API: what forwards, what migrates, what refuses */
 static void t_api(void)
 {
@@ -1561,6 +1622,7 @@ static const struct test tests[] = {
 	{ "migrate", t_migrate },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
+	{ "adler", t_adler },
 	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
