@@ -60,9 +60,6 @@ int wdz_real_inflateCopy(z_streamp, z_streamp);
 int wdz_real_inflatePrime(z_streamp, int, int);
 long wdz_real_inflateMark(z_streamp);
 int wdz_real_inflateGetHeader(z_streamp, gz_headerp);
-int wdz_real_inflateBackInit_(z_streamp, int, unsigned char *, const char *, int);
-int wdz_real_inflateBack(z_streamp, in_func, void *, out_func, void *);
-int wdz_real_inflateBackEnd(z_streamp);
 int wdz_real_inflateUndermine(z_streamp, int);
 int wdz_real_inflateValidate(z_streamp, int);
 unsigned long wdz_real_inflateCodesUsed(z_streamp);
@@ -2406,20 +2403,146 @@ WZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 	return Z_OK;
 }
 
-/* inflateBack: always the private zlib's, on the caller's stream itself */
+/*
+ * inflateBack: zlib's callback interface (pigz -d) over a raw inflate
+ * stream of our own, so that the threshold, the device, the replay and the
+ * counters are inflate()'s. The caller's window is the output buffer
+ * handed to out(), as zlib's is. The state's first members are struct
+ * wz's (strm, magic), so inflate() on such a stream, or inflateBack() on
+ * an inflate() stream, is refused by the magic.
+ */
+#define WZ_MAGIC_B	0x57445a42u	/* "WDZB" */
+
+/**
+ * struct wzb - an inflateBack() stream
+ * @strm: the caller's stream
+ * @magic: WZ_MAGIC_B
+ * @in: our raw inflate stream (inflateInit2_, inflate, inflateEnd)
+ * @window: the caller's window, 1 << @wbits bytes
+ * @wsize: its size
+ */
+struct wzb {
+	z_streamp strm;
+	uint32_t magic;
+	z_stream in;
+	unsigned char *window;
+	unsigned wsize;
+};
+
+static struct wzb *wzb_get(z_streamp s)
+{
+	struct wzb *b;
+
+	if (!s || !s->state)
+		return NULL;
+	b = (struct wzb *)s->state;
+	return b->strm == s && b->magic == WZ_MAGIC_B ? b : NULL;
+}
+
 WZ_EXPORT int inflateBackInit_(z_streamp s, int windowBits, unsigned char *window,
 			       const char *version, int stream_size)
 {
-	return wdz_real_inflateBackInit_(s, windowBits, window, version, stream_size);
+	struct wzb *b;
+	int ret;
+
+	if (!wz_version_ok(version, stream_size))
+		return Z_VERSION_ERROR;
+	if (!s || !window || windowBits < 8 || windowBits > 15)
+		return Z_STREAM_ERROR;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return Z_MEM_ERROR;
+	/* our own stream, the largest window: it reads every stream the
+	 * caller's window could, the device's included */
+	ret = inflateInit2(&b->in, -MAX_WBITS);
+	if (ret != Z_OK) {
+		free(b);
+		return ret;
+	}
+	b->strm = s;
+	b->magic = WZ_MAGIC_B;
+	b->window = window;
+	b->wsize = 1u << windowBits;
+	s->msg = NULL;
+	s->state = (struct internal_state *)b;
+	return Z_OK;
 }
 
 WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 			  void *out_desc)
 {
-	return wdz_real_inflateBack(s, in, in_desc, out, out_desc);
+	struct wzb *b = wzb_get(s);
+	z_const unsigned char *next;
+	unsigned have;
+	int ret;
+
+	if (!b || !in || !out)
+		return Z_STREAM_ERROR;
+	s->msg = NULL;
+	/* each call inflates one raw stream from its start */
+	ret = inflateReset(&b->in);
+	if (ret != Z_OK)
+		return ret;
+	next = s->next_in;
+	have = next ? s->avail_in : 0;
+	for (;;) {
+		size_t made, took;
+
+		if (!have) {
+			have = in(in_desc, (unsigned char **)&next);
+			if (!have) {
+				next = Z_NULL;	/* in() ended the input */
+				ret = Z_BUF_ERROR;
+				break;
+			}
+		}
+		b->in.next_in = next;
+		b->in.avail_in = have;
+		b->in.next_out = b->window;
+		b->in.avail_out = b->wsize;
+		ret = inflate(&b->in, Z_NO_FLUSH);
+		took = have - b->in.avail_in;
+		next = b->in.next_in;
+		have = b->in.avail_in;
+		made = b->wsize - b->in.avail_out;
+		if (made && out(out_desc, b->window, (unsigned)made)) {
+			ret = Z_BUF_ERROR;	/* next_in stays set: out() */
+			break;
+		}
+		if (ret == Z_STREAM_END)
+			break;
+		if (ret == Z_NEED_DICT) {
+			/* a raw stream has none: never from zlib or the device */
+			s->msg = (char *)"invalid stream";
+			ret = Z_DATA_ERROR;
+			break;
+		}
+		if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			s->msg = b->in.msg;
+			break;
+		}
+		if (!took && !made && have) {
+			/* input and room, and nothing moved: never loop */
+			s->msg = (char *)"wd_zlib: inflate made no progress";
+			ret = Z_STREAM_ERROR;
+			break;
+		}
+		/* Z_OK, or no progress without input: more input, or room */
+	}
+	s->next_in = next;
+	s->avail_in = next ? have : 0;
+	return ret;
 }
 
 WZ_EXPORT int inflateBackEnd(z_streamp s)
 {
-	return wdz_real_inflateBackEnd(s);
+	struct wzb *b = wzb_get(s);
+
+	if (!b)
+		return Z_STREAM_ERROR;
+	inflateEnd(&b->in);
+	b->magic = 0;
+	free(b);
+	s->state = Z_NULL;
+	return Z_OK;
 }

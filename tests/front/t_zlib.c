@@ -81,6 +81,9 @@ static struct {
 	int (*inflate)(z_streamp, int);
 	int (*inflateEnd)(z_streamp);
 	int (*inflateSetDictionary)(z_streamp, const Bytef *, uInt);
+	int (*inflateBackInit_)(z_streamp, int, unsigned char *, const char *, int);
+	int (*inflateBack)(z_streamp, in_func, void *, out_func, void *);
+	int (*inflateBackEnd)(z_streamp);
 	const char *(*zlibVersion)(void);
 } R;
 
@@ -98,6 +101,9 @@ static void ref_load(void)
 	SYM(deflateEnd);
 	SYM(deflateSetDictionary);
 	SYM(inflateInit2_);
+	SYM(inflateBackInit_);
+	SYM(inflateBack);
+	SYM(inflateBackEnd);
 	SYM(inflate);
 	SYM(inflateEnd);
 	SYM(inflateSetDictionary);
@@ -1397,6 +1403,157 @@ static void t_adler(void)
 			}
 }
 
+/* inflateBack()'s callbacks: input in random pieces, output collected */
+struct back_io {
+	unsigned char *c;
+	size_t clen, at, piece;
+	unsigned char *out;
+	size_t len, cap, max_out;
+	int fail_out_at;	/* out() fails on this call (1-based), 0 never */
+	int outs;
+};
+
+static unsigned back_in(void *d, z_const unsigned char **buf)
+{
+	struct back_io *io = d;
+	size_t n = io->clen - io->at;
+
+	if (n > io->piece)
+		n = 1 + rnd_upto(io->piece);
+	if (n > io->clen - io->at)
+		n = io->clen - io->at;
+	*buf = io->c + io->at;
+	io->at += n;
+	return (unsigned)n;
+}
+
+static int back_out(void *d, unsigned char *buf, unsigned len)
+{
+	struct back_io *io = d;
+
+	if (++io->outs == io->fail_out_at)
+		return 1;
+	if (len > io->max_out)
+		io->max_out = len;
+	if (io->len + len > io->cap)
+		return 1;
+	memcpy(io->out + io->len, buf, len);
+	io->len += len;
+	return 0;
+}
+
+/*
+ * inflateBack() (pigz -d, zlib's gun) on both sides of the threshold:
+ * zlib's raw stream decoded through the callbacks in random pieces, out()
+ * never given more than the window, the bytes after the stream left in
+ * next_in, in() running dry (Z_BUF_ERROR, next_in NULL), out() failing
+ * (Z_BUF_ERROR, next_in set), corrupt data (Z_DATA_ERROR); a big stream on
+ * the device.
+ */
+static void t_infback(void)
+{
+	static unsigned char window[1 << 15];
+	static const size_t sizes[] = { 3000, 600000 };
+
+	for (unsigned z = 0; z < 4; z++) {
+		bool ref = z & 1;	/* the same steps on zlib's, the reference */
+		int (*init)(z_streamp, int, unsigned char *, const char *, int) =
+			ref ? R.inflateBackInit_ : inflateBackInit_;
+		int (*back)(z_streamp, in_func, void *, out_func, void *) =
+			ref ? R.inflateBack : inflateBack;
+		int (*end)(z_streamp) = ref ? R.inflateBackEnd : inflateBackEnd;
+		struct wd_zlib_stats a = stats(), b;
+		size_t len = sizes[z / 2], cap = len * 2 + 1000, clen;
+		unsigned char *d = make_data(len, 2), *c = malloc(cap + 5);
+		struct back_io io;
+		z_stream s;
+
+		memset(&s, 0, sizeof(s));
+		EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
+		s.next_in = d;
+		s.avail_in = (uInt)len;
+		s.next_out = c;
+		s.avail_out = (uInt)cap;
+		EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
+		clen = s.total_out;
+		EQ(R.deflateEnd(&s), Z_OK);
+		memcpy(c + clen, "TAIL!", 5);	/* not the stream's */
+
+		memset(&s, 0, sizeof(s));
+		EQ(init(&s, 15, window, ZLIB_VERSION, (int)sizeof(s)), Z_OK);
+		memset(&io, 0, sizeof(io));
+		io.c = c;
+		io.clen = clen + 5;
+		io.piece = 20000;
+		io.out = malloc(len + 1);
+		io.cap = len + 1;
+		EQ(back(&s, back_in, &io, back_out, &io), Z_STREAM_END);
+		EQ(io.len, len);
+		CHECK(!memcmp(io.out, d, len));
+		CHECK(io.max_out <= sizeof(window));
+		/* what in() gave beyond the stream is still in next_in */
+		CHECK(s.next_in && s.next_in + s.avail_in == c + io.at);
+		EQ((size_t)(io.at - s.avail_in), clen);
+		free(io.out);
+
+		/* in() runs dry before the end */
+		memset(&io, 0, sizeof(io));
+		io.c = c;
+		io.clen = clen / 2;
+		io.piece = 7000;
+		io.out = malloc(len + 1);
+		io.cap = len + 1;
+		s.next_in = Z_NULL;	/* in() gives all the input */
+		EQ(back(&s, back_in, &io, back_out, &io), Z_BUF_ERROR);
+		CHECK(s.next_in == Z_NULL);
+		CHECK(io.len < len && !memcmp(io.out, d, io.len));
+		free(io.out);
+
+		/* out() fails */
+		memset(&io, 0, sizeof(io));
+		io.c = c;
+		io.clen = clen;
+		io.piece = 20000;
+		io.out = malloc(len + 1);
+		io.cap = len + 1;
+		io.fail_out_at = 1;
+		s.next_in = Z_NULL;
+		EQ(back(&s, back_in, &io, back_out, &io), Z_BUF_ERROR);
+		CHECK(s.next_in != Z_NULL);
+		free(io.out);
+
+		/* corrupt: an invalid block type right at the start */
+		{
+			unsigned char bad[64];
+
+			memset(bad, 0xff, sizeof(bad));
+			memset(&io, 0, sizeof(io));
+			io.c = bad;
+			io.clen = sizeof(bad);
+			io.piece = sizeof(bad);
+			io.out = malloc(len + 1);
+			io.cap = len + 1;
+			s.next_in = Z_NULL;
+			EQ(back(&s, back_in, &io, back_out, &io), Z_DATA_ERROR);
+			CHECK(s.msg != NULL);
+			free(io.out);
+		}
+		if (!ref)	/* inflate() refuses an inflateBack stream */
+			EQ(inflate(&s, Z_NO_FLUSH), Z_STREAM_ERROR);
+		EQ(end(&s), Z_OK);
+		/* counted as they end: 600000 bytes in 20000-byte pieces on the
+		 * device, 3000 in software (the first piece is the first call's
+		 * input, the threshold's measure) */
+		b = stats();
+		if (z == 2)
+			CHECK(b.inflate_dev > a.inflate_dev);
+		if (z == 0)
+			CHECK(b.inflate_dev == a.inflate_dev && b.inflate_sw > a.inflate_sw);
+		free(c);
+		free(d);
+	}
+}
+
 /* the rest of the API: what forwards, what migrates, what refuses */
 static void t_api(void)
 {
@@ -1623,6 +1780,7 @@ static const struct test tests[] = {
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
+	{ "infback", t_infback },
 	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },

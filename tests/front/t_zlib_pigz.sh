@@ -154,4 +154,10 @@ check decomp_corrupt t_corrupt
 
 zstats decomp.stats
 info "decompression: $(zshare)"
+# pigz -d decodes with inflateBack(), which runs on our inflate
+if ((${Z[inflate_dev]} > 0)); then
+	pass decomp_device_streams
+else
+	fail decomp_device_streams "no device inflate stream (${Z[lines]} stats lines)"
+fi
 exit $((fails > 0))
