@@ -31,16 +31,16 @@ stat() {
 
 # ---- the provider: openssl dgst -provider wd against sha256sum ----
 why=
-if [ ! -x "$BIN/openssl" ] || [ ! -f "$FRONT/ossl-modules/wd.so" ]; then
-	why="no openssl or $FRONT/ossl-modules/wd.so in the image"
+if [ ! -x "$BIN/openssl" ] || [ ! -f "$BIN/ossl-modules/wd.so" ]; then
+	why="no openssl or $BIN/ossl-modules/wd.so in the image"
 else
 	: >"$T/ossl.stats"
 	for n in 0 1 64 65 4095 1048579 16777221; do
 		head -c $n /dev/urandom >"$T/f" || why="$why; head -c $n"
 		want=$(sha256sum <"$T/f" | cut -d' ' -f1)
 		got=$(WD_OSSL_STATS=$T/ossl.stats openssl dgst -sha256 \
-			-provider-path "$FRONT/ossl-modules" -provider wd \
-			-provider default -r "$T/f" 2>"$T/err" | cut -d' ' -f1)
+			-provider-path "$BIN/ossl-modules" -provider wd \
+			-provider default -propquery provider=wd -r "$T/f" 2>"$T/err" | cut -d' ' -f1)
 		[ "$got" = "$want" ] ||
 			why="$why; $n bytes: '$got' != sha256sum's $want ($(cat "$T/err"))"
 	done
