@@ -52,11 +52,12 @@ $(OSSL_ASAN_SO): $(OSSL_DEPS) $(LIB)/libwd-asan.a
 		-Wl,-z,nodelete -o $@ $(OSSL_SRCS) $(LIB)/libwd-asan.a $(WDL_LDLIBS)
 
 ossl-install: $(OSSL_SO)
-	install -d $(DESTDIR)$(OSSL_MODULESDIR)
+	install -d $(DESTDIR)$(OSSL_MODULESDIR) $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(OSSL_SO) $(DESTDIR)$(OSSL_MODULESDIR)/wd.so
+	install -m 644 $(OSSL_DIR)/wd_openssl.7 $(DESTDIR)$(MANDIR)/man7/
 
 ossl-uninstall:
-	rm -f $(DESTDIR)$(OSSL_MODULESDIR)/wd.so
+	rm -f $(DESTDIR)$(OSSL_MODULESDIR)/wd.so $(DESTDIR)$(MANDIR)/man7/wd_openssl.7
 
 FRONT_ALL       += $(OSSL_SO) $(OSSL_TEST_SO) $(OSSL_ASAN_SO)
 FRONT_INSTALL   += ossl-install

@@ -18,6 +18,9 @@
 #               libz.a's objects must be PIC (Debian's are), or no link
 #   wd_zlib-asan-all.o  the same over libwd-asan.a and a sanitized wd_zlib.c,
 #               for the tests' static ASan+UBSan program
+#   zlib/test/libwd_zlib.so.1  the tests' build (-DWD_ZLIB_TEST): also
+#               exports wd_zlib_test_device (WD_ZLIB_PRIVATE), the hook that
+#               takes the in-process device away; the asan object has it too
 # included before front/Makefile's own `all`: keep it the default goal
 .DEFAULT_GOAL := all
 ZL_DIR     := $(TOP)/front/zlib
@@ -38,7 +41,8 @@ FRONT_ALL       += zlib
 FRONT_INSTALL   += zlib-install
 FRONT_UNINSTALL += zlib-uninstall
 
-zlib: $(ZL_LIBDIR)/libwd_zlib.so $(ZL_B)/wd_zlib-asan-all.o $(ZL_LIBDIR)/wd_zlib.pc
+zlib: $(ZL_LIBDIR)/libwd_zlib.so $(ZL_B)/wd_zlib-asan-all.o $(ZL_LIBDIR)/wd_zlib.pc \
+	$(ZL_B)/test/libwd_zlib.so
 
 # libz.a's members, extracted
 $(ZL_B)/zobj/.done: $(ZL_LIBZ_A)
@@ -69,12 +73,15 @@ $(ZL_B)/libwd-priv.a: $(LIB)/libwd.a $(ZL_B)/rename.txt
 $(ZL_B)/libwd-asan-priv.a: $(LIB)/libwd-asan.a $(ZL_B)/rename.txt
 	$(call zl_priv,$(LIB)/libwd-asan.a)
 
-# what we export: libz.so.1's functions, and ours
+# what we export: libz.so.1's functions, and ours (the tests' build: and
+# the hook)
 $(ZL_B)/exports.txt: $(ZL_LIBZ_SO) $(ZL_DIR)/build.mk
 	@mkdir -p $(@D)
 	{ objdump -T $(ZL_LIBZ_SO) | awk '$$2 == "g" && $$3 == "DF" { print $$NF }'; \
-	  echo wd_zlib_get_stats; echo wd_zlib_test_device; } | sort -u > $@.tmp && \
+	  echo wd_zlib_get_stats; } | sort -u > $@.tmp && \
 		test $$(wc -l < $@.tmp) -gt 80 && mv $@.tmp $@
+$(ZL_B)/exports-test.txt: $(ZL_B)/exports.txt
+	{ cat $<; echo wd_zlib_test_device; } > $@
 
 # the version script: libz.so.1's versions, each inheriting the one before;
 # its base (unversioned) symbols are left out, so they stay unversioned
@@ -85,36 +92,53 @@ $(ZL_B)/wd_zlib.map: $(ZL_LIBZ_SO) $(ZL_DIR)/build.mk
 		$$1 != v { if (v != "") printf "}%s;\n", p; p = (v == "" ? "" : " " v); \
 			   v = $$1; printf "%s {\n  global:\n", v } \
 		{ printf "    %s;\n", $$2 } \
-		END { printf "}%s;\nWD_ZLIB_1.0 {\n  global:\n    wd_zlib_get_stats;\n};\nWD_ZLIB_PRIVATE {\n  global:\n    wd_zlib_test_device;\n};\n", p }' \
+		END { printf "}%s;\nWD_ZLIB_1.0 {\n  global:\n    wd_zlib_get_stats;\n};\n", p }' \
 		> $@.tmp && grep -q deflatePrime $@.tmp && mv $@.tmp $@
+$(ZL_B)/wd_zlib-test.map: $(ZL_B)/wd_zlib.map
+	{ cat $<; printf 'WD_ZLIB_PRIVATE {\n  global:\n    wd_zlib_test_device;\n};\n'; } > $@
 
 $(ZL_B)/wd_zlib.o: $(ZL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ZL_CFLAGS) -c -o $@ $<
+$(ZL_B)/wd_zlib-test.o: $(ZL_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ZL_CFLAGS) -DWD_ZLIB_TEST -c -o $@ $<
 $(ZL_B)/wd_zlib-asan.o: $(ZL_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(ZL_CFLAGS) -O1 $(WDL_SANFLAGS) -c -o $@ $<
+	$(CC) $(ZL_CFLAGS) -DWD_ZLIB_TEST -O1 $(WDL_SANFLAGS) -c -o $@ $<
 
-# one relocatable object, only the exports global
+# one relocatable object, only the exports ($3) global
 zl_merge = ld -r -o $@.tmp $1 $(ZL_B)/zengine.o $(ZL_B)/zgz.o --whole-archive $2 && \
-	objcopy --keep-global-symbols=$(ZL_B)/exports.txt $@.tmp $@ && rm -f $@.tmp
+	objcopy --keep-global-symbols=$3 $@.tmp $@ && rm -f $@.tmp
 $(ZL_B)/wd_zlib-all.o: $(ZL_B)/wd_zlib.o $(ZL_B)/zengine.o $(ZL_B)/zgz.o \
 		$(ZL_B)/libwd-priv.a $(ZL_B)/exports.txt
-	$(call zl_merge,$(ZL_B)/wd_zlib.o,$(ZL_B)/libwd-priv.a)
+	$(call zl_merge,$(ZL_B)/wd_zlib.o,$(ZL_B)/libwd-priv.a,$(ZL_B)/exports.txt)
+$(ZL_B)/wd_zlib-test-all.o: $(ZL_B)/wd_zlib-test.o $(ZL_B)/zengine.o $(ZL_B)/zgz.o \
+		$(ZL_B)/libwd-priv.a $(ZL_B)/exports-test.txt
+	$(call zl_merge,$(ZL_B)/wd_zlib-test.o,$(ZL_B)/libwd-priv.a,$(ZL_B)/exports-test.txt)
 $(ZL_B)/wd_zlib-asan-all.o: $(ZL_B)/wd_zlib-asan.o $(ZL_B)/zengine.o $(ZL_B)/zgz.o \
-		$(ZL_B)/libwd-asan-priv.a $(ZL_B)/exports.txt
-	$(call zl_merge,$(ZL_B)/wd_zlib-asan.o,$(ZL_B)/libwd-asan-priv.a)
+		$(ZL_B)/libwd-asan-priv.a $(ZL_B)/exports-test.txt
+	$(call zl_merge,$(ZL_B)/wd_zlib-asan.o,$(ZL_B)/libwd-asan-priv.a,$(ZL_B)/exports-test.txt)
 
+# the shared library from a merged object ($1), its version script ($2)
+# and export list ($3)
+zl_link = $(CC) -shared -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$2 \
+		-Wl,-z,defs -Wl,-z,text -Wl,-z,nodelete -o $@ $1 $(ZL_LDLIBS) && \
+	bad=$$(nm -D --defined-only $@ | awk '{print $$3}' | sed 's/@.*//' | \
+		grep -vxF -f $3 | grep -v '^ZLIB_\|^WD_ZLIB_'); \
+	if [ -n "$$bad" ]; then echo "libwd_zlib exports too much: $$bad"; rm -f $@; exit 1; fi
 $(ZL_SO): $(ZL_B)/wd_zlib-all.o $(ZL_B)/wd_zlib.map
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$(ZL_B)/wd_zlib.map \
-		-Wl,-z,defs -Wl,-z,text -Wl,-z,nodelete -o $@ $< $(ZL_LDLIBS)
 	@# nothing of libwd, lib/soft or the renamed zlib may be exported
-	@bad=$$(nm -D --defined-only $@ | awk '{print $$3}' | sed 's/@.*//' | \
-		grep -vxF -f $(ZL_B)/exports.txt | grep -v '^ZLIB_\|^WD_ZLIB_'); \
-		if [ -n "$$bad" ]; then echo "libwd_zlib exports too much: $$bad"; rm -f $@; exit 1; fi
+	$(call zl_link,$<,$(ZL_B)/wd_zlib.map,$(ZL_B)/exports.txt)
 	@# gz* and compress must call our deflate/inflate, not the renamed ones
 	@! nm $(ZL_B)/zgz.o | grep -q wdz_real_
+$(ZL_B)/test/libwd_zlib.so.$(ZL_VER): $(ZL_B)/wd_zlib-test-all.o $(ZL_B)/wd_zlib-test.map
+	@mkdir -p $(@D)
+	$(call zl_link,$<,$(ZL_B)/wd_zlib-test.map,$(ZL_B)/exports-test.txt)
+$(ZL_B)/test/libwd_zlib.so: $(ZL_B)/test/libwd_zlib.so.$(ZL_VER)
+	ln -sf libwd_zlib.so.$(ZL_VER) $(@D)/libwd_zlib.so.1
+	ln -sf libwd_zlib.so.$(ZL_VER) $@
 
 $(ZL_LIBDIR)/libwd_zlib.so: $(ZL_SO)
 	ln -sf libwd_zlib.so.$(ZL_VER) $(ZL_LIBDIR)/libwd_zlib.so.1
@@ -128,7 +152,8 @@ $(ZL_LIBDIR)/wd_zlib.pc: $(ZL_DIR)/build.mk
 	$(ZL_PC) > $@
 
 zlib-install: zlib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(ZL_DIR)/wd_zlib.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 755 $(ZL_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libwd_zlib.so.$(ZL_VER) $(DESTDIR)$(LIBDIR)/libwd_zlib.so.1
 	ln -sf libwd_zlib.so.$(ZL_VER) $(DESTDIR)$(LIBDIR)/libwd_zlib.so
@@ -138,6 +163,6 @@ zlib-install: zlib
 zlib-uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libwd_zlib.so.$(ZL_VER) $(DESTDIR)$(LIBDIR)/libwd_zlib.so.1 \
 	      $(DESTDIR)$(LIBDIR)/libwd_zlib.so $(DESTDIR)$(INCDIR)/wd_zlib.h \
-	      $(DESTDIR)$(PCDIR)/wd_zlib.pc
+	      $(DESTDIR)$(PCDIR)/wd_zlib.pc $(DESTDIR)$(MANDIR)/man7/wd_zlib.7
 
 .PHONY: zlib zlib-install zlib-uninstall

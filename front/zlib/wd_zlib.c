@@ -97,8 +97,10 @@ WZ_EXPORT void wd_zlib_get_stats(struct wd_zlib_stats *st)
 	st->errors = atomic_load(&wz_st_errors);
 }
 
+#ifdef WD_ZLIB_TEST
 /*
- * For t_zlib only (version node WD_ZLIB_PRIVATE, not in wd_zlib.h): create
+ * The tests' build only (WD_ZLIB_TEST, version node WD_ZLIB_PRIVATE, not in
+ * wd_zlib.h; the installed library has no such hook): create
  * (@spec, "ID mode=...") or delete (@del_id >= 0) an in-process device
  * instance of this library's own libwd, so that a test can take the device
  * away from under a stream deterministically. 0 or a negative errno.
@@ -110,6 +112,7 @@ WZ_EXPORT int wd_zlib_test_device(const char *spec, int del_id)
 		return wd_ctl_new_device(WD_CTL_LOCAL, spec);
 	return wd_ctl_del_device(WD_CTL_LOCAL, del_id);
 }
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Queues: one per thread, shared by reference with the streams on it   */

@@ -138,6 +138,8 @@ if ! make -s -C "$top/front" install DESTDIR="$dest" PREFIX=/usr/local >"$tmp/in
 	fail install "make install: $(tail -n 5 "$tmp/install.log")"
 elif [[ ! -f $dest/usr/local/lib/ossl-modules/wd.so ]]; then
 	fail install "no wd.so in $dest/usr/local/lib/ossl-modules"
+elif [[ ! -f $dest/usr/local/share/man/man7/wd_openssl.7 ]]; then
+	fail install "no man page wd_openssl.7 in $dest/usr/local/share/man/man7"
 else
 	f=$tmp/f65
 	want=$(sha256sum "$f" | cut -d' ' -f1)
@@ -150,8 +152,9 @@ else
 		fail install "digest '$got' (want $want), stats $(cat "$tmp/stats.inst" 2>/dev/null)"
 	fi
 	make -s -C "$top/front" uninstall DESTDIR="$dest" PREFIX=/usr/local >/dev/null 2>&1
-	if [[ -e $dest/usr/local/lib/ossl-modules/wd.so ]]; then
-		fail uninstall "wd.so still there"
+	left=$(find "$dest" -type f -printf '%P ')
+	if [[ -n $left ]]; then
+		fail uninstall "left: $left"
 	else
 		pass uninstall
 	fi

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # libwd_zlib's tests (front/zlib), included by tests/front/Makefile:
-#   t_zlib       linked with build/front/lib/libwd_zlib.so (no libz), the
-#                system's libz.so.1 loaded beside it as the reference
+#   t_zlib       linked with the tests' build of libwd_zlib.so (no libz;
+#                build/front/zlib/test: the product plus the hook
+#                wd_zlib_test_device), the system's libz.so.1 loaded beside
+#                it as the reference
 #   t_zlib-asan  the same test over the same objects, linked statically
 #                (wd_zlib-asan-all.o: libwd_zlib's code and libwd-asan.a
 #                under ASan+UBSan; libz.a's objects as they are)
@@ -13,8 +15,9 @@ TZ_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/front/zli
 TZ_LIBS   := -pthread $(filter-out -lz,$(WDL_LDLIBS)) -ldl
 TZ_DEPS   := t_zlib.c zlib.mk $(TOP)/front/zlib/wd_zlib.h
 
-$(NBIN)/t_zlib: $(TZ_DEPS) $(FRONT)/lib/libwd_zlib.so | $(NBIN)
-	$(CC) $(TZ_CFLAGS) -o $@ $< -L$(FRONT)/lib -lwd_zlib -Wl,-rpath,$(FRONT)/lib -ldl
+$(NBIN)/t_zlib: $(TZ_DEPS) $(FRONT)/zlib/test/libwd_zlib.so | $(NBIN)
+	$(CC) $(TZ_CFLAGS) -o $@ $< -L$(FRONT)/zlib/test -lwd_zlib \
+		-Wl,-rpath,$(FRONT)/zlib/test -ldl
 
 $(NBIN)/t_zlib-asan: $(TZ_DEPS) $(FRONT)/zlib/wd_zlib-asan-all.o | $(NBIN)
 	$(CC) $(TZ_CFLAGS) -O1 $(WDL_SANFLAGS) -o $@ $< $(FRONT)/zlib/wd_zlib-asan-all.o \
