@@ -1612,9 +1612,32 @@ static struct wz *wz_clone(z_streamp dest, z_streamp source, struct wz *w)
 	return d;
 }
 
+/* @dest a copy of @source (@w, in a state a copy can take): ours, and the
+ * private zlib's stream with @real_copy when there is one */
+static int wz_copy(z_streamp dest, z_streamp source, struct wz *w,
+		   int (*real_copy)(z_streamp, z_streamp))
+{
+	struct wz *d = wz_clone(dest, source, w);
+	int ret;
+
+	if (!d)
+		return Z_MEM_ERROR;
+	if (w->in_live) {
+		ret = real_copy(&d->in, &w->in);
+		if (ret != Z_OK) {
+			wz_free_bufs(d);
+			free(d);
+			dest->state = NULL;
+			return ret;
+		}
+		d->in_live = true;
+	}
+	return Z_OK;
+}
+
 WZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 {
-	struct wz *w = wz_get(source, WZ_MAGIC_D), *d;
+	struct wz *w = wz_get(source, WZ_MAGIC_D);
 	int ret;
 
 	if (!w || !dest || w->mode == WZ_FAILED)
@@ -1628,20 +1651,7 @@ WZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 		if (ret != Z_OK)
 			return ret;
 	}
-	d = wz_clone(dest, source, w);
-	if (!d)
-		return Z_MEM_ERROR;
-	if (w->in_live) {
-		ret = wdz_real_deflateCopy(&d->in, &w->in);
-		if (ret != Z_OK) {
-			wz_free_bufs(d);
-			free(d);
-			dest->state = NULL;
-			return ret;
-		}
-		d->in_live = true;
-	}
-	return Z_OK;
+	return wz_copy(dest, source, w, wdz_real_deflateCopy);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2381,8 +2391,7 @@ WZ_EXPORT unsigned long inflateCodesUsed(z_streamp s)
 
 WZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 {
-	struct wz *w = wz_get(source, WZ_MAGIC_I), *d;
-	int ret;
+	struct wz *w = wz_get(source, WZ_MAGIC_I);
 
 	if (!w || !dest || w->mode == WZ_FAILED)
 		return Z_STREAM_ERROR;
@@ -2390,20 +2399,7 @@ WZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 		source->msg = (char *)wz_msg_unsup;
 		return Z_STREAM_ERROR;
 	}
-	d = wz_clone(dest, source, w);
-	if (!d)
-		return Z_MEM_ERROR;
-	if (w->in_live) {
-		ret = wdz_real_inflateCopy(&d->in, &w->in);
-		if (ret != Z_OK) {
-			wz_free_bufs(d);
-			free(d);
-			dest->state = NULL;
-			return ret;
-		}
-		d->in_live = true;
-	}
-	return Z_OK;
+	return wz_copy(dest, source, w, wdz_real_inflateCopy);
 }
 
 /*
