@@ -63,3 +63,17 @@ zshare() {
 		"${Z[dev_out_bytes]} / ${Z[sw_out_bytes]} ($(pct "${Z[dev_out_bytes]}" $((Z[dev_out_bytes] + Z[sw_out_bytes])))), fallbacks" \
 		"${Z[fallbacks]}, errors ${Z[errors]}, ${Z[lines]} processes"
 }
+
+# device_streams NAME STATS-FILE...: PASS if the stats lines (zstats) show
+# device deflate and inflate streams, else FAIL (the share in an INFO line)
+device_streams() {
+	local name=$1
+	shift
+	zstats "$@"
+	info "$(zshare)"
+	if ((${Z[deflate_dev]} > 0 && ${Z[inflate_dev]} > 0)); then
+		pass "$name"
+	else
+		fail "$name" "device streams: deflate ${Z[deflate_dev]}, inflate ${Z[inflate_dev]} (${Z[lines]} stats lines)"
+	fi
+}

@@ -114,11 +114,5 @@ t_gznorm() {
 }
 has gznorm && has gzjoin && check gznorm t_gznorm
 
-zstats "$T/stats"
-info "$(zshare)"
-if ((${Z[deflate_dev]} > 0 && ${Z[inflate_dev]} > 0)); then
-	pass device_streams
-else
-	fail device_streams "deflate ${Z[deflate_dev]}, inflate ${Z[inflate_dev]} device streams"
-fi
+device_streams device_streams "$T/stats"
 exit $((fails > 0))

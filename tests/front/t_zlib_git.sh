@@ -61,11 +61,5 @@ t_archive() {
 }
 if command -v unzip >/dev/null; then check archive t_archive; else skip archive "no unzip"; fi
 
-zstats "$T/stats"
-info "$(zshare)"
-if ((${Z[deflate_dev]} > 0 && ${Z[inflate_dev]} > 0)); then
-	pass device_streams
-else
-	fail device_streams "deflate ${Z[deflate_dev]}, inflate ${Z[inflate_dev]} device streams"
-fi
+device_streams device_streams "$T/stats"
 exit $((fails > 0))

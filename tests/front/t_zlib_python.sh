@@ -162,10 +162,5 @@ thr0=()
 for s in "${SUITES[@]}"; do thr0+=("$T/thr0.$s.stats"); done
 zstats "${thr0[@]}"
 info "all suites, WD_ZLIB_THRESHOLD=0: $(zshare)"
-zstats "${files[@]}"
-if ((${Z[deflate_dev]} > 0 && ${Z[inflate_dev]} > 0)); then
-	pass device_share
-else
-	fail device_share "device streams: deflate ${Z[deflate_dev]}, inflate ${Z[inflate_dev]} (${Z[lines]} stats lines)"
-fi
+device_streams device_share "${files[@]}"
 exit $((fails > 0))
