@@ -1766,6 +1766,41 @@ static void t_api(void)
 	free(d);
 }
 
+/*
+ * Z_FINISH with more input than the device gathers, after input it did
+ * gather, and an output buffer that fills while the gathered bytes are
+ * sent: the next Z_FINISH must send the caller's input (zpipe.c does this:
+ * 16 KiB reads, the last one with Z_FINISH), not return Z_BUF_ERROR with
+ * the input left and the stream unfinished.
+ */
+static void t_finish_staged(void)
+{
+	size_t n1 = 60000, n2 = 200000, cap = n1 + n2 + 10000;
+	unsigned char *d = make_data(n1 + n2, 0), *c = malloc(cap);
+	z_stream s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit(&s, 1), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)n1;
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(deflate(&s, Z_NO_FLUSH), Z_OK);
+	s.avail_in = (uInt)n2;
+	do {
+		s.avail_out = (uInt)(cap - s.total_out < 1000 ? cap - s.total_out : 1000);
+		ret = deflate(&s, Z_FINISH);
+	} while (ret == Z_OK);
+	EQ(ret, Z_STREAM_END);
+	EQ(s.avail_in, 0);
+	EQ(s.total_in, n1 + n2);
+	ref_check(15, c, s.total_out, d, n1 + n2, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+	free(c);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1777,6 +1812,7 @@ static const struct test tests[] = {
 	{ "gzip_members", t_gzip_members },
 	{ "dictionary", t_dictionary },
 	{ "migrate", t_migrate },
+	{ "finish_staged", t_finish_staged },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
