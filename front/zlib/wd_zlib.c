@@ -886,6 +886,9 @@ static int wz_feed(struct wz *w, int f)
 	if (w->st_len) {
 		w->st_flush = WD_NO_FLUSH;
 		w->st_busy = true;
+		/* the caller's input and flush follow the staged bytes: owed,
+		 * so that the next call sends them even after a Z_FINISH */
+		w->owed = f;
 		ret = wz_send_staged(w);
 		if (ret)
 			return ret;
