@@ -1801,6 +1801,119 @@ static void t_finish_staged(void)
 	free(d);
 }
 
+/*
+ * inflateCopy of a zlib stream with a preset dictionary, on the device:
+ * the copy replays the stream, Z_NEED_DICT and the dictionary included,
+ * and both streams go on to the data (Python: decompressobj(zdict=).copy()).
+ */
+static void t_dict_copy(void)
+{
+	size_t len = 300000;
+	unsigned char *d = make_data(len, 1), *dict = make_data(3000, 1);
+	unsigned char *c = malloc(len + 1000), *o = malloc(len), *o2 = malloc(len);
+	z_stream s, t;
+	size_t clen;
+
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit(&s, 6), Z_OK);
+	EQ(deflateSetDictionary(&s, dict, 3000), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)len;
+	s.next_out = c;
+	s.avail_out = (uInt)len + 1000;
+	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+	clen = s.total_out;
+	EQ(deflateEnd(&s), Z_OK);
+	ref_check(15, c, clen, d, len, dict, 3000, true);
+
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	s.next_in = c;
+	s.avail_in = (uInt)clen;
+	s.next_out = o;
+	s.avail_out = 1000;
+	EQ(inflate(&s, Z_NO_FLUSH), Z_NEED_DICT);
+	EQ(inflateSetDictionary(&s, dict, 3000), Z_OK);
+	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(s.total_out, 1000);
+	EQ(inflateCopy(&t, &s), Z_OK);
+	memcpy(o2, o, 1000);
+	t.next_out = o2 + 1000;
+	t.avail_out = (uInt)len - 1000;
+	s.avail_out = (uInt)len - 1000;
+	EQ(inflate(&s, Z_FINISH), Z_STREAM_END);
+	EQ(inflate(&t, Z_FINISH), Z_STREAM_END);
+	EQ(s.total_out, len);
+	EQ(t.total_out, len);
+	CHECK(!memcmp(o, d, len));
+	CHECK(!memcmp(o2, d, len));
+	EQ(inflateEnd(&t), Z_OK);
+	EQ(inflateEnd(&s), Z_OK);
+	free(c);
+	free(o);
+	free(o2);
+	free(d);
+	free(dict);
+}
+
+/*
+ * A thread's TLS destructor that runs after the library's (a key created
+ * later) and uses zlib: the thread's queue was dropped, never used again.
+ */
+static pthread_key_t tls_key;
+static int tls_ret = -100;
+
+static int tls_compress(void)
+{
+	size_t n = 100000;
+	unsigned char *d = make_data(n, 1), *c = malloc(n + 1000);
+	uLongf cl = n + 1000;
+	int ret = compress2(c, &cl, d, n, 6);
+
+	if (ret == Z_OK) {
+		size_t on;
+		int r;
+		unsigned char *o = ref_inflate(15, c, cl, NULL, 0, &on, &r);
+
+		if (r != Z_STREAM_END || on != n || memcmp(o, d, n))
+			ret = -99;
+		free(o);
+	}
+	free(c);
+	free(d);
+	return ret;
+}
+
+static void tls_dtor(void *p)
+{
+	(void)p;
+	tls_ret = tls_compress();
+}
+
+static void *tls_thread(void *a)
+{
+	pthread_setspecific(tls_key, (void *)1);
+	if (tls_compress() != Z_OK)
+		return (void *)1;
+	return a;
+}
+
+static void t_tls_dtor(void)
+{
+	struct wd_zlib_stats a = stats(), b;
+	pthread_t th;
+	void *r;
+
+	EQ(pthread_key_create(&tls_key, tls_dtor), 0);
+	EQ(pthread_create(&th, NULL, tls_thread, NULL), 0);
+	EQ(pthread_join(th, &r), 0);
+	CHECK(r == NULL);
+	EQ(tls_ret, Z_OK);
+	b = stats();
+	EQ(b.deflate_dev, a.deflate_dev + 2);
+	pthread_key_delete(tls_key);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1813,6 +1926,8 @@ static const struct test tests[] = {
 	{ "dictionary", t_dictionary },
 	{ "migrate", t_migrate },
 	{ "finish_staged", t_finish_staged },
+	{ "dict_copy", t_dict_copy },
+	{ "tls_dtor", t_tls_dtor },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
