@@ -151,6 +151,9 @@ static void wz_q_put(struct wz_q *q)
 
 static void wz_key_dtor(void *p)
 {
+	/* zlib used later in this thread's exit (another key's destructor)
+	 * takes a new queue, never this one */
+	wz_tq = NULL;
 	wz_q_put(p);
 }
 
@@ -1670,7 +1673,8 @@ static int wz_inflate_go_software(struct wz *w)
 	w->mode = WZ_SOFTWARE;
 	if (!w->validate)
 		wdz_real_inflateValidate(&w->in, 0);
-	if (w->dict) {
+	/* a wrapped stream's dictionary is given at Z_NEED_DICT (replay) */
+	if (w->dict && !w->wrap) {
 		ret = wdz_real_inflateSetDictionary(&w->in, w->dict, w->dict_len);
 		if (ret != Z_OK)
 			return ret;
@@ -1811,8 +1815,10 @@ static int wz_inflate_replay(struct wz *w)
 	w->hist_len = 0;
 	wz_dev_close(w);
 	ret = wz_inflate_go_software(w);
-	if (ret != Z_OK)
+	if (ret != Z_OK) {
+		w->mode = WZ_FAILED;	/* its inner stream never saw the data */
 		goto out;
+	}
 	w->in.next_in = hist;
 	w->in.avail_in = (uInt)hlen;
 	for (;;) {
