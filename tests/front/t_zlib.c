@@ -1914,6 +1914,40 @@ static void t_tls_dtor(void)
 	pthread_key_delete(tls_key);
 }
 
+/*
+ * inflateReset2() turns the trailer check back on after inflateValidate(0)
+ * (zlib recomputes the wrapper bits); inflateReset() keeps it off.
+ */
+static void t_validate_reset2(void)
+{
+	size_t len = 200000, clen;
+	unsigned char *d = make_data(len, 2), *o = malloc(len);
+	unsigned char *c = our_deflate(d, len, 6, 15, &clen);
+	z_stream s;
+
+	c[clen - 1] ^= 1;	/* a wrong Adler-32 */
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	EQ(inflateValidate(&s, 0), Z_OK);
+	for (int i = 0; i < 3; i++) {
+		s.next_in = c;
+		s.avail_in = (uInt)clen;
+		s.next_out = o;
+		s.avail_out = (uInt)len;
+		/* 0: not checked; 1 (after inflateReset): still not; 2
+		 * (after inflateReset2): checked again */
+		EQ(inflate(&s, Z_NO_FLUSH), i < 2 ? Z_STREAM_END : Z_DATA_ERROR);
+		if (i == 0)
+			EQ(inflateReset(&s), Z_OK);
+		else
+			EQ(inflateReset2(&s, 15), Z_OK);
+	}
+	EQ(inflateEnd(&s), Z_OK);
+	free(c);
+	free(o);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1928,6 +1962,7 @@ static const struct test tests[] = {
 	{ "finish_staged", t_finish_staged },
 	{ "dict_copy", t_dict_copy },
 	{ "tls_dtor", t_tls_dtor },
+	{ "validate_reset2", t_validate_reset2 },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
