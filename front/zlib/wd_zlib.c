@@ -2129,6 +2129,7 @@ static int wz_inflate_wbits(struct wz *w, int windowBits)
 	w->wrap = wrap;
 	w->w = wb;
 	w->wbits = windowBits;
+	w->validate = true;	/* zlib: the new wrapper bits include the check */
 	return 0;
 }
 
