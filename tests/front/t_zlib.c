@@ -1948,6 +1948,47 @@ static void t_validate_reset2(void)
 	free(d);
 }
 
+/*
+ * A flush whose output exactly fills avail_out returns Z_OK with
+ * avail_out 0; zlib.h has the caller call again with the same flush, and
+ * that call is Z_OK too (zlib's last_flush = -1), not Z_BUF_ERROR (OpenSSH
+ * treats anything but Z_OK there as fatal).
+ */
+static void t_flush_exact(void)
+{
+	size_t len = 100000, cap = 200000;
+	unsigned char *d = make_data(len, 2), *c = malloc(cap);
+	int fls[] = { Z_SYNC_FLUSH, Z_FULL_FLUSH, Z_PARTIAL_FLUSH };
+
+	for (int k = 0; k < 3; k++) {
+		z_stream s;
+		size_t n = 0;
+
+		for (int pass = 0; pass < 2; pass++) {
+			memset(&s, 0, sizeof(s));
+			EQ(deflateInit(&s, 6), Z_OK);
+			s.next_in = d;
+			s.avail_in = (uInt)len;
+			s.next_out = c;
+			s.avail_out = (uInt)(pass ? n : cap);
+			EQ(deflate(&s, fls[k]), Z_OK);
+			if (!pass) {
+				n = s.total_out;
+				CHECK(s.avail_out > 0);
+			} else {
+				EQ(s.avail_out, 0);
+				EQ(s.avail_in, 0);
+				s.avail_out = 1000;
+				EQ(deflate(&s, fls[k]), Z_OK);
+				CHECK(s.avail_out > 0);
+			}
+			EQ(deflateEnd(&s), Z_DATA_ERROR);	/* not finished */
+		}
+	}
+	free(c);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1963,6 +2004,7 @@ static const struct test tests[] = {
 	{ "dict_copy", t_dict_copy },
 	{ "tls_dtor", t_tls_dtor },
 	{ "validate_reset2", t_validate_reset2 },
+	{ "flush_exact", t_flush_exact },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
