@@ -957,8 +957,12 @@ static int wz_deflate_device(struct wz *w, int flush)
 		w->last_flush = -1;
 		return Z_OK;
 	}
-	if (flush != Z_FINISH)
+	if (flush != Z_FINISH) {
+		/* zlib: output full, so the caller calls again: no Z_BUF_ERROR */
+		if (!s->avail_out)
+			w->last_flush = -1;
 		return Z_OK;
+	}
 	if (!w->trail_done && wz_put_trailer(w))
 		return wz_err(s, Z_MEM_ERROR);
 	wz_pend_deliver(w);
