@@ -1989,6 +1989,53 @@ static void t_flush_exact(void)
 	free(d);
 }
 
+/*
+ * inflateBack() over input that ends where the stream ends (a raw stream,
+ * nothing after it): in() is asked for more only when inflate needs it,
+ * never while output is held back (the device's, or zlib's pending copy),
+ * so the end of the input is not taken for a truncated stream (Z_BUF_ERROR
+ * and lost output). Random pieces, the reference doing the same.
+ */
+static void t_infback_end(void)
+{
+	static unsigned char window[1 << 15];
+	size_t len = 2 << 20, cap = len + len / 8 + 1000, clen;
+	unsigned char *d = make_data(len, 2), *c = malloc(cap);
+	z_stream s;
+
+	memset(&s, 0, sizeof(s));
+	EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)len;
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
+	clen = s.total_out;
+	EQ(R.deflateEnd(&s), Z_OK);
+	for (int i = 0; i < 40; i++) {
+		bool ref = i & 1;
+		struct back_io io;
+
+		memset(&s, 0, sizeof(s));
+		EQ((ref ? R.inflateBackInit_ : inflateBackInit_)(&s, 15, window,
+			ZLIB_VERSION, (int)sizeof(s)), Z_OK);
+		memset(&io, 0, sizeof(io));
+		io.c = c;
+		io.clen = clen;
+		io.piece = 8192 + rnd_upto(60000);
+		io.out = malloc(len + 1);
+		io.cap = len + 1;
+		EQ((ref ? R.inflateBack : inflateBack)(&s, back_in, &io, back_out, &io),
+		   Z_STREAM_END);
+		EQ(io.len, len);
+		CHECK(!memcmp(io.out, d, len));
+		EQ((ref ? R.inflateBackEnd : inflateBackEnd)(&s), Z_OK);
+		free(io.out);
+	}
+	free(c);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -2009,6 +2056,7 @@ static const struct test tests[] = {
 	{ "api", t_api },
 	{ "adler", t_adler },
 	{ "infback", t_infback },
+	{ "infback_end", t_infback_end },
 	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
