@@ -2488,6 +2488,7 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 	struct wzb *b = wzb_get(s);
 	z_const unsigned char *next;
 	unsigned have;
+	bool full = false;
 	int ret;
 
 	if (!b || !in || !out)
@@ -2502,7 +2503,9 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 	for (;;) {
 		size_t made, took;
 
-		if (!have) {
+		/* a full window: inflate may hold more output (the device's,
+		 * a pending copy) without more input: ask in() only after */
+		if (!have && !full) {
 			have = in(in_desc, (unsigned char **)&next);
 			if (!have) {
 				next = Z_NULL;	/* in() ended the input */
@@ -2519,6 +2522,7 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 		next = b->in.next_in;
 		have = b->in.avail_in;
 		made = b->wsize - b->in.avail_out;
+		full = made == b->wsize;
 		if (made && out(out_desc, b->window, (unsigned)made)) {
 			ret = Z_BUF_ERROR;	/* next_in stays set: out() */
 			break;
