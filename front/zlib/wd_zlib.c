@@ -154,6 +154,9 @@ static void wz_q_put(struct wz_q *q)
 
 static void wz_key_dtor(void *p)
 {
+	/* zlib used later in this thread's exit (another key's destructor)
+	 * takes a new queue, never this one */
+	wz_tq = NULL;
 	wz_q_put(p);
 }
 
@@ -889,6 +892,9 @@ static int wz_feed(struct wz *w, int f)
 	if (w->st_len) {
 		w->st_flush = WD_NO_FLUSH;
 		w->st_busy = true;
+		/* the caller's input and flush follow the staged bytes: owed,
+		 * so that the next call sends them even after a Z_FINISH */
+		w->owed = f;
 		ret = wz_send_staged(w);
 		if (ret)
 			return ret;
@@ -954,8 +960,12 @@ static int wz_deflate_device(struct wz *w, int flush)
 		w->last_flush = -1;
 		return Z_OK;
 	}
-	if (flush != Z_FINISH)
+	if (flush != Z_FINISH) {
+		/* zlib: output full, so the caller calls again: no Z_BUF_ERROR */
+		if (!s->avail_out)
+			w->last_flush = -1;
 		return Z_OK;
+	}
 	if (!w->trail_done && wz_put_trailer(w))
 		return wz_err(s, Z_MEM_ERROR);
 	wz_pend_deliver(w);
@@ -1680,7 +1690,8 @@ static int wz_inflate_go_software(struct wz *w)
 	w->mode = WZ_SOFTWARE;
 	if (!w->validate)
 		wdz_real_inflateValidate(&w->in, 0);
-	if (w->dict) {
+	/* a wrapped stream's dictionary is given at Z_NEED_DICT (replay) */
+	if (w->dict && !w->wrap) {
 		ret = wdz_real_inflateSetDictionary(&w->in, w->dict, w->dict_len);
 		if (ret != Z_OK)
 			return ret;
@@ -1821,8 +1832,10 @@ static int wz_inflate_replay(struct wz *w)
 	w->hist_len = 0;
 	wz_dev_close(w);
 	ret = wz_inflate_go_software(w);
-	if (ret != Z_OK)
+	if (ret != Z_OK) {
+		w->mode = WZ_FAILED;	/* its inner stream never saw the data */
 		goto out;
+	}
 	w->in.next_in = hist;
 	w->in.avail_in = (uInt)hlen;
 	for (;;) {
@@ -2133,6 +2146,7 @@ static int wz_inflate_wbits(struct wz *w, int windowBits)
 	w->wrap = wrap;
 	w->w = wb;
 	w->wbits = windowBits;
+	w->validate = true;	/* zlib: the new wrapper bits include the check */
 	return 0;
 }
 
@@ -2473,6 +2487,7 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 	struct wzb *b = wzb_get(s);
 	z_const unsigned char *next;
 	unsigned have;
+	bool full = false;
 	int ret;
 
 	if (!b || !in || !out)
@@ -2487,7 +2502,9 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 	for (;;) {
 		size_t made, took;
 
-		if (!have) {
+		/* a full window: inflate may hold more output (the device's,
+		 * a pending copy) without more input: ask in() only after */
+		if (!have && !full) {
 			have = in(in_desc, (unsigned char **)&next);
 			if (!have) {
 				next = Z_NULL;	/* in() ended the input */
@@ -2504,6 +2521,7 @@ WZ_EXPORT int inflateBack(z_streamp s, in_func in, void *in_desc, out_func out,
 		next = b->in.next_in;
 		have = b->in.avail_in;
 		made = b->wsize - b->in.avail_out;
+		full = made == b->wsize;
 		if (made && out(out_desc, b->window, (unsigned)made)) {
 			ret = Z_BUF_ERROR;	/* next_in stays set: out() */
 			break;

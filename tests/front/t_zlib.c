@@ -1766,6 +1766,276 @@ static void t_api(void)
 	free(d);
 }
 
+/*
+ * Z_FINISH with more input than the device gathers, after input it did
+ * gather, and an output buffer that fills while the gathered bytes are
+ * sent: the next Z_FINISH must send the caller's input (zpipe.c does this:
+ * 16 KiB reads, the last one with Z_FINISH), not return Z_BUF_ERROR with
+ * the input left and the stream unfinished.
+ */
+static void t_finish_staged(void)
+{
+	size_t n1 = 60000, n2 = 200000, cap = n1 + n2 + 10000;
+	unsigned char *d = make_data(n1 + n2, 0), *c = malloc(cap);
+	z_stream s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit(&s, 1), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)n1;
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(deflate(&s, Z_NO_FLUSH), Z_OK);
+	s.avail_in = (uInt)n2;
+	do {
+		s.avail_out = (uInt)(cap - s.total_out < 1000 ? cap - s.total_out : 1000);
+		ret = deflate(&s, Z_FINISH);
+	} while (ret == Z_OK);
+	EQ(ret, Z_STREAM_END);
+	EQ(s.avail_in, 0);
+	EQ(s.total_in, n1 + n2);
+	ref_check(15, c, s.total_out, d, n1 + n2, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+	free(c);
+	free(d);
+}
+
+/*
+ * inflateCopy of a zlib stream with a preset dictionary, on the device:
+ * the copy replays the stream, Z_NEED_DICT and the dictionary included,
+ * and both streams go on to the data (Python: decompressobj(zdict=).copy()).
+ */
+static void t_dict_copy(void)
+{
+	size_t len = 300000;
+	unsigned char *d = make_data(len, 1), *dict = make_data(3000, 1);
+	unsigned char *c = malloc(len + 1000), *o = malloc(len), *o2 = malloc(len);
+	z_stream s, t;
+	size_t clen;
+
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit(&s, 6), Z_OK);
+	EQ(deflateSetDictionary(&s, dict, 3000), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)len;
+	s.next_out = c;
+	s.avail_out = (uInt)len + 1000;
+	EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+	clen = s.total_out;
+	EQ(deflateEnd(&s), Z_OK);
+	ref_check(15, c, clen, d, len, dict, 3000, true);
+
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	s.next_in = c;
+	s.avail_in = (uInt)clen;
+	s.next_out = o;
+	s.avail_out = 1000;
+	EQ(inflate(&s, Z_NO_FLUSH), Z_NEED_DICT);
+	EQ(inflateSetDictionary(&s, dict, 3000), Z_OK);
+	EQ(inflate(&s, Z_NO_FLUSH), Z_OK);
+	EQ(s.total_out, 1000);
+	EQ(inflateCopy(&t, &s), Z_OK);
+	memcpy(o2, o, 1000);
+	t.next_out = o2 + 1000;
+	t.avail_out = (uInt)len - 1000;
+	s.avail_out = (uInt)len - 1000;
+	EQ(inflate(&s, Z_FINISH), Z_STREAM_END);
+	EQ(inflate(&t, Z_FINISH), Z_STREAM_END);
+	EQ(s.total_out, len);
+	EQ(t.total_out, len);
+	CHECK(!memcmp(o, d, len));
+	CHECK(!memcmp(o2, d, len));
+	EQ(inflateEnd(&t), Z_OK);
+	EQ(inflateEnd(&s), Z_OK);
+	free(c);
+	free(o);
+	free(o2);
+	free(d);
+	free(dict);
+}
+
+/*
+ * A thread's TLS destructor that runs after the library's (a key created
+ * later) and uses zlib: the thread's queue was dropped, never used again.
+ */
+static pthread_key_t tls_key;
+static int tls_ret = -100;
+
+static int tls_compress(void)
+{
+	size_t n = 100000;
+	unsigned char *d = make_data(n, 1), *c = malloc(n + 1000);
+	uLongf cl = n + 1000;
+	int ret = compress2(c, &cl, d, n, 6);
+
+	if (ret == Z_OK) {
+		size_t on;
+		int r;
+		unsigned char *o = ref_inflate(15, c, cl, NULL, 0, &on, &r);
+
+		if (r != Z_STREAM_END || on != n || memcmp(o, d, n))
+			ret = -99;
+		free(o);
+	}
+	free(c);
+	free(d);
+	return ret;
+}
+
+static void tls_dtor(void *p)
+{
+	(void)p;
+	tls_ret = tls_compress();
+}
+
+static void *tls_thread(void *a)
+{
+	pthread_setspecific(tls_key, (void *)1);
+	if (tls_compress() != Z_OK)
+		return (void *)1;
+	return a;
+}
+
+static void t_tls_dtor(void)
+{
+	struct wd_zlib_stats a = stats(), b;
+	pthread_t th;
+	void *r;
+
+	EQ(pthread_key_create(&tls_key, tls_dtor), 0);
+	EQ(pthread_create(&th, NULL, tls_thread, NULL), 0);
+	EQ(pthread_join(th, &r), 0);
+	CHECK(r == NULL);
+	EQ(tls_ret, Z_OK);
+	b = stats();
+	EQ(b.deflate_dev, a.deflate_dev + 2);
+	pthread_key_delete(tls_key);
+}
+
+/*
+ * inflateReset2() turns the trailer check back on after inflateValidate(0)
+ * (zlib recomputes the wrapper bits); inflateReset() keeps it off.
+ */
+static void t_validate_reset2(void)
+{
+	size_t len = 200000, clen;
+	unsigned char *d = make_data(len, 2), *o = malloc(len);
+	unsigned char *c = our_deflate(d, len, 6, 15, &clen);
+	z_stream s;
+
+	c[clen - 1] ^= 1;	/* a wrong Adler-32 */
+	memset(&s, 0, sizeof(s));
+	EQ(inflateInit(&s), Z_OK);
+	EQ(inflateValidate(&s, 0), Z_OK);
+	for (int i = 0; i < 3; i++) {
+		s.next_in = c;
+		s.avail_in = (uInt)clen;
+		s.next_out = o;
+		s.avail_out = (uInt)len;
+		/* 0: not checked; 1 (after inflateReset): still not; 2
+		 * (after inflateReset2): checked again */
+		EQ(inflate(&s, Z_NO_FLUSH), i < 2 ? Z_STREAM_END : Z_DATA_ERROR);
+		if (i == 0)
+			EQ(inflateReset(&s), Z_OK);
+		else
+			EQ(inflateReset2(&s, 15), Z_OK);
+	}
+	EQ(inflateEnd(&s), Z_OK);
+	free(c);
+	free(o);
+	free(d);
+}
+
+/*
+ * A flush whose output exactly fills avail_out returns Z_OK with
+ * avail_out 0; zlib.h has the caller call again with the same flush, and
+ * that call is Z_OK too (zlib's last_flush = -1), not Z_BUF_ERROR (OpenSSH
+ * treats anything but Z_OK there as fatal).
+ */
+static void t_flush_exact(void)
+{
+	size_t len = 100000, cap = 200000;
+	unsigned char *d = make_data(len, 2), *c = malloc(cap);
+	int fls[] = { Z_SYNC_FLUSH, Z_FULL_FLUSH, Z_PARTIAL_FLUSH };
+
+	for (int k = 0; k < 3; k++) {
+		z_stream s;
+		size_t n = 0;
+
+		for (int pass = 0; pass < 2; pass++) {
+			memset(&s, 0, sizeof(s));
+			EQ(deflateInit(&s, 6), Z_OK);
+			s.next_in = d;
+			s.avail_in = (uInt)len;
+			s.next_out = c;
+			s.avail_out = (uInt)(pass ? n : cap);
+			EQ(deflate(&s, fls[k]), Z_OK);
+			if (!pass) {
+				n = s.total_out;
+				CHECK(s.avail_out > 0);
+			} else {
+				EQ(s.avail_out, 0);
+				EQ(s.avail_in, 0);
+				s.avail_out = 1000;
+				EQ(deflate(&s, fls[k]), Z_OK);
+				CHECK(s.avail_out > 0);
+			}
+			EQ(deflateEnd(&s), Z_DATA_ERROR);	/* not finished */
+		}
+	}
+	free(c);
+	free(d);
+}
+
+/*
+ * inflateBack() over input that ends where the stream ends (a raw stream,
+ * nothing after it): in() is asked for more only when inflate needs it,
+ * never while output is held back (the device's, or zlib's pending copy),
+ * so the end of the input is not taken for a truncated stream (Z_BUF_ERROR
+ * and lost output). Random pieces, the reference doing the same.
+ */
+static void t_infback_end(void)
+{
+	static unsigned char window[1 << 15];
+	size_t len = 2 << 20, cap = len + len / 8 + 1000, clen;
+	unsigned char *d = make_data(len, 2), *c = malloc(cap);
+	z_stream s;
+
+	memset(&s, 0, sizeof(s));
+	EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
+	s.next_in = d;
+	s.avail_in = (uInt)len;
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
+	clen = s.total_out;
+	EQ(R.deflateEnd(&s), Z_OK);
+	for (int i = 0; i < 40; i++) {
+		bool ref = i & 1;
+		struct back_io io;
+
+		memset(&s, 0, sizeof(s));
+		EQ((ref ? R.inflateBackInit_ : inflateBackInit_)(&s, 15, window,
+			ZLIB_VERSION, (int)sizeof(s)), Z_OK);
+		memset(&io, 0, sizeof(io));
+		io.c = c;
+		io.clen = clen;
+		io.piece = 8192 + rnd_upto(60000);
+		io.out = malloc(len + 1);
+		io.cap = len + 1;
+		EQ((ref ? R.inflateBack : inflateBack)(&s, back_in, &io, back_out, &io),
+		   Z_STREAM_END);
+		EQ(io.len, len);
+		CHECK(!memcmp(io.out, d, len));
+		EQ((ref ? R.inflateBackEnd : inflateBackEnd)(&s), Z_OK);
+		free(io.out);
+	}
+	free(c);
+	free(d);
+}
+
 static const struct test tests[] = {
 	{ "ours", t_ours },
 	{ "roundtrip", t_roundtrip },
@@ -1777,10 +2047,16 @@ static const struct test tests[] = {
 	{ "gzip_members", t_gzip_members },
 	{ "dictionary", t_dictionary },
 	{ "migrate", t_migrate },
+	{ "finish_staged", t_finish_staged },
+	{ "dict_copy", t_dict_copy },
+	{ "tls_dtor", t_tls_dtor },
+	{ "validate_reset2", t_validate_reset2 },
+	{ "flush_exact", t_flush_exact },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
 	{ "infback", t_infback },
+	{ "infback_end", t_infback_end },
 	{ "many_streams", t_many_streams },
 	{ "threads", t_threads },
 	{ "fork", t_fork },
