@@ -916,7 +916,7 @@ static int wz_fail(struct wz *w, int err)
 
 static int wz_deflate_software(struct wz *w, int flush);
 static int wz_deflate_go_software(struct wz *w);
-static int wz_deflate_migrate(struct wz *w, bool take_input);
+static int wz_deflate_migrate(struct wz *w);
 
 static int wz_deflate_device(struct wz *w, int flush)
 {
@@ -982,7 +982,7 @@ fail:
 		wz_dev_close(w);
 		if (wz_fallback_fail)
 			return wz_fail(w, ret);
-		ret = wz_deflate_migrate(w, false);
+		ret = wz_deflate_migrate(w);
 		if (ret != Z_OK)
 			return ret;
 		return wz_deflate_software(w, flush);
@@ -1088,13 +1088,13 @@ static int wz_deflate_go_software(struct wz *w)
 }
 
 /*
- * DEVICE -> MIGRATED: what the device holds and the staged bytes (and the
- * caller's input: @take_input) are sync-flushed into our pending output,
+ * DEVICE -> MIGRATED: what the device holds and the staged bytes are
+ * sync-flushed into our pending output (the caller's input stays his),
  * the device stream closed, and a raw real deflate of the current
  * parameters continues behind our wrapper (its window starts empty, which
  * is valid after a sync point).
  */
-static int wz_deflate_migrate(struct wz *w, bool take_input)
+static int wz_deflate_migrate(struct wz *w)
 {
 	z_streamp s = w->strm;
 	size_t used;
@@ -1112,13 +1112,6 @@ static int wz_deflate_migrate(struct wz *w, bool take_input)
 			w->st_off += used;
 		}
 		w->st_off = w->st_len = 0;
-		while (take_input && s->avail_in) {
-			ret = wz_dreq(w, s->next_in, s->avail_in, WD_NO_FLUSH,
-				      true, &used, &more);
-			if (ret)
-				return wz_fail(w, ret);
-			wz_take(w, used);
-		}
 		do {
 			ret = wz_dreq(w, NULL, 0, WD_SYNC_FLUSH, true, &used, &more);
 			if (ret)
@@ -1394,7 +1387,7 @@ WZ_EXPORT int deflateSetDictionary(z_streamp s, const Bytef *dict, uInt len)
 		/* zlib allows it mid-stream for raw streams only */
 		if (w->wrap)
 			return Z_STREAM_ERROR;
-		ret = wz_deflate_migrate(w, false);
+		ret = wz_deflate_migrate(w);
 		if (ret != Z_OK)
 			return ret;
 	}
@@ -1463,7 +1456,10 @@ WZ_EXPORT int deflateParams(z_streamp s, int level, int strategy)
 			return Z_STREAM_ERROR;
 		if (level == w->level && strategy == w->strategy)
 			return Z_OK;
-		ret = wz_deflate_migrate(w, true);
+		/* what the device has is flushed to our pending output; the
+		 * caller's input is left for the software stream (taking it all
+		 * here would hold its whole output in memory) */
+		ret = wz_deflate_migrate(w);
 		if (ret != Z_OK)
 			return ret;
 		break;
@@ -1473,26 +1469,19 @@ WZ_EXPORT int deflateParams(z_streamp s, int level, int strategy)
 	w->level = level;
 	w->strategy = strategy;
 	if (w->pend_len) {
-		/* our pending output goes first: the inner's flush lands after */
+		/* our pending output goes first, so the inner stream takes none
+		 * of the caller's input now: it changes its parameters with only
+		 * what it holds itself, its flush landing after ours */
 		do {
 			if (wz_reserve(&w->pend, &w->pend_cap,
 				       w->pend_len + WZ_PEND_STEP))
 				return Z_MEM_ERROR;
 			w->in.next_in = s->next_in;
-			w->in.avail_in = s->avail_in;
+			w->in.avail_in = 0;
 			w->in.next_out = w->pend + w->pend_len;
 			w->in.avail_out = WZ_PEND_STEP;
 			ret = wdz_real_deflateParams(&w->in, level, strategy);
 			w->pend_len += WZ_PEND_STEP - w->in.avail_out;
-			{
-				size_t used = s->avail_in - w->in.avail_in;
-
-				if (w->mode == WZ_MIGRATED)
-					wz_take(w, used);
-				else
-					wz_consume(w, used);
-				w->sw_in += used;
-			}
 		} while (ret == Z_BUF_ERROR && !w->in.avail_out);
 		return ret;
 	}
@@ -1566,7 +1555,7 @@ WZ_EXPORT int deflatePrime(z_streamp s, int bits, int value)
 	if (w->mode == WZ_DEVICE) {
 		if (w->finish_state)
 			return Z_STREAM_ERROR;
-		ret = wz_deflate_migrate(w, false);
+		ret = wz_deflate_migrate(w);
 		if (ret != Z_OK)
 			return ret;
 	}
@@ -1657,7 +1646,7 @@ WZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 			source->msg = (char *)wz_msg_unsup;
 			return Z_STREAM_ERROR;
 		}
-		ret = wz_deflate_migrate(w, false);
+		ret = wz_deflate_migrate(w);
 		if (ret != Z_OK)
 			return ret;
 	}

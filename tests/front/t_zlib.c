@@ -1554,6 +1554,48 @@ static void t_infback(void)
 	}
 }
 
+/*
+ * deflateParams() on a device stream with much input and little room:
+ * what it keeps back is bounded (zlib compresses at most what fits), the
+ * caller's input is not all swallowed into memory, and the stream ends
+ * valid with the rest.
+ */
+static void t_params_bounded(void)
+{
+	size_t len = 8 << 20, cap = len + (len >> 3) + 1000, out = 0;
+	unsigned char *d = make_data(len, 1), *c = malloc(cap);
+	unsigned pend;
+	int bits, ret;
+	z_stream s;
+
+	memset(&s, 0, sizeof(s));
+	EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, 0), Z_OK);
+	s.next_in = d;
+	s.avail_in = 100000;		/* the device's */
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(deflate(&s, Z_NO_FLUSH), Z_OK);
+	out = s.total_out;
+	s.avail_in = (uInt)(len - 100000);
+	s.avail_out = 4096;
+	ret = deflateParams(&s, 1, Z_DEFAULT_STRATEGY);
+	CHECK(ret == Z_OK || ret == Z_BUF_ERROR);
+	EQ(deflatePending(&s, &pend, &bits), Z_OK);
+	if (pend > (1u << 20))
+		FAIL("deflateParams holds %u bytes back", pend);
+	CHECK(s.avail_in > len / 2);	/* left to the caller, mostly */
+	do {
+		s.avail_out = (uInt)(cap - s.total_out);
+		ret = deflate(&s, Z_FINISH);
+	} while (ret == Z_OK);
+	EQ(ret, Z_STREAM_END);
+	CHECK(s.total_out > out);
+	ref_check(31, c, s.total_out, d, len, NULL, 0, true);
+	EQ(deflateEnd(&s), Z_OK);
+	free(c);
+	free(d);
+}
+
 /* the rest of the API: what forwards, what migrates, what refuses */
 static void t_api(void)
 {
@@ -2052,6 +2094,7 @@ static const struct test tests[] = {
 	{ "tls_dtor", t_tls_dtor },
 	{ "validate_reset2", t_validate_reset2 },
 	{ "flush_exact", t_flush_exact },
+	{ "params_bounded", t_params_bounded },
 	{ "gz_compress", t_gz_compress },
 	{ "api", t_api },
 	{ "adler", t_adler },
