@@ -30,9 +30,9 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests fuzz-tests kcheck run check clean distclean bench
+.PHONY: all modules engine lib tools front vm-tests fuzz-tests kcheck run check clean distclean bench install uninstall
 
-all: modules engine lib tools vm-tests fuzz-tests
+all: modules engine lib tools front vm-tests fuzz-tests
 
 modules:
 	+$(KBUILD) modules
@@ -53,10 +53,23 @@ lib:
 tools: lib
 	$(MAKE) -C tools
 
+# The user-space front doors (front/): the OpenSSL provider "wd" and the
+# zlib-compatible library, then their tests (tests/front).
+front: lib
+	$(MAKE) -C front
+
+# libwd and the front doors, PREFIX (default /usr/local) under DESTDIR
+install: lib front
+	$(MAKE) -C lib install
+	$(MAKE) -C front install
+uninstall:
+	$(MAKE) -C lib uninstall
+	$(MAKE) -C front uninstall
+
 # The uacce/wd_soft semantics tests: static programs for the guest into
 # build/vm/bin/, and the same programs on the in-process device (libwd.a,
 # normal and ASan+UBSan) into build/native/bin/.
-vm-tests: lib
+vm-tests: lib front
 	$(MAKE) -C tests/vm
 
 # The fuzzers (docs/reliability.md): VM programs into build/vm/, libFuzzer

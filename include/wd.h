@@ -35,7 +35,8 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	2	/* 1: wd_*_many, wd_local_engines(); 2: streams */
+#define WD_VERSION_MINOR	3	/* 1: wd_*_many, wd_local_engines(); 2: streams;
+				 * 3: wd_digest_state_send() */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -593,6 +594,78 @@ static inline void wd_prep_stream(struct wd_stream_req *req, void *dst,
 	req->dst_len = dst_len;
 	req->flush = flush;
 }
+
+/* ------------------------------------------------------------------ */
+/* SHA-256 with the caller's state (since libwd 1.3)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A SHA-256 digest whose state the caller keeps in its own memory, not the
+ * device: it can be copied (a digest forked mid-way), saved, or continued
+ * in software by any implementation that imports it (OpenSSL's SHA256_CTX
+ * does: engine/sha256-user.h). The device keeps nothing between requests,
+ * so a digest is not tied to a queue. wd_digest_state_send(3).
+ */
+#define WD_SHA256_STATE_ALIGN	128
+
+/**
+ * struct wd_sha256_state - a SHA-256 digest in progress
+ * @h: the hash value H(i), host byte order
+ * @count: bytes added so far
+ * @buf: the last @count % 64 bytes added (the partial block); the bytes
+ *	after them are not part of the state
+ *
+ * FIPS 180-4's state, the protocol's layout (struct wd_soft_sha256_state).
+ * Aligned by the caller to WD_SHA256_STATE_ALIGN (so that it never spans
+ * two pages), e.g. with _Alignas(WD_SHA256_STATE_ALIGN) on the member or
+ * variable; in the PASID and NOIOMMU modes it lies in the queue's reserved
+ * memory, as buffers do. Any value is a valid state: a wrong one gives a
+ * wrong digest, never an error.
+ */
+struct wd_sha256_state {
+	uint32_t h[8];
+	uint64_t count;
+	uint8_t buf[64];
+};
+
+/**
+ * wd_sha256_state_init() - start a digest
+ * @st: set to FIPS 180-4's initial hash value H(0), count 0, @buf zeroed
+ *
+ * Context: any thread; touches @st only. Since libwd 1.3.
+ */
+void wd_sha256_state_init(struct wd_sha256_state *st);
+
+/**
+ * wd_digest_state_send() - queue one step of a digest whose state is @st
+ * @q: a requested queue of algorithm "sha256"
+ * @req: the step (wd_prep_stream()): @src/@src_len the data (at most 64
+ *	MiB), @flush WD_NO_FLUSH (update) or WD_FINISH (the result); the
+ *	library's until a receive call on @q hands it back
+ * @st: the state, aligned to WD_SHA256_STATE_ALIGN; the library's (and
+ *	the device's) as long as @req is
+ *
+ * WD_NO_FLUSH: the device reads @st, adds the data and writes @st back
+ * (@dst and @dst_len are not used; the bytes of buf after the partial
+ * block come back zero). WD_FINISH: it reads @st, adds the data and writes
+ * the 32-byte digest to @dst (@dst_len at least WD_SHA256_SIZE, else
+ * status -ENOSPC, out_len 32); @st is not written, so the caller may go on
+ * from it (a finished digest is not consumed). A request that fails
+ * leaves @st as it was.
+ *
+ * Completion, through wd_recv*() like any request (the pointer @req): its
+ * status as a stream request's; on success in_len = @src_len, out_len 0
+ * (update) or 32 (finish), flags WD_STREAM_END on a finish; on failure
+ * in_len 0 and flags 0.
+ *
+ * Context: a sender of @q. Since libwd 1.3.
+ * Return: 0, or wd_send()'s errors; -EINVAL also for @req or @st NULL, @st
+ * not aligned, a flush other than WD_NO_FLUSH or WD_FINISH, a queue of
+ * another algorithm; -EFAULT also for @st out of the device's reach
+ * (PASID, NOIOMMU: outside the queue's reserved memory).
+ */
+int wd_digest_state_send(struct wd_queue *q, struct wd_stream_req *req,
+			 struct wd_sha256_state *st);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,13 @@
  * completion fills the right structure (struct wd_stream_req for a
  * stream's: consumed input, output, flags).
  *
+ * SHA-256 with the caller's state (wd_digest_state_send()): an SQE with
+ * WD_SOFT_SQE_F_STATE and the state's address, no context. Its completion
+ * fills a struct wd_stream_req too, from what libwd knows rather than from
+ * the CQE: in_len is the whole source when OK, the END flag that of a
+ * FINISH; the CQE must carry no stream results at all and exactly the
+ * digest's size (FINISH) or nothing (update) as output.
+ *
  * Nothing read from the shared regions is trusted: a completion index more
  * than a ring ahead, a CQE whose user_data is not the index expected, an
  * OK one with more output than the destination holds, one that consumed
@@ -37,6 +44,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +74,18 @@ enum wds_slot {
 	WDS_SLOT_PLAIN,		/* the queue's class: wd_copy_req, ... */
 	WDS_SLOT_STREAM,	/* struct wd_stream_req */
 	WDS_SLOT_CRC_FINAL,	/* a crc32c stream's FINISH: the raw register */
+	WDS_SLOT_STATE,		/* a SHA-256 update with its state: wd_stream_req */
+	WDS_SLOT_STATE_FINAL,	/* ... its FINISH */
 };
+
+_Static_assert(sizeof(struct wd_sha256_state) ==
+	       sizeof(struct wd_soft_sha256_state) &&
+	       offsetof(struct wd_sha256_state, count) ==
+	       offsetof(struct wd_soft_sha256_state, count) &&
+	       offsetof(struct wd_sha256_state, buf) ==
+	       offsetof(struct wd_soft_sha256_state, buf) &&
+	       WD_SHA256_STATE_ALIGN == WD_SOFT_STATE_ALIGN,
+	       "wd.h's SHA-256 state is the protocol's");
 
 /* struct wd_stream.kind: what a stream's requests may ask */
 #define WDS_SK_DIGEST	(1u << 0)	/* NO_FLUSH or FINISH, no DICT */
@@ -361,11 +380,27 @@ static void wds_complete_stream(struct wd_stream_req *r, uint8_t kind,
 		wds_crc_finish(r->dst);
 }
 
+/* a SHA-256 step with its state: what the device may not say is known */
+static void wds_complete_state(struct wd_stream_req *r, uint8_t kind,
+			       const struct wd_soft_cqe *cqe)
+{
+	r->status = wds_status(cqe->status);
+	r->in_len = r->status ? 0 : r->src_len;
+	r->out_len = cqe->out_len;
+	r->flags = !r->status && kind == WDS_SLOT_STATE_FINAL ?
+		   WD_STREAM_END : 0;
+	r->dict_id = 0;
+}
+
 static void wds_complete(const struct wds_alg *alg, uint8_t kind, void *req,
 			 const struct wd_soft_cqe *cqe)
 {
 	int st = wds_status(cqe->status);
 
+	if (kind == WDS_SLOT_STATE || kind == WDS_SLOT_STATE_FINAL) {
+		wds_complete_state(req, kind, cqe);
+		return;
+	}
 	if (kind != WDS_SLOT_PLAIN) {
 		wds_complete_stream(req, kind, cqe);
 		return;
@@ -404,7 +439,9 @@ static void wds_complete(const struct wds_alg *alg, uint8_t kind, void *req,
  * none at all): one that does is not believed, and its destination not
  * touched (the CRC-32C finishing in wds_complete() writes 4 bytes at
  * dst). A stream's never consumed more than its source nor has flags the
- * protocol lacks; a plain request's has no stream results at all.
+ * protocol lacks; a plain request's has no stream results at all. A
+ * SHA-256 step with its state has no stream results either, and its OK
+ * output is exactly the digest (FINISH) or nothing (update).
  */
 static bool wds_cqe_possible(const struct wds_alg *alg, uint8_t kind,
 			     const void *req, const struct wd_soft_cqe *cqe)
@@ -412,6 +449,15 @@ static bool wds_cqe_possible(const struct wds_alg *alg, uint8_t kind,
 	const struct wd_stream_req *sr = req;
 	uint32_t room;
 
+	if (kind == WDS_SLOT_STATE || kind == WDS_SLOT_STATE_FINAL) {
+		if (cqe->in_len || cqe->cflags || cqe->dict_id)
+			return false;
+		if (cqe->status != WD_SOFT_S_OK)
+			return true;
+		return kind == WDS_SLOT_STATE ? !cqe->out_len :
+		       cqe->out_len == WD_SHA256_SIZE &&
+		       sr->dst_len >= WD_SHA256_SIZE;
+	}
 	if (kind != WDS_SLOT_PLAIN)
 		return cqe->in_len <= sr->src_len &&
 		       !(cqe->cflags & ~(WD_SOFT_CF_END | WD_SOFT_CF_MORE |
@@ -713,6 +759,56 @@ static int wds_stream_send(struct wd_q *q, struct wd_stream *st,
 	return 0;
 }
 
+/* ---- SHA-256 with the caller's state ---- */
+
+/* one step of a digest whose state is @st, as wds_stream_send() queues one */
+static int wds_state_send(struct wd_q *q, struct wd_stream_req *r,
+			  struct wd_sha256_state *st)
+{
+	struct wds *s = wds(q);
+	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
+	uint32_t mask = s->depth - 1;
+	bool fin = r->flush == WD_FINISH;
+	struct wd_soft_sqe sqe = {
+		.op = WD_SOFT_OP_SHA256,
+		.flags = WD_SOFT_SQE_F_STATE,
+		.sflags = fin ? WD_SOFT_SF_FINISH : WD_SOFT_SF_NO_FLUSH,
+	};
+	uint64_t a;
+	int ret;
+
+	if (s->alg->op != WD_SOFT_OP_SHA256)
+		return -EINVAL;
+	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
+		return -EIO;
+	if (tail - head >= s->depth)
+		return -EBUSY;
+	ret = wds_addr(q, st, sizeof(*st), &a);
+	if (ret)
+		return ret;
+	sqe.state = a;
+	ret = wds_addr(q, r->src, r->src_len, &a);
+	if (ret)
+		return ret;
+	sqe.src = a;
+	sqe.src_len = r->src_len;
+	if (fin) {
+		/* an update has no destination (the protocol's INVAL) */
+		ret = wds_addr(q, r->dst, r->dst_len, &a);
+		if (ret)
+			return ret;
+		sqe.dst = a;
+		sqe.dst_len = r->dst_len;
+	}
+	sqe.user_data = tail;
+	s->reqs[tail & mask] = r;
+	s->kind[tail & mask] = fin ? WDS_SLOT_STATE_FINAL : WDS_SLOT_STATE;
+	s->sq[tail & mask] = sqe;
+	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
+	return 0;
+}
+
 const struct wd_driver wd_drv_wd_soft = {
 	.api = WD_SOFT_API,
 	.alg = wds_alg,
@@ -727,4 +823,5 @@ const struct wd_driver wd_drv_wd_soft = {
 	.stream_open = wds_stream_open,
 	.stream_close = wds_stream_close,
 	.stream_send = wds_stream_send,
+	.state_send = wds_state_send,
 };

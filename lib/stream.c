@@ -6,9 +6,13 @@
  * file checks arguments and the fork rule and keeps each queue's list of
  * handles, so that wd_release_queue() frees them (the device closes the
  * contexts itself when the queue stops).
+ *
+ * Also SHA-256 with the caller's state (libwd 1.3): no context at all,
+ * one request at a time through the queue's sender.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wd_priv.h"
 
@@ -136,4 +140,39 @@ void wd_streams_free(struct wd_q *p)
 		free(s);
 	}
 	p->streams = NULL;
+}
+
+/* FIPS 180-4, 5.3.3: H(0) of SHA-256 */
+static const uint32_t wd_sha256_h0[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+WD_EXPORT void wd_sha256_state_init(struct wd_sha256_state *st)
+{
+	if (!st)
+		return;
+	memset(st, 0, sizeof(*st));
+	memcpy(st->h, wd_sha256_h0, sizeof(st->h));
+}
+
+WD_EXPORT int wd_digest_state_send(struct wd_queue *q,
+				   struct wd_stream_req *req,
+				   struct wd_sha256_state *st)
+{
+	struct wd_q *p;
+	int ret;
+
+	p = wd_q_get(q, &ret);
+	if (!p)
+		return ret;
+	if (!req || !st || ((uintptr_t)st & (WD_SHA256_STATE_ALIGN - 1)) ||
+	    (req->flush != WD_NO_FLUSH && req->flush != WD_FINISH))
+		return -EINVAL;
+	if (!p->drv->state_send)
+		return -EINVAL;		/* no driver but wd_soft's has it */
+	pthread_mutex_lock(&p->send_lock);
+	ret = p->drv->state_send(p, req, st);
+	pthread_mutex_unlock(&p->send_lock);
+	return ret;
 }

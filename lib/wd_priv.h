@@ -160,6 +160,11 @@ struct wd_driver {
 	 * -errno. No doorbell. */
 	int (*stream_send)(struct wd_q *q, struct wd_stream *s,
 			   struct wd_stream_req *req);
+	/* under send_lock: queue one SHA-256 step with its state at @st
+	 * (wd_digest_state_send(), arguments checked but the queue's
+	 * algorithm: -EINVAL for another), as send_many; 0 or -errno */
+	int (*state_send)(struct wd_q *q, struct wd_stream_req *req,
+			  struct wd_sha256_state *st);
 };
 
 /* Memory reserved on a queue, shared by the queues that use it. */

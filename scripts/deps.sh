@@ -15,6 +15,8 @@ pkgs=(
 	libfuse3-dev # the FUSE test daemon (tests/vm/fuse-hold.c), linked statically
 	clang libclang-rt-14-dev # libFuzzer (tests/fuzz)
 	kcapi-tools # kcapi-dgst: the crypto API front door's tests (tests/vm/t_crypto.sh)
+	libpython3.11-testsuite # Python's test_zlib & co. over libwd_zlib (tests/front/t_zlib_python.sh)
+	openssl git unzip # the front doors' users: openssl dgst/speed (t_ossl_cli), git and unzip (t_zlib_git)
 )
 
 # dpkg-query knows nothing of a package never installed; such a package is

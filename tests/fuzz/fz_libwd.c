@@ -19,10 +19,17 @@
  * top bit the DUS header itself is the fuzzer's (wds_init() must refuse
  * what is not the wd_soft_v1 layout).
  *
+ * On a "sha256" queue, a send with b's bit 6 set is a SHA-256 step with
+ * the caller's state (the driver's state_send: wd_digest_state_send()),
+ * update or finish, and a forged CQE may carry in_len and cflags (which
+ * such a completion must never have).
+ *
  * Oracles: every received request is the oldest one sent and not yet
  * received; a request comes back once; a batch receive returns at most
  * what it was asked for; after -EIO nothing else comes back; a request
- * completed OK never reports more output than its destination holds; a
+ * completed OK never reports more output than its destination holds (a
+ * state step: in_len its source, out_len 0 or the digest's 32 bytes, END
+ * exactly on a finish; failed: nothing consumed, no flags); a
  * batch send queues a prefix of its batch, and the rest fails when sent
  * again; a flush publishes exactly the requests accepted; ASan and UBSan
  * for the rest.
@@ -112,6 +119,7 @@ union req {
 	struct wd_copy_req c;
 	struct wd_digest_req d;
 	struct wd_comp_req z;
+	struct wd_stream_req s;		/* a state step (struct slot.state) */
 };
 
 struct slot {
@@ -119,6 +127,8 @@ struct slot {
 	void *dst;
 	uint32_t dst_len;
 	bool used;
+	bool state;			/* r.s, with st */
+	_Alignas(WD_SHA256_STATE_ALIGN) struct wd_sha256_state st;
 };
 
 static struct slot slots[MAXREQ];
@@ -176,6 +186,24 @@ static void prep_slot(enum wd_class cls, int i, uint32_t dl, uint8_t b)
 	}
 }
 
+/* a state step came back: what wd_digest_state_send(3) promises */
+static void received_state(const struct wd_stream_req *r)
+{
+	bool fin = r->flush == WD_FINISH;
+
+	if (r->status) {
+		CHECK(!r->in_len && !r->flags, "failed with in_len %u flags %#x",
+		      r->in_len, r->flags);
+		return;
+	}
+	CHECK(r->in_len == r->src_len, "OK with in_len %u of %u", r->in_len,
+	      r->src_len);
+	CHECK(r->out_len == (fin ? 32u : 0u), "OK with out_len %u (%s)",
+	      r->out_len, fin ? "finish" : "update");
+	CHECK(r->flags == (fin ? WD_STREAM_END : 0u), "OK with flags %#x",
+	      r->flags);
+}
+
 /* @got came back: it must be the oldest request in flight */
 static void received(const struct wd_q *q, void *got)
 {
@@ -187,7 +215,9 @@ static void received(const struct wd_q *q, void *got)
 	s = &slots[i];
 	CHECK(got == &s->r, "not the oldest request in flight");
 	CHECK(s->used, "a request came back twice");
-	if (!status_of(q->cls, &s->r))
+	if (s->state)
+		received_state(&s->r.s);
+	else if (!status_of(q->cls, &s->r))
 		CHECK(out_len_of(q->cls, &s->r) <= dst_len_of(q->cls, &s->r) ||
 		      !strcmp(q->alg, "nop"),
 		      "OK with out_len %u for a destination of %u",
@@ -259,7 +289,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			prep_slot(q.cls, i, b % 48, b);
 			one = &slots[i].r;
-			ret = drv->send_many(&q, &one, 1);
+			slots[i].state = (b & 0x40) && !strcmp(q.alg, "sha256");
+			if (slots[i].state) {
+				/* update, or finish into the block (room
+				 * for the digest or not) */
+				memset(&slots[i].st, 0, sizeof(slots[i].st));
+				wd_prep_stream(&slots[i].r.s, slots[i].dst,
+					       slots[i].dst_len, src_buf,
+					       sizeof(src_buf),
+					       b & 0x80 ? WD_FINISH : WD_NO_FLUSH);
+				ret = drv->state_send(&q, &slots[i].r.s,
+						      &slots[i].st);
+				ret = ret ? ret : 1;
+			} else {
+				ret = drv->send_many(&q, &one, 1);
+			}
 			if (ret < 0) {
 				free(slots[i].dst);
 				slots[i].dst = NULL;
@@ -287,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 * length, which the library refuses (not for
 				 * nop, which takes no buffers) */
 				prep_slot(q.cls, i, (uint32_t)(a + j * 7) % 48, b);
+				slots[i].state = false;
 				if ((a + j) % 3 == 2 && strcmp(q.alg, "nop")) {
 					if (q.cls == WD_CLASS_COPY)
 						slots[i].r.c.src_len = slots[i].r.c.dst_len = 1;
@@ -334,6 +379,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c->user_data = op % 11 == 2 ? posted : (uint64_t)a << 8 | b;
 			c->status = op % 11 == 2 ? (a % 9 == 8 ? 0 : a % 9) : b % 10;
 			c->out_len = op % 11 == 2 ? b : (uint32_t)a * 1000;
+			/* stream results: never on a state step's completion */
+			c->in_len = op % 11 == 3 && (a & 0x80) ? b : 0;
+			c->cflags = op % 11 == 3 && (a & 0x40) ? 1 : 0;
 			posted++;
 			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
 			break;
@@ -369,10 +417,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (r && mmio->cq_head == told && told != f_head + r) {
 				/* handed back from a broken queue: -EIO
 				 * each, once the device was stopped */
-				for (int m = 0; m < r; m++)
-					CHECK(status_of(q.cls, got[m]) == -EIO,
-					      "handed back with %d",
-					      status_of(q.cls, got[m]));
+				for (int m = 0; m < r; m++) {
+					const struct slot *gs = (const void *)got[m];
+					int st = gs->state ? gs->r.s.status :
+						 status_of(q.cls, got[m]);
+
+					CHECK(st == -EIO, "handed back with %d", st);
+				}
 				CHECK(tp_stops, "handed back before the stop");
 				broken = true;
 			} else if (r) {

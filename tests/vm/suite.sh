@@ -55,6 +55,11 @@ run_prog() {
 for p in $PROGS; do
 	run_prog "$p"
 done
+# the OpenSSL provider "wd" on the kernel device (tests/front/openssl.mk:
+# t_ossl, dynamic, with its module in ossl-modules/), when front/ is built
+if [ -x "$BIN/t_ossl" ]; then
+	run_prog t_ossl
+fi
 
 # the wd tool on the kernel device (tests/tools/suite-tools.sh), before
 # t_module reloads the modules
@@ -74,6 +79,14 @@ if [ -f "$here/t_crypto.sh" ]; then
 	left_loaded t_crypto
 else
 	fail t_crypto "no $here/t_crypto.sh"
+fi
+# the user-space front doors on the kernel's device (t_front.sh)
+if [ -f "$here/t_front.sh" ]; then
+	echo "# running t_front.sh"
+	BIN=$BIN sh "$here/t_front.sh" || :
+	left_loaded t_front
+else
+	fail t_front "no $here/t_front.sh"
 fi
 run_prog t_module
 

@@ -12,8 +12,17 @@
 #                                one engine three ways (AF_ALG to wd_soft's
 #                                crypto API driver, to the CPU's, the ring)
 #   corpus                       the compression input (64 MiB)
-# BENCH_ARGS adds options to both runs (e.g. --quick). BENCH_VM=0 skips the
-# VM run; BENCH_OUT (default build/bench) and BENCH_CORPUS (default
+#   openssl.txt, openssl.csv     the OpenSSL provider "wd" beside the default
+#                                provider, and its threshold's crossover
+#                                (tools/bench/openssl.sh)
+#   zlib.txt, zlib.csv           libwd_zlib's one-shots forced to the device
+#                                and to software, their ratio per size and
+#                                the crossover (docs/zlib.md's threshold;
+#                                build/native/libexec/bench_zlib, built with
+#                                the front doors' tests)
+# BENCH_ARGS adds options to both runs (e.g. --quick; bench_zlib takes only
+# that one). BENCH_VM=0 skips the VM run, BENCH_ZLIB=0 the zlib table;
+# BENCH_OUT (default build/bench) and BENCH_CORPUS (default
 # $BENCH_OUT/corpus, made here when missing) move the files (the tests use
 # them for a short native run).
 set -euo pipefail
@@ -23,7 +32,7 @@ corpus=${BENCH_CORPUS:-$out/corpus}
 vm=${BENCH_VM:-1}
 rm -rf "$out/vm/kmods"
 mkdir -p "$out/vm"
-rm -f "$out/results.json" "$out/native.json" "$out/vm.json"
+rm -f "$out/results.json" "$out/native.json" "$out/vm.json" "$out/zlib.txt" "$out/zlib.csv"
 bench=build/bin/wd-bench
 [[ -x $bench && -x build/bin/wd && -x build/vm/bin/wd-bench ]] ||
 	{ echo "bench.sh: run 'make' first" >&2; exit 1; }
@@ -46,6 +55,21 @@ echo "== native: $bench ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086
 "$bench" --run native --corpus "$corpus" --csv "$out/native.csv" --json "$out/native.json" \
 	--plot "$out/native.png" ${BENCH_ARGS:-} | tee "$out/native.txt"
+
+# The OpenSSL provider beside the default one, and its threshold's
+# crossover (openssl.txt, openssl.csv; docs/openssl.md).
+echo
+echo "== native: the OpenSSL provider wd (tools/bench/openssl.sh)"
+tools/bench/openssl.sh "$out" || echo "bench.sh: tools/bench/openssl.sh failed" >&2
+
+# libwd_zlib's threshold: in-process device against software, one-shots
+if [[ ${BENCH_ZLIB:-1} != 0 && -x build/native/libexec/bench_zlib ]]; then
+	echo
+	echo "== native: libwd_zlib one-shots, device against software (docs/zlib.md)"
+	zargs=(--out "$out")
+	[[ " ${BENCH_ARGS:-} " != *" --quick "* ]] || zargs+=(--quick)
+	build/native/libexec/bench_zlib "${zargs[@]}" || echo "bench.sh: bench_zlib failed" >&2
+fi
 
 if ((vm)); then
 	# The VM: wd-vm puts the kernel's own crypto modules (af_alg,
@@ -96,3 +120,4 @@ echo "== targets in $out/results.json: $(python3 -c 'import json, sys
 t = json.load(open(sys.argv[1]))["targets"]
 print(sum(x["met"] for x in t), "of", len(t), "met")' "$out/results.json")"
 echo "report: $out/results.json; $out/{native,vm}.txt, .csv, .json, native.png; see docs/performance.md"
+[[ ! -f $out/zlib.txt ]] || echo "libwd_zlib's threshold: $out/zlib.txt, zlib.csv; see docs/zlib.md"
