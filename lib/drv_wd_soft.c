@@ -199,8 +199,10 @@ static int wds_init(struct wd_q *q)
 static void wds_fini(struct wd_q *q)
 {
 	/* the device completes or cancels what is in flight and stops
-	 * touching the queue's buffers before this returns */
-	q->tp->stop(q);
+	 * touching the queue's buffers before this returns; a device gone
+	 * has stopped already (and its regions may be gone with it) */
+	if (!atomic_load(&q->dead))
+		q->tp->stop(q);
 	free(q->drv_priv);
 	q->drv_priv = NULL;
 }

@@ -156,9 +156,9 @@ WD_EXPORT void wd_release_queue(struct wd_queue *q)
 		free(p);
 		return;
 	}
-	/* stopping and closing the queue closes its streams' contexts */
-	if (!atomic_load(&p->dead))
-		p->drv->fini(p);
+	/* stopping and closing the queue closes its streams' contexts; the
+	 * driver frees its state even when the device is gone */
+	p->drv->fini(p);
 	p->tp->close(p);
 	wd_streams_free(p);
 	if (p->ss)

@@ -133,7 +133,8 @@ struct wd_driver {
 	int (*alg)(const char *alg, enum wd_class *cls);
 	/* map the regions, start the queue */
 	int (*init)(struct wd_q *q);
-	/* stop the queue (requests in flight end) and unmap */
+	/* stop the queue (requests in flight end; not when the device is
+	 * gone) and free the driver's state */
 	void (*fini)(struct wd_q *q);
 	/* under send_lock: queue reqs[0..n-1] (n >= 1) in order, stopping at
 	 * the first that does not fit or is refused: how many were queued,

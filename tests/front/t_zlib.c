@@ -1334,11 +1334,6 @@ static void t_device_removed(void)
 	free(cc);
 	free(c);
 	free(d);
-	/* libwd leaks a queue released after its device was deleted
-	 * (drv_wd_soft.c's wds_init memory): not ours to check here */
-	printf("PASS: %s.%s\n", prog, cur_test);
-	fflush(stdout);
-	_exit(0);
 }
 
 
