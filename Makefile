@@ -30,7 +30,8 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools vm-tests fuzz-tests kcheck run check clean distclean bench
+.PHONY: all modules engine lib tools vm-tests fuzz-tests kcheck run check clean distclean bench \
+	install uninstall install-dkms uninstall-dkms check-packages
 
 all: modules engine lib tools vm-tests fuzz-tests
 
@@ -52,6 +53,20 @@ lib:
 # then its tests (tests/tools).
 tools: lib
 	$(MAKE) -C tools
+
+# From source (docs/install.md), PREFIX (default /usr/local) under DESTDIR:
+# libwd, the wd tool, the udev rule and modprobe.d file (dist/; without
+# DESTDIR also the group uacce). The modules: install-dkms (dist/Makefile).
+install: lib tools
+	$(MAKE) -C lib install
+	$(MAKE) -C tools install
+	$(MAKE) -C dist install
+uninstall:
+	$(MAKE) -C lib uninstall
+	$(MAKE) -C tools uninstall
+	$(MAKE) -C dist uninstall
+install-dkms uninstall-dkms:
+	$(MAKE) -C dist $@
 
 # The uacce/wd_soft semantics tests: static programs for the guest into
 # build/vm/bin/, and the same programs on the in-process device (libwd.a,

@@ -35,7 +35,8 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	2	/* 1: wd_*_many, wd_local_engines(); 2: streams */
+#define WD_VERSION_MINOR	3	/* 1: wd_*_many, wd_local_engines(); 2: streams;
+					 * 3: wd_strerror() */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -593,6 +594,28 @@ static inline void wd_prep_stream(struct wd_stream_req *req, void *dst,
 	req->dst_len = dst_len;
 	req->flush = flush;
 }
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * wd_strerror() - a libwd error value in words, for the user
+ * @err: a value a libwd call returned (0 or a negative errno)
+ *
+ * For -EACCES and -EPERM from this thread's last wd_request_queue() it
+ * names the device that refused and what grants access: the group that
+ * owns its node, which the user joins (the WarpDrive udev rule gives the
+ * nodes to group "uacce"; "log in again" when the user is listed in it but
+ * the session predates that), or CAP_SYS_RAWIO for a NOIOMMU device. Group
+ * and user names come from /etc/group and /etc/passwd. libwd prints
+ * nothing itself: the caller shows the string.
+ *
+ * Context: any thread. Since libwd 1.3.
+ * Return: a NUL-terminated sentence without a final newline, valid until
+ * this thread's next wd_strerror() or wd_request_queue().
+ */
+const char *wd_strerror(int err);
 
 #ifdef __cplusplus
 }

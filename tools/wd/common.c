@@ -107,8 +107,9 @@ const char *wdt_qerr(int err)
 	case -ENOENT: return "no such device";
 	case -EBUSY: return "no free queue on the devices that offer it";
 	case -EIO: return "the devices that offer it are isolated";
-	case -EACCES: return "permission denied on the devices that offer it";
-	case -EPERM: return "only NOIOMMU devices offer it and they need CAP_SYS_RAWIO";
+	/* libwd names the device and the group to join (or CAP_SYS_RAWIO) */
+	case -EACCES: return wd_strerror(err);
+	case -EPERM: return wd_strerror(err);
 	case -EPROTONOSUPPORT: return "the device's api has no libwd driver";
 	case -EINVAL: return "invalid device name";
 	default: return strerror(-err);
