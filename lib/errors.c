@@ -35,12 +35,23 @@ void wd_refused_clear(void)
 	wd_why.eperm[0] = 0;
 }
 
+/* is @path's node open to a group (which the caller could join)? */
+static bool wd_group_open(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_gid != 0 && (st.st_mode & 0060) == 0060;
+}
+
 void wd_refused_note(int err, const char *path)
 {
 	char *slot = err == -EACCES ? wd_why.eacces :
 		     err == -EPERM ? wd_why.eperm : NULL;
 
-	if (slot && !slot[0])
+	/* the first, but a node a group may open beats a root-only one:
+	 * joining that group is what helps */
+	if (slot && (!slot[0] || (err == -EACCES && !wd_group_open(slot) &&
+				   wd_group_open(path))))
 		snprintf(slot, WD_DEV_PATH_MAX, "%s", path);
 }
 
