@@ -57,7 +57,9 @@ tools: lib
 # From source (docs/install.md), PREFIX (default /usr/local) under DESTDIR:
 # libwd, the wd tool, the udev rule and modprobe.d file (dist/; without
 # DESTDIR also the group uacce). The modules: install-dkms (dist/Makefile).
-install: lib tools
+# Each install builds what it installs, and only that: libwd's variants
+# (lib/), the wd tool alone (tools/), not the tests nor the VM's programs.
+install:
 	$(MAKE) -C lib install
 	$(MAKE) -C tools install
 	$(MAKE) -C dist install
@@ -116,6 +118,15 @@ check:
 	$(MAKE) all
 	$(MAKE) kcheck
 	tests/run.sh
+
+# The Debian packages built, installed in a chroot made from Debian's
+# packages, DKMS-built for the VM's kernel, used in the VM by a user in
+# group uacce and one outside it, purged; then make install/uninstall from
+# source (tests/pkg/check-packages.sh, docs/install.md). Not part of check.
+check-packages:
+	scripts/deps.sh
+	$(MAKE) modules
+	tests/pkg/check-packages.sh
 
 # kbuild's objects beside the kernel sources (and engine/'s, through the
 # link kernel/wd_soft/engine), then everything in build/ but the checkpatch
