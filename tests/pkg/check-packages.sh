@@ -210,14 +210,18 @@ put() {
 	done
 }
 put /usr/bin/wd /usr/lib/x86_64-linux-gnu/libwd.so.1 /bin/udevadm /lib/udev/rules.d/60-uacce.rules \
-	/tmp/ex/wd-example /etc/passwd /etc/group
+	/tmp/ex/wd-example /etc/passwd /etc/group /bin/kmod
 mkdir -p "$g/sysroot/lib/systemd" "$g/sysroot/etc/modprobe.d"
 ln -sf /bin/udevadm "$g/sysroot/lib/systemd/systemd-udevd"
-# boot-time configuration as docs/install.md says: the file's option uncommented
-sed 's/^#options wd_soft nr_devs=2 uacce_mode=1$/options wd_soft nr_devs=2 uacce_mode=1/' \
+# Debian's modprobe (kmod) in place of busybox's (the guest's /sbin is /bin)
+ln -sf kmod "$g/sysroot/bin/modprobe"
+# boot-time configuration as docs/install.md says: the file's two example
+# lines uncommented (two SVA instances, then a PASID and a NOIOMMU one)
+sed 's/^#\(options wd_soft .*\)$/\1/' \
 	"$root/etc/modprobe.d/warpdrive.conf" >"$g/sysroot/etc/modprobe.d/warpdrive.conf"
-grep -q '^options wd_soft nr_devs=2' "$g/sysroot/etc/modprobe.d/warpdrive.conf" ||
-	fail modprobe_d_documented_option "no '#options wd_soft nr_devs=2 uacce_mode=1' line to uncomment"
+[[ $(grep -c '^options wd_soft nr_devs=2 \|^options wd_soft devices="8 mode=pasid queues=8;9 mode=noiommu"$' \
+	"$g/sysroot/etc/modprobe.d/warpdrive.conf") == 2 ]] ||
+	fail modprobe_d_documented_lines "the example lines to uncomment are not in warpdrive.conf"
 modinfo -F srcversion "$mods/uacce.ko" >"$g/uacce.srcversion"
 cp tests/pkg/guest.sh "$g/"
 tools/vm/wd-vm --no-load --modules "$mods" --add "$g" --timeout 600 -- sh ./guest.sh \

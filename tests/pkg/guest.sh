@@ -18,9 +18,10 @@ ok() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
 	cp -af "sysroot/$f" "/$f"
 done
 
-# modprobe alone: the modules of the DKMS build, uacce as wd_soft's
-# dependency, the options of /etc/modprobe.d/warpdrive.conf
-modprobe wd_soft 2> m.err
+# modprobe alone (Debian's kmod): the modules of the DKMS build, uacce as
+# wd_soft's dependency, the options of /etc/modprobe.d/warpdrive.conf
+# (by its path: busybox sh runs its own applet for a bare "modprobe")
+/sbin/modprobe wd_soft 2> m.err
 rc=$?
 grep -q '^wd_soft ' /proc/modules && grep -q '^uacce .* wd_soft,' /proc/modules
 ok modprobe_wd_soft_loads_uacce $((rc + $?)) "$(cat m.err; cat /proc/modules)"
@@ -28,6 +29,11 @@ ok modprobe_wd_soft_loads_uacce $((rc + $?)) "$(cat m.err; cat /proc/modules)"
 ok modules_are_the_dkms_build $? "loaded $(cat /sys/module/uacce/srcversion), DKMS $(cat uacce.srcversion)"
 [ "$(cat /sys/module/wd_soft/parameters/nr_devs)" = 2 ] && [ -e /sys/class/uacce/ua1 ]
 ok modprobe_d_nr_devs $? "nr_devs $(cat /sys/module/wd_soft/parameters/nr_devs): $(ls /sys/class/uacce)"
+ua8=$(ls /sys/bus/wd_soft/devices/wd_soft8/uacce 2>/dev/null)
+ua9=$(ls /sys/bus/wd_soft/devices/wd_soft9/uacce 2>/dev/null)
+[ -n "$ua8" ] && [ "$(cat "/sys/class/uacce/$ua8/flags")" = 2 ] &&
+	[ -n "$ua9" ] && [ "$(cat "/sys/class/uacce/$ua9/flags")" = 1 ]
+ok modprobe_d_devices_pasid_and_noiommu $? "$(ls /sys/bus/wd_soft/devices)"
 
 # udev: Debian's systemd-udevd with the package's rule, the existing nodes
 # triggered as the package's postinst does; then a NOIOMMU device made
@@ -38,13 +44,14 @@ udevadm trigger --subsystem-match=uacce --action=add 2>> udevd.err
 udevadm settle --timeout=30 2>> udevd.err
 gid=$(sed -n 's/^uacce:x:\([0-9]*\):.*/\1/p' /etc/group)
 node() { stat -c '%u:%g %a' "$1" 2>&1; }
-[ -n "$gid" ] && [ "$(node /dev/ua0)" = "0:$gid 660" ] && [ "$(node /dev/ua1)" = "0:$gid 660" ]
+[ -n "$gid" ] && [ "$(node /dev/ua0)" = "0:$gid 660" ] && [ "$(node /dev/ua1)" = "0:$gid 660" ] &&
+	[ "$(node "/dev/$ua8")" = "0:$gid 660" ]
 ok udev_rule_root_uacce_0660 $? "uacce gid '$gid', /dev/ua0 $(node /dev/ua0): $(cat udevd.err)"
 echo "5 mode=noiommu queues=4" > /sys/bus/wd_soft/new_device
 udevadm settle --timeout=30
 ua5=$(ls /sys/bus/wd_soft/devices/wd_soft5/uacce)
-[ -n "$ua5" ] && [ "$(node "/dev/$ua5")" = "0:0 600" ]
-ok udev_rule_noiommu_root_only $? "/dev/$ua5 $(node "/dev/$ua5")"
+[ -n "$ua5" ] && [ "$(node "/dev/$ua5")" = "0:0 600" ] && [ "$(node "/dev/$ua9")" = "0:0 600" ]
+ok udev_rule_noiommu_root_only $? "/dev/$ua5 $(node "/dev/$ua5"), /dev/$ua9 $(node "/dev/$ua9")"
 
 # alice (in uacce) and bob (not), as su makes them: initgroups from /etc/group
 mkdir -p /tmp/pk && chmod 1777 /tmp/pk && cd /tmp/pk || exit 1
@@ -78,6 +85,6 @@ ok alice_noiommu_refused_cap_sys_rawio $? "rc $rc: $(cat n.err)"
 cd /work
 echo 5 > /sys/bus/wd_soft/del_device
 udevadm control --exit 2>/dev/null
-modprobe -r wd_soft && modprobe -r uacce 2>/dev/null; rmmod uacce 2>/dev/null
+/sbin/modprobe -r wd_soft; rmmod uacce 2>/dev/null
 ! grep -q -e '^wd_soft ' -e '^uacce ' /proc/modules
 ok modules_unload $? "$(cat /proc/modules)"
