@@ -24,7 +24,7 @@
 # Prints PASS:/FAIL: lines and "N passed, N failed"; exit status 1 on any
 # failure. Logs in build/pkg/logs/.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 out=$top/build/pkg
 logs=$out/logs
@@ -128,8 +128,10 @@ listing "$root" >"$logs/before.txt"
 # ---- 2b. install with apt, from the .deb files alone ----
 mkdir -p "$root/tmp/debs"
 cp "${debs[@]}" "$root/tmp/debs/"
-if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
-	$(cd "$root" && ls tmp/debs/*.deb | sed 's|^|/|') >"$logs/install.log" 2>&1; then
+in_debs=()
+for d in "${debs[@]}"; do in_debs+=("/tmp/debs/${d##*/}"); done
+if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${in_debs[@]}" \
+	>"$logs/install.log" 2>&1; then
 	pass apt_install
 else
 	fail apt_install "$(tail -5 "$logs/install.log" | tr '\n' ' ')"
@@ -157,7 +159,7 @@ rc=$?
 ok dkms_build_for_another_kernel $? "$(tail -5 "$logs/dkms.log" | tr '\n' ' ')"
 mods=$root/lib/modules/$kver/updates/dkms
 [[ -f $mods/uacce.ko && -f $mods/wd_soft.ko ]]
-ok dkms_modules_in_updates $? "$(ls "$root/lib/modules/$kver" 2>&1 | tr '\n' ' ')"
+ok dkms_modules_in_updates $? "$(find "$root/lib/modules/$kver" -name '*.ko' 2>&1 | tr '\n' ' ')"
 # depmod ran: the chroot's modules.dep has wd_soft needing uacce
 modprobe -d "$root" -S "$kver" --show-depends wd_soft >"$logs/depends.txt" 2>&1
 head -n 1 "$logs/depends.txt" | grep -q "^insmod $root/lib/modules/$kver/updates/dkms/uacce.ko" &&
@@ -227,7 +229,7 @@ cp tests/pkg/guest.sh "$g/"
 tools/vm/wd-vm --no-load --modules "$mods" --add "$g" --timeout 600 -- sh ./guest.sh \
 	>"$logs/vm.log" 2>&1
 rc=$?
-cat "$logs/vm.log" | grep -E '^(PASS|FAIL|SKIP|#)' || :
+grep -E '^(PASS|FAIL|SKIP|#)' "$logs/vm.log" || :
 passed=$((passed + $(grep -c '^PASS: ' "$logs/vm.log")))
 failed=$((failed + $(grep -c '^FAIL: ' "$logs/vm.log")))
 ok vm_clean_exit "$rc" "wd-vm exit status $rc: $(tail -5 "$logs/vm.log" | tr '\n' ' ')"

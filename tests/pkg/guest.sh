@@ -82,7 +82,7 @@ rc=$?
 [ "$rc" != 0 ] && grep -q "NOIOMMU device: a queue on it needs CAP_SYS_RAWIO" n.err
 ok alice_noiommu_refused_cap_sys_rawio $? "rc $rc: $(cat n.err)"
 
-cd /work
+cd /work || exit 1
 echo 5 > /sys/bus/wd_soft/del_device
 udevadm control --exit 2>/dev/null
 /sbin/modprobe -r wd_soft; rmmod uacce 2>/dev/null
