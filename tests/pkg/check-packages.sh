@@ -2,8 +2,10 @@
 # check-packages.sh (make check-packages): WarpDrive installed as a user
 # installs it, without changing the build machine (docs/install.md).
 #
-#  1. the Debian packages built (scripts/build-packages.sh: dpkg-buildpackage
-#     -us -uc -b, lintian);
+#  1. the Debian packages built as README.md says: in a fresh bookworm
+#     chroot holding only the packages of README's apt-get line, by a
+#     user, with scripts/build-packages.sh (dpkg-buildpackage -us -uc -b,
+#     lintian clean); the .deb files copied to build/pkg/;
 #  2. a bookworm chroot made by mmdebstrap from Debian's packages (dkms,
 #     the headers of the kernel wd-vm boots, adduser, a compiler; cached
 #     in /var/cache/warpdrive/), the packages installed in it with apt;
@@ -44,54 +46,37 @@ t0=$(date +%s)
 kver=$(scripts/kver.sh) || { fail kernel "no kernel with headers (scripts/deps.sh)"; finish; }
 ver=$(sed -n 's/^VERSION := //p' lib/Makefile)
 
-# ---- 0. the packaging tools, from Debian, on the build machine ----
-tools=(dpkg-dev debhelper dh-dkms lintian mmdebstrap)
-missing=()
-for p in "${tools[@]}"; do
-	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "check-packages: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-		>"$logs/apt-host.log" 2>&1 || { fail tools_installed "$(tail -3 "$logs/apt-host.log")"; finish; }
-fi
-
-# ---- 1. build ----
-if scripts/build-packages.sh >"$logs/build.log" 2>&1; then
-	pass packages_build_and_lintian_clean
-else
-	fail packages_build_and_lintian_clean "$(tail -5 "$logs/build.log" | tr '\n' ' ')"
-	finish
-fi
-debs=()
-for p in warpdrive-dkms libwd1 libwd-dev warpdrive-tools; do
-	debs+=("$(ls "$out/${p}_${ver}"_*.deb)")
-done
-
-# ---- 2. the chroot ----
-chroot_pkgs="dkms,linux-headers-$kver,adduser,passwd,pkg-config,udev,make,gcc,libc6-dev"
-chroot_pkgs+=",libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod"
 mirrors=("deb http://deb.debian.org/debian bookworm main"
 	"deb http://deb.debian.org/debian bookworm-updates main"
 	"deb http://deb.debian.org/debian-security bookworm-security main")
-key=$(echo "$chroot_pkgs ${mirrors[*]}" | sha256sum | cut -c1-12)
 cache=/var/cache/warpdrive
-tarball=$cache/pkg-root-$key.tar
-if [[ ! -f $tarball ]]; then
-	echo "check-packages: making the chroot (mmdebstrap, once: $tarball)"
-	mkdir -p "$cache"
-	if nice mmdebstrap --variant=apt --include="$chroot_pkgs" bookworm "${tarball%.tar}.tmp.tar" \
-		"${mirrors[@]}" >"$logs/mmdebstrap.log" 2>&1; then
-		mv "${tarball%.tar}.tmp.tar" "$tarball"
-	else
-		rm -f "${tarball%.tar}.tmp.tar"
-		fail chroot "$(tail -3 "$logs/mmdebstrap.log" | tr '\n' ' ')"
-		finish
-	fi
-fi
+command -v mmdebstrap >/dev/null || {
+	echo "check-packages: installing mmdebstrap"
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends mmdebstrap; } >"$logs/apt-host.log" 2>&1 ||
+		{ fail tools_installed "$(tail -3 "$logs/apt-host.log")"; finish; }
+}
 
-# A fresh root from the tarball, /proc and /dev mounted while in use.
+# A bookworm root of Debian's packages (comma-separated $1), made by
+# mmdebstrap once and kept as a tarball in /var/cache/warpdrive/: its path.
+tarball_for() {
+	local key t
+	key=$(echo "$1 ${mirrors[*]}" | sha256sum | cut -c1-12)
+	t=$cache/pkg-root-$key.tar
+	if [[ ! -f $t ]]; then
+		echo "check-packages: making a chroot (mmdebstrap, once: $t)" >&2
+		mkdir -p "$cache"
+		if ! nice mmdebstrap --variant=apt --include="$1" bookworm "${t%.tar}.tmp.tar" \
+			"${mirrors[@]}" >"$logs/mmdebstrap.log" 2>&1; then
+			rm -f "${t%.tar}.tmp.tar"
+			return 1
+		fi
+		mv "${t%.tar}.tmp.tar" "$t"
+	fi
+	echo "$t"
+}
+
+# A fresh root from a tarball, /proc and /dev mounted while in use.
 mounted=()
 umount_all() {
 	local m
@@ -99,16 +84,17 @@ umount_all() {
 	mounted=()
 }
 trap umount_all EXIT
-new_root() { # DIR
+new_root() { # DIR TARBALL
 	umount_all
 	rm -rf "$1"
 	mkdir -p "$1"
-	tar -C "$1" -xf "$tarball" || return 1
+	tar -C "$1" -xf "$2" || return 1
 	mount -t proc proc "$1/proc" && mounted+=("$1/proc")
 	mount --bind /dev "$1/dev" && mounted+=("$1/dev")
 	# what the kernel's package leaves on a real machine (the chroot has
 	# its headers only): depmod's files, which DKMS then rewrites
-	chroot "$1" depmod -a "$kver" 2>/dev/null
+	if [[ -d $1/lib/modules/$kver ]]; then chroot "$1" depmod -a "$kver" 2>/dev/null; fi
+	return 0
 }
 # Everything in a root but what changes on its own (logs, caches, dpkg's
 # and apt's state, /tmp, mounts, the backups adduser and deluser keep of
@@ -120,8 +106,50 @@ listing() { # DIR
 		-o -path './etc/*-' \) -prune \
 		-o -printf '%p %u:%g %m\n' | LC_ALL=C sort)
 }
+
+# The source tree into DIR, without build outputs (build/, kbuild's objects)
+src_to() { # DIR
+	tar -C "$top" --exclude=./build --exclude=.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' --exclude=modules.order \
+		--exclude=Module.symvers --exclude='.checkpatch-camelcase.*' -cf - . |
+		tar -C "$1" -xf -
+}
+
+# ---- 1. build, as README.md says, on a fresh system, as a user ----
+# The packages README's apt-get line names (and nothing else but apt):
+# a Build-Depends missing from it fails here.
+readme_pkgs=$(sed -n 's/^sudo apt-get install \(build-essential .*\)$/\1/p' README.md | head -n 1)
+[[ -n $readme_pkgs ]] || { fail readme_build_line "no 'sudo apt-get install build-essential ...' in README.md"; finish; }
+bld=$out/build-root
+if ! tb=$(tarball_for "${readme_pkgs// /,}") || ! new_root "$bld" "$tb"; then
+	fail chroot "$(tail -3 "$logs/mmdebstrap.log" | tr '\n' ' ')"
+	finish
+fi
+chroot "$bld" useradd -m builder
+mkdir -p "$bld/home/builder/warpdrive"
+src_to "$bld/home/builder/warpdrive"
+chroot "$bld" chown -R builder: /home/builder/warpdrive
+if chroot "$bld" su - builder -c 'cd warpdrive && scripts/build-packages.sh' >"$logs/build.log" 2>&1; then
+	pass packages_build_as_a_user_with_readme_deps_lintian_clean
+else
+	fail packages_build_as_a_user_with_readme_deps_lintian_clean "$(tail -5 "$logs/build.log" | tr '\n' ' ')"
+	finish
+fi
+rm -f "$out"/*.deb
+cp "$bld"/home/builder/warpdrive/build/pkg/*.deb "$bld"/home/builder/warpdrive/build/pkg/lintian.txt "$out/"
+umount_all
+rm -rf "$bld"
+debs=()
+for p in warpdrive-dkms libwd1 libwd-dev warpdrive-tools; do
+	debs+=("$(ls "$out/${p}_${ver}"_*.deb)")
+done
+
+# ---- 2. the chroot to install in ----
+chroot_pkgs="dkms,linux-headers-$kver,adduser,passwd,pkg-config,udev,make,gcc,libc6-dev"
+chroot_pkgs+=",libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod"
+tarball=$(tarball_for "$chroot_pkgs") || { fail chroot "$(tail -3 "$logs/mmdebstrap.log" | tr '\n' ' ')"; finish; }
 root=$out/root
-new_root "$root" || { fail chroot "cannot unpack $tarball"; finish; }
+new_root "$root" "$tarball" || { fail chroot "cannot unpack $tarball"; finish; }
 in_root() { chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 "$@"; }
 listing "$root" >"$logs/before.txt"
 
@@ -252,10 +280,10 @@ ok purge_removes_empty_group $?
 ok purge_depmod_forgets_modules $?
 
 # ---- 8. from source, in a fresh root ----
-new_root "$root"
+new_root "$root" "$tarball"
 listing "$root" >"$logs/src-before.txt"
 mkdir -p "$root/tmp/src"
-tar -C "$out/src/warpdrive-$ver" --exclude=./build --exclude=./debian -cf - . | tar -C "$root/tmp/src" -xf -
+src_to "$root/tmp/src"
 in_root sh -c "cd /tmp/src && make install" >"$logs/src-install.log" 2>&1
 ok make_install "$?" "$(tail -5 "$logs/src-install.log" | tr '\n' ' ')"
 {
