@@ -130,14 +130,15 @@ check-packages:
 
 # kbuild's objects beside the kernel sources (and engine/'s, through the
 # link kernel/wd_soft/engine), then everything in build/ but the checkpatch
-# copy deps.sh extracted: all user-space output is in build/.
+# copy deps.sh extracted: all user-space output is in build/. Never through
+# a mount (check-packages' chroots bind /dev while they run).
 clean:
 	+if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
-	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
+	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf --one-file-system {} +; fi
 
 # clean, and also the checkpatch copy deps.sh extracted
 distclean: clean
-	rm -rf build
+	rm -rf --one-file-system build
 
 # ---- reliability (docs/reliability.md) ----------------------------------
 #

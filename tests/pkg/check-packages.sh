@@ -84,9 +84,18 @@ umount_all() {
 	mounted=()
 }
 trap umount_all EXIT
+trap 'exit 130' INT TERM
+# Never remove through a mount: a run killed before its clean-up leaves
+# /dev bound inside the root, and rm -rf there would empty the host's /dev.
+remove_root() { # DIR
+	local m
+	awk -v r="$1/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
+	rm -rf --one-file-system "$1"
+}
 new_root() { # DIR TARBALL
 	umount_all
-	rm -rf "$1"
+	remove_root "$1"
 	mkdir -p "$1"
 	tar -C "$1" -xf "$2" || return 1
 	mount -t proc proc "$1/proc" && mounted+=("$1/proc")
@@ -138,7 +147,7 @@ fi
 rm -f "$out"/*.deb
 cp "$bld"/home/builder/warpdrive/build/pkg/*.deb "$bld"/home/builder/warpdrive/build/pkg/lintian.txt "$out/"
 umount_all
-rm -rf "$bld"
+remove_root "$bld"
 debs=()
 for p in warpdrive-dkms libwd1 libwd-dev warpdrive-tools; do
 	debs+=("$(ls "$out/${p}_${ver}"_*.deb)")
