@@ -151,7 +151,7 @@ $(ZL_LIBDIR)/wd_zlib.pc: $(ZL_DIR)/build.mk
 	@mkdir -p $(@D)
 	$(ZL_PC) > $@
 
-zlib-install: zlib
+zlib-install: $(ZL_LIBDIR)/libwd_zlib.so $(ZL_LIBDIR)/wd_zlib.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(ZL_DIR)/wd_zlib.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 755 $(ZL_SO) $(DESTDIR)$(LIBDIR)/
