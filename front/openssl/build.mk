@@ -61,6 +61,8 @@ ossl-install: $(OSSL_SO)
 
 ossl-uninstall:
 	rm -f $(DESTDIR)$(OSSL_MODULESDIR)/wd.so $(DESTDIR)$(MANDIR)/man7/wd_openssl.7
+	@# the directories install made, if that emptied them
+	rmdir $(DESTDIR)$(OSSL_MODULESDIR) $(DESTDIR)$(MANDIR)/man7 2>/dev/null || :
 
 FRONT_ALL       += $(OSSL_SO) $(OSSL_TEST_SO) $(OSSL_ASAN_SO)
 FRONT_INSTALL   += ossl-install

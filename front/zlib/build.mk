@@ -168,5 +168,8 @@ zlib-uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libwd_zlib.so.$(ZL_VER) $(DESTDIR)$(LIBDIR)/libwd_zlib.so.1 \
 	      $(DESTDIR)$(LIBDIR)/libwd_zlib.so $(DESTDIR)$(INCDIR)/wd_zlib.h \
 	      $(DESTDIR)$(PCDIR)/wd_zlib.pc $(DESTDIR)$(MANDIR)/man7/wd_zlib.7
+	@# the directories install made, if that emptied them (libwd's
+	@# uninstall, which runs first, leaves PCDIR to the last one out)
+	rmdir $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man7 2>/dev/null || :
 
 .PHONY: zlib zlib-install zlib-uninstall

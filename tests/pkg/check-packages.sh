@@ -12,12 +12,16 @@
 #  3. DKMS builds the modules there for that kernel, which is not the
 #     running one (dkms build -k); depmod resolves wd_soft -> uacce;
 #  4. libwd-dev: the example built with pkg-config only, and run;
+#     libwd-zlib-dev: tests/pkg/zlib-prog.c likewise; openssl-provider-wd:
+#     wd.so in `openssl version -m`'s directory;
 #  5. users made with adduser: alice in group uacce, bob not;
 #  6. the VM boots with the modules DKMS installed (wd-vm --modules), the
 #     chroot's wd, libwd.so.1, example, udev (systemd-udevd with the
-#     package's rule), modprobe.d file, passwd and group; tests/pkg/guest.sh
-#     loads the modules with modprobe and runs wd and the example as alice
-#     and bob (busybox su);
+#     package's rule), modprobe.d file, passwd and group, and the front
+#     doors with Debian's pigz and openssl; tests/pkg/guest.sh loads the
+#     modules with modprobe and runs wd and the example as alice and bob
+#     (busybox su), and as alice pigz with libwd_zlib preloaded, openssl
+#     dgst with the provider and zlib-prog, on the device;
 #  7. purge: nothing the packages brought is left (a listing of the
 #     chroot before and after), the group removed, the modules gone;
 #  8. from source, in a fresh chroot: make install, wd and pkg-config at
@@ -107,12 +111,14 @@ new_root() { # DIR TARBALL
 }
 # Everything in a root but what changes on its own (logs, caches, dpkg's
 # and apt's state, /tmp, mounts, the backups adduser and deluser keep of
-# /etc/passwd and the like).
+# /etc/passwd and the like, DKMS's module signing key: dkms makes it at its
+# first build where openssl is installed and keeps it for every DKMS
+# module, as a Secure Boot machine has it enrolled).
 listing() { # DIR
 	(cd "$1" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./sys -o -path ./tmp \
 		-o -path ./run -o -path ./var/cache -o -path ./var/log -o -path ./var/lib/dpkg \
 		-o -path ./var/lib/apt -o -path ./var/backups -o -path ./etc/ld.so.cache \
-		-o -path './etc/*-' \) -prune \
+		-o -path './etc/*-' -o -path ./var/lib/dkms/mok.key -o -path ./var/lib/dkms/mok.pub \) -prune \
 		-o -printf '%p %u:%g %m\n' | LC_ALL=C sort)
 }
 
@@ -149,13 +155,14 @@ cp "$bld"/home/builder/warpdrive/build/pkg/*.deb "$bld"/home/builder/warpdrive/b
 umount_all
 remove_root "$bld"
 debs=()
-for p in warpdrive-dkms libwd1 libwd-dev warpdrive-tools; do
+pkgs=(warpdrive-dkms libwd1 libwd-dev warpdrive-tools libwd-zlib1 libwd-zlib-dev openssl-provider-wd)
+for p in "${pkgs[@]}"; do
 	debs+=("$(ls "$out/${p}_${ver}"_*.deb)")
 done
 
 # ---- 2. the chroot to install in ----
 chroot_pkgs="dkms,linux-headers-$kver,adduser,passwd,pkg-config,udev,make,gcc,libc6-dev"
-chroot_pkgs+=",libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod"
+chroot_pkgs+=",libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod,pigz,openssl"
 tarball=$(tarball_for "$chroot_pkgs") || { fail chroot "$(tail -3 "$logs/mmdebstrap.log" | tr '\n' ' ')"; finish; }
 root=$out/root
 new_root "$root" "$tarball" || { fail chroot "cannot unpack $tarball"; finish; }
@@ -179,7 +186,8 @@ ok group_uacce_created $? "$(cat "$logs/group.txt")"
 [[ -f $root/lib/udev/rules.d/60-uacce.rules && -f $root/etc/modprobe.d/warpdrive.conf ]]
 ok udev_rule_and_modprobe_d_installed $?
 [[ -f $root/usr/share/man/man1/wd.1.gz && -f $root/usr/share/man/man3/wd_strerror.3.gz &&
-	-f $root/usr/share/man/man3/libwd.3.gz ]]
+	-f $root/usr/share/man/man3/libwd.3.gz && -f $root/usr/share/man/man7/wd_zlib.7.gz &&
+	-f $root/usr/share/man/man7/wd_openssl.7.gz ]]
 ok man_pages $?
 
 # ---- 3. DKMS, for the VM's kernel (not the running one) ----
@@ -217,6 +225,26 @@ ok libwd_dev_example_builds_and_runs $? "$(tail -3 "$logs/example.log" | tr '\n'
 in_root env WD_DEV_PATH=local wd digest --alg sha256 /tmp/in >"$logs/wd-local.txt" 2>&1
 [[ $(cut -d' ' -f1 "$logs/wd-local.txt") == $(sha256sum <"$root/tmp/in" | cut -d' ' -f1) ]]
 ok wd_on_path_in_process_device $? "$(cat "$logs/wd-local.txt")"
+# libwd-zlib-dev: a zlib program built with pkg-config only (no -lz), bound
+# to libwd_zlib.so.1 and not libz, run on the in-process device
+cp tests/pkg/zlib-prog.c "$root/tmp/"
+{
+	in_root sh -c 'cc -O2 -Wall -Wextra -Werror -o /tmp/zlib-prog /tmp/zlib-prog.c $(pkg-config --cflags --libs wd_zlib)' &&
+		in_root ldd /tmp/zlib-prog &&
+		in_root env WD_DEV_PATH=local /tmp/zlib-prog /tmp/in /tmp/zin.gz
+} >"$logs/zlib-prog.log" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q 'libwd_zlib.so.1 => /[a-z/]*/x86_64-linux-gnu/libwd_zlib.so.1 ' "$logs/zlib-prog.log" &&
+	! grep -q 'libz.so' "$logs/zlib-prog.log" && grep -q '^ok deflate_dev=1 .*inflate_dev=1 ' "$logs/zlib-prog.log" &&
+	gzip -dc "$root/tmp/zin.gz" | cmp -s - "$root/tmp/in"
+ok libwd_zlib_dev_program_with_pkg_config_only $? "$(tail -3 "$logs/zlib-prog.log" | tr '\n' ' ')"
+# openssl-provider-wd: the module where Debian's openssl looks, and loaded
+in_root openssl version -m >"$logs/ossl-m.txt" 2>&1
+dir=$(sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p' "$logs/ossl-m.txt")
+[[ -n $dir && -f $root$dir/wd.so ]] &&
+	in_root openssl list -providers -provider wd >>"$logs/ossl-m.txt" 2>&1 &&
+	grep -q '^  wd$' "$logs/ossl-m.txt"
+ok openssl_provider_in_openssl_modules_dir $? "$(tr '\n' ' ' <"$logs/ossl-m.txt")"
 
 # ---- 5. users ----
 {
@@ -249,7 +277,9 @@ put() {
 	done
 }
 put /usr/bin/wd /usr/lib/x86_64-linux-gnu/libwd.so.1 /bin/udevadm /lib/udev/rules.d/60-uacce.rules \
-	/tmp/ex/wd-example /etc/passwd /etc/group /bin/kmod
+	/tmp/ex/wd-example /etc/passwd /etc/group /bin/kmod \
+	/usr/lib/x86_64-linux-gnu/libwd_zlib.so.1 /usr/bin/pigz /tmp/zlib-prog \
+	/usr/bin/openssl /usr/lib/ssl/openssl.cnf /usr/lib/x86_64-linux-gnu/ossl-modules/wd.so
 mkdir -p "$g/sysroot/lib/systemd" "$g/sysroot/etc/modprobe.d"
 ln -sf /bin/udevadm "$g/sysroot/lib/systemd/systemd-udevd"
 # Debian's modprobe (kmod) in place of busybox's (the guest's /sbin is /bin)
@@ -276,7 +306,7 @@ ok vm_clean_exit "$rc" "wd-vm exit status $rc: $(tail -5 "$logs/vm.log" | tr '\n
 	in_root deluser alice && in_root deluser bob &&
 		in_root rm -rf /home/alice /home/bob &&
 		in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y \
-			warpdrive-dkms libwd1 libwd-dev warpdrive-tools
+			"${pkgs[@]}"
 } >"$logs/purge.log" 2>&1
 ok apt_purge $? "$(tail -5 "$logs/purge.log" | tr '\n' ' ')"
 rm -rf "$root/tmp/"*

@@ -4,9 +4,10 @@
 #   wd-vm --no-load --modules CHROOT/lib/modules/KVER/updates/dkms --add build/pkg/guest
 # so that /work holds sysroot/ (the chroot's wd, libwd.so.1, wd-example,
 # udevadm, the udev rule, the modprobe.d file with nr_devs=2 uncommented,
-# passwd and group with alice in uacce and bob not, each ELF with its
-# libraries) and uacce.srcversion (the DKMS-built module's). Prints
-# PASS:/FAIL: lines.
+# passwd and group with alice in uacce and bob not, libwd_zlib.so.1, pigz,
+# zlib-prog (built against libwd-zlib-dev), openssl with openssl.cnf and the
+# provider in its module directory, each ELF with its libraries) and
+# uacce.srcversion (the DKMS-built module's). Prints PASS:/FAIL: lines.
 cd /work || exit 1
 pass() { echo "PASS: pkg.vm.$1"; }
 fail() { echo "FAIL: pkg.vm.$1${2:+: $2}"; }
@@ -81,6 +82,29 @@ as alice /usr/bin/wd digest --alg sha256 --device "/dev/$ua5" text > n.out 2> n.
 rc=$?
 [ "$rc" != 0 ] && grep -q "NOIOMMU device: a queue on it needs CAP_SYS_RAWIO" n.err
 ok alice_noiommu_refused_cap_sys_rawio $? "rc $rc: $(cat n.err)"
+
+# the front doors as installed, as alice, on the device (discovery: no
+# WD_DEV_PATH), on a file of more than 1 MiB: the provider offloads every
+# whole 256 KiB, pigz's 128 KiB blocks are above libwd_zlib's threshold
+seq 1 250000 > big && chmod 644 big
+# a field of a counters line: stat FILE KEY
+stat_of() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1; }
+as alice "WD_ZLIB_STATS=/tmp/pk/z.stats LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libwd_zlib.so.1 pigz -c big" \
+	> big.gz 2> z.err
+rc=$?
+gzip -dc big.gz | cmp -s - big && [ "$(stat_of z.stats deflate_dev)" -gt 0 ] &&
+	[ "$(stat_of z.stats errors)" = 0 ] && [ "$(stat_of z.stats fallbacks)" = 0 ]
+ok alice_pigz_preloaded_libwd_zlib_device_streams $((rc + $?)) "rc $rc: $(cat z.err z.stats 2>&1)"
+as alice "WD_OSSL_STATS=/tmp/pk/o.stats openssl dgst -sha256 -provider wd -provider default -propquery provider=wd big" \
+	> o.out 2> o.err
+rc=$?
+[ "$(sed -n 's/^SHA2-256(big)= //p' o.out)" = "$(sha256sum big | cut -d' ' -f1)" ] &&
+	[ "$(stat_of o.stats offloaded_bytes)" -ge 1048576 ] && [ "$(stat_of o.stats errors)" = 0 ]
+ok alice_openssl_dgst_provider_wd_offloads $((rc + $?)) "rc $rc: $(cat o.out o.err o.stats 2>&1)"
+as alice /tmp/zlib-prog big zp.gz > zp.out 2>&1
+rc=$?
+gzip -dc zp.gz | cmp -s - big && grep -q '^ok deflate_dev=1 .* inflate_dev=1 .* errors=0$' zp.out
+ok alice_libwd_zlib_dev_program $((rc + $?)) "rc $rc: $(cat zp.out)"
 
 cd /work || exit 1
 echo 5 > /sys/bus/wd_soft/del_device
