@@ -229,6 +229,7 @@ ok wd_on_path_in_process_device $? "$(cat "$logs/wd-local.txt")"
 # to libwd_zlib.so.1 and not libz, run on the in-process device
 cp tests/pkg/zlib-prog.c "$root/tmp/"
 {
+	# shellcheck disable=SC2016 # pkg-config runs in the chroot
 	in_root sh -c 'cc -O2 -Wall -Wextra -Werror -o /tmp/zlib-prog /tmp/zlib-prog.c $(pkg-config --cflags --libs wd_zlib)' &&
 		in_root ldd /tmp/zlib-prog &&
 		in_root env WD_DEV_PATH=local /tmp/zlib-prog /tmp/in /tmp/zin.gz
