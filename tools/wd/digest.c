@@ -392,7 +392,7 @@ static int digest_setup(struct dctx *d, int depth)
 		mem = wd_reserve_memory(q->q, per * (size_t)d->spq);
 		if (!q->slots || !mem) {
 			wdt_err("%s: cannot reserve device memory: %s", q->q->dev_path,
-				strerror(q->slots ? errno : ENOMEM));
+				wdt_memerr(q->slots ? errno : ENOMEM));
 			return 1;
 		}
 		for (int j = 0; j < d->spq; j++) {

@@ -44,7 +44,7 @@ int wdt_pipe_slots(struct wdt_pipe *p, int depth, size_t slot_size, size_t per)
 			int ret = -errno;
 
 			wdt_err("%s: cannot reserve device memory: %s",
-				p->qs.q[i].dev_path, strerror(errno));
+				p->qs.q[i].dev_path, wdt_memerr(errno));
 			return ret;
 		}
 	}

@@ -61,6 +61,11 @@ struct wdt_queues {
 int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
 		    int n);
 void wdt_queues_close(struct wdt_queues *qs);
+/* bytes this process may still lock (RLIMIT_MEMLOCK less what is locked
+ * and pinned), SIZE_MAX with CAP_IPC_LOCK or no limit */
+size_t wdt_memlock_room(void);
+/* strerror(@err), with the locked-memory limit's room for ENOMEM */
+const char *wdt_memerr(int err);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*
