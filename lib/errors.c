@@ -56,6 +56,38 @@ void wd_refused_note(int err, const char *path)
 }
 
 /*
+ * The first @n ':'-separated fields of @line into @fld (the last one holds
+ * the rest, NULL when missing); how many there are. Empty fields count:
+ * an empty password field is valid in /etc/passwd and /etc/group.
+ */
+static int wd_fields(char *line, char **fld, int n)
+{
+	int i;
+
+	for (i = 0; i < n - 1 && line; i++)
+		fld[i] = strsep(&line, ":");
+	if (i == n - 1 && line)
+		fld[i++] = line;
+	for (int j = i; j < n; j++)
+		fld[j] = NULL;
+	return i;
+}
+
+/* @s is the decimal ID @id, nothing else (errno as it was) */
+static bool wd_id_is(const char *s, unsigned long id)
+{
+	int saved = errno;
+	char *end;
+	bool is;
+
+	errno = 0;
+	is = s[0] >= '0' && s[0] <= '9' && strtoul(s, &end, 10) == id &&
+	     !*end && !errno;
+	errno = saved;
+	return is;
+}
+
+/*
  * /etc/group's entry for @gid: its name into @name, and whether @user is
  * listed as a member. false if there is none.
  */
@@ -71,20 +103,16 @@ static bool wd_group_of(gid_t gid, char *name, size_t size, const char *user,
 	if (!f)
 		return false;
 	while (!found && getline(&line, &cap, f) > 0) {
-		char *save, *gname, *gidstr, *members, *m;
+		char *fld[4], *members, *m;
 
+		/* name:password:GID:members */
 		line[strcspn(line, "\n")] = 0;
-		gname = strtok_r(line, ":", &save);
-		if (!gname || !strtok_r(NULL, ":", &save))	/* password */
-			continue;
-		gidstr = strtok_r(NULL, ":", &save);
-		if (!gidstr || strtoul(gidstr, NULL, 10) != gid)
+		if (wd_fields(line, fld, 4) < 3 || !wd_id_is(fld[2], gid))
 			continue;
 		found = true;
-		snprintf(name, size, "%s", gname);
-		members = strtok_r(NULL, ":", &save);
-		for (m = members ? strtok_r(members, ",", &save) : NULL; m && user;
-		     m = strtok_r(NULL, ",", &save))
+		snprintf(name, size, "%s", fld[0]);
+		members = fld[3];
+		while (user && (m = strsep(&members, ",")))
 			if (!strcmp(m, user))
 				*member = true;
 	}
@@ -97,19 +125,17 @@ static bool wd_group_of(gid_t gid, char *name, size_t size, const char *user,
 static const char *wd_user_name(char *buf, size_t size)
 {
 	FILE *f = fopen("/etc/passwd", "re");
-	char *line = NULL, *save, *name, *uid;
+	char *line = NULL, *fld[4];
 	size_t cap = 0;
 	const char *ret = NULL;
 
 	if (!f)
 		return NULL;
+	/* name:password:UID:... */
 	while (!ret && getline(&line, &cap, f) > 0) {
-		name = strtok_r(line, ":", &save);
-		if (!name || !strtok_r(NULL, ":", &save))
-			continue;
-		uid = strtok_r(NULL, ":", &save);
-		if (uid && strtoul(uid, NULL, 10) == getuid()) {
-			snprintf(buf, size, "%s", name);
+		line[strcspn(line, "\n")] = 0;
+		if (wd_fields(line, fld, 4) >= 3 && wd_id_is(fld[2], getuid())) {
+			snprintf(buf, size, "%s", fld[0]);
 			ret = buf;
 		}
 	}

@@ -237,7 +237,11 @@ TEST(discover_permission_message)
 		t_skip("%s is open to everyone", path);
 	group = save_file("/etc/group");
 	passwd = save_file("/etc/passwd");
-	write_file("/etc/passwd", "root:x:0:0::/root:/bin/sh\nwdtuser:x:65534:65534::/:/bin/sh\n");
+	/* an empty password field is valid: wdtother (GID 65534) is not
+	 * the caller, whatever a parser skipping empty fields thinks */
+	write_file("/etc/passwd", "root:x:0:0::/root:/bin/sh\n"
+		   "wdtother::4243:65534::/:/bin/sh\n"
+		   "wdtuser:x:65534:65534::/:/bin/sh\n");
 	write_file("/etc/group", "root:x:0:\nwdtgrp:x:4242:\n");
 
 	/* as the udev rule leaves it: root:GROUP 0660 */
@@ -250,8 +254,9 @@ TEST(discover_permission_message)
 	 * module's root-only instance 0) */
 	refused_as_user("", -EACCES, 0, NULL, (const char *[]){ dev,
 			"join the group 'wdtgrp'", NULL });
-	/* listed in the group, but not in this session */
-	write_file("/etc/group", "root:x:0:\nwdtgrp:x:4242:daemon,wdtuser\n");
+	/* listed in the group (whose password field is empty), but not in
+	 * this session */
+	write_file("/etc/group", "root:x:0:\nwdtgrp::4242:daemon,wdtuser\n");
 	refused_as_user(path, -EACCES, 0, NULL, (const char *[]){ dev,
 			"is in group 'wdtgrp' but this session is not", "log in again", NULL });
 	/* in the group: it opens */

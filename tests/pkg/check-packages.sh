@@ -25,7 +25,8 @@
 #  7. purge: nothing the packages brought is left (a listing of the
 #     chroot before and after), the group removed, the modules gone;
 #  8. from source, in a fresh chroot: make install, wd and pkg-config at
-#     work, make install-dkms for the VM's kernel, then make uninstall and
+#     work, make install-dkms for the VM's kernel (twice: an update of the
+#     sources rebuilds), then make uninstall and
 #     make uninstall-dkms leaving nothing but the group (documented).
 # Prints PASS:/FAIL: lines and "N passed, N failed"; exit status 1 on any
 # failure. Logs in build/pkg/logs/.
@@ -340,6 +341,11 @@ ok make_install_group_and_rule $?
 in_root sh -c "cd /tmp/src && make install-dkms KVER=$kver" >"$logs/src-dkms.log" 2>&1 &&
 	[[ -f $root/lib/modules/$kver/updates/dkms/wd_soft.ko ]]
 ok make_install_dkms "$?" "$(tail -5 "$logs/src-dkms.log" | tr '\n' ' ')"
+# again after an update (same version, new sources): rebuilt from them
+echo 'MODULE_INFO(wd_updated, "yes");' >>"$root/tmp/src/kernel/wd_soft/main.c"
+in_root sh -c "cd /tmp/src && make install-dkms KVER=$kver" >"$logs/src-dkms2.log" 2>&1 &&
+	[[ $(modinfo -F wd_updated "$root/lib/modules/$kver/updates/dkms/wd_soft.ko") == yes ]]
+ok make_install_dkms_again_rebuilds "$?" "$(tail -5 "$logs/src-dkms2.log" | tr '\n' ' ')"
 {
 	in_root sh -c "cd /tmp/src && make uninstall-dkms && make uninstall" &&
 		in_root groupdel uacce && in_root ldconfig
