@@ -214,6 +214,36 @@ ok perm_group_member_digest $? "rc $rc: $(cat a.err)"
 su alice -c "$wdbin zip -c --device /dev/ua0 text" > a.gz 2> a.err; rc=$?
 gzip -dc a.gz | cmp -s - text
 ok perm_group_member_zip $((rc + $?)) "rc $rc: $(cat a.err)"
+# RLIMIT_MEMLOCK counts the pinned pages of all of a user's processes
+# (docs/install.md): with one wd of alice holding more than half of her
+# 8 MiB limit (blocked reading a FIFO whose writer waits: found by its
+# VmPin, not by time), a second one, whose buffers want about 4 MiB even
+# with one request in flight, cannot have them, and says which limit, for
+# all of her processes together
+rm -f memfifo
+mkfifo memfifo && chmod 0666 memfifo
+sleep 600 > memfifo &
+writer=$!
+su alice -c "ulimit -l 8192; exec $wdbin zip -c --device /dev/ua0 memfifo" > /dev/null 2>&1 &
+holder=$!
+i=0
+pid=
+while [ $i -lt 600 ] && [ -z "$pid" ]; do
+	for d in /proc/[0-9]*; do
+		grep -q memfifo "$d/cmdline" 2>/dev/null || continue
+		pin=$(sed -n 's/^VmPin:[[:space:]]*\([0-9]*\).*/\1/p' "$d/status" 2>/dev/null)
+		[ "${pin:-0}" -ge 4200 ] && pid=${d#/proc/}
+	done
+	[ -n "$pid" ] || sleep 0.1
+	i=$((i + 1))
+done
+su alice -c "ulimit -l 8192; $wdbin digest --alg sha256 --device /dev/ua0 text" > a.sum 2> a.err; rc=$?
+[ -n "$pid" ] && [ "$rc" != 0 ] &&
+	grep -q "ulimit -l, is 8192 KiB for all of this user's processes together" a.err
+ok perm_memlock_counted_per_user $? "rc $rc, holder ${pid:-not pinned 4200 KiB} ($pin KiB pinned): $(cat a.err)"
+kill $writer 2>/dev/null	# the holder reads EOF and ends
+wait $writer $holder 2>/dev/null
+rm -f memfifo
 echo "8 mode=noiommu queues=4" > /sys/bus/wd_soft/new_device
 ua8=$(ls /sys/bus/wd_soft/devices/wd_soft8/uacce 2>/dev/null)
 chown 0:990 "/dev/$ua8" && chmod 0660 "/dev/$ua8"

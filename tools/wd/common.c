@@ -387,22 +387,41 @@ size_t wdt_memlock_room(void)
 
 const char *wdt_memerr(int err)
 {
-	static _Thread_local char msg[200];
-	size_t room = wdt_memlock_room();
+	static _Thread_local char msg[240];
+	struct rlimit rl;
 
-	if (err != ENOMEM || room == SIZE_MAX)
+	if (err != ENOMEM || wdt_memlock_room() == SIZE_MAX ||
+	    getrlimit(RLIMIT_MEMLOCK, &rl))
 		return strerror(err);
 	snprintf(msg, sizeof(msg),
-		 "%s (the locked-memory limit, ulimit -l, leaves %zu KiB: raise it for the group, docs/install.md)",
-		 strerror(err), room >> 10);
+		 "%s (the locked-memory limit, ulimit -l, is %llu KiB for all of this user's processes together: raise it for the group, docs/install.md)",
+		 strerror(err), (unsigned long long)rl.rlim_cur >> 10);
 	return msg;
+}
+
+void *wdt_reserve(struct wd_queue *q, size_t per, int *n)
+{
+	void *mem;
+
+	for (;;) {
+		mem = wd_reserve_memory(q, per * (size_t)*n);
+		if (mem || errno != ENOMEM || *n == 1)
+			return mem;
+		/* the limit counts the user's other processes: fewer slots */
+		*n = (*n + 1) / 2;
+		wdt_info("%s: less device memory, %d requests in flight",
+			 q->dev_path, *n);
+	}
 }
 
 /*
  * A kernel device's reserved memory counts in RLIMIT_MEMLOCK (docs/uacce.md):
  * an unprivileged user's is small (8 MiB by default), so each queue's
  * ss_max, which sizes what the commands reserve, is brought within its
- * share of what the limit leaves. The in-process device locks nothing.
+ * share of what the limit leaves it (the kernel counts pinned pages per
+ * user: another wd of the same user running meanwhile finds less, and
+ * wdt_reserve() then takes fewer slots, or fails naming the limit). The
+ * in-process device locks nothing.
  */
 static void wdt_queues_fit_memlock(struct wdt_queues *qs)
 {

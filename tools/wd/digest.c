@@ -388,8 +388,8 @@ static int digest_setup(struct dctx *d, int depth)
 		uint8_t *mem;
 
 		q->q = &d->qs.q[i];
+		mem = wdt_reserve(q->q, per, &d->spq);
 		q->slots = calloc((size_t)d->spq, sizeof(*q->slots));
-		mem = wd_reserve_memory(q->q, per * (size_t)d->spq);
 		if (!q->slots || !mem) {
 			wdt_err("%s: cannot reserve device memory: %s", q->q->dev_path,
 				wdt_memerr(q->slots ? errno : ENOMEM));
