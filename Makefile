@@ -30,7 +30,8 @@ KSOURCES = $(shell find kernel include/uapi engine -name '*.[ch]' ! -name '*.mod
 # them: the -amd64 directory includes the -common one's Makefile).
 KSRC = $(or $(shell sed -n 's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
 
-.PHONY: all modules engine lib tools front vm-tests fuzz-tests kcheck run check clean distclean bench install uninstall
+.PHONY: all modules engine lib tools front vm-tests fuzz-tests kcheck run check clean distclean bench \
+	install uninstall install-dkms uninstall-dkms check-packages
 
 all: modules engine lib tools front vm-tests fuzz-tests
 
@@ -58,13 +59,25 @@ tools: lib
 front: lib
 	$(MAKE) -C front
 
-# libwd and the front doors, PREFIX (default /usr/local) under DESTDIR
-install: lib front
+# From source (docs/install.md), PREFIX (default /usr/local) under DESTDIR:
+# libwd, the wd tool, the front doors (front/: libwd_zlib and the OpenSSL
+# provider), the udev rule and modprobe.d file (dist/; without DESTDIR
+# also the group uacce). The modules: install-dkms (dist/Makefile). Each
+# install builds what it installs, and only that: libwd's variants (lib/),
+# the wd tool alone (tools/), the front doors' products (front/ parts), not
+# the tests nor the VM's programs.
+install:
 	$(MAKE) -C lib install
+	$(MAKE) -C tools install
 	$(MAKE) -C front install
+	$(MAKE) -C dist install
 uninstall:
 	$(MAKE) -C lib uninstall
+	$(MAKE) -C tools uninstall
 	$(MAKE) -C front uninstall
+	$(MAKE) -C dist uninstall
+install-dkms uninstall-dkms:
+	$(MAKE) -C dist $@
 
 # The uacce/wd_soft semantics tests: static programs for the guest into
 # build/vm/bin/, and the same programs on the in-process device (libwd.a,
@@ -115,16 +128,26 @@ check:
 	$(MAKE) kcheck
 	tests/run.sh
 
+# The Debian packages built, installed in a chroot made from Debian's
+# packages, DKMS-built for the VM's kernel, used in the VM by a user in
+# group uacce and one outside it, purged; then make install/uninstall from
+# source (tests/pkg/check-packages.sh, docs/install.md). Not part of check.
+check-packages:
+	scripts/deps.sh
+	$(MAKE) modules
+	tests/pkg/check-packages.sh
+
 # kbuild's objects beside the kernel sources (and engine/'s, through the
 # link kernel/wd_soft/engine), then everything in build/ but the checkpatch
-# copy deps.sh extracted: all user-space output is in build/.
+# copy deps.sh extracted: all user-space output is in build/. Never through
+# a mount (check-packages' chroots bind /dev while they run).
 clean:
 	+if [[ -d "$(KDIR)" ]]; then $(KBUILD) clean; fi
-	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf {} +; fi
+	if [[ -d build ]]; then find build -mindepth 1 -maxdepth 1 ! -name tools -exec rm -rf --one-file-system {} +; fi
 
 # clean, and also the checkpatch copy deps.sh extracted
 distclean: clean
-	rm -rf build
+	rm -rf --one-file-system build
 
 # ---- reliability (docs/reliability.md) ----------------------------------
 #

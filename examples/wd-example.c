@@ -31,6 +31,13 @@ static int die(const char *what, int err)
 	return 1;
 }
 
+/* a queue refused: libwd says which device and what grants access */
+static int die_queue(const char *what, int ret)
+{
+	fprintf(stderr, "wd-example: %s: %s\n", what, wd_strerror(ret));
+	return 1;
+}
+
 static int open_queue(struct wd_queue *q, const char *alg, const char *dev)
 {
 	int ret;
@@ -96,11 +103,11 @@ int main(int argc, char **argv)
 
 	ret = open_queue(&zq, "gzip", dev);
 	if (ret)
-		return die("gzip queue", -ret);
+		return die_queue("gzip queue", ret);
 	/* the CRC queue on the same device, so that sharing works everywhere */
 	ret = open_queue(&cq, "crc32c", zq.dev_path);
 	if (ret)
-		return die("crc32c queue", -ret);
+		return die_queue("crc32c queue", ret);
 
 	/* buffers every memory mode lets the device reach */
 	mem = wd_reserve_memory(&zq, CHUNK + OUT_ROOM + 64);

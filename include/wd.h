@@ -36,7 +36,7 @@ extern "C" {
 
 #define WD_VERSION_MAJOR	1
 #define WD_VERSION_MINOR	3	/* 1: wd_*_many, wd_local_engines(); 2: streams;
-				 * 3: wd_digest_state_send() */
+				 * 3: wd_digest_state_send(), wd_strerror() */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */
@@ -666,6 +666,28 @@ void wd_sha256_state_init(struct wd_sha256_state *st);
  */
 int wd_digest_state_send(struct wd_queue *q, struct wd_stream_req *req,
 			 struct wd_sha256_state *st);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * wd_strerror() - a libwd error value in words, for the user
+ * @err: a value a libwd call returned (0 or a negative errno)
+ *
+ * For -EACCES and -EPERM from this thread's last wd_request_queue() it
+ * names the device that refused and what grants access: the group that
+ * owns its node, which the user joins (the WarpDrive udev rule gives the
+ * nodes to group "uacce"; "log in again" when the user is listed in it but
+ * the session predates that), or CAP_SYS_RAWIO for a NOIOMMU device. Group
+ * and user names come from /etc/group and /etc/passwd. libwd prints
+ * nothing itself: the caller shows the string.
+ *
+ * Context: any thread. Since libwd 1.3.
+ * Return: a NUL-terminated sentence without a final newline, valid until
+ * this thread's next wd_strerror() or wd_request_queue().
+ */
+const char *wd_strerror(int err);
 
 #ifdef __cplusplus
 }

@@ -221,6 +221,7 @@ static int wd_discover_all(struct wd_queue *q, struct wd_dev **devs, int *nr)
 		}
 		if (d.mode == WD_DEV_NOIOMMU && !wd_have_rawio()) {
 			wd_note(&err, -EPERM);
+			wd_refused_note(-EPERM, d.path);
 			continue;
 		}
 		if (n == cap) {
@@ -261,8 +262,10 @@ static int wd_discover_one(struct wd_queue *q, const char *path,
 		return ret;
 	if (!wd_offers(d, q))
 		return -ENODEV;
-	if (d->mode == WD_DEV_NOIOMMU && tp != &wd_tp_local && !wd_have_rawio())
+	if (d->mode == WD_DEV_NOIOMMU && tp != &wd_tp_local && !wd_have_rawio()) {
+		wd_refused_note(-EPERM, d->path);
 		return -EPERM;
+	}
 	return 0;
 }
 
@@ -313,6 +316,10 @@ int wd_open_on(struct wd_q *p, struct wd_dev *devs, int nr, int *err)
 			 * ours to open: the next one may do */
 			if (ret != -ENOENT && ret != -ENXIO && ret != -ENODEV)
 				wd_note(err, ret);
+			/* the node's mode, or the kernel's CAP_SYS_RAWIO
+			 * check: wd_strerror() names the device */
+			if (d->tp == &wd_tp_uacce)
+				wd_refused_note(ret, d->path);
 			continue;
 		}
 		if (ret)

@@ -92,6 +92,7 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 	const char *path;
 	int nr = 0, ret, err = 0;
 
+	wd_refused_clear();
 	if (!q || !q->capa.alg || !q->capa.alg[0] ||
 	    strlen(q->capa.alg) >= sizeof(p->alg_name) ||
 	    (q->capa.flags & ~WD_DEV_MODES) || q->priv ||

@@ -210,6 +210,12 @@ int wd_discover(struct wd_queue *q, const char *path, struct wd_dev **devs,
 		int *nr);
 int wd_open_on(struct wd_q *q, struct wd_dev *devs, int nr, int *err);
 
+/* errors.c: this thread's wd_request_queue() was refused @path with @err
+ * (-EACCES, -EPERM; the first of each is kept until the next clear), for
+ * wd_strerror() */
+void wd_refused_clear(void);
+void wd_refused_note(int err, const char *path);
+
 /* drivers and transports */
 extern const struct wd_driver wd_drv_wd_soft;
 extern const struct wd_transport wd_tp_uacce;

@@ -14,6 +14,9 @@
 #   make install: wd.so into $(DESTDIR)$(OSSL_MODULESDIR), by default
 #   $(LIBDIR)/ossl-modules (Debian's own is /usr/lib/x86_64-linux-gnu/
 #   ossl-modules: `openssl version -m`)
+# EXTRA_CFLAGS and EXTRA_LDFLAGS reach the installed module only (libwd.a
+# takes lib/Makefile's): a distribution's hardening flags (debian/rules
+# passes dpkg-buildflags')
 .DEFAULT_GOAL := all
 
 OSSL_DIR        := $(TOP)/front/openssl
@@ -36,8 +39,8 @@ OSSL_LDFLAGS    := -shared -pthread -Wl,--version-script=$(OSSL_DIR)/wd.map \
 
 $(OSSL_SO): $(OSSL_DEPS) $(LIB)/libwd.a
 	@mkdir -p $(@D)
-	$(CC) $(OSSL_CFLAGS) -O2 $(OSSL_LDFLAGS) -o $@ $(OSSL_SRCS) \
-		$(LIB)/libwd.a $(WDL_LDLIBS)
+	$(CC) $(OSSL_CFLAGS) -O2 $(EXTRA_CFLAGS) $(OSSL_LDFLAGS) $(EXTRA_LDFLAGS) -o $@ \
+		$(OSSL_SRCS) $(LIB)/libwd.a $(WDL_LDLIBS)
 
 $(OSSL_TEST_SO): $(OSSL_DEPS) $(LIB)/libwd.a
 	@mkdir -p $(@D)
@@ -58,7 +61,10 @@ ossl-install: $(OSSL_SO)
 
 ossl-uninstall:
 	rm -f $(DESTDIR)$(OSSL_MODULESDIR)/wd.so $(DESTDIR)$(MANDIR)/man7/wd_openssl.7
+	@# the directories install made, if that emptied them
+	rmdir $(DESTDIR)$(OSSL_MODULESDIR) $(DESTDIR)$(MANDIR)/man7 2>/dev/null || :
 
 FRONT_ALL       += $(OSSL_SO) $(OSSL_TEST_SO) $(OSSL_ASAN_SO)
 FRONT_INSTALL   += ossl-install
+FRONT_PRODUCTS  += $(OSSL_SO)
 FRONT_UNINSTALL += ossl-uninstall

@@ -21,6 +21,9 @@
 #   zlib/test/libwd_zlib.so.1  the tests' build (-DWD_ZLIB_TEST): also
 #               exports wd_zlib_test_device (WD_ZLIB_PRIVATE), the hook that
 #               takes the in-process device away; the asan object has it too
+# EXTRA_CFLAGS and EXTRA_LDFLAGS reach the installed library only (wd_zlib.o
+# and its link; libwd.a, copied into libwd-priv.a, takes lib/Makefile's):
+# a distribution's hardening flags (debian/rules passes dpkg-buildflags')
 # included before front/Makefile's own `all`: keep it the default goal
 .DEFAULT_GOAL := all
 ZL_DIR     := $(TOP)/front/zlib
@@ -39,6 +42,7 @@ ZL_DEPS    := $(ZL_DIR)/wd_zlib.c $(ZL_DIR)/wd_zlib.h $(ZL_DIR)/build.mk $(TOP)/
 
 FRONT_ALL       += zlib
 FRONT_INSTALL   += zlib-install
+FRONT_PRODUCTS  += $(ZL_LIBDIR)/libwd_zlib.so $(ZL_LIBDIR)/wd_zlib.pc
 FRONT_UNINSTALL += zlib-uninstall
 
 zlib: $(ZL_LIBDIR)/libwd_zlib.so $(ZL_B)/wd_zlib-asan-all.o $(ZL_LIBDIR)/wd_zlib.pc \
@@ -99,7 +103,7 @@ $(ZL_B)/wd_zlib-test.map: $(ZL_B)/wd_zlib.map
 
 $(ZL_B)/wd_zlib.o: $(ZL_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(ZL_CFLAGS) -c -o $@ $<
+	$(CC) $(ZL_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 $(ZL_B)/wd_zlib-test.o: $(ZL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ZL_CFLAGS) -DWD_ZLIB_TEST -c -o $@ $<
@@ -120,9 +124,9 @@ $(ZL_B)/wd_zlib-asan-all.o: $(ZL_B)/wd_zlib-asan.o $(ZL_B)/zengine.o $(ZL_B)/zgz
 		$(ZL_B)/libwd-asan-priv.a $(ZL_B)/exports-test.txt
 	$(call zl_merge,$(ZL_B)/wd_zlib-asan.o,$(ZL_B)/libwd-asan-priv.a,$(ZL_B)/exports-test.txt)
 
-# the shared library from a merged object ($1), its version script ($2)
-# and export list ($3)
-zl_link = $(CC) -shared -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$2 \
+# the shared library from a merged object ($1), its version script ($2),
+# export list ($3) and extra linker flags ($4)
+zl_link = $(CC) -shared $4 -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$2 \
 		-Wl,-z,defs -Wl,-z,text -Wl,-z,nodelete -o $@ $1 $(ZL_LDLIBS) && \
 	bad=$$(nm -D --defined-only $@ | awk '{print $$3}' | sed 's/@.*//' | \
 		grep -vxF -f $3 | grep -v '^ZLIB_\|^WD_ZLIB_'); \
@@ -130,7 +134,7 @@ zl_link = $(CC) -shared -Wl,-soname,libwd_zlib.so.1 -Wl,--version-script=$2 \
 $(ZL_SO): $(ZL_B)/wd_zlib-all.o $(ZL_B)/wd_zlib.map
 	@mkdir -p $(@D)
 	@# nothing of libwd, lib/soft or the renamed zlib may be exported
-	$(call zl_link,$<,$(ZL_B)/wd_zlib.map,$(ZL_B)/exports.txt)
+	$(call zl_link,$<,$(ZL_B)/wd_zlib.map,$(ZL_B)/exports.txt,$(EXTRA_LDFLAGS))
 	@# gz* and compress must call our deflate/inflate, not the renamed ones
 	@! nm $(ZL_B)/zgz.o | grep -q wdz_real_
 $(ZL_B)/test/libwd_zlib.so.$(ZL_VER): $(ZL_B)/wd_zlib-test-all.o $(ZL_B)/wd_zlib-test.map
@@ -151,7 +155,7 @@ $(ZL_LIBDIR)/wd_zlib.pc: $(ZL_DIR)/build.mk
 	@mkdir -p $(@D)
 	$(ZL_PC) > $@
 
-zlib-install: zlib
+zlib-install: $(ZL_LIBDIR)/libwd_zlib.so $(ZL_LIBDIR)/wd_zlib.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(ZL_DIR)/wd_zlib.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 755 $(ZL_SO) $(DESTDIR)$(LIBDIR)/
@@ -164,5 +168,8 @@ zlib-uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libwd_zlib.so.$(ZL_VER) $(DESTDIR)$(LIBDIR)/libwd_zlib.so.1 \
 	      $(DESTDIR)$(LIBDIR)/libwd_zlib.so $(DESTDIR)$(INCDIR)/wd_zlib.h \
 	      $(DESTDIR)$(PCDIR)/wd_zlib.pc $(DESTDIR)$(MANDIR)/man7/wd_zlib.7
+	@# the directories install made, if that emptied them (libwd's
+	@# uninstall, which runs first, leaves PCDIR to the last one out)
+	rmdir $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man7 2>/dev/null || :
 
 .PHONY: zlib zlib-install zlib-uninstall

@@ -136,8 +136,8 @@ static int wd_soft_parse_option(struct wd_soft_config *cfg, char *tok,
  * "ID [key=value]..." separated by blanks (a trailing newline is a blank).
  * Each key at most once; anything else is -EINVAL.
  */
-static int wd_soft_parse_new(const char *buf, size_t count,
-			     struct wd_soft_config *cfg)
+int wd_soft_parse_new(const char *buf, size_t count,
+		      struct wd_soft_config *cfg)
 {
 	unsigned long seen = 0;
 	bool have_id = false;

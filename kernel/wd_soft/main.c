@@ -2,8 +2,10 @@
 /*
  * wd_soft: the WarpDrive software accelerator, module load and unload.
  *
- * Loading creates nr_devs instances (IDs 0..nr_devs-1) in SVA mode; more
- * come and go through /sys/bus/wd_soft/new_device and del_device.
+ * Loading creates nr_devs instances (IDs 0..nr_devs-1) in SVA mode, then
+ * those the devices parameter describes (new_device strings, so that
+ * modprobe.d can make any instance at boot); more come and go through
+ * /sys/bus/wd_soft/new_device and del_device.
  * Unloading removes every instance, open queues or not (the module
  * cannot be unloaded while a crypto API tfm of ours exists: each holds a
  * reference on it).
@@ -13,6 +15,8 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "wd_soft.h"
 
@@ -21,6 +25,10 @@ struct dentry *wd_soft_debugfs;
 static unsigned int nr_devs = 1;
 module_param(nr_devs, uint, 0444);
 MODULE_PARM_DESC(nr_devs, "instances created at load, IDs 0..nr_devs-1 (default 1)");
+
+static char *devices;
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices, "more instances at load: new_device strings separated by ';', e.g. \"8 mode=pasid queues=8;9 mode=noiommu\"");
 
 /* the seed's uacce_mode: which frameworks the instances register with */
 unsigned int wd_soft_uacce_mode = WD_SOFT_UACCE_MODE_BOTH;
@@ -31,6 +39,33 @@ MODULE_PARM_DESC(uacce_mode, "0: crypto API only, 1: uacce and the crypto API (d
 unsigned int wd_soft_crypto_priority;
 module_param_named(crypto_priority, wd_soft_crypto_priority, uint, 0444);
 MODULE_PARM_DESC(crypto_priority, "crypto API priority of sha256-wd_soft, crc32c-wd_soft, deflate-wd_soft (default 0)");
+
+/* the instances of the devices parameter, in order; the first error stops */
+static int __init wd_soft_add_devices(void)
+{
+	struct wd_soft_config cfg;
+	char *str, *s, *one;
+	int ret = 0;
+
+	if (!devices)
+		return 0;
+	str = kstrdup(devices, GFP_KERNEL);
+	if (!str)
+		return -ENOMEM;
+	s = str;
+	while (!ret && (one = strsep(&s, ";"))) {
+		one = strim(one);
+		if (!*one)
+			continue;
+		ret = wd_soft_parse_new(one, strlen(one), &cfg);
+		if (!ret)
+			ret = wd_soft_bus_add(&cfg);
+		if (ret)
+			pr_err("devices: cannot create \"%s\": %d\n", one, ret);
+	}
+	kfree(str);
+	return ret;
+}
 
 static int __init wd_soft_init(void)
 {
@@ -61,6 +96,11 @@ static int __init wd_soft_init(void)
 			wd_soft_bus_exit();
 			goto err_debugfs;
 		}
+	}
+	ret = wd_soft_add_devices();
+	if (ret) {
+		wd_soft_bus_exit();
+		goto err_debugfs;
 	}
 	wd_soft_bus_crypto_start();
 	return 0;

@@ -373,6 +373,9 @@ static inline bool wd_soft_has_crypto(void)
 int wd_soft_bus_init(void);
 void wd_soft_bus_exit(void);
 int wd_soft_bus_add(const struct wd_soft_config *cfg);
+/* a new_device string: 0 and *cfg, or -EINVAL/-ENOMEM */
+int wd_soft_parse_new(const char *buf, size_t count,
+		      struct wd_soft_config *cfg);
 void wd_soft_config_default(struct wd_soft_config *cfg, unsigned int id);
 void wd_soft_bus_crypto_start(void);
 

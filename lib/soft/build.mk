@@ -37,10 +37,10 @@ WDL_A_OBJS := $(addprefix $(WDL_A_OUT)/obj/,$(WDL_OBJS))
 
 $(WDL_N_OUT)/obj/soft/%.o: $(WDL_DIR)/%.c $(WDL_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(WDL_CFLAGS) -O2 -c -o $@ $<
+	$(CC) $(WDL_CFLAGS) -O2 $(EXTRA_CFLAGS) -c -o $@ $<
 $(WDL_N_OUT)/obj/engine/%.o: $(TOP)/engine/%.c $(WDL_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(WDL_CFLAGS) -O2 -c -o $@ $<
+	$(CC) $(WDL_CFLAGS) -O2 $(EXTRA_CFLAGS) -c -o $@ $<
 
 $(WDL_A_OUT)/obj/soft/%.o: $(WDL_DIR)/%.c $(WDL_HDRS)
 	@mkdir -p $(@D)

@@ -882,8 +882,10 @@ static void fz_request(int qi, const u8 *c, bool fail)
 		FZ_CHECK(!e.dict_id, "dict_id without NEED_DICT");
 	if (expect == 0xffff) {
 		m->weak = true;		/* reset by the next request */
+		/* a failure breaks the context; BAD_CTX on this open one
+		 * says the DEV_ERR before it did (the header's first reading) */
 		if (e.status == WD_SOFT_S_CORRUPT || e.status == WD_SOFT_S_BAD_ADDR ||
-		    e.status == WD_SOFT_S_DEV_ERR)
+		    e.status == WD_SOFT_S_DEV_ERR || e.status == WD_SOFT_S_BAD_CTX)
 			m->broken = true;
 		return;
 	}
@@ -899,6 +901,15 @@ static void fz_request(int qi, const u8 *c, bool fail)
 			fz_take_fresh(m);
 		else
 			fz_start(m, g);
+	}
+	/*
+	 * After a DEV_ERR the context is broken or as it was (must_reset):
+	 * a request without RESET that passes the early checks may hear
+	 * BAD_CTX before a late check's INVAL; then it was broken.
+	 */
+	if (m && m->must_reset && !reset && late && e.status == WD_SOFT_S_BAD_CTX) {
+		m->broken = true;
+		return;
 	}
 	if (expect != WD_SOFT_S_OK) {
 		FZ_CHECK(e.status == expect,

@@ -36,7 +36,8 @@ if [[ $syms == *"wd_request_queue@@WD_1.0"* && $syms == *"wd_send_many@@WD_1.1"*
       $syms == *"wd_recv_many@@WD_1.1"* && $syms == *"wd_local_engines@@WD_1.1"* &&
       $syms == *"wd_stream_open@@WD_1.2"* && $syms == *"wd_stream_send@@WD_1.2"* &&
       $syms == *"wd_stream_reset@@WD_1.2"* && $syms == *"wd_stream_close@@WD_1.2"* &&
-      $syms == *"wd_sha256_state_init@@WD_1.3"* && $syms == *"wd_digest_state_send@@WD_1.3"* ]] &&
+      $syms == *"wd_sha256_state_init@@WD_1.3"* && $syms == *"wd_digest_state_send@@WD_1.3"* &&
+      $syms == *"wd_strerror@@WD_1.3"* ]] &&
    ! [[ $syms =~ (wdl_|wds_|wd_soft_) ]]; then
 	pass exported_symbols
 else

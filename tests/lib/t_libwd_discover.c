@@ -162,6 +162,127 @@ TEST(discover_permission)
 	t_wait_ok(pid, 30000);
 }
 
+/* a file's contents, to put back after the test changed it ("" if none) */
+static char *save_file(const char *path)
+{
+	char *buf = calloc(1, 65536);
+
+	T_ASSERT(buf);
+	if (t_read_file(path, buf, 65536) < 0)
+		buf[0] = 0;
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	T_ASSERT(f);
+	fputs(text, f);
+	T_EQ(fclose(f), 0);
+}
+
+/* in a child, as uid/gid 65534 with @ngroups supplementary groups @groups:
+ * wd_request_queue() on @dev gives @want and wd_strerror() holds each of
+ * the strings of @has (NULL-terminated) */
+static void refused_as_user(const char *dev, int want, int ngroups,
+			    const gid_t *groups, const char *const *has)
+{
+	pid_t pid = t_fork();
+
+	if (!pid) {
+		struct wd_queue q;
+		const char *msg;
+		int r;
+
+		T_OK(setgroups(ngroups, groups));
+		T_OK(setgid(65534));
+		T_OK(setuid(65534));
+		r = q_try(&q, "copy", dev);
+		if (!r)
+			wd_release_queue(&q);
+		T_EQ(r, want);
+		msg = wd_strerror(r);
+		printf("# %s: %s\n", dev[0] ? dev : "(any)", msg);
+		for (; *has; has++)
+			T_ASSERT_MSG(strstr(msg, *has), "wd_strerror(%d) \"%s\" lacks \"%s\"",
+				     r, msg, *has);
+		_exit(0);
+	}
+	t_wait_ok(pid, 30000);
+}
+
+/*
+ * The refused caller is told which device refused and what grants access
+ * (wd_strerror(), docs/install.md): the group owning the node, "log in
+ * again" for a member whose session predates it, root only for a node the
+ * udev rule did not touch, CAP_SYS_RAWIO for a NOIOMMU device.
+ */
+TEST(discover_permission_message)
+{
+	static const gid_t grp = 4242;
+	char path[32], cpath[32], dev[80], want[96];
+	char *group, *passwd;
+	struct t_inst a, c;
+	struct stat st;
+
+	vm_only();
+	unsetenv("WD_DEV_PATH");
+	a = t_inst_create("mode=sva");
+	c = t_inst_create("mode=noiommu");
+	t_dev_path(a.ua, path);
+	t_dev_path(c.ua, cpath);
+	T_OK(stat(path, &st));
+	if (st.st_mode & 0006)
+		t_skip("%s is open to everyone", path);
+	group = save_file("/etc/group");
+	passwd = save_file("/etc/passwd");
+	/* an empty password field is valid: wdtother (GID 65534) is not
+	 * the caller, whatever a parser skipping empty fields thinks */
+	write_file("/etc/passwd", "root:x:0:0::/root:/bin/sh\n"
+		   "wdtother::4243:65534::/:/bin/sh\n"
+		   "wdtuser:x:65534:65534::/:/bin/sh\n");
+	write_file("/etc/group", "root:x:0:\nwdtgrp:x:4242:\n");
+
+	/* as the udev rule leaves it: root:GROUP 0660 */
+	T_OK(chown(path, 0, grp));
+	T_OK(chmod(path, 0660));
+	snprintf(dev, sizeof(dev), "permission denied on %s", path);
+	refused_as_user(path, -EACCES, 0, NULL, (const char *[]){ dev,
+			"join the group 'wdtgrp'", "adduser wdtuser wdtgrp", NULL });
+	/* with no device named, the one a group may open is named (not the
+	 * module's root-only instance 0) */
+	refused_as_user("", -EACCES, 0, NULL, (const char *[]){ dev,
+			"join the group 'wdtgrp'", NULL });
+	/* listed in the group (whose password field is empty), but not in
+	 * this session */
+	write_file("/etc/group", "root:x:0:\nwdtgrp::4242:daemon,wdtuser\n");
+	refused_as_user(path, -EACCES, 0, NULL, (const char *[]){ dev,
+			"is in group 'wdtgrp' but this session is not", "log in again", NULL });
+	/* in the group: it opens */
+	refused_as_user(path, 0, 1, &grp, (const char *[]){ "success", NULL });
+
+	/* root's alone (no udev rule): says so, and names the rule's group */
+	T_OK(chown(path, 0, 0));
+	T_OK(chmod(path, 0600));
+	refused_as_user(path, -EACCES, 1, &grp, (const char *[]){ dev,
+			"only root may open it", "group 'uacce'", NULL });
+
+	/* NOIOMMU: the group does not help; CAP_SYS_RAWIO is named */
+	T_OK(chown(cpath, 0, grp));
+	T_OK(chmod(cpath, 0660));
+	snprintf(want, sizeof(want), "%s is a NOIOMMU device", cpath);
+	refused_as_user(cpath, -EPERM, 1, &grp,
+			(const char *[]){ want, "CAP_SYS_RAWIO", NULL });
+	T_OK(chown(cpath, 0, 0));
+	T_OK(chmod(cpath, 0600));
+
+	write_file("/etc/group", group);
+	write_file("/etc/passwd", passwd);
+	free(group);
+	free(passwd);
+}
+
 /* two NUMA nodes (wd-vm --numa): the queue comes from the caller's node */
 TEST(discover_numa)
 {

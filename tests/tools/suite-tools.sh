@@ -193,6 +193,67 @@ cpu=$(per_op "AF_ALG->CPU's own driver" sha256 64)
 [ -n "$ws" ] && [ -n "$cpu" ] && awk -v w="$ws" -v c="$cpu" 'BEGIN { exit !(w >= 1 && c == 0) }'
 ok bench_cryptoapi_bound_by_driver $? "engine requests per op: wd_soft '$ws', CPU '$cpu'"
 
+# ---- permissions: users in and outside the node's group (busybox su) ----
+# /dev/ua0 as dist/60-uacce.rules leaves it: root:uacce 0660. Outside the
+# group, wd names the device and the group to join; in it, wd works; on a
+# NOIOMMU node (the rule keeps those root's: opened up here on purpose),
+# the group is not enough and wd names CAP_SYS_RAWIO. docs/install.md.
+wdbin=$(command -v "$WD")
+cp /etc/passwd pw.bak 2>/dev/null || : > pw.bak
+cp /etc/group gr.bak 2>/dev/null || : > gr.bak
+printf 'root:x:0:0::/root:/bin/sh\nalice:x:1001:1001::/tmp:/bin/sh\nbob:x:1002:1002::/tmp:/bin/sh\n' > /etc/passwd
+printf 'root:x:0:\nuacce:x:990:alice\nalice:x:1001:\nbob:x:1002:\n' > /etc/group
+chown 0:990 /dev/ua0 && chmod 0660 /dev/ua0
+chmod 0755 "$T" && chmod 0644 text
+su bob -c "$wdbin digest --alg sha256 --device /dev/ua0 text" > bob.out 2> bob.err; rc=$?
+[ "$rc" != 0 ] && grep -q "permission denied on /dev/ua0: join the group 'uacce' (adduser bob uacce, then log in again)" bob.err
+ok perm_outside_group_names_group $? "rc $rc: $(cat bob.err)"
+su alice -c "$wdbin digest --alg sha256 --device /dev/ua0 text" > a.sum 2> a.err; rc=$?
+[ "$rc" = 0 ] && [ "$(cut -d' ' -f1 a.sum)" = "$(sha256sum text | cut -d' ' -f1)" ]
+ok perm_group_member_digest $? "rc $rc: $(cat a.err)"
+su alice -c "$wdbin zip -c --device /dev/ua0 text" > a.gz 2> a.err; rc=$?
+gzip -dc a.gz | cmp -s - text
+ok perm_group_member_zip $((rc + $?)) "rc $rc: $(cat a.err)"
+# RLIMIT_MEMLOCK counts the pinned pages of all of a user's processes
+# (docs/install.md): with one wd of alice holding more than half of her
+# 8 MiB limit (blocked reading a FIFO whose writer waits: found by its
+# VmPin, not by time), a second one, whose buffers want about 4 MiB even
+# with one request in flight, cannot have them, and says which limit, for
+# all of her processes together
+rm -f memfifo
+mkfifo memfifo && chmod 0666 memfifo
+sleep 600 > memfifo &
+writer=$!
+su alice -c "ulimit -l 8192; exec $wdbin zip -c --device /dev/ua0 memfifo" > /dev/null 2>&1 &
+holder=$!
+i=0
+pid=
+while [ $i -lt 600 ] && [ -z "$pid" ]; do
+	for d in /proc/[0-9]*; do
+		grep -q memfifo "$d/cmdline" 2>/dev/null || continue
+		pin=$(sed -n 's/^VmPin:[[:space:]]*\([0-9]*\).*/\1/p' "$d/status" 2>/dev/null)
+		[ "${pin:-0}" -ge 4200 ] && pid=${d#/proc/}
+	done
+	[ -n "$pid" ] || sleep 0.1
+	i=$((i + 1))
+done
+su alice -c "ulimit -l 8192; $wdbin digest --alg sha256 --device /dev/ua0 text" > a.sum 2> a.err; rc=$?
+[ -n "$pid" ] && [ "$rc" != 0 ] &&
+	grep -q "ulimit -l, is 8192 KiB for all of this user's processes together" a.err
+ok perm_memlock_counted_per_user $? "rc $rc, holder ${pid:-not pinned 4200 KiB} ($pin KiB pinned): $(cat a.err)"
+kill $writer 2>/dev/null	# the holder reads EOF and ends
+wait $writer $holder 2>/dev/null
+rm -f memfifo
+echo "8 mode=noiommu queues=4" > /sys/bus/wd_soft/new_device
+ua8=$(ls /sys/bus/wd_soft/devices/wd_soft8/uacce 2>/dev/null)
+chown 0:990 "/dev/$ua8" && chmod 0660 "/dev/$ua8"
+su alice -c "$wdbin digest --alg sha256 --device /dev/$ua8 text" > a.out 2> a.err; rc=$?
+[ "$rc" != 0 ] && grep -q "/dev/$ua8 is a NOIOMMU device: a queue on it needs CAP_SYS_RAWIO" a.err
+ok perm_noiommu_names_cap_sys_rawio $? "rc $rc: $(cat a.err)"
+echo 8 > /sys/bus/wd_soft/del_device
+chown 0:0 /dev/ua0 && chmod 0600 /dev/ua0
+cat pw.bak > /etc/passwd && cat gr.bak > /etc/group
+
 echo 9 > /sys/bus/wd_soft/del_device 2>/dev/null
 
 # The same group with half of wd_soft: uacce_mode=2 (no crypto API

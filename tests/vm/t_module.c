@@ -3,7 +3,7 @@
  * t_module: unloading and loading uacce and wd_soft around open queues
  * (docs/uacce.md, "Device removal with queues open": nothing in the kernel
  * is leaked and the module can be unloaded after the last close;
- * docs/soft-device.md, "Instances": nr_devs), with the modules in
+ * docs/soft-device.md, "Instances": nr_devs, devices), with the modules in
  * /lib/modules/wd (uacce.ko, wd_soft.ko).
  * Every test leaves both modules loaded with default parameters.
  */
@@ -148,6 +148,33 @@ TEST(nr_devs_param)
 	T_EQ(t_attr_ll(in.ua, "flags"), UACCE_DEV_PASID);
 	must_rmmod("wd_soft");
 	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+}
+
+/*
+ * devices: new_device strings at load, after the nr_devs instances
+ * (docs/install.md: instances set at boot through modprobe.d); a bad one
+ * fails the load and leaves nothing.
+ */
+TEST(devices_param)
+{
+	int ua;
+
+	need_modules();
+	must_rmmod("wd_soft");
+	must_insmod("wd_soft", "nr_devs=1 devices=\"8 mode=pasid queues=4; 9 mode=noiommu\"");
+	T_EQ(t_count_dir(T_BUS "/devices"), 3);
+	T_EQ(t_attr_ll(wait_ua(0), "flags"), UACCE_DEV_SVA);
+	ua = wait_ua(8);
+	T_EQ(t_attr_ll(ua, "flags"), UACCE_DEV_PASID);
+	T_EQ(t_attr_ll(ua, "available_instances"), 4);
+	T_EQ(t_attr_ll(wait_ua(9), "flags"), UACCE_DEV_NOIOMMU);
+	must_rmmod("wd_soft");
+	/* an ID twice, or a bad string: no module, no instance */
+	T_EQ(insmod("wd_soft", "devices=\"8;8\""), -EEXIST);
+	T_EQ(insmod("wd_soft", "devices=\"8 mode=bogus\""), -EINVAL);
+	T_ASSERT(!loaded("wd_soft"));
+	T_EQ(t_count_dir("/sys/class/uacce"), 0);
+	must_insmod("wd_soft", "");
 }
 
 /* del_device with a queue open and mapped; after the last close, unload */

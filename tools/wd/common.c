@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,8 +110,9 @@ const char *wdt_qerr(int err)
 	case -ENOENT: return "no such device";
 	case -EBUSY: return "no free queue on the devices that offer it";
 	case -EIO: return "the devices that offer it are isolated";
-	case -EACCES: return "permission denied on the devices that offer it";
-	case -EPERM: return "only NOIOMMU devices offer it and they need CAP_SYS_RAWIO";
+	/* libwd names the device and the group to join (or CAP_SYS_RAWIO) */
+	case -EACCES: return wd_strerror(err);
+	case -EPERM: return wd_strerror(err);
 	case -EPROTONOSUPPORT: return "the device's api has no libwd driver";
 	case -EINVAL: return "invalid device name";
 	default: return strerror(-err);
@@ -280,6 +284,8 @@ const char *wdt_mode_name(uint32_t f)
 
 /* ---- queues ---- */
 
+static void wdt_queues_fit_memlock(struct wdt_queues *qs);
+
 int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
 		    int n)
 {
@@ -341,7 +347,101 @@ int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
 			 q->dev_path, wdt_mode_name(q->dev_flags), q->depth);
 	}
 	qs->n = i;
+	wdt_queues_fit_memlock(qs);
 	return 0;
+}
+
+/* kB of a "Name:   N kB" line of /proc/self/status, 0 if none */
+static unsigned long long wdt_status_kb(const char *name)
+{
+	unsigned long long v = 0;
+	size_t n = strlen(name);
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ':')
+			v = strtoull(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+size_t wdt_memlock_room(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	unsigned long long locked;
+	struct rlimit rl;
+
+	/* CAP_IPC_LOCK exempts the process (root, usually) */
+	if (!syscall(SYS_capget, &h, d) &&
+	    (d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32))))
+		return SIZE_MAX;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	locked = (wdt_status_kb("VmLck") + wdt_status_kb("VmPin")) << 10;
+	return rl.rlim_cur > locked ? (size_t)(rl.rlim_cur - locked) : 0;
+}
+
+const char *wdt_memerr(int err)
+{
+	static _Thread_local char msg[240];
+	struct rlimit rl;
+
+	if (err != ENOMEM || wdt_memlock_room() == SIZE_MAX ||
+	    getrlimit(RLIMIT_MEMLOCK, &rl))
+		return strerror(err);
+	snprintf(msg, sizeof(msg),
+		 "%s (the locked-memory limit, ulimit -l, is %llu KiB for all of this user's processes together: raise it for the group, docs/install.md)",
+		 strerror(err), (unsigned long long)rl.rlim_cur >> 10);
+	return msg;
+}
+
+void *wdt_reserve(struct wd_queue *q, size_t per, int *n)
+{
+	void *mem;
+
+	for (;;) {
+		mem = wd_reserve_memory(q, per * (size_t)*n);
+		if (mem || errno != ENOMEM || *n == 1)
+			return mem;
+		/* the limit counts the user's other processes: fewer slots */
+		*n = (*n + 1) / 2;
+		wdt_info("%s: less device memory, %d requests in flight",
+			 q->dev_path, *n);
+	}
+}
+
+/*
+ * A kernel device's reserved memory counts in RLIMIT_MEMLOCK (docs/uacce.md):
+ * an unprivileged user's is small (8 MiB by default), so each queue's
+ * ss_max, which sizes what the commands reserve, is brought within its
+ * share of what the limit leaves it (the kernel counts pinned pages per
+ * user: another wd of the same user running meanwhile finds less, and
+ * wdt_reserve() then takes fewer slots, or fails naming the limit). The
+ * in-process device locks nothing.
+ */
+static void wdt_queues_fit_memlock(struct wdt_queues *qs)
+{
+	size_t room = wdt_memlock_room(), share;
+	int kernel = 0;
+
+	for (int i = 0; i < qs->n; i++)
+		kernel += !(qs->q[i].dev_flags & WD_DEV_LOCAL);
+	if (room == SIZE_MAX || !kernel)
+		return;
+	share = room / (size_t)kernel & ~(size_t)4095;
+	for (int i = 0; i < qs->n; i++) {
+		struct wd_queue *q = &qs->q[i];
+
+		if (!(q->dev_flags & WD_DEV_LOCAL) && q->ss_max > share) {
+			wdt_info("%s: %zu KiB of device memory (the locked-memory limit's share)",
+				 q->dev_path, share >> 10);
+			q->ss_max = share;
+		}
+	}
 }
 
 void wdt_queues_close(struct wdt_queues *qs)

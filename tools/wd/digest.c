@@ -388,11 +388,11 @@ static int digest_setup(struct dctx *d, int depth)
 		uint8_t *mem;
 
 		q->q = &d->qs.q[i];
+		mem = wdt_reserve(q->q, per, &d->spq);
 		q->slots = calloc((size_t)d->spq, sizeof(*q->slots));
-		mem = wd_reserve_memory(q->q, per * (size_t)d->spq);
 		if (!q->slots || !mem) {
 			wdt_err("%s: cannot reserve device memory: %s", q->q->dev_path,
-				strerror(q->slots ? errno : ENOMEM));
+				wdt_memerr(q->slots ? errno : ENOMEM));
 			return 1;
 		}
 		for (int j = 0; j < d->spq; j++) {

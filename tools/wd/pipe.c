@@ -33,20 +33,21 @@ int wdt_pipe_slots(struct wdt_pipe *p, int depth, size_t slot_size, size_t per)
 		while (per && p->spq > 1 && per * (size_t)p->spq > p->qs.q[i].ss_max)
 			p->spq--;
 	}
-	p->slots = calloc((size_t)wdt_pipe_nslots(p), slot_size);
-	if (!p->slots) {
-		wdt_err("%s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
 	for (int i = 0; i < p->qs.n && per; i++) {
-		p->mem[i] = wd_reserve_memory(&p->qs.q[i], per * (size_t)p->spq);
+		p->mem[i] = wdt_reserve(&p->qs.q[i], per, &p->spq);
 		if (!p->mem[i]) {
 			int ret = -errno;
 
 			wdt_err("%s: cannot reserve device memory: %s",
-				p->qs.q[i].dev_path, strerror(errno));
+				p->qs.q[i].dev_path, wdt_memerr(errno));
 			return ret;
 		}
+	}
+	/* after the reservations: they may have lowered spq */
+	p->slots = calloc((size_t)wdt_pipe_nslots(p), slot_size);
+	if (!p->slots) {
+		wdt_err("%s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
 	return 0;
 }

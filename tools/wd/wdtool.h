@@ -61,6 +61,15 @@ struct wdt_queues {
 int wdt_queues_open(struct wdt_queues *qs, const char *alg, const char *spec,
 		    int n);
 void wdt_queues_close(struct wdt_queues *qs);
+/* bytes this process may still lock at most (RLIMIT_MEMLOCK less what it
+ * has pinned; the kernel counts pinned pages per user, so the user's other
+ * processes may leave less), SIZE_MAX with CAP_IPC_LOCK or no limit */
+size_t wdt_memlock_room(void);
+/* strerror(@err), naming the locked-memory limit for ENOMEM */
+const char *wdt_memerr(int err);
+/* wd_reserve_memory() of @per bytes times *@n slots, halving *@n on ENOMEM
+ * (down to 1): the memory, or NULL with errno */
+void *wdt_reserve(struct wd_queue *q, size_t per, int *n);
 const char *wdt_mode_name(uint32_t dev_flags);
 
 /*

@@ -86,7 +86,7 @@ static int unzip_setup(struct zctx *z)
 	if (!mem) {
 		ret = -errno;
 		wdt_err("%s: cannot reserve device memory: %s", q->dev_path,
-			strerror(errno));
+			wdt_memerr(errno));
 		return ret;
 	}
 	z->uin[0] = mem;
