@@ -214,14 +214,26 @@ static int failed;
 	}								\
 } while (0)
 
+/*
+ * Publish @s as the next SQE (wd_soft_v3: every field, then the phase).
+ * The tests run one request at a time: every SQE before it was taken.
+ */
+static void push_sqe(struct wd_soft_sqe s)
+{
+	u32 t = q.sq_head;
+	struct wd_soft_sqe *slot = &q.sq[t & (WD_SOFT_DEPTH - 1)];
+
+	memcpy(slot, &s, offsetof(struct wd_soft_sqe, phase));
+	__atomic_store_n(&slot->phase, WD_SOFT_PHASE(t, WD_SOFT_DEPTH),
+			 __ATOMIC_RELEASE);
+}
+
 /* Submit one SQE through the ring and serve it; returns the CQE. */
 static struct wd_soft_cqe run_sqe(struct wd_soft_sqe s)
 {
 	struct wd_soft_core_ctx ctx;
-	u32 t = q.mmio->sq_tail;
 
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	/* a held request runs again at the next serve */
 	for (int i = 0;; i++) {
 		wd_soft_core_ctx_init(&ctx, &q, &eng);
@@ -728,7 +740,7 @@ static void test_stream_held_twice(const u8 *data)
 		{ .addr = (uintptr_t)data, .len = 100000 },
 		{ .addr = (uintptr_t)(data + 100000), .len = 100000 },
 	};
-	u32 id = ctx_open(WD_SOFT_OP_SHA256, 0), t = q.mmio->sq_tail, done;
+	u32 id = ctx_open(WD_SOFT_OP_SHA256, 0), done;
 	struct wd_soft_sqe s = {
 		.user_data = 0x66, .op = WD_SOFT_OP_SHA256,
 		.flags = WD_SOFT_SQE_F_SRC_SGL, .src = (uintptr_t)sgl,
@@ -741,8 +753,7 @@ static void test_stream_held_twice(const u8 *data)
 	bool held1, held2;
 
 	s.dst = (uintptr_t)out;
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	/* copies: the SGL, the first 64 KiB (fed), then the next: held */
 	held_in_copies = 3;
 	wd_soft_core_ctx_init(&ctx, &q, &eng);
@@ -765,9 +776,7 @@ static void test_stream_held_twice(const u8 *data)
 	/* held after feeding, then its SGL made invalid: INVAL, and the
 	 * context, which took part of the source, is broken
 	 */
-	t = q.mmio->sq_tail;
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	held_in_copies = 3;
 	wd_soft_core_ctx_init(&ctx, &q, &eng);
 	held1 = !wd_soft_core_serve(&ctx, 16, SZ_1M) && q.has_held;
@@ -1060,8 +1069,7 @@ int main(void)
 	CHECK("turn_idle", wd_soft_core_queue_turn(&q, 1000000000) == WD_SOFT_TURN_IDLE, "not idle");
 	CHECK("turn_park", wd_soft_core_queue_turn(&q, 0) == WD_SOFT_TURN_PARK &&
 	      (q.mmio->status & WD_SOFT_ST_NEED_WAKEUP), "status %#x", q.mmio->status);
-	q.sq[q.sq_head & (WD_SOFT_DEPTH - 1)] = (struct wd_soft_sqe){ .op = 0 };
-	q.mmio->sq_tail = q.sq_head + 1;
+	push_sqe((struct wd_soft_sqe){ .op = 0 });
 	CHECK("turn_serve_after_kick", wd_soft_core_queue_turn(&q, 0) == WD_SOFT_TURN_SERVE &&
 	      !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP), "status %#x", q.mmio->status);
 	return failed ? 1 : 0;

@@ -157,9 +157,13 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q)
 	q->has_held = false;
 	q->held_in = 0;
 	q->held_out = 0;
+	q->cq_head = 0;
 	WRITE_ONCE(q->stopping, false);
 	WRITE_ONCE(q->cq_tail, 0);
-	WRITE_ONCE(q->mmio->sq_tail, 0);
+	/* no entry of an earlier life may carry a valid phase */
+	memset(q->sq, 0, WD_SOFT_DEPTH * sizeof(*q->sq));
+	memset(q->cq, 0, WD_SOFT_DEPTH * sizeof(*q->cq));
+	WRITE_ONCE(q->mmio->rsvd0, 0);
 	WRITE_ONCE(q->mmio->cq_head, 0);
 	WRITE_ONCE(q->mmio->cq_notify, 0);
 	WRITE_ONCE(q->mmio->error, WD_SOFT_QERR_NONE);
@@ -170,23 +174,23 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q)
 	smp_store_release(&q->hdr->cq_tail, 0);
 }
 
-u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
+/* The phase an entry of index @i carries once it is valid. */
+static u32 wd_soft_core_phase(u32 i)
 {
-	u32 sq_tail, cq_head, pending, used, room;
+	return WD_SOFT_PHASE(i, WD_SOFT_DEPTH);
+}
 
-	if (q->status & WD_SOFT_ST_BROKEN)
-		return 0;
+/*
+ * Room in the completion ring. The device's cached cq_head says how much
+ * there was at the last reading; only when that shows the ring full is
+ * the process's cq_head (a line it writes) read again, and checked.
+ */
+static u32 wd_soft_core_cq_room(struct wd_soft_core_queue *q)
+{
+	u32 cq_head, used = q->cq_tail - q->cq_head;
 
-	/* acquire: the SQEs below sq_tail are read after it */
-	sq_tail = smp_load_acquire(&q->mmio->sq_tail);
-	pending = sq_tail - q->sq_head;
-	if (pending > WD_SOFT_DEPTH) {
-		wd_soft_core_break(q, WD_SOFT_QERR_SQ_TAIL);
-		return 0;
-	}
-	if (!pending)
-		return 0;
-
+	if (used < WD_SOFT_DEPTH)
+		return WD_SOFT_DEPTH - used;
 	/* acquire: the process is done with the CQEs below cq_head */
 	cq_head = smp_load_acquire(&q->mmio->cq_head);
 	used = q->cq_tail - cq_head;
@@ -194,17 +198,32 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
 		wd_soft_core_break(q, WD_SOFT_QERR_CQ_HEAD);
 		return 0;
 	}
+	q->cq_head = cq_head;
+	return WD_SOFT_DEPTH - used;
+}
+
+u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
+{
+	const struct wd_soft_sqe *sqe;
+	u32 room;
+
+	if (q->status & WD_SOFT_ST_BROKEN)
+		return 0;
+	sqe = &q->sq[q->sq_head & WD_SOFT_CORE_RING_MASK];
+	/* acquire: the SQE's other fields are read after its phase */
+	if (smp_load_acquire(&sqe->phase) != wd_soft_core_phase(q->sq_head))
+		return 0;
+	room = wd_soft_core_cq_room(q);
 	/* a held request was taken already: its CQE needs a slot too */
-	room = WD_SOFT_DEPTH - used;
 	if (q->has_held)
 		room = room ? room - 1 : 0;
-	return min(pending, room);
+	return room ? 1 : 0;
 }
 
 /*
  * The parking handshake, the device's half of the need-wakeup protocol.
  *
- * The process submits with: (S1) store SQEs and sq_tail (release);
+ * The process submits with: (S1) store an SQE's phase (release);
  * (S2) full barrier; (S3) load status and, if NEED_WAKEUP is set, KICK.
  * The same after it stores cq_head (the device may be waiting for CQ room).
  * The device, under the host lock its KICK also takes: (E1) store
@@ -213,7 +232,7 @@ u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q)
  *
  * S1-S3 and E1-E3 are two stores each followed by a full barrier and a
  * load of the other side's location, so they cannot both miss: either E3
- * sees the new sq_tail (the queue is not parked) or S3 sees NEED_WAKEUP
+ * sees the new SQE (the queue is not parked) or S3 sees NEED_WAKEUP
  * (the process kicks). Since the KICK takes the host lock, it comes after
  * E4 and puts the queue back; a kick while the queue is not parked (a
  * NEED_WAKEUP seen late) costs nothing. The kick that puts the queue back
@@ -261,9 +280,16 @@ void wd_soft_core_complete(struct wd_soft_core_queue *q,
 {
 	struct wd_soft_cqe *cqe = &q->cq[q->cq_tail & WD_SOFT_CORE_RING_MASK];
 
-	*cqe = *res;
+	WRITE_ONCE(cqe->user_data, res->user_data);
+	WRITE_ONCE(cqe->status, res->status);
+	WRITE_ONCE(cqe->out_len, res->out_len);
+	WRITE_ONCE(cqe->in_len, res->in_len);
+	WRITE_ONCE(cqe->cflags, res->cflags);
+	WRITE_ONCE(cqe->dict_id, res->dict_id);
+	/* release: the process reads the CQE after it sees its phase */
+	smp_store_release(&cqe->phase, wd_soft_core_phase(q->cq_tail));
 	WRITE_ONCE(q->cq_tail, q->cq_tail + 1);
-	/* release: the process reads the CQE after it sees cq_tail */
+	/* release: for the header's readers, as for the CQE */
 	smp_store_release(&q->hdr->sq_head, q->sq_head);
 	/* release: as above, and sq_head is published first */
 	smp_store_release(&q->hdr->cq_tail, q->cq_tail);
@@ -273,9 +299,10 @@ void wd_soft_core_complete(struct wd_soft_core_queue *q,
  * After a batch of completions: wake the pollers if the process wants it.
  *
  * The process, before it sleeps: (P1) store ARMED in cq_notify; (P2) full
- * barrier; (P3) load cq_tail and sleep in poll() only if nothing new.
- * The device: (D1) store cq_tail (wd_soft_core_complete()); (D2) smp_mb();
- * (D3) load cq_notify and wake if ARMED. Either P3 sees the new cq_tail or
+ * barrier; (P3) load the next CQE's phase and sleep in poll() only if
+ * nothing new.
+ * The device: (D1) store the CQE's phase (wd_soft_core_complete()); (D2)
+ * smp_mb(); (D3) load cq_notify and wake if ARMED. Either P3 sees the CQE or
  * D3 sees ARMED; poll() itself re-checks wd_soft_core_queue_updated()
  * after queueing the sleeper, which wd_soft_host_wake() must respect.
  * ENABLE is set once by the process, long before it matters; reading it
@@ -324,7 +351,6 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		       u64 max_bytes)
 {
 	struct wd_soft_core_queue *q = ctx->q;
-	u32 ready = wd_soft_core_queue_ready(q);
 	struct wd_soft_sqe sqe;
 	struct wd_soft_cqe res;
 	u32 done = 0, status;
@@ -334,7 +360,8 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		if (q->has_held) {
 			sqe = q->held;
 			q->has_held = false;
-		} else if (ready) {
+		} else if (wd_soft_core_queue_ready(q)) {
+			/* after the acquire of its phase */
 			memcpy(&sqe,
 			       &q->sq[q->sq_head & WD_SOFT_CORE_RING_MASK],
 			       sizeof(sqe));
@@ -343,7 +370,6 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 			 */
 			barrier();
 			q->sq_head++;
-			ready--;
 			/* a new request: no progress to resume */
 			q->held_in = 0;
 			q->held_out = 0;
@@ -378,7 +404,7 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  */
 static bool wd_soft_core_sqe_inval(const struct wd_soft_sqe *sqe)
 {
-	if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) || sqe->rsvd[0])
+	if ((sqe->flags & ~WD_SOFT_SQE_F_SUPPORTED) || sqe->rsvd)
 		return true;
 	if (!(sqe->flags & WD_SOFT_SQE_F_STATE))
 		return sqe->state || (!sqe->ctx && sqe->sflags);

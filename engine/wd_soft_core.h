@@ -4,7 +4,7 @@
  * interface between it and the host that runs it.
  *
  * The core (wd_soft_core.c, wd_soft_buf.c, wd_soft_ops.c; sources.mk)
- * executes the wd_soft_v2 protocol (include/uapi/misc/uacce/wd_soft.h):
+ * executes the wd_soft_v3 protocol (include/uapi/misc/uacce/wd_soft.h):
  * rings, checks, operations, completions. It is compiled into wd_soft.ko
  * and into the in-process device, and has no threads, locks, allocations or clock: the host owns
  * the objects below, runs the engines with the shared scheduler
@@ -91,6 +91,8 @@ struct wd_soft_host_alg;
  * @sq_head: SQEs consumed: the device's own copy, the only one trusted
  * @cq_tail: CQEs posted: the device's own copy; read by
  *	wd_soft_core_queue_updated() at any time
+ * @cq_head: the process's cq_head as last read and checked: the device
+ *	reads MMIO cq_head again only when this shows the CQ full
  * @status: WD_SOFT_ST_* as published in MMIO (the device's own copy)
  * @stopping: set by the host (WRITE_ONCE) when it takes the queue away from
  *	its engine; the core then finishes the batch after the current
@@ -122,6 +124,7 @@ struct wd_soft_core_queue {
 	struct wd_soft_cqe *cq;
 	u32 sq_head;
 	u32 cq_tail;
+	u32 cq_head;
 	u32 status;
 	bool stopping;
 	u64 idle_since;
@@ -338,23 +341,26 @@ void wd_soft_core_queue_init(struct wd_soft_core_queue *q,
  * wd_soft_core_queue_reset() - put a queue in its start state (START_Q)
  * @q: a queue no engine serves
  *
- * Every index becomes 0, the process's doorbells sq_tail and cq_head and
- * its cq_notify included; status and error become 0; @q->stopping is
- * cleared.
+ * Every index becomes 0, the process's cq_head and cq_notify included;
+ * both rings are zeroed (no entry keeps a valid phase); status and error
+ * become 0; @q->stopping is cleared.
  */
 void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
 
 /**
- * wd_soft_core_queue_ready() - how many SQEs can be taken now
+ * wd_soft_core_queue_ready() - can the next SQE be taken now?
  * @q: the queue, served by the caller (or by no engine)
  *
- * SQEs published and not consumed, but no more than the completion ring
- * has room for. Loads each doorbell once (acquire) and checks it against
- * the device's own indices: a doorbell out of range makes the queue BROKEN
- * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_*, pollers woken), after which it
- * is never ready again until reset.
+ * The SQE at sq_head carries its valid phase (loaded with acquire: the
+ * caller may copy it afterwards) and the completion ring has room for its
+ * CQE (and a held request's). The process's cq_head is loaded only when
+ * the device's cached copy shows the ring full, and checked against the
+ * device's own indices: out of range makes the queue BROKEN
+ * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_CQ_HEAD, pollers woken), after
+ * which it is never ready again until reset.
  *
- * Return: SQEs that can be taken, 0 for a BROKEN queue.
+ * Return: 1 when the next SQE can be taken, else 0 (always for a BROKEN
+ * queue).
  */
 u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
 

@@ -4,7 +4,7 @@
  * kernel's engine threads and the in-process device's.
  *
  * Cost model. A round costs one look per active queue (the engine lock, a
- * list move and one load of its sq_tail when it has nothing) plus the
+ * list move and one load of its next SQE's phase when it has nothing) plus the
  * batches served. A queue that has had nothing to take for @spin_ns is
  * parked: NEED_WAKEUP is published in its status and it costs nothing any
  * more, however many such queues there are, until a KICK puts it back at

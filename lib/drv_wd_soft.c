@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * drv_wd_soft.c: the user driver of api "wd_soft_v2", the ring protocol of
+ * drv_wd_soft.c: the user driver of api "wd_soft_v3", the ring protocol of
  * include/uapi/misc/uacce/wd_soft.h (docs/soft-device.md), over any
  * transport: the kernel's wd_soft module and the in-process device speak it
  * alike.
@@ -102,7 +102,7 @@ struct wds {
 	struct wd_soft_cqe *cq;
 	uint32_t depth;
 	atomic_uint sq_tail;	/* sender: SQEs written */
-	uint32_t sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
+	uint32_t sq_pub;	/* sender: SQEs published at the last flush */
 	atomic_uint cq_head;	/* receiver: CQEs consumed */
 	atomic_bool broken;
 	bool stopped;		/* receiver: stopped after breaking */
@@ -143,6 +143,31 @@ static void st_rel(uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/* The phase entry @i carries once valid (wd_soft_v3). */
+static uint32_t wds_phase(const struct wds *s, uint32_t i)
+{
+	return WD_SOFT_PHASE(i, s->depth);
+}
+
+/*
+ * Write SQE @i: every field but the phase, then the phase (release), which
+ * hands it to the device at once; wd_flush() only wakes a parked engine.
+ */
+static void wds_sqe_publish(struct wds *s, uint32_t i,
+			    const struct wd_soft_sqe *sqe)
+{
+	struct wd_soft_sqe *slot = &s->sq[i & (s->depth - 1)];
+
+	memcpy(slot, sqe, offsetof(struct wd_soft_sqe, phase));
+	st_rel(&slot->phase, wds_phase(s, i));
+}
+
+/* Is CQE @i posted? Its other fields may be read after this (acquire). */
+static bool wds_cqe_ready(const struct wds *s, uint32_t i)
+{
+	return ld_acq(&s->cq[i & (s->depth - 1)].phase) == wds_phase(s, i);
+}
+
 static void wds_kick(struct wd_q *q)
 {
 	if (q->tp->kick(q) == -ENODEV)
@@ -171,7 +196,7 @@ static int wds_init(struct wd_q *q)
 	    hdr->sq_off < sizeof(*hdr) || hdr->cq_off < sizeof(*hdr) ||
 	    (uint64_t)hdr->sq_off + (uint64_t)depth * hdr->sqe_size > WD_SOFT_DUS_SIZE ||
 	    (uint64_t)hdr->cq_off + (uint64_t)depth * hdr->cqe_size > WD_SOFT_DUS_SIZE)
-		return -EPROTO;	/* not the wd_soft_v2 layout */
+		return -EPROTO;	/* not the wd_soft_v3 layout */
 	s = calloc(1, sizeof(*s) + depth * (sizeof(s->reqs[0]) + 1));
 	if (!s)
 		return -ENOMEM;
@@ -312,7 +337,7 @@ static int wds_send_many(struct wd_q *q, void *const *reqs, int n)
 		sqe.user_data = tail;
 		s->reqs[tail & mask] = reqs[i];
 		s->kind[tail & mask] = WDS_SLOT_PLAIN;
-		s->sq[tail & mask] = sqe;
+		wds_sqe_publish(s, tail, &sqe);
 		tail++;
 		room--;
 	}
@@ -330,8 +355,7 @@ static void wds_flush(struct wd_q *q)
 
 	if (tail == s->sq_pub)
 		return;
-	/* the SQEs, then the doorbell; then the need-wakeup handshake */
-	st_rel(&s->mmio->sq_tail, tail);
+	/* the SQEs' phases are stored: the need-wakeup handshake (S2, S3) */
 	s->sq_pub = tail;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
@@ -549,27 +573,21 @@ static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 {
 	struct wds *s = wds(q);
 	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
-	uint32_t tail, sq_tail, mask = s->depth - 1;
+	uint32_t sq_tail, mask = s->depth - 1;
 	int n = 0;
 
 	if (atomic_load_explicit(&q->dead, memory_order_relaxed) ||
 	    atomic_load_explicit(&s->broken, memory_order_relaxed))
 		return wds_recv_ended(q, reqs, max);
-	tail = ld_acq(&s->hdr->cq_tail);
-	if (tail == head) {
+	if (!wds_cqe_ready(s, head)) {
 		if (!(ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN))
 			return 0;
 		wds_broken(s);
 		return wds_recv_ended(q, reqs, max);
 	}
-	if (tail - head > s->depth) {
-		wds_broken(s);	/* more than a ring ahead */
-		return wds_recv_ended(q, reqs, max);
-	}
-	/* after the acquire of cq_tail: covers every request the device can
-	 * have completed below it */
-	sq_tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-	while (n < max && head != tail) {
+	/* covers every request the device can have completed */
+	sq_tail = atomic_load_explicit(&s->sq_tail, memory_order_acquire);
+	while (n < max && (!n || wds_cqe_ready(s, head))) {
 		/* a copy: the device cannot change it between check and use */
 		struct wd_soft_cqe cqe = s->cq[head & mask];
 		void *r = s->reqs[head & mask];
@@ -605,7 +623,7 @@ static int wds_arm(struct wd_q *q)
 	__atomic_store_n(&s->mmio->cq_notify,
 			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ld_acq(&s->hdr->cq_tail) != atomic_load(&s->cq_head) ||
+	if (wds_cqe_ready(s, atomic_load(&s->cq_head)) ||
 	    (ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN)) {
 		st_rel(&s->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
 		return 1;
@@ -754,7 +772,7 @@ static int wds_stream_send(struct wd_q *q, struct wd_stream *st,
 	sqe.user_data = tail;
 	s->reqs[tail & mask] = r;
 	s->kind[tail & mask] = kind;
-	s->sq[tail & mask] = sqe;
+	wds_sqe_publish(s, tail, &sqe);
 	/* the reset goes with this request, once */
 	st->reset = false;
 	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
@@ -806,7 +824,7 @@ static int wds_state_send(struct wd_q *q, struct wd_stream_req *r,
 	sqe.user_data = tail;
 	s->reqs[tail & mask] = r;
 	s->kind[tail & mask] = fin ? WDS_SLOT_STATE_FINAL : WDS_SLOT_STATE;
-	s->sq[tail & mask] = sqe;
+	wds_sqe_publish(s, tail, &sqe);
 	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
 	return 0;
 }

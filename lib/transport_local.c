@@ -3,7 +3,7 @@
  * transport_local.c: queues of the in-process device, the wd_soft engine
  * hosted in threads of this process (lib/soft/wd_soft_local.h). The same
  * regions and ring protocol as /dev/uaN, reached by function calls instead
- * of mmap/ioctl/poll; the wd_soft_v2 user driver runs unchanged on top.
+ * of mmap/ioctl/poll; the wd_soft_v3 user driver runs unchanged on top.
  *
  * The device is chosen only by name, in dev_path or WD_DEV_PATH:
  * "local[:mode]", one default device per memory mode, created on first use

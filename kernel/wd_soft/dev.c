@@ -93,7 +93,7 @@ static void wd_soft_stop_queue(struct uacce_queue *uq)
 
 	wd_soft_engine_detach(q);
 	wd_soft_core_cancel(&q->core);
-	/* PUT_Q frees the contexts (wd_soft_v2); no engine serves @q now */
+	/* PUT_Q frees the contexts; no engine serves @q now */
 	wd_soft_core_ctx_free_all(&q->core);
 }
 

@@ -4,7 +4,7 @@
  *
  * wd_soft registers with uacce exactly as a hardware driver would; its
  * "hardware" is a set of kernel threads (engines) that serve the queues'
- * rings (protocol wd_soft_v2, include/uapi/misc/uacce/wd_soft.h). What an
+ * rings (protocol wd_soft_v3, include/uapi/misc/uacce/wd_soft.h). What an
  * engine does with a queue (ring consumption, checks, the operations) is
  * the portable engine core, engine/ (sources.mk), shared with the
  * user-space host; this module is its kernel host.
@@ -234,7 +234,7 @@ struct wd_soft_kreq {
  *	them. Taken with BH disabled (requests come from process or softirq
  *	context); innermost, apart from the core's: no other lock is taken
  *	under it (the engine's lock in particular is not BH-safe).
- * @sq_tail: the driver's submission index (published to the MMIO page)
+ * @sq_tail: the driver's submission index (its SQEs' phases publish it)
  * @cq_head: the driver's completion index (likewise)
  * @backlog: requests waiting for ring room (CRYPTO_TFM_REQ_MAY_BACKLOG)
  * @dead: the instance goes away: no new request

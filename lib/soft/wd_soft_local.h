@@ -4,7 +4,7 @@
  *
  * The same engine core as the kernel module wd_soft.ko (engine/'s
  * WD_SOFT_CORE_SRCS) runs here in threads of the process, so a program
- * (libwd, the tests, the tools) can drive a wd_soft_v2 device with exactly
+ * (libwd, the tests, the tools) can drive a wd_soft_v3 device with exactly
  * the ring code it uses for /dev/uaN, on any Linux machine, without the
  * kernel module. What uacce and wd_soft give a process through the
  * kernel, this API gives in-process:
@@ -200,7 +200,7 @@ unsigned int wdl_dev_flags(const struct wdl_dev *dev);
  * wdl_dev_api() - what sysfs "api" shows
  * @dev: the device
  *
- * Return: WD_SOFT_API ("wd_soft_v2").
+ * Return: WD_SOFT_API ("wd_soft_v3").
  */
 const char *wdl_dev_api(const struct wdl_dev *dev);
 
@@ -384,10 +384,10 @@ void wdl_queue_close(struct wdl_queue *q);
  * wdl_queue_start() - UACCE_CMD_START_Q
  * @q: a queue in INIT
  *
- * Resets the rings (every index, the doorbells sq_tail and cq_head and
- * cq_notify included, becomes 0; status and error 0) and gives the queue
- * to the least loaded engine. The process must not ring the doorbells
- * before this returns.
+ * Resets the rings (every index, cq_head and cq_notify included, becomes
+ * 0; both rings are zeroed; status and error 0) and gives the queue to the
+ * least loaded engine. The process must not publish SQEs before this
+ * returns.
  *
  * Return: 0, -EINVAL (not in INIT), -ENODEV (dead), -EPERM (fork child).
  */
@@ -527,8 +527,8 @@ bool wdl_queue_updated(struct wdl_queue *q);
  * when the queue breaks or stops, or when the device is destroyed). Like
  * poll(), it does not touch cq_notify: a process that set
  * WD_SOFT_CQN_ENABLE is woken only while it has WD_SOFT_CQN_ARMED set, so
- * it arms before calling (set ARMED, full barrier, look at cq_tail once
- * more) and disarms afterwards, exactly as before poll() on /dev/uaN. No
+ * it arms before calling (set ARMED, full barrier, look at the next CQE's
+ * phase once more) and disarms afterwards, exactly as before poll() on /dev/uaN. No
  * wake-up is lost either way. Signals do not interrupt the wait.
  *
  * Return: 1 (updated), 0 (timeout), -ENODEV (dead: the device was
