@@ -49,6 +49,7 @@ union req {
 struct rset {
 	struct wd_queue q;
 	bool digest;		/* sha256, crc32c; else nop, copy */
+	bool cpu;		/* the thread's CPU time measured (wdpoll) */
 	uint32_t size;
 	int batch, depth, inflight;
 	size_t per;		/* a slot's bytes */
@@ -187,7 +188,8 @@ static int rset_done(struct rset *rs, int n, struct wdt_run *r, char *err, size_
 		rs->inflight--;
 		if (r) {
 			wdt_run_tick(r, rs->t_sub[rq - rs->reqs]);
-			cpu_window_tick(r);
+			if (rs->cpu)
+				cpu_window_tick(r);
 		}
 	}
 	return 0;
@@ -234,6 +236,7 @@ static int rset_run(const struct spec *s, struct wdt_run *r, bool sleep)
 			    sizeof(r->err));
 	uint64_t batches = 0;
 
+	rs.cpu = sleep;
 	while (!ret) {
 		bool more = wdt_run_more(r);
 
@@ -272,7 +275,8 @@ int run_wdpoll(const struct spec *s, struct wdt_run *r)
 #define SCALE_MAX	256
 #define SCALE_BATCH	16
 #define SCALE_DEPTH	32
-#define SCALE_SPINS	64	/* polls of an empty CQ before sleeping in poll() */
+#define SCALE_SPIN_NS	50000	/* polling an empty CQ before sleeping in poll(),
+				 * as long as an engine spins before it parks */
 
 struct scale_shm {
 	_Atomic int ready, failed, go, stop;
@@ -291,8 +295,9 @@ struct scale_arg {
 /*
  * One queue: null requests in batches of SCALE_BATCH, SCALE_DEPTH in
  * flight, its count published after each collection; an empty CQ is
- * polled SCALE_SPINS times, then the thread sleeps in poll() (10 ms at
- * most: it looks at stop) as a program with more threads than CPUs would.
+ * polled for SCALE_SPIN_NS (the clock read every 256 polls: in a TCG
+ * guest it is a system call), then the thread sleeps in poll() (10 ms at
+ * most: it looks at stop), as a program with more threads than CPUs would.
  */
 static void scale_queue(struct scale_shm *m, const char *dev, int i)
 {
@@ -312,13 +317,17 @@ static void scale_queue(struct scale_shm *m, const char *dev, int i)
 		usleep(200);
 	while (!ret && !atomic_load_explicit(&m->stop, memory_order_relaxed)) {
 		int spins = 0, got = 0;
+		uint64_t t_spin = 0;
 
 		while (!ret && rs.inflight + rs.batch <= rs.depth)
 			ret = rset_submit(&rs, 0, err, sizeof(err));
 		while (!ret && !got) {
 			int n = ring_recv(&rs, rs.inflight);
 
-			if (n == 0 && ++spins > SCALE_SPINS) {
+			if (n == 0 && (++spins & 255) == 0 && !t_spin)
+				t_spin = wdt_now_ns();
+			if (n == 0 && t_spin && (spins & 255) == 0 &&
+			    wdt_now_ns() - t_spin > SCALE_SPIN_NS) {
 				n = wd_recv_wait(&rs.q, &rs.vec[0], 10);
 				if (n == -ETIMEDOUT) {
 					if (atomic_load_explicit(&m->stop, memory_order_relaxed))

@@ -34,6 +34,13 @@ static void target_v(const char *name, double value, double goal, double hi,
 	t->better = better;
 	t->known = known && isfinite(value);
 	vsnprintf(t->detail, sizeof(t->detail), fmt, ap);
+	/* a target not measured says so first, whatever its caller wrote */
+	if (!t->known && strncmp(t->detail, "not measured", 12)) {
+		char d[sizeof(t->detail)];
+
+		snprintf(d, sizeof(d), "%s", t->detail);
+		snprintf(t->detail, sizeof(t->detail), "not measured: %.170s", d);
+	}
 }
 
 /*
@@ -150,7 +157,8 @@ void native_suite(const char *dev, bool quick, bool rt_only)
 	(void)efd;
 	(void)ur1;
 	target(T_RT, p50(loc1) / p50(line), 1.2, false, !isnan(p50(loc1) / p50(line)),
-	       "%.0f ns / %.0f ns", p50(loc1), p50(line));
+	       "%.0f ns / %.0f ns%s%s", p50(loc1), p50(line), loc1->ok && line->ok ? "" : ": ",
+	       !loc1->ok ? loc1->note : !line->ok ? line->note : "");
 
 	if (rt_only)
 		return;
@@ -174,7 +182,9 @@ void native_suite(const char *dev, bool quick, bool rt_only)
 			sc_known &= l->sc_ok;
 	}
 	target(T_BATCH, ops(l32) / ops(u32), 3, true, !isnan(ops(l32) / ops(u32)),
-	       "%.0f op/s / %.0f op/s", ops(l32), ops(u32));
+	       "%.0f op/s / %.0f op/s%s%s", ops(l32), ops(u32),
+	       l32 && l32->ok && u32 && u32->ok ? "" : ": ",
+	       l32 && !l32->ok ? l32->note : u32 && !u32->ok ? u32->note : "");
 
 	header("sizes: the device (batch 16, 64 in flight; 1 MiB: 8, 16) and the CPU in-process");
 	for (size_t i = 0; i < NSIZES; i++) {
@@ -193,8 +203,9 @@ void native_suite(const char *dev, bool quick, bool rt_only)
 			sc_known &= l->sc_ok;
 		}
 	}
-	target(T_SC, worst_sc, 0, false, sc_known,
-	       "in-process device: nop in batches of 8 and more, every size above");
+	target(T_SC, worst_sc, 0, false, sc_known && opt_trace, "%s",
+	       opt_trace ? "in-process device: nop in batches of 8 and more, every size above" :
+	       "system calls not counted (--no-trace)");
 }
 
 void kernel_suite(bool quick)
@@ -277,6 +288,7 @@ void kernel_suite(bool quick)
 			       (*f->note ? f->note : "AF_ALG row: no CPU time"));
 	}
 	/* not the poll() rows: they sleep while the engine works, by design */
-	target(T_SC, worst_sc, 0, false, sc_known,
-	       "kernel path: batched nop, sha256 and crc32c above");
+	target(T_SC, worst_sc, 0, false, sc_known && opt_trace, "%s",
+	       opt_trace ? "kernel path: batched nop, sha256 and crc32c above" :
+	       "system calls not counted (--no-trace)");
 }
