@@ -4,11 +4,17 @@
 #   results.json                 both runs for scripts: every row, the
 #                                compression rows, "ratios" (figures: each
 #                                {"name", "ratio", "run", "detail"}) and
-#                                "targets", each
-#                                {"name", "ratio", "goal", "better", "met", ...}
+#                                "targets" (every target of the project,
+#                                measured or saying why not), each
+#                                {"name", "ratio", "goal", "better", "met",
+#                                 "loaded", "run", "detail", ...}; each run's
+#                                load average at its start and end
 #   native.txt/.csv/.json/.png   in-process device, io_uring, eventfd,
 #                                cache line, CPU, compression
+#   native.txt also: the scale rows (threads on the in-process device)
 #   vm.txt, vm.csv, vm.json      uacce against AF_ALG and a syscall per request;
+#                                the submitter's CPU time against AF_ALG's;
+#                                the scale rows (processes on /dev/uaN);
 #                                one engine three ways (AF_ALG to wd_soft's
 #                                crypto API driver, to the CPU's, the ring)
 #   corpus                       the compression input (64 MiB)
