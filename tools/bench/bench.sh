@@ -101,6 +101,13 @@ SH
 	# measured on a loaded machine.
 	read -r host_la0 _ < /proc/loadavg
 	descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+	# (never a failing status: set -e; the process may be gone)
+	running_threads() {
+		local n
+		n=$(cat /proc/"$1"/task/*/status 2>/dev/null |
+			awk '/^State:[[:space:]]*R/ { n++ } END { print n + 0 }') || n=0
+		echo "${n:-0}"
+	}
 	tools/vm/wd-vm --timeout "${WD_BENCH_VM_TIMEOUT:-2400}" --add "$out/vm" -- sh ./vm-bench.sh \
 		> "$out/vm.log" 2>&1 &
 	vmpid=$!
@@ -109,7 +116,7 @@ SH
 		run=$(awk '/^procs_running/ { print $2 }' /proc/stat)
 		mine=0
 		for q in $(descendants "$vmpid"); do
-			mine=$((mine + $(grep -h '^State:.*R' /proc/"$q"/task/*/status 2>/dev/null | wc -l)))
+			mine=$((mine + $(running_threads "$q")))
 		done
 		# this loop's own awk/grep: one task
 		echo $((run > mine + 1 ? run - mine - 1 : 0)) >> "$out/vm-hostload"

@@ -136,6 +136,21 @@ static double cpu(struct result *r)
 	return r && r->ok && r->cpu_ok ? r->cpu_ns : NAN;
 }
 
+/*
+ * The zero-system-call target over the points of @what: unknown when one
+ * was not counted (@miss, the first: its size and why).
+ */
+static void sc_target(double worst, bool known, const struct result *miss, const char *what)
+{
+	if (!opt_trace)
+		target(T_SC, NAN, 0, false, false, "system calls not counted (--no-trace)");
+	else if (!known && miss)
+		target(T_SC, NAN, 0, false, false, "%s %u B batch %d: %s", miss->s.alg,
+		       miss->s.size, miss->s.batch, miss->note);
+	else
+		target(T_SC, worst, 0, false, known, "%s", what);
+}
+
 /* ---- suites ---- */
 
 static const uint32_t sizes[] = { 64, 4096, 65536, 1 << 20 };
@@ -143,7 +158,7 @@ static const uint32_t sizes[] = { 64, 4096, 65536, 1 << 20 };
 
 void native_suite(const char *dev, bool quick, bool rt_only)
 {
-	struct result *line, *efd, *loc1, *ur1, *l32 = NULL, *u32 = NULL;
+	struct result *line, *efd, *loc1, *ur1, *l32 = NULL, *u32 = NULL, *sc_miss = NULL;
 	static const int batches[] = { 1, 8, 32, 128 };
 	double worst_sc = 0;
 	bool sc_known = true;
@@ -178,6 +193,8 @@ void native_suite(const char *dev, bool quick, bool rt_only)
 		/* busy: at least 16 requests queued (batch 8 and up) */
 		if (b >= 8 && l->sc_ok && l->sc > worst_sc)
 			worst_sc = l->sc;
+		if (b >= 8 && !l->sc_ok && !sc_miss)
+			sc_miss = l;
 		if (b >= 8)
 			sc_known &= l->sc_ok;
 	}
@@ -200,17 +217,18 @@ void native_suite(const char *dev, bool quick, bool rt_only)
 			pt("sizes", "CPU in-process", "cpu", algs[a], sizes[i], 1, 1, NULL);
 			if (l->sc_ok && l->sc > worst_sc)
 				worst_sc = l->sc;
+			if (!l->sc_ok && !sc_miss)
+				sc_miss = l;
 			sc_known &= l->sc_ok;
 		}
 	}
-	target(T_SC, worst_sc, 0, false, sc_known && opt_trace, "%s",
-	       opt_trace ? "in-process device: nop in batches of 8 and more, every size above" :
-	       "system calls not counted (--no-trace)");
+	sc_target(worst_sc, sc_known, sc_miss,
+		  "in-process device: nop in batches of 8 and more, every size above");
 }
 
 void kernel_suite(bool quick)
 {
-	struct result *k64 = NULL, *a64 = NULL, *k4k = NULL, *a4k = NULL;
+	struct result *k64 = NULL, *a64 = NULL, *k4k = NULL, *a4k = NULL, *sc_miss = NULL;
 	double worst_sc = 0;
 	bool sc_known = true, afalg_missing = false;
 
@@ -223,6 +241,8 @@ void kernel_suite(bool quick)
 
 		if (b->sc_ok && b->sc > worst_sc)
 			worst_sc = b->sc;
+		if (!b->sc_ok)
+			sc_miss = b;
 		sc_known &= b->sc_ok;
 	}
 
@@ -248,6 +268,8 @@ void kernel_suite(bool quick)
 				afalg_missing = true;
 			if (k->sc_ok && k->sc > worst_sc)
 				worst_sc = k->sc;
+			if (!k->sc_ok && !sc_miss)
+				sc_miss = k;
 			sc_known &= k->sc_ok;
 			if (!strcmp(algs[a], "sha256") && sizes[i] == 64) {
 				k64 = k;
@@ -288,7 +310,5 @@ void kernel_suite(bool quick)
 			       (*f->note ? f->note : "AF_ALG row: no CPU time"));
 	}
 	/* not the poll() rows: they sleep while the engine works, by design */
-	target(T_SC, worst_sc, 0, false, sc_known && opt_trace, "%s",
-	       opt_trace ? "kernel path: batched nop, sha256 and crc32c above" :
-	       "system calls not counted (--no-trace)");
+	sc_target(worst_sc, sc_known, sc_miss, "kernel path: batched nop, sha256 and crc32c above");
 }
