@@ -664,19 +664,19 @@ static u32 wd_soft_core_frame_tail(u8 *t, u16 op, u32 check, u64 total)
 static void wd_soft_stream_header(struct wd_soft_core_stream *s)
 {
 	u8 h[WD_SOFT_GZ_HDR_SIZE];
+	u32 n = wd_soft_core_frame_head(h, s->op, s->level, s->has_dict,
+					s->dict_id);
 
-	wd_soft_sreq_put(s, h, wd_soft_core_frame_head(h, s->op, s->level,
-							s->has_dict,
-							s->dict_id));
+	wd_soft_sreq_put(s, h, n);
 	s->hdr_done = true;
 }
 
 static void wd_soft_stream_trailer(struct wd_soft_core_stream *s)
 {
 	u8 t[WD_SOFT_GZ_TRAILER_SIZE];
+	u32 n = wd_soft_core_frame_tail(t, s->op, s->check, s->total);
 
-	wd_soft_sreq_put(s, t, wd_soft_core_frame_tail(t, s->op, s->check,
-							s->total));
+	wd_soft_sreq_put(s, t, n);
 	s->stage = WD_SOFT_ST_END;
 }
 
