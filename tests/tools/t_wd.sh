@@ -108,6 +108,18 @@ t_several() {
 check zip_several_files t_several
 check zip_empty bash -c '"$0" zip -c empty > e.gz && gzip -t e.gz && [[ $(gzip -dc e.gz | wc -c) == 0 ]]' "$WD"
 check zip_chunk_multiples bash -c 'for f in mib1 mib2; do "$0" zip -c $f | gzip -dc | cmp - $f || exit 1; done' "$WD"
+# on the in-process device: a gzip member per chunk (one request each, the
+# one-shot path), none empty after a last whole chunk; 2 MiB in 1 MiB chunks
+t_members() {
+	"$WD" -v zip -c --chunk 1M mib2 2> m.err > m.gz &&
+	grep -q 'a gzip member each' m.err && python3 -c "
+import sys, zlib
+data = open(\"m.gz\", \"rb\").read(); n = 0; out = b\"\"
+while data:
+    d = zlib.decompressobj(31); out += d.decompress(data); data = d.unused_data; n += 1
+assert out == open(\"mib2\", \"rb\").read() and n == 2, n"
+}
+check zip_members_in_process t_members
 check zip_small_chunks bash -c '"$0" zip --chunk 4k --queues 3 --depth 7 -c text > sc.gz && gzip -dc sc.gz | cmp - text && "$0" unzip -c sc.gz | cmp - text' "$WD"
 t_modes() {
 	local ref
