@@ -11,7 +11,8 @@
  *           a maintained, SIMD-accelerated library packaged by Debian as
  *           libisal-dev), else the built-in slicing-by-8 (crc32c.c). Both
  *           are the raw register update the core wants (no inversions).
- *  crc32    zlib's crc32() (same convention as the core's)
+ *  crc32    libdeflate's libdeflate_crc32() (same convention as the core's
+ *           and zlib's crc32(); PCLMULQDQ: about 3.5x as fast as zlib's)
  *  zlib     zlib's deflate/inflate streams, windowBits -15 (raw) or 15
  *           (zlib wrapper), memLevel 8; gzip is framed by the core.
  *  deflate  one-shot: libdeflate (libdeflate_deflate_compress(), one
@@ -193,7 +194,7 @@ void wd_soft_host_alg_free(struct wd_soft_host_alg *a)
 
 u32 wd_soft_host_crc32(u32 crc, const void *data, u32 len)
 {
-	return (u32)crc32(crc, data, len);
+	return libdeflate_crc32(crc, data, len);
 }
 
 int wd_soft_host_crc32c(struct wd_soft_host_alg *a, u32 *crc,
