@@ -85,6 +85,33 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return len;
 }
 
+/*
+ * In place: only while map_in_place is set (test_oneshot()), so that the
+ * other tests keep going through wd_soft_host_copy() (its -EAGAIN holds).
+ */
+static bool map_in_place;
+static int maps_live, unmaps, oneshots;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	(void)ctx;
+	(void)write;
+	if (!map_in_place || addr < 65536)
+		return 0;
+	*kaddr = (void *)(uintptr_t)addr;
+	maps_live++;
+	return (long)len;
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	if (maps_live)
+		unmaps++;
+	maps_live = 0;
+}
+
 void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
 {
 	(void)ctx;
@@ -194,6 +221,29 @@ int wd_soft_host_zreset(struct wd_soft_host_alg *a)
 void wd_soft_host_zend(struct wd_soft_host_alg *a)
 {
 	wd_soft_zlib_end(&a->z);
+}
+
+/* zlib's raw deflate in one call (compress2() without its framing) */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	z_stream zs = { 0 };
+	int ret;
+
+	(void)a;
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret != Z_STREAM_END)
+		return 0;
+	oneshots++;
+	return (long)zs.total_out;
 }
 
 /* ---- the tests ---- */
@@ -997,6 +1047,67 @@ static void test_data(const char *name, const u8 *data, u32 len)
 	free(d);
 }
 
+/*
+ * The one-shot path (buffers in place): raw, zlib and gzip at every level,
+ * each inflated by zlib back to the input, the host's one-shot deflate
+ * called (and the mappings released) once per request; a destination too
+ * small for the one-shot output falls back to the stream path, whose
+ * DST_SMALL gives the size needed; without the buffers in place, no
+ * one-shot call.
+ */
+static void test_oneshot(const u8 *data, u32 len)
+{
+	static const u16 ops[] = { WD_SOFT_OP_DEFLATE, WD_SOFT_OP_ZLIB_COMP,
+				   WD_SOFT_OP_GZIP_COMP };
+	static const int wbits[] = { -15, 15, 31 };
+	u32 cap = len + len / 8 + 4096, i, lvl;
+	u8 *c = malloc(cap), *d = malloc(len + 1);
+	struct wd_soft_cqe e;
+	char n[64];
+	int before;
+
+	map_in_place = true;
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		for (lvl = 1; lvl <= 9; lvl++) {
+			z_stream zs = { 0 };
+			bool ok;
+
+			before = oneshots;
+			unmaps = 0;
+			e = run(ops[i], lvl, data, len, c, cap);
+			inflateInit2(&zs, wbits[i]);
+			zs.next_in = c;
+			zs.avail_in = e.out_len;
+			zs.next_out = d;
+			zs.avail_out = len + 1;
+			ok = inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+			     zs.total_out == len && !memcmp(d, data, len) &&
+			     !zs.avail_in;
+			inflateEnd(&zs);
+			snprintf(n, sizeof(n), "oneshot_op%u_level%u", ops[i], lvl);
+			CHECK(n, !e.status && ok && oneshots == before + 1 &&
+			      unmaps == 1 && !maps_live,
+			      "status %u ok %d oneshots %d unmaps %d", e.status,
+			      ok, oneshots - before, unmaps);
+		}
+	}
+	/* too small: the one-shot gives up, the stream path says how much */
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	i = e.out_len;
+	before = oneshots;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, i / 2);
+	CHECK("oneshot_dst_small", e.status == WD_SOFT_S_DST_SMALL &&
+	      e.out_len == i && oneshots == before && !maps_live,
+	      "status %u out_len %u (needs %u)", e.status, e.out_len, i);
+	map_in_place = false;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	CHECK("oneshot_not_in_place", !e.status && oneshots == before &&
+	      e.out_len == i, "status %u oneshots %d", e.status,
+	      oneshots - before);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	static u8 mmio[WD_SOFT_MMIO_SIZE], dus[WD_SOFT_DUS_SIZE];
@@ -1052,6 +1163,7 @@ int main(void)
 	test_data("empty", data, 0);
 	test_data("short", data, 100);
 	test_data("3M", data, len);
+	test_oneshot(data, 300000);
 
 	/* cq_notify: ENABLE without ARMED wakes nobody, ARMED does */
 	wakes = 0;

@@ -177,6 +177,51 @@ u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
 	return wd_soft_core_buf_access(ctx, buf, (void *)data, len, true);
 }
 
+/*
+ * The next up to @len bytes of @buf in place, within its current piece:
+ * *@n bytes at *@p (advancing @buf), or *@n 0: not in place, use
+ * wd_soft_core_buf_read()/wd_soft_core_buf_write() for this piece.
+ * (A minimal version of the zero-copy worker's: see perf-iface.txt.)
+ */
+u32 wd_soft_core_buf_map(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, bool write,
+			 void **p, u32 *n)
+{
+	const struct wd_soft_sge *sge;
+	u64 end;
+	long ret;
+
+	*n = 0;
+	while (buf->idx < buf->nents && buf->off == buf->sge[buf->idx].len) {
+		buf->idx++;
+		buf->off = 0;
+	}
+	if (!len)
+		return WD_SOFT_S_OK;
+	if (buf->idx == buf->nents)
+		return WD_SOFT_S_INVAL;
+	sge = &buf->sge[buf->idx];
+	len = min(len, sge->len - buf->off);
+	if (check_add_overflow(sge->addr + buf->off, (u64)len, &end))
+		return WD_SOFT_S_BAD_ADDR;
+	ret = wd_soft_host_map(ctx, sge->addr + buf->off, len, write, p);
+	if (ret > 0) {
+		ctx->mapped = true;
+		*n = (u32)min_t(long, ret, len);
+		buf->off += *n;
+		buf->pos += *n;
+		ctx->bytes += *n;
+		return WD_SOFT_S_OK;
+	}
+	if (!ret)
+		return WD_SOFT_S_OK;
+	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
+		return WD_SOFT_S_CANCELED;
+	if (ret == -EIO)
+		return WD_SOFT_S_DEV_ERR;
+	return WD_SOFT_S_BAD_ADDR;
+}
+
 /* Read @len bytes at offset @off of @buf without moving its position. */
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,

@@ -114,7 +114,8 @@ struct wd_soft_host_alg;
  *	closed context's number never names a newer one
  *
  * The core dereferences the four ring pointers directly (the host maps the
- * regions for itself); request data only through wd_soft_host_copy().
+ * regions for itself); request data only through wd_soft_host_copy() and
+ * wd_soft_host_map().
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -167,6 +168,8 @@ struct wd_soft_core_engine {
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
+ * @mapped: the current request got a mapping from wd_soft_host_map():
+ *	wd_soft_core_exec() calls wd_soft_host_unmap() once when it ends
  *
  * Embedded in the host's own context, which the wd_soft_host_*() functions
  * find with container_of().
@@ -178,6 +181,7 @@ struct wd_soft_core_ctx {
 	u64 extent;
 	const struct wd_soft_sge *ahead;
 	u32 nr_ahead;
+	bool mapped;
 };
 
 /*
@@ -490,6 +494,7 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->extent = 0;
 	ctx->ahead = NULL;
 	ctx->nr_ahead = 0;
+	ctx->mapped = false;
 }
 
 /**
@@ -546,6 +551,35 @@ long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
  */
 long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		       u32 len, bool write);
+
+/**
+ * wd_soft_host_map() - reach request data in place, without a copy
+ * @ctx: the batch's context
+ * @addr: device address (the core has checked that @addr + @len does not
+ *	wrap around)
+ * @len: bytes wanted (>= 1)
+ * @write: the engine writes there (the host must only map what the owner
+ *	may write)
+ * @kaddr: set to where the engine reaches @addr
+ *
+ * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid until
+ * wd_soft_host_unmap(); 0: not in place here (the core copies this piece
+ * with wd_soft_host_copy(), which then decides); negative: as
+ * wd_soft_host_copy() (-EFAULT, -ECANCELED, -EIO; never -EAGAIN: return 0
+ * instead).
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr);
+
+/**
+ * wd_soft_host_unmap() - the core is done with every mapping it got in this
+ * request
+ * @ctx: the batch's context
+ *
+ * Called once after each request that mapped anything, whatever its
+ * outcome, before the CQE is posted.
+ */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx);
 
 /**
  * wd_soft_host_yield() - between two chunks of a long request
@@ -754,6 +788,28 @@ enum wd_soft_zret {
  * for anything else.
  */
 int wd_soft_core_zret(int zret);
+
+/**
+ * wd_soft_host_zoneshot() - a whole raw deflate stream in one call, if the
+ * host has a faster one
+ * @a: an ENGINE backend state
+ * @level: 1..9
+ * @src: the source, in place (from wd_soft_host_map(), whole)
+ * @slen: its bytes
+ * @dst: room for the raw deflate stream, in place
+ * @dlen: its bytes
+ *
+ * For requests without a context whose source and destination are flat
+ * and mappable whole; the core writes the zlib or gzip framing around it.
+ * The output is any valid raw deflate stream at about @level's ratio, not
+ * necessarily zlib's bytes.
+ *
+ * Return: bytes of raw deflate written (> 0); 0: not done (no one-shot
+ * backend, or @dlen too small): the core compresses with the stream
+ * backend; negative errno: WD_SOFT_S_DEV_ERR.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen);
 
 /**
  * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()

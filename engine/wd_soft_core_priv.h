@@ -41,6 +41,9 @@ u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
 			   const void *data, u32 len);
 u32 wd_soft_core_flat_access(struct wd_soft_core_ctx *ctx, u64 addr,
 			     void *data, u32 len, bool write);
+u32 wd_soft_core_buf_map(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, bool write,
+			 void **p, u32 *n);
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,
 			   void *data, u32 len);

@@ -521,14 +521,16 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 
 		wdl_dev_stats(d, &st);
 		return snprintf(b, len, "rounds %llu looks %llu batches %llu "
-				"requests %llu parks %llu kicks %llu sleeps %llu",
+				"requests %llu parks %llu kicks %llu sleeps %llu "
+				"oneshots %llu",
 				(unsigned long long)st.rounds,
 				(unsigned long long)st.looks,
 				(unsigned long long)st.batches,
 				(unsigned long long)st.requests,
 				(unsigned long long)st.parks,
 				(unsigned long long)st.kicks,
-				(unsigned long long)st.sleeps);
+				(unsigned long long)st.sleeps,
+				(unsigned long long)st.oneshots);
 	}
 	if (!strcmp(name, "backends"))
 		return snprintf(b, len, "%s", wdl_backends());

@@ -197,6 +197,20 @@ static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 					addr, len, write);
 }
 
+/*
+ * Nothing in place yet: every piece goes through wd_soft_host_copy(). (A
+ * placeholder for the zero-copy worker's kq/GUP mapping, perf-iface.txt.)
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *core, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	return 0;
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *core)
+{
+}
+
 /**
  * wd_soft_host_copy() - host interface: request data at a device address
  * @core: the batch's context

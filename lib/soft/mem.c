@@ -557,3 +557,34 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 		return -EFAULT;
 	return len;
 }
+
+/*
+ * Host interface: request data in place. The SS region only (in every
+ * mode): the device owns it for the queue's life and the process may write
+ * all of it. Anything else is copied (SVA memory may go away under us).
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *core, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	struct wdl_ctx *ctx = to_wdl_ctx(core);
+	struct wdl_ss *ss = atomic_load_explicit(&ctx->q->ss,
+						 memory_order_acquire);
+	u64 base, off;
+
+	(void)write;
+	if (!ss || !len)
+		return 0;
+	base = ctx->q->dev->cfg.mode == WDL_MODE_NOIOMMU ?
+	       ss->dma : (u64)(uintptr_t)ss->addr;
+	if (addr < base || addr - base >= ss->size)
+		return 0;
+	off = addr - base;
+	*kaddr = (u8 *)ss->addr + off;
+	return (long)min_t(u64, len, ss->size - off);
+}
+
+/* Host interface: nothing to undo, the SS region stays mapped. */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *core)
+{
+	(void)core;
+}

@@ -230,6 +230,37 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return (long)n;
 }
 
+/* mappings handed out since the last unmap (the core must unmap once) */
+static unsigned int maps_live;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	u64 n;
+
+	(void)ctx;
+	FZ_CHECK(len, "map of 0 bytes");
+	if (checking)
+		FZ_CHECK(write ? fz_allowed(wr_ok, nr_wr, addr, len) :
+				 fz_allowed(rd_ok, nr_rd, addr, len),
+			 "map for %s outside the request: %#llx+%llu",
+			 write ? "write" : "read", (unsigned long long)addr,
+			 (unsigned long long)len);
+	n = fz_prefix(addr, len, write);
+	if (!n)
+		return 0;	/* the copy path decides (BAD_ADDR) */
+	*kaddr = fz_window(addr, n, write);
+	maps_live++;
+	return (long)n;
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	FZ_CHECK(maps_live, "unmap without a map");
+	maps_live = 0;
+}
+
 /* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
 /* stream mode: close this context at the next chunk boundary (0: none) */
 static u32 close_at_yield;
@@ -507,6 +538,43 @@ void wd_soft_host_zend(struct wd_soft_host_alg *a)
 	FZ_CHECK(a && a->zlive, "zend without zinit");
 	fz_zb_end(a);
 	a->zlive = false;
+}
+
+/*
+ * The one-shot path: zlib's raw deflate in one call (as compress2() with
+ * windowBits -15), so that the core's framing around it is fuzzed; the
+ * kernel's zlib variant has none, as the kernel host.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE && !a->zlive,
+		 "zoneshot on a state of kind %d", a ? (int)a->kind : -1);
+	FZ_CHECK(level >= 1 && level <= 9, "zoneshot level %d", level);
+	FZ_CHECK(maps_live, "zoneshot without the buffers in place");
+#ifdef FZ_KZLIB
+	(void)src;
+	(void)slen;
+	(void)dst;
+	(void)dlen;
+	return 0;
+#else
+	z_stream zs = { 0 };
+	int ret;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret == Z_STREAM_END)
+		return (long)zs.total_out;
+	return ret == Z_OK || ret == Z_BUF_ERROR ? 0 : -EIO;
+#endif
 }
 #endif /* !FZ_LOCAL */
 
@@ -1076,6 +1144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = wd_soft_core_serve(&ctx, 1, SZ_1M);
 		checking = false;
 		rewrite_slot = NULL;
+		FZ_CHECK(!maps_live, "a request ended with its mappings live");
 		if (!n) {
 			FZ_CHECK(READ_ONCE(q.stopping), "serve took nothing");
 			break;
