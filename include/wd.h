@@ -35,8 +35,9 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	3	/* 1: wd_*_many, wd_local_engines(); 2: streams;
-				 * 3: wd_digest_state_send(), wd_strerror() */
+#define WD_VERSION_MINOR	4	/* 1: wd_*_many, wd_local_engines(); 2: streams;
+				 * 3: wd_digest_state_send(), wd_strerror();
+				 * 4: the inline fast path, <wd_ring.h> */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */

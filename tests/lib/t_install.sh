@@ -21,7 +21,7 @@ else
 	exit 1
 fi
 missing=
-for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h lib/pkgconfig/libwd.pc share/man/man3/libwd.3; do
+for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h include/wd_ring.h include/wd/wd_soft.h lib/pkgconfig/libwd.pc share/man/man3/libwd.3; do
 	[ -e "$root$prefix/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then pass installed_files; else fail installed_files "missing:$missing"; fi
@@ -37,7 +37,8 @@ if [[ $syms == *"wd_request_queue@@WD_1.0"* && $syms == *"wd_send_many@@WD_1.1"*
       $syms == *"wd_stream_open@@WD_1.2"* && $syms == *"wd_stream_send@@WD_1.2"* &&
       $syms == *"wd_stream_reset@@WD_1.2"* && $syms == *"wd_stream_close@@WD_1.2"* &&
       $syms == *"wd_sha256_state_init@@WD_1.3"* && $syms == *"wd_digest_state_send@@WD_1.3"* &&
-      $syms == *"wd_strerror@@WD_1.3"* ]] &&
+      $syms == *"wd_strerror@@WD_1.3"* && $syms == *"__wd_ring_recv@@WD_1.4"* &&
+      $syms == *"__wd_ring_kick@@WD_1.4"* ]] &&
    ! [[ $syms =~ (wdl_|wds_|wd_soft_) ]]; then
 	pass exported_symbols
 else
