@@ -331,7 +331,7 @@ static inline int __wd_ring_send_check(struct wd_queue *q, const void *req,
  * NOIOMMU: a buffer outside the queue's reserved memory), -EPERM
  * (inherited queue), -EIO (queue broken), -ENODEV (device gone).
  */
-static inline int wd_ring_send_copy(struct wd_queue *q,
+static inline int (wd_ring_send_copy)(struct wd_queue *q,
 				    struct wd_copy_req *req)
 {
 	struct wd_soft_sqe sqe;
@@ -357,7 +357,7 @@ static inline int wd_ring_send_copy(struct wd_queue *q,
  * Context: the queue's wd_ring_*() thread. Since libwd 1.4.
  * Return: as wd_ring_send_copy(); -EINVAL also for a seed with "sha256".
  */
-static inline int wd_ring_send_digest(struct wd_queue *q,
+static inline int (wd_ring_send_digest)(struct wd_queue *q,
 				      struct wd_digest_req *req)
 {
 	struct wd_soft_sqe sqe;
@@ -383,7 +383,7 @@ static inline int wd_ring_send_digest(struct wd_queue *q,
  * Context: the queue's wd_ring_*() thread. Since libwd 1.4.
  * Return: as wd_ring_send_copy(); -EINVAL also for an unknown op or level.
  */
-static inline int wd_ring_send_comp(struct wd_queue *q,
+static inline int (wd_ring_send_comp)(struct wd_queue *q,
 				    struct wd_comp_req *req)
 {
 	struct wd_soft_sqe sqe;
@@ -398,6 +398,20 @@ static inline int wd_ring_send_comp(struct wd_queue *q,
 		__wd_ring_push(r, req, &sqe, __WD_RING_SLOT_PLAIN);
 	return ret;
 }
+
+/*
+ * In C, a typed send takes exactly its structure: anything else, also a
+ * void pointer, is a compile error whatever the warning flags (C++: the
+ * functions' own types, which do not convert implicitly either).
+ */
+#ifndef __cplusplus
+#define wd_ring_send_copy(q, req) \
+	_Generic((req), struct wd_copy_req *: (wd_ring_send_copy))(q, req)
+#define wd_ring_send_digest(q, req) \
+	_Generic((req), struct wd_digest_req *: (wd_ring_send_digest))(q, req)
+#define wd_ring_send_comp(q, req) \
+	_Generic((req), struct wd_comp_req *: (wd_ring_send_comp))(q, req)
+#endif
 
 /* Make what was sent visible to a sleeping engine (the ring is usable). */
 static inline void __wd_ring_flush(struct wd_queue *q, struct wd_ring *r)
