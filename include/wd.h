@@ -22,6 +22,10 @@
  *
  * Fork: in a child of fork(), every call on an inherited queue fails with
  * -EPERM (wd_release_queue() frees the child's copy only).
+ *
+ * The fast path (libwd 1.4): <wd_ring.h> has the same sends and receives
+ * inline, with no call, lock or atomic read-modify-write, for a queue
+ * whose wd_ring_*() calls are made by one thread at a time.
  */
 #ifndef WD_H
 #define WD_H
