@@ -67,6 +67,15 @@ if grep -q 'local:' "$tmp/run.log"; then
 else
 	fail example_reports_local "the example did not say it ran on the in-process device"
 fi
+# the fast path's example: <wd_ring.h> and <wd/wd_soft.h> from the
+# installed copy, the file copied through the queue unchanged
+if LD_LIBRARY_PATH=$root$prefix/lib WD_DEV_PATH=local "$tmp/ex/wd-ring-example" \
+	"$tmp/in" "$tmp/in.copy" >"$tmp/ring.log" 2>&1 &&
+   cmp -s "$tmp/in" "$tmp/in.copy"; then
+	pass ring_example_runs
+else
+	fail ring_example_runs "$(tail -5 "$tmp/ring.log" | tr '\n' ' ')"
+fi
 # the static archive links too
 if make -s -C "$tmp/ex" clean >/dev/null && make -s -C "$tmp/ex" STATIC=1 >"$tmp/st.log" 2>&1 &&
    WD_DEV_PATH=local "$tmp/ex/wd-example" "$tmp/in" "$tmp/in2.gz" >/dev/null 2>&1 &&
