@@ -56,8 +56,9 @@ int wd_fork_init(void)
 /*
  * The queue's private state, or NULL with *err set (-EINVAL, -EPERM), also
  * when its device is gone: receiving still hands back what was in flight.
+ * Inline: the exported send and receive calls make it per request.
  */
-static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
+static inline struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
 {
 	struct wd_q *p;
 
@@ -73,9 +74,8 @@ static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
 	return p;
 }
 
-/* The queue's private state, or NULL with *err set (-EINVAL, -EPERM,
- * -ENODEV). */
-struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+/* wd_q_get(), inline for this file's per-request calls */
+static inline struct wd_q *wd_q_get_live(struct wd_queue *q, int *err)
 {
 	struct wd_q *p = wd_q_get_any(q, err);
 
@@ -84,6 +84,13 @@ struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 		return NULL;
 	}
 	return p;
+}
+
+/* The queue's private state, or NULL with *err set (-EINVAL, -EPERM,
+ * -ENODEV). */
+struct wd_q *wd_q_get(struct wd_queue *q, int *err)
+{
+	return wd_q_get_live(q, err);
 }
 
 WD_EXPORT int wd_request_queue(struct wd_queue *q)
@@ -182,7 +189,7 @@ WD_EXPORT int wd_send(struct wd_queue *q, void *req)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return ret;
 	if (!req)
@@ -198,7 +205,7 @@ WD_EXPORT int wd_send_many(struct wd_queue *q, void *const *reqs, int n)
 	struct wd_q *p;
 	int i, ret = 0;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return ret;
 	if (n < 0 || (!reqs && n))
@@ -220,7 +227,7 @@ WD_EXPORT void wd_flush(struct wd_queue *q)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->send_lock);
