@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <wd_ring.h>
+
 #include "bench.h"
 #include "wd_ctl.h"
 
@@ -38,7 +40,7 @@
  * wd_ring_recv(), wd_ring_recv_many(), the caller serialising them, as
  * this loop does: one thread per queue).
  */
-#define BENCH_RING_API	0
+#define BENCH_RING_API	1
 
 union req {
 	struct wd_copy_req c;
@@ -112,8 +114,9 @@ static void rset_close(struct rset *rs)
 static int ring_send(struct rset *rs, int n)
 {
 	for (int i = 0; i < n; i++) {
-		int ret = rs->digest ? wd_ring_send_digest(&rs->q, rs->vec[i]) :
-				       wd_ring_send_copy(&rs->q, rs->vec[i]);
+		int ret = rs->digest ?
+			  wd_ring_send_digest(&rs->q, (struct wd_digest_req *)rs->vec[i]) :
+			  wd_ring_send_copy(&rs->q, (struct wd_copy_req *)rs->vec[i]);
 
 		if (ret)
 			return i ? i : ret;
