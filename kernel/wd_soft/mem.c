@@ -229,3 +229,15 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 		return wd_soft_sva_access(ctx, buf, addr, len, write);
 	return wd_soft_ss_access(ctx, buf, addr, len, write);
 }
+
+/* Host interface: nothing in place yet; every piece is copied. */
+long wd_soft_host_map(struct wd_soft_core_ctx *core, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	return 0;
+}
+
+/* Host interface: nothing to give back. */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *core)
+{
+}

@@ -220,6 +220,8 @@ void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
 		st->parks += READ_ONCE(e->parks);
 		st->kicks += READ_ONCE(e->kicks);
 		st->sleeps += READ_ONCE(e->sleeps);
+		st->mapped += READ_ONCE(dev->engines[i].core.mapped);
+		st->copied += READ_ONCE(dev->engines[i].core.copied);
 	}
 }
 
