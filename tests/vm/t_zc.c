@@ -17,13 +17,16 @@
  *  - a destination piece on a read-only page (present): BAD_ADDR and the
  *    page never written, also after an SS piece that maps;
  *  - a source piece out of reach in the middle of a list: BAD_ADDR for
- *    each operation, and the queue carries on.
+ *    each operation, and the queue carries on;
+ *  - a destination shared copy-on-write with a child: only the parent's
+ *    copy is written (the kernel never pins a shared page for writing).
  */
 #include "rules.h"
 #include "ref.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static long long mapped(struct ctx *c)
 {
@@ -293,4 +296,45 @@ TEST(source_unmapped_mid_list_sva)
 TEST(source_unmapped_mid_list_pasid)
 {
 	unmapped_mid_list(PASID);
+}
+
+/*
+ * A destination shared copy-on-write with a child (after fork, before
+ * either writes): the device writes the parent's copy only, as the
+ * parent's own store would; the child's stays as it was.
+ */
+TEST(cow_destination_after_fork)
+{
+	size_t len = 2 * t_page;
+	uint8_t *d = plain(len), *s, go = 1;
+	int p[2];
+	pid_t pid;
+	struct ctx c;
+
+	memset(d, 0x11, len);
+	rules_init(&c, SVA, "");
+	s = buf(&c, len);
+	t_fill_random(s, len, 77);
+	T_OK(pipe(p));
+	pid = t_fork();
+	if (!pid) {
+		uint8_t b;
+		size_t i;
+
+		close(p[1]);
+		if (read(p[0], &b, 1) != 1)
+			_exit(2);
+		for (i = 0; i < len; i++)
+			if (d[i] != 0x11)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[0]);
+	ST(op(&c, WD_SOFT_OP_COPY, 0, s, len, d, len), WD_SOFT_S_OK);
+	T_ASSERT(!memcmp(d, s, len));
+	T_EQ(write(p[1], &go, 1), 1);
+	close(p[1]);
+	t_wait_ok(pid, T_HANG_MS);
+	ctx_fini(&c, "copy-on-write destination");
+	munmap(d, len);
 }
