@@ -445,8 +445,8 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 
 		status = wd_soft_core_ops[op](ctx, sqe, &out_len);
 	}
+	/* whatever the outcome, before the CQE (held: before it runs again) */
 	if (ctx->mapped) {
-		/* before the CQE: the process may reuse the memory then */
 		ctx->mapped = false;
 		wd_soft_host_unmap(ctx);
 	}

@@ -114,8 +114,8 @@ struct wd_soft_host_alg;
  *	closed context's number never names a newer one
  *
  * The core dereferences the four ring pointers directly (the host maps the
- * regions for itself); request data only through wd_soft_host_copy() and
- * wd_soft_host_map().
+ * regions for itself); request data only through wd_soft_host_map() (in
+ * place, where the host can) and wd_soft_host_copy().
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -146,14 +146,20 @@ struct wd_soft_core_queue {
  *	source and destination scatter-gather lists
  * @alg: the backends' state for requests without a context
  *	(wd_soft_host_alg_alloc(WD_SOFT_ALG_ENGINE))
+ * @mapped: request bytes the engine reached in place (wd_soft_host_map())
+ * @copied: request bytes it copied (wd_soft_host_copy(): data, SGL arrays,
+ *	F_STATE states)
  *
- * One per engine, allocated by the host.
+ * One per engine, allocated by the host. The counters are the engine's
+ * (plain stores); a host may sum them at any time with READ_ONCE().
  */
 struct wd_soft_core_engine {
 	u8 *in;
 	u8 *out;
 	struct wd_soft_sge *sgl;
 	struct wd_soft_host_alg *alg;
+	u64 mapped;
+	u64 copied;
 };
 
 /**
@@ -168,8 +174,8 @@ struct wd_soft_core_engine {
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
- * @mapped: the current request got a mapping from wd_soft_host_map():
- *	wd_soft_core_exec() calls wd_soft_host_unmap() once when it ends
+ * @mapped: wd_soft_host_map() reached something in place during the
+ *	current request: wd_soft_host_unmap() is due when it ends
  *
  * Embedded in the host's own context, which the wd_soft_host_*() functions
  * find with container_of().
@@ -515,6 +521,22 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
 			      u64 addr, u32 len, bool write);
 
+/**
+ * wd_soft_core_region_map() - wd_soft_host_map() inside one region
+ * @kaddr: where the host reaches the region's first byte
+ * @base: the device address of that byte
+ * @size: the region's size in bytes
+ * @addr: the device address of the range
+ * @len: its bytes
+ * @p: set to where the host reaches @addr
+ *
+ * The same range check as wd_soft_core_region_copy()'s.
+ *
+ * Return: @len, or 0 when any of the range is outside the region.
+ */
+long wd_soft_core_region_map(void *kaddr, u64 base, u64 size, u64 addr,
+			     u64 len, void **p);
+
 /* ---------------------------------------------------------------------- */
 /* What the host provides                                                  */
 /* ---------------------------------------------------------------------- */
@@ -555,29 +577,35 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 /**
  * wd_soft_host_map() - reach request data in place, without a copy
  * @ctx: the batch's context
- * @addr: device address (the core has checked that @addr + @len does not
- *	wrap around)
+ * @addr: the device address; the core has checked that @addr + @len does
+ *	not wrap around
  * @len: bytes wanted (>= 1)
  * @write: the engine writes there (the host must only map what the owner
  *	may write)
  * @kaddr: set to where the engine reaches @addr
  *
- * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid until
- * wd_soft_host_unmap(); 0: not in place here (the core copies this piece
- * with wd_soft_host_copy(), which then decides); negative: as
- * wd_soft_host_copy() (-EFAULT, -ECANCELED, -EIO; never -EAGAIN: return 0
- * instead).
+ * As a device's DMA would: the engine reads or writes the memory itself
+ * while the request runs (the process may change it meanwhile: the result
+ * is then undefined, never unsafe). Must not wait for a page. The core
+ * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields and
+ * falls back on wd_soft_host_copy() for a piece the host does not map.
+ *
+ * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid
+ * until wd_soft_host_unmap(); 0: not in place here (the core copies this
+ * piece with wd_soft_host_copy(), which then decides: a page request,
+ * BAD_ADDR, ...); negative: as wd_soft_host_copy() (-EFAULT, -ECANCELED,
+ * -EIO; never -EAGAIN: return 0 instead).
  */
 long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
 		      bool write, void **kaddr);
 
 /**
- * wd_soft_host_unmap() - the core is done with every mapping it got in this
- * request
+ * wd_soft_host_unmap() - the core is done with every mapping of a request
  * @ctx: the batch's context
  *
- * Called once after each request that mapped anything, whatever its
- * outcome, before the CQE is posted.
+ * Called once after each request that mapped anything (@ctx->mapped),
+ * whatever its outcome (held requests included), before its CQE is
+ * posted. Must tolerate a call when nothing is mapped.
  */
 void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx);
 

@@ -532,6 +532,13 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 				(unsigned long long)st.sleeps,
 				(unsigned long long)st.oneshots);
 	}
+	if (!strcmp(name, "bytes_mapped") || !strcmp(name, "bytes_copied")) {
+		struct wdl_stats st;
+
+		wdl_dev_stats(d, &st);
+		return snprintf(b, len, "%llu", (unsigned long long)
+				(name[6] == 'm' ? st.mapped : st.copied));
+	}
 	if (!strcmp(name, "backends"))
 		return snprintf(b, len, "%s", wdl_backends());
 	return -ENOENT;

@@ -222,6 +222,8 @@ void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
 		st->sleeps += READ_ONCE(e->sleeps);
 		if (dev->engines[i].core.alg)
 			st->oneshots += READ_ONCE(dev->engines[i].core.alg->oneshots);
+		st->mapped += READ_ONCE(dev->engines[i].core.mapped);
+		st->copied += READ_ONCE(dev->engines[i].core.copied);
 	}
 }
 
