@@ -1160,6 +1160,7 @@ int main(void)
 	eng.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.sgl));
 	eng.alg = wd_soft_host_alg_alloc(&dev, WD_SOFT_ALG_ENGINE, &n);
 	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
+	dev.oneshot = true;
 	wd_soft_core_queue_init(&q, &dev, mmio, dus);
 
 	wd_soft_core_algs(dev.ops, algs, sizeof(algs));

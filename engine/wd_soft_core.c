@@ -33,6 +33,7 @@ void wd_soft_core_dev_init(struct wd_soft_core_dev *dev, u32 ops)
 {
 	dev->ops = ops & WD_SOFT_CORE_OPS_ALL;
 	WRITE_ONCE(dev->fail_next, 0);
+	dev->oneshot = false;
 	dev->max_ctx_bytes = WD_SOFT_CORE_DEF_CTX_BYTES;
 	dev->ctx_bytes = 0;
 	wd_soft_core_lock_init(&dev->lock);

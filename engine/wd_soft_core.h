@@ -65,6 +65,10 @@
  * @fail_next: fault injection: this many of the next requests taken from
  *	any queue of the device complete with WD_SOFT_S_DEV_ERR. Accessed
  *	atomically; see wd_soft_core_set_fail_next().
+ * @oneshot: the host has a one-shot deflate (wd_soft_host_zoneshot()):
+ *	only then does the core map a compression's buffers whole for it.
+ *	False after wd_soft_core_dev_init(); the host sets it before the
+ *	first queue starts.
  * @max_ctx_bytes: most bytes all stream contexts of the device may hold
  *	(WD_SOFT_CORE_DEF_CTX_BYTES unless the host sets it after init)
  * @ctx_bytes: what they hold now, under @lock
@@ -73,6 +77,7 @@
 struct wd_soft_core_dev {
 	u32 ops;
 	int fail_next;
+	bool oneshot;
 	u64 max_ctx_bytes;
 	u64 ctx_bytes;
 	wd_soft_core_lock_t lock;

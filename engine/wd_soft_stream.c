@@ -1184,7 +1184,8 @@ static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
 	void *p;
 	long n;
 
-	if (src->nents != 1 || dst->nents != 1 || !slen)
+	if (!ctx->q->dev->oneshot || src->nents != 1 || dst->nents != 1 ||
+	    !slen)
 		return false;
 	hl = wd_soft_core_frame_head(frame, op, level, false, 0);
 	tl = wd_soft_core_frame_tail(frame, op, 0, 0);

@@ -72,6 +72,7 @@ int wdl_algs_init(struct wdl_dev *dev)
 		ops &= ~(uint32_t)WD_SOFT_CORE_OPS_SHA256;
 	dev->sha256 = md;
 	wd_soft_core_dev_init(&dev->core, ops);
+	dev->core.oneshot = true;	/* libdeflate */
 	wd_soft_core_algs(dev->core.ops, dev->algs, sizeof(dev->algs));
 	return 0;
 }

@@ -1119,6 +1119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(dus, 0, sizeof(dus));
 	memset(mmio_page, 0, sizeof(mmio_page));
 	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
+	/* fz_kcore's zoneshot declines: the map-then-fall-back path */
+	dev.oneshot = true;
 	wd_soft_core_set_fail_next(&dev, (int)fail);
 	wd_soft_core_queue_init(&q, &dev, mmio, dus);
 	FZ_CHECK(hdr->magic == WD_SOFT_MAGIC && hdr->depth == WD_SOFT_DEPTH,
