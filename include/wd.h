@@ -22,6 +22,13 @@
  *
  * Fork: in a child of fork(), every call on an inherited queue fails with
  * -EPERM (wd_release_queue() frees the child's copy only).
+ *
+ * Order: requests are received in the order they were sent, always. A
+ * device with several engines may execute the requests in flight on one
+ * queue at the same time, in any order, except those of one stream
+ * (wd_stream_*) and digest-state requests (wd_digest_state_send()), which
+ * run one after another in the order sent. A request that needs another's
+ * result (reads its destination, say) is sent after that one was received.
  */
 #ifndef WD_H
 #define WD_H
