@@ -12,12 +12,15 @@
  * buffers the fuzzer writes. The input is a list of actions, 3 bytes each
  * (op, a, b): send a request (its destination a heap block of exactly
  * dst_len bytes, so that ASan sees any write past it), send a batch of up
- * to 8 (wd_send_many's driver op), flush, post a CQE (honest or with a
- * forged user_data, status, out_len), move cq_tail anywhere, set the
- * BROKEN status, receive one, receive up to 1..8 at once (wd_recv_many's
- * driver op), arm, disarm. The first byte picks the algorithm; with its
- * top bit the DUS header itself is the fuzzer's (wds_init() must refuse
- * what is not the wd_soft_v1 layout).
+ * to 8 (wd_send_many's driver op), flush, post a CQE with its phase
+ * (wd_soft_v3; honest, or with a forged user_data, status, out_len, or
+ * for an index never sent), store any phase in any CQE slot (a lying
+ * phase, a stale one, one for a slot ahead) or move the header's cq_tail
+ * anywhere (v3 does not read it), set the BROKEN status, receive one,
+ * receive up to 1..8 at once (wd_recv_many's driver op), arm, disarm. The
+ * first byte picks the algorithm; with its top bit the DUS header itself
+ * is the fuzzer's (wds_init() must refuse what is not the wd_soft_v3
+ * layout).
  *
  * On a "sha256" queue, a send with b's bit 6 set is a SHA-256 step with
  * the caller's state (the driver's state_send: wd_digest_state_send()),
@@ -31,8 +34,10 @@
  * state step: in_len its source, out_len 0 or the digest's 32 bytes, END
  * exactly on a finish; failed: nothing consumed, no flags); a
  * batch send queues a prefix of its batch, and the rest fails when sent
- * again; a flush publishes exactly the requests accepted; ASan and UBSan
- * for the rest.
+ * again; every request accepted is published (its SQE carries its phase,
+ * stored last) and nothing beyond; ASan and UBSan for the rest. A CQE
+ * whose phase says posted but that cannot be (an index never sent, a
+ * user_data not its index) breaks the queue: -EIO, never a wrong request.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -237,6 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wd_q q = { 0 };
 	const struct wd_driver *drv = &wd_drv_wd_soft;
 	struct wd_soft_cqe *cq;
+	struct wd_soft_sqe *sq;
 	bool broken = false, fuzz_hdr;
 	uint32_t posted = 0;
 	size_t at;
@@ -274,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	cq = (struct wd_soft_cqe *)(dus + hdr->cq_off);
+	sq = (struct wd_soft_sqe *)(dus + hdr->sq_off);
 	f_head = f_tail = 0;
 	tp_stops = 0;
 	memset(slots, 0, sizeof(slots));
@@ -367,11 +374,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 1:
+		case 1: {
+			uint32_t d = hdr->depth, from = f_tail > d ? f_tail - d : 0;
+
 			drv->flush(&q);
-			CHECK(mmio->sq_tail == f_tail,
-			      "published %u, accepted %u", mmio->sq_tail, f_tail);
+			/* every request accepted (the last ring's worth) is
+			 * published with its phase, the next slot is not (a
+			 * fuzzed header may overlap the rings: not then) */
+			for (uint32_t i = from; i != f_tail && !fuzz_hdr; i++)
+				CHECK(sq[i & (d - 1)].phase == WD_SOFT_PHASE(i, d),
+				      "SQE %u: phase %u", i, sq[i & (d - 1)].phase);
+			CHECK(fuzz_hdr ||
+			      sq[f_tail & (d - 1)].phase != WD_SOFT_PHASE(f_tail, d),
+			      "SQE %u published, %u accepted", f_tail, f_tail);
 			break;
+		}
 		case 2:		/* the device posts a CQE: honest index or forged */
 		case 3: {
 			struct wd_soft_cqe *c = &cq[posted & (hdr->depth - 1)];
@@ -382,13 +399,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* stream results: never on a state step's completion */
 			c->in_len = op % 11 == 3 && (a & 0x80) ? b : 0;
 			c->cflags = op % 11 == 3 && (a & 0x40) ? 1 : 0;
+			/* the phase last (release); posted may run ahead of
+			 * what was sent: a CQE for a request never sent */
+			__atomic_store_n(&c->phase, WD_SOFT_PHASE(posted, hdr->depth),
+					 __ATOMIC_RELEASE);
 			posted++;
 			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
 			break;
 		}
-		case 4:		/* cq_tail anywhere */
-			posted += (uint32_t)(int8_t)a * (b ? b : 1);
-			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+		case 4:		/* a phase anywhere, or the header's cq_tail */
+			if (a & 1) {
+				/* slot posted + b - 128: behind (stale), at
+				 * posted (a lie), ahead; any value */
+				uint32_t i = posted + b - 128;
+				uint32_t ph = a & 2 ? WD_SOFT_PHASE(i, hdr->depth) :
+					      a & 4 ? WD_SOFT_PHASE(i, hdr->depth) ^ 1 :
+					      (uint32_t)a << 24 | b;
+
+				__atomic_store_n(&cq[i & (hdr->depth - 1)].phase, ph,
+						 __ATOMIC_RELEASE);
+			} else {
+				/* ignored in v3: the library follows phases */
+				posted += (uint32_t)(int8_t)a * (b ? b : 1);
+				__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+			}
 			break;
 		case 5:
 			mmio->status = a & 3;

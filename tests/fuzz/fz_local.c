@@ -96,23 +96,29 @@ static struct wd_soft_cqe fzl_run(const struct wd_soft_sqe *e)
 	struct wd_soft_cqe c;
 	int i;
 
-	lsq[ltail & (WD_SOFT_DEPTH - 1)] = *e;
+	struct wd_soft_cqe *slot = &lcq[ltail & (WD_SOFT_DEPTH - 1)];
+	u32 phase = WD_SOFT_PHASE(ltail, WD_SOFT_DEPTH);
+
+	/* wd_soft_v3: every field, then the phase (release) */
+	memcpy(&lsq[ltail & (WD_SOFT_DEPTH - 1)], e, offsetof(struct wd_soft_sqe, phase));
+	__atomic_store_n(&lsq[ltail & (WD_SOFT_DEPTH - 1)].phase, phase, __ATOMIC_RELEASE);
 	ltail++;
-	__atomic_store_n(&lmmio->sq_tail, ltail, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&lmmio->status, __ATOMIC_ACQUIRE) & WD_SOFT_ST_NEED_WAKEUP)
 		wd_ctl_q_kick(lq);
-	/* sleep until the completion: cq_notify armed (P1-P3 of the datasheet) */
-	for (i = 0; __atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) != ltail; i++) {
+	/* sleep until the CQE's phase: cq_notify armed (P1-P3 of the datasheet) */
+	for (i = 0; __atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE) != phase; i++) {
 		FZ_CHECK(i < 600, "no completion after 60 s");
 		__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED,
 				 __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) == ltail)
+		if (__atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE) == phase)
 			break;
 		wd_ctl_q_wait(lq, 100);
 	}
 	__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE, __ATOMIC_RELAXED);
+	FZ_CHECK(__atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) == ltail,
+		 "CQE %u posted, header cq_tail %u", ltail - 1, lhdr->cq_tail);
 	c = lcq[(ltail - 1) & (WD_SOFT_DEPTH - 1)];
 	__atomic_store_n(&lmmio->cq_head, ltail, __ATOMIC_RELEASE);
 	return c;

@@ -277,9 +277,9 @@ static void t_inval(enum mode m)
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0;
 	/* rsvd, and a state without F_STATE (formerly rsvd[1]) */
-	sqe.rsvd[0] = 1;
+	sqe.rsvd = 1;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
-	sqe.rsvd[0] = 0;
+	sqe.rsvd = 0;
 	sqe.state = 1ull << 20;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.state = 0;
@@ -288,7 +288,7 @@ static void t_inval(enum mode m)
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.sflags = 0;
 	sqe.op = 0x7777;
-	sqe.rsvd[0] = 5;
+	sqe.rsvd = 5;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	/* params where they must be 0 */
 	for (unsigned int i = 0; i < sizeof(zero_params) / 2; i++) {

@@ -254,7 +254,7 @@ static void hostile(enum mode m)
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
 	sq[nsq - 1].params = 6;				/* params on a context */
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
-	sq[nsq - 1].rsvd[0] = 1;
+	sq[nsq - 1].rsvd = 1;
 	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));
 	sq[nsq - 1].state = 1;				/* a state without F_STATE */
 	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));
