@@ -16,6 +16,9 @@
  *    ring order: the oldest is missing). Released, all N CQEs come in
  *    ring order with the right data (COPY against its source, SHA-256
  *    against tests/lib/ref.c).
+ *  - share_mixed_in_order: plain requests and an F_STATE chain interleaved:
+ *    CQEs in ring order, right data, the chain's digest (owner only, in
+ *    order) the reference's.
  *  - share_{put_q,close,remove}_two_engines_in_one_queue: both engines
  *    stalled in requests of the same queue (the second one a helper);
  *    PUT_Q, close() and the instance's removal each return (the stalls
@@ -202,6 +205,91 @@ T_TEST_TMO(share_one_queue, 120)
 	/* the stalled one was the helper's (1) or the helper did N - 1 */
 	T_ASSERT_MSG(hd[0] + hd[1] == 1 || hd[0] + hd[1] == N - 1,
 		     "helped %llu + %llu", hd[0], hd[1]);
+	t_q_close(&j.q);
+	t_inst_delete(&j.in);
+}
+
+/*
+ * Plain requests and an F_STATE SHA-256 chain interleaved on one shared
+ * queue (every third request a step of the chain over its slice, the last
+ * one FINISH), the first request stalled until the other engine executed
+ * one (so both are at work): whatever runs where, every CQE comes in ring
+ * order with the right data, and the chain, which only the owner runs, one
+ * step after the other, gives the digest of its slices in order
+ * (tests/lib/ref.c).
+ */
+T_TEST_TMO(share_mixed_in_order, 120)
+{
+	unsigned long long d[2], hd[2];
+	struct wd_soft_sha256_state *st;
+	struct ref_sha256 r;
+	struct wd_soft_cqe c;
+	uint8_t md[32];
+	struct job j;
+
+	j.in = t_inst_create("mode=pasid engines=2");
+	t_q_setup(&j.q, j.in.ua);
+	t_q_map_ss(&j.q, 4u << 20);
+	j.src = t_q_ss_alloc(&j.q, N * LEN);
+	j.dst = t_q_ss_alloc(&j.q, N * LEN);
+	st = t_q_ss_alloc(&j.q, sizeof(*st) + WD_SOFT_STATE_ALIGN);
+	T_ASSERT(j.src && j.dst && st);
+	st = (void *)(((uintptr_t)st + WD_SOFT_STATE_ALIGN - 1) &
+		      ~(uintptr_t)(WD_SOFT_STATE_ALIGN - 1));
+	t_fill_random(j.src, N * LEN, 16);
+	memset(j.dst, 0, N * LEN);
+	ref_sha256_init(&r);
+	memset(st, 0, sizeof(*st));
+	memcpy(st->h, r.h, sizeof(st->h));
+	engine_stats(j.in.id, j.r0, j.h0);
+
+	t_hold(j.in.id, true);
+	for (unsigned int i = 0; i < N; i++) {
+		struct wd_soft_sqe s = req(&j, i);
+
+		if (i % 3 == 2) {
+			s.op = WD_SOFT_OP_SHA256;
+			s.flags = WD_SOFT_SQE_F_STATE;
+			s.state = t_q_addr(&j.q, st);
+			s.sflags = i + 3 < N ? WD_SOFT_SF_NO_FLUSH :
+					       WD_SOFT_SF_FINISH;
+			if (i + 3 < N) {
+				s.dst = 0;
+				s.dst_len = 0;
+			} else {
+				s.dst_len = 32;
+			}
+			ref_sha256_update(&r, j.src + i * LEN, LEN);
+		}
+		t_q_push(&j.q, &s);
+	}
+	t_q_publish(&j.q);
+	/* the first request stalls its engine until the other did one */
+	dbg_write(j.in.id, "stall", "1");
+	t_hold(j.in.id, false);
+	T_WAIT_UNTIL(t_debugfs_ll(j.in.id, "stall") == 1 &&
+		     (executed(&j, d, hd), d[0] + d[1] >= 1),
+		     "no request executed beside the stalled one");
+	dbg_write(j.in.id, "stall", "0");
+
+	for (unsigned int i = 0; i < N; i++) {
+		t_q_wait(&j.q, &c);
+		if (i % 3 != 2) {
+			check_cqe(&j, i, &c);
+			continue;
+		}
+		T_EQ(c.user_data, 5000 + i);
+		T_ASSERT_MSG(c.status == WD_SOFT_S_OK, "step %u: status %u", i,
+			     c.status);
+	}
+	T_ASSERT(N % 3 == 0);
+	ref_sha256_final(&r, md);
+	T_ASSERT_MSG(!memcmp(md, j.dst + (N - 1) * LEN, 32),
+		     "the chain's digest differs from the reference");
+	T_WAIT_UNTIL((executed(&j, d, hd), d[0] + d[1] == N),
+		     "the engines counted %llu + %llu requests", d[0], d[1]);
+	t_note("engines did %llu and %llu requests, %llu for a sibling",
+	       d[0], d[1], hd[0] + hd[1]);
 	t_q_close(&j.q);
 	t_inst_delete(&j.in);
 }
