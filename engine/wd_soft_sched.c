@@ -182,6 +182,7 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 	struct wd_soft_sched_queue *q;
 	bool progress = false;
 	bool stopping, share;
+	u64 t0;
 	u32 done;
 
 	wd_soft_sched_count(&e->st.rounds, 1);
@@ -207,7 +208,7 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 		}
 		e->cur = q;
 		/* more than one request waits: siblings may help with it */
-		share = q->core->shared &&
+		share = q->core->shared && q->share_ok &&
 			wd_soft_core_queue_helpable(q->core,
 						    WD_SOFT_SCHED_SHARE_MIN);
 		WRITE_ONCE(e->cur_share, share);
@@ -215,7 +216,12 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 
 		if (share)
 			wd_soft_sched_call_help(e);
+		/* the clock only on a device with siblings */
+		t0 = q->core->shared ? wd_soft_host_now_ns() : 0;
 		done = wd_soft_host_sched_serve(e, q, false);
+		if (t0)
+			q->share_ok = wd_soft_host_now_ns() - t0 >=
+				      WD_SOFT_SCHED_SHARE_NS;
 		wd_soft_sched_count(&e->st.batches, 1);
 		wd_soft_sched_count(&e->st.requests, done);
 		progress = true;
@@ -305,6 +311,7 @@ void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q
 	q->faulting = false;
 	q->fault_failed = false;
 	q->helpers = 0;
+	q->share_ok = true;
 	/* no engine serves it yet: the core may take it as it stands */
 	core->shared = shared && e->nr_sib > 1;
 	wd_soft_host_sched_lock(e);

@@ -17,8 +17,10 @@
  * order (wd_soft_core_serve()). An owner that finds a plain SQE published
  * WD_SOFT_SCHED_SHARE_MIN - 1 places after the one it takes next when it
  * starts a batch marks it (@cur_share) and wakes its sleeping siblings to
- * help; a helper looks at a sibling's queue only while it is so marked,
- * and goes back to sleep once it found nothing to help with for @spin_ns.
+ * help, unless the queue's last batch took less than WD_SOFT_SCHED_SHARE_NS
+ * (tiny requests: sharing them costs more than it gives); a helper looks
+ * at a sibling's queue only while it is so marked, and goes back to sleep
+ * once it found nothing to help with for @spin_ns.
  *
  * Locking: struct wd_soft_sched and the queues' list entries and flags are
  * under the host's engine lock (wd_soft_host_sched_lock()), innermost and
@@ -43,6 +45,8 @@
  * @fault_failed: the page's answer was an error (the host's page-request
  *	logic reads it)
  * @helpers: sibling engines serving it now (wd_soft_core_help())
+ * @share_ok: its owner's last batch lasted WD_SOFT_SCHED_SHARE_NS or more
+ *	(true until one did not): worth helpers (the owner's)
  *
  * Embedded in the host's queue; all fields under the engine lock.
  */
@@ -54,6 +58,7 @@ struct wd_soft_sched_queue {
 	bool faulting;
 	bool fault_failed;
 	unsigned int helpers;
+	bool share_ok;
 };
 
 /**
@@ -129,6 +134,8 @@ struct wd_soft_sched {
  * the last plain
  */
 #define WD_SOFT_SCHED_SHARE_MIN	2
+/* a batch shorter than this (ns) makes its queue's next batch unshared */
+#define WD_SOFT_SCHED_SHARE_NS	20000
 
 /* What a host sleeps on: the thread for work, the others for the thread. */
 enum wd_soft_sched_wq {
