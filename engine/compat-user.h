@@ -88,6 +88,11 @@ typedef int64_t s64;
 #define wd_soft_core_lock_init(l)	pthread_mutex_init((l), NULL)
 #define wd_soft_core_lock(l)		pthread_mutex_lock(l)
 #define wd_soft_core_unlock(l)		pthread_mutex_unlock(l)
+/* sparse's lock-context annotations: nothing in user space */
+#define __acquires(x)
+#define __releases(x)
+#define __acquire(x)			((void)0)
+#define __release(x)			((void)0)
 
 #define wd_soft_core_zalloc(n)	calloc(1, (n))
 #define wd_soft_core_free(p)	free(p)

@@ -1143,6 +1143,52 @@ static void test_oneshot(const u8 *data, u32 len)
 	free(d);
 }
 
+/*
+ * A shared queue's helper (wd_soft_core_help()) takes plain requests only:
+ * it leaves an SQE with a context or F_STATE at sq_head for the owner
+ * (wd_soft_core_serve()), which takes it; CQEs stay in ring order.
+ */
+static void test_help(void)
+{
+	struct wd_soft_sqe sctx = { .user_data = 0x71, .op = WD_SOFT_OP_SHA256,
+				    .ctx = 1 };
+	struct wd_soft_sqe sst = { .user_data = 0x72, .op = WD_SOFT_OP_SHA256,
+				   .flags = WD_SOFT_SQE_F_STATE };
+	struct wd_soft_core_ctx ctx;
+	u32 head, tail, n;
+
+	/* the NOP the turn test published, by the owner */
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	wd_soft_core_serve(&ctx, 16, SZ_1M);
+	q.shared = true;
+	for (int k = 0; k < 2; k++) {
+		push_sqe(k ? sst : sctx);
+		head = q.sq_head;
+		tail = q.cq_tail;
+		wd_soft_core_ctx_init(&ctx, &q, &eng);
+		n = wd_soft_core_help(&ctx, 16, SZ_1M);
+		CHECK(k ? "help_leaves_state" : "help_leaves_ctx",
+		      !n && q.sq_head == head && q.cq_tail == tail,
+		      "took %u", n);
+		wd_soft_core_ctx_init(&ctx, &q, &eng);
+		n = wd_soft_core_serve(&ctx, 16, SZ_1M);
+		CHECK(k ? "owner_takes_state" : "owner_takes_ctx",
+		      n == 1 && q.cq_tail == tail + 1 &&
+		      q.cq[tail & (WD_SOFT_DEPTH - 1)].user_data == (k ? 0x72u : 0x71u),
+		      "took %u", n);
+		__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	}
+	push_sqe((struct wd_soft_sqe){ .user_data = 0x73, .op = WD_SOFT_OP_NOP });
+	tail = q.cq_tail;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	n = wd_soft_core_help(&ctx, 16, SZ_1M);
+	CHECK("help_takes_plain", n == 1 && q.cq_tail == tail + 1 &&
+	      q.cq[tail & (WD_SOFT_DEPTH - 1)].user_data == 0x73 &&
+	      !q.cq[tail & (WD_SOFT_DEPTH - 1)].status, "took %u", n);
+	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	q.shared = false;
+}
+
 int main(void)
 {
 	static u8 mmio[WD_SOFT_MMIO_SIZE], dus[WD_SOFT_DUS_SIZE];
@@ -1224,5 +1270,6 @@ int main(void)
 	push_sqe((struct wd_soft_sqe){ .op = 0 });
 	CHECK("turn_serve_after_kick", wd_soft_core_queue_turn(&q, 0) == WD_SOFT_TURN_SERVE &&
 	      !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP), "status %#x", q.mmio->status);
+	test_help();
 	return failed ? 1 : 0;
 }

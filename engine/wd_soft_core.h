@@ -11,10 +11,14 @@
  * (wd_soft_sched.h) and defines the wd_soft_host_*() functions at the end
  * of this file. docs/soft-device.md, "One engine, two hosts", explains it.
  *
- * Threading: an engine runs one request at a time; a queue is served by at
- * most one engine at a time; reset and cancel run only while no engine
- * serves the queue. Safe at any time: wd_soft_core_queue_updated(),
- * wd_soft_core_queue_broken(), and writes of
+ * Threading: an engine runs one request at a time. A queue is served by
+ * at most one engine at a time unless it is @shared: then its owner
+ * (wd_soft_core_serve()) and helpers (wd_soft_core_help()) serve it at
+ * once, taking SQEs in ring order under the queue's @lock; CQEs are posted
+ * in ring order all the same (see wd_soft_core_serve()). Reset and cancel
+ * run only while no engine serves the queue. Safe at any time:
+ * wd_soft_core_queue_updated(), wd_soft_core_queue_broken(),
+ * wd_soft_core_queue_helpable(), and writes of
  * struct wd_soft_core_queue.stopping and struct wd_soft_core_dev.fail_next.
  */
 #ifndef _WD_SOFT_CORE_H
@@ -73,6 +77,10 @@
  *	(WD_SOFT_CORE_DEF_CTX_BYTES unless the host sets it after init)
  * @ctx_bytes: what they hold now, under @lock
  * @lock: @ctx_bytes
+ * @stall_next: test hook: this many of the next requests taken stall their
+ *	engine before they execute (see wd_soft_core_set_stall()); atomic
+ * @stall_on: stalled engines wait while this is set (WRITE_ONCE)
+ * @stalled: engines waiting in a stall now; atomic
  */
 struct wd_soft_core_dev {
 	u32 ops;
@@ -81,6 +89,9 @@ struct wd_soft_core_dev {
 	u64 max_ctx_bytes;
 	u64 ctx_bytes;
 	wd_soft_core_lock_t lock;
+	int stall_next;
+	bool stall_on;
+	int stalled;
 };
 
 struct wd_soft_core_stream;
@@ -117,10 +128,30 @@ struct wd_soft_host_alg;
  * @ctx: the open stream contexts, by slot (sqe.ctx's low byte - 1)
  * @ctx_gen: the generation given to the next context opened, so that a
  *	closed context's number never names a newer one
+ * @shared: several engines may serve the queue at once (an owner and
+ *	helpers, wd_soft_core_help()); set by the host while no engine serves
+ *	it. Then @lock is taken as its comment says; else it is never taken
+ *	and the queue costs what one engine's costs.
+ * @lock: a shared queue's taking and posting: @sq_head, @cq_tail,
+ *	@cq_head, @status (every change), @held, @has_held, @held_idx and
+ *	@done. Held for a few instructions: a ring slot's load or store,
+ *	never a request's execution, request memory or a wait.
+ * @held_idx: @held's ring index (its CQE's)
+ * @done: the reorder buffer's flags, a bit per CQ slot: the request of
+ *	that ring index was executed and its CQE written into the slot, but
+ *	an older one is still executing, so its phase is not stored yet.
+ *	Private: the process cannot forge one.
  *
  * The core dereferences the four ring pointers directly (the host maps the
  * regions for itself); request data only through wd_soft_host_map() (in
  * place, where the host can) and wd_soft_host_copy().
+ *
+ * Ring order: the request of ring index i is taken i-th and its CQE is
+ * CQ slot i (every SQE taken gets exactly one CQE, in order); an SQE is
+ * taken only while its CQ slot is free (the process's cq_head is above
+ * i - WD_SOFT_DEPTH), so a request finished before an older one writes its
+ * CQE into that slot at once, without the phase, which the engine that
+ * finishes the oldest missing one stores for it (wd_soft_core_serve()).
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -141,6 +172,10 @@ struct wd_soft_core_queue {
 	wd_soft_core_lock_t ctx_lock;
 	struct wd_soft_core_stream *ctx[WD_SOFT_MAX_CTX];
 	u32 ctx_gen;
+	bool shared;
+	wd_soft_core_lock_t lock;	/* see @lock above */
+	u32 held_idx;
+	u64 done[WD_SOFT_DEPTH / 64];
 };
 
 /**
@@ -313,6 +348,29 @@ void wd_soft_core_set_fail_next(struct wd_soft_core_dev *dev, int n);
 int wd_soft_core_get_fail_next(struct wd_soft_core_dev *dev);
 
 /**
+ * wd_soft_core_set_stall() - test hook: stall engines inside requests
+ * @dev: the device
+ * @n: > 0: the next @n requests taken (any queue, in ring order of each)
+ *	make the engine that took them wait, after taking and before
+ *	executing, until called with 0 or their queue stops (then they run
+ *	as any request of a stopping queue); 0: release them and disarm
+ *
+ * "Not done yet" as a state tests can create: the engine that took the
+ * oldest request is busy while the others go on. The wait holds no lock;
+ * the engine polls (wd_soft_host_yield()), so it is for tests only.
+ * May be called at any time, from any thread.
+ */
+void wd_soft_core_set_stall(struct wd_soft_core_dev *dev, int n);
+
+/**
+ * wd_soft_core_get_stall() - engines stalled now
+ * @dev: the device
+ *
+ * Return: how many engines wait in a stall of wd_soft_core_set_stall().
+ */
+int wd_soft_core_get_stall(struct wd_soft_core_dev *dev);
+
+/**
  * wd_soft_core_ctx_cmd() - open or close a stream context (WD_SOFT_CMD_CTX)
  * @q: the queue, owned by the caller (the host checked ownership)
  * @cmd: the command, copied out of the caller's memory; OPEN writes ctx
@@ -364,11 +422,14 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
 
 /**
  * wd_soft_core_queue_ready() - can the next SQE be taken now?
- * @q: the queue, served by the caller (or by no engine)
+ * @q: the queue, served by the caller (or by no engine); a shared queue's
+ *	@lock held
  *
  * The SQE at sq_head carries its valid phase (loaded with acquire: the
- * caller may copy it afterwards) and the completion ring has room for its
- * CQE (and a held request's). The process's cq_head is loaded only when
+ * caller may copy it afterwards) and its CQ slot is free: the completion
+ * ring has room for its CQE and for those of every request taken before
+ * it and not posted yet (held, executing, or in the reorder buffer). The
+ * process's cq_head is loaded only when
  * the device's cached copy shows the ring full, and checked against the
  * device's own indices: out of range makes the queue BROKEN
  * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_CQ_HEAD, pollers woken), after
@@ -380,8 +441,20 @@ void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
 u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
 
 /**
+ * wd_soft_core_queue_helpable() - would a helper find work @n SQEs on?
+ * @q: the queue; may be served at the same time (a hint, read racily)
+ * @n: 1..WD_SOFT_DEPTH
+ *
+ * Return: true when the SQE @n - 1 places after sq_head carries its valid
+ * phase (the process publishes in order, so the ones before it do too)
+ * and is plain (no context, no WD_SOFT_SQE_F_STATE). For the scheduler:
+ * work for more than one engine (@n 2: beyond the one its owner takes).
+ */
+bool wd_soft_core_queue_helpable(struct wd_soft_core_queue *q, u32 n);
+
+/**
  * wd_soft_core_queue_turn() - look at a queue: serve, poll on, or park?
- * @q: the queue
+ * @q: the queue (takes its @lock if shared)
  * @spin_ns: how long a queue must have had nothing to take before it is
  *	parked
  *
@@ -407,28 +480,57 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
  *
  * Clears NEED_WAKEUP: the queue is looked at again, so the process need not
  * kick for what it publishes from now on. Call under the same host lock as
- * the turn that parked the queue, when the kick moves it back.
+ * the turn that parked the queue, when the kick moves it back. Takes the
+ * queue's @lock if shared (a helper may still finish a request).
  */
 void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q);
 
 /**
- * wd_soft_core_serve() - execute one batch of a queue's requests
+ * wd_soft_core_serve() - execute one batch of a queue's requests (its owner)
  * @ctx: the engine and the queue, @ctx->bytes set to 0 by the host
  * @max_sqes: most SQEs to take
  * @max_bytes: stop taking SQEs once the batch has moved this much data
  *	(a request is never split: one large request may exceed it)
  *
  * The held request first, then SQEs as wd_soft_core_queue_ready() allows,
- * each copied out of the ring, executed (wd_soft_core_exec()) and completed
- * (wd_soft_core_complete()). Stops early when @ctx->q->stopping is set, or
- * when a request must wait for a page (kept in @ctx->q->held, no CQE).
- * Then wakes pollers once if the process asked (WD_SOFT_CQN_*). May sleep
- * in the host's functions.
+ * one at a time, each copied out of the ring, executed
+ * (wd_soft_core_exec()) and completed. Stops early when @ctx->q->stopping
+ * is set, or when a request must wait for a page (kept in @ctx->q->held,
+ * no CQE). Then wakes pollers once if the process asked (WD_SOFT_CQN_*)
+ * and this batch posted a CQE. May sleep in the host's functions.
  *
- * Return: requests completed (each has its CQE).
+ * Completion is in ring order: a request's CQE is posted (its phase
+ * stored, cq_tail advanced) once every older request's is. On a shared
+ * queue a request finished while an older one still executes on another
+ * engine leaves its CQE in the reorder buffer (struct wd_soft_core_queue
+ * @done); the engine that finishes the oldest posts it with the others
+ * that follow. No engine waits for another.
+ *
+ * Return: requests executed (held ones excepted): each has its CQE, or
+ * will have it as soon as the older ones have theirs.
  */
 u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		       u64 max_bytes);
+
+/**
+ * wd_soft_core_help() - execute one batch of a shared queue's requests (a
+ *	helper, not its owner)
+ * @ctx: the helping engine and the queue, @ctx->bytes set to 0
+ * @max_sqes: as wd_soft_core_serve()
+ * @max_bytes: as wd_soft_core_serve()
+ *
+ * As wd_soft_core_serve(), with @ctx->q's owner and other helpers serving
+ * it at the same time, but takes only plain requests: it stops at the
+ * first SQE with a stream context or WD_SOFT_SQE_F_STATE (left to the
+ * owner, which takes them one at a time, so they keep their ring order
+ * among themselves) and never takes the held request. Plain requests of
+ * one queue may therefore execute at once; their CQEs are still posted in
+ * ring order.
+ *
+ * Return: requests executed.
+ */
+u32 wd_soft_core_help(struct wd_soft_core_ctx *ctx, u32 max_sqes,
+		      u64 max_bytes);
 
 /**
  * wd_soft_core_exec() - execute one request
@@ -448,18 +550,6 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  */
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe, struct wd_soft_cqe *res);
-
-/**
- * wd_soft_core_complete() - post a CQE for the SQE just consumed
- * @q: the queue (sq_head already advanced past the SQE)
- * @res: the CQE to post
- *
- * Writes the CQE, then publishes sq_head and cq_tail with release stores.
- * Wakes nobody: wd_soft_core_serve() and wd_soft_core_cancel() do that
- * once per batch.
- */
-void wd_soft_core_complete(struct wd_soft_core_queue *q,
-			   const struct wd_soft_cqe *res);
 
 /**
  * wd_soft_core_cancel() - end what a stopped queue has in flight

@@ -510,6 +510,22 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 		return snprintf(b, len, "%d", wdl_dev_get_fail_next(d));
 	if (!strcmp(name, "hold"))
 		return snprintf(b, len, "%d", li->hold);
+	if (!strcmp(name, "stall"))
+		return snprintf(b, len, "%d", wdl_dev_get_stall(d));
+	if (!strcmp(name, "engine_stats")) {
+		uint64_t r, h;
+		size_t off = 0;
+
+		/* "requests helped" of each engine, as the kernel's debugfs */
+		for (unsigned int i = 0; !wdl_dev_engine_stats(d, i, &r, &h);
+		     i++)
+			off += (size_t)snprintf(b + (off < len ? off : len),
+					      off < len ? len - off : 0,
+					      "%s%llu %llu", i ? " " : "",
+					      (unsigned long long)r,
+					      (unsigned long long)h);
+		return (int)off;
+	}
 	if (!strcmp(name, "ctx_bytes"))
 		return snprintf(b, len, "%llu",
 				(unsigned long long)wdl_dev_ctx_bytes(d));
@@ -589,6 +605,12 @@ static int wd_l_attr_write(struct wd_linst *li, const char *name,
 		if (wd_local_uint(val, INT_MAX, &v))
 			return -EINVAL;
 		wdl_dev_set_fail_next(li->dev, (int)v);
+		return 0;
+	}
+	if (!strcmp(name, "stall")) {
+		if (wd_local_uint(val, INT_MAX, &v))
+			return -EINVAL;
+		wdl_dev_set_stall(li->dev, (int)v);
 		return 0;
 	}
 	if (!strcmp(name, "hold")) {

@@ -371,6 +371,43 @@ static int wd_soft_crypto_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
 
+static int wd_soft_stall_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = wd_soft_core_get_stall(&wdev->core);
+	return 0;
+}
+
+static int wd_soft_stall_set(void *data, u64 val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	wd_soft_core_set_stall(&wdev->core, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_stall_fops, wd_soft_stall_get,
+			 wd_soft_stall_set, "%llu\n");
+
+static int wd_soft_engine_stats_show(struct seq_file *m, void *v)
+{
+	struct wd_soft_dev *wdev = m->private;
+	const struct wd_soft_sched_stats *st;
+	unsigned int i;
+
+	for (i = 0; i < wdev->cfg.nr_engines; i++) {
+		st = &wdev->engines[i].sched.st;
+		seq_printf(m, "%s%llu %llu", i ? " " : "",
+			   READ_ONCE(st->requests), READ_ONCE(st->helped));
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wd_soft_engine_stats);
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
@@ -384,7 +421,12 @@ DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
  * lines: tfms bound now, requests completed per algorithm, backlogged,
  * errors), and .../kq_limit, most requests in flight per kernel queue
  * (1..WD_SOFT_DEPTH), which with "hold" sends requests to the backlog on
- * purpose. debugfs is optional: failures are ignored.
+ * purpose. .../stall: write N and the next N requests taken stall their
+ * engine before they execute, until 0 is written or their queue stops; read
+ * the engines stalled now (tests: an engine busy with the oldest request).
+ * .../engine_stats: "requests helped" of each engine in turn: requests
+ * executed, and how many of them for a sibling's queue. debugfs is optional:
+ * failures are ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 {
@@ -404,6 +446,10 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_bytes_mapped_fops);
 	debugfs_create_file_unsafe("bytes_copied", 0400, wdev->debugfs, wdev,
 				   &wd_soft_bytes_copied_fops);
+	debugfs_create_file_unsafe("stall", 0600, wdev->debugfs, wdev,
+				   &wd_soft_stall_fops);
+	debugfs_create_file("engine_stats", 0400, wdev->debugfs, wdev,
+			    &wd_soft_engine_stats_fops);
 	if (!wdev->kqs)
 		return;
 	debugfs_create_file("crypto", 0400, wdev->debugfs, wdev,

@@ -25,9 +25,12 @@
  * Locks, outermost first: wd_soft_devs_lock (bus.c) > wd_soft_crypto_lock
  * (crypto.c) > uacce->mutex >
  * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock (a
- * spinlock) > the core's spinlocks, struct wd_soft_core_queue.ctx_lock
- * and struct wd_soft_core_dev.lock (innermost, never held while sleeping
- * or allocating; how they nest in each other is the core's). The control
+ * spinlock) > the core's spinlocks, struct wd_soft_core_queue.lock (a
+ * shared queue's taking and posting; an engine takes it under its own or
+ * a sibling's wd_soft_engine.lock only in wd_soft_core_queue_turn()),
+ * struct wd_soft_core_queue.ctx_lock and struct wd_soft_core_dev.lock
+ * (innermost, never held while sleeping or allocating; how they nest in
+ * each other is the core's: the queue's lock holds no other). The control
  * path (start/stop/put_queue, the ioctls) runs under uacce_queue->mutex,
  * so a context command never meets the queue's stop or release; it meets
  * the engine serving the queue only through the core's ctx_lock and

@@ -364,6 +364,35 @@ struct wdl_stats {
  */
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st);
 
+/**
+ * wdl_dev_engine_stats() - one engine's counters (debugfs engine_stats)
+ * @dev: the device (not destroyed)
+ * @i: the engine, 0..nr_engines - 1
+ * @requests: set to the requests it executed
+ * @helped: set to how many of them were a sibling's queue's (sharing)
+ *
+ * Return: 0, or -EINVAL for no such engine.
+ */
+int wdl_dev_engine_stats(struct wdl_dev *dev, unsigned int i,
+			 uint64_t *requests, uint64_t *helped);
+
+/**
+ * wdl_dev_set_stall() - debugfs stall: stall engines inside requests (tests)
+ * @dev: the device
+ * @n: as wd_soft_core_set_stall(): > 0, the next @n requests taken make
+ *	their engine wait before executing them until called with 0 (or
+ *	their queue stops); 0 releases them
+ */
+void wdl_dev_set_stall(struct wdl_dev *dev, int n);
+
+/**
+ * wdl_dev_get_stall() - engines waiting in a stall now
+ * @dev: the device
+ *
+ * Return: how many.
+ */
+int wdl_dev_get_stall(struct wdl_dev *dev);
+
 /* ---- queues ----------------------------------------------------------- */
 
 /**

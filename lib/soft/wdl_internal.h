@@ -14,9 +14,11 @@
  *
  * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
  * and q->lock > wdl_lock (a signal-mode SVA queue's start installs the
- * signal handler again), and q->lock > the core's stream-context locks
- * (q->core.ctx_lock, dev->core.lock: innermost, nothing taken under
- * them). An engine thread takes only eng->lock, dev->err_lock and the
+ * signal handler again), and q->lock > the core's locks (q->core.lock,
+ * a shared queue's taking and posting, also taken under eng->lock by
+ * wd_soft_core_queue_turn(); q->core.ctx_lock, dev->core.lock: innermost,
+ * nothing taken under them). An engine thread takes only eng->lock (its
+ * own or, to help, a sibling's, one at a time), dev->err_lock and the
  * core's locks, and never holds eng->lock while it touches request memory
  * or runs an algorithm.
  *

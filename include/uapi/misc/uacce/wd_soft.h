@@ -38,6 +38,13 @@
  * nothing it reads from shared memory; it still publishes sq_head and
  * cq_tail in the header (for the process's diagnostics and poll()).
  *
+ * Execution order: a device with several engines may execute the plain
+ * requests in flight on one queue (no ctx, no WD_SOFT_SQE_F_STATE) at the
+ * same time, in any order; requests with a ctx or F_STATE run one at a
+ * time in ring order. Completion order is ring order all the same. A
+ * request that needs another's output (reads its destination, say) must
+ * be sent after that one's CQE was received.
+ *
  * When the device stops looking at an idle queue it sets
  * WD_SOFT_ST_NEED_WAKEUP in its status; a process that then publishes work
  * (the phase store, a full barrier, then a load of status) must call
