@@ -124,9 +124,9 @@ vm_lane() {
 	# The fuzzers' bounded runs (fixed seed), then the fault, load and
 	# isolation tests, in a VM of their own; the memory-pressure test in
 	# a small one (only the base image: /work's copy would not fit in
-	# 256 MiB).
+	# 320 MiB).
 	vm_run vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
-	vm_run vm-smallmem --allow-oom --mem 256M --timeout 600 -- st_mem
+	vm_run vm-smallmem --allow-oom --mem 320M --timeout 600 -- st_mem
 	# A second, short VM with two NUMA nodes: discovery must pick the
 	# device on the caller's node (libwd's discovery tests; the rest ran
 	# above).
