@@ -84,7 +84,7 @@ struct wd_soft_host_alg;
 /**
  * struct wd_soft_core_queue - the device side of one queue
  * @dev: the device
- * @mmio: the queue's MMIO page (doorbells, status)
+ * @mmio: the queue's MMIO page (cq_head, cq_notify, status)
  * @hdr: the DUS header page
  * @sq: the submission ring (WD_SOFT_DEPTH entries)
  * @cq: the completion ring (WD_SOFT_DEPTH entries)
@@ -439,7 +439,8 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
  * @q: the queue (sq_head already advanced past the SQE)
  * @res: the CQE to post
  *
- * Writes the CQE, then publishes sq_head and cq_tail with release stores.
+ * Writes the CQE, its phase last (release), then publishes sq_head and
+ * cq_tail in the header with release stores.
  * Wakes nobody: wd_soft_core_serve() and wd_soft_core_cancel() do that
  * once per batch.
  */
