@@ -85,6 +85,46 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return len;
 }
 
+/*
+ * In place: the odd 4 KiB pages (up to the page's end), so that a buffer
+ * over several pages takes both paths; nothing while a hold is armed (the
+ * hold tests count copies) nor below 64 KiB; whole ranges while
+ * map_in_place is set (test_oneshot(): the one-shot path needs the source
+ * and destination whole). @maps_live: mappings not yet given back (the
+ * core must unmap before each CQE).
+ */
+static bool map_in_place;
+static int maps_live, unmaps, oneshots;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	u64 room = 4096 - (addr & 4095);
+
+	(void)ctx;
+	(void)write;
+	if (addr < 65536 || held_in_copies > 0)
+		return 0;
+	*kaddr = (void *)(uintptr_t)addr;
+	if (map_in_place) {
+		maps_live++;
+		return (long)len;
+	}
+	if (!((addr >> 12) & 1))
+		return 0;
+	maps_live++;
+	return (long)(len < room ? len : room);
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	(void)ctx;
+	if (maps_live)
+		unmaps++;
+	maps_live = 0;
+}
+
 void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
 {
 	(void)ctx;
@@ -196,6 +236,29 @@ void wd_soft_host_zend(struct wd_soft_host_alg *a)
 	wd_soft_zlib_end(&a->z);
 }
 
+/* zlib's raw deflate in one call (compress2() without its framing) */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	z_stream zs = { 0 };
+	int ret;
+
+	(void)a;
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret != Z_STREAM_END)
+		return 0;
+	oneshots++;
+	return (long)zs.total_out;
+}
+
 /* ---- the tests ---- */
 
 static struct wd_soft_core_dev dev;
@@ -243,6 +306,8 @@ static struct wd_soft_cqe run_sqe(struct wd_soft_sqe s)
 			return (struct wd_soft_cqe){ .status = 0xdead };
 	}
 	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	if (maps_live)
+		return (struct wd_soft_cqe){ .status = 0xbeef };
 	return q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
 }
 
@@ -943,8 +1008,9 @@ static void test_state(const u8 *data)
 static void test_data(const char *name, const u8 *data, u32 len)
 {
 	u32 cap = len + len / 8 + 1024;
-	u8 *c = malloc(cap), *d = malloc(len + 1), digest[32];
+	u8 *c = malloc(cap), *d = malloc(len + 4), digest[32];
 	struct wd_soft_cqe e;
+	u32 crc, ref;
 	char n[128];
 	uLongf dl;
 	int lvl;
@@ -954,6 +1020,25 @@ static void test_data(const char *name, const u8 *data, u32 len)
 	snprintf(n, sizeof(n), "sha256.%s", name);
 	CHECK(n, !e.status && e.out_len == 32 && !memcmp(c, digest, 32),
 	      "status %u", e.status);
+
+	/* piece by piece, in place or copied: one call over the whole is
+	 * the reference
+	 */
+	crc = ref = 0x12345678;
+	wd_soft_host_crc32c(NULL, &ref, data, len);
+	e = run(WD_SOFT_OP_CRC32C, crc, data, len, digest, 4);
+	crc = get_unaligned_le32(digest);
+	snprintf(n, sizeof(n), "crc32c.%s", name);
+	CHECK(n, !e.status && e.out_len == 4 && crc == ref,
+	      "status %u crc %#x, expected %#x", e.status, crc, ref);
+	if (len) {
+		memset(d, 0, len + 4);
+		e = run(WD_SOFT_OP_COPY, 0, data + 1, len - 1, d + 3, len);
+		snprintf(n, sizeof(n), "copy_unaligned.%s", name);
+		CHECK(n, !e.status && e.out_len == len - 1 &&
+		      !memcmp(d + 3, data + 1, len - 1) && !d[2] && !d[len + 2],
+		      "status %u", e.status);
+	}
 
 	for (lvl = 0; lvl <= 9; lvl += 3) {
 		z_stream zs = { 0 };
@@ -993,6 +1078,67 @@ static void test_data(const char *name, const u8 *data, u32 len)
 	e = run(WD_SOFT_OP_ZLIB_DECOMP, 0, c, (u32)dl - 1, d, len);
 	snprintf(n, sizeof(n), "unzlib_truncated.%s", name);
 	CHECK(n, e.status == WD_SOFT_S_CORRUPT, "status %u", e.status);
+	free(c);
+	free(d);
+}
+
+/*
+ * The one-shot path (buffers in place): raw, zlib and gzip at every level,
+ * each inflated by zlib back to the input, the host's one-shot deflate
+ * called (and the mappings released) once per request; a destination too
+ * small for the one-shot output falls back to the stream path, whose
+ * DST_SMALL gives the size needed; without the buffers in place, no
+ * one-shot call.
+ */
+static void test_oneshot(const u8 *data, u32 len)
+{
+	static const u16 ops[] = { WD_SOFT_OP_DEFLATE, WD_SOFT_OP_ZLIB_COMP,
+				   WD_SOFT_OP_GZIP_COMP };
+	static const int wbits[] = { -15, 15, 31 };
+	u32 cap = len + len / 8 + 4096, i, lvl;
+	u8 *c = malloc(cap), *d = malloc(len + 1);
+	struct wd_soft_cqe e;
+	char n[64];
+	int before;
+
+	map_in_place = true;
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		for (lvl = 1; lvl <= 9; lvl++) {
+			z_stream zs = { 0 };
+			bool ok;
+
+			before = oneshots;
+			unmaps = 0;
+			e = run(ops[i], lvl, data, len, c, cap);
+			inflateInit2(&zs, wbits[i]);
+			zs.next_in = c;
+			zs.avail_in = e.out_len;
+			zs.next_out = d;
+			zs.avail_out = len + 1;
+			ok = inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+			     zs.total_out == len && !memcmp(d, data, len) &&
+			     !zs.avail_in;
+			inflateEnd(&zs);
+			snprintf(n, sizeof(n), "oneshot_op%u_level%u", ops[i], lvl);
+			CHECK(n, !e.status && ok && oneshots == before + 1 &&
+			      unmaps == 1 && !maps_live,
+			      "status %u ok %d oneshots %d unmaps %d", e.status,
+			      ok, oneshots - before, unmaps);
+		}
+	}
+	/* too small: the one-shot gives up, the stream path says how much */
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	i = e.out_len;
+	before = oneshots;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, i / 2);
+	CHECK("oneshot_dst_small", e.status == WD_SOFT_S_DST_SMALL &&
+	      e.out_len == i && oneshots == before && !maps_live,
+	      "status %u out_len %u (needs %u)", e.status, e.out_len, i);
+	map_in_place = false;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	CHECK("oneshot_not_in_place", !e.status && oneshots == before &&
+	      e.out_len == i, "status %u oneshots %d", e.status,
+	      oneshots - before);
 	free(c);
 	free(d);
 }
@@ -1052,6 +1198,11 @@ int main(void)
 	test_data("empty", data, 0);
 	test_data("short", data, 100);
 	test_data("3M", data, len);
+	/* the data above spans many pages: both paths ran */
+	CHECK("map_and_copy", eng.mapped > len / 4 && eng.copied > len,
+	      "mapped %llu copied %llu", (unsigned long long)eng.mapped,
+	      (unsigned long long)eng.copied);
+	test_oneshot(data, 300000);
 
 	/* cq_notify: ENABLE without ARMED wakes nobody, ARMED does */
 	wakes = 0;

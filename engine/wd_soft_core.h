@@ -114,7 +114,8 @@ struct wd_soft_host_alg;
  *	closed context's number never names a newer one
  *
  * The core dereferences the four ring pointers directly (the host maps the
- * regions for itself); request data only through wd_soft_host_copy().
+ * regions for itself); request data only through wd_soft_host_map() (in
+ * place, where the host can) and wd_soft_host_copy().
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -145,14 +146,20 @@ struct wd_soft_core_queue {
  *	source and destination scatter-gather lists
  * @alg: the backends' state for requests without a context
  *	(wd_soft_host_alg_alloc(WD_SOFT_ALG_ENGINE))
+ * @mapped: request bytes the engine reached in place (wd_soft_host_map())
+ * @copied: request bytes it copied (wd_soft_host_copy(): data, SGL arrays,
+ *	F_STATE states)
  *
- * One per engine, allocated by the host.
+ * One per engine, allocated by the host. The counters are the engine's
+ * (plain stores); a host may sum them at any time with READ_ONCE().
  */
 struct wd_soft_core_engine {
 	u8 *in;
 	u8 *out;
 	struct wd_soft_sge *sgl;
 	struct wd_soft_host_alg *alg;
+	u64 mapped;
+	u64 copied;
 };
 
 /**
@@ -167,6 +174,8 @@ struct wd_soft_core_engine {
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
+ * @mapped: wd_soft_host_map() reached something in place during the
+ *	current request: wd_soft_host_unmap() is due when it ends
  *
  * Embedded in the host's own context, which the wd_soft_host_*() functions
  * find with container_of().
@@ -178,6 +187,7 @@ struct wd_soft_core_ctx {
 	u64 extent;
 	const struct wd_soft_sge *ahead;
 	u32 nr_ahead;
+	bool mapped;
 };
 
 /*
@@ -491,6 +501,7 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->extent = 0;
 	ctx->ahead = NULL;
 	ctx->nr_ahead = 0;
+	ctx->mapped = false;
 }
 
 /**
@@ -510,6 +521,22 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  */
 long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
 			      u64 addr, u32 len, bool write);
+
+/**
+ * wd_soft_core_region_map() - wd_soft_host_map() inside one region
+ * @kaddr: where the host reaches the region's first byte
+ * @base: the device address of that byte
+ * @size: the region's size in bytes
+ * @addr: the device address of the range
+ * @len: its bytes
+ * @p: set to where the host reaches @addr
+ *
+ * The same range check as wd_soft_core_region_copy()'s.
+ *
+ * Return: @len, or 0 when any of the range is outside the region.
+ */
+long wd_soft_core_region_map(void *kaddr, u64 base, u64 size, u64 addr,
+			     u64 len, void **p);
 
 /* ---------------------------------------------------------------------- */
 /* What the host provides                                                  */
@@ -547,6 +574,41 @@ long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
  */
 long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		       u32 len, bool write);
+
+/**
+ * wd_soft_host_map() - reach request data in place, without a copy
+ * @ctx: the batch's context
+ * @addr: the device address; the core has checked that @addr + @len does
+ *	not wrap around
+ * @len: bytes wanted (>= 1)
+ * @write: the engine writes there (the host must only map what the owner
+ *	may write)
+ * @kaddr: set to where the engine reaches @addr
+ *
+ * As a device's DMA would: the engine reads or writes the memory itself
+ * while the request runs (the process may change it meanwhile: the result
+ * is then undefined, never unsafe). Must not wait for a page. The core
+ * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields and
+ * falls back on wd_soft_host_copy() for a piece the host does not map.
+ *
+ * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid
+ * until wd_soft_host_unmap(); 0: not in place here (the core copies this
+ * piece with wd_soft_host_copy(), which then decides: a page request,
+ * BAD_ADDR, ...); negative: as wd_soft_host_copy() (-EFAULT, -ECANCELED,
+ * -EIO; never -EAGAIN: return 0 instead).
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr);
+
+/**
+ * wd_soft_host_unmap() - the core is done with every mapping of a request
+ * @ctx: the batch's context
+ *
+ * Called once after each request that mapped anything (@ctx->mapped),
+ * whatever its outcome (held requests included), before its CQE is
+ * posted. Must tolerate a call when nothing is mapped.
+ */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx);
 
 /**
  * wd_soft_host_yield() - between two chunks of a long request
@@ -755,6 +817,28 @@ enum wd_soft_zret {
  * for anything else.
  */
 int wd_soft_core_zret(int zret);
+
+/**
+ * wd_soft_host_zoneshot() - a whole raw deflate stream in one call, if the
+ * host has a faster one
+ * @a: an ENGINE backend state
+ * @level: 1..9
+ * @src: the source, in place (from wd_soft_host_map(), whole)
+ * @slen: its bytes
+ * @dst: room for the raw deflate stream, in place
+ * @dlen: its bytes
+ *
+ * For requests without a context whose source and destination are flat
+ * and mappable whole; the core writes the zlib or gzip framing around it.
+ * The output is any valid raw deflate stream at about @level's ratio, not
+ * necessarily zlib's bytes.
+ *
+ * Return: bytes of raw deflate written (> 0); 0: not done (no one-shot
+ * backend, or @dlen too small): the core compresses with the stream
+ * backend; negative errno: WD_SOFT_S_DEV_ERR.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen);
 
 /**
  * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()

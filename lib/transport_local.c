@@ -120,7 +120,7 @@ static int wd_local_lock_init(void)
 /* made by this process, not inherited from a parent (under the lock) */
 static bool wd_local_ours(const struct wd_linst *li)
 {
-	return li->fork_gen == atomic_load(&wd_fork_gen);
+	return li->fork_gen == wd_fork_gen();
 }
 
 int wd_local_init(void)
@@ -167,7 +167,7 @@ static int wd_local_parse_id(const char *s);
 
 static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 {
-	unsigned long gen = atomic_load(&wd_fork_gen);
+	unsigned long gen = wd_fork_gen();
 	struct wd_linst *li = &wd_local[m];
 	int ret = 0;
 
@@ -427,7 +427,7 @@ static int wd_l_new_device(const char *spec)
 		if (!ret)
 			wd_linst[id] = (struct wd_linst){
 				.dev = wd_linst[id].dev, .id = id, .node = node,
-				.fork_gen = atomic_load(&wd_fork_gen) };
+				.fork_gen = wd_fork_gen() };
 	}
 	pthread_mutex_unlock(&wd_local_lock);
 	return ret;
@@ -521,14 +521,23 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 
 		wdl_dev_stats(d, &st);
 		return snprintf(b, len, "rounds %llu looks %llu batches %llu "
-				"requests %llu parks %llu kicks %llu sleeps %llu",
+				"requests %llu parks %llu kicks %llu sleeps %llu "
+				"oneshots %llu",
 				(unsigned long long)st.rounds,
 				(unsigned long long)st.looks,
 				(unsigned long long)st.batches,
 				(unsigned long long)st.requests,
 				(unsigned long long)st.parks,
 				(unsigned long long)st.kicks,
-				(unsigned long long)st.sleeps);
+				(unsigned long long)st.sleeps,
+				(unsigned long long)st.oneshots);
+	}
+	if (!strcmp(name, "bytes_mapped") || !strcmp(name, "bytes_copied")) {
+		struct wdl_stats st;
+
+		wdl_dev_stats(d, &st);
+		return snprintf(b, len, "%llu", (unsigned long long)
+				(name[6] == 'm' ? st.mapped : st.copied));
 	}
 	if (!strcmp(name, "backends"))
 		return snprintf(b, len, "%s", wdl_backends());

@@ -305,6 +305,35 @@ static int wd_soft_ctx_bytes_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_ctx_bytes_fops, wd_soft_ctx_bytes_get, NULL,
 			 "%llu\n");
 
+/* sums of the engines' own counters, read while they run */
+static int wd_soft_bytes_mapped_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+	unsigned int i;
+
+	*val = 0;
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		*val += READ_ONCE(wdev->engines[i].core.mapped);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_bytes_mapped_fops, wd_soft_bytes_mapped_get,
+			 NULL, "%llu\n");
+
+static int wd_soft_bytes_copied_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+	unsigned int i;
+
+	*val = 0;
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		*val += READ_ONCE(wdev->engines[i].core.copied);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_bytes_copied_fops, wd_soft_bytes_copied_get,
+			 NULL, "%llu\n");
+
 static int wd_soft_kq_limit_get(void *data, u64 *val)
 {
 	struct wd_soft_dev *wdev = data;
@@ -349,12 +378,13 @@ DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
  * until 0 is written; the write returns once they finished their batch, or
  * fails with EAGAIN after WD_SOFT_HOLD_WAIT (write again). .../page_requests:
  * how many the engines made (SVA). .../ctx_bytes: what the stream contexts
- * of all queues hold now, in bytes. With the crypto API (uacce_mode 0, 1):
- * .../crypto, what kernel users did ("key value" lines: tfms bound now,
- * requests completed per algorithm, backlogged, errors), and .../kq_limit,
- * most requests in flight per kernel queue (1..WD_SOFT_DEPTH), which with
- * "hold" sends requests to the backlog on purpose. debugfs is optional:
- * failures are ignored.
+ * of all queues hold now, in bytes. .../bytes_mapped, .../bytes_copied: the
+ * request bytes the engines reached in place (mem.c) and copied. With the
+ * crypto API (uacce_mode 0, 1): .../crypto, what kernel users did ("key value"
+ * lines: tfms bound now, requests completed per algorithm, backlogged,
+ * errors), and .../kq_limit, most requests in flight per kernel queue
+ * (1..WD_SOFT_DEPTH), which with "hold" sends requests to the backlog on
+ * purpose. debugfs is optional: failures are ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 {
@@ -370,6 +400,10 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_page_requests_fops);
 	debugfs_create_file_unsafe("ctx_bytes", 0400, wdev->debugfs, wdev,
 				   &wd_soft_ctx_bytes_fops);
+	debugfs_create_file_unsafe("bytes_mapped", 0400, wdev->debugfs, wdev,
+				   &wd_soft_bytes_mapped_fops);
+	debugfs_create_file_unsafe("bytes_copied", 0400, wdev->debugfs, wdev,
+				   &wd_soft_bytes_copied_fops);
 	if (!wdev->kqs)
 		return;
 	debugfs_create_file("crypto", 0400, wdev->debugfs, wdev,

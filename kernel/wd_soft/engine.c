@@ -239,6 +239,8 @@ static void wd_soft_engine_free(struct wd_soft_engine *eng)
 {
 	wd_soft_host_alg_free(eng->core.alg);
 	eng->core.alg = NULL;
+	kvfree(eng->pins[1]);
+	kvfree(eng->pins[0]);
 	kvfree(eng->pf);
 	kvfree(eng->core.sgl);
 	kvfree(eng->core.out);
@@ -275,12 +277,17 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 					      sizeof(*eng->core.sgl), gfp, node);
 		eng->pf = kvmalloc_node((WD_SOFT_CORE_MAX_SGE + 1) *
 					sizeof(*eng->pf), gfp, node);
+		eng->pins[0] = kvmalloc_node(WD_SOFT_PIN_MAX *
+					     sizeof(*eng->pins[0]), gfp, node);
+		eng->pins[1] = kvmalloc_node(WD_SOFT_PIN_MAX *
+					     sizeof(*eng->pins[1]), gfp, node);
 		/* the device's own: not counted as a context's */
 		eng->core.alg = wd_soft_host_alg_alloc(&wdev->core,
 						       WD_SOFT_ALG_ENGINE,
 						       &bytes);
 		if (!eng->core.in || !eng->core.out || !eng->core.sgl ||
-		    !eng->pf || !eng->core.alg) {
+		    !eng->pf || !eng->pins[0] || !eng->pins[1] ||
+		    !eng->core.alg) {
 			ret = -ENOMEM;
 			goto err_free;
 		}

@@ -138,6 +138,9 @@ struct wd_soft_host_alg {
  *	ENGINE struct wd_soft_host_alg; thread only)
  * @pf: room for a page request's ranges: the missing page's piece and the
  *	pieces after it (WD_SOFT_CORE_MAX_SGE + 1; thread only)
+ * @pins: SVA: the pages pinned for the request being executed, read-only
+ *	[0] and written [1] (WD_SOFT_PIN_MAX each; thread only, mem.c)
+ * @nr_pins: how many of each
  * @lock: the scheduler's engine lock (@sched and the queues' @sq, their
  *	fault fields too). A spinlock, innermost: never held while touching
  *	user memory or sleeping.
@@ -150,6 +153,8 @@ struct wd_soft_engine {
 	struct task_struct *task;
 	struct wd_soft_core_engine core;
 	struct uacce_range *pf;
+	struct page **pins[2];
+	unsigned int nr_pins[2];
 
 	spinlock_t lock;	/* see @lock above */
 	struct wd_soft_sched sched;
@@ -401,6 +406,11 @@ int wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
  * requests in all) fails with BAD_ADDR rather than run again for ever.
  */
 #define WD_SOFT_FAULT_AHEAD	SZ_256K
+/*
+ * mem.c. SVA: most pages one request keeps pinned in each direction (its
+ * bytes beyond them are copied): 2 MiB of 4 KiB pages, 4 KiB of pointers.
+ */
+#define WD_SOFT_PIN_MAX		512
 #define WD_SOFT_FAULT_TRIES	3
 #define WD_SOFT_FAULT_MAX	64
 

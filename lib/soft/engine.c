@@ -220,6 +220,10 @@ void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
 		st->parks += READ_ONCE(e->parks);
 		st->kicks += READ_ONCE(e->kicks);
 		st->sleeps += READ_ONCE(e->sleeps);
+		if (dev->engines[i].core.alg)
+			st->oneshots += READ_ONCE(dev->engines[i].core.alg->oneshots);
+		st->mapped += READ_ONCE(dev->engines[i].core.mapped);
+		st->copied += READ_ONCE(dev->engines[i].core.copied);
 	}
 }
 

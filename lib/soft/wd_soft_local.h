@@ -335,6 +335,11 @@ uint64_t wdl_dev_ctx_bytes(struct wdl_dev *dev);
  * @parks: queues parked (NEED_WAKEUP published)
  * @kicks: kicks that put a parked queue back
  * @sleeps: times an engine went to sleep (every queue parked)
+ * @oneshots: compression requests done in one call of the one-shot
+ *	backend (libdeflate), not by zlib's stream
+ * @mapped: request bytes reached in place (the SS region: wd_soft_host_map())
+ * @copied: request bytes copied (wd_soft_host_copy(): data, SGL arrays,
+ *	SHA-256 states)
  *
  * For tests and tuning: the engines count with plain stores, the sum is
  * read without stopping them.
@@ -347,6 +352,9 @@ struct wdl_stats {
 	uint64_t parks;
 	uint64_t kicks;
 	uint64_t sleeps;
+	uint64_t oneshots;
+	uint64_t mapped;
+	uint64_t copied;
 };
 
 /**

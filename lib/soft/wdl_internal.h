@@ -65,6 +65,8 @@ struct wdl_zblock {
 	size_t size;
 };
 
+struct libdeflate_compressor;
+
 /**
  * struct wd_soft_host_alg - a backend state (engine/wd_soft_core.h)
  * @kind: enum wd_soft_alg_kind
@@ -81,6 +83,9 @@ struct wdl_zblock {
  *	request costs no malloc() (and no system call) once the engine is
  *	warm; a context's stream lives as long as the context and takes
  *	plain malloc() once
+ * @ld: ENGINE only: libdeflate's compressor per level (index 1..9), made
+ *	at its first one-shot request (wd_soft_host_zoneshot())
+ * @oneshots: ENGINE only: requests compressed by @ld (struct wdl_stats)
  */
 struct wd_soft_host_alg {
 	enum wd_soft_alg_kind kind;
@@ -90,6 +95,8 @@ struct wd_soft_host_alg {
 	bool sha_st_live;
 	struct wd_soft_zlib z;
 	struct wdl_zblock zcache[WDL_ZCACHE];
+	struct libdeflate_compressor *ld[10];
+	uint64_t oneshots;
 };
 
 /**

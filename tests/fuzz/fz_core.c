@@ -230,6 +230,77 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return (long)n;
 }
 
+/*
+ * In place, as the input decides per request (user_data bits 0-1): 0
+ * never (every byte through wd_soft_host_copy()), 1 whatever the copy
+ * would reach, 2 only 256-byte blocks with bit 8 of their address set
+ * (up to the block's end: a buffer takes both paths), 3 reads only. The
+ * engine gets a private heap copy of exactly the bytes mapped (ASan sees
+ * any use beyond them), written back to the window at unmap; the bounds
+ * oracle is the copy's. Every mapping must be given back before the CQE.
+ */
+static unsigned int map_policy;
+struct fz_map {
+	u64 addr, len;
+	u8 *shadow;
+	bool write;
+};
+static struct fz_map *maps;
+static unsigned int nr_maps, cap_maps;
+static u64 bytes_mapped;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	u64 n;
+
+	(void)ctx;
+	FZ_CHECK(len && addr + len >= addr, "map of %llu bytes at %#llx",
+		 (unsigned long long)len, (unsigned long long)addr);
+	if (!map_policy || (map_policy == 3 && write) ||
+	    (map_policy == 2 && !(addr & 256)))
+		return 0;
+	n = fz_prefix(addr, len, write);
+	if (map_policy == 2)
+		n = min(n, 256 - (addr & 255));
+	if (!n)
+		return 0;	/* the copy decides: BAD_ADDR */
+	if (checking)
+		FZ_CHECK(write ? fz_allowed(wr_ok, nr_wr, addr, n) :
+				 fz_allowed(rd_ok, nr_rd, addr, n),
+			 "map for %s outside the request: %#llx+%llu",
+			 write ? "writing" : "reading",
+			 (unsigned long long)addr, (unsigned long long)n);
+	if (nr_maps == cap_maps) {
+		cap_maps = cap_maps ? 2 * cap_maps : 64;
+		maps = realloc(maps, cap_maps * sizeof(*maps));
+		FZ_CHECK(maps, "no memory");
+	}
+	maps[nr_maps].shadow = malloc(n);
+	FZ_CHECK(maps[nr_maps].shadow, "no memory");
+	memcpy(maps[nr_maps].shadow, fz_window(addr, n, write), n);
+	maps[nr_maps].addr = addr;
+	maps[nr_maps].len = n;
+	maps[nr_maps].write = write;
+	*kaddr = maps[nr_maps++].shadow;
+	bytes_mapped += n;
+	return (long)n;
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < nr_maps; i++) {
+		if (maps[i].write)
+			memcpy(fz_window(maps[i].addr, maps[i].len, true),
+			       maps[i].shadow, maps[i].len);
+		free(maps[i].shadow);
+	}
+	nr_maps = 0;
+}
+
 /* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
 /* stream mode: close this context at the next chunk boundary (0: none) */
 static u32 close_at_yield;
@@ -507,6 +578,43 @@ void wd_soft_host_zend(struct wd_soft_host_alg *a)
 	FZ_CHECK(a && a->zlive, "zend without zinit");
 	fz_zb_end(a);
 	a->zlive = false;
+}
+
+/*
+ * The one-shot path: zlib's raw deflate in one call (as compress2() with
+ * windowBits -15), so that the core's framing around it is fuzzed; the
+ * kernel's zlib variant has none, as the kernel host.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE && !a->zlive,
+		 "zoneshot on a state of kind %d", a ? (int)a->kind : -1);
+	FZ_CHECK(level >= 1 && level <= 9, "zoneshot level %d", level);
+	FZ_CHECK(nr_maps, "zoneshot without the buffers in place");
+#ifdef FZ_KZLIB
+	(void)src;
+	(void)slen;
+	(void)dst;
+	(void)dlen;
+	return 0;
+#else
+	z_stream zs = { 0 };
+	int ret;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret == Z_STREAM_END)
+		return (long)zs.total_out;
+	return ret == Z_OK || ret == Z_BUF_ERROR ? 0 : -EIO;
+#endif
 }
 #endif /* !FZ_LOCAL */
 
@@ -1069,6 +1177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(q.sq_head - base < valid, "took SQE %u, %u published in order",
 			 q.sq_head - base, valid);
 		fz_model(s, will_fail, &ex);
+		map_policy = s->user_data & 3;
 		checking = true;
 		if (hostile)
 			rewrite_slot = slot;
@@ -1076,6 +1185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = wd_soft_core_serve(&ctx, 1, SZ_1M);
 		checking = false;
 		rewrite_slot = NULL;
+		FZ_CHECK(!nr_maps, "%u mappings left after the request", nr_maps);
 		if (!n) {
 			FZ_CHECK(READ_ONCE(q.stopping), "serve took nothing");
 			break;

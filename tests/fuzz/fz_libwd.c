@@ -12,12 +12,13 @@
  * buffers the fuzzer writes. The input is a list of actions, 3 bytes each
  * (op, a, b): send a request (its destination a heap block of exactly
  * dst_len bytes, so that ASan sees any write past it), send a batch of up
- * to 8 (wd_send_many's driver op), flush, post a CQE with its phase
+ * to 8 (wd_send_many()'s loop of wd_ring.h sends), flush, post a CQE with its phase
  * (wd_soft_v3; honest, or with a forged user_data, status, out_len, or
  * for an index never sent), store any phase in any CQE slot (a lying
  * phase, a stale one, one for a slot ahead) or move the header's cq_tail
  * anywhere (v3 does not read it), set the BROKEN status, receive one,
- * receive up to 1..8 at once (wd_recv_many's driver op), arm, disarm. The
+ * receive up to 1..8 at once (wd_ring.h's receive, as
+ * wd_recv_many() and wd_ring_recv_many() run it), arm, disarm. The
  * first byte picks the algorithm; with its top bit the DUS header itself
  * is the fuzzer's (wds_init() must refuse what is not the wd_soft_v3
  * layout).
@@ -113,6 +114,25 @@ struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 	(void)q;
 	*err = -EINVAL;
 	return NULL;
+}
+
+/* wd.c's, which is not linked: the fork generation (never bumped here) */
+unsigned long __wd_ring_fork_gen;
+
+/*
+ * What wd_send_many() does under its lock: wd_ring.h's send of each
+ * request, stopping at the first refused; how many, or the error.
+ */
+static int ring_send_many(struct wd_q *q, void *const *reqs, int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		ret = reqs[i] ? __wd_ring_send_one(&q->ring, reqs[i]) : -EINVAL;
+		if (ret)
+			break;
+	}
+	return i ? i : ret;
 }
 
 static const char *const algs[] = { "nop", "copy", "crc32c", "sha256",
@@ -267,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at += n;
 	}
 	q.pub = &pub;
+	pub.priv = &q;
 	q.tp = &fz_tp;
 	q.drv = drv;
 	q.mode = WD_DEV_SVA;
@@ -309,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						      &slots[i].st);
 				ret = ret ? ret : 1;
 			} else {
-				ret = drv->send_many(&q, &one, 1);
+				ret = ring_send_many(&q, &one, 1);
 			}
 			if (ret < 0) {
 				free(slots[i].dst);
@@ -354,7 +375,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (!k)
 				break;
-			ret = drv->send_many(&q, batch, k);
+			ret = ring_send_many(&q, batch, k);
 			CHECK(ret != 0 && ret <= k, "batch of %d: %d", k, ret);
 			if (ret > 0)
 				CHECK(!broken, "batch accepted on a broken queue");
@@ -364,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (ret > 0 && ret < k) {
 				/* the one that stopped it fails alone */
-				int r2 = drv->send_many(&q, batch + ret, k - ret);
+				int r2 = ring_send_many(&q, batch + ret, k - ret);
 
 				CHECK(r2 < 0, "the rest of a short batch: %d", r2);
 			}
@@ -377,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1: {
 			uint32_t d = hdr->depth, from = f_tail > d ? f_tail - d : 0;
 
-			drv->flush(&q);
+			__wd_ring_flush(&pub, &q.ring);
 			/* every request accepted (the last ring's worth) is
 			 * published with its phase, the next slot is not (a
 			 * fuzzed header may overlap the rings: not then) */
@@ -437,7 +458,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			got[max] = &got;	/* canary */
 			uint32_t told = mmio->cq_head;
 
-			r = drv->recv_many(&q, got, max);
+			r = __wd_ring_reap(&pub, &q.ring, got, max);
 			CHECK(got[max] == &got, "wrote past max %d", max);
 			if (r == -EIO) {
 				/* every request came back before -EIO */

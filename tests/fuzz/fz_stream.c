@@ -350,10 +350,13 @@ static struct wd_soft_cqe fz_ssubmit(int qi, struct wd_soft_sqe *sqe)
 	if (!(sqe->flags & WD_SOFT_SQE_F_DST_SGL))
 		fz_allow(wr_ok, &nr_wr, sqe->dst, sqe->dst_len);
 	FZ_CHECK(wd_soft_core_queue_turn(Q, 0) == WD_SOFT_TURN_SERVE, "turn");
+	/* whatever a stream maps, fz_core's host in place (policy 1) */
+	map_policy = 1;
 	checking = true;
 	wd_soft_core_ctx_init(&ctx, Q, &eng.core);
 	n = wd_soft_core_serve(&ctx, 1, SZ_1M);
 	checking = false;
+	FZ_CHECK(!nr_maps, "%u mappings left after the request", nr_maps);
 	FZ_CHECK(n == 1 && Q->cq_tail == t + 1 && !Q->has_held,
 		 "one CQE per SQE (%u)", n);
 	WRITE_ONCE(Q->mmio->cq_head, Q->cq_tail);

@@ -109,10 +109,7 @@ MTEST(copy_sizes)
 	wd_release_queue(&q);
 }
 
-/*
- * a full ring: -EBUSY, then recovery (wd_soft_v3: an SQE is visible once
- * sent; wd_flush() only kicks an engine that parked the queue)
- */
+/* a full ring: -EBUSY, then recovery */
 MTEST(full_queue)
 {
 	enum { SZ = 256 };
@@ -134,6 +131,7 @@ MTEST(full_queue)
 	}
 	wd_prep_copy(&extra, mem + (2 * depth + 1) * SZ, mem + depth * SZ, SZ);
 	T_EQ(wd_send(&q, &extra), -EBUSY);
+	/* wd_soft_v3: sent is visible; the flush wakes a parked engine */
 	wd_flush(&q);
 	/* recovery: one back, one more in */
 	T_EQ(wd_recv_wait(&q, &r, 30000), 1);

@@ -40,8 +40,9 @@
  * the workload agreeing on the KICKs), and every park the workload sees
  * was of a queue with nothing to take (need_wakeup()): the engine does
  * not park a queue that has work. How many KICKs a busy engine causes,
- * none on an idle host, is a figure: wd-bench measures it ("kernel path:
- * syscalls per request while busy", docs/performance.md).
+ * none on an idle host, is a figure: wd-bench measures it ("system calls
+ * per request while the engine has work (worst point)", run vm,
+ * docs/performance.md).
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
