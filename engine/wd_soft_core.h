@@ -100,7 +100,7 @@ struct wd_soft_host_alg;
 /**
  * struct wd_soft_core_queue - the device side of one queue
  * @dev: the device
- * @mmio: the queue's MMIO page (doorbells, status)
+ * @mmio: the queue's MMIO page (cq_head, cq_notify, status)
  * @hdr: the DUS header page
  * @sq: the submission ring (WD_SOFT_DEPTH entries)
  * @cq: the completion ring (WD_SOFT_DEPTH entries)

@@ -9,9 +9,9 @@
  * the same checks and the same round-robin batches (engine/wd_soft_sched.c),
  * so kernel work and user work share the device fairly: neither can take
  * more than a batch before the other's turn. The driver side below is what
- * libwd is to a process: it writes SQEs, publishes sq_tail, kicks a parked
- * queue, and reaps CQEs, here from a work item the device's wake-up
- * queues (a hardware driver's interrupt and tasklet).
+ * libwd is to a process: it writes SQEs, each published by its phase, kicks
+ * a parked queue, and reaps CQEs by their phase, here from a work item the
+ * device's wake-up queues (a hardware driver's interrupt and tasklet).
  *
  * Request addresses are kernel virtual addresses; mem.c copies them with
  * memcpy(). The submitter is the kernel itself, so there is no owner to

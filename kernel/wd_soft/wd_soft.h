@@ -173,7 +173,7 @@ struct wd_soft_engine {
  *	wd_soft_sched_detach() is the hand-over.
  * @wdev: the instance
  * @uq: the uacce queue, NULL for a kernel queue (kq.c)
- * @mmio_page: the MMIO page (doorbells and status)
+ * @mmio_page: the MMIO page (cq_head, cq_notify, status)
  * @engine: serving engine while started, else NULL; written by the control
  *	path only (start/stop, serialised by uacce)
  * @sq: the scheduler's view, under @engine->lock: @sq.faulting, a page

@@ -449,7 +449,7 @@ int wdl_queue_stop(struct wdl_queue *q);
  * wdl_queue_mmio() - the MMIO region (mmap of UACCE_QFRT_MMIO)
  * @q: the queue
  *
- * Return: the queue's doorbell page, WD_SOFT_MMIO_SIZE bytes, page
+ * Return: the queue's MMIO page, WD_SOFT_MMIO_SIZE bytes, page
  * aligned, valid until wdl_queue_close(); NULL and errno: ENODEV when the
  * queue is dead, EPERM in a fork child (as the kernel's mmap by a
  * non-owner).

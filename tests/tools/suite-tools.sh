@@ -27,7 +27,7 @@ printf '123456789' > nine
 
 # ---- list ----
 $WD list > l.txt 2>&1; rc=$?
-grep -q '^ua0  /dev/ua0  wd_soft_v2  mode sva' l.txt && grep -q 'algorithms .*gzip' l.txt
+grep -q '^ua0  /dev/ua0  wd_soft_v3  mode sva' l.txt && grep -q 'algorithms .*gzip' l.txt
 ok list_kernel_device $((rc + $?)) "$(cat l.txt)"
 $WD list --json > l.json 2>&1; rc=$?
 grep -q '"name": "ua0"' l.json && grep -q '"local": null' l.json

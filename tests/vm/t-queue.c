@@ -534,8 +534,9 @@ void t_q_cqe_read(struct t_q *q, uint32_t i, struct wd_soft_cqe *cqe)
 
 int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
 {
-	/* the header's cq_tail lags the CQEs' phases, never leads them */
-	if (t_q_hdr_cq_tail(q) - q->cq_head > q->depth)
+	/* the header's cq_tail lags the CQEs' phases (it may be behind our
+	 * cq_head for a moment), but never leads them by more than a ring */
+	if ((int32_t)(t_q_hdr_cq_tail(q) - q->cq_head) > (int32_t)q->depth)
 		return -ERANGE;
 	if (!t_q_cqe_ready(q, q->cq_head))
 		return 0;

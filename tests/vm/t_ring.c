@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_ring: one request of wd_soft_v1 (include/uapi/misc/uacce/wd_soft.h):
+ * t_ring: one request of wd_soft_v3 (include/uapi/misc/uacce/wd_soft.h):
  * NOP and COPY in the three memory models, SGLs, completion statuses, bad
  * descriptors and bad addresses. The ring as a whole: t_ring_queue.
  */

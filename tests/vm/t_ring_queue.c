@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_ring_queue: the ring of wd_soft_v1 as a whole (one request: t_ring):
+ * t_ring_queue: the ring of wd_soft_v3 as a whole (one request: t_ring):
  * completion order, KICK and NEED_WAKEUP, broken ring indices, a full
  * completion ring, wrapping indices, PUT_Q and close with requests in
  * flight, fork() during a copy, parallel queues, START_Q/PUT_Q races.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_stream_ring: stream contexts at the ring (wd_soft_v2, WD_SOFT_CMD_CTX;
+ * t_stream_ring: stream contexts at the ring (added in wd_soft_v2, WD_SOFT_CMD_CTX;
  * include/uapi/misc/uacce/wd_soft.h, docs/streams.md), both hosts:
  *
  *  - SQEs naming a context never opened, another queue's, a closed one,
