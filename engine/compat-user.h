@@ -80,6 +80,8 @@ typedef int64_t s64;
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
+/* the condition's value; user space prints nothing */
+#define WARN_ON_ONCE(c)	__builtin_expect(!!(c), 0)
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define fallthrough	__attribute__((__fallthrough__))
 #define array_index_nospec(i, n)	(i)

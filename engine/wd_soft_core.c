@@ -547,6 +547,16 @@ static u32 wd_soft_core_batch(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		if (unlikely(stall))
 			wd_soft_core_stall(ctx);
 		status = wd_soft_core_exec(ctx, &sqe, &res);
+		/*
+		 * Only an owner may hold: q->held is one slot, the owner's.
+		 * Helpers serve queues whose host never waits for a page; a
+		 * host that did would fail the request, not hang the queue.
+		 */
+		if (WARN_ON_ONCE(status == WD_SOFT_CORE_S_HELD && helper)) {
+			memset(&res, 0, sizeof(res));
+			res.status = WD_SOFT_S_DEV_ERR;
+			status = WD_SOFT_S_DEV_ERR;
+		}
 		if (status == WD_SOFT_CORE_S_HELD) {
 			wd_soft_core_qlock(q);
 			q->held = sqe;

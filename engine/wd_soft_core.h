@@ -38,6 +38,11 @@
 #define WD_SOFT_CORE_CHUNK	SZ_64K
 /* most entries of one scatter-gather list */
 #define WD_SOFT_CORE_MAX_SGE	4096
+/*
+ * largest source the one-shot deflate takes (wd_soft_host_zoneshot()): it
+ * runs without a yield, so this bounds how long a stop waits for it
+ */
+#define WD_SOFT_CORE_ONESHOT_MAX	(4u << 20)
 /* largest source of one request, in bytes (larger: WD_SOFT_S_INVAL) */
 #define WD_SOFT_CORE_MAX_SRC	SZ_64M
 /* size of a SHA-256 digest and of a CRC32C result, in bytes */
@@ -682,8 +687,10 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
  * As a device's DMA would: the engine reads or writes the memory itself
  * while the request runs (the process may change it meanwhile: the result
  * is then undefined, never unsafe). Must not wait for a page. The core
- * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields and
- * falls back on wd_soft_host_copy() for a piece the host does not map.
+ * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields (but
+ * for the one-shot deflate, up to WD_SOFT_CORE_ONESHOT_MAX, on hosts that
+ * have one), unmaps everything at each yield, and falls back on
+ * wd_soft_host_copy() for a piece the host does not map.
  *
  * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid
  * until wd_soft_host_unmap(); 0: not in place here (the core copies this

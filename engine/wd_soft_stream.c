@@ -1185,7 +1185,7 @@ static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
 	long n;
 
 	if (!ctx->q->dev->oneshot || src->nents != 1 || dst->nents != 1 ||
-	    !slen)
+	    !slen || slen > WD_SOFT_CORE_ONESHOT_MAX)
 		return false;
 	hl = wd_soft_core_frame_head(frame, op, level, false, 0);
 	tl = wd_soft_core_frame_tail(frame, op, 0, 0);

@@ -27,10 +27,10 @@
  * queue's addresses as they are; PASID and NOIOMMU, the SS region's kernel
  * mapping under the copy's checks (uaddr 0 after the owner's munmap:
  * copied, hence BAD_ADDR); SVA, pages of the borrowed mm pinned without
- * faulting (GUP-fast only, FOLL_PIN: short-lived pins, per request, not
- * charged to RLIMIT_MEMLOCK as FOLL_LONGTERM would be; at most
- * WD_SOFT_PIN_MAX per direction) and reached through the linear map;
- * wd_soft_host_unmap() unpins them (dirtying the written ones) when the
+ * faulting (GUP-fast only, FOLL_PIN: short-lived pins, held for one chunk
+ * of a request's work at most; at most WD_SOFT_PIN_MAX per direction) and
+ * reached through the linear map; wd_soft_host_unmap() unpins them
+ * (dirtying the written ones) at the core's next yield or when the
  * request ends, before its completion. A page GUP-fast does not give (not
  * present, read-only for a write, copy-on-write shared, a file page for a
  * write, highmem) is copied as above, and the copy asks for it.
