@@ -49,6 +49,16 @@ long wd_soft_core_region_map(void *kaddr, u64 base, u64 size, u64 addr,
 	return (long)len;
 }
 
+/* A host's failed copy or map: the status it means. */
+static u32 wd_soft_core_host_err(struct wd_soft_core_ctx *ctx, long ret)
+{
+	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
+		return WD_SOFT_S_CANCELED;
+	if (ret == -EIO)
+		return WD_SOFT_S_DEV_ERR;
+	return WD_SOFT_S_BAD_ADDR;
+}
+
 /*
  * @len bytes at @addr; @extent (at least @len) bytes of the buffer piece
  * follow from @addr, then @nr_ahead more pieces at @ahead: for a host that
@@ -77,11 +87,7 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	}
 	if (ret == -EAGAIN)
 		return WD_SOFT_CORE_S_HELD;
-	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
-		return WD_SOFT_S_CANCELED;
-	if (ret == -EIO)
-		return WD_SOFT_S_DEV_ERR;
-	return WD_SOFT_S_BAD_ADDR;
+	return wd_soft_core_host_err(ctx, ret);
 }
 
 /*
@@ -215,16 +221,12 @@ u32 wd_soft_core_map(struct wd_soft_core_ctx *ctx, u64 addr, u32 len,
 		WRITE_ONCE(ctx->eng->mapped, ctx->eng->mapped + *n);
 		return WD_SOFT_S_OK;
 	}
-	/* as wd_soft_core_mem() for a failed copy; -EAGAIN is not the
-	 * host's to answer here: the copy path asks for the page
+	/* -EAGAIN is not the host's to answer here: the copy path asks
+	 * for the page
 	 */
 	if (!ret || ret == -EAGAIN)
 		return WD_SOFT_S_OK;
-	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
-		return WD_SOFT_S_CANCELED;
-	if (ret == -EIO)
-		return WD_SOFT_S_DEV_ERR;
-	return WD_SOFT_S_BAD_ADDR;
+	return wd_soft_core_host_err(ctx, ret);
 }
 
 u32 wd_soft_core_buf_map(struct wd_soft_core_ctx *ctx,
@@ -313,9 +315,7 @@ u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 
 	if (buf->sge == &buf->flat)
 		b.sge = &b.flat;
-	b.idx = 0;
-	b.off = 0;
-	b.pos = 0;
+	wd_soft_core_buf_rewind(&b);
 	while (b.idx < b.nents && off >= b.sge[b.idx].len) {
 		off -= b.sge[b.idx].len;
 		b.idx++;

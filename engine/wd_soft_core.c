@@ -357,8 +357,14 @@ wd_soft_core_queue_turn_locked(struct wd_soft_core_queue *q, u64 spin_ns)
 		return WD_SOFT_TURN_PARK;
 	if (!q->idle_since) {
 		q->idle_since = wd_soft_host_now_ns();
+		q->idle_looks = 0;
 		return WD_SOFT_TURN_IDLE;
 	}
+	/* the clock once per WD_SOFT_CORE_IDLE_LOOKS looks: a polling
+	 * engine comes back to the ring sooner
+	 */
+	if (spin_ns && (++q->idle_looks % WD_SOFT_CORE_IDLE_LOOKS))
+		return WD_SOFT_TURN_IDLE;
 	if (wd_soft_host_now_ns() - q->idle_since < spin_ns)
 		return WD_SOFT_TURN_IDLE;
 

@@ -48,6 +48,8 @@
 /* size of a SHA-256 digest and of a CRC32C result, in bytes */
 #define WD_SOFT_CORE_SHA256_SIZE	32
 #define WD_SOFT_CORE_CRC32C_SIZE	4
+/* idle looks at a queue per clock read (wd_soft_core_queue_turn()) */
+#define WD_SOFT_CORE_IDLE_LOOKS	32
 /* compression level used for params 0 */
 #define WD_SOFT_CORE_DEF_LEVEL	6
 /* default of struct wd_soft_core_dev.max_ctx_bytes */
@@ -121,6 +123,7 @@ struct wd_soft_host_alg;
  * @idle_since: wd_soft_host_now_ns() since when the queue had nothing to
  *	take, 0 while it had work at the last look; see
  *	wd_soft_core_queue_turn()
+ * @idle_looks: looks at the queue since @idle_since
  * @held: a request taken from the ring that waits for a page (see
  *	WD_SOFT_CORE_S_HELD): the device's private copy, executed again from
  *	its start when the queue is served next, before any new SQE
@@ -170,6 +173,7 @@ struct wd_soft_core_queue {
 	u32 status;
 	bool stopping;
 	u64 idle_since;
+	u32 idle_looks;
 	struct wd_soft_sqe held;
 	bool has_held;
 	u64 held_in;
@@ -465,7 +469,9 @@ bool wd_soft_core_queue_helpable(struct wd_soft_core_queue *q, u32 n);
  *
  * Clears NEED_WAKEUP. SERVE when a held request waits or SQEs can be taken
  * (without reading the clock); IDLE when the queue has had nothing for
- * less than @spin_ns; else the device's half of the need-wakeup handshake
+ * less than @spin_ns (the clock read once every WD_SOFT_CORE_IDLE_LOOKS
+ * idle looks, so a queue parks up to that many looks late; with @spin_ns
+ * 0, at the second idle look); else the device's half of the need-wakeup handshake
  * (store NEED_WAKEUP, smp_mb(), one more look): SERVE if work arrived,
  * else PARK.
  *

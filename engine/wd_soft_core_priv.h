@@ -27,6 +27,14 @@ struct wd_soft_core_buf {
 	u64 pos;			/* bytes walked */
 };
 
+/* Back to the buffer's first byte. */
+static inline void wd_soft_core_buf_rewind(struct wd_soft_core_buf *buf)
+{
+	buf->idx = 0;
+	buf->off = 0;
+	buf->pos = 0;
+}
+
 /* wd_soft_buf.c */
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx);
 u32 wd_soft_core_bufs(struct wd_soft_core_ctx *ctx,

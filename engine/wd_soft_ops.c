@@ -129,7 +129,7 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 		}
 	}
 	put_unaligned_le32(crc, res);
-	ret = wd_soft_core_buf_write(ctx, &dst, res, sizeof(res));
+	ret = wd_soft_core_buf_put(ctx, &dst, res, sizeof(res));
 	if (ret)
 		return ret;
 	*out_len = sizeof(res);
@@ -210,7 +210,7 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 	}
 	if (wd_soft_host_sha256_final(alg, digest))
 		return WD_SOFT_S_DEV_ERR;
-	ret = wd_soft_core_buf_write(ctx, &dst, digest, sizeof(digest));
+	ret = wd_soft_core_buf_put(ctx, &dst, digest, sizeof(digest));
 	if (ret)
 		return ret;
 	*out_len = sizeof(digest);

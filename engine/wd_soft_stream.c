@@ -1212,12 +1212,8 @@ static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
 	*status = WD_SOFT_S_OK;
 	return true;
 fallback:
-	src->idx = 0;
-	src->off = 0;
-	src->pos = 0;
-	dst->idx = 0;
-	dst->off = 0;
-	dst->pos = 0;
+	wd_soft_core_buf_rewind(src);
+	wd_soft_core_buf_rewind(dst);
 	return false;
 }
 
