@@ -137,8 +137,11 @@ TEST(sva_plain_memory)
 		c.q.ss_used = 0;
 	}
 	if (t_host_local) {
-		T_ASSERT_MSG(mapped(&c) == m0, "%lld bytes outside SS mapped",
-			     mapped(&c) - m0);
+		/* only the digests' results, which three_ops() puts in SS */
+		long long res = (32 + 4) * (long long)(sizeof(zc_sizes) / sizeof(zc_sizes[0]));
+
+		T_ASSERT_MSG(mapped(&c) - m0 == res, "%lld bytes mapped, %lld of them "
+			     "outside SS", mapped(&c) - m0, mapped(&c) - m0 - res);
 		T_ASSERT(copied(&c) - c0 >= want);
 	} else {
 		T_ASSERT_MSG(mapped(&c) - m0 >= want, "%lld bytes mapped of %lld",
