@@ -163,7 +163,7 @@ distclean: clean
 #   make fuzz-sys       long system-call fuzzer run in the VM (same)
 #   make stress         long fault/load runs in the VM (ST_SECONDS per load
 #                       phase, default 600; ST_ROUNDS, default 50), then the
-#                       memory-pressure test in a 256 MiB VM
+#                       memory-pressure test in a 320 MiB VM
 .PHONY: debug-kernel debug-modules check-debug fuzz fuzz-ring fuzz-sys stress
 
 debug-kernel:
@@ -208,5 +208,5 @@ ST_ROUNDS ?= 50
 stress: all
 	tools/vm/wd-vm -v $(WD_VM_ARGS) --timeout $$(($(ST_SECONDS) * 4 + $(ST_ROUNDS) * 60 + 900)) \
 		--add build/vm -- sh -c 'ST_SECONDS=$(ST_SECONDS) ST_ROUNDS=$(ST_ROUNDS) sh ./suite-stress.sh'
-	tools/vm/wd-vm -v $(WD_VM_ARGS) --allow-oom --mem $(if $(WD_VM_ARGS),512M,256M) \
+	tools/vm/wd-vm -v $(WD_VM_ARGS) --allow-oom --mem $(if $(WD_VM_ARGS),512M,320M) \
 		--timeout $$(($(ST_SECONDS) + 900)) -- sh -c 'ST_SECONDS=$(ST_SECONDS) st_mem'

@@ -80,6 +80,8 @@ typedef int64_t s64;
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
+/* the condition's value; user space prints nothing */
+#define WARN_ON_ONCE(c)	__builtin_expect(!!(c), 0)
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define fallthrough	__attribute__((__fallthrough__))
 #define array_index_nospec(i, n)	(i)
@@ -88,6 +90,11 @@ typedef int64_t s64;
 #define wd_soft_core_lock_init(l)	pthread_mutex_init((l), NULL)
 #define wd_soft_core_lock(l)		pthread_mutex_lock(l)
 #define wd_soft_core_unlock(l)		pthread_mutex_unlock(l)
+/* sparse's lock-context annotations: nothing in user space */
+#define __acquires(x)
+#define __releases(x)
+#define __acquire(x)			((void)0)
+#define __release(x)			((void)0)
 
 #define wd_soft_core_zalloc(n)	calloc(1, (n))
 #define wd_soft_core_free(p)	free(p)

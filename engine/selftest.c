@@ -85,6 +85,46 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	return len;
 }
 
+/*
+ * In place: the odd 4 KiB pages (up to the page's end), so that a buffer
+ * over several pages takes both paths; nothing while a hold is armed (the
+ * hold tests count copies) nor below 64 KiB; whole ranges while
+ * map_in_place is set (test_oneshot(): the one-shot path needs the source
+ * and destination whole). @maps_live: mappings not yet given back (the
+ * core must unmap before each CQE).
+ */
+static bool map_in_place;
+static int maps_live, unmaps, oneshots;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	u64 room = 4096 - (addr & 4095);
+
+	(void)ctx;
+	(void)write;
+	if (addr < 65536 || held_in_copies > 0)
+		return 0;
+	*kaddr = (void *)(uintptr_t)addr;
+	if (map_in_place) {
+		maps_live++;
+		return (long)len;
+	}
+	if (!((addr >> 12) & 1))
+		return 0;
+	maps_live++;
+	return (long)(len < room ? len : room);
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	(void)ctx;
+	(void)ctx;
+	if (maps_live)
+		unmaps++;
+	maps_live = 0;
+}
+
 void wd_soft_host_yield(struct wd_soft_core_ctx *ctx)
 {
 	(void)ctx;
@@ -196,6 +236,29 @@ void wd_soft_host_zend(struct wd_soft_host_alg *a)
 	wd_soft_zlib_end(&a->z);
 }
 
+/* zlib's raw deflate in one call (compress2() without its framing) */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	z_stream zs = { 0 };
+	int ret;
+
+	(void)a;
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret != Z_STREAM_END)
+		return 0;
+	oneshots++;
+	return (long)zs.total_out;
+}
+
 /* ---- the tests ---- */
 
 static struct wd_soft_core_dev dev;
@@ -214,14 +277,26 @@ static int failed;
 	}								\
 } while (0)
 
+/*
+ * Publish @s as the next SQE (wd_soft_v3: every field, then the phase).
+ * The tests run one request at a time: every SQE before it was taken.
+ */
+static void push_sqe(struct wd_soft_sqe s)
+{
+	u32 t = q.sq_head;
+	struct wd_soft_sqe *slot = &q.sq[t & (WD_SOFT_DEPTH - 1)];
+
+	memcpy(slot, &s, offsetof(struct wd_soft_sqe, phase));
+	__atomic_store_n(&slot->phase, WD_SOFT_PHASE(t, WD_SOFT_DEPTH),
+			 __ATOMIC_RELEASE);
+}
+
 /* Submit one SQE through the ring and serve it; returns the CQE. */
 static struct wd_soft_cqe run_sqe(struct wd_soft_sqe s)
 {
 	struct wd_soft_core_ctx ctx;
-	u32 t = q.mmio->sq_tail;
 
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	/* a held request runs again at the next serve */
 	for (int i = 0;; i++) {
 		wd_soft_core_ctx_init(&ctx, &q, &eng);
@@ -231,6 +306,8 @@ static struct wd_soft_cqe run_sqe(struct wd_soft_sqe s)
 			return (struct wd_soft_cqe){ .status = 0xdead };
 	}
 	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	if (maps_live)
+		return (struct wd_soft_cqe){ .status = 0xbeef };
 	return q.cq[(q.cq_tail - 1) & (WD_SOFT_DEPTH - 1)];
 }
 
@@ -728,7 +805,7 @@ static void test_stream_held_twice(const u8 *data)
 		{ .addr = (uintptr_t)data, .len = 100000 },
 		{ .addr = (uintptr_t)(data + 100000), .len = 100000 },
 	};
-	u32 id = ctx_open(WD_SOFT_OP_SHA256, 0), t = q.mmio->sq_tail, done;
+	u32 id = ctx_open(WD_SOFT_OP_SHA256, 0), done;
 	struct wd_soft_sqe s = {
 		.user_data = 0x66, .op = WD_SOFT_OP_SHA256,
 		.flags = WD_SOFT_SQE_F_SRC_SGL, .src = (uintptr_t)sgl,
@@ -741,8 +818,7 @@ static void test_stream_held_twice(const u8 *data)
 	bool held1, held2;
 
 	s.dst = (uintptr_t)out;
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	/* copies: the SGL, the first 64 KiB (fed), then the next: held */
 	held_in_copies = 3;
 	wd_soft_core_ctx_init(&ctx, &q, &eng);
@@ -765,9 +841,7 @@ static void test_stream_held_twice(const u8 *data)
 	/* held after feeding, then its SGL made invalid: INVAL, and the
 	 * context, which took part of the source, is broken
 	 */
-	t = q.mmio->sq_tail;
-	q.sq[t & (WD_SOFT_DEPTH - 1)] = s;
-	__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+	push_sqe(s);
 	held_in_copies = 3;
 	wd_soft_core_ctx_init(&ctx, &q, &eng);
 	held1 = !wd_soft_core_serve(&ctx, 16, SZ_1M) && q.has_held;
@@ -934,8 +1008,9 @@ static void test_state(const u8 *data)
 static void test_data(const char *name, const u8 *data, u32 len)
 {
 	u32 cap = len + len / 8 + 1024;
-	u8 *c = malloc(cap), *d = malloc(len + 1), digest[32];
+	u8 *c = malloc(cap), *d = malloc(len + 4), digest[32];
 	struct wd_soft_cqe e;
+	u32 crc, ref;
 	char n[128];
 	uLongf dl;
 	int lvl;
@@ -945,6 +1020,25 @@ static void test_data(const char *name, const u8 *data, u32 len)
 	snprintf(n, sizeof(n), "sha256.%s", name);
 	CHECK(n, !e.status && e.out_len == 32 && !memcmp(c, digest, 32),
 	      "status %u", e.status);
+
+	/* piece by piece, in place or copied: one call over the whole is
+	 * the reference
+	 */
+	crc = ref = 0x12345678;
+	wd_soft_host_crc32c(NULL, &ref, data, len);
+	e = run(WD_SOFT_OP_CRC32C, crc, data, len, digest, 4);
+	crc = get_unaligned_le32(digest);
+	snprintf(n, sizeof(n), "crc32c.%s", name);
+	CHECK(n, !e.status && e.out_len == 4 && crc == ref,
+	      "status %u crc %#x, expected %#x", e.status, crc, ref);
+	if (len) {
+		memset(d, 0, len + 4);
+		e = run(WD_SOFT_OP_COPY, 0, data + 1, len - 1, d + 3, len);
+		snprintf(n, sizeof(n), "copy_unaligned.%s", name);
+		CHECK(n, !e.status && e.out_len == len - 1 &&
+		      !memcmp(d + 3, data + 1, len - 1) && !d[2] && !d[len + 2],
+		      "status %u", e.status);
+	}
 
 	for (lvl = 0; lvl <= 9; lvl += 3) {
 		z_stream zs = { 0 };
@@ -988,6 +1082,113 @@ static void test_data(const char *name, const u8 *data, u32 len)
 	free(d);
 }
 
+/*
+ * The one-shot path (buffers in place): raw, zlib and gzip at every level,
+ * each inflated by zlib back to the input, the host's one-shot deflate
+ * called (and the mappings released) once per request; a destination too
+ * small for the one-shot output falls back to the stream path, whose
+ * DST_SMALL gives the size needed; without the buffers in place, no
+ * one-shot call.
+ */
+static void test_oneshot(const u8 *data, u32 len)
+{
+	static const u16 ops[] = { WD_SOFT_OP_DEFLATE, WD_SOFT_OP_ZLIB_COMP,
+				   WD_SOFT_OP_GZIP_COMP };
+	static const int wbits[] = { -15, 15, 31 };
+	u32 cap = len + len / 8 + 4096, i, lvl;
+	u8 *c = malloc(cap), *d = malloc(len + 1);
+	struct wd_soft_cqe e;
+	char n[64];
+	int before;
+
+	map_in_place = true;
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		for (lvl = 1; lvl <= 9; lvl++) {
+			z_stream zs = { 0 };
+			bool ok;
+
+			before = oneshots;
+			unmaps = 0;
+			e = run(ops[i], lvl, data, len, c, cap);
+			inflateInit2(&zs, wbits[i]);
+			zs.next_in = c;
+			zs.avail_in = e.out_len;
+			zs.next_out = d;
+			zs.avail_out = len + 1;
+			ok = inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+			     zs.total_out == len && !memcmp(d, data, len) &&
+			     !zs.avail_in;
+			inflateEnd(&zs);
+			snprintf(n, sizeof(n), "oneshot_op%u_level%u", ops[i], lvl);
+			CHECK(n, !e.status && ok && oneshots == before + 1 &&
+			      unmaps == 1 && !maps_live,
+			      "status %u ok %d oneshots %d unmaps %d", e.status,
+			      ok, oneshots - before, unmaps);
+		}
+	}
+	/* too small: the one-shot gives up, the stream path says how much */
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	i = e.out_len;
+	before = oneshots;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, i / 2);
+	CHECK("oneshot_dst_small", e.status == WD_SOFT_S_DST_SMALL &&
+	      e.out_len == i && oneshots == before && !maps_live,
+	      "status %u out_len %u (needs %u)", e.status, e.out_len, i);
+	map_in_place = false;
+	e = run(WD_SOFT_OP_GZIP_COMP, 6, data, len, c, cap);
+	CHECK("oneshot_not_in_place", !e.status && oneshots == before &&
+	      e.out_len == i, "status %u oneshots %d", e.status,
+	      oneshots - before);
+	free(c);
+	free(d);
+}
+
+/*
+ * A shared queue's helper (wd_soft_core_help()) takes plain requests only:
+ * it leaves an SQE with a context or F_STATE at sq_head for the owner
+ * (wd_soft_core_serve()), which takes it; CQEs stay in ring order.
+ */
+static void test_help(void)
+{
+	struct wd_soft_sqe sctx = { .user_data = 0x71, .op = WD_SOFT_OP_SHA256,
+				    .ctx = 1 };
+	struct wd_soft_sqe sst = { .user_data = 0x72, .op = WD_SOFT_OP_SHA256,
+				   .flags = WD_SOFT_SQE_F_STATE };
+	struct wd_soft_core_ctx ctx;
+	u32 head, tail, n;
+
+	/* the NOP the turn test published, by the owner */
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	wd_soft_core_serve(&ctx, 16, SZ_1M);
+	q.shared = true;
+	for (int k = 0; k < 2; k++) {
+		push_sqe(k ? sst : sctx);
+		head = q.sq_head;
+		tail = q.cq_tail;
+		wd_soft_core_ctx_init(&ctx, &q, &eng);
+		n = wd_soft_core_help(&ctx, 16, SZ_1M);
+		CHECK(k ? "help_leaves_state" : "help_leaves_ctx",
+		      !n && q.sq_head == head && q.cq_tail == tail,
+		      "took %u", n);
+		wd_soft_core_ctx_init(&ctx, &q, &eng);
+		n = wd_soft_core_serve(&ctx, 16, SZ_1M);
+		CHECK(k ? "owner_takes_state" : "owner_takes_ctx",
+		      n == 1 && q.cq_tail == tail + 1 &&
+		      q.cq[tail & (WD_SOFT_DEPTH - 1)].user_data == (k ? 0x72u : 0x71u),
+		      "took %u", n);
+		__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	}
+	push_sqe((struct wd_soft_sqe){ .user_data = 0x73, .op = WD_SOFT_OP_NOP });
+	tail = q.cq_tail;
+	wd_soft_core_ctx_init(&ctx, &q, &eng);
+	n = wd_soft_core_help(&ctx, 16, SZ_1M);
+	CHECK("help_takes_plain", n == 1 && q.cq_tail == tail + 1 &&
+	      q.cq[tail & (WD_SOFT_DEPTH - 1)].user_data == 0x73 &&
+	      !q.cq[tail & (WD_SOFT_DEPTH - 1)].status, "took %u", n);
+	__atomic_store_n(&q.mmio->cq_head, q.cq_tail, __ATOMIC_RELEASE);
+	q.shared = false;
+}
+
 int main(void)
 {
 	static u8 mmio[WD_SOFT_MMIO_SIZE], dus[WD_SOFT_DUS_SIZE];
@@ -1005,6 +1206,7 @@ int main(void)
 	eng.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE * sizeof(*eng.sgl));
 	eng.alg = wd_soft_host_alg_alloc(&dev, WD_SOFT_ALG_ENGINE, &n);
 	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
+	dev.oneshot = true;
 	wd_soft_core_queue_init(&q, &dev, mmio, dus);
 
 	wd_soft_core_algs(dev.ops, algs, sizeof(algs));
@@ -1043,6 +1245,11 @@ int main(void)
 	test_data("empty", data, 0);
 	test_data("short", data, 100);
 	test_data("3M", data, len);
+	/* the data above spans many pages: both paths ran */
+	CHECK("map_and_copy", eng.mapped > len / 4 && eng.copied > len,
+	      "mapped %llu copied %llu", (unsigned long long)eng.mapped,
+	      (unsigned long long)eng.copied);
+	test_oneshot(data, 300000);
 
 	/* cq_notify: ENABLE without ARMED wakes nobody, ARMED does */
 	wakes = 0;
@@ -1060,9 +1267,9 @@ int main(void)
 	CHECK("turn_idle", wd_soft_core_queue_turn(&q, 1000000000) == WD_SOFT_TURN_IDLE, "not idle");
 	CHECK("turn_park", wd_soft_core_queue_turn(&q, 0) == WD_SOFT_TURN_PARK &&
 	      (q.mmio->status & WD_SOFT_ST_NEED_WAKEUP), "status %#x", q.mmio->status);
-	q.sq[q.sq_head & (WD_SOFT_DEPTH - 1)] = (struct wd_soft_sqe){ .op = 0 };
-	q.mmio->sq_tail = q.sq_head + 1;
+	push_sqe((struct wd_soft_sqe){ .op = 0 });
 	CHECK("turn_serve_after_kick", wd_soft_core_queue_turn(&q, 0) == WD_SOFT_TURN_SERVE &&
 	      !(q.mmio->status & WD_SOFT_ST_NEED_WAKEUP), "status %#x", q.mmio->status);
+	test_help();
 	return failed ? 1 : 0;
 }

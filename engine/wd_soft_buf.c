@@ -2,8 +2,9 @@
 /*
  * wd_soft_buf.c: request memory, for the operations (wd_soft_ops.c,
  * wd_soft_stream.c): a request's source and destination buffers (flat or
- * scatter-gather), reached only through the host (wd_soft_host_copy()) in
- * chunks of at most WD_SOFT_CORE_CHUNK bytes.
+ * scatter-gather), reached only through the host: in place where it maps
+ * them (wd_soft_host_map(), as DMA would), else copied (wd_soft_host_copy())
+ * in chunks of at most WD_SOFT_CORE_CHUNK bytes.
  * Part of the engine core (wd_soft_core.c, sources.mk).
  */
 #include "wd_soft_core.h"
@@ -12,6 +13,14 @@
 /* Between two chunks: OK to go on, or CANCELED if the queue is stopping. */
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 {
+	/*
+	 * No mapping lives across a yield: a long request does not keep
+	 * the owner's pages pinned for as long as it runs.
+	 */
+	if (ctx->mapped) {
+		ctx->mapped = false;
+		wd_soft_host_unmap(ctx);
+	}
 	wd_soft_host_yield(ctx);
 	return READ_ONCE(ctx->q->stopping) ? WD_SOFT_S_CANCELED : WD_SOFT_S_OK;
 }
@@ -29,6 +38,25 @@ long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
 	else
 		memcpy(buf, p, len);
 	return len;
+}
+
+long wd_soft_core_region_map(void *kaddr, u64 base, u64 size, u64 addr,
+			     u64 len, void **p)
+{
+	if (addr < base || addr - base > size || len > size - (addr - base))
+		return 0;
+	*p = (u8 *)kaddr + (addr - base);
+	return (long)len;
+}
+
+/* A host's failed copy or map: the status it means. */
+static u32 wd_soft_core_host_err(struct wd_soft_core_ctx *ctx, long ret)
+{
+	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
+		return WD_SOFT_S_CANCELED;
+	if (ret == -EIO)
+		return WD_SOFT_S_DEV_ERR;
+	return WD_SOFT_S_BAD_ADDR;
 }
 
 /*
@@ -54,15 +82,12 @@ static u32 wd_soft_core_mem(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	ret = wd_soft_host_copy(ctx, buf, addr, len, write);
 	if (ret == (long)len) {
 		ctx->bytes += len;
+		WRITE_ONCE(ctx->eng->copied, ctx->eng->copied + len);
 		return WD_SOFT_S_OK;
 	}
 	if (ret == -EAGAIN)
 		return WD_SOFT_CORE_S_HELD;
-	if (ret == -ECANCELED || READ_ONCE(ctx->q->stopping))
-		return WD_SOFT_S_CANCELED;
-	if (ret == -EIO)
-		return WD_SOFT_S_DEV_ERR;
-	return WD_SOFT_S_BAD_ADDR;
+	return wd_soft_core_host_err(ctx, ret);
 }
 
 /*
@@ -177,6 +202,110 @@ u32 wd_soft_core_buf_write(struct wd_soft_core_ctx *ctx,
 	return wd_soft_core_buf_access(ctx, buf, (void *)data, len, true);
 }
 
+u32 wd_soft_core_map(struct wd_soft_core_ctx *ctx, u64 addr, u32 len,
+		     bool write, void **p, u32 *n)
+{
+	u64 end;
+	long ret;
+
+	*n = 0;
+	if (!len)
+		return WD_SOFT_S_OK;
+	if (check_add_overflow(addr, (u64)len, &end))
+		return WD_SOFT_S_BAD_ADDR;
+	ret = wd_soft_host_map(ctx, addr, len, write, p);
+	if (ret > 0) {
+		ctx->mapped = true;
+		*n = ret < (long)len ? (u32)ret : len;
+		ctx->bytes += *n;
+		WRITE_ONCE(ctx->eng->mapped, ctx->eng->mapped + *n);
+		return WD_SOFT_S_OK;
+	}
+	/* -EAGAIN is not the host's to answer here: the copy path asks
+	 * for the page
+	 */
+	if (!ret || ret == -EAGAIN)
+		return WD_SOFT_S_OK;
+	return wd_soft_core_host_err(ctx, ret);
+}
+
+u32 wd_soft_core_buf_map(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, bool write,
+			 void **p, u32 *n)
+{
+	const struct wd_soft_sge *sge;
+	u32 ret;
+
+	*n = 0;
+	if (!len)
+		return WD_SOFT_S_OK;
+	/* the piece of the next byte: past the used-up and empty ones */
+	for (;;) {
+		if (buf->idx == buf->nents)
+			return WD_SOFT_S_INVAL;
+		sge = &buf->sge[buf->idx];
+		if (buf->off != sge->len)
+			break;
+		buf->idx++;
+		buf->off = 0;
+	}
+	ret = wd_soft_core_map(ctx, sge->addr + buf->off,
+			       min(len, sge->len - buf->off), write, p, n);
+	if (ret)
+		return ret;
+	buf->off += *n;
+	buf->pos += *n;
+	return WD_SOFT_S_OK;
+}
+
+u32 wd_soft_core_buf_get(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, void *bounce,
+			 const void **p, u32 *n)
+{
+	void *m;
+	u32 ret;
+
+	ret = wd_soft_core_buf_map(ctx, buf, len, false, &m, n);
+	if (ret)
+		return ret;
+	if (*n) {
+		*p = m;
+		return WD_SOFT_S_OK;
+	}
+	*n = wd_soft_core_buf_piece(buf, len);
+	*p = bounce;
+	return wd_soft_core_buf_read(ctx, buf, bounce, *n);
+}
+
+u32 wd_soft_core_buf_put(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, const void *data,
+			 u32 len)
+{
+	const u8 *d = data;
+	u32 n, ret;
+	void *p;
+
+	while (len) {
+		ret = wd_soft_core_buf_map(ctx, buf, len, true, &p, &n);
+		if (ret)
+			return ret;
+		if (n) {
+			/* memmove: source and destination may overlap (the
+			 * result is undefined, not the behaviour)
+			 */
+			memmove(p, d, n);
+		} else {
+			n = wd_soft_core_buf_piece(buf, len);
+			ret = wd_soft_core_buf_write(ctx, buf, d, n);
+			if (ret)
+				return ret;
+		}
+		d += n;
+		len -= n;
+	}
+	return WD_SOFT_S_OK;
+}
+
 /* Read @len bytes at offset @off of @buf without moving its position. */
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,
@@ -186,9 +315,7 @@ u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 
 	if (buf->sge == &buf->flat)
 		b.sge = &b.flat;
-	b.idx = 0;
-	b.off = 0;
-	b.pos = 0;
+	wd_soft_core_buf_rewind(&b);
 	while (b.idx < b.nents && off >= b.sge[b.idx].len) {
 		off -= b.sge[b.idx].len;
 		b.idx++;

@@ -4,17 +4,21 @@
  * interface between it and the host that runs it.
  *
  * The core (wd_soft_core.c, wd_soft_buf.c, wd_soft_ops.c; sources.mk)
- * executes the wd_soft_v2 protocol (include/uapi/misc/uacce/wd_soft.h):
+ * executes the wd_soft_v3 protocol (include/uapi/misc/uacce/wd_soft.h):
  * rings, checks, operations, completions. It is compiled into wd_soft.ko
  * and into the in-process device, and has no threads, locks, allocations or clock: the host owns
  * the objects below, runs the engines with the shared scheduler
  * (wd_soft_sched.h) and defines the wd_soft_host_*() functions at the end
  * of this file. docs/soft-device.md, "One engine, two hosts", explains it.
  *
- * Threading: an engine runs one request at a time; a queue is served by at
- * most one engine at a time; reset and cancel run only while no engine
- * serves the queue. Safe at any time: wd_soft_core_queue_updated(),
- * wd_soft_core_queue_broken(), and writes of
+ * Threading: an engine runs one request at a time. A queue is served by
+ * at most one engine at a time unless it is @shared: then its owner
+ * (wd_soft_core_serve()) and helpers (wd_soft_core_help()) serve it at
+ * once, taking SQEs in ring order under the queue's @lock; CQEs are posted
+ * in ring order all the same (see wd_soft_core_serve()). Reset and cancel
+ * run only while no engine serves the queue. Safe at any time:
+ * wd_soft_core_queue_updated(), wd_soft_core_queue_broken(),
+ * wd_soft_core_queue_helpable(), and writes of
  * struct wd_soft_core_queue.stopping and struct wd_soft_core_dev.fail_next.
  */
 #ifndef _WD_SOFT_CORE_H
@@ -34,11 +38,18 @@
 #define WD_SOFT_CORE_CHUNK	SZ_64K
 /* most entries of one scatter-gather list */
 #define WD_SOFT_CORE_MAX_SGE	4096
+/*
+ * largest source the one-shot deflate takes (wd_soft_host_zoneshot()): it
+ * runs without a yield, so this bounds how long a stop waits for it
+ */
+#define WD_SOFT_CORE_ONESHOT_MAX	(4u << 20)
 /* largest source of one request, in bytes (larger: WD_SOFT_S_INVAL) */
 #define WD_SOFT_CORE_MAX_SRC	SZ_64M
 /* size of a SHA-256 digest and of a CRC32C result, in bytes */
 #define WD_SOFT_CORE_SHA256_SIZE	32
 #define WD_SOFT_CORE_CRC32C_SIZE	4
+/* idle looks at a queue per clock read (wd_soft_core_queue_turn()) */
+#define WD_SOFT_CORE_IDLE_LOOKS	32
 /* compression level used for params 0 */
 #define WD_SOFT_CORE_DEF_LEVEL	6
 /* default of struct wd_soft_core_dev.max_ctx_bytes */
@@ -65,17 +76,29 @@
  * @fail_next: fault injection: this many of the next requests taken from
  *	any queue of the device complete with WD_SOFT_S_DEV_ERR. Accessed
  *	atomically; see wd_soft_core_set_fail_next().
+ * @oneshot: the host has a one-shot deflate (wd_soft_host_zoneshot()):
+ *	only then does the core map a compression's buffers whole for it.
+ *	False after wd_soft_core_dev_init(); the host sets it before the
+ *	first queue starts.
  * @max_ctx_bytes: most bytes all stream contexts of the device may hold
  *	(WD_SOFT_CORE_DEF_CTX_BYTES unless the host sets it after init)
  * @ctx_bytes: what they hold now, under @lock
  * @lock: @ctx_bytes
+ * @stall_next: test hook: this many of the next requests taken stall their
+ *	engine before they execute (see wd_soft_core_set_stall()); atomic
+ * @stall_on: stalled engines wait while this is set (WRITE_ONCE)
+ * @stalled: engines waiting in a stall now; atomic
  */
 struct wd_soft_core_dev {
 	u32 ops;
 	int fail_next;
+	bool oneshot;
 	u64 max_ctx_bytes;
 	u64 ctx_bytes;
 	wd_soft_core_lock_t lock;
+	int stall_next;
+	bool stall_on;
+	int stalled;
 };
 
 struct wd_soft_core_stream;
@@ -84,13 +107,15 @@ struct wd_soft_host_alg;
 /**
  * struct wd_soft_core_queue - the device side of one queue
  * @dev: the device
- * @mmio: the queue's MMIO page (doorbells, status)
+ * @mmio: the queue's MMIO page (cq_head, cq_notify, status)
  * @hdr: the DUS header page
  * @sq: the submission ring (WD_SOFT_DEPTH entries)
  * @cq: the completion ring (WD_SOFT_DEPTH entries)
  * @sq_head: SQEs consumed: the device's own copy, the only one trusted
  * @cq_tail: CQEs posted: the device's own copy; read by
  *	wd_soft_core_queue_updated() at any time
+ * @cq_head: the process's cq_head as last read and checked: the device
+ *	reads MMIO cq_head again only when this shows the CQ full
  * @status: WD_SOFT_ST_* as published in MMIO (the device's own copy)
  * @stopping: set by the host (WRITE_ONCE) when it takes the queue away from
  *	its engine; the core then finishes the batch after the current
@@ -98,6 +123,7 @@ struct wd_soft_host_alg;
  * @idle_since: wd_soft_host_now_ns() since when the queue had nothing to
  *	take, 0 while it had work at the last look; see
  *	wd_soft_core_queue_turn()
+ * @idle_looks: looks at the queue since @idle_since
  * @held: a request taken from the ring that waits for a page (see
  *	WD_SOFT_CORE_S_HELD): the device's private copy, executed again from
  *	its start when the queue is served next, before any new SQE
@@ -110,9 +136,30 @@ struct wd_soft_host_alg;
  * @ctx: the open stream contexts, by slot (sqe.ctx's low byte - 1)
  * @ctx_gen: the generation given to the next context opened, so that a
  *	closed context's number never names a newer one
+ * @shared: several engines may serve the queue at once (an owner and
+ *	helpers, wd_soft_core_help()); set by the host while no engine serves
+ *	it. Then @lock is taken as its comment says; else it is never taken
+ *	and the queue costs what one engine's costs.
+ * @lock: a shared queue's taking and posting: @sq_head, @cq_tail,
+ *	@cq_head, @status (every change), @held, @has_held, @held_idx and
+ *	@done. Held for a few instructions: a ring slot's load or store,
+ *	never a request's execution, request memory or a wait.
+ * @held_idx: @held's ring index (its CQE's)
+ * @done: the reorder buffer's flags, a bit per CQ slot: the request of
+ *	that ring index was executed and its CQE written into the slot, but
+ *	an older one is still executing, so its phase is not stored yet.
+ *	Private: the process cannot forge one.
  *
  * The core dereferences the four ring pointers directly (the host maps the
- * regions for itself); request data only through wd_soft_host_copy().
+ * regions for itself); request data only through wd_soft_host_map() (in
+ * place, where the host can) and wd_soft_host_copy().
+ *
+ * Ring order: the request of ring index i is taken i-th and its CQE is
+ * CQ slot i (every SQE taken gets exactly one CQE, in order); an SQE is
+ * taken only while its CQ slot is free (the process's cq_head is above
+ * i - WD_SOFT_DEPTH), so a request finished before an older one writes its
+ * CQE into that slot at once, without the phase, which the engine that
+ * finishes the oldest missing one stores for it (wd_soft_core_serve()).
  */
 struct wd_soft_core_queue {
 	struct wd_soft_core_dev *dev;
@@ -122,9 +169,11 @@ struct wd_soft_core_queue {
 	struct wd_soft_cqe *cq;
 	u32 sq_head;
 	u32 cq_tail;
+	u32 cq_head;
 	u32 status;
 	bool stopping;
 	u64 idle_since;
+	u32 idle_looks;
 	struct wd_soft_sqe held;
 	bool has_held;
 	u64 held_in;
@@ -132,6 +181,10 @@ struct wd_soft_core_queue {
 	wd_soft_core_lock_t ctx_lock;
 	struct wd_soft_core_stream *ctx[WD_SOFT_MAX_CTX];
 	u32 ctx_gen;
+	bool shared;
+	wd_soft_core_lock_t lock;	/* see @lock above */
+	u32 held_idx;
+	u64 done[WD_SOFT_DEPTH / 64];
 };
 
 /**
@@ -142,14 +195,20 @@ struct wd_soft_core_queue {
  *	source and destination scatter-gather lists
  * @alg: the backends' state for requests without a context
  *	(wd_soft_host_alg_alloc(WD_SOFT_ALG_ENGINE))
+ * @mapped: request bytes the engine reached in place (wd_soft_host_map())
+ * @copied: request bytes it copied (wd_soft_host_copy(): data, SGL arrays,
+ *	F_STATE states)
  *
- * One per engine, allocated by the host.
+ * One per engine, allocated by the host. The counters are the engine's
+ * (plain stores); a host may sum them at any time with READ_ONCE().
  */
 struct wd_soft_core_engine {
 	u8 *in;
 	u8 *out;
 	struct wd_soft_sge *sgl;
 	struct wd_soft_host_alg *alg;
+	u64 mapped;
+	u64 copied;
 };
 
 /**
@@ -164,6 +223,8 @@ struct wd_soft_core_engine {
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
+ * @mapped: wd_soft_host_map() reached something in place during the
+ *	current request: wd_soft_host_unmap() is due when it ends
  *
  * Embedded in the host's own context, which the wd_soft_host_*() functions
  * find with container_of().
@@ -175,6 +236,7 @@ struct wd_soft_core_ctx {
 	u64 extent;
 	const struct wd_soft_sge *ahead;
 	u32 nr_ahead;
+	bool mapped;
 };
 
 /*
@@ -295,6 +357,29 @@ void wd_soft_core_set_fail_next(struct wd_soft_core_dev *dev, int n);
 int wd_soft_core_get_fail_next(struct wd_soft_core_dev *dev);
 
 /**
+ * wd_soft_core_set_stall() - test hook: stall engines inside requests
+ * @dev: the device
+ * @n: > 0: the next @n requests taken (any queue, in ring order of each)
+ *	make the engine that took them wait, after taking and before
+ *	executing, until called with 0 or their queue stops (then they run
+ *	as any request of a stopping queue); 0: release them and disarm
+ *
+ * "Not done yet" as a state tests can create: the engine that took the
+ * oldest request is busy while the others go on. The wait holds no lock;
+ * the engine polls (wd_soft_host_yield()), so it is for tests only.
+ * May be called at any time, from any thread.
+ */
+void wd_soft_core_set_stall(struct wd_soft_core_dev *dev, int n);
+
+/**
+ * wd_soft_core_get_stall() - engines stalled now
+ * @dev: the device
+ *
+ * Return: how many engines wait in a stall of wd_soft_core_set_stall().
+ */
+int wd_soft_core_get_stall(struct wd_soft_core_dev *dev);
+
+/**
  * wd_soft_core_ctx_cmd() - open or close a stream context (WD_SOFT_CMD_CTX)
  * @q: the queue, owned by the caller (the host checked ownership)
  * @cmd: the command, copied out of the caller's memory; OPEN writes ctx
@@ -338,35 +423,55 @@ void wd_soft_core_queue_init(struct wd_soft_core_queue *q,
  * wd_soft_core_queue_reset() - put a queue in its start state (START_Q)
  * @q: a queue no engine serves
  *
- * Every index becomes 0, the process's doorbells sq_tail and cq_head and
- * its cq_notify included; status and error become 0; @q->stopping is
- * cleared.
+ * Every index becomes 0, the process's cq_head and cq_notify included;
+ * both rings are zeroed (no entry keeps a valid phase); status and error
+ * become 0; @q->stopping is cleared.
  */
 void wd_soft_core_queue_reset(struct wd_soft_core_queue *q);
 
 /**
- * wd_soft_core_queue_ready() - how many SQEs can be taken now
- * @q: the queue, served by the caller (or by no engine)
+ * wd_soft_core_queue_ready() - can the next SQE be taken now?
+ * @q: the queue, served by the caller (or by no engine); a shared queue's
+ *	@lock held
  *
- * SQEs published and not consumed, but no more than the completion ring
- * has room for. Loads each doorbell once (acquire) and checks it against
- * the device's own indices: a doorbell out of range makes the queue BROKEN
- * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_*, pollers woken), after which it
- * is never ready again until reset.
+ * The SQE at sq_head carries its valid phase (loaded with acquire: the
+ * caller may copy it afterwards) and its CQ slot is free: the completion
+ * ring has room for its CQE and for those of every request taken before
+ * it and not posted yet (held, executing, or in the reorder buffer). The
+ * process's cq_head is loaded only when
+ * the device's cached copy shows the ring full, and checked against the
+ * device's own indices: out of range makes the queue BROKEN
+ * (WD_SOFT_ST_BROKEN, error WD_SOFT_QERR_CQ_HEAD, pollers woken), after
+ * which it is never ready again until reset.
  *
- * Return: SQEs that can be taken, 0 for a BROKEN queue.
+ * Return: 1 when the next SQE can be taken, else 0 (always for a BROKEN
+ * queue).
  */
 u32 wd_soft_core_queue_ready(struct wd_soft_core_queue *q);
 
 /**
+ * wd_soft_core_queue_helpable() - would a helper find work @n SQEs on?
+ * @q: the queue; may be served at the same time (a hint, read racily)
+ * @n: 1..WD_SOFT_DEPTH
+ *
+ * Return: true when the SQE @n - 1 places after sq_head carries its valid
+ * phase (the process publishes in order, so the ones before it do too)
+ * and is plain (no context, no WD_SOFT_SQE_F_STATE). For the scheduler:
+ * work for more than one engine (@n 2: beyond the one its owner takes).
+ */
+bool wd_soft_core_queue_helpable(struct wd_soft_core_queue *q, u32 n);
+
+/**
  * wd_soft_core_queue_turn() - look at a queue: serve, poll on, or park?
- * @q: the queue
+ * @q: the queue (takes its @lock if shared)
  * @spin_ns: how long a queue must have had nothing to take before it is
  *	parked
  *
  * Clears NEED_WAKEUP. SERVE when a held request waits or SQEs can be taken
  * (without reading the clock); IDLE when the queue has had nothing for
- * less than @spin_ns; else the device's half of the need-wakeup handshake
+ * less than @spin_ns (the clock read once every WD_SOFT_CORE_IDLE_LOOKS
+ * idle looks, so a queue parks up to that many looks late; with @spin_ns
+ * 0, at the second idle look); else the device's half of the need-wakeup handshake
  * (store NEED_WAKEUP, smp_mb(), one more look): SERVE if work arrived,
  * else PARK.
  *
@@ -386,28 +491,57 @@ enum wd_soft_core_turn wd_soft_core_queue_turn(struct wd_soft_core_queue *q,
  *
  * Clears NEED_WAKEUP: the queue is looked at again, so the process need not
  * kick for what it publishes from now on. Call under the same host lock as
- * the turn that parked the queue, when the kick moves it back.
+ * the turn that parked the queue, when the kick moves it back. Takes the
+ * queue's @lock if shared (a helper may still finish a request).
  */
 void wd_soft_core_queue_unpark(struct wd_soft_core_queue *q);
 
 /**
- * wd_soft_core_serve() - execute one batch of a queue's requests
+ * wd_soft_core_serve() - execute one batch of a queue's requests (its owner)
  * @ctx: the engine and the queue, @ctx->bytes set to 0 by the host
  * @max_sqes: most SQEs to take
  * @max_bytes: stop taking SQEs once the batch has moved this much data
  *	(a request is never split: one large request may exceed it)
  *
  * The held request first, then SQEs as wd_soft_core_queue_ready() allows,
- * each copied out of the ring, executed (wd_soft_core_exec()) and completed
- * (wd_soft_core_complete()). Stops early when @ctx->q->stopping is set, or
- * when a request must wait for a page (kept in @ctx->q->held, no CQE).
- * Then wakes pollers once if the process asked (WD_SOFT_CQN_*). May sleep
- * in the host's functions.
+ * one at a time, each copied out of the ring, executed
+ * (wd_soft_core_exec()) and completed. Stops early when @ctx->q->stopping
+ * is set, or when a request must wait for a page (kept in @ctx->q->held,
+ * no CQE). Then wakes pollers once if the process asked (WD_SOFT_CQN_*)
+ * and this batch posted a CQE. May sleep in the host's functions.
  *
- * Return: requests completed (each has its CQE).
+ * Completion is in ring order: a request's CQE is posted (its phase
+ * stored, cq_tail advanced) once every older request's is. On a shared
+ * queue a request finished while an older one still executes on another
+ * engine leaves its CQE in the reorder buffer (struct wd_soft_core_queue
+ * @done); the engine that finishes the oldest posts it with the others
+ * that follow. No engine waits for another.
+ *
+ * Return: requests executed (held ones excepted): each has its CQE, or
+ * will have it as soon as the older ones have theirs.
  */
 u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
 		       u64 max_bytes);
+
+/**
+ * wd_soft_core_help() - execute one batch of a shared queue's requests (a
+ *	helper, not its owner)
+ * @ctx: the helping engine and the queue, @ctx->bytes set to 0
+ * @max_sqes: as wd_soft_core_serve()
+ * @max_bytes: as wd_soft_core_serve()
+ *
+ * As wd_soft_core_serve(), with @ctx->q's owner and other helpers serving
+ * it at the same time, but takes only plain requests: it stops at the
+ * first SQE with a stream context or WD_SOFT_SQE_F_STATE (left to the
+ * owner, which takes them one at a time, so they keep their ring order
+ * among themselves) and never takes the held request. Plain requests of
+ * one queue may therefore execute at once; their CQEs are still posted in
+ * ring order.
+ *
+ * Return: requests executed.
+ */
+u32 wd_soft_core_help(struct wd_soft_core_ctx *ctx, u32 max_sqes,
+		      u64 max_bytes);
 
 /**
  * wd_soft_core_exec() - execute one request
@@ -427,18 +561,6 @@ u32 wd_soft_core_serve(struct wd_soft_core_ctx *ctx, u32 max_sqes,
  */
 u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe, struct wd_soft_cqe *res);
-
-/**
- * wd_soft_core_complete() - post a CQE for the SQE just consumed
- * @q: the queue (sq_head already advanced past the SQE)
- * @res: the CQE to post
- *
- * Writes the CQE, then publishes sq_head and cq_tail with release stores.
- * Wakes nobody: wd_soft_core_serve() and wd_soft_core_cancel() do that
- * once per batch.
- */
-void wd_soft_core_complete(struct wd_soft_core_queue *q,
-			   const struct wd_soft_cqe *res);
 
 /**
  * wd_soft_core_cancel() - end what a stopped queue has in flight
@@ -484,6 +606,7 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
 	ctx->extent = 0;
 	ctx->ahead = NULL;
 	ctx->nr_ahead = 0;
+	ctx->mapped = false;
 }
 
 /**
@@ -503,6 +626,22 @@ static inline void wd_soft_core_ctx_init(struct wd_soft_core_ctx *ctx,
  */
 long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
 			      u64 addr, u32 len, bool write);
+
+/**
+ * wd_soft_core_region_map() - wd_soft_host_map() inside one region
+ * @kaddr: where the host reaches the region's first byte
+ * @base: the device address of that byte
+ * @size: the region's size in bytes
+ * @addr: the device address of the range
+ * @len: its bytes
+ * @p: set to where the host reaches @addr
+ *
+ * The same range check as wd_soft_core_region_copy()'s.
+ *
+ * Return: @len, or 0 when any of the range is outside the region.
+ */
+long wd_soft_core_region_map(void *kaddr, u64 base, u64 size, u64 addr,
+			     u64 len, void **p);
 
 /* ---------------------------------------------------------------------- */
 /* What the host provides                                                  */
@@ -540,6 +679,43 @@ long wd_soft_core_region_copy(void *kaddr, u64 base, u64 size, void *buf,
  */
 long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		       u32 len, bool write);
+
+/**
+ * wd_soft_host_map() - reach request data in place, without a copy
+ * @ctx: the batch's context
+ * @addr: the device address; the core has checked that @addr + @len does
+ *	not wrap around
+ * @len: bytes wanted (>= 1)
+ * @write: the engine writes there (the host must only map what the owner
+ *	may write)
+ * @kaddr: set to where the engine reaches @addr
+ *
+ * As a device's DMA would: the engine reads or writes the memory itself
+ * while the request runs (the process may change it meanwhile: the result
+ * is then undefined, never unsafe). Must not wait for a page. The core
+ * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields (but
+ * for the one-shot deflate, up to WD_SOFT_CORE_ONESHOT_MAX, on hosts that
+ * have one), unmaps everything at each yield, and falls back on
+ * wd_soft_host_copy() for a piece the host does not map.
+ *
+ * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid
+ * until wd_soft_host_unmap(); 0: not in place here (the core copies this
+ * piece with wd_soft_host_copy(), which then decides: a page request,
+ * BAD_ADDR, ...); negative: as wd_soft_host_copy() (-EFAULT, -ECANCELED,
+ * -EIO; never -EAGAIN: return 0 instead).
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr);
+
+/**
+ * wd_soft_host_unmap() - the core is done with every mapping of a request
+ * @ctx: the batch's context
+ *
+ * Called once after each request that mapped anything (@ctx->mapped),
+ * whatever its outcome (held requests included), before its CQE is
+ * posted. Must tolerate a call when nothing is mapped.
+ */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx);
 
 /**
  * wd_soft_host_yield() - between two chunks of a long request
@@ -748,6 +924,28 @@ enum wd_soft_zret {
  * for anything else.
  */
 int wd_soft_core_zret(int zret);
+
+/**
+ * wd_soft_host_zoneshot() - a whole raw deflate stream in one call, if the
+ * host has a faster one
+ * @a: an ENGINE backend state
+ * @level: 1..9
+ * @src: the source, in place (from wd_soft_host_map(), whole)
+ * @slen: its bytes
+ * @dst: room for the raw deflate stream, in place
+ * @dlen: its bytes
+ *
+ * For requests without a context whose source and destination are flat
+ * and mappable whole; the core writes the zlib or gzip framing around it.
+ * The output is any valid raw deflate stream at about @level's ratio, not
+ * necessarily zlib's bytes.
+ *
+ * Return: bytes of raw deflate written (> 0); 0: not done (no one-shot
+ * backend, or @dlen too small): the core compresses with the stream
+ * backend; negative errno: WD_SOFT_S_DEV_ERR.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen);
 
 /**
  * wd_soft_host_zend() - release the stream started by wd_soft_host_zinit()

@@ -27,6 +27,14 @@ struct wd_soft_core_buf {
 	u64 pos;			/* bytes walked */
 };
 
+/* Back to the buffer's first byte. */
+static inline void wd_soft_core_buf_rewind(struct wd_soft_core_buf *buf)
+{
+	buf->idx = 0;
+	buf->off = 0;
+	buf->pos = 0;
+}
+
 /* wd_soft_buf.c */
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx);
 u32 wd_soft_core_bufs(struct wd_soft_core_ctx *ctx,
@@ -44,6 +52,42 @@ u32 wd_soft_core_flat_access(struct wd_soft_core_ctx *ctx, u64 addr,
 u32 wd_soft_core_buf_pread(struct wd_soft_core_ctx *ctx,
 			   const struct wd_soft_core_buf *buf, u64 off,
 			   void *data, u32 len);
+/*
+ * In place: the core's only way to wd_soft_host_map(), so that every
+ * request that mapped something ends with wd_soft_host_unmap()
+ * (wd_soft_core_exec() sees ctx->mapped). wd_soft_core_map(): @len bytes
+ * at @addr, *@n of them (0..@len) reached at *@p, 0 meaning "copy them".
+ * wd_soft_core_buf_map(): the next up-to-@len bytes of @buf in place, *@n
+ * of them, advancing @buf; *@n == 0 means "use buf_read/buf_write for this
+ * piece" (wd_soft_core_buf_piece() bytes). All return a status, as
+ * buf_read/buf_write.
+ */
+u32 wd_soft_core_map(struct wd_soft_core_ctx *ctx, u64 addr, u32 len,
+		     bool write, void **p, u32 *n);
+u32 wd_soft_core_buf_map(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, bool write,
+			 void **p, u32 *n);
+/*
+ * The next up-to-@len (1..WD_SOFT_CORE_CHUNK) bytes of source @buf: in
+ * place, or read into @bounce; *@p and *@n (>= 1) say where and how many.
+ */
+u32 wd_soft_core_buf_get(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, u32 len, void *bounce,
+			 const void **p, u32 *n);
+/* @len bytes at @data to destination @buf: in place where it maps */
+u32 wd_soft_core_buf_put(struct wd_soft_core_ctx *ctx,
+			 struct wd_soft_core_buf *buf, const void *data,
+			 u32 len);
+
+/*
+ * After wd_soft_core_buf_map() answered *n == 0: the bytes of the piece it
+ * stopped at, up to @len (that piece is not empty).
+ */
+static inline u32 wd_soft_core_buf_piece(const struct wd_soft_core_buf *buf,
+					 u32 len)
+{
+	return min(len, buf->sge[buf->idx].len - buf->off);
+}
 
 /* gzip (RFC 1952) */
 #define WD_SOFT_GZ_ID1		0x1f

@@ -4,7 +4,9 @@
  * dispatches to them through wd_soft_core_ops[]): nop, copy, the digests
  * (crc32c, sha256). Compression and decompression (raw deflate, zlib,
  * gzip) are streams that end in one request: wd_soft_stream.c. Request
- * memory is reached through wd_soft_buf.c.
+ * memory is reached through wd_soft_buf.c: in place where the host maps
+ * it, piece by piece, else through the engine's bounce buffer; either
+ * way at most WD_SOFT_CORE_CHUNK bytes of work between two yields.
  */
 #include "wd_soft_core.h"
 #include "wd_soft_core_priv.h"
@@ -18,6 +20,28 @@ static u32 wd_soft_core_op_nop(struct wd_soft_core_ctx *ctx,
 }
 
 /*
+ * One chunk (@len bytes) of a copy: each piece of the source in place or
+ * read into the engine's bounce buffer, then to the destination, in place or written.
+ */
+static u32 wd_soft_core_copy_chunk(struct wd_soft_core_ctx *ctx,
+				   struct wd_soft_core_buf *src,
+				   struct wd_soft_core_buf *dst, u32 len)
+{
+	const void *p;
+	u32 n, ret;
+
+	for (; len; len -= n) {
+		ret = wd_soft_core_buf_get(ctx, src, len, ctx->eng->in, &p, &n);
+		if (ret)
+			return ret;
+		ret = wd_soft_core_buf_put(ctx, dst, p, n);
+		if (ret)
+			return ret;
+	}
+	return WD_SOFT_S_OK;
+}
+
+/*
  * The source's bytes, in order, to the start of the destination; flat or
  * SGL on either side. Overlapping buffers give an undefined result.
  */
@@ -25,7 +49,6 @@ static u32 wd_soft_core_op_copy(struct wd_soft_core_ctx *ctx,
 				const struct wd_soft_sqe *sqe, u32 *out_len)
 {
 	struct wd_soft_core_buf src, dst;
-	u8 *bounce = ctx->eng->in;
 	u32 left, n, ret;
 
 	if (sqe->params)
@@ -40,10 +63,7 @@ static u32 wd_soft_core_op_copy(struct wd_soft_core_ctx *ctx,
 
 	for (left = (u32)src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CORE_CHUNK);
-		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
-		if (ret)
-			return ret;
-		ret = wd_soft_core_buf_write(ctx, &dst, bounce, n);
+		ret = wd_soft_core_copy_chunk(ctx, &src, &dst, n);
 		if (ret)
 			return ret;
 		if (left > n) {
@@ -83,11 +103,10 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 				  const struct wd_soft_sqe *sqe, u32 *out_len)
 {
 	struct wd_soft_core_buf src, dst;
-	u8 *bounce = ctx->eng->in;
 	u32 crc = sqe->params;
 	u8 res[WD_SOFT_CORE_CRC32C_SIZE];
-	u32 left, n, ret;
-	int err;
+	u32 left, n, ret, len, m;
+	const void *p;
 
 	ret = wd_soft_core_digest_bufs(ctx, sqe, &src, &dst, sizeof(res),
 				       out_len);
@@ -95,12 +114,14 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 		return ret;
 	for (left = (u32)src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CORE_CHUNK);
-		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
-		if (ret)
-			return ret;
-		err = wd_soft_host_crc32c(ctx->eng->alg, &crc, bounce, n);
-		if (err)
-			return WD_SOFT_S_DEV_ERR;
+		for (len = n; len; len -= m) {
+			ret = wd_soft_core_buf_get(ctx, &src, len, ctx->eng->in,
+						   &p, &m);
+			if (ret)
+				return ret;
+			if (wd_soft_host_crc32c(ctx->eng->alg, &crc, p, m))
+				return WD_SOFT_S_DEV_ERR;
+		}
 		if (left > n) {
 			ret = wd_soft_core_yield(ctx);
 			if (ret)
@@ -108,7 +129,7 @@ static u32 wd_soft_core_op_crc32c(struct wd_soft_core_ctx *ctx,
 		}
 	}
 	put_unaligned_le32(crc, res);
-	ret = wd_soft_core_buf_write(ctx, &dst, res, sizeof(res));
+	ret = wd_soft_core_buf_put(ctx, &dst, res, sizeof(res));
 	if (ret)
 		return ret;
 	*out_len = sizeof(res);
@@ -134,9 +155,9 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 	struct wd_soft_host_alg *alg = ctx->eng->alg;
 	struct wd_soft_sha256_state st;
 	struct wd_soft_core_buf src, dst;
-	u8 *bounce = ctx->eng->in;
 	u8 digest[WD_SOFT_CORE_SHA256_SIZE];
-	u32 left, n, ret, part;
+	u32 left, n, ret, part, len, m;
+	const void *p;
 
 	if (sqe->params)
 		return WD_SOFT_S_INVAL;
@@ -158,11 +179,14 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 		return WD_SOFT_S_DEV_ERR;
 	for (left = (u32)src.len; left; left -= n) {
 		n = min_t(u32, left, WD_SOFT_CORE_CHUNK);
-		ret = wd_soft_core_buf_read(ctx, &src, bounce, n);
-		if (ret)
-			return ret;
-		if (wd_soft_host_sha256_update(alg, bounce, n))
-			return WD_SOFT_S_DEV_ERR;
+		for (len = n; len; len -= m) {
+			ret = wd_soft_core_buf_get(ctx, &src, len, ctx->eng->in,
+						   &p, &m);
+			if (ret)
+				return ret;
+			if (wd_soft_host_sha256_update(alg, p, m))
+				return WD_SOFT_S_DEV_ERR;
+		}
 		if (left > n) {
 			ret = wd_soft_core_yield(ctx);
 			if (ret)
@@ -186,7 +210,7 @@ static u32 wd_soft_core_op_sha256(struct wd_soft_core_ctx *ctx,
 	}
 	if (wd_soft_host_sha256_final(alg, digest))
 		return WD_SOFT_S_DEV_ERR;
-	ret = wd_soft_core_buf_write(ctx, &dst, digest, sizeof(digest));
+	ret = wd_soft_core_buf_put(ctx, &dst, digest, sizeof(digest));
 	if (ret)
 		return ret;
 	*out_len = sizeof(digest);

@@ -4,7 +4,7 @@
  * kernel's engine threads and the in-process device's.
  *
  * Cost model. A round costs one look per active queue (the engine lock, a
- * list move and one load of its sq_tail when it has nothing) plus the
+ * list move and one load of its next SQE's phase when it has nothing) plus the
  * batches served. A queue that has had nothing to take for @spin_ns is
  * parked: NEED_WAKEUP is published in its status and it costs nothing any
  * more, however many such queues there are, until a KICK puts it back at
@@ -12,6 +12,10 @@
  * and never needs a system call. When no queue is active the thread
  * sleeps until a kick. wd_soft_core_queue_turn() says why no submission
  * is ever missed: PARK and a kick exclude each other under the lock.
+ *
+ * Sharing costs nothing while no engine helps: a queue is shared only on a
+ * device with several engines, an owner looks at one more SQE's phase per
+ * batch, and an engine with work of its own never looks at its siblings.
  */
 #include "wd_soft_sched.h"
 
@@ -27,6 +31,122 @@ void wd_soft_sched_init(struct wd_soft_sched *e, u64 spin_ns)
 	INIT_LIST_HEAD(&e->active);
 	INIT_LIST_HEAD(&e->parked);
 	e->spin_ns = spin_ns;
+	e->sib = e;
+	e->nr_sib = 1;
+	e->sib_stride = sizeof(*e);
+}
+
+void wd_soft_sched_share(struct wd_soft_sched *e, struct wd_soft_sched *first,
+			 unsigned int n, size_t stride)
+{
+	e->sib = first;
+	e->nr_sib = n;
+	e->sib_stride = stride;
+}
+
+static struct wd_soft_sched *wd_soft_sched_sib(struct wd_soft_sched *e,
+					       unsigned int i)
+{
+	return (struct wd_soft_sched *)((char *)e->sib + i * e->sib_stride);
+}
+
+/*
+ * @q, @e's queue, has more than one request published: make sure every
+ * sibling is awake to help (a sibling with work of its own helps only once
+ * it has none). Each sibling's lock is taken once per help period, while
+ * its @help is clear.
+ */
+static void wd_soft_sched_call_help(struct wd_soft_sched *e)
+{
+	struct wd_soft_sched *s;
+	unsigned int i;
+	bool wake;
+
+	for (i = 0; i < e->nr_sib; i++) {
+		s = wd_soft_sched_sib(e, i);
+		if (s == e || READ_ONCE(s->help))
+			continue;
+		wd_soft_host_sched_lock(s);
+		WRITE_ONCE(s->help, true);
+		wake = s->sleeping;
+		wd_soft_host_sched_unlock(s);
+		if (wake)
+			wd_soft_host_sched_wake(s, WD_SOFT_SCHED_KICK);
+	}
+}
+
+/*
+ * Help a sibling with the queue it serves now, one batch: counted in the
+ * queue's @helpers under the sibling's lock, which keeps the queue alive
+ * (detach waits for them). Returns true if a request was executed.
+ */
+static bool wd_soft_sched_help(struct wd_soft_sched *e)
+{
+	struct wd_soft_sched_queue *q;
+	struct wd_soft_sched *s;
+	unsigned int i, k;
+	u32 done;
+
+	for (k = 1; k < e->nr_sib; k++) {
+		/* from the next one on, so that helpers spread */
+		i = ((unsigned int)(((char *)e - (char *)e->sib) /
+				    e->sib_stride) + k) % e->nr_sib;
+		s = wd_soft_sched_sib(e, i);
+		/* racy look first: no sibling's lock while it has nothing */
+		if (!READ_ONCE(s->cur_share))
+			continue;
+		wd_soft_host_sched_lock(s);
+		q = s->cur;
+		/* the lock keeps q alive: its ring may be looked at */
+		if (!q || !s->cur_share || READ_ONCE(q->core->stopping) ||
+		    s->hold || !wd_soft_core_queue_helpable(q->core, 1)) {
+			wd_soft_host_sched_unlock(s);
+			continue;
+		}
+		q->helpers++;
+		wd_soft_host_sched_unlock(s);
+
+		done = wd_soft_host_sched_serve(e, q, true);
+		wd_soft_sched_count(&e->st.batches, 1);
+		wd_soft_sched_count(&e->st.requests, done);
+		wd_soft_sched_count(&e->st.helped, done);
+
+		wd_soft_host_sched_lock(s);
+		/* the last helper of a stopping queue lets detach go on */
+		if (!--q->helpers && READ_ONCE(q->core->stopping))
+			wd_soft_host_sched_wake(s, WD_SOFT_SCHED_IDLE);
+		wd_soft_host_sched_unlock(s);
+		if (done)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Nothing of its own served: help. An engine asked to help (@help) stays
+ * awake until helping found nothing for @spin_ns, then sleeps again if it
+ * has no queue of its own.
+ */
+static bool wd_soft_sched_try_help(struct wd_soft_sched *e)
+{
+	u64 now;
+
+	if (wd_soft_sched_help(e)) {
+		e->help_idle = 0;
+		return true;
+	}
+	if (!READ_ONCE(e->help))
+		return false;
+	now = wd_soft_host_now_ns();
+	if (!e->help_idle) {
+		e->help_idle = now;
+	} else if (now - e->help_idle >= e->spin_ns) {
+		e->help_idle = 0;
+		wd_soft_host_sched_lock(e);
+		WRITE_ONCE(e->help, false);
+		wd_soft_host_sched_unlock(e);
+	}
+	return false;
 }
 
 /* active -> parked; lock held */
@@ -61,7 +181,8 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 	enum wd_soft_core_turn turn;
 	struct wd_soft_sched_queue *q;
 	bool progress = false;
-	bool stopping;
+	bool stopping, share;
+	u64 t0;
 	u32 done;
 
 	wd_soft_sched_count(&e->st.rounds, 1);
@@ -86,9 +207,21 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 			continue;
 		}
 		e->cur = q;
+		/* more than one request waits: siblings may help with it */
+		share = q->core->shared && q->share_ok &&
+			wd_soft_core_queue_helpable(q->core,
+						    WD_SOFT_SCHED_SHARE_MIN);
+		WRITE_ONCE(e->cur_share, share);
 		wd_soft_host_sched_unlock(e);
 
-		done = wd_soft_host_sched_serve(e, q);
+		if (share)
+			wd_soft_sched_call_help(e);
+		/* the clock only on a device with siblings */
+		t0 = q->core->shared ? wd_soft_host_now_ns() : 0;
+		done = wd_soft_host_sched_serve(e, q, false);
+		if (t0)
+			q->share_ok = wd_soft_host_now_ns() - t0 >=
+				      WD_SOFT_SCHED_SHARE_NS;
 		wd_soft_sched_count(&e->st.batches, 1);
 		wd_soft_sched_count(&e->st.requests, done);
 		progress = true;
@@ -96,6 +229,7 @@ static bool wd_soft_sched_round(struct wd_soft_sched *e)
 		/* once @cur moves on q may be freed: look at it under the lock */
 		wd_soft_host_sched_lock(e);
 		e->cur = NULL;
+		WRITE_ONCE(e->cur_share, false);
 		stopping = READ_ONCE(q->core->stopping);
 		/* waiting for a page: set aside until the answer comes */
 		if (q->faulting && !stopping && !q->parked)
@@ -119,7 +253,7 @@ void wd_soft_sched_run(struct wd_soft_sched *e)
 		 * then wakes KICK).
 		 */
 		counted = false;
-		while ((!e->nr_active || e->hold) && !e->stop) {
+		while (((!e->nr_active && !e->help) || e->hold) && !e->stop) {
 			if (!e->nr_active && !counted) {
 				wd_soft_sched_count(&e->st.sleeps, 1);
 				counted = true;
@@ -134,7 +268,9 @@ void wd_soft_sched_run(struct wd_soft_sched *e)
 		if (e->stop)
 			break;
 		wd_soft_host_sched_unlock(e);
-		progress = wd_soft_sched_round(e);
+		progress = READ_ONCE(e->nr_active) && wd_soft_sched_round(e);
+		if (!progress && e->nr_sib > 1 && !READ_ONCE(e->hold))
+			progress = wd_soft_sched_try_help(e);
 		wd_soft_host_sched_yield(e, progress);
 		wd_soft_host_sched_lock(e);
 	}
@@ -166,7 +302,7 @@ struct wd_soft_sched *wd_soft_sched_least_loaded(struct wd_soft_sched *first,
 }
 
 void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q,
-			  struct wd_soft_core_queue *core)
+			  struct wd_soft_core_queue *core, bool shared)
 {
 	bool wake;
 
@@ -174,6 +310,10 @@ void wd_soft_sched_attach(struct wd_soft_sched *e, struct wd_soft_sched_queue *q
 	q->core = core;
 	q->faulting = false;
 	q->fault_failed = false;
+	q->helpers = 0;
+	q->share_ok = true;
+	/* no engine serves it yet: the core may take it as it stands */
+	core->shared = shared && e->nr_sib > 1;
 	wd_soft_host_sched_lock(e);
 	list_add_tail(&q->node, &e->active);
 	q->parked = false;
@@ -197,7 +337,7 @@ void wd_soft_sched_detach(struct wd_soft_sched_queue *q)
 	q->parked = false;
 	q->faulting = false;
 	WRITE_ONCE(e->nr_queues, e->nr_queues - 1);
-	while (e->cur == q)
+	while (e->cur == q || q->helpers)
 		wd_soft_host_sched_wait(e, WD_SOFT_SCHED_IDLE);
 	wd_soft_host_sched_unlock(e);
 	q->eng = NULL;

@@ -85,6 +85,12 @@ static bool wd_soft_core_is_zlib(u16 op)
 	return op == WD_SOFT_OP_ZLIB_COMP || op == WD_SOFT_OP_ZLIB_DECOMP;
 }
 
+/* The check value of no data: Adler-32's 1, CRC-32's 0. */
+static u32 wd_soft_core_check_init(u16 op)
+{
+	return wd_soft_core_is_zlib(op) ? 1 : 0;
+}
+
 u32 wd_soft_core_adler32(u32 adler, const u8 *p, u32 len)
 {
 	u32 a = adler & 0xffff, b = adler >> 16, n;
@@ -151,7 +157,7 @@ static int wd_soft_core_stream_start(struct wd_soft_core_stream *s, bool fresh)
 		s->stage = WD_SOFT_ST_GZ_FIXED;
 	else if (s->op == WD_SOFT_OP_ZLIB_DECOMP)
 		s->stage = WD_SOFT_ST_ZL_HEAD;
-	s->check = wd_soft_core_is_zlib(s->op) ? 1 : 0;
+	s->check = wd_soft_core_check_init(s->op);
 
 	if (s->op == WD_SOFT_OP_CRC32C)
 		s->check = ~0u;
@@ -609,55 +615,88 @@ static void wd_soft_core_gzip_hdr(u8 *h, u32 level)
 	h[9] = WD_SOFT_GZ_OS_UNIX;
 }
 
+/*
+ * The framing before the data of an @op stream at @level into @h (at least
+ * WD_SOFT_GZ_HDR_SIZE bytes): gzip's member header, zlib's header (with
+ * DICTID when @has_dict), nothing for raw deflate. Return: its bytes.
+ */
+static u32 wd_soft_core_frame_head(u8 *h, u16 op, u32 level, bool has_dict,
+				   u32 dict_id)
+{
+	u32 lf;
+
+	if (wd_soft_core_is_gzip(op)) {
+		wd_soft_core_gzip_hdr(h, level);
+		return WD_SOFT_GZ_HDR_SIZE;
+	}
+	if (!wd_soft_core_is_zlib(op))
+		return 0;
+	/* CINFO 7 (32 KiB window), FLEVEL as zlib sets it */
+	lf = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
+	h[0] = 0x78;
+	h[1] = lf << 6 | (has_dict ? ZL_FDICT : 0);
+	h[1] += 31 - (h[0] << 8 | h[1]) % 31;
+	if (!has_dict)
+		return 2;
+	put_unaligned_be32(dict_id, h + 2);
+	return 6;
+}
+
+/*
+ * The framing after the data into @t (at least WD_SOFT_GZ_TRAILER_SIZE
+ * bytes): gzip's CRC-32 and ISIZE, zlib's Adler-32, nothing for raw
+ * deflate. Return: its bytes.
+ */
+static u32 wd_soft_core_frame_tail(u8 *t, u16 op, u32 check, u64 total)
+{
+	if (wd_soft_core_is_gzip(op)) {
+		put_unaligned_le32(check, t);
+		put_unaligned_le32((u32)total, t + 4);
+		return WD_SOFT_GZ_TRAILER_SIZE;
+	}
+	if (!wd_soft_core_is_zlib(op))
+		return 0;
+	put_unaligned_be32(check, t);
+	return 4;
+}
+
 /* The framing before the data: gzip's member header, zlib's header. */
 static void wd_soft_stream_header(struct wd_soft_core_stream *s)
 {
 	u8 h[WD_SOFT_GZ_HDR_SIZE];
-	u32 lf;
+	u32 n = wd_soft_core_frame_head(h, s->op, s->level, s->has_dict,
+					s->dict_id);
 
-	if (wd_soft_core_is_gzip(s->op)) {
-		wd_soft_core_gzip_hdr(h, s->level);
-		wd_soft_sreq_put(s, h, WD_SOFT_GZ_HDR_SIZE);
-	} else if (wd_soft_core_is_zlib(s->op)) {
-		/* CINFO 7 (32 KiB window), FLEVEL as zlib sets it */
-		lf = s->level < 2 ? 0 : s->level < 6 ? 1 : s->level == 6 ? 2 : 3;
-		h[0] = 0x78;
-		h[1] = lf << 6 | (s->has_dict ? ZL_FDICT : 0);
-		h[1] += 31 - (h[0] << 8 | h[1]) % 31;
-		wd_soft_sreq_put(s, h, 2);
-		if (s->has_dict) {
-			put_unaligned_be32(s->dict_id, h);
-			wd_soft_sreq_put(s, h, 4);
-		}
-	}
+	wd_soft_sreq_put(s, h, n);
 	s->hdr_done = true;
 }
 
 static void wd_soft_stream_trailer(struct wd_soft_core_stream *s)
 {
 	u8 t[WD_SOFT_GZ_TRAILER_SIZE];
+	u32 n = wd_soft_core_frame_tail(t, s->op, s->check, s->total);
 
-	if (wd_soft_core_is_gzip(s->op)) {
-		put_unaligned_le32(s->check, t);
-		put_unaligned_le32((u32)s->total, t + 4);
-		wd_soft_sreq_put(s, t, WD_SOFT_GZ_TRAILER_SIZE);
-	} else if (wd_soft_core_is_zlib(s->op)) {
-		put_unaligned_be32(s->check, t);
-		wd_soft_sreq_put(s, t, 4);
-	}
+	wd_soft_sreq_put(s, t, n);
 	s->stage = WD_SOFT_ST_END;
+}
+
+/* An @op stream's check value @check after @n more bytes at @p. */
+static u32 wd_soft_core_check(u16 op, u32 check, const u8 *p, u32 n)
+{
+	if (!n)
+		return check;
+	if (wd_soft_core_is_gzip(op))
+		return wd_soft_host_crc32(check, p, n);
+	if (wd_soft_core_is_zlib(op))
+		return wd_soft_core_adler32(check, p, n);
+	return check;
 }
 
 /* The uncompressed side's check value over @n bytes at @p. */
 static void wd_soft_stream_check(struct wd_soft_core_stream *s, const u8 *p,
 				 u32 n)
 {
-	if (!n)
-		return;
-	if (wd_soft_core_is_gzip(s->op))
-		s->check = wd_soft_host_crc32(s->check, p, n);
-	else if (wd_soft_core_is_zlib(s->op))
-		s->check = wd_soft_core_adler32(s->check, p, n);
+	s->check = wd_soft_core_check(s->op, s->check, p, n);
 }
 
 /*
@@ -1126,25 +1165,82 @@ static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
 }
 
 /*
+ * The one-shot path of compression: a flat source and destination that the
+ * host reaches whole in place go to its one-shot deflate
+ * (wd_soft_host_zoneshot()), and the framing is written around what it
+ * made. Return: true when it decided (*@status, and *@out_len for OK),
+ * false when the stream path must run as if this had not been tried
+ * (nothing in place, no one-shot backend, or the output does not fit: the
+ * stream path then gives DST_SMALL and the size needed). @src and @dst are
+ * left at their start.
+ */
+static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
+				      u32 level, struct wd_soft_core_buf *src,
+				      struct wd_soft_core_buf *dst,
+				      u32 *status, u32 *out_len)
+{
+	u8 frame[WD_SOFT_GZ_HDR_SIZE], *sp, *dp;
+	u32 slen = (u32)src->len, dlen = (u32)dst->len, hl, tl, sn, dn, check;
+	void *p;
+	long n;
+
+	if (!ctx->q->dev->oneshot || src->nents != 1 || dst->nents != 1 ||
+	    !slen || slen > WD_SOFT_CORE_ONESHOT_MAX)
+		return false;
+	hl = wd_soft_core_frame_head(frame, op, level, false, 0);
+	tl = wd_soft_core_frame_tail(frame, op, 0, 0);
+	if (dlen <= hl + tl)
+		return false;
+	if (wd_soft_core_buf_map(ctx, src, slen, false, &p, &sn) || sn != slen)
+		goto fallback;
+	sp = p;
+	if (wd_soft_core_buf_map(ctx, dst, dlen, true, &p, &dn) || dn != dlen)
+		goto fallback;
+	dp = p;
+	n = wd_soft_host_zoneshot(ctx->eng->alg, (int)level, sp, slen, dp + hl,
+				  dlen - hl - tl);
+	if (n < 0) {
+		*status = WD_SOFT_S_DEV_ERR;
+		return true;
+	}
+	if (!n || n > dlen - hl - tl)
+		goto fallback;
+	check = wd_soft_core_check(op, wd_soft_core_check_init(op), sp, slen);
+	wd_soft_core_frame_head(dp, op, level, false, 0);
+	wd_soft_core_frame_tail(dp + hl + n, op, check, slen);
+	*out_len = hl + (u32)n + tl;
+	*status = WD_SOFT_S_OK;
+	return true;
+fallback:
+	wd_soft_core_buf_rewind(src);
+	wd_soft_core_buf_rewind(dst);
+	return false;
+}
+
+/*
  * Compression: the whole source becomes one stream (raw deflate, zlib, or
- * a gzip member). Output that does not fit: the rest is made and counted,
- * not written: DST_SMALL with the size needed (0 beyond 32 bits).
+ * a gzip member): in one call of the host's one-shot deflate when it has
+ * one and the request allows it (wd_soft_core_comp_oneshot()), else through
+ * the stream backend. Output that does not fit: the rest is made and
+ * counted, not written: DST_SMALL with the size needed (0 beyond 32 bits).
  */
 u32 wd_soft_core_op_comp(struct wd_soft_core_ctx *ctx,
 			 const struct wd_soft_sqe *sqe, u32 *out_len)
 {
 	struct wd_soft_core_sreq r = { .flush = WD_SOFT_SF_FINISH };
 	struct wd_soft_core_stream *s;
-	u32 ret;
+	u32 ret, level;
 
 	if (sqe->params > 9)
 		return WD_SOFT_S_INVAL;
 	ret = wd_soft_core_bufs(ctx, sqe, &r.src, &r.dst);
 	if (ret)
 		return ret;
-	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op,
-				    sqe->params ? sqe->params :
-						  WD_SOFT_CORE_DEF_LEVEL);
+	level = sqe->params ? sqe->params : WD_SOFT_CORE_DEF_LEVEL;
+	if (wd_soft_core_comp_oneshot(ctx, sqe->op, level, &r.src, &r.dst,
+				      &ret, out_len))
+		return ret;
+	s = wd_soft_core_tmp_stream(ctx, &r, sqe->op, level);
 	if (!s)
 		return WD_SOFT_S_DEV_ERR;
 	ret = wd_soft_stream_comp(&r);

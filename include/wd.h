@@ -22,6 +22,17 @@
  *
  * Fork: in a child of fork(), every call on an inherited queue fails with
  * -EPERM (wd_release_queue() frees the child's copy only).
+ *
+ * The fast path (libwd 1.4): <wd_ring.h> has the same sends and receives
+ * inline, with no call, lock or atomic read-modify-write, for a queue
+ * whose wd_ring_*() calls are made by one thread at a time.
+ *
+ * Order: requests are received in the order they were sent, always. A
+ * device with several engines may execute the requests in flight on one
+ * queue at the same time, in any order, except those of one stream
+ * (wd_stream_*) and digest-state requests (wd_digest_state_send()), which
+ * run one after another in the order sent. A request that needs another's
+ * result (reads its destination, say) is sent after that one was received.
  */
 #ifndef WD_H
 #define WD_H
@@ -35,8 +46,9 @@ extern "C" {
 #endif
 
 #define WD_VERSION_MAJOR	1
-#define WD_VERSION_MINOR	3	/* 1: wd_*_many, wd_local_engines(); 2: streams;
-				 * 3: wd_digest_state_send(), wd_strerror() */
+#define WD_VERSION_MINOR	4	/* 1: wd_*_many, wd_local_engines(); 2: streams;
+				 * 3: wd_digest_state_send(), wd_strerror();
+				 * 4: the inline fast path, <wd_ring.h> */
 
 /* ------------------------------------------------------------------ */
 /* Queues                                                               */

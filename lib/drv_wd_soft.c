@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * drv_wd_soft.c: the user driver of api "wd_soft_v2", the ring protocol of
+ * drv_wd_soft.c: the user driver of api "wd_soft_v3", the ring protocol of
  * include/uapi/misc/uacce/wd_soft.h (docs/soft-device.md), over any
  * transport: the kernel's wd_soft module and the in-process device speak it
  * alike.
  *
- * Submission: wd_send()/wd_send_many() write the SQEs into the ring and
- * advance the local tail only; wd_flush() publishes the tail (one store)
- * and, after a full barrier, kicks the engine only if it announced
- * NEED_WAKEUP. Completion: wd_recv()/wd_recv_many() take the next CQEs
- * (requests complete in order), hand back the requests recorded for their
- * slots and store cq_head once per call. At most depth requests
+ * The ring's common work is inline in include/wd_ring.h (libwd 1.4's fast
+ * path), the one copy both the wd_ring_*() calls and the exported
+ * wd_send*()/wd_recv*()/wd_flush() (under the queue's locks) run; this
+ * file sets the ring up (struct wd_ring, the first member of struct wd_q)
+ * and does the rest out of line: streams, SHA-256 with its state, a
+ * broken queue, a device gone (__wd_ring_recv()), waiting.
+ *
+ * Submission: a send writes the SQE, then its phase (release), which
+ * hands it to the device; a flush, after a full barrier, kicks the engine
+ * only if it announced NEED_WAKEUP. Completion: a receive takes the next
+ * CQEs (requests complete in order), hands back the requests recorded for
+ * their slots and stores cq_head once per call. At most depth requests
  * are sent and not received, so the device never finds SQEs waiting behind
  * a full completion ring, and receiving never needs a KICK. Waiting:
  * the process arms WD_SOFT_CQN_ARMED so the device wakes it only when it
@@ -94,20 +100,13 @@ _Static_assert(sizeof(struct wd_sha256_state) ==
 #define WDS_SK_DECOMP	(1u << 3)	/* NO_FLUSH only */
 #define WDS_SK_DICT	(1u << 4)	/* takes WD_STREAM_DICT (with NO_FLUSH) */
 
+/* the driver's own state (the ring's is q->ring) */
 struct wds {
 	const struct wds_alg *alg;
-	struct wd_soft_mmio *mmio;
 	struct wd_soft_dus_hdr *hdr;
-	struct wd_soft_sqe *sq;
-	struct wd_soft_cqe *cq;
-	uint32_t depth;
-	atomic_uint sq_tail;	/* sender: SQEs written */
-	uint32_t sq_pub;	/* sender: SQEs published (MMIO sq_tail) */
-	atomic_uint cq_head;	/* receiver: CQEs consumed */
-	atomic_bool broken;
 	bool stopped;		/* receiver: stopped after breaking */
-	uint8_t *kind;		/* enum wds_slot of each slot in flight */
-	void *reqs[];		/* the request of each slot in flight */
+	uint8_t *kind;		/* q->ring.kind: enum wds_slot per slot */
+	void *reqs[];		/* q->ring.reqs */
 };
 
 static inline struct wds *wds(struct wd_q *q)
@@ -135,18 +134,28 @@ static int wds_alg(const char *alg, enum wd_class *cls)
 
 static uint32_t ld_acq(const uint32_t *p)
 {
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return __wd_ring_ld_acq(p);
 }
 
 static void st_rel(uint32_t *p, uint32_t v)
 {
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	__wd_ring_st_rel(p, v);
 }
 
-static void wds_kick(struct wd_q *q)
+/* Is CQE @i posted? Its other fields may be read after this (acquire). */
+static bool wds_cqe_ready(const struct wd_ring *r, uint32_t i)
 {
+	return ld_acq(&r->cq[i & (r->depth - 1)].phase) ==
+	       WD_SOFT_PHASE(i, r->depth);
+}
+
+/* wd_ring.h's flush found the engine asleep */
+WD_EXPORT void __wd_ring_kick(struct wd_queue *pub)
+{
+	struct wd_q *q = pub->priv;
+
 	if (q->tp->kick(q) == -ENODEV)
-		atomic_store(&q->dead, true);
+		wd_q_set_dead(q);
 }
 
 static int wds_init(struct wd_q *q)
@@ -171,18 +180,24 @@ static int wds_init(struct wd_q *q)
 	    hdr->sq_off < sizeof(*hdr) || hdr->cq_off < sizeof(*hdr) ||
 	    (uint64_t)hdr->sq_off + (uint64_t)depth * hdr->sqe_size > WD_SOFT_DUS_SIZE ||
 	    (uint64_t)hdr->cq_off + (uint64_t)depth * hdr->cqe_size > WD_SOFT_DUS_SIZE)
-		return -EPROTO;	/* not the wd_soft_v2 layout */
+		return -EPROTO;	/* not the wd_soft_v3 layout */
 	s = calloc(1, sizeof(*s) + depth * (sizeof(s->reqs[0]) + 1));
 	if (!s)
 		return -ENOMEM;
 	s->kind = (uint8_t *)&s->reqs[depth];
 	s->alg = wds_find(q->alg);
-	s->mmio = mmio;
 	s->hdr = hdr;
-	s->sq = (void *)((char *)dus + hdr->sq_off);
-	s->cq = (void *)((char *)dus + hdr->cq_off);
-	s->depth = depth;
 	q->drv_priv = s;
+	q->ring.sq = (void *)((char *)dus + hdr->sq_off);
+	q->ring.cq = (void *)((char *)dus + hdr->cq_off);
+	q->ring.mmio = mmio;
+	q->ring.reqs = s->reqs;
+	q->ring.kind = s->kind;
+	q->ring.depth = depth;
+	q->ring.cls = s->alg->cls;
+	q->ring.op = s->alg->op;
+	q->ring.op_dec = s->alg->op_dec;
+	q->ring.mode = q->mode;
 	ret = q->tp->start(q);
 	if (ret) {
 		free(s);
@@ -191,7 +206,7 @@ static int wds_init(struct wd_q *q)
 	}
 	/* START_Q reset every index and cq_notify: wake us only when we
 	 * sleep */
-	st_rel(&s->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+	st_rel(&q->ring.mmio->cq_notify, WD_SOFT_CQN_ENABLE);
 	q->pub->depth = depth;
 	return 0;
 }
@@ -201,170 +216,30 @@ static void wds_fini(struct wd_q *q)
 	/* the device completes or cancels what is in flight and stops
 	 * touching the queue's buffers before this returns; a device gone
 	 * has stopped already (and its regions may be gone with it) */
-	if (!atomic_load(&q->dead))
+	if (!wd_q_dead(q))
 		q->tp->stop(q);
 	free(q->drv_priv);
 	q->drv_priv = NULL;
+	q->ring.cls = 0;
 }
 
 /* ---- submission ---- */
 
 static int wds_addr(struct wd_q *q, const void *p, uint32_t len, uint64_t *a)
 {
-	if (!p && len)
-		return -EINVAL;
-	return wd_dev_addr(q, p, len, a);
-}
-
-static int wds_prep(struct wd_q *q, const struct wds_alg *alg, void *req,
-		    struct wd_soft_sqe *sqe)
-{
-	const void *src;
-	void *dst;
-	uint32_t src_len, dst_len;
-	uint64_t a;
-	int ret;
-
-	switch (alg->cls) {
-	case WD_CLASS_COPY: {
-		struct wd_copy_req *r = req;
-
-		sqe->op = alg->op;
-		if (alg->op == WD_SOFT_OP_NOP)
-			return 0;
-		src = r->src, dst = r->dst;
-		src_len = r->src_len, dst_len = r->dst_len;
-		break;
-	}
-	case WD_CLASS_DIGEST: {
-		struct wd_digest_req *r = req;
-
-		sqe->op = alg->op;
-		if (alg->op == WD_SOFT_OP_CRC32C)
-			sqe->params = ~r->seed;	/* the device's raw register */
-		else if (r->seed)
-			return -EINVAL;
-		src = r->src, dst = r->dst;
-		src_len = r->src_len, dst_len = r->dst_len;
-		break;
-	}
-	case WD_CLASS_COMP: {
-		struct wd_comp_req *r = req;
-
-		if (r->op == WD_COMPRESS && r->level <= 9)
-			sqe->op = alg->op;
-		else if (r->op == WD_DECOMPRESS && !r->level)
-			sqe->op = alg->op_dec;
-		else
-			return -EINVAL;
-		sqe->params = r->level;
-		src = r->src, dst = r->dst;
-		src_len = r->src_len, dst_len = r->dst_len;
-		break;
-	}
-	default:
-		return -EINVAL;
-	}
-	ret = wds_addr(q, src, src_len, &a);
-	if (ret)
-		return ret;
-	sqe->src = a;
-	ret = wds_addr(q, dst, dst_len, &a);
-	sqe->dst = a;
-	sqe->src_len = src_len;
-	sqe->dst_len = dst_len;
-	return ret;
-}
-
-/*
- * Queue reqs[0..n-1] (n >= 1) in order: how many were queued, or a negative
- * errno when not even reqs[0] was. Stops at the first request that does not
- * fit (the ring holds depth requests sent and not received) or that is
- * refused; the ones before it stay queued. The private tail is stored once.
- */
-static int wds_send_many(struct wd_q *q, void *const *reqs, int n)
-{
-	struct wds *s = wds(q);
-	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
-	uint32_t mask = s->depth - 1, room;
-	int i, ret = 0;
-
-	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
-		return -EIO;
-	room = s->depth - (tail - head);
-	for (i = 0; i < n; i++) {
-		struct wd_soft_sqe sqe = { 0 };
-
-		if (!room) {
-			/* a receiver may have given slots back meanwhile */
-			head = atomic_load_explicit(&s->cq_head,
-						    memory_order_acquire);
-			room = s->depth - (tail - head);
-			if (!room) {
-				ret = -EBUSY;
-				break;
-			}
-		}
-		ret = reqs[i] ? wds_prep(q, s->alg, reqs[i], &sqe) : -EINVAL;
-		if (ret)
-			break;
-		sqe.user_data = tail;
-		s->reqs[tail & mask] = reqs[i];
-		s->kind[tail & mask] = WDS_SLOT_PLAIN;
-		s->sq[tail & mask] = sqe;
-		tail++;
-		room--;
-	}
-	if (!i)
-		return ret;
-	/* release: a receiver draining a dead queue reads reqs[] below it */
-	atomic_store_explicit(&s->sq_tail, tail, memory_order_release);
-	return i;
-}
-
-static void wds_flush(struct wd_q *q)
-{
-	struct wds *s = wds(q);
-	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-
-	if (tail == s->sq_pub)
-		return;
-	/* the SQEs, then the doorbell; then the need-wakeup handshake */
-	st_rel(&s->mmio->sq_tail, tail);
-	s->sq_pub = tail;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ld_acq(&s->mmio->status) & WD_SOFT_ST_NEED_WAKEUP)
-		wds_kick(q);
+	return __wd_ring_addr(&q->ring, p, len, a);
 }
 
 /* ---- completion ---- */
 
 static int wds_status(uint32_t st)
 {
-	switch (st) {
-	case WD_SOFT_S_OK:		return 0;
-	case WD_SOFT_S_BAD_OP:		return -EOPNOTSUPP;
-	case WD_SOFT_S_BAD_ADDR:	return -EFAULT;
-	case WD_SOFT_S_DST_SMALL:	return -ENOSPC;
-	case WD_SOFT_S_CORRUPT:		return -EBADMSG;
-	case WD_SOFT_S_DEV_ERR:		return -EIO;
-	case WD_SOFT_S_CANCELED:	return -ECANCELED;
-	case WD_SOFT_S_INVAL:		return -EINVAL;
-	case WD_SOFT_S_BAD_CTX:		return -EBADF;
-	default:			return -EPROTO;
-	}
+	return __wd_ring_status(st);
 }
 
-/* the device gives a CRC-32C's raw register: finish it in place (LE) */
 static uint32_t wds_crc_finish(void *dst)
 {
-	uint8_t *d = dst;
-	uint32_t crc = ~(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24);
-
-	d[0] = crc, d[1] = crc >> 8;
-	d[2] = crc >> 16, d[3] = crc >> 24;
-	return crc;
+	return __wd_ring_crc_finish(dst);
 }
 
 static void wds_complete_stream(struct wd_stream_req *r, uint8_t kind,
@@ -394,45 +269,15 @@ static void wds_complete_state(struct wd_stream_req *r, uint8_t kind,
 	r->dict_id = 0;
 }
 
-static void wds_complete(const struct wds_alg *alg, uint8_t kind, void *req,
+static void wds_complete(const struct wd_ring *r, uint8_t kind, void *req,
 			 const struct wd_soft_cqe *cqe)
 {
-	int st = wds_status(cqe->status);
-
-	if (kind == WDS_SLOT_STATE || kind == WDS_SLOT_STATE_FINAL) {
+	if (kind == WDS_SLOT_STATE || kind == WDS_SLOT_STATE_FINAL)
 		wds_complete_state(req, kind, cqe);
-		return;
-	}
-	if (kind != WDS_SLOT_PLAIN) {
+	else if (kind != WDS_SLOT_PLAIN)
 		wds_complete_stream(req, kind, cqe);
-		return;
-	}
-	switch (alg->cls) {
-	case WD_CLASS_COPY: {
-		struct wd_copy_req *r = req;
-
-		r->status = st;
-		r->out_len = cqe->out_len;
-		break;
-	}
-	case WD_CLASS_DIGEST: {
-		struct wd_digest_req *r = req;
-
-		r->status = st;
-		r->out_len = cqe->out_len;
-		if (!st && alg->op == WD_SOFT_OP_CRC32C &&
-		    cqe->out_len == WD_CRC32C_SIZE)
-			r->crc = wds_crc_finish(r->dst);
-		break;
-	}
-	case WD_CLASS_COMP: {
-		struct wd_comp_req *r = req;
-
-		r->status = st;
-		r->out_len = cqe->out_len;
-		break;
-	}
-	}
+	else
+		__wd_ring_complete(r, req, cqe);
 }
 
 /*
@@ -445,11 +290,10 @@ static void wds_complete(const struct wds_alg *alg, uint8_t kind, void *req,
  * SHA-256 step with its state has no stream results either, and its OK
  * output is exactly the digest (FINISH) or nothing (update).
  */
-static bool wds_cqe_possible(const struct wds_alg *alg, uint8_t kind,
+static bool wds_cqe_possible(const struct wd_ring *r, uint8_t kind,
 			     const void *req, const struct wd_soft_cqe *cqe)
 {
 	const struct wd_stream_req *sr = req;
-	uint32_t room;
 
 	if (kind == WDS_SLOT_STATE || kind == WDS_SLOT_STATE_FINAL) {
 		if (cqe->in_len || cqe->cflags || cqe->dict_id)
@@ -466,29 +310,8 @@ static bool wds_cqe_possible(const struct wds_alg *alg, uint8_t kind,
 					 WD_SOFT_CF_NEED_DICT)) &&
 		       (cqe->status != WD_SOFT_S_OK ||
 			cqe->out_len <= sr->dst_len);
-	if (cqe->in_len || cqe->cflags)
-		return false;
-	if (cqe->status != WD_SOFT_S_OK)
-		return true;
-	switch (alg->cls) {
-	case WD_CLASS_COPY:
-		if (alg->op == WD_SOFT_OP_NOP)
-			return !cqe->out_len;
-		room = ((const struct wd_copy_req *)req)->dst_len;
-		break;
-	case WD_CLASS_DIGEST:
-		room = ((const struct wd_digest_req *)req)->dst_len;
-		break;
-	default:
-		room = ((const struct wd_comp_req *)req)->dst_len;
-		break;
-	}
-	return cqe->out_len <= room;
-}
-
-static void wds_broken(struct wds *s)
-{
-	atomic_store(&s->broken, true);
+	/* a plain request: wd_ring.h's rule */
+	return __wd_ring_cqe_possible(r, req, cqe);
 }
 
 /*
@@ -499,20 +322,20 @@ static void wds_broken(struct wds *s)
  */
 static int wds_drain(struct wd_q *q, void **reqs, int max, uint32_t status)
 {
-	struct wds *s = wds(q);
-	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
-	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_acquire);
+	struct wd_ring *r = &q->ring;
+	uint32_t head = r->cq_head;
+	uint32_t tail = ld_acq(&r->sq_tail);
 	struct wd_soft_cqe cqe = { .status = status };
 	int n = 0;
 
 	while (n < max && head != tail) {
-		void *r = s->reqs[head & (s->depth - 1)];
+		void *req = r->reqs[head & (r->depth - 1)];
 
-		wds_complete(s->alg, s->kind[head & (s->depth - 1)], r, &cqe);
-		reqs[n++] = r;
+		wds_complete(r, r->kind[head & (r->depth - 1)], req, &cqe);
+		reqs[n++] = req;
 		head++;
 	}
-	atomic_store_explicit(&s->cq_head, head, memory_order_release);
+	st_rel(&r->cq_head, head);
 	return n;
 }
 
@@ -522,7 +345,7 @@ static int wds_recv_ended(struct wd_q *q, void **reqs, int max)
 	struct wds *s = wds(q);
 	int n;
 
-	if (atomic_load_explicit(&q->dead, memory_order_relaxed)) {
+	if (wd_q_dead(q)) {
 		n = wds_drain(q, reqs, max, WD_SOFT_S_CANCELED);
 		return n ? n : -ENODEV;
 	}
@@ -536,53 +359,47 @@ static int wds_recv_ended(struct wd_q *q, void **reqs, int max)
 }
 
 /*
- * Collect up to max (>= 1) completions, in order: how many, 0 when none is
- * there, -EIO when the queue is (or just turned out) broken. Every CQE is
- * checked before its request is believed; one that cannot be breaks the
- * queue, and the completions before it are still handed back (the -EIO
- * then comes with the next call), as receiving one at a time would have.
- * The CQ head goes to the device once per call, not once per completion:
- * the MMIO line is read by the device's engine, so every store to it
- * costs a cache-line transfer between CPUs.
+ * wd_ring.h's receive, out of line: what its inline loop leaves to us (a
+ * broken queue, a device gone, completions of streams and of SHA-256
+ * steps with their state), for any kind of slot, with the same checks
+ * (the plain ones are wd_ring.h's). Up to max (>= 1) completions, in
+ * order: how many, 0 when none is there, -EIO when the queue is (or just
+ * turned out) broken; the completions before a CQE that breaks it are
+ * still handed back (the -EIO then comes with the next call), as
+ * receiving one at a time would have.
  */
-static int wds_recv_many(struct wd_q *q, void **reqs, int max)
+WD_EXPORT int __wd_ring_recv(struct wd_queue *pub, void **reqs, int max)
 {
-	struct wds *s = wds(q);
-	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_relaxed);
-	uint32_t tail, sq_tail, mask = s->depth - 1;
+	struct wd_q *q = pub->priv;
+	struct wd_ring *r = &q->ring;
+	uint32_t head = r->cq_head;
+	uint32_t sq_tail, mask = r->depth - 1;
 	int n = 0;
 
-	if (atomic_load_explicit(&q->dead, memory_order_relaxed) ||
-	    atomic_load_explicit(&s->broken, memory_order_relaxed))
+	if (wd_q_dead(q) || __wd_ring_flag(&r->broken))
 		return wds_recv_ended(q, reqs, max);
-	tail = ld_acq(&s->hdr->cq_tail);
-	if (tail == head) {
-		if (!(ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN))
+	if (!wds_cqe_ready(r, head)) {
+		if (!(ld_acq(&r->mmio->status) & WD_SOFT_ST_BROKEN))
 			return 0;
-		wds_broken(s);
+		__wd_ring_set_flag(&r->broken);
 		return wds_recv_ended(q, reqs, max);
 	}
-	if (tail - head > s->depth) {
-		wds_broken(s);	/* more than a ring ahead */
-		return wds_recv_ended(q, reqs, max);
-	}
-	/* after the acquire of cq_tail: covers every request the device can
-	 * have completed below it */
-	sq_tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-	while (n < max && head != tail) {
+	/* covers every request the device can have completed */
+	sq_tail = ld_acq(&r->sq_tail);
+	while (n < max && (!n || wds_cqe_ready(r, head))) {
 		/* a copy: the device cannot change it between check and use */
-		struct wd_soft_cqe cqe = s->cq[head & mask];
-		void *r = s->reqs[head & mask];
-		uint8_t kind = s->kind[head & mask];
+		struct wd_soft_cqe cqe = r->cq[head & mask];
+		void *req = r->reqs[head & mask];
+		uint8_t kind = r->kind[head & mask];
 
 		if (cqe.user_data != head || head == sq_tail ||
-		    !wds_cqe_possible(s->alg, kind, r, &cqe)) {
+		    !wds_cqe_possible(r, kind, req, &cqe)) {
 			/* the device is not to be believed */
-			wds_broken(s);
+			__wd_ring_set_flag(&r->broken);
 			break;
 		}
-		wds_complete(s->alg, kind, r, &cqe);
-		reqs[n++] = r;
+		wds_complete(r, kind, req, &cqe);
+		reqs[n++] = req;
 		head++;
 	}
 	if (!n)
@@ -593,21 +410,21 @@ static int wds_recv_many(struct wd_q *q, void **reqs, int max)
 	 * the SQ tail, a full completion ring never holds back an SQE, and
 	 * the engine never sleeps on one: no KICK is ever needed here.
 	 */
-	st_rel(&s->mmio->cq_head, head);
-	atomic_store_explicit(&s->cq_head, head, memory_order_release);
+	st_rel(&r->mmio->cq_head, head);
+	st_rel(&r->cq_head, head);
 	return n;
 }
 
 static int wds_arm(struct wd_q *q)
 {
-	struct wds *s = wds(q);
+	struct wd_ring *r = &q->ring;
 
-	__atomic_store_n(&s->mmio->cq_notify,
+	__atomic_store_n(&r->mmio->cq_notify,
 			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ld_acq(&s->hdr->cq_tail) != atomic_load(&s->cq_head) ||
-	    (ld_acq(&s->mmio->status) & WD_SOFT_ST_BROKEN)) {
-		st_rel(&s->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+	if (wds_cqe_ready(r, r->cq_head) ||
+	    (ld_acq(&r->mmio->status) & WD_SOFT_ST_BROKEN)) {
+		st_rel(&r->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
 		return 1;
 	}
 	return 0;
@@ -615,14 +432,12 @@ static int wds_arm(struct wd_q *q)
 
 static void wds_disarm(struct wd_q *q)
 {
-	st_rel(&wds(q)->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
+	st_rel(&q->ring.mmio->cq_notify, WD_SOFT_CQN_ENABLE);
 }
 
 static uint32_t wds_inflight(struct wd_q *q)
 {
-	struct wds *s = wds(q);
-
-	return atomic_load(&s->sq_tail) - atomic_load(&s->cq_head);
+	return ld_acq(&q->ring.sq_tail) - ld_acq(&q->ring.cq_head);
 }
 
 /* ---- streams ---- */
@@ -664,7 +479,7 @@ static int wds_stream_open(struct wd_q *q, struct wd_stream *st, uint32_t op,
 	}
 	ret = q->tp->dev_cmd(q, WD_SOFT_CMD_CTX, &c);
 	if (ret == -ENODEV)
-		atomic_store(&q->dead, true);
+		wd_q_set_dead(q);
 	if (ret == -ENOTTY)
 		return -EOPNOTSUPP;	/* a device without the command */
 	if (ret)
@@ -683,7 +498,7 @@ static void wds_stream_close(struct wd_q *q, struct wd_stream *st)
 
 	/* requests still in flight on it complete with WD_SOFT_S_BAD_CTX */
 	if (q->tp->dev_cmd(q, WD_SOFT_CMD_CTX, &c) == -ENODEV)
-		atomic_store(&q->dead, true);
+		wd_q_set_dead(q);
 }
 
 /* enum wd_flush -> sflags */
@@ -732,32 +547,23 @@ static int wds_stream_prep(struct wd_q *q, const struct wd_stream *st,
 	return 0;
 }
 
-/* one request of @st, as wds_send_many() queues one */
+/* one request of @st, as wd_ring.h queues one */
 static int wds_stream_send(struct wd_q *q, struct wd_stream *st,
 			   struct wd_stream_req *r)
 {
-	struct wds *s = wds(q);
-	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
-	uint32_t mask = s->depth - 1;
 	struct wd_soft_sqe sqe = { 0 };
 	uint8_t kind;
 	int ret;
 
-	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
-		return -EIO;
-	if (tail - head >= s->depth)
-		return -EBUSY;
+	ret = __wd_ring_room(&q->ring);
+	if (ret)
+		return ret;
 	ret = wds_stream_prep(q, st, r, &sqe, &kind);
 	if (ret)
 		return ret;
-	sqe.user_data = tail;
-	s->reqs[tail & mask] = r;
-	s->kind[tail & mask] = kind;
-	s->sq[tail & mask] = sqe;
+	__wd_ring_push(&q->ring, r, &sqe, kind);
 	/* the reset goes with this request, once */
 	st->reset = false;
-	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
 	return 0;
 }
 
@@ -768,9 +574,6 @@ static int wds_state_send(struct wd_q *q, struct wd_stream_req *r,
 			  struct wd_sha256_state *st)
 {
 	struct wds *s = wds(q);
-	uint32_t tail = atomic_load_explicit(&s->sq_tail, memory_order_relaxed);
-	uint32_t head = atomic_load_explicit(&s->cq_head, memory_order_acquire);
-	uint32_t mask = s->depth - 1;
 	bool fin = r->flush == WD_FINISH;
 	struct wd_soft_sqe sqe = {
 		.op = WD_SOFT_OP_SHA256,
@@ -782,10 +585,9 @@ static int wds_state_send(struct wd_q *q, struct wd_stream_req *r,
 
 	if (s->alg->op != WD_SOFT_OP_SHA256)
 		return -EINVAL;
-	if (atomic_load_explicit(&s->broken, memory_order_relaxed))
-		return -EIO;
-	if (tail - head >= s->depth)
-		return -EBUSY;
+	ret = __wd_ring_room(&q->ring);
+	if (ret)
+		return ret;
 	ret = wds_addr(q, st, sizeof(*st), &a);
 	if (ret)
 		return ret;
@@ -803,11 +605,8 @@ static int wds_state_send(struct wd_q *q, struct wd_stream_req *r,
 		sqe.dst = a;
 		sqe.dst_len = r->dst_len;
 	}
-	sqe.user_data = tail;
-	s->reqs[tail & mask] = r;
-	s->kind[tail & mask] = fin ? WDS_SLOT_STATE_FINAL : WDS_SLOT_STATE;
-	s->sq[tail & mask] = sqe;
-	atomic_store_explicit(&s->sq_tail, tail + 1, memory_order_release);
+	__wd_ring_push(&q->ring, r, &sqe,
+		       fin ? WDS_SLOT_STATE_FINAL : WDS_SLOT_STATE);
 	return 0;
 }
 
@@ -816,9 +615,6 @@ const struct wd_driver wd_drv_wd_soft = {
 	.alg = wds_alg,
 	.init = wds_init,
 	.fini = wds_fini,
-	.send_many = wds_send_many,
-	.flush = wds_flush,
-	.recv_many = wds_recv_many,
 	.arm = wds_arm,
 	.disarm = wds_disarm,
 	.inflight = wds_inflight,

@@ -6,6 +6,9 @@
  *  SVA      any process address, as it is
  *  PASID    an address inside the queue's SS region (own or shared), as it is
  *  NOIOMMU  the bus address of an address inside the SS region
+ *
+ * The rule itself is __wd_ring_addr() (include/wd_ring.h), inline in both
+ * paths, on the ring's copy of the SS region's place kept here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,26 +17,13 @@
 
 #include "wd_priv.h"
 
-int wd_dev_addr(struct wd_q *q, const void *p, uint64_t len, uint64_t *addr)
+/* @q uses @ss from now on: the ring's copy for the inline address checks */
+static void wd_ss_set(struct wd_q *q, struct wd_ss *ss)
 {
-	const struct wd_ss *ss = q->ss;
-	uintptr_t a = (uintptr_t)p, base;
-
-	if (q->mode == WD_DEV_SVA) {
-		*addr = a;
-		return 0;
-	}
-	if (!len && !p) {
-		*addr = 0;
-		return 0;
-	}
-	if (!ss)
-		return -EFAULT;
-	base = (uintptr_t)ss->va;
-	if (a < base || a - base > ss->size || len > ss->size - (a - base))
-		return -EFAULT;
-	*addr = q->mode == WD_DEV_NOIOMMU ? ss->dma + (a - base) : a;
-	return 0;
+	q->ss = ss;
+	q->ring.ss_va = (uintptr_t)ss->va;
+	q->ring.ss_size = ss->size;
+	q->ring.ss_dma = ss->dma;
 }
 
 void wd_ss_put(struct wd_ss *ss)
@@ -83,7 +73,7 @@ WD_EXPORT void *wd_reserve_memory(struct wd_queue *q, size_t size)
 	ss->size = size;
 	ss->tp = p->tp;
 	atomic_init(&ss->refs, 1);
-	p->ss = ss;
+	wd_ss_set(p, ss);
 	return ss->va;
 }
 
@@ -107,6 +97,6 @@ WD_EXPORT int wd_share_reserved_memory(struct wd_queue *q,
 	if (ret)
 		return ret;
 	atomic_fetch_add(&p->ss->refs, 1);
-	t->ss = p->ss;
+	wd_ss_set(t, p->ss);
 	return 0;
 }

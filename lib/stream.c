@@ -21,10 +21,9 @@ static int wd_stream_check(const struct wd_stream *s)
 {
 	const struct wd_q *p = s->q;
 
-	if (p->fork_gen != atomic_load_explicit(&wd_fork_gen,
-						memory_order_relaxed))
+	if (p->ring.fork_gen != wd_fork_gen())
 		return -EPERM;
-	if (atomic_load_explicit(&p->dead, memory_order_relaxed))
+	if (wd_q_dead(p))
 		return -ENODEV;
 	return 0;
 }

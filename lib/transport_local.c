@@ -3,7 +3,7 @@
  * transport_local.c: queues of the in-process device, the wd_soft engine
  * hosted in threads of this process (lib/soft/wd_soft_local.h). The same
  * regions and ring protocol as /dev/uaN, reached by function calls instead
- * of mmap/ioctl/poll; the wd_soft_v2 user driver runs unchanged on top.
+ * of mmap/ioctl/poll; the wd_soft_v3 user driver runs unchanged on top.
  *
  * The device is chosen only by name, in dev_path or WD_DEV_PATH:
  * "local[:mode]", one default device per memory mode, created on first use
@@ -120,7 +120,7 @@ static int wd_local_lock_init(void)
 /* made by this process, not inherited from a parent (under the lock) */
 static bool wd_local_ours(const struct wd_linst *li)
 {
-	return li->fork_gen == atomic_load(&wd_fork_gen);
+	return li->fork_gen == wd_fork_gen();
 }
 
 int wd_local_init(void)
@@ -167,7 +167,7 @@ static int wd_local_parse_id(const char *s);
 
 static int wd_local_default(enum wdl_mode m, struct wd_linst **lip)
 {
-	unsigned long gen = atomic_load(&wd_fork_gen);
+	unsigned long gen = wd_fork_gen();
 	struct wd_linst *li = &wd_local[m];
 	int ret = 0;
 
@@ -427,7 +427,7 @@ static int wd_l_new_device(const char *spec)
 		if (!ret)
 			wd_linst[id] = (struct wd_linst){
 				.dev = wd_linst[id].dev, .id = id, .node = node,
-				.fork_gen = atomic_load(&wd_fork_gen) };
+				.fork_gen = wd_fork_gen() };
 	}
 	pthread_mutex_unlock(&wd_local_lock);
 	return ret;
@@ -510,6 +510,22 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 		return snprintf(b, len, "%d", wdl_dev_get_fail_next(d));
 	if (!strcmp(name, "hold"))
 		return snprintf(b, len, "%d", li->hold);
+	if (!strcmp(name, "stall"))
+		return snprintf(b, len, "%d", wdl_dev_get_stall(d));
+	if (!strcmp(name, "engine_stats")) {
+		uint64_t r, h;
+		size_t off = 0;
+
+		/* "requests helped" of each engine, as the kernel's debugfs */
+		for (unsigned int i = 0; !wdl_dev_engine_stats(d, i, &r, &h);
+		     i++)
+			off += (size_t)snprintf(b + (off < len ? off : len),
+					      off < len ? len - off : 0,
+					      "%s%llu %llu", i ? " " : "",
+					      (unsigned long long)r,
+					      (unsigned long long)h);
+		return (int)off;
+	}
 	if (!strcmp(name, "ctx_bytes"))
 		return snprintf(b, len, "%llu",
 				(unsigned long long)wdl_dev_ctx_bytes(d));
@@ -521,14 +537,23 @@ static int wd_l_attr_read(struct wd_linst *li, const char *name, char *b,
 
 		wdl_dev_stats(d, &st);
 		return snprintf(b, len, "rounds %llu looks %llu batches %llu "
-				"requests %llu parks %llu kicks %llu sleeps %llu",
+				"requests %llu parks %llu kicks %llu sleeps %llu "
+				"oneshots %llu",
 				(unsigned long long)st.rounds,
 				(unsigned long long)st.looks,
 				(unsigned long long)st.batches,
 				(unsigned long long)st.requests,
 				(unsigned long long)st.parks,
 				(unsigned long long)st.kicks,
-				(unsigned long long)st.sleeps);
+				(unsigned long long)st.sleeps,
+				(unsigned long long)st.oneshots);
+	}
+	if (!strcmp(name, "bytes_mapped") || !strcmp(name, "bytes_copied")) {
+		struct wdl_stats st;
+
+		wdl_dev_stats(d, &st);
+		return snprintf(b, len, "%llu", (unsigned long long)
+				(name[6] == 'm' ? st.mapped : st.copied));
 	}
 	if (!strcmp(name, "backends"))
 		return snprintf(b, len, "%s", wdl_backends());
@@ -580,6 +605,12 @@ static int wd_l_attr_write(struct wd_linst *li, const char *name,
 		if (wd_local_uint(val, INT_MAX, &v))
 			return -EINVAL;
 		wdl_dev_set_fail_next(li->dev, (int)v);
+		return 0;
+	}
+	if (!strcmp(name, "stall")) {
+		if (wd_local_uint(val, INT_MAX, &v))
+			return -EINVAL;
+		wdl_dev_set_stall(li->dev, (int)v);
 		return 0;
 	}
 	if (!strcmp(name, "hold")) {

@@ -238,8 +238,9 @@ static int wd_u_dev_path(int id, char *buf, size_t len)
 
 /*
  * The file of attribute @name of "/dev/uaN": wd_soft's debugfs for hold,
- * fail_next, page_requests and ctx_bytes (the directory of the instance
- * that is the uacce device's parent), uacce's sysfs for the rest.
+ * fail_next, page_requests, ctx_bytes, bytes_mapped and bytes_copied (the
+ * directory of the instance that is the uacce device's parent), uacce's
+ * sysfs for the rest.
  */
 static int wd_u_attr_path(const char *dev, const char *name, char *p,
 			  size_t len)
@@ -255,7 +256,8 @@ static int wd_u_attr_path(const char *dev, const char *name, char *p,
 		return -EINVAL;
 	snprintf(cls, sizeof(cls), WD_CLASS "/ua%u", ua);
 	if (strcmp(name, "hold") && strcmp(name, "fail_next") &&
-	    strcmp(name, "page_requests") && strcmp(name, "ctx_bytes")) {
+	    strcmp(name, "page_requests") && strcmp(name, "ctx_bytes") &&
+	    strcmp(name, "bytes_mapped") && strcmp(name, "bytes_copied")) {
 		snprintf(p, len, "%s/%s", cls, name);
 		return 0;
 	}

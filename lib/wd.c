@@ -15,15 +15,17 @@
 /*
  * Bumped in every child of fork(): a queue requested under another value
  * was inherited. One relaxed load per call instead of getpid(), which is a
- * system call.
+ * system call; exported, as wd_ring.h's inline calls compare it too.
  */
-atomic_ulong wd_fork_gen;
+WD_EXPORT unsigned long __wd_ring_fork_gen;
 static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
 static int wd_init_err;
 
 static void wd_atfork_child(void)
 {
-	atomic_fetch_add_explicit(&wd_fork_gen, 1, memory_order_relaxed);
+	/* the child has one thread: no read-modify-write needed */
+	__atomic_store_n(&__wd_ring_fork_gen, wd_fork_gen() + 1,
+			 __ATOMIC_RELAXED);
 }
 
 /*
@@ -41,7 +43,7 @@ static void wd_init_once(void)
 }
 
 /*
- * Before anything records wd_fork_gen (a queue, an in-process device) or
+ * Before anything records the fork generation (a queue, an in-process device) or
  * takes the in-process device's lock: from then on every fork() bumps the
  * generation and waits for that lock. 0 or -errno.
  */
@@ -54,8 +56,9 @@ int wd_fork_init(void)
 /*
  * The queue's private state, or NULL with *err set (-EINVAL, -EPERM), also
  * when its device is gone: receiving still hands back what was in flight.
+ * Inline: the exported send and receive calls make it per request.
  */
-static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
+static inline struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
 {
 	struct wd_q *p;
 
@@ -64,9 +67,20 @@ static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
 		return NULL;
 	}
 	p = q->priv;
-	if (p->fork_gen != atomic_load_explicit(&wd_fork_gen,
-						memory_order_relaxed)) {
+	if (p->ring.fork_gen != wd_fork_gen()) {
 		*err = -EPERM;
+		return NULL;
+	}
+	return p;
+}
+
+/* wd_q_get(), inline for this file's per-request calls */
+static inline struct wd_q *wd_q_get_live(struct wd_queue *q, int *err)
+{
+	struct wd_q *p = wd_q_get_any(q, err);
+
+	if (p && wd_q_dead(p)) {
+		*err = -ENODEV;
 		return NULL;
 	}
 	return p;
@@ -76,13 +90,7 @@ static struct wd_q *wd_q_get_any(struct wd_queue *q, int *err)
  * -ENODEV). */
 struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 {
-	struct wd_q *p = wd_q_get_any(q, err);
-
-	if (p && atomic_load_explicit(&p->dead, memory_order_relaxed)) {
-		*err = -ENODEV;
-		return NULL;
-	}
-	return p;
+	return wd_q_get_live(q, err);
 }
 
 WD_EXPORT int wd_request_queue(struct wd_queue *q)
@@ -120,7 +128,7 @@ WD_EXPORT int wd_request_queue(struct wd_queue *q)
 		return -ENOMEM;
 	}
 	p->pub = q;
-	p->fork_gen = atomic_load(&wd_fork_gen);
+	p->ring.fork_gen = wd_fork_gen();
 	strcpy(p->alg_name, q->capa.alg);
 	p->alg = p->alg_name;
 	pthread_mutex_init(&p->send_lock, NULL);
@@ -148,7 +156,7 @@ WD_EXPORT void wd_release_queue(struct wd_queue *q)
 		return;
 	p = q->priv;
 	q->priv = NULL;
-	if (p->fork_gen != atomic_load(&wd_fork_gen)) {
+	if (p->ring.fork_gen != wd_fork_gen()) {
 		/* an inherited copy: the parent's queue is not ours to stop,
 		 * and its mappings were not inherited; its locks may have
 		 * been held by a thread that does not exist here */
@@ -170,39 +178,48 @@ WD_EXPORT void wd_release_queue(struct wd_queue *q)
 	free(p);
 }
 
+/*
+ * The exported send and receive calls: the queue's lock around wd_ring.h's
+ * inline code, the fast path's one copy (senders serialised, receivers
+ * serialised, a sender and a receiver in parallel: their ring words are
+ * apart and only ever stored by their side).
+ */
 WD_EXPORT int wd_send(struct wd_queue *q, void *req)
 {
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return ret;
 	if (!req)
 		return -EINVAL;
 	pthread_mutex_lock(&p->send_lock);
-	ret = p->drv->send_many(p, &req, 1);
+	ret = __wd_ring_send_one(&p->ring, req);
 	pthread_mutex_unlock(&p->send_lock);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 WD_EXPORT int wd_send_many(struct wd_queue *q, void *const *reqs, int n)
 {
 	struct wd_q *p;
-	int ret = 0;
+	int i, ret = 0;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return ret;
 	if (n < 0 || (!reqs && n))
 		return -EINVAL;
 	pthread_mutex_lock(&p->send_lock);
-	if (n)
-		ret = p->drv->send_many(p, reqs, n);
+	for (i = 0; i < n; i++) {
+		ret = reqs[i] ? __wd_ring_send_one(&p->ring, reqs[i]) : -EINVAL;
+		if (ret)
+			break;
+	}
 	/* the batch's doorbell (and that of earlier unflushed sends) */
-	p->drv->flush(p);
+	__wd_ring_flush(q, &p->ring);
 	pthread_mutex_unlock(&p->send_lock);
-	return ret;
+	return i ? i : ret;
 }
 
 WD_EXPORT void wd_flush(struct wd_queue *q)
@@ -210,11 +227,11 @@ WD_EXPORT void wd_flush(struct wd_queue *q)
 	struct wd_q *p;
 	int ret;
 
-	p = wd_q_get(q, &ret);
+	p = wd_q_get_live(q, &ret);
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->send_lock);
-	p->drv->flush(p);
+	__wd_ring_flush(q, &p->ring);
 	pthread_mutex_unlock(&p->send_lock);
 }
 
@@ -229,7 +246,7 @@ WD_EXPORT int wd_recv(struct wd_queue *q, void **req)
 	if (!req)
 		return -EINVAL;
 	pthread_mutex_lock(&p->recv_lock);
-	ret = p->drv->recv_many(p, req, 1);
+	ret = __wd_ring_reap(q, &p->ring, req, 1);
 	pthread_mutex_unlock(&p->recv_lock);
 	return ret;
 }
@@ -247,7 +264,7 @@ WD_EXPORT int wd_recv_many(struct wd_queue *q, void **reqs, int max)
 	if (!max)
 		return 0;
 	pthread_mutex_lock(&p->recv_lock);
-	ret = p->drv->recv_many(p, reqs, max);
+	ret = __wd_ring_reap(q, &p->ring, reqs, max);
 	pthread_mutex_unlock(&p->recv_lock);
 	return ret;
 }
@@ -274,15 +291,14 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 	if (timeout_ms > 0)
 		end = wd_now_ms() + timeout_ms;
 	pthread_mutex_lock(&p->send_lock);
-	if (!atomic_load(&p->dead))
-		p->drv->flush(p);
+	__wd_ring_flush(q, &p->ring);
 	pthread_mutex_unlock(&p->send_lock);
 
 	pthread_mutex_lock(&p->recv_lock);
 	for (;;) {
 		int left = -1;
 
-		ret = p->drv->recv_many(p, req, 1);
+		ret = __wd_ring_reap(q, &p->ring, req, 1);
 		if (ret)
 			break;
 		if (!p->drv->inflight(p)) {
@@ -305,7 +321,7 @@ WD_EXPORT int wd_recv_wait(struct wd_queue *q, void **req, int timeout_ms)
 		if (ret == -ENODEV) {
 			/* the regions are gone: touch nothing any more, but
 			 * hand back what is in flight */
-			atomic_store(&p->dead, true);
+			wd_q_set_dead(p);
 			continue;
 		}
 		p->drv->disarm(p);

@@ -40,7 +40,10 @@ int wd_ctl_dev_path(enum wd_ctl_host h, int id, char *buf, size_t len);
  * Attribute @name of the device at @dev, by the kernel's file names:
  * sysfs (api, flags, algorithms, available_instances, isolate,
  * isolate_strategy, region_*_size, node_id, numa_distance, id, ...) and
- * debugfs (hold, fail_next, ctx_bytes; page_requests: kernel only). In-process only:
+ * debugfs (hold, fail_next, ctx_bytes, stall, engine_stats, bytes_mapped and
+ * bytes_copied: the request bytes the engines reached in place and copied;
+ * page_requests:
+ * kernel only). In-process only:
  * errors (device errors of the last hour), stats (the engines' counters),
  * backends. get: the value's length, without the trailing newline;
  * -ENOENT no such attribute. set: -EACCES read-only.

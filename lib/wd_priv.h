@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "wd.h"
+#include "wd_ring.h"
 
 #define WD_EXPORT __attribute__((visibility("default")))
 
@@ -107,9 +108,9 @@ struct wd_transport {
 
 /* Algorithm classes: which request structure a queue takes. */
 enum wd_class {
-	WD_CLASS_COPY,		/* struct wd_copy_req */
-	WD_CLASS_DIGEST,	/* struct wd_digest_req */
-	WD_CLASS_COMP,		/* struct wd_comp_req */
+	WD_CLASS_COPY = __WD_RING_COPY,		/* struct wd_copy_req */
+	WD_CLASS_DIGEST = __WD_RING_DIGEST,	/* struct wd_digest_req */
+	WD_CLASS_COMP = __WD_RING_COMP,		/* struct wd_comp_req */
 };
 
 /*
@@ -136,14 +137,9 @@ struct wd_driver {
 	/* stop the queue (requests in flight end; not when the device is
 	 * gone) and free the driver's state */
 	void (*fini)(struct wd_q *q);
-	/* under send_lock: queue reqs[0..n-1] (n >= 1) in order, stopping at
-	 * the first that does not fit or is refused: how many were queued,
-	 * or -errno when none was. No doorbell. */
-	int (*send_many)(struct wd_q *q, void *const *reqs, int n);
-	void (*flush)(struct wd_q *q);			/* under send_lock */
-	/* under recv_lock: up to max (>= 1) completed requests into
-	 * reqs[], in order: how many, 0 none, or -errno */
-	int (*recv_many)(struct wd_q *q, void **reqs, int max);
+	/* the ring (q->ring, wd_ring.h) is the wd_soft_v3 protocol's: init
+	 * fills it in; the sends and receives are wd_ring.h's, under
+	 * send_lock and recv_lock in the exported calls */
 	/* arm the completion wake-up: 1 if a completion is already there
 	 * (not armed), 0 armed; disarm after waking */
 	int (*arm)(struct wd_q *q);
@@ -157,13 +153,13 @@ struct wd_driver {
 			   uint32_t level);
 	/* close @s's context on the device (errors are not reported) */
 	void (*stream_close)(struct wd_q *q, struct wd_stream *s);
-	/* under send_lock: queue one request of @s, as send_many; 0 or
-	 * -errno. No doorbell. */
+	/* under send_lock: queue one request of @s, as wd_ring.h's sends;
+	 * 0 or -errno. No doorbell. */
 	int (*stream_send)(struct wd_q *q, struct wd_stream *s,
 			   struct wd_stream_req *req);
 	/* under send_lock: queue one SHA-256 step with its state at @st
 	 * (wd_digest_state_send(), arguments checked but the queue's
-	 * algorithm: -EINVAL for another), as send_many; 0 or -errno */
+	 * algorithm: -EINVAL for another), as the stream's; 0 or -errno */
 	int (*state_send)(struct wd_q *q, struct wd_stream_req *req,
 			  struct wd_sha256_state *st);
 };
@@ -177,17 +173,21 @@ struct wd_ss {
 	atomic_int refs;		/* queues using it */
 };
 
-/* struct wd_queue.priv */
+/*
+ * struct wd_queue.priv. The ring comes first: wd_ring.h's inline code
+ * reaches it as q->priv. Its fork_gen is the queue's (__wd_ring_fork_gen
+ * when requested), its dead flag the device's (gone: -ENODEV, ring
+ * untouched); the driver fills in the rest.
+ */
 struct wd_q {
+	struct wd_ring ring;
 	struct wd_queue *pub;
-	unsigned long fork_gen;		/* wd_fork_gen when requested */
 	const struct wd_transport *tp;
 	const struct wd_driver *drv;
 	enum wd_class cls;
 	const char *alg;		/* copy of capa.alg's name */
 	uint32_t mode;			/* WD_DEV_SVA/PASID/NOIOMMU */
 	struct wd_ss *ss;		/* reserved or shared memory, or NULL */
-	atomic_bool dead;		/* device gone: -ENODEV, ring untouched */
 	pthread_mutex_t send_lock;
 	pthread_mutex_t recv_lock;
 	pthread_mutex_t stream_lock;	/* @streams */
@@ -198,7 +198,23 @@ struct wd_q {
 };
 
 /* wd.c */
-extern atomic_ulong wd_fork_gen;
+/* the fork generation now (__wd_ring_fork_gen, bumped in every child) */
+static inline unsigned long wd_fork_gen(void)
+{
+	return __atomic_load_n(&__wd_ring_fork_gen, __ATOMIC_RELAXED);
+}
+
+/* the queue's device is gone (any thread) */
+static inline bool wd_q_dead(const struct wd_q *q)
+{
+	return __wd_ring_flag(&q->ring.dead);
+}
+
+static inline void wd_q_set_dead(struct wd_q *q)
+{
+	__wd_ring_set_flag(&q->ring.dead);
+}
+
 int wd_fork_init(void);
 struct wd_q *wd_q_get(struct wd_queue *q, int *err);
 
@@ -227,8 +243,7 @@ const struct wd_transport *wd_tp_of(const char *path);
  * -errno */
 int wd_local_init(void);
 
-/* mem.c: the device address of [p, p + len), or -EFAULT */
-int wd_dev_addr(struct wd_q *q, const void *p, uint64_t len, uint64_t *addr);
+/* mem.c */
 void wd_ss_put(struct wd_ss *ss);
 
 #endif /* WD_PRIV_H */

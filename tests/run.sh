@@ -7,7 +7,10 @@
 #
 # Native tests: every executable in build/native/bin/. VM suite: build/vm
 # (static programs in bin/, suite.sh) is added to the guest as /work and
-# `sh ./suite.sh` runs there. Logs go to build/test-logs/.
+# `sh ./suite.sh` runs there. Logs go to build/test-logs/. The VMs run one
+# after the other in a lane of their own, beside the native tests (no test
+# depends on the machine being otherwise idle); each VM's log is shown once
+# it is counted, after the native tests. WD_CHECK_SERIAL=1: one lane.
 #
 # tests/run.sh --debug-kernel (make check-debug): only the VM suites, on the
 # debug kernel (scripts/build-debug-kernel.sh; KASAN, lockdep, UBSAN,
@@ -43,31 +46,43 @@ fail() {
 	fails+=("FAIL: $1")
 }
 
-for t in build/native/bin/*; do
-	((debug)) && break
-	[[ -f $t && -x $t ]] || continue
-	name=${t##*/}
-	rc=0
-	# A bound per program: a hang is a failure with a name, not CI's timeout.
-	timeout -k 10 "${WD_NATIVE_TIMEOUT:-900}" "$t" </dev/null 2>&1 |
-		tee "$logs/native-$name.log" || rc=$?
-	count "$logs/native-$name.log"
-	if ((rc == 124 || rc == 137)); then
-		fail "native: $name finished within ${WD_NATIVE_TIMEOUT:-900} s"
-	elif ((rc != 0 && nfail == 0)); then
-		fail "native: $name exit status $rc"
-	elif ((rc == 0)) && ! grep -q '^\(PASS\|FAIL\|SKIP\): ' "$logs/native-$name.log"; then
-		passed=$((passed + 1)) # a plain program passes by its exit status
-	fi
-done
+native_tests() {
+	local t name rc
+	for t in build/native/bin/*; do
+		[[ -f $t && -x $t ]] || continue
+		name=${t##*/}
+		rc=0
+		# A bound per program: a hang is a failure with a name, not CI's
+		# timeout.
+		timeout -k 10 "${WD_NATIVE_TIMEOUT:-900}" "$t" </dev/null 2>&1 |
+			tee "$logs/native-$name.log" || rc=$?
+		count "$logs/native-$name.log"
+		if ((rc == 124 || rc == 137)); then
+			fail "native: $name finished within ${WD_NATIVE_TIMEOUT:-900} s"
+		elif ((rc != 0 && nfail == 0)); then
+			fail "native: $name exit status $rc"
+		elif ((rc == 0)) && ! grep -q '^\(PASS\|FAIL\|SKIP\): ' "$logs/native-$name.log"; then
+			passed=$((passed + 1)) # a plain program passes by its exit status
+		fi
+	done
+}
 
-# Run one VM suite: vm NAME WD-VM-ARGS... (NAME prefixes its logs and the
-# failures only the harness can see).
-vm() {
+# Run one VM suite: vm_run NAME WD-VM-ARGS... Its output goes to
+# $logs/NAME.log, wd-vm's exit status to $logs/NAME.rc; vm_count counts it.
+vm_run() {
 	local name=$1 rc=0
 	shift
-	tools/vm/wd-vm --keep-log "$logs/$name-kernel.log" "$@" 2>&1 |
-		tee "$logs/$name.log" || rc=$?
+	tools/vm/wd-vm --keep-log "$logs/$name-kernel.log" "$@" \
+		>"$logs/$name.log" 2>&1 || rc=$?
+	echo "$rc" >"$logs/$name.rc"
+}
+
+# Show and count a VM suite vm_run ran (NAME prefixes the failures only the
+# harness can see).
+vm_count() {
+	local name=$1 rc
+	cat "$logs/$name.log"
+	rc=$(cat "$logs/$name.rc")
 	count "$logs/$name.log"
 	# wd-vm: 124 timeout, 125 kernel warning/crash/module load or unload
 	# failure, else the suite's own exit status.
@@ -77,6 +92,11 @@ vm() {
 	125) fail "$name: kernel log clean" ;;
 	*) ((nfail)) || fail "$name: suite exit status $rc" ;;
 	esac
+}
+
+vm() {
+	vm_run "$@"
+	vm_count "$1"
 }
 
 # The debug kernel's VMs: everything the VM suites hold, fuzzers' bounded
@@ -98,25 +118,39 @@ built() {
 	done
 }
 
+# The VM lane: the suites in order (vm_run only: counted below).
+vm_lane() {
+	vm_run vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
+	# The fuzzers' bounded runs (fixed seed), then the fault, load and
+	# isolation tests, in a VM of their own; the memory-pressure test in
+	# a small one (only the base image: /work's copy would not fit in
+	# 320 MiB).
+	vm_run vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
+	vm_run vm-smallmem --allow-oom --mem 320M --timeout 600 -- st_mem
+	# A second, short VM with two NUMA nodes: discovery must pick the
+	# device on the caller's node (libwd's discovery tests; the rest ran
+	# above).
+	vm_run vm-numa --numa --timeout 300 --add build/vm -- \
+		sh ./suite-lib.sh discover_numa discover_most_available
+}
+
 if ((debug)); then
 	debug_vms
-elif built suite.sh; then
-	vm vm --timeout "${WD_VM_TIMEOUT:-1200}" --add build/vm -- sh ./suite.sh
-fi
-
-# The fuzzers' bounded runs (fixed seed), then the fault, load and
-# isolation tests, in a VM of their own; the memory-pressure test in a
-# small one (only the base image: /work's copy would not fit in 256 MiB).
-if ((!debug)) && built suite-fuzz.sh suite-stress.sh; then
-	vm vm-fuzz --timeout 1200 --add build/vm -- sh -c 'sh ./suite-fuzz.sh; sh ./suite-stress.sh'
-	vm vm-smallmem --allow-oom --mem 256M --timeout 600 -- st_mem
-fi
-
-# A second, short VM with two NUMA nodes: discovery must pick the device on
-# the caller's node (libwd's discovery tests; the rest ran above).
-if ((!debug)) && built suite-lib.sh; then
-	vm vm-numa --numa --timeout 300 --add build/vm -- \
-		sh ./suite-lib.sh discover_numa discover_most_available
+elif built suite.sh suite-fuzz.sh suite-stress.sh suite-lib.sh; then
+	if [[ ${WD_CHECK_SERIAL:-0} != 0 ]]; then
+		vm_lane
+		native_tests
+	else
+		vm_lane &
+		lane=$!
+		native_tests
+		wait "$lane"
+	fi
+	for name in vm vm-fuzz vm-smallmem vm-numa; do
+		vm_count "$name"
+	done
+else
+	native_tests
 fi
 
 if ((!debug)) && [[ ${WD_DEBUG_VM:-0} != 0 ]]; then

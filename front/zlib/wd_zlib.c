@@ -1088,6 +1088,20 @@ static int wz_deflate_go_software(struct wz *w)
 }
 
 /*
+ * For a call only the software stream serves (a dictionary, bits primed):
+ * an undecided stream goes to software, a device stream migrates at a
+ * sync point. The caller first refuses what zlib itself would refuse.
+ */
+static int wz_deflate_need_software(struct wz *w)
+{
+	if (w->mode == WZ_UNDECIDED)
+		return wz_deflate_go_software(w);
+	if (w->mode == WZ_DEVICE)
+		return wz_deflate_migrate(w);
+	return Z_OK;
+}
+
+/*
  * DEVICE -> MIGRATED: what the device holds and the staged bytes are
  * sync-flushed into our pending output (the caller's input stays his),
  * the device stream closed, and a raw real deflate of the current
@@ -1378,19 +1392,12 @@ WZ_EXPORT int deflateSetDictionary(z_streamp s, const Bytef *dict, uInt len)
 			s->adler = w->dict_id;
 		return Z_OK;
 	}
-	if (w->mode == WZ_UNDECIDED) {
-		ret = wz_deflate_go_software(w);
-		if (ret != Z_OK)
-			return ret;
-	}
-	if (w->mode == WZ_DEVICE) {
-		/* zlib allows it mid-stream for raw streams only */
-		if (w->wrap)
-			return Z_STREAM_ERROR;
-		ret = wz_deflate_migrate(w);
-		if (ret != Z_OK)
-			return ret;
-	}
+	/* zlib allows it mid-stream for raw streams only */
+	if (w->mode == WZ_DEVICE && w->wrap)
+		return Z_STREAM_ERROR;
+	ret = wz_deflate_need_software(w);
+	if (ret != Z_OK)
+		return ret;
 	if (w->mode == WZ_FAILED)
 		return Z_STREAM_ERROR;
 	if (w->mode == WZ_MIGRATED && w->wrap)
@@ -1547,18 +1554,11 @@ WZ_EXPORT int deflatePrime(z_streamp s, int bits, int value)
 
 	if (!w || w->mode == WZ_FAILED)
 		return Z_STREAM_ERROR;
-	if (w->mode == WZ_UNDECIDED) {
-		ret = wz_deflate_go_software(w);
-		if (ret != Z_OK)
-			return ret;
-	}
-	if (w->mode == WZ_DEVICE) {
-		if (w->finish_state)
-			return Z_STREAM_ERROR;
-		ret = wz_deflate_migrate(w);
-		if (ret != Z_OK)
-			return ret;
-	}
+	if (w->mode == WZ_DEVICE && w->finish_state)
+		return Z_STREAM_ERROR;
+	ret = wz_deflate_need_software(w);
+	if (ret != Z_OK)
+		return ret;
 	return wdz_real_deflatePrime(&w->in, bits, value);
 }
 

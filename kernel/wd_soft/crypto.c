@@ -7,7 +7,7 @@
  *                   crc32c-generic's)
  *  deflate-wd_soft  acomp "deflate" (raw deflate, level 6)
  *
- * Every request is a wd_soft_v2 request on a kernel queue (kq.c), run by
+ * Every request is a wd_soft_v3 request on a kernel queue (kq.c), run by
  * the instance's engines beside its user queues. The state of a hash in
  * progress lives in the request, never in the device: a SHA-256 update is
  * a request with WD_SOFT_SQE_F_STATE, a CRC-32C update one with the

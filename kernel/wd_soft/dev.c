@@ -93,7 +93,7 @@ static void wd_soft_stop_queue(struct uacce_queue *uq)
 
 	wd_soft_engine_detach(q);
 	wd_soft_core_cancel(&q->core);
-	/* PUT_Q frees the contexts (wd_soft_v2); no engine serves @q now */
+	/* PUT_Q frees the contexts; no engine serves @q now */
 	wd_soft_core_ctx_free_all(&q->core);
 }
 
@@ -305,6 +305,35 @@ static int wd_soft_ctx_bytes_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_ctx_bytes_fops, wd_soft_ctx_bytes_get, NULL,
 			 "%llu\n");
 
+/* sums of the engines' own counters, read while they run */
+static int wd_soft_bytes_mapped_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+	unsigned int i;
+
+	*val = 0;
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		*val += READ_ONCE(wdev->engines[i].core.mapped);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_bytes_mapped_fops, wd_soft_bytes_mapped_get,
+			 NULL, "%llu\n");
+
+static int wd_soft_bytes_copied_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+	unsigned int i;
+
+	*val = 0;
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		*val += READ_ONCE(wdev->engines[i].core.copied);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_bytes_copied_fops, wd_soft_bytes_copied_get,
+			 NULL, "%llu\n");
+
 static int wd_soft_kq_limit_get(void *data, u64 *val)
 {
 	struct wd_soft_dev *wdev = data;
@@ -342,6 +371,43 @@ static int wd_soft_crypto_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
 
+static int wd_soft_stall_get(void *data, u64 *val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	*val = wd_soft_core_get_stall(&wdev->core);
+	return 0;
+}
+
+static int wd_soft_stall_set(void *data, u64 val)
+{
+	struct wd_soft_dev *wdev = data;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	wd_soft_core_set_stall(&wdev->core, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(wd_soft_stall_fops, wd_soft_stall_get,
+			 wd_soft_stall_set, "%llu\n");
+
+static int wd_soft_engine_stats_show(struct seq_file *m, void *v)
+{
+	struct wd_soft_dev *wdev = m->private;
+	const struct wd_soft_sched_stats *st;
+	unsigned int i;
+
+	for (i = 0; i < wdev->cfg.nr_engines; i++) {
+		st = &wdev->engines[i].sched.st;
+		seq_printf(m, "%s%llu %llu", i ? " " : "",
+			   READ_ONCE(st->requests), READ_ONCE(st->helped));
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wd_soft_engine_stats);
+
 /*
  * /sys/kernel/debug/wd_soft/wd_softN/fail_next: write N to make the next N
  * requests fail with WD_SOFT_S_DEV_ERR (each reported to uacce), read the
@@ -349,11 +415,17 @@ DEFINE_SHOW_ATTRIBUTE(wd_soft_crypto);
  * until 0 is written; the write returns once they finished their batch, or
  * fails with EAGAIN after WD_SOFT_HOLD_WAIT (write again). .../page_requests:
  * how many the engines made (SVA). .../ctx_bytes: what the stream contexts
- * of all queues hold now, in bytes. With the crypto API (uacce_mode 0, 1):
- * .../crypto, what kernel users did ("key value" lines: tfms bound now,
- * requests completed per algorithm, backlogged, errors), and .../kq_limit,
- * most requests in flight per kernel queue (1..WD_SOFT_DEPTH), which with
- * "hold" sends requests to the backlog on purpose. debugfs is optional:
+ * of all queues hold now, in bytes. .../bytes_mapped, .../bytes_copied: the
+ * request bytes the engines reached in place (mem.c) and copied. With the
+ * crypto API (uacce_mode 0, 1): .../crypto, what kernel users did ("key value"
+ * lines: tfms bound now, requests completed per algorithm, backlogged,
+ * errors), and .../kq_limit, most requests in flight per kernel queue
+ * (1..WD_SOFT_DEPTH), which with "hold" sends requests to the backlog on
+ * purpose. .../stall: write N and the next N requests taken stall their
+ * engine before they execute, until 0 is written or their queue stops; read
+ * the engines stalled now (tests: an engine busy with the oldest request).
+ * .../engine_stats: "requests helped" of each engine in turn: requests
+ * executed, and how many of them for a sibling's queue. debugfs is optional:
  * failures are ignored.
  */
 static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
@@ -370,6 +442,14 @@ static void wd_soft_debugfs_init(struct wd_soft_dev *wdev)
 				   &wd_soft_page_requests_fops);
 	debugfs_create_file_unsafe("ctx_bytes", 0400, wdev->debugfs, wdev,
 				   &wd_soft_ctx_bytes_fops);
+	debugfs_create_file_unsafe("bytes_mapped", 0400, wdev->debugfs, wdev,
+				   &wd_soft_bytes_mapped_fops);
+	debugfs_create_file_unsafe("bytes_copied", 0400, wdev->debugfs, wdev,
+				   &wd_soft_bytes_copied_fops);
+	debugfs_create_file_unsafe("stall", 0600, wdev->debugfs, wdev,
+				   &wd_soft_stall_fops);
+	debugfs_create_file("engine_stats", 0400, wdev->debugfs, wdev,
+			    &wd_soft_engine_stats_fops);
 	if (!wdev->kqs)
 		return;
 	debugfs_create_file("crypto", 0400, wdev->debugfs, wdev,

@@ -100,16 +100,26 @@ void wd_soft_host_sched_wake(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
 	wake_up_all(wq == WD_SOFT_SCHED_KICK ? &eng->kick_wq : &eng->idle_wq);
 }
 
-/* Serve one batch of @sq: it is the scheduler's cur, so detach waits for us. */
+/*
+ * Serve one batch of @sq: it is the scheduler's cur, or (@help) this
+ * engine helps its owner and is counted in its helpers: detach waits for
+ * us. A helped queue is never SVA (see wd_soft_engine_attach()), so the
+ * page-request state, which its owner's lock guards, is not touched here.
+ */
 u32 wd_soft_host_sched_serve(struct wd_soft_sched *s,
-			     struct wd_soft_sched_queue *sq)
+			     struct wd_soft_sched_queue *sq, bool help)
 {
 	struct wd_soft_queue *q = container_of(sq, struct wd_soft_queue, sq);
 	struct wd_soft_ctx ctx;
 	u32 n;
 
 	wd_soft_ctx_init(&ctx, q, to_wd_soft_engine(s));
-	n = wd_soft_core_serve(&ctx.core, WD_SOFT_BATCH, WD_SOFT_BATCH_BYTES);
+	if (help)
+		n = wd_soft_core_help(&ctx.core, WD_SOFT_BATCH,
+				      WD_SOFT_BATCH_BYTES);
+	else
+		n = wd_soft_core_serve(&ctx.core, WD_SOFT_BATCH,
+				       WD_SOFT_BATCH_BYTES);
 	wd_soft_ctx_fini(&ctx);
 	return n;
 }
@@ -204,10 +214,16 @@ int wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold)
 /**
  * wd_soft_engine_attach() - give a queue to the least loaded engine
  * @q: a reset queue on no engine (start_queue)
+ *
+ * Its engine's siblings may help with it unless it is an SVA queue of a
+ * process: only those hold a request while uacce brings a page in, and
+ * the page-request state (mem.c) is one engine's.
  */
 void wd_soft_engine_attach(struct wd_soft_queue *q)
 {
 	struct wd_soft_dev *wdev = q->wdev;
+	bool shared = wd_soft_queue_is_kernel(q) ||
+		      wdev->cfg.mode != WD_SOFT_MODE_SVA;
 	struct wd_soft_sched *s;
 
 	s = wd_soft_sched_least_loaded(&wdev->engines[0].sched,
@@ -217,7 +233,7 @@ void wd_soft_engine_attach(struct wd_soft_queue *q)
 	q->nr_faults = 0;
 	q->fault_tries = 0;
 	q->fault_req = 0;
-	wd_soft_sched_attach(s, &q->sq, &q->core);
+	wd_soft_sched_attach(s, &q->sq, &q->core, shared);
 }
 
 /**
@@ -239,6 +255,8 @@ static void wd_soft_engine_free(struct wd_soft_engine *eng)
 {
 	wd_soft_host_alg_free(eng->core.alg);
 	eng->core.alg = NULL;
+	kvfree(eng->pins[1]);
+	kvfree(eng->pins[0]);
 	kvfree(eng->pf);
 	kvfree(eng->core.sgl);
 	kvfree(eng->core.out);
@@ -261,26 +279,41 @@ int wd_soft_engines_start(struct wd_soft_dev *wdev)
 	size_t bytes;
 	int ret;
 
+	/*
+	 * Every engine's lock and scheduler first: a thread may look at its
+	 * siblings (to help them) as soon as it runs.
+	 */
 	for (i = 0; i < wdev->cfg.nr_engines; i++) {
 		eng = &wdev->engines[i];
 		eng->wdev = wdev;
 		spin_lock_init(&eng->lock);
 		wd_soft_sched_init(&eng->sched, WD_SOFT_SPIN_NS);
+		wd_soft_sched_share(&eng->sched, &wdev->engines[0].sched,
+				    wdev->cfg.nr_engines,
+				    sizeof(wdev->engines[0]));
 		init_waitqueue_head(&eng->idle_wq);
 		init_waitqueue_head(&eng->kick_wq);
+	}
 
+	for (i = 0; i < wdev->cfg.nr_engines; i++) {
+		eng = &wdev->engines[i];
 		eng->core.in = kvmalloc_node(WD_SOFT_CORE_CHUNK, gfp, node);
 		eng->core.out = kvmalloc_node(WD_SOFT_CORE_CHUNK, gfp, node);
 		eng->core.sgl = kvmalloc_node(2 * WD_SOFT_CORE_MAX_SGE *
 					      sizeof(*eng->core.sgl), gfp, node);
 		eng->pf = kvmalloc_node((WD_SOFT_CORE_MAX_SGE + 1) *
 					sizeof(*eng->pf), gfp, node);
+		eng->pins[0] = kvmalloc_node(WD_SOFT_PIN_MAX *
+					     sizeof(*eng->pins[0]), gfp, node);
+		eng->pins[1] = kvmalloc_node(WD_SOFT_PIN_MAX *
+					     sizeof(*eng->pins[1]), gfp, node);
 		/* the device's own: not counted as a context's */
 		eng->core.alg = wd_soft_host_alg_alloc(&wdev->core,
 						       WD_SOFT_ALG_ENGINE,
 						       &bytes);
 		if (!eng->core.in || !eng->core.out || !eng->core.sgl ||
-		    !eng->pf || !eng->core.alg) {
+		    !eng->pf || !eng->pins[0] || !eng->pins[1] ||
+		    !eng->core.alg) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
@@ -317,11 +350,13 @@ void wd_soft_engines_stop(struct wd_soft_dev *wdev)
 	struct wd_soft_engine *eng;
 	unsigned int i;
 
+	/* every thread ends before any engine's memory goes */
 	for (i = 0; i < wdev->cfg.nr_engines; i++) {
 		eng = &wdev->engines[i];
 		WARN_ON(eng->sched.nr_queues);
 		wd_soft_sched_stop(&eng->sched);
 		kthread_stop(eng->task);
-		wd_soft_engine_free(eng);
 	}
+	for (i = 0; i < wdev->cfg.nr_engines; i++)
+		wd_soft_engine_free(&wdev->engines[i]);
 }

@@ -9,9 +9,9 @@
  * the same checks and the same round-robin batches (engine/wd_soft_sched.c),
  * so kernel work and user work share the device fairly: neither can take
  * more than a batch before the other's turn. The driver side below is what
- * libwd is to a process: it writes SQEs, publishes sq_tail, kicks a parked
- * queue, and reaps CQEs, here from a work item the device's wake-up
- * queues (a hardware driver's interrupt and tasklet).
+ * libwd is to a process: it writes SQEs, each published by its phase, kicks
+ * a parked queue, and reaps CQEs by their phase, here from a work item the
+ * device's wake-up queues (a hardware driver's interrupt and tasklet).
  *
  * Request addresses are kernel virtual addresses; mem.c copies them with
  * memcpy(). The submitter is the kernel itself, so there is no owner to
@@ -87,13 +87,16 @@ static bool wd_soft_kq_need_kick(struct wd_soft_kq *kq)
 static bool wd_soft_kq_post(struct wd_soft_kq *kq, struct wd_soft_kreq *kr)
 {
 	struct wd_soft_core_queue *core = &kq->q.core;
+	struct wd_soft_sqe *sqe = &core->sq[kq->sq_tail & (WD_SOFT_DEPTH - 1)];
 
 	lockdep_assert_held(&kq->lock);
 	kr->sqe.user_data = (u64)(uintptr_t)kr;
-	core->sq[kq->sq_tail & (WD_SOFT_DEPTH - 1)] = kr->sqe;
+	/* every field but the phase, which makes the entry valid */
+	memcpy(sqe, &kr->sqe, offsetof(struct wd_soft_sqe, phase));
+	/* release: the SQE is seen before its phase (S1) */
+	smp_store_release(&sqe->phase,
+			  WD_SOFT_PHASE(kq->sq_tail, WD_SOFT_DEPTH));
 	kq->sq_tail++;
-	/* release: the SQE is seen before sq_tail (S1) */
-	smp_store_release(&core->mmio->sq_tail, kq->sq_tail);
 	return wd_soft_kq_need_kick(kq);
 }
 
@@ -212,19 +215,21 @@ static bool wd_soft_kq_reap(struct wd_soft_kq *kq)
 {
 	struct wd_soft_core_queue *core = &kq->q.core;
 	struct wd_soft_kreq *kr, *next;
-	struct wd_soft_cqe cqe;
+	struct wd_soft_cqe cqe, *slot;
 	LIST_HEAD(started);
 	unsigned int n;
 	bool kick = false;
 
 	for (n = 0; n < WD_SOFT_DEPTH; n++) {
 		spin_lock_bh(&kq->lock);
-		/* acquire: the CQE is read after cq_tail */
-		if (smp_load_acquire(&core->hdr->cq_tail) == kq->cq_head) {
+		slot = &core->cq[kq->cq_head & (WD_SOFT_DEPTH - 1)];
+		/* acquire: the CQE is read after its phase */
+		if (smp_load_acquire(&slot->phase) !=
+		    WD_SOFT_PHASE(kq->cq_head, WD_SOFT_DEPTH)) {
 			spin_unlock_bh(&kq->lock);
 			break;
 		}
-		cqe = core->cq[kq->cq_head & (WD_SOFT_DEPTH - 1)];
+		cqe = *slot;
 		kq->cq_head++;
 		/* release: the device reuses the slot after we read it */
 		smp_store_release(&core->mmio->cq_head, kq->cq_head);

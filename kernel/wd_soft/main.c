@@ -126,4 +126,4 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("WarpDrive developers");
 /* the crypto API loads crc32c on demand; modprobe can load it first */
 MODULE_SOFTDEP("pre: crc32c");
-MODULE_DESCRIPTION("WarpDrive software accelerator (uacce driver, wd_soft_v2)");
+MODULE_DESCRIPTION("WarpDrive software accelerator (uacce driver, wd_soft_v3)");

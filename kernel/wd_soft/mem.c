@@ -23,12 +23,27 @@
  *
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR.
  *
+ * In place (wd_soft_host_map(), as DMA would), before any copy: a kernel
+ * queue's addresses as they are; PASID and NOIOMMU, the SS region's kernel
+ * mapping under the copy's checks (uaddr 0 after the owner's munmap:
+ * copied, hence BAD_ADDR); SVA, pages of the borrowed mm pinned without
+ * faulting (GUP-fast only, FOLL_PIN: short-lived pins, held for one chunk
+ * of a request's work at most; at most WD_SOFT_PIN_MAX per direction) and
+ * reached through the linear map; wd_soft_host_unmap() unpins them
+ * (dirtying the written ones) at the core's next yield or when the
+ * request ends, before its completion. A page GUP-fast does not give (not
+ * present, read-only for a write, copy-on-write shared, a file page for a
+ * write, highmem) is copied as above, and the copy asks for it.
+ *
  * These are the memory functions of the core's host interface
- * (wd_soft_host_copy(), wd_soft_host_yield(), see engine/wd_soft_core.h);
- * the core walks scatter-gather lists and moves data chunk by chunk
- * through them.
+ * (wd_soft_host_map(), wd_soft_host_unmap(), wd_soft_host_copy(),
+ * wd_soft_host_yield(), see engine/wd_soft_core.h); the core walks
+ * scatter-gather lists and takes data piece by piece through them.
  */
+#include <linux/highmem.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
@@ -57,6 +72,9 @@ void wd_soft_ctx_init(struct wd_soft_ctx *ctx, struct wd_soft_queue *q,
  */
 void wd_soft_ctx_fini(struct wd_soft_ctx *ctx)
 {
+	/* the core unmaps after each request: nothing is left but by a bug */
+	if (WARN_ON_ONCE(ctx->eng->nr_pins[0] || ctx->eng->nr_pins[1]))
+		wd_soft_host_unmap(&ctx->core);
 	if (ctx->mm_state == WD_SOFT_MM_BORROWED) {
 		kthread_unuse_mm(ctx->q->uq->mm);
 		/* if the owner has exited, tearing down its mm is not our job */
@@ -141,12 +159,10 @@ static long wd_soft_page_request(struct wd_soft_ctx *ctx, u64 addr, u64 end,
 	return ret == -ESHUTDOWN ? -ECANCELED : -EFAULT;
 }
 
-static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
-			       u32 len, bool write)
+/* SVA: the owner's mm, borrowed for the batch; false once it is gone */
+static bool wd_soft_sva_borrow(struct wd_soft_ctx *ctx)
 {
 	struct mm_struct *mm = ctx->q->uq->mm;
-	void __user *uptr = u64_to_user_ptr(addr);
-	unsigned long left;
 
 	if (ctx->mm_state == WD_SOFT_MM_IDLE) {
 		/* a device acts for a live process only */
@@ -157,7 +173,16 @@ static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 			ctx->mm_state = WD_SOFT_MM_GONE;
 		}
 	}
-	if (ctx->mm_state != WD_SOFT_MM_BORROWED)
+	return ctx->mm_state == WD_SOFT_MM_BORROWED;
+}
+
+static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
+			       u32 len, bool write)
+{
+	void __user *uptr = u64_to_user_ptr(addr);
+	unsigned long left;
+
+	if (!wd_soft_sva_borrow(ctx))
 		return -EFAULT;
 
 	/* a missing page makes the copy stop short instead of sleeping */
@@ -171,18 +196,22 @@ static long wd_soft_sva_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 				    addr + ctx->core.extent, write);
 }
 
+/* PASID, NOIOMMU: the queue's SS region, referenced for the batch */
+static struct uacce_qfr *wd_soft_ss_get(struct wd_soft_ctx *ctx)
+{
+	if (!ctx->ss)
+		ctx->ss = uacce_ss_get(ctx->q->uq);
+	return ctx->ss;
+}
+
 static long wd_soft_ss_access(struct wd_soft_ctx *ctx, void *buf, u64 addr,
 			      u32 len, bool write)
 {
-	struct uacce_qfr *ss = ctx->ss;
+	struct uacce_qfr *ss = wd_soft_ss_get(ctx);
 	u64 base, uaddr;
 
-	if (!ss) {
-		ss = uacce_ss_get(ctx->q->uq);
-		if (!ss)
-			return -EFAULT;
-		ctx->ss = ss;
-	}
+	if (!ss)
+		return -EFAULT;
 
 	/*
 	 * A region its owner has unmapped is out of reach in both modes,
@@ -228,4 +257,116 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 	if (ctx->q->wdev->cfg.mode == WD_SOFT_MODE_SVA)
 		return wd_soft_sva_access(ctx, buf, addr, len, write);
 	return wd_soft_ss_access(ctx, buf, addr, len, write);
+}
+
+/*
+ * In place, SVA: pin the pages of [@addr, @addr + @len) in the borrowed
+ * mm without faulting (GUP-fast only: a page not present, not writable
+ * for a write, or shared copy-on-write is left to the copy, which asks
+ * for it), and hand the core the linear map of the run of pages that
+ * follow each other there. No writes to a page of a file (shmem
+ * included): the copy writes those, whose fault keeps the filesystem's
+ * dirty tracking right; anonymous memory and pages without a mapping (the
+ * SS region's, mapped by uacce) are written in place.
+ */
+static long wd_soft_sva_map(struct wd_soft_ctx *ctx, u64 addr, u64 len,
+			    bool write, void **kaddr)
+{
+	struct wd_soft_engine *eng = ctx->eng;
+	unsigned int off = offset_in_page(addr);
+	unsigned int room = WD_SOFT_PIN_MAX - eng->nr_pins[write];
+	struct page **pages = eng->pins[write] + eng->nr_pins[write];
+	u64 want = DIV_ROUND_UP((u64)off + len, PAGE_SIZE);
+	int nr, got, i;
+
+	if (!wd_soft_sva_borrow(ctx) || !room)
+		return 0;
+	nr = min_t(u64, want, room);
+	got = pin_user_pages_fast_only(addr & PAGE_MASK, nr,
+				       write ? FOLL_WRITE : 0, pages);
+	if (got <= 0)
+		return 0;
+	for (i = 0; i < got; i++) {
+		if (PageHighMem(pages[i]) ||
+		    (write && !PageAnon(pages[i]) && page_mapping(pages[i])))
+			break;
+		if (i && page_address(pages[i]) !=
+			 page_address(pages[i - 1]) + PAGE_SIZE)
+			break;
+	}
+	if (i < got)
+		unpin_user_pages(pages + i, got - i);
+	if (!i)
+		return 0;
+	eng->nr_pins[write] += i;
+	*kaddr = page_address(pages[0]) + off;
+	return min_t(u64, len, (u64)i * PAGE_SIZE - off);
+}
+
+/*
+ * In place, PASID and NOIOMMU: the SS region's kernel mapping, with the
+ * copy's checks (the region is referenced until the batch ends).
+ */
+static long wd_soft_ss_map(struct wd_soft_ctx *ctx, u64 addr, u64 len,
+			   void **kaddr)
+{
+	struct uacce_qfr *ss = wd_soft_ss_get(ctx);
+	u64 base, uaddr;
+
+	if (!ss)
+		return 0;
+	uaddr = READ_ONCE(ss->uaddr);
+	if (!uaddr)
+		return 0;
+	base = ctx->q->wdev->cfg.mode == WD_SOFT_MODE_NOIOMMU ? ss->dma : uaddr;
+	return wd_soft_core_region_map(ss->kaddr, base,
+				       (u64)ss->nr_pages << PAGE_SHIFT, addr,
+				       len, kaddr);
+}
+
+/**
+ * wd_soft_host_map() - host interface: request data in place
+ * @core: the batch's context
+ * @addr: device address, as the request gives it
+ * @len: bytes wanted
+ * @write: the engine writes there
+ * @kaddr: set to the kernel address of @addr
+ *
+ * Kernel queues: their kernel addresses as they are. SVA: pinned pages of
+ * the owner's mm (released by wd_soft_host_unmap()). PASID, NOIOMMU: the
+ * SS region's kernel mapping. Never waits for a page.
+ *
+ * Return: bytes reachable at *@kaddr, or 0: copy them (the copy decides).
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *core, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	struct wd_soft_ctx *ctx = to_wd_soft_ctx(core);
+
+	if (wd_soft_queue_is_kernel(ctx->q)) {
+		*kaddr = (void *)(uintptr_t)addr;
+		return len;
+	}
+	if (ctx->q->wdev->cfg.mode == WD_SOFT_MODE_SVA)
+		return wd_soft_sva_map(ctx, addr, len, write, kaddr);
+	return wd_soft_ss_map(ctx, addr, len, kaddr);
+}
+
+/**
+ * wd_soft_host_unmap() - host interface: the request's pins go
+ * @core: the batch's context
+ *
+ * Pages the engine may have written are dirtied as they are unpinned.
+ */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *core)
+{
+	struct wd_soft_engine *eng = to_wd_soft_ctx(core)->eng;
+
+	if (eng->nr_pins[0])
+		unpin_user_pages(eng->pins[0], eng->nr_pins[0]);
+	if (eng->nr_pins[1])
+		unpin_user_pages_dirty_lock(eng->pins[1], eng->nr_pins[1],
+					    true);
+	eng->nr_pins[0] = 0;
+	eng->nr_pins[1] = 0;
 }

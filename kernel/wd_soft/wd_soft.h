@@ -4,7 +4,7 @@
  *
  * wd_soft registers with uacce exactly as a hardware driver would; its
  * "hardware" is a set of kernel threads (engines) that serve the queues'
- * rings (protocol wd_soft_v2, include/uapi/misc/uacce/wd_soft.h). What an
+ * rings (protocol wd_soft_v3, include/uapi/misc/uacce/wd_soft.h). What an
  * engine does with a queue (ring consumption, checks, the operations) is
  * the portable engine core, engine/ (sources.mk), shared with the
  * user-space host; this module is its kernel host.
@@ -25,9 +25,12 @@
  * Locks, outermost first: wd_soft_devs_lock (bus.c) > wd_soft_crypto_lock
  * (crypto.c) > uacce->mutex >
  * uacce_queue->mutex > uacce_queue->pf_lock > wd_soft_engine.lock (a
- * spinlock) > the core's spinlocks, struct wd_soft_core_queue.ctx_lock
- * and struct wd_soft_core_dev.lock (innermost, never held while sleeping
- * or allocating; how they nest in each other is the core's). The control
+ * spinlock) > the core's spinlocks, struct wd_soft_core_queue.lock (a
+ * shared queue's taking and posting; an engine takes it under its own or
+ * a sibling's wd_soft_engine.lock only in wd_soft_core_queue_turn()),
+ * struct wd_soft_core_queue.ctx_lock and struct wd_soft_core_dev.lock
+ * (innermost, never held while sleeping or allocating; how they nest in
+ * each other is the core's: the queue's lock holds no other). The control
  * path (start/stop/put_queue, the ioctls) runs under uacce_queue->mutex,
  * so a context command never meets the queue's stop or release; it meets
  * the engine serving the queue only through the core's ctx_lock and
@@ -138,6 +141,9 @@ struct wd_soft_host_alg {
  *	ENGINE struct wd_soft_host_alg; thread only)
  * @pf: room for a page request's ranges: the missing page's piece and the
  *	pieces after it (WD_SOFT_CORE_MAX_SGE + 1; thread only)
+ * @pins: SVA: the pages pinned for the request being executed, read-only
+ *	[0] and written [1] (WD_SOFT_PIN_MAX each; thread only, mem.c)
+ * @nr_pins: how many of each
  * @lock: the scheduler's engine lock (@sched and the queues' @sq, their
  *	fault fields too). A spinlock, innermost: never held while touching
  *	user memory or sleeping.
@@ -150,6 +156,8 @@ struct wd_soft_engine {
 	struct task_struct *task;
 	struct wd_soft_core_engine core;
 	struct uacce_range *pf;
+	struct page **pins[2];
+	unsigned int nr_pins[2];
 
 	spinlock_t lock;	/* see @lock above */
 	struct wd_soft_sched sched;
@@ -165,7 +173,7 @@ struct wd_soft_engine {
  *	wd_soft_sched_detach() is the hand-over.
  * @wdev: the instance
  * @uq: the uacce queue, NULL for a kernel queue (kq.c)
- * @mmio_page: the MMIO page (doorbells and status)
+ * @mmio_page: the MMIO page (cq_head, cq_notify, status)
  * @engine: serving engine while started, else NULL; written by the control
  *	path only (start/stop, serialised by uacce)
  * @sq: the scheduler's view, under @engine->lock: @sq.faulting, a page
@@ -234,7 +242,7 @@ struct wd_soft_kreq {
  *	them. Taken with BH disabled (requests come from process or softirq
  *	context); innermost, apart from the core's: no other lock is taken
  *	under it (the engine's lock in particular is not BH-safe).
- * @sq_tail: the driver's submission index (published to the MMIO page)
+ * @sq_tail: the driver's submission index (its SQEs' phases publish it)
  * @cq_head: the driver's completion index (likewise)
  * @backlog: requests waiting for ring room (CRYPTO_TFM_REQ_MAY_BACKLOG)
  * @dead: the instance goes away: no new request
@@ -401,6 +409,11 @@ int wd_soft_engines_hold(struct wd_soft_dev *wdev, bool hold);
  * requests in all) fails with BAD_ADDR rather than run again for ever.
  */
 #define WD_SOFT_FAULT_AHEAD	SZ_256K
+/*
+ * mem.c. SVA: most pages one request keeps pinned in each direction (its
+ * bytes beyond them are copied): 2 MiB of 4 KiB pages, 4 KiB of pointers.
+ */
+#define WD_SOFT_PIN_MAX		512
 #define WD_SOFT_FAULT_TRIES	3
 #define WD_SOFT_FAULT_MAX	64
 

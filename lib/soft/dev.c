@@ -344,6 +344,16 @@ int wdl_dev_get_fail_next(struct wdl_dev *dev)
 	return wd_soft_core_get_fail_next(&dev->core);
 }
 
+void wdl_dev_set_stall(struct wdl_dev *dev, int n)
+{
+	wd_soft_core_set_stall(&dev->core, n);
+}
+
+int wdl_dev_get_stall(struct wdl_dev *dev)
+{
+	return wd_soft_core_get_stall(&dev->core);
+}
+
 uint64_t wdl_dev_ctx_bytes(struct wdl_dev *dev)
 {
 	uint64_t v;

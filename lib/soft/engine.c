@@ -156,9 +156,12 @@ void wd_soft_host_sched_wake(struct wd_soft_sched *s, enum wd_soft_sched_wq wq)
 			       &eng->idle_cv);
 }
 
-/* Serve one batch of @sq: it is the scheduler's cur, so a detach waits. */
+/*
+ * Serve one batch of @sq: it is the scheduler's cur, or (@help) this
+ * engine helps its owner and is counted in its helpers: a detach waits.
+ */
 u32 wd_soft_host_sched_serve(struct wd_soft_sched *s,
-			     struct wd_soft_sched_queue *sq)
+			     struct wd_soft_sched_queue *sq, bool help)
 {
 	struct wdl_queue *q = container_of(sq, struct wdl_queue, sq);
 	struct wdl_ctx ctx;
@@ -167,6 +170,8 @@ u32 wd_soft_host_sched_serve(struct wd_soft_sched *s,
 	ctx.q = q;
 	ctx.eng = to_wdl_engine(s);
 	wd_soft_core_ctx_init(&ctx.core, &q->core, &ctx.eng->core);
+	if (help)
+		return wd_soft_core_help(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
 	return wd_soft_core_serve(&ctx.core, WDL_BATCH, WDL_BATCH_BYTES);
 }
 
@@ -220,17 +225,35 @@ void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st)
 		st->parks += READ_ONCE(e->parks);
 		st->kicks += READ_ONCE(e->kicks);
 		st->sleeps += READ_ONCE(e->sleeps);
+		if (dev->engines[i].core.alg)
+			st->oneshots += READ_ONCE(dev->engines[i].core.alg->oneshots);
+		st->mapped += READ_ONCE(dev->engines[i].core.mapped);
+		st->copied += READ_ONCE(dev->engines[i].core.copied);
 	}
+}
+
+int wdl_dev_engine_stats(struct wdl_dev *dev, unsigned int i,
+			 uint64_t *requests, uint64_t *helped)
+{
+	const struct wd_soft_sched_stats *e;
+
+	if (i >= dev->nr_engines)
+		return -EINVAL;
+	e = &dev->engines[i].sched.st;
+	*requests = READ_ONCE(e->requests);
+	*helped = READ_ONCE(e->helped);
+	return 0;
 }
 
 void wdl_engine_attach(struct wdl_queue *q)
 {
 	struct wdl_dev *dev = q->dev;
 
+	/* never held for a page: the engines take the process's own faults */
 	wd_soft_sched_attach(wd_soft_sched_least_loaded(&dev->engines[0].sched,
 							dev->nr_engines,
 							sizeof(dev->engines[0])),
-			     &q->sq, &q->core);
+			     &q->sq, &q->core, true);
 }
 
 /* Take a queue away from its engine (stop, close, destroy). */
@@ -239,12 +262,17 @@ void wdl_engine_detach(struct wdl_queue *q)
 	wd_soft_sched_detach(&q->sq);
 }
 
+/* the buffers and backends; the lock and condition variables go last */
 static void wdl_engine_free(struct wdl_engine *eng)
 {
 	wdl_engine_algs_exit(eng);
 	free(eng->core.sgl);
 	free(eng->core.out);
 	free(eng->core.in);
+}
+
+static void wdl_engine_destroy_locks(struct wdl_engine *eng)
+{
 	pthread_cond_destroy(&eng->idle_cv);
 	pthread_cond_destroy(&eng->kick_cv);
 	pthread_mutex_destroy(&eng->lock);
@@ -264,10 +292,10 @@ int wdl_engines_start(struct wdl_dev *dev)
 	char name[24];
 	int ret = 0;
 
-	/* created with the engines' mask (mem.c) */
-	wdl_engine_sigmask(dev, &all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-
+	/*
+	 * Every engine's lock and scheduler first: a thread may look at its
+	 * siblings (to help them) as soon as it runs.
+	 */
 	for (i = 0; i < dev->nr_engines; i++) {
 		eng = &dev->engines[i];
 		eng->dev = dev;
@@ -275,6 +303,16 @@ int wdl_engines_start(struct wdl_dev *dev)
 		pthread_cond_init(&eng->kick_cv, NULL);
 		pthread_cond_init(&eng->idle_cv, NULL);
 		wd_soft_sched_init(&eng->sched, dev->cfg.spin_ns);
+		wd_soft_sched_share(&eng->sched, &dev->engines[0].sched,
+				    dev->nr_engines, sizeof(dev->engines[0]));
+	}
+
+	/* created with the engines' mask (mem.c) */
+	wdl_engine_sigmask(dev, &all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+
+	for (i = 0; i < dev->nr_engines; i++) {
+		eng = &dev->engines[i];
 		eng->core.in = malloc(WD_SOFT_CORE_CHUNK);
 		eng->core.out = malloc(WD_SOFT_CORE_CHUNK);
 		eng->core.sgl = malloc(2 * WD_SOFT_CORE_MAX_SGE *
@@ -303,17 +341,20 @@ err:
 		wdl_engine_join(eng);
 		wdl_engine_free(eng);
 	}
+	for (i = 0; i < dev->nr_engines; i++)
+		wdl_engine_destroy_locks(&dev->engines[i]);
 	return ret;
 }
 
+/* every thread ends before any lock goes: a thread may take a sibling's */
 void wdl_engines_stop(struct wdl_dev *dev)
 {
 	unsigned int i;
 
+	for (i = 0; i < dev->nr_engines; i++)
+		wdl_engine_join(&dev->engines[i]);
 	for (i = 0; i < dev->nr_engines; i++) {
-		struct wdl_engine *eng = &dev->engines[i];
-
-		wdl_engine_join(eng);
-		wdl_engine_free(eng);
+		wdl_engine_free(&dev->engines[i]);
+		wdl_engine_destroy_locks(&dev->engines[i]);
 	}
 }

@@ -35,6 +35,20 @@
  * Anything else fails the request with WD_SOFT_S_BAD_ADDR; no other
  * memory is touched.
  *
+ * In place (wd_soft_host_map(), as DMA would): in every mode, a range
+ * entirely inside the queue's SS region (its own or the one shared to it;
+ * the same range check as the copy's) is handed to the core as it is
+ * mapped here, and the core copies, hashes or writes there directly. The
+ * region is the library's mapping, referenced by the queue until it is
+ * closed (after its engine let go), so it stays valid for the request.
+ * Anything else is left to the copy (map answers 0): sva memory outside
+ * SS may be unmapped or protected by another thread at any moment, which
+ * only the kernel's copy survives, and the signal guard covers the guarded
+ * copy's own instructions, not the core's use of a pointer afterwards.
+ * Nothing to undo at unmap. The engines count the bytes of each path
+ * (struct wd_soft_core_engine mapped, copied: the attributes bytes_mapped
+ * and bytes_copied).
+ *
  * The rest of this comment is about the signal mode only; nothing below
  * runs for the other devices, whose engines block every signal.
  *
@@ -556,4 +570,32 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *core, void *buf, u64 addr,
 	    wdl_kernel_copy(p, buf, len, write))
 		return -EFAULT;
 	return len;
+}
+
+/*
+ * Host interface: in place, inside the SS region only (see the top of this
+ * file); 0 leaves the range to wd_soft_host_copy(), whose checks decide.
+ */
+long wd_soft_host_map(struct wd_soft_core_ctx *core, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	struct wdl_ctx *ctx = to_wdl_ctx(core);
+	struct wdl_ss *ss = atomic_load_explicit(&ctx->q->ss,
+						 memory_order_acquire);
+	u64 base;
+
+	/* the region is read-write for every queue that may name it */
+	(void)write;
+	if (!ss)
+		return 0;
+	base = ctx->q->dev->cfg.mode == WDL_MODE_NOIOMMU ?
+	       ss->dma : (u64)(uintptr_t)ss->addr;
+	return wd_soft_core_region_map(ss->addr, base, ss->size, addr, len,
+				       kaddr);
+}
+
+/* Host interface: nothing was pinned or mapped for the request. */
+void wd_soft_host_unmap(struct wd_soft_core_ctx *core)
+{
+	(void)core;
 }

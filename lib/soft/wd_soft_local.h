@@ -4,7 +4,7 @@
  *
  * The same engine core as the kernel module wd_soft.ko (engine/'s
  * WD_SOFT_CORE_SRCS) runs here in threads of the process, so a program
- * (libwd, the tests, the tools) can drive a wd_soft_v2 device with exactly
+ * (libwd, the tests, the tools) can drive a wd_soft_v3 device with exactly
  * the ring code it uses for /dev/uaN, on any Linux machine, without the
  * kernel module. What uacce and wd_soft give a process through the
  * kernel, this API gives in-process:
@@ -200,7 +200,7 @@ unsigned int wdl_dev_flags(const struct wdl_dev *dev);
  * wdl_dev_api() - what sysfs "api" shows
  * @dev: the device
  *
- * Return: WD_SOFT_API ("wd_soft_v2").
+ * Return: WD_SOFT_API ("wd_soft_v3").
  */
 const char *wdl_dev_api(const struct wdl_dev *dev);
 
@@ -335,6 +335,11 @@ uint64_t wdl_dev_ctx_bytes(struct wdl_dev *dev);
  * @parks: queues parked (NEED_WAKEUP published)
  * @kicks: kicks that put a parked queue back
  * @sleeps: times an engine went to sleep (every queue parked)
+ * @oneshots: compression requests done in one call of the one-shot
+ *	backend (libdeflate), not by zlib's stream
+ * @mapped: request bytes reached in place (the SS region: wd_soft_host_map())
+ * @copied: request bytes copied (wd_soft_host_copy(): data, SGL arrays,
+ *	SHA-256 states)
  *
  * For tests and tuning: the engines count with plain stores, the sum is
  * read without stopping them.
@@ -347,6 +352,9 @@ struct wdl_stats {
 	uint64_t parks;
 	uint64_t kicks;
 	uint64_t sleeps;
+	uint64_t oneshots;
+	uint64_t mapped;
+	uint64_t copied;
 };
 
 /**
@@ -355,6 +363,35 @@ struct wdl_stats {
  * @st: filled with the sums over its engines since it was created
  */
 void wdl_dev_stats(struct wdl_dev *dev, struct wdl_stats *st);
+
+/**
+ * wdl_dev_engine_stats() - one engine's counters (debugfs engine_stats)
+ * @dev: the device (not destroyed)
+ * @i: the engine, 0..nr_engines - 1
+ * @requests: set to the requests it executed
+ * @helped: set to how many of them were a sibling's queue's (sharing)
+ *
+ * Return: 0, or -EINVAL for no such engine.
+ */
+int wdl_dev_engine_stats(struct wdl_dev *dev, unsigned int i,
+			 uint64_t *requests, uint64_t *helped);
+
+/**
+ * wdl_dev_set_stall() - debugfs stall: stall engines inside requests (tests)
+ * @dev: the device
+ * @n: as wd_soft_core_set_stall(): > 0, the next @n requests taken make
+ *	their engine wait before executing them until called with 0 (or
+ *	their queue stops); 0 releases them
+ */
+void wdl_dev_set_stall(struct wdl_dev *dev, int n);
+
+/**
+ * wdl_dev_get_stall() - engines waiting in a stall now
+ * @dev: the device
+ *
+ * Return: how many.
+ */
+int wdl_dev_get_stall(struct wdl_dev *dev);
 
 /* ---- queues ----------------------------------------------------------- */
 
@@ -384,10 +421,10 @@ void wdl_queue_close(struct wdl_queue *q);
  * wdl_queue_start() - UACCE_CMD_START_Q
  * @q: a queue in INIT
  *
- * Resets the rings (every index, the doorbells sq_tail and cq_head and
- * cq_notify included, becomes 0; status and error 0) and gives the queue
- * to the least loaded engine. The process must not ring the doorbells
- * before this returns.
+ * Resets the rings (every index, cq_head and cq_notify included, becomes
+ * 0; both rings are zeroed; status and error 0) and gives the queue to the
+ * least loaded engine. The process must not publish SQEs before this
+ * returns.
  *
  * Return: 0, -EINVAL (not in INIT), -ENODEV (dead), -EPERM (fork child).
  */
@@ -412,7 +449,7 @@ int wdl_queue_stop(struct wdl_queue *q);
  * wdl_queue_mmio() - the MMIO region (mmap of UACCE_QFRT_MMIO)
  * @q: the queue
  *
- * Return: the queue's doorbell page, WD_SOFT_MMIO_SIZE bytes, page
+ * Return: the queue's MMIO page, WD_SOFT_MMIO_SIZE bytes, page
  * aligned, valid until wdl_queue_close(); NULL and errno: ENODEV when the
  * queue is dead, EPERM in a fork child (as the kernel's mmap by a
  * non-owner).
@@ -527,8 +564,8 @@ bool wdl_queue_updated(struct wdl_queue *q);
  * when the queue breaks or stops, or when the device is destroyed). Like
  * poll(), it does not touch cq_notify: a process that set
  * WD_SOFT_CQN_ENABLE is woken only while it has WD_SOFT_CQN_ARMED set, so
- * it arms before calling (set ARMED, full barrier, look at cq_tail once
- * more) and disarms afterwards, exactly as before poll() on /dev/uaN. No
+ * it arms before calling (set ARMED, full barrier, look at the next CQE's
+ * phase once more) and disarms afterwards, exactly as before poll() on /dev/uaN. No
  * wake-up is lost either way. Signals do not interrupt the wait.
  *
  * Return: 1 (updated), 0 (timeout), -ENODEV (dead: the device was

@@ -14,9 +14,11 @@
  *
  * Locks, outermost first: dev->lock > q->lock > eng->lock > dev->err_lock,
  * and q->lock > wdl_lock (a signal-mode SVA queue's start installs the
- * signal handler again), and q->lock > the core's stream-context locks
- * (q->core.ctx_lock, dev->core.lock: innermost, nothing taken under
- * them). An engine thread takes only eng->lock, dev->err_lock and the
+ * signal handler again), and q->lock > the core's locks (q->core.lock,
+ * a shared queue's taking and posting, also taken under eng->lock by
+ * wd_soft_core_queue_turn(); q->core.ctx_lock, dev->core.lock: innermost,
+ * nothing taken under them). An engine thread takes only eng->lock (its
+ * own or, to help, a sibling's, one at a time), dev->err_lock and the
  * core's locks, and never holds eng->lock while it touches request memory
  * or runs an algorithm.
  *
@@ -65,6 +67,8 @@ struct wdl_zblock {
 	size_t size;
 };
 
+struct libdeflate_compressor;
+
 /**
  * struct wd_soft_host_alg - a backend state (engine/wd_soft_core.h)
  * @kind: enum wd_soft_alg_kind
@@ -81,6 +85,9 @@ struct wdl_zblock {
  *	request costs no malloc() (and no system call) once the engine is
  *	warm; a context's stream lives as long as the context and takes
  *	plain malloc() once
+ * @ld: ENGINE only: libdeflate's compressor per level (index 1..9), made
+ *	at its first one-shot request (wd_soft_host_zoneshot())
+ * @oneshots: ENGINE only: requests compressed by @ld (struct wdl_stats)
  */
 struct wd_soft_host_alg {
 	enum wd_soft_alg_kind kind;
@@ -90,6 +97,8 @@ struct wd_soft_host_alg {
 	bool sha_st_live;
 	struct wd_soft_zlib z;
 	struct wdl_zblock zcache[WDL_ZCACHE];
+	struct libdeflate_compressor *ld[10];
+	uint64_t oneshots;
 };
 
 /**

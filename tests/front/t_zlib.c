@@ -205,6 +205,26 @@ static unsigned char *make_data(size_t len, int kind)
 	return p;
 }
 
+/* @len bytes at @d as one raw deflate stream (level 6) by the real zlib,
+ * into @c (@cap bytes, enough): its length */
+static size_t ref_deflate_raw(const unsigned char *d, size_t len,
+			      unsigned char *c, size_t cap)
+{
+	z_stream s;
+	size_t clen;
+
+	memset(&s, 0, sizeof(s));
+	EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
+	s.next_in = (unsigned char *)d;
+	s.avail_in = (uInt)len;
+	s.next_out = c;
+	s.avail_out = (uInt)cap;
+	EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
+	clen = s.total_out;
+	EQ(R.deflateEnd(&s), Z_OK);
+	return clen;
+}
+
 static struct wd_zlib_stats stats(void)
 {
 	struct wd_zlib_stats s;
@@ -1463,15 +1483,7 @@ static void t_infback(void)
 		struct back_io io;
 		z_stream s;
 
-		memset(&s, 0, sizeof(s));
-		EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
-		s.next_in = d;
-		s.avail_in = (uInt)len;
-		s.next_out = c;
-		s.avail_out = (uInt)cap;
-		EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
-		clen = s.total_out;
-		EQ(R.deflateEnd(&s), Z_OK);
+		clen = ref_deflate_raw(d, len, c, cap);
 		memcpy(c + clen, "TAIL!", 5);	/* not the stream's */
 
 		memset(&s, 0, sizeof(s));
@@ -2040,15 +2052,7 @@ static void t_infback_end(void)
 	unsigned char *d = make_data(len, 2), *c = malloc(cap);
 	z_stream s;
 
-	memset(&s, 0, sizeof(s));
-	EQ(R.deflateInit2_(&s, 6, Z_DEFLATED, -15, 8, 0, ZLIB_VERSION, sizeof(s)), Z_OK);
-	s.next_in = d;
-	s.avail_in = (uInt)len;
-	s.next_out = c;
-	s.avail_out = (uInt)cap;
-	EQ(R.deflate(&s, Z_FINISH), Z_STREAM_END);
-	clen = s.total_out;
-	EQ(R.deflateEnd(&s), Z_OK);
+	clen = ref_deflate_raw(d, len, c, cap);
 	for (int i = 0; i < 40; i++) {
 		bool ref = i & 1;
 		struct back_io io;

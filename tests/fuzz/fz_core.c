@@ -5,7 +5,7 @@
  * engine/wd_soft_core.c is compiled in unchanged with a deterministic,
  * single-threaded host (zlib, OpenSSL libcrypto) whose device memory is two
  * windows, one read-write and one read-only (fz_core.h gives the input
- * format). Each input is a few raw SQEs, optionally hostile ring indices,
+ * format). Each input is a few raw SQEs, optionally a hostile ring,
  * injected device errors and a stop in the middle of a request, plus the
  * memory content; the queue is served one SQE at a time through the real
  * ring code (wd_soft_core_serve()), then cancelled.
@@ -15,7 +15,7 @@
  *    reads inside its source pieces and its SGL arrays, writes inside its
  *    destination pieces (a NOP touches nothing; a request refused by its
  *    checks touches at most its SGL arrays);
- *  - one CQE per SQE, in order, with its user_data; status a WD_SOFT_S_*
+ *  - one CQE per SQE, in order, with its user_data and phase; status a WD_SOFT_S_*
  *    value; out_len 0 unless OK or DST_SMALL; published indices right;
  *  - the status of every check the datasheet orders (injected fault, flags
  *    and reserved fields, op, params/level, SGL count and rsvd, source
@@ -31,8 +31,13 @@
  *    compression output decompresses (zlib) to the source; decompression
  *    agrees with zlib's own verdict on the same bytes (raw, zlib, and gzip
  *    members back to back, trailing bytes being an error);
- *  - hostile indices break the queue exactly when the datasheet says so,
- *    and only the SQEs the completion ring has room for are served;
+ *  - a hostile ring (wd_soft_v3): only the SQEs published in order (each
+ *    with its phase; stale and garbage phases never) are taken, as many
+ *    as the completion ring has room for; each CQE carries its phase and
+ *    no slot beyond is valid; a cq_head beyond cq_tail or more than a
+ *    ring behind breaks the queue exactly when the device reads it (the
+ *    CQ looks full); the free-running indices wrap at 2^32; an SQE
+ *    rewritten after it was taken runs as taken;
  *  - the backend states are used as wd_soft_core.h says (kind, order,
  *    pairing) and all freed.
  * Inputs that start with FZ_STREAM_MAGIC drive stream contexts instead
@@ -190,6 +195,8 @@ static struct wd_soft_core_dev dev;
 static struct wd_soft_core_queue q;
 static int wakes, errors_reported;
 static unsigned int yields, stop_at;
+/* the SQ slot to rewrite at the next data access (hostile ring), or NULL */
+static struct wd_soft_sqe *rewrite_slot;
 
 long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 		       u32 len, bool write)
@@ -197,6 +204,15 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	u64 n;
 
 	(void)ctx;
+	if (rewrite_slot) {
+		/* the process rewrites an SQE the device took: it must
+		 * go on with the copy it took */
+		u8 *b = (u8 *)rewrite_slot;
+
+		for (size_t k = 0; k < offsetof(struct wd_soft_sqe, phase); k++)
+			b[k] = ~b[k];
+		rewrite_slot = NULL;
+	}
 	FZ_CHECK(len && len <= WD_SOFT_CORE_CHUNK, "%s of %u bytes",
 		 write ? "write" : "read", len);
 	if (checking)
@@ -212,6 +228,77 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
 	else
 		memcpy(buf, fz_window(addr, n, false), n);
 	return (long)n;
+}
+
+/*
+ * In place, as the input decides per request (user_data bits 0-1): 0
+ * never (every byte through wd_soft_host_copy()), 1 whatever the copy
+ * would reach, 2 only 256-byte blocks with bit 8 of their address set
+ * (up to the block's end: a buffer takes both paths), 3 reads only. The
+ * engine gets a private heap copy of exactly the bytes mapped (ASan sees
+ * any use beyond them), written back to the window at unmap; the bounds
+ * oracle is the copy's. Every mapping must be given back before the CQE.
+ */
+static unsigned int map_policy;
+struct fz_map {
+	u64 addr, len;
+	u8 *shadow;
+	bool write;
+};
+static struct fz_map *maps;
+static unsigned int nr_maps, cap_maps;
+static u64 bytes_mapped;
+
+long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+		      bool write, void **kaddr)
+{
+	u64 n;
+
+	(void)ctx;
+	FZ_CHECK(len && addr + len >= addr, "map of %llu bytes at %#llx",
+		 (unsigned long long)len, (unsigned long long)addr);
+	if (!map_policy || (map_policy == 3 && write) ||
+	    (map_policy == 2 && !(addr & 256)))
+		return 0;
+	n = fz_prefix(addr, len, write);
+	if (map_policy == 2)
+		n = min(n, 256 - (addr & 255));
+	if (!n)
+		return 0;	/* the copy decides: BAD_ADDR */
+	if (checking)
+		FZ_CHECK(write ? fz_allowed(wr_ok, nr_wr, addr, n) :
+				 fz_allowed(rd_ok, nr_rd, addr, n),
+			 "map for %s outside the request: %#llx+%llu",
+			 write ? "writing" : "reading",
+			 (unsigned long long)addr, (unsigned long long)n);
+	if (nr_maps == cap_maps) {
+		cap_maps = cap_maps ? 2 * cap_maps : 64;
+		maps = realloc(maps, cap_maps * sizeof(*maps));
+		FZ_CHECK(maps, "no memory");
+	}
+	maps[nr_maps].shadow = malloc(n);
+	FZ_CHECK(maps[nr_maps].shadow, "no memory");
+	memcpy(maps[nr_maps].shadow, fz_window(addr, n, write), n);
+	maps[nr_maps].addr = addr;
+	maps[nr_maps].len = n;
+	maps[nr_maps].write = write;
+	*kaddr = maps[nr_maps++].shadow;
+	bytes_mapped += n;
+	return (long)n;
+}
+
+void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < nr_maps; i++) {
+		if (maps[i].write)
+			memcpy(fz_window(maps[i].addr, maps[i].len, true),
+			       maps[i].shadow, maps[i].len);
+		free(maps[i].shadow);
+	}
+	nr_maps = 0;
 }
 
 /* Between chunks: the K-th boundary stops the queue, as a PUT_Q would. */
@@ -492,6 +579,43 @@ void wd_soft_host_zend(struct wd_soft_host_alg *a)
 	fz_zb_end(a);
 	a->zlive = false;
 }
+
+/*
+ * The one-shot path: zlib's raw deflate in one call (as compress2() with
+ * windowBits -15), so that the core's framing around it is fuzzed; the
+ * kernel's zlib variant has none, as the kernel host.
+ */
+long wd_soft_host_zoneshot(struct wd_soft_host_alg *a, int level,
+			   const void *src, u32 slen, void *dst, u32 dlen)
+{
+	FZ_CHECK(a && a->kind == WD_SOFT_ALG_ENGINE && !a->zlive,
+		 "zoneshot on a state of kind %d", a ? (int)a->kind : -1);
+	FZ_CHECK(level >= 1 && level <= 9, "zoneshot level %d", level);
+	FZ_CHECK(nr_maps, "zoneshot without the buffers in place");
+#ifdef FZ_KZLIB
+	(void)src;
+	(void)slen;
+	(void)dst;
+	(void)dlen;
+	return 0;
+#else
+	z_stream zs = { 0 };
+	int ret;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = slen;
+	zs.next_out = dst;
+	zs.avail_out = dlen;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (ret == Z_STREAM_END)
+		return (long)zs.total_out;
+	return ret == Z_OK || ret == Z_BUF_ERROR ? 0 : -EIO;
+#endif
+}
 #endif /* !FZ_LOCAL */
 
 /* ---- references, independent of the core ---- */
@@ -608,7 +732,7 @@ struct fz_expect {
 static bool fz_sqe_inval(const struct wd_soft_sqe *sqe)
 {
 	if ((sqe->flags & ~(WD_SOFT_SQE_F_SRC_SGL | WD_SOFT_SQE_F_DST_SGL |
-			    WD_SOFT_SQE_F_STATE)) || sqe->rsvd[0])
+			    WD_SOFT_SQE_F_STATE)) || sqe->rsvd)
 		return true;
 	if (!(sqe->flags & WD_SOFT_SQE_F_STATE))
 		return sqe->state || (!sqe->ctx && sqe->sflags);
@@ -962,8 +1086,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wd_soft_sqe sqes[4];
 	struct wd_soft_core_ctx ctx;
 	struct fz_expect ex;
-	u32 ctl, nsqe, fail, i, served = 0, expect_n, sq_tail, cq_head;
-	bool hostile, stopped = false;
+	u32 ctl, nsqe, fail, i, served = 0, expect_n, base = 0, cq_off = 0;
+	u32 valid = 0, used;
+	bool hostile, stopped = false, cq_read;
 	size_t need;
 
 	fz_init();
@@ -980,11 +1105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	need = 1 + (hostile ? 8 : 0) + nsqe * sizeof(struct wd_soft_sqe);
 	if (size < need)
 		return 0;
-	sq_tail = nsqe;
-	cq_head = 0;
 	if (hostile) {
-		sq_tail = get_unaligned_le32(data + 1);
-		cq_head = get_unaligned_le32(data + 5);
+		base = get_unaligned_le32(data + 1);
+		cq_off = get_unaligned_le32(data + 5);
 	}
 	memcpy(sqes, data + need - nsqe * sizeof(struct wd_soft_sqe),
 	       nsqe * sizeof(struct wd_soft_sqe));
@@ -996,35 +1119,75 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(dus, 0, sizeof(dus));
 	memset(mmio_page, 0, sizeof(mmio_page));
 	wd_soft_core_dev_init(&dev, WD_SOFT_CORE_OPS_ALL);
+	/* fz_kcore's zoneshot declines: the map-then-fall-back path */
+	dev.oneshot = true;
 	wd_soft_core_set_fail_next(&dev, (int)fail);
 	wd_soft_core_queue_init(&q, &dev, mmio, dus);
 	FZ_CHECK(hdr->magic == WD_SOFT_MAGIC && hdr->depth == WD_SOFT_DEPTH,
 		 "header");
-	memcpy(q.sq, sqes, nsqe * sizeof(struct wd_soft_sqe));
+	if (hostile) {
+		/* as after @base requests, all consumed: every slot holds the
+		 * entry of the lap before, with that lap's phase */
+		for (i = 0; i < WD_SOFT_DEPTH; i++) {
+			u32 idx = base + i - WD_SOFT_DEPTH;
+
+			q.sq[idx & (WD_SOFT_DEPTH - 1)].phase = WD_SOFT_PHASE(idx, WD_SOFT_DEPTH);
+			q.cq[idx & (WD_SOFT_DEPTH - 1)].phase = WD_SOFT_PHASE(idx, WD_SOFT_DEPTH);
+		}
+		q.sq_head = q.cq_tail = base;
+		q.cq_head = base - WD_SOFT_DEPTH;
+		hdr->sq_head = hdr->cq_tail = base;
+	}
+	for (i = 0; i < nsqe; i++) {
+		struct wd_soft_sqe *slot = &q.sq[(base + i) & (WD_SOFT_DEPTH - 1)];
+		u32 ph = WD_SOFT_PHASE(base + i, WD_SOFT_DEPTH);
+
+		if (hostile)
+			ph = sqes[i].phase ^ ph ^ 1;
+		memcpy(slot, &sqes[i], offsetof(struct wd_soft_sqe, phase));
+		slot->phase = ph;
+		/* the device takes the SQEs up to the first without its phase */
+		if (valid == i && ph == WD_SOFT_PHASE(base + i, WD_SOFT_DEPTH))
+			valid++;
+	}
 	yields = 0;
 	stop_at = FZ_CTL_STOP(ctl);
-	mmio->sq_tail = sq_tail;
-	mmio->cq_head = cq_head;
+	mmio->cq_head = base + cq_off;
 
-	/* what the datasheet says the device takes: CQ room permitting */
-	if (sq_tail > WD_SOFT_DEPTH || (u32)(0 - cq_head) > WD_SOFT_DEPTH)
+	/*
+	 * What the datasheet says the device takes: the SQEs published in
+	 * order, CQ room permitting. With a hostile ring the device's cached
+	 * cq_head says the CQ is full: its first take reads cq_head, which
+	 * breaks the queue when beyond cq_tail or more than a ring behind.
+	 */
+	used = (u32)(0 - cq_off);
+	cq_read = hostile && valid;
+	if (cq_read && used > WD_SOFT_DEPTH)
 		expect_n = 0;
 	else
-		expect_n = min(sq_tail, WD_SOFT_DEPTH - (u32)(0 - cq_head));
+		expect_n = min(valid, hostile ? WD_SOFT_DEPTH - used : WD_SOFT_DEPTH);
 
 	for (;;) {
-		struct wd_soft_sqe *s = &q.sq[q.sq_head & (WD_SOFT_DEPTH - 1)];
+		struct wd_soft_sqe *slot = &q.sq[q.sq_head & (WD_SOFT_DEPTH - 1)];
+		struct wd_soft_sqe snap = *slot, *s = &snap;
 		bool will_fail = READ_ONCE(dev.fail_next) > 0;
 		u32 n, before = q.cq_tail;
 		struct wd_soft_cqe *cqe;
 
 		if (wd_soft_core_queue_turn(&q, 0) != WD_SOFT_TURN_SERVE)
 			break;
+		FZ_CHECK(q.sq_head - base < valid, "took SQE %u, %u published in order",
+			 q.sq_head - base, valid);
 		fz_model(s, will_fail, &ex);
+		map_policy = s->user_data & 3;
 		checking = true;
+		if (hostile)
+			rewrite_slot = slot;
 		wd_soft_core_ctx_init(&ctx, &q, &eng.core);
 		n = wd_soft_core_serve(&ctx, 1, SZ_1M);
 		checking = false;
+		rewrite_slot = NULL;
+		FZ_CHECK(!nr_maps, "%u mappings left after the request", nr_maps);
 		if (!n) {
 			FZ_CHECK(READ_ONCE(q.stopping), "serve took nothing");
 			break;
@@ -1032,9 +1195,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		served++;
 		FZ_CHECK(q.cq_tail == before + 1, "one CQE per SQE");
 		cqe = &q.cq[before & (WD_SOFT_DEPTH - 1)];
+		FZ_CHECK(cqe->phase == WD_SOFT_PHASE(before, WD_SOFT_DEPTH),
+			 "CQE %u: phase %u", before, cqe->phase);
+		FZ_CHECK(q.cq[q.cq_tail & (WD_SOFT_DEPTH - 1)].phase !=
+			 WD_SOFT_PHASE(q.cq_tail, WD_SOFT_DEPTH), "CQE %u posted early",
+			 q.cq_tail);
 		FZ_CHECK(cqe->user_data == s->user_data, "user_data");
 		FZ_CHECK(cqe->status <= WD_SOFT_S_BAD_CTX, "status %u", cqe->status);
-		FZ_CHECK(!cqe->in_len && !cqe->cflags && !cqe->dict_id && !cqe->rsvd,
+		FZ_CHECK(!cqe->in_len && !cqe->cflags && !cqe->dict_id,
 			 "in_len %u cflags %#x dict_id %#x without a context",
 			 cqe->in_len, cqe->cflags, cqe->dict_id);
 		if (cqe->status != WD_SOFT_S_OK && cqe->status != WD_SOFT_S_DST_SMALL)
@@ -1071,15 +1239,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 "published indices");
 
 	/* index checks: BROKEN exactly when the datasheet says */
-	if (sq_tail > WD_SOFT_DEPTH) {
-		FZ_CHECK((mmio->status & WD_SOFT_ST_BROKEN) &&
-			 mmio->error == WD_SOFT_QERR_SQ_TAIL && !served,
-			 "sq_tail %u: status %#x error %u", sq_tail, mmio->status,
-			 mmio->error);
-	} else if (sq_tail && (u32)(0 - cq_head) > WD_SOFT_DEPTH) {
+	if (cq_read && used > WD_SOFT_DEPTH) {
 		FZ_CHECK((mmio->status & WD_SOFT_ST_BROKEN) &&
 			 mmio->error == WD_SOFT_QERR_CQ_HEAD && !served,
-			 "cq_head %u: status %#x", cq_head, mmio->status);
+			 "cq_head %u (cq_tail %u): status %#x", base + cq_off, base,
+			 mmio->status);
 	} else {
 		FZ_CHECK(!(mmio->status & WD_SOFT_ST_BROKEN), "broken: %u",
 			 mmio->error);
@@ -1103,6 +1267,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(!(mmio->status & WD_SOFT_ST_NEED_WAKEUP), "NEED_WAKEUP left");
 	if (!(mmio->status & WD_SOFT_ST_BROKEN) && !hostile && !stopped)
 		FZ_CHECK(q.cq_tail == nsqe, "%u CQEs for %u SQEs", q.cq_tail, nsqe);
+	for (i = q.cq_tail; i != base + WD_SOFT_DEPTH; i++)
+		FZ_CHECK(q.cq[i & (WD_SOFT_DEPTH - 1)].phase !=
+			 WD_SOFT_PHASE(i, WD_SOFT_DEPTH), "CQE %u valid, never posted", i);
 	FZ_CHECK(!eng.core.alg->zlive, "zlib stream left open");
 	wd_soft_core_ctx_free_all(&q);
 	FZ_CHECK(algs_live == 1 && !dev.ctx_bytes,

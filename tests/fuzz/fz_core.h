@@ -3,12 +3,20 @@
  * fz_core.h: the input format of the engine-core fuzz target (fz_core.c),
  * shared with its seed generator (fz_seeds.c).
  *
- *   byte 0      control: bits 0-1 SQEs - 1 (1..4); bit 2 hostile indices;
+ *   byte 0      control: bits 0-1 SQEs - 1 (1..4); bit 2 hostile ring;
  *               bits 3-4 injected failures (fail_next, 0..3); bits 5-7 K:
  *               stop the queue at the K-th chunk boundary (0: never)
- *   [8 bytes]   with hostile indices: sq_tail, cq_head (LE u32) to store
- *               in MMIO instead of the honest ones
- *   N x 64      the SQEs, raw (struct wd_soft_sqe)
+ *   [8 bytes]   with a hostile ring (wd_soft_v3): base, then cq_head's
+ *               offset from it (LE u32 each). The queue is as after base
+ *               requests, all consumed (the 2^32 wrap within reach), with
+ *               the device's cached cq_head a ring behind (the CQ looks
+ *               full: its first take reads cq_head, base + offset); each
+ *               SQE's phase field v is stored as v ^ WD_SOFT_PHASE(i) ^ 1
+ *               (1: valid, 0: stale, from the previous lap, else garbage);
+ *               the SQE being served is rewritten (bytes inverted, its
+ *               phase kept) at its first data access
+ *   N x 64      the SQEs, raw (struct wd_soft_sqe); without a hostile ring
+ *               base 0 and every phase valid
  *   the rest    the initial content of the device memory (below)
  *
  * The device address space of the harness (the "memory model"):

@@ -12,12 +12,16 @@
  * buffers the fuzzer writes. The input is a list of actions, 3 bytes each
  * (op, a, b): send a request (its destination a heap block of exactly
  * dst_len bytes, so that ASan sees any write past it), send a batch of up
- * to 8 (wd_send_many's driver op), flush, post a CQE (honest or with a
- * forged user_data, status, out_len), move cq_tail anywhere, set the
- * BROKEN status, receive one, receive up to 1..8 at once (wd_recv_many's
- * driver op), arm, disarm. The first byte picks the algorithm; with its
- * top bit the DUS header itself is the fuzzer's (wds_init() must refuse
- * what is not the wd_soft_v1 layout).
+ * to 8 (wd_send_many()'s loop of wd_ring.h sends), flush, post a CQE with its phase
+ * (wd_soft_v3; honest, or with a forged user_data, status, out_len, or
+ * for an index never sent), store any phase in any CQE slot (a lying
+ * phase, a stale one, one for a slot ahead) or move the header's cq_tail
+ * anywhere (v3 does not read it), set the BROKEN status, receive one,
+ * receive up to 1..8 at once (wd_ring.h's receive, as
+ * wd_recv_many() and wd_ring_recv_many() run it), arm, disarm. The
+ * first byte picks the algorithm; with its top bit the DUS header itself
+ * is the fuzzer's (wds_init() must refuse what is not the wd_soft_v3
+ * layout).
  *
  * On a "sha256" queue, a send with b's bit 6 set is a SHA-256 step with
  * the caller's state (the driver's state_send: wd_digest_state_send()),
@@ -31,8 +35,10 @@
  * state step: in_len its source, out_len 0 or the digest's 32 bytes, END
  * exactly on a finish; failed: nothing consumed, no flags); a
  * batch send queues a prefix of its batch, and the rest fails when sent
- * again; a flush publishes exactly the requests accepted; ASan and UBSan
- * for the rest.
+ * again; every request accepted is published (its SQE carries its phase,
+ * stored last) and nothing beyond; ASan and UBSan for the rest. A CQE
+ * whose phase says posted but that cannot be (an index never sent, a
+ * user_data not its index) breaks the queue: -EIO, never a wrong request.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +114,25 @@ struct wd_q *wd_q_get(struct wd_queue *q, int *err)
 	(void)q;
 	*err = -EINVAL;
 	return NULL;
+}
+
+/* wd.c's, which is not linked: the fork generation (never bumped here) */
+unsigned long __wd_ring_fork_gen;
+
+/*
+ * What wd_send_many() does under its lock: wd_ring.h's send of each
+ * request, stopping at the first refused; how many, or the error.
+ */
+static int ring_send_many(struct wd_q *q, void *const *reqs, int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		ret = reqs[i] ? __wd_ring_send_one(&q->ring, reqs[i]) : -EINVAL;
+		if (ret)
+			break;
+	}
+	return i ? i : ret;
 }
 
 static const char *const algs[] = { "nop", "copy", "crc32c", "sha256",
@@ -237,6 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wd_q q = { 0 };
 	const struct wd_driver *drv = &wd_drv_wd_soft;
 	struct wd_soft_cqe *cq;
+	struct wd_soft_sqe *sq;
 	bool broken = false, fuzz_hdr;
 	uint32_t posted = 0;
 	size_t at;
@@ -261,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at += n;
 	}
 	q.pub = &pub;
+	pub.priv = &q;
 	q.tp = &fz_tp;
 	q.drv = drv;
 	q.mode = WD_DEV_SVA;
@@ -274,6 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	cq = (struct wd_soft_cqe *)(dus + hdr->cq_off);
+	sq = (struct wd_soft_sqe *)(dus + hdr->sq_off);
 	f_head = f_tail = 0;
 	tp_stops = 0;
 	memset(slots, 0, sizeof(slots));
@@ -302,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						      &slots[i].st);
 				ret = ret ? ret : 1;
 			} else {
-				ret = drv->send_many(&q, &one, 1);
+				ret = ring_send_many(&q, &one, 1);
 			}
 			if (ret < 0) {
 				free(slots[i].dst);
@@ -347,7 +375,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (!k)
 				break;
-			ret = drv->send_many(&q, batch, k);
+			ret = ring_send_many(&q, batch, k);
 			CHECK(ret != 0 && ret <= k, "batch of %d: %d", k, ret);
 			if (ret > 0)
 				CHECK(!broken, "batch accepted on a broken queue");
@@ -357,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (ret > 0 && ret < k) {
 				/* the one that stopped it fails alone */
-				int r2 = drv->send_many(&q, batch + ret, k - ret);
+				int r2 = ring_send_many(&q, batch + ret, k - ret);
 
 				CHECK(r2 < 0, "the rest of a short batch: %d", r2);
 			}
@@ -367,11 +395,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 1:
-			drv->flush(&q);
-			CHECK(mmio->sq_tail == f_tail,
-			      "published %u, accepted %u", mmio->sq_tail, f_tail);
+		case 1: {
+			uint32_t d = hdr->depth, from = f_tail > d ? f_tail - d : 0;
+
+			__wd_ring_flush(&pub, &q.ring);
+			/* every request accepted (the last ring's worth) is
+			 * published with its phase, the next slot is not (a
+			 * fuzzed header may overlap the rings: not then) */
+			for (uint32_t i = from; i != f_tail && !fuzz_hdr; i++)
+				CHECK(sq[i & (d - 1)].phase == WD_SOFT_PHASE(i, d),
+				      "SQE %u: phase %u", i, sq[i & (d - 1)].phase);
+			CHECK(fuzz_hdr ||
+			      sq[f_tail & (d - 1)].phase != WD_SOFT_PHASE(f_tail, d),
+			      "SQE %u published, %u accepted", f_tail, f_tail);
 			break;
+		}
 		case 2:		/* the device posts a CQE: honest index or forged */
 		case 3: {
 			struct wd_soft_cqe *c = &cq[posted & (hdr->depth - 1)];
@@ -382,13 +420,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* stream results: never on a state step's completion */
 			c->in_len = op % 11 == 3 && (a & 0x80) ? b : 0;
 			c->cflags = op % 11 == 3 && (a & 0x40) ? 1 : 0;
+			/* the phase last (release); posted may run ahead of
+			 * what was sent: a CQE for a request never sent */
+			__atomic_store_n(&c->phase, WD_SOFT_PHASE(posted, hdr->depth),
+					 __ATOMIC_RELEASE);
 			posted++;
 			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
 			break;
 		}
-		case 4:		/* cq_tail anywhere */
-			posted += (uint32_t)(int8_t)a * (b ? b : 1);
-			__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+		case 4:		/* a phase anywhere, or the header's cq_tail */
+			if (a & 1) {
+				/* slot posted + b - 128: behind (stale), at
+				 * posted (a lie), ahead; any value */
+				uint32_t i = posted + b - 128;
+				uint32_t ph = a & 2 ? WD_SOFT_PHASE(i, hdr->depth) :
+					      a & 4 ? WD_SOFT_PHASE(i, hdr->depth) ^ 1 :
+					      (uint32_t)a << 24 | b;
+
+				__atomic_store_n(&cq[i & (hdr->depth - 1)].phase, ph,
+						 __ATOMIC_RELEASE);
+			} else {
+				/* ignored in v3: the library follows phases */
+				posted += (uint32_t)(int8_t)a * (b ? b : 1);
+				__atomic_store_n(&hdr->cq_tail, posted, __ATOMIC_RELEASE);
+			}
 			break;
 		case 5:
 			mmio->status = a & 3;
@@ -403,7 +458,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			got[max] = &got;	/* canary */
 			uint32_t told = mmio->cq_head;
 
-			r = drv->recv_many(&q, got, max);
+			r = __wd_ring_reap(&pub, &q.ring, got, max);
 			CHECK(got[max] == &got, "wrote past max %d", max);
 			if (r == -EIO) {
 				/* every request came back before -EIO */

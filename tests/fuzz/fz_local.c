@@ -13,6 +13,11 @@
  * and mid-request stops are not used (tests/vm's t_hostile and t_control
  * cover those, on both hosts).
  *
+ * The host's in-place path (wd_soft_host_map(), the SS region) is taken as
+ * the input decides, per request (user_data bits 0-1, as fz_core's host):
+ * the core's calls reach lib/soft's through __wrap_wd_soft_host_map
+ * (-Wl,--wrap), which answers 0 (the copy) for what the policy excludes.
+ *
  * Oracles: fz_core's (status of every check, values against references,
  * zlib's verdict on decompression), plus, since the accesses happen in the
  * engine thread, a comparison of the whole SS region before and after each
@@ -90,29 +95,67 @@ static void fzl_move_sgl(u64 addr, u32 n)
 	}
 }
 
+/* the engine thread reads it after the SQE's release: one per request */
+static unsigned int lmap_policy;
+
+long __real_wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+			     bool write, void **kaddr);
+long __wrap_wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+			     bool write, void **kaddr);
+
+long __wrap_wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
+			     bool write, void **kaddr)
+{
+	unsigned int p = __atomic_load_n(&lmap_policy, __ATOMIC_RELAXED);
+	long n;
+
+	if (!p || (p == 3 && write) || (p == 2 && !(addr & 256)))
+		return 0;
+	if (p == 2)
+		len = min(len, 256 - (addr & 255));
+	n = __real_wd_soft_host_map(ctx, addr, len, write, kaddr);
+	FZ_CHECK(n >= 0 && (u64)n <= len, "map answered %ld for %llu bytes", n,
+		 (unsigned long long)len);
+	if (n > 0)
+		FZ_CHECK(write ? fz_allowed(wr_ok, nr_wr, addr, (u64)n) :
+				 fz_allowed(rd_ok, nr_rd, addr, (u64)n),
+			 "map for %s outside the request: %#llx+%ld",
+			 write ? "writing" : "reading", (unsigned long long)addr, n);
+	return n;
+}
+
 /* Submit one SQE and wait for its CQE. */
 static struct wd_soft_cqe fzl_run(const struct wd_soft_sqe *e)
 {
 	struct wd_soft_cqe c;
 	int i;
+	u32 t;
 
-	lsq[ltail & (WD_SOFT_DEPTH - 1)] = *e;
+	struct wd_soft_cqe *slot = &lcq[ltail & (WD_SOFT_DEPTH - 1)];
+	u32 phase = WD_SOFT_PHASE(ltail, WD_SOFT_DEPTH);
+
+	/* wd_soft_v3: every field, then the phase (release) */
+	memcpy(&lsq[ltail & (WD_SOFT_DEPTH - 1)], e, offsetof(struct wd_soft_sqe, phase));
+	__atomic_store_n(&lsq[ltail & (WD_SOFT_DEPTH - 1)].phase, phase, __ATOMIC_RELEASE);
 	ltail++;
-	__atomic_store_n(&lmmio->sq_tail, ltail, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&lmmio->status, __ATOMIC_ACQUIRE) & WD_SOFT_ST_NEED_WAKEUP)
 		wd_ctl_q_kick(lq);
-	/* sleep until the completion: cq_notify armed (P1-P3 of the datasheet) */
-	for (i = 0; __atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) != ltail; i++) {
+	/* sleep until the CQE's phase: cq_notify armed (P1-P3 of the datasheet) */
+	for (i = 0; __atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE) != phase; i++) {
 		FZ_CHECK(i < 600, "no completion after 60 s");
 		__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED,
 				 __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE) == ltail)
+		if (__atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE) == phase)
 			break;
 		wd_ctl_q_wait(lq, 100);
 	}
 	__atomic_store_n(&lmmio->cq_notify, WD_SOFT_CQN_ENABLE, __ATOMIC_RELAXED);
+	/* the header follows the CQE's phase: it may still lag by this one */
+	t = __atomic_load_n(&lhdr->cq_tail, __ATOMIC_ACQUIRE);
+	FZ_CHECK(t == ltail || t == ltail - 1, "CQE %u posted, header cq_tail %u",
+		 ltail - 1, t);
 	c = lcq[(ltail - 1) & (WD_SOFT_DEPTH - 1)];
 	__atomic_store_n(&lmmio->cq_head, ltail, __ATOMIC_RELEASE);
 	return c;
@@ -159,6 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct wd_soft_cqe c;
 
 		fz_model(&sqes[i], fail, &ex);
+		__atomic_store_n(&lmap_policy, (unsigned int)(sqes[i].user_data & 3),
+				 __ATOMIC_RELAXED);
 		memcpy(before, rw_mem, FZ_RW_SIZE);
 		c = fzl_run(&sqes[i]);
 		FZ_CHECK(c.user_data == sqes[i].user_data, "user_data %#llx, expected %#llx (status %u, tail %u)", (unsigned long long)c.user_data, (unsigned long long)sqes[i].user_data, c.status, ltail);

@@ -8,18 +8,21 @@
  * zlib and sometimes damaged), hostile ones (kernel, non-canonical, NULL,
  * wrapping, guard-page, read-only, DKO, another queue's SS, adjacent
  * physical pages in NOIOMMU, 64 MiB lengths, SGL arrays full of those),
- * malformed descriptors and SQEs of random bytes; wd_soft_v2: requests on
+ * malformed descriptors and SQEs of random bytes; stream contexts: requests on
  * a SHA-256 stream context opened with WD_SOFT_CMD_CTX (pieces, FINISH,
  * RESET, too small a digest room), numbers never opened or of another
  * generation (BAD_CTX), the context with another op or bad sflags and
  * sflags without one (INVAL). Per batch, at random: a
- * thread scribbles over published SQEs and their SGL arrays while the
- * device reads them; PUT_Q in the middle of the batch; hostile sq_tail or
- * cq_head (the queue must break with the right error, and recover after
- * PUT_Q/START_Q); KICK storms. A second queue (q1) of the same device
- * copies and checks data all along.
+ * thread scribbles over published SQEs (not their phases) and their SGL
+ * arrays while the device reads them; wd_soft_v3 publication: the phases
+ * stored in a random order, after garbage and stale ones, or with a hole
+ * (the device takes nothing past it until it is filled); PUT_Q in the
+ * middle of the batch; a hostile cq_head with the CQ full (the queue must
+ * break with the right error, and recover after PUT_Q/START_Q) or with
+ * room (never read: no effect); KICK storms. A second queue (q1) of the
+ * same device copies and checks data all along.
  *
- * Checks: one CQE per SQE in order; valid statuses; out_len, in_len, cflags,
+ * Checks: one CQE per SQE in order, with its phase; valid statuses; out_len, in_len, cflags,
  * dict_id 0 unless OK or DST_SMALL, in_len, cflags and dict_id 0 for a
  * request without a context; the context's digests of the data sent in
  * pieces (SHA-256 reference) while no scribbled request may have named
@@ -198,7 +201,6 @@ static void check_one(const struct req *r, const struct wd_soft_cqe *c,
 	T_ASSERT_MSG(st < NR_STATUS, "request %llu: status %u",
 		     (unsigned long long)c->user_data, st);
 	F.by_status[st]++;
-	T_ASSERT_MSG(!c->rsvd, "CQE rsvd %#x", c->rsvd);
 	if (st != WD_SOFT_S_OK && st != WD_SOFT_S_DST_SMALL)
 		T_ASSERT_MSG(!c->out_len && !c->in_len && !c->cflags && !c->dict_id,
 			     "status %u with out_len %u in_len %u cflags %#x dict_id %#x",
@@ -310,8 +312,8 @@ static void *scrib_fn(void *arg)
 		static const uint8_t ok_bytes[] = {
 			8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
 			32, 33, 34, 35, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,
-			51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
-		};
+			51, 52, 53, 54, 55, 56, 57, 58, 59,
+		};	/* 60..63: the phase, which the device must see */
 
 		b[ok_bytes[(x >> 8) % sizeof(ok_bytes)]] = (uint8_t)(x >> 32);
 		if ((F.r[v].sqe.flags & WD_SOFT_SQE_F_SRC_SGL) && F.r[v].kind == K_VALID &&
@@ -369,6 +371,61 @@ static void restart_q0(void)
 	t_q_start_again(&F.q0);
 }
 
+/*
+ * Store the phases of the batch pushed from @first (wd_soft_v3), the way a
+ * hostile or clumsy process might: in order (the usual), after garbage or
+ * stale phases, in a random order, or with a hole at one entry: the
+ * device takes nothing at or past the hole until it is filled (checked:
+ * sq_head stops exactly there), and the CQE order check sees any SQE
+ * taken out of order.
+ */
+static void publish_hostile(struct t_q *q, uint32_t first)
+{
+	uint32_t n = q->sq_tail - first, i, hole;
+	uint32_t order[MAX_BATCH];
+
+	switch (rndn(8)) {
+	case 0:		/* garbage and stale phases first, then the real ones */
+		for (i = 0; i < n; i++)
+			t_q_sqe_phase(q, first + i, chance(50) ? t_q_phase(q, first + i) ^ 1 :
+				      2 + (uint32_t)rndn(1u << 31));
+		t_q_kick(q);
+		break;
+	case 1:		/* in a random order */
+		for (i = 0; i < n; i++)
+			order[i] = i;
+		for (i = n; i > 1; i--) {
+			uint32_t j = (uint32_t)rndn(i), t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (i = 0; i < n; i++)
+			t_q_sqe_phase(q, first + order[i], t_q_phase(q, first + order[i]));
+		break;
+	case 2:		/* a hole: everything but one, then that one */
+		if (!n)
+			break;
+		hole = (uint32_t)rndn(n);
+		for (i = 0; i < n; i++)
+			if (i != hole)
+				t_q_sqe_phase(q, first + i, t_q_phase(q, first + i));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		t_q_kick(q);
+		T_WAIT_UNTIL(t_q_hdr_sq_head(q) == first + hole,
+			     "hole at %u: sq_head %u", hole, t_q_hdr_sq_head(q) - first);
+		usleep(rndn(2000));
+		T_ASSERT_MSG(t_q_hdr_sq_head(q) == first + hole,
+			     "the device took SQE %u past the hole at %u",
+			     t_q_hdr_sq_head(q) - first, hole);
+		F.holes++;
+		break;
+	default:
+		break;
+	}
+	t_q_publish(q);
+}
+
 static void run_batch(void)
 {
 	struct t_q *q = &F.q0;
@@ -396,7 +453,7 @@ static void run_batch(void)
 		sc.seed = rnd();
 		pthread_create(&sc.th, NULL, scrib_fn, &sc);
 	}
-	t_q_publish(q);
+	publish_hostile(q, sc.first);
 	if (chance(5)) {
 		for (i = 0; i < 100; i++)
 			t_q_kick(q);
@@ -428,6 +485,7 @@ static void run_batch(void)
 		T_ASSERT_MSG(got1 == 1, "request %d of %d: no completion%s", i, F.n,
 			     stopped ? " after PUT_Q" : "");
 		T_EQ(c.user_data, F.r[i].sqe.user_data);
+		T_EQ(c.phase, t_q_phase(q, q->cq_head - 1));
 		check_one(&F.r[i], &c, stopped);
 	}
 	if (stopped)
@@ -442,35 +500,44 @@ static void run_batch(void)
 	check_memory();
 
 	if (chance(5)) {
-		/* hostile indices: the queue breaks with the right error */
-		bool sq = chance(50);
-		uint32_t err;
+		/*
+		 * A hostile cq_head, which the device reads only when its
+		 * cached copy says the CQ is full: with the CQ full, beyond
+		 * cq_tail or more than a ring behind, the queue breaks with
+		 * the right error; right after START_Q (the CQ empty) any
+		 * value, and the v2 sq_tail word, are not read at all.
+		 */
+		int kind = (int)rndn(3);
+		struct wd_soft_sqe nop = t_sqe_nop(F.seq++);
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
 
-		if (sq) {
-			__atomic_store_n(&q->mmio->sq_tail,
-					 q->sq_tail + WD_SOFT_DEPTH + 1 + (uint32_t)rndn(1 << 30),
-					 __ATOMIC_RELEASE);
+		if (kind == 0) {
+			restart_q0();
+			__atomic_store_n(&q->mmio->cq_head, (uint32_t)rnd(), __ATOMIC_RELEASE);
+			__atomic_store_n(&q->mmio->rsvd0, (uint32_t)rnd(), __ATOMIC_RELEASE);
+			T_EQ(t_q_run(q, &nop).status, WD_SOFT_S_OK);
+			T_ASSERT(!(t_q_status(q) & WD_SOFT_ST_BROKEN));
 		} else {
-			struct wd_soft_sqe nop = t_sqe_nop(F.seq++);
+			uint32_t tail;
 
-			__atomic_store_n(&q->mmio->cq_head, q->cq_head + 1 + (uint32_t)rndn(1000),
+			t_q_fill_cq(q);
+			tail = t_q_hdr_cq_tail(q);
+			__atomic_store_n(&q->mmio->cq_head, kind == 1 ?
+					 tail + 1 + (uint32_t)rndn(1000) :
+					 tail - WD_SOFT_DEPTH - 1 - (uint32_t)rndn(1 << 30),
 					 __ATOMIC_RELEASE);
-			t_q_push(q, &nop);
-			__atomic_store_n(&q->mmio->sq_tail, q->sq_tail, __ATOMIC_RELEASE);
+			t_q_push_over(q, &nop);
+			t_q_publish(q);
+			t_q_kick(q);
+			T_WAIT_UNTIL(t_q_status(q) & WD_SOFT_ST_BROKEN,
+				     "hostile cq_head did not break the queue");
+			T_EQ(q->mmio->error, WD_SOFT_QERR_CQ_HEAD);
+			/* the SQE that made it read cq_head was not taken */
+			T_EQ(t_q_hdr_sq_head(q), q->sq_tail - 1);
+			T_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLERR));
+			restart_q0();
+			F.broken++;
 		}
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		t_q_kick(q);
-		/* a time bound, not a count of polls: with completions
-		 * pending, poll() returns at once however late the engine is
-		 */
-		T_WAIT_UNTIL(t_q_status(q) & WD_SOFT_ST_BROKEN, "hostile %s did not break the queue",
-			     sq ? "sq_tail" : "cq_head");
-		err = q->mmio->error;
-		T_EQ(err, sq ? WD_SOFT_QERR_SQ_TAIL : WD_SOFT_QERR_CQ_HEAD);
-		T_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLERR));
-		restart_q0();
-		F.broken++;
 	}
 	F.batches++;
 }
@@ -542,8 +609,9 @@ static void fz_ring(int mode)
 	t_note("BAD_CTX %llu; a SHA-256 context: %llu opened, %llu digests in pieces checked",
 	       (unsigned long long)F.by_status[WD_SOFT_S_BAD_CTX],
 	       (unsigned long long)F.ctx_opens, (unsigned long long)F.ctx_finishes);
-	t_note("events: %llu PUT_Q mid-batch, %llu broken+recovered, %llu scribbles, %llu kicks; good queue: %llu checked copies",
+	t_note("events: %llu PUT_Q mid-batch, %llu broken+recovered, %llu holes, %llu scribbles, %llu kicks; good queue: %llu checked copies",
 	       (unsigned long long)F.stops, (unsigned long long)F.broken,
+	       (unsigned long long)F.holes,
 	       (unsigned long long)F.scribbles, (unsigned long long)F.kicks,
 	       (unsigned long long)F.good_copies);
 	/* the device still works and counted no error against itself */

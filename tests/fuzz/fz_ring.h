@@ -84,7 +84,7 @@ struct fz {
 	size_t ctx_len;
 	uint64_t requests, by_kind[NR_KINDS], by_status[NR_STATUS], bytes, batches;
 	uint64_t ctx_opens, ctx_finishes;
-	uint64_t broken, stops, scribbles, kicks, good_copies;
+	uint64_t broken, holes, stops, scribbles, kicks, good_copies;
 };
 
 extern struct fz F;

@@ -391,14 +391,14 @@ static bool gen_garbage(struct req *r)
 			e->params = (uint32_t)rnd() | 1;
 			break;
 		default:	/* rsvd */
-			e->rsvd[0] = rnd() | 1;
+			e->rsvd = (uint32_t)rnd() | 1;
 			break;
 		}
 		break;
 	case 1:
 		/* rsvd, or a state without F_STATE */
 		if (rndn(2))
-			e->rsvd[0] = rnd() | 1;
+			e->rsvd = (uint32_t)rnd() | 1;
 		else
 			e->state = rnd() | 1;
 		r->expect = WD_SOFT_S_INVAL;

@@ -29,7 +29,7 @@ static int count;
 
 struct seed {
 	uint8_t ctl;
-	uint32_t sq_tail, cq_head;	/* with FZ_CTL_INDICES */
+	uint32_t base, cq_off;		/* with FZ_CTL_INDICES (fz_core.h) */
 	struct wd_soft_sqe sqe[4];
 	unsigned int nsqe;
 	uint8_t mem[48 * 1024];
@@ -50,8 +50,8 @@ static void emit(const char *name, const struct seed *s)
 	}
 	fwrite(&ctl, 1, 1, f);
 	if (ctl & FZ_CTL_INDICES) {
-		fwrite(&s->sq_tail, 4, 1, f);
-		fwrite(&s->cq_head, 4, 1, f);
+		fwrite(&s->base, 4, 1, f);
+		fwrite(&s->cq_off, 4, 1, f);
 	}
 	fwrite(s->sqe, sizeof(s->sqe[0]), s->nsqe, f);
 	fwrite(s->mem, 1, s->mem_len, f);
@@ -428,7 +428,7 @@ int main(int argc, char **argv)
 	s.sqe[2] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
 	s.sqe[2].flags = 8;	/* unknown (4 is F_STATE) */
 	s.sqe[3] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 10, RW(DST), 10);
-	s.sqe[3].rsvd[0] = 1;
+	s.sqe[3].rsvd = 1;
 	s.mem_len = 16;
 	emit("bad-descriptors", &s);
 
@@ -487,22 +487,37 @@ int main(int argc, char **argv)
 	s.sqe[2] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
 	emit("stop-mid-request", &s);
 
-	/* hostile indices */
+	/* a hostile ring (wd_soft_v3): phases (1 valid, 0 stale, else
+	 * garbage), the base the indices start at, cq_head's offset */
 	memset(&s, 0, sizeof(s));
 	s.ctl = FZ_CTL_INDICES;
-	s.nsqe = 1;
-	s.sqe[0] = sqe(WD_SOFT_OP_NOP, 0, 0, 0, 0, 0);
-	s.sq_tail = 2000;
-	emit("sq-tail-ahead", &s);
-	s.sq_tail = 1;
-	s.cq_head = 5;
+	s.nsqe = 4;
+	for (int i = 0; i < 4; i++) {
+		s.sqe[i] = sqe(WD_SOFT_OP_COPY, 0, RW(0), 64, RW(DST + 64 * i), 64);
+		s.sqe[i].phase = 1;
+	}
+	put(&s, 0, text, 64);
+	emit("ring-honest", &s);
+	s.sqe[1].phase = 0;
+	emit("ring-stale-phase", &s);	/* takes SQE 0 only */
+	s.sqe[1].phase = 2;
+	emit("ring-garbage-phase", &s);
+	s.sqe[1].phase = 1;
+	s.base = 0xfffffffeu;
+	emit("ring-wrap", &s);		/* 2^32 within the batch */
+	s.base = 1000;
+	emit("ring-lap-end", &s);	/* slots 1000..1023, then 0 */
+	s.cq_off = 5;
 	emit("cq-head-ahead", &s);
-	s.sq_tail = 1024;
-	s.cq_head = (uint32_t)-1000;
-	emit("cq-nearly-full", &s);
-	s.sq_tail = 0;
-	s.cq_head = 0;
-	emit("nothing-published", &s);
+	s.cq_off = (uint32_t)-1025;
+	emit("cq-head-behind", &s);
+	s.cq_off = (uint32_t)-1022;
+	emit("cq-nearly-full", &s);	/* room for 2 */
+	s.cq_off = (uint32_t)-1024;
+	emit("cq-full", &s);		/* nothing, not broken */
+	s.cq_off = 5;
+	s.sqe[0].phase = 0;
+	emit("nothing-published", &s);	/* bad cq_head never read */
 
 	stream_seeds();
 	printf("fz_seeds: %d seeds in %s\n", count, dir);

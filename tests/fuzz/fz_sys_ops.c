@@ -265,11 +265,19 @@ void do_ring(void)
 				s.dst = (uintptr_t)e->map[UACCE_QFRT_DUS] + 2048 + rndn(1024);
 				s.src_len = s.dst_len = (uint32_t)rndn(1024);
 			}
-			sq[e->sq_tail++ & (WD_SOFT_DEPTH - 1)] = s;
+			/* the phase last: its own (v3), or now and then any,
+			 * or none (a hole the device must wait at) */
+			s.phase = chance(5) ? (uint32_t)rnd() :
+				  chance(5) ? WD_SOFT_PHASE(e->sq_tail, WD_SOFT_DEPTH) ^ 1 :
+				  WD_SOFT_PHASE(e->sq_tail, WD_SOFT_DEPTH);
+			memcpy(&sq[e->sq_tail & (WD_SOFT_DEPTH - 1)], &s,
+			       offsetof(struct wd_soft_sqe, phase));
+			__atomic_store_n(&sq[e->sq_tail & (WD_SOFT_DEPTH - 1)].phase,
+					 s.phase, __ATOMIC_RELEASE);
+			e->sq_tail++;
 		}
-		__atomic_store_n(&mmio->sq_tail, chance(5) ? (uint32_t)rnd() : e->sq_tail,
+		__atomic_store_n(&mmio->cq_head, chance(5) ? (uint32_t)rnd() : head,
 				 __ATOMIC_RELEASE);
-		__atomic_store_n(&mmio->cq_head, head, __ATOMIC_RELEASE);
 	});
 	if (ioctl(e->fd, WD_SOFT_CMD_KICK) && e->mine)
 		expect_errno("KICK", errno, E_IOCTL);

@@ -21,7 +21,7 @@ else
 	exit 1
 fi
 missing=
-for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h lib/pkgconfig/libwd.pc share/man/man3/libwd.3; do
+for f in lib/libwd.so lib/libwd.so.1 lib/libwd.a include/wd.h include/wd_ring.h include/wd/wd_soft.h lib/pkgconfig/libwd.pc share/man/man3/libwd.3; do
 	[ -e "$root$prefix/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then pass installed_files; else fail installed_files "missing:$missing"; fi
@@ -37,7 +37,8 @@ if [[ $syms == *"wd_request_queue@@WD_1.0"* && $syms == *"wd_send_many@@WD_1.1"*
       $syms == *"wd_stream_open@@WD_1.2"* && $syms == *"wd_stream_send@@WD_1.2"* &&
       $syms == *"wd_stream_reset@@WD_1.2"* && $syms == *"wd_stream_close@@WD_1.2"* &&
       $syms == *"wd_sha256_state_init@@WD_1.3"* && $syms == *"wd_digest_state_send@@WD_1.3"* &&
-      $syms == *"wd_strerror@@WD_1.3"* ]] &&
+      $syms == *"wd_strerror@@WD_1.3"* && $syms == *"__wd_ring_recv@@WD_1.4"* &&
+      $syms == *"__wd_ring_kick@@WD_1.4"* ]] &&
    ! [[ $syms =~ (wdl_|wds_|wd_soft_) ]]; then
 	pass exported_symbols
 else
@@ -65,6 +66,15 @@ if grep -q 'local:' "$tmp/run.log"; then
 	pass example_reports_local
 else
 	fail example_reports_local "the example did not say it ran on the in-process device"
+fi
+# the fast path's example: <wd_ring.h> and <wd/wd_soft.h> from the
+# installed copy, the file copied through the queue unchanged
+if LD_LIBRARY_PATH=$root$prefix/lib WD_DEV_PATH=local "$tmp/ex/wd-ring-example" \
+	"$tmp/in" "$tmp/in.copy" >"$tmp/ring.log" 2>&1 &&
+   cmp -s "$tmp/in" "$tmp/in.copy"; then
+	pass ring_example_runs
+else
+	fail ring_example_runs "$(tail -5 "$tmp/ring.log" | tr '\n' ' ')"
 fi
 # the static archive links too
 if make -s -C "$tmp/ex" clean >/dev/null && make -s -C "$tmp/ex" STATIC=1 >"$tmp/st.log" 2>&1 &&

@@ -319,3 +319,154 @@ MTEST(bad_input)
 	munmap(gone, 4096);
 	wd_release_queue(&q);
 }
+
+/* ---- the in-process device's one-shot deflate (libdeflate) ---- */
+
+#ifdef T_NATIVE
+#include <dirent.h>
+#include "wd_ctl.h"
+
+/*
+ * A corpus of @len bytes: the headers of /usr/include, concatenated in name
+ * order (repeated if they are fewer); real text, not a generator's.
+ */
+static void fill_corpus(uint8_t *buf, size_t len)
+{
+	struct dirent **ents;
+	size_t got = 0;
+	int n = scandir("/usr/include", &ents, NULL, alphasort);
+
+	T_ASSERT(n > 0);
+	while (got < len) {
+		size_t before = got;
+
+		for (int i = 0; i < n && got < len; i++) {
+			char path[512];
+			size_t l = strlen(ents[i]->d_name);
+			FILE *f;
+
+			if (l < 3 || strcmp(ents[i]->d_name + l - 2, ".h"))
+				continue;
+			snprintf(path, sizeof(path), "/usr/include/%s",
+				 ents[i]->d_name);
+			f = fopen(path, "rb");
+			if (!f)
+				continue;
+			got += fread(buf + got, 1, len - got, f);
+			fclose(f);
+		}
+		T_ASSERT(got > before);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+
+/* requests the device's engines compressed with libdeflate so far */
+static unsigned long long oneshots(void)
+{
+	char buf[512];
+	const char *p;
+
+	T_ASSERT(wd_ctl_attr_get(g_dev, "stats", buf, sizeof(buf)) > 0);
+	p = strstr(buf, "oneshots ");
+	T_ASSERT_MSG(p, "no oneshots in \"%s\"", buf);
+	return strtoull(p + 9, NULL, 10);
+}
+
+/* compress @n bytes at @src into @dst, inflate with zlib, compare */
+static uint32_t oneshot_round(struct wd_queue *q, int a, uint32_t level,
+			      const uint8_t *src, uint32_t n, uint8_t *dst,
+			      uint32_t room, uint8_t *back)
+{
+	struct wd_comp_req req;
+	size_t got;
+
+	wd_prep_comp(&req, WD_COMPRESS, level, dst, room, src, n);
+	run(q, &req);
+	T_ASSERT_MSG(!req.status, "%s level %u, %u bytes: %s", comp_algs[a],
+		     level, n, t_errname(-req.status));
+	T_ASSERT_MSG(!ref_inflate(comp_algs[a], dst, req.out_len, back, n + 1,
+				  &got) && got == n && !memcmp(back, src, n),
+		     "%s level %u, %u bytes: zlib does not get the input back",
+		     comp_algs[a], level, n);
+	return req.out_len;
+}
+
+/*
+ * Requests without a context whose buffers are in reserved memory go to
+ * libdeflate in one call (counted in the "stats" attribute's oneshots):
+ * raw, zlib and gzip at every level, several sizes of real text, each
+ * inflated by zlib back to its input; in plain memory (SVA), zlib's stream
+ * does it, as before. A destination too small: DST_SMALL with the size
+ * needed, as before. At level 6 libdeflate is not larger than zlib.
+ */
+MTEST(oneshot_deflate)
+{
+	enum { N = 1 << 20, ROOM = N + N / 8 + 4096 };
+	static const uint32_t sizes[] = { 1, 4096, 100003, N };
+	struct wd_comp_req req;
+	struct wd_queue q;
+	uint8_t *mem, *src, *dst, *back = malloc(N + 1), *ref = malloc(ROOM);
+	unsigned long long before;
+	size_t zl;
+	uint32_t len;
+
+	T_ASSERT(back && ref);
+	for (int a = 0; a < 3; a++) {
+		q_open(&q, comp_algs[a]);
+		mem = q_mem(&q, N + ROOM);
+		src = mem;
+		dst = mem + N;
+		fill_corpus(src, N);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (uint32_t l = 1; l <= 9; l++) {
+				before = oneshots();
+				oneshot_round(&q, a, l, src, sizes[i], dst,
+					      ROOM, back);
+				/* level 7: libdeflate's as small is slower */
+				T_ASSERT_MSG(oneshots() == before + (l != 7),
+					     "%s level %u: %llu one-shot",
+					     comp_algs[a], l, oneshots() - before);
+			}
+		}
+		/* level 6: not larger than zlib's */
+		len = oneshot_round(&q, a, 6, src, N, dst, ROOM, back);
+		zl = ref_deflate(comp_algs[a], 6, src, N, ref, ROOM);
+		t_note("%s level 6 on %u bytes of /usr/include: libdeflate %u, zlib %zu (%.3f)",
+		       comp_algs[a], N, len, zl, (double)len / (double)zl);
+		T_ASSERT_MSG(len <= zl, "libdeflate %u > zlib %zu", len, zl);
+		/* too small: DST_SMALL and the size needed (zlib's stream's) */
+		before = oneshots();
+		wd_prep_comp(&req, WD_COMPRESS, 6, dst, len / 2, src, N);
+		run(&q, &req);
+		T_EQ(req.status, -ENOSPC);
+		T_EQ(req.out_len, zl);
+		T_EQ(oneshots(), before);
+		/* the size it said is enough */
+		wd_prep_comp(&req, WD_COMPRESS, 6, dst, (uint32_t)zl, src, N);
+		run(&q, &req);
+		T_EQ(req.status, 0);
+		if (g_mode == WD_DEV_SVA) {
+			/* plain memory: the stream path, no one-shot */
+			uint8_t *psrc = malloc(N), *pdst = malloc(ROOM);
+
+			T_ASSERT(psrc && pdst);
+			memcpy(psrc, src, N);
+			before = oneshots();
+			for (uint32_t l = 1; l <= 9; l += 4) {
+				len = oneshot_round(&q, a, l, psrc, 100003,
+						    pdst, ROOM, back);
+				T_EQ(len, ref_deflate(comp_algs[a], (int)l,
+						      psrc, 100003, ref, ROOM));
+			}
+			T_EQ(oneshots(), before);
+			free(psrc);
+			free(pdst);
+		}
+		wd_release_queue(&q);
+	}
+	free(back);
+	free(ref);
+}
+#endif /* T_NATIVE */

@@ -337,9 +337,11 @@ static volatile struct wd_soft_mmio *mmio_of(int ua)
 }
 
 /*
- * The device breaks the queue (a doorbell more than a ring ahead, as
- * memory corruption would write): the library stops it and hands every
- * request in flight back once with -EIO, then -EIO.
+ * The device breaks the queue (a cq_head beyond cq_tail, as memory
+ * corruption would write): the library stops it and hands every request in
+ * flight back once with -EIO, then -EIO. wd_soft_v3 reads cq_head only when
+ * its cached copy says the CQ is full: a ring's worth of requests first
+ * (collected), so that the next SQE makes the device read it.
  */
 TEST(broken_hands_back)
 {
@@ -355,6 +357,13 @@ TEST(broken_hands_back)
 	a = t_inst_create("mode=sva engines=1");
 	t_dev_path(a.ua, g_dev);
 	q_open(&q, "copy");
+	for (int i = 0; i < WD_SOFT_DEPTH; i++) {
+		wd_prep_copy(&reqs[0], dst[0], src[0], sizeof(src[0]));
+		T_EQ(wd_send(&q, &reqs[0]), 0);
+		wd_flush(&q);
+		T_EQ(wd_recv_sync(&q, &r), 1);
+		T_EQ(reqs[0].status, 0);
+	}
 	t_hold(a.id, true);
 	for (int i = 0; i < NR; i++) {
 		memset(src[i], 'a' + i, sizeof(src[i]));
@@ -365,7 +374,7 @@ TEST(broken_hands_back)
 	wd_flush(&q);
 	volatile struct wd_soft_mmio *m = mmio_of(a.ua);
 
-	m->sq_tail = m->sq_tail + 5000;
+	m->cq_head = m->cq_head + 5000;
 	t_hold(a.id, false);
 	while ((ret = wd_recv_sync(&q, &r)) == 1) {
 		T_ASSERT(n < NR);

@@ -163,7 +163,7 @@ done
 
 # ---- 2. the chroot to install in ----
 chroot_pkgs="dkms,linux-headers-$kver,adduser,passwd,pkg-config,udev,make,gcc,libc6-dev"
-chroot_pkgs+=",libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod,pigz,openssl"
+chroot_pkgs+=",libdeflate-dev,libisal-dev,libssl-dev,zlib1g-dev,gzip,kmod,pigz,openssl"
 tarball=$(tarball_for "$chroot_pkgs") || { fail chroot "$(tail -3 "$logs/mmdebstrap.log" | tr '\n' ' ')"; finish; }
 root=$out/root
 new_root "$root" "$tarball" || { fail chroot "cannot unpack $tarball"; finish; }

@@ -112,7 +112,7 @@ static void busy_kick(struct busy *b)
 
 static void busy_publish(struct busy *b)
 {
-	__atomic_store_n(&b->q.mmio->sq_tail, b->q.sq_tail, __ATOMIC_RELEASE);
+	t_q_publish_phases(&b->q);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (t_q_status(&b->q) & WD_SOFT_ST_NEED_WAKEUP)
 		busy_kick(b);

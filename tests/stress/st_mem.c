@@ -2,7 +2,7 @@
 /*
  * st_mem: SVA requests that fault pages in while memory runs out
  * (docs/reliability.md). Meant for a small VM (tests/run.sh boots one with
- * 256 MiB): a hog process fills memory until little is left and keeps
+ * 320 MiB): a hog process fills memory until little is left and keeps
  * churning (freeing and taking chunks back), while the test submits
  * copies whose destinations are fresh, never touched pages, so that the
  * engine, borrowing the owner's address space, allocates every one of

@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 here=$(pwd)
 WD=${WD:-wd}
 WDB=${WDB:-wd-bench}	# the benchmark harness (tools/bench)
-EXPECTED=$(cat "$here/tools-expected.txt" 2>/dev/null)
+LOCALGZ=$here/tools-local.gz
 T=/tmp/suite-tools.$$
 mkdir -p "$T" && cd "$T" || exit 1
 fails=0
@@ -27,7 +27,7 @@ printf '123456789' > nine
 
 # ---- list ----
 $WD list > l.txt 2>&1; rc=$?
-grep -q '^ua0  /dev/ua0  wd_soft_v2  mode sva' l.txt && grep -q 'algorithms .*gzip' l.txt
+grep -q '^ua0  /dev/ua0  wd_soft_v3  mode sva' l.txt && grep -q 'algorithms .*gzip' l.txt
 ok list_kernel_device $((rc + $?)) "$(cat l.txt)"
 $WD list --json > l.json 2>&1; rc=$?
 grep -q '"name": "ua0"' l.json && grep -q '"local": null' l.json
@@ -51,14 +51,13 @@ ua9=$(ls /sys/bus/wd_soft/devices/wd_soft9/uacce 2>/dev/null)
 $WD zip -6 -c text > t.gz; rc=$?
 gzip -dc t.gz | cmp - text
 ok zip_gzip_d $((rc + $?))
-# one chunk: the same bytes as the in-process device's (several chunks
-# differ, both valid: the kernel's zlib after a sync flush or dictionary)
-got=$($WD zip -6 -c --chunk 4M text | sha256sum | cut -d' ' -f1)
-if [ -n "$EXPECTED" ]; then
-	[ "$got" = "$EXPECTED" ]
-	ok zip_same_output_as_in_process $? "$got != $EXPECTED"
+# the in-process device's output for the same input (other bytes: its
+# one-shot deflate is libdeflate, several members): unzipped here to it
+if [ -f "$LOCALGZ" ]; then
+	$WD unzip -c "$LOCALGZ" | cmp - text
+	ok zip_in_process_output_unzips $?
 else
-	skip zip_same_output_as_in_process "no tools-expected.txt (native build)"
+	skip zip_in_process_output_unzips "no tools-local.gz (native build)"
 fi
 if [ -n "$ua9" ]; then
 	got9=$($WD zip -6 -c --device /dev/$ua9 text | sha256sum | cut -d' ' -f1)
@@ -174,6 +173,14 @@ ok bench_kernel $((rc + $?)) "$(tail -n 5 b.txt)"
 # comparison must have run, with numbers (other kernels may say unavailable)
 grep -E '^  AF_ALG .*sha256 +64 .* [0-9]+ ' b.txt > /dev/null && ! grep -q 'AF_ALG unavailable' b.txt
 ok bench_kernel_afalg_measured $? "$(grep AF_ALG b.txt | head -n 3)"
+# the submitting thread's CPU time per request (issue 15): the poll() rows
+# and AF_ALG at 4 KiB and 64 KiB (their CSV's cpu_ns_per_req column), and
+# both targets, by their names. Whether they are met is the machine's
+# business, and a row may be "too slow" on a loaded host: not checked.
+[ "$(grep -Ec '^kcpu,"[^"]*",(wdpoll|afalg),sha256,(4096|65536),' b.csv)" = 4 ] &&
+grep -q '"name": "kernel submitter CPU per request / AF_ALG, sha256 4 KiB (VM)"' b.json &&
+grep -q '"name": "kernel submitter CPU per request / AF_ALG, sha256 64 KiB (VM)"' b.json
+ok bench_kernel_cpu_rows $? "$(grep '^kcpu,' b.csv)"
 # One engine three ways (the kernel suite's cryptoapi group): the rows, and
 # the ratios in the JSON. AF_ALG bound by driver name reaches the driver it
 # names: wd_soft's engines completed sha256-wd_soft's operations (their

@@ -14,7 +14,7 @@ loaded() { [ -d /sys/module/$1 ]; }
 
 # test programs, in order
 # (then the wd tool's suite, t_crypto.sh, then t_module: it unloads and reloads)
-PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_ring_queue t_rules t_rules_addr t_control t_hostile t_kill t_remove t_isolate t_fault t_fault_left t_trust t_trust_dev t_algs t_algs_comp t_sha_state t_stream_ring t_fair t_stress t_syscalls t_libwd"
+PROGS="t_sysfs t_instances t_ioctl t_mmap t_owner t_poll t_ring t_ring_queue t_ring_v3 t_rules t_rules_addr t_zc t_control t_hostile t_kill t_remove t_isolate t_fault t_fault_left t_trust t_trust_dev t_algs t_algs_comp t_sha_state t_stream_ring t_fair t_share t_stress t_syscalls t_libwd"
 
 if ! loaded uacce || ! loaded wd_soft; then
 	fail suite.modules_loaded "uacce or wd_soft not loaded at start"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t-queue.c: the harness's queues (struct t_q) and the wd_soft_v1 ring.
+ * t-queue.c: the harness's queues (struct t_q) and the wd_soft_v3 ring.
  * The VM build opens /dev/uaN and uses mmap, ioctl and poll (these are ABI
  * tests); the native build (T_NATIVE) the same operations on the
  * in-process device through wd_ctl.h: with t-sys.c, the one place where the
@@ -166,11 +166,13 @@ static int t_poller_enter(void)
 static short t_fd_revents(struct t_q *q)
 {
 	short rev = 0;
+	uint32_t head;
 
 	if (!q->hdr || !q->mmio)
 		return POLLIN;
-	if (__atomic_load_n(&q->hdr->cq_tail, __ATOMIC_ACQUIRE) !=
-	    __atomic_load_n(&q->mmio->cq_head, __ATOMIC_ACQUIRE))
+	/* the CQE at the process's cq_head is posted (its phase) */
+	head = __atomic_load_n(&q->mmio->cq_head, __ATOMIC_ACQUIRE);
+	if (t_q_cqe_ready(q, head))
 		rev |= POLLIN;
 	if (t_q_status(q) & WD_SOFT_ST_BROKEN)
 		rev |= POLLERR;
@@ -327,6 +329,7 @@ void t_q_map(struct t_q *q)
 	q->cq = (volatile struct wd_soft_cqe *)((char *)q->dus_map +
 						 q->hdr->cq_off);
 	q->sq_tail = q->hdr->sq_head;
+	q->sq_pub = q->sq_tail;
 	q->cq_head = q->hdr->cq_tail;
 }
 
@@ -424,12 +427,72 @@ uint32_t t_q_status(struct t_q *q)
 	return __atomic_load_n(&q->mmio->status, __ATOMIC_ACQUIRE);
 }
 
+uint32_t t_q_phase(struct t_q *q, uint32_t i)
+{
+	return WD_SOFT_PHASE(i, q->depth);
+}
+
+void t_q_sqe_write(struct t_q *q, uint32_t i, const struct wd_soft_sqe *sqe)
+{
+	memcpy(&q->sq[i & (q->depth - 1)], sqe,
+	       offsetof(struct wd_soft_sqe, phase));
+}
+
+void t_q_sqe_phase(struct t_q *q, uint32_t i, uint32_t phase)
+{
+	__atomic_store_n(&q->sq[i & (q->depth - 1)].phase, phase,
+			 __ATOMIC_RELEASE);
+}
+
+bool t_q_cqe_ready(struct t_q *q, uint32_t i)
+{
+	return __atomic_load_n(&q->cq[i & (q->depth - 1)].phase,
+			       __ATOMIC_ACQUIRE) == t_q_phase(q, i);
+}
+
 void t_q_push(struct t_q *q, const struct wd_soft_sqe *sqe)
 {
 	if (q->sq_tail - q->cq_head >= q->depth)
 		T_FAIL("test bug: pushing into a full ring");
-	memcpy(&q->sq[q->sq_tail & (q->depth - 1)], sqe, sizeof(*sqe));
+	t_q_sqe_write(q, q->sq_tail, sqe);
 	q->sq_tail++;
+}
+
+void t_q_push_over(struct t_q *q, const struct wd_soft_sqe *sqe)
+{
+	t_q_sqe_write(q, q->sq_tail, sqe);
+	q->sq_tail++;
+}
+
+void t_q_fill_cq(struct t_q *q)
+{
+	struct wd_soft_sqe sqe;
+
+	while (q->sq_tail - q->cq_head < q->depth) {
+		sqe = t_sqe_nop(q->sq_tail);
+		t_q_push(q, &sqe);
+	}
+	t_q_publish(q);
+	T_WAIT_UNTIL(t_q_hdr_cq_tail(q) == q->sq_tail,
+		     "CQ not filled: cq_tail %u, sq_tail %u, status %#x",
+		     t_q_hdr_cq_tail(q), q->sq_tail, t_q_status(q));
+}
+
+void t_q_break_cq_head(struct t_q *q)
+{
+	struct wd_soft_cqe cqe;
+	struct wd_soft_sqe sqe = t_sqe_nop(0xb0);
+
+	t_q_fill_cq(q);
+	while (t_q_take(q, &cqe) == 1)
+		;
+	T_EQ(q->cq_head, q->sq_tail);
+	__atomic_store_n(&q->mmio->cq_head, q->cq_head + 5, __ATOMIC_RELEASE);
+	t_q_push(q, &sqe);
+	t_q_publish(q);
+	T_WAIT_UNTIL(t_q_status(q) & WD_SOFT_ST_BROKEN, "queue not BROKEN by "
+		     "cq_head %u beyond cq_tail %u", q->cq_head + 5, q->cq_head);
+	T_EQ(q->mmio->error, WD_SOFT_QERR_CQ_HEAD);
 }
 
 void t_q_kick(struct t_q *q)
@@ -440,31 +503,44 @@ void t_q_kick(struct t_q *q)
 		T_FAIL("WD_SOFT_CMD_KICK: %s", t_errname(-r));
 }
 
+void t_q_publish_phases(struct t_q *q)
+{
+	/* in order: the device takes entry i only after i - 1 */
+	for (; q->sq_pub != q->sq_tail; q->sq_pub++)
+		t_q_sqe_phase(q, q->sq_pub, t_q_phase(q, q->sq_pub));
+}
+
 void t_q_publish(struct t_q *q)
 {
-	__atomic_store_n(&q->mmio->sq_tail, q->sq_tail, __ATOMIC_RELEASE);
+	t_q_publish_phases(q);
+	/* the phase stores before the device's status is read (wd_soft.h) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP)
 		t_q_kick(q);
 }
 
-int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
+void t_q_cqe_read(struct t_q *q, uint32_t i, struct wd_soft_cqe *cqe)
 {
-	uint32_t tail = t_q_hdr_cq_tail(q);
-	volatile struct wd_soft_cqe *c;
+	volatile struct wd_soft_cqe *c = &q->cq[i & (q->depth - 1)];
 
-	if (tail - q->cq_head > q->depth)
-		return -ERANGE;
-	if (tail == q->cq_head)
-		return 0;
-	c = &q->cq[q->cq_head & (q->depth - 1)];
 	cqe->user_data = c->user_data;
 	cqe->status = c->status;
 	cqe->out_len = c->out_len;
 	cqe->in_len = c->in_len;
 	cqe->cflags = c->cflags;
 	cqe->dict_id = c->dict_id;
-	cqe->rsvd = c->rsvd;
+	cqe->phase = c->phase;
+}
+
+int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
+{
+	/* the header's cq_tail lags the CQEs' phases (it may be behind our
+	 * cq_head for a moment), but never leads them by more than a ring */
+	if ((int32_t)(t_q_hdr_cq_tail(q) - q->cq_head) > (int32_t)q->depth)
+		return -ERANGE;
+	if (!t_q_cqe_ready(q, q->cq_head))
+		return 0;
+	t_q_cqe_read(q, q->cq_head, cqe);
 	q->cq_head++;
 	__atomic_store_n(&q->mmio->cq_head, q->cq_head, __ATOMIC_RELEASE);
 	/* the store before the device's status is read (wd_soft.h) */
@@ -475,7 +551,7 @@ int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe)
 bool t_q_kick_due(struct t_q *q)
 {
 	return (t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-	       t_q_hdr_sq_head(q) != q->sq_tail;
+	       t_q_hdr_sq_head(q) != q->sq_pub;
 }
 
 int t_q_reap(struct t_q *q, struct wd_soft_cqe *cqe, int timeout_ms)
@@ -532,14 +608,14 @@ struct wd_soft_cqe t_q_run(struct t_q *q, const struct wd_soft_sqe *sqe)
 void t_q_resync(struct t_q *q)
 {
 	q->sq_tail = t_q_hdr_sq_head(q);
+	q->sq_pub = q->sq_tail;
 	q->cq_head = t_q_hdr_cq_tail(q);
 }
 
 void t_q_start_again(struct t_q *q)
 {
-	/* doorbells consistent with the device's indices, whatever START_Q
-	 * does with them */
-	__atomic_store_n(&q->mmio->sq_tail, t_q_hdr_sq_head(q), __ATOMIC_RELEASE);
+	/* cq_head consistent with the device's indices, whatever START_Q
+	 * does with it */
 	__atomic_store_n(&q->mmio->cq_head, t_q_hdr_cq_tail(q), __ATOMIC_RELEASE);
 	t_q_start(q);
 	t_q_resync(q);

@@ -254,7 +254,7 @@ bool t_wd_soft_loaded(void);
 /* the state letter of task (or thread) @tid in /proc (R, S, D, ...), '?' if gone */
 char t_task_state(pid_t tid);
 
-/* ---- queues and the wd_soft_v1 ring ---- */
+/* ---- queues and the wd_soft_v3 ring ---- */
 
 struct t_q {
 	int fd;
@@ -266,7 +266,10 @@ struct t_q {
 	volatile struct wd_soft_dus_hdr *hdr;
 	struct wd_soft_sqe *sq;
 	volatile struct wd_soft_cqe *cq;
-	uint32_t depth, sq_tail, cq_head;
+	uint32_t depth;
+	uint32_t sq_tail;		/* SQEs written (t_q_push) */
+	uint32_t sq_pub;		/* of which phase-published */
+	uint32_t cq_head;
 	void *ss;
 	size_t ss_size, ss_used;
 	uint64_t ss_dma;		/* NOIOMMU */
@@ -291,8 +294,34 @@ void t_q_close(struct t_q *q);		/* unmap + close */
 void *t_q_ss_alloc(struct t_q *q, size_t len);
 /* address the device takes for p: VA, or DMA inside SS for NOIOMMU */
 uint64_t t_q_addr(struct t_q *q, const void *p);
+/* WD_SOFT_PHASE(i) for the queue's depth */
+uint32_t t_q_phase(struct t_q *q, uint32_t i);
+/* write SQE @i, every field but its phase (the device cannot take it) */
+void t_q_sqe_write(struct t_q *q, uint32_t i, const struct wd_soft_sqe *sqe);
+/* store @phase in SQE @i (release): any value, hostile tests' too */
+void t_q_sqe_phase(struct t_q *q, uint32_t i, uint32_t phase);
+/* CQE @i carries its valid phase (acquire: read it after this) */
+bool t_q_cqe_ready(struct t_q *q, uint32_t i);
+/* copy CQE @i, every field (the phase too) */
+void t_q_cqe_read(struct t_q *q, uint32_t i, struct wd_soft_cqe *cqe);
+/* write the next SQE without its phase (sq_tail++): not yet published */
 void t_q_push(struct t_q *q, const struct wd_soft_sqe *sqe);
-void t_q_publish(struct t_q *q);	/* store sq_tail, KICK if NEED_WAKEUP */
+/* t_q_push() without the check that the CQ has room (hostile tests) */
+void t_q_push_over(struct t_q *q, const struct wd_soft_sqe *sqe);
+/* push NOPs up to depth in flight, publish, wait until all are posted:
+ * the CQ is full, nothing consumed (the device's next take reads cq_head) */
+void t_q_fill_cq(struct t_q *q);
+/*
+ * Make the queue BROKEN (WD_SOFT_QERR_CQ_HEAD) with no CQE left to
+ * collect: t_q_fill_cq(), take every CQE, store a cq_head beyond cq_tail,
+ * publish one more NOP: the device's cached cq_head says the CQ is full,
+ * so it reads cq_head before taking it. Waits until BROKEN.
+ */
+void t_q_break_cq_head(struct t_q *q);
+/* store the phases of the pushed SQEs, in order (release), no KICK */
+void t_q_publish_phases(struct t_q *q);
+/* t_q_publish_phases(), full barrier, KICK if NEED_WAKEUP */
+void t_q_publish(struct t_q *q);
 void t_q_kick(struct t_q *q);
 /*
  * A queue ioctl on either host: UACCE_CMD_START_Q, UACCE_CMD_PUT_Q,
@@ -342,9 +371,9 @@ void t_wait_asleep_in_poll(pid_t tid, const char *what);	/* T_FAIL: hang */
 void *t_q_region(struct t_q *q, int qfrt, size_t size);
 /* 1: got a CQE; 0: timeout; -EIO: queue BROKEN */
 /*
- * Take the next CQE (all its fields) if there is one and publish cq_head:
- * 1, 0 if none,
- * -ERANGE if the device's cq_tail is beyond the ring. No KICK: see
+ * Take the next CQE (all its fields) if its phase says it is posted and
+ * publish cq_head: 1, 0 if none,
+ * -ERANGE if the header's cq_tail is beyond the ring. No KICK: see
  * t_q_kick_due().
  */
 int t_q_take(struct t_q *q, struct wd_soft_cqe *cqe);
@@ -357,7 +386,7 @@ struct wd_soft_cqe t_q_run(struct t_q *q, const struct wd_soft_sqe *sqe);
 /* resynchronise the local indices with the device's after PUT_Q/START_Q */
 void t_q_resync(struct t_q *q);
 /* START_Q on a queue in INIT after PUT_Q, then resync (wd_soft resets
- * every index, doorbells included, to 0 at START_Q) */
+ * every index, cq_head included, to 0 and zeroes both rings at START_Q) */
 void t_q_start_again(struct t_q *q);
 /* PUT_Q + t_q_start_again() */
 void t_q_restart(struct t_q *q);

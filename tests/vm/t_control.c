@@ -147,8 +147,8 @@ T_TEST_TMO(hold_two_engines, 120) { t_hold_engines(2); }
 /*
  * START_Q of a started queue and PUT_Q of a stopped one are EINVAL, KICK
  * needs a started queue; the CQEs stay readable in INIT; every START_Q
- * resets the doorbells (scribbled on meanwhile), the ring indices, the
- * status and the error to 0.
+ * resets cq_head (scribbled on meanwhile), the ring indices, the status
+ * and the error to 0 and zeroes both rings (no stale phase survives).
  */
 TEST(start_resets)
 {
@@ -170,12 +170,20 @@ TEST(start_resets)
 		/* the CQEs stay readable in INIT */
 		T_EQ(t_q_hdr_cq_tail(&q), 1);
 		T_EQ(q.cq[0].user_data, 100 + i);
-		/* doorbells scribbled on: the next start resets them */
-		q.mmio->sq_tail = 77;
+		/* cq_head scribbled on, a valid-looking SQE left in slot 1:
+		 * the next start resets cq_head and zeroes both rings */
+		q.mmio->rsvd0 = 77;
 		q.mmio->cq_head = 99;
+		t_q_sqe_write(&q, 1, &(struct wd_soft_sqe){ .op = 1 });
+		t_q_sqe_phase(&q, 1, t_q_phase(&q, 1));
 		T_EQ(t_q_cmd(&q, UACCE_CMD_START_Q, 0), 0);
-		T_EQ(q.mmio->sq_tail, 0);
+		T_EQ(q.mmio->rsvd0, 0);
 		T_EQ(q.mmio->cq_head, 0);
+		for (uint32_t k = 0; k < q.depth; k++) {
+			T_ASSERT_MSG(!q.sq[k].op && !q.sq[k].phase &&
+				     !q.cq[k].user_data && !q.cq[k].phase,
+				     "slot %u not zeroed by START_Q", k);
+		}
 		T_EQ(t_q_hdr_cq_tail(&q), 0);
 		T_EQ(sq_head(&q), 0);
 		/* 0, or NEED_WAKEUP if the engine parked it already */

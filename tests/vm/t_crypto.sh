@@ -57,6 +57,15 @@ ctr_sum() {
 	for i in $(insts); do s=$((s + $(ctr "$i" "$1"))); done
 	echo $s
 }
+# mapped_sum: request bytes all instances' engines reached in place
+mapped_sum() {
+	local i s=0 v
+	for i in $(insts); do
+		v=$(cat "$DBG/wd_soft$i/bytes_mapped" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo $s
+}
 # bound_inst: the first instance with a tfm bound (empty if none)
 bound_inst() {
 	local i
@@ -190,16 +199,23 @@ t_algs() {
 
 t_digest() {
 	# sha256-wd_soft against sha256sum; the engines count every request
+	# and hash the kernel queues' data in place (debugfs bytes_mapped)
 	c0=$(ctr_sum sha256)
+	m0=$(mapped_sum)
 	why=
+	total=0
 	for n in $SIZES; do
 		got=$(kdgst sha256-wd_soft "$T/f$n")
 		[ "$got" = "$(sha "$T/f$n")" ] || why="$why $n bytes: '$got';"
+		total=$((total + n))
 	done
 	c1=$(ctr_sum sha256)
+	m1=$(mapped_sum)
 	check digest.sha256_kcapi "$why"
 	[ "$c1" -gt "$c0" ]
 	ok digest.sha256_counted $? "debugfs sha256 $c0 -> $c1"
+	[ $((m1 - m0)) -ge "$total" ]
+	ok digest.sha256_in_place $? "debugfs bytes_mapped $m0 -> $m1 for $total bytes"
 	# wd-crypto's own AF_ALG path (t_crypto's other tests use it)
 	why=
 	for n in 0 65 4095 1048579; do

@@ -79,6 +79,10 @@ static void sweep_one(struct fq *f, const uint8_t *src)
 	while (q->cq_head != tail) {
 		volatile struct wd_soft_cqe *c = &q->cq[q->cq_head & (DEPTH - 1)];
 
+		/* below the header's cq_tail every CQE carries its phase */
+		if (!t_q_cqe_ready(q, q->cq_head))
+			T_FAIL("queue %d: CQE %u below cq_tail %u: phase %u",
+			       f->idx, q->cq_head, tail, c->phase);
 		if (c->status != WD_SOFT_S_OK || c->user_data != q->cq_head ||
 		    c->out_len != LEN)
 			T_FAIL("queue %d: CQE %u: status %u, user_data %llu, "
@@ -97,10 +101,10 @@ static void sweep_one(struct fq *f, const uint8_t *src)
 		k++;
 	}
 	if (k)
-		__atomic_store_n(&q->mmio->sq_tail, q->sq_tail, __ATOMIC_RELEASE);
+		t_q_publish_phases(q);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if ((t_q_status(q) & WD_SOFT_ST_NEED_WAKEUP) &&
-	    t_q_hdr_sq_head(q) != q->sq_tail)
+	    t_q_hdr_sq_head(q) != q->sq_pub)
 		kick(f);
 	if (t_q_status(q) & WD_SOFT_ST_BROKEN)
 		T_FAIL("queue BROKEN, error %u", q->mmio->error);

@@ -4,13 +4,13 @@
  * the same engine that must go on working and be right throughout
  * (docs/soft-device.md, docs/security.md):
  *
- *  - every kind of bad index: sq_tail more than a ring ahead or behind the
- *    head, cq_head claiming CQEs not posted or more than a ring behind:
- *    that queue BROKEN with its error, not served, back after a restart;
- *    not a device error (no isolation)
+ *  - every kind of bad cq_head, read when the CQ is full (wd_soft_v3):
+ *    claiming CQEs not posted or more than a ring behind: that queue
+ *    BROKEN with its error, not served, back after a restart; not a device
+ *    error (no isolation); while the CQ has room it is not even read
  *  - structured garbage SQEs in each memory mode: each fails alone, in
  *    order, with a request status; the good ones among them are right
- *  - a thread scribbling over the doorbells and the SQ ring, kicking now
+ *  - a thread scribbling over cq_head, the SQEs' phases and the SQ ring, kicking now
  *    and then, restarting the queue when BROKEN
  */
 #include "t.h"
@@ -126,7 +126,6 @@ static void restart(struct t_q *q)
 
 TEST(hostile_indices)
 {
-	static const uint32_t tails[] = { 1025, 0xffffffffu, 0x80000000u, 5000 };
 	struct t_inst in = t_inst_create("queues=4 engines=1");
 	struct wd_soft_sqe sqe = t_sqe_nop(1);
 	struct good g;
@@ -135,24 +134,23 @@ TEST(hostile_indices)
 	T_EQ(t_attr_write(in.ua, "isolate_strategy", "1"), 0);
 	good_start(&g, in.ua);
 	t_q_setup(&h, in.ua);
-	/* a tail more than a ring ahead, or behind the head */
-	for (unsigned int i = 0; i < 4; i++) {
-		__atomic_store_n(&h.mmio->sq_tail, tails[i], __ATOMIC_RELEASE);
-		expect_broken(&h, WD_SOFT_QERR_SQ_TAIL);
-		restart(&h);
-	}
-	/* after some traffic: the tail 1 behind the head */
+	/* while the CQ has room the device does not read cq_head */
+	__atomic_store_n(&h.mmio->cq_head, 0x80000000u, __ATOMIC_RELEASE);
 	for (int i = 0; i < 3; i++)
 		T_EQ(t_q_run(&h, &sqe).status, WD_SOFT_S_OK);
-	__atomic_store_n(&h.mmio->sq_tail, h.sq_tail - 1, __ATOMIC_RELEASE);
-	expect_broken(&h, WD_SOFT_QERR_SQ_TAIL);
-	restart(&h);
-	/* cq_head claiming CQEs not posted, or more than a ring behind */
-	for (int i = 0; i < 2; i++) {
-		__atomic_store_n(&h.mmio->cq_head,
-				 i ? h.cq_head - h.depth - 1 : h.cq_head + 1,
+	T_EQ(t_q_status(&h) & WD_SOFT_ST_BROKEN, 0);
+	/* with the CQ full, cq_head claiming CQEs not posted, or more than a
+	 * ring behind */
+	for (int i = 0; i < 6; i++) {
+		static const uint32_t off[] = { 1, 5, 0x80000000u };
+		uint32_t tail;
+
+		t_q_fill_cq(&h);
+		tail = t_q_hdr_cq_tail(&h);
+		__atomic_store_n(&h.mmio->cq_head, i % 2 ?
+				 tail - h.depth - off[i % 3] : tail + off[i % 3],
 				 __ATOMIC_RELEASE);
-		t_q_push(&h, &sqe);
+		t_q_push_over(&h, &sqe);
 		t_q_publish(&h);
 		expect_broken(&h, WD_SOFT_QERR_CQ_HEAD);
 		/* a BROKEN queue is not served */
@@ -218,7 +216,7 @@ static struct wd_soft_sqe garbage_sqe(struct t_q *h, bool sva, uint64_t *seed,
 		if (r % 2)
 			sqe.state = rnd(seed);	/* without F_STATE */
 		else
-			sqe.rsvd[0] = rnd(seed);
+			sqe.rsvd = (uint32_t)rnd(seed);
 	}
 	if (r % 17 == 0)
 		t_fill_random(&sqe, sizeof(sqe), r);
@@ -305,10 +303,9 @@ static void *scribble_fn(void *arg)
 		uint64_t r = rnd(&seed);
 
 		switch (r % 4) {
-		case 0:
-			__atomic_store_n(&s->q->mmio->sq_tail,
-					 (uint32_t)(r >> 32) % 2048,
-					 __ATOMIC_RELEASE);
+		case 0:	/* a phase, valid or not, on any slot */
+			t_q_sqe_phase(s->q, (uint32_t)(r >> 16),
+				      (uint32_t)(r >> 32) % 3);
 			break;
 		case 1:
 			__atomic_store_n(&s->q->mmio->cq_head,
@@ -334,7 +331,7 @@ static void *scribble_fn(void *arg)
 }
 
 /*
- * Random values over a queue's doorbells, random bytes over its SQ ring
+ * Random values over a queue's cq_head and SQE phases, random bytes over its SQ ring
  * (a whole SQE of random bytes is INVAL: its flags and reserved fields
  * are never all valid), kicks, while the good queue works and is right.
  */
@@ -364,7 +361,6 @@ T_TEST_TMO(scribbler, 120)
 	       (unsigned long long)sc.writes, (unsigned long long)good_done(&g));
 	/* the hostile queue recovers with a restart */
 	t_q_cmd(&h, UACCE_CMD_PUT_Q, 0);
-	__atomic_store_n(&h.mmio->sq_tail, t_q_hdr_sq_head(&h), __ATOMIC_RELEASE);
 	__atomic_store_n(&h.mmio->cq_head, t_q_hdr_cq_tail(&h), __ATOMIC_RELEASE);
 	T_EQ(t_q_cmd(&h, UACCE_CMD_START_Q, 0), 0);
 	t_q_resync(&h);

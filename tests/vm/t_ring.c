@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_ring: one request of wd_soft_v1 (include/uapi/misc/uacce/wd_soft.h):
+ * t_ring: one request of wd_soft_v3 (include/uapi/misc/uacce/wd_soft.h):
  * NOP and COPY in the three memory models, SGLs, completion statuses, bad
  * descriptors and bad addresses. The ring as a whole: t_ring_queue.
  */
@@ -418,11 +418,11 @@ TEST(reserved_nonzero_inval)
 		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, 64, 64);
 
 		memset(dst, 0x11, 64);
-		/* rsvd[0], a state without F_STATE, and sflags without
+		/* rsvd, a state without F_STATE, and sflags without
 		 * a context
 		 */
 		if (i == 0)
-			s.rsvd[0] = 1;
+			s.rsvd = 1;
 		else if (i == 1)
 			s.state = 1ull << 20;
 		else
@@ -432,7 +432,7 @@ TEST(reserved_nonzero_inval)
 			T_ASSERT_MSG(dst[k] == 0x11, "rejected request wrote dst");
 		s = t_sqe_nop(9);
 		if (i == 0)
-			s.rsvd[0] = ~0ull;
+			s.rsvd = ~0u;
 		else if (i == 1)
 			s.state = ~0ull;
 		else

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_ring_queue: the ring of wd_soft_v1 as a whole (one request: t_ring):
+ * t_ring_queue: the ring of wd_soft_v3 as a whole (one request: t_ring):
  * completion order, KICK and NEED_WAKEUP, broken ring indices, a full
  * completion ring, wrapping indices, PUT_Q and close with requests in
  * flight, fork() during a copy, parallel queues, START_Q/PUT_Q races.
@@ -75,12 +75,12 @@ TEST(broken_wakes_poller_not_counted)
 		t_msleep(300);
 		_exit(0);
 	}
-	__atomic_store_n(&q.mmio->sq_tail, t_q_hdr_sq_head(&q) + 2000,
-			 __ATOMIC_RELEASE);
-	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
+	t_q_break_cq_head(&q);
 	T_EQ(t_q_poll_ev(&q, T_HANG_MS, &rev), 1);
-	/* every CQE was collected: only the error to report */
-	T_EQ(rev, POLLERR);
+	/* every CQE was collected: the error to report (the kernel's POLLIN
+	 * compares its cq_tail with the bad cq_head) */
+	T_ASSERT_MSG(rev & POLLERR, "revents %#x", rev);
+	T_ASSERT(!t_q_cqe_ready(&q, q.cq_head));
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
 	t_wait_ok(pid, 10000);
 	/* the process's own fault: the device is not isolated */
@@ -106,31 +106,29 @@ static void wait_broken(struct t_q *q, uint32_t err)
 	T_EQ(q->mmio->error, err);
 }
 
-static void broken_index(bool sq)
+/*
+ * A bad cq_head, read when the CQ is full (wd_soft_v3): beyond cq_tail
+ * (@behind false) or more than a ring behind it: BROKEN, QERR_CQ_HEAD.
+ */
+static void broken_index(bool behind)
 {
 	struct t_inst in = t_inst_create("");
+	struct wd_soft_sqe s = t_sqe_nop(1);
 	struct t_q q, other;
+	uint32_t tail;
 
 	t_q_setup(&q, in.ua);
 	t_q_setup(&other, in.ua);
 	nop_works(&q);
-	if (sq) {
-		uint32_t bad = t_q_hdr_sq_head(&q) + q.depth + 5;
-
-		__atomic_store_n(&q.mmio->sq_tail, bad, __ATOMIC_RELEASE);
-		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
-		wait_broken(&q, WD_SOFT_QERR_SQ_TAIL);
-	} else {
-		/* cq_head beyond cq_tail, then work that needs the CQ */
-		struct wd_soft_sqe s = t_sqe_nop(1);
-
-		__atomic_store_n(&q.mmio->cq_head, t_q_hdr_cq_tail(&q) + 5,
-				 __ATOMIC_RELEASE);
-		t_q_push(&q, &s);
-		t_q_publish(&q);
-		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
-		wait_broken(&q, WD_SOFT_QERR_CQ_HEAD);
-	}
+	t_q_fill_cq(&q);
+	tail = t_q_hdr_cq_tail(&q);
+	__atomic_store_n(&q.mmio->cq_head,
+			 behind ? tail - q.depth - 1 : tail + 5,
+			 __ATOMIC_RELEASE);
+	t_q_push_over(&q, &s);
+	t_q_publish(&q);
+	wait_broken(&q, WD_SOFT_QERR_CQ_HEAD);
+	T_EQ(t_q_hdr_sq_head(&q), q.sq_tail - 1);
 	/* other queues are unaffected */
 	nop_works(&other);
 	char *src = xmalloc(1 << 20), *dst = xmalloc(1 << 20);
@@ -138,10 +136,10 @@ static void broken_index(bool sq)
 	t_q_copy_check(&other, src, dst, 1 << 20);
 	T_ASSERT(!(t_q_status(&other) & WD_SOFT_ST_BROKEN));
 	/* the broken queue: nothing more is done... */
-	uint32_t tail = t_q_hdr_cq_tail(&q);
-
+	tail = t_q_hdr_cq_tail(&q);
 	t_msleep(100);
 	T_EQ(t_q_hdr_cq_tail(&q), tail);
+	T_EQ(t_q_hdr_sq_head(&q), q.sq_tail - 1);
 	/* ...until PUT_Q + START_Q */
 	t_q_restart(&q);
 	T_ASSERT_MSG(!(t_q_status(&q) & WD_SOFT_ST_BROKEN),
@@ -151,14 +149,32 @@ static void broken_index(bool sq)
 	t_q_copy_check(&q, src, dst, 1 << 20);
 }
 
-TEST(broken_sq_tail)
+TEST(broken_cq_head_beyond)
+{
+	broken_index(false);
+}
+
+TEST(broken_cq_head_behind)
 {
 	broken_index(true);
 }
 
-TEST(broken_cq_head)
+/*
+ * wd_soft_v3 has no sq_tail: the word where v2 had it (rsvd0) and a bad
+ * cq_head while the CQ has room are not read; the queue works on.
+ */
+TEST(v2_doorbells_ignored)
 {
-	broken_index(false);
+	struct t_inst in = t_inst_create("");
+	struct t_q q;
+
+	t_q_setup(&q, in.ua);
+	__atomic_store_n(&q.mmio->rsvd0, q.depth + 5, __ATOMIC_RELEASE);
+	__atomic_store_n(&q.mmio->cq_head, 0x80000000u, __ATOMIC_RELEASE);
+	t_q_kick(&q);
+	for (int i = 0; i < 3; i++)
+		nop_works(&q);
+	T_EQ(t_q_status(&q) & WD_SOFT_ST_BROKEN, 0);
 }
 
 /*
@@ -349,28 +365,17 @@ T_TEST_TMO(completion_ring_full, 120)
 	struct wd_soft_cqe c;
 
 	t_q_setup(&q, in.ua);
-	for (uint32_t i = 0; i < q.depth; i++) {
-		struct wd_soft_sqe s = t_sqe_nop(i);
-
-		t_q_push(&q, &s);
-	}
-	t_q_publish(&q);
-	for (int i = 0; i < 30000 && t_q_hdr_cq_tail(&q) - q.cq_head < q.depth;
-	     i++) {
-		if (t_q_status(&q) & WD_SOFT_ST_NEED_WAKEUP)
-			t_q_kick(&q);
-		t_msleep(1);
-	}
+	t_q_fill_cq(&q);
 	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, q.depth);
 	/* one more SQE: its slot is free (consumed), the CQ is not */
 	struct wd_soft_sqe extra = t_sqe_nop(0xe0e0);
 
-	memcpy(&q.sq[q.sq_tail & (q.depth - 1)], &extra, sizeof(extra));
-	q.sq_tail++;
+	t_q_push_over(&q, &extra);
 	t_q_publish(&q);
 	t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 	t_msleep(300);
 	T_EQ(t_q_hdr_cq_tail(&q) - q.cq_head, q.depth);
+	T_EQ(t_q_hdr_sq_head(&q), q.sq_tail - 1);
 	T_ASSERT(!(t_q_status(&q) & WD_SOFT_ST_BROKEN));
 	/* collect everything: each request exactly once, the extra last */
 	unsigned char *seen = calloc(q.depth, 1);
@@ -506,12 +511,12 @@ T_TEST_TMO(start_put_race, 120)
 
 	while (t_now_ms() < end) {
 		/* ring indices are reset under our feet: write the slot and
-		 * the doorbell without expecting anything */
+		 * its phase without expecting anything */
 		struct wd_soft_sqe s = t_sqe_copy(&q, src, dst, 1 << 20, 1 << 20);
 		uint32_t t = t_q_hdr_sq_head(&q);
 
-		memcpy(&q.sq[t & (q.depth - 1)], &s, sizeof(s));
-		__atomic_store_n(&q.mmio->sq_tail, t + 1, __ATOMIC_RELEASE);
+		t_q_sqe_write(&q, t, &s);
+		t_q_sqe_phase(&q, t, t_q_phase(&q, t));
 		t_q_cmd(&q, WD_SOFT_CMD_KICK, 0);
 		__atomic_store_n(&q.mmio->cq_head, t_q_hdr_cq_tail(&q),
 				 __ATOMIC_RELEASE);
@@ -545,7 +550,7 @@ TEST(need_wakeup_and_kick)
 		t_skip("the engine never set NEED_WAKEUP while idle (it polls)");
 	/* publish without looking at the flag, then KICK explicitly */
 	t_q_push(&q, &s);
-	__atomic_store_n(&q.mmio->sq_tail, q.sq_tail, __ATOMIC_RELEASE);
+	t_q_publish_phases(&q);
 	T_CMD_OK(&q, WD_SOFT_CMD_KICK, 0);
 	T_EQ(t_q_reap(&q, &c, 10000), 1);
 	T_EQ(c.user_data, 0x42);

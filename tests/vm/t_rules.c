@@ -172,16 +172,31 @@ static void t_dst_small(enum mode m)
 		T_ASSERT_MSG(d[i] == 0xa5, "DST_SMALL wrote byte %zu", i);
 
 	for (int f = 0; f < 3; f++) {
-		/* output that fits one chunk: the size needed is exact */
-		cqe = op(&c, comp[f], 0, s, 1000, d, 2000);
-		ST(cqe, WD_SOFT_S_OK);
-		need = cqe.out_len;
-		cqe = op(&c, comp[f], 0, s, 1000, d, need - 1);
+		/*
+		 * Output that fits one chunk: the size needed is exact. It is
+		 * the stream path's (zlib); in-process, a one-shot backend
+		 * (libdeflate) may make a stream of another size first and
+		 * falls back when that does not fit: whatever fits is OK.
+		 */
+		cqe = op(&c, comp[f], 0, s, 1000, d, 20);
 		ST(cqe, WD_SOFT_S_DST_SMALL);
-		T_EQ(cqe.out_len, need);
+		need = cqe.out_len;
+		T_ASSERT_MSG(need > 20 && need < 2000, "format %d: out_len %zu", f, need);
+		cqe = op(&c, comp[f], 0, s, 1000, d, need - 1);
+		if (cqe.status == WD_SOFT_S_OK) {
+			T_ASSERT_MSG(cqe.out_len <= need - 1, "format %d: %u bytes in %zu",
+				     f, cqe.out_len, need - 1);
+		} else {
+			ST(cqe, WD_SOFT_S_DST_SMALL);
+			T_EQ(cqe.out_len, need);
+		}
 		cqe = op(&c, comp[f], 0, s, 1000, d, need);
 		ST(cqe, WD_SOFT_S_OK);
-		T_EQ(cqe.out_len, need);
+		T_ASSERT_MSG(cqe.out_len <= need, "format %d: %u bytes in %zu", f,
+			     cqe.out_len, need);
+		T_ASSERT_MSG(!ref_inflate(d, cqe.out_len, d + n, n, &clen, wbits[f]) &&
+			     clen == 1000 && !memcmp(d + n, s, 1000),
+			     "format %d: the output does not decompress to the input", f);
 		/* larger: the size needed, or 0 when not known */
 		cqe = op(&c, comp[f], 0, s, n, d, 1000);
 		ST(cqe, WD_SOFT_S_DST_SMALL);
@@ -277,9 +292,9 @@ static void t_inval(enum mode m)
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.flags = 0;
 	/* rsvd, and a state without F_STATE (formerly rsvd[1]) */
-	sqe.rsvd[0] = 1;
+	sqe.rsvd = 1;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
-	sqe.rsvd[0] = 0;
+	sqe.rsvd = 0;
 	sqe.state = 1ull << 20;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.state = 0;
@@ -288,7 +303,7 @@ static void t_inval(enum mode m)
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	sqe.sflags = 0;
 	sqe.op = 0x7777;
-	sqe.rsvd[0] = 5;
+	sqe.rsvd = 5;
 	ST(req(&c, sqe), WD_SOFT_S_INVAL);
 	/* params where they must be 0 */
 	for (unsigned int i = 0; i < sizeof(zero_params) / 2; i++) {

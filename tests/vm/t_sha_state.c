@@ -549,7 +549,7 @@ static void t_inval(enum mode m)
 	s = t_sqe_copy(&c.q, data, dst, 32, 32);
 	s.state = t_q_addr(&c.q, st);
 	refused(&c, s, st, dst, "COPY with a state");
-	s.rsvd[0] = 1;
+	s.rsvd = 1;
 	s.state = 0;
 	refused(&c, s, st, dst, "COPY with rsvd");
 	ctx_fini(&c, "sha256 state rules");

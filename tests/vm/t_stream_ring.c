@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_stream_ring: stream contexts at the ring (wd_soft_v2, WD_SOFT_CMD_CTX;
+ * t_stream_ring: stream contexts at the ring (added in wd_soft_v2, WD_SOFT_CMD_CTX;
  * include/uapi/misc/uacce/wd_soft.h, docs/streams.md), both hosts:
  *
  *  - SQEs naming a context never opened, another queue's, a closed one,
@@ -254,7 +254,7 @@ static void hostile(enum mode m)
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
 	sq[nsq - 1].params = 6;				/* params on a context */
 	PUSH(sqe_on(&q1, WD_SOFT_OP_DEFLATE, X, 0, junk, JUNK, scratch, JUNK));
-	sq[nsq - 1].rsvd[0] = 1;
+	sq[nsq - 1].rsvd = 1;
 	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));
 	sq[nsq - 1].state = 1;				/* a state without F_STATE */
 	PUSH(sqe_on(&q1, WD_SOFT_OP_SHA256, Z, 0, junk, JUNK, NULL, 0));

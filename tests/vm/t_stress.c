@@ -5,7 +5,7 @@
  *
  * Client threads, one queue each, submit batches of random size (NOPs, and
  * every eighth request a COPY of 64..4095 bytes, checked), following the
- * protocol of wd_soft.h: store sq_tail, full barrier, KICK only when
+ * protocol of wd_soft.h: store the SQEs' phases, full barrier, KICK only when
  * NEED_WAKEUP is seen; after consuming CQEs, KICK if NEED_WAKEUP and SQEs
  * wait. They reap with poll(), half of them with the cq_notify protocol
  * (ENABLE|ARMED, barrier, look again, sleep), half without (the device
@@ -101,10 +101,10 @@ static uint32_t inflight(const struct client *c)
 	return c->q.sq_tail - c->q.cq_head;
 }
 
-/* store sq_tail (release), full barrier, KICK if NEED_WAKEUP */
+/* store the SQEs' phases (release), full barrier, KICK if NEED_WAKEUP */
 static int publish(struct client *c)
 {
-	__atomic_store_n(&c->q.mmio->sq_tail, c->q.sq_tail, __ATOMIC_RELEASE);
+	t_q_publish_phases(&c->q);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (t_q_status(&c->q) & WD_SOFT_ST_NEED_WAKEUP)
 		return kick(c);
@@ -137,7 +137,7 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 					 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED,
 					 __ATOMIC_RELAXED);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (t_q_hdr_cq_tail(q) != q->cq_head) {
+			if (t_q_cqe_ready(q, q->cq_head)) {
 				__atomic_store_n(&q->mmio->cq_notify,
 						 WD_SOFT_CQN_ENABLE,
 						 __ATOMIC_RELAXED);
@@ -160,7 +160,7 @@ static int reap(struct client *c, struct wd_soft_cqe *cqe)
 		 * returns 1, and a lost kick as one that returns 0.
 		 */
 		if (r == 0 || t_now_ms() - t0 >= (uint64_t)c->tmo - 50)
-			return t_q_hdr_cq_tail(q) != q->cq_head ? -EAGAIN : 0;
+			return t_q_cqe_ready(q, q->cq_head) ? -EAGAIN : 0;
 	}
 }
 
@@ -252,7 +252,7 @@ static void push_one(struct client *c, uint64_t i, const uint8_t *src,
 		s.dst = (uintptr_t)(dst + 4096 * (i % 64));
 		s.dst_len = 4096;
 	}
-	q->sq[q->sq_tail++ & (DEPTH - 1)] = s;
+	t_q_push(q, &s);
 }
 
 static void *client_fn(void *arg)

@@ -40,8 +40,9 @@
  * the workload agreeing on the KICKs), and every park the workload sees
  * was of a queue with nothing to take (need_wakeup()): the engine does
  * not park a queue that has work. How many KICKs a busy engine causes,
- * none on an idle host, is a figure: wd-bench measures it ("kernel path:
- * syscalls per request while busy", docs/performance.md).
+ * none on an idle host, is a figure: wd-bench measures it ("system calls
+ * per request while the engine has work (worst point)", run vm,
+ * docs/performance.md).
  *
  * Without strace, or where ptrace is not allowed: SKIP.
  */
@@ -176,14 +177,14 @@ static int try_reap(struct wl *w, struct wd_soft_cqe *cqe)
 			T_FAIL("queue BROKEN, error %u", q->mmio->error);
 		return 0;
 	}
-	if (need_wakeup(w) && t_q_hdr_sq_head(q) != q->sq_tail)
+	if (need_wakeup(w) && t_q_hdr_sq_head(q) != q->sq_pub)
 		wl_kick(w);
 	return 1;
 }
 
 static void publish(struct wl *w)
 {
-	__atomic_store_n(&w->q.mmio->sq_tail, w->q.sq_tail, __ATOMIC_RELEASE);
+	t_q_publish_phases(&w->q);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (need_wakeup(w))
 		wl_kick(w);

@@ -55,11 +55,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vvar-copy: no [vvar]\n");
 		return 2;
 	}
-	for (unsigned long a = lo; a < hi && n < 64; a += pg, n++)
+	for (unsigned long a = lo; a < hi && n < 64; a += pg, n++) {
 		sq[n] = (struct wd_soft_sqe){ .user_data = n,
 			.op = WD_SOFT_OP_COPY, .src = a, .dst = (uintptr_t)dst,
 			.src_len = sizeof(dst), .dst_len = sizeof(dst) };
-	__atomic_store_n(&mmio->sq_tail, n, __ATOMIC_RELEASE);
+		/* wd_soft_v3: the phase last, lap 0's is 1 */
+		__atomic_store_n(&sq[n].phase, WD_SOFT_PHASE(n, hdr->depth),
+				 __ATOMIC_RELEASE);
+	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (mmio->status & WD_SOFT_ST_NEED_WAKEUP)
 		ioctl(fd, WD_SOFT_CMD_KICK);

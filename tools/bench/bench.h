@@ -10,6 +10,11 @@
  *              the null syscall, io_uring NOP, eventfd, the cache line, CPU
  *   measure.c  one point: best of N untimed runs, then strace's count
  *   suites.c   the native and kernel suites and their targets
+ *   ring.c     the bench's own loops over libwd: the in-process round trip
+ *              and batch rows (one switch to libwd 1.4's inline ring
+ *              calls), the kernel rows that sleep in poll() per batch with
+ *              the submitting thread's CPU time, the scale rows (1 .. 256
+ *              active queues on one device: threads, or processes)
  *   cryptoapi.c  one engine three ways: AF_ALG to wd_soft's crypto API
  *              driver, AF_ALG to the CPU's own driver, the uacce ring
  *   comp.c     compression against zlib, libdeflate and pigz
@@ -27,7 +32,8 @@
 
 /* a point: what runs (kind), on what, how; its text form is the worker's argument */
 struct spec {
-	char kind[16];		/* wd, wdsync, afalg, syscall, uring, eventfd, cacheline, cpu */
+	char kind[16];		/* wd, wdsync, ring, wdpoll, afalg, syscall, uring,
+				 * eventfd, cacheline, cpu */
 	char alg[16];
 	uint32_t size;
 	int batch, depth;
@@ -40,15 +46,24 @@ struct result {
 	char group[24];
 	char label[48];
 	double ops_s, mib_s, p50_ns, p99_ns, sc;
-	bool ok, sc_ok;
+	double cpu_ns;		/* the calling thread's CPU time per request */
+	int queues;		/* scale rows: active queues (0: not a scale row) */
+	double cost_ns;		/* scale rows: window x CPUs / requests */
+	bool ok, sc_ok, cpu_ok;
 	char note[96];
 };
 
+/* which side of the goal meets a target */
+enum better { BETTER_HIGHER, BETTER_LOWER, BETTER_BAND };
+
 struct target {
 	char name[96];
-	double value, goal;
-	bool higher_better, known;
-	char detail[160];
+	double value, goal, goal_hi;	/* band: goal .. goal_hi */
+	enum better better;
+	bool known;
+	double others;		/* others' runnable tasks while its rows ran (load.c) */
+	bool loaded;		/* others > LOADED_ABOVE */
+	char detail[200];
 };
 
 /* a ratio of two rows of this run: a figure, not held to any goal */
@@ -68,6 +83,17 @@ struct comp_row {
 	char note[96];
 };
 
+/* the names of the targets (docs/performance.md; fixed by the lead) */
+#define T_RT	"in-process round trip / cache-line round trip (p50)"
+#define T_BATCH	"in-process batched null requests / io_uring NOP (batch 32)"
+#define T_K64	"kernel sha256 64 B / AF_ALG (VM)"
+#define T_CPU4K	"kernel submitter CPU per request / AF_ALG, sha256 4 KiB (VM)"
+#define T_CPU64K "kernel submitter CPU per request / AF_ALG, sha256 64 KiB (VM)"
+#define T_SC	"system calls per request while the engine has work (worst point)"
+#define T_ZIP	"wd zip (in-process, 2 engines) / pigz -p 2 -6 throughput"
+#define T_ZIPSZ	"wd zip size / pigz -p 2 -6 size"
+#define T_SCALE	"cost per request, 256 / 1 active queues"
+
 /* options (main.c) */
 extern double opt_time;		/* seconds per point */
 extern int opt_repeat;		/* runs per point, the best kept */
@@ -76,9 +102,18 @@ extern const char *opt_run;	/* this run's name in the JSON: native, vm */
 extern char self_exe[PATH_MAX];	/* wd-bench, for the traced worker */
 extern char wd_exe[PATH_MAX];	/* wd, for the compression rows */
 
+/*
+ * The CPU time per operation of the calling thread (CLOCK_THREAD_CPUTIME_ID)
+ * over a run's measured window, set by the runners that measure it (AF_ALG,
+ * wdpoll), NAN otherwise; measure.c resets it before each run.
+ */
+extern double run_cpu_ns;
+void cpu_window_tick(struct wdt_run *r);	/* after each wdt_run_tick() */
+void cpu_window_end(struct wdt_run *r);	/* after wdt_run_end() */
+
 /* what was measured (report.c) */
 #define MAX_RESULTS	256
-#define MAX_TARGETS	20
+#define MAX_TARGETS	24
 #define MAX_COMP	24
 #define MAX_RATIOS	32
 extern struct result results[MAX_RESULTS];
@@ -90,6 +125,17 @@ extern int nratios;
 extern struct comp_row comp_rows[MAX_COMP];
 extern int ncomp;
 extern uint64_t corpus_size;
+
+/*
+ * load (report.c): other processes' runnable tasks, sampled between rows
+ * (procs_running less this process's running threads); a target whose rows
+ * saw more than LOADED_ABOVE on average is "loaded"; the 1-minute load
+ * average at the run's start and end is recorded too.
+ */
+#define LOADED_ABOVE	1.5
+void load_sample(void);
+void load_run_start(void);
+void load_run_end(void);
 
 /* paths.c */
 int run_spec(const struct spec *s, struct wdt_run *r);
@@ -105,6 +151,10 @@ struct result *pt(const char *group, const char *label, const char *kind,
 struct result *pt_skip(const char *group, const char *label, const char *kind,
 		       const char *alg, uint32_t size, int batch, int depth,
 		       const char *dev, const char *why);
+/* a row of the same shape, not measured: its caller fills it in (scale rows) */
+struct result *pt_new(const char *group, const char *label, const char *kind,
+		      const char *alg, uint32_t size, int batch, int depth,
+		      const char *dev);
 void header(const char *title);
 
 /* suites.c */
@@ -112,6 +162,16 @@ void native_suite(const char *dev, bool quick, bool rt_only);
 void kernel_suite(bool quick);
 void target(const char *name, double value, double goal, bool higher,
 	    bool known, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* a band target: met when @lo <= @value <= @hi */
+void target_band(const char *name, double value, double lo, double hi,
+		 bool known, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* the targets this run should have and has not: not measured, with why */
+void targets_missing(bool have_local, bool have_kernel, const char *suite);
+
+/* ring.c */
+int run_ring(const struct spec *s, struct wdt_run *r);
+int run_wdpoll(const struct spec *s, struct wdt_run *r);
+void scale_suite(bool kernel, bool quick);
 
 /* cryptoapi.c */
 void cryptoapi_suite(bool have_kernel, bool quick);
@@ -120,6 +180,7 @@ void cryptoapi_suite(bool have_kernel, bool quick);
 void comp_suite(const char *corpus, const char *dev, const char *dev2, bool quick);
 
 /* report.c */
+struct target *target_new(void);	/* a zeroed target, its load recorded */
 bool target_met(const struct target *t);
 void print_targets(void);
 void add_ratio(const char *name, const struct result *num,

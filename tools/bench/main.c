@@ -38,10 +38,11 @@ static void usage(FILE *f)
 	      "    one engine three ways: AF_ALG to wd_soft's crypto API driver, AF_ALG to\n"
 	      "    the CPU's own driver, the uacce ring\n"
 	      "then the project's targets as measured ratios.\n"
-	      "  --suite LIST     native,kernel,comp (default: native,comp natively,\n"
-	      "                   kernel where a kernel device exists); roundtrip: the\n"
-	      "                   first native group only; cryptoapi: the last kernel\n"
-	      "                   group only (three ways to one engine)\n"
+	      "  --suite LIST     native,kernel,comp,scale (default: native,comp,scale\n"
+	      "                   natively, kernel,scale where a kernel device exists);\n"
+	      "                   roundtrip: the first native group only; cryptoapi:\n"
+	      "                   the last kernel group only (three ways to one engine);\n"
+	      "                   scale: 1, 16, 64, 256 active queues on one device\n"
 	      "  --device DEV     the in-process device to use (default local)\n"
 	      "  --corpus FILE    compression input (default build/bench/corpus)\n"
 	      "  --wd PATH        the wd tool for the compression rows (default: the wd\n"
@@ -136,8 +137,8 @@ static void run_suites(const struct opts *o)
 	const char *suite = o->suite;
 
 	if (!suite)
-		suite = have_kernel ? (wdt_have_local() ? "kernel,native,comp" : "kernel")
-				    : "native,comp";
+		suite = have_kernel ? (wdt_have_local() ? "kernel,native,comp,scale" : "kernel,scale")
+				    : "native,comp,scale";
 	printf("wd-bench: %ld CPUs, best of %d runs of %.2f s per point, syscalls %s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), opt_repeat, opt_time,
 	       opt_trace ? "counted by strace -f -c from outside (N and 2N requests)" : "not counted");
@@ -162,6 +163,14 @@ static void run_suites(const struct opts *o)
 		else
 			comp_suite(o->corpus, o->dev, "local:sva,local:pasid", o->quick);
 	}
+	/* threads on the in-process device; processes on a kernel device */
+	if (strstr(suite, "scale")) {
+		if (!have_kernel && !wdt_have_local())
+			printf("\n== scale: no device: skipped\n");
+		else
+			scale_suite(have_kernel, o->quick);
+	}
+	targets_missing(wdt_have_local(), have_kernel, suite);
 }
 
 static int bench(int argc, char **argv)
@@ -177,7 +186,9 @@ static int bench(int argc, char **argv)
 		opt_repeat = 1;
 	if (find_exes())
 		return 1;
+	load_run_start();
 	run_suites(&o);
+	load_run_end();
 	print_ratios();
 	print_targets();
 	if (o.csv)

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,14 @@ static bool measure_rate(struct result *res)
 			exit(1);
 		}
 		r.deadline = wdt_now_ns() + (uint64_t)(opt_time * 1.1e9);
+		run_cpu_ns = NAN;
 		ret = run_spec(&res->s, &r);
+		/* CPU time per request: the least of the runs (none: a runner without) */
+		if (!ret && r.done && isfinite(run_cpu_ns) &&
+		    (!res->cpu_ok || run_cpu_ns < res->cpu_ns)) {
+			res->cpu_ns = run_cpu_ns;
+			res->cpu_ok = true;
+		}
 		if (ret || !r.done || r.t_end <= r.t_start) {
 			free(l.ns);
 			if (rep)
@@ -222,9 +230,11 @@ static struct result *new_row(const char *group, const char *label,
 static struct result *measure(const char *group, const char *label,
 			      const struct spec *s)
 {
-	struct result *res = new_row(group, label, s);
+	struct result *res;
 	char sc[32] = "n/a";
 
+	load_sample();
+	res = new_row(group, label, s);
 	if (!measure_rate(res)) {
 		row_failed(res);
 		return res;
@@ -234,9 +244,12 @@ static struct result *measure(const char *group, const char *label,
 		count_syscalls(res);
 	if (res->sc_ok)
 		snprintf(sc, sizeof(sc), "%.3f", res->sc);
-	printf("  %-30s %-7s %8u %5d %5d %12.0f %10.1f %10.2f %10.2f %8s\n",
+	printf("  %-30s %-7s %8u %5d %5d %12.0f %10.1f %10.2f %10.2f %8s",
 	       label, s->alg, s->size, s->batch, s->depth, res->ops_s, res->mib_s,
 	       res->p50_ns / 1e3, res->p99_ns / 1e3, sc);
+	if (res->cpu_ok)
+		printf("  cpu %.2f us/req", res->cpu_ns / 1e3);
+	printf("\n");
 	fflush(stdout);
 	return res;
 }
@@ -281,4 +294,13 @@ void header(const char *title)
 	printf("\n== %s\n  %-30s %-7s %8s %5s %5s %12s %10s %10s %10s %8s\n", title,
 	       "path", "alg", "bytes", "batch", "depth", "op/s", "MiB/s",
 	       "p50 us", "p99 us", "sc/req");
+}
+
+struct result *pt_new(const char *group, const char *label, const char *kind,
+		      const char *alg, uint32_t size, int batch, int depth,
+		      const char *dev)
+{
+	struct spec s = mkspec(kind, alg, size, batch, depth, dev);
+
+	return new_row(group, label, &s);
 }

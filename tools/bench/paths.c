@@ -2,18 +2,20 @@
 /*
  * wd-bench: what each row measures. The device rows run the wd tool's own
  * loop (tools/wd/speed.c, as `wd bench` does); the comparisons are here:
- * AF_ALG, the bare system call, io_uring NOP, an eventfd handoff, the
+ * AF_ALG (with the calling thread's CPU time), the bare system call, io_uring NOP, an eventfd handoff, the
  * cache-line round trip, the same work on the CPU. Each runner takes its
  * operations through wdt_run_more()/wdt_run_tick().
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -29,6 +31,40 @@
 #ifndef AF_ALG
 #define AF_ALG 38
 #endif
+
+/* ---- the calling thread's CPU time over a run's measured window ---- */
+
+double run_cpu_ns = NAN;
+static uint64_t cpu_t0;
+static bool cpu_on;
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The window starts with the first operation measured (the warm-up is
+ * over) and ends with the run: two readings per run, none in an untimed
+ * (traced) one, where the clock would be a counted system call.
+ */
+void cpu_window_tick(struct wdt_run *r)
+{
+	if (!r->untimed && r->rec && !cpu_on) {
+		cpu_on = true;
+		cpu_t0 = thread_cpu_ns();
+	}
+}
+
+void cpu_window_end(struct wdt_run *r)
+{
+	if (cpu_on && r->done)
+		run_cpu_ns = (double)(thread_cpu_ns() - cpu_t0) / (double)r->done;
+	cpu_on = false;
+}
 
 /* ---- the device: a queue of s->dev ("": libwd's discovery) ---- */
 
@@ -94,8 +130,10 @@ static int run_afalg(const struct spec *s, struct wdt_run *r)
 			goto out;
 		}
 		wdt_run_tick(r, t0);
+		cpu_window_tick(r);
 	}
 	wdt_run_end(r);
+	cpu_window_end(r);
 out:
 	if (op >= 0)
 		close(op);
@@ -341,6 +379,10 @@ int run_spec(const struct spec *s, struct wdt_run *r)
 		return run_wd(s, r, false);
 	if (!strcmp(s->kind, "wdsync"))
 		return run_wd(s, r, true);
+	if (!strcmp(s->kind, "ring"))
+		return run_ring(s, r);
+	if (!strcmp(s->kind, "wdpoll"))
+		return run_wdpoll(s, r);
 	if (!strcmp(s->kind, "afalg"))
 		return run_afalg(s, r);
 	if (!strcmp(s->kind, "syscall"))

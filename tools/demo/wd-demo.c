@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wd-demo: a queue at work, over the raw uacce ABI and the wd_soft_v1 rings.
+ * wd-demo: a queue at work, over the raw uacce ABI and the wd_soft_v3 rings.
  *
  * Opens a queue on a wd_soft device, maps its doorbell page and rings,
  * starts it and copies a buffer through the device in many requests kept in
  * flight, then checks the result with memcmp. It counts the system calls it
  * needed: one KICK only when the engine had gone to sleep, one poll only when
  * it had to wait. This is what libwd's user driver does, spelled out.
+ *
+ * wd_soft_v3 in short: an entry of index i is valid when its phase is
+ * WD_SOFT_PHASE(i) (1 on the ring's first lap, 0 on the next, ...). The
+ * process writes an SQE, then its phase (release): the device takes it. The
+ * device writes a CQE, then its phase (release): the process reads it. The
+ * process tells the device how far it consumed with cq_head, read only when
+ * the device finds the completion ring full.
  *
  * Usage: wd-demo [/dev/uaN] [total MiB] [request KiB]
  */
@@ -15,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,11 +88,38 @@ static void ring_open(struct ring *r, const char *path)
 	r->cq = (void *)((char *)dus + r->hdr->cq_off);
 }
 
-/* Make published work (or freed CQ room) visible; KICK only if asleep. */
+/* The phase entry i carries once valid (SQE and CQE alike). */
+static uint32_t phase(const struct ring *r, uint32_t i)
+{
+	return WD_SOFT_PHASE(i, r->depth);
+}
+
+/* Fill the next SQE, then its phase (release): the device may take it now. */
+static void ring_push(struct ring *r, const struct wd_soft_sqe *sqe)
+{
+	struct wd_soft_sqe *slot = &r->sq[r->sq_tail & (r->depth - 1)];
+
+	memcpy(slot, sqe, offsetof(struct wd_soft_sqe, phase));
+	atomic_store_explicit((_Atomic uint32_t *)&slot->phase,
+			      phase(r, r->sq_tail), memory_order_release);
+	r->sq_tail++;
+}
+
+/* Is the CQE at cq_head posted? (acquire: its fields are read after) */
+static int ring_cqe_ready(const struct ring *r)
+{
+	struct wd_soft_cqe *c = &r->cq[r->cq_head & (r->depth - 1)];
+
+	return atomic_load_explicit((_Atomic uint32_t *)&c->phase,
+				    memory_order_acquire) == phase(r, r->cq_head);
+}
+
+/*
+ * After publishing SQEs (their phases) or consuming CQEs: store cq_head
+ * (the CQ room freed), full barrier, KICK only if the engine is asleep.
+ */
 static void ring_doorbell(struct ring *r)
 {
-	atomic_store_explicit((_Atomic uint32_t *)&r->mmio->sq_tail, r->sq_tail,
-			      memory_order_release);
 	atomic_store_explicit((_Atomic uint32_t *)&r->mmio->cq_head, r->cq_head,
 			      memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -101,18 +136,18 @@ static struct wd_soft_cqe ring_reap(struct ring *r)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	struct wd_soft_cqe cqe;
-	uint32_t tail;
 
 	for (;;) {
-		tail = atomic_load_explicit((_Atomic uint32_t *)&r->hdr->cq_tail,
-					    memory_order_acquire);
-		if (tail != r->cq_head)
+		if (ring_cqe_ready(r))
 			break;
 		if (r->mmio->status & WD_SOFT_ST_BROKEN) {
 			fprintf(stderr, "wd-demo: queue broken (error %u)\n",
 				r->mmio->error);
 			exit(1);
 		}
+		/* poll() compares cq_head with the device's cq_tail */
+		atomic_store_explicit((_Atomic uint32_t *)&r->mmio->cq_head,
+				      r->cq_head, memory_order_release);
 		r->polls++;
 		if (poll(&pfd, 1, 5000) <= 0) {
 			fprintf(stderr, "wd-demo: no completion in 5 s\n");
@@ -156,16 +191,16 @@ int main(int argc, char **argv)
 	while (done < nreq) {
 		/* keep the ring full: the engine never waits for us */
 		while (sent < nreq && r.sq_tail - r.cq_head < r.depth) {
-			struct wd_soft_sqe *sqe = &r.sq[r.sq_tail & (r.depth - 1)];
+			struct wd_soft_sqe sqe = {
+				.user_data = sent,
+				.op = WD_SOFT_OP_COPY,
+				.src = (uintptr_t)(src + sent * chunk),
+				.dst = (uintptr_t)(dst + sent * chunk),
+				.src_len = chunk,
+				.dst_len = chunk,
+			};
 
-			memset(sqe, 0, sizeof(*sqe));
-			sqe->user_data = sent;
-			sqe->op = WD_SOFT_OP_COPY;
-			sqe->src = (uintptr_t)(src + sent * chunk);
-			sqe->dst = (uintptr_t)(dst + sent * chunk);
-			sqe->src_len = chunk;
-			sqe->dst_len = chunk;
-			r.sq_tail++;
+			ring_push(&r, &sqe);
 			sent++;
 		}
 		ring_doorbell(&r);
@@ -179,7 +214,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			done++;
-		} while (done < sent && r.hdr->cq_tail != r.cq_head);
+		} while (done < sent && ring_cqe_ready(&r));
 	}
 	t1 = now();
 	ring_doorbell(&r);	/* hand back the last CQ room */

@@ -30,6 +30,7 @@ struct zctx {
 	 */
 	struct wdt_pipe p;
 	size_t in_cap, out_cap;
+	bool members;			/* zip: a gzip member per chunk, no streams */
 	struct wd_stream *us;		/* unzip's stream */
 	uint8_t *uin[2], *uout[2];	/* unzip's buffers */
 	uint8_t win[32768];		/* zip: the last 32 KiB of input */

@@ -169,7 +169,7 @@ enum uacce_q_state {
 
 /**
  * struct uacce_device - an accelerator registered with uacce
- * @api: protocol name and version of the user driver, e.g. "wd_soft_v2"
+ * @api: protocol name and version of the user driver, e.g. "wd_soft_v3"
  * @algs: algorithm names, one per line (no trailing newline needed)
  * @qf_pg_num: pages of MMIO, DKO and DUS (0: region absent)
  * @ss_max_size: largest SS region in bytes (0: no SS region)

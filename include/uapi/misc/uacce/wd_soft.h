@@ -1,30 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * wd_soft_v2: the ring protocol of the WarpDrive software accelerator.
- * (v2 over v1: stream contexts, SQE ctx/sflags, 32-byte CQEs with in_len
- * and cflags; a v1 request is a v2 request with ctx 0.)
+ * wd_soft_v3: the ring protocol of the WarpDrive software accelerator.
+ * (v3 over v2: entries carry a phase bit, so the device sees a submission
+ * in the SQE itself and the process a completion in the CQE itself: no
+ * sq_tail doorbell, cq_tail is not polled, cq_notify on a line of its own.
+ * v2 over v1: stream contexts, SQE ctx/sflags, 32-byte CQEs with in_len
+ * and cflags.)
  *
  * A queue has two regions (see docs/soft-device.md):
  *
- *  MMIO (one page): doorbells the process writes (sq_tail, cq_head) and the
- *  device status it reads (status, error), each on its own cache line.
+ *  MMIO (one page): what the process writes for the device (cq_head,
+ *  cq_notify) and the device status it reads (status, error), each on its
+ *  own cache line.
  *
  *  DUS: a header page the device writes (ring geometry, sq_head, cq_tail),
  *  then the submission ring (depth x struct wd_soft_sqe) and the completion
  *  ring (depth x struct wd_soft_cqe), at the offsets the header gives.
  *
- * Indices are free-running 32-bit counters; slot = index & (depth - 1).
- * The process fills SQEs, then stores the new sq_tail (release order). The
- * device consumes SQEs in order, posts one CQE per SQE and advances cq_tail;
- * the process consumes CQEs and stores cq_head. The device never takes an
- * SQE while the completion ring is full, so at most depth requests are in
- * flight. The device keeps its own copies of every index and trusts nothing
- * it reads from shared memory.
+ * Indices are free-running 32-bit counters; slot = index & (depth - 1),
+ * lap = index / depth. Entry i is valid when its phase field is
+ * WD_SOFT_PHASE(i): 1 on lap 0, 0 on lap 1, and so on. START_Q zeroes both
+ * rings, so no stale entry is valid.
+ *
+ * Submission: the process fills SQE i (every field but phase), then stores
+ * its phase, WD_SOFT_PHASE(i), last, with release order. The device looks
+ * at the SQE at its own sq_head only: it takes it once it reads the
+ * expected phase there (acquire), copies it and never reads the slot again.
+ * Completion: the device writes CQE i (every field but phase), then its
+ * phase, WD_SOFT_PHASE(i), last, with release order; the process polls the
+ * phase of the CQE at its cq_head (acquire) and then reads the entry. It
+ * stores cq_head after consuming CQEs (batched as it likes): the device
+ * reads cq_head only when the completion ring looks full from its last
+ * reading. The device never takes an SQE while the completion ring is
+ * full, so at most depth requests are in flight; an honest process never
+ * has more than depth sent and not received. One SQE gives one CQE, in the
+ * order taken. The device keeps its own copies of every index and trusts
+ * nothing it reads from shared memory; it still publishes sq_head and
+ * cq_tail in the header (for the process's diagnostics and poll()).
+ *
+ * Execution order: a device with several engines may execute the plain
+ * requests in flight on one queue (no ctx, no WD_SOFT_SQE_F_STATE) at the
+ * same time, in any order; requests with a ctx or F_STATE run one at a
+ * time in ring order. Completion order is ring order all the same. A
+ * request that needs another's output (reads its destination, say) must
+ * be sent after that one's CQE was received.
  *
  * When the device stops looking at an idle queue it sets
  * WD_SOFT_ST_NEED_WAKEUP in its status; a process that then publishes work
- * must call ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no
- * syscall is needed. Completions wake pollers as cq_notify asks.
+ * (the phase store, a full barrier, then a load of status) must call
+ * ioctl(fd, WD_SOFT_CMD_KICK). While the flag is clear, no syscall is
+ * needed. Completions wake pollers as cq_notify asks.
  *
  * When the queue stops (PUT_Q, close, device removal), every SQE the device
  * took (below the header's sq_head) has exactly one CQE, done or
@@ -37,7 +62,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define WD_SOFT_API		"wd_soft_v2"
+#define WD_SOFT_API		"wd_soft_v3"
 
 /* Wake the device's engine after WD_SOFT_ST_NEED_WAKEUP was seen. */
 #define WD_SOFT_CMD_KICK	_IO('W', 0x80)
@@ -51,15 +76,19 @@
 
 /* MMIO page */
 struct wd_soft_mmio {
-	__u32 sq_tail;		/* process: SQEs published so far */
+	__u32 rsvd0;		/* was v2's sq_tail: not read by the device */
 	__u32 pad0[15];
 	__u32 cq_head;		/* process: CQEs consumed so far */
+	__u32 pad1[15];
 	__u32 cq_notify;	/* process: WD_SOFT_CQN_* (completion wake-ups) */
-	__u32 pad1[14];
+	__u32 pad2[15];
 	__u32 status;		/* device: WD_SOFT_ST_* */
 	__u32 error;		/* device: WD_SOFT_QERR_* when BROKEN */
-	__u32 pad2[14];
+	__u32 pad3[14];
 };
+
+/* The phase an entry of index i carries when valid (SQE and CQE alike). */
+#define WD_SOFT_PHASE(i, depth)	((((i) / (depth)) & 1) ^ 1)
 
 /* status bits */
 #define WD_SOFT_ST_NEED_WAKEUP	(1u << 0)  /* queue not looked at: KICK after publishing */
@@ -73,11 +102,12 @@ struct wd_soft_mmio {
  * field gets), the device wakes the queue's pollers after every batch of
  * completions. With it set, the device wakes them only while
  * WD_SOFT_CQN_ARMED is also set. Before sleeping in poll() the process
- * sets ARMED, executes a full barrier and looks at cq_tail once more; it
+ * sets ARMED, executes a full barrier and looks at the phase of the CQE at
+ * its cq_head once more; it
  * sleeps only if nothing new was posted, and clears ARMED once awake. The
  * device posts, executes a full barrier, then loads cq_notify, so either
- * the process sees the new cq_tail or the device sees ARMED: no wake-up is
- * lost. A BROKEN queue, a stopped one and a removed device wake pollers
+ * the process sees the new CQE's phase or the device sees ARMED: no wake-up
+ * is lost. A BROKEN queue, a stopped one and a removed device wake pollers
  * whatever cq_notify says.
  */
 #define WD_SOFT_CQN_ARMED	(1u << 0)  /* a poller sleeps or is about to */
@@ -85,7 +115,7 @@ struct wd_soft_mmio {
 
 /* error: why a queue is BROKEN */
 #define WD_SOFT_QERR_NONE	0
-#define WD_SOFT_QERR_SQ_TAIL	1	/* sq_tail more than depth ahead of sq_head */
+#define WD_SOFT_QERR_SQ_TAIL	1	/* v2 only: sq_tail more than depth ahead */
 #define WD_SOFT_QERR_CQ_HEAD	2	/* cq_head beyond cq_tail or behind it by more than depth */
 
 /* DUS header page */
@@ -103,7 +133,7 @@ struct wd_soft_dus_hdr {
 	__u32 pad2[15];
 };
 
-#define WD_SOFT_MAGIC		0x57445332	/* "WDS2" */
+#define WD_SOFT_MAGIC		0x57445333	/* "WDS3" */
 
 /* Operations (struct wd_soft_sqe.op) */
 enum wd_soft_op {
@@ -141,7 +171,8 @@ struct wd_soft_sqe {
 	__u32 ctx;		/* stream context (WD_SOFT_CMD_CTX), 0: none */
 	__u32 sflags;		/* with ctx or F_STATE: WD_SOFT_SF_*; else 0 */
 	__u64 state;		/* with F_STATE: struct wd_soft_sha256_state; else 0 */
-	__u64 rsvd[1];		/* must be zero */
+	__u32 rsvd;		/* must be zero */
+	__u32 phase;		/* WD_SOFT_PHASE(index): stored last (release) */
 };
 
 /*
@@ -189,7 +220,7 @@ struct wd_soft_cqe {
 	__u32 in_len;		/* with ctx: source bytes consumed; else 0 */
 	__u32 cflags;		/* with ctx: WD_SOFT_CF_*; else 0 */
 	__u32 dict_id;		/* with WD_SOFT_CF_NEED_DICT: the dictionary's Adler-32 */
-	__u32 rsvd;
+	__u32 phase;		/* WD_SOFT_PHASE(index): stored last (release) */
 };
 
 /* Completion status */

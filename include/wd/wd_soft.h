@@ -1,0 +1,1 @@
+../uapi/misc/uacce/wd_soft.h
