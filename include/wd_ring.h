@@ -549,6 +549,13 @@ static inline void __wd_ring_complete(const struct wd_ring *r, void *req,
  * handed back, the -EIO comes with the next call). The CQ head goes to the
  * device once per call: the device's engine reads that line.
  */
+/* Is CQE @i posted? Its other fields may be read after this (acquire). */
+static inline int __wd_ring_cqe_ready(const struct wd_ring *r, uint32_t i)
+{
+	return __wd_ring_ld_acq(&r->cq[i & (r->depth - 1)].phase) ==
+	       WD_SOFT_PHASE(i, r->depth);
+}
+
 static inline int __wd_ring_reap(struct wd_queue *q, struct wd_ring *r,
 				 void **reqs, int max)
 {
@@ -558,7 +565,7 @@ static inline int __wd_ring_reap(struct wd_queue *q, struct wd_ring *r,
 
 	if (__wd_ring_flag(&r->dead) || __wd_ring_flag(&r->broken))
 		return __wd_ring_recv(q, reqs, max);
-	if (__wd_ring_ld_acq(&c->phase) != WD_SOFT_PHASE(head, r->depth)) {
+	if (!__wd_ring_cqe_ready(r, head)) {
 		if (__wd_ring_ld_acq(&r->mmio->status) & WD_SOFT_ST_BROKEN)
 			return __wd_ring_recv(q, reqs, max);
 		return 0;
@@ -580,8 +587,7 @@ static inline int __wd_ring_reap(struct wd_queue *q, struct wd_ring *r,
 		__wd_ring_complete(r, req, &cqe);
 		reqs[n++] = req;
 		c = &r->cq[++head & mask];
-	} while (n < max &&
-		 __wd_ring_ld_acq(&c->phase) == WD_SOFT_PHASE(head, r->depth));
+	} while (n < max && __wd_ring_cqe_ready(r, head));
 	if (!n)
 		return __wd_ring_recv(q, reqs, max);
 	/* the device's copy first, then the slots go back to the sender:

@@ -142,13 +142,6 @@ static void st_rel(uint32_t *p, uint32_t v)
 	__wd_ring_st_rel(p, v);
 }
 
-/* Is CQE @i posted? Its other fields may be read after this (acquire). */
-static bool wds_cqe_ready(const struct wd_ring *r, uint32_t i)
-{
-	return ld_acq(&r->cq[i & (r->depth - 1)].phase) ==
-	       WD_SOFT_PHASE(i, r->depth);
-}
-
 /* wd_ring.h's flush found the engine asleep */
 WD_EXPORT void __wd_ring_kick(struct wd_queue *pub)
 {
@@ -378,7 +371,7 @@ WD_EXPORT int __wd_ring_recv(struct wd_queue *pub, void **reqs, int max)
 
 	if (wd_q_dead(q) || __wd_ring_flag(&r->broken))
 		return wds_recv_ended(q, reqs, max);
-	if (!wds_cqe_ready(r, head)) {
+	if (!__wd_ring_cqe_ready(r, head)) {
 		if (!(ld_acq(&r->mmio->status) & WD_SOFT_ST_BROKEN))
 			return 0;
 		__wd_ring_set_flag(&r->broken);
@@ -386,7 +379,7 @@ WD_EXPORT int __wd_ring_recv(struct wd_queue *pub, void **reqs, int max)
 	}
 	/* covers every request the device can have completed */
 	sq_tail = ld_acq(&r->sq_tail);
-	while (n < max && (!n || wds_cqe_ready(r, head))) {
+	while (n < max && (!n || __wd_ring_cqe_ready(r, head))) {
 		/* a copy: the device cannot change it between check and use */
 		struct wd_soft_cqe cqe = r->cq[head & mask];
 		void *req = r->reqs[head & mask];
@@ -422,7 +415,7 @@ static int wds_arm(struct wd_q *q)
 	__atomic_store_n(&r->mmio->cq_notify,
 			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (wds_cqe_ready(r, r->cq_head) ||
+	if (__wd_ring_cqe_ready(r, r->cq_head) ||
 	    (ld_acq(&r->mmio->status) & WD_SOFT_ST_BROKEN)) {
 		st_rel(&r->mmio->cq_notify, WD_SOFT_CQN_ENABLE);
 		return 1;
