@@ -10,6 +10,14 @@
 #include "wd_soft_core.h"
 #include "wd_soft_core_priv.h"
 
+void wd_soft_core_unmap(struct wd_soft_core_ctx *ctx)
+{
+	if (ctx->mapped) {
+		ctx->mapped = false;
+		wd_soft_host_unmap(ctx);
+	}
+}
+
 /* Between two chunks: OK to go on, or CANCELED if the queue is stopping. */
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 {
@@ -17,10 +25,7 @@ u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx)
 	 * No mapping lives across a yield: a long request does not keep
 	 * the owner's pages pinned for as long as it runs.
 	 */
-	if (ctx->mapped) {
-		ctx->mapped = false;
-		wd_soft_host_unmap(ctx);
-	}
+	wd_soft_core_unmap(ctx);
 	wd_soft_host_yield(ctx);
 	return READ_ONCE(ctx->q->stopping) ? WD_SOFT_S_CANCELED : WD_SOFT_S_OK;
 }

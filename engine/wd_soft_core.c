@@ -649,10 +649,7 @@ u32 wd_soft_core_exec(struct wd_soft_core_ctx *ctx,
 		status = wd_soft_core_ops[op](ctx, sqe, &out_len);
 	}
 	/* whatever the outcome, before the CQE (held: before it runs again) */
-	if (ctx->mapped) {
-		ctx->mapped = false;
-		wd_soft_host_unmap(ctx);
-	}
+	wd_soft_core_unmap(ctx);
 	if (status == WD_SOFT_CORE_S_HELD)
 		return status;
 	if (status == WD_SOFT_S_DEV_ERR)

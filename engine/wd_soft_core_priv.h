@@ -36,6 +36,12 @@ static inline void wd_soft_core_buf_rewind(struct wd_soft_core_buf *buf)
 }
 
 /* wd_soft_buf.c */
+/*
+ * Give back what this request mapped (wd_soft_core_map()), if anything:
+ * before its CQE, at each yield, and before a path that reaches the same
+ * bytes another way (a host's mapping need not be coherent with its copy).
+ */
+void wd_soft_core_unmap(struct wd_soft_core_ctx *ctx);
 u32 wd_soft_core_yield(struct wd_soft_core_ctx *ctx);
 u32 wd_soft_core_bufs(struct wd_soft_core_ctx *ctx,
 		      const struct wd_soft_sqe *sqe,

@@ -1172,7 +1172,7 @@ static u32 wd_soft_core_gzip_isize(struct wd_soft_core_sreq *r, u32 *hint)
  * false when the stream path must run as if this had not been tried
  * (nothing in place, no one-shot backend, or the output does not fit: the
  * stream path then gives DST_SMALL and the size needed). @src and @dst are
- * left at their start.
+ * left at their start, nothing mapped.
  */
 static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
 				      u32 level, struct wd_soft_core_buf *src,
@@ -1212,6 +1212,8 @@ static bool wd_soft_core_comp_oneshot(struct wd_soft_core_ctx *ctx, u16 op,
 	*status = WD_SOFT_S_OK;
 	return true;
 fallback:
+	/* the stream path writes the same bytes, maybe by copy */
+	wd_soft_core_unmap(ctx);
 	wd_soft_core_buf_rewind(src);
 	wd_soft_core_buf_rewind(dst);
 	return false;
