@@ -50,7 +50,10 @@ struct result {
 	int queues;		/* scale rows: active queues (0: not a scale row) */
 	double cost_ns;		/* scale rows: window x CPUs / requests */
 	bool ok, sc_ok, cpu_ok;
-	char note[96];
+	/* why it has no figure (a runner's err at most), then the census's
+	 * note (cryptoapi.c): room for both, or the count would be cut
+	 */
+	char note[256];
 };
 
 /* which side of the goal meets a target */
@@ -71,7 +74,7 @@ struct ratio {
 	char name[96];
 	double value;
 	bool known;		/* both rows measured */
-	char detail[160];
+	char detail[16 + sizeof(((struct result *)0)->note)];	/* "not measured: " + a note */
 };
 
 struct comp_row {

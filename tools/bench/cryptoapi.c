@@ -138,7 +138,8 @@ static void census(struct result *row, int prio)
 {
 	struct wdt_run r = { .untimed = true, .n = CENSUS_OPS };
 	long long before = engine_requests(row->s.alg), after;
-	char what[96] = "";
+	/* "driver <40>, priority <11>; wd_soft engine requests per op <20>" */
+	char what[128] = "";
 	size_t n = strlen(row->note);
 
 	if (prio >= 0)
@@ -151,6 +152,9 @@ static void census(struct result *row, int prio)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what),
 			 "; wd_soft engine requests per op %.2f", (double)(after - before) / (double)ops);
 	}
+	/* a note a timed run left (too slow, a runner's error) keeps it whole */
+	_Static_assert(sizeof(row->note) >= sizeof(r.err) + 2 + sizeof(what),
+		       "the census's note must fit after any other");
 	snprintf(row->note + n, sizeof(row->note) - n, "%s%s", n ? "; " : "", what);
 }
 
