@@ -356,7 +356,7 @@ static void fork_inside(bool creating)
 	sem_post(&fk_forked_t);
 	sem_post(&fk_forked_w);
 	/* a child that inherited the lock held hangs in wd_request_queue() */
-	wait_exit0(pid, 10000, creating ?
+	wait_exit0(pid, T_HANG_MS, creating ?
 		   "the child of a fork() during the device's creation" :
 		   "the child of a fork() during a queue's start");
 	/* the condition was made: fork() waited for the lock */

@@ -259,7 +259,7 @@ TEST(share_svas_other_process_queue)
 	/* docs/interfaces.md fixes no errno here; docs/uacce.md: EPERM */
 	T_CMD_ERR(&b, UACCE_CMD_SHARE_SVAS, afd, EPERM);
 	T_OK(write(sv[0], "x", 1));
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 }
 
 /* B's device reaches A's SS at the same addresses (PASID: only SS works) */

@@ -228,7 +228,7 @@ T_TEST_TMO(kill9_full_completion_ring, 120)
 	}
 	T_EQ(read(pfd[0], &c, 1), 1);
 	kill(pid, SIGKILL);
-	t_wait_sig(pid, SIGKILL, 10000);
+	t_wait_sig(pid, SIGKILL, T_HANG_MS);
 	wait_available(in.ua, NQ);
 }
 
@@ -270,7 +270,7 @@ T_TEST_TMO(kill9_owner_child_holds_fd, 120)
 	}
 	T_EQ(read(pfd[0], &c, 1), 1);
 	kill(owner, SIGKILL);
-	t_wait_sig(owner, SIGKILL, 10000);
+	t_wait_sig(owner, SIGKILL, T_HANG_MS);
 	/* the queue lives on in the holder's file, but may not be used */
 	T_OK(write(sv[1], "x", 1));
 	wait_available(in.ua, NQ);

@@ -438,7 +438,7 @@ TEST(dko_touch_sigsegv)
 	if (pid == 0)
 		child_touch(p, false);
 	/* the child has no DKO mapping at all (not inherited): SIGSEGV too */
-	t_wait_sig(pid, SIGSEGV, 10000);
+	t_wait_sig(pid, SIGSEGV, T_HANG_MS);
 }
 
 /* ---- fork, mremap, munmap ---- */
@@ -459,12 +459,12 @@ TEST(not_inherited_on_fork)
 		pid = t_fork();
 		if (pid == 0)
 			child_touch(addrs[i], false);
-		t_wait_sig(pid, SIGSEGV, 10000);
+		t_wait_sig(pid, SIGSEGV, T_HANG_MS);
 		/* a child writing there dies the same way */
 		pid = t_fork();
 		if (pid == 0)
 			child_touch(addrs[i], true);
-		t_wait_sig(pid, SIGSEGV, 10000);
+		t_wait_sig(pid, SIGSEGV, T_HANG_MS);
 	}
 	/* the parent's mappings are intact and work */
 	for (int i = 0; i < 3; i++)
@@ -585,7 +585,7 @@ TEST(madv_dofork_refused)
 		pid = t_fork();
 		if (pid == 0)
 			child_touch(addrs[i], false);
-		t_wait_sig(pid, SIGSEGV, 10000);
+		t_wait_sig(pid, SIGSEGV, T_HANG_MS);
 	}
 }
 

@@ -162,7 +162,7 @@ TEST(fork_child_poll_pollerr_with_completion)
 		non_owner_poll_refused(&q, 1000);
 		_exit(0);
 	}
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 	struct wd_soft_cqe cqe;
 
 	t_q_wait(&q, &cqe);
@@ -182,7 +182,7 @@ TEST(fork_child_closing_fd_keeps_queue)
 		T_OK(close(q.fd));
 		_exit(0);
 	}
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 	T_EQ(t_attr_ll(in.ua, "available_instances"), 1);
 	still_started(&q);
 	owner_copy_works(&q);
@@ -222,7 +222,7 @@ TEST(scm_rights_receiver_refused)
 	still_started(&q);
 	owner_copy_works(&q);
 	T_OK(write(sv[0], "x", 1));
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 	owner_copy_works(&q);
 }
 
@@ -281,7 +281,7 @@ TEST(owner_exits_other_holds_fd)
 	}
 	int fd = t_recv_fd(sv[0]);
 
-	t_wait_ok(owner, 10000);
+	t_wait_ok(owner, T_HANG_MS);
 	non_owner_refused(fd, z);
 	T_OK(close(fd));
 	/* the last reference is gone: the queue is released */

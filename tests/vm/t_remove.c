@@ -309,7 +309,7 @@ TEST(remove_with_non_owner_holding_fd)
 	t_q_close(&q);		/* the owner lets go first */
 	del_from_child(&in, 20000);
 	T_OK(write(pfd[1], "x", 1));
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 }
 
 TEST(remove_without_queues)

@@ -82,7 +82,7 @@ TEST(broken_wakes_poller_not_counted)
 	T_ASSERT_MSG(rev & POLLERR, "revents %#x", rev);
 	T_ASSERT(!t_q_cqe_ready(&q, q.cq_head));
 	T_ASSERT(t_q_status(&q) & WD_SOFT_ST_BROKEN);
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 	/* the process's own fault: the device is not isolated */
 	T_EQ(t_attr_ll(in.ua, "isolate"), 0);
 	int fd = t_open_raw(in.ua);
@@ -381,7 +381,7 @@ T_TEST_TMO(completion_ring_full, 120)
 	unsigned char *seen = calloc(q.depth, 1);
 
 	for (uint32_t i = 0; i <= q.depth; i++) {
-		T_EQ(t_q_reap(&q, &c, 10000), 1);
+		T_EQ(t_q_reap(&q, &c, T_HANG_MS), 1);
 		T_EQ(c.status, WD_SOFT_S_OK);
 		if (i == q.depth) {
 			T_EQ_HEX(c.user_data, 0xe0e0);
@@ -418,7 +418,7 @@ T_TEST_TMO(many_requests_wrap, 180)
 		if (batch)
 			t_q_publish(&q);
 		struct wd_soft_cqe c;
-		int r = t_q_reap(&q, &c, 10000);
+		int r = t_q_reap(&q, &c, T_HANG_MS);
 
 		T_EQ(r, 1);
 		T_ASSERT(c.user_data < (uint64_t)total);
@@ -552,6 +552,6 @@ TEST(need_wakeup_and_kick)
 	t_q_push(&q, &s);
 	t_q_publish_phases(&q);
 	T_CMD_OK(&q, WD_SOFT_CMD_KICK, 0);
-	T_EQ(t_q_reap(&q, &c, 10000), 1);
+	T_EQ(t_q_reap(&q, &c, T_HANG_MS), 1);
 	T_EQ(c.user_data, 0x42);
 }

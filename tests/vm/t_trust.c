@@ -195,7 +195,7 @@ TEST(non_owner_mmap_any_offset_eperm)
 		}
 		_exit(0);
 	}
-	t_wait_ok(pid, 10000);
+	t_wait_ok(pid, T_HANG_MS);
 	/* the owner still gets EINVAL there */
 	T_ASSERT(t_mmap_region(q.fd, UACCE_QFRT_MAX, t_page, PROT_READ) ==
 		 MAP_FAILED && errno == EINVAL);

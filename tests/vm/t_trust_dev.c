@@ -179,8 +179,13 @@ T_TEST_TMO(get_ss_dma_page_delays_nobody, 120)
 		     "GET_SS_DMA did not touch its page");
 	snprintf(s, sizeof(s), "%d", in.id);
 	T_EQ(pthread_create(&del, NULL, del_device_fn, s), 0);
-	/* a bound that only detects the wait: the page stays missing */
-	for (int i = 0; i < 10000 && t_inst_exists(in.id); i++)
+	/*
+	 * A bound that only detects the wait: the page stays missing. 20 s,
+	 * below the hung-task panic (30 s), above what a loaded emulated VM
+	 * takes to delete a device.
+	 */
+	for (uint64_t end = t_now_ms() + 20000;
+	     t_now_ms() < end && t_inst_exists(in.id);)
 		t_msleep(1);
 	bool gone = !t_inst_exists(in.id);
 	struct uffdio_zeropage z = { .range = { addr & ~(t_page - 1), t_page } };
