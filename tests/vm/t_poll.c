@@ -25,13 +25,15 @@ static int poll1(struct t_q *q, int timeout, short *revents)
 /* wait (without poll) until the device posted a CQE */
 static void spin_for_cqe(struct t_q *q)
 {
-	for (int i = 0; i < 10000 && !t_q_cqe_ready(q, q->cq_head); i++) {
+	uint64_t end = t_now_ms() + T_HANG_MS;
+
+	while (!t_q_cqe_ready(q, q->cq_head)) {
+		T_ASSERT_MSG(t_now_ms() <= end, "no CQE within %d s",
+			     T_HANG_MS / 1000);
 		if (t_q_kick_due(q))
 			t_q_kick(q);
 		t_msleep(1);
 	}
-	T_ASSERT_MSG(t_q_cqe_ready(q, q->cq_head),
-		     "no CQE within 10 s");
 }
 
 TEST(idle_times_out)
@@ -97,8 +99,8 @@ TEST(pollin_until_all_collected)
 	t_q_push(&q, &s1);
 	t_q_push(&q, &s2);
 	t_q_publish(&q);
-	for (int i = 0; i < 10000 && !t_q_cqe_ready(&q, q.cq_head + 1); i++)
-		t_msleep(1);
+	T_WAIT_UNTIL(t_q_cqe_ready(&q, q.cq_head + 1),
+		     "no second CQE within %d s", T_HANG_MS / 1000);
 	T_ASSERT(t_q_cqe_ready(&q, q.cq_head) && t_q_cqe_ready(&q, q.cq_head + 1));
 	T_EQ(poll1(&q, 0, &rev), 1);
 	T_ASSERT(t_q_reap(&q, &cqe, 0) == 1);
@@ -314,30 +316,73 @@ TEST(cq_notify_armed_wakes)
 }
 
 /*
- * ENABLE without ARMED: the completion does not wake the sleeping poller,
- * which finds it only at its timeout (1.5 s; cq_notify_armed_wakes is the
- * other half).
+ * ENABLE without ARMED: the completion does not wake the sleeping poller;
+ * once ARMED, the next completion does (cq_notify_armed_wakes is the other
+ * half: arming races with the device). No time window: the helper waits
+ * for the first CQE and for the engine to be past its wake-up decision
+ * (held, so asleep), then the poller must still be asleep in poll.
  */
-TEST(cq_notify_unarmed_sleeps)
+struct unarmed {
+	struct t_q *q;
+	int id;			/* the instance, for t_hold() */
+	pid_t tid;		/* the poller */
+	bool armed;		/* ARMED stored, the second NOP published */
+	bool returned;		/* the poller's poll returned */
+};
+
+static void *unarmed_submit(void *arg)
+{
+	struct unarmed *u = arg;
+	struct wd_soft_sqe s1 = t_sqe_nop(0x77), s2 = t_sqe_nop(0x78);
+
+	t_wait_asleep_in_poll(u->tid, "the unarmed poller");
+	t_q_push(u->q, &s1);
+	t_q_publish(u->q);
+	T_WAIT_UNTIL(t_q_cqe_ready(u->q, u->q->cq_head),
+		     "the first NOP not completed within %d s",
+		     T_HANG_MS / 1000);
+	/* asleep held: the engine's batch, its notify decision included, ran */
+	t_hold(u->id, true);
+	t_hold(u->id, false);
+	/* a woken poller is runnable, or gone from poll (POLLIN holds) */
+	T_ASSERT_MSG(!__atomic_load_n(&u->returned, __ATOMIC_SEQ_CST) &&
+		     t_task_asleep_in_poll(u->tid),
+		     "a poller that did not arm was woken by the completion");
+	__atomic_store_n(&u->q->mmio->cq_notify,
+			 WD_SOFT_CQN_ENABLE | WD_SOFT_CQN_ARMED, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&u->armed, true, __ATOMIC_SEQ_CST);
+	t_q_push(u->q, &s2);
+	t_q_publish(u->q);
+	T_WAIT_UNTIL(__atomic_load_n(&u->returned, __ATOMIC_SEQ_CST),
+		     "an armed poller not woken by the completion within %d s",
+		     T_HANG_MS / 1000);
+	return NULL;
+}
+
+/* the poller's poll() outlasts the helper's waits: the helper reports a hang */
+T_TEST_TMO(cq_notify_unarmed_sleeps, 150)
 {
 	struct t_inst in = t_inst_create("");
 	struct t_q q;
-	struct waker w = { &q, t_gettid(), false, false };
+	struct unarmed u = { &q, in.id, t_gettid(), false, false };
 	struct wd_soft_cqe c;
 	pthread_t th;
-	uint64_t t0;
 
 	t_q_setup(&q, in.ua);
 	__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE,
 			 __ATOMIC_SEQ_CST);
-	T_EQ(pthread_create(&th, NULL, submit_later, &w), 0);
-	t0 = t_now_ms();
-	T_EQ(t_q_poll(&q, 1500), 1);
-	T_ASSERT_MSG(t_now_ms() - t0 >= 1400, "a poller that did not arm was "
-		     "woken after %llu ms", (unsigned long long)(t_now_ms() - t0));
+	T_EQ(pthread_create(&th, NULL, unarmed_submit, &u), 0);
+	T_EQ(t_q_poll(&q, 4 * T_HANG_MS), 1);
+	__atomic_store_n(&u.returned, true, __ATOMIC_SEQ_CST);
+	T_ASSERT_MSG(__atomic_load_n(&u.armed, __ATOMIC_SEQ_CST),
+		     "a poller that did not arm was woken by the completion");
+	__atomic_store_n(&q.mmio->cq_notify, WD_SOFT_CQN_ENABLE,
+			 __ATOMIC_RELEASE);
 	T_EQ(pthread_join(th, NULL), 0);
 	T_EQ(t_q_reap(&q, &c, 0), 1);
 	T_EQ(c.user_data, 0x77);
+	T_EQ(t_q_reap(&q, &c, T_HANG_MS), 1);
+	T_EQ(c.user_data, 0x78);
 }
 
 /* START_Q resets cq_notify to 0 */
