@@ -388,19 +388,24 @@ struct reply must_reply(struct stuck *s, const char *what)
 {
 	struct reply r;
 	uint64_t t;
-	const char *how, *why = "";
+	const char *how;
+	char why[128];
 
+	snprintf(why, sizeof(why), "did not return within %d ms while the "
+		 "page was missing", WAIT_MS);
 	for (;;) {
 		struct pollfd p = { .fd = s->o->sock, .events = POLLIN };
 
 		if (poll(&p, 1, 10) > 0) {
 			if (owner_reply(s->o, &r, LATE_MS))
 				return r;
-			why = " (its socket closed)";
-			break;
+			break;	/* its socket closed */
 		}
 		if (on_page(s->o->pid)) {
-			why = " (asleep on the page)";
+			snprintf(why, sizeof(why), "waited for the missing "
+				 "page (the owner asleep on it %llu ms after "
+				 "the command)", (unsigned long long)
+				 (t_now_ms() - s->o->sent));
 			break;
 		}
 		if (t_now_ms() >= s->o->sent + WAIT_MS)
@@ -410,14 +415,11 @@ struct reply must_reply(struct stuck *s, const char *what)
 	t = t_now_ms();
 	if (!s->fh && s->o->uffd < 0) {	/* killed: it cannot answer */
 		t_wait_sig(s->o->pid, SIGKILL, LATE_MS);
-		T_FAIL("%s did not return within %d ms while the page was "
-		       "missing%s; %s (dead %llu ms later)", what, WAIT_MS,
-		       why, how, (unsigned long long)(t_now_ms() - t));
+		T_FAIL("%s %s; %s (dead %llu ms later)", what, why, how,
+		       (unsigned long long)(t_now_ms() - t));
 	}
 	if (owner_reply(s->o, &r, LATE_MS))
-		T_FAIL("%s did not return within %d ms while the page was "
-		       "missing%s; it returned %llu ms after %s", what,
-		       WAIT_MS, why, (unsigned long long)(t_now_ms() - t), how);
-	T_FAIL("%s did not return within %d ms while the page was missing%s, "
-	       "nor in the %d ms after %s", what, WAIT_MS, why, LATE_MS, how);
+		T_FAIL("%s %s; it returned %llu ms after %s", what, why,
+		       (unsigned long long)(t_now_ms() - t), how);
+	T_FAIL("%s %s, nor in the %d ms after %s", what, why, LATE_MS, how);
 }

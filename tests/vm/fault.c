@@ -132,7 +132,7 @@ bool jobs_run(struct job *j, int n)
 	}
 	for (int i = 0; i < n; i++)
 		j[i].late = !atomic_load(&j[i].done);
-	return ok;
+	return ok && !seen;
 }
 
 void job_rmmod(struct job *j)

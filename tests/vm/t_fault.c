@@ -175,11 +175,9 @@ static void judge(const struct stuck *s, struct job *j, int n,
 				 j[i].end - s->given_at : 0;
 
 		if (j[i].on_page)
-			snprintf(msg + l, len - l, "; %s: %s asleep waiting "
-				 "for the missing page (%s %llu ms after %s)",
-				 when, j[i].what, atomic_load(&j[i].done) ?
-				 "done" : "not done", (unsigned long long)after,
-				 s->given);
+			snprintf(msg + l, len - l, "; %s: %s seen asleep "
+				 "waiting for the missing page", when,
+				 j[i].what);
 		else if (j[i].late && atomic_load(&j[i].done))
 			snprintf(msg + l, len - l, "; %s: %s not done within "
 				 "%d ms (done %llu ms after %s)", when,
@@ -198,7 +196,7 @@ static void judge(const struct stuck *s, struct job *j, int n,
 static bool jobs_ok(const struct job *j, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (j[i].late || j[i].err[0])
+		if (j[i].late || j[i].on_page || j[i].err[0])
 			return false;
 	return true;
 }
