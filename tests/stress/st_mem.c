@@ -115,7 +115,11 @@ T_TEST_TMO(sva_faults_under_pressure, 1800)
 		t_msleep(10);
 	t0 = t_now_ms();
 	end = t0 + (uint64_t)secs * 1000;
-	for (uint64_t round = 0; t_now_ms() < end; round++) {
+	/* past the end until one copy got through: on a loaded host every
+	 * round so far may have been refused, or the first one outlasted the
+	 * end; that is no failure within T_HANG_MS more */
+	for (uint64_t round = 0; t_now_ms() < end ||
+	     (!ok && t_now_ms() < end + T_HANG_MS); round++) {
 		uint8_t *src = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		uint8_t *dst = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -170,7 +174,9 @@ T_TEST_TMO(sva_faults_under_pressure, 1800)
 	kill(hp, SIGKILL);
 	st = t_wait(hp, 60000);
 	T_ASSERT_MSG(WIFSIGNALED(st), "the hog ended with %#x", st);
-	T_ASSERT_MSG(ok > 0, "no request succeeded under pressure");
+	T_ASSERT_MSG(ok > 0, "no request succeeded under pressure in %.1f s "
+		     "(%lu refused with BAD_ADDR)", (t_now_ms() - t0) / 1000.0,
+		     bad);
 	/* afterwards the device works as before */
 	{
 		uint8_t *a = mmap(NULL, 2 * t_page, PROT_READ | PROT_WRITE,

@@ -58,6 +58,7 @@ static void *job_thread(void *arg)
 {
 	struct job *j = arg;
 
+	__atomic_store_n(&j->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
 	j->fn(j);
 	j->end = t_now_ms();
 	atomic_store(&j->done, true);
@@ -69,6 +70,8 @@ static void job_start(struct job *j)
 	j->err[0] = 0;
 	j->ret = 0;
 	j->late = false;
+	j->on_page = false;
+	j->tid = 0;
 	atomic_store(&j->done, false);
 	j->start = t_now_ms();
 	if (pthread_create(&j->th, NULL, job_thread, j))
@@ -91,17 +94,45 @@ bool jobs_wait(struct job *j, int n, uint64_t until)
 	}
 }
 
-/* run @n jobs at once; mark those not done BOUND_MS later: true if none */
+/* is task @tid asleep waiting for a page (uffd's or FUSE's answer)? */
+bool on_page(pid_t tid)
+{
+	char p[64], wchan[64];
+	int n;
+
+	snprintf(p, sizeof(p), "/proc/%d/wchan", tid);
+	n = t_read_file(p, wchan, sizeof(wchan) - 1);
+	if (n <= 0)
+		return false;
+	wchan[n] = 0;
+	return strstr(wchan, "handle_userfault") ||
+	       strstr(wchan, "request_wait_answer");
+}
+
+/*
+ * With the page missing: run @n jobs at once; mark those not done WAIT_MS
+ * later, or seen asleep on the page before (then stop waiting): true if none
+ */
 bool jobs_run(struct job *j, int n)
 {
-	bool ok;
+	uint64_t end;
+	bool ok, seen = false;
 
 	for (int i = 0; i < n; i++)
 		job_start(&j[i]);
-	ok = jobs_wait(j, n, t_now_ms() + BOUND_MS);
+	end = t_now_ms() + WAIT_MS;
+	while (!(ok = jobs_wait(j, n, t_now_ms() + 10)) && !seen &&
+	       t_now_ms() < end) {
+		for (int i = 0; i < n; i++) {
+			pid_t tid = __atomic_load_n(&j[i].tid, __ATOMIC_SEQ_CST);
+
+			if (tid && !atomic_load(&j[i].done) && on_page(tid))
+				seen = j[i].on_page = true;
+		}
+	}
 	for (int i = 0; i < n; i++)
 		j[i].late = !atomic_load(&j[i].done);
-	return ok;
+	return ok && !seen;
 }
 
 void job_rmmod(struct job *j)
@@ -112,10 +143,11 @@ void job_rmmod(struct job *j)
 			 t_errname(-j->ret));
 }
 
-/* rmmod @m, retrying while busy, within BOUND_MS: 0 or -errno */
+/* rmmod @m, retrying while busy (references are dropped asynchronously,
+ * once the page came or never can), within T_HANG_MS: 0 or -errno */
 int rmmod_within(const char *m)
 {
-	uint64_t end = t_now_ms() + BOUND_MS;
+	uint64_t end = t_now_ms() + T_HANG_MS;
 	struct job j = { .what = "rmmod", .fn = job_rmmod, .mod = m };
 
 	for (;;) {
@@ -279,10 +311,11 @@ mode_t dev_chmod(int ua, mode_t mode)
 	return st.st_mode & 07777;
 }
 
-/* available_instances back to @n within BOUND_MS */
+/* available_instances back to @n (queues are released asynchronously, the
+ * mm last), within T_HANG_MS */
 void available_back(int ua, int n)
 {
-	uint64_t end = t_now_ms() + BOUND_MS;
+	uint64_t end = t_now_ms() + T_HANG_MS;
 	long long v;
 
 	while ((v = t_attr_ll(ua, "available_instances")) != n &&
@@ -291,5 +324,5 @@ void available_back(int ua, int n)
 	if (v != n)
 		T_FAIL("available_instances is %lld %d ms after the owner let "
 		       "go, expected %d: a queue was not released", v,
-		       BOUND_MS, n);
+		       T_HANG_MS, n);
 }

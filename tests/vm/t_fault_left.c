@@ -44,10 +44,11 @@ static void kthreads_now(struct kthreads *k)
 	closedir(d);
 }
 
-/* within BOUND_MS, no kernel thread is left that was not in @base */
+/* within T_HANG_MS (they end asynchronously), no kernel thread is left that
+ * was not in @base */
 static void kthreads_back(const struct kthreads *base)
 {
-	uint64_t end = t_now_ms() + BOUND_MS;
+	uint64_t end = t_now_ms() + T_HANG_MS;
 	char extra[512];
 
 	for (;;) {
@@ -76,7 +77,7 @@ static void kthreads_back(const struct kthreads *base)
 			return;
 		if (t_now_ms() > end)
 			T_FAIL("kernel threads left %d ms after the page came "
-			       "or could no longer come:%s", BOUND_MS, extra);
+			       "or could no longer come:%s", T_HANG_MS, extra);
 		t_msleep(10);
 	}
 }
@@ -96,7 +97,7 @@ static void modules_unload_reload(void)
 	r = rmmod_within("uacce");
 	if (r)
 		T_FAIL("rmmod uacce %d ms after the page came or could no "
-		       "longer come: %s", BOUND_MS, t_errname(-r));
+		       "longer come: %s", T_HANG_MS, t_errname(-r));
 	modules_back();
 	T_ASSERT(t_mod_loaded("uacce") && t_mod_loaded("wd_soft"));
 }
@@ -166,7 +167,7 @@ T_TEST_TMO(nothing_left_when_owner_dies_after_close, 120)
 	o.uffd = -1;	/* from here stuck_give() kills the owner */
 	close_while_stuck(&s);
 	kill(o.pid, SIGKILL);
-	t_wait_sig(o.pid, SIGKILL, BOUND_MS);
+	t_wait_sig(o.pid, SIGKILL, T_HANG_MS);
 	nothing_left(&in, &base);
 }
 
@@ -189,7 +190,7 @@ T_TEST_TMO(owner_killed_while_device_waits, 120)
 	close(o.uffd);
 	o.uffd = -1;
 	kill(o.pid, SIGKILL);
-	t_wait_sig(o.pid, SIGKILL, BOUND_MS);
+	t_wait_sig(o.pid, SIGKILL, T_HANG_MS);
 	available_back(in.ua, NQ);
 	t_q_setup(&q, in.ua);
 	T_EQ(t_q_run(&q, &nop).status, WD_SOFT_S_OK);
@@ -246,7 +247,8 @@ T_TEST_TMO(waiting_threads_bounded, 120)
 	t_tasks_named(comm, &pid);
 	T_ASSERT_MSG(pid, "no %s thread", comm);
 	snprintf(p, sizeof(p), "/proc/%d/wchan", pid);
-	for (uint64_t end = t_now_ms() + BOUND_MS;; t_msleep(1)) {
+	/* WAIT_MS: the page is missing and the thread sleeps in D state */
+	for (uint64_t end = t_now_ms() + WAIT_MS;; t_msleep(1)) {
 		n = t_read_file(p, wchan, sizeof(wchan) - 1);
 		wchan[n > 0 ? n : 0] = 0;
 		if (strstr(wchan, "request_wait_answer"))
