@@ -223,8 +223,8 @@ struct wd_soft_core_engine {
  * @ahead: the buffer's pieces after that one (the engine's copy of its
  *	SGL), or NULL
  * @nr_ahead: entries of @ahead
- * @mapped: wd_soft_host_map() reached something in place during the
- *	current request: wd_soft_host_unmap() is due when it ends
+ * @mapped: wd_soft_host_map() reached something in place since the last
+ *	wd_soft_host_unmap(): one is due at the next yield, fallback or end
  *
  * Embedded in the host's own context, which the wd_soft_host_*() functions
  * find with container_of().
@@ -695,8 +695,9 @@ long wd_soft_host_copy(struct wd_soft_core_ctx *ctx, void *buf, u64 addr,
  * is then undefined, never unsafe). Must not wait for a page. The core
  * maps at most WD_SOFT_CORE_CHUNK bytes of work between two yields (but
  * for the one-shot deflate, up to WD_SOFT_CORE_ONESHOT_MAX, on hosts that
- * have one), unmaps everything at each yield, and falls back on
- * wd_soft_host_copy() for a piece the host does not map.
+ * have one), unmaps everything at each yield and before a fallback that
+ * reaches the same bytes by copy, and falls back on wd_soft_host_copy()
+ * for a piece the host does not map.
  *
  * Return: n in 1..@len: bytes reachable contiguously at *@kaddr, valid
  * until wd_soft_host_unmap(); 0: not in place here (the core copies this
@@ -711,9 +712,12 @@ long wd_soft_host_map(struct wd_soft_core_ctx *ctx, u64 addr, u64 len,
  * wd_soft_host_unmap() - the core is done with every mapping of a request
  * @ctx: the batch's context
  *
- * Called once after each request that mapped anything (@ctx->mapped),
- * whatever its outcome (held requests included), before its CQE is
- * posted. Must tolerate a call when nothing is mapped.
+ * Called whenever the core is done with what it mapped (@ctx->mapped): at
+ * each yield, before a fallback that reaches the same bytes by copy (the
+ * one-shot deflate's), and at the end of every request that mapped
+ * anything, whatever its outcome (held requests included), before its
+ * CQE is posted. So possibly several times per request. Must tolerate a
+ * call when nothing is mapped.
  */
 void wd_soft_host_unmap(struct wd_soft_core_ctx *ctx);
 
