@@ -146,15 +146,24 @@ static void census(struct result *row, int prio)
 		snprintf(what, sizeof(what), "driver %.40s, priority %d", row->s.dev, prio);
 	else
 		snprintf(what, sizeof(what), "driver %.40s", row->s.dev);
-	if (before >= 0 && !run_spec(&row->s, &r) && (after = engine_requests(row->s.alg)) >= 0) {
+	if (before < 0) {
+		snprintf(what + strlen(what), sizeof(what) - strlen(what),
+			 "; no census: no debugfs wd_soft/*/crypto");
+	} else if (run_spec(&row->s, &r)) {
+		snprintf(what + strlen(what), sizeof(what) - strlen(what),
+			 "; no census: %s", r.err);
+	} else if ((after = engine_requests(row->s.alg)) >= 0) {
 		uint64_t ops = r.done + r.warm_done;
 
 		snprintf(what + strlen(what), sizeof(what) - strlen(what),
 			 "; wd_soft engine requests per op %.2f", (double)(after - before) / (double)ops);
 	}
-	/* a note a timed run left (too slow, a runner's error) keeps it whole */
-	_Static_assert(sizeof(row->note) >= sizeof(r.err) + 2 + sizeof(what),
-		       "the census's note must fit after any other");
+	/*
+	 * A note a timed run left keeps it whole: the longest is
+	 * count_syscalls()'s "syscalls: " and a runner's error.
+	 */
+	_Static_assert(sizeof(row->note) >= sizeof("syscalls: ") - 1 + sizeof(r.err) + 2 +
+		       sizeof(what), "the census's note must fit after any other");
 	snprintf(row->note + n, sizeof(row->note) - n, "%s%s", n ? "; " : "", what);
 }
 
