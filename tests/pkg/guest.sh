@@ -53,6 +53,19 @@ udevadm settle --timeout=30
 ua5=$(ls /sys/bus/wd_soft/devices/wd_soft5/uacce)
 [ -n "$ua5" ] && [ "$(node "/dev/$ua5")" = "0:0 600" ] && [ "$(node "/dev/$ua9")" = "0:0 600" ]
 ok udev_rule_noiommu_root_only $? "/dev/$ua5 $(node "/dev/$ua5"), /dev/$ua9 $(node "/dev/$ua9")"
+# flags udev cannot read (the package's rule asking for an attribute that
+# is not there, as an override in /etc): a PASID device stays root's
+mkdir -p /etc/udev/rules.d
+sed 's/ATTR{flags}/ATTR{no_such_flags}/' /lib/udev/rules.d/60-uacce.rules > /etc/udev/rules.d/60-uacce.rules
+udevadm control --reload 2>> udevd.err
+echo "6 mode=pasid queues=4" > /sys/bus/wd_soft/new_device
+udevadm settle --timeout=30
+ua6=$(ls /sys/bus/wd_soft/devices/wd_soft6/uacce)
+[ -n "$ua6" ] && [ "$(cat "/sys/class/uacce/$ua6/flags")" = 2 ] && [ "$(node "/dev/$ua6")" = "0:0 600" ]
+ok udev_rule_unread_flags_root_only $? "/dev/$ua6 $(node "/dev/$ua6"): $(cat udevd.err)"
+echo 6 > /sys/bus/wd_soft/del_device
+rm -f /etc/udev/rules.d/60-uacce.rules
+udevadm control --reload 2>> udevd.err
 
 # alice (in uacce) and bob (not), as su makes them: initgroups from /etc/group
 mkdir -p /tmp/pk && chmod 1777 /tmp/pk && cd /tmp/pk || exit 1
