@@ -161,6 +161,11 @@ static void *rewrite_fn(void *arg)
  * it must act on that copy alone: OK with out_len bytes of a (and nothing
  * written past them), or BAD_ADDR with nothing written; never b's bytes,
  * never a length checked and another used.
+ *
+ * The device's copy may mix the versions byte by byte, not only field by
+ * field (the debug kernel's memcpy() does, under TCG), so b is a with its
+ * top 17 bits set: any mix of the two addresses is a itself or above user
+ * space; any mix of the two lengths is one of them.
  */
 TEST(sqe_rewritten_while_taken)
 {
@@ -182,7 +187,7 @@ TEST(sqe_rewritten_while_taken)
 		t_q_push(&q, &s);
 		w = (struct rewriter){ .slot = &q.sq[i & (q.depth - 1)],
 				       .src_a = s.src,
-				       .src_b = 0xffff888000000000ull + 4096 * round };
+				       .src_b = s.src | 0xffff800000000000ull };
 		T_EQ(pthread_create(&th, NULL, rewrite_fn, &w), 0);
 		while (!__atomic_load_n(&w.flips, __ATOMIC_RELAXED))
 			;
