@@ -541,6 +541,13 @@ static inline void __wd_ring_complete(const struct wd_ring *r, void *req,
 	}
 }
 
+/* Is CQE @i posted? Its other fields may be read after this (acquire). */
+static inline int __wd_ring_cqe_ready(const struct wd_ring *r, uint32_t i)
+{
+	return __wd_ring_ld_acq(&r->cq[i & (r->depth - 1)].phase) ==
+	       WD_SOFT_PHASE(i, r->depth);
+}
+
 /*
  * Collect up to @max (>= 1) completions of plain requests, in order; hand
  * anything else to __wd_ring_recv(). A CQE is believed only when its
@@ -549,13 +556,6 @@ static inline void __wd_ring_complete(const struct wd_ring *r, void *req,
  * handed back, the -EIO comes with the next call). The CQ head goes to the
  * device once per call: the device's engine reads that line.
  */
-/* Is CQE @i posted? Its other fields may be read after this (acquire). */
-static inline int __wd_ring_cqe_ready(const struct wd_ring *r, uint32_t i)
-{
-	return __wd_ring_ld_acq(&r->cq[i & (r->depth - 1)].phase) ==
-	       WD_SOFT_PHASE(i, r->depth);
-}
-
 static inline int __wd_ring_reap(struct wd_queue *q, struct wd_ring *r,
 				 void **reqs, int max)
 {
