@@ -94,11 +94,10 @@ void wait_exit0(pid_t pid, int ms, const char *what);
 /* ---- the in-process device's engines (t_libwd_local.c) ---- */
 
 #ifdef T_NATIVE
-/* the engine threads of this process (engines.h), with their CPU time */
+/* the engine threads of this process (engines.h) */
 struct eng_thread {
 	int tid;
 	unsigned int dev, idx;
-	uint64_t cpu_ns;		/* time on a CPU so far */
 };
 
 int eng_threads(struct eng_thread *e, int max, int *all);

@@ -46,28 +46,6 @@ TEST(local_explicit)
 /* ---- the in-process device's engines (WD_LOCAL_ENGINES) ---- */
 
 #ifdef T_NATIVE
-static uint64_t task_cpu_ns(int tid)
-{
-	char path[64], buf[512];
-	unsigned long long run = 0, ut = 0, st = 0;
-	const char *p;
-	int n;
-
-	/* schedstat: ns on the CPU; else utime + stime of stat, in ticks */
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
-	if (t_read_file(path, buf, sizeof(buf)) > 0 &&
-	    sscanf(buf, "%llu", &run) == 1)
-		return run;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	n = t_read_file(path, buf, sizeof(buf) - 1);
-	T_ASSERT(n > 0);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	T_ASSERT(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			     &ut, &st) == 2);
-	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
-}
-
 /* the threads of this process (all of them in *all), engines into e[] */
 int eng_threads(struct eng_thread *e, int max, int *all)
 {
@@ -76,8 +54,7 @@ int eng_threads(struct eng_thread *e, int max, int *all)
 
 	T_ASSERT(n >= 0);
 	for (int k = 0; e && k < n && k < max && k < nt; k++)
-		e[k] = (struct eng_thread){ t[k].tid, t[k].dev, t[k].idx,
-					    task_cpu_ns(t[k].tid) };
+		e[k] = (struct eng_thread){ t[k].tid, t[k].dev, t[k].idx };
 	return n;
 }
 
@@ -181,23 +158,28 @@ TEST(local_engines_default)
  * by helping the owner (it is then counted as helped), so the owner is
  * the engine that executed it unhelped, or the helper's sibling.
  */
-static int queue_owner(struct wd_queue *q, struct wd_comp_req *req)
+static void engine_stats(struct wd_queue *q, unsigned long long r[2],
+			 unsigned long long h[2])
 {
-	unsigned long long r0[2], h0[2], r1[2], h1[2];
 	char buf[128];
-	void *done = NULL;
 
 	/* counted after the batch: engines asleep have counted all theirs */
 	engines_asleep();
 	T_ASSERT(wd_ctl_attr_get(q->dev_path, "engine_stats", buf, sizeof(buf)) > 0);
-	T_EQ(sscanf(buf, "%llu %llu %llu %llu", &r0[0], &h0[0], &r0[1], &h0[1]), 4);
+	T_EQ(sscanf(buf, "%llu %llu %llu %llu", &r[0], &h[0], &r[1], &h[1]), 4);
+}
+
+static int queue_owner(struct wd_queue *q, struct wd_comp_req *req)
+{
+	unsigned long long r0[2], h0[2], r1[2], h1[2];
+	void *done = NULL;
+
+	engine_stats(q, r0, h0);
 	T_EQ(wd_send(q, req), 0);
 	wd_flush(q);
 	T_EQ(wd_recv_wait(q, &done, T_HANG_MS), 1);
 	T_ASSERT(done == req && !req->status);
-	engines_asleep();
-	T_ASSERT(wd_ctl_attr_get(q->dev_path, "engine_stats", buf, sizeof(buf)) > 0);
-	T_EQ(sscanf(buf, "%llu %llu %llu %llu", &r1[0], &h1[0], &r1[1], &h1[1]), 4);
+	engine_stats(q, r1, h1);
 	T_EQ(r1[0] - r0[0] + r1[1] - r0[1], 1);
 	for (int k = 0; k < 2; k++)
 		if (r1[k] != r0[k])
