@@ -94,17 +94,22 @@ bool jobs_wait(struct job *j, int n, uint64_t until)
 	}
 }
 
-/* is task @tid asleep waiting for a page (uffd's or FUSE's answer)? */
-bool on_page(pid_t tid)
+void task_wchan(pid_t tid, char *buf, size_t len)
 {
-	char p[64], wchan[64];
+	char p[64];
 	int n;
 
 	snprintf(p, sizeof(p), "/proc/%d/wchan", tid);
-	n = t_read_file(p, wchan, sizeof(wchan) - 1);
-	if (n <= 0)
-		return false;
-	wchan[n] = 0;
+	n = t_read_file(p, buf, len - 1);
+	buf[n > 0 ? n : 0] = 0;
+}
+
+/* is task @tid asleep waiting for a page (uffd's or FUSE's answer)? */
+bool on_page(pid_t tid)
+{
+	char wchan[64];
+
+	task_wchan(tid, wchan, sizeof(wchan));
 	return strstr(wchan, "handle_userfault") ||
 	       strstr(wchan, "request_wait_answer");
 }

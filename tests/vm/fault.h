@@ -91,6 +91,8 @@ struct job {
 
 /* wait until all @n jobs are done or t_now_ms() passes @until */
 bool jobs_wait(struct job *j, int n, uint64_t until);
+/* where task @tid sleeps (/proc/<tid>/wchan; "" if unknown) into @buf */
+void task_wchan(pid_t tid, char *buf, size_t len);
 /* is task @tid asleep waiting for a page (uffd's or FUSE's answer)? */
 bool on_page(pid_t tid);
 /*

@@ -240,17 +240,15 @@ T_TEST_TMO(waiting_threads_bounded, 120)
 	stuck_start(&s, &o, &fh, in.ua, SRC_FUSE_RANDOM, 1, true);
 	close_while_stuck(&s);
 	/* the queue's fault thread waits for FUSE's answer, unkillably */
-	char comm[32], p[64], wchan[64] = "";
-	int pid, n;
+	char comm[32], wchan[64];
+	int pid;
 
 	snprintf(comm, sizeof(comm), "ua%d-pf", in.ua);
 	t_tasks_named(comm, &pid);
 	T_ASSERT_MSG(pid, "no %s thread", comm);
-	snprintf(p, sizeof(p), "/proc/%d/wchan", pid);
 	/* WAIT_MS: the page is missing and the thread sleeps in D state */
 	for (uint64_t end = t_now_ms() + WAIT_MS;; t_msleep(1)) {
-		n = t_read_file(p, wchan, sizeof(wchan) - 1);
-		wchan[n > 0 ? n : 0] = 0;
+		task_wchan(pid, wchan, sizeof(wchan));
 		if (strstr(wchan, "request_wait_answer"))
 			break;
 		if (t_now_ms() > end) {
