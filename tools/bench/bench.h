@@ -50,8 +50,8 @@ struct result {
 	int queues;		/* scale rows: active queues (0: not a scale row) */
 	double cost_ns;		/* scale rows: window x CPUs / requests */
 	bool ok, sc_ok, cpu_ok;
-	/* why it has no figure (a runner's err at most), then the census's
-	 * note (cryptoapi.c): room for both, or the count would be cut
+	/* why it has no figure, then the census's note (cryptoapi.c's
+	 * static assertion: room for both, or the count would be cut)
 	 */
 	char note[256];
 };
